@@ -1,0 +1,130 @@
+"""python -m rnnplay tasks | train [--FIELD VALUE ...] [--json]
+
+Every RunConfig field is a flag (`hidden_size` -> `--hidden-size`); booleans are
+`--bidirectional` / `--no-bidirectional`. Unset flags take the task's defaults. A bad value exits
+with status 2 and one line on stderr naming the field. `--json` prints one JSON object as the
+last line of stdout (the contract in SPEC.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+from rnnplay.config import FIELDS, ConfigError, allowed_text, make_config
+from rnnplay.tasks import TASK_CLASSES
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad command line gives one line on stderr and exit status 2."""
+
+    def error(self, message: str):
+        _fail(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = OneLineParser(prog="python -m rnnplay", description="RNN Playground from the command line")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    sub.add_parser("tasks", help="list the tasks: name, kind, description")
+    train = sub.add_parser("train", help="train one configuration and report")
+    for name, f in FIELDS.items():
+        flag = "--" + name.replace("_", "-")
+        helptext = f"{f.metadata['help']} ({allowed_text(name)})"
+        if isinstance(f.default, bool):
+            train.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=helptext)
+        else:
+            # values stay strings here: RunConfig validates them and names the field on error
+            train.add_argument(flag, default=None, metavar=name.upper(), help=helptext)
+    train.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    train.add_argument("--quiet", action="store_true", help="no progress lines")
+    return p
+
+
+def _fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def cmd_tasks() -> None:
+    for cls in TASK_CLASSES.values():
+        print(f"{cls.name:<10} {cls.kind:<13} {cls.description}")
+
+
+def summarize(trainer, history: list, seconds: float) -> dict:
+    """The --json object: means over the last 10% of steps, validation, chance, V3 on final weights."""
+    n = max(1, len(history) // 10)
+    tail = history[-n:]
+    finite = [s for s in tail if math.isfinite(s.loss)] or tail
+    val_loss, val_metric = trainer.evaluate() if not trainer.diverged else (float("nan"),) * 2
+    try:
+        gtt = trainer.grad_through_time()
+    except RuntimeError:
+        gtt = []
+    task = trainer.task
+    return {
+        "config": trainer.config.to_dict(),
+        "steps": len(history),
+        "diverged": trainer.diverged,
+        "steps_per_s": len(history) / seconds if seconds > 0 else 0.0,
+        "train_loss": sum(s.loss for s in finite) / len(finite),
+        "train_metric": sum(s.metric for s in finite) / len(finite),
+        "val_loss": val_loss,
+        "val_metric": val_metric,
+        "metric": task.metric,
+        "chance": task.chance,
+        "chance_loss": task.chance_loss,
+        "loss_history": [s.loss for s in history],
+        "grad_through_time": gtt,
+    }
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from rnnplay.trainer import DIVERGED_HINT, Trainer
+
+    given = {k: v for k, v in vars(args).items() if k in FIELDS and v is not None}
+    try:
+        config = make_config(given.pop("task", "majority"), **given)
+        trainer = Trainer(config)
+    except ConfigError as e:
+        _fail(str(e))
+    history = []
+    every = max(1, config.steps // 10)
+    t0 = time.perf_counter()
+    for _ in range(config.steps):
+        stats = trainer.step()
+        history.append(stats)
+        if stats.diverged:
+            print(f"diverged at step {stats.step}: {DIVERGED_HINT}", file=sys.stderr)
+            break
+        if not args.quiet and (stats.step % every == 0 or stats.step == 1):
+            print(f"step {stats.step:>6}  loss {stats.loss:.4f}  {trainer.task.metric} {stats.metric:.4f}"
+                  f"  grad {stats.grad_norm:.3g}", file=sys.stderr if args.json else sys.stdout)
+    seconds = time.perf_counter() - t0
+    result = summarize(trainer, history, seconds)
+    if args.json:
+        print(json.dumps(result, allow_nan=True))
+    else:
+        print(f"{config.task}/{config.arch}: train {result['metric']} {result['train_metric']:.4f}, "
+              f"val {result['metric']} {result['val_metric']:.4f} (chance {result['chance']:.3f}), "
+              f"{result['steps_per_s']:.1f} steps/s")
+
+
+def main(argv: list[str] | None = None) -> None:
+    torch_threads = int(os.environ.get("RNNPLAY_THREADS", "0"))
+    if torch_threads > 0:
+        import torch
+
+        torch.set_num_threads(torch_threads)
+    args = build_parser().parse_args(argv)
+    if args.command == "tasks":
+        cmd_tasks()
+    else:
+        cmd_train(args)
+
+
+if __name__ == "__main__":
+    main()

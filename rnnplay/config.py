@@ -1,0 +1,182 @@
+"""RunConfig: the one validated run configuration.
+
+Its field names are the CLI flags (`--hidden-size`), the URL query parameters (`?hidden_size=64`)
+and the keyword arguments (`RunConfig(hidden_size=64)`). Each field's metadata holds its help text
+and its allowed range or choices; the CLI, the URL parser and the validator all derive from it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+MAX_TEXT_CHARS = 20_000
+
+
+class ConfigError(ValueError):
+    """A bad value for one field; the message names the field, the value and what is allowed."""
+
+    def __init__(self, name: str, value: Any, allowed: str):
+        self.field, self.value, self.allowed = name, value, allowed
+        shown = repr(value) if isinstance(value, str) else value
+        if isinstance(value, str) and len(value) > 40:
+            shown = repr(value[:40] + "…")
+        super().__init__(f"{name}={shown} is not allowed: {allowed}")
+
+
+def _f(default: Any, help: str, *, lo=None, hi=None, lo_open=False, choices=None, tasks=None):
+    """A dataclass field whose metadata says what it means and what it may hold."""
+    meta = {"help": help, "lo": lo, "hi": hi, "lo_open": lo_open, "choices": choices, "tasks": tasks}
+    return field(default=default, metadata=meta)
+
+
+ARCHS = ("rnn", "lstm", "gru")
+TASKS = ("majority", "charlm", "sine", "adding")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    task: str = _f("majority", "what to learn (see `python -m rnnplay tasks`)", choices=TASKS)
+    arch: str = _f("rnn", "recurrent cell: vanilla RNN, LSTM or GRU", choices=ARCHS)
+    impl: str = _f("torch", "torch = fused nn.RNN/LSTM/GRU; scratch = the cell equations written out",
+                   choices=("torch", "scratch"))
+    hidden_size: int = _f(32, "units in each recurrent layer", lo=1, hi=1024)
+    num_layers: int = _f(1, "stacked recurrent layers", lo=1, hi=4)
+    bidirectional: bool = _f(False, "also read the sequence backwards (where the task allows it)")
+    nonlinearity: str = _f("tanh", "activation of the vanilla RNN cell", choices=("tanh", "relu"))
+    dropout: float = _f(0.0, "dropout between stacked layers (needs num_layers > 1)", lo=0.0, hi=0.9)
+    lr: float = _f(1e-3, "learning rate", lo=0.0, hi=10.0, lo_open=True)
+    optimizer: str = _f("adam", "optimizer (SGD uses momentum)", choices=("adam", "sgd", "rmsprop"))
+    momentum: float = _f(0.9, "momentum of SGD and RMSprop", lo=0.0, hi=0.999)
+    clip_mode: str = _f("off", "gradient clipping: off, by total norm, or by value",
+                        choices=("off", "norm", "value"))
+    clip: float = _f(1.0, "clipping threshold (max norm, or max |value|)", lo=0.0, hi=1e4, lo_open=True)
+    batch_size: int = _f(32, "sequences per training step", lo=1, hi=1024)
+    steps: int = _f(625, "training steps (one batch each)", lo=1, hi=1_000_000)
+    seq_len: int = _f(10, "time steps per sequence (T)", lo=2, hi=1000)
+    init: str = _f("default", "weight initialisation of the recurrent layers",
+                   choices=("default", "xavier", "orthogonal", "identity"))
+    init_gain: float = _f(1.0, "gain applied by the initialisation", lo=0.0, hi=10.0, lo_open=True)
+    weight_decay: float = _f(0.0, "L2 weight decay", lo=0.0, hi=1.0)
+    seed: int = _f(0, "random seed for data and weights", lo=0, hi=2**31 - 1)
+    device: str = _f("auto", "where to train: auto picks cuda, then mps, then cpu",
+                     choices=("auto", "cpu", "cuda", "mps"))
+    text: str = _f("hello", f"charlm: the text to learn (1–{MAX_TEXT_CHARS} characters)", tasks=("charlm",))
+    noise: float = _f(0.1, "sine: standard deviation of the noise added to the series",
+                      lo=0.0, hi=2.0, tasks=("sine",))
+
+    def __post_init__(self):
+        for f in fields(self):
+            object.__setattr__(self, f.name, _check(f, getattr(self, f.name)))
+        if self.task == "charlm" and not 1 <= len(self.text) <= MAX_TEXT_CHARS:
+            raise ConfigError("text", self.text, f"1 to {MAX_TEXT_CHARS} characters")
+        if self.bidirectional:
+            from rnnplay.tasks import TASK_CLASSES
+
+            if not TASK_CLASSES[self.task].allows_bidirectional:
+                raise ConfigError("bidirectional", True,
+                                  f"task {self.task} predicts the future from the past; a backward "
+                                  "pass would see the answer, so only --no-bidirectional")
+
+    def replace(self, **changes: Any) -> RunConfig:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def changed_fields(self) -> dict[str, Any]:
+        """The fields that differ from this task's defaults: exactly what a share link holds."""
+        base = make_config(task=self.task)
+        out = {k: v for k, v in self.to_dict().items() if v != getattr(base, k) or k == "task"}
+        return {k: v for k, v in out.items() if k in relevant_fields(self.task)}
+
+
+def _check(f: dataclasses.Field, value: Any) -> Any:
+    """Coerce one value to the field's type and enforce its range; ConfigError names the field."""
+    m, kind = f.metadata, type(f.default)
+    if kind is bool:
+        if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return value.lower() in ("1", "true", "yes", "on")
+        if not isinstance(value, bool):
+            raise ConfigError(f.name, value, "true or false")
+        return value
+    try:
+        if kind is int:
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError
+            value = int(value)
+        elif kind is float:
+            value = float(value)
+            if not math.isfinite(value):
+                raise ValueError
+        else:
+            value = str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f.name, value, f"a{'n integer' if kind is int else ' number'}") from None
+    if m["choices"] is not None and value not in m["choices"]:
+        raise ConfigError(f.name, value, "one of " + ", ".join(m["choices"]))
+    lo, hi = m["lo"], m["hi"]
+    if lo is not None and (value < lo or (m["lo_open"] and value == lo) or value > hi):
+        left = "(" if m["lo_open"] else "["
+        raise ConfigError(f.name, value, f"in {left}{lo:g}, {hi:g}]")
+    return value
+
+
+def allowed_text(name: str) -> str:
+    """Human text of what a field may hold, for help and warnings."""
+    f = FIELDS[name]
+    m = f.metadata
+    if m["choices"]:
+        return "one of " + ", ".join(m["choices"])
+    if m["lo"] is not None:
+        return f"{'(' if m['lo_open'] else '['}{m['lo']:g}, {m['hi']:g}]"
+    return "true or false" if isinstance(f.default, bool) else "text"
+
+
+FIELDS: dict[str, dataclasses.Field] = {f.name: f for f in fields(RunConfig)}
+
+
+def relevant_fields(task: str) -> list[str]:
+    """Field names that mean something for this task (task-specific ones only for their task)."""
+    return [n for n, f in FIELDS.items() if f.metadata["tasks"] is None or task in f.metadata["tasks"]]
+
+
+def make_config(task: str = "majority", **overrides: Any) -> RunConfig:
+    """A RunConfig with this task's fast-converging defaults, then the overrides on top."""
+    from rnnplay.tasks import TASK_CLASSES
+
+    if task not in TASK_CLASSES:
+        raise ConfigError("task", task, "one of " + ", ".join(TASK_CLASSES))
+    unknown = set(overrides) - set(FIELDS)
+    if unknown:
+        name = sorted(unknown)[0]
+        raise ConfigError(name, overrides[name], "a field of RunConfig (" + ", ".join(FIELDS) + ")")
+    return RunConfig(**{**TASK_CLASSES[task].defaults, **overrides, "task": task})
+
+
+def parse_params(params: dict[str, str]) -> tuple[RunConfig, list[str]]:
+    """URL query parameters -> (config, warnings). A bad or unknown value is dropped with a warning
+    naming it, and the default is used instead: a share link never raises."""
+    warnings: list[str] = []
+    task = params.get("task", "majority")
+    try:
+        base = make_config(task)
+    except ConfigError as e:
+        warnings.append(f"{e} — using task=majority")
+        task, base = "majority", make_config("majority")
+    good: dict[str, Any] = {}
+    for name, raw in params.items():
+        if name in ("task", "lang", "run"):
+            continue
+        if name not in FIELDS:
+            warnings.append(f"unknown parameter {name!r} ignored")
+            continue
+        try:
+            _check(FIELDS[name], raw)
+            base.replace(**good, **{name: raw})
+            good[name] = raw
+        except ConfigError as e:
+            warnings.append(f"{e} — using the default {getattr(base, name)!r}")
+    return base.replace(**good), warnings

@@ -1,0 +1,71 @@
+"""Probes: pure functions that look inside a model without touching its training.
+
+Each runs on its own batch, under the model's current weights, through the written-out cells
+(`SequenceModel.unrolled`), and uses torch.autograd.grad, so the optimizer's .grad buffers and the
+RNG stream of training are left exactly as they were.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from rnnplay.tasks.base import Batch, Task
+
+EPS = 1e-30  # log axes cannot show 0
+
+
+def grad_through_time(model, task: Task, batch: Batch) -> Tensor:
+    """V3: ‖∂L/∂h_t‖ for every t (last layer, mean over the batch): the *total* derivative through all
+    later steps of the recurrence, not only the direct path from the loss. Returns (T,)."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.enable_grad():
+            out, u = model.unrolled(batch.x)
+            loss = task.loss(out, batch.y)
+            grads = torch.autograd.grad(loss, u.hiddens, allow_unused=True)
+    finally:
+        model.train(was_training)
+    norms = [g.norm(dim=-1).mean() if g is not None else torch.zeros((), device=batch.x.device)
+             for g in grads]
+    return torch.stack(norms).detach()  # (T,)
+
+
+def hidden_states(model, x: Tensor) -> dict[str, Tensor]:
+    """V4: the last layer's hidden states of one sample x (1, T, I) as (T, D*H), plus the gates
+    (LSTM: input, forget, cell, output, cell state; GRU: reset, update, new), each (T, D*H)."""
+    with torch.no_grad():
+        _, u = model.unrolled(x, keep_gates=True)
+    states = {"hidden": u.out[0]}
+    states.update({name: g[0] for name, g in u.gates.items()})
+    return states
+
+
+def saturation(h: Tensor, nonlinearity: str = "tanh", threshold: float = 0.95) -> float:
+    """Fraction of (unit, step) activations pinned near ±1, where tanh passes almost no gradient."""
+    if nonlinearity == "relu":
+        return float((h <= 0).float().mean())  # dead ReLU units pass no gradient either
+    return float((h.abs() > threshold).float().mean())
+
+
+def weight_spectrum(model) -> dict[str, Tensor]:
+    """V5: singular values of every W_hh gate block, and the spectral radius (largest |eigenvalue|)
+    of the vanilla-RNN W_hh (LSTM/GRU: the candidate block), which sets whether gradients shrink or grow per step."""
+    out = {}
+    with torch.no_grad():
+        for name, w in model.recurrent_weights():
+            w = w.detach().float().cpu()
+            H = w.shape[1]
+            blocks = w.chunk(w.shape[0] // H)
+            block = blocks[2] if len(blocks) > 1 else blocks[0]  # rnn: W_hh; lstm g, gru n block
+            out[name] = {
+                "singular_values": torch.linalg.svdvals(w.reshape(-1, H, H)).flatten(),
+                "spectral_radius": float(torch.linalg.eigvals(block).abs().max()),
+            }
+    return out
+
+
+def spectral_radius(model) -> float:
+    """The largest spectral radius over layers and directions (one number for the chart)."""
+    return max(v["spectral_radius"] for v in weight_spectrum(model).values())

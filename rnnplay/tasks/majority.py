@@ -1,0 +1,41 @@
+"""T1 majority (course lesson 1): a 0/1 sequence -> are more than half of its digits ones?"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from rnnplay.tasks.base import Batch, Task
+
+
+class Majority(Task):
+    name = "majority"
+    kind = "many-to-one"
+    description = "0/1 sequence -> is the count of ones above half? (classification)"
+    metric = "accuracy"
+    defaults = {"hidden_size": 32, "lr": 1e-3, "batch_size": 32, "steps": 625, "seq_len": 10}
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.input_size, self.output_size = 1, 2
+        T = self.seq_len
+        # P(label 1) = P(#ones > T/2) for fair coin flips
+        p1 = sum(math.comb(T, k) for k in range(T // 2 + 1, T + 1)) / 2**T
+        self.chance = max(p1, 1 - p1)  # always answer the more common class
+        self.chance_loss = -(p1 * math.log(p1) + (1 - p1) * math.log(1 - p1))
+
+    def sample(self, n: int, gen: torch.Generator) -> Batch:
+        x = torch.randint(0, 2, (n, self.seq_len, 1), generator=gen).float()  # (B, T, 1)
+        y = (x.sum(dim=(1, 2)) > self.seq_len / 2).long()  # (B,)
+        return Batch(x, y)
+
+    def input_labels(self, x: torch.Tensor) -> list[str]:
+        return [str(int(v)) for v in x[:, 0].tolist()]
+
+    def encode(self, s: str) -> torch.Tensor:
+        """'0110…' -> (1, T, 1); the learner's own input for the try-it box."""
+        bad = set(s) - {"0", "1"}
+        if not s or bad:
+            raise ValueError("majority input: type only 0s and 1s, e.g. 0110100101")
+        return torch.tensor([[float(c)] for c in s]).unsqueeze(0)

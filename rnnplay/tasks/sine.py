@@ -1,0 +1,44 @@
+"""T4 sine: forecast the next value of a noisy sum of sines from a look-back window of seq_len values."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from rnnplay.tasks.base import Batch, Task
+
+SERIES_LEN = 3000
+
+
+class Sine(Task):
+    name = "sine"
+    kind = "many-to-one"
+    description = "forecast the next value of a noisy sum of sines from a look-back window (regression)"
+    metric = "mse"
+    defaults = {"hidden_size": 32, "lr": 3e-3, "batch_size": 32, "steps": 600, "seq_len": 30}
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.input_size, self.output_size = 1, 1
+        g = torch.Generator().manual_seed(config.seed)
+        t = torch.arange(SERIES_LEN, dtype=torch.float32)
+        phase = torch.rand(2, generator=g) * 2 * math.pi
+        clean = torch.sin(2 * math.pi * t / 25 + phase[0]) + 0.5 * torch.sin(2 * math.pi * t / 9 + phase[1])
+        self.clean = clean
+        self.series = clean + config.noise * torch.randn(SERIES_LEN, generator=g)  # (N,)
+        self.split = int(0.8 * SERIES_LEN)  # train windows end before it, validation after
+        val_y = self.series[self.split + self.seq_len:]
+        self.chance = self.chance_loss = float(val_y.var(unbiased=False))  # predict the mean
+
+    def _windows(self, starts: torch.Tensor) -> Batch:
+        idx = starts[:, None] + torch.arange(self.seq_len + 1)  # (B, T+1)
+        w = self.series[idx]
+        return Batch(w[:, :-1, None], w[:, -1:])  # x (B, T, 1), y (B, 1)
+
+    def sample(self, n: int, gen: torch.Generator) -> Batch:
+        return self._windows(torch.randint(0, self.split - self.seq_len - 1, (n,), generator=gen))
+
+    def val_batch(self) -> Batch:
+        starts = torch.arange(self.split, SERIES_LEN - self.seq_len - 1)
+        return self._windows(starts[: self.val_size])

@@ -1,0 +1,151 @@
+"""Trainer(config).step() -> StepStats. One batch per step; no threads, no UI.
+
+The loop is the plain PyTorch one (forward, loss, backward, clip, optimizer step) plus what the
+charts need: the gradient norm before and after clipping and the metric, fetched from the device in
+one transfer per step. NaN/Inf in the loss or the gradients stops the run before the optimizer
+step, so the weights and the history so far stay usable (R2).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import torch
+from torch.nn.utils import clip_grad_value_, clip_grads_with_norm_, get_total_norm
+
+from rnnplay import probes
+from rnnplay.config import ConfigError, RunConfig
+from rnnplay.models import SequenceModel
+from rnnplay.tasks import make_task
+
+DIVERGED_HINT = ("the loss or the gradient became NaN/Inf: lower the learning rate, turn on "
+                 "gradient clipping (clip_mode=norm), or use an LSTM/GRU")
+
+
+@dataclass
+class StepStats:
+    step: int  # 1-based count of steps taken
+    loss: float
+    metric: float
+    grad_norm: float  # total gradient norm before clipping
+    grad_norm_clipped: float  # ... and after
+    lr: float
+    seconds: float
+    diverged: bool = False
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device", name, "auto or cpu: this machine has no CUDA GPU")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ConfigError("device", name, "auto or cpu: this machine has no Apple MPS device")
+    return torch.device(name)
+
+
+def make_optimizer(config: RunConfig, params) -> torch.optim.Optimizer:
+    c = config
+    if c.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
+    if c.optimizer == "rmsprop":
+        return torch.optim.RMSprop(params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
+    return torch.optim.Adam(params, lr=c.lr, weight_decay=c.weight_decay)
+
+
+class Trainer:
+    def __init__(self, config: RunConfig):
+        self.config = config
+        self.device = resolve_device(config.device)
+        torch.manual_seed(config.seed)
+        self.task = make_task(config)
+        self.model = SequenceModel(config, self.task.input_size, self.task.output_size,
+                                   self.task.many_to_one).to(self.device)
+        self.params = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = make_optimizer(config, self.params)
+        self.gen = torch.Generator().manual_seed(config.seed)  # the training data stream
+        self.steps_done = 0
+        self.diverged = False
+        self.clip_mode, self.clip = config.clip_mode, config.clip
+        self._val = self._to_device(self.task.val_batch())
+        self._probe = self._to_device(self.task.probe_batch())
+
+    def _to_device(self, batch):
+        batch.x, batch.y = batch.x.to(self.device), batch.y.to(self.device)
+        return batch
+
+    # live changes (take effect at the next step) ----------------------------------------------
+    @property
+    def lr(self) -> float:
+        return self.optimizer.param_groups[0]["lr"]
+
+    def set_lr(self, lr: float) -> None:
+        self.config = self.config.replace(lr=lr)  # validates
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.config.lr
+
+    def set_clip(self, clip_mode: str, clip: float) -> None:
+        self.config = self.config.replace(clip_mode=clip_mode, clip=clip)
+        self.clip_mode, self.clip = self.config.clip_mode, self.config.clip
+
+    # training -------------------------------------------------------------------------------
+    def step(self) -> StepStats:
+        t0 = time.perf_counter()
+        self.model.train()
+        batch = self._to_device(self.task.train_batch(self.gen))
+        out = self.model(batch.x)
+        loss = self.task.loss(out, batch.y)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        grads = [p.grad for p in self.params if p.grad is not None]
+        norm = get_total_norm(grads)
+        if self.clip_mode == "norm":
+            clip_grads_with_norm_(self.params, self.clip, norm)
+            after = norm * torch.clamp(self.clip / (norm + 1e-6), max=1.0)  # what clipping left
+        elif self.clip_mode == "value":
+            clip_grad_value_(self.params, self.clip)
+            after = get_total_norm(grads)
+        else:
+            after = norm
+        metric = self.task.score(out, batch.y)
+        # one device -> host transfer for everything the charts need
+        loss_v, metric_v, norm_v, after_v = torch.stack([loss.detach(), metric, norm, after]).tolist()
+        self.steps_done += 1
+        if not (math.isfinite(loss_v) and math.isfinite(norm_v)):
+            self.diverged = True
+            self.optimizer.zero_grad(set_to_none=True)
+        else:
+            self.optimizer.step()
+        return StepStats(self.steps_done, loss_v, metric_v, norm_v, after_v, self.lr,
+                         time.perf_counter() - t0, self.diverged)
+
+    @torch.no_grad()
+    def evaluate(self) -> tuple[float, float]:
+        """(validation loss, validation metric) on the task's held-out batch."""
+        self.model.eval()
+        out = self.model(self._val.x)
+        loss, metric = torch.stack([self.task.loss(out, self._val.y), self.task.score(out, self._val.y)]).tolist()
+        return loss, metric
+
+    def grad_through_time(self) -> list[float]:
+        return probes.grad_through_time(self.model, self.task, self._probe).tolist()
+
+    def probe(self) -> dict:
+        """Everything the probe views draw, for the current weights: V3, V4 (sample 0), V5."""
+        sample = self._probe.x[:1]
+        states = probes.hidden_states(self.model, sample)
+        return {
+            "step": self.steps_done,
+            "grad_through_time": self.grad_through_time(),
+            "hidden": {k: v.float().cpu().numpy() for k, v in states.items()},
+            "input_labels": self.task.input_labels(sample[0].cpu()),
+            "saturation": probes.saturation(states["hidden"], self.config.nonlinearity
+                                            if self.config.arch == "rnn" else "tanh"),
+            "spectral_radius": probes.spectral_radius(self.model),
+        }
