@@ -149,3 +149,6 @@ class Trainer:
                                             if self.config.arch == "rnn" else "tanh"),
             "spectral_radius": probes.spectral_radius(self.model),
         }
+
+    def task_view(self) -> dict:
+        return self.task.view(self.model, self.device)

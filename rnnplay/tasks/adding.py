@@ -39,3 +39,10 @@ class Adding(Task):
 
     def input_labels(self, x: torch.Tensor) -> list[str]:
         return [f"{v:.2f}{'*' if m > 0 else ''}" for v, m in x.tolist()]
+
+    @torch.no_grad()
+    def view(self, model, device) -> dict:
+        b = self.fixed_batch(100, 11)
+        model.eval()
+        pred = model(b.x.to(device)).squeeze(-1).cpu()
+        return {"kind": "scatter", "target": b.y.squeeze(-1).tolist(), "prediction": pred.tolist()}

@@ -84,3 +84,7 @@ class Task:
     @classmethod
     def info(cls) -> dict[str, str]:
         return {"name": cls.name, "kind": cls.kind, "description": cls.description}
+
+    def view(self, model, device) -> dict:
+        """V6: the numbers of this task's own view for the current model (see figures.task_view)."""
+        return {}

@@ -77,3 +77,28 @@ class CharLM(Task):
         if not s or unknown:
             raise ValueError(f"charlm input: use only characters of the training text (unknown: {unknown[:5]})")
         return self.onehot(torch.tensor([self.stoi[c] for c in s])).unsqueeze(0)
+
+    @torch.no_grad()
+    def predict(self, model, device, s: str) -> str:
+        """The most likely next character after each character of s."""
+        model.eval()
+        return self.decode(model(self.encode(s).to(device))[0].argmax(-1).tolist())
+
+    @torch.no_grad()
+    def sample_text(self, model, device, n: int = 80, temperature: float = 0.8, seed: int = 0) -> str:
+        """Generate n characters, feeding back the last seq_len ones, at this temperature."""
+        model.eval()
+        g = torch.Generator().manual_seed(seed)
+        ids = [int(self.ids[0])]
+        for _ in range(n - 1):
+            x = self.onehot(torch.tensor(ids[-self.seq_len:])).unsqueeze(0).to(device)
+            logits = model(x)[0, -1].float().cpu() / max(temperature, 1e-3)
+            ids.append(int(torch.multinomial(torch.softmax(logits, -1), 1, generator=g)))
+        return self.decode(ids)
+
+    def view(self, model, device) -> dict:
+        shown = self.text[: min(len(self.text), self.seq_len, 80)]
+        target = self.decode(torch.roll(self.ids[: len(shown)], -1).tolist()) if self.whole else self.text[1: len(shown) + 1]
+        return {"kind": "text", "input": shown, "target": target,
+                "predicted": self.predict(model, device, shown),
+                "sample": self.sample_text(model, device, n=min(80, max(20, 3 * len(self.text))))}

@@ -39,3 +39,15 @@ class Majority(Task):
         if not s or bad:
             raise ValueError("majority input: type only 0s and 1s, e.g. 0110100101")
         return torch.tensor([[float(c)] for c in s]).unsqueeze(0)
+
+    @torch.no_grad()
+    def confidence(self, model, x: torch.Tensor) -> list[float]:
+        """P(more ones than zeros) after reading each prefix of x (1, T, 1): how the verdict forms."""
+        model.eval()
+        return [float(torch.softmax(model(x[:, : t + 1]), -1)[0, 1]) for t in range(x.shape[1])]
+
+    def view(self, model, device) -> dict:
+        x = self.fixed_batch(1, 7).x.to(device)  # one fixed validation-style sample
+        x = x[:, :60]
+        return {"kind": "confidence", "digits": self.input_labels(x[0].cpu()),
+                "p_one": self.confidence(model, x), "ones": int(x.sum()), "T": x.shape[1]}

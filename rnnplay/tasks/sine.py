@@ -42,3 +42,23 @@ class Sine(Task):
     def val_batch(self) -> Batch:
         starts = torch.arange(self.split, SERIES_LEN - self.seq_len - 1)
         return self._windows(starts[: self.val_size])
+
+    @torch.no_grad()
+    def view(self, model, device, n: int = 150, horizon: int = 50) -> dict:
+        """One-step forecasts over the start of the validation part, then an autoregressive
+        forecast that feeds its own predictions back in for `horizon` steps."""
+        model.eval()
+        T, s0 = self.seq_len, self.split
+        b = self._windows(torch.arange(s0, s0 + n))
+        one_step = model(b.x.to(device)).squeeze(-1).cpu()
+        window = self.series[s0 + n - T: s0 + n].clone().to(device)  # the last T observed values
+        auto = []
+        for _ in range(horizon):
+            nxt = model(window[None, :, None])[0, 0]
+            auto.append(float(nxt))
+            window = torch.cat([window[1:], nxt.reshape(1)])
+        t = list(range(s0 + T, s0 + T + n))
+        truth = self.series[s0 + T: s0 + T + n + horizon].tolist()
+        return {"kind": "forecast", "t": t, "truth": truth, "t_truth": list(range(s0 + T, s0 + T + len(truth))),
+                "one_step": one_step.tolist(), "t_auto": list(range(s0 + T + n, s0 + T + n + horizon)),
+                "auto": auto}

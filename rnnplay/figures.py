@@ -1,0 +1,181 @@
+"""Data -> plotly Figure, and nothing else. Every function takes a TrainingRun.snapshot() (or a
+part of it) and returns a go.Figure, so the figures can be tested as data without a browser.
+Figures carry `template="plotly"` so they look the same when exported outside Streamlit."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from rnnplay.probes import EPS
+
+TEMPLATE = "plotly"
+COLORS = {"train": "#1f77b4", "val": "#ff7f0e", "chance": "#7f7f7f", "clipped": "#2ca02c", "event": "#9467bd"}
+
+
+def _layout(fig: go.Figure, title: str, height: int = 320, **kw) -> go.Figure:
+    fig.update_layout(title={"text": title, "font": {"size": 15}}, template=TEMPLATE, height=height,
+                      margin={"l": 55, "r": 20, "t": 45, "b": 45}, uirevision="keep",
+                      legend={"orientation": "h", "y": -0.22}, **kw)
+    return fig
+
+
+def _lines(y) -> list[float]:
+    return [v if v is not None and math.isfinite(v) else None for v in y]
+
+
+def loss_figure(snap: dict, log_y: bool = False) -> go.Figure:
+    """V1: train and validation loss with the chance-level loss, and marks where lr/clip changed."""
+    h, v, task = snap["history"], snap["val"], snap["task"]
+    fig = go.Figure()
+    fig.add_scatter(x=h["step"], y=_lines(h["loss"]), name="train loss", line={"color": COLORS["train"]})
+    fig.add_scatter(x=v["step"], y=_lines(v["loss"]), name="validation loss", mode="lines+markers",
+                    line={"color": COLORS["val"]}, marker={"size": 4})
+    fig.add_hline(y=task["chance_loss"], line={"dash": "dash", "color": COLORS["chance"]},
+                  annotation_text=f"chance {task['chance_loss']:.3g}", annotation_position="top left")
+    for step, what in snap.get("events", []):
+        fig.add_vline(x=step, line={"dash": "dot", "color": COLORS["event"]}, annotation_text=what)
+    fig.update_xaxes(title="training step")
+    fig.update_yaxes(title="loss", type="log" if log_y else "linear")
+    return _layout(fig, "Loss")
+
+
+def metric_figure(snap: dict) -> go.Figure:
+    """V1: the task metric (accuracy or MSE) for training and validation, with chance level."""
+    h, v, task = snap["history"], snap["val"], snap["task"]
+    name = task["metric"]
+    fig = go.Figure()
+    fig.add_scatter(x=h["step"], y=_lines(h["metric"]), name=f"train {name}", line={"color": COLORS["train"]})
+    fig.add_scatter(x=v["step"], y=_lines(v["metric"]), name=f"validation {name}", mode="lines+markers",
+                    line={"color": COLORS["val"]}, marker={"size": 4})
+    fig.add_hline(y=task["chance"], line={"dash": "dash", "color": COLORS["chance"]},
+                  annotation_text=f"chance {task['chance']:.3g}", annotation_position="top left")
+    fig.update_xaxes(title="training step")
+    fig.update_yaxes(title=name, **({"range": [0, 1.02]} if name == "accuracy" else {}))
+    return _layout(fig, "Accuracy" if name == "accuracy" else "Mean squared error")
+
+
+def grad_norm_figure(snap: dict) -> go.Figure:
+    """V2: total gradient norm per step before and after clipping, with the threshold."""
+    h, c = snap["history"], snap["config"]
+    fig = go.Figure()
+    fig.add_scatter(x=h["step"], y=[max(g, EPS) for g in _nz(h["grad_norm"])], name="before clipping",
+                    line={"color": COLORS["train"]})
+    if c.clip_mode != "off":
+        fig.add_scatter(x=h["step"], y=[max(g, EPS) for g in _nz(h["grad_norm_clipped"])],
+                        name="after clipping", line={"color": COLORS["clipped"], "dash": "dot"})
+    if c.clip_mode == "norm":
+        fig.add_hline(y=c.clip, line={"dash": "dash", "color": "#d62728"},
+                      annotation_text=f"clip threshold {c.clip:g}", annotation_position="top left")
+    fig.update_xaxes(title="training step")
+    fig.update_yaxes(title="‖∇θ L‖", type="log")
+    return _layout(fig, "Gradient norm (all parameters)")
+
+
+def _nz(values) -> list[float]:
+    return [v if v is not None and math.isfinite(v) else EPS for v in values]
+
+
+def vanishing_ratio(gtt: list[float]) -> float | None:
+    """‖∂L/∂h_1‖ / ‖∂L/∂h_T‖: ≪ 1 means the gradient vanished on its way back to the first step."""
+    if len(gtt) < 2 or not gtt[-1]:
+        return None
+    return max(gtt[0], EPS) / max(gtt[-1], EPS)
+
+
+def grad_through_time_figure(snap: dict) -> go.Figure:
+    """V3 curve: ‖∂L/∂h_t‖ against t for the latest probe, on a log axis."""
+    p = snap.get("latest_probe") or {}
+    gtt = p.get("grad_through_time") or []
+    fig = go.Figure()
+    t = list(range(1, len(gtt) + 1))
+    fig.add_scatter(x=t, y=[max(g, EPS) for g in _nz(gtt)], mode="lines+markers", name=f"step {p.get('step', 0)}",
+                    line={"color": "#d62728"}, marker={"size": 5})
+    ratio = vanishing_ratio(gtt)
+    title = "Gradient through time ‖∂L/∂hₜ‖"
+    if ratio is not None:
+        title += f" — h₁/h_T = {ratio:.1e} (step {p.get('step')})"
+    fig.update_xaxes(title="time step t (1 = first input)")
+    fig.update_yaxes(title="‖∂L/∂hₜ‖", type="log", exponentformat="power")
+    return _layout(fig, title)
+
+
+def grad_through_time_heatmap(snap: dict) -> go.Figure:
+    """V3 heatmap: log10 ‖∂L/∂h_t‖, x = time step, y = training step of each probe."""
+    rows = snap.get("probes") or []
+    z = [[math.log10(max(g, EPS)) for g in _nz(r["grad_through_time"])] for r in rows]
+    fig = go.Figure()
+    if z:
+        T = len(z[-1])
+        fig.add_heatmap(z=np.asarray(z, dtype=np.float32), x=list(range(1, T + 1)), y=[r["step"] for r in rows],
+                        colorscale="Viridis", colorbar={"title": "log₁₀"})
+    fig.update_xaxes(title="time step t")
+    fig.update_yaxes(title="training step")
+    return _layout(fig, "Gradient through time over training (log₁₀ ‖∂L/∂hₜ‖)")
+
+
+def hidden_figure(snap: dict, which: str = "hidden", max_units: int = 64) -> go.Figure:
+    """V4: units × time heatmap of one sample's hidden states (or a gate), input on the time axis."""
+    p = snap.get("latest_probe") or {}
+    states = p.get("hidden") or {}
+    z = states.get(which)
+    fig = go.Figure()
+    if z is not None:
+        z = np.asarray(z, dtype=np.float32)[:, :max_units].T  # (units, T)
+        labels = p.get("input_labels") or []
+        x = [f"{t + 1}:{lab}" for t, lab in enumerate(labels)] or list(range(1, z.shape[1] + 1))
+        signed = which in ("hidden", "cell", "new", "cell state")
+        fig.add_heatmap(z=z, x=x, y=list(range(z.shape[0])), colorscale="RdBu" if signed else "Viridis",
+                        zmid=0 if signed else None, zmin=None if signed else 0, zmax=None if signed else 1,
+                        colorbar={"title": which})
+    sat = p.get("saturation")
+    title = f"Hidden activations — {which}" + (f" ({sat:.0%} saturated)" if sat is not None and which == "hidden" else "")
+    fig.update_xaxes(title="time step : input", type="category")
+    fig.update_yaxes(title="unit")
+    return _layout(fig, title, height=340)
+
+
+def spectral_figure(snap: dict) -> go.Figure:
+    """V5: spectral radius of W_hh over training; above 1 gradients can grow, below 1 they shrink."""
+    s = snap["spectral"]
+    fig = go.Figure()
+    fig.add_scatter(x=s["step"], y=s["radius"], mode="lines+markers", name="spectral radius", marker={"size": 4})
+    fig.add_hline(y=1.0, line={"dash": "dash", "color": COLORS["chance"]}, annotation_text="1")
+    fig.update_xaxes(title="training step")
+    fig.update_yaxes(title="ρ(W_hh)")
+    return _layout(fig, "Spectral radius of the recurrent weights")
+
+
+def task_view_figure(view: dict | None) -> go.Figure | None:
+    """V6 for the tasks whose view is a chart (sine, majority, adding); charlm's is text."""
+    if not view:
+        return None
+    kind = view.get("kind")
+    fig = go.Figure()
+    if kind == "forecast":
+        fig.add_scatter(x=view["t_truth"], y=view["truth"], name="truth", line={"color": COLORS["chance"]})
+        fig.add_scatter(x=view["t"], y=view["one_step"], name="one-step forecast", line={"color": COLORS["train"]})
+        fig.add_scatter(x=view["t_auto"], y=view["auto"], name="autoregressive forecast",
+                        line={"color": "#d62728", "dash": "dot"})
+        fig.update_xaxes(title="time (validation part of the series)")
+        return _layout(fig, "Forecast vs truth")
+    if kind == "confidence":
+        x = [f"{t + 1}:{d}" for t, d in enumerate(view["digits"])]
+        fig.add_bar(x=x, y=view["p_one"], name="P(more ones)", marker={"color": COLORS["train"]})
+        fig.add_hline(y=0.5, line={"dash": "dash", "color": COLORS["chance"]})
+        fig.update_xaxes(title="after reading step : digit", type="category")
+        fig.update_yaxes(title="P(more ones than zeros)", range=[0, 1])
+        verdict = "more ones" if view["ones"] > view["T"] / 2 else "not more ones"
+        return _layout(fig, f"Confidence as the sequence is read (truth: {view['ones']} ones of {view['T']}: {verdict})")
+    if kind == "scatter":
+        fig.add_scatter(x=view["target"], y=view["prediction"], mode="markers", name="samples",
+                        marker={"color": COLORS["train"], "size": 6})
+        fig.add_scatter(x=[0, 2], y=[0, 2], mode="lines", name="perfect", line={"dash": "dash", "color": COLORS["chance"]})
+        fig.add_scatter(x=[0, 2], y=[1, 1], mode="lines", name="always 1 (chance)", line={"dash": "dot", "color": "#d62728"})
+        fig.update_xaxes(title="target (sum of the two marked numbers)", range=[0, 2])
+        fig.update_yaxes(title="prediction", range=[-0.2, 2.2])
+        return _layout(fig, "Prediction vs target")
+    return None
