@@ -1,0 +1,159 @@
+"""Streamlit glue the pages share: widgets <-> RunConfig <-> URL, the session's training run, and
+the session guard that pauses it when the browser goes away. The core (rnnplay) never sees st."""
+
+from __future__ import annotations
+
+import logging
+import os
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from rnnplay.config import FIELDS, ConfigError, RunConfig, allowed_text, make_config, parse_params
+from rnnplay.session import TrainingRun
+from rnnplay.tasks import TASK_CLASSES
+
+# Changing the task sets the other widgets to that task's defaults through session_state; Streamlit
+# logs a warning for each such widget that also has a default. That is intended here.
+logging.getLogger("streamlit.elements.lib.policies").setLevel(logging.ERROR)
+
+LABELS = {
+    "task": "Task", "arch": "Architecture", "impl": "Implementation", "hidden_size": "Hidden size",
+    "num_layers": "Layers", "bidirectional": "Bidirectional", "nonlinearity": "Activation",
+    "dropout": "Dropout between layers", "lr": "Learning rate", "optimizer": "Optimizer",
+    "momentum": "Momentum", "clip_mode": "Gradient clipping", "clip": "Clip threshold",
+    "batch_size": "Batch size", "steps": "Training steps", "seq_len": "Sequence length T",
+    "init": "Initialisation", "init_gain": "Init gain", "weight_decay": "Weight decay", "seed": "Seed",
+    "device": "Device", "text": "Text to learn", "noise": "Noise",
+}
+# The UI caps what one browser session may ask for; the CLI allows the full RunConfig range.
+UI_MAX = {"steps": int(os.environ.get("RNNPLAY_MAX_STEPS", "20000"))}
+SECTIONS = {
+    "Task": ("task", "seq_len", "text", "noise"),
+    "Model": ("arch", "hidden_size", "num_layers", "bidirectional", "nonlinearity", "dropout"),
+    "Training": ("optimizer", "lr", "momentum", "clip_mode", "clip", "batch_size", "steps"),
+    "More": ("impl", "init", "init_gain", "weight_decay", "seed", "device"),
+}
+
+
+def _visible(name: str, s: dict) -> bool:
+    """Whether a field matters for the configuration the widgets currently hold."""
+    if FIELDS[name].metadata["tasks"] and s["task"] not in FIELDS[name].metadata["tasks"]:
+        return False
+    return {
+        "nonlinearity": s["arch"] == "rnn",
+        "dropout": s["num_layers"] > 1,
+        "momentum": s["optimizer"] in ("sgd", "rmsprop"),
+        "clip": s["clip_mode"] != "off",
+        "bidirectional": TASK_CLASSES[s["task"]].allows_bidirectional,
+    }.get(name, True)
+
+
+def _on_task_change() -> None:
+    """A new task brings its own fast-converging defaults (hidden size, lr, steps, T, ...); the
+    learner's choices that no task sets (architecture, optimizer, seed, ...) stay as they are."""
+    task = st.session_state["task"]
+    defaults = make_config(task)
+    task_fields = set().union(*(cls.defaults for cls in TASK_CLASSES.values()))
+    for name in task_fields:
+        st.session_state[name] = getattr(defaults, name)
+    if not TASK_CLASSES[task].allows_bidirectional:
+        st.session_state["bidirectional"] = False
+
+
+def _widget(name: str, default, container) -> object:
+    f, key, label = FIELDS[name], name, LABELS[name]
+    m, help_ = f.metadata, f"{f.metadata['help']} — {allowed_text(name)}"
+    common = {"key": key, "help": help_, "bind": "query-params"}
+    if m["choices"]:
+        # options are the codes themselves: a bound widget writes its option text into the URL,
+        # and share links must read ?arch=lstm, not a display label
+        options = list(m["choices"])
+        if name == "task":
+            value = container.selectbox(label, options, index=options.index(default),
+                                        on_change=_on_task_change, **common)
+            container.caption(TASK_CLASSES[value].description)
+            return value
+        if len(options) <= 3:
+            return container.radio(label, options, index=options.index(default), horizontal=True, **common)
+        return container.selectbox(label, options, index=options.index(default), **common)
+    if isinstance(f.default, bool):
+        return container.toggle(label, value=default, **common)
+    if isinstance(f.default, int):
+        hi = UI_MAX.get(name, m["hi"])
+        return container.number_input(label, min_value=m["lo"], max_value=hi, value=min(default, hi), step=1,
+                                      **common)
+    if isinstance(f.default, float):
+        lo = 1e-6 if m["lo_open"] else m["lo"]
+        step = {"lr": 1e-4, "clip": 0.5, "init_gain": 0.1, "dropout": 0.1, "momentum": 0.05}.get(name, 0.01)
+        return container.number_input(label, min_value=float(lo), max_value=float(m["hi"]), value=float(default),
+                                      step=step, format="%g", **common)
+    return container.text_area(label, value=default, max_chars=20_000, height=80, **common)
+
+
+def config_controls(container) -> tuple[RunConfig, list[str]]:
+    """Draw the configuration widgets (bound to the URL) and return (config, problems).
+    Bad URL parameters are reported by name and replaced by defaults; never an exception."""
+    _, warnings = parse_params(st.query_params.to_dict())
+    task_box = container.container()
+    # the task widget's default is fixed, so ?task=... always stays in a share link
+    values: dict = {"task": _widget("task", "majority", task_box)}
+    defaults = make_config(values["task"])
+    for section, names in SECTIONS.items():
+        box = task_box if section == "Task" else container.expander(section, expanded=section != "More")
+        for name in names:
+            # dependencies (arch, num_layers, optimizer, clip_mode) are drawn before what they show
+            if name != "task" and _visible(name, {**defaults.to_dict(), **values}):
+                values[name] = _widget(name, getattr(defaults, name), box)
+    try:
+        config = defaults.replace(**{k: v for k, v in values.items() if k != "task"})
+    except ConfigError as e:
+        warnings.append(f"{e} — using the task's defaults")
+        config = defaults
+    return config, warnings
+
+
+def share_query(config: RunConfig) -> str:
+    return urlencode({k: v for k, v in config.changed_fields().items()})
+
+
+def share_url(config: RunConfig, page: str = "playground") -> str:
+    base = getattr(st.context, "url", None) or ""
+    base = base.split("?")[0].rsplit("/", 1)[0] if base else ""
+    return f"{base}/{page}?{share_query(config)}"
+
+
+# the session's run --------------------------------------------------------------------------
+class SessionGuard:
+    """Lives in a session-scoped resource: Streamlit releases it when the browser disconnects."""
+
+    def __init__(self):
+        self.run: TrainingRun | None = None
+
+    def release(self) -> None:
+        if self.run is not None:
+            self.run.detach()  # pause now; the thread ends later unless the session comes back
+
+
+@st.cache_resource(scope="session", on_release=SessionGuard.release, show_spinner=False)
+def _session_guard() -> SessionGuard:
+    return SessionGuard()
+
+
+def current_run(config: RunConfig) -> TrainingRun:
+    """This browser session's run. An untouched run follows the widgets; one that has trained keeps
+    its configuration until Reset, so a stray click never throws away a trained model."""
+    run: TrainingRun | None = st.session_state.get("_run")
+    if run is None:
+        run = TrainingRun(config)
+        st.session_state["_run"] = run
+    elif run.config != config and run.state == "ready" and run.trainer.steps_done == 0:
+        run.reset(config)
+    guard = _session_guard()
+    guard.run = run
+    run.attach()
+    return run
+
+
+def existing_run() -> TrainingRun | None:
+    return st.session_state.get("_run")
