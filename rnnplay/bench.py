@@ -1,0 +1,112 @@
+"""python -m rnnplay.bench: steps/s of the rnnplay trainer against an equivalent plain PyTorch loop.
+
+Three loops train the same model on the same data stream, in rounds (plain, trainer, app run,
+plain, ...) so that a noisy shared machine slows all of them alike; each ratio is the median over
+rounds, measured in this one run:
+  plain    the course's loop: forward, loss, zero_grad, backward, clip, step, loss.item()
+  trainer  Trainer.step() (adds the metric and the gradient norms before/after clipping)   -> P1
+  app      TrainingRun in its background thread with the default probe cadence (V3, V4,
+           V5, validation and the task view), as the Playground runs it                  -> P2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+import torch
+
+from rnnplay.config import make_config
+from rnnplay.session import TrainingRun
+from rnnplay.trainer import Trainer, make_optimizer
+
+# (config, steps per loop): a few seconds per loop on a laptop core, so a probe's fixed cost is
+# weighed against a run of realistic length
+CASES = {
+    "majority-rnn": ({"task": "majority"}, 1500),
+    "adding-lstm-T50": ({"task": "adding", "arch": "lstm", "seq_len": 50, "hidden_size": 64, "batch_size": 64}, 300),
+    "charlm-gru": ({"task": "charlm", "arch": "gru", "hidden_size": 64, "batch_size": 16, "seq_len": 32,
+                    "lr": 3e-3, "text": "the quick brown fox jumps over the lazy dog. " * 20}, 600),
+}
+
+
+def plain_loop(config, steps: int) -> float:
+    """An equivalent plain PyTorch loop: the trainer's model, optimizer and data, none of its extras."""
+    tr = Trainer(config)  # only to build the same model and data stream
+    model, task, gen = tr.model, tr.task, tr.gen
+    opt = make_optimizer(config, model.parameters(), foreach=None)  # torch's defaults, as a learner writes it
+    params = list(model.parameters())
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        b = task.train_batch(gen)
+        loss = task.loss(model(b.x), b.y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if config.clip_mode == "norm":
+            torch.nn.utils.clip_grad_norm_(params, config.clip)
+        opt.step()
+        loss.item()
+    return steps / (time.perf_counter() - t0)
+
+
+def trainer_loop(config, steps: int) -> float:
+    tr = Trainer(config)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        tr.step()
+    return steps / (time.perf_counter() - t0)
+
+
+def app_run(config, steps: int) -> float:
+    run = TrainingRun(config.replace(steps=steps))
+    t0 = time.perf_counter()
+    run.start()
+    run.join(timeout=600)
+    dt = time.perf_counter() - t0
+    assert run.state == "done", run.message
+    return steps / dt
+
+
+def bench(case: str, steps: int | None, rounds: int) -> dict:
+    fields, default_steps = CASES[case]
+    config, steps = make_config(**fields), steps or default_steps
+    for fn in (plain_loop, trainer_loop):  # warm-up: allocator, kernels, lazy imports
+        fn(config, max(10, steps // 10))
+    rates = {"plain": [], "trainer": [], "app": []}
+    for _ in range(rounds):
+        rates["plain"].append(plain_loop(config, steps))
+        rates["trainer"].append(trainer_loop(config, steps))
+        rates["app"].append(app_run(config, steps))
+    med = {k: statistics.median(v) for k, v in rates.items()}
+    return {"case": case, "steps": steps, "rounds": rounds,
+            "plain_steps_per_s": round(med["plain"], 1), "trainer_steps_per_s": round(med["trainer"], 1),
+            "app_steps_per_s": round(med["app"], 1),
+            "P1_trainer_over_plain": round(med["trainer"] / med["plain"], 3),
+            "P2_app_with_probes_over_plain": round(med["app"] / med["plain"], 3)}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(prog="python -m rnnplay.bench", description=__doc__.splitlines()[0])
+    p.add_argument("--case", choices=[*CASES, "all"], default="all")
+    p.add_argument("--steps", type=int, default=None, help="steps per loop (default: per case)")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: shared machines)")
+    p.add_argument("--json", action="store_true")
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    cases = list(CASES) if a.case == "all" else [a.case]
+    print(f"torch {torch.__version__}, {a.threads} thread(s), {a.rounds} rounds, median steps/s per loop")
+    for case in cases:
+        r = bench(case, a.steps, a.rounds)
+        if a.json:
+            print(json.dumps(r))
+        else:
+            print(f"{case:<16} {r['steps']:>5} steps: plain {r['plain_steps_per_s']:>7} steps/s | trainer {r['trainer_steps_per_s']:>7} "
+                  f"(P1 ratio {r['P1_trainer_over_plain']:.3f}, target >= 0.9) | app with probes "
+                  f"{r['app_steps_per_s']:>7} (P2 ratio {r['P2_app_with_probes_over_plain']:.3f}, target >= 0.85)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""AppTest for every page: each renders without an exception; the Playground reads a share link,
+warns about bad parameters by name, trains in the background and draws its live charts."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+PLAYGROUND = "app_pages/playground.py"
+
+
+def open_app(page: str | None = None, **params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    if page:
+        at.switch_page(page)
+    for k, v in params.items():
+        at.query_params[k] = str(v)
+    at.run()
+    return at
+
+
+@pytest.fixture(autouse=True)
+def stop_runs():
+    runs = []
+    yield runs
+    for at in runs:
+        run = at.session_state["_run"] if "_run" in at.session_state else None
+        if run is not None:
+            run.stop()
+
+
+def chart_spec(at: AppTest, key_part: str) -> dict:
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        title = spec["layout"].get("title", {}).get("text", "")
+        if key_part in title:
+            return spec
+    raise AssertionError(f"no chart titled {key_part!r}")
+
+
+def decode(arr) -> np.ndarray:
+    if isinstance(arr, dict) and "bdata" in arr:
+        return np.frombuffer(base64.b64decode(arr["bdata"]), dtype=np.dtype(arr["dtype"]))
+    return np.asarray(arr, dtype=float)
+
+
+def test_home_renders_with_links_into_the_playground():
+    at = open_app()
+    assert not at.exception
+    assert "RNN Playground" in at.title[0].value
+    assert len(at.get("page_link")) >= 4
+
+
+def test_playground_renders_its_controls_and_charts():
+    at = open_app(PLAYGROUND)
+    assert not at.exception
+    assert at.selectbox(key="task").value == "majority"
+    assert len(at.get("plotly_chart")) >= 6
+
+
+def test_share_link_restores_the_configuration():
+    at = open_app(PLAYGROUND, task="adding", arch="lstm", hidden_size=32, seq_len=30)
+    assert not at.exception
+    assert at.selectbox(key="task").value == "adding"
+    assert at.radio(key="arch").value == "lstm"
+    assert at.number_input(key="hidden_size").value == 32
+    assert at.number_input(key="seq_len").value == 30
+    run = at.session_state["_run"]
+    assert (run.config.task, run.config.arch, run.config.hidden_size, run.config.seq_len) == ("adding", "lstm", 32, 30)
+    assert not at.warning
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"hidden_size": "0"}, "hidden_size"),
+    ({"lr": "-1"}, "lr"),
+    ({"arch": "transformer"}, "arch"),
+    ({"task": "chess"}, "task"),
+    ({"seq_len": "abc"}, "seq_len"),
+    ({"task": "charlm", "bidirectional": "true"}, "bidirectional"),
+])
+def test_bad_share_link_warns_by_name_and_falls_back(params, field):
+    at = open_app(PLAYGROUND, **params)
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert field in warnings
+    assert not at.session_state["_run"].config.bidirectional or field != "bidirectional"
+
+
+def test_changing_task_brings_its_defaults():
+    at = open_app(PLAYGROUND, task="adding", arch="gru")
+    at.selectbox(key="task").set_value("charlm").run()
+    assert not at.exception
+    assert at.number_input(key="hidden_size").value == 8
+    assert at.number_input(key="lr").value == pytest.approx(0.1)
+    assert at.radio(key="arch").value == "gru"  # the learner's own choice stays
+    assert at.session_state["_run"].config.task == "charlm"
+
+
+def test_train_runs_in_the_background_and_charts_update(stop_runs):
+    at = open_app(PLAYGROUND, task="majority", steps=400, hidden_size=16)
+    stop_runs.append(at)
+    at.button(key="btn_train").click().run()
+    run = at.session_state["_run"]
+    assert run.state in ("running", "done")
+    deadline = time.time() + 60
+    while run.state == "running" and time.time() < deadline:
+        time.sleep(0.2)
+    assert run.state == "done", run.message
+    at.run()  # what the live fragment draws on its next tick
+    assert not at.exception
+    loss = chart_spec(at, "Loss")
+    steps = decode(loss["data"][0]["x"])
+    assert steps.max() == 400
+    gtt = chart_spec(at, "Gradient through time ‖")
+    assert gtt["layout"]["yaxis"]["type"] == "log"
+    assert len(decode(gtt["data"][0]["y"])) == 10  # one value per time step
+    assert "finished" in at.get("progress")[0].proto.text
+
+
+def test_pause_step_stop_and_reset(stop_runs):
+    at = open_app(PLAYGROUND, task="majority", steps=100000)
+    stop_runs.append(at)
+    run = at.session_state["_run"]
+    at.button(key="btn_step").click().run()
+    assert run.trainer.steps_done == 1 and run.state == "paused"
+    at.button(key="btn_train").click().run()  # resume
+    time.sleep(0.5)
+    at.button(key="btn_pause").click().run()
+    n = run.trainer.steps_done
+    assert run.state == "paused" and n > 1
+    time.sleep(0.3)
+    assert run.trainer.steps_done == n  # paused means paused
+    at.button(key="btn_stop").click().run()
+    assert run.state == "stopped"
+    at.button(key="btn_reset").click().run()
+    assert at.session_state["_run"].trainer.steps_done == 0
+    assert not at.exception
+
+
+def test_trained_run_survives_a_visit_to_home(stop_runs):
+    at = open_app(PLAYGROUND, task="majority", steps=30)
+    stop_runs.append(at)
+    at.button(key="btn_train").click().run()
+    run = at.session_state["_run"]
+    run.join()
+    at.switch_page("app_pages/home.py").run()
+    at.switch_page(PLAYGROUND).run()
+    assert not at.exception
+    assert at.session_state["_run"] is run and run.trainer.steps_done == 30
