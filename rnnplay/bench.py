@@ -40,7 +40,7 @@ def plain_loop(config, steps: int) -> float:
     params = list(model.parameters())
     t0 = time.perf_counter()
     for _ in range(steps):
-        b = task.train_batch(gen)
+        b = tr._to_device(task.train_batch(gen))  # the same host->device copy the trainer makes
         loss = task.loss(model(b.x), b.y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
