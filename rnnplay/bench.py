@@ -26,7 +26,7 @@ from rnnplay.trainer import Trainer, make_optimizer
 # weighed against a run of realistic length
 CASES = {
     "majority-rnn": ({"task": "majority"}, 1500),
-    "adding-lstm-T50": ({"task": "adding", "arch": "lstm", "seq_len": 50, "hidden_size": 64, "batch_size": 64}, 300),
+    "adding-lstm-T50": ({"task": "adding", "arch": "lstm", "seq_len": 50, "hidden_size": 64, "batch_size": 64}, 600),
     "charlm-gru": ({"task": "charlm", "arch": "gru", "hidden_size": 64, "batch_size": 16, "seq_len": 32,
                     "lr": 3e-3, "text": "the quick brown fox jumps over the lazy dog. " * 20}, 600),
 }

@@ -77,6 +77,14 @@ class SequenceModel(nn.Module):
         out, _ = self.core(x)
         return self.head(self.readout(out))
 
+    def step(self, x: Tensor, state=None):
+        """Continue from a recurrent state: x (B, t, I) -> (y (B, t, O), new state). Generation feeds one
+        character at a time this way instead of re-reading a window. Fused core only (None otherwise)."""
+        if isinstance(self.core, ScratchRNN) or self.many_to_one:
+            return None
+        out, state = self.core(x, state)
+        return self.head(out), state
+
     def unrolled(self, x: Tensor, keep_gates: bool = False) -> tuple[Tensor, Unrolled]:
         """The same function as forward, through the written-out cells on this model's weights."""
         params = dict(self.core.named_parameters())

@@ -60,7 +60,7 @@ class History:
 class TrainingRun:
     """States: ready -> running <-> paused -> done | stopped | diverged | error."""
 
-    def __init__(self, config: RunConfig, probe_budget: float = 0.10, history_cap: int = 1000,
+    def __init__(self, config: RunConfig, probe_budget: float = 0.08, history_cap: int = 1000,
                  probe_rows: int = 120, min_probe_interval_s: float = 0.25):
         self.config = config
         self.probe_budget, self.probe_rows = probe_budget, probe_rows

@@ -31,7 +31,7 @@ class Task:
     metric: ClassVar[str]  # "accuracy" | "mse"
     allows_bidirectional: ClassVar[bool] = True
     defaults: ClassVar[dict[str, Any]] = {}
-    val_size: ClassVar[int] = 512
+    val_size: ClassVar[int] = 256
     probe_size: ClassVar[int] = 32
 
     input_size: int

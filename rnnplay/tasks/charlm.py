@@ -86,14 +86,23 @@ class CharLM(Task):
 
     @torch.no_grad()
     def sample_text(self, model, device, n: int = 80, temperature: float = 0.8, seed: int = 0) -> str:
-        """Generate n characters, feeding back the last seq_len ones, at this temperature."""
+        """Generate n characters from the text's first one at this temperature: carrying the recurrent
+        state where the core allows it, else re-reading the last seq_len characters each time."""
         model.eval()
         g = torch.Generator().manual_seed(seed)
         ids = [int(self.ids[0])]
+        state, x = None, self.onehot(torch.tensor(ids)).unsqueeze(0).to(device)
         for _ in range(n - 1):
-            x = self.onehot(torch.tensor(ids[-self.seq_len:])).unsqueeze(0).to(device)
-            logits = model(x)[0, -1].float().cpu() / max(temperature, 1e-3)
-            ids.append(int(torch.multinomial(torch.softmax(logits, -1), 1, generator=g)))
+            stepped = model.step(x, state)
+            if stepped is None:
+                window = self.onehot(torch.tensor(ids[-self.seq_len:])).unsqueeze(0).to(device)
+                logits = model(window)[0, -1]
+            else:
+                y, state = stepped
+                logits = y[0, -1]
+            probs = torch.softmax(logits.float().cpu() / max(temperature, 1e-3), -1)
+            ids.append(int(torch.multinomial(probs, 1, generator=g)))
+            x = self.onehot(torch.tensor(ids[-1:])).unsqueeze(0).to(device)
         return self.decode(ids)
 
     def view(self, model, device) -> dict:
