@@ -155,3 +155,31 @@ def test_trained_run_survives_a_visit_to_home(stop_runs):
     at.switch_page(PLAYGROUND).run()
     assert not at.exception
     assert at.session_state["_run"] is run and run.trainer.steps_done == 30
+
+
+def test_a_diverging_run_stops_with_a_hint_and_keeps_its_history(stop_runs):
+    at = open_app(PLAYGROUND, task="adding", nonlinearity="relu", init="identity", init_gain=2, optimizer="sgd",
+                  lr=1, clip_mode="off", steps=50)
+    stop_runs.append(at)
+    at.button(key="btn_train").click().run()
+    run = at.session_state["_run"]
+    run.join()
+    at.run()
+    assert not at.exception
+    assert run.state == "diverged"
+    assert any("learning rate" in e.value for e in at.error)
+    assert len(run.snapshot()["history"]["loss"]) >= 1
+
+
+def test_learning_rate_and_clipping_change_while_training(stop_runs):
+    at = open_app(PLAYGROUND, task="majority", steps=100000)
+    stop_runs.append(at)
+    at.button(key="btn_step").click().run()  # trained one step, now paused
+    at.number_input(key="lr").set_value(0.01).run()
+    at.radio(key="clip_mode").set_value("norm").run()
+    at.button(key="btn_apply").click().run()
+    run = at.session_state["_run"]
+    assert run.trainer.lr == pytest.approx(0.01)
+    assert run.trainer.clip_mode == "norm"
+    assert [what for _, what in run.snapshot()["events"]] == ["lr=0.01", "clip=norm 1"]
+    assert not at.exception
