@@ -18,13 +18,29 @@ from rnnplay.tasks import TASK_CLASSES
 logging.getLogger("streamlit.elements.lib.policies").setLevel(logging.ERROR)
 
 LABELS = {
-    "task": "Task", "arch": "Architecture", "impl": "Implementation", "hidden_size": "Hidden size",
-    "num_layers": "Layers", "bidirectional": "Bidirectional", "nonlinearity": "Activation",
-    "dropout": "Dropout between layers", "lr": "Learning rate", "optimizer": "Optimizer",
-    "momentum": "Momentum", "clip_mode": "Gradient clipping", "clip": "Clip threshold",
-    "batch_size": "Batch size", "steps": "Training steps", "seq_len": "Sequence length T",
-    "init": "Initialisation", "init_gain": "Init gain", "weight_decay": "Weight decay", "seed": "Seed",
-    "device": "Device", "text": "Text to learn", "noise": "Noise",
+    "task": "Task",
+    "arch": "Architecture",
+    "impl": "Implementation",
+    "hidden_size": "Hidden size",
+    "num_layers": "Layers",
+    "bidirectional": "Bidirectional",
+    "nonlinearity": "Activation",
+    "dropout": "Dropout between layers",
+    "lr": "Learning rate",
+    "optimizer": "Optimizer",
+    "momentum": "Momentum",
+    "clip_mode": "Gradient clipping",
+    "clip": "Clip threshold",
+    "batch_size": "Batch size",
+    "steps": "Training steps",
+    "seq_len": "Sequence length T",
+    "init": "Initialisation",
+    "init_gain": "Init gain",
+    "weight_decay": "Weight decay",
+    "seed": "Seed",
+    "device": "Device",
+    "text": "Text to learn",
+    "noise": "Noise",
 }
 # The UI caps what one browser session may ask for; the CLI allows the full RunConfig range.
 UI_MAX = {"steps": int(os.environ.get("RNNPLAY_MAX_STEPS", "20000"))}
@@ -70,8 +86,9 @@ def _widget(name: str, default, container) -> object:
         # and share links must read ?arch=lstm, not a display label
         options = list(m["choices"])
         if name == "task":
-            value = container.selectbox(label, options, index=options.index(default),
-                                        on_change=_on_task_change, **common)
+            value = container.selectbox(
+                label, options, index=options.index(default), on_change=_on_task_change, **common
+            )
             container.caption(TASK_CLASSES[value].description)
             return value
         if len(options) <= 3:
@@ -81,13 +98,13 @@ def _widget(name: str, default, container) -> object:
         return container.toggle(label, value=default, **common)
     if isinstance(f.default, int):
         hi = UI_MAX.get(name, m["hi"])
-        return container.number_input(label, min_value=m["lo"], max_value=hi, value=min(default, hi), step=1,
-                                      **common)
+        return container.number_input(label, min_value=m["lo"], max_value=hi, value=min(default, hi), step=1, **common)
     if isinstance(f.default, float):
         lo = 1e-6 if m["lo_open"] else m["lo"]
         step = {"lr": 1e-4, "clip": 0.5, "init_gain": 0.1, "dropout": 0.1, "momentum": 0.05}.get(name, 0.01)
-        return container.number_input(label, min_value=float(lo), max_value=float(m["hi"]), value=float(default),
-                                      step=step, format="%g", **common)
+        return container.number_input(
+            label, min_value=float(lo), max_value=float(m["hi"]), value=float(default), step=step, format="%g", **common
+        )
     return container.text_area(label, value=default, max_chars=20_000, height=80, **common)
 
 

@@ -18,27 +18,39 @@ st.markdown(
 )
 
 PRESETS = [
-    ("Vanishing gradients: RNN on the adding problem",
-     {"task": "adding", "arch": "rnn", "seq_len": 50},
-     "A vanilla RNN must carry two numbers across 50 steps. Watch ‖∂L/∂h₁‖ fall ten orders of "
-     "magnitude below ‖∂L/∂h_T‖ and the loss sit on the chance line."),
-    ("…and the LSTM that remembers",
-     {"task": "adding", "arch": "lstm", "seq_len": 50, "steps": 3000},
-     "Same task, same seed: the LSTM's gradient through time stays flat and the loss drops below chance."),
-    ("hello → elloh (the course's first char-RNN)",
-     {"task": "charlm", "text": "hello"},
-     "Eight hidden units learn to predict the next character of 'hello' in 200 steps."),
-    ("Count the ones (many-to-one classification)",
-     {"task": "majority"},
-     "The course's lesson 1: is the count of ones in a 0/1 sequence above half?"),
-    ("Forecast a noisy sine",
-     {"task": "sine", "arch": "gru"},
-     "A look-back window predicts the next value; see one-step and multi-step forecasts."),
+    (
+        "Vanishing gradients: RNN on the adding problem",
+        {"task": "adding", "arch": "rnn", "seq_len": 50},
+        "A vanilla RNN must carry two numbers across 50 steps. Watch ‖∂L/∂h₁‖ fall ten orders of "
+        "magnitude below ‖∂L/∂h_T‖ and the loss sit on the chance line.",
+    ),
+    (
+        "…and the LSTM that remembers",
+        {"task": "adding", "arch": "lstm", "seq_len": 50, "steps": 3000},
+        "Same task, same seed: the LSTM's gradient through time stays flat and the loss drops below chance.",
+    ),
+    (
+        "hello → elloh (the course's first char-RNN)",
+        {"task": "charlm", "text": "hello"},
+        "Eight hidden units learn to predict the next character of 'hello' in 200 steps.",
+    ),
+    (
+        "Count the ones (many-to-one classification)",
+        {"task": "majority"},
+        "The course's lesson 1: is the count of ones in a 0/1 sequence above half?",
+    ),
+    (
+        "Forecast a noisy sine",
+        {"task": "sine", "arch": "gru"},
+        "A look-back window predicts the next value; see one-step and multi-step forecasts.",
+    ),
 ]
 for title, params, text in PRESETS:
     with st.container(border=True):
         st.markdown(f"**{title}**  \n{text}")
-        st.page_link("app_pages/playground.py", label="Open in the Playground", icon=":material/play_arrow:", query_params=params)
+        st.page_link(
+            "app_pages/playground.py", label="Open in the Playground", icon=":material/play_arrow:", query_params=params
+        )
 
 st.caption(
     "Everything here also runs from the command line: `python -m rnnplay tasks` and "

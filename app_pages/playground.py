@@ -8,12 +8,21 @@ from app_pages import common
 from rnnplay import figures
 
 LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "0.5"))
-STATE_TEXT = {"ready": "ready", "running": "training…", "paused": "paused", "done": "finished",
-              "stopped": "stopped", "diverged": "diverged", "error": "error"}
+STATE_TEXT = {
+    "ready": "ready",
+    "running": "training…",
+    "paused": "paused",
+    "done": "finished",
+    "stopped": "stopped",
+    "diverged": "diverged",
+    "error": "error",
+}
 
 st.title("Playground")
-st.caption("Pick a task and a model in the sidebar, press **Train**, and watch it learn. Every setting is in "
-           "the page's URL: copy it to share exactly this configuration.")
+st.caption(
+    "Pick a task and a model in the sidebar, press **Train**, and watch it learn. Every setting is in "
+    "the page's URL: copy it to share exactly this configuration."
+)
 config, problems = common.config_controls(st.sidebar)
 for p in problems:
     st.warning(f"Share link: {p}", icon=":material/warning:")
@@ -43,29 +52,51 @@ c = st.columns([1.2, 1, 1, 1.2, 1, 2.6])
 train_label = {"paused": "Resume", "running": "Training"}.get(state, "Train")
 if state in ("done", "stopped", "diverged", "error"):
     train_label = "Train anew"
-c[0].button(train_label, on_click=train_clicked, disabled=state == "running", type="primary", key="btn_train",
-            icon=":material/play_arrow:")
+c[0].button(
+    train_label,
+    on_click=train_clicked,
+    disabled=state == "running",
+    type="primary",
+    key="btn_train",
+    icon=":material/play_arrow:",
+)
 c[1].button("Pause", on_click=run.pause, disabled=state != "running", key="btn_pause", icon=":material/pause:")
-c[2].button("Stop", on_click=run.stop, disabled=state not in ("running", "paused"), key="btn_stop",
-            icon=":material/stop:")
-c[3].button("Step one batch", on_click=run.step_one, disabled=state not in ("ready", "paused"), key="btn_step",
-            icon=":material/skip_next:")
+c[2].button(
+    "Stop", on_click=run.stop, disabled=state not in ("running", "paused"), key="btn_stop", icon=":material/stop:"
+)
+c[3].button(
+    "Step one batch",
+    on_click=run.step_one,
+    disabled=state not in ("ready", "paused"),
+    key="btn_step",
+    icon=":material/skip_next:",
+)
 c[4].button("Reset", on_click=reset_clicked, key="btn_reset", icon=":material/restart_alt:")
-paused_view = c[5].toggle("Pause live updates (to zoom)", key="freeze",
-                          help="Live redraws reset a chart's zoom; pause them while you inspect.")
+paused_view = c[5].toggle(
+    "Pause live updates (to zoom)",
+    key="freeze",
+    help="Live redraws reset a chart's zoom; pause them while you inspect.",
+)
 
 pending = {k for k, v in config.to_dict().items() if getattr(run.config, k) != v}
 if pending and run.trainer.steps_done > 0:
     live = pending <= {"lr", "clip_mode", "clip"} and state in ("running", "paused")
     with st.container(border=True):
-        st.markdown(f"Changed since this run started: **{', '.join(sorted(pending))}**. "
-                    + ("Apply now to the running model, or Reset to start over."
-                       if live else "Press **Reset** (or **Train anew**) to train with them."))
+        st.markdown(
+            f"Changed since this run started: **{', '.join(sorted(pending))}**. "
+            + (
+                "Apply now to the running model, or Reset to start over."
+                if live
+                else "Press **Reset** (or **Train anew**) to train with them."
+            )
+        )
         if live:
             st.button("Apply to the running model", on_click=apply_live_clicked, key="btn_apply")
 
-arch_states = ["hidden"] + {"lstm": ["input", "forget", "cell", "output", "cell state"],
-                            "gru": ["reset", "update", "new"]}.get(run.config.arch, [])
+arch_states = ["hidden"] + {
+    "lstm": ["input", "forget", "cell", "output", "cell state"],
+    "gru": ["reset", "update", "new"],
+}.get(run.config.arch, [])
 interval = LIVE_EVERY_S if state == "running" and not paused_view else None
 
 
@@ -73,8 +104,10 @@ interval = LIVE_EVERY_S if state == "running" and not paused_view else None
 def live_view() -> None:
     snap = run.snapshot()
     done, total = snap["steps_done"], snap["steps_total"]
-    st.progress(min(done / total, 1.0), text=f"step {done} / {total} · {snap['steps_per_s']:.0f} steps/s · "
-                                             f"{STATE_TEXT[snap['state']]}")
+    st.progress(
+        min(done / total, 1.0),
+        text=f"step {done} / {total} · {snap['steps_per_s']:.0f} steps/s · {STATE_TEXT[snap['state']]}",
+    )
     if snap["state"] == "diverged":
         st.error(f"Training stopped: {snap['message']}", icon=":material/error:")
     elif snap["state"] == "error":
@@ -93,8 +126,9 @@ def live_view() -> None:
     elif view and view.get("kind") == "text":
         with left.container(border=True):
             st.markdown("**Next-character prediction**")
-            st.code(f"input     {view['input']}\ntarget    {view['target']}\npredicted {view['predicted']}",
-                    language=None)
+            st.code(
+                f"input     {view['input']}\ntarget    {view['target']}\npredicted {view['predicted']}", language=None
+            )
             st.markdown("**Sampled text** (temperature 0.8)")
             st.code(view["sample"], language=None)
     right.plotly_chart(figures.spectral_figure(snap), key="spectral")
@@ -119,7 +153,8 @@ with st.expander("How to read these charts"):
         "- **Heatmap over training**: the same curve at every probe, one row per training step.\n"
         "- **Hidden activations**: each unit (row) at each time step (column) for one sample, its input on the "
         "axis; for LSTM/GRU pick a gate above. Units stuck at ±1 are *saturated* and pass almost no gradient.\n"
-        "- **Spectral radius** of W_hh: above 1 the recurrence can amplify, below 1 it shrinks signals.")
+        "- **Spectral radius** of W_hh: above 1 the recurrence can amplify, below 1 it shrinks signals."
+    )
 
 with st.expander("Share this configuration"):
     st.markdown("Anyone who opens this link gets exactly this configuration:")

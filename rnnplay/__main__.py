@@ -101,16 +101,21 @@ def cmd_train(args: argparse.Namespace) -> None:
             print(f"diverged at step {stats.step}: {DIVERGED_HINT}", file=sys.stderr)
             break
         if not args.quiet and (stats.step % every == 0 or stats.step == 1):
-            print(f"step {stats.step:>6}  loss {stats.loss:.4f}  {trainer.task.metric} {stats.metric:.4f}"
-                  f"  grad {stats.grad_norm:.3g}", file=sys.stderr if args.json else sys.stdout)
+            print(
+                f"step {stats.step:>6}  loss {stats.loss:.4f}  {trainer.task.metric} {stats.metric:.4f}"
+                f"  grad {stats.grad_norm:.3g}",
+                file=sys.stderr if args.json else sys.stdout,
+            )
     seconds = time.perf_counter() - t0
     result = summarize(trainer, history, seconds)
     if args.json:
         print(json.dumps(result, allow_nan=True))
     else:
-        print(f"{config.task}/{config.arch}: train {result['metric']} {result['train_metric']:.4f}, "
-              f"val {result['metric']} {result['val_metric']:.4f} (chance {result['chance']:.3f}), "
-              f"{result['steps_per_s']:.1f} steps/s")
+        print(
+            f"{config.task}/{config.arch}: train {result['metric']} {result['train_metric']:.4f}, "
+            f"val {result['metric']} {result['val_metric']:.4f} (chance {result['chance']:.3f}), "
+            f"{result['steps_per_s']:.1f} steps/s"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:

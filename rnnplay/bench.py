@@ -27,8 +27,18 @@ from rnnplay.trainer import Trainer, make_optimizer
 CASES = {
     "majority-rnn": ({"task": "majority"}, 1500),
     "adding-lstm-T50": ({"task": "adding", "arch": "lstm", "seq_len": 50, "hidden_size": 64, "batch_size": 64}, 600),
-    "charlm-gru": ({"task": "charlm", "arch": "gru", "hidden_size": 64, "batch_size": 16, "seq_len": 32,
-                    "lr": 3e-3, "text": "the quick brown fox jumps over the lazy dog. " * 20}, 600),
+    "charlm-gru": (
+        {
+            "task": "charlm",
+            "arch": "gru",
+            "hidden_size": 64,
+            "batch_size": 16,
+            "seq_len": 32,
+            "lr": 3e-3,
+            "text": "the quick brown fox jumps over the lazy dog. " * 20,
+        },
+        600,
+    ),
 }
 
 
@@ -80,11 +90,16 @@ def bench(case: str, steps: int | None, rounds: int) -> dict:
         rates["trainer"].append(trainer_loop(config, steps))
         rates["app"].append(app_run(config, steps))
     med = {k: statistics.median(v) for k, v in rates.items()}
-    return {"case": case, "steps": steps, "rounds": rounds,
-            "plain_steps_per_s": round(med["plain"], 1), "trainer_steps_per_s": round(med["trainer"], 1),
-            "app_steps_per_s": round(med["app"], 1),
-            "P1_trainer_over_plain": round(med["trainer"] / med["plain"], 3),
-            "P2_app_with_probes_over_plain": round(med["app"] / med["plain"], 3)}
+    return {
+        "case": case,
+        "steps": steps,
+        "rounds": rounds,
+        "plain_steps_per_s": round(med["plain"], 1),
+        "trainer_steps_per_s": round(med["trainer"], 1),
+        "app_steps_per_s": round(med["app"], 1),
+        "P1_trainer_over_plain": round(med["trainer"] / med["plain"], 3),
+        "P2_app_with_probes_over_plain": round(med["app"] / med["plain"], 3),
+    }
 
 
 def main() -> None:
@@ -103,9 +118,12 @@ def main() -> None:
         if a.json:
             print(json.dumps(r))
         else:
-            print(f"{case:<16} {r['steps']:>5} steps: plain {r['plain_steps_per_s']:>7} steps/s | trainer {r['trainer_steps_per_s']:>7} "
-                  f"(P1 ratio {r['P1_trainer_over_plain']:.3f}, target >= 0.9) | app with probes "
-                  f"{r['app_steps_per_s']:>7} (P2 ratio {r['P2_app_with_probes_over_plain']:.3f}, target >= 0.85)")
+            print(
+                f"{case:<16} {r['steps']:>5} steps: plain {r['plain_steps_per_s']:>7} steps/s | "
+                f"trainer {r['trainer_steps_per_s']:>7} "
+                f"(P1 ratio {r['P1_trainer_over_plain']:.3f}, target >= 0.9) | app with probes "
+                f"{r['app_steps_per_s']:>7} (P2 ratio {r['P2_app_with_probes_over_plain']:.3f}, target >= 0.85)"
+            )
 
 
 if __name__ == "__main__":

@@ -110,9 +110,17 @@ class Unrolled(NamedTuple):
     gates: dict[str, Tensor]
 
 
-def unroll(params: dict[str, Tensor], x: Tensor, arch: str, num_layers: int, bidirectional: bool,
-           nonlinearity: str = "tanh", dropout: float = 0.0, training: bool = False,
-           keep_gates: bool = False) -> Unrolled:
+def unroll(
+    params: dict[str, Tensor],
+    x: Tensor,
+    arch: str,
+    num_layers: int,
+    bidirectional: bool,
+    nonlinearity: str = "tanh",
+    dropout: float = 0.0,
+    training: bool = False,
+    keep_gates: bool = False,
+) -> Unrolled:
     """Run a stack of cells over x (B, T, I) with torch.nn.RNN-style parameter names
     (weight_ih_l{k}[_reverse], ...). Inter-layer dropout as torch applies it (not after the last)."""
     B, T, _ = x.shape
@@ -142,8 +150,7 @@ def unroll(params: dict[str, Tensor], x: Tensor, arch: str, num_layers: int, bid
             dir_outs.append(hs)
             dir_gates.append(gs)
         # per time step, forward and backward halves side by side, as torch concatenates them
-        hiddens = [torch.cat([d[t] for d in dir_outs], dim=1) if bidirectional else dir_outs[0][t]
-                   for t in range(T)]
+        hiddens = [torch.cat([d[t] for d in dir_outs], dim=1) if bidirectional else dir_outs[0][t] for t in range(T)]
         layer_out = torch.stack(hiddens, dim=1)  # (B, T, D*H)
         if last:
             gates = {}
@@ -164,8 +171,16 @@ class ScratchRNN(nn.Module):
     """A drop-in for nn.RNN / nn.LSTM / nn.GRU (batch_first=True) built from the cells above.
     Same parameter names and shapes, so state dicts move between the two unchanged."""
 
-    def __init__(self, arch: str, input_size: int, hidden_size: int, num_layers: int = 1,
-                 bidirectional: bool = False, nonlinearity: str = "tanh", dropout: float = 0.0):
+    def __init__(
+        self,
+        arch: str,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        nonlinearity: str = "tanh",
+        dropout: float = 0.0,
+    ):
         super().__init__()
         self.arch, self.num_layers, self.bidirectional = arch, num_layers, bidirectional
         self.nonlinearity, self.dropout, self.hidden_size = nonlinearity, dropout, hidden_size
@@ -173,14 +188,25 @@ class ScratchRNN(nn.Module):
         for k in range(num_layers):
             fan_in = input_size if k == 0 else D * hidden_size
             for suffix in ("", "_reverse")[:D]:
-                for name, shape in (("weight_ih", (G * hidden_size, fan_in)),
-                                    ("weight_hh", (G * hidden_size, hidden_size)),
-                                    ("bias_ih", (G * hidden_size,)), ("bias_hh", (G * hidden_size,))):
+                for name, shape in (
+                    ("weight_ih", (G * hidden_size, fan_in)),
+                    ("weight_hh", (G * hidden_size, hidden_size)),
+                    ("bias_ih", (G * hidden_size,)),
+                    ("bias_hh", (G * hidden_size,)),
+                ):
                     p = nn.Parameter(torch.empty(shape).uniform_(-bound, bound))
                     self.register_parameter(f"{name}_l{k}{suffix}", p)
 
     def forward(self, x: Tensor) -> tuple[Tensor, None]:
         """x (B, T, I) -> (out (B, T, D*H), None), like nn.RNN(batch_first=True)'s first output."""
-        u = unroll(dict(self.named_parameters()), x, self.arch, self.num_layers, self.bidirectional,
-                   self.nonlinearity, self.dropout, self.training)
+        u = unroll(
+            dict(self.named_parameters()),
+            x,
+            self.arch,
+            self.num_layers,
+            self.bidirectional,
+            self.nonlinearity,
+            self.dropout,
+            self.training,
+        )
         return u.out, None

@@ -40,8 +40,9 @@ TASKS = ("majority", "charlm", "sine", "adding")
 class RunConfig:
     task: str = _f("majority", "what to learn (see `python -m rnnplay tasks`)", choices=TASKS)
     arch: str = _f("rnn", "recurrent cell: vanilla RNN, LSTM or GRU", choices=ARCHS)
-    impl: str = _f("torch", "torch = fused nn.RNN/LSTM/GRU; scratch = the cell equations written out",
-                   choices=("torch", "scratch"))
+    impl: str = _f(
+        "torch", "torch = fused nn.RNN/LSTM/GRU; scratch = the cell equations written out", choices=("torch", "scratch")
+    )
     hidden_size: int = _f(32, "units in each recurrent layer", lo=1, hi=1024)
     num_layers: int = _f(1, "stacked recurrent layers", lo=1, hi=4)
     bidirectional: bool = _f(False, "also read the sequence backwards (where the task allows it)")
@@ -50,22 +51,24 @@ class RunConfig:
     lr: float = _f(1e-3, "learning rate", lo=0.0, hi=10.0, lo_open=True)
     optimizer: str = _f("adam", "optimizer (SGD uses momentum)", choices=("adam", "sgd", "rmsprop"))
     momentum: float = _f(0.9, "momentum of SGD and RMSprop", lo=0.0, hi=0.999)
-    clip_mode: str = _f("off", "gradient clipping: off, by total norm, or by value",
-                        choices=("off", "norm", "value"))
+    clip_mode: str = _f("off", "gradient clipping: off, by total norm, or by value", choices=("off", "norm", "value"))
     clip: float = _f(1.0, "clipping threshold (max norm, or max |value|)", lo=0.0, hi=1e4, lo_open=True)
     batch_size: int = _f(32, "sequences per training step", lo=1, hi=1024)
     steps: int = _f(625, "training steps (one batch each)", lo=1, hi=1_000_000)
     seq_len: int = _f(10, "time steps per sequence (T)", lo=2, hi=1000)
-    init: str = _f("default", "weight initialisation of the recurrent layers",
-                   choices=("default", "xavier", "orthogonal", "identity"))
+    init: str = _f(
+        "default",
+        "weight initialisation of the recurrent layers",
+        choices=("default", "xavier", "orthogonal", "identity"),
+    )
     init_gain: float = _f(1.0, "gain applied by the initialisation", lo=0.0, hi=10.0, lo_open=True)
     weight_decay: float = _f(0.0, "L2 weight decay", lo=0.0, hi=1.0)
     seed: int = _f(0, "random seed for data and weights", lo=0, hi=2**31 - 1)
-    device: str = _f("auto", "where to train: auto picks cuda, then mps, then cpu",
-                     choices=("auto", "cpu", "cuda", "mps"))
+    device: str = _f(
+        "auto", "where to train: auto picks cuda, then mps, then cpu", choices=("auto", "cpu", "cuda", "mps")
+    )
     text: str = _f("hello", f"charlm: the text to learn (1–{MAX_TEXT_CHARS} characters)", tasks=("charlm",))
-    noise: float = _f(0.1, "sine: standard deviation of the noise added to the series",
-                      lo=0.0, hi=2.0, tasks=("sine",))
+    noise: float = _f(0.1, "sine: standard deviation of the noise added to the series", lo=0.0, hi=2.0, tasks=("sine",))
 
     def __post_init__(self):
         for f in fields(self):
@@ -76,9 +79,12 @@ class RunConfig:
             from rnnplay.tasks import TASK_CLASSES
 
             if not TASK_CLASSES[self.task].allows_bidirectional:
-                raise ConfigError("bidirectional", True,
-                                  f"task {self.task} predicts the future from the past; a backward "
-                                  "pass would see the answer, so only --no-bidirectional")
+                raise ConfigError(
+                    "bidirectional",
+                    True,
+                    f"task {self.task} predicts the future from the past; a backward "
+                    "pass would see the answer, so only --no-bidirectional",
+                )
 
     def replace(self, **changes: Any) -> RunConfig:
         return dataclasses.replace(self, **changes)

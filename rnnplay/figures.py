@@ -36,20 +36,43 @@ class Spec:
         self.data.append({"type": "heatmap", **trace})
 
     def add_hline(self, y: float, line: dict, annotation_text: str | None = None, **_) -> None:
-        self.layout["shapes"].append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y",
-                                      "y0": y, "y1": y, "line": line})
+        self.layout["shapes"].append(
+            {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y, "line": line}
+        )
         if annotation_text:
-            self.layout["annotations"].append({"xref": "paper", "x": 0, "yref": "y", "y": y, "text": annotation_text,
-                                               "showarrow": False, "xanchor": "left", "yanchor": "bottom",
-                                               "font": {"size": 11, "color": line.get("color")}})
+            self.layout["annotations"].append(
+                {
+                    "xref": "paper",
+                    "x": 0,
+                    "yref": "y",
+                    "y": y,
+                    "text": annotation_text,
+                    "showarrow": False,
+                    "xanchor": "left",
+                    "yanchor": "bottom",
+                    "font": {"size": 11, "color": line.get("color")},
+                }
+            )
 
     def add_vline(self, x: float, line: dict, annotation_text: str | None = None) -> None:
-        self.layout["shapes"].append({"type": "line", "yref": "paper", "y0": 0, "y1": 1, "xref": "x",
-                                      "x0": x, "x1": x, "line": line})
+        self.layout["shapes"].append(
+            {"type": "line", "yref": "paper", "y0": 0, "y1": 1, "xref": "x", "x0": x, "x1": x, "line": line}
+        )
         if annotation_text:
-            self.layout["annotations"].append({"yref": "paper", "y": 1, "xref": "x", "x": x, "text": annotation_text,
-                                               "showarrow": False, "textangle": -90, "xanchor": "right",
-                                               "yanchor": "top", "font": {"size": 10}})
+            self.layout["annotations"].append(
+                {
+                    "yref": "paper",
+                    "y": 1,
+                    "xref": "x",
+                    "x": x,
+                    "text": annotation_text,
+                    "showarrow": False,
+                    "textangle": -90,
+                    "xanchor": "right",
+                    "yanchor": "top",
+                    "font": {"size": 10},
+                }
+            )
 
     def update_xaxes(self, **kw) -> None:
         self.layout["xaxis"].update(_axis(kw))
@@ -65,9 +88,14 @@ def _axis(kw: dict) -> dict:
 
 
 def _layout(fig: Spec, title: str, height: int = 320, **kw) -> go.Figure:
-    fig.layout.update(title={"text": title, "font": {"size": 15}}, height=height,
-                      margin={"l": 60, "r": 20, "t": 45, "b": 45}, uirevision="keep",
-                      legend={"orientation": "h", "y": -0.25}, **kw)
+    fig.layout.update(
+        title={"text": title, "font": {"size": 15}},
+        height=height,
+        margin={"l": 60, "r": 20, "t": 45, "b": 45},
+        uirevision="keep",
+        legend={"orientation": "h", "y": -0.25},
+        **kw,
+    )
     return go.Figure({"data": fig.data, "layout": fig.layout}, _validate=False)
 
 
@@ -87,10 +115,20 @@ def loss_figure(snap: dict, log_y: bool = False) -> go.Figure:
     h, v, task = snap["history"], snap["val"], snap["task"]
     fig = Spec()
     fig.add_scatter(x=h["step"], y=_lines(h["loss"]), name="train loss", line={"color": COLORS["train"]})
-    fig.add_scatter(x=v["step"], y=_lines(v["loss"]), name="validation loss", mode="lines+markers",
-                    line={"color": COLORS["val"]}, marker={"size": 4})
-    fig.add_hline(y=task["chance_loss"], line={"dash": "dash", "color": COLORS["chance"]},
-                  annotation_text=f"chance {task['chance_loss']:.3g}", annotation_position="top left")
+    fig.add_scatter(
+        x=v["step"],
+        y=_lines(v["loss"]),
+        name="validation loss",
+        mode="lines+markers",
+        line={"color": COLORS["val"]},
+        marker={"size": 4},
+    )
+    fig.add_hline(
+        y=task["chance_loss"],
+        line={"dash": "dash", "color": COLORS["chance"]},
+        annotation_text=f"chance {task['chance_loss']:.3g}",
+        annotation_position="top left",
+    )
     for step, what in snap.get("events", []):
         fig.add_vline(x=step, line={"dash": "dot", "color": COLORS["event"]}, annotation_text=what)
     fig.update_xaxes(title="training step")
@@ -104,10 +142,20 @@ def metric_figure(snap: dict) -> go.Figure:
     name = task["metric"]
     fig = Spec()
     fig.add_scatter(x=h["step"], y=_lines(h["metric"]), name=f"train {name}", line={"color": COLORS["train"]})
-    fig.add_scatter(x=v["step"], y=_lines(v["metric"]), name=f"validation {name}", mode="lines+markers",
-                    line={"color": COLORS["val"]}, marker={"size": 4})
-    fig.add_hline(y=task["chance"], line={"dash": "dash", "color": COLORS["chance"]},
-                  annotation_text=f"chance {task['chance']:.3g}", annotation_position="top left")
+    fig.add_scatter(
+        x=v["step"],
+        y=_lines(v["metric"]),
+        name=f"validation {name}",
+        mode="lines+markers",
+        line={"color": COLORS["val"]},
+        marker={"size": 4},
+    )
+    fig.add_hline(
+        y=task["chance"],
+        line={"dash": "dash", "color": COLORS["chance"]},
+        annotation_text=f"chance {task['chance']:.3g}",
+        annotation_position="top left",
+    )
     fig.update_xaxes(title="training step")
     fig.update_yaxes(title=name, **({"range": [0, 1.02]} if name == "accuracy" else {}))
     return _layout(fig, "Accuracy" if name == "accuracy" else "Mean squared error")
@@ -117,14 +165,26 @@ def grad_norm_figure(snap: dict) -> go.Figure:
     """V2: total gradient norm per step before and after clipping, with the threshold."""
     h, c = snap["history"], snap["config"]
     fig = Spec()
-    fig.add_scatter(x=h["step"], y=[max(g, EPS) for g in _nz(h["grad_norm"])], name="before clipping",
-                    line={"color": COLORS["train"]})
+    fig.add_scatter(
+        x=h["step"],
+        y=[max(g, EPS) for g in _nz(h["grad_norm"])],
+        name="before clipping",
+        line={"color": COLORS["train"]},
+    )
     if c.clip_mode != "off":
-        fig.add_scatter(x=h["step"], y=[max(g, EPS) for g in _nz(h["grad_norm_clipped"])],
-                        name="after clipping", line={"color": COLORS["clipped"], "dash": "dot"})
+        fig.add_scatter(
+            x=h["step"],
+            y=[max(g, EPS) for g in _nz(h["grad_norm_clipped"])],
+            name="after clipping",
+            line={"color": COLORS["clipped"], "dash": "dot"},
+        )
     if c.clip_mode == "norm":
-        fig.add_hline(y=c.clip, line={"dash": "dash", "color": "#d62728"},
-                      annotation_text=f"clip threshold {c.clip:g}", annotation_position="top left")
+        fig.add_hline(
+            y=c.clip,
+            line={"dash": "dash", "color": "#d62728"},
+            annotation_text=f"clip threshold {c.clip:g}",
+            annotation_position="top left",
+        )
     fig.update_xaxes(title="training step")
     fig.update_yaxes(title="‖∇θ L‖", type="log")
     return _layout(fig, "Gradient norm (all parameters)")
@@ -147,8 +207,14 @@ def grad_through_time_figure(snap: dict) -> go.Figure:
     gtt = p.get("grad_through_time") or []
     fig = Spec()
     t = list(range(1, len(gtt) + 1))
-    fig.add_scatter(x=t, y=[max(g, EPS) for g in _nz(gtt)], mode="lines+markers", name=f"step {p.get('step', 0)}",
-                    line={"color": "#d62728"}, marker={"size": 5})
+    fig.add_scatter(
+        x=t,
+        y=[max(g, EPS) for g in _nz(gtt)],
+        mode="lines+markers",
+        name=f"step {p.get('step', 0)}",
+        line={"color": "#d62728"},
+        marker={"size": 5},
+    )
     ratio = vanishing_ratio(gtt)
     title = "Gradient through time ‖∂L/∂hₜ‖"
     if ratio is not None:
@@ -165,8 +231,13 @@ def grad_through_time_heatmap(snap: dict) -> go.Figure:
     fig = Spec()
     if z:
         T = len(z[-1])
-        fig.add_heatmap(z=np.asarray(z, dtype=np.float32), x=list(range(1, T + 1)), y=[r["step"] for r in rows],
-                        colorscale="Viridis", colorbar={"title": "log₁₀"})
+        fig.add_heatmap(
+            z=np.asarray(z, dtype=np.float32),
+            x=list(range(1, T + 1)),
+            y=[r["step"] for r in rows],
+            colorscale="Viridis",
+            colorbar={"title": "log₁₀"},
+        )
     fig.update_xaxes(title="time step t")
     fig.update_yaxes(title="training step")
     return _layout(fig, "Gradient through time over training (log₁₀ ‖∂L/∂hₜ‖)")
@@ -183,11 +254,20 @@ def hidden_figure(snap: dict, which: str = "hidden", max_units: int = 64) -> go.
         labels = p.get("input_labels") or []
         x = [f"{t + 1}:{lab}" for t, lab in enumerate(labels)] or list(range(1, z.shape[1] + 1))
         signed = which in ("hidden", "cell", "new", "cell state")
-        fig.add_heatmap(z=z, x=x, y=list(range(z.shape[0])), colorscale="RdBu" if signed else "Viridis",
-                        zmid=0 if signed else None, zmin=None if signed else 0, zmax=None if signed else 1,
-                        colorbar={"title": which})
+        fig.add_heatmap(
+            z=z,
+            x=x,
+            y=list(range(z.shape[0])),
+            colorscale="RdBu" if signed else "Viridis",
+            zmid=0 if signed else None,
+            zmin=None if signed else 0,
+            zmax=None if signed else 1,
+            colorbar={"title": which},
+        )
     sat = p.get("saturation")
-    title = f"Hidden activations — {which}" + (f" ({sat:.0%} saturated)" if sat is not None and which == "hidden" else "")
+    title = f"Hidden activations — {which}" + (
+        f" ({sat:.0%} saturated)" if sat is not None and which == "hidden" else ""
+    )
     fig.update_xaxes(title="time step : input", type="category")
     fig.update_yaxes(title="unit")
     return _layout(fig, title, height=340)
@@ -213,8 +293,9 @@ def task_view_figure(view: dict | None) -> go.Figure | None:
     if kind == "forecast":
         fig.add_scatter(x=view["t_truth"], y=view["truth"], name="truth", line={"color": COLORS["chance"]})
         fig.add_scatter(x=view["t"], y=view["one_step"], name="one-step forecast", line={"color": COLORS["train"]})
-        fig.add_scatter(x=view["t_auto"], y=view["auto"], name="autoregressive forecast",
-                        line={"color": "#d62728", "dash": "dot"})
+        fig.add_scatter(
+            x=view["t_auto"], y=view["auto"], name="autoregressive forecast", line={"color": "#d62728", "dash": "dot"}
+        )
         fig.update_xaxes(title="time (validation part of the series)")
         return _layout(fig, "Forecast vs truth")
     if kind == "confidence":
@@ -224,12 +305,23 @@ def task_view_figure(view: dict | None) -> go.Figure | None:
         fig.update_xaxes(title="after reading step : digit", type="category")
         fig.update_yaxes(title="P(more ones than zeros)", range=[0, 1])
         verdict = "more ones" if view["ones"] > view["T"] / 2 else "not more ones"
-        return _layout(fig, f"Confidence as the sequence is read (truth: {view['ones']} ones of {view['T']}: {verdict})")
+        return _layout(
+            fig, f"Confidence as the sequence is read (truth: {view['ones']} ones of {view['T']}: {verdict})"
+        )
     if kind == "scatter":
-        fig.add_scatter(x=view["target"], y=view["prediction"], mode="markers", name="samples",
-                        marker={"color": COLORS["train"], "size": 6})
-        fig.add_scatter(x=[0, 2], y=[0, 2], mode="lines", name="perfect", line={"dash": "dash", "color": COLORS["chance"]})
-        fig.add_scatter(x=[0, 2], y=[1, 1], mode="lines", name="always 1 (chance)", line={"dash": "dot", "color": "#d62728"})
+        fig.add_scatter(
+            x=view["target"],
+            y=view["prediction"],
+            mode="markers",
+            name="samples",
+            marker={"color": COLORS["train"], "size": 6},
+        )
+        fig.add_scatter(
+            x=[0, 2], y=[0, 2], mode="lines", name="perfect", line={"dash": "dash", "color": COLORS["chance"]}
+        )
+        fig.add_scatter(
+            x=[0, 2], y=[1, 1], mode="lines", name="always 1 (chance)", line={"dash": "dot", "color": "#d62728"}
+        )
         fig.update_xaxes(title="target (sum of the two marked numbers)", range=[0, 2])
         fig.update_yaxes(title="prediction", range=[-0.2, 2.2])
         return _layout(fig, "Prediction vs target")

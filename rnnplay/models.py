@@ -88,8 +88,17 @@ class SequenceModel(nn.Module):
     def unrolled(self, x: Tensor, keep_gates: bool = False) -> tuple[Tensor, Unrolled]:
         """The same function as forward, through the written-out cells on this model's weights."""
         params = dict(self.core.named_parameters())
-        u = unroll(params, x, self.arch, self.num_layers, self.bidirectional, self.nonlinearity,
-                   self.dropout, training=False, keep_gates=keep_gates)
+        u = unroll(
+            params,
+            x,
+            self.arch,
+            self.num_layers,
+            self.bidirectional,
+            self.nonlinearity,
+            self.dropout,
+            training=False,
+            keep_gates=keep_gates,
+        )
         return self.head(self.readout(u.out)), u
 
     def recurrent_weights(self) -> list[tuple[str, Tensor]]:

@@ -27,8 +27,7 @@ def grad_through_time(model, task: Task, batch: Batch) -> Tensor:
             grads = torch.autograd.grad(loss, u.hiddens, allow_unused=True)
     finally:
         model.train(was_training)
-    norms = [g.norm(dim=-1).mean() if g is not None else torch.zeros((), device=batch.x.device)
-             for g in grads]
+    norms = [g.norm(dim=-1).mean() if g is not None else torch.zeros((), device=batch.x.device) for g in grads]
     return torch.stack(norms).detach()  # (T,)
 
 

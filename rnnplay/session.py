@@ -43,7 +43,7 @@ class History:
             self.rows[c].append(sum(getattr(s, c) for s in b) / len(b))
         if len(self.rows["step"]) > self.cap:
             for c, v in self.rows.items():
-                pairs = [v[i:i + 2] for i in range(0, len(v), 2)]
+                pairs = [v[i : i + 2] for i in range(0, len(v), 2)]
                 self.rows[c] = [p[-1] if c == "step" else sum(p) / len(p) for p in pairs]
             self.stride *= 2
 
@@ -60,8 +60,14 @@ class History:
 class TrainingRun:
     """States: ready -> running <-> paused -> done | stopped | diverged | error."""
 
-    def __init__(self, config: RunConfig, probe_budget: float = 0.08, history_cap: int = 1000,
-                 probe_rows: int = 120, min_probe_interval_s: float = 0.25):
+    def __init__(
+        self,
+        config: RunConfig,
+        probe_budget: float = 0.08,
+        history_cap: int = 1000,
+        probe_rows: int = 120,
+        min_probe_interval_s: float = 0.25,
+    ):
         self.config = config
         self.probe_budget, self.probe_rows = probe_budget, probe_rows
         self.min_probe_interval_s = min_probe_interval_s
@@ -221,8 +227,10 @@ class TrainingRun:
         if self._step_s == 0 or self._probe_s == 0:
             return True
         interval = max(1, math.ceil(self._probe_s / (self.probe_budget * self._step_s)))
-        return (step - self._last_probe_step >= interval
-                and time.monotonic() - self._last_probe_t >= self.min_probe_interval_s)
+        return (
+            step - self._last_probe_step >= interval
+            and time.monotonic() - self._last_probe_t >= self.min_probe_interval_s
+        )
 
     def _probe(self, tr: Trainer, diverged: bool) -> dict:
         if diverged:
@@ -266,8 +274,13 @@ class TrainingRun:
                 "latest_probe": self.latest_probe,
                 "task_view": self.task_view,
                 "events": list(self.events),
-                "task": {"name": tr.task.name, "metric": tr.task.metric, "chance": tr.task.chance,
-                         "chance_loss": tr.task.chance_loss, "kind": tr.task.kind},
+                "task": {
+                    "name": tr.task.name,
+                    "metric": tr.task.metric,
+                    "chance": tr.task.chance,
+                    "chance_loss": tr.task.chance_loss,
+                    "kind": tr.task.kind,
+                },
             }
 
     @property

@@ -20,8 +20,10 @@ from rnnplay.config import ConfigError, RunConfig
 from rnnplay.models import SequenceModel
 from rnnplay.tasks import make_task
 
-DIVERGED_HINT = ("the loss or the gradient became NaN/Inf: lower the learning rate, turn on "
-                 "gradient clipping (clip_mode=norm), or use an LSTM/GRU")
+DIVERGED_HINT = (
+    "the loss or the gradient became NaN/Inf: lower the learning rate, turn on "
+    "gradient clipping (clip_mode=norm), or use an LSTM/GRU"
+)
 
 
 @dataclass
@@ -73,8 +75,9 @@ class Trainer:
         self.device = resolve_device(config.device)
         torch.manual_seed(config.seed)
         self.task = make_task(config)
-        self.model = SequenceModel(config, self.task.input_size, self.task.output_size,
-                                   self.task.many_to_one).to(self.device)
+        self.model = SequenceModel(config, self.task.input_size, self.task.output_size, self.task.many_to_one).to(
+            self.device
+        )
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = make_optimizer(config, self.params)
         self.gen = torch.Generator().manual_seed(config.seed)  # the training data stream
@@ -131,8 +134,9 @@ class Trainer:
             self.optimizer.zero_grad(set_to_none=True)
         else:
             self.optimizer.step()
-        return StepStats(self.steps_done, loss_v, metric_v, norm_v, after_v, self.lr,
-                         time.perf_counter() - t0, self.diverged)
+        return StepStats(
+            self.steps_done, loss_v, metric_v, norm_v, after_v, self.lr, time.perf_counter() - t0, self.diverged
+        )
 
     @torch.no_grad()
     def evaluate(self) -> tuple[float, float]:
@@ -154,8 +158,9 @@ class Trainer:
             "grad_through_time": self.grad_through_time(),
             "hidden": {k: v.float().cpu().numpy() for k, v in states.items()},
             "input_labels": self.task.input_labels(sample[0].cpu()),
-            "saturation": probes.saturation(states["hidden"], self.config.nonlinearity
-                                            if self.config.arch == "rnn" else "tanh"),
+            "saturation": probes.saturation(
+                states["hidden"], self.config.nonlinearity if self.config.arch == "rnn" else "tanh"
+            ),
             "spectral_radius": probes.spectral_radius(self.model),
         }
 

@@ -16,8 +16,15 @@ class Adding(Task):
     kind = "many-to-one"
     description = "sum the two marked numbers of a long sequence (regression, long memory)"
     metric = "mse"
-    defaults = {"hidden_size": 64, "lr": 3e-3, "batch_size": 64, "steps": 1500, "seq_len": 20,
-                "clip_mode": "norm", "clip": 1.0}
+    defaults = {
+        "hidden_size": 64,
+        "lr": 3e-3,
+        "batch_size": 64,
+        "steps": 1500,
+        "seq_len": 20,
+        "clip_mode": "norm",
+        "clip": 1.0,
+    }
 
     def __init__(self, config):
         super().__init__(config)

@@ -95,7 +95,7 @@ class CharLM(Task):
         for _ in range(n - 1):
             stepped = model.step(x, state)
             if stepped is None:
-                window = self.onehot(torch.tensor(ids[-self.seq_len:])).unsqueeze(0).to(device)
+                window = self.onehot(torch.tensor(ids[-self.seq_len :])).unsqueeze(0).to(device)
                 logits = model(window)[0, -1]
             else:
                 y, state = stepped
@@ -107,7 +107,15 @@ class CharLM(Task):
 
     def view(self, model, device) -> dict:
         shown = self.text[: min(len(self.text), self.seq_len, 80)]
-        target = self.decode(torch.roll(self.ids[: len(shown)], -1).tolist()) if self.whole else self.text[1: len(shown) + 1]
-        return {"kind": "text", "input": shown, "target": target,
-                "predicted": self.predict(model, device, shown),
-                "sample": self.sample_text(model, device, n=min(80, max(20, 3 * len(self.text))))}
+        target = (
+            self.decode(torch.roll(self.ids[: len(shown)], -1).tolist())
+            if self.whole
+            else self.text[1 : len(shown) + 1]
+        )
+        return {
+            "kind": "text",
+            "input": shown,
+            "target": target,
+            "predicted": self.predict(model, device, shown),
+            "sample": self.sample_text(model, device, n=min(80, max(20, 3 * len(self.text)))),
+        }

@@ -49,5 +49,10 @@ class Majority(Task):
     def view(self, model, device) -> dict:
         x = self.fixed_batch(1, 7).x.to(device)  # one fixed validation-style sample
         x = x[:, :60]
-        return {"kind": "confidence", "digits": self.input_labels(x[0].cpu()),
-                "p_one": self.confidence(model, x), "ones": int(x.sum()), "T": x.shape[1]}
+        return {
+            "kind": "confidence",
+            "digits": self.input_labels(x[0].cpu()),
+            "p_one": self.confidence(model, x),
+            "ones": int(x.sum()),
+            "T": x.shape[1],
+        }

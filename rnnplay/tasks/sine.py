@@ -28,7 +28,7 @@ class Sine(Task):
         self.clean = clean
         self.series = clean + config.noise * torch.randn(SERIES_LEN, generator=g)  # (N,)
         self.split = int(0.8 * SERIES_LEN)  # train windows end before it, validation after
-        val_y = self.series[self.split + self.seq_len:]
+        val_y = self.series[self.split + self.seq_len :]
         self.chance = self.chance_loss = float(val_y.var(unbiased=False))  # predict the mean
 
     def _windows(self, starts: torch.Tensor) -> Batch:
@@ -51,14 +51,20 @@ class Sine(Task):
         T, s0 = self.seq_len, self.split
         b = self._windows(torch.arange(s0, s0 + n))
         one_step = model(b.x.to(device)).squeeze(-1).cpu()
-        window = self.series[s0 + n - T: s0 + n].clone().to(device)  # the last T observed values
+        window = self.series[s0 + n - T : s0 + n].clone().to(device)  # the last T observed values
         auto = []
         for _ in range(horizon):
             nxt = model(window[None, :, None])[0, 0]
             auto.append(float(nxt))
             window = torch.cat([window[1:], nxt.reshape(1)])
         t = list(range(s0 + T, s0 + T + n))
-        truth = self.series[s0 + T: s0 + T + n + horizon].tolist()
-        return {"kind": "forecast", "t": t, "truth": truth, "t_truth": list(range(s0 + T, s0 + T + len(truth))),
-                "one_step": one_step.tolist(), "t_auto": list(range(s0 + T + n, s0 + T + n + horizon)),
-                "auto": auto}
+        truth = self.series[s0 + T : s0 + T + n + horizon].tolist()
+        return {
+            "kind": "forecast",
+            "t": t,
+            "truth": truth,
+            "t_truth": list(range(s0 + T, s0 + T + len(truth))),
+            "one_step": one_step.tolist(),
+            "t_auto": list(range(s0 + T + n, s0 + T + n + horizon)),
+            "auto": auto,
+        }
