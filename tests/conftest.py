@@ -1,0 +1,26 @@
+"""Shared fixtures for the core tests: one CPU thread (the test machines are small and shared) and
+a float64 default where a test asks for exact parity with torch."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import torch
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_thread():
+    torch.set_num_threads(1)
+    yield
+
+
+@pytest.fixture
+def float64():
+    """Run the test with float64 as torch's default dtype, and restore it afterwards."""
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(old)

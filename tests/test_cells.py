@@ -1,0 +1,129 @@
+"""rnnplay.cells against torch in float64: the written-out RNN/LSTM/GRU cells against
+torch.nn.RNNCell/LSTMCell/GRUCell, and ScratchRNN against nn.RNN/LSTM/GRU (batch_first=True) over
+arch x num_layers x bidirectional x nonlinearity — forward outputs and the gradients w.r.t. the
+inputs, the initial states and every weight. Weights are copied with one load_state_dict."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import torch
+from torch import nn
+
+from rnnplay.cells import GATES, GRUCell, LSTMCell, RNNCell, ScratchRNN
+
+B, I, H, T = 3, 4, 5, 6
+
+TORCH_CELLS = {"rnn": nn.RNNCell, "lstm": nn.LSTMCell, "gru": nn.GRUCell}
+SCRATCH_CELLS = {"rnn": RNNCell, "lstm": LSTMCell, "gru": GRUCell}
+TORCH_CORES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+def _cell_pair(arch: str, nonlinearity: str = "tanh"):
+    kw = {"nonlinearity": nonlinearity} if arch == "rnn" else {}
+    torch.manual_seed(0)
+    ref = TORCH_CELLS[arch](I, H, **kw).double()
+    cell = SCRATCH_CELLS[arch](I, H, **kw).double()
+    cell.load_state_dict(ref.state_dict())
+    return ref, cell
+
+
+def _run_cell_two_steps(cell: nn.Module, arch: str, inputs: list[torch.Tensor]) -> list[torch.Tensor]:
+    """Two steps from (h0[, c0]); returns the outputs, then grads of x1, x2, h0[, c0] and every weight."""
+    x1, x2, h0, c0 = (t.clone().requires_grad_() for t in inputs)
+    if arch == "lstm":
+        h1, c1 = cell(x1, (h0, c0))
+        h2, c2 = cell(x2, (h1, c1))
+        outs, leaves = [h1, c1, h2, c2], [x1, x2, h0, c0]
+        loss = (h2 * torch.linspace(-1, 1, H, dtype=h2.dtype)).sum() + (c2**2).sum()
+    else:
+        h1 = cell(x1, h0)
+        h2 = cell(x2, h1)
+        outs, leaves = [h1, h2], [x1, x2, h0]
+        loss = (h2 * torch.linspace(-1, 1, H, dtype=h2.dtype)).sum() + (h1**2).sum()
+    names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    weights = [getattr(cell, n) for n in names]
+    grads = torch.autograd.grad(loss, leaves + weights)
+    return [o.detach() for o in outs] + list(grads)
+
+
+@pytest.mark.parametrize("arch,nonlinearity", [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")])
+def test_scratch_cell_matches_torch_cell_outputs_and_all_gradients_float64(arch, nonlinearity):
+    ref, cell = _cell_pair(arch, nonlinearity)
+    g = torch.Generator().manual_seed(1)
+    inputs = [torch.randn(B, I, generator=g, dtype=torch.float64) for _ in range(2)]
+    inputs += [torch.randn(B, H, generator=g, dtype=torch.float64) * 0.5 for _ in range(2)]  # h0, c0
+    got = _run_cell_two_steps(cell, arch, inputs)
+    want = _run_cell_two_steps(ref, arch, inputs)
+    assert len(got) == len(want)
+    for a, b in zip(got, want, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
+def test_scratch_cell_keeps_torch_parameter_names_and_shapes(arch):
+    ref, cell = _cell_pair(arch)
+    assert {k: v.shape for k, v in cell.state_dict().items()} == {k: v.shape for k, v in ref.state_dict().items()}
+    assert cell.weight_ih.shape == (GATES[arch] * H, I)
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
+def test_scratch_cell_without_state_starts_from_zeros_like_torch(arch):
+    ref, cell = _cell_pair(arch)
+    x = torch.randn(B, I, dtype=torch.float64)
+    torch.testing.assert_close(cell(x), ref(x), rtol=1e-12, atol=1e-12)
+
+
+def _core_pair(arch, num_layers, bidirectional, nonlinearity):
+    kw = {"num_layers": num_layers, "bidirectional": bidirectional}
+    if arch == "rnn":
+        kw["nonlinearity"] = nonlinearity
+    torch.manual_seed(2)
+    ref = TORCH_CORES[arch](I, H, batch_first=True, **kw).double()
+    core = ScratchRNN(arch, I, H, **kw).double()
+    core.load_state_dict(ref.state_dict())  # one line: same names and shapes
+    return ref, core
+
+
+def _run_core(core: nn.Module, x: torch.Tensor):
+    x = x.clone().requires_grad_()
+    out = core(x)[0]  # (B, T, D*H)
+    weights = dict(core.named_parameters())
+    loss = (out * torch.linspace(-1, 1, out.shape[-1], dtype=out.dtype)).sum() + (out[:, 0] ** 2).sum()
+    grads = torch.autograd.grad(loss, [x, *weights.values()])
+    return out.detach(), grads[0], dict(zip(weights, grads[1:], strict=True))
+
+
+CORE_CASES = [
+    (arch, layers, bidir, nl)
+    for arch, layers, bidir, nl in itertools.product(("rnn", "lstm", "gru"), (1, 2), (False, True), ("tanh", "relu"))
+    if arch == "rnn" or nl == "tanh"  # the nonlinearity only means something for the vanilla RNN
+]
+
+
+@pytest.mark.parametrize("arch,num_layers,bidirectional,nonlinearity", CORE_CASES)
+def test_scratch_rnn_matches_torch_core_outputs_and_every_parameter_gradient_float64(
+    arch, num_layers, bidirectional, nonlinearity
+):
+    ref, core = _core_pair(arch, num_layers, bidirectional, nonlinearity)
+    x = torch.randn(B, T, I, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    out, gx, gw = _run_core(core, x)
+    ref_out, ref_gx, ref_gw = _run_core(ref, x)
+    assert out.shape == (B, T, (2 if bidirectional else 1) * H)
+    torch.testing.assert_close(out, ref_out, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(gx, ref_gx, rtol=1e-10, atol=1e-12)
+    assert gw.keys() == ref_gw.keys()
+    for name in ref_gw:
+        torch.testing.assert_close(gw[name], ref_gw[name], rtol=1e-10, atol=1e-12, msg=name)
+
+
+def test_scratch_rnn_state_dict_moves_back_into_torch_core_unchanged():
+    ref, core = _core_pair("lstm", 2, True, "tanh")
+    with torch.no_grad():
+        for p in core.parameters():
+            p.add_(0.01)
+    ref.load_state_dict(core.state_dict())
+    for (n1, p1), (n2, p2) in zip(ref.named_parameters(), core.named_parameters(), strict=True):
+        assert n1 == n2
+        torch.testing.assert_close(p1, p2, rtol=0, atol=0)

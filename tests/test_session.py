@@ -1,0 +1,261 @@
+"""rnnplay.session: the background TrainingRun (start and poll to done, pause/resume/stop/step_one/
+reset, live lr/clip changes marked as events, detach ending the thread after the grace period, a
+diverging run ending in 'diverged' with a hint, a crash ending in 'error') and History staying
+bounded by its cap through down-sampling. Every run a test makes is stopped in teardown."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from rnnplay.config import make_config
+from rnnplay.session import COLUMNS, History, TrainingRun
+from rnnplay.trainer import DIVERGED_HINT, StepStats
+
+TINY = {"hidden_size": 4, "seq_len": 4, "batch_size": 4, "device": "cpu"}
+
+
+@pytest.fixture
+def make_run():
+    runs: list[TrainingRun] = []
+
+    def make(task: str = "majority", steps: int = 1_000_000, **kw) -> TrainingRun:
+        run = TrainingRun(make_config(task, steps=steps, **{**TINY, **kw}), min_probe_interval_s=0.0)
+        runs.append(run)
+        return run
+
+    yield make
+    for run in runs:
+        run.stop()
+        assert run._thread is None or not run._thread.is_alive()
+
+
+def wait_for(predicate, timeout: float = 20.0, what: str = "condition") -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def _stats(step: int, loss: float) -> StepStats:
+    return StepStats(step=step, loss=loss, metric=0.5, grad_norm=2.0, grad_norm_clipped=1.0, lr=1e-3, seconds=0.01)
+
+
+# History ------------------------------------------------------------------------------------------
+def test_history_stays_within_its_cap_by_merging_rows():
+    h = History(cap=10)
+    for i in range(1, 101):
+        h.add(_stats(i, float(i)))
+        assert len(h.rows["step"]) <= 10
+        assert all(len(v) == len(h.rows["step"]) for v in h.rows.values())
+    rows = h.copy()
+    assert set(rows) == set(COLUMNS)
+    assert len(rows["step"]) <= 11  # the cap, plus the partial bucket the chart shows
+    assert rows["step"][-1] == 100  # the latest step is always shown
+    assert h.stride > 1 and (h.stride & (h.stride - 1)) == 0  # a power of two
+    steps = rows["step"]
+    assert steps == sorted(steps) and len(set(steps)) == len(steps)
+    # each row is a mean over the steps it stands for: loss = step lies in (previous row, this row]
+    prev = 0
+    for step, loss in zip(steps, rows["loss"], strict=True):
+        assert prev < loss <= step
+        prev = step
+    assert rows["grad_norm"] == [2.0] * len(steps) and rows["metric"] == [0.5] * len(steps)
+
+
+def test_history_below_its_cap_keeps_every_step():
+    h = History(cap=10)
+    for i in range(1, 8):
+        h.add(_stats(i, i / 10))
+    assert h.copy()["step"] == list(range(1, 8)) and h.stride == 1
+    assert h.copy()["loss"] == pytest.approx([i / 10 for i in range(1, 8)])
+
+
+# TrainingRun --------------------------------------------------------------------------------------
+def test_run_trains_to_done_and_snapshot_holds_every_chart(make_run):
+    run = make_run(steps=40)
+    assert run.snapshot()["state"] == "ready"
+    run.start()
+    wait_for(lambda: run.snapshot()["state"] == "done", what="done")
+    run.join()
+    snap = run.snapshot()
+    assert snap["steps_done"] == snap["steps_total"] == 40
+    assert snap["message"] == "finished 40 steps"
+    assert snap["history"]["step"][-1] == 40 and len(snap["history"]["loss"]) == 40
+    assert snap["val"]["step"] and snap["val"]["step"][-1] == 40  # the last step is always probed
+    assert snap["latest_probe"]["step"] == 40 and len(snap["latest_probe"]["grad_through_time"]) == 4
+    assert snap["probes"][0]["step"] == 1 and snap["spectral"]["radius"]
+    assert snap["task_view"]["kind"] == "confidence"
+    assert snap["task"]["name"] == "majority" and snap["task"]["chance"] == run.trainer.task.chance
+    assert snap["steps_per_s"] > 0
+    assert not run._thread.is_alive() and not run.is_active
+    run.start()  # a finished run does not start again
+    assert run.snapshot()["state"] == "done"
+
+
+def test_snapshot_is_a_copy(make_run):
+    run = make_run(steps=3)
+    run.step_one()
+    snap = run.snapshot()
+    snap["history"]["loss"].append(99.0)
+    snap["val"]["step"].clear()
+    again = run.snapshot()
+    assert 99.0 not in again["history"]["loss"] and again["val"]["step"]
+
+
+def test_pause_resume_and_stop(make_run):
+    run = make_run()
+    run.start()
+    wait_for(lambda: run.trainer.steps_done > 2, what="first steps")
+    run.pause()
+    assert run.snapshot()["state"] == "paused" and not run.is_active
+    time.sleep(0.1)  # a step already in flight may still land
+    n = run.trainer.steps_done
+    time.sleep(0.3)
+    assert run.trainer.steps_done == n
+    run.resume()
+    assert run.snapshot()["state"] == "running"
+    wait_for(lambda: run.trainer.steps_done > n + 2, what="steps after resume")
+    run.stop()
+    assert run.snapshot()["state"] == "stopped" and not run._thread.is_alive()
+    n = run.trainer.steps_done
+    run.start()  # a stopped run stays stopped
+    time.sleep(0.1)
+    assert run.snapshot()["state"] == "stopped" and run.trainer.steps_done == n
+
+
+def test_stop_before_any_step_leaves_the_run_ready(make_run):
+    run = make_run()
+    run.stop()
+    assert run.snapshot()["state"] == "ready"
+
+
+def test_step_one_trains_one_batch_only_while_ready_or_paused(make_run):
+    run = make_run()
+    s = run.step_one()
+    assert s.step == 1 and run.snapshot()["state"] == "paused" and run._thread is None
+    assert run.snapshot()["latest_probe"]["step"] == 1  # a step-one click is always probed
+    assert run.step_one().step == 2
+    run.start()
+    assert run.step_one() is None  # not while running
+    wait_for(lambda: run.trainer.steps_done > 3, what="steps")
+    run.stop()
+    assert run.step_one() is None  # nor after stop
+
+
+def test_step_one_on_the_last_step_finishes_the_run(make_run):
+    run = make_run(steps=2)
+    run.step_one()
+    run.step_one()
+    assert run.snapshot()["state"] == "done" and run.step_one() is None
+
+
+def test_reset_starts_afresh_with_the_same_or_a_new_config(make_run):
+    run = make_run()
+    run.start()
+    wait_for(lambda: run.trainer.steps_done > 2, what="steps")
+    run.reset()
+    snap = run.snapshot()
+    assert snap["state"] == "ready" and snap["steps_done"] == 0 and snap["history"]["step"] == []
+    assert snap["probes"] == [] and snap["latest_probe"] is None
+    new = make_config("adding", steps=5, **TINY)
+    run.reset(new)
+    assert run.config == new and run.snapshot()["task"]["name"] == "adding"
+    run.start()
+    wait_for(lambda: run.snapshot()["state"] == "done", what="done after reset")
+
+
+def test_set_lr_and_set_clip_while_running_are_marked_as_events(make_run):
+    run = make_run()
+    run.start()
+    wait_for(lambda: run.trainer.steps_done > 1, what="steps")
+    run.set_lr(0.05)
+    run.set_clip("norm", 0.5)
+    assert run.trainer.lr == 0.05 and run.config.lr == 0.05
+    assert (run.config.clip_mode, run.config.clip) == ("norm", 0.5)
+    n = run.trainer.steps_done
+    wait_for(lambda: run.snapshot()["history"]["step"][-1] > n + 1, what="steps after the change")
+    snap = run.snapshot()
+    assert [what for _, what in snap["events"]] == ["lr=0.05", "clip=norm 0.5"]
+    assert snap["history"]["lr"][-1] == pytest.approx(0.05)
+    assert snap["config"].lr == 0.05
+
+
+def test_detach_pauses_and_the_thread_ends_after_the_grace_period(make_run):
+    run = make_run()
+    run.start()
+    wait_for(lambda: run.trainer.steps_done > 0, what="steps")
+    run.detach(grace_s=0.05)
+    assert run.snapshot()["state"] == "paused"
+    run._thread.join(timeout=5.0)  # the loop wakes at least once a second to check
+    assert not run._thread.is_alive()
+
+
+def test_attach_within_the_grace_period_keeps_the_thread(make_run):
+    run = make_run()
+    run.start()
+    wait_for(lambda: run.trainer.steps_done > 0, what="steps")
+    run.detach(grace_s=0.3)
+    run.attach()
+    time.sleep(1.2)
+    assert run._thread.is_alive()
+    n = run.trainer.steps_done
+    run.resume()
+    wait_for(lambda: run.trainer.steps_done > n, what="steps after resume")
+
+
+@pytest.mark.xfail(strict=True, reason="bug: after the grace period the loop sets _stop and ends but the state stays "
+                   "'paused'; start()/resume() then clear _paused but not _stop, so the new thread exits at once "
+                   "and the run shows 'running' forever without stepping")
+def test_resume_after_the_grace_period_expired_trains_again_or_says_it_cannot(make_run):
+    run = make_run()
+    run.start()
+    wait_for(lambda: run.trainer.steps_done > 0, what="steps")
+    run.detach(grace_s=0.05)
+    run._thread.join(timeout=5.0)
+    n = run.trainer.steps_done
+    run.attach()  # the browser came back
+    run.resume()
+    time.sleep(1.0)
+    state = run.snapshot()["state"]
+    assert (state == "running" and run.trainer.steps_done > n) or state != "running", state
+
+
+def test_diverging_run_ends_in_diverged_with_a_hint_and_keeps_its_history(make_run):
+    run = make_run("adding", arch="rnn", nonlinearity="relu", init="identity", init_gain=5.0, optimizer="sgd",
+                   lr=10.0, clip_mode="off", hidden_size=8, seq_len=10, batch_size=8, steps=100)
+    run.start()
+    wait_for(lambda: run.snapshot()["state"] not in ("ready", "running"), what="the run to end")
+    snap = run.snapshot()
+    assert snap["state"] == "diverged"
+    assert snap["message"].startswith(f"step {snap['steps_done']}:") and DIVERGED_HINT in snap["message"]
+    assert snap["steps_done"] < 100 and snap["history"]["step"][-1] == snap["steps_done"]
+    assert run.step_one() is None
+
+
+def test_crash_in_the_thread_ends_in_error_with_the_message(make_run):
+    run = make_run()
+
+    def boom():
+        raise RuntimeError("boom")
+
+    run.trainer.step = boom
+    run.start()
+    wait_for(lambda: run.snapshot()["state"] == "error", what="error state")
+    assert run.snapshot()["message"] == "RuntimeError: boom"
+    assert "boom" in run.traceback
+
+
+def test_probe_rows_stay_bounded_and_keep_the_first_probe():
+    run = TrainingRun(make_config("majority", steps=60, **TINY), probe_budget=100.0, probe_rows=6,
+                      min_probe_interval_s=0.0)
+    try:
+        for _ in range(60):
+            run.step_one()
+        snap = run.snapshot()
+        assert len(snap["probes"]) <= 6 and snap["probes"][0]["step"] == 1
+        assert [p["step"] for p in snap["probes"]] == sorted(p["step"] for p in snap["probes"])
+    finally:
+        run.stop()
