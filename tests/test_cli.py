@@ -21,15 +21,29 @@ from rnnplay.__main__ import main
 from rnnplay.config import FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYS = {"config", "steps", "diverged", "steps_per_s", "train_loss", "train_metric", "val_loss", "val_metric",
-        "metric", "chance", "chance_loss", "loss_history", "grad_through_time"}
+KEYS = {
+    "config",
+    "steps",
+    "diverged",
+    "steps_per_s",
+    "train_loss",
+    "train_metric",
+    "val_loss",
+    "val_metric",
+    "metric",
+    "chance",
+    "chance_loss",
+    "loss_history",
+    "grad_through_time",
+}
 TINY = ["--hidden-size", "4", "--batch-size", "4", "--device", "cpu"]
 
 
 def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "RNNPLAY_THREADS": "1"}
-    return subprocess.run([sys.executable, "-m", "rnnplay", *args], capture_output=True, text=True, cwd=ROOT,
-                          env=env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "rnnplay", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout
+    )
 
 
 def last_json(stdout: str) -> dict:
@@ -100,16 +114,19 @@ def test_unknown_flag_exits_2_with_one_stderr_line():
 
 
 # variations, in-process ---------------------------------------------------------------------------
-@pytest.mark.parametrize("args,field", [
-    (["--lr", "10.5"], "lr"),
-    (["--lr", "abc"], "lr"),
-    (["--seq-len", "1"], "seq_len"),
-    (["--arch", "transformer"], "arch"),
-    (["--task", "mnist"], "task"),
-    (["--task", "charlm", "--bidirectional"], "bidirectional"),
-    (["--task", "charlm", "--text", ""], "text"),
-    (["--clip-mode", "max"], "clip_mode"),
-])
+@pytest.mark.parametrize(
+    "args,field",
+    [
+        (["--lr", "10.5"], "lr"),
+        (["--lr", "abc"], "lr"),
+        (["--seq-len", "1"], "seq_len"),
+        (["--arch", "transformer"], "arch"),
+        (["--task", "mnist"], "task"),
+        (["--task", "charlm", "--bidirectional"], "bidirectional"),
+        (["--task", "charlm", "--text", ""], "text"),
+        (["--clip-mode", "max"], "clip_mode"),
+    ],
+)
 def test_bad_values_exit_2_naming_the_field(capsys, args, field):
     code, out, err = run_main(capsys, "train", *args, "--json")
     assert code == 2
@@ -149,9 +166,33 @@ def test_train_metric_is_the_mean_over_the_last_tenth_of_steps(capsys):
     assert r["train_loss"] == pytest.approx(sum(r["loss_history"][-3:]) / 3)
 
 
-DIVERGE = ["--task", "adding", "--nonlinearity", "relu", "--init", "identity", "--init-gain", "5",
-           "--optimizer", "sgd", "--lr", "10", "--clip-mode", "off", "--hidden-size", "8", "--seq-len", "10",
-           "--batch-size", "8", "--steps", "50", "--device", "cpu", "--json"]
+DIVERGE = [
+    "--task",
+    "adding",
+    "--nonlinearity",
+    "relu",
+    "--init",
+    "identity",
+    "--init-gain",
+    "5",
+    "--optimizer",
+    "sgd",
+    "--lr",
+    "10",
+    "--clip-mode",
+    "off",
+    "--hidden-size",
+    "8",
+    "--seq-len",
+    "10",
+    "--batch-size",
+    "8",
+    "--steps",
+    "50",
+    "--device",
+    "cpu",
+    "--json",
+]
 
 
 def test_diverged_run_exits_0_with_diverged_true(capsys):
@@ -162,9 +203,12 @@ def test_diverged_run_exits_0_with_diverged_true(capsys):
     assert "diverged" in err
 
 
-@pytest.mark.xfail(strict=True, reason="bug: __main__.summarize puts NaN in val_loss/val_metric of a diverged run "
-                   "and json.dumps(allow_nan=True) writes the bare token NaN, which is not JSON (RFC 8259): "
-                   "jq, JSON.parse and Go's encoding/json reject the line")
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: __main__.summarize puts NaN in val_loss/val_metric of a diverged run "
+    "and json.dumps(allow_nan=True) writes the bare token NaN, which is not JSON (RFC 8259): "
+    "jq, JSON.parse and Go's encoding/json reject the line",
+)
 def test_diverged_run_prints_strict_json(capsys):
     code, out, _ = run_main(capsys, "train", *DIVERGE)
 
@@ -176,8 +220,27 @@ def test_diverged_run_prints_strict_json(capsys):
 
 # the course's acceptance runs ---------------------------------------------------------------------
 def test_acceptance_charlm_hello_learns_elloh():
-    r = cli("train", "--task", "charlm", "--text", "hello", "--arch", "rnn", "--hidden-size", "8", "--lr", "0.1",
-            "--optimizer", "adam", "--batch-size", "1", "--steps", "200", "--json", "--quiet")
+    r = cli(
+        "train",
+        "--task",
+        "charlm",
+        "--text",
+        "hello",
+        "--arch",
+        "rnn",
+        "--hidden-size",
+        "8",
+        "--lr",
+        "0.1",
+        "--optimizer",
+        "adam",
+        "--batch-size",
+        "1",
+        "--steps",
+        "200",
+        "--json",
+        "--quiet",
+    )
     assert r.returncode == 0, r.stderr
     result = last_json(r.stdout)
     print(f"charlm hello: train_loss={result['train_loss']:.2e} val_metric={result['val_metric']}")
@@ -185,8 +248,23 @@ def test_acceptance_charlm_hello_learns_elloh():
 
 
 def test_acceptance_majority_defaults_reach_98_percent():
-    r = cli("train", "--task", "majority", "--hidden-size", "32", "--lr", "1e-3", "--optimizer", "adam",
-            "--batch-size", "32", "--steps", "625", "--json", "--quiet")
+    r = cli(
+        "train",
+        "--task",
+        "majority",
+        "--hidden-size",
+        "32",
+        "--lr",
+        "1e-3",
+        "--optimizer",
+        "adam",
+        "--batch-size",
+        "32",
+        "--steps",
+        "625",
+        "--json",
+        "--quiet",
+    )
     assert r.returncode == 0, r.stderr
     result = last_json(r.stdout)
     print(f"majority: val_metric={result['val_metric']:.4f} (chance {result['chance']:.3f})")
@@ -196,9 +274,32 @@ def test_acceptance_majority_defaults_reach_98_percent():
 @pytest.mark.slow
 @pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
 def test_acceptance_adding_T50_rnn_forgets_lstm_and_gru_remember(arch):
-    r = cli("train", "--task", "adding", "--arch", arch, "--seq-len", "50", "--hidden-size", "64", "--optimizer",
-            "adam", "--lr", "1e-3", "--clip-mode", "norm", "--clip", "1", "--batch-size", "64", "--steps", "4000",
-            "--json", "--quiet", timeout=900)
+    r = cli(
+        "train",
+        "--task",
+        "adding",
+        "--arch",
+        arch,
+        "--seq-len",
+        "50",
+        "--hidden-size",
+        "64",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "1e-3",
+        "--clip-mode",
+        "norm",
+        "--clip",
+        "1",
+        "--batch-size",
+        "64",
+        "--steps",
+        "4000",
+        "--json",
+        "--quiet",
+        timeout=900,
+    )
     assert r.returncode == 0, r.stderr
     result = last_json(r.stdout)
     gtt = result["grad_through_time"]

@@ -11,19 +11,22 @@ from rnnplay.config import FIELDS, TASKS, ConfigError, RunConfig, allowed_text, 
 from rnnplay.tasks import TASK_CLASSES
 
 
-@pytest.mark.parametrize("name,value,allowed", [
-    ("hidden_size", 0, "[1, 1024]"),
-    ("hidden_size", 1025, "[1, 1024]"),
-    ("seq_len", 1, "[2, 1000]"),
-    ("lr", 0.0, "(0, 10]"),
-    ("lr", 10.5, "(0, 10]"),
-    ("lr", -1e-3, "(0, 10]"),
-    ("num_layers", 5, "[1, 4]"),
-    ("dropout", 0.95, "[0, 0.9]"),
-    ("clip", 0.0, "(0, 10000]"),
-    ("batch_size", 0, "[1, 1024]"),
-    ("init_gain", 0.0, "(0, 10]"),
-])
+@pytest.mark.parametrize(
+    "name,value,allowed",
+    [
+        ("hidden_size", 0, "[1, 1024]"),
+        ("hidden_size", 1025, "[1, 1024]"),
+        ("seq_len", 1, "[2, 1000]"),
+        ("lr", 0.0, "(0, 10]"),
+        ("lr", 10.5, "(0, 10]"),
+        ("lr", -1e-3, "(0, 10]"),
+        ("num_layers", 5, "[1, 4]"),
+        ("dropout", 0.95, "[0, 0.9]"),
+        ("clip", 0.0, "(0, 10000]"),
+        ("batch_size", 0, "[1, 1024]"),
+        ("init_gain", 0.0, "(0, 10]"),
+    ],
+)
 def test_out_of_range_value_is_refused_with_field_value_and_range_in_message(name, value, allowed):
     with pytest.raises(ConfigError) as e:
         RunConfig(**{name: value})
@@ -34,15 +37,35 @@ def test_out_of_range_value_is_refused_with_field_value_and_range_in_message(nam
     assert allowed_text(name) in msg
 
 
-@pytest.mark.parametrize("name,value", [("hidden_size", 1), ("hidden_size", 1024), ("seq_len", 2), ("lr", 10.0),
-                                        ("lr", 1e-8), ("dropout", 0.9), ("num_layers", 4)])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("hidden_size", 1),
+        ("hidden_size", 1024),
+        ("seq_len", 2),
+        ("lr", 10.0),
+        ("lr", 1e-8),
+        ("dropout", 0.9),
+        ("num_layers", 4),
+    ],
+)
 def test_values_on_the_edge_of_the_range_are_allowed(name, value):
     assert getattr(RunConfig(**{name: value}), name) == value
 
 
-@pytest.mark.parametrize("name,value", [("arch", "transformer"), ("task", "mnist"), ("optimizer", "lbfgs"),
-                                        ("clip_mode", "max"), ("init", "zeros"), ("nonlinearity", "sigmoid"),
-                                        ("impl", "cuda"), ("device", "tpu")])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("arch", "transformer"),
+        ("task", "mnist"),
+        ("optimizer", "lbfgs"),
+        ("clip_mode", "max"),
+        ("init", "zeros"),
+        ("nonlinearity", "sigmoid"),
+        ("impl", "cuda"),
+        ("device", "tpu"),
+    ],
+)
 def test_value_outside_choices_is_refused_listing_the_choices(name, value):
     with pytest.raises(ConfigError) as e:
         RunConfig(**{name: value})
@@ -52,14 +75,17 @@ def test_value_outside_choices_is_refused_listing_the_choices(name, value):
         assert choice in msg
 
 
-@pytest.mark.parametrize("name,value,kind", [
-    ("hidden_size", "abc", "an integer"),
-    ("hidden_size", 8.5, "an integer"),
-    ("lr", "fast", "a number"),
-    ("lr", float("nan"), "a number"),
-    ("lr", float("inf"), "a number"),
-    ("bidirectional", "maybe", "true or false"),
-])
+@pytest.mark.parametrize(
+    "name,value,kind",
+    [
+        ("hidden_size", "abc", "an integer"),
+        ("hidden_size", 8.5, "an integer"),
+        ("lr", "fast", "a number"),
+        ("lr", float("nan"), "a number"),
+        ("lr", float("inf"), "a number"),
+        ("bidirectional", "maybe", "true or false"),
+    ],
+)
 def test_wrong_type_is_refused_naming_the_field_and_the_expected_type(name, value, kind):
     with pytest.raises(ConfigError, match=f"^{name}=.*{kind}"):
         RunConfig(**{name: value})
@@ -164,8 +190,18 @@ def test_parse_params_survives_values_that_are_not_strings(params):
 CHANGES = [
     ("majority", {}),
     ("majority", {"arch": "gru", "hidden_size": 16, "bidirectional": True, "num_layers": 2, "dropout": 0.25}),
-    ("adding", {"lr": 1 / 3, "clip_mode": "value", "clip": 0.5, "seq_len": 50, "init": "identity",
-                "init_gain": 0.7, "nonlinearity": "relu"}),
+    (
+        "adding",
+        {
+            "lr": 1 / 3,
+            "clip_mode": "value",
+            "clip": 0.5,
+            "seq_len": 50,
+            "init": "identity",
+            "init_gain": 0.7,
+            "nonlinearity": "relu",
+        },
+    ),
     ("charlm", {"text": "你好世界你好 & ?=#", "optimizer": "sgd", "momentum": 0.5, "impl": "scratch"}),
     ("sine", {"noise": 0.0, "weight_decay": 1e-4, "seed": 123, "device": "cpu"}),
 ]

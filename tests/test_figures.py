@@ -20,8 +20,10 @@ T, H = 6, 5
 
 
 def _finished_snapshot(task: str, steps: int = 12, **kw) -> dict:
-    run = TrainingRun(make_config(task, steps=steps, **{"hidden_size": H, "seq_len": T, "batch_size": 4,
-                                                        "device": "cpu", **kw}), min_probe_interval_s=0.0)
+    run = TrainingRun(
+        make_config(task, steps=steps, **{"hidden_size": H, "seq_len": T, "batch_size": 4, "device": "cpu", **kw}),
+        min_probe_interval_s=0.0,
+    )
     try:
         run.step_one()
         run.set_lr(run.config.lr / 2)  # an event for the loss chart
@@ -67,8 +69,11 @@ def test_loss_figure_has_train_and_validation_loss_chance_line_and_event_marks(a
 
 
 def test_loss_figure_draws_non_finite_losses_as_gaps(adding_snap):
-    snap = {**adding_snap, "history": {**adding_snap["history"], "loss": [1.0, float("nan"), float("inf")]},
-            "val": {"step": [], "loss": [], "metric": []}}
+    snap = {
+        **adding_snap,
+        "history": {**adding_snap["history"], "loss": [1.0, float("nan"), float("inf")]},
+        "val": {"step": [], "loss": [], "metric": []},
+    }
     snap["history"]["step"] = [1, 2, 3]
     fig = figures.loss_figure(snap)
     assert list(fig.data[0].y) == [1.0, None, None]
@@ -166,11 +171,17 @@ def test_task_view_figure_for_every_task_kind(adding_snap, lstm_snap):
 
 
 def test_every_figure_passes_plotly_validation(adding_snap, lstm_snap):
-    figs = [figures.loss_figure(adding_snap, log_y=True), figures.metric_figure(lstm_snap),
-            figures.grad_norm_figure(adding_snap), figures.grad_through_time_figure(adding_snap),
-            figures.grad_through_time_heatmap(adding_snap), figures.hidden_figure(lstm_snap, "cell state"),
-            figures.spectral_figure(adding_snap), figures.task_view_figure(adding_snap["task_view"]),
-            figures.task_view_figure(lstm_snap["task_view"])]
+    figs = [
+        figures.loss_figure(adding_snap, log_y=True),
+        figures.metric_figure(lstm_snap),
+        figures.grad_norm_figure(adding_snap),
+        figures.grad_through_time_figure(adding_snap),
+        figures.grad_through_time_heatmap(adding_snap),
+        figures.hidden_figure(lstm_snap, "cell state"),
+        figures.spectral_figure(adding_snap),
+        figures.task_view_figure(adding_snap["task_view"]),
+        figures.task_view_figure(lstm_snap["task_view"]),
+    ]
     for fig in figs:
         out = figures.export(fig)  # go.Figure(dict) validates every property
         assert isinstance(out, go.Figure) and out.layout.template is not None

@@ -53,7 +53,7 @@ def _reference(model, task, batch, delta: dict | None = None):
         h = x.new_zeros(B, H)
         c = x.new_zeros(B, H)
         hs = [None] * T
-        for t in (range(T - 1, -1, -1) if suffix else range(T)):
+        for t in range(T - 1, -1, -1) if suffix else range(T):
             if model.arch == "lstm":
                 h, c = cell(x[:, t], (h, c))
             else:
@@ -131,9 +131,12 @@ def test_grad_through_time_is_total_derivative_not_direct_path_many_to_many():
     torch.testing.assert_close(total[-1], direct[-1], rtol=1e-10, atol=0)  # nothing after T
 
 
-@pytest.mark.xfail(strict=True, reason="bug: cells.unroll returns torch.cat of the two directions as "
-                   "hiddens[t]; the recurrence reads the per-direction tensors, so for bidirectional models "
-                   "grad_through_time gives only the direct path (zeros in the middle for many-to-one)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: cells.unroll returns torch.cat of the two directions as "
+    "hiddens[t]; the recurrence reads the per-direction tensors, so for bidirectional models "
+    "grad_through_time gives only the direct path (zeros in the middle for many-to-one)",
+)
 @pytest.mark.parametrize("arch", ["rnn", "gru"])
 def test_grad_through_time_is_total_derivative_for_bidirectional_model(arch):
     tr, model, batch = _toy("majority", arch, T=4, bidirectional=True)
@@ -161,16 +164,29 @@ def test_grad_through_time_leaves_grad_buffers_mode_and_global_rng_untouched():
     assert g.shape == (5,) and not g.requires_grad and torch.all(torch.isfinite(g))
 
 
-@pytest.mark.parametrize("arch,bidirectional,num_layers",
-                         list(itertools.product(("rnn", "lstm", "gru"), (False, True), (1, 2))))
+@pytest.mark.parametrize(
+    "arch,bidirectional,num_layers", list(itertools.product(("rnn", "lstm", "gru"), (False, True), (1, 2)))
+)
 def test_hidden_states_shapes_and_gate_names(arch, bidirectional, num_layers):
     T, H = 5, 4
     D = 2 if bidirectional else 1
-    tr = Trainer(make_config("majority", arch=arch, hidden_size=H, seq_len=T, bidirectional=bidirectional,
-                             num_layers=num_layers, device="cpu"))
+    tr = Trainer(
+        make_config(
+            "majority",
+            arch=arch,
+            hidden_size=H,
+            seq_len=T,
+            bidirectional=bidirectional,
+            num_layers=num_layers,
+            device="cpu",
+        )
+    )
     states = probes.hidden_states(tr.model, tr._probe.x[:1])
-    expected = {"rnn": {"hidden"}, "lstm": {"hidden", "input", "forget", "cell", "output", "cell state"},
-                "gru": {"hidden", "reset", "update", "new"}}[arch]
+    expected = {
+        "rnn": {"hidden"},
+        "lstm": {"hidden", "input", "forget", "cell", "output", "cell state"},
+        "gru": {"hidden", "reset", "update", "new"},
+    }[arch]
     assert set(states) == expected
     for name, s in states.items():
         assert s.shape == (T, D * H), name
@@ -192,8 +208,9 @@ def test_hidden_states_lstm_cell_state_matches_fused_c_n_and_gates_lie_in_range(
 
 @pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
 def test_spectral_radius_of_identity_init_with_gain_half_is_half(arch):
-    tr = Trainer(make_config("majority", arch=arch, hidden_size=6, seq_len=3, init="identity", init_gain=0.5,
-                             device="cpu"))
+    tr = Trainer(
+        make_config("majority", arch=arch, hidden_size=6, seq_len=3, init="identity", init_gain=0.5, device="cpu")
+    )
     assert probes.spectral_radius(tr.model) == pytest.approx(0.5, abs=1e-6)
     spec = probes.weight_spectrum(tr.model)
     assert list(spec) == ["weight_hh_l0"]

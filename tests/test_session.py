@@ -206,9 +206,12 @@ def test_attach_within_the_grace_period_keeps_the_thread(make_run):
     wait_for(lambda: run.trainer.steps_done > n, what="steps after resume")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: after the grace period the loop sets _stop and ends but the state stays "
-                   "'paused'; start()/resume() then clear _paused but not _stop, so the new thread exits at once "
-                   "and the run shows 'running' forever without stepping")
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: after the grace period the loop sets _stop and ends but the state stays "
+    "'paused'; start()/resume() then clear _paused but not _stop, so the new thread exits at once "
+    "and the run shows 'running' forever without stepping",
+)
 def test_resume_after_the_grace_period_expired_trains_again_or_says_it_cannot(make_run):
     run = make_run()
     run.start()
@@ -224,8 +227,20 @@ def test_resume_after_the_grace_period_expired_trains_again_or_says_it_cannot(ma
 
 
 def test_diverging_run_ends_in_diverged_with_a_hint_and_keeps_its_history(make_run):
-    run = make_run("adding", arch="rnn", nonlinearity="relu", init="identity", init_gain=5.0, optimizer="sgd",
-                   lr=10.0, clip_mode="off", hidden_size=8, seq_len=10, batch_size=8, steps=100)
+    run = make_run(
+        "adding",
+        arch="rnn",
+        nonlinearity="relu",
+        init="identity",
+        init_gain=5.0,
+        optimizer="sgd",
+        lr=10.0,
+        clip_mode="off",
+        hidden_size=8,
+        seq_len=10,
+        batch_size=8,
+        steps=100,
+    )
     run.start()
     wait_for(lambda: run.snapshot()["state"] not in ("ready", "running"), what="the run to end")
     snap = run.snapshot()
@@ -249,8 +264,9 @@ def test_crash_in_the_thread_ends_in_error_with_the_message(make_run):
 
 
 def test_probe_rows_stay_bounded_and_keep_the_first_probe():
-    run = TrainingRun(make_config("majority", steps=60, **TINY), probe_budget=100.0, probe_rows=6,
-                      min_probe_interval_s=0.0)
+    run = TrainingRun(
+        make_config("majority", steps=60, **TINY), probe_budget=100.0, probe_rows=6, min_probe_interval_s=0.0
+    )
     try:
         for _ in range(60):
             run.step_one()

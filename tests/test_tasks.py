@@ -66,8 +66,11 @@ def test_model_output_fits_task_loss_and_score(name):
 @pytest.mark.parametrize("name", list(TASK_CLASSES))
 def test_data_are_reproducible_from_the_seed(name):
     a, b = make_task(make_config(name, **TINY)), make_task(make_config(name, **TINY))
-    for x, y in ((a.val_batch(), b.val_batch()), (a.probe_batch(), b.probe_batch()),
-                 (a.sample(4, torch.Generator().manual_seed(3)), b.sample(4, torch.Generator().manual_seed(3)))):
+    for x, y in (
+        (a.val_batch(), b.val_batch()),
+        (a.probe_batch(), b.probe_batch()),
+        (a.sample(4, torch.Generator().manual_seed(3)), b.sample(4, torch.Generator().manual_seed(3))),
+    ):
         assert torch.equal(x.x, y.x) and torch.equal(x.y, y.y)
 
 
@@ -96,12 +99,12 @@ def test_adding_chance_loss_is_the_mse_of_always_predicting_one():
 
 def test_sine_chance_is_the_variance_of_the_validation_series_and_targets_are_the_next_value():
     task = make_task(make_config("sine", seq_len=8))
-    val_y = task.series[task.split + task.seq_len:]
+    val_y = task.series[task.split + task.seq_len :]
     assert task.chance == task.chance_loss == pytest.approx(val_y.var(unbiased=False).item())
     assert 0.4 < task.chance < 0.9  # 0.5 + 0.125 + 0.1**2 for a long series
     b = task.sample(16, torch.Generator().manual_seed(0))
     for x, y in zip(b.x[:, :, 0], b.y[:, 0], strict=True):
-        (start,) = [s for s in range(task.split) if torch.equal(task.series[s:s + 8], x)]
+        (start,) = [s for s in range(task.split) if torch.equal(task.series[s : s + 8], x)]
         assert y == task.series[start + 8]
 
 
@@ -151,8 +154,11 @@ def _target_positions(task, batch) -> set[int]:
     return {int(i) for i in batch.y.flatten()}  # each character id is its position in the text
 
 
-@pytest.mark.xfail(strict=True, reason="bug: CharLM.val_batch starts windows at split - seq_len, so the first "
-                   "validation targets are characters the training windows also predict")
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: CharLM.val_batch starts windows at split - seq_len, so the first "
+    "validation targets are characters the training windows also predict",
+)
 def test_charlm_validation_targets_are_never_training_targets():
     text = "".join(chr(0x4E00 + i) for i in range(300))
     task = make_task(make_config("charlm", text=text, seq_len=12))
@@ -163,8 +169,11 @@ def test_charlm_validation_targets_are_never_training_targets():
     assert train.isdisjoint(val), sorted(train & val)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: CharLM.sample calls torch.randint(0, split - seq_len - 1) and split "
-                   "is seq_len + 1 for texts a few characters longer than seq_len, so randint(0, 0) raises")
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: CharLM.sample calls torch.randint(0, split - seq_len - 1) and split "
+    "is seq_len + 1 for texts a few characters longer than seq_len, so randint(0, 0) raises",
+)
 @pytest.mark.parametrize("text_len,seq_len", [(5, 4), (6, 4), (33, 32), (37, 32)])
 def test_charlm_text_slightly_longer_than_seq_len_can_be_sampled(text_len, seq_len):
     text = "".join(chr(ord("a") + i % 26) for i in range(text_len))
@@ -193,7 +202,7 @@ def test_sine_validation_windows_come_after_every_training_window():
     val = task.val_batch()
     val_values = {float(v) for v in val.x.flatten()} | {float(v) for v in val.y.flatten()}
     assert train_values.isdisjoint(val_values)
-    assert val_values <= {float(v) for v in task.series[task.split:]}
+    assert val_values <= {float(v) for v in task.series[task.split :]}
 
 
 @pytest.mark.parametrize("name", list(TASK_CLASSES))

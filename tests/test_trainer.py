@@ -63,14 +63,23 @@ def test_probes_between_steps_do_not_change_the_loss_history():
     assert probed == plain
 
 
-PARITY = [(task, arch, layers, layers == 2)  # 1 layer, and 2 bidirectional layers
-          for task, arch, layers in itertools.product(("majority", "adding"), ("rnn", "lstm", "gru"), (1, 2))]
+PARITY = [
+    (task, arch, layers, layers == 2)  # 1 layer, and 2 bidirectional layers
+    for task, arch, layers in itertools.product(("majority", "adding"), ("rnn", "lstm", "gru"), (1, 2))
+]
 
 
 @pytest.mark.parametrize("task,arch,num_layers,bidirectional", PARITY)
 def test_scratch_impl_gives_the_same_loss_history_as_torch_impl(task, arch, num_layers, bidirectional):
-    kw = {"arch": arch, "num_layers": num_layers, "bidirectional": bidirectional, "hidden_size": 12, "seq_len": 8,
-          "batch_size": 16, "lr": 1e-2}
+    kw = {
+        "arch": arch,
+        "num_layers": num_layers,
+        "bidirectional": bidirectional,
+        "hidden_size": 12,
+        "seq_len": 8,
+        "batch_size": 16,
+        "lr": 1e-2,
+    }
     fused, scratch = _trainer(task, **kw), _trainer(task, impl="scratch", **kw)
     assert fused.model.state_dict().keys() == scratch.model.state_dict().keys()
     for k, v in fused.model.state_dict().items():
@@ -110,8 +119,19 @@ def test_no_clipping_reports_the_same_norm_before_and_after():
     assert s.grad_norm_clipped == s.grad_norm == pytest.approx(_grad_norm_now(tr), rel=1e-5)
 
 
-DIVERGING = {"task": "adding", "arch": "rnn", "nonlinearity": "relu", "init": "identity", "init_gain": 5.0,
-             "optimizer": "sgd", "lr": 10.0, "clip_mode": "off", "hidden_size": 8, "seq_len": 10, "batch_size": 8}
+DIVERGING = {
+    "task": "adding",
+    "arch": "rnn",
+    "nonlinearity": "relu",
+    "init": "identity",
+    "init_gain": 5.0,
+    "optimizer": "sgd",
+    "lr": 10.0,
+    "clip_mode": "off",
+    "hidden_size": 8,
+    "seq_len": 10,
+    "batch_size": 8,
+}
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -131,8 +151,7 @@ def test_huge_learning_rate_diverges_and_stops_with_finite_weights(seed):
 
 
 def test_charlm_hello_converges_to_elloh():
-    tr = _trainer("charlm", text="hello", arch="rnn", hidden_size=8, lr=0.1, optimizer="adam", batch_size=1,
-                  seq_len=32)
+    tr = _trainer("charlm", text="hello", arch="rnn", hidden_size=8, lr=0.1, optimizer="adam", batch_size=1, seq_len=32)
     losses = _losses(tr, 200)
     assert losses[-1] < 0.01 and max(losses[-10:]) < 0.01
     assert tr.task.predict(tr.model, "cpu", "hello") == "elloh"
