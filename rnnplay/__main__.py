@@ -82,6 +82,17 @@ def summarize(trainer, history: list, seconds: float) -> dict:
     }
 
 
+def _finite_or_null(value):
+    """NaN/Inf (a diverged run) become null: strict JSON parsers (jq, JSON.parse) reject NaN."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite_or_null(v) for v in value]
+    return value
+
+
 def cmd_train(args: argparse.Namespace) -> None:
     from rnnplay.trainer import DIVERGED_HINT, Trainer
 
@@ -109,7 +120,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     seconds = time.perf_counter() - t0
     result = summarize(trainer, history, seconds)
     if args.json:
-        print(json.dumps(result, allow_nan=True))
+        print(json.dumps(_finite_or_null(result), allow_nan=False))
     else:
         print(
             f"{config.task}/{config.arch}: train {result['metric']} {result['train_metric']:.4f}, "

@@ -101,12 +101,13 @@ class GRUCell(_Cell):
 
 class Unrolled(NamedTuple):
     """What one pass through the layers returns.
-    out: (B, T, D*H) last layer's hidden states; hiddens: T tensors (B, D*H), the *same* tensors the
-    recurrence reads, so ∂L/∂hiddens[t] is the total derivative through all later steps;
+    out: (B, T, D*H) last layer's hidden states; hiddens[t]: the D tensors (B, H) of step t, one per
+    direction, the *same* tensors the recurrence reads, so ∂L/∂hiddens[t][d] is the total
+    derivative through all later steps (a concatenation of them would only get the direct path);
     gates: name -> (B, T, D*H) for the last layer (LSTM: + 'cell state')."""
 
     out: Tensor
-    hiddens: list[Tensor]
+    hiddens: list[tuple[Tensor, ...]]
     gates: dict[str, Tensor]
 
 
@@ -150,8 +151,8 @@ def unroll(
             dir_outs.append(hs)
             dir_gates.append(gs)
         # per time step, forward and backward halves side by side, as torch concatenates them
-        hiddens = [torch.cat([d[t] for d in dir_outs], dim=1) if bidirectional else dir_outs[0][t] for t in range(T)]
-        layer_out = torch.stack(hiddens, dim=1)  # (B, T, D*H)
+        hiddens = [tuple(d[t] for d in dir_outs) for t in range(T)]
+        layer_out = torch.stack([torch.cat(h, dim=1) for h in hiddens], dim=1)  # (B, T, D*H)
         if last:
             gates = {}
             names = GATE_NAMES[arch] + (("cell state",) if arch == "lstm" else ())

@@ -24,10 +24,16 @@ def grad_through_time(model, task: Task, batch: Batch) -> Tensor:
         with torch.enable_grad():
             out, u = model.unrolled(batch.x)
             loss = task.loss(out, batch.y)
-            grads = torch.autograd.grad(loss, u.hiddens, allow_unused=True)
+            flat = [h for step in u.hiddens for h in step]  # T * D tensors (B, H)
+            grads = torch.autograd.grad(loss, flat, allow_unused=True)
     finally:
         model.train(was_training)
-    norms = [g.norm(dim=-1).mean() if g is not None else torch.zeros((), device=batch.x.device) for g in grads]
+    D = len(u.hiddens[0])
+    norms = []
+    for t in range(len(u.hiddens)):
+        # ‖[∂L/∂h_t(forward), ∂L/∂h_t(backward)]‖ per sample, then the mean over the batch
+        sq = sum((g.pow(2).sum(-1) for g in grads[t * D : (t + 1) * D] if g is not None), torch.zeros(()))
+        norms.append(torch.as_tensor(sq, device=batch.x.device).sqrt().mean())
     return torch.stack(norms).detach()  # (T,)
 
 

@@ -102,6 +102,8 @@ class TrainingRun:
                 return
             self._paused = False
             if self._thread is None or not self._thread.is_alive():
+                # a thread that ended (the grace period after a disconnect ran out) left _stop set
+                self._stop, self._expire_at = False, None
                 self.state = "running"
                 self._t_start, self._steps_at_start = time.perf_counter(), self.trainer.steps_done
                 self._thread = threading.Thread(target=self._loop, name="rnnplay-train", daemon=True)

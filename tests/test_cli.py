@@ -203,12 +203,6 @@ def test_diverged_run_exits_0_with_diverged_true(capsys):
     assert "diverged" in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: __main__.summarize puts NaN in val_loss/val_metric of a diverged run "
-    "and json.dumps(allow_nan=True) writes the bare token NaN, which is not JSON (RFC 8259): "
-    "jq, JSON.parse and Go's encoding/json reject the line",
-)
 def test_diverged_run_prints_strict_json(capsys):
     code, out, _ = run_main(capsys, "train", *DIVERGE)
 

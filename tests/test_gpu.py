@@ -35,7 +35,7 @@ def test_scratch_matches_cudnn_on_cuda(arch):
                             impl="scratch"))
     la = [a.step().loss for _ in range(20)]
     lb = [b.step().loss for _ in range(20)]
-    assert max(abs(x - y) for x, y in zip(la, lb)) < 1e-4
+    assert max(abs(x - y) for x, y in zip(la, lb, strict=True)) < 1e-4
 
 
 def test_cli_trains_on_cuda():

@@ -131,12 +131,6 @@ def test_grad_through_time_is_total_derivative_not_direct_path_many_to_many():
     torch.testing.assert_close(total[-1], direct[-1], rtol=1e-10, atol=0)  # nothing after T
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cells.unroll returns torch.cat of the two directions as "
-    "hiddens[t]; the recurrence reads the per-direction tensors, so for bidirectional models "
-    "grad_through_time gives only the direct path (zeros in the middle for many-to-one)",
-)
 @pytest.mark.parametrize("arch", ["rnn", "gru"])
 def test_grad_through_time_is_total_derivative_for_bidirectional_model(arch):
     tr, model, batch = _toy("majority", arch, T=4, bidirectional=True)

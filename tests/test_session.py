@@ -206,12 +206,6 @@ def test_attach_within_the_grace_period_keeps_the_thread(make_run):
     wait_for(lambda: run.trainer.steps_done > n, what="steps after resume")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: after the grace period the loop sets _stop and ends but the state stays "
-    "'paused'; start()/resume() then clear _paused but not _stop, so the new thread exits at once "
-    "and the run shows 'running' forever without stepping",
-)
 def test_resume_after_the_grace_period_expired_trains_again_or_says_it_cannot(make_run):
     run = make_run()
     run.start()

@@ -154,11 +154,6 @@ def _target_positions(task, batch) -> set[int]:
     return {int(i) for i in batch.y.flatten()}  # each character id is its position in the text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: CharLM.val_batch starts windows at split - seq_len, so the first "
-    "validation targets are characters the training windows also predict",
-)
 def test_charlm_validation_targets_are_never_training_targets():
     text = "".join(chr(0x4E00 + i) for i in range(300))
     task = make_task(make_config("charlm", text=text, seq_len=12))
@@ -169,11 +164,6 @@ def test_charlm_validation_targets_are_never_training_targets():
     assert train.isdisjoint(val), sorted(train & val)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: CharLM.sample calls torch.randint(0, split - seq_len - 1) and split "
-    "is seq_len + 1 for texts a few characters longer than seq_len, so randint(0, 0) raises",
-)
 @pytest.mark.parametrize("text_len,seq_len", [(5, 4), (6, 4), (33, 32), (37, 32)])
 def test_charlm_text_slightly_longer_than_seq_len_can_be_sampled(text_len, seq_len):
     text = "".join(chr(ord("a") + i % 26) for i in range(text_len))

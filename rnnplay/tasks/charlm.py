@@ -57,13 +57,14 @@ class CharLM(Task):
     def sample(self, n: int, gen: torch.Generator) -> Batch:
         if self.whole:
             return self._from_starts(torch.zeros(n, dtype=torch.long))
-        return self._from_starts(torch.randint(0, self.split - self.seq_len - 1, (n,), generator=gen))
+        # windows end by split - 1: start + seq_len <= split - 1
+        return self._from_starts(torch.randint(0, self.split - self.seq_len, (n,), generator=gen))
 
     def val_batch(self) -> Batch:
-        if self.whole or len(self.text) - self.split < self.seq_len + 2:
+        if self.whole or len(self.text) - self.split < self.seq_len + 1:
             return self.sample(min(self.val_size, 8), torch.Generator().manual_seed(self.config.seed))
         last = len(self.text) - self.seq_len - 1
-        starts = torch.linspace(self.split - self.seq_len, last, self.val_size).long().unique()
+        starts = torch.linspace(self.split, last, self.val_size).long().unique()  # targets after split
         return self._from_starts(starts)
 
     def input_labels(self, x: torch.Tensor) -> list[str]:
