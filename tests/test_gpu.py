@@ -31,15 +31,33 @@ def test_training_and_probes_run_on_cuda(arch):
 @pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
 def test_scratch_matches_cudnn_on_cuda(arch):
     a = Trainer(make_config("majority", arch=arch, num_layers=2, bidirectional=True, steps=20, device="cuda"))
-    b = Trainer(make_config("majority", arch=arch, num_layers=2, bidirectional=True, steps=20, device="cuda",
-                            impl="scratch"))
+    b = Trainer(
+        make_config("majority", arch=arch, num_layers=2, bidirectional=True, steps=20, device="cuda", impl="scratch")
+    )
     la = [a.step().loss for _ in range(20)]
     lb = [b.step().loss for _ in range(20)]
     assert max(abs(x - y) for x, y in zip(la, lb, strict=True)) < 1e-4
 
 
 def test_cli_trains_on_cuda():
-    out = subprocess.run([sys.executable, "-m", "rnnplay", "train", "--task", "majority", "--device", "cuda",
-                          "--steps", "50", "--json", "--quiet"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rnnplay",
+            "train",
+            "--task",
+            "majority",
+            "--device",
+            "cuda",
+            "--steps",
+            "50",
+            "--json",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["config"]["device"] == "cuda" and result["steps"] == 50 and not result["diverged"]

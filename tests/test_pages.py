@@ -78,14 +78,17 @@ def test_share_link_restores_the_configuration():
     assert not at.warning
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"hidden_size": "0"}, "hidden_size"),
-    ({"lr": "-1"}, "lr"),
-    ({"arch": "transformer"}, "arch"),
-    ({"task": "chess"}, "task"),
-    ({"seq_len": "abc"}, "seq_len"),
-    ({"task": "charlm", "bidirectional": "true"}, "bidirectional"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"hidden_size": "0"}, "hidden_size"),
+        ({"lr": "-1"}, "lr"),
+        ({"arch": "transformer"}, "arch"),
+        ({"task": "chess"}, "task"),
+        ({"seq_len": "abc"}, "seq_len"),
+        ({"task": "charlm", "bidirectional": "true"}, "bidirectional"),
+    ],
+)
 def test_bad_share_link_warns_by_name_and_falls_back(params, field):
     at = open_app(PLAYGROUND, **params)
     assert not at.exception
@@ -158,8 +161,17 @@ def test_trained_run_survives_a_visit_to_home(stop_runs):
 
 
 def test_a_diverging_run_stops_with_a_hint_and_keeps_its_history(stop_runs):
-    at = open_app(PLAYGROUND, task="adding", nonlinearity="relu", init="identity", init_gain=2, optimizer="sgd",
-                  lr=1, clip_mode="off", steps=50)
+    at = open_app(
+        PLAYGROUND,
+        task="adding",
+        nonlinearity="relu",
+        init="identity",
+        init_gain=2,
+        optimizer="sgd",
+        lr=1,
+        clip_mode="off",
+        steps=50,
+    )
     stop_runs.append(at)
     at.button(key="btn_train").click().run()
     run = at.session_state["_run"]
