@@ -8,10 +8,15 @@ import os
 from urllib.parse import urlencode
 
 import streamlit as st
+import torch
 
 from rnnplay.config import FIELDS, ConfigError, RunConfig, allowed_text, make_config, parse_params
 from rnnplay.session import TrainingRun
 from rnnplay.tasks import TASK_CLASSES
+
+# Many sessions share a few cores: each training thread gets a small, fixed share (set once here,
+# where the Playground first imports torch; Home never does).
+torch.set_num_threads(int(os.environ.get("RNNPLAY_THREADS", "1")))
 
 # Changing the task sets the other widgets to that task's defaults through session_state; Streamlit
 # logs a warning for each such widget that also has a default. That is intended here.
