@@ -19,15 +19,15 @@ pages = [
 page = st.navigation(pages)
 
 
+# torch._dynamo is imported by the first optimizer a process builds: 2-3 s on a cold start (measured).
+PRELOAD = ("rnnplay.session", "rnnplay.figures", "torch._dynamo")
+
+
 @st.cache_resource(show_spinner=False)
 def _preload() -> threading.Thread:
-    """Import torch and plotly once per server in the background: Home paints at once (no torch
-    import on its path), and the Playground is ready by the time a learner clicks it."""
-    t = threading.Thread(
-        target=lambda: [importlib.import_module(m) for m in ("rnnplay.session", "rnnplay.figures")],
-        name="rnnplay-preload",
-        daemon=True,
-    )
+    """Import torch, its optimizer machinery and plotly once per server, in the background: Home
+    paints at once (no torch on its path) and the Playground is ready when a learner opens it."""
+    t = threading.Thread(target=lambda: [importlib.import_module(m) for m in PRELOAD], name="preload", daemon=True)
     t.start()
     return t
 

@@ -115,9 +115,12 @@ class TrainingRun:
     resume = start
 
     def pause(self) -> None:
+        """Pause, and return once a step already under way has finished: paused means no more steps."""
         with self._lock:
             if self.state == "running":
                 self._paused, self.state = True, "paused"
+        with self._train_lock:
+            pass
 
     def stop(self) -> None:
         with self._lock:
