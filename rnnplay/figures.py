@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from rnnplay.probes import EPS
 
 TEMPLATE = "plotly"
+EMPTY_TEXT = "press Train (or Step one batch) to fill this chart"
 COLORS = {"train": "#1f77b4", "val": "#ff7f0e", "chance": "#7f7f7f", "clipped": "#2ca02c", "event": "#9467bd"}
 
 
@@ -96,6 +97,19 @@ def _layout(fig: Spec, title: str, height: int = 320, **kw) -> go.Figure:
         legend={"orientation": "h", "y": -0.25},
         **kw,
     )
+    if not any(len(t.get("z" if t["type"] == "heatmap" else "x", [])) for t in fig.data):
+        # an empty chart before training should say so, not look broken
+        fig.layout["annotations"].append(
+            {
+                "text": EMPTY_TEXT,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+                "font": {"size": 13, "color": COLORS["chance"]},
+            }
+        )
     return go.Figure({"data": fig.data, "layout": fig.layout}, _validate=False)
 
 

@@ -193,3 +193,11 @@ def test_vanishing_ratio():
     assert figures.vanishing_ratio([1e-8, 1e-4, 1.0]) == pytest.approx(1e-8)
     assert figures.vanishing_ratio([0.0, 1.0]) == EPS
     assert figures.vanishing_ratio([1.0]) is None and figures.vanishing_ratio([1.0, 0.0]) is None
+
+
+def test_charts_before_training_say_how_to_fill_them(adding_snap):
+    run = TrainingRun(make_config("majority"))
+    fresh = run.snapshot()
+    for draw in (figures.loss_figure, figures.grad_through_time_figure, figures.hidden_figure):
+        assert figures.EMPTY_TEXT in [a.text for a in draw(fresh).layout.annotations]
+        assert figures.EMPTY_TEXT not in [a.text for a in draw(adding_snap).layout.annotations]
