@@ -36,7 +36,7 @@ class Spec:
     def add_heatmap(self, **trace) -> None:
         self.data.append({"type": "heatmap", **trace})
 
-    def add_hline(self, y: float, line: dict, annotation_text: str | None = None, **_) -> None:
+    def add_hline(self, y: float, line: dict, annotation_text: str | None = None) -> None:
         self.layout["shapes"].append(
             {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y, "line": line}
         )
@@ -141,7 +141,6 @@ def loss_figure(snap: dict, log_y: bool = False) -> go.Figure:
         y=task["chance_loss"],
         line={"dash": "dash", "color": COLORS["chance"]},
         annotation_text=f"chance {task['chance_loss']:.3g}",
-        annotation_position="top left",
     )
     for step, what in snap.get("events", []):
         fig.add_vline(x=step, line={"dash": "dot", "color": COLORS["event"]}, annotation_text=what)
@@ -168,7 +167,6 @@ def metric_figure(snap: dict) -> go.Figure:
         y=task["chance"],
         line={"dash": "dash", "color": COLORS["chance"]},
         annotation_text=f"chance {task['chance']:.3g}",
-        annotation_position="top left",
     )
     fig.update_xaxes(title="training step")
     fig.update_yaxes(title=name, **({"range": [0, 1.02]} if name == "accuracy" else {}))
@@ -197,7 +195,6 @@ def grad_norm_figure(snap: dict) -> go.Figure:
             y=c.clip,
             line={"dash": "dash", "color": "#d62728"},
             annotation_text=f"clip threshold {c.clip:g}",
-            annotation_position="top left",
         )
     fig.update_xaxes(title="training step")
     fig.update_yaxes(title="‖∇θ L‖", type="log")
