@@ -136,7 +136,7 @@ def config_controls(container) -> tuple[RunConfig, list[str]]:
 
 
 def share_query(config: RunConfig) -> str:
-    return urlencode({k: v for k, v in config.changed_fields().items()})
+    return urlencode(config.changed_fields())
 
 
 def share_url(config: RunConfig, page: str = "playground") -> str:
@@ -175,7 +175,3 @@ def current_run(config: RunConfig) -> TrainingRun:
     guard.run = run
     run.attach()
     return run
-
-
-def existing_run() -> TrainingRun | None:
-    return st.session_state.get("_run")

@@ -30,7 +30,8 @@ run = common.current_run(config)
 
 
 def train_clicked() -> None:
-    if run.state in ("done", "stopped", "diverged", "error") or (run.config != config and run.state == "ready"):
+    # an untouched run already follows the widgets (common.current_run); a finished one starts anew
+    if run.state in ("done", "stopped", "diverged", "error"):
         run.reset(config)
     run.start()
 

@@ -34,13 +34,16 @@ class History:
         if len(self._bucket) >= self.stride:
             self._flush()
 
+    @staticmethod
+    def _append_mean(rows: dict[str, list[float]], bucket: list[StepStats]) -> None:
+        """One row for a bucket of steps: its last step number and the mean of every column."""
+        rows["step"].append(bucket[-1].step)
+        for c in COLUMNS[1:]:
+            rows[c].append(sum(getattr(s, c) for s in bucket) / len(bucket))
+
     def _flush(self) -> None:
         b, self._bucket = self._bucket, []
-        if not b:
-            return
-        self.rows["step"].append(b[-1].step)
-        for c in COLUMNS[1:]:
-            self.rows[c].append(sum(getattr(s, c) for s in b) / len(b))
+        self._append_mean(self.rows, b)
         if len(self.rows["step"]) > self.cap:
             for c, v in self.rows.items():
                 pairs = [v[i : i + 2] for i in range(0, len(v), 2)]
@@ -50,10 +53,7 @@ class History:
     def copy(self) -> dict[str, list[float]]:
         rows = {c: list(v) for c, v in self.rows.items()}
         if self._bucket:  # the partial bucket too, so the chart shows the latest step
-            b = self._bucket
-            rows["step"].append(b[-1].step)
-            for c in COLUMNS[1:]:
-                rows[c].append(sum(getattr(s, c) for s in b) / len(b))
+            self._append_mean(rows, self._bucket)
         return rows
 
 
@@ -100,16 +100,13 @@ class TrainingRun:
         with self._lock:
             if self.state in ("done", "stopped", "diverged", "error"):
                 return
-            self._paused = False
+            self._paused, self.state = False, "running"
             if self._thread is None or not self._thread.is_alive():
                 # a thread that ended (the grace period after a disconnect ran out) left _stop set
                 self._stop, self._expire_at = False, None
-                self.state = "running"
                 self._t_start, self._steps_at_start = time.perf_counter(), self.trainer.steps_done
                 self._thread = threading.Thread(target=self._loop, name="rnnplay-train", daemon=True)
                 self._thread.start()
-            else:
-                self.state = "running"
             self._cv.notify_all()
 
     resume = start
