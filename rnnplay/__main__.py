@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("tasks", help="list the tasks: name, kind, description")
     train = sub.add_parser("train", help="train one configuration and report")
     for name, f in FIELDS.items():
+        if not f.metadata["share"]:
+            continue  # a user's data (sine's series): its own flag below
         flag = "--" + name.replace("_", "-")
         helptext = f"{f.metadata['help']} ({allowed_text(name)})"
         if isinstance(f.default, bool):

@@ -101,14 +101,32 @@ class GRUCell(_Cell):
 
 class Unrolled(NamedTuple):
     """What one pass through the layers returns.
-    out: (B, T, D*H) last layer's hidden states; hiddens[t]: the D tensors (B, H) of step t, one per
-    direction, the *same* tensors the recurrence reads, so ∂L/∂hiddens[t][d] is the total
-    derivative through all later steps (a concatenation of them would only get the direct path);
-    gates: name -> (B, T, D*H) for the last layer (LSTM: + 'cell state')."""
+    out: (B, T, D*H) last layer's hidden states (zero past each sequence's length, as
+    pad_packed_sequence gives them); hiddens[t]: the D tensors (B, H) of step t, one per direction,
+    the *same* tensors the recurrence reads, so ∂L/∂hiddens[t][d] is the total derivative through all
+    later steps (a concatenation of them would only get the direct path); gates: name -> (B, T, D*H)
+    for the last layer (LSTM: + 'cell state'); final: (h_n,) or (h_n, c_n), each (L*D, B, H) like
+    torch's; rev_index: with lengths, the backward direction reads each sequence reversed within its
+    own length, so its hiddens[s] belongs to time rev_index[b, s] of sample b (None: to T-1-s)."""
 
     out: Tensor
     hiddens: list[tuple[Tensor, ...]]
     gates: dict[str, Tensor]
+    final: tuple[Tensor, ...] = ()
+    rev_index: Tensor | None = None
+
+
+def reverse_index(lengths: Tensor, T: int, device) -> Tensor:
+    """(B, T) time indices that reverse each sequence within its length and leave the padding in place:
+    the backward direction of a packed sequence starts at the sequence's last real step."""
+    t = torch.arange(T, device=device)
+    L = lengths.to(device)[:, None]
+    return torch.where(t < L, L - 1 - t, t)
+
+
+def _take(x: Tensor, index: Tensor) -> Tensor:
+    """x (B, T, F) gathered along time by index (B, T)."""
+    return torch.gather(x, 1, index[:, :, None].expand(-1, -1, x.shape[2]))
 
 
 def unroll(
@@ -121,23 +139,41 @@ def unroll(
     dropout: float = 0.0,
     training: bool = False,
     keep_gates: bool = False,
+    lengths: Tensor | None = None,
+    state=None,
 ) -> Unrolled:
     """Run a stack of cells over x (B, T, I) with torch.nn.RNN-style parameter names
-    (weight_ih_l{k}[_reverse], ...). Inter-layer dropout as torch applies it (not after the last)."""
+    (weight_ih_l{k}[_reverse], ...). Inter-layer dropout as torch applies it (not after the last).
+    lengths (B,): sequences padded at the end, handled as torch's packed sequences are; state: the
+    initial h_0 (or (h_0, c_0) for an LSTM), each (L*D, B, H), zeros when None."""
     B, T, _ = x.shape
+    D = 2 if bidirectional else 1
+    if lengths is not None:
+        rev = reverse_index(lengths, T, x.device)
+        valid = (torch.arange(T, device=x.device)[None, :] < lengths.to(x.device)[:, None])[:, :, None]  # (B,T,1)
+        last = (lengths.to(x.device) - 1).clamp(min=0)
+    else:
+        rev = None
+    if state is not None and not isinstance(state, tuple):
+        state = (state,)
+    finals_h, finals_c = [], []
     layer_in = x
     for k in range(num_layers):
-        last = k == num_layers - 1
+        top = k == num_layers - 1
         dir_outs, dir_gates = [], []
-        for suffix in ("", "_reverse")[: 2 if bidirectional else 1]:
+        for d, suffix in enumerate(("", "_reverse")[:D]):
             w = [params[f"{n}_l{k}{suffix}"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
             H = w[1].shape[1]
-            h = x.new_zeros(B, H)
-            c = x.new_zeros(B, H)
-            order = range(T - 1, -1, -1) if suffix else range(T)
-            hs, gs = [None] * T, [None] * T
+            h = state[0][k * D + d] if state is not None else x.new_zeros(B, H)
+            c = state[1][k * D + d] if state is not None and arch == "lstm" else x.new_zeros(B, H)
+            seq = layer_in
+            if suffix and rev is not None:  # reversed within each length; read in loop order
+                seq, order = _take(layer_in, rev), range(T)
+            else:
+                order = range(T - 1, -1, -1) if suffix else range(T)
+            hs, gs, cs = [None] * T, [None] * T, [None] * T
             for t in order:
-                xt = layer_in[:, t]  # (B, I)
+                xt = seq[:, t]  # (B, I)
                 if arch == "rnn":
                     h = rnn_cell(xt, h, *w, nonlinearity)
                     g = ()
@@ -146,22 +182,34 @@ def unroll(
                     g = (*g, c) if keep_gates else g
                 else:
                     h, g = gru_cell(xt, h, *w)
-                hs[t] = h
-                gs[t] = g
+                hs[t], gs[t], cs[t] = h, g, c
             dir_outs.append(hs)
             dir_gates.append(gs)
-        # per time step, forward and backward halves side by side, as torch concatenates them
+            if rev is not None:  # the state after each sequence's own last step
+                rows = torch.arange(B, device=x.device)
+                finals_h.append(torch.stack(hs, 1)[rows, last])
+                finals_c.append(torch.stack(cs, 1)[rows, last])
+            else:
+                finals_h.append(h)
+                finals_c.append(c)
         hiddens = [tuple(d[t] for d in dir_outs) for t in range(T)]
-        layer_out = torch.stack([torch.cat(h, dim=1) for h in hiddens], dim=1)  # (B, T, D*H)
-        if last:
+        per_dir = [torch.stack(d, dim=1) for d in dir_outs]  # (B, T, H) each, in loop order
+        if rev is not None and D == 2:
+            per_dir[1] = _take(per_dir[1], rev)  # back to time order
+        layer_out = torch.cat(per_dir, dim=2)  # (B, T, D*H)
+        if rev is not None:
+            layer_out = layer_out * valid
+        if top:
             gates = {}
             names = GATE_NAMES[arch] + (("cell state",) if arch == "lstm" else ())
             if keep_gates:
                 for j, name in enumerate(names):
-                    gates[name] = torch.stack(
-                        [torch.cat([d[t][j] for d in dir_gates], dim=1) for t in range(T)], dim=1
-                    ).detach()
-            return Unrolled(layer_out, hiddens, gates)
+                    g = [torch.stack([d[t][j] for t in range(T)], dim=1) for d in dir_gates]
+                    if rev is not None and D == 2:
+                        g[1] = _take(g[1], rev)
+                    gates[name] = torch.cat(g, dim=2).detach()
+            final = (torch.stack(finals_h),) + ((torch.stack(finals_c),) if arch == "lstm" else ())
+            return Unrolled(layer_out, hiddens, gates, final, rev)
         if dropout > 0 and training:
             layer_out = nn.functional.dropout(layer_out, dropout, training=True)
         layer_in = layer_out
@@ -198,8 +246,9 @@ class ScratchRNN(nn.Module):
                     p = nn.Parameter(torch.empty(shape).uniform_(-bound, bound))
                     self.register_parameter(f"{name}_l{k}{suffix}", p)
 
-    def forward(self, x: Tensor) -> tuple[Tensor, None]:
-        """x (B, T, I) -> (out (B, T, D*H), None), like nn.RNN(batch_first=True)'s first output."""
+    def forward(self, x: Tensor, state=None, lengths: Tensor | None = None):
+        """x (B, T, I) -> (out (B, T, D*H), h_n or (h_n, c_n)), like nn.RNN(batch_first=True); lengths
+        stands in for a packed sequence (out is zero past each length, h_n at each sequence's end)."""
         u = unroll(
             dict(self.named_parameters()),
             x,
@@ -209,5 +258,7 @@ class ScratchRNN(nn.Module):
             self.nonlinearity,
             self.dropout,
             self.training,
+            lengths=lengths,
+            state=state,
         )
-        return u.out, None
+        return u.out, (u.final if self.arch == "lstm" else u.final[0])

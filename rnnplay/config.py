@@ -26,14 +26,17 @@ class ConfigError(ValueError):
         super().__init__(f"{name}={shown} is not allowed: {allowed}")
 
 
-def _f(default: Any, help: str, *, lo=None, hi=None, lo_open=False, choices=None, tasks=None):
-    """A dataclass field whose metadata says what it means and what it may hold."""
-    meta = {"help": help, "lo": lo, "hi": hi, "lo_open": lo_open, "choices": choices, "tasks": tasks}
+def _f(default: Any, help: str, *, lo=None, hi=None, lo_open=False, choices=None, tasks=None, share=True):
+    """A dataclass field whose metadata says what it means and what it may hold. share=False: too big
+    for a URL (a user's data), so never a query parameter or a CLI flag of its own."""
+    meta = {"help": help, "lo": lo, "hi": hi, "lo_open": lo_open, "choices": choices, "tasks": tasks, "share": share}
     return field(default=default, metadata=meta)
 
 
 ARCHS = ("rnn", "lstm", "gru")
-TASKS = ("majority", "charlm", "sine", "adding")
+# in SPEC order (T1..T10); each name is a module of rnnplay/tasks
+TASKS = ("majority", "charlm", "random", "sine", "sentiment", "tagging", "reverse", "wave", "adding", "copy")
+MAX_SERIES = 100_000
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,15 @@ class RunConfig:
     bidirectional: bool = _f(False, "also read the sequence backwards (where the task allows it)")
     nonlinearity: str = _f("tanh", "activation of the vanilla RNN cell", choices=("tanh", "relu"))
     dropout: float = _f(0.0, "dropout between stacked layers (needs num_layers > 1)", lo=0.0, hi=0.9)
+    embed_dim: int = _f(
+        16, "size of the learned token embeddings (token tasks)", lo=1, hi=512, tasks=("sentiment", "reverse")
+    )
     lr: float = _f(1e-3, "learning rate", lo=0.0, hi=10.0, lo_open=True)
+    lr_schedule: str = _f(
+        "none", "learning-rate schedule: none, or step (× lr_gamma every lr_step steps)", choices=("none", "step")
+    )
+    lr_step: int = _f(500, "step schedule: steps between two decays", lo=1, hi=1_000_000)
+    lr_gamma: float = _f(0.5, "step schedule: factor applied at each decay", lo=0.0, hi=1.0, lo_open=True)
     optimizer: str = _f("adam", "optimizer (SGD uses momentum)", choices=("adam", "sgd", "rmsprop"))
     momentum: float = _f(0.9, "momentum of SGD and RMSprop", lo=0.0, hi=0.999)
     clip_mode: str = _f("off", "gradient clipping: off, by total norm, or by value", choices=("off", "norm", "value"))
@@ -67,8 +78,43 @@ class RunConfig:
     device: str = _f(
         "auto", "where to train: auto picks cuda, then mps, then cpu", choices=("auto", "cpu", "cuda", "mps")
     )
+    corpus: str = _f(
+        "text",
+        "charlm: the text field, or a built-in public-domain text (English sonnets, Chinese Tang poems)",
+        choices=("text", "sonnets", "tang"),
+        tasks=("charlm",),
+    )
     text: str = _f("hello", f"charlm: the text to learn (1–{MAX_TEXT_CHARS} characters)", tasks=("charlm",))
+    temperature: float = _f(
+        0.8,
+        "charlm: sampling temperature (low = safe, high = adventurous)",
+        lo=0.0,
+        hi=5.0,
+        lo_open=True,
+        tasks=("charlm",),
+    )
+    sentences: str = _f("en", "sentiment: English or Chinese sentences", choices=("en", "zh"), tasks=("sentiment",))
+    dataset_size: int = _f(
+        128, "random: how many random sequences (with random labels) to memorise", lo=2, hi=100_000, tasks=("random",)
+    )
+    teacher_forcing: float = _f(
+        0.5,
+        "reverse: probability of feeding the decoder the true previous token instead of its own guess",
+        lo=0.0,
+        hi=1.0,
+        tasks=("reverse",),
+    )
+    delay: int = _f(
+        10, "copy: blank steps between the symbols and the signal to recall them", lo=1, hi=1000, tasks=("copy",)
+    )
     noise: float = _f(0.1, "sine: standard deviation of the noise added to the series", lo=0.0, hi=2.0, tasks=("sine",))
+    series: tuple = _f(
+        (),
+        f"sine: your own series (up to {MAX_SERIES} numbers; from a CSV file, --csv on the command line); "
+        "empty = the built-in noisy sines",
+        tasks=("sine",),
+        share=False,
+    )
 
     def __post_init__(self):
         for f in fields(self):
@@ -96,12 +142,14 @@ class RunConfig:
         """The fields that differ from this task's defaults: exactly what a share link holds."""
         base = make_config(task=self.task)
         out = {k: v for k, v in self.to_dict().items() if v != getattr(base, k) or k == "task"}
-        return {k: v for k, v in out.items() if k in relevant_fields(self.task)}
+        return {k: v for k, v in out.items() if k in relevant_fields(self.task) and FIELDS[k].metadata["share"]}
 
 
 def _check(f: dataclasses.Field, value: Any) -> Any:
     """Coerce one value to the field's type and enforce its range; ConfigError names the field."""
     m, kind = f.metadata, type(f.default)
+    if kind is tuple:
+        return _check_series(f.name, value)
     if kind is bool:
         if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             return value.lower() in ("1", "true", "yes", "on")
@@ -130,6 +178,16 @@ def _check(f: dataclasses.Field, value: Any) -> Any:
     return value
 
 
+def _check_series(name: str, value: Any) -> tuple:
+    try:
+        out = tuple(float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ConfigError(name, value, "a sequence of numbers") from None
+    if len(out) > MAX_SERIES or not all(math.isfinite(v) for v in out):
+        raise ConfigError(name, f"{len(out)} values", f"up to {MAX_SERIES} finite numbers")
+    return out
+
+
 def allowed_text(name: str) -> str:
     """Human text of what a field may hold, for help and warnings."""
     f = FIELDS[name]
@@ -138,6 +196,8 @@ def allowed_text(name: str) -> str:
         return "one of " + ", ".join(m["choices"])
     if m["lo"] is not None:
         return f"{'(' if m['lo_open'] else '['}{m['lo']:g}, {m['hi']:g}]"
+    if isinstance(f.default, tuple):
+        return f"up to {MAX_SERIES} numbers"
     return "true or false" if isinstance(f.default, bool) else "text"
 
 
@@ -145,8 +205,16 @@ FIELDS: dict[str, dataclasses.Field] = {f.name: f for f in fields(RunConfig)}
 
 
 def relevant_fields(task: str) -> list[str]:
-    """Field names that mean something for this task (task-specific ones only for their task)."""
-    return [n for n, f in FIELDS.items() if f.metadata["tasks"] is None or task in f.metadata["tasks"]]
+    """Field names that mean something for this task (task-specific ones only for their task, and
+    none of those the task says it ignores, e.g. copy sets its length by delay, not seq_len)."""
+    from rnnplay.tasks import TASK_CLASSES
+
+    ignores = getattr(TASK_CLASSES.get(task), "ignores", ())
+    return [
+        n
+        for n, f in FIELDS.items()
+        if (f.metadata["tasks"] is None or task in f.metadata["tasks"]) and n not in ignores
+    ]
 
 
 def make_config(task: str = "majority", **overrides: Any) -> RunConfig:
@@ -176,7 +244,7 @@ def parse_params(params: dict[str, str]) -> tuple[RunConfig, list[str]]:
     for name, raw in params.items():
         if name in ("task", "lang", "run"):
             continue
-        if name not in FIELDS:
+        if name not in FIELDS or not FIELDS[name].metadata["share"]:
             warnings.append(f"unknown parameter {name!r} ignored")
             continue
         try:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from rnnplay.cells import GATES, ScratchRNN, Unrolled, unroll
+from rnnplay.tasks.base import PAD
 
 TORCH_CORES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -40,67 +42,174 @@ def init_recurrent(core: nn.Module, arch: str, init: str, gain: float) -> None:
                     nn.init.xavier_uniform_(block)
 
 
+def make_core(config, input_size: int, bidirectional: bool) -> nn.Module:
+    """nn.RNN/LSTM/GRU (batch_first) initialised per config, or a ScratchRNN holding the same weights."""
+    c = config
+    kw = {"num_layers": c.num_layers, "bidirectional": bidirectional, "dropout": c.dropout if c.num_layers > 1 else 0.0}
+    if c.arch == "rnn":
+        kw["nonlinearity"] = c.nonlinearity
+    torch_core = TORCH_CORES[c.arch](input_size, c.hidden_size, batch_first=True, **kw)
+    init_recurrent(torch_core, c.arch, c.init, c.init_gain)
+    if c.impl != "scratch":
+        return torch_core
+    with torch.random.fork_rng(devices=[]):  # same weights as the fused core, RNG stream untouched
+        core = ScratchRNN(c.arch, input_size, c.hidden_size, **kw)
+    core.load_state_dict(torch_core.state_dict())
+    return core
+
+
+def run_core(core: nn.Module, x: Tensor, lengths: Tensor | None = None, state=None):
+    """core over x (B, T, I) -> (out (B, T, D*H), final state). With lengths (sequences padded at
+    the end) a fused core reads a packed sequence, so padding never reaches a real step's state."""
+    if lengths is None:
+        return core(x, state)
+    if isinstance(core, ScratchRNN):
+        return core(x, state, lengths=lengths)
+    packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    out, final = core(packed, state)
+    out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+    return out, final
+
+
+def _unroll_core(core: nn.Module, config, x: Tensor, bidirectional: bool, keep_gates: bool, lengths, state=None):
+    return unroll(
+        dict(core.named_parameters()),
+        x,
+        config.arch,
+        config.num_layers,
+        bidirectional,
+        config.nonlinearity,
+        config.dropout if config.num_layers > 1 else 0.0,
+        training=False,
+        keep_gates=keep_gates,
+        lengths=lengths,
+        state=state,
+    )
+
+
 class SequenceModel(nn.Module):
-    def __init__(self, config, input_size: int, output_size: int, many_to_one: bool):
+    """(token embedding) -> recurrent core -> linear head: many-to-one, many-to-many, one-to-many."""
+
+    def __init__(self, config, input_size: int, output_size: int, many_to_one: bool, vocab_size: int | None = None):
         super().__init__()
-        c = config
+        c = self.config = config
         self.arch, self.num_layers, self.bidirectional = c.arch, c.num_layers, c.bidirectional
         self.nonlinearity, self.many_to_one = c.nonlinearity, many_to_one
         self.dropout = c.dropout if c.num_layers > 1 else 0.0
-        kw = {"num_layers": c.num_layers, "bidirectional": c.bidirectional, "dropout": self.dropout}
-        if c.arch == "rnn":
-            kw["nonlinearity"] = c.nonlinearity
-        torch_core = TORCH_CORES[c.arch](input_size, c.hidden_size, batch_first=True, **kw)
-        init_recurrent(torch_core, c.arch, c.init, c.init_gain)
+        self.embed = nn.Embedding(vocab_size, c.embed_dim, padding_idx=PAD) if vocab_size else None
+        self.core = make_core(c, c.embed_dim if vocab_size else input_size, c.bidirectional)
         self.head = nn.Linear(c.hidden_size * (2 if c.bidirectional else 1), output_size)
-        if c.impl == "scratch":  # same weights as the fused core, without touching the RNG stream
-            with torch.random.fork_rng(devices=[]):
-                core = ScratchRNN(c.arch, input_size, c.hidden_size, **kw)
-            core.load_state_dict(torch_core.state_dict())
-            self.core = core
-        else:
-            self.core = torch_core
         self.hidden_size = c.hidden_size
 
-    def readout(self, out: Tensor) -> Tensor:
-        """(B, T, D*H) -> head input. Many-to-one reads the last step of the forward direction and,
-        when bidirectional, the first step of the backward one (each has then seen the whole x)."""
+    def _inputs(self, x: Tensor) -> Tensor:
+        return self.embed(x) if self.embed is not None else x
+
+    def readout(self, out: Tensor, lengths: Tensor | None = None) -> Tensor:
+        """(B, T, D*H) -> head input. Many-to-one reads the last real step of the forward direction
+        and, when bidirectional, the first step of the backward one (each has then seen the whole x)."""
         if not self.many_to_one:
             return out  # (B, T, D*H)
+        if lengths is None:
+            fwd = out[:, -1]
+        else:
+            last = (lengths.to(out.device) - 1).clamp(min=0)
+            fwd = out[torch.arange(out.shape[0], device=out.device), last]
         if not self.bidirectional:
-            return out[:, -1]  # (B, H)
+            return fwd  # (B, H)
         H = self.hidden_size
-        return torch.cat([out[:, -1, :H], out[:, 0, H:]], dim=1)  # (B, 2H)
+        return torch.cat([fwd[:, :H], out[:, 0, H:]], dim=1)  # (B, 2H)
 
-    def forward(self, x: Tensor) -> Tensor:
-        """x (B, T, I) -> (B, O) many-to-one, or (B, T, O) many-to-many."""
-        out, _ = self.core(x)
-        return self.head(self.readout(out))
+    def forward(self, x: Tensor, lengths: Tensor | None = None, target: Tensor | None = None) -> Tensor:
+        """x (B, T, I) or token ids (B, T) -> (B, O) many-to-one, or (B, T, O). target is unused here
+        (one call signature for every model: Seq2Seq needs it)."""
+        out, _ = run_core(self.core, self._inputs(x), lengths)
+        return self.head(self.readout(out, lengths))
 
     def step(self, x: Tensor, state=None):
         """Continue from a recurrent state: x (B, t, I) -> (y (B, t, O), new state). Generation feeds one
-        character at a time this way instead of re-reading a window. Fused core only (None otherwise)."""
-        if isinstance(self.core, ScratchRNN) or self.many_to_one:
+        token at a time this way instead of re-reading a window. None for many-to-one models."""
+        if self.many_to_one:
             return None
-        out, state = self.core(x, state)
+        out, state = self.core(self._inputs(x), state)
         return self.head(out), state
 
-    def unrolled(self, x: Tensor, keep_gates: bool = False) -> tuple[Tensor, Unrolled]:
+    def unrolled(
+        self, x: Tensor, keep_gates: bool = False, lengths: Tensor | None = None, target: Tensor | None = None
+    ) -> tuple[Tensor, Unrolled]:
         """The same function as forward, through the written-out cells on this model's weights."""
-        params = dict(self.core.named_parameters())
-        u = unroll(
-            params,
-            x,
-            self.arch,
-            self.num_layers,
-            self.bidirectional,
-            self.nonlinearity,
-            self.dropout,
-            training=False,
-            keep_gates=keep_gates,
-        )
-        return self.head(self.readout(u.out)), u
+        u = _unroll_core(self.core, self.config, self._inputs(x), self.bidirectional, keep_gates, lengths)
+        return self.head(self.readout(u.out, lengths)), u
 
     def recurrent_weights(self) -> list[tuple[str, Tensor]]:
         """(name, W_hh) of every layer and direction, for the spectrum probe."""
         return [(n, p) for n, p in self.core.named_parameters() if n.startswith("weight_hh")]
+
+
+class Seq2Seq(nn.Module):
+    """A7 encoder-decoder (Sutskever et al. 2014, the course's seq2seq): the encoder reads the source
+    (packed, optionally bidirectional); its final state (both directions summed) starts the decoder,
+    which emits one token per step from <SOS>, fed the true previous token with probability
+    teacher_forcing while training and its own greedy guess otherwise (always in eval mode)."""
+
+    many_to_one = False
+
+    def __init__(self, config, vocab_size: int, sos_id: int):
+        super().__init__()
+        c = self.config = config
+        self.arch, self.num_layers, self.bidirectional = c.arch, c.num_layers, c.bidirectional
+        self.hidden_size, self.sos_id, self.teacher_forcing = c.hidden_size, sos_id, c.teacher_forcing
+        self.embed = nn.Embedding(vocab_size, c.embed_dim, padding_idx=PAD)
+        self.core = make_core(c, c.embed_dim, c.bidirectional)  # the encoder (probes look at it)
+        self.decoder = make_core(c, c.embed_dim, False)
+        self.head = nn.Linear(c.hidden_size, vocab_size)
+
+    def _bridge(self, final):
+        """Encoder final state (L*D, B, H) -> decoder initial state (L, B, H): directions summed."""
+        parts = final if isinstance(final, tuple) else (final,)
+        if self.bidirectional:
+            parts = tuple(p.view(self.num_layers, 2, *p.shape[1:]).sum(1) for p in parts)
+        return parts if self.arch == "lstm" else parts[0]
+
+    def decode(self, state, steps: int, target: Tensor | None, force: bool) -> Tensor:
+        """(B, steps, V) logits from the decoder, starting at <SOS> in `state`."""
+        B = (state[0] if isinstance(state, tuple) else state).shape[1]
+        sos = torch.full((B, 1), self.sos_id, dtype=torch.long, device=self.head.weight.device)
+        if force:  # the whole target sequence in one call: <SOS> y_1 ... y_{n-1}
+            prev = target[:, :-1].clamp(min=PAD)  # IGNORE padding -> <PAD>
+            out, _ = self.decoder(self.embed(torch.cat([sos, prev], dim=1)), state)
+            return self.head(out)
+        logits, inp = [], sos
+        for _ in range(steps):
+            out, state = self.decoder(self.embed(inp), state)
+            step_logits = self.head(out[:, -1])
+            logits.append(step_logits)
+            inp = step_logits.argmax(-1, keepdim=True)
+        return torch.stack(logits, dim=1)
+
+    def _steps(self, x: Tensor, target: Tensor | None) -> int:
+        return target.shape[1] if target is not None else x.shape[1] + 1
+
+    def forward(self, x: Tensor, lengths: Tensor | None = None, target: Tensor | None = None) -> Tensor:
+        """x (B, T) source ids -> (B, steps, V) logits; steps = target's length (else T + 1)."""
+        _, final = run_core(self.core, self.embed(x), lengths)
+        force = (
+            self.training
+            and target is not None
+            and self.teacher_forcing > 0
+            and (self.teacher_forcing >= 1 or float(torch.rand(())) < self.teacher_forcing)
+        )
+        return self.decode(self._bridge(final), self._steps(x, target), target, force)
+
+    def unrolled(
+        self, x: Tensor, keep_gates: bool = False, lengths: Tensor | None = None, target: Tensor | None = None
+    ) -> tuple[Tensor, Unrolled]:
+        """Greedy decoding after an encoder written out in cells: the probes see ∂L/∂h_t of the
+        encoder's steps, i.e. how far back into the source the decoder's loss reaches."""
+        u = _unroll_core(self.core, self.config, self.embed(x), self.bidirectional, keep_gates, lengths)
+        final = u.final if self.arch == "lstm" else u.final[0]
+        return self.decode(self._bridge(final), self._steps(x, target), None, False), u
+
+    def recurrent_weights(self) -> list[tuple[str, Tensor]]:
+        return [(f"encoder.{n}", p) for n, p in self.core.named_parameters() if n.startswith("weight_hh")] + [
+            (f"decoder.{n}", p) for n, p in self.decoder.named_parameters() if n.startswith("weight_hh")
+        ]

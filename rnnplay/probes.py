@@ -22,19 +22,32 @@ def grad_through_time(model, task: Task, batch: Batch) -> Tensor:
     model.eval()
     try:
         with torch.enable_grad():
-            out, u = model.unrolled(batch.x)
+            out, u = model.unrolled(batch.x, lengths=batch.lengths, target=batch.y)
             loss = task.loss(out, batch.y)
             flat = [h for step in u.hiddens for h in step]  # T * D tensors (B, H)
             grads = torch.autograd.grad(loss, flat, allow_unused=True)
     finally:
         model.train(was_training)
-    D = len(u.hiddens[0])
-    norms = []
-    for t in range(len(u.hiddens)):
-        # ‖[∂L/∂h_t(forward), ∂L/∂h_t(backward)]‖ per sample, then the mean over the batch
-        sq = sum((g.pow(2).sum(-1) for g in grads[t * D : (t + 1) * D] if g is not None), torch.zeros(()))
-        norms.append(torch.as_tensor(sq, device=batch.x.device).sqrt().mean())
-    return torch.stack(norms).detach()  # (T,)
+    D, T, B = len(u.hiddens[0]), len(u.hiddens), batch.x.shape[0]
+    # per direction, ‖∂L/∂h_t‖² per sample: (B, T)
+    sq = [
+        torch.stack(
+            [
+                g.pow(2).sum(-1) if g is not None else torch.zeros(B, device=batch.x.device)
+                for g in grads[d::D]  # steps t = 0..T-1 of direction d
+            ],
+            dim=1,
+        ).detach()
+        for d in range(D)
+    ]
+    if u.rev_index is not None and D == 2:  # the backward direction's states, back in time order
+        sq[1] = torch.gather(sq[1], 1, u.rev_index)
+    norm = sum(sq).sqrt()  # ‖[∂L/∂h_t(forward), ∂L/∂h_t(backward)]‖ per sample and step
+    if batch.lengths is None:
+        return norm.mean(0)  # (T,)
+    # the mean over the samples that have a step t
+    valid = (torch.arange(T, device=norm.device)[None, :] < batch.lengths.to(norm.device)[:, None]).float()
+    return (norm * valid).sum(0) / valid.sum(0).clamp(min=1)
 
 
 def hidden_states(model, x: Tensor) -> dict[str, Tensor]:

@@ -17,7 +17,7 @@ from torch.nn.utils import clip_grad_value_, clip_grads_with_norm_
 
 from rnnplay import probes
 from rnnplay.config import ConfigError, RunConfig
-from rnnplay.models import SequenceModel
+from rnnplay.models import Seq2Seq, SequenceModel
 from rnnplay.tasks import make_task
 
 DIVERGED_HINT = (
@@ -69,15 +69,19 @@ def make_optimizer(config: RunConfig, params, foreach: bool | None = True) -> to
     return torch.optim.Adam(params, **kw)
 
 
+def build_model(config: RunConfig, task) -> torch.nn.Module:
+    if task.kind == "seq2seq":
+        return Seq2Seq(config, task.vocab_size, task.sos_id)
+    return SequenceModel(config, task.input_size, task.output_size, task.many_to_one, vocab_size=task.vocab_size)
+
+
 class Trainer:
     def __init__(self, config: RunConfig):
         self.config = config
         self.device = resolve_device(config.device)
         torch.manual_seed(config.seed)
         self.task = make_task(config)
-        self.model = SequenceModel(config, self.task.input_size, self.task.output_size, self.task.many_to_one).to(
-            self.device
-        )
+        self.model = build_model(config, self.task).to(self.device)
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = make_optimizer(config, self.params)
         self.gen = torch.Generator().manual_seed(config.seed)  # the training data stream
@@ -88,8 +92,14 @@ class Trainer:
         self._probe = self._to_device(self.task.probe_batch())
 
     def _to_device(self, batch):
+        # lengths stay on the CPU, where pack_padded_sequence wants them
         batch.x, batch.y = batch.x.to(self.device), batch.y.to(self.device)
         return batch
+
+    def scheduled_lr(self, step: int) -> float:
+        """The learning rate for the step after `step` steps: lr, times lr_gamma every lr_step steps."""
+        c = self.config
+        return c.lr * c.lr_gamma ** (step // c.lr_step) if c.lr_schedule == "step" else c.lr
 
     # live changes (take effect at the next step) ----------------------------------------------
     @property
@@ -97,9 +107,10 @@ class Trainer:
         return self.optimizer.param_groups[0]["lr"]
 
     def set_lr(self, lr: float) -> None:
+        """A new base rate (the schedule, if any, goes on decaying from it)."""
         self.config = self.config.replace(lr=lr)  # validates
         for group in self.optimizer.param_groups:
-            group["lr"] = self.config.lr
+            group["lr"] = self.scheduled_lr(self.steps_done)
 
     def set_clip(self, clip_mode: str, clip: float) -> None:
         self.config = self.config.replace(clip_mode=clip_mode, clip=clip)
@@ -111,7 +122,11 @@ class Trainer:
         if not self.model.training:  # probes and views switch to eval; .train() walks every module
             self.model.train()
         batch = self._to_device(self.task.train_batch(self.gen))
-        out = self.model(batch.x)
+        if self.config.lr_schedule != "none":
+            lr = self.scheduled_lr(self.steps_done)
+            for group in self.optimizer.param_groups:
+                group["lr"] = lr
+        out = self.model(batch.x, batch.lengths, batch.y)
         loss = self.task.loss(out, batch.y)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -142,7 +157,7 @@ class Trainer:
     def evaluate(self) -> tuple[float, float]:
         """(validation loss, validation metric) on the task's held-out batch."""
         self.model.eval()
-        out = self.model(self._val.x)
+        out = self.model(self._val.x, self._val.lengths, self._val.y)
         loss, metric = torch.stack([self.task.loss(out, self._val.y), self.task.score(out, self._val.y)]).tolist()
         return loss, metric
 
@@ -152,6 +167,8 @@ class Trainer:
     def probe(self) -> dict:
         """Everything the probe views draw, for the current weights: V3, V4 (sample 0), V5."""
         sample = self._probe.x[:1]
+        if self._probe.lengths is not None:  # one sample: its own length, no padding
+            sample = sample[:, : int(self._probe.lengths[0])]
         states = probes.hidden_states(self.model, sample)
         return {
             "step": self.steps_done,
