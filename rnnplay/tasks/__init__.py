@@ -4,11 +4,10 @@ from rnnplay.tasks.adding import Adding
 from rnnplay.tasks.base import Batch, Task
 from rnnplay.tasks.charlm import CharLM
 from rnnplay.tasks.majority import Majority
-from rnnplay.tasks.reverse import Reverse
 from rnnplay.tasks.sentiment import Sentiment
 from rnnplay.tasks.sine import Sine
 
-TASK_CLASSES: dict[str, type[Task]] = {c.name: c for c in (Majority, CharLM, Sine, Adding, Sentiment, Reverse)}
+TASK_CLASSES: dict[str, type[Task]] = {c.name: c for c in (Majority, CharLM, Sine, Adding, Sentiment)}
 
 
 def make_task(config) -> Task:
