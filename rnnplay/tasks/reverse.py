@@ -1,0 +1,119 @@
+"""T7 reverse (the course's seq2seq): an encoder-decoder reads a digit string of variable length and
+writes it reversed, then <EOS>. Trained with teacher forcing, decoded greedily.
+
+Vocabulary: <PAD>=0, <SOS>=1, <EOS>=2, digits '0'..'9' = 3..12. Source (B, T_max) padded at the
+end with lengths; target (B, T_max + 1) = reversed digits, <EOS>, then IGNORE.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from rnnplay.tasks.base import IGNORE, PAD, Batch, Task
+
+SOS, EOS, DIGIT0 = 1, 2, 3
+TOKENS = ["<PAD>", "<SOS>", "<EOS>"] + [str(d) for d in range(10)]
+
+
+class Reverse(Task):
+    name = "reverse"
+    kind = "seq2seq"
+    description = "encoder-decoder: read a digit string of variable length, write it reversed (seq2seq)"
+    metric = "sequence accuracy"
+    defaults = {
+        "arch": "gru",
+        "hidden_size": 128,
+        "embed_dim": 16,
+        "lr": 3e-3,
+        "batch_size": 64,
+        "steps": 2500,
+        "seq_len": 8,
+        "teacher_forcing": 0.5,
+        "clip_mode": "norm",
+        "clip": 1.0,
+    }
+    vocab_size = len(TOKENS)
+    sos_id = SOS
+    try_it_label = "Digits to reverse"
+    try_it_example = "2024117"
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.input_size = self.output_size = self.vocab_size
+        # a model that ignores the source: a whole sequence right by luck ~ 0; per token, a guess among 10
+        self.chance = 0.0
+        self.chance_loss = math.log(10)
+
+    def _batch(self, digit_lists: list[list[int]]) -> Batch:
+        n, T = len(digit_lists), max(len(d) for d in digit_lists)
+        x = torch.full((n, T), PAD, dtype=torch.long)
+        y = torch.full((n, T + 1), IGNORE, dtype=torch.long)
+        for i, digits in enumerate(digit_lists):
+            ids = [DIGIT0 + d for d in digits]
+            x[i, : len(ids)] = torch.tensor(ids)
+            y[i, : len(ids) + 1] = torch.tensor(ids[::-1] + [EOS])
+        return Batch(x, y, torch.tensor([len(d) for d in digit_lists]))
+
+    def sample(self, n: int, gen: torch.Generator) -> Batch:
+        lengths = torch.randint(1, self.seq_len + 1, (n,), generator=gen).tolist()
+        digits = torch.randint(0, 10, (n, self.seq_len), generator=gen).tolist()
+        return self._batch([row[:L] for row, L in zip(digits, lengths, strict=True)])
+
+    def input_labels(self, x: torch.Tensor) -> list[str]:
+        return [TOKENS[i] for i in x.tolist()]
+
+    def decode(self, ids) -> str:
+        out = []
+        for i in ids:
+            if i == EOS:
+                break
+            out.append(TOKENS[i] if i >= DIGIT0 else TOKENS[i])
+        return "".join(out)
+
+    def encode(self, s: str) -> list[int]:
+        s = s.strip()
+        if not s or not s.isdigit() or not s.isascii() or len(s) > self.seq_len:
+            raise ValueError(
+                f"reverse input: type 1 to {self.seq_len} digits 0-9 (seq_len={self.seq_len}), e.g. 2024117"
+            )
+        return [int(c) for c in s]
+
+    @torch.no_grad()
+    def _run(self, model, device, digit_lists: list[list[int]]):
+        b = self._batch(digit_lists)
+        model.eval()
+        out = model(b.x.to(device), b.lengths, b.y.to(device)).argmax(-1).cpu()
+        return b, out
+
+    def _rows(self, digits: list[int], out_ids: list[int]) -> list[dict]:
+        source = [str(d) for d in digits]
+        target = source[::-1] + ["<EOS>"]
+        got = [TOKENS[i] for i in out_ids[: len(target)]]
+        return [
+            {"label": "input", "tokens": source},
+            {"label": "target", "tokens": target},
+            {"label": "output", "tokens": got, "correct": [a == b for a, b in zip(got, target, strict=True)]},
+        ]
+
+    def view(self, model, device) -> dict:
+        b = self.fixed_batch(4, 13)
+        digit_lists = [[i - DIGIT0 for i in row[:L].tolist()] for row, L in zip(b.x, b.lengths, strict=True)]
+        _, out = self._run(model, device, digit_lists)
+        rows = []
+        for k, digits in enumerate(digit_lists):
+            for r in self._rows(digits, out[k].tolist()):
+                rows.append({**r, "label": f"{k + 1} {r['label']}"})
+        return {"kind": "tokens", "title": "Greedy decoding of validation strings", "rows": rows}
+
+    def try_it(self, model, device, text: str) -> dict:
+        digits = self.encode(text)
+        _, out = self._run(model, device, [digits])
+        rows = self._rows(digits, out[0].tolist())
+        right = all(rows[-1]["correct"])
+        return {
+            "kind": "tokens",
+            "title": f"{text.strip()} → {self.decode(out[0].tolist())} ({'right' if right else 'wrong'})",
+            "rows": rows,
+        }
