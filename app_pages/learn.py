@@ -1,0 +1,276 @@
+"""Learn: the cell equations beside the scratch code that runs, the four input/output set-ups with
+links into the Playground, packing, clipping, and why gradients vanish, each with a live computation.
+
+Every word comes from learn_text (one dict per language); the code shown is read from the running
+functions with inspect.getsource, so it cannot drift from what trains."""
+
+import inspect
+import os
+import time
+
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+from app_pages.learn_text import EQUATIONS, LATEX, TEXT, text
+from rnnplay import cells
+
+torch.set_num_threads(int(os.environ.get("RNNPLAY_THREADS", "1")))
+LANG = st.query_params.get("lang", "en") if st.query_params.get("lang") in TEXT else "en"
+PLAYGROUND = "app_pages/playground.py"
+CELL_FUNCS = {"rnn": cells.rnn_cell, "lstm": cells.lstm_cell, "gru": cells.gru_cell}
+
+
+def tr(key: str, **fmt) -> str:
+    s = text(key, LANG)
+    return s.format(**fmt) if fmt else s
+
+
+def link(label_id: str, params: dict[str, str]) -> None:
+    st.page_link(PLAYGROUND, label=tr(label_id), icon=":material/play_arrow:", query_params=params)
+
+
+# ---------------------------------------------------------------- computations shown on the page
+def packed_vs_alone(lengths=(5, 3, 2), pad=1e6, seed=0) -> tuple[float, float]:
+    """Run a GRU over a padded batch, packed and not, and over each sentence alone; return the
+    largest difference of the final hidden states: (packed vs alone, padded vs alone)."""
+    gen = torch.Generator().manual_seed(seed)
+    rnn = nn.GRU(input_size=4, hidden_size=8, batch_first=True)
+    with torch.no_grad():
+        for p in rnn.parameters():
+            p.uniform_(-0.5, 0.5, generator=gen)
+        x = torch.randn(len(lengths), max(lengths), 4, generator=gen)  # (B, T, I)
+        for i, n in enumerate(lengths):
+            x[i, n:] = pad  # padding: never read when packed
+        alone = torch.cat([rnn(x[i : i + 1, :n])[1] for i, n in enumerate(lengths)], dim=1)  # (1, B, H)
+        packed = pack_padded_sequence(x, torch.tensor(lengths), batch_first=True, enforce_sorted=False)
+        _, h_packed = rnn(packed)  # each sentence's state after its own last word
+        _, h_padded = rnn(x)  # the state after the padding
+    return (h_packed - alone).abs().max().item(), (h_padded - alone).abs().max().item()
+
+
+def jacobian_norms(rho: float, T: int, H: int = 32, seed: int = 0) -> dict[str, list[float]]:
+    """‖∂h_T/∂h_t‖₂ for t = 1..T of a tanh RNN h_k = tanh(W_hh h_(k-1) + u_k) whose W_hh has spectral
+    radius rho, the same product without tanh (‖W_hh^(T-t)‖₂), and rho^(T-t)."""
+    gen = torch.Generator().manual_seed(seed)
+    W = torch.randn(H, H, generator=gen, dtype=torch.float64) / H**0.5
+    W *= rho / torch.linalg.eigvals(W).abs().max()  # now max |eigenvalue| = rho
+    u = 0.5 * torch.randn(T, H, generator=gen, dtype=torch.float64)  # a small random input per step
+    h, hs = torch.zeros(H, dtype=torch.float64), []
+    for k in range(T):
+        h = torch.tanh(W @ h + u[k])
+        hs.append(h)
+    P, L = torch.eye(H, dtype=torch.float64), torch.eye(H, dtype=torch.float64)
+    tanh_rnn, linear = [1.0], [1.0]  # t = T: ∂h_T/∂h_T = I
+    for k in range(T - 1, 0, -1):  # t = T-1 .. 1: multiply by J_(t+1) on the right
+        P = P @ (torch.diag(1 - hs[k] ** 2) @ W)  # J_k = diag(tanh'(a_k)) W_hh
+        L = L @ W
+        tanh_rnn.append(torch.linalg.matrix_norm(P, ord=2).item())
+        linear.append(torch.linalg.matrix_norm(L, ord=2).item())
+    return {
+        "t": list(range(1, T + 1)),
+        "tanh": tanh_rnn[::-1],
+        "linear": linear[::-1],
+        "rho": [rho ** (T - t) for t in range(1, T + 1)],
+    }
+
+
+def clip_both(g: tuple[float, float], c: float) -> tuple[list[float], list[float]]:
+    """Clip the gradient g of a two-number parameter by norm and by value with torch's own functions."""
+    out = []
+    for clip in (lambda p: nn.utils.clip_grad_norm_(p, c), lambda p: nn.utils.clip_grad_value_(p, c)):
+        p = nn.Parameter(torch.zeros(2))
+        p.grad = torch.tensor(g)
+        clip([p])
+        out.append(p.grad.tolist())
+    return out[0], out[1]
+
+
+# ---------------------------------------------------------------- diagrams (DOT, drawn in the browser)
+NODE = {
+    "x": 'shape=box style="rounded,filled" fillcolor="#dbe9f6" color="#1f77b4"',
+    "h": 'shape=box style="rounded,filled" fillcolor="#fde3c8" color="#ff7f0e"',
+    "s": 'shape=box style="rounded,filled" fillcolor="#f3d9ef" color="#9467bd"',
+    "y": 'shape=box style="rounded,filled" fillcolor="#d5efd5" color="#2ca02c"',
+}
+
+
+def dot(nodes: list[tuple[str, str, str]], edges: list[str], rows: list[list[str]]) -> str:
+    """nodes (id, label, kind), edges 'a -> b [...]', rows: ids drawn on one line (bottom to top)."""
+    lines = [
+        "digraph {",
+        'rankdir=BT; bgcolor="transparent"; nodesep=0.25; ranksep=0.35;',
+        'node [fontname="Helvetica" fontsize=16 height=0.4 width=0.5]; edge [color="#555555"];',
+    ]
+    lines += [f"{n} [label=<{label}> {NODE[kind]}];" for n, label, kind in nodes]
+    lines += [f"{{rank=same; {' '.join(r)}}}" for r in rows]
+    return "\n".join(lines + [e + ";" for e in edges] + ["}"])
+
+
+def row(v: str, n: int, kind: str, label: str | None = None) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """n nodes v1..vn of one kind, labelled label<sub>k</sub>."""
+    ids = [f"{v}{k}" for k in range(1, n + 1)]
+    return ids, [(i, f"{label or v}<sub>{k}</sub>", kind) for k, i in enumerate(ids, 1)]
+
+
+def arrows(a: list[str], b: list[str], attrs: str = "") -> list[str]:
+    """a[k] -> b[k] for every k."""
+    return [f"{u} -> {v} {attrs}" for u, v in zip(a, b, strict=True)]
+
+
+def diagram(setup: str, n: int = 4) -> str:
+    """The unrolled network of one set-up: inputs at the bottom, outputs on top, time to the right."""
+    (xs, xn), (hs, hn), (ys, yn) = row("x", n, "x"), row("h", n, "h"), row("y", n, "y")
+    recur = arrows(hs[:-1], hs[1:])
+    if setup == "m2o":
+        return dot(xn + hn + [("y", "y", "y")], arrows(xs, hs) + recur + [f"{hs[-1]} -> y"], [xs, hs])
+    if setup == "m2m":
+        return dot(xn + hn + yn, arrows(xs, hs) + recur + arrows(hs, ys), [xs, hs, ys])
+    if setup == "o2m":
+        return dot(xn[:1] + hn + yn, [f"{xs[0]} -> {hs[0]}"] + recur + arrows(hs, ys), [hs, ys])
+    if setup == "s2s":  # encoder h1..h3 reads x; decoder s1..s3 starts from h3, fed its previous output
+        (xs, xn), (hs, hn), (ss, sn), (ys, yn) = row("x", 3, "x"), row("h", 3, "h"), row("s", 3, "s"), row("y", 3, "y")
+        edges = arrows(xs, hs) + arrows(hs[:-1], hs[1:]) + [f"{hs[-1]} -> {ss[0]} [penwidth=2.5]"]
+        edges += arrows(ss[:-1], ss[1:]) + arrows(ss, ys)
+        edges += arrows(ys[:-1], ss[1:], '[style=dashed constraint=false color="#2ca02c"]')
+        return dot(xn + hn + sn + yn, edges, [xs, hs + ss, ys])
+    if setup == "bi":  # forward states h→ and backward states h← both read x and both feed y
+        bs, bn = row("b", n, "s", "h&#8592;")
+        hn = [(i, label.replace("h", "h&#8594;", 1), kind) for i, label, kind in hn]
+        edges = arrows(xs, hs) + recur + arrows(xs, bs) + arrows(bs[1:], bs[:-1]) + arrows(hs, ys) + arrows(bs, ys)
+        return dot(xn + hn + bn + yn, edges, [xs, bs, hs, ys])
+    # stacked: layer 2 (h′) reads layer 1's states, an output per step
+    gs, gn = row("g", n, "s", "h&#8242;")
+    edges = arrows(xs, hs) + recur + arrows(hs, gs) + arrows(gs[:-1], gs[1:]) + arrows(gs, ys)
+    return dot(xn + hn + gn + yn, edges, [xs, hs, gs, ys])
+
+
+# set-up -> the tasks that demonstrate it (a task's own `kind` must agree: tests/test_learn.py)
+SETUPS = [
+    ("m2o", ["majority", "sentiment", "sine", "adding", "random"]),
+    ("m2m", ["charlm", "tagging", "copy"]),
+    ("o2m", ["wave"]),
+    ("s2s", ["reverse"]),
+    ("bi", [("task_tagging_bi", {"task": "tagging", "arch": "lstm", "bidirectional": "true"})]),
+    ("stacked", [("task_stacked", {"task": "charlm", "arch": "lstm", "num_layers": "2"})]),
+]
+
+# ---------------------------------------------------------------- the page
+st.title(tr("title"))
+st.markdown(tr("intro"))
+
+st.header(tr("cells_header"), divider="gray")
+st.markdown(tr("cells_intro"))
+for arch, tab in zip(CELL_FUNCS, st.tabs([tr("tab_rnn"), tr("tab_lstm"), tr("tab_gru")]), strict=True):
+    with tab:
+        left, right = st.columns([5, 6], gap="large")
+        with left:
+            st.subheader(tr("equations"))
+            for latex, key in EQUATIONS[arch]:
+                st.latex(latex)
+                st.markdown(tr(key))
+            st.subheader(tr("shapes"))
+            g = cells.GATES[arch]
+            names = ", ".join(cells.GATE_NAMES[arch]) or tr("gate_names_rnn")
+            st.markdown(tr("shapes_text", g=g, names=names))
+            st.markdown(tr("shapes_table", g=g if g > 1 else ""))
+        with right:
+            st.subheader(tr("code"))
+            st.code(inspect.getsource(CELL_FUNCS[arch]), language="python")
+            st.caption(tr(f"code_caption_{arch}"))
+st.info(tr("scratch_note"), icon=":material/verified:")
+link("scratch_link", {"arch": "lstm", "impl": "scratch"})
+
+st.header(tr("setups_header"), divider="gray")
+st.markdown(tr("setups_intro"))
+for i in range(0, len(SETUPS), 2):
+    for col, (setup, tasks) in zip(st.columns(2, gap="large"), SETUPS[i : i + 2], strict=True):
+        with col.container(border=True):
+            st.subheader(tr(setup))
+            st.markdown(tr(f"{setup}_text"))
+            st.graphviz_chart(diagram(setup), width="stretch")
+            for task in tasks:
+                label, params = task if isinstance(task, tuple) else (f"task_{task}", {"task": task})
+                link(label, params)
+
+st.header(tr("pack_header"), divider="gray")
+st.markdown(tr("pack_text"))
+lengths, pad = (5, 3, 2), 1e6
+same, padded = packed_vs_alone(lengths, pad)
+m1, m2 = st.columns(2)
+m1.metric(tr("pack_packed"), f"{same:.1e}")
+m2.metric(tr("pack_padded"), f"{padded:.2f}")
+st.caption(tr("pack_result", lengths=", ".join(map(str, lengths)), pad=pad))
+with st.expander(tr("pack_code")):
+    st.code(inspect.getsource(packed_vs_alone), language="python")
+
+st.header(tr("clip_header"), divider="gray")
+st.markdown(tr("clip_text"))
+left, right = st.columns([1, 1], gap="large")
+with left:
+    st.latex(LATEX["clip_norm"])
+    st.markdown(tr("clip_norm"))
+    st.latex(LATEX["clip_value"])
+    st.markdown(tr("clip_value"))
+    st.markdown(tr("clip_where"))
+with right:
+    g = (3.0, 0.5)
+    st.markdown(tr("clip_demo", g0=g[0], g1=g[1]))
+    c = st.slider(tr("clip_slider"), 0.25, 4.0, 1.0, 0.25, key="clip_c")
+    by_norm, by_value = clip_both(g, c)
+    fig = go.Figure(layout={"title": {"text": tr("clip_chart", g0=g[0], g1=g[1], c=c)}, "height": 360})
+    for name, v, color in (
+        (tr("clip_orig"), g, "#7f7f7f"),
+        (tr("clip_by_norm"), by_norm, "#1f77b4"),
+        (tr("clip_by_value"), by_value, "#d62728"),
+    ):
+        fig.add_scatter(
+            x=[0, v[0]],
+            y=[0, v[1]],
+            mode="lines+markers",
+            name=name,
+            line={"color": color, "width": 4},
+            marker={"size": [0, 12], "symbol": "arrow", "angleref": "previous"},
+        )
+    fig.add_shape(type="rect", x0=-c, y0=-c, x1=c, y1=c, line={"color": "#d62728", "dash": "dot"})
+    fig.add_shape(type="circle", x0=-c, y0=-c, x1=c, y1=c, line={"color": "#1f77b4", "dash": "dot"})
+    fig.update_xaxes(range=[-0.5, 3.5], zeroline=True)
+    fig.update_yaxes(range=[-0.5, 3.5], scaleanchor="x", scaleratio=1)
+    fig.update_layout(margin={"l": 40, "r": 20, "t": 50, "b": 40}, legend={"orientation": "h", "y": -0.15})
+    st.plotly_chart(fig, key="clip_chart")
+
+st.header(tr("grad_header"), divider="gray")
+st.markdown(tr("grad_text"))
+st.latex(LATEX["grad_chain"])
+st.latex(LATEX["grad_rate"])
+st.markdown(tr("grad_rate_text"))
+s1, s2 = st.columns(2)
+rho = s1.slider(tr("rho_slider"), 0.5, 1.5, 0.9, 0.05, key="rho")
+steps = s2.slider(tr("T_slider"), 5, 100, 50, 5, key="T")
+t0 = time.perf_counter()
+norms = jacobian_norms(rho, steps)
+ms = 1000 * (time.perf_counter() - t0)
+fig = go.Figure(layout={"title": {"text": tr("grad_chart", T=steps, rho=rho)}, "height": 420})
+for key, name, style in (
+    ("rho", "trace_rho", {"dash": "dash", "color": "#7f7f7f"}),
+    ("linear", "trace_linear", {"color": "#1f77b4"}),
+    ("tanh", "trace_tanh", {"color": "#d62728"}),
+):
+    fig.add_scatter(x=norms["t"], y=norms[key], mode="lines", name=tr(name), line={**style, "width": 3})
+fig.update_xaxes(title=tr("grad_x"))
+fig.update_yaxes(title=tr("grad_y"), type="log", exponentformat="power")
+fig.update_layout(margin={"l": 60, "r": 20, "t": 50, "b": 40}, legend={"orientation": "h", "y": -0.2})
+st.plotly_chart(fig, key="grad_chart")
+st.caption(tr("grad_real", H=32, ms=ms))
+st.markdown(tr("grad_read"))
+with st.expander(tr("grad_code")):
+    st.code(inspect.getsource(jacobian_norms), language="python")
+
+st.subheader(tr("lstm_header"))
+st.latex(LATEX["lstm_path"])
+st.markdown(tr("lstm_text"))
+st.markdown(tr("grad_playground"))
+link("grad_link_rnn", {"task": "adding", "arch": "rnn", "seq_len": "50"})
+link("grad_link_lstm", {"task": "adding", "arch": "lstm", "seq_len": "50", "steps": "3000"})

@@ -1,0 +1,192 @@
+"""The Learn page (AppTest): it renders; each cell's equations sit beside the *current* source of the
+function that runs (a pasted copy fails); every link into the Playground is a valid share link, and a
+set-up's tasks really are of that kind; the sliders redraw their charts from a real computation; every
+string the page asks for exists in learn_text."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app_pages import learn_text
+from rnnplay import cells
+from rnnplay.config import FIELDS, TASKS, parse_params
+from rnnplay.tasks import TASK_CLASSES
+
+ROOT = Path(__file__).resolve().parents[1]
+LEARN = "app_pages/learn.py"
+SOURCE = (ROOT / LEARN).read_text()
+CELL_FUNCS = {"rnn": "rnn_cell", "lstm": "lstm_cell", "gru": "gru_cell"}
+KINDS = {"m2o": "many-to-one", "m2m": "many-to-many", "o2m": "one-to-many", "s2s": "seq2seq"}
+
+
+def open_learn() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(LEARN)
+    at.run()
+    return at
+
+
+@pytest.fixture(scope="module")
+def at() -> AppTest:
+    return open_learn()
+
+
+def links(at: AppTest) -> list[dict[str, str]]:
+    out = []
+    for el in at.get("page_link"):
+        assert el.proto.page == "playground", el.proto
+        out.append({k: v[0] for k, v in parse_qs(el.proto.query_string, keep_blank_values=True).items()})
+    return out
+
+
+def chart(at: AppTest, key: str) -> dict:
+    (el,) = [el for el in at.get("plotly_chart") if el.proto.id.endswith(key) or key in el.proto.id]
+    return json.loads(el.proto.spec)
+
+
+def setups() -> list[tuple[str, list]]:
+    """SETUPS as written in learn.py (a literal), so the test checks what the page shows."""
+    node = next(n for n in ast.parse(SOURCE).body if isinstance(n, ast.Assign) and n.targets[0].id == "SETUPS")
+    return ast.literal_eval(node.value)
+
+
+def test_learn_page_renders(at):
+    assert not at.exception
+    assert at.title[0].value == learn_text.text("title")
+    assert len(at.get("graphviz_chart")) == len(setups())
+    assert all("digraph" in el.proto.spec for el in at.get("graphviz_chart"))
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
+def test_each_cell_shows_its_equations_beside_its_current_source(at, arch):
+    shown_latex = [el.value.strip("$\n") for el in at.latex]  # st.latex wraps it in $$ ... $$
+    for latex, key in learn_text.EQUATIONS[arch]:
+        assert latex in shown_latex
+        assert learn_text.text(key) in [el.value for el in at.markdown]
+    source = inspect.getsource(getattr(cells, CELL_FUNCS[arch]))
+    assert source.strip() in [el.value.strip() for el in at.code]
+    assert all(el.language == "python" for el in at.code)
+
+
+def test_code_blocks_follow_the_function_not_a_copy(monkeypatch):
+    """Swap the function in rnnplay.cells: the page must show the new source, so a pasted copy fails."""
+
+    def lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh):  # a stand-in with a different body
+        return "this body is not in rnnplay/cells.py"
+
+    monkeypatch.setattr(cells, "lstm_cell", lstm_cell)
+    at = open_learn()
+    codes = [el.value.strip() for el in at.code]
+    assert inspect.getsource(lstm_cell).strip() in codes
+    assert not any("c = f * c + i * g" in code for code in codes)
+
+
+def test_equations_follow_the_code_gate_order():
+    """LSTM i, f, g, o and GRU r, z, n as torch orders them; GRU's r sits inside the bracket."""
+    assert [latex[0] for latex, _ in learn_text.EQUATIONS["lstm"][:4]] == ["i", "f", "g", "o"]
+    assert "i, f, g, o = " in inspect.getsource(cells.lstm_cell)
+    assert [latex[0] for latex, _ in learn_text.EQUATIONS["gru"][:3]] == ["r", "z", "n"]
+    assert r"r \odot \left(W_{hn}\,h + b_{hn}\right)" in learn_text.EQUATIONS["gru"][2][0]
+    assert "n_x + r * n_h" in inspect.getsource(cells.gru_cell)
+    assert cells.GATE_NAMES["lstm"] == ("input", "forget", "cell", "output")
+
+
+def test_every_playground_link_parses_without_warnings(at):
+    shown = links(at)
+    assert {"arch": "lstm", "impl": "scratch"} in shown
+    assert {p.get("task") for p in shown} >= set(TASKS)  # every task has its way in
+    for params in shown:
+        task = params.get("task", "majority")
+        assert task in TASKS, params
+        for name in params:
+            assert name == "task" or (name in FIELDS and FIELDS[name].metadata["share"]), (name, params)
+        if task not in TASK_CLASSES:  # built in parallel; its values are checked once it is registered
+            continue
+        config, warnings = parse_params(params)
+        assert warnings == [], (params, warnings)
+        for name, value in params.items():
+            assert str(getattr(config, name)).lower() == value.lower(), (name, params)
+
+
+def test_each_setup_links_tasks_of_that_kind(at):
+    shown = links(at)
+    for setup, tasks in setups():
+        for task in tasks:
+            params = task[1] if isinstance(task, tuple) else {"task": task}
+            assert params in shown
+            if setup in KINDS and params["task"] in TASK_CLASSES:
+                assert TASK_CLASSES[params["task"]].kind == KINDS[setup], (setup, params)
+    tagging = [p for p in shown if p.get("bidirectional") == "true"]
+    assert tagging and all(p["task"] == "tagging" for p in tagging)
+
+
+def test_packing_result_equals_each_sentence_alone(at):
+    packed, padded = (float(m.value) for m in at.metric)
+    assert packed < 1e-5  # packed: padding never read
+    assert padded > 1e-2  # not packed: the RNN stepped through the padding
+    assert any("pack_padded_sequence" in el.value for el in at.code)
+
+
+def test_rho_slider_changes_the_gradient_chart():
+    at = open_learn()
+    before = chart(at, "grad_chart")
+    assert before["layout"]["yaxis"]["type"] == "log"
+    ys = {tr["name"]: tr["y"] for tr in before["data"]}
+    tanh = ys[learn_text.text("trace_tanh")]
+    assert tanh[-1] == pytest.approx(1.0)  # ∂h_T/∂h_T = I
+    assert tanh[0] < 1e-3  # rho = 0.9 over 50 steps: vanished
+    at.slider(key="rho").set_value(1.3).run()
+    assert not at.exception
+    after = chart(at, "grad_chart")
+    ys_after = {tr["name"]: tr["y"] for tr in after["data"]}
+    assert ys_after[learn_text.text("trace_rho")][0] == pytest.approx(1.3**49)
+    assert ys_after[learn_text.text("trace_linear")][0] > 1e3  # no tanh: it explodes
+    assert ys_after[learn_text.text("trace_tanh")] != tanh
+    at.slider(key="T").set_value(20).run()
+    assert len(chart(at, "grad_chart")["data"][0]["x"]) == 20
+
+
+def test_clip_slider_clips_by_norm_and_by_value():
+    at = open_learn()
+    at.slider(key="clip_c").set_value(1.0).run()
+    data = {tr["name"]: (tr["x"][1], tr["y"][1]) for tr in chart(at, "clip_chart")["data"]}
+    gx, gy = data[learn_text.text("clip_by_norm")]
+    assert (gx**2 + gy**2) ** 0.5 == pytest.approx(1.0, rel=1e-5)
+    assert gy / gx == pytest.approx(0.5 / 3.0, rel=1e-5)  # direction kept
+    assert data[learn_text.text("clip_by_value")] == pytest.approx((1.0, 0.5))  # direction changed
+
+
+def test_every_string_id_used_exists_in_learn_text():
+    tree = ast.parse(SOURCE)
+    used = {
+        n.args[0].value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call)
+        and getattr(n.func, "id", None) in ("tr", "link")
+        and n.args
+        and isinstance(n.args[0], ast.Constant)
+    }
+    used |= {f"code_caption_{arch}" for arch in CELL_FUNCS}  # ids the page builds at render time
+    for setup, tasks in setups():
+        used |= {setup, f"{setup}_text"}
+        used |= {t[0] if isinstance(t, tuple) else f"task_{t}" for t in tasks}
+    used |= {key for eqs in learn_text.EQUATIONS.values() for _, key in eqs}
+    assert used, "no ids found: has the helper been renamed?"
+    assert not used - set(learn_text.TEXT["en"]), "ids the page asks for but learn_text lacks"
+    # ids named in the page's own tables, e.g. a chart's trace names
+    used |= {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value in learn_text.TEXT["en"]}
+    unused = set(learn_text.TEXT["en"]) - used
+    assert not unused, f"ids in learn_text the page never shows: {sorted(unused)}"
+    for lang, strings in learn_text.TEXT.items():
+        assert set(strings) <= set(learn_text.TEXT["en"]), f"{lang} has ids English lacks"
+    assert set(learn_text.LATEX) == {
+        n.slice.value for n in ast.walk(tree) if isinstance(n, ast.Subscript) and getattr(n.value, "id", "") == "LATEX"
+    }
