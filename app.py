@@ -15,6 +15,7 @@ st.set_page_config(page_title="RNN Playground", page_icon=":material/cycle:", la
 pages = [
     st.Page("app_pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
     st.Page("app_pages/playground.py", title="Playground", icon=":material/science:", url_path="playground"),
+    st.Page("app_pages/learn.py", title="Learn", icon=":material/school:", url_path="learn"),
 ]
 page = st.navigation(pages)
 
