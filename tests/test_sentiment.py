@@ -7,8 +7,14 @@ validation accuracy in English and Chinese."""
 
 from __future__ import annotations
 
+import itertools
+import json
 import math
+import os
 import re
+import subprocess
+import sys
+import time
 
 import pytest
 import torch
@@ -17,6 +23,7 @@ from rnnplay.config import make_config
 from rnnplay.data import sentiment as data
 from rnnplay.tasks.base import PAD
 from rnnplay.tasks.sentiment import MAX_TRY_CHARS, Sentiment
+from rnnplay.trainer import Trainer
 
 LANGS = ("en", "zh")
 
@@ -165,3 +172,74 @@ def test_try_it_refuses_bad_input_with_a_message_naming_it(text, says):
         with pytest.raises(ValueError, match=re.escape(says)) as err:
             _task(lang).try_it(None, "cpu", text)  # refused before the model is read
         assert str(err.value).startswith("sentiment input")
+
+
+# with a model -------------------------------------------------------------------------------------
+def _model(lang: str = "en", **kw):
+    tr = Trainer(make_config("sentiment", sentences=lang, device="cpu", **kw))
+    return tr.task, tr.model.eval()
+
+
+@pytest.mark.parametrize(
+    "arch, impl, bidirectional", list(itertools.product(("rnn", "lstm", "gru"), ("torch", "scratch"), (False, True)))
+)
+def test_padding_never_changes_a_prediction(arch, impl, bidirectional):
+    """A short sentence alone (batch of 1, its own length) and padded at the end inside a batch of
+    longer ones give the same logits: the model packs, so neither direction reads the padding."""
+    task, model = _model(arch=arch, impl=impl, bidirectional=bidirectional, num_layers=2)
+    val = task.val_batch()
+    order = val.lengths.argsort(descending=True)
+    short = int(order[-1])  # a shortest sentence, shown among the longest ones
+    rows = [*order[:7].tolist(), short]
+    x, lengths = val.x[rows], val.lengths[rows]
+    n = int(lengths[-1])
+    assert n <= 4 and x.shape[1] - n >= 8  # plenty of padding after it
+    with torch.no_grad():
+        alone = model(x[-1:, :n], lengths[-1:])  # (1, 2)
+        in_batch = model(x, lengths)[-1:]  # (1, 2)
+    assert (alone - in_batch).abs().max() <= 1e-6
+    assert not torch.allclose(in_batch, model(x[:1], lengths[:1]).detach(), atol=1e-3)  # sentences differ
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_view_shows_p_positive_after_each_word_of_a_held_out_negated_sentence(lang):
+    task, model = _model(lang)
+    text, label = task.view_sentence()
+    assert text in dict(task.val_set) and ("not" in _tokens(text, lang) or "不" in text)
+    view = task.view(model, "cpu")
+    ids = task.encode(text)[0]
+    assert view["kind"] == "bars" and view["y_title"] == "P(positive)"
+    assert view["y_range"] == [0, 1] and view["hline"] == 0.5
+    assert [w.split(":", 1)[1] for w in view["x"]] == [task.vocab[i] for i in ids]
+    assert len(view["y"]) == len(ids) and all(0 <= p <= 1 for p in view["y"])
+    x, lengths = task.pad([ids])
+    with torch.no_grad():
+        p = float(torch.softmax(model(x, lengths), -1)[0, 1])
+    assert view["y"][-1] == pytest.approx(p, abs=1e-6)  # the last bar is the verdict on the whole sentence
+    assert ("positive" if label else "negative") in view["title"]
+
+
+def test_try_it_reads_the_learners_sentence_and_names_unknown_words():
+    task, model = _model("en")
+    view = task.try_it(model, "cpu", "  The zorblax was NOT good, says Qwfp!  ")
+    assert view["kind"] == "bars" and len(view["x"]) == len(view["y"]) == 9
+    assert view["x"][1] == "2:<UNK>" and "unknown words read as <UNK>: zorblax, says, qwfp" in view["title"]
+    assert re.search(r"(positive|negative) \(P\(positive\) = 0\.\d\d\)", view["title"])
+    zh_task, zh_model = _model("zh")
+    view = zh_task.try_it(zh_model, "cpu", zh_task.try_it_example)
+    assert len(view["x"]) == len(_tokens(zh_task.try_it_example, "zh")) and "unknown" not in view["title"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+def test_cli_defaults_reach_90_percent_validation_accuracy(lang):
+    """The acceptance run: `python -m rnnplay train --task sentiment` on one CPU thread."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "RNNPLAY_THREADS": "1"}
+    cmd = [sys.executable, "-m", "rnnplay", "train", "--task", "sentiment", "--sentences", lang, "--json", "--quiet"]
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, check=True)
+    seconds = time.perf_counter() - t0
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"sentiment {lang}: val_metric {result['val_metric']:.3f} in {seconds:.1f} s ({result['steps']} steps)")
+    assert result["config"]["sentences"] == lang and not result["diverged"]
+    assert result["val_metric"] >= 0.9 > result["chance"]
