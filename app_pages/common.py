@@ -46,13 +46,40 @@ LABELS = {
     "device": "Device",
     "text": "Text to learn",
     "noise": "Noise",
+    "embed_dim": "Embedding size",
+    "lr_schedule": "LR schedule",
+    "lr_step": "Decay every (steps)",
+    "lr_gamma": "Decay factor",
+    "corpus": "Text",
+    "temperature": "Sampling temperature",
+    "sentences": "Sentences",
+    "dataset_size": "Sequences to memorise",
+    "teacher_forcing": "Teacher forcing ratio",
+    "delay": "Delay (blank steps)",
+}
+# display names of choice codes (the URL keeps the codes)
+CHOICE_LABELS = {
+    "corpus": {"text": "my own text", "sonnets": "Shakespeare's sonnets (English)", "tang": "Tang poems (中文)"},
+    "sentences": {"en": "English", "zh": "中文 Chinese"},
 }
 # The UI caps what one browser session may ask for; the CLI allows the full RunConfig range.
 UI_MAX = {"steps": int(os.environ.get("RNNPLAY_MAX_STEPS", "20000"))}
 SECTIONS = {
-    "Task": ("task", "seq_len", "text", "noise"),
-    "Model": ("arch", "hidden_size", "num_layers", "bidirectional", "nonlinearity", "dropout"),
-    "Training": ("optimizer", "lr", "momentum", "clip_mode", "clip", "batch_size", "steps"),
+    "Task": ("task", "corpus", "text", "temperature", "sentences", "dataset_size", "seq_len", "delay", "noise"),
+    "Model": ("arch", "embed_dim", "hidden_size", "num_layers", "bidirectional", "nonlinearity", "dropout"),
+    "Training": (
+        "optimizer",
+        "lr",
+        "lr_schedule",
+        "lr_step",
+        "lr_gamma",
+        "momentum",
+        "clip_mode",
+        "clip",
+        "batch_size",
+        "steps",
+        "teacher_forcing",
+    ),
     "More": ("impl", "init", "init_gain", "weight_decay", "seed", "device"),
 }
 
@@ -61,7 +88,12 @@ def _visible(name: str, s: dict) -> bool:
     """Whether a field matters for the configuration the widgets currently hold."""
     if FIELDS[name].metadata["tasks"] and s["task"] not in FIELDS[name].metadata["tasks"]:
         return False
+    if name in TASK_CLASSES[s["task"]].ignores:
+        return False
     return {
+        "text": s.get("corpus", "text") == "text",
+        "lr_step": s["lr_schedule"] == "step",
+        "lr_gamma": s["lr_schedule"] == "step",
         "nonlinearity": s["arch"] == "rnn",
         "dropout": s["num_layers"] > 1,
         "momentum": s["optimizer"] in ("sgd", "rmsprop"),
@@ -75,11 +107,25 @@ def _on_task_change() -> None:
     learner's choices that no task sets (architecture, optimizer, seed, ...) stay as they are."""
     task = st.session_state["task"]
     defaults = make_config(task)
-    task_fields = set().union(*(cls.defaults for cls in TASK_CLASSES.values()))
-    for name in task_fields:
+    # the architecture changes only when the new task recommends one (copy: LSTM, reverse: GRU)
+    task_fields = set().union(*(cls.defaults for cls in TASK_CLASSES.values())) - {"arch"}
+    for name in task_fields | set(TASK_CLASSES[task].defaults):
         st.session_state[name] = getattr(defaults, name)
     if not TASK_CLASSES[task].allows_bidirectional:
         st.session_state["bidirectional"] = False
+
+
+def _on_corpus_change() -> None:
+    """A built-in text needs a bigger model and longer windows than 'hello': apply its settings."""
+    from rnnplay.tasks.charlm import CORPUS_DEFAULTS
+
+    corpus = st.session_state["corpus"]
+    for name, value in CORPUS_DEFAULTS.get(corpus, {}).items():
+        st.session_state[name] = value
+    if corpus == "text":
+        for name, value in make_config("charlm").to_dict().items():
+            if name in TASK_CLASSES["charlm"].defaults:
+                st.session_state[name] = value
 
 
 def _widget(name: str, default, container) -> object:
@@ -90,6 +136,12 @@ def _widget(name: str, default, container) -> object:
         # options are the codes themselves: a bound widget writes its option text into the URL,
         # and share links must read ?arch=lstm, not a display label
         options = list(m["choices"])
+        if name in CHOICE_LABELS:
+            # a fixed-label selectbox: format_func would put the label, not the code, into the URL
+            common["on_change"] = _on_corpus_change if name == "corpus" else None
+            value = container.selectbox(label, options, index=options.index(default), **common)
+            container.caption(CHOICE_LABELS[name][value])
+            return value
         if name == "task":
             value = container.selectbox(
                 label, options, index=options.index(default), on_change=_on_task_change, **common
@@ -106,7 +158,16 @@ def _widget(name: str, default, container) -> object:
         return container.number_input(label, min_value=m["lo"], max_value=hi, value=min(default, hi), step=1, **common)
     if isinstance(f.default, float):
         lo = 1e-6 if m["lo_open"] else m["lo"]
-        step = {"lr": 1e-4, "clip": 0.5, "init_gain": 0.1, "dropout": 0.1, "momentum": 0.05}.get(name, 0.01)
+        step = {
+            "lr": 1e-4,
+            "clip": 0.5,
+            "init_gain": 0.1,
+            "dropout": 0.1,
+            "momentum": 0.05,
+            "lr_gamma": 0.1,
+            "temperature": 0.1,
+            "teacher_forcing": 0.1,
+        }.get(name, 0.01)
         return container.number_input(
             label, min_value=float(lo), max_value=float(m["hi"]), value=float(default), step=step, format="%g", **common
         )
@@ -127,12 +188,40 @@ def config_controls(container) -> tuple[RunConfig, list[str]]:
             # dependencies (arch, num_layers, optimizer, clip_mode) are drawn before what they show
             if name != "task" and _visible(name, {**defaults.to_dict(), **values}):
                 values[name] = _widget(name, getattr(defaults, name), box)
+    if values["task"] == "sine":
+        values["series"] = _series_upload(task_box, warnings)
     try:
         config = defaults.replace(**{k: v for k, v in values.items() if k != "task"})
     except ConfigError as e:
         warnings.append(f"{e} — using the task's defaults")
         config = defaults
     return config, warnings
+
+
+MAX_UPLOAD_MB = 2
+
+
+def _series_upload(container, warnings: list[str]) -> tuple:
+    """T4: the learner's own series from a CSV file (one numeric column). A bad file gets a message
+    naming what is wrong and the built-in sines stay; a good one is kept for this session."""
+    from rnnplay.tasks.sine import load_series_csv
+
+    up = container.file_uploader(
+        "Your own series (CSV, one numeric column)",
+        type=["csv", "txt"],
+        key="series_file",
+        help=f"Up to {MAX_UPLOAD_MB} MB; a header row is fine. Without a file: the built-in noisy sines.",
+        max_upload_size=MAX_UPLOAD_MB,
+    )
+    if up is None:
+        return ()
+    try:
+        series = load_series_csv(up.getvalue())
+    except (ConfigError, ValueError) as e:
+        warnings.append(f"CSV file {up.name}: {e} — using the built-in sines")
+        return ()
+    container.caption(f"Using {len(series)} values from {up.name}.")
+    return series
 
 
 def share_query(config: RunConfig) -> str:

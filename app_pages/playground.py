@@ -101,6 +101,18 @@ arch_states = ["hidden"] + {
 interval = LIVE_EVERY_S if state == "running" and not paused_view else None
 
 
+def text_view(view: dict) -> None:
+    """charlm's V6: next-character predictions, then text sampled from the model."""
+    st.markdown("**Next-character prediction**")
+    st.code(f"input     {view['input']}\ntarget    {view['target']}\npredicted {view['predicted']}", language=None)
+    temperature = view.get("temperature", run.config.temperature)
+    st.markdown(
+        f"**Sampled text** (temperature {temperature:g})"
+        + (f", primed with “{view['prime']}”" if view.get("prime") else "")
+    )
+    st.code(view["sample"], language=None)
+
+
 @st.fragment(run_every=interval)
 def live_view() -> None:
     snap = run.snapshot()
@@ -126,12 +138,7 @@ def live_view() -> None:
         left.plotly_chart(fig, key="task_view")
     elif view and view.get("kind") == "text":
         with left.container(border=True):
-            st.markdown("**Next-character prediction**")
-            st.code(
-                f"input     {view['input']}\ntarget    {view['target']}\npredicted {view['predicted']}", language=None
-            )
-            st.markdown("**Sampled text** (temperature 0.8)")
-            st.code(view["sample"], language=None)
+            text_view(view)
     right.plotly_chart(figures.spectral_figure(snap), key="spectral")
     if interval is not None and snap["state"] != "running":
         st.rerun()  # training ended: one full run to update the buttons and stop polling
@@ -141,6 +148,36 @@ o1, o2, _ = st.columns([1, 1.4, 3])
 o1.toggle("Log-scale loss", key="loss_log")
 o2.selectbox("Activations to show", arch_states, key="hidden_which", label_visibility="collapsed")
 live_view()
+
+task_cls = type(run.trainer.task)
+if task_cls.try_it_label or task_cls.try_it_choices:
+    with st.container(border=True):
+        st.markdown("**Try it** on the model as it is now (it keeps training meanwhile)")
+        if task_cls.try_it_choices:
+            choice = st.segmented_control(
+                "Class", task_cls.try_it_choices, default=task_cls.try_it_choices[0], key=f"try_{task_cls.name}"
+            )
+            query = choice or task_cls.try_it_choices[0]
+        else:
+            query = st.text_input(
+                task_cls.try_it_label,
+                value=task_cls.try_it_example,
+                max_chars=300,
+                key=f"try_{task_cls.name}",
+                help="Press Enter to run the model on it.",
+            )
+        if run.trainer.steps_done == 0:
+            st.caption("An untrained model answers at random: press Train first, then try again.")
+        try:
+            result = run.try_it(query)
+        except ValueError as e:
+            st.warning(str(e), icon=":material/edit:")
+        else:
+            fig = figures.task_view_figure(result)
+            if fig is not None:
+                st.plotly_chart(fig, key="try_it_chart")
+            elif result.get("kind") == "text":
+                text_view(result)
 
 with st.expander("How to read these charts"):
     st.markdown(

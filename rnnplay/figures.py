@@ -295,11 +295,86 @@ def spectral_figure(snap: dict) -> go.Figure:
     return _layout(fig, "Spectral radius of the recurrent weights")
 
 
+LINE_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+
+
+def lines_view(view: dict) -> go.Figure:
+    """{"series": [{"name", "x", "y", "dash"?}]}: e.g. generated vs true waves."""
+    fig = Spec()
+    for i, s in enumerate(view["series"]):
+        color = s.get("color") or LINE_COLORS[i % len(LINE_COLORS)]
+        fig.add_scatter(x=s["x"], y=_lines(s["y"]), name=s["name"], line={"color": color, "dash": s.get("dash")})
+    fig.update_xaxes(title=view.get("x_title", ""))
+    fig.update_yaxes(title=view.get("y_title", ""))
+    return _layout(fig, view.get("title", ""))
+
+
+def bars_view(view: dict) -> go.Figure:
+    """{"x": labels, "y": values}: one bar per step or per item. Labels may repeat (a word twice in a
+    sentence), so bars sit at positions 0..n-1 and carry the labels as tick text."""
+    fig = Spec()
+    n = len(view["y"])
+    fig.add_bar(
+        x=list(range(n)),
+        y=view["y"],
+        marker={"color": view.get("colors") or COLORS["train"]},
+        hovertext=[str(v) for v in view["x"]],
+        name=view.get("y_title", ""),
+    )
+    if view.get("hline") is not None:
+        fig.add_hline(view["hline"], {"dash": "dash", "color": COLORS["chance"]}, view.get("hline_label"))
+    fig.update_xaxes(tickmode="array", tickvals=list(range(n)), ticktext=[str(v) for v in view["x"]])
+    fig.update_xaxes(title=view.get("x_title", ""))
+    fig.update_yaxes(title=view.get("y_title", ""), range=view.get("y_range"))
+    return _layout(fig, view.get("title", ""))
+
+
+def tokens_view(view: dict) -> go.Figure:
+    """{"rows": [{"label", "tokens", "correct"?}], "correct"?}: aligned tokens, one row each, the cells
+    of a row with `correct` green (right) or red (wrong). A top-level `correct` is the last row's."""
+    rows = [dict(r) for r in view["rows"]]
+    if view.get("correct") is not None and rows:
+        rows[-1].setdefault("correct", view["correct"])
+    width = max((len(r["tokens"]) for r in rows), default=0)
+    z, text = [], []
+    for r in reversed(rows):  # the first row on top
+        marks = r.get("correct")
+        z.append(
+            [
+                (1.0 if marks[j] else -1.0) if marks is not None and j < len(marks) else 0.0
+                for j in range(len(r["tokens"]))
+            ]
+            + [None] * (width - len(r["tokens"]))
+        )
+        text.append([str(t) for t in r["tokens"]] + [""] * (width - len(r["tokens"])))
+    fig = Spec()
+    fig.add_heatmap(
+        z=z,
+        text=text,
+        texttemplate="%{text}",
+        textfont={"size": 14},
+        y=[r["label"] for r in reversed(rows)],
+        x=list(range(1, width + 1)),
+        zmin=-1,
+        zmax=1,
+        colorscale=[[0, "#f4a6a6"], [0.5, "#e8eef7"], [1, "#a8dba8"]],
+        showscale=False,
+        xgap=2,
+        ygap=2,
+        hoverinfo="text",
+    )
+    fig.update_xaxes(title="step", showgrid=False, dtick=1)
+    fig.update_yaxes(type="category", showgrid=False)
+    return _layout(fig, view.get("title", ""), height=max(200, 60 + 34 * len(rows)))
+
+
 def task_view_figure(view: dict | None) -> go.Figure | None:
-    """V6 for the tasks whose view is a chart (sine, majority, adding); charlm's is text."""
+    """V6 for the tasks whose view is a chart; charlm's is text (None here)."""
     if not view:
         return None
     kind = view.get("kind")
+    if kind in ("lines", "bars", "tokens"):
+        return {"lines": lines_view, "bars": bars_view, "tokens": tokens_view}[kind](view)
     fig = Spec()
     if kind == "forecast":
         fig.add_scatter(x=view["t_truth"], y=view["truth"], name="truth", line={"color": COLORS["chance"]})

@@ -160,6 +160,12 @@ class TrainingRun:
             self.trainer.set_clip(clip_mode, clip)
             self._mark(f"clip={clip_mode}" + (f" {clip:g}" if clip_mode != "off" else ""))
 
+    def try_it(self, text: str) -> dict:
+        """V6 on the learner's own input, with the current weights, between two training steps (the
+        model is shared with the training thread). ValueError for bad input, with its message."""
+        with self._train_lock:
+            return self.trainer.task.try_it(self.trainer.model, self.trainer.device, text)
+
     def _mark(self, what: str) -> None:
         with self._lock:
             self.events.append((self.trainer.steps_done, what))
