@@ -52,6 +52,46 @@ for title, params, text in PRESETS:
             "app_pages/playground.py", label="Open in the Playground", icon=":material/play_arrow:", query_params=params
         )
 
+st.subheader("Every task of the course")
+st.caption(
+    "Each opens the Playground with the task's own fast settings; its view and a Try it box sit under the charts."
+)
+# (Home imports no torch, so it paints at once: these lines are written here, not read from rnnplay.tasks)
+TASKS = [
+    (
+        "majority",
+        "many-to-one",
+        "Count the ones: is a 0/1 string more than half ones? See the verdict form step by step.",
+    ),
+    (
+        "charlm",
+        "many-to-many",
+        "Next character: hello → elloh, Shakespeare's sonnets or Tang poems; sample with a temperature.",
+    ),
+    (
+        "random",
+        "many-to-one",
+        "Random labels: training accuracy climbs to 1 while validation stays at chance — memorising.",
+    ),
+    ("sine", "many-to-one", "Forecast a noisy sine (or your own CSV series), one step and autoregressively."),
+    ("sentiment", "many-to-one", "Sentences in English or 中文, embeddings, variable lengths packed into one batch."),
+    ("tagging", "many-to-many", "A word's tag depends on the next word: only a bidirectional model can know it."),
+    ("reverse", "seq2seq", "Encoder-decoder: write a digit string backwards; teacher forcing, greedy decoding."),
+    ("wave", "one-to-many", "From a one-hot class to a whole waveform: sine, square, triangle, sawtooth."),
+    ("adding", "many-to-one", "Add two marked numbers far apart: the classic test of long memory."),
+    ("copy", "many-to-many", "Recall ten symbols after a delay of blanks: where gates beat a plain RNN."),
+]
+cols = st.columns(2)
+for i, (name, kind, text) in enumerate(TASKS):
+    with cols[i % 2].container(border=True):
+        st.markdown(f"**{name}** · *{kind}*  \n{text}")
+        st.page_link(
+            "app_pages/playground.py",
+            label=f"Open {name}",
+            icon=":material/play_arrow:",
+            query_params={"task": name},
+        )
+
 st.caption(
     "Everything here also runs from the command line: `python -m rnnplay tasks` and "
     "`python -m rnnplay train --task adding --arch lstm --json`."

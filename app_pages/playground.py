@@ -161,7 +161,7 @@ if task_cls.try_it_label or task_cls.try_it_choices:
         else:
             query = st.text_input(
                 task_cls.try_it_label,
-                value=task_cls.try_it_example,
+                value=run.trainer.task.try_it_example,  # may depend on the config (sentiment's language)
                 max_chars=300,
                 key=f"try_{task_cls.name}",
                 help="Press Enter to run the model on it.",

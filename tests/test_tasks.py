@@ -11,8 +11,10 @@ import math
 import pytest
 import torch
 
+from rnnplay import figures
 from rnnplay.config import make_config
 from rnnplay.tasks import TASK_CLASSES, make_task
+from rnnplay.tasks.base import IGNORE, PAD
 from rnnplay.trainer import Trainer
 
 TINY = {"hidden_size": 4, "seq_len": 6, "batch_size": 5, "device": "cpu"}
@@ -23,40 +25,56 @@ def _trainer(task: str, **kw) -> Trainer:
 
 
 def _check_batch(task, batch, n: int) -> None:
-    T = task.seq_len
-    assert batch.x.dtype == torch.float32
-    assert batch.x.shape == (n, T, task.input_size)
+    T = batch.x.shape[1]
+    if task.vocab_size:  # token ids padded at the end, with the true lengths
+        assert batch.x.dtype == torch.long and batch.x.shape == (n, T)
+        assert batch.x.min() >= 0 and batch.x.max() < task.vocab_size
+        assert batch.lengths is not None and batch.lengths.shape == (n,) and int(batch.lengths.max()) == T
+        for row, L in zip(batch.x, batch.lengths.tolist(), strict=True):
+            assert L >= 1 and (row[L:] == PAD).all() and (row[:L] != PAD).all()
+    else:
+        assert batch.x.dtype == torch.float32
+        assert batch.x.shape == (n, T, task.input_size)
+        if "seq_len" not in task.ignores:
+            assert T == task.seq_len
     if task.many_to_one:
         expected_y = (n,) if task.metric == "accuracy" else (n, 1)
+    elif task.kind == "seq2seq":
+        expected_y = (n, T + 1)
     else:
-        expected_y = (n, T)
+        expected_y = (n, T) if task.metric != "mse" else (n, T, 1)
     assert batch.y.shape == expected_y
-    assert batch.y.dtype == (torch.long if task.metric == "accuracy" else torch.float32)
-    if task.metric == "accuracy":
-        assert batch.y.min() >= 0 and batch.y.max() < task.output_size
+    assert batch.y.dtype == (torch.float32 if task.metric == "mse" else torch.long)
+    if batch.y.dtype == torch.long:
+        kept = batch.y[batch.y != IGNORE]
+        assert kept.min() >= 0 and kept.max() < task.output_size
 
 
 @pytest.mark.parametrize("name", list(TASK_CLASSES))
 def test_sample_val_and_probe_batches_have_the_declared_shapes(name):
     tr = _trainer(name)
     task = tr.task
-    assert task.kind in ("many-to-one", "many-to-many") and task.metric in ("accuracy", "mse")
+    assert task.kind in ("many-to-one", "many-to-many", "one-to-many", "seq2seq")
+    assert task.metric in ("accuracy", "mse", "sequence accuracy")
     _check_batch(task, task.sample(7, torch.Generator().manual_seed(0)), 7)
     _check_batch(task, task.train_batch(torch.Generator().manual_seed(0)), 5)
     val, probe = task.val_batch(), task.probe_batch()
     _check_batch(task, val, val.x.shape[0])
     _check_batch(task, probe, task.probe_size)
     assert val.x.shape[0] >= 8
-    assert len(task.input_labels(probe.x[0])) == task.seq_len
+    assert len(task.input_labels(probe.x[0])) == probe.x.shape[1]
 
 
 @pytest.mark.parametrize("name", list(TASK_CLASSES))
 def test_model_output_fits_task_loss_and_score(name):
     tr = _trainer(name)
     b = tr.task.probe_batch()
-    out = tr.model(b.x)
+    out = tr.model(b.x, b.lengths, b.y)
     B, T = b.x.shape[:2]
-    assert out.shape == ((B, tr.task.output_size) if tr.task.many_to_one else (B, T, tr.task.output_size))
+    if tr.task.many_to_one:
+        assert out.shape == (B, tr.task.output_size)
+    else:  # seq2seq answers for as many steps as its target has
+        assert out.shape == (B, b.y.shape[1] if tr.task.kind == "seq2seq" else T, tr.task.output_size)
     loss, score = tr.task.loss(out, b.y), tr.task.score(out, b.y)
     assert loss.shape == () and score.shape == () and math.isfinite(loss.item()) and math.isfinite(score.item())
     loss.backward()
@@ -199,8 +217,10 @@ def test_sine_validation_windows_come_after_every_training_window():
 def test_view_returns_data_for_a_fresh_model(name):
     tr = _trainer(name)
     view = tr.task_view()
-    kind = {"majority": "confidence", "charlm": "text", "sine": "forecast", "adding": "scatter"}[name]
-    assert view["kind"] == kind
+    kind = view["kind"]
+    assert kind in ("confidence", "text", "forecast", "scatter", "lines", "bars", "tokens")
+    if kind not in ("text",):
+        assert figures.task_view_figure(view) is not None
     if kind == "confidence":
         assert len(view["p_one"]) == len(view["digits"]) == view["T"] == 6
         assert all(0 <= p <= 1 for p in view["p_one"])
@@ -210,8 +230,14 @@ def test_view_returns_data_for_a_fresh_model(name):
         assert len(view["t"]) == len(view["one_step"]) and len(view["t_auto"]) == len(view["auto"]) == 50
         assert len(view["truth"]) == len(view["t_truth"])
         assert all(math.isfinite(v) for v in view["one_step"] + view["auto"])
-    else:
+    elif kind == "text":
         assert view["input"] and view["target"] and isinstance(view["sample"], str)
+    elif kind == "lines":
+        assert view["series"] and all(len(s["x"]) == len(s["y"]) > 0 for s in view["series"])
+    elif kind == "bars":
+        assert len(view["x"]) == len(view["y"]) > 0
+    else:
+        assert view["rows"] and all(r["tokens"] for r in view["rows"])
     assert math.isfinite(tr.step().loss)  # the view switched to eval mode; training still steps
 
 
