@@ -15,8 +15,9 @@ import os
 import sys
 import time
 
-from rnnplay.config import FIELDS, ConfigError, allowed_text, make_config
+from rnnplay.config import FIELDS, MAX_SERIES, ConfigError, allowed_text, make_config
 from rnnplay.tasks import TASK_CLASSES
+from rnnplay.tasks.sine import MAX_CSV_BYTES, load_series_csv
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -41,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             # values stay strings here: RunConfig validates them and names the field on error
             train.add_argument(flag, default=None, metavar=name.upper(), help=helptext)
+    train.add_argument(
+        "--csv",
+        metavar="PATH",
+        help="sine: your own series from a CSV file: one column of numbers, a header row allowed "
+        f"(up to {MAX_CSV_BYTES // 1_000_000} MB and {MAX_SERIES} rows); sets the series field",
+    )
     train.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     train.add_argument("--quiet", action="store_true", help="no progress lines")
     return p
@@ -95,10 +102,28 @@ def _finite_or_null(value):
     return value
 
 
+def read_csv_series(path: str, task: str) -> tuple[float, ...]:
+    """--csv: the file's one column of numbers; a bad file exits 2 with one line naming csv."""
+    if task != "sine":
+        _fail(f"csv={path!r} is not allowed: only --task sine reads a series (got task {task})")
+    try:
+        if os.path.getsize(path) > MAX_CSV_BYTES:
+            _fail(f"csv={path!r} is not allowed: a file of at most {MAX_CSV_BYTES // 1_000_000} MB")
+        with open(path, "rb") as f:
+            data = f.read(MAX_CSV_BYTES + 1)
+        return load_series_csv(data)
+    except OSError as e:
+        _fail(f"csv={path!r} is not allowed: cannot read it ({e.strerror or e})")
+    except ConfigError as e:
+        _fail(f"{e} (file {path})")
+
+
 def cmd_train(args: argparse.Namespace) -> None:
     from rnnplay.trainer import DIVERGED_HINT, Trainer
 
     given = {k: v for k, v in vars(args).items() if k in FIELDS and v is not None}
+    if args.csv is not None:
+        given["series"] = read_csv_series(args.csv, given.get("task", "majority"))
     try:
         config = make_config(given.pop("task", "majority"), **given)
         trainer = Trainer(config)

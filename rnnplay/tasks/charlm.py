@@ -1,18 +1,24 @@
-"""T2 charlm: next-character prediction on a text (char-RNN).
+"""T2 charlm: next-character prediction on a text (char-RNN), and sampling from it with a temperature.
 
 A text no longer than seq_len is learned whole and cyclically, as the course does: "hello" ->
 "elloh". A longer text is cut into random windows of seq_len characters; its last tenth is held
-out for validation. Characters are one-hot encoded, so Chinese works like any other text.
+out for validation. Characters are one-hot encoded, so Chinese works like any other text. The text
+is the config's own (corpus="text") or a built-in public-domain one (rnnplay/data/texts.py).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from typing import Any, ClassVar
 
 import torch
 
+from rnnplay.data import TEXTS
 from rnnplay.tasks.base import Batch, Task
+
+PRIME_MAX_CHARS = 1000  # the try-it prime: enough to set the mood, small enough to run at once
+CONTINUE_CHARS = 120  # how much try-it writes after the prime
 
 
 class CharLM(Task):
@@ -22,12 +28,27 @@ class CharLM(Task):
     metric = "accuracy"
     allows_bidirectional = False
     defaults = {"text": "hello", "hidden_size": 8, "lr": 0.1, "batch_size": 1, "steps": 200, "seq_len": 32}
+    # the built-in texts are long: these settings (applied on top of `defaults` when the learner picks
+    # the corpus) learn them visibly in well under a minute on one CPU thread (measured, see the report)
+    CORPUS_DEFAULTS: ClassVar[dict[str, dict[str, Any]]] = {
+        "sonnets": {"arch": "lstm", "hidden_size": 128, "seq_len": 64, "batch_size": 32, "lr": 3e-3, "steps": 1500},
+        "tang": {"arch": "lstm", "hidden_size": 128, "seq_len": 32, "batch_size": 32, "lr": 3e-3, "steps": 500},
+    }
+    CORPUS_EXAMPLES: ClassVar[dict[str, str]] = {"sonnets": "Shall I compare thee", "tang": "春风"}
     val_size = 64
+    try_it_label = "Prime text"
+    try_it_example = "he"
+
+    @classmethod
+    def defaults_for(cls, corpus: str) -> dict[str, Any]:
+        """The task defaults with the corpus's recommended settings on top (what make_config should use)."""
+        return {**cls.defaults, **cls.CORPUS_DEFAULTS.get(corpus, {}), "corpus": corpus}
 
     def __init__(self, config):
         super().__init__(config)
-        text = config.text
+        text = config.text if config.corpus == "text" else TEXTS[config.corpus]
         self.text = text
+        self.try_it_example = self.CORPUS_EXAMPLES.get(config.corpus, text[: max(1, min(3, len(text) - 1))])
         self.vocab = sorted(set(text))
         self.stoi = {c: i for i, c in enumerate(self.vocab)}
         self.ids = torch.tensor([self.stoi[c] for c in text])
@@ -39,6 +60,7 @@ class CharLM(Task):
         else:
             self.split = max(self.seq_len + 1, int(0.9 * len(text)))
         counts = Counter(text)
+        self.common = [c for c, _ in counts.most_common(12)]  # shown when a prime uses unknown characters
         freqs = [c / len(text) for c in counts.values()]
         self.chance = max(freqs)  # always answer the most frequent character
         self.chance_loss = -sum(p * math.log(p) for p in freqs)  # unigram entropy
@@ -73,11 +95,21 @@ class CharLM(Task):
     def decode(self, ids) -> str:
         return "".join(self.vocab[i] for i in ids)
 
-    def encode(self, s: str) -> torch.Tensor:
+    def check_chars(self, s: str, what: str = "charlm input") -> None:
+        """ValueError naming the characters of s the model never saw, and a few it knows."""
+        if not s:
+            raise ValueError(f"{what}: type at least one character of the training text")
         unknown = sorted(set(s) - set(self.stoi))
-        if not s or unknown:
-            raise ValueError(f"charlm input: use only characters of the training text (unknown: {unknown[:5]})")
-        return self.onehot(torch.tensor([self.stoi[c] for c in s])).unsqueeze(0)
+        if unknown:
+            shown = " ".join(repr(c) for c in unknown[:8]) + (" …" if len(unknown) > 8 else "")
+            allowed = " ".join(repr(c) for c in self.common)
+            raise ValueError(
+                f"{what}: {shown} not in the training text; use only its {len(self.vocab)} characters, e.g. {allowed}"
+            )
+
+    def encode(self, s: str) -> torch.Tensor:
+        self.check_chars(s)
+        return self.onehot(torch.tensor([self.stoi[c] for c in s])).unsqueeze(0)  # (1, T, V)
 
     @torch.no_grad()
     def predict(self, model, device, s: str) -> str:
@@ -86,25 +118,33 @@ class CharLM(Task):
         return self.decode(model(self.encode(s).to(device))[0].argmax(-1).tolist())
 
     @torch.no_grad()
-    def sample_text(self, model, device, n: int = 80, temperature: float = 0.8, seed: int = 0) -> str:
-        """Generate n characters from the text's first one at this temperature: carrying the recurrent
-        state where the core allows it, else re-reading the last seq_len characters each time."""
+    def generate(self, model, device, prime: list[int], n: int, temperature: float, seed: int) -> list[int]:
+        """n more character ids after the prime ids, each drawn from softmax(logits / temperature):
+        carrying the recurrent state where the core allows it, else re-reading the last seq_len ids.
+        A temperature near 0 is greedy (always the most likely character), 1 the model's own odds."""
         model.eval()
         g = torch.Generator().manual_seed(seed)
-        ids = [int(self.ids[0])]
-        state, x = None, self.onehot(torch.tensor(ids)).unsqueeze(0).to(device)
-        for _ in range(n - 1):
+        ids, state = list(prime), None
+        x = self.onehot(torch.tensor(ids)).unsqueeze(0).to(device)  # (1, t, V): the whole prime first
+        for _ in range(n):
             stepped = model.step(x, state)
             if stepped is None:
                 window = self.onehot(torch.tensor(ids[-self.seq_len :])).unsqueeze(0).to(device)
                 logits = model(window)[0, -1]
             else:
                 y, state = stepped
-                logits = y[0, -1]
+                logits = y[0, -1]  # (V,)
             probs = torch.softmax(logits.float().cpu() / max(temperature, 1e-3), -1)
             ids.append(int(torch.multinomial(probs, 1, generator=g)))
             x = self.onehot(torch.tensor(ids[-1:])).unsqueeze(0).to(device)
-        return self.decode(ids)
+        return ids[len(prime) :]
+
+    def sample_text(self, model, device, n: int = 80, temperature: float | None = None, seed: int | None = None) -> str:
+        """n characters from the text's first one, at the config's temperature unless given."""
+        t = self.config.temperature if temperature is None else temperature
+        first = [int(self.ids[0])]
+        s = self.config.seed if seed is None else seed
+        return self.decode(first + self.generate(model, device, first, n - 1, t, s))
 
     def view(self, model, device) -> dict:
         shown = self.text[: min(len(self.text), self.seq_len, 80)]
@@ -119,4 +159,26 @@ class CharLM(Task):
             "target": target,
             "predicted": self.predict(model, device, shown),
             "sample": self.sample_text(model, device, n=min(80, max(20, 3 * len(self.text)))),
+            "temperature": self.config.temperature,
+        }
+
+    def try_it(self, model, device, text: str) -> dict:
+        """Continue the learner's prime text for CONTINUE_CHARS characters at the config's temperature.
+        input/target/predicted: the prime's last 80 characters, its true next characters (one fewer:
+        the last is unknown) and the model's guesses; sample = prime + continuation."""
+        if len(text) > PRIME_MAX_CHARS:
+            raise ValueError(f"prime text: {len(text)} characters; use 1 to {PRIME_MAX_CHARS}")
+        self.check_chars(text, "prime text")
+        shown = text[-80:]
+        ids = [self.stoi[c] for c in text]
+        more = self.decode(self.generate(model, device, ids, CONTINUE_CHARS, self.config.temperature, self.config.seed))
+        return {
+            "kind": "text",
+            "prime": text,
+            "input": shown,
+            "target": shown[1:],
+            "predicted": self.predict(model, device, shown),
+            "sample": text + more,
+            "continuation": more,
+            "temperature": self.config.temperature,
         }

@@ -1,33 +1,64 @@
-"""T4 sine: forecast the next value of a noisy sum of sines from a look-back window of seq_len values."""
+"""T4 sine: forecast the next value of a series from a look-back window of seq_len values.
+
+The series is a noisy sum of sines, or the learner's own (config.series, e.g. from a CSV file read
+by load_series_csv). A user's series is z-scored for training (its mean and std are kept, so the
+view shows real units); its first 80% gives the training windows, the rest the validation ones.
+"""
 
 from __future__ import annotations
 
+import csv
 import math
 
 import torch
 
+from rnnplay.config import MAX_SERIES, ConfigError
 from rnnplay.tasks.base import Batch, Task
 
 SERIES_LEN = 3000
+MAX_CSV_BYTES = 2_000_000
+MIN_VAL_WINDOWS = 8  # a user's series must leave at least this many validation windows
+
+
+def min_series_len(seq_len: int) -> int:
+    """The shortest series whose last 20% still holds MIN_VAL_WINDOWS windows of seq_len + 1 values."""
+    return 5 * (seq_len + 1 + MIN_VAL_WINDOWS)
 
 
 class Sine(Task):
     name = "sine"
     kind = "many-to-one"
-    description = "forecast the next value of a noisy sum of sines from a look-back window (regression)"
+    description = "forecast the next value of a noisy sum of sines (or your CSV series) from a look-back window"
     metric = "mse"
     defaults = {"hidden_size": 32, "lr": 3e-3, "batch_size": 32, "steps": 600, "seq_len": 30}
 
     def __init__(self, config):
         super().__init__(config)
         self.input_size, self.output_size = 1, 1
-        g = torch.Generator().manual_seed(config.seed)
-        t = torch.arange(SERIES_LEN, dtype=torch.float32)
-        phase = torch.rand(2, generator=g) * 2 * math.pi
-        clean = torch.sin(2 * math.pi * t / 25 + phase[0]) + 0.5 * torch.sin(2 * math.pi * t / 9 + phase[1])
-        self.clean = clean
-        self.series = clean + config.noise * torch.randn(SERIES_LEN, generator=g)  # (N,)
-        self.split = int(0.8 * SERIES_LEN)  # train windows end before it, validation after
+        self.user = bool(config.series)
+        if self.user:
+            raw = torch.tensor(config.series, dtype=torch.float64)
+            need = min_series_len(self.seq_len)
+            if len(raw) < need:
+                raise ConfigError(
+                    "series",
+                    f"{len(raw)} values",
+                    f"at least {need} values for seq_len={self.seq_len} (or a shorter seq_len)",
+                )
+            self.mean, self.std = float(raw.mean()), float(raw.std(unbiased=False))
+            if self.std == 0:
+                raise ConfigError("series", f"{len(raw)} equal values", "a series that varies")
+            self.series = ((raw - self.mean) / self.std).float()  # (N,) z-scores: training sees unit scale
+        else:
+            self.mean, self.std = 0.0, 1.0
+            g = torch.Generator().manual_seed(config.seed)
+            t = torch.arange(SERIES_LEN, dtype=torch.float32)
+            phase = torch.rand(2, generator=g) * 2 * math.pi
+            clean = torch.sin(2 * math.pi * t / 25 + phase[0]) + 0.5 * torch.sin(2 * math.pi * t / 9 + phase[1])
+            self.clean = clean
+            self.series = clean + config.noise * torch.randn(SERIES_LEN, generator=g)  # (N,)
+        self.n = len(self.series)
+        self.split = self.n * 4 // 5  # train windows end before it, validation after
         val_y = self.series[self.split + self.seq_len :]
         self.chance = self.chance_loss = float(val_y.var(unbiased=False))  # predict the mean
 
@@ -40,15 +71,22 @@ class Sine(Task):
         return self._windows(torch.randint(0, self.split - self.seq_len - 1, (n,), generator=gen))
 
     def val_batch(self) -> Batch:
-        starts = torch.arange(self.split, SERIES_LEN - self.seq_len - 1)
+        starts = torch.arange(self.split, self.n - self.seq_len - 1)
         return self._windows(starts[: self.val_size])
+
+    def units(self, v: torch.Tensor) -> list[float]:
+        """Back from z-scores to the series' own units."""
+        return (v * self.std + self.mean).tolist()
 
     @torch.no_grad()
     def view(self, model, device, n: int = 150, horizon: int = 50) -> dict:
         """One-step forecasts over the start of the validation part, then an autoregressive
-        forecast that feeds its own predictions back in for `horizon` steps."""
+        forecast that feeds its own predictions back in for `horizon` steps (past the end of a
+        short series: a forecast of its future). Values in the series' own units."""
         model.eval()
         T, s0 = self.seq_len, self.split
+        avail = self.n - s0 - T  # validation targets
+        n = min(n, max(avail // 2, avail - horizon))
         b = self._windows(torch.arange(s0, s0 + n))
         one_step = model(b.x.to(device)).squeeze(-1).cpu()
         window = self.series[s0 + n - T : s0 + n].clone().to(device)  # the last T observed values
@@ -57,14 +95,99 @@ class Sine(Task):
             nxt = model(window[None, :, None])[0, 0]
             auto.append(float(nxt))
             window = torch.cat([window[1:], nxt.reshape(1)])
-        t = list(range(s0 + T, s0 + T + n))
-        truth = self.series[s0 + T : s0 + T + n + horizon].tolist()
+        truth = self.series[s0 + T : s0 + T + n + horizon]
         return {
             "kind": "forecast",
-            "t": t,
-            "truth": truth,
+            "t": list(range(s0 + T, s0 + T + n)),
+            "truth": self.units(truth),
             "t_truth": list(range(s0 + T, s0 + T + len(truth))),
-            "one_step": one_step.tolist(),
+            "one_step": self.units(one_step),
             "t_auto": list(range(s0 + T + n, s0 + T + n + horizon)),
-            "auto": auto,
+            "auto": self.units(torch.tensor(auto)),
+            "source": "your series" if self.user else "noisy sines",
         }
+
+
+def _number(cell: str, decimal_comma: bool = False) -> float | None:
+    """A cell's finite value, or None. decimal_comma: "2,5" is 2.5 (files split by ; or tabs)."""
+    try:
+        v = float(cell.strip().replace(",", ".") if decimal_comma else cell.strip())
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _decode(data: bytes | str) -> str:
+    size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
+    if size > MAX_CSV_BYTES:
+        raise ConfigError("csv", f"{size} bytes", f"a file of at most {MAX_CSV_BYTES // 1_000_000} MB")
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ConfigError("csv", f"byte {e.start}", "UTF-8 text (save the file as CSV UTF-8)") from None
+
+
+def load_series_csv(data: bytes | str) -> tuple[float, ...]:
+    """One column of numbers from a CSV file's bytes or text. A header row is allowed, blank lines are
+    skipped; with several columns the one whose every cell is a number is taken. Anything else is a
+    ConfigError naming csv and the row. Plain parsing only: nothing in the file is ever executed."""
+    text = _decode(data)
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    delimiter = next((d for d in "\t;," if d in first), ",")
+    comma = delimiter != ","  # 2,5 is a number in a file split by ; or tabs
+    try:
+        rows = [(i, r) for i, r in enumerate(csv.reader(lines, delimiter=delimiter), 1) if any(c.strip() for c in r)]
+    except csv.Error as e:
+        raise ConfigError("csv", str(e), "plain-text CSV with one column of numbers") from None
+    if not rows:
+        raise ConfigError("csv", "an empty file", "one column of numbers (a header row allowed)")
+    if len(rows) > MAX_SERIES + 1:
+        raise ConfigError("csv", f"{len(rows)} rows", f"at most {MAX_SERIES} numbers")
+    (_, head), body = rows[0], rows[1:]  # head: a header row or the first numbers
+    if not body:
+        if any(_number(c, comma) is None for c in head):
+            raise ConfigError("csv", "a header without numbers", "one column of numbers under the header")
+        body = rows
+    width = max(len(r) for _, r in rows)
+
+    def cell(r: list[str], j: int) -> str:
+        return r[j].strip() if j < len(r) else ""
+
+    names = [
+        cell(head, j) if _number(cell(head, j), comma) is None and cell(head, j) else f"column {j + 1}"
+        for j in range(width)
+    ]
+    good = [sum(_number(cell(r, j), comma) is not None for _, r in body) for j in range(width)]
+    numeric = [j for j in range(width) if good[j] == len(body)]
+    if len(numeric) > 1:
+        listed = ", ".join(repr(names[j]) for j in numeric)
+        raise ConfigError("csv", f"{len(numeric)} numeric columns", f"one column of numbers (found {listed}); keep one")
+    if not any(good) and width > 1:
+        listed = ", ".join(repr(n) for n in names)
+        raise ConfigError("csv", f"no numbers in {listed}", "one column of numbers (a header row allowed)")
+    if not numeric:  # point at the first bad cell of the column that is most nearly numeric
+        j = max(range(width), key=lambda k: good[k])
+        row, r = next((i, r) for i, r in body if _number(cell(r, j), comma) is None)
+        bad = cell(r, j)
+        what = "is missing" if not bad else ("is not a finite number" if _is_float(bad) else "is not a number")
+        raise ConfigError(
+            "csv", bad, f"row {row}, {names[j]!r}: the cell {what}; every cell of the series must be a number"
+        )
+    j = numeric[0]
+    values = [_number(cell(r, j), comma) for _, r in body]
+    if body is not rows and _number(cell(head, j), comma) is not None:  # no header: the first row is data
+        values.insert(0, _number(cell(head, j), comma))
+    if len(values) > MAX_SERIES:
+        raise ConfigError("csv", f"{len(values)} numbers", f"at most {MAX_SERIES}")
+    return tuple(values)
+
+
+def _is_float(s: str) -> bool:
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return True
