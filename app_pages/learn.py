@@ -20,6 +20,7 @@ from rnnplay import cells
 torch.set_num_threads(int(os.environ.get("RNNPLAY_THREADS", "1")))
 LANG = st.query_params.get("lang", "en") if st.query_params.get("lang") in TEXT else "en"
 PLAYGROUND = "app_pages/playground.py"
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 CELL_FUNCS = {"rnn": cells.rnn_cell, "lstm": cells.lstm_cell, "gru": cells.gru_cell}
 
 
@@ -97,22 +98,27 @@ NODE = {
 }
 
 
-def dot(nodes: list[tuple[str, str, str]], edges: list[str], rows: list[list[str]]) -> str:
-    """nodes (id, label, kind), edges 'a -> b [...]', rows: ids drawn on one line (bottom to top)."""
+def dot(nodes: list[tuple[str, str, str]], edges: list[str], rows: list[list[str]], pos: dict | None = None) -> str:
+    """nodes (id, label, kind), edges 'a -> b [...]', rows: ids drawn on one line (bottom to top);
+    pos: pinned (x, y) inches per node, laid out by neato instead of dot."""
     lines = [
         "digraph {",
         'rankdir=BT; bgcolor="transparent"; nodesep=0.25; ranksep=0.35;',
         'node [fontname="Helvetica" fontsize=16 height=0.4 width=0.5]; edge [color="#555555"];',
     ]
-    lines += [f"{n} [label=<{label}> {NODE[kind]}];" for n, label, kind in nodes]
+    if pos:
+        lines.append("layout=neato; splines=true;")
+    for n, label, kind in nodes:
+        pin = f' pos="{pos[n][0]},{pos[n][1]}!"' if pos else ""
+        lines.append(f'{n} [label="{label}" {NODE[kind]}{pin}];')
     lines += [f"{{rank=same; {' '.join(r)}}}" for r in rows]
     return "\n".join(lines + [e + ";" for e in edges] + ["}"])
 
 
 def row(v: str, n: int, kind: str, label: str | None = None) -> tuple[list[str], list[tuple[str, str, str]]]:
-    """n nodes v1..vn of one kind, labelled label<sub>k</sub>."""
+    """n nodes v1..vn of one kind, labelled label₁..labelₙ."""
     ids = [f"{v}{k}" for k in range(1, n + 1)]
-    return ids, [(i, f"{label or v}<sub>{k}</sub>", kind) for k, i in enumerate(ids, 1)]
+    return ids, [(i, (label or v) + str(k).translate(SUBSCRIPT), kind) for k, i in enumerate(ids, 1)]
 
 
 def arrows(a: list[str], b: list[str], attrs: str = "") -> list[str]:
@@ -136,13 +142,19 @@ def diagram(setup: str, n: int = 4) -> str:
         edges += arrows(ss[:-1], ss[1:]) + arrows(ss, ys)
         edges += arrows(ys[:-1], ss[1:], '[style=dashed constraint=false color="#2ca02c"]')
         return dot(xn + hn + sn + yn, edges, [xs, hs + ss, ys])
-    if setup == "bi":  # forward states h→ and backward states h← both read x and both feed y
-        bs, bn = row("b", n, "s", "h&#8592;")
-        hn = [(i, label.replace("h", "h&#8594;", 1), kind) for i, label, kind in hn]
-        edges = arrows(xs, hs) + recur + arrows(xs, bs) + arrows(bs[1:], bs[:-1]) + arrows(hs, ys) + arrows(bs, ys)
-        return dot(xn + hn + bn + yn, edges, [xs, bs, hs, ys])
+    if setup == "bi":  # forward states h→ and backward states h← (above them) both read x, both feed y
+        bs, bn = row("b", n, "s", "h←")
+        hn = [(i, label.replace("h", "h→", 1), kind) for i, label, kind in hn]
+        edges = arrows(xs, hs) + recur + arrows(bs[1:], bs[:-1]) + arrows(xs, bs) + arrows(hs, ys) + arrows(bs, ys)
+        # pinned positions (inches): each column's two states sit a little apart so no arrow crosses a node
+        pos = {
+            i: (1.0 * k + dx, 0.8 * y)
+            for y, dx, ids in ((0, 0, xs), (1, -0.28, hs), (2, 0.28, bs), (3, 0, ys))
+            for k, i in enumerate(ids)
+        }
+        return dot(xn + hn + bn + yn, edges, [], pos)
     # stacked: layer 2 (h′) reads layer 1's states, an output per step
-    gs, gn = row("g", n, "s", "h&#8242;")
+    gs, gn = row("g", n, "s", "h′")
     edges = arrows(xs, hs) + recur + arrows(hs, gs) + arrows(gs[:-1], gs[1:]) + arrows(gs, ys)
     return dot(xn + hn + gn + yn, edges, [xs, hs, gs, ys])
 
@@ -165,7 +177,7 @@ st.header(tr("cells_header"), divider="gray")
 st.markdown(tr("cells_intro"))
 for arch, tab in zip(CELL_FUNCS, st.tabs([tr("tab_rnn"), tr("tab_lstm"), tr("tab_gru")]), strict=True):
     with tab:
-        left, right = st.columns([5, 6], gap="large")
+        left, right = st.columns([5, 7], gap="large")
         with left:
             st.subheader(tr("equations"))
             for latex, key in EQUATIONS[arch]:
@@ -178,7 +190,7 @@ for arch, tab in zip(CELL_FUNCS, st.tabs([tr("tab_rnn"), tr("tab_lstm"), tr("tab
             st.markdown(tr("shapes_table", g=g if g > 1 else ""))
         with right:
             st.subheader(tr("code"))
-            st.code(inspect.getsource(CELL_FUNCS[arch]), language="python")
+            st.code(inspect.getsource(CELL_FUNCS[arch]), language="python", wrap_lines=True)
             st.caption(tr(f"code_caption_{arch}"))
 st.info(tr("scratch_note"), icon=":material/verified:")
 link("scratch_link", {"arch": "lstm", "impl": "scratch"})
@@ -216,7 +228,7 @@ with left:
     st.markdown(tr("clip_value"))
     st.markdown(tr("clip_where"))
 with right:
-    g = (3.0, 0.5)
+    g = (3.0, 1.0)
     st.markdown(tr("clip_demo", g0=g[0], g1=g[1]))
     c = st.slider(tr("clip_slider"), 0.25, 4.0, 1.0, 0.25, key="clip_c")
     by_norm, by_value = clip_both(g, c)
@@ -236,8 +248,8 @@ with right:
         )
     fig.add_shape(type="rect", x0=-c, y0=-c, x1=c, y1=c, line={"color": "#d62728", "dash": "dot"})
     fig.add_shape(type="circle", x0=-c, y0=-c, x1=c, y1=c, line={"color": "#1f77b4", "dash": "dot"})
-    fig.update_xaxes(range=[-0.5, 3.5], zeroline=True)
-    fig.update_yaxes(range=[-0.5, 3.5], scaleanchor="x", scaleratio=1)
+    fig.update_xaxes(range=[-0.2, 3.4], zeroline=True)
+    fig.update_yaxes(range=[-0.2, 1.6], scaleanchor="x", scaleratio=1)
     fig.update_layout(margin={"l": 40, "r": 20, "t": 50, "b": 40}, legend={"orientation": "h", "y": -0.15})
     st.plotly_chart(fig, key="clip_chart")
 

@@ -98,8 +98,8 @@ TEXT: dict[str, dict[str, str]] = {
         "s2s_text": "An **encoder** reads the input into its final state; a **decoder** starts from that "
         "state and writes an output of its own length, feeding back its previous token.",
         "bi": "Bidirectional",
-        "bi_text": "A second RNN reads the sequence backwards; each step's output sees the past **and** the "
-        "future. Only where the task allows it: a forecaster must not see the answer.",
+        "bi_text": "A second RNN (h←, purple) reads the sequence backwards; each step's output sees the past "
+        "**and** the future. Only where the task allows it: a forecaster must not see the answer.",
         "stacked": "Stacked layers",
         "stacked_text": "The hidden states of one layer are the inputs of the next (num_layers = 1–4), with "
         "optional dropout between layers.",
@@ -169,8 +169,8 @@ TEXT: dict[str, dict[str, str]] = {
         "more readily.",
         "grad_code": "The computation behind the chart",
         "lstm_header": "Why the LSTM remembers",
-        "lstm_text": "The cell state is updated by **addition**. Along the path c_{t−1} → c_t the "
-        "Jacobian is just diag(f_t): no W_hh, no tanh′. With the forget gate near 1 the gradient passes "
+        "lstm_text": "The cell state is updated by **addition**. Along the path cₜ₋₁ → cₜ the "
+        "Jacobian is just diag(fₜ): no W_hh, no tanh′. With the forget gate near 1 the gradient passes "
         "through many steps almost unchanged. The GRU's z ⊙ h term does the same.",
         "grad_playground": "In the Playground, the **Gradient through time** chart draws the real "
         "‖∂L/∂hₜ‖ of your model while it trains.",

@@ -160,8 +160,8 @@ def test_clip_slider_clips_by_norm_and_by_value():
     data = {tr["name"]: (tr["x"][1], tr["y"][1]) for tr in chart(at, "clip_chart")["data"]}
     gx, gy = data[learn_text.text("clip_by_norm")]
     assert (gx**2 + gy**2) ** 0.5 == pytest.approx(1.0, rel=1e-5)
-    assert gy / gx == pytest.approx(0.5 / 3.0, rel=1e-5)  # direction kept
-    assert data[learn_text.text("clip_by_value")] == pytest.approx((1.0, 0.5))  # direction changed
+    assert gy / gx == pytest.approx(1.0 / 3.0, rel=1e-5)  # g = (3, 1): direction kept
+    assert data[learn_text.text("clip_by_value")] == pytest.approx((1.0, 1.0))  # direction changed
 
 
 def test_every_string_id_used_exists_in_learn_text():
