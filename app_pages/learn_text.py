@@ -99,7 +99,7 @@ TEXT: dict[str, dict[str, str]] = {
         "state and writes an output of its own length, feeding back its previous token.",
         "bi": "Bidirectional",
         "bi_text": "A second RNN (h←, purple) reads the sequence backwards; each step's output sees the past "
-        "**and** the future. Only where the task allows it: a forecaster must not see the answer.",
+        "**and** the future. Only where the task allows it: a character model must not read the next character.",
         "stacked": "Stacked layers",
         "stacked_text": "The hidden states of one layer are the inputs of the next (num_layers = 1–4), with "
         "optional dropout between layers.",
