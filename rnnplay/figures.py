@@ -88,11 +88,20 @@ def _axis(kw: dict) -> dict:
     return kw
 
 
+def _wrap(title: str, width: int = 64) -> str:
+    """Plotly never wraps a title: break a long one (a task view's sentence) onto a second line."""
+    if len(title) <= width:
+        return title
+    cut = max(title.rfind("; ", 0, width), title.rfind(" ", 0, width))
+    return title if cut <= 0 else title[:cut].rstrip(";") + "<br>" + title[cut:].lstrip("; ")
+
+
 def _layout(fig: Spec, title: str, height: int = 320, **kw) -> go.Figure:
+    title = _wrap(title)
     fig.layout.update(
         title={"text": title, "font": {"size": 15}},
         height=height,
-        margin={"l": 60, "r": 20, "t": 45, "b": 45},
+        margin={"l": 60, "r": 20, "t": 65 if "<br>" in title else 45, "b": 45},
         uirevision="keep",
         legend={"orientation": "h", "y": -0.25},
         **kw,
@@ -150,7 +159,7 @@ def loss_figure(snap: dict, log_y: bool = False) -> go.Figure:
 
 
 def metric_figure(snap: dict) -> go.Figure:
-    """V1: the task metric (accuracy or MSE) for training and validation, with chance level."""
+    """V1: the task metric (accuracy, sequence accuracy or MSE) for training and validation, with chance."""
     h, v, task = snap["history"], snap["val"], snap["task"]
     name = task["metric"]
     fig = Spec()
@@ -169,8 +178,9 @@ def metric_figure(snap: dict) -> go.Figure:
         annotation_text=f"chance {task['chance']:.3g}",
     )
     fig.update_xaxes(title="training step")
-    fig.update_yaxes(title=name, **({"range": [0, 1.02]} if name == "accuracy" else {}))
-    return _layout(fig, "Accuracy" if name == "accuracy" else "Mean squared error")
+    fig.update_yaxes(title=name, **({"range": [0, 1.02]} if name != "mse" else {}))
+    title = {"accuracy": "Accuracy", "mse": "Mean squared error"}.get(name, name.capitalize())
+    return _layout(fig, title)
 
 
 def grad_norm_figure(snap: dict) -> go.Figure:

@@ -15,6 +15,8 @@ class Majority(Task):
     description = "0/1 sequence -> is the count of ones above half? (classification)"
     metric = "accuracy"
     defaults = {"hidden_size": 32, "lr": 1e-3, "batch_size": 32, "steps": 625, "seq_len": 10}
+    try_it_label = "A 0/1 string (up to 60 digits)"
+    try_it_example = "0110111001"
 
     def __init__(self, config):
         super().__init__(config)
@@ -35,9 +37,10 @@ class Majority(Task):
 
     def encode(self, s: str) -> torch.Tensor:
         """'0110…' -> (1, T, 1); the learner's own input for the try-it box."""
+        s = s.strip()
         bad = set(s) - {"0", "1"}
-        if not s or bad:
-            raise ValueError("majority input: type only 0s and 1s, e.g. 0110100101")
+        if not s or bad or len(s) > 60:
+            raise ValueError("majority input: type 1 to 60 digits, only 0s and 1s, e.g. 0110100101")
         return torch.tensor([[float(c)] for c in s]).unsqueeze(0)
 
     @torch.no_grad()
@@ -48,7 +51,13 @@ class Majority(Task):
 
     def view(self, model, device) -> dict:
         x = self.fixed_batch(1, 7).x.to(device)  # one fixed validation-style sample
-        x = x[:, :60]
+        return self._confidence_view(model, x[:, :60])
+
+    def try_it(self, model, device, text: str) -> dict:
+        """The learner's own 0/1 string (any length up to 60, even one the model never saw)."""
+        return self._confidence_view(model, self.encode(text).to(device))
+
+    def _confidence_view(self, model, x: torch.Tensor) -> dict:
         return {
             "kind": "confidence",
             "digits": self.input_labels(x[0].cpu()),

@@ -1,0 +1,71 @@
+"""Real browser, one test per task: its share link opens the Playground on that task, a short run
+trains to the end, its own view (V6) appears, and its Try it box answers the learner's input.
+Screenshots go to $RNNPLAY_SHOTS (or the test's tmp dir) so a person can look at each task."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+
+# task -> (extra share-link parameters, what the task view shows, a try-it input or None)
+CASES = {
+    "majority": ("steps=150", "Confidence as the sequence is read", "1101"),
+    "charlm": ("steps=120", "Sampled text", "hel"),
+    "random": ("steps=150", "Memorised", None),
+    "sine": ("steps=150&arch=gru", "Forecast vs truth", None),
+    "sentiment": ("steps=150", "P(positive)", "a truly wonderful film"),
+    "tagging": ("steps=150&bidirectional=true", "tag", "the can can fly"),
+    "reverse": ("steps=150", "Greedy decoding", "12345"),
+    "wave": ("steps=150", "wave", "square"),
+    "adding": ("steps=150", "Prediction vs target", None),
+    "copy": ("steps=100", "copy", "12345678"),
+}
+
+
+def shots_dir(tmp_path: Path) -> Path:
+    d = Path(os.environ.get("RNNPLAY_SHOTS", tmp_path))
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+@pytest.mark.parametrize("task", list(CASES))
+def test_task_share_link_trains_and_shows_its_view(server, page: Page, task, tmp_path):
+    params, view_text, try_input = CASES[task]
+    page.goto(f"{server}/playground?task={task}&{params}")
+    page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=30_000)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_role("combobox", name="Task")).to_have_value(task, timeout=30_000)
+
+    page.get_by_role("button", name=re.compile("^.?Train$")).click()
+    expect(page.get_by_test_id("stProgress")).to_contain_text("finished", timeout=90_000)
+    view = page.locator(".st-key-task_view") if task != "charlm" else page.get_by_text("Sampled text").first
+    expect(view).to_be_visible(timeout=20_000)
+    if task != "charlm":
+        expect(view).to_contain_text(re.compile(re.escape(view_text), re.I), timeout=20_000)
+    assert page.get_by_test_id("stException").count() == 0
+
+    if try_input is not None:
+        box = page.locator(f".st-key-try_{task}")
+        expect(box).to_be_visible()
+        result = page.locator(".st-key-try_it_chart") if task != "charlm" else page.get_by_text("primed with")
+        before = result.inner_text() if task != "charlm" and result.count() else None
+        if task == "wave":
+            box.get_by_role("button", name=try_input).click()
+        else:
+            field = box.get_by_role("textbox")
+            field.fill(try_input)
+            field.press("Enter")
+        expect(result).to_be_visible(timeout=20_000)
+        if before is not None:  # the answer is to the learner's input, not the example's
+            expect(result).not_to_have_text(before, timeout=20_000)
+        if task == "reverse":
+            expect(result).to_contain_text("12345 →")
+    page.screenshot(path=str(shots_dir(tmp_path) / f"task_{task}.png"), full_page=True)
+    assert page.get_by_test_id("stException").count() == 0
+    assert page.get_by_test_id("stAlert").filter(has_text="Share link").count() == 0
