@@ -128,7 +128,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         config = make_config(given.pop("task", "majority"), **given)
         trainer = Trainer(config)
     except ConfigError as e:
-        _fail(str(e))
+        _fail(f"{e} (from --csv {args.csv})" if e.field == "series" and args.csv else str(e))
     history = []
     every = max(1, config.steps // 10)
     t0 = time.perf_counter()

@@ -1,0 +1,310 @@
+"""charlm's built-in texts, temperature and try-it prime (T2), and sine on the learner's own series
+(T4): the CSV loader's accepted and refused files, a user series normalised, split and learned
+better than predicting its mean, and the CLI's --csv flag (exit status 2 and one line naming csv
+for a bad file)."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from rnnplay.__main__ import main
+from rnnplay.config import MAX_SERIES, ConfigError, make_config
+from rnnplay.data import TEXTS
+from rnnplay.tasks import make_task
+from rnnplay.tasks.charlm import CONTINUE_CHARS, CORPUS_DEFAULTS, CharLM
+from rnnplay.tasks.sine import MAX_CSV_BYTES, load_series_csv, min_series_len
+from rnnplay.trainer import Trainer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _charlm(**kw) -> Trainer:
+    return Trainer(make_config("charlm", **{"device": "cpu", **kw}))
+
+
+# charlm: built-in texts -------------------------------------------------------------------------
+def test_builtin_corpora_are_real_texts():
+    sonnets, tang = TEXTS["sonnets"], TEXTS["tang"]
+    assert 4000 <= len(sonnets) <= 8000 and 800 <= len(tang) <= 2000
+    assert "Shall I compare thee to a summer's day?" in sonnets
+    assert "Let me not to the marriage of true minds" in sonnets
+    assert sonnets.isascii()
+    assert "床前明月光，疑是地上霜。" in tang and "春眠不觉晓，处处闻啼鸟。" in tang
+    assert sum("\u4e00" <= c <= "\u9fff" for c in tang) > 800  # Chinese characters, not a transliteration
+    assert set(CORPUS_DEFAULTS) == set(TEXTS) == {"sonnets", "tang"}
+
+
+@pytest.mark.parametrize("corpus", ["sonnets", "tang"])
+def test_charlm_uses_the_builtin_corpus_instead_of_the_text_field(corpus):
+    task = make_task(make_config("charlm", corpus=corpus, text="hello", seq_len=32))
+    assert task.text == TEXTS[corpus] and not task.whole
+    assert task.vocab == sorted(set(TEXTS[corpus]))
+    assert task.chance_loss > 2.5  # unigram entropy of a real text, far above "hello"'s 1.33
+    # the recommended settings are valid config values and keep the corpus
+    assert make_config("charlm", **CharLM.defaults_for(corpus)).corpus == corpus
+
+
+def test_charlm_tang_trains_a_few_steps_with_its_recommended_settings():
+    tr = _charlm(**{**CharLM.defaults_for("tang"), "hidden_size": 16, "batch_size": 4})
+    assert tr.task.input_size == len(set(TEXTS["tang"]))
+    losses = [tr.step().loss for _ in range(5)]
+    assert all(math.isfinite(v) for v in losses)
+    assert losses[0] == pytest.approx(math.log(tr.task.input_size), rel=0.1)  # an untrained guess is uniform
+    view = tr.task_view()
+    assert view["kind"] == "text" and len(view["sample"]) == 80 and set(view["sample"]) <= set(TEXTS["tang"])
+
+
+def test_hello_still_learns_elloh_with_the_text_corpus():
+    tr = _charlm(text="hello")
+    assert tr.task.text == "hello" and tr.task.whole
+    for _ in range(200):
+        tr.step()
+    assert tr.task.predict(tr.model, "cpu", "hello") == "elloh"
+
+
+# charlm: temperature ----------------------------------------------------------------------------
+def _greedy(task, model, prime: list[int], n: int) -> list[int]:
+    ids = list(prime)
+    with torch.no_grad():
+        for _ in range(n):
+            ids.append(int(model(task.onehot(torch.tensor(ids)).unsqueeze(0))[0, -1].argmax()))
+    return ids[len(prime) :]
+
+
+def test_low_temperature_samples_greedily_whatever_the_seed():
+    tr = _charlm(corpus="sonnets", hidden_size=16)
+    task, model = tr.task, tr.model
+    prime = [task.stoi[c] for c in "Shall"]
+    cold = [task.generate(model, "cpu", prime, 30, temperature=0.01, seed=s) for s in range(3)]
+    assert cold[0] == cold[1] == cold[2] == _greedy(task, model, prime, 30)
+
+
+def test_high_temperature_samples_differ_by_seed_and_repeat_for_the_same_seed():
+    tr = _charlm(corpus="sonnets", hidden_size=16)
+    task, model = tr.task, tr.model
+    prime = [task.stoi["S"]]
+    a, b = (task.generate(model, "cpu", prime, 40, temperature=2.0, seed=s) for s in (0, 1))
+    assert a != b
+    assert a == task.generate(model, "cpu", prime, 40, temperature=2.0, seed=0)
+    hot = set(task.generate(model, "cpu", prime, 200, temperature=5.0, seed=0))
+    cold = set(task.generate(model, "cpu", prime, 200, temperature=0.05, seed=0))
+    assert len(hot) > len(cold)  # a flatter distribution visits more characters
+
+
+def test_view_samples_at_the_config_temperature():
+    cold = _charlm(corpus="sonnets", hidden_size=16, temperature=0.01)
+    hot = _charlm(corpus="sonnets", hidden_size=16, temperature=3.0)
+    assert cold.task_view()["temperature"] == 0.01 and hot.task_view()["temperature"] == 3.0
+    first = [int(cold.task.ids[0])]
+    greedy = cold.task.decode(first + _greedy(cold.task, cold.model, first, 79))
+    assert cold.task_view()["sample"] == greedy  # same weights (same seed), near-zero temperature
+    assert hot.task_view()["sample"] != greedy
+
+
+# charlm: try-it ---------------------------------------------------------------------------------
+def test_try_it_continues_the_prime():
+    tr = _charlm(corpus="sonnets", hidden_size=16)
+    task = tr.task
+    assert task.try_it_label == "Prime text" and task.try_it_example == "Shall I compare thee"
+    view = task.try_it(tr.model, tr.device, "Shall I")
+    assert view["kind"] == "text" and view["prime"] == "Shall I"
+    assert view["sample"].startswith("Shall I") and len(view["sample"]) == len("Shall I") + CONTINUE_CHARS
+    assert view["sample"] == "Shall I" + view["continuation"]
+    assert set(view["continuation"]) <= set(task.vocab)
+    assert view["input"] == "Shall I" and view["target"] == "hall I" and len(view["predicted"]) == 7
+    assert view["temperature"] == tr.config.temperature
+    # an untrained model at temperature ~0 continues greedily from the prime's state
+    cold = _charlm(corpus="sonnets", hidden_size=16, temperature=0.01)
+    prime = [task.stoi[c] for c in "Shall I"]
+    want = task.decode(_greedy(cold.task, cold.model, prime, CONTINUE_CHARS))
+    assert cold.task.try_it(cold.model, "cpu", "Shall I")["continuation"] == want
+
+
+def test_try_it_on_the_scratch_core_reads_windows_and_still_continues():
+    tr = _charlm(corpus="tang", hidden_size=8, impl="scratch")
+    view = tr.task.try_it(tr.model, "cpu", "床前明月光")
+    assert view["sample"].startswith("床前明月光") and len(view["continuation"]) == CONTINUE_CHARS
+
+
+@pytest.mark.parametrize(
+    "prime,needle",
+    [
+        ("Shall I compare thee to a ZEBRA", "'Z'"),
+        ("床前", "'床'"),
+        ("", "at least one character"),
+        ("a" * 1001, "1001 characters"),
+    ],
+)
+def test_try_it_refuses_a_bad_prime_naming_it(prime, needle):
+    tr = _charlm(corpus="sonnets", hidden_size=8)
+    with pytest.raises(ValueError, match="prime text") as e:
+        tr.task.try_it(tr.model, "cpu", prime)
+    assert needle in str(e.value)
+    if prime.startswith("Shall"):
+        assert "'Z'" in str(e.value) and "'B'" not in str(e.value)  # only the unknown ones: B is in the text
+        assert "'e'" in str(e.value)  # and a few it knows
+
+
+def test_text_field_keeps_its_20k_limit():
+    make_config("charlm", text="a" * 20_000)
+    with pytest.raises(ConfigError, match="text"):
+        make_config("charlm", text="a" * 20_001)
+
+
+# sine: the CSV loader ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "data,want",
+    [
+        ("1\n2.5\n-3e2\n", (1.0, 2.5, -300.0)),
+        ("value\n1\n2\n", (1.0, 2.0)),  # a header
+        (b"\xef\xbb\xbfvalue\n1\n2\n", (1.0, 2.0)),  # UTF-8 with BOM (Excel's "CSV UTF-8")
+        ("\ufeff1\n2\n", (1.0, 2.0)),
+        (b"value\r\n1\r\n\r\n2\r\n", (1.0, 2.0)),  # Windows newlines, a blank line
+        ("date,temp\n2024-01-01,1.5\n2024-01-02, 2.5\n", (1.5, 2.5)),  # the one numeric column
+        ("2024-01-01,1.5\n2024-01-02,2.5\n", (1.5, 2.5)),  # no header: the first row is data
+        ('"a";"b"\nx;1,5\ny;2\n', (1.5, 2.0)),  # semicolons, decimal commas, quotes
+        ("t\tv\nx\t1\ny\t2\n", (1.0, 2.0)),  # tabs
+    ],
+)
+def test_load_series_csv_reads_one_numeric_column(data, want):
+    assert load_series_csv(data) == want
+
+
+@pytest.mark.parametrize(
+    "data,needles",
+    [
+        ("value\n1\n2\nabc\n4\n", ["row 4", "'abc'", "'value'", "not a number"]),
+        ("1\n2\n\n\nx\n", ["row 5"]),  # row = line number in the file, blank lines counted
+        ("value\n1\nnan\n", ["row 3", "finite"]),
+        ("value\n1\ninf\n", ["row 3", "finite"]),
+        ("date,value\n1-1,1\n1-2,\n", ["row 3", "'value'", "missing"]),
+        ("a,b\n1,2\n3,4\n", ["2 numeric columns", "'a'", "'b'"]),
+        ("a,b\nx,y\n", ["no numbers", "'a'", "'b'"]),
+        ("", ["empty"]),
+        ("\n \n", ["empty"]),
+        ("value\n", ["header without numbers"]),
+        (b"\xff\xfe1\x002\x00", ["UTF-8"]),
+    ],
+)
+def test_load_series_csv_refuses_bad_files_naming_csv_and_the_row(data, needles):
+    with pytest.raises(ConfigError) as e:
+        load_series_csv(data)
+    assert e.value.field == "csv" and str(e.value).startswith("csv=") and "\n" not in str(e.value)
+    for needle in needles:
+        assert needle in str(e.value)
+
+
+def test_load_series_csv_limits_size_and_rows():
+    with pytest.raises(ConfigError, match="at most 2 MB"):
+        load_series_csv(b"1\n" * (MAX_CSV_BYTES // 2 + 1))
+    with pytest.raises(ConfigError, match=f"at most {MAX_SERIES}"):
+        load_series_csv("1\n" * (MAX_SERIES + 1))
+    assert len(load_series_csv("x\n" + "1\n" * MAX_SERIES)) == MAX_SERIES
+
+
+def test_load_series_csv_never_evaluates_cells():
+    with pytest.raises(ConfigError, match="row 2.*not a number"):
+        load_series_csv("v\n__import__('os').getcwd()\n1\n")
+    with pytest.raises(ConfigError, match="not a number"):
+        load_series_csv("v\n1+1\n")
+
+
+# sine: the user's series ------------------------------------------------------------------------
+def _periodic(n: int, mean: float = 20.0, scale: float = 5.0) -> tuple[float, ...]:
+    return tuple(
+        mean + scale * math.sin(2 * math.pi * t / 24) + 0.4 * scale * math.sin(2 * math.pi * t / 7) for t in range(n)
+    )
+
+
+def test_user_series_is_zscored_split_and_shown_in_its_own_units():
+    series = _periodic(500)
+    task = make_task(make_config("sine", series=series, seq_len=20))
+    assert task.user and task.n == 500 and task.split == 400
+    assert task.mean == pytest.approx(sum(series) / 500, abs=1e-6)
+    assert abs(float(task.series.mean())) < 1e-5 and float(task.series.std(unbiased=False)) == pytest.approx(1, 1e-4)
+    val = task.val_batch()
+    assert len(val.y) == 500 - 400 - 21
+    view = task.view(Trainer(make_config("sine", series=series, seq_len=20, device="cpu")).model, "cpu")
+    assert view["source"] == "your series"
+    assert view["truth"][0] == pytest.approx(series[400 + 20], abs=1e-3)  # real units, not z-scores
+    assert len(view["t"]) == len(view["one_step"]) and len(view["auto"]) == 50
+    assert view["t_truth"][-1] <= 499 and all(math.isfinite(v) for v in view["one_step"] + view["auto"])
+
+
+@pytest.mark.parametrize("seq_len", [10, 30])
+def test_a_series_too_short_for_seq_len_is_refused_naming_series_and_the_minimum(seq_len):
+    need = min_series_len(seq_len)
+    make_task(make_config("sine", series=_periodic(need), seq_len=seq_len))  # just long enough
+    with pytest.raises(ConfigError, match=f"series=.*at least {need} values for seq_len={seq_len}"):
+        make_task(make_config("sine", series=_periodic(need - 1), seq_len=seq_len))
+    with pytest.raises(ConfigError, match="series=.*varies"):
+        make_task(make_config("sine", series=(3.0,) * 400, seq_len=seq_len))
+
+
+def test_sine_learns_a_user_series_far_better_than_predicting_its_mean():
+    tr = Trainer(make_config("sine", series=_periodic(800), steps=300, device="cpu"))
+    for _ in range(300):
+        tr.step()
+    val_mse, _ = tr.evaluate()
+    assert val_mse < 0.05 * tr.task.chance, (val_mse, tr.task.chance)
+
+
+def test_builtin_sine_is_unchanged_when_no_series_is_given():
+    task = make_task(make_config("sine"))
+    assert not task.user and task.n == 3000 and task.split == 2400 and (task.mean, task.std) == (0.0, 1.0)
+    assert make_task(make_config("sine", series=())).series.equal(task.series)
+
+
+# CLI --csv --------------------------------------------------------------------------------------
+def _run(capsys, *args: str) -> tuple[int, str, str]:
+    code = 0
+    try:
+        main(list(args))
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 1
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_csv_trains_sine_on_the_file(tmp_path, capsys):
+    path = tmp_path / "temps.csv"
+    path.write_text("temp_c\n" + "\n".join(f"{v:.4f}" for v in _periodic(400)) + "\n")
+    code, out, _ = _run(
+        capsys, "train", "--task", "sine", "--csv", str(path), "--steps", "5", "--hidden-size", "4", "--json"
+    )
+    assert code == 0
+    result = json.loads(out.strip().splitlines()[-1])
+    assert len(result["config"]["series"]) == 400 and result["config"]["series"][0] == 20.0
+    assert result["steps"] == 5 and math.isfinite(result["val_loss"])
+
+
+@pytest.mark.parametrize(
+    "content,task,needle",
+    [
+        ("v\n1\noops\n", "sine", "row 3"),
+        ("v\n" + "1\n2\n" * 20, "sine", "series="),  # 40 values: too short for seq_len 30
+        (None, "sine", "cannot read"),
+        ("1\n2\n", "majority", "only --task sine"),
+    ],
+)
+def test_cli_bad_csv_exits_2_with_one_line_naming_csv(tmp_path, capsys, content, task, needle):
+    path = tmp_path / "s.csv"
+    if content is not None:
+        path.write_text(content)
+    code, out, err = _run(capsys, "train", "--task", task, "--csv", str(path), "--steps", "1")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and needle in err and "csv" in err
+
+
+def test_cli_help_shows_csv():
+    r = subprocess.run(
+        [sys.executable, "-m", "rnnplay", "train", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    text = " ".join(r.stdout.split())  # argparse wraps the help
+    assert r.returncode == 0 and "--csv PATH" in text and "one column of numbers" in text
