@@ -1,0 +1,94 @@
+"""T10 copy memory (Arjovsky, Shah & Bengio 2016): recall 10 symbols after a long blank delay.
+
+Input, length delay + 20: 10 symbols drawn from 1..8, delay - 1 blanks (0), the delimiter 9, then
+10 more blanks. Target: blanks everywhere except the last 10 steps, which repeat the 10 symbols.
+A memoryless model answers blank until the delimiter and then guesses uniformly among the 8
+symbols: cross-entropy 10·ln 8 / (delay + 20), the paper's baseline (0.693 at delay 10).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch.nn import functional as F
+
+from rnnplay.tasks.base import Batch, Task
+
+N_SYMBOLS, N_RECALL = 8, 10  # alphabet 1..8, sequences of 10 to remember
+BLANK, DELIMITER = 0, 9
+SHOWN = {BLANK: "_", DELIMITER: ":"}
+
+
+def show(ids) -> list[str]:
+    """Token ids as the views print them: digits for symbols, _ for blank, : for the delimiter."""
+    return [SHOWN.get(i, str(i)) for i in ids]
+
+
+class CopyMemory(Task):
+    name = "copy"
+    kind = "many-to-many"
+    description = "copy memory (Arjovsky 2016): recall 10 symbols after `delay` blank steps"
+    metric = "accuracy"
+    ignores = ("seq_len",)  # the length is delay + 20
+    defaults = {"arch": "lstm", "hidden_size": 64, "lr": 1e-2, "batch_size": 32, "steps": 1000, "delay": 10}
+    try_it_label = "Up to 10 digits from 1 to 8 for the model to recall (fewer are repeated to fill 10)"
+    try_it_example = "3141526358"
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.delay = config.delay
+        self.seq_len = self.delay + 2 * N_RECALL
+        self.input_size, self.output_size = DELIMITER + 1, N_SYMBOLS + 1  # one-hot 0..9 in; blank or 1..8 out
+        # the memoryless baseline: blanks right for sure, the 10 recalled symbols 1/8 each
+        self.chance_loss = N_RECALL * math.log(N_SYMBOLS) / self.seq_len
+        self.chance = (self.seq_len - N_RECALL + N_RECALL / N_SYMBOLS) / self.seq_len
+
+    def sequences(self, symbols: torch.Tensor) -> Batch:
+        """(B, 10) symbols in 1..8 -> x (B, T, 10) one-hot, y (B, T) class ids."""
+        n, T = len(symbols), self.seq_len
+        ids = torch.full((n, T), BLANK)
+        ids[:, :N_RECALL] = symbols
+        ids[:, T - N_RECALL - 1] = DELIMITER  # after delay - 1 blanks
+        y = torch.full((n, T), BLANK)
+        y[:, T - N_RECALL :] = symbols
+        return Batch(F.one_hot(ids, DELIMITER + 1).float(), y)
+
+    def sample(self, n: int, gen: torch.Generator) -> Batch:
+        return self.sequences(torch.randint(1, N_SYMBOLS + 1, (n, N_RECALL), generator=gen))
+
+    def input_labels(self, x: torch.Tensor) -> list[str]:
+        return show(x.argmax(-1).tolist())
+
+    def encode(self, text: str) -> torch.Tensor:
+        """'314' -> (1, 10) symbols, the digits repeated to fill the 10 places."""
+        digits = text.strip()
+        if not 1 <= len(digits) <= N_RECALL or any(c not in "12345678" for c in digits):
+            raise ValueError(f"copy input: type 1 to {N_RECALL} digits, each from 1 to 8 (no 0 or 9), e.g. 3141526358")
+        ids = [int(c) for c in digits]
+        return torch.tensor([(ids * N_RECALL)[:N_RECALL]])
+
+    @torch.no_grad()
+    def tokens_view(self, model, device, symbols: torch.Tensor, title: str) -> dict:
+        """Input, target and the model's answer at every step for one sequence of symbols (1, 10)."""
+        model.eval()
+        b = self.sequences(symbols)
+        pred = model(b.x.to(device))[0].argmax(-1).cpu()
+        return {
+            "kind": "tokens",
+            "title": title,
+            "rows": [
+                {"label": "input", "tokens": self.input_labels(b.x[0])},
+                {"label": "target", "tokens": show(b.y[0].tolist())},
+                {"label": "output", "tokens": show(pred.tolist())},
+            ],
+            "correct": (pred == b.y[0]).tolist(),
+        }
+
+    def view(self, model, device) -> dict:
+        symbols = self.fixed_batch(1, 7).y[:, -N_RECALL:]  # one fixed sequence, apart from the training stream
+        return self.tokens_view(model, device, symbols, f"Recall 10 symbols after {self.delay} steps (_ = blank)")
+
+    def try_it(self, model, device, text: str) -> dict:
+        symbols = self.encode(text)
+        return self.tokens_view(model, device, symbols, "your digits: " + "".join(map(str, symbols[0].tolist())))

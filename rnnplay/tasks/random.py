@@ -1,0 +1,68 @@
+"""T3 random (course): random sequences with random labels, the overfitting lesson.
+
+The training set is a fixed pool of dataset_size Gaussian-noise sequences, each with a coin-flip
+label; training batches are drawn from that pool, so a big enough network memorises it and its
+training accuracy climbs to 1. Validation sequences are fresh noise with fresh coin flips: there is
+nothing to generalise, so validation accuracy stays at chance (0.5) however long it trains.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from rnnplay.tasks.base import VAL_SEED_OFFSET, Batch, Task
+
+DATA_SEED_OFFSET = 3_000_017  # the memorised pool has its own stream, apart from the batch order
+
+
+class RandomLabels(Task):
+    name = "random"
+    kind = "many-to-one"
+    description = "random noise with random labels: training accuracy climbs, validation stays at chance"
+    metric = "accuracy"
+    defaults = {"hidden_size": 64, "lr": 3e-3, "batch_size": 32, "steps": 1000, "seq_len": 10, "dataset_size": 128}
+    # the validation accuracy of any model is Binomial(n, 1/2) / n: n = 2048 keeps its spread at ±0.011,
+    # so a 0.05 gap from chance is a real effect, not luck of the draw
+    val_size = 2048
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.input_size, self.output_size = 1, 2
+        self.chance, self.chance_loss = 0.5, math.log(2)  # labels are coin flips: nothing beats guessing
+        self.dataset_size = config.dataset_size
+        self.pool = self.fresh(self.dataset_size, torch.Generator().manual_seed(config.seed + DATA_SEED_OFFSET))
+
+    def fresh(self, n: int, gen: torch.Generator) -> Batch:
+        """n new noise sequences with new coin-flip labels."""
+        x = torch.randn(n, self.seq_len, 1, generator=gen)  # (B, T, 1)
+        y = torch.randint(0, 2, (n,), generator=gen)  # (B,)
+        return Batch(x, y)
+
+    def sample(self, n: int, gen: torch.Generator) -> Batch:
+        """n sequences drawn (with replacement) from the memorised pool."""
+        idx = torch.randint(0, self.dataset_size, (n,), generator=gen)
+        return Batch(self.pool.x[idx], self.pool.y[idx])
+
+    def val_batch(self) -> Batch:
+        return self.fresh(self.val_size, torch.Generator().manual_seed(self.config.seed + VAL_SEED_OFFSET))
+
+    @torch.no_grad()
+    def accuracy(self, model, device, batch: Batch) -> float:
+        model.eval()
+        return float((model(batch.x.to(device)).argmax(-1).cpu() == batch.y).float().mean())
+
+    def view(self, model, device) -> dict:
+        """Accuracy on the whole memorised pool beside accuracy on fresh sequences, chance drawn."""
+        train, val = self.accuracy(model, device, self.pool), self.accuracy(model, device, self.val_batch())
+        return {
+            "kind": "bars",
+            "title": f"Memorised {train:.0%} of the training set; {val:.0%} of fresh sequences (chance 50%)",
+            "x": [f"the {self.dataset_size} training sequences", f"{self.val_size} fresh sequences"],
+            "y": [train, val],
+            "y_title": "accuracy",
+            "y_range": [0, 1],
+            "hline": self.chance,
+            "hline_label": "chance",
+        }

@@ -1,0 +1,119 @@
+"""T6 tagging (course): tag every word, where an ambiguous word's tag depends on the word AFTER it.
+
+Sentences are words drawn at random from a 12-word vocabulary, ending in ".". Determiners, nouns
+and verbs have a fixed tag; the ambiguous words can, fly, watch, duck are a NOUN when a verb-like
+word (a verb or another ambiguous word) follows ("duck fly") and a VERB otherwise ("watch the").
+A model reading left to right has not yet seen the next word when it must tag one of them, so at
+best it guesses; a bidirectional model has read it and tags every word right.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch.nn import functional as F
+
+from rnnplay.tasks.base import Batch, Task
+
+DET, NOUN, VERB, END = range(4)
+TAGS = ("DET", "NOUN", "VERB", ".")
+AMBIGUOUS = ("can", "fly", "watch", "duck")
+GROUPS = {  # word -> tag, and how likely each group is at a position before the final "."
+    DET: (("the", "a"), 0.25),
+    NOUN: (("dog", "cat", "bird"), 0.25),
+    VERB: (("runs", "sleeps", "sings"), 0.10),
+    None: (AMBIGUOUS, 0.40),  # half of the time a verb-like word follows: a coin flip to a forward reader
+}
+WORDS = tuple(w for words, _ in GROUPS.values() for w in words) + (".",)
+INDEX = {w: i for i, w in enumerate(WORDS)}
+FIXED_TAG = torch.tensor(
+    [-1 if t is None else t for t, (ws, _p) in GROUPS.items() for _w in ws] + [END]
+)  # -1: ambiguous
+IS_AMBIGUOUS = FIXED_TAG == -1
+VERB_LIKE = (FIXED_TAG == VERB) | IS_AMBIGUOUS  # an ambiguous word before one of these is a NOUN
+PROBS = torch.tensor([p / len(ws) for ws, p in GROUPS.values() for _w in ws])  # over WORDS without "."
+P_AMBIGUOUS = GROUPS[None][1]
+P_VERB_LIKE = GROUPS[VERB][1] + P_AMBIGUOUS
+MAX_WORDS = 60
+
+
+def tag_ids(ids: torch.Tensor) -> torch.Tensor:
+    """(B, T) word ids -> (B, T) tag ids by the rule; a sentence's end counts as "." coming next."""
+    end = torch.full_like(ids[:, :1], INDEX["."])
+    nxt = torch.cat([ids[:, 1:], end], dim=1)  # (B, T) the word after each word
+    by_next = torch.where(VERB_LIKE[nxt], NOUN, VERB)
+    return torch.where(IS_AMBIGUOUS[ids], by_next, FIXED_TAG[ids])
+
+
+class Tagging(Task):
+    name = "tagging"
+    kind = "many-to-many"
+    description = "tag each word; can/fly/watch/duck need the NEXT word, so a bidirectional RNN wins"
+    metric = "accuracy"
+    defaults = {"hidden_size": 32, "lr": 1e-2, "batch_size": 32, "steps": 400, "seq_len": 12}
+    try_it_label = "A sentence to tag: words from " + " ".join(WORDS) + ", separated by spaces"
+    try_it_example = "watch the duck fly"
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.input_size, self.output_size = len(WORDS), len(TAGS)
+        T = self.seq_len
+        # a model that sees only the current word: right on every fixed word; on an ambiguous one it
+        # answers VERB, wrong when a verb-like word follows (never before the final ".", position T-2)
+        p_noun = P_VERB_LIKE * (T - 2) / (T - 1)  # P(NOUN | ambiguous), over the positions it can hold
+        share = P_AMBIGUOUS * (T - 1) / T  # ambiguous words per position
+        self.chance = 1 - share * p_noun
+        self.chance_loss = share * _entropy(p_noun)
+
+    def onehot(self, ids: torch.Tensor) -> torch.Tensor:
+        return F.one_hot(ids, len(WORDS)).float()
+
+    def sample(self, n: int, gen: torch.Generator) -> Batch:
+        words = torch.multinomial(PROBS, n * (self.seq_len - 1), replacement=True, generator=gen)
+        ids = torch.cat([words.view(n, -1), torch.full((n, 1), INDEX["."])], dim=1)  # (B, T)
+        return Batch(self.onehot(ids), tag_ids(ids))  # x (B, T, V), y (B, T)
+
+    def input_labels(self, x: torch.Tensor) -> list[str]:
+        return [WORDS[i] for i in x.argmax(-1).tolist()]
+
+    def encode(self, text: str) -> torch.Tensor:
+        """'watch the duck fly' -> (1, T) word ids, a final '.' added when missing."""
+        words = text.lower().split()
+        if not words or len(words) > MAX_WORDS:
+            raise ValueError(f"tagging input: type 1 to {MAX_WORDS} words separated by spaces, e.g. watch the duck fly")
+        unknown = [w for w in words if w not in INDEX]
+        if unknown:
+            raise ValueError(f"tagging input: unknown word {unknown[0]!r}; use only these words: {' '.join(WORDS)}")
+        if words[-1] != ".":
+            words.append(".")
+        return torch.tensor([[INDEX[w] for w in words]])
+
+    @torch.no_grad()
+    def tokens_view(self, model, device, ids: torch.Tensor, title: str) -> dict:
+        """Input words, the rule's tags and the model's tags for one sentence ids (1, T)."""
+        model.eval()
+        pred = model(self.onehot(ids).to(device))[0].argmax(-1).cpu()
+        true = tag_ids(ids)[0]
+        return {
+            "kind": "tokens",
+            "title": title,
+            "rows": [
+                {"label": "input", "tokens": [WORDS[i] for i in ids[0].tolist()]},
+                {"label": "true tag", "tokens": [TAGS[i] for i in true.tolist()]},
+                {"label": "predicted tag", "tokens": [TAGS[i] for i in pred.tolist()]},
+            ],
+            "correct": (pred == true).tolist(),
+        }
+
+    def view(self, model, device) -> dict:
+        ids = self.fixed_batch(1, 7).x.argmax(-1)  # one fixed sentence, apart from the training stream
+        title = "can, fly, watch, duck: NOUN before a verb-like word, VERB otherwise"
+        return self.tokens_view(model, device, ids, title)
+
+    def try_it(self, model, device, text: str) -> dict:
+        return self.tokens_view(model, device, self.encode(text), "your sentence")
+
+
+def _entropy(p: float) -> float:
+    return -sum(q * math.log(q) for q in (p, 1 - p) if q > 0)

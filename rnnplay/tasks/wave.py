@@ -1,0 +1,85 @@
+"""T8 wave (course): one-to-many generation of a waveform from a one-hot class vector.
+
+The input holds the class (sine, square, triangle, sawtooth) as a one-hot vector at step 0 and
+zeros afterwards, so the network must carry the class in its hidden state and unroll the wave from
+it: every later output comes from memory alone. Each class has its own period, all amplitude 1 and
+the same phase; the targets carry a little Gaussian noise, so validation draws differ from training ones.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from rnnplay.tasks.base import Batch, Task
+
+WAVES = ("sine", "square", "triangle", "sawtooth")
+PERIODS = {"sine": 16, "square": 12, "triangle": 20, "sawtooth": 10}  # in time steps
+NOISE = 0.05  # standard deviation of the noise on the targets
+
+
+def waveform(name: str, T: int) -> torch.Tensor:
+    """(T,) the clean wave of one class, amplitude 1; all start their first half-period high (square at +1)."""
+    u = torch.arange(T, dtype=torch.float32) / PERIODS[name] % 1  # phase in [0, 1)
+    if name == "sine":
+        return torch.sin(2 * torch.pi * u)
+    if name == "square":
+        return torch.where(u < 0.5, 1.0, -1.0)
+    if name == "triangle":
+        return 4 * ((u - 0.25) % 1 - 0.5).abs() - 1
+    return 2 * ((u + 0.5) % 1) - 1  # sawtooth
+
+
+class Wave(Task):
+    name = "wave"
+    kind = "one-to-many"
+    description = "from a one-hot class (sine/square/triangle/sawtooth) generate its waveform"
+    metric = "mse"
+    allows_bidirectional = False  # generation: a backward pass has nothing to read, and would see the future
+    defaults = {"arch": "gru", "hidden_size": 64, "lr": 1e-2, "batch_size": 32, "steps": 400, "seq_len": 40}
+    try_it_label = "Waveform to generate"
+    try_it_choices = WAVES
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.input_size, self.output_size = len(WAVES), 1
+        self.clean = torch.stack([waveform(w, self.seq_len) for w in WAVES])  # (C, T)
+        # a model without memory sees zeros after step 0 and can only answer a constant: at best the
+        # mean, whose MSE is the variance of the targets (classes equally likely, noise included)
+        self.chance = self.chance_loss = float(self.clean.var(unbiased=False)) + NOISE**2
+
+    def inputs(self, classes: torch.Tensor) -> torch.Tensor:
+        """(B,) class ids -> (B, T, C): the one-hot class at step 0, zeros afterwards."""
+        x = torch.zeros(len(classes), self.seq_len, len(WAVES))
+        x[:, 0] = torch.nn.functional.one_hot(classes, len(WAVES)).float()
+        return x
+
+    def sample(self, n: int, gen: torch.Generator) -> Batch:
+        classes = torch.randint(0, len(WAVES), (n,), generator=gen)
+        y = self.clean[classes] + NOISE * torch.randn(n, self.seq_len, generator=gen)  # (B, T)
+        return Batch(self.inputs(classes), y.unsqueeze(-1))  # x (B, T, C), y (B, T, 1)
+
+    def input_labels(self, x: torch.Tensor) -> list[str]:
+        first = WAVES[int(x[0].argmax())] if x[0].any() else "·"
+        return [first] + ["·"] * (x.shape[0] - 1)
+
+    @torch.no_grad()
+    def lines(self, model, device, names: tuple[str, ...], title: str) -> dict:
+        """The model's generated wave (solid) and the true one (dashed) for each named class."""
+        model.eval()
+        classes = torch.tensor([WAVES.index(n) for n in names])
+        out = model(self.inputs(classes).to(device))[..., 0].cpu()  # (len(names), T)
+        t = list(range(1, self.seq_len + 1))
+        series = []
+        for i, n in enumerate(names):
+            series.append({"name": f"{n}: generated", "x": t, "y": out[i].tolist()})
+            series.append({"name": f"{n}: true", "x": t, "y": self.clean[classes[i]].tolist(), "dash": "dash"})
+        return {"kind": "lines", "title": title, "x_title": "time step", "y_title": "value", "series": series}
+
+    def view(self, model, device) -> dict:
+        return self.lines(model, device, WAVES, "Generated from the class at step 0 (solid) vs the true waves (dashed)")
+
+    def try_it(self, model, device, text: str) -> dict:
+        name = text.strip().lower()
+        if name not in WAVES:
+            raise ValueError(f"wave input: {text!r} is not a waveform; choose one of {', '.join(WAVES)}")
+        return self.lines(model, device, (name,), f"{name}: generated (solid) vs true (dashed)")
