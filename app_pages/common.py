@@ -12,7 +12,7 @@ import torch
 
 from rnnplay.config import FIELDS, ConfigError, RunConfig, allowed_text, make_config, parse_params
 from rnnplay.session import TrainingRun
-from rnnplay.tasks import TASK_CLASSES
+from rnnplay.tasks import TASK_CLASSES, make_task
 
 # Many sessions share a few cores: each training thread gets a small, fixed share (set once here,
 # where the Playground first imports torch; Home never does).
@@ -192,6 +192,8 @@ def config_controls(container) -> tuple[RunConfig, list[str]]:
         values["series"] = _series_upload(task_box, warnings)
     try:
         config = defaults.replace(**{k: v for k, v in values.items() if k != "task"})
+        if config.series:
+            make_task(config)  # a series too short for seq_len is refused here, by name
     except ConfigError as e:
         warnings.append(f"{e} — using the task's defaults")
         config = defaults

@@ -197,3 +197,5 @@ with st.expander("How to read these charts"):
 with st.expander("Share this configuration"):
     st.markdown("Anyone who opens this link gets exactly this configuration:")
     st.code(common.share_url(config), language=None)
+    if config.series:
+        st.caption("Your CSV series is not in the link (it stays in this browser session): share the file too.")

@@ -227,7 +227,14 @@ def make_config(task: str = "majority", **overrides: Any) -> RunConfig:
     if unknown:
         name = sorted(unknown)[0]
         raise ConfigError(name, overrides[name], "a field of RunConfig (" + ", ".join(FIELDS) + ")")
-    return RunConfig(**{**TASK_CLASSES[task].defaults, **overrides, "task": task})
+    cls = TASK_CLASSES[task]
+    # charlm's built-in texts need a bigger model than "hello": `--corpus sonnets` brings its settings
+    defaults = (
+        cls.defaults_for(overrides["corpus"])
+        if "corpus" in overrides and hasattr(cls, "defaults_for")
+        else cls.defaults
+    )
+    return RunConfig(**{**defaults, **overrides, "task": task})
 
 
 def parse_params(params: dict[str, str]) -> tuple[RunConfig, list[str]]:

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 # task -> (extra share-link parameters, what the task view shows, a try-it input or None)
 CASES = {
     "majority": ("steps=150", "Confidence as the sequence is read", "1101"),
-    "charlm": ("steps=120", "Sampled text", "hel"),
+    "charlm": ("steps=120", "Sampled text", "ll"),
     "random": ("steps=150", "Memorised", None),
     "sine": ("steps=150&arch=gru", "Forecast vs truth", None),
     "sentiment": ("steps=150", "P(positive)", "a truly wonderful film"),
@@ -53,7 +53,7 @@ def test_task_share_link_trains_and_shows_its_view(server, page: Page, task, tmp
     if try_input is not None:
         box = page.locator(f".st-key-try_{task}")
         expect(box).to_be_visible()
-        result = page.locator(".st-key-try_it_chart") if task != "charlm" else page.get_by_text("primed with")
+        result = page.locator(".st-key-try_it_chart") if task != "charlm" else page.get_by_text("primed with “ll”")
         before = result.inner_text() if task != "charlm" and result.count() else None
         if task == "wave":
             box.get_by_role("button", name=try_input).click()
@@ -69,3 +69,23 @@ def test_task_share_link_trains_and_shows_its_view(server, page: Page, task, tmp
     page.screenshot(path=str(shots_dir(tmp_path) / f"task_{task}.png"), full_page=True)
     assert page.get_by_test_id("stException").count() == 0
     assert page.get_by_test_id("stAlert").filter(has_text="Share link").count() == 0
+
+
+def test_sine_reads_the_learners_csv_and_refuses_a_malformed_one(server, page: Page, tmp_path):
+    good = tmp_path / "series.csv"
+    good.write_text("value\n" + "\n".join(f"{(i % 20) / 10:.3f}" for i in range(600)) + "\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("value\n1.0\n2.0\nabc\n4.0\n")
+    page.goto(f"{server}/playground?task=sine&steps=60")
+    page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=30_000)
+    upload = page.get_by_test_id("stFileUploaderDropzoneInput")
+    upload.set_input_files(str(bad))
+    warning = page.get_by_test_id("stAlert").filter(has_text="bad.csv")
+    expect(warning).to_contain_text("row 4", timeout=20_000)
+    upload.set_input_files(str(good))
+    expect(page.get_by_text("Using 600 values from series.csv")).to_be_visible(timeout=20_000)
+    page.get_by_role("button", name=re.compile("^.?Train$")).click()
+    expect(page.get_by_test_id("stProgress")).to_contain_text("finished", timeout=60_000)
+    expect(page.locator(".st-key-task_view")).to_contain_text("Forecast", timeout=20_000)
+    page.screenshot(path=str(shots_dir(tmp_path) / "task_sine_csv.png"), full_page=True)
+    assert page.get_by_test_id("stException").count() == 0
