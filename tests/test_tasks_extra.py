@@ -256,9 +256,12 @@ def _cli(*args: str) -> tuple[dict, float]:
     cmd = [sys.executable, "-m", "rnnplay", "train", *args, "--json", "--quiet"]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, check=True)
     seconds = time.perf_counter() - t0
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"\n{' '.join(args)}: {seconds:.1f} s, train {result['train_metric']:.3f} val {result['val_metric']:.3f}")
-    return result, seconds
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    print(
+        f"\n{' '.join(args)}: {seconds:.1f}s; {r['metric']} train {r['train_metric']:.3f} val {r['val_metric']:.3f}"
+        f" (chance {r['chance']:.3f}); val loss {r['val_loss']:.3f} (chance loss {r['chance_loss']:.3f})"
+    )
+    return r, seconds
 
 
 @pytest.mark.slow

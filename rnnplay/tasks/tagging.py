@@ -52,7 +52,7 @@ class Tagging(Task):
     description = "tag each word; can/fly/watch/duck need the NEXT word, so a bidirectional RNN wins"
     metric = "accuracy"
     defaults = {"hidden_size": 32, "lr": 1e-2, "batch_size": 32, "steps": 400, "seq_len": 12}
-    try_it_label = "A sentence to tag: words from " + " ".join(WORDS) + ", separated by spaces"
+    try_it_label = f"Words to tag, separated by spaces ({' '.join(WORDS[:-1])}; a final . is added)"
     try_it_example = "watch the duck fly"
 
     def __init__(self, config):
