@@ -246,7 +246,15 @@ def test_copy_try_it_recalls_the_learners_digits_and_refuses_others():
     for bad in ("3141592653", "12a", "", "12345678123"):
         with pytest.raises(ValueError, match="copy input: type 1 to 10 digits, each from 1 to 8"):
             task.try_it(_model(task), "cpu", bad)
-    assert task.view(_model(task), "cpu")["kind"] == "tokens"
+    assert task.view(_model(task), "cpu")["kind"] == "tokens" and "of 10 symbols" in view["title"]
+
+
+def test_copy_view_of_a_long_delay_elides_the_middle_blanks():
+    task = _task("copy", delay=200)
+    view = task.view(_model(task), "cpu")
+    tokens = [r["tokens"] for r in view["rows"]]
+    assert all(len(t) == 12 + 1 + 12 for t in tokens) and len(view["correct"]) == 25
+    assert tokens[0][12] == tokens[1][12] == "…" and tokens[0][-11] == ":" and tokens[1][-10:] == tokens[0][:10]
 
 
 # acceptance: the CLI with each task's defaults, one CPU thread ---------------------------------

@@ -18,6 +18,7 @@ from rnnplay.tasks.base import Batch, Task
 N_SYMBOLS, N_RECALL = 8, 10  # alphabet 1..8, sequences of 10 to remember
 BLANK, DELIMITER = 0, 9
 SHOWN = {BLANK: "_", DELIMITER: ":"}
+MAX_SHOWN = 40  # the views elide the middle of a longer delay
 
 
 def show(ids) -> list[str]:
@@ -70,25 +71,32 @@ class CopyMemory(Task):
 
     @torch.no_grad()
     def tokens_view(self, model, device, symbols: torch.Tensor, title: str) -> dict:
-        """Input, target and the model's answer at every step for one sequence of symbols (1, 10)."""
+        """Input, target and the model's answer for one sequence of symbols (1, 10); a long run of
+        blanks in the middle is shown as one "…" column, right only if every step in it is."""
         model.eval()
         b = self.sequences(symbols)
-        pred = model(b.x.to(device))[0].argmax(-1).cpu()
+        pred = model(b.x.to(device))[0].argmax(-1).cpu()  # (T,)
+        right = pred == b.y[0]
+        recalled = int(right[-N_RECALL:].sum())
+        rows = [self.input_labels(b.x[0]), show(b.y[0].tolist()), show(pred.tolist())]
+        correct = right.tolist()
+        T = self.seq_len
+        if T > MAX_SHOWN:  # keep the symbols and the recall, drop the middle of the delay
+            keep, tail = N_RECALL + 2, N_RECALL + 2
+            rows = [r[:keep] + ["…"] + r[T - tail :] for r in rows]
+            correct = correct[:keep] + [bool(right[keep : T - tail].all())] + correct[T - tail :]
+        labels = ("input", "target", "output")
         return {
             "kind": "tokens",
-            "title": title,
-            "rows": [
-                {"label": "input", "tokens": self.input_labels(b.x[0])},
-                {"label": "target", "tokens": show(b.y[0].tolist())},
-                {"label": "output", "tokens": show(pred.tolist())},
-            ],
-            "correct": (pred == b.y[0]).tolist(),
+            "title": f"{title}: recalled {recalled} of {N_RECALL} symbols after {self.delay} steps (_ = blank)",
+            "rows": [{"label": label, "tokens": r} for label, r in zip(labels, rows, strict=True)],
+            "correct": correct,
         }
 
     def view(self, model, device) -> dict:
         symbols = self.fixed_batch(1, 7).y[:, -N_RECALL:]  # one fixed sequence, apart from the training stream
-        return self.tokens_view(model, device, symbols, f"Recall 10 symbols after {self.delay} steps (_ = blank)")
+        return self.tokens_view(model, device, symbols, "A validation sequence")
 
     def try_it(self, model, device, text: str) -> dict:
         symbols = self.encode(text)
-        return self.tokens_view(model, device, symbols, "your digits: " + "".join(map(str, symbols[0].tolist())))
+        return self.tokens_view(model, device, symbols, "Your digits " + "".join(map(str, symbols[0].tolist())))
