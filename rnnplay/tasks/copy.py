@@ -32,7 +32,21 @@ class CopyMemory(Task):
     description = "copy memory (Arjovsky 2016): recall 10 symbols after `delay` blank steps"
     metric = "accuracy"
     ignores = ("seq_len",)  # the length is delay + 20
-    defaults = {"arch": "lstm", "hidden_size": 64, "lr": 1e-2, "batch_size": 32, "steps": 1000, "delay": 10}
+    # an LSTM sits on the baseline for a while before it starts to recall; RMSprop (as in the paper),
+    # orthogonal W_hh and clipping get it well below the baseline in ~20 s on one CPU thread
+    defaults = {
+        "arch": "lstm",
+        "hidden_size": 96,
+        "optimizer": "rmsprop",
+        "momentum": 0.0,
+        "lr": 1e-2,
+        "init": "orthogonal",
+        "clip_mode": "norm",
+        "clip": 1.0,
+        "batch_size": 32,
+        "steps": 6000,
+        "delay": 10,
+    }
     try_it_label = "Up to 10 digits from 1 to 8 for the model to recall (fewer are repeated to fill 10)"
     try_it_example = "3141526358"
 
