@@ -124,12 +124,10 @@ class RunConfig:
         if self.bidirectional:
             from rnnplay.tasks import TASK_CLASSES
 
-            if not TASK_CLASSES[self.task].allows_bidirectional:
+            cls = TASK_CLASSES[self.task]
+            if not cls.allows_bidirectional:
                 raise ConfigError(
-                    "bidirectional",
-                    True,
-                    f"task {self.task} predicts the future from the past; a backward "
-                    "pass would see the answer, so only --no-bidirectional",
+                    "bidirectional", True, f"only false for task {self.task}: {cls.bidirectional_refusal}"
                 )
 
     def replace(self, **changes: Any) -> RunConfig:

@@ -37,6 +37,7 @@ class Task:
     description: ClassVar[str]
     metric: ClassVar[str]  # "accuracy" | "mse" | "sequence accuracy"
     allows_bidirectional: ClassVar[bool] = True
+    bidirectional_refusal: ClassVar[str] = "a backward pass would read the answer"  # why, when not allowed
     defaults: ClassVar[dict[str, Any]] = {}
     ignores: ClassVar[tuple[str, ...]] = ()  # config fields that mean nothing here (hidden, not shared)
     val_size: ClassVar[int] = 256

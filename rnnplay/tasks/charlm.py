@@ -28,12 +28,16 @@ CORPUS_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
+GREEDY_BELOW = 0.01  # a temperature this low samples the most likely character every time
+
+
 class CharLM(Task):
     name = "charlm"
     kind = "many-to-many"
     description = "next-character prediction on your text, sonnets or Tang poems; 'hello' -> 'elloh' (char-RNN)"
     metric = "accuracy"
     allows_bidirectional = False
+    bidirectional_refusal = "it predicts the next character, which a backward pass would already have read"
     defaults = {"text": "hello", "hidden_size": 8, "lr": 0.1, "batch_size": 1, "steps": 200, "seq_len": 32}
     CORPUS_DEFAULTS: ClassVar[dict[str, dict[str, Any]]] = CORPUS_DEFAULTS
     CORPUS_EXAMPLES: ClassVar[dict[str, str]] = {"sonnets": "Shall I compare thee", "tang": "春风"}
@@ -136,8 +140,11 @@ class CharLM(Task):
             else:
                 y, state = stepped
                 logits = y[0, -1]  # (V,)
-            probs = torch.softmax(logits.float().cpu() / max(temperature, 1e-3), -1)
-            ids.append(int(torch.multinomial(probs, 1, generator=g)))
+            if temperature <= GREEDY_BELOW:  # the limit of softmax(logits / t) as t -> 0
+                ids.append(int(logits.argmax()))
+            else:
+                probs = torch.softmax(logits.float().cpu() / temperature, -1)
+                ids.append(int(torch.multinomial(probs, 1, generator=g)))
             x = self.onehot(torch.tensor(ids[-1:])).unsqueeze(0).to(device)
         return ids[len(prime) :]
 

@@ -35,6 +35,10 @@ class Wave(Task):
     description = "from a one-hot class (sine/square/triangle/sawtooth) generate its waveform"
     metric = "mse"
     allows_bidirectional = False  # generation: a backward pass has nothing to read, and would see the future
+    bidirectional_refusal = (
+        "it generates the wave step by step from the class given at step 1; "
+        "a backward pass would start from the end it is meant to produce"
+    )
     defaults = {"arch": "gru", "hidden_size": 64, "lr": 1e-2, "batch_size": 32, "steps": 400, "seq_len": 40}
     try_it_label = "Waveform to generate"
     try_it_choices = WAVES
