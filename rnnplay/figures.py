@@ -362,7 +362,7 @@ def tokens_view(view: dict) -> go.Figure:
         z=z,
         text=text,
         texttemplate="%{text}",
-        textfont={"size": 14},
+        textfont={"size": 14 if width <= 8 else 11 if width <= 14 else 9},  # long rows: smaller cells
         y=[r["label"] for r in reversed(rows)],
         x=list(range(1, width + 1)),
         zmin=-1,
