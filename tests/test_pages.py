@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from rnnplay.tasks import TASK_CLASSES
+
 ROOT = Path(__file__).resolve().parents[1]
 PLAYGROUND = "app_pages/playground.py"
 
@@ -195,3 +197,27 @@ def test_learning_rate_and_clipping_change_while_training(stop_runs):
     assert run.trainer.clip_mode == "norm"
     assert [what for _, what in run.snapshot()["events"]] == ["lr=0.01", "clip=norm 1"]
     assert not at.exception
+
+
+@pytest.mark.parametrize("task", list(TASK_CLASSES))
+def test_every_task_opens_from_its_link_steps_and_draws_its_view(task, stop_runs):
+    at = open_app(PLAYGROUND, task=task, steps=5)
+    stop_runs.append(at)
+    assert not at.exception and not at.warning
+    at.button(key="btn_step").click().run()
+    assert not at.exception
+    run = at.session_state["_run"]
+    assert run.trainer.steps_done == 1 and run.config.task == task
+    view = run.snapshot()["task_view"]
+    assert view, "the task view is computed at the first probe"
+    if view["kind"] == "text":
+        assert any("Sampled text" in m.value for m in at.markdown)
+    else:
+        assert "task_view" in [el.key for el in at.get("plotly_chart")]
+    cls = TASK_CLASSES[task]
+    if cls.try_it_label and not cls.try_it_choices:  # the example in the box gets an answer, not a warning
+        assert at.text_input(key=f"try_{task}").value == run.trainer.task.try_it_example
+        assert not at.warning
+    if cls.try_it_label or cls.try_it_choices:
+        answered = "try_it_chart" in [el.key for el in at.get("plotly_chart")]
+        assert answered or any("primed with" in m.value for m in at.markdown)
