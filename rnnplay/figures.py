@@ -422,3 +422,40 @@ def task_view_figure(view: dict | None) -> go.Figure | None:
         fig.update_yaxes(title="prediction", range=[-0.2, 2.2])
         return _layout(fig, "Prediction vs target")
     return None
+
+
+# V8: several runs overlaid (the Runs page) ------------------------------------------------------
+def runs_loss_figure(snaps: list[dict], labels: list[str], log_y: bool = True) -> go.Figure:
+    """Training loss (solid) and validation loss (dotted) of each run, one colour per run."""
+    fig = Spec()
+    for i, (snap, label) in enumerate(zip(snaps, labels, strict=True)):
+        color = LINE_COLORS[i % len(LINE_COLORS)]
+        h, v = snap["history"], snap["val"]
+        fig.add_scatter(x=h["step"], y=_lines(h["loss"]), name=label, line={"color": color}, legendgroup=label)
+        fig.add_scatter(
+            x=v["step"],
+            y=_lines(v["loss"]),
+            name=f"{label} (validation)",
+            line={"color": color, "dash": "dot"},
+            legendgroup=label,
+            showlegend=False,
+        )
+    fig.update_xaxes(title="training step")
+    fig.update_yaxes(title="loss (dotted: validation)", type="log" if log_y else "linear")
+    return _layout(fig, "Loss of each run", height=380)
+
+
+def runs_grad_through_time_figure(snaps: list[dict], labels: list[str]) -> go.Figure:
+    """V3 of each run's latest probe: ‖∂L/∂h_t‖ over t, log scale."""
+    fig = Spec()
+    for i, (snap, label) in enumerate(zip(snaps, labels, strict=True)):
+        probe = snap.get("latest_probe") or {}
+        gtt = probe.get("grad_through_time") or []
+        ratio = vanishing_ratio(gtt)
+        name = f"{label} (h₁/h_T {ratio:.0e})" if ratio is not None else label
+        fig.add_scatter(
+            x=list(range(1, len(gtt) + 1)), y=_nz(gtt), name=name, line={"color": LINE_COLORS[i % len(LINE_COLORS)]}
+        )
+    fig.update_xaxes(title="time step t (1 = first input)")
+    fig.update_yaxes(title="‖∂L/∂hₜ‖", type="log")
+    return _layout(fig, "Gradient through time, latest probe of each run", height=380)
