@@ -253,6 +253,30 @@ def _session_guard() -> SessionGuard:
     return SessionGuard()
 
 
+# the session's earlier runs (V8) --------------------------------------------------------------
+MAX_ARCHIVED = 12  # a session keeps this many finished runs to compare (oldest dropped first)
+
+
+def archive_run(run: TrainingRun) -> None:
+    """Keep a finished (or abandoned) run's final snapshot for the Runs page before it is reset. The
+    model itself is dropped: only what the charts draw stays, without the heavy replay frames."""
+    if run.trainer.steps_done == 0:
+        return
+    snap = run.snapshot()
+    snap.pop("frames", None)
+    runs = st.session_state.setdefault("_runs", [])
+    number = st.session_state.get("_run_counter", 0) + 1
+    st.session_state["_run_counter"] = number
+    runs.append({"id": number, "snapshot": snap})
+    del runs[:-MAX_ARCHIVED]
+
+
+def reset_run(run: TrainingRun, config: RunConfig) -> None:
+    """Reset, keeping the old run on the Runs page."""
+    archive_run(run)
+    run.reset(config)
+
+
 def current_run(config: RunConfig) -> TrainingRun:
     """This browser session's run. An untouched run follows the widgets; one that has trained keeps
     its configuration until Reset, so a stray click never throws away a trained model."""

@@ -32,12 +32,12 @@ run = common.current_run(config)
 def train_clicked() -> None:
     # an untouched run already follows the widgets (common.current_run); a finished one starts anew
     if run.state in ("done", "stopped", "diverged", "error"):
-        run.reset(config)
+        common.reset_run(run, config)
     run.start()
 
 
 def reset_clicked() -> None:
-    run.reset(config)
+    common.reset_run(run, config)
 
 
 def apply_live_clicked() -> None:

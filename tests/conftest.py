@@ -24,3 +24,14 @@ def float64():
     torch.set_default_dtype(torch.float64)
     yield
     torch.set_default_dtype(old)
+
+
+@pytest.fixture(autouse=True)
+def stop_runs():
+    """AppTests append their AppTest here; the session's training run is stopped afterwards."""
+    runs = []
+    yield runs
+    for at in runs:
+        run = at.session_state["_run"] if "_run" in at.session_state else None
+        if run is not None:
+            run.stop()

@@ -29,16 +29,6 @@ def open_app(page: str | None = None, **params) -> AppTest:
     return at
 
 
-@pytest.fixture(autouse=True)
-def stop_runs():
-    runs = []
-    yield runs
-    for at in runs:
-        run = at.session_state["_run"] if "_run" in at.session_state else None
-        if run is not None:
-            run.stop()
-
-
 def chart_spec(at: AppTest, key_part: str) -> dict:
     for el in at.get("plotly_chart"):
         spec = json.loads(el.proto.spec)
