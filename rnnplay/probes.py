@@ -79,9 +79,24 @@ def weight_spectrum(model) -> dict[str, Tensor]:
             block = blocks[2] if len(blocks) > 1 else blocks[0]  # rnn: W_hh; lstm g, gru n block
             out[name] = {
                 "singular_values": torch.linalg.svdvals(w.reshape(-1, H, H)).flatten(),
+                "block_singular_values": torch.linalg.svdvals(block),  # descending
                 "spectral_radius": float(torch.linalg.eigvals(block).abs().max()),
             }
     return out
+
+
+def spectrum_summary(model, k: int = 16) -> dict:
+    """V5 for the charts, from one weight_spectrum pass: the largest spectral radius over layers and
+    directions, and the k largest singular values of the first W_hh's block (LSTM/GRU: the candidate).
+    Singular values above 1 let a direction of h grow per step however the eigenvalues sit."""
+    spec = weight_spectrum(model)
+    if not spec:
+        return {"spectral_radius": float("nan"), "singular_values": []}
+    first = next(iter(spec.values()))
+    return {
+        "spectral_radius": max(v["spectral_radius"] for v in spec.values()),
+        "singular_values": first["block_singular_values"][:k].tolist(),
+    }
 
 
 def spectral_radius(model) -> float:

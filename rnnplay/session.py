@@ -18,6 +18,16 @@ from rnnplay.config import RunConfig
 from rnnplay.trainer import DIVERGED_HINT, StepStats, Trainer
 
 COLUMNS = ("step", "loss", "metric", "grad_norm", "grad_norm_clipped", "lr")
+# V10 replay frames hold hidden states and gates (T x D*H each): a byte budget on top of probe_rows
+# keeps a long, wide run bounded (adding T=50, LSTM H=64: ~77 kB a frame, all probe_rows fit)
+FRAMES_BUDGET_BYTES = 48 * 2**20
+
+
+def thin(rows: list, cap: int) -> list:
+    """Every other row once there are more than cap, always keeping the first and the latest."""
+    if len(rows) <= cap:
+        return rows
+    return rows[:1] + rows[2:-1:2] + rows[-1:]
 
 
 class History:
@@ -67,10 +77,12 @@ class TrainingRun:
         history_cap: int = 1000,
         probe_rows: int = 120,
         min_probe_interval_s: float = 0.25,
+        frames_budget_bytes: int = FRAMES_BUDGET_BYTES,
     ):
         self.config = config
         self.probe_budget, self.probe_rows = probe_budget, probe_rows
         self.min_probe_interval_s = min_probe_interval_s
+        self.frames_budget_bytes = frames_budget_bytes
         self._lock = threading.Lock()  # guards everything snapshot() reads
         self._train_lock = threading.Lock()  # one step at a time (thread or step-one click)
         self._cv = threading.Condition(self._lock)
@@ -84,7 +96,13 @@ class TrainingRun:
         self.state, self.message = "ready", ""
         self.val: dict[str, list[float]] = {"step": [], "loss": [], "metric": []}
         self.probes: list[dict] = []  # {"step", "grad_through_time"} thinned to probe_rows
-        self.spectral: dict[str, list[float]] = {"step": [], "radius": []}
+        # V5 per probe: spectral radius, and the largest singular values of the first W_hh
+        self.spectral: dict[str, list] = {"step": [], "radius": [], "singular": []}
+        # V7 per probe: (step, pre-clip norm of each parameter tensor), names in param_names' order
+        self.param_norm_rows: list[tuple[int, list[float]]] = []
+        self.param_names: list[str] = []
+        # V10: what each probe saw (immutable once recorded, so snapshot() shares them uncopied)
+        self.frames: list[dict] = []
         self.latest_probe: dict | None = None
         self.task_view: dict | None = None
         self.events: list[tuple[int, str]] = []  # (step, what changed) marked on the loss chart
@@ -257,11 +275,33 @@ class TrainingRun:
         self.val["metric"].append(p["val"][1])
         self.spectral["step"].append(step)
         self.spectral["radius"].append(p["spectral_radius"])
+        self.spectral["singular"].append(p.get("singular_values", []))
         self.probes.append({"step": step, "grad_through_time": p["grad_through_time"]})
         if len(self.probes) > self.probe_rows:  # keep the first, thin the rest evenly
             self.probes = self.probes[:1] + self.probes[2::2]
+        norms = p.get("param_norms") or {}
+        if norms:
+            if list(norms) != self.param_names:  # the first probe, or a parameter new to this one
+                self.param_names += [n for n in norms if n not in self.param_names]
+            self.param_norm_rows.append((step, [norms.get(n, math.nan) for n in self.param_names]))
+            self.param_norm_rows = thin(self.param_norm_rows, self.probe_rows)
+        self._record_frame(p)
         self.latest_probe = p
         self.task_view = p["task_view"]
+
+    def _record_frame(self, p: dict) -> None:
+        """V10: keep what this probe saw, within probe_rows frames and the byte budget."""
+        frame = {
+            "step": p["step"],
+            "grad_through_time": p["grad_through_time"],
+            "hidden": p["hidden"],
+            "input_labels": p["input_labels"],
+            "saturation": p["saturation"],
+        }
+        self.frames.append(frame)
+        size = sum(a.nbytes for a in frame["hidden"].values()) + 8 * len(p["grad_through_time"])
+        cap = max(2, min(self.probe_rows, self.frames_budget_bytes // max(size, 1)))
+        self.frames = thin(self.frames, cap)
 
     # what the UI reads ------------------------------------------------------------------------
     def snapshot(self) -> dict:
@@ -279,6 +319,13 @@ class TrainingRun:
                 "val": {k: list(v) for k, v in self.val.items()},
                 "probes": list(self.probes),
                 "spectral": {k: list(v) for k, v in self.spectral.items()},
+                "param_norms": {
+                    "step": [r[0] for r in self.param_norm_rows],
+                    "names": list(self.param_names),
+                    # a row recorded before a name appeared is shorter: pad, so every row has every name
+                    "values": [r[1] + [math.nan] * (len(self.param_names) - len(r[1])) for r in self.param_norm_rows],
+                },
+                "frames": list(self.frames),
                 "latest_probe": self.latest_probe,
                 "task_view": self.task_view,
                 "events": list(self.events),

@@ -82,7 +82,12 @@ class Trainer:
         torch.manual_seed(config.seed)
         self.task = make_task(config)
         self.model = build_model(config, self.task).to(self.device)
-        self.params = [p for p in self.model.parameters() if p.requires_grad]
+        named = [(n, p) for n, p in self.model.named_parameters() if p.requires_grad]
+        self.param_names, self.params = [n for n, _ in named], [p for _, p in named]
+        # V7: the last step's pre-clip norm of every parameter tensor, left on the device: fetched
+        # only when a probe reads it, so a step makes no extra host sync (P4)
+        self._param_norms: torch.Tensor | None = None
+        self._param_norm_names: list[str] = []
         self.optimizer = make_optimizer(config, self.params)
         self.gen = torch.Generator().manual_seed(config.seed)  # the training data stream
         self.steps_done = 0
@@ -131,7 +136,16 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         grads = [p.grad for p in self.params if p.grad is not None]
-        norm = total_norm(grads)
+        per_param = torch.stack(torch._foreach_norm(grads))  # (P,) pre-clip norm of each tensor
+        norm = torch.linalg.vector_norm(per_param)  # = total_norm(grads), without norming twice
+        self._param_norms = per_param
+        self._param_norm_names = (
+            self.param_names
+            if len(grads) == len(self.params)
+            else [
+                n for n, p in zip(self.param_names, self.params, strict=True) if p.grad is not None
+            ]  # some went unused
+        )
         if self.clip_mode == "norm":
             clip_grads_with_norm_(self.params, self.clip, norm)
             after = norm * torch.clamp(self.clip / (norm + 1e-6), max=1.0)  # what clipping left
@@ -164,8 +178,14 @@ class Trainer:
     def grad_through_time(self) -> list[float]:
         return probes.grad_through_time(self.model, self.task, self._probe).tolist()
 
+    def param_norms(self) -> dict[str, float]:
+        """V7: {parameter name: ‖∂L/∂θ‖ before clipping} of the last step (one host transfer)."""
+        if self._param_norms is None:
+            return {}
+        return dict(zip(self._param_norm_names, self._param_norms.tolist(), strict=True))
+
     def probe(self) -> dict:
-        """Everything the probe views draw, for the current weights: V3, V4 (sample 0), V5."""
+        """Everything the probe views draw, for the current weights: V3, V4 (sample 0), V5, V7."""
         sample = self._probe.x[:1]
         if self._probe.lengths is not None:  # one sample: its own length, no padding
             sample = sample[:, : int(self._probe.lengths[0])]
@@ -178,7 +198,8 @@ class Trainer:
             "saturation": probes.saturation(
                 states["hidden"], self.config.nonlinearity if self.config.arch == "rnn" else "tanh"
             ),
-            "spectral_radius": probes.spectral_radius(self.model),
+            **probes.spectrum_summary(self.model),  # spectral_radius, singular_values
+            "param_norms": self.param_norms(),
         }
 
     def task_view(self) -> dict:
