@@ -459,3 +459,130 @@ def runs_grad_through_time_figure(snaps: list[dict], labels: list[str]) -> go.Fi
     fig.update_xaxes(title="time step t (1 = first input)")
     fig.update_yaxes(title="‖∂L/∂hₜ‖", type="log")
     return _layout(fig, "Gradient through time, latest probe of each run", height=380)
+
+
+# V4 in full: the Inspect page -------------------------------------------------------------------
+# tanh-valued or unbounded states; the rest are sigmoid gates in [0, 1]
+SIGNED_STATES = ("hidden", "cell", "new", "cell state")
+STATE_TITLES = {
+    "hidden": "hidden state h",
+    "input": "input gate i",
+    "forget": "forget gate f",
+    "cell": "cell candidate g",
+    "output": "output gate o",
+    "cell state": "cell state c",
+    "reset": "reset gate r",
+    "update": "update gate z",
+    "new": "new gate n",
+}
+
+
+def _time_axis(labels: list[str], T: int) -> list[str]:
+    """'step:token' per time step (tokens may repeat, so each carries its step number)."""
+    return [f"{t + 1}:{lab}" for t, lab in enumerate(labels)] if len(labels) == T else [str(t + 1) for t in range(T)]
+
+
+def state_heatmap(
+    z, labels: list[str], which: str = "hidden", directions: int = 1, title: str | None = None, max_units: int = 256
+) -> go.Figure:
+    """V4: units × time heatmap of one sample's hidden state or one gate, z (T, D*H), input tokens on
+    the time axis. Bidirectional units are named f0.. (forward) and b0.. (backward). A signed state
+    (h, candidate, cell) gets a diverging scale centred on 0; a sigmoid gate a 0..1 scale."""
+    z = np.asarray(z, dtype=np.float32)
+    T, U = z.shape
+    H = U // directions
+    names = [f"{'fb'[k // H]}{k % H}" if directions == 2 else str(k) for k in range(U)]
+    shown = min(U, max_units)
+    signed = which in SIGNED_STATES
+    bound = float(np.nanmax(np.abs(z))) if z.size and np.isfinite(z).any() else 1.0
+    fig = Spec()
+    fig.add_heatmap(
+        z=z[:, :shown].T,  # (units, T)
+        x=_time_axis(labels, T),
+        y=names[:shown],
+        colorscale="RdBu" if signed else "Viridis",
+        zmin=-max(bound, 1e-6) if signed else 0,
+        zmax=max(bound, 1e-6) if signed else 1,
+        colorbar={"title": {"text": which}, "thickness": 12},
+        hovertemplate="step:input %{x}<br>unit %{y}<br>value %{z:.3f}<extra></extra>",
+    )
+    fig.update_xaxes(title="time step : input", type="category")
+    fig.update_yaxes(title="unit", type="category", autorange="reversed")
+    text = title or STATE_TITLES.get(which, which)
+    if shown < U:
+        text += f" (first {shown} of {U} units)"
+    return _layout(fig, text, height=max(260, min(520, 120 + 6 * shown)))
+
+
+def saturation_figure(per_step, labels: list[str], overall: float, rule: str) -> go.Figure:
+    """V4: the fraction of saturated units at each time step of one sample, with the overall mean."""
+    per_step = [float(v) for v in per_step]
+    fig = Spec()
+    fig.add_scatter(
+        x=_time_axis(labels, len(per_step)),
+        y=per_step,
+        mode="lines+markers",
+        name="saturated units",
+        line={"color": "#d62728"},
+        marker={"size": 5},
+    )
+    fig.add_hline(y=overall, line={"dash": "dash", "color": COLORS["chance"]}, annotation_text=f"overall {overall:.0%}")
+    fig.update_xaxes(title="time step : input", type="category")
+    fig.update_yaxes(title="fraction of units", range=[0, 1.02], tickformat=".0%")
+    return _layout(fig, f"Saturated units per time step ({overall:.0%} overall)", height=300)
+
+
+def pca_trajectory_figure(points, labels: list[str], explained, dims: int = 2, title: str | None = None) -> go.Figure:
+    """V4: one sample's hidden state over time in its first 2 or 3 principal axes, points coloured by
+    time step, start and end marked, each point's input token in its hover text."""
+    p = np.asarray(points, dtype=np.float32)  # (T, >= dims)
+    T = p.shape[0]
+    hover = [f"t={t}: {lab}" for t, lab in zip(range(1, T + 1), labels, strict=False)] or None
+    ax = [p[:, k].tolist() for k in range(dims)]
+    names = [f"PC{k + 1} ({float(explained[k]):.0%})" for k in range(dims)]
+    fig = Spec()
+    kind = "scatter3d" if dims == 3 else "scatter"
+    coords = dict(zip("xyz", ax, strict=False))
+    fig.data.append(
+        {
+            "type": kind,
+            **coords,
+            "mode": "lines+markers",
+            "name": "hidden state",
+            "line": {"color": "#b0b0b0", "width": 2},
+            "marker": {
+                "color": list(range(1, T + 1)),
+                "colorscale": "Viridis",
+                "size": 5 if dims == 3 else 8,
+                "colorbar": {"title": {"text": "time step"}, "thickness": 12},
+                "showscale": True,
+            },
+            "text": hover,
+            "hoverinfo": "text",
+            "showlegend": False,
+        }
+    )
+    for idx, label, symbol, color in ((0, "start", "diamond", "#2ca02c"), (T - 1, "end", "square", "#d62728")):
+        if T == 0:
+            break
+        fig.data.append(
+            {
+                "type": kind,
+                **{a: [v[idx]] for a, v in coords.items()},
+                "mode": "markers+text",
+                "name": label,
+                "text": [label],
+                "textposition": "top center",
+                "marker": {"color": color, "size": 9 if dims == 3 else 14, "symbol": symbol},
+                "hovertext": [f"{label}: {hover[idx]}" if hover else label],
+                "hoverinfo": "text",
+            }
+        )
+    extra = {}
+    if dims == 3:
+        extra["scene"] = {"xaxis": {"title": {"text": names[0]}}, "yaxis": {"title": {"text": names[1]}}}
+        extra["scene"]["zaxis"] = {"title": {"text": names[2]}}
+    else:
+        fig.update_xaxes(title=names[0])
+        fig.update_yaxes(title=names[1])
+    return _layout(fig, title or f"Hidden-state trajectory in {dims}-D PCA", height=460, **extra)

@@ -1,0 +1,344 @@
+"""What the Inspect page shows (V4 in full), without the UI: one sample's hidden states, gates and
+cell state, its saturation per time step, a PCA trajectory of its hidden state, and the model's
+answer for it, for a probe-batch sample or the learner's own input.
+
+The model is shared with the training thread, so `inspect()` runs under the run's step lock
+(`TrainingRun._train_lock`, as TrainingRun.try_it does): a forward pass never sees weights that an
+optimizer step is halfway through changing. Everything runs in no_grad; the model is switched to
+eval mode (no dropout) and left there, since Trainer.step() switches it back to train mode itself.
+Not called inspect.py: that name would shadow the standard library's inspect module.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from rnnplay import probes
+from rnnplay.tasks.base import IGNORE, Batch, Task
+
+SATURATION_THRESHOLD = 0.95  # |h| above it: tanh' = 1 - h² < 0.1, the unit passes under a tenth of its gradient
+MAX_CHARLM_CHARS = 200
+MAX_ADDING_STEPS = 200
+# tasks whose own input is a probe sample only: there is nothing short for a learner to type
+SAMPLE_ONLY = ("sine", "random")
+OWN_INPUT_HELP = {
+    "majority": "a 0/1 string, e.g. 0110111001",
+    "charlm": "characters of the training text, e.g. hello",
+    "sentiment": "a sentence, e.g. the movie was not good at all",
+    "tagging": "words of the tagging vocabulary, e.g. watch the duck fly",
+    "reverse": "digits for the encoder to read, e.g. 2024117",
+    "copy": "1 to 10 digits from 1 to 8 to recall, e.g. 3141526358",
+    "adding": "comma-separated numbers in [0, 1], two of them marked with *, e.g. 0.3*,0.5,0.1,0.8*,0.2",
+    "wave": "a waveform: sine, square, triangle or sawtooth",
+}
+OWN_INPUT_EXAMPLE = {
+    "majority": "0110111001",
+    "tagging": "watch the duck fly",
+    "reverse": "2024117",
+    "copy": "3141526358",
+    "adding": "0.3*,0.5,0.1,0.9,0.2,0.7,0.8*,0.4",
+    "wave": "square",
+}
+
+
+@dataclass
+class Sample:
+    """One sequence to look at: x (1, T, I) float or (1, T) token ids, its target y (None when the
+    learner's input has no known answer, e.g. a sentence's sentiment) and one label per time step."""
+
+    x: Tensor
+    y: Tensor | None
+    labels: list[str]
+    source: str  # "probe sample 3 of 32" or "your input"
+    lengths: Tensor | None = None  # None: a single sample is never padded
+
+
+@dataclass
+class Inspection:
+    step: int  # the training step the weights are from
+    labels: list[str]  # (T,) input token per time step
+    states: dict[str, np.ndarray]  # "hidden" and the gates / cell state, each (T, D*H)
+    directions: int  # 2 when bidirectional: the first H units read forward, the last H backward
+    saturation_per_step: np.ndarray  # (T,) fraction of saturated units at each step
+    saturation: float  # ... over all steps
+    saturation_rule: str  # what counts as saturated, in words
+    pca: np.ndarray  # (T, 3) the sample's hidden states in the first 3 principal axes
+    explained: np.ndarray  # (3,) share of the variance each axis explains
+    pca_fit: str  # which states the axes were fitted on, in words
+    output: str  # the model's answer vs the target, one line
+    notes: list[str] = field(default_factory=list)
+
+
+# choosing a sample ----------------------------------------------------------------------------
+def probe_sample(task: Task, batch: Batch, i: int) -> Sample:
+    """Sample i of the probe batch, cut to its own length when lengths vary (no padding)."""
+    n = batch.x.shape[0]
+    if not 0 <= i < n:
+        raise ValueError(f"sample: {i} is out of range; choose 0 to {n - 1}")
+    x, y = batch.x[i : i + 1].cpu(), batch.y[i : i + 1].cpu()
+    if batch.lengths is not None:
+        L = int(batch.lengths[i])
+        x = x[:, :L]
+        if task.kind != "seq2seq" and not task.many_to_one:
+            y = y[:, :L]
+        elif task.kind == "seq2seq":
+            y = y[:, : L + 1]  # reversed digits then <EOS>
+    return Sample(x, y, task.input_labels(x[0]), f"probe sample {i} of {n}")
+
+
+def own_input(task: Task, text: str) -> Sample:
+    """The learner's own input for `task`, parsed by the task's own rules. ValueError names the input
+    and says what is allowed; for sine and random there is only the probe batch to pick from."""
+    name = task.name
+    if name in SAMPLE_ONLY:
+        raise ValueError(f"{name}: own input is not available for this task; pick a probe sample instead")
+    parse = _PARSERS.get(name)
+    if parse is None:
+        raise ValueError(f"{name}: own input is not available for this task; pick a probe sample instead")
+    text = text or ""
+    x, y = parse(task, text)
+    return Sample(x, y, task.input_labels(x[0]), "your input")
+
+
+def _majority(task, text):
+    x = task.encode(text)  # (1, T, 1), ValueError naming the input
+    return x, (x.sum(dim=(1, 2)) > x.shape[1] / 2).long()
+
+
+def _charlm(task, text):
+    if len(text) > MAX_CHARLM_CHARS:
+        raise ValueError(f"charlm input: {len(text)} characters; use 1 to {MAX_CHARLM_CHARS}")
+    x = task.encode(text)  # (1, T, V)
+    ids = [task.stoi[c] for c in text]
+    return x, torch.tensor([ids[1:] + [IGNORE]])  # the next character; after the last one: unknown
+
+
+def _sentiment(task, text):
+    from rnnplay.tasks.sentiment import MAX_TRY_CHARS
+
+    text = text.strip()
+    if not text or len(text) > MAX_TRY_CHARS:
+        raise ValueError(f"sentiment input: type a sentence of 1 to {MAX_TRY_CHARS} characters")
+    ids, _unknown = task.encode(text)
+    if not ids:
+        raise ValueError("sentiment input: type some words, not only punctuation or spaces")
+    return torch.tensor([ids]), None  # (1, T) ids; a sentence's true sentiment is the learner's to judge
+
+
+def _tagging(task, text):
+    from rnnplay.tasks.tagging import tag_ids
+
+    ids = task.encode(text)  # (1, T) word ids
+    return task.onehot(ids), tag_ids(ids)
+
+
+def _reverse(task, text):
+    b = task._batch([task.encode(text)])  # x (1, T) ids, y (1, T + 1)
+    return b.x, b.y
+
+
+def _copy(task, text):
+    b = task.sequences(task.encode(text))
+    return b.x, b.y
+
+
+def _adding(task, text):
+    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+    usage = "comma-separated numbers in [0, 1], exactly two marked with *, e.g. 0.3*,0.5,0.8*"
+    if not 2 <= len(parts) <= MAX_ADDING_STEPS:
+        raise ValueError(f"adding input: {len(parts)} numbers; type 2 to {MAX_ADDING_STEPS} {usage}")
+    values, marks = [], []
+    for p in parts:
+        marked = p.endswith("*")
+        try:
+            v = float(p.rstrip("*").strip())
+        except ValueError:
+            raise ValueError(f"adding input: {p!r} is not a number; type {usage}") from None
+        if not (math.isfinite(v) and 0 <= v <= 1):
+            raise ValueError(f"adding input: {p!r} is outside [0, 1]; type {usage}")
+        values.append(v)
+        marks.append(1.0 if marked else 0.0)
+    if sum(marks) != 2:
+        raise ValueError(f"adding input: {int(sum(marks))} numbers marked with *; type {usage}")
+    x = torch.tensor([values, marks]).T.unsqueeze(0)  # (1, T, 2)
+    return x, (x[..., 0] * x[..., 1]).sum(dim=1, keepdim=True)  # (1, 1)
+
+
+def _wave(task, text):
+    from rnnplay.tasks.wave import WAVES
+
+    name = text.strip().lower()
+    if name not in WAVES:
+        raise ValueError(f"wave input: {text!r} is not a waveform; choose one of {', '.join(WAVES)}")
+    k = WAVES.index(name)
+    return task.inputs(torch.tensor([k])), task.clean[k : k + 1].unsqueeze(-1)  # (1, T, C), (1, T, 1)
+
+
+_PARSERS = {
+    "majority": _majority,
+    "charlm": _charlm,
+    "sentiment": _sentiment,
+    "tagging": _tagging,
+    "reverse": _reverse,
+    "copy": _copy,
+    "adding": _adding,
+    "wave": _wave,
+}
+
+
+# PCA ------------------------------------------------------------------------------------------
+def pca_fit(states: Tensor, k: int = 3) -> tuple[Tensor, Tensor, Tensor]:
+    """Principal axes of states (N, F): (mean (F,), components (k, F) orthonormal rows, explained (k,)
+    share of the variance each axis holds), by SVD of the centred states. Axes beyond the states'
+    rank (fewer than k units or states) come back as zero rows explaining 0."""
+    states = states.double()
+    mean = states.mean(0)
+    _, s, vh = torch.linalg.svd(states - mean, full_matrices=False)  # vh (min(N, F), F)
+    var = s.pow(2)
+    explained = var / var.sum().clamp(min=1e-30)
+    comps = torch.zeros(k, states.shape[1], dtype=states.dtype)
+    share = torch.zeros(k, dtype=states.dtype)
+    m = min(k, vh.shape[0])
+    comps[:m], share[:m] = vh[:m], explained[:m]
+    return mean, comps, share
+
+
+def pca_project(states: Tensor, mean: Tensor, comps: Tensor) -> Tensor:
+    """(T, F) states -> (T, k) coordinates on the principal axes."""
+    return (states.double() - mean) @ comps.T
+
+
+# the inspection -------------------------------------------------------------------------------
+def inspect(run, sample: Sample) -> Inspection:
+    """V4 for one sample with the run's current weights. Holds the run's step lock for the forward
+    passes (the training thread shares the model); the PCA axes are fitted on every real time step
+    of the whole probe batch, so trajectories of different samples share one frame."""
+    tr = run.trainer
+    model, task, device = tr.model, tr.task, tr.device
+    with run._train_lock, torch.no_grad():
+        model.eval()  # no dropout; Trainer.step() turns training mode back on
+        step = tr.steps_done
+        x = sample.x.to(device)
+        states = probes.hidden_states(model, x)  # name -> (T, D*H)
+        y = sample.y.to(device) if sample.y is not None else None
+        out = model(x, None, y)
+        fit = _probe_states(model, tr._probe)  # (N, D*H)
+    states = {k: v.float().cpu() for k, v in states.items()}
+    h = states["hidden"]
+    nonlin = run.config.nonlinearity if run.config.arch == "rnn" else "tanh"
+    per_step = np.array([probes.saturation(h[t : t + 1], nonlin, SATURATION_THRESHOLD) for t in range(h.shape[0])])
+    notes = []
+    if not (torch.isfinite(fit).all() and torch.isfinite(h).all()):
+        notes.append("the hidden states hold NaN/Inf (the run diverged): the PCA trajectory is left empty")
+        fit, h_pca = torch.zeros(2, h.shape[1]), torch.zeros_like(h)
+    else:
+        h_pca = h
+    mean, comps, share = pca_fit(fit.cpu())
+    return Inspection(
+        step=step,
+        labels=sample.labels,
+        states={k: v.numpy() for k, v in states.items()},
+        directions=2 if run.config.bidirectional else 1,
+        saturation_per_step=per_step,
+        saturation=probes.saturation(h, nonlin, SATURATION_THRESHOLD),
+        saturation_rule=saturation_rule(nonlin),
+        pca=pca_project(h_pca, mean, comps).float().numpy(),
+        explained=share.float().numpy(),
+        pca_fit=f"the {fit.shape[0]} hidden states of all {tr._probe.x.shape[0]} probe samples (every real step)",
+        output=describe_output(task, out.float().cpu(), sample.y),
+        notes=notes,
+    )
+
+
+def _probe_states(model, batch: Batch) -> Tensor:
+    """The last layer's hidden state at every real (sample, step) of the probe batch: (N, D*H)."""
+    _, u = model.unrolled(batch.x, lengths=batch.lengths)
+    out = u.out  # (B, T, D*H), zero past each length
+    if batch.lengths is None:
+        return out.reshape(-1, out.shape[-1])
+    T = out.shape[1]
+    valid = torch.arange(T)[None, :] < batch.lengths[:, None]  # (B, T) on the CPU
+    return out[valid.to(out.device)]
+
+
+def saturation_rule(nonlinearity: str) -> str:
+    if nonlinearity == "relu":
+        return "a ReLU unit counts as saturated (dead) when h ≤ 0: it passes no gradient at all"
+    return (
+        f"a unit counts as saturated when |h| > {SATURATION_THRESHOLD}: there tanh's slope 1 − h² is below "
+        f"{1 - SATURATION_THRESHOLD**2:.2f}, so it passes less than a tenth of the gradient back"
+    )
+
+
+# the model's answer in words ------------------------------------------------------------------
+def _class_names(task: Task):
+    """class id -> a short name, per task."""
+    name = task.name
+    if name == "majority":
+        return lambda i: ("not more ones", "more ones")[i]
+    if name == "sentiment":
+        from rnnplay.tasks.sentiment import LABELS
+
+        return lambda i: LABELS[i]
+    if name == "charlm":
+        return lambda i: repr(task.vocab[i])[1:-1] or " "
+    if name == "tagging":
+        from rnnplay.tasks.tagging import TAGS
+
+        return lambda i: TAGS[i]
+    if name == "copy":
+        from rnnplay.tasks.copy import show
+
+        return lambda i: show([i])[0]
+    if name == "reverse":
+        from rnnplay.tasks.reverse import TOKENS
+
+        return lambda i: TOKENS[i]
+    return str
+
+
+def describe_output(task: Task, out: Tensor, y: Tensor | None) -> str:
+    """One line: the model's prediction for one sample (out (1, O) or (1, T, O)) against its target."""
+    if task.metric == "mse":
+        pred = out.reshape(-1)
+        if task.name == "sine":
+            p = task.units(pred)[0]
+            return f"predicted next value {p:.3f}" + (
+                f", true {task.units(y.reshape(-1))[0]:.3f}" if y is not None else ""
+            )
+        if pred.numel() == 1:
+            return f"predicted {float(pred):.3f}" + (f", target {float(y):.3f}" if y is not None else "")
+        if y is None:
+            return f"predicted {pred.numel()} values"
+        mse = float((pred - y.reshape(-1)[: pred.numel()]).pow(2).mean())
+        return f"{pred.numel()} values generated, mean squared error {mse:.4f} against the true wave"
+    name = _class_names(task)
+    if task.many_to_one:
+        p = torch.softmax(out[0], -1)
+        k = int(p.argmax())
+        text = f"predicted **{name(k)}** (p = {float(p[k]):.2f})"
+        if y is not None:
+            t = int(y.reshape(-1)[0])
+            text += f", target **{name(t)}** — " + ("right" if k == t else "wrong")
+        else:
+            text += " (no target for your own input)"
+        return text
+    pred = out[0].argmax(-1).tolist()  # (T,)
+    sep = "" if task.name in ("charlm", "reverse", "copy") else " "
+    if task.name == "reverse":
+        from rnnplay.tasks.reverse import EOS
+
+        pred = pred[: pred.index(EOS) + 1] if EOS in pred else pred
+    shown = sep.join(name(i) for i in pred)
+    if y is None:
+        return f"predicted `{shown}`"
+    target = [int(v) for v in y.reshape(-1).tolist()]
+    kept = [(p, t) for p, t in zip(out[0].argmax(-1).tolist(), target, strict=False) if t != IGNORE]
+    right = sum(p == t for p, t in kept)
+    want = sep.join(name(t) for t in target if t != IGNORE)
+    return f"predicted `{shown}`, target `{want}` — {right} of {len(kept)} steps right"
