@@ -216,14 +216,35 @@ class TrainingRun:
                 if stats is None or self.state in ("done", "diverged"):
                     return
         except Exception as e:  # noqa: BLE001 - a crash must reach the UI, not vanish with the thread
-            with self._lock:
-                self.state, self.message = "error", f"{type(e).__name__}: {e}"
-                self.traceback = traceback.format_exc()
+            self._fail(e)
 
-    def _step(self, force_probe: bool = False) -> StepStats | None:
+    def _fail(self, e: Exception) -> None:
+        with self._lock:
+            self.state, self.message = "error", f"{type(e).__name__}: {e}"
+            self.traceback = traceback.format_exc()
+
+    # driven by another thread (a Race steps several runs in turn) --------------------------------
+    def begin_driven(self) -> None:
+        """Mark running for a driver that calls advance(); this run starts no thread of its own."""
+        with self._lock:
+            if self.state in ("done", "stopped", "diverged", "error"):
+                return
+            self._paused, self._stop, self._expire_at, self.state = False, False, None, "running"
+            self._t_start, self._steps_at_start = time.perf_counter(), self.trainer.steps_done
+
+    def advance(self) -> StepStats | None:
+        """One step (and its probe when due) in the caller's thread, only while running: a pause()
+        that returned is never followed by a step. A crash ends this run alone, as state "error"."""
+        try:
+            return self._step(require_running=True)
+        except Exception as e:  # noqa: BLE001 - one failing run must not take the others down
+            self._fail(e)
+            return None
+
+    def _step(self, force_probe: bool = False, require_running: bool = False) -> StepStats | None:
         with self._train_lock:
             tr = self.trainer
-            if tr.steps_done >= self.config.steps or tr.diverged:
+            if tr.steps_done >= self.config.steps or tr.diverged or (require_running and self.state != "running"):
                 return None
             stats = tr.step()
             self._step_s = stats.seconds if self._step_s == 0 else 0.95 * self._step_s + 0.05 * stats.seconds

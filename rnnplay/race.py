@@ -1,0 +1,252 @@
+"""C2 architecture race: 2–4 TrainingRuns on the same task, data and seed, stepped in turn by one thread.
+
+Each entry is a full TrainingRun (its own model, optimizer, history and probes), so every figure
+that draws a run's snapshot draws an entry. One background thread steps the entries round-robin,
+one step each in turn: they advance together (step counts differ by at most one), share the CPU
+fairly, and cost no more than training them one after the other (python -m rnnplay.bench --race).
+The same seed gives every entry the same training batches, so differences come from the model.
+An entry that finishes, diverges or fails stops being stepped; the others go on. Never st.*.
+
+EXPLODING and VANISHING are the two demos of the Gradient lab (and its lessons).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from rnnplay.config import FIELDS, ConfigError, RunConfig, make_config
+from rnnplay.session import TrainingRun
+
+MIN_ENTRIES, MAX_ENTRIES = 2, 4
+FINISHED = ("done", "stopped", "diverged", "error")
+# what makes the data stream: entries must agree on these (and on every task-specific field)
+DATA_FIELDS = ("task", "seed", "batch_size", "seq_len")
+# what may differ between entries, in the order a label names them
+ENTRY_FIELDS = (
+    "arch",
+    "nonlinearity",
+    "hidden_size",
+    "num_layers",
+    "init",
+    "init_gain",
+    "optimizer",
+    "lr",
+    "momentum",
+    "clip_mode",
+    "clip",
+)
+
+# The exploding demo (adding T=20, ReLU RNN with identity W_hh times 1.2, SGD lr 0.01, momentum 0.9):
+# the first gradient is ~2e3 (the identity's 1.2^t amplifies every step back); without clipping that
+# update lands on weights whose gradient is Inf, and the run stops at step 2 with the divergence message.
+# Clipped to norm 1 the same run trains: validation MSE 0.039 after 800 steps against 0.167 for chance,
+# its pre-clip norm spiking to 10-20 now and then. Measured with the CLI; tests/test_race.py checks it.
+_EXPLODE = {
+    "arch": "rnn",
+    "nonlinearity": "relu",
+    "init": "identity",
+    "init_gain": 1.2,
+    "optimizer": "sgd",
+    "lr": 0.01,
+    "hidden_size": 64,
+    "seq_len": 20,
+    "steps": 1000,
+}
+EXPLODING = [
+    make_config("adding", **_EXPLODE, clip_mode="off"),
+    make_config("adding", **_EXPLODE, clip_mode="norm", clip=1.0),
+]
+# The vanishing demo (adding T=50): the plain RNN stays at the chance line while LSTM and GRU,
+# same data, seed and optimizer, carry the gradient back across the sequence and fall below it.
+_VANISH = {"seq_len": 50, "hidden_size": 64, "lr": 3e-3, "clip_mode": "norm", "clip": 1.0, "steps": 2000}
+VANISHING = [make_config("adding", arch=a, **_VANISH) for a in ("rnn", "lstm", "gru")]
+
+
+def data_fields(task: str) -> tuple[str, ...]:
+    """The fields every entry of a race on this task must share: seed, batch, length, task options."""
+    specific = tuple(n for n, f in FIELDS.items() if f.metadata["tasks"] and task in f.metadata["tasks"])
+    return DATA_FIELDS + specific
+
+
+def check_entries(configs: list[RunConfig]) -> None:
+    """ConfigError naming the field when the entries cannot race (count, or different data)."""
+    n = len(configs)
+    if not MIN_ENTRIES <= n <= MAX_ENTRIES:
+        raise ConfigError("entries", n, f"{MIN_ENTRIES} to {MAX_ENTRIES} configurations")
+    first = configs[0]
+    for i, c in enumerate(configs[1:], start=2):
+        for name in data_fields(first.task):
+            if getattr(c, name) != getattr(first, name):
+                raise ConfigError(
+                    name, getattr(c, name), f"the same in every entry of a race (entry 1 has {getattr(first, name)!r})"
+                )
+        if c.series != first.series:
+            raise ConfigError("series", f"entry {i}", "the same series in every entry of a race")
+
+
+def _describe(c: RunConfig, name: str) -> str:
+    v = getattr(c, name)
+    if name == "clip_mode":
+        return "no clip" if v == "off" else f"clip {v}"
+    if name == "clip":
+        return f"at {v:g}" if c.clip_mode != "off" else ""
+    if name == "nonlinearity":
+        return v if c.arch == "rnn" else ""
+    if name == "momentum":
+        return f"momentum {v:g}" if c.optimizer != "adam" else ""
+    return f"{name}={v:g}" if isinstance(v, float) else f"{name}={v}"
+
+
+def race_labels(configs: list[RunConfig]) -> list[str]:
+    """Short names for the legend: the architecture, then only what differs between the entries."""
+    varying = [n for n in ENTRY_FIELDS[1:] if len({getattr(c, n) for c in configs}) > 1]
+    if "clip" in varying and "clip_mode" not in varying:
+        varying.insert(varying.index("clip"), "clip_mode")
+    labels = []
+    for c in configs:
+        parts = [c.arch.upper()] + [_describe(c, n) for n in varying]
+        labels.append(" ".join(p for p in parts if p))
+    for i, lab in enumerate(labels):  # still the same name: number them
+        if labels.count(lab) > 1:
+            labels[i] = f"{lab} #{i + 1}"
+    return labels
+
+
+class Race:
+    """States: ready -> running <-> paused -> done | stopped. The entries keep their own states."""
+
+    def __init__(self, configs: list[RunConfig], labels: list[str] | None = None, **run_kw):
+        check_entries(configs)
+        self.configs = list(configs)
+        self.labels = list(labels) if labels else race_labels(self.configs)
+        self._run_kw = run_kw  # TrainingRun options (probe_budget, history_cap, ...)
+        self._lock = threading.Lock()
+        self._cv = threading.Condition(self._lock)
+        self._thread: threading.Thread | None = None
+        self._init_state()
+
+    def _init_state(self) -> None:
+        self.runs = [TrainingRun(c, **self._run_kw) for c in self.configs]
+        self.state = "ready"
+        self._paused = self._stop = False
+        self._expire_at: float | None = None
+        self._t_start, self._steps_at_start, self.steps_per_s = None, 0, 0.0
+
+    def _total_steps(self) -> int:
+        return sum(r.trainer.steps_done for r in self.runs)
+
+    # controls (UI thread; each only flips state) ---------------------------------------------
+    def start(self) -> None:
+        with self._lock:
+            if self.state in ("done", "stopped"):
+                return
+            self._paused, self.state = False, "running"
+            for r in self.runs:
+                r.begin_driven()
+            self._t_start, self._steps_at_start = time.perf_counter(), self._total_steps()
+            if self._thread is None or not self._thread.is_alive():
+                self._stop, self._expire_at = False, None
+                self._thread = threading.Thread(target=self._loop, name="rnnplay-race", daemon=True)
+                self._thread.start()
+            self._cv.notify_all()
+
+    resume = start
+
+    def pause(self) -> None:
+        """Returns once no entry is mid-step: paused means no more steps."""
+        with self._lock:
+            if self.state == "running":
+                self._paused, self.state = True, "paused"
+        for r in self.runs:
+            r.pause()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop = True
+            if self.state in ("running", "paused", "ready"):
+                self.state = "stopped" if self._total_steps() else "ready"
+            self._cv.notify_all()
+        self.join()
+        for r in self.runs:
+            r.stop()
+
+    def join(self, timeout: float = 30.0) -> None:
+        t = self._thread
+        if t is not None and t is not threading.current_thread():
+            t.join(timeout)
+
+    def reset(self, configs: list[RunConfig] | None = None, labels: list[str] | None = None) -> None:
+        """Stop and start afresh, with new entries if given."""
+        if configs is not None:
+            check_entries(configs)
+        self.stop()
+        if configs is not None:
+            self.configs = list(configs)
+            self.labels = list(labels) if labels else race_labels(self.configs)
+        self._thread = None
+        self._init_state()
+
+    def step_one(self) -> None:
+        """One batch for every entry that can take one, now, in the caller's thread."""
+        with self._lock:
+            if self.state not in ("ready", "paused"):
+                return
+            self.state, self._paused = "paused", True
+        for r in self.runs:
+            r.step_one()
+
+    def detach(self, grace_s: float = 300.0) -> None:
+        """The browser went away: pause now, end the thread after grace_s unless attach() comes."""
+        self.pause()
+        with self._lock:
+            self._expire_at = time.monotonic() + grace_s
+            self._cv.notify_all()
+
+    def attach(self) -> None:
+        with self._lock:
+            self._expire_at = None
+
+    # the thread -------------------------------------------------------------------------------
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                while self._paused and not self._stop:
+                    if self._expire_at is not None and time.monotonic() > self._expire_at:
+                        self._stop = True
+                        break
+                    self._cv.wait(timeout=1.0)
+                if self._stop:
+                    return
+            active = [r for r in self.runs if r.state == "running"]
+            if not active:
+                with self._lock:
+                    if self.state == "running":
+                        self.state = "done"
+                return
+            for r in active:  # one step each, in turn
+                if self._paused or self._stop:
+                    break
+                r.advance()
+            with self._lock:
+                if self._t_start is not None and self.state == "running":
+                    elapsed = time.perf_counter() - self._t_start
+                    self.steps_per_s = (self._total_steps() - self._steps_at_start) / max(elapsed, 1e-9)
+
+    # what the UI reads ------------------------------------------------------------------------
+    def snapshot(self) -> dict:
+        """The race's state and every entry's own snapshot (each as TrainingRun.snapshot())."""
+        runs = [r.snapshot() for r in self.runs]
+        with self._lock:
+            state, rate = self.state, self.steps_per_s
+        return {
+            "state": state,
+            "labels": list(self.labels),
+            "runs": runs,
+            "steps": [s["steps_done"] for s in runs],
+            "steps_per_s": rate,
+        }
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == "running"
