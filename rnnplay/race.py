@@ -87,10 +87,8 @@ def check_entries(configs: list[RunConfig]) -> None:
 
 def _describe(c: RunConfig, name: str) -> str:
     v = getattr(c, name)
-    if name == "clip_mode":
-        return "no clip" if v == "off" else f"clip {v}"
-    if name == "clip":
-        return f"at {v:g}" if c.clip_mode != "off" else ""
+    if name == "clip_mode":  # with its threshold: "clip norm 1"
+        return "no clip" if v == "off" else f"clip {v} {c.clip:g}"
     if name == "nonlinearity":
         return v if c.arch == "rnn" else ""
     if name == "momentum":
@@ -101,15 +99,17 @@ def _describe(c: RunConfig, name: str) -> str:
 def race_labels(configs: list[RunConfig]) -> list[str]:
     """Short names for the legend: the architecture, then only what differs between the entries."""
     varying = [n for n in ENTRY_FIELDS[1:] if len({getattr(c, n) for c in configs}) > 1]
-    if "clip" in varying and "clip_mode" not in varying:
-        varying.insert(varying.index("clip"), "clip_mode")
-    labels = []
-    for c in configs:
-        parts = [c.arch.upper()] + [_describe(c, n) for n in varying]
-        labels.append(" ".join(p for p in parts if p))
+    if "clip" in varying:  # the threshold is named with the clipping mode
+        varying.remove("clip")
+        if "clip_mode" not in varying:
+            varying.append("clip_mode")
+    labels = [" ".join(p for p in [c.arch.upper()] + [_describe(c, n) for n in varying] if p) for c in configs]
+    counts = {lab: labels.count(lab) for lab in labels}
+    seen: dict[str, int] = {}
     for i, lab in enumerate(labels):  # still the same name: number them
-        if labels.count(lab) > 1:
-            labels[i] = f"{lab} #{i + 1}"
+        if counts[lab] > 1:
+            seen[lab] = seen.get(lab, 0) + 1
+            labels[i] = f"{lab} #{seen[lab]}"
     return labels
 
 
