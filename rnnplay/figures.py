@@ -586,3 +586,135 @@ def pca_trajectory_figure(points, labels: list[str], explained, dims: int = 2, t
         fig.update_xaxes(title=names[0])
         fig.update_yaxes(title=names[1])
     return _layout(fig, title or f"Hidden-state trajectory in {dims}-D PCA", height=460, **extra)
+
+
+# C2: the Gradient lab's race (one snapshot per entry, entries in the race's colours) --------------
+def _retitle(fig: go.Figure, title: str) -> go.Figure:
+    fig.layout.title = {"text": _wrap(title), "font": {"size": 15}}
+    return fig
+
+
+def race_loss_figure(race: dict, log_y: bool = False) -> go.Figure:
+    """V1 of a race: each entry's training loss (solid) and validation loss (dotted) with the chance
+    line; an entry that diverged gets an ✕ at its last step."""
+    fig = Spec()
+    for i, (snap, label) in enumerate(zip(race["runs"], race["labels"], strict=True)):
+        color = LINE_COLORS[i % len(LINE_COLORS)]
+        h, v = snap["history"], snap["val"]
+        fig.add_scatter(x=h["step"], y=_lines(h["loss"]), name=label, line={"color": color}, legendgroup=label)
+        fig.add_scatter(
+            x=v["step"],
+            y=_lines(v["loss"]),
+            name=f"{label} (validation)",
+            line={"color": color, "dash": "dot"},
+            legendgroup=label,
+            showlegend=False,
+        )
+        if snap["state"] == "diverged":
+            finite = [(s, y) for s, y in zip(h["step"], h["loss"], strict=True) if y is not None and math.isfinite(y)]
+            at = finite[-1] if finite else (snap["steps_done"], race["runs"][i]["task"]["chance_loss"])
+            fig.add_scatter(
+                x=[snap["steps_done"]],
+                y=[at[1]],
+                mode="markers+text",
+                marker={"symbol": "x", "size": 14, "color": color},
+                text=[f"{label}: diverged at step {snap['steps_done']}"],
+                textposition="top right",
+                name=f"{label} diverged",
+                showlegend=False,
+            )
+    if race["runs"]:
+        chance = race["runs"][0]["task"]["chance_loss"]
+        fig.add_hline(
+            y=chance, line={"dash": "dash", "color": COLORS["chance"]}, annotation_text=f"chance {chance:.3g}"
+        )
+    fig.update_xaxes(title="training step")
+    fig.update_yaxes(title="loss (dotted: validation)", type="log" if log_y else "linear")
+    return _layout(fig, "Loss", height=360)
+
+
+def race_grad_through_time_figure(race: dict) -> go.Figure:
+    """V3 overlaid: the latest ‖∂L/∂h_t‖ of each entry, log scale."""
+    return _retitle(
+        runs_grad_through_time_figure(race["runs"], race["labels"]), "Gradient through time ‖∂L/∂hₜ‖, latest probe"
+    )
+
+
+def race_heatmaps(race: dict) -> list[go.Figure]:
+    """V3 heatmaps side by side, one per entry, on ONE log colour scale: the same colour means the same
+    ‖∂L/∂h_t‖ in every heatmap, so a dark RNN beside a bright LSTM is a real difference."""
+    logs = [  # exact zeros (a dead ReLU's steps) sit at the bottom of the scale, not stretch it to 1e-30
+        math.log10(g)
+        for snap in race["runs"]
+        for row in snap.get("probes") or []
+        for g in _nz(row["grad_through_time"])
+        if g > EPS
+    ]
+    out = []
+    for snap, label in zip(race["runs"], race["labels"], strict=True):
+        fig = grad_through_time_heatmap(snap)
+        if fig.data and logs:
+            fig.update_traces(zmin=min(logs), zmax=max(logs), selector={"type": "heatmap"})
+        out.append(_retitle(fig, f"{label}: log₁₀ ‖∂L/∂hₜ‖ over training"))
+    return out
+
+
+def race_spectral_figure(race: dict) -> go.Figure:
+    """V5: each entry's spectral radius ρ(W_hh) (solid) and largest singular value σ₁ (dotted) over
+    training, with the line at 1: above it the recurrence can amplify a signal (or a gradient) per step."""
+    fig = Spec()
+    for i, (snap, label) in enumerate(zip(race["runs"], race["labels"], strict=True)):
+        color, s = LINE_COLORS[i % len(LINE_COLORS)], snap["spectral"]
+        fig.add_scatter(x=s["step"], y=_lines(s["radius"]), name=f"{label} ρ", line={"color": color})
+        sigma = [sv[0] if sv else None for sv in s.get("singular", [])]
+        fig.add_scatter(x=s["step"], y=_lines(sigma), name=f"{label} σ₁", line={"color": color, "dash": "dot"})
+    fig.add_hline(y=1.0, line={"dash": "dash", "color": COLORS["chance"]}, annotation_text="1")
+    fig.update_xaxes(title="training step")
+    fig.update_yaxes(title="ρ(W_hh), σ₁(W_hh)")
+    return _layout(fig, "Spectral radius ρ (solid) and largest singular value σ₁ (dotted) of W_hh")
+
+
+def race_singular_values_figure(race: dict) -> go.Figure:
+    """V5: the latest singular values of each entry's W_hh (LSTM/GRU: the candidate block), largest first."""
+    fig = Spec()
+    for i, (snap, label) in enumerate(zip(race["runs"], race["labels"], strict=True)):
+        sv = (snap["spectral"].get("singular") or [[]])[-1]
+        fig.add_scatter(
+            x=list(range(1, len(sv) + 1)),
+            y=_lines(sv),
+            mode="lines+markers",
+            name=label,
+            line={"color": LINE_COLORS[i % len(LINE_COLORS)]},
+            marker={"size": 5},
+        )
+    fig.add_hline(y=1.0, line={"dash": "dash", "color": COLORS["chance"]}, annotation_text="1")
+    fig.update_xaxes(title="k (largest first)", dtick=1)
+    fig.update_yaxes(title="σₖ(W_hh)")
+    return _layout(fig, "Singular values of W_hh, latest probe")
+
+
+def param_norms_figure(snap: dict, title: str = "Gradient norm per parameter tensor") -> go.Figure:
+    """V7: ‖∂L/∂θ‖ of every parameter tensor (before clipping) at each probe, log scale."""
+    pn = snap.get("param_norms") or {"step": [], "names": [], "values": []}
+    fig = Spec()
+    for j, name in enumerate(pn["names"]):
+        fig.add_scatter(
+            x=pn["step"],
+            y=[max(v, EPS) for v in _nz([row[j] for row in pn["values"]])],
+            name=name.removeprefix("core."),
+            line={"color": LINE_COLORS[j % len(LINE_COLORS)]},
+        )
+    fig.update_xaxes(title="training step")
+    fig.update_yaxes(title="‖∂L/∂θ‖ before clipping", type="log", exponentformat="power")
+    return _layout(fig, title)
+
+
+def race_grad_norm_figures(race: dict) -> list[go.Figure]:
+    """V2 per entry: the total gradient norm before and after clipping, with its threshold."""
+    return [
+        _retitle(
+            grad_norm_figure(snap),
+            f"{label}: gradient norm" + (" (clipped)" if snap["config"].clip_mode != "off" else ""),
+        )
+        for snap, label in zip(race["runs"], race["labels"], strict=True)
+    ]

@@ -28,6 +28,7 @@ ENTRY_FIELDS = (
     "nonlinearity",
     "hidden_size",
     "num_layers",
+    "bidirectional",
     "init",
     "init_gain",
     "optimizer",
@@ -61,6 +62,12 @@ EXPLODING = [
 # same data, seed and optimizer, carry the gradient back across the sequence and fall below it.
 _VANISH = {"seq_len": 50, "hidden_size": 64, "lr": 3e-3, "clip_mode": "norm", "clip": 1.0, "steps": 2000}
 VANISHING = [make_config("adding", arch=a, **_VANISH) for a in ("rnn", "lstm", "gru")]
+# tagging: a word's tag depends on the next word, which only a bidirectional RNN has read
+BIDIRECTIONAL = [make_config("tagging"), make_config("tagging", bidirectional=True)]
+# copy: the task's own defaults (an LSTM) against a plain RNN of the same size
+COPY = [make_config("copy", arch="lstm"), make_config("copy", arch="rnn")]
+# the Gradient lab's ?race=<id> links (the lessons open them)
+PRESETS = {"vanishing": VANISHING, "exploding": EXPLODING, "bidirectional": BIDIRECTIONAL, "copy": COPY}
 
 
 def data_fields(task: str) -> tuple[str, ...]:
@@ -91,6 +98,8 @@ def _describe(c: RunConfig, name: str) -> str:
         return "no clip" if v == "off" else f"clip {v} {c.clip:g}"
     if name == "nonlinearity":
         return v if c.arch == "rnn" else ""
+    if name == "bidirectional":
+        return "bidirectional" if v else "left to right"
     if name == "momentum":
         return f"momentum {v:g}" if c.optimizer != "adam" else ""
     return f"{name}={v:g}" if isinstance(v, float) else f"{name}={v}"
