@@ -1,6 +1,10 @@
-"""Home: what RNN Playground is, how to start, and links into the Playground with good presets."""
+"""Home: what RNN Playground is, the lessons (S2: each a link that opens a narrated page), how to start,
+and links into the Playground with good presets. No torch on this path: Home paints at once."""
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
+
+from rnnplay.lessons import LESSONS, UI
 
 st.title("RNN Playground")
 st.markdown(
@@ -8,6 +12,23 @@ st.markdown(
     "norm, the **gradient flowing back through time** ‖∂L/∂hₜ‖ and the hidden activations at every "
     "time step — for your own RNN, LSTM or GRU, while it trains."
 )
+
+st.subheader(UI["home_heading"])
+st.caption(UI["home_caption"])
+PAGE_FILES = {"playground": "app_pages/playground.py", "gradients": "app_pages/gradients.py"}
+lesson_cols = st.columns(3)
+for i, lesson in enumerate(LESSONS):
+    with lesson_cols[i % 3].container(border=True, key=f"lesson_card_{lesson.id}"):
+        st.markdown(f"**{lesson.title}**  \n{lesson.summary}")
+        try:
+            st.page_link(
+                PAGE_FILES[lesson.page],
+                label=f"{UI['open']} ({UI['page_' + lesson.page]})",
+                icon=":material/school:",
+                query_params=lesson.query_params,
+            )
+        except StreamlitPageNotFoundError:  # a page this app does not route (yet): say so, do not crash
+            st.caption(UI["no_page"].format(page=UI["page_" + lesson.page]))
 
 st.subheader("Start here")
 st.markdown(

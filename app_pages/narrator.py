@@ -1,0 +1,191 @@
+"""S6: the narrator panel a page shows when its URL has ?lesson=<id>.
+
+A bordered panel: the lesson's title, the current step's sentence, which chart to look at (outlined on
+the page through its `.st-key-<key>` class), and Back / Next / Auto-play / Free play. Auto-play is a
+fragment that polls once a second, asks `rnnplay.lessons.next_step` whether the step's condition holds
+and, on entering a step, does its action to the run (start, pause, resume). Free play drops only the
+`lesson` parameter: the settings and the run stay as they are. Works on one TrainingRun or on a race
+(an object with `.runs`, each a TrainingRun, and start/pause/resume of its own).
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from rnnplay.config import parse_params
+from rnnplay.lessons import BY_ID, CHART_LABELS, LESSONS, TERMINAL, UI, Lesson, Step, next_step
+
+AUTO_EVERY_S = 1.0
+PAGE_FILES = {"playground": "app_pages/playground.py", "gradients": "app_pages/gradients.py"}
+
+
+def progress(run_or_race) -> tuple[int, str]:
+    """(steps done, state) to pace a lesson by. A race counts the slowest run still training and is
+    ended only when every run has ended (one diverged run must not end the lesson's wait)."""
+    runs = getattr(run_or_race, "runs", None)
+    if runs is None:
+        return run_or_race.trainer.steps_done, run_or_race.state
+    runs = list(runs.values()) if isinstance(runs, dict) else list(runs)
+    live = [r for r in runs if r.state not in TERMINAL]
+    if not live:
+        return max(r.trainer.steps_done for r in runs), "done"
+    states = {r.state for r in live}
+    state = "running" if "running" in states else "paused" if "paused" in states else "ready"
+    return min(r.trainer.steps_done for r in live), state
+
+
+def act(run_or_race, action: str | None) -> bool:
+    """Do a step's action to the run; True when it changed anything (the page then redraws in full)."""
+    _, state = progress(run_or_race)
+    if action == "train" and state in ("ready", "paused"):
+        run_or_race.start()
+    elif action == "pause" and state == "running":
+        run_or_race.pause()
+    elif action == "resume" and state == "paused":
+        getattr(run_or_race, "resume", run_or_race.start)()
+    else:
+        return False
+    return True
+
+
+def _keys(lesson: Lesson) -> tuple[str, str]:
+    return f"_lesson_{lesson.id}_index", f"_lesson_{lesson.id}_t0"
+
+
+def _go(lesson: Lesson, index: int, do_action: bool) -> None:
+    """Show step `index`; its action runs at the fragment's next pass (callbacks must not act on the run)."""
+    k_index, k_t0 = _keys(lesson)
+    index = max(0, min(index, len(lesson.steps) - 1))
+    st.session_state[k_index], st.session_state[k_t0] = index, time.monotonic()
+    st.session_state["_lesson_pending"] = lesson.steps[index].action if do_action else None
+
+
+def _toggle_auto(lesson: Lesson) -> None:
+    on = not st.session_state.get("_lesson_auto", False)
+    st.session_state["_lesson_auto"] = on
+    if on:  # start where we are: this step's action too (e.g. train), and its clock from now
+        k_index, _ = _keys(lesson)
+        _go(lesson, st.session_state.get(k_index, 0), do_action=True)
+
+
+def _free_play() -> None:
+    st.session_state["_lesson_auto"] = False
+    if "lesson" in st.query_params:
+        del st.query_params["lesson"]
+
+
+def _highlight(step: Step) -> None:
+    if step.point_at:
+        st.html(
+            f"<style>.st-key-{step.point_at} {{outline: 3px solid #ff4b4b; outline-offset: 6px; "
+            "border-radius: 0.5rem; box-shadow: 0 0 0 9px rgba(255, 75, 75, 0.15);}</style>"
+        )
+
+
+def _differs(lesson: Lesson, run_or_race) -> list[str]:
+    """The lesson's configuration fields that this run does not have (a Playground lesson link edited
+    by hand, or ?lesson= added to another configuration)."""
+    config = getattr(run_or_race, "config", None)
+    if lesson.page != "playground" or config is None:
+        return []
+    want, _ = parse_params({k: str(v) for k, v in lesson.params.items()})
+    return [k for k in lesson.params if getattr(config, k) != getattr(want, k)]
+
+
+def _waiting_text(step: Step) -> str:
+    if step.until is None or step.until.seconds is not None:
+        return ""
+    if step.until.finished:
+        return UI["waiting_finished"]
+    return UI["waiting_steps"].format(n=step.until.steps)
+
+
+def show(run_or_race, page: str | None = None) -> None:
+    """Draw the narrator when the URL names a lesson; nothing otherwise. `page` ("playground" or
+    "gradients") lets the panel say when a lesson belongs on the other page."""
+    lesson_id = st.query_params.get("lesson")
+    if not lesson_id:
+        return
+    lesson = BY_ID.get(lesson_id)
+    if lesson is None:
+        ids = ", ".join(lesson.id for lesson in LESSONS)
+        st.warning(UI["unknown"].format(id=lesson_id, ids=ids), icon=":material/warning:")
+        return
+    k_index, k_t0 = _keys(lesson)
+    st.session_state.setdefault(k_index, 0)
+    st.session_state.setdefault(k_t0, time.monotonic())
+    auto_at_full_run = st.session_state.get("_lesson_auto", False)
+
+    @st.fragment(run_every=AUTO_EVERY_S if auto_at_full_run else None)
+    def panel() -> None:
+        auto = st.session_state.get("_lesson_auto", False)
+        if auto != auto_at_full_run or st.query_params.get("lesson") != lesson.id:
+            st.rerun()  # auto-play switched (the polling interval is set by a full run), or free play
+        pending = st.session_state.pop("_lesson_pending", None)
+        if pending and act(run_or_race, pending):
+            st.rerun()  # the page's buttons and live charts follow the run's new state
+        index = st.session_state[k_index]
+        if auto:
+            steps_done, state = progress(run_or_race)
+            elapsed = time.monotonic() - st.session_state[k_t0]
+            new = next_step(lesson, index, steps_done, state, elapsed)
+            if new != index:
+                _go(lesson, new, do_action=True)
+                if new == len(lesson.steps) - 1:
+                    st.session_state["_lesson_auto"] = False
+                st.rerun()
+        step = lesson.steps[index]
+        _highlight(step)
+        with st.container(border=True, key="lesson_panel"):
+            st.markdown(f"**{UI['lesson']}: {lesson.title}**")
+            st.markdown(step.say)
+            bits = [UI["step"].format(i=index + 1, n=len(lesson.steps))]
+            if step.point_at:
+                bits.append(UI["look_at"].format(chart=CHART_LABELS.get(step.point_at, step.point_at)))
+            if auto and _waiting_text(step):
+                bits.append(_waiting_text(step))
+            st.caption(" · ".join(bits))
+            c = st.columns([1, 1, 1.6, 1.4, 3])
+            c[0].button(
+                UI["back"],
+                key="lesson_back",
+                disabled=index == 0,
+                icon=":material/arrow_back:",
+                on_click=_go,
+                args=(lesson, index - 1, False),
+            )
+            c[1].button(
+                UI["next"],
+                key="lesson_next",
+                disabled=index == len(lesson.steps) - 1,
+                icon=":material/arrow_forward:",
+                on_click=_go,
+                args=(lesson, index + 1, True),
+            )
+            c[2].button(
+                UI["auto_stop"] if auto else UI["auto"],
+                key="lesson_auto",
+                type="primary" if not auto else "secondary",
+                icon=":material/pause_circle:" if auto else ":material/play_circle:",
+                on_click=_toggle_auto,
+                args=(lesson,),
+                disabled=index == len(lesson.steps) - 1 and not auto,
+            )
+            c[3].button(
+                UI["free"], key="lesson_free", help=UI["free_help"], on_click=_free_play, icon=":material/explore:"
+            )
+            if page is not None and page != lesson.page:
+                st.caption(UI["other_page"].format(id=lesson.id, page=UI[f"page_{lesson.page}"]))
+            differs = _differs(lesson, run_or_race)
+            if differs:
+                st.caption(UI["differs"].format(fields=", ".join(differs)))
+                st.page_link(
+                    PAGE_FILES[lesson.page],
+                    label=UI["restart"],
+                    query_params=lesson.query_params,
+                    icon=":material/restart_alt:",
+                )
+
+    panel()

@@ -1,0 +1,360 @@
+"""S2/S6 lessons: curated share links with a narrative, playable as a narrated, auto-paced sequence.
+
+A lesson opens a page (the Playground or the Gradient lab) with its URL parameters and walks through
+steps: each step says one thing, may act on the run (train, pause, resume) when it begins, may point
+at one chart (by the chart's Streamlit key), and says when auto-play moves on (`Until`). The pacing is
+the pure function `next_step`, so it is tested without Streamlit; app_pages/narrator.py draws it.
+
+Every sentence a learner reads lives in this file (the lessons below and `UI`), so a translation is
+one more file of the same shape. No torch here: Home imports this module and paints before torch loads.
+The step counts are measured: each lesson shows its point within 60 s on one CPU thread (see
+tests/test_lessons.py and the figures in the comments).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TERMINAL = ("done", "stopped", "diverged", "error")  # states after which a run trains no more
+ACTIONS = ("train", "pause", "resume")
+
+
+@dataclass(frozen=True)
+class Until:
+    """When auto-play leaves a step: after `steps` training steps (of the slowest run of a race), once
+    the run has ended, or after `seconds` of reading. A run that ended early also ends a steps wait,
+    so a diverged run never leaves the lesson waiting for steps that will not come."""
+
+    steps: int | None = None
+    finished: bool = False
+    seconds: float | None = None
+
+    def holds(self, steps_done: int, state: str, elapsed_s: float) -> bool:
+        if self.seconds is not None:
+            return elapsed_s >= self.seconds
+        if self.finished:
+            return state in TERMINAL
+        return state in TERMINAL or (self.steps is not None and steps_done >= self.steps)
+
+
+def after_steps(n: int) -> Until:
+    return Until(steps=n)
+
+
+def finished() -> Until:
+    return Until(finished=True)
+
+
+def reading(seconds: float) -> Until:
+    return Until(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One sentence of a lesson. `action` is done to the run when the step begins (train = start, or
+    resume a paused run); `point_at` is the key of the chart to look at; `until=None` means the time it
+    takes to read `say` (see reading_seconds)."""
+
+    say: str
+    until: Until | None = None
+    action: str | None = None
+    point_at: str | None = None
+
+    def __post_init__(self):
+        if self.action is not None and self.action not in ACTIONS:
+            raise ValueError(f"action={self.action!r} is not allowed: one of {', '.join(ACTIONS)} or None")
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A curated configuration (`params`, the page's URL query parameters) and its narrated steps."""
+
+    id: str
+    title: str
+    summary: str  # two lines for the Home card: what happens and what to look at
+    page: str  # "playground" | "gradients"
+    params: dict
+    steps: tuple[Step, ...]
+
+    @property
+    def query_params(self) -> dict[str, str]:
+        """The link's query parameters: the configuration and the lesson id."""
+        return {
+            **{k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in self.params.items()},
+            "lesson": self.id,
+        }
+
+
+def reading_seconds(text: str) -> float:
+    """How long auto-play lets a sentence stand: about 3 words a second (read aloud to a class), 5–20 s."""
+    return min(20.0, max(5.0, 2.0 + len(text.split()) / 3.0))
+
+
+def next_step(lesson: Lesson, index: int, steps_done: int, state: str, elapsed_s: float = 0.0) -> int:
+    """The step auto-play shows next: index + 1 once the current step's condition holds (elapsed_s is the
+    time since the step began), else index. The last step stays: free play follows it."""
+    index = max(0, min(index, len(lesson.steps) - 1))
+    if index == len(lesson.steps) - 1:
+        return index
+    step = lesson.steps[index]
+    until = step.until or reading(reading_seconds(step.say))
+    return index + 1 if until.holds(steps_done, state, elapsed_s) else index
+
+
+# The lessons, in the order of S2. The gradient-lab lessons race several configurations; their params
+# are that page's URL parameters. Chart keys: the Playground's are loss, metric, grad_norm, gtt,
+# gtt_heatmap, hidden, task_view, spectral.
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(
+        id="vanishing",
+        title="Vanishing gradients: RNN vs LSTM vs GRU",
+        summary="Three networks must add two numbers marked up to 50 steps apart. The RNN's loss stays on the "
+        "chance line while the LSTM and GRU fall below it; the heatmaps show why.",
+        page="gradients",
+        params={"race": "vanishing"},
+        steps=(
+            Step(
+                "Three networks, one dataset, one seed: a plain RNN, an LSTM and a GRU. Each reads 50 numbers "
+                "and must output the sum of the two marked ones. The dashed line is chance: always answering 1 "
+                "gives a mean squared error of 1/6.",
+                point_at="loss",
+            ),
+            Step(
+                "Training all three, taking turns on the CPU. Watch the loss curves against the chance line.",
+                until=after_steps(400),
+                action="train",
+                point_at="loss",
+            ),
+            Step(
+                "The gradient through time ‖∂L/∂hₜ‖: for the RNN it falls by orders of magnitude toward t = 1, "
+                "so the first marked number sends almost no learning signal back. The LSTM's and GRU's curves "
+                "stay high across all 50 steps.",
+                until=after_steps(900),
+                point_at="gtt",
+            ),
+            Step(
+                "Around step 500–1000 the LSTM and GRU drop far below the chance line: they found the two "
+                "numbers. The RNN is still on the line — it cannot learn what its gradient cannot reach.",
+                until=after_steps(1200),
+                point_at="loss",
+            ),
+            Step(
+                "The heatmaps replay the same story over training (x = time step, y = training step): the RNN's "
+                "row goes dark a few steps back from the end, the gated networks stay bright to t = 1.",
+                until=finished(),
+                point_at="gtt_heatmap",
+            ),
+            Step(
+                "Your turn: shorten T to 10 and the RNN learns too; or keep T = 50 and try an orthogonal "
+                "initialisation. Free play keeps everything as it is.",
+            ),
+        ),
+    ),
+    Lesson(
+        id="exploding",
+        title="Exploding gradients and clipping",
+        summary="A ReLU RNN whose recurrent weights start as 1.2 × the identity, trained with SGD: without clipping "
+        "its gradient explodes and training stops; with norm clipping the same run trains.",
+        page="gradients",
+        params={"race": "exploding"},
+        steps=(
+            Step(
+                "Two identical ReLU RNNs whose recurrent matrix starts at 1.2 × identity: every step back in "
+                "time multiplies the gradient by about 1.2. One trains without clipping, one clips the "
+                "gradient's norm at 1.",
+                point_at="spectral",
+            ),
+            Step(
+                "Train both and watch the gradient norm.",
+                until=after_steps(60),
+                action="train",
+                point_at="grad_norm",
+            ),
+            Step(
+                "Without clipping the gradient norm shoots up by orders of magnitude, the weights jump, the "
+                "loss becomes infinite and the run stops with a message. That is an exploding gradient.",
+                until=after_steps(150),
+                point_at="grad_norm",
+            ),
+            Step(
+                "With clipping the same huge gradients are scaled back to norm 1 before each update (pre- vs "
+                "post-clip in the gradient-norm chart), so the run keeps training and its loss falls.",
+                until=finished(),
+                point_at="loss",
+            ),
+            Step(
+                "Your turn: raise the clipping threshold, or lower the init gain below 1 and the explosion "
+                "turns into a vanishing gradient.",
+            ),
+        ),
+    ),
+    Lesson(
+        id="bidirectional",
+        title="Bidirectional helps tagging",
+        summary="Tag each word; can, fly, watch and duck need the NEXT word to be tagged. A left-to-right RNN is "
+        "stuck near 84% accuracy; a bidirectional one reads ahead and reaches 100%.",
+        page="gradients",
+        params={"race": "bidirectional"},
+        steps=(
+            Step(
+                "“watch the duck” — watch is a verb; “duck watch fly” — now watch is a noun. An ambiguous "
+                "word's tag depends on the word after it. Two RNNs race: one reads left to right, one in both "
+                "directions.",
+                point_at="metric",
+            ),
+            Step(
+                "Training both.",
+                until=after_steps(150),
+                action="train",
+                point_at="metric",
+            ),
+            Step(
+                "The left-to-right RNN levels off around 84% accuracy: at an ambiguous word it has not seen "
+                "the next word yet, so it can only guess. The bidirectional one tags every word right.",
+                until=finished(),
+                point_at="metric",
+            ),
+            Step(
+                "Your turn: in the Playground type your own sentence into Try it, with Bidirectional on and off.",
+            ),
+        ),
+    ),
+    Lesson(
+        id="random",
+        title="Overfitting random labels",
+        summary="Noise sequences with coin-flip labels: nothing to learn, yet training accuracy climbs to 100% while "
+        "validation stays at 50% — the network memorised.",
+        page="playground",
+        params={"task": "random"},
+        steps=(
+            Step(
+                "128 sequences of pure noise, each with a random label. There is no rule to find: the best "
+                "any model can do on new sequences is 50%.",
+                point_at="task_view",
+            ),
+            Step(
+                "Train and watch the accuracy: training (blue) against validation (orange).",
+                until=after_steps(600),
+                action="train",
+                point_at="metric",
+            ),
+            Step(
+                "Training accuracy climbs toward 100% while validation stays on the chance line, and the "
+                "validation loss rises: the network memorised 128 answers. That gap is overfitting.",
+                until=finished(),
+                point_at="metric",
+            ),
+            Step(
+                "The task view says it in two bars: memorised ~100% of the training set, ~50% of fresh sequences.",
+                point_at="task_view",
+            ),
+            Step(
+                "Your turn: set Sequences to memorise to 2000, or the hidden size to 4, and see memorising get harder.",
+            ),
+        ),
+    ),
+    Lesson(
+        id="hello",
+        title="hello → elloh",
+        summary="The course's first character-level RNN: eight hidden units learn to predict the next character of "
+        "'hello' in a few seconds.",
+        page="playground",
+        params={"task": "charlm", "text": "hello"},
+        steps=(
+            Step(
+                "The network reads h, e, l, l, o one character at a time and must predict the next one: the "
+                "target is “elloh”. The tricky part: after the first l comes l, after the second comes o — only "
+                "the hidden state can tell them apart.",
+                point_at="task_view",
+            ),
+            Step(
+                "Train: 200 steps of one sequence each.",
+                until=after_steps(100),
+                action="train",
+                point_at="loss",
+            ),
+            Step(
+                "The loss drops far below chance (guessing among 4 characters).",
+                until=finished(),
+                point_at="loss",
+            ),
+            Step(
+                "The prediction now reads “elloh”: the hidden state remembered how many l's it had seen. "
+                "Sampling from the model repeats hello.",
+                point_at="task_view",
+            ),
+            Step(
+                "Your turn: type a longer text, or open a built-in corpus (Shakespeare's sonnets, Tang poems).",
+            ),
+        ),
+    ),
+    Lesson(
+        id="copy",
+        title="Gates that remember: the copy task",
+        summary="Recall ten symbols after a delay of blanks. An LSTM's gates hold them; a plain RNN of the same size "
+        "forgets them.",
+        page="gradients",
+        params={"race": "copy"},
+        steps=(
+            Step(
+                "Ten random symbols, then a run of blanks, then a signal: now write the ten symbols back. An LSTM "
+                "and a plain RNN race on the same data.",
+                point_at="loss",
+            ),
+            Step(
+                "Training both.",
+                until=after_steps(1500),
+                action="train",
+                point_at="loss",
+            ),
+            Step(
+                "The dashed line is the loss of the best guess that remembers nothing. The LSTM goes below "
+                "it: its forget gate stays near 1, so the cell state carries the symbols across the delay. The "
+                "RNN stays near the line.",
+                until=finished(),
+                point_at="loss",
+            ),
+            Step("Your turn: make the delay longer, or give the RNN more units, and race again."),
+        ),
+    ),
+)
+
+BY_ID: dict[str, Lesson] = {lesson.id: lesson for lesson in LESSONS}
+
+# the narrator panel's own words (app_pages/narrator.py) and the Home section's
+UI = {
+    "home_heading": "Lessons",
+    "home_caption": "Each opens a page set up for one idea and narrates what to look at; press Auto-play, or step "
+    "through with Next. Free play is one click away.",
+    "open": "Open the lesson",
+    "no_page": "(needs the {page} page, which this app does not list)",
+    "page_playground": "Playground",
+    "page_gradients": "Gradient lab",
+    "lesson": "Lesson",
+    "step": "step {i} of {n}",
+    "look_at": "Look at: {chart}",
+    "back": "Back",
+    "next": "Next",
+    "auto": "Auto-play",
+    "auto_stop": "Stop auto-play",
+    "free": "Free play",
+    "free_help": "Leave the lesson; the settings and the run stay as they are.",
+    "unknown": "Unknown lesson {id!r} in the link: the lessons are {ids}.",
+    "other_page": "Lesson {id!r} belongs on the {page} page.",
+    "differs": "This page's settings differ from the lesson's ({fields}).",
+    "restart": "Open the lesson with its settings",
+    "waiting_steps": "next after step {n}",
+    "waiting_finished": "next when training ends",
+}
+
+# short names of the charts a step points at, by chart key
+CHART_LABELS = {
+    "loss": "the loss chart",
+    "metric": "the metric (accuracy) chart",
+    "grad_norm": "the gradient-norm chart",
+    "gtt": "the gradient through time ‖∂L/∂hₜ‖",
+    "gtt_heatmap": "the gradient-through-time heatmaps",
+    "hidden": "the hidden activations",
+    "task_view": "the task view",
+    "spectral": "the spectral radius of W_hh",
+}
