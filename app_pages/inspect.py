@@ -92,7 +92,8 @@ def live_view(sample: inspect_data.Sample) -> None:
     st.caption(f"Threshold: {ins.saturation_rule}. Overall {ins.saturation:.0%} of (unit, step) activations.")
 
     st.subheader("Trajectory of the hidden state")
-    dims = 3 if st.session_state.get("insp_pca_dims", "2-D") == "3-D" else 2
+    shown = st.segmented_control("PCA view", ["2-D", "3-D"], default="2-D", key="insp_pca_dims")
+    dims = 3 if shown == "3-D" else 2
     st.plotly_chart(figures.pca_trajectory_figure(ins.pca, ins.labels, ins.explained, dims), key="insp_pca")
     st.caption(
         f"Principal axes fitted on {ins.pca_fit}, then this sequence projected on them: trajectories of "
@@ -103,28 +104,76 @@ def live_view(sample: inspect_data.Sample) -> None:
         st.rerun()  # training ended: one full run to stop polling
 
 
-st.segmented_control("PCA view", ["2-D", "3-D"], default="2-D", key="insp_pca_dims")
 live_view(sample)
 
 
-@st.fragment
+PLAY_EVERY_S = 0.5
+playing = bool(st.session_state.get("_insp_playing"))
+history_every = PLAY_EVERY_S if playing else interval
+
+
+def _frame_to_show(steps: list[int]) -> int:
+    """The snapshot to show. `_insp_pick` holds the learner's choice (None: follow the latest). While
+    playing, the next one after it (from the first when it stood on the latest)."""
+    pick = st.session_state.get("_insp_pick")
+    if playing:
+        return steps[0] if pick is None or pick >= steps[-1] else next(s for s in steps if s > pick)
+    if pick is None:
+        return steps[-1]
+    return min(steps, key=lambda s: abs(s - pick))  # the nearest, once thinning dropped the one picked
+
+
+def _picked(key: str, latest: int) -> None:
+    v = st.session_state[key]
+    st.session_state["_insp_pick"] = None if v == latest else v
+
+
+def _toggle_play() -> None:
+    st.session_state["_insp_playing"] = not st.session_state.get("_insp_playing", False)
+
+
+@st.fragment(run_every=history_every)
 def history_view() -> None:
-    """V10: the probe snapshots taken during training, replayed from the first to the last."""
+    """V10: the probe snapshots taken during training, replayed from the first to the last. While
+    training it follows the latest snapshot unless the learner scrubbed back; Play steps through them.
+
+    The slider is controlled from `_insp_pick`: its key names the step it shows and the latest one, so
+    it is a new widget whenever either changes. Two fragments redraw this page every second, and a
+    request from one carries the other's widget values as the browser last had them; a stale value
+    for a key that no longer exists is dropped instead of pulling the slider back."""
     st.subheader("History: replay the probe snapshots")
     frames = run.snapshot().get("frames", [])
     if not frames:
         st.info("No snapshots yet: they are taken while the model trains. Press Train on the Playground.")
         return
     steps = [f["step"] for f in frames]
-    if st.session_state.get("insp_frame") not in steps:
-        st.session_state["insp_frame"] = steps[-1]
+    step = _frame_to_show(steps)
+    at_end = playing and step == steps[-1]
+    if playing:
+        st.session_state["_insp_pick"] = None if at_end else step
+        if at_end:
+            st.session_state["_insp_playing"] = False  # the replay reached the latest snapshot
     cols = st.columns([3, 1, 1])
     if len(steps) > 1:
-        step = cols[0].select_slider("Training step of the snapshot", options=steps, key="insp_frame")
+        key = f"insp_frame_{step}_{steps[-1]}"
+        cols[0].select_slider(
+            "Training step of the snapshot",
+            options=steps,
+            value=step,
+            key=key,
+            on_change=_picked,
+            args=(key, steps[-1]),
+        )
     else:
-        step = steps[0]
         cols[0].markdown(f"One snapshot so far, at step {step}.")
-    cols[2].button("Refresh", key="insp_frame_refresh", help="Fetch the snapshots taken since", icon=":material/sync:")
+    now_playing = st.session_state.get("_insp_playing", False)
+    cols[2].button(
+        "Stop" if now_playing else "Play",
+        key="insp_play",
+        on_click=_toggle_play,
+        icon=":material/stop:" if now_playing else ":material/play_arrow:",
+        help="Replay the snapshots from the first to the latest",
+    )
     frame = frames[steps.index(step)]
     which = cols[1].selectbox("State", list(frame["hidden"]), key="insp_frame_which")
     left, right = st.columns(2)
@@ -137,6 +186,8 @@ def history_view() -> None:
         f"{len(frames)} snapshots of probe sample 0 (older ones thinned). At step {frame['step']}: "
         f"{frame['saturation']:.0%} of units saturated."
     )
+    if now_playing != playing:
+        st.rerun()  # start or stop the replay's timer (set when the page runs)
 
 
 history_view()

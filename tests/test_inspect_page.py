@@ -308,15 +308,34 @@ def test_scrubber_waits_for_snapshots_then_replays_them(apps):
     assert not at.exception
     frames = run.snapshot()["frames"]
     assert [f["step"] for f in frames] == [1, 2, 3]
-    scrub = at.select_slider(key="insp_frame")
-    assert list(scrub.options) == ["1", "2", "3"] and scrub.value == 3  # the latest first
-    scrub.set_value(1).run()
+    assert scrubber(at).options == ["1", "2", "3"] and scrubber(at).value == 3  # the latest first
+    scrubber(at).set_value(1).run()
     assert not at.exception
     assert "at step 1" in chart(at, "insp_frame_hidden")["layout"]["title"]["text"]
     gtt = chart(at, "insp_frame_gtt")
     assert gtt["data"][0]["name"] == "step 1"
     at.selectbox(key="insp_frame_which").set_value("update").run()
     assert "update gate z at step 1" in chart(at, "insp_frame_hidden")["layout"]["title"]["text"]
+    run.step_one()  # a new snapshot: the scrubber stays where the learner put it
+    at.run()
+    assert scrubber(at).value == 1
+    scrubber(at).set_value(4).run()
+    run.step_one()  # ... and on the latest it follows the latest
+    at.run()
+    assert scrubber(at).value == 5
+    at.button(key="insp_play").click().run()  # Play: from the first snapshot to the latest
+    seen = [scrubber(at).value]
+    for _ in range(6):
+        at.run()
+        assert not at.exception
+        seen.append(scrubber(at).value)
+    assert seen[:5] == [1, 2, 3, 4, 5] and seen[-1] == 5
+    assert "Play" in at.button(key="insp_play").label  # the replay stopped at the latest
+
+
+def scrubber(at: AppTest):
+    (s,) = at.get("select_slider")
+    return s
 
 
 def test_the_page_draws_while_the_run_trains(apps):
