@@ -1,0 +1,366 @@
+"""V9 diagnosis: what the charts of one run show, said in plain sentences with the numbers behind them.
+
+`diagnose(snapshot)` reads a `TrainingRun.snapshot()` and returns `Finding`s, warnings first. It is a
+pure function of the snapshot (no model, no torch, no UI), so it costs microseconds and can run on
+every chart refresh; a fresh run, an empty or partial snapshot, NaN or Inf values give fewer
+findings, never an error. Each threshold below says why it sits where it does; the numbers quoted
+were measured on real runs of the tasks' defaults and of the Gradient lab demos (tests/test_diagnosis.py).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+# V3 ratio ‖∂L/∂h_far‖ / ‖∂L/∂h_near‖. A plain tanh RNN on adding T=50 sits at 1e-12..1e-6 for the
+# whole run (at the chance line); LSTM and GRU that have learned the task keep 0.08..0.8; an LSTM
+# still at the chance line (its forget gates near 0.5) is at 1e-9 and truly cannot learn yet.
+VANISHED = 1e-4  # below: the first inputs get no usable gradient
+FADING = 1e-2  # below: it still arrives, but weakened (a GRU on its way to learning: 1e-3..3e-2)
+# V2: a step's gradient norm over the median of the WINDOW rows before it. Healthy runs of every
+# task's defaults stay under ×20 (measured); the exploding demo jumps ×1e4 and more.
+JUMP = 100.0
+WINDOW = 50
+CLIP_OFTEN = 0.5  # clipping active in at least half the steps acts as a smaller learning rate
+# saturation of the latest probe's sample: tanh activations pinned beyond ±0.95 (healthy runs of the
+# tasks' defaults: 0..0.12; charlm "hello" after learning it: 0.57) ...
+SATURATED = 0.5
+# ... or ReLU activations at 0: about half are at any time (0.41 at init on adding), and a clipped
+# identity-ReLU RNN that learns adding well runs at 0.74..0.86; only a layer almost all silent is dead
+DEAD_RELU = 0.95
+# memorising (accuracy): training right nearly always, validation no better than guessing
+MEMO_TRAIN, MEMO_VAL_MARGIN = 0.9, 0.1
+MEMO_MSE_RATIO = 3.0  # mse: validation error at least this many times the training error ...
+MEMO_MSE_TRAIN = 0.5  # ... while training error is below half the chance line
+# stuck: the chance line is where a model without memory of the sequence ends up; within these
+# shares of it the loss has learned nothing beyond guessing (an RNN on adding T=50: 0.98..1.03)
+STUCK_TOL = {"mse": 0.10, "other": 0.05}
+STUCK_METRIC_MARGIN = 0.05  # accuracy within 5 points of chance
+STUCK_MIN_STEPS, STUCK_MIN_SHARE = 300, 0.3  # before either, a loss at chance may just be early
+FALLING = 0.05  # a tail mean 5% below the window before it: still on its way down, not stuck
+LEARNING = 0.8  # loss at most 80% of the chance line: clearly learning
+TAIL = 0.1  # the "latest" training numbers: the mean over the last 10% of history rows (at least 1)
+LOSS_AT_END = ("many-to-one", "seq2seq")  # where ∂L/∂h_1 has no direct path from the loss
+
+SEVERITY_ORDER = {"warning": 0, "info": 1, "ok": 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One sentence of the diagnosis. kind: vanishing | carried | exploding | clipping | diverged |
+    saturated | memorising | stuck | learning; severity: warning | info | ok."""
+
+    kind: str
+    severity: str
+    text: str
+    numbers: dict[str, Any] = field(default_factory=dict)
+    hint: str = ""
+
+
+def fmt(x: float) -> str:
+    """A number as a learner reads it: 0.167, 12.3, 3.1e-12, 2.6e7."""
+    if x is None or not math.isfinite(x):
+        return str(x)
+    if x == 0 or 0.01 <= abs(x) < 1000:
+        return f"{x:.3g}"
+    mant, exp = f"{x:.1e}".split("e")
+    return f"{mant.removesuffix('.0')}e{int(exp)}"
+
+
+def _pct(x: float) -> str:
+    """A share as a percentage that never reads 0% for a small but real number."""
+    return "under 1%" if 0 < x < 0.005 else f"{x:.0%}"
+
+
+def _finite(values) -> list[float]:
+    return [float(v) for v in values or [] if v is not None and math.isfinite(v)]
+
+
+def _cfg(snap: dict, name: str, default: Any = None) -> Any:
+    """A config field from a RunConfig or a plain dict (snapshots from tests or stored runs)."""
+    c = snap.get("config")
+    if isinstance(c, dict):
+        return c.get(name, default)
+    return getattr(c, name, default)
+
+
+def _tail_mean(values: list) -> float | None:
+    """Mean of the finite values among the last TAIL share of rows."""
+    if not values:
+        return None
+    k = max(1, round(len(values) * TAIL))
+    tail = _finite(values[-k:])
+    return sum(tail) / len(tail) if tail else None
+
+
+def diagnose(snap: dict | None) -> list[Finding]:
+    """Every finding the snapshot supports, warnings first. A fresh run (no steps yet) gives []."""
+    if not snap:
+        return []
+    found = [f for check in (_diverged, _exploding, _vanishing, _saturated, _memorising, _stuck) for f in check(snap)]
+    if not any(f.severity == "warning" for f in found):
+        found += _learning(snap)
+    return sorted(found, key=lambda f: SEVERITY_ORDER.get(f.severity, 3))
+
+
+# gradients -------------------------------------------------------------------------------------
+def _vanishing(snap: dict) -> list[Finding]:
+    """V3: the gradient arriving at the step farthest from the loss against the one nearest to it.
+    Only where the loss sits at the end (many-to-one, the seq2seq encoder): with a loss at every step
+    each h_t has its own direct path, so a small ∂L/∂h_1 says nothing about memory."""
+    kind = (snap.get("task") or {}).get("kind")
+    if kind not in LOSS_AT_END:
+        return []
+    probe = snap.get("latest_probe") or {}
+    g = list(probe.get("grad_through_time") or [])
+    T = len(g)
+    if T < 3 or not all(v is not None and math.isfinite(v) for v in g) or max(g) <= 0:
+        return []
+    step = probe.get("step", snap.get("steps_done"))
+    if _cfg(snap, "bidirectional", False):
+        # each direction's loss path starts at one end, so the farthest point is in the middle
+        far = int(np.argmin(g))
+        near = max(g[0], g[-1])
+        dist = min(far, T - 1 - far)
+        where = f"step {far + 1}, in the middle of the sequence,"
+        of = "its size at the ends"
+    else:
+        far, near, dist = 0, g[-1], T - 1
+        where, of = "step 1", f"the gradient at step {T}"
+    if near <= 0 or dist < 1:
+        return []
+    ratio = max(g[far], 1e-30) / near
+    per_step = ratio ** (1 / dist)
+    # unidirectional: how many steps back the gradient keeps 1% of its size at the end
+    back = next((T - 1 - t for t in range(T - 1, -1, -1) if g[t] < 0.01 * near), None)
+    numbers = {"ratio": ratio, "per_step": per_step, "T": T, "probe_step": step, "distance": dist}
+    radius = probe.get("spectral_radius")
+    arch = _cfg(snap, "arch", "rnn")
+    if radius is not None and math.isfinite(radius):
+        numbers["spectral_radius"] = radius
+    head = f"The gradient reaching {where} is {fmt(ratio)} of {of} (×{per_step:.2f} per step back"
+    if back is not None and not _cfg(snap, "bidirectional", False):
+        numbers["steps_to_1pct"] = back
+        head += f"; below 1% after {back} steps back"
+    head += ")"
+    if ratio < VANISHED:
+        if arch == "rnn":
+            text = f"{head}: it vanished, so the first inputs cannot be learned."
+            if "spectral_radius" in numbers and radius < 1:
+                text += f" W_hh's spectral radius is {radius:.2f}, below 1, so every step back shrinks it."
+            hint = "An LSTM or GRU carries the gradient much further; so does a shorter sequence."
+        else:
+            text = f"{head}: it vanished, so the first inputs cannot be learned yet."
+            hint = (
+                f"An {arch.upper()} learns to keep its memory open after a while at the chance line: "
+                "keep training, or shorten the sequence."
+            )
+        return [Finding("vanishing", "warning", text, numbers, hint)]
+    if ratio < FADING:
+        text = f"{head}: it fades on its way back but still arrives."
+        return [Finding("vanishing", "info", text, numbers, "Training on may strengthen it; an RNN rarely does.")]
+    text = f"{head}: it carries back across the whole sequence."
+    return [Finding("carried", "ok", text, numbers)]
+
+
+def _norm_rows(snap: dict) -> tuple[list[float], list[float], list[float]]:
+    """(steps, norms before clipping, after) of the finite history rows."""
+    h = snap.get("history") or {}
+    cols = [h.get(c) or [] for c in ("step", "grad_norm", "grad_norm_clipped")]
+    n = min(len(c) for c in cols)
+    rows = np.array([c[:n] for c in cols], dtype=np.float64).reshape(3, n)  # None -> nan
+    rows = rows[:, np.isfinite(rows).all(axis=0)]
+    return rows[0].astype(np.int64).tolist(), rows[1].tolist(), rows[2].tolist()
+
+
+def _biggest_jump(norms: list[float]) -> tuple[int, float, float] | None:
+    """(row, jump, level): the row whose norm is the largest multiple of the median of the WINDOW
+    rows before it. A jump is measured against what came just before, not the whole run: late in a
+    run that has learned, gradients are tiny, and the early ones would otherwise look like spikes."""
+    if len(norms) < 2:
+        return None
+    x = np.asarray(norms, dtype=np.float64)
+    head = [statistics.median(norms[:i]) for i in range(1, min(WINDOW, len(x)))]  # fewer than WINDOW rows before
+    tail = np.median(np.lib.stride_tricks.sliding_window_view(x[:-1], WINDOW), axis=1) if len(x) > WINDOW else []
+    level = np.concatenate([head, tail])  # level[i - 1]: the median of the rows before row i
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jump = np.where(level > 0, x[1:] / level, 0.0)
+    i = int(np.argmax(jump))
+    return (i + 1, float(jump[i]), float(level[i])) if jump[i] > 0 else None
+
+
+def _exploding(snap: dict) -> list[Finding]:
+    """V2: a sudden jump of the gradient norm, and how often clipping cut it."""
+    steps, pre, post = _norm_rows(snap)
+    if not pre:
+        return []
+    clip_mode, clip = _cfg(snap, "clip_mode", "off"), _cfg(snap, "clip", None)
+    cut = [b < a * (1 - 1e-6) for a, b in zip(pre, post, strict=True)]
+    share = sum(cut) / len(cut)
+    numbers: dict[str, Any] = {"clip_mode": clip_mode, "clipped_share": share, "median_norm": statistics.median(pre)}
+    clipping = clip_mode != "off" and share > 0
+    jump = _biggest_jump(pre)
+    if jump is not None and jump[1] >= JUMP:
+        i, factor, level = jump
+        numbers.update({"jump": factor, "jump_step": steps[i], "max_norm": pre[i], "level_before": level})
+        text = (
+            f"At step {steps[i]} the gradient norm jumped to {fmt(pre[i])}, ×{fmt(factor)} its level "
+            f"just before ({fmt(level)}): the gradient exploded."
+        )
+        if clipping:
+            text += f" Clipping ({clip_mode}, {fmt(clip)}) cut it, in {share:.0%} of the steps so far."
+            return [Finding("exploding", "info", text, numbers, "Clipping is doing its job; keep it on.")]
+        hint = "Turn on gradient clipping (clip_mode=norm), lower the learning rate, or use an LSTM/GRU."
+        return [Finding("exploding", "warning", text, numbers, hint)]
+    if clipping and share >= CLIP_OFTEN:
+        text = (
+            f"Clipping ({clip_mode}, {fmt(clip)}) cut the gradient in {share:.0%} of the steps; its median "
+            f"norm is {fmt(numbers['median_norm'])}, so clipping acts as a smaller learning rate."
+        )
+        return [
+            Finding("clipping", "info", text, numbers, "Fine while the loss falls; raise the threshold if it crawls.")
+        ]
+    return []
+
+
+def _diverged(snap: dict) -> list[Finding]:
+    """The run stopped on NaN/Inf: say where, and what the gradient did on the way."""
+    if snap.get("state") != "diverged":
+        return []
+    h = snap.get("history") or {}
+    step = (h.get("step") or [snap.get("steps_done")])[-1]
+    _, pre, _ = _norm_rows(snap)
+    numbers: dict[str, Any] = {"step": step}
+    text = f"Training stopped at step {step}: the loss or the gradient became NaN/Inf — the gradients exploded."
+    if pre:
+        numbers.update({"last_finite_norm": pre[-1], "median_norm": statistics.median(pre)})
+        text += f" The last finite gradient norm was {fmt(pre[-1])} (median {fmt(numbers['median_norm'])})."
+    if _cfg(snap, "clip_mode", "off") == "off":
+        hint = "Turn on gradient clipping (clip_mode=norm), lower the learning rate, or use an LSTM/GRU."
+    else:
+        hint = "Lower the learning rate or the clipping threshold, or use an LSTM/GRU."
+    return [Finding("diverged", "warning", text, numbers, hint)]
+
+
+# units and learning ----------------------------------------------------------------------------
+def _saturated(snap: dict) -> list[Finding]:
+    """V4: units pinned where they pass no gradient. A warning while the loss is not falling below the
+    chance line (they may be why); once it has, units that settled on firm values are just news."""
+    probe = snap.get("latest_probe") or {}
+    sat = probe.get("saturation")
+    relu = _cfg(snap, "arch") == "rnn" and _cfg(snap, "nonlinearity") == "relu"
+    if sat is None or not math.isfinite(sat) or sat < (DEAD_RELU if relu else SATURATED):
+        return []
+    numbers = {"saturation": sat, "probe_step": probe.get("step")}
+    if relu:
+        text = f"{sat:.0%} of the ReLU activations are 0 (dead units): no gradient flows through them."
+        hint = "Lower the learning rate, or use a smaller init gain or tanh."
+    else:
+        text = f"{sat:.0%} of the hidden activations are pinned near ±1, where tanh passes almost no gradient."
+        hint = "Lower the learning rate or the init gain; saturated units learn slowly."
+    if _learning_share(snap) is not None and _learning_share(snap) <= LEARNING:
+        text += " The loss is already well below the chance line, so they have settled on firm values."
+        return [Finding("saturated", "info", text, numbers, "")]
+    return [Finding("saturated", "warning", text, numbers, hint)]
+
+
+def _learning_share(snap: dict) -> float | None:
+    """The latest training loss as a share of the chance line (None without both)."""
+    loss, chance_loss = _train_val(snap)[0], (snap.get("task") or {}).get("chance_loss")
+    return loss / chance_loss if loss is not None and chance_loss else None
+
+
+def _train_val(snap: dict) -> tuple[float | None, float | None, float | None]:
+    """(training loss, training metric) over the last rows, and the validation metric (last 3 probes)."""
+    h, v = snap.get("history") or {}, snap.get("val") or {}
+    vm = _finite((v.get("metric") or [])[-3:])
+    return _tail_mean(h.get("loss")), _tail_mean(h.get("metric")), (sum(vm) / len(vm) if vm else None)
+
+
+def _memorising(snap: dict) -> list[Finding]:
+    task = snap.get("task") or {}
+    metric, chance = task.get("metric"), task.get("chance")
+    _, train, val = _train_val(snap)
+    if train is None or val is None or chance is None:
+        return []
+    numbers = {"train": train, "val": val, "chance": chance, "metric": metric}
+    if metric == "mse":
+        if train <= 0 or train > MEMO_MSE_TRAIN * chance or val < MEMO_MSE_RATIO * train:
+            return []
+        text = (
+            f"Training error is {fmt(train)} but validation error is {fmt(val)}, ×{fmt(val / train)} as large "
+            f"(chance {fmt(chance)}): it is memorising the training data rather than learning the rule."
+        )
+    else:
+        if train < MEMO_TRAIN or val > chance + MEMO_VAL_MARGIN:
+            return []
+        text = (
+            f"Training {metric} is {train:.0%} but validation is {val:.0%}, near chance ({chance:.0%}): "
+            "it is memorising the training examples, not learning a rule."
+        )
+    hint = "More (or fresh) training data, a smaller model, dropout or weight decay."
+    return [Finding("memorising", "warning", text, numbers, hint)]
+
+
+def _stuck(snap: dict) -> list[Finding]:
+    task = snap.get("task") or {}
+    chance_loss, chance, metric = task.get("chance_loss"), task.get("chance"), task.get("metric")
+    done, total = snap.get("steps_done") or 0, snap.get("steps_total") or _cfg(snap, "steps", 0) or 0
+    loss, train_metric, _ = _train_val(snap)
+    if loss is None or not chance_loss or done < min(STUCK_MIN_STEPS, STUCK_MIN_SHARE * total):
+        return []
+    tol = STUCK_TOL["mse" if metric == "mse" else "other"]
+    if loss < (1 - tol) * chance_loss or _still_falling((snap.get("history") or {}).get("loss")):
+        return []
+    if metric != "mse" and train_metric is not None and chance is not None:
+        if train_metric > chance + STUCK_METRIC_MARGIN:
+            return []
+    numbers = {"loss": loss, "chance_loss": chance_loss, "steps": done, "ratio": loss / chance_loss}
+    text = (
+        f"After {done} steps the training loss is {fmt(loss)}, at the chance line ({fmt(chance_loss)}): "
+        "the model does no better than a guess that ignores the sequence."
+    )
+    if loss > (1 + tol) * chance_loss:
+        text = (
+            f"After {done} steps the training loss is {fmt(loss)}, above the chance line ({fmt(chance_loss)}): "
+            "the model does worse than a guess that ignores the sequence."
+        )
+    hint = "Check the gradient through time: if it vanished, try an LSTM/GRU; else a different learning rate."
+    return [Finding("stuck", "warning", text, numbers, hint)]
+
+
+def _still_falling(losses: list | None) -> bool:
+    """The last TAIL of the loss rows is clearly below the same number of rows before it."""
+    if not losses:
+        return False
+    k = max(1, round(len(losses) * TAIL))
+    now, before = _finite(losses[-k:]), _finite(losses[-2 * k : -k])
+    return bool(now and before) and sum(now) / len(now) < (1 - FALLING) * sum(before) / len(before)
+
+
+def _learning(snap: dict) -> list[Finding]:
+    """The panel's reassurance: the loss against the chance line, when nothing is wrong."""
+    task = snap.get("task") or {}
+    chance_loss = task.get("chance_loss")
+    loss, _, val = _train_val(snap)
+    done = snap.get("steps_done") or 0
+    if loss is None or not chance_loss or done == 0:
+        return []
+    share = loss / chance_loss
+    numbers = {"loss": loss, "chance_loss": chance_loss, "share": share, "steps": done}
+    if share <= LEARNING:
+        text = (
+            f"The training loss is {fmt(loss)}, {_pct(share)} of the chance line ({fmt(chance_loss)}): it is learning."
+        )
+        if val is not None and task.get("metric") != "mse":
+            numbers["val"] = val
+            text += f" Validation {task.get('metric')}: {val:.0%} (chance {task.get('chance', 0):.0%})."
+        return [Finding("learning", "ok", text, numbers)]
+    text = (
+        f"After {done} steps the training loss is {fmt(loss)}, {_pct(share)} of the chance line ({fmt(chance_loss)})."
+    )
+    return [Finding("learning", "info", text, numbers)]
