@@ -15,6 +15,7 @@ st.set_page_config(page_title="RNN Playground", page_icon=":material/cycle:", la
 pages = [
     st.Page("app_pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
     st.Page("app_pages/playground.py", title="Playground", icon=":material/science:", url_path="playground"),
+    st.Page("app_pages/gradients.py", title="Gradient lab", icon=":material/trending_down:", url_path="gradients"),
     st.Page("app_pages/inspect.py", title="Inspect", icon=":material/biotech:", url_path="inspect"),
     st.Page("app_pages/learn.py", title="Learn", icon=":material/school:", url_path="learn"),
     st.Page("app_pages/runs.py", title="Runs", icon=":material/stacked_line_chart:", url_path="runs"),

@@ -16,7 +16,7 @@ import threading
 import time
 
 from rnnplay.config import FIELDS, ConfigError, RunConfig, make_config
-from rnnplay.session import TrainingRun
+from rnnplay.session import MIN_PROBE_INTERVAL_S, TrainingRun
 
 MIN_ENTRIES, MAX_ENTRIES = 2, 4
 FINISHED = ("done", "stopped", "diverged", "error")
@@ -68,6 +68,33 @@ BIDIRECTIONAL = [make_config("tagging"), make_config("tagging", bidirectional=Tr
 COPY = [make_config("copy", arch="lstm"), make_config("copy", arch="rnn")]
 # the Gradient lab's ?race=<id> links (the lessons open them)
 PRESETS = {"vanishing": VANISHING, "exploding": EXPLODING, "bidirectional": BIDIRECTIONAL, "copy": COPY}
+
+
+def entry_param(config: RunConfig, base: RunConfig) -> str:
+    """An entry as a URL value: its architecture and what else differs from the shared base,
+    e.g. "arch:rnn,nonlinearity:relu,clip_mode:off"."""
+    parts = [f"arch:{config.arch}"] + [
+        f"{n}:{str(getattr(config, n)).lower() if isinstance(getattr(config, n), bool) else getattr(config, n)}"
+        for n in ENTRY_FIELDS[1:]
+        if getattr(config, n) != getattr(base, n)
+    ]
+    return ",".join(parts)
+
+
+def parse_entry(text: str, base: RunConfig, name: str = "entry") -> tuple[RunConfig, list[str]]:
+    """A URL value back to a configuration on top of base. A bad part is dropped with a warning that
+    names the entry and the field, and the base's value stays: a share link never raises."""
+    config, warnings = base, []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = part.partition(":")
+        if not sep or key not in ENTRY_FIELDS:
+            warnings.append(f"{name}: {part!r} ignored: write field:value with a field among {', '.join(ENTRY_FIELDS)}")
+            continue
+        try:
+            config = config.replace(**{key: value})
+        except ConfigError as e:
+            warnings.append(f"{name}: {e} — using {getattr(config, key)!r}")
+    return config, warnings
 
 
 def data_fields(task: str) -> tuple[str, ...]:
@@ -136,7 +163,10 @@ class Race:
         self._init_state()
 
     def _init_state(self) -> None:
-        self.runs = [TrainingRun(c, **self._run_kw) for c in self.configs]
+        # each entry trains at 1/n of the wall-clock rate, so its probes are spaced n times wider in time:
+        # the race probes as often as one run does, and costs what the runs one after the other cost
+        kw = {"min_probe_interval_s": MIN_PROBE_INTERVAL_S * len(self.configs), **self._run_kw}
+        self.runs = [TrainingRun(c, **kw) for c in self.configs]
         self.state = "ready"
         self._paused = self._stop = False
         self._expire_at: float | None = None

@@ -21,6 +21,7 @@ COLUMNS = ("step", "loss", "metric", "grad_norm", "grad_norm_clipped", "lr")
 # V10 replay frames hold hidden states and gates (T x D*H each): a byte budget on top of probe_rows
 # keeps a long, wide run bounded (adding T=50, LSTM H=64: ~77 kB a frame, all probe_rows fit)
 FRAMES_BUDGET_BYTES = 48 * 2**20
+MIN_PROBE_INTERVAL_S = 0.25  # at most 4 probes a second: the charts redraw twice a second
 
 
 def thin(rows: list, cap: int) -> list:
@@ -76,7 +77,7 @@ class TrainingRun:
         probe_budget: float = 0.08,
         history_cap: int = 1000,
         probe_rows: int = 120,
-        min_probe_interval_s: float = 0.25,
+        min_probe_interval_s: float = MIN_PROBE_INTERVAL_S,
         frames_budget_bytes: int = FRAMES_BUDGET_BYTES,
     ):
         self.config = config

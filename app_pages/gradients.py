@@ -1,0 +1,350 @@
+"""Gradient lab (C2): 2–4 configurations race on the same task, data and seed; loss and gradient
+through time overlaid, the V3 heatmaps side by side on one colour scale, V5, V7 and V2 per entry.
+
+Everything is in the URL: ?race=<demo> (vanishing, exploding, bidirectional, copy) starts from a demo,
+the shared settings are bound widgets, and e1..e4 hold each entry's differences from them
+(e.g. e2=arch:lstm,lr:0.01). The race trains in one background thread (rnnplay.race); the buttons only
+flip its state and a fragment redraws the charts from its snapshot."""
+
+import os
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import common, narrator
+from rnnplay import figures
+from rnnplay.config import ARCHS, FIELDS, ConfigError, make_config, parse_params
+from rnnplay.race import (
+    ENTRY_FIELDS,
+    MAX_ENTRIES,
+    MIN_ENTRIES,
+    PRESETS,
+    Race,
+    entry_param,
+    parse_entry,
+)
+from rnnplay.tasks import TASK_CLASSES
+
+LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "0.5"))
+DEFAULT_PRESET = "vanishing"
+PRESET_BUTTONS = {
+    "vanishing": ("Vanishing: RNN vs LSTM vs GRU", ":material/trending_down:"),
+    "exploding": ("Exploding: no clip vs clip", ":material/bolt:"),
+    "bidirectional": ("Bidirectional tagging", ":material/swap_horiz:"),
+    "copy": ("Copy: LSTM vs RNN", ":material/content_copy:"),
+}
+SHARED = ("seq_len", "batch_size", "steps", "seed")  # besides the task and its own fields
+ENTRY_KEYS = tuple(f"e{i}" for i in range(1, MAX_ENTRIES + 1))
+# the entry editor's columns (hidden_size through clip); a new row starts from the shared settings
+COLUMNS = ("arch", "nonlinearity", "hidden_size", "bidirectional", "init", "init_gain", "optimizer", "lr")
+COLUMNS += ("clip_mode", "clip")
+STATE_TEXT = {"ready": "ready", "running": "racing…", "paused": "paused", "done": "finished", "stopped": "stopped"}
+
+st.title("Gradient lab")
+st.caption(
+    "Race 2–4 networks on the same data and seed and watch their gradients flow back through time. "
+    "Pick a demo, or edit the entries below; the page's URL is a share link to exactly this race."
+)
+
+# the URL -> the demo, the shared settings, the entries -----------------------------------------------
+problems: list[str] = []
+preset_id = st.query_params.get("race", DEFAULT_PRESET)
+if preset_id not in PRESETS:
+    problems.append(f"race={preset_id!r} is not allowed: one of {', '.join(PRESETS)} — using {DEFAULT_PRESET}")
+    preset_id = DEFAULT_PRESET
+preset = PRESETS[preset_id]
+page_params = {"race", "lesson", *ENTRY_KEYS}
+shared_params = {k: v for k, v in st.query_params.to_dict().items() if k not in page_params}
+_, url_warnings = parse_params(shared_params)
+problems += url_warnings
+
+box = st.sidebar
+box.subheader("Shared by every entry")
+task = common._widget("task", preset[0].task, box)
+start = preset[0] if task == preset[0].task else make_config(task)  # what the widgets default to
+defaults = start
+# task options (text, delay, ...) from the URL where valid, else the demo's or the task's
+options, _ = parse_params({**shared_params, "task": task})
+defaults = defaults.replace(**{n: getattr(options, n) for n in FIELDS if n in shared_params and n != "task"})
+values = {}
+for name in [n for n, f in FIELDS.items() if f.metadata["tasks"] and task in f.metadata["tasks"]] + list(SHARED):
+    if FIELDS[name].metadata["share"] and common._visible(name, {**defaults.to_dict(), **values}):
+        values[name] = common._widget(name, getattr(defaults, name), box)
+try:
+    base = defaults.replace(**values)
+except ConfigError as e:
+    problems.append(f"{e} — using the task's defaults")
+    base = defaults
+
+
+def _demo_rows() -> list[dict]:
+    """The demo's entries on the current shared settings (on another task: only its models)."""
+    keep = ENTRY_FIELDS if task == preset[0].task else ("arch", "nonlinearity", "init", "init_gain", "optimizer")
+    return [_row(base.replace(**{n: getattr(c, n) for n in keep})) for c in preset]
+
+
+def _rows_from_url() -> list[dict]:
+    """The entries as editor rows: e1..e4 from the URL, else the demo's."""
+    texts = [st.query_params[k] for k in ENTRY_KEYS if k in st.query_params]
+    if not texts:
+        return _demo_rows()
+    rows = []
+    for i, text in enumerate(texts, start=1):
+        c, warn = parse_entry(text, base, name=f"entry {i} (e{i})")
+        problems.extend(warn)
+        rows.append(_row(c))
+    return rows
+
+
+def _row(config) -> dict:
+    return {n: getattr(config, n) for n in COLUMNS}
+
+
+source = (preset_id, task, tuple(st.query_params.get(k) for k in ENTRY_KEYS))
+if st.session_state.get("_race_source") != source:  # first visit, a new link, or a new task
+    st.session_state["_race_rows"] = _rows_from_url()
+    st.session_state["_race_source"] = source
+    st.session_state["_race_editor"] = st.session_state.get("_race_editor", 0) + 1
+
+
+def _entry_configs(rows: list[dict]) -> tuple[list, list[str]]:
+    """Rows -> configurations; a bad cell is named (entry, field, what is allowed) and takes the shared value."""
+    configs, warnings = [], []
+    allows_bidirectional = TASK_CLASSES[task].allows_bidirectional
+    for i, row in enumerate(rows, start=1):
+        c = base
+        for n in COLUMNS:
+            v = row.get(n)
+            if v is None or (isinstance(v, float) and v != v) or (n == "bidirectional" and not allows_bidirectional):
+                continue  # an empty cell (a new row) takes the shared setting
+            try:
+                c = c.replace(**{n: v})
+            except ConfigError as e:
+                warnings.append(f"entry {i}: {e} — using {getattr(c, n)!r}")
+        configs.append(c)
+    if len(configs) > MAX_ENTRIES:
+        warnings.append(f"entries: {len(configs)} rows, at most {MAX_ENTRIES} race — the first {MAX_ENTRIES} do")
+        configs = configs[:MAX_ENTRIES]
+    return configs, warnings
+
+
+def _write_url(rows: list[dict]) -> None:
+    """Keep e1..e4 in the URL (only when the entries differ from the demo's), so the link shares them."""
+    configs, _ = _entry_configs(rows)
+    texts = [] if [_row(c) for c in configs] == _demo_rows() else [entry_param(c, base) for c in configs]
+    for i, k in enumerate(ENTRY_KEYS):
+        if i < len(texts):
+            st.query_params[k] = texts[i]
+        elif k in st.query_params:
+            del st.query_params[k]
+    st.session_state["_race_source"] = (preset_id, task, tuple(st.query_params.get(k) for k in ENTRY_KEYS))
+
+
+def _on_edit() -> None:
+    """Apply the editor's changes to the stored rows and start a fresh editor over them (its deltas
+    are then never applied twice); the URL follows."""
+    delta = st.session_state.get(f"entries_{st.session_state['_race_editor']}") or {}
+    rows = [dict(r) for r in st.session_state["_race_rows"]]
+    for i, change in delta.get("edited_rows", {}).items():
+        rows[int(i)].update(change)
+    for i in sorted(delta.get("deleted_rows", []), reverse=True):
+        del rows[i]
+    for added in delta.get("added_rows", []):
+        rows.append({**_row(base), **{k: v for k, v in added.items() if k in COLUMNS}})
+    st.session_state["_race_rows"] = rows
+    st.session_state["_race_editor"] += 1
+    _write_url(rows)
+
+
+def _load_preset(pid: str) -> None:
+    """A demo in one click: its shared settings, its entries, a fresh race."""
+    first = PRESETS[pid][0]
+    st.query_params["race"] = pid
+    for k in ENTRY_KEYS:
+        if k in st.query_params:
+            del st.query_params[k]
+    for name in ("task", *SHARED, *(n for n, f in FIELDS.items() if f.metadata["tasks"])):
+        if FIELDS[name].metadata["share"]:
+            st.session_state[name] = getattr(first, name)
+    st.session_state["_race_rows"] = [_row(c) for c in PRESETS[pid]]
+    st.session_state["_race_source"] = (pid, first.task, (None,) * MAX_ENTRIES)
+    st.session_state["_race_editor"] += 1
+    race = st.session_state.get("_race")
+    if race is not None:
+        race.reset(list(PRESETS[pid]))
+
+
+st.markdown("**Demos**")
+cols = st.columns(len(PRESET_BUTTONS))
+for col, (pid, (label, icon)) in zip(cols, PRESET_BUTTONS.items(), strict=True):
+    col.button(label, key=f"demo_{pid}", on_click=_load_preset, args=(pid,), icon=icon, width="stretch")
+
+rows = st.session_state["_race_rows"]
+shown = [c for c in COLUMNS if c != "bidirectional" or TASK_CLASSES[task].allows_bidirectional]
+choice = {n: list(FIELDS[n].metadata["choices"]) for n in ("nonlinearity", "init", "optimizer", "clip_mode")}
+st.data_editor(
+    pd.DataFrame(rows, columns=list(COLUMNS)),
+    key=f"entries_{st.session_state['_race_editor']}",
+    on_change=_on_edit,
+    num_rows="dynamic",
+    hide_index=True,
+    column_order=shown,
+    column_config={
+        "arch": st.column_config.SelectboxColumn("Architecture", options=list(ARCHS), required=True),
+        "nonlinearity": st.column_config.SelectboxColumn("Activation (RNN)", options=choice["nonlinearity"]),
+        "hidden_size": st.column_config.NumberColumn("Hidden size", min_value=1, max_value=1024, step=1),
+        "bidirectional": st.column_config.CheckboxColumn("Bidirectional"),
+        "init": st.column_config.SelectboxColumn("Initialisation", options=choice["init"]),
+        "init_gain": st.column_config.NumberColumn("Init gain", min_value=0.01, max_value=10.0, step=0.05),
+        "optimizer": st.column_config.SelectboxColumn("Optimizer", options=choice["optimizer"]),
+        "lr": st.column_config.NumberColumn("Learning rate", min_value=1e-6, max_value=10.0, step=1e-4, format="%g"),
+        "clip_mode": st.column_config.SelectboxColumn("Clipping", options=choice["clip_mode"]),
+        "clip": st.column_config.NumberColumn("Clip threshold", min_value=1e-3, max_value=1e4, step=0.5),
+    },
+)
+configs, entry_warnings = _entry_configs(rows)
+problems += entry_warnings
+for p in problems:
+    st.warning(f"Share link: {p}", icon=":material/warning:")
+can_race = len(configs) >= MIN_ENTRIES
+if not can_race:
+    st.warning(f"entries: {len(configs)} — a race needs {MIN_ENTRIES} to {MAX_ENTRIES}: add a row.")
+
+
+# the session's race ---------------------------------------------------------------------------------
+class RaceGuard:
+    """Lives in a session-scoped resource: Streamlit releases it when the browser goes away."""
+
+    def __init__(self):
+        self.race: Race | None = None
+
+    def release(self) -> None:
+        if self.race is not None:
+            self.race.detach()  # pause now; the thread ends after a grace period unless the session returns
+
+
+@st.cache_resource(scope="session", on_release=RaceGuard.release, show_spinner=False)
+def _race_guard() -> RaceGuard:
+    return RaceGuard()
+
+
+race: Race | None = st.session_state.get("_race")
+if race is None:
+    race = Race(configs if can_race else list(PRESETS[DEFAULT_PRESET]))
+    st.session_state["_race"] = race
+elif can_race and race.configs != configs and race.state == "ready" and not any(race.snapshot()["steps"]):
+    race.reset(configs)  # an untouched race follows the entries; a trained one waits for Reset
+_race_guard().race = race
+race.attach()
+narrator.show(race, page="gradients")  # ?lesson=<id>: the narrated lesson's panel
+pending = can_race and race.configs != configs
+
+
+def train_clicked() -> None:
+    if race.state in ("done", "stopped") or (pending and race.state == "ready"):
+        race.reset(configs)
+    race.start()
+
+
+def reset_clicked() -> None:
+    race.reset(configs if can_race else None)
+
+
+state = race.state
+c = st.columns([1.2, 1, 1, 1.3, 1, 2.5])
+label = {"paused": "Resume", "running": "Racing"}.get(state, "Train anew" if state in ("done", "stopped") else "Train")
+c[0].button(
+    label,
+    on_click=train_clicked,
+    disabled=state == "running" or (not can_race and state == "ready"),
+    type="primary",
+    key="btn_train",
+    icon=":material/play_arrow:",
+)
+c[1].button("Pause", on_click=race.pause, disabled=state != "running", key="btn_pause", icon=":material/pause:")
+c[2].button(
+    "Stop", on_click=race.stop, disabled=state not in ("running", "paused"), key="btn_stop", icon=":material/stop:"
+)
+c[3].button(
+    "Step one batch",
+    on_click=race.step_one,
+    disabled=state not in ("ready", "paused"),
+    key="btn_step",
+    icon=":material/skip_next:",
+)
+c[4].button("Reset", on_click=reset_clicked, key="btn_reset", icon=":material/restart_alt:")
+frozen = c[5].toggle("Pause live updates (to zoom)", key="freeze", help="Live redraws reset a chart's zoom.")
+if pending and state != "ready":
+    st.info("The entries changed since this race started: press **Reset** (or **Train anew**) to race them.")
+interval = LIVE_EVERY_S if state == "running" and not frozen else None
+
+
+@st.fragment(run_every=interval)
+def live_view() -> None:
+    snap = race.snapshot()
+    runs, labels = snap["runs"], snap["labels"]
+    total = max(s["steps_total"] for s in runs)
+    st.progress(
+        min(min(snap["steps"]) / total, 1.0),
+        text=f"steps {' / '.join(map(str, snap['steps']))} of {total} · {snap['steps_per_s']:.0f} steps/s in all · "
+        f"{STATE_TEXT.get(snap['state'], snap['state'])}",
+    )
+    for s, lab in zip(runs, labels, strict=True):
+        if s["state"] == "diverged":
+            st.error(f"**{lab}** stopped — {s['message']}", icon=":material/error:")
+        elif s["state"] == "error":
+            st.error(f"**{lab}** failed: {s['message']}")
+    left, right = st.columns(2)
+    left.plotly_chart(figures.race_loss_figure(snap, log_y=st.session_state.get("race_loss_log", False)), key="loss")
+    right.plotly_chart(figures.race_grad_through_time_figure(snap), key="gtt")
+    with st.container(key="gtt_heatmap"):
+        for i, (col, fig) in enumerate(zip(st.columns(len(runs)), figures.race_heatmaps(snap), strict=True)):
+            col.plotly_chart(fig, key=f"gtt_heatmap_{i}")
+    left, right = st.columns(2)
+    left.plotly_chart(figures.race_spectral_figure(snap), key="spectral")
+    right.plotly_chart(figures.race_singular_values_figure(snap), key="singular")
+    with st.container(key="grad_norm"):
+        for i, (col, fig) in enumerate(zip(st.columns(len(runs)), figures.race_grad_norm_figures(snap), strict=True)):
+            col.plotly_chart(fig, key=f"grad_norm_{i}")
+    with st.container(key="param_norms"):
+        for i, (col, s, lab) in enumerate(zip(st.columns(len(runs)), runs, labels, strict=True)):
+            col.plotly_chart(figures.param_norms_figure(s, f"{lab}: gradient norm per tensor"), key=f"param_norms_{i}")
+    if interval is not None and snap["state"] != "running":
+        st.rerun()  # the race ended: one full run to update the buttons and stop polling
+
+
+st.toggle("Log-scale loss", key="race_loss_log")
+live_view()
+
+with st.expander("How to read these charts"):
+    st.markdown(
+        "- **Loss**: each entry's training loss (solid) and validation loss (dotted); the dashed line is chance. "
+        "An ✕ marks an entry whose loss or gradient became NaN/Inf.\n"
+        "- **Gradient through time** ‖∂L/∂hₜ‖: how much the loss still feels the hidden state at step t. A plain "
+        "RNN's curve falls by orders of magnitude toward t = 1 (the gradient *vanished*); an LSTM's or GRU's "
+        "stays high. A curve that *rises* toward t = 1 is an exploding gradient.\n"
+        "- **Heatmaps**: the same curve at every probe (x = time step, y = training step), all on one colour "
+        "scale, so dark means the same small gradient in every heatmap.\n"
+        "- **Spectral radius ρ and largest singular value σ₁ of W_hh**: above 1 the recurrence can amplify, "
+        "below 1 it shrinks what flows back through it. The singular values chart shows the whole spectrum.\n"
+        "- **Gradient norm** per entry, before and after clipping, with the threshold; and **per parameter "
+        "tensor**: which weights get the gradient."
+    )
+
+
+def share_link() -> str:
+    """This race as a link: the demo, the shared settings that differ from it, the entries' e1..e4."""
+    params = {"race": preset_id, "task": task}
+    params.update(
+        {n: str(v).lower() if isinstance(v, bool) else v for n, v in values.items() if v != getattr(start, n)}
+    )
+    params.update({k: st.query_params[k] for k in ENTRY_KEYS if k in st.query_params})
+    url = getattr(st.context, "url", None) or ""
+    url = url.split("?")[0].rsplit("/", 1)[0] if url else ""
+    return f"{url}/gradients?{urlencode(params, safe=':,')}"
+
+
+with st.expander("Share this race"):
+    st.markdown("Anyone who opens this link gets exactly these entries and settings:")
+    st.code(share_link(), language=None)
