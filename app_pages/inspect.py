@@ -57,6 +57,8 @@ interval = LIVE_EVERY_S if run.state == "running" and not frozen else None
 
 @st.fragment(run_every=interval)
 def live_view(sample: inspect_data.Sample) -> None:
+    if run.trainer.task is not task:  # the run was reset to a new configuration since the page ran
+        st.rerun()
     ins = inspect_data.inspect(run, sample)
     snap_state = run.state
     c = run.config

@@ -338,6 +338,29 @@ def scrubber(at: AppTest):
     return s
 
 
+def test_a_diverged_run_can_still_be_inspected(apps):
+    at = open_app(
+        PLAYGROUND,
+        task="adding",
+        nonlinearity="relu",
+        init="identity",
+        init_gain=2,
+        optimizer="sgd",
+        lr=1,
+        clip_mode="off",
+        steps=50,
+    )
+    apps.append(at)
+    at.button(key="btn_train").click().run()
+    run = at.session_state["_run"]
+    run.join()
+    assert run.state == "diverged"
+    at.switch_page(INSPECT).run()
+    assert not at.exception
+    assert "insp_hidden" in [el.key for el in at.get("plotly_chart")]
+    assert any("(diverged)" in m.value for m in at.markdown)
+
+
 def test_the_page_draws_while_the_run_trains(apps):
     at = open_app(PLAYGROUND, task="majority", arch="lstm", steps=3000)
     apps.append(at)
