@@ -91,19 +91,28 @@ def reading_seconds(text: str) -> float:
 
 
 def next_step(lesson: Lesson, index: int, steps_done: int, state: str, elapsed_s: float = 0.0) -> int:
-    """The step auto-play shows next: index + 1 once the current step's condition holds (elapsed_s is the
-    time since the step began), else index. The last step stays: free play follows it."""
+    """The step auto-play shows next: index + 1 once the current step's condition holds and its sentence
+    has stood long enough to be read (elapsed_s: seconds since the step began; a run that is already past
+    the condition must not flash the steps by), else index. The last step stays: free play follows it."""
     index = max(0, min(index, len(lesson.steps) - 1))
     if index == len(lesson.steps) - 1:
         return index
     step = lesson.steps[index]
-    until = step.until or reading(reading_seconds(step.say))
-    return index + 1 if until.holds(steps_done, state, elapsed_s) else index
+    if step.until is None or step.until.seconds is not None:
+        until = step.until or reading(reading_seconds(step.say))
+        return index + 1 if until.holds(steps_done, state, elapsed_s) else index
+    read = elapsed_s >= reading_seconds(step.say)
+    return index + 1 if read and step.until.holds(steps_done, state, elapsed_s) else index
 
 
-# The lessons, in the order of S2. The gradient-lab lessons race several configurations; their params
-# are that page's URL parameters. Chart keys: the Playground's are loss, metric, grad_norm, gtt,
-# gtt_heatmap, hidden, task_view, spectral.
+# The lessons, in the order of S2. A Gradient-lab lesson opens one of its race demos (?race=<id>,
+# rnnplay.race.PRESETS); its chart keys are loss, gtt, gtt_heatmap, spectral, singular, grad_norm,
+# param_norms. The Playground's are loss, metric, grad_norm, gtt, gtt_heatmap, hidden, task_view,
+# spectral. Step counts follow the measured wall times of the whole page on one shared CPU thread
+# (probes included): vanishing, GRU below chance/2 at 18 s (step 340), LSTM at 42 s (step 840), RNN still
+# at chance after 1700 steps; exploding, no clip diverges at step 2 (0.3 s), clipped trains (val MSE 0.03
+# of 0.167) in 4 s; bidirectional, val loss 0.0004 vs 0.24 (chance 0.25) in 4 s; copy, LSTM below the
+# 0.693 line from step ~1500 (~40 s; RNN 1.2 throughout); random 8 s; hello 4 s.
 LESSONS: tuple[Lesson, ...] = (
     Lesson(
         id="vanishing",
@@ -121,7 +130,7 @@ LESSONS: tuple[Lesson, ...] = (
             ),
             Step(
                 "Training all three, taking turns on the CPU. Watch the loss curves against the chance line.",
-                until=after_steps(400),
+                until=after_steps(300),
                 action="train",
                 point_at="loss",
             ),
@@ -129,18 +138,19 @@ LESSONS: tuple[Lesson, ...] = (
                 "The gradient through time ‖∂L/∂hₜ‖: for the RNN it falls by orders of magnitude toward t = 1, "
                 "so the first marked number sends almost no learning signal back. The LSTM's and GRU's curves "
                 "stay high across all 50 steps.",
-                until=after_steps(900),
+                until=after_steps(800),
                 point_at="gtt",
             ),
             Step(
-                "Around step 500–1000 the LSTM and GRU drop far below the chance line: they found the two "
-                "numbers. The RNN is still on the line — it cannot learn what its gradient cannot reach.",
-                until=after_steps(1200),
+                "Within a few hundred steps the GRU, then the LSTM, drop far below the chance line: they found "
+                "the two numbers. The RNN is still on the line — it cannot learn what its gradient cannot reach.",
+                until=after_steps(1400),
                 point_at="loss",
             ),
             Step(
-                "The heatmaps replay the same story over training (x = time step, y = training step): the RNN's "
-                "row goes dark a few steps back from the end, the gated networks stay bright to t = 1.",
+                "The heatmaps replay the same story over training (x = time step, y = training step, one colour "
+                "scale): the RNN's map goes dark a few steps back from the end, the LSTM's and GRU's stay bright "
+                "back to t = 1.",
                 until=finished(),
                 point_at="gtt_heatmap",
             ),
@@ -159,26 +169,28 @@ LESSONS: tuple[Lesson, ...] = (
         params={"race": "exploding"},
         steps=(
             Step(
-                "Two identical ReLU RNNs whose recurrent matrix starts at 1.2 × identity: every step back in "
-                "time multiplies the gradient by about 1.2. One trains without clipping, one clips the "
-                "gradient's norm at 1.",
+                "Two identical ReLU RNNs whose recurrent matrix starts at 1.2 × identity (spectral radius 1.2): "
+                "every step back in time multiplies the gradient by about 1.2, twenty steps by 38. Both use "
+                "SGD; one trains without clipping, one clips the gradient's norm at 1.",
                 point_at="spectral",
             ),
             Step(
-                "Train both and watch the gradient norm.",
-                until=after_steps(60),
+                "Train both and watch the gradient norms.",
+                until=after_steps(50),
                 action="train",
                 point_at="grad_norm",
             ),
             Step(
-                "Without clipping the gradient norm shoots up by orders of magnitude, the weights jump, the "
-                "loss becomes infinite and the run stops with a message. That is an exploding gradient.",
-                until=after_steps(150),
+                "Without clipping the very first gradient has a norm in the thousands; one SGD step with it "
+                "throws the weights so far that the next loss is infinite, and the run stops with the message "
+                "above the charts. That is an exploding gradient.",
+                until=after_steps(300),
                 point_at="grad_norm",
             ),
             Step(
-                "With clipping the same huge gradients are scaled back to norm 1 before each update (pre- vs "
-                "post-clip in the gradient-norm chart), so the run keeps training and its loss falls.",
+                "With clipping the same huge gradient is scaled back to norm 1 before the update (its chart "
+                "shows the norm before and after clipping), so the run keeps training and its loss falls far "
+                "below chance.",
                 until=finished(),
                 point_at="loss",
             ),
@@ -191,28 +203,29 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         id="bidirectional",
         title="Bidirectional helps tagging",
-        summary="Tag each word; can, fly, watch and duck need the NEXT word to be tagged. A left-to-right RNN is "
-        "stuck near 84% accuracy; a bidirectional one reads ahead and reaches 100%.",
+        summary="Tag each word; can, fly, watch and duck need the NEXT word to be tagged. A left-to-right RNN's "
+        "loss stops at the line of the best forward guess; a bidirectional one reads ahead and goes to zero.",
         page="gradients",
         params={"race": "bidirectional"},
         steps=(
             Step(
                 "“watch the duck” — watch is a verb; “duck watch fly” — now watch is a noun. An ambiguous "
-                "word's tag depends on the word after it. Two RNNs race: one reads left to right, one in both "
-                "directions.",
-                point_at="metric",
+                "word's tag depends on the word after it. Two RNNs race on the same sentences: one reads left "
+                "to right, one in both directions.",
+                point_at="loss",
             ),
             Step(
                 "Training both.",
                 until=after_steps(150),
                 action="train",
-                point_at="metric",
+                point_at="loss",
             ),
             Step(
-                "The left-to-right RNN levels off around 84% accuracy: at an ambiguous word it has not seen "
-                "the next word yet, so it can only guess. The bidirectional one tags every word right.",
+                "The dashed line is the best a left-to-right reader can do: tag every fixed word right and guess "
+                "at can, fly, watch and duck (about 84% of words right). The left-to-right RNN stops on that line; "
+                "the bidirectional one has read the next word and its loss goes to zero.",
                 until=finished(),
-                point_at="metric",
+                point_at="loss",
             ),
             Step(
                 "Your turn: in the Playground type your own sentence into Try it, with Bidirectional on and off.",
@@ -302,7 +315,7 @@ LESSONS: tuple[Lesson, ...] = (
                 point_at="loss",
             ),
             Step(
-                "Training both.",
+                "Training both, taking turns on the CPU.",
                 until=after_steps(1500),
                 action="train",
                 point_at="loss",
@@ -310,7 +323,8 @@ LESSONS: tuple[Lesson, ...] = (
             Step(
                 "The dashed line is the loss of the best guess that remembers nothing. The LSTM goes below "
                 "it: its forget gate stays near 1, so the cell state carries the symbols across the delay. The "
-                "RNN stays near the line.",
+                "RNN never gets below the line: by the time the signal comes, the symbols have faded from its "
+                "hidden state.",
                 until=finished(),
                 point_at="loss",
             ),
@@ -357,4 +371,6 @@ CHART_LABELS = {
     "hidden": "the hidden activations",
     "task_view": "the task view",
     "spectral": "the spectral radius of W_hh",
+    "singular": "the singular values of W_hh",
+    "param_norms": "the gradient norm per parameter tensor",
 }

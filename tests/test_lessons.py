@@ -5,6 +5,7 @@ lesson for free play and names an unknown lesson."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -14,7 +15,19 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rnnplay.config import parse_params
-from rnnplay.lessons import BY_ID, LESSONS, TERMINAL, Lesson, Step, after_steps, finished, next_step, reading
+from rnnplay.lessons import (
+    BY_ID,
+    CHART_LABELS,
+    LESSONS,
+    TERMINAL,
+    Lesson,
+    Step,
+    after_steps,
+    finished,
+    next_step,
+    reading,
+    reading_seconds,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,6 +59,24 @@ def test_playground_lesson_params_parse_without_warnings(lesson: Lesson):
     assert warnings == []
     for k, v in lesson.params.items():
         assert str(getattr(config, k)).lower() == str(v).lower()
+
+
+@pytest.mark.parametrize("lesson", [lesson for lesson in LESSONS if lesson.page == "gradients"], ids=lambda x: x.id)
+def test_gradient_lab_lesson_params_name_a_race_demo_and_parse_without_warnings(lesson: Lesson):
+    """The Gradient lab reads ?race=<demo> (rnnplay.race.PRESETS), e1..e4 (entries) and RunConfig fields."""
+    from rnnplay.race import PRESETS
+
+    params = {k: v for k, v in lesson.query_params.items() if k != "lesson"}
+    assert params["race"] in PRESETS
+    shared = {k: v for k, v in params.items() if k != "race" and not re.fullmatch(r"e[1-4]", k)}
+    _, warnings = parse_params(shared)
+    assert warnings == []
+
+
+def test_every_chart_a_step_points_at_is_named():
+    for lesson in LESSONS:
+        for step in lesson.steps:
+            assert step.point_at is None or step.point_at in CHART_LABELS, (lesson.id, step.point_at)
 
 
 def test_a_step_refuses_an_unknown_action_by_name():
@@ -83,17 +114,27 @@ def test_next_step_waits_for_reading_time():
 
 
 def test_next_step_waits_for_training_steps_or_the_end_of_the_run():
-    assert next_step(TOY, 1, 99, "running") == 1
-    assert next_step(TOY, 1, 100, "running") == 2
+    read = 60.0  # long enough to have read the sentence
+    assert next_step(TOY, 1, 99, "running", read) == 1
+    assert next_step(TOY, 1, 100, "running", read) == 2
     assert next_step(TOY, 1, 3, "paused", elapsed_s=999) == 1  # time alone does not end a steps wait
     for state in TERMINAL:  # a run that diverged at step 3 must not leave the lesson waiting forever
-        assert next_step(TOY, 1, 3, state) == 2
+        assert next_step(TOY, 1, 3, state, read) == 2
 
 
 def test_next_step_waits_for_the_run_to_finish():
     assert next_step(TOY, 2, 10_000, "running", elapsed_s=999) == 2
-    assert next_step(TOY, 2, 10, "paused") == 2
-    assert next_step(TOY, 2, 10, "done") == 3
+    assert next_step(TOY, 2, 10, "paused", elapsed_s=999) == 2
+    assert next_step(TOY, 2, 10, "done", elapsed_s=60) == 3
+
+
+def test_a_step_stands_long_enough_to_be_read_even_when_training_is_past_it():
+    """A finished run satisfies every training condition at once: the steps must not flash by."""
+    need = reading_seconds(TOY.steps[2].say)
+    assert need >= 5
+    assert next_step(TOY, 2, 10, "done", elapsed_s=need - 0.1) == 2
+    assert next_step(TOY, 2, 10, "done", elapsed_s=need) == 3
+    assert next_step(TOY, 1, 100, "running", elapsed_s=0.5) == 1
 
 
 def test_a_step_without_condition_stands_for_its_reading_time():
@@ -118,6 +159,14 @@ def test_home_shows_a_card_with_a_link_per_lesson():
 
 
 # the narrator on the Playground -----------------------------------------------------------------
+def age(at: AppTest, lesson_id: str, times: int = 1) -> None:
+    """Let the current step stand 100 s (its sentence read), then poll once, `times` times: AppTest fires no
+    run_every timers, so each run() is one auto-play poll."""
+    for _ in range(times):
+        at.session_state[f"_lesson_{lesson_id}_t0"] = time.monotonic() - 100
+        at.run()
+
+
 def panel_text(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown) + "\n" + "\n".join(c.value for c in at.caption)
 
@@ -130,6 +179,7 @@ def test_narrator_shows_the_lesson_and_next_starts_training(stop_runs):
     text = panel_text(at)
     assert f"Lesson: {hello.title}" in text and hello.steps[0].say in text and "step 1 of" in text
     assert at.session_state["_run"].state == "ready"  # opening a lesson never trains by itself
+    assert not [w.value for w in at.warning if "lesson" in w.value]  # ?lesson= is no bad share-link parameter
 
     at.button(key="lesson_next").click().run()
     assert not at.exception
@@ -153,11 +203,12 @@ def test_auto_play_moves_on_when_the_condition_holds(stop_runs):
             break
         time.sleep(0.1)
     assert run.state == "done"
-    at.button(key="lesson_auto").click().run()  # AppTest fires no timers: each run() is one poll
-    for _ in range(3):
-        at.run()
+    at.button(key="lesson_auto").click().run()
+    at.run()
+    assert hello.steps[1].say in panel_text(at)  # the condition holds, but the sentence is still being read
+    age(at, "hello", 2)
     assert not at.exception
-    assert hello.steps[3].say in panel_text(at)  # "after 100 steps", then "finished", both hold
+    assert hello.steps[3].say in panel_text(at)  # "after 100 steps", then "finished": both held
 
 
 def test_free_play_drops_only_the_lesson_parameter(stop_runs):
@@ -176,3 +227,28 @@ def test_an_unknown_lesson_is_named_in_a_warning(stop_runs):
     stop_runs.append(at)
     assert not at.exception
     assert any("nosuch" in w.value and "hello" in w.value for w in at.warning)
+
+
+def test_narrator_on_the_gradient_lab_races_the_lesson(stop_runs):
+    """The exploding lesson on the Gradient lab: Next starts the race; the unclipped entry diverges, the
+    clipped one trains, and auto-play moves past the steps that wait for training."""
+    lesson = BY_ID["exploding"]
+    at = open_app("app_pages/gradients.py", **lesson.query_params)
+    race = at.session_state["_race"]
+    try:
+        assert not at.exception
+        assert f"Lesson: {lesson.title}" in panel_text(at)
+        assert [c.clip_mode for c in race.configs] == ["off", "norm"]
+        at.button(key="lesson_next").click().run()
+        assert not at.exception and lesson.steps[1].say in panel_text(at)
+        for _ in range(300):
+            if race.state == "done":
+                break
+            time.sleep(0.1)
+        snap = race.snapshot()
+        assert [s["state"] for s in snap["runs"]] == ["diverged", "done"]
+        at.button(key="lesson_auto").click().run()
+        age(at, "exploding", 2)
+        assert lesson.steps[3].say in panel_text(at)
+    finally:
+        race.stop()
