@@ -108,6 +108,17 @@ def diagnose(snap: dict | None) -> list[Finding]:
 
 
 # gradients -------------------------------------------------------------------------------------
+def _far_and_near(g: list[float], bidirectional: bool) -> tuple[int, float, int]:
+    """(index farthest from the loss, the gradient nearest to it, steps between). One-way, the loss
+    reads h_T, so step 1 is farthest; both ways, each direction's path starts at one end, so the
+    farthest point is the weakest one in between."""
+    T = len(g)
+    if not bidirectional:
+        return 0, g[-1], T - 1
+    far = int(np.argmin(g))
+    return far, max(g[0], g[-1]), min(far, T - 1 - far)
+
+
 def _vanishing(snap: dict) -> list[Finding]:
     """V3: the gradient arriving at the step farthest from the loss against the one nearest to it.
     Only where the loss sits at the end (many-to-one, the seq2seq encoder): with a loss at every step
@@ -120,21 +131,16 @@ def _vanishing(snap: dict) -> list[Finding]:
     T = len(g)
     if T < 3 or not all(v is not None and math.isfinite(v) for v in g) or max(g) <= 0:
         return []
-    step = probe.get("step", snap.get("steps_done"))
-    if _cfg(snap, "bidirectional", False):
-        # each direction's loss path starts at one end, so the farthest point is in the middle
-        far = int(np.argmin(g))
-        near = max(g[0], g[-1])
-        dist = min(far, T - 1 - far)
-        where = f"step {far + 1}, in the middle of the sequence,"
-        of = "its size at the ends"
-    else:
-        far, near, dist = 0, g[-1], T - 1
-        where, of = "step 1", f"the gradient at step {T}"
+    bidirectional = bool(_cfg(snap, "bidirectional", False))
+    far, near, dist = _far_and_near(g, bidirectional)
     if near <= 0 or dist < 1:
         return []
+    where, of = ("step 1", f"the gradient at step {T}")
+    if bidirectional:
+        where, of = (f"step {far + 1}, in the middle of the sequence,", "its size at the ends")
     ratio = max(g[far], 1e-30) / near
     per_step = ratio ** (1 / dist)
+    step = probe.get("step", snap.get("steps_done"))
     # unidirectional: how many steps back the gradient keeps 1% of its size at the end
     back = next((T - 1 - t for t in range(T - 1, -1, -1) if g[t] < 0.01 * near), None)
     numbers = {"ratio": ratio, "per_step": per_step, "T": T, "probe_step": step, "distance": dist}
@@ -143,7 +149,7 @@ def _vanishing(snap: dict) -> list[Finding]:
     if radius is not None and math.isfinite(radius):
         numbers["spectral_radius"] = radius
     head = f"The gradient reaching {where} is {fmt(ratio)} of {of} (×{per_step:.2f} per step back"
-    if back is not None and not _cfg(snap, "bidirectional", False):
+    if back is not None and not bidirectional:
         numbers["steps_to_1pct"] = back
         head += f"; below 1% after {back} steps back"
     head += ")"
