@@ -1,8 +1,8 @@
 """V9 diagnosis: what the charts of one run show, said in plain sentences with the numbers behind them.
 
 `diagnose(snapshot)` reads a `TrainingRun.snapshot()` and returns `Finding`s, warnings first. It is a
-pure function of the snapshot (no model, no torch, no UI), so it costs microseconds and can run on
-every chart refresh; a fresh run, an empty or partial snapshot, NaN or Inf values give fewer
+pure function of the snapshot (no model, no torch, no UI): about 3 ms for a full 1000-row history,
+so it can run on every chart refresh; a fresh run, an empty or partial snapshot, NaN or Inf values give fewer
 findings, never an error. Each threshold below says why it sits where it does; the numbers quoted
 were measured on real runs of the tasks' defaults and of the Gradient lab demos (tests/test_diagnosis.py).
 """
@@ -22,7 +22,8 @@ import numpy as np
 VANISHED = 1e-4  # below: the first inputs get no usable gradient
 FADING = 1e-2  # below: it still arrives, but weakened (a GRU on its way to learning: 1e-3..3e-2)
 # V2: a step's gradient norm over the median of the WINDOW rows before it. Healthy runs of every
-# task's defaults stay under ×20 (measured); the exploding demo jumps ×1e4 and more.
+# task's defaults stay under ×22, except copy's LSTM at the moment it starts to recall (×61); an
+# identity-ReLU RNN trained by SGD (adding T=50, lr 1e-4..1e-3) jumps ×3e4..×2e10 at its first update.
 JUMP = 100.0
 WINDOW = 50
 CLIP_OFTEN = 0.5  # clipping active in at least half the steps acts as a smaller learning rate
