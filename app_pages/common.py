@@ -253,6 +253,24 @@ def _session_guard() -> SessionGuard:
     return SessionGuard()
 
 
+# V9: what the charts show, in words -----------------------------------------------------------
+SEVERITY_ICONS = {"warning": ":material/warning:", "info": ":material/info:", "ok": ":material/check_circle:"}
+
+
+def diagnosis_panel(snap: dict, container=None, title: str = "Diagnosis") -> None:
+    """The run's diagnosis (rnnplay.diagnosis) as sentences with their numbers and what to try."""
+    from rnnplay.diagnosis import diagnose
+
+    findings = diagnose(snap)
+    box = (container or st).container(border=True, key=None)
+    box.markdown(f"**{title}**")
+    if not findings:
+        box.caption("Nothing to say yet: train for a few steps.")
+    for f in findings:
+        line = f.text + (f"  \n*Try:* {f.hint}" if f.hint and f.severity != "ok" else "")
+        box.markdown(f"{SEVERITY_ICONS.get(f.severity, '')} {line}")
+
+
 # the session's earlier runs (V8) --------------------------------------------------------------
 MAX_ARCHIVED = 12  # a session keeps this many finished runs to compare (oldest dropped first)
 

@@ -4,7 +4,7 @@ import os
 
 import streamlit as st
 
-from app_pages import common
+from app_pages import common, narrator
 from rnnplay import figures
 
 LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "0.5"))
@@ -27,6 +27,7 @@ config, problems = common.config_controls(st.sidebar)
 for p in problems:
     st.warning(f"Share link: {p}", icon=":material/warning:")
 run = common.current_run(config)
+narrator.show(run, page="playground")  # S6: the lesson panel when the URL has ?lesson=<id>
 
 
 def train_clicked() -> None:
@@ -125,6 +126,7 @@ def live_view() -> None:
         st.error(f"Training stopped: {snap['message']}", icon=":material/error:")
     elif snap["state"] == "error":
         st.error(f"Training failed: {snap['message']}")
+    common.diagnosis_panel(snap)
     left, right = st.columns(2)
     left.plotly_chart(figures.loss_figure(snap, log_y=st.session_state.get("loss_log", False)), key="loss")
     right.plotly_chart(figures.metric_figure(snap), key="metric")
