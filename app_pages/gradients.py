@@ -63,19 +63,18 @@ box = st.sidebar
 box.subheader("Shared by every entry")
 task = common._widget("task", preset[0].task, box)
 start = preset[0] if task == preset[0].task else make_config(task)  # what the widgets default to
-defaults = start
-# task options (text, delay, ...) from the URL where valid, else the demo's or the task's
-options, _ = parse_params({**shared_params, "task": task})
-defaults = defaults.replace(**{n: getattr(options, n) for n in FIELDS if n in shared_params and n != "task"})
 values = {}
 for name in [n for n, f in FIELDS.items() if f.metadata["tasks"] and task in f.metadata["tasks"]] + list(SHARED):
-    if FIELDS[name].metadata["share"] and common._visible(name, {**defaults.to_dict(), **values}):
-        values[name] = common._widget(name, getattr(defaults, name), box)
+    if FIELDS[name].metadata["share"] and common._visible(name, {**start.to_dict(), **values}):
+        values[name] = common._widget(name, getattr(start, name), box)
+# other fields in the link (hidden_size, lr, ...) set the entries' shared starting point, where valid
+from_url, _ = parse_params({**shared_params, "task": task})
+overlay = {n: getattr(from_url, n) for n in shared_params if n in FIELDS and n not in values and n != "task"}
 try:
-    base = defaults.replace(**values)
+    base = start.replace(**overlay, **values)
 except ConfigError as e:
     problems.append(f"{e} — using the task's defaults")
-    base = defaults
+    base = start
 
 
 def _demo_rows() -> list[dict]:
@@ -103,9 +102,13 @@ def _row(config) -> dict:
 
 source = (preset_id, task, tuple(st.query_params.get(k) for k in ENTRY_KEYS))
 if st.session_state.get("_race_source") != source:  # first visit, a new link, or a new task
+    n_problems = len(problems)
     st.session_state["_race_rows"] = _rows_from_url()
+    st.session_state["_race_url_problems"] = problems[n_problems:]  # shown until the entries change
     st.session_state["_race_source"] = source
     st.session_state["_race_editor"] = st.session_state.get("_race_editor", 0) + 1
+else:
+    problems += st.session_state.get("_race_url_problems", [])
 
 
 def _entry_configs(rows: list[dict]) -> tuple[list, list[str]]:
@@ -154,6 +157,7 @@ def _on_edit() -> None:
         rows.append({**_row(base), **{k: v for k, v in added.items() if k in COLUMNS}})
     st.session_state["_race_rows"] = rows
     st.session_state["_race_editor"] += 1
+    st.session_state["_race_url_problems"] = []
     _write_url(rows)
 
 
@@ -168,6 +172,7 @@ def _load_preset(pid: str) -> None:
         if FIELDS[name].metadata["share"]:
             st.session_state[name] = getattr(first, name)
     st.session_state["_race_rows"] = [_row(c) for c in PRESETS[pid]]
+    st.session_state["_race_url_problems"] = []
     st.session_state["_race_source"] = (pid, first.task, (None,) * MAX_ENTRIES)
     st.session_state["_race_editor"] += 1
     race = st.session_state.get("_race")
@@ -336,8 +341,9 @@ with st.expander("How to read these charts"):
 def share_link() -> str:
     """This race as a link: the demo, the shared settings that differ from it, the entries' e1..e4."""
     params = {"race": preset_id, "task": task}
+    shared = {**overlay, **values}
     params.update(
-        {n: str(v).lower() if isinstance(v, bool) else v for n, v in values.items() if v != getattr(start, n)}
+        {n: str(v).lower() if isinstance(v, bool) else v for n, v in shared.items() if v != getattr(start, n)}
     )
     params.update({k: st.query_params[k] for k in ENTRY_KEYS if k in st.query_params})
     url = getattr(st.context, "url", None) or ""

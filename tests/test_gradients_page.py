@@ -87,11 +87,16 @@ def test_a_share_link_with_entries_opens_exactly_them(open_page):
 
 
 def test_shared_settings_from_the_link(open_page):
-    at = open_page(race="vanishing", seq_len=30, steps=500, seed=3)
+    at = open_page(race="vanishing", seq_len=30, steps=500, seed=3, hidden_size=16)
     assert not at.exception and not at.warning
     configs = at.session_state["_race"].configs
-    assert {(c.seq_len, c.steps, c.seed) for c in configs} == {(30, 500, 3)}
+    # the demo's entries keep their own hidden size; the shared settings reach every entry
+    assert {(c.seq_len, c.steps, c.seed, c.hidden_size) for c in configs} == {(30, 500, 3, 64)}
     assert [c.arch for c in configs] == ["rnn", "lstm", "gru"]
+    assert "hidden_size=16&seq_len=30&steps=500&seed=3" in at.code[-1].value
+    # a custom entry starts from the link's shared settings
+    custom = open_page(race="vanishing", hidden_size=16, e1="arch:rnn", e2="arch:gru")
+    assert [c.hidden_size for c in custom.session_state["_race"].configs] == [16, 16]
 
 
 def test_bad_url_values_warn_by_name(open_page):
@@ -104,6 +109,8 @@ def test_bad_url_values_warn_by_name(open_page):
     assert "'bogus:3' ignored" in text
     race = at.session_state["_race"]
     assert [c.arch for c in race.configs] == ["rnn", "lstm"] and race.configs[1].lr == VANISHING[0].lr
+    at.button(key="btn_step").click().run()
+    assert "entry 2 (e2): lr=-1.0" in warnings(at)  # the link's problems stay in view, not only on first paint
 
 
 def test_one_entry_cannot_race(open_page):
