@@ -106,13 +106,18 @@ def next_step(lesson: Lesson, index: int, steps_done: int, state: str, elapsed_s
 
 
 # The lessons, in the order of S2. A Gradient-lab lesson opens one of its race demos (?race=<id>,
-# rnnplay.race.PRESETS); its chart keys are loss, gtt, gtt_heatmap, spectral, singular, grad_norm,
-# param_norms. The Playground's are loss, metric, grad_norm, gtt, gtt_heatmap, hidden, task_view,
-# spectral. Step counts follow the measured wall times of the whole page on one shared CPU thread
-# (probes included): vanishing, GRU below chance/2 at 18 s (step 340), LSTM at 42 s (step 840), RNN still
-# at chance after 1700 steps; exploding, no clip diverges at step 2 (0.3 s), clipped trains (val MSE 0.03
-# of 0.167) in 4 s; bidirectional, val loss 0.0004 vs 0.24 (chance 0.25) in 4 s; copy, LSTM below the
-# 0.693 line from step ~1500 (~40 s; RNN 1.2 throughout); random 8 s; hello 4 s.
+# rnnplay.race.PRESETS; e1..e4 override its entries); its chart keys are loss, gtt, gtt_heatmap,
+# spectral, singular, grad_norm, param_norms. The Playground's are loss, metric, grad_norm, gtt,
+# gtt_heatmap, hidden, task_view, spectral. Step counts follow measured wall times of the whole page
+# (probes included) on one shared, busy CPU thread:
+# - vanishing with the demo's 64 units, lr 3e-3: GRU below chance/2 at 18 s (step 340), LSTM at 42 s
+#   (step 840) — too slow on a busy CPU, so the lesson races 32 units at lr 0.01 (CLI, one thread: LSTM
+#   below chance/2 at step 450 in 1.7 s, GRU at step 200; the RNN at chance after 1500 steps);
+# - exploding: no clip diverges at step 2 (0.3 s); clipped, validation MSE 0.03 (chance 0.167) in 4 s;
+# - bidirectional: validation loss 0.0004 vs 0.24 (forward limit 0.25) in 4 s;
+# - copy (the demo's 96 units, lr 0.01): the LSTM below the 0.693 line from step ~1500 (~40 s), the RNN
+#   at 1.2 throughout; the lesson races 64 units at lr 0.02 (below the line by step ~750);
+# - random: train accuracy 1.0, validation 0.49 after 1000 steps (2.3 s); hello: 200 steps in < 1 s.
 LESSONS: tuple[Lesson, ...] = (
     Lesson(
         id="vanishing",
@@ -120,7 +125,15 @@ LESSONS: tuple[Lesson, ...] = (
         summary="Three networks must add two numbers marked up to 50 steps apart. The RNN's loss stays on the "
         "chance line while the LSTM and GRU fall below it; the heatmaps show why.",
         page="gradients",
-        params={"race": "vanishing"},
+        # the demo's race with 32 units and lr 0.01: LSTM and GRU leave the chance line by step ~450 and ~200
+        # (2-4x sooner than with 64 units and lr 3e-3), the RNN stays on it; 1500 steps each
+        params={
+            "race": "vanishing",
+            "steps": 1500,
+            "e1": "arch:rnn,hidden_size:32,lr:0.01",
+            "e2": "arch:lstm,hidden_size:32,lr:0.01",
+            "e3": "arch:gru,hidden_size:32,lr:0.01",
+        },
         steps=(
             Step(
                 "Three networks, one dataset, one seed: a plain RNN, an LSTM and a GRU. Each reads 50 numbers "
@@ -130,7 +143,7 @@ LESSONS: tuple[Lesson, ...] = (
             ),
             Step(
                 "Training all three, taking turns on the CPU. Watch the loss curves against the chance line.",
-                until=after_steps(300),
+                until=after_steps(250),
                 action="train",
                 point_at="loss",
             ),
@@ -138,13 +151,13 @@ LESSONS: tuple[Lesson, ...] = (
                 "The gradient through time ‖∂L/∂hₜ‖: for the RNN it falls by orders of magnitude toward t = 1, "
                 "so the first marked number sends almost no learning signal back. The LSTM's and GRU's curves "
                 "stay high across all 50 steps.",
-                until=after_steps(800),
+                until=after_steps(600),
                 point_at="gtt",
             ),
             Step(
                 "Within a few hundred steps the GRU, then the LSTM, drop far below the chance line: they found "
                 "the two numbers. The RNN is still on the line — it cannot learn what its gradient cannot reach.",
-                until=after_steps(1400),
+                until=after_steps(900),
                 point_at="loss",
             ),
             Step(
@@ -307,7 +320,14 @@ LESSONS: tuple[Lesson, ...] = (
         summary="Recall ten symbols after a delay of blanks. An LSTM's gates hold them; a plain RNN of the same size "
         "forgets them.",
         page="gradients",
-        params={"race": "copy"},
+        # the demo's LSTM and RNN with 64 units at lr 0.02: the LSTM is below the line by step ~750 (CLI: 0.58
+        # in 3.6 s), twice as soon as with 96 units at lr 0.01; the RNN stays at 1.2-1.5; 3000 steps each
+        params={
+            "race": "copy",
+            "steps": 3000,
+            "e1": "arch:lstm,hidden_size:64,lr:0.02",
+            "e2": "arch:rnn,hidden_size:64,lr:0.02",
+        },
         steps=(
             Step(
                 "Ten random symbols, then a run of blanks, then a signal: now write the ten symbols back. An LSTM "
@@ -316,7 +336,7 @@ LESSONS: tuple[Lesson, ...] = (
             ),
             Step(
                 "Training both, taking turns on the CPU.",
-                until=after_steps(1500),
+                until=after_steps(800),
                 action="train",
                 point_at="loss",
             ),

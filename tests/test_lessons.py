@@ -64,13 +64,22 @@ def test_playground_lesson_params_parse_without_warnings(lesson: Lesson):
 @pytest.mark.parametrize("lesson", [lesson for lesson in LESSONS if lesson.page == "gradients"], ids=lambda x: x.id)
 def test_gradient_lab_lesson_params_name_a_race_demo_and_parse_without_warnings(lesson: Lesson):
     """The Gradient lab reads ?race=<demo> (rnnplay.race.PRESETS), e1..e4 (entries) and RunConfig fields."""
-    from rnnplay.race import PRESETS
+    from rnnplay.race import PRESETS, check_entries, parse_entry
 
     params = {k: v for k, v in lesson.query_params.items() if k != "lesson"}
     assert params["race"] in PRESETS
     shared = {k: v for k, v in params.items() if k != "race" and not re.fullmatch(r"e[1-4]", k)}
-    _, warnings = parse_params(shared)
+    _, warnings = parse_params({**shared, "task": PRESETS[params["race"]][0].task})
     assert warnings == []
+    base = PRESETS[params["race"]][0].replace(**shared)
+    configs = []
+    for key in ("e1", "e2", "e3", "e4"):
+        if key in params:
+            config, warnings = parse_entry(params[key], base)
+            assert warnings == []
+            configs.append(config)
+    if configs:
+        check_entries(configs)  # they can race: same data
 
 
 def test_every_chart_a_step_points_at_is_named():
