@@ -610,26 +610,36 @@ def race_loss_figure(race: dict, log_y: bool = False) -> go.Figure:
             legendgroup=label,
             showlegend=False,
         )
-        if snap["state"] == "diverged":
-            finite = [(s, y) for s, y in zip(h["step"], h["loss"], strict=True) if y is not None and math.isfinite(y)]
-            at = finite[-1] if finite else (snap["steps_done"], race["runs"][i]["task"]["chance_loss"])
-            fig.add_scatter(
-                x=[snap["steps_done"]],
-                y=[at[1]],
-                mode="markers+text",
-                marker={"symbol": "x", "size": 14, "color": color},
-                text=[f"{label}: diverged at step {snap['steps_done']}"],
-                textposition="top right",
-                name=f"{label} diverged",
-                showlegend=False,
-            )
-    if race["runs"]:
-        chance = race["runs"][0]["task"]["chance_loss"]
-        fig.add_hline(
-            y=chance, line={"dash": "dash", "color": COLORS["chance"]}, annotation_text=f"chance {chance:.3g}"
+    if not race["runs"]:
+        return _layout(fig, "Loss", height=360)
+    chance = race["runs"][0]["task"]["chance_loss"]
+    # a diverged entry's last losses (1e30 before the NaN) would flatten every other curve to the axis:
+    # the linear axis stops at the others' range, and the ✕ says how far the diverged one went
+    # (the 98th percentile: the first steps' spike of a run that then trains does not set the scale either)
+    calm = sorted(
+        y for s in race["runs"] if s["state"] != "diverged" for y in _lines(s["history"]["loss"]) if y is not None
+    )
+    top = max(chance, calm[int(0.98 * (len(calm) - 1))] if calm else chance) * 1.3
+    for i, (snap, label) in enumerate(zip(race["runs"], race["labels"], strict=True)):
+        if snap["state"] != "diverged":
+            continue
+        finite = [y for y in _lines(snap["history"]["loss"]) if y is not None]
+        last = finite[-1] if finite else math.inf
+        fig.add_scatter(
+            x=[snap["steps_done"]],
+            y=[min(last, top * 0.95) if not log_y else last if math.isfinite(last) else None],
+            mode="markers+text",
+            marker={"symbol": "x", "size": 14, "color": LINE_COLORS[i % len(LINE_COLORS)]},
+            text=[f"{label}: diverged at step {snap['steps_done']} (loss {last:.1e})"],
+            textposition="bottom right",
+            name=f"{label} diverged",
+            showlegend=False,
         )
+    fig.add_hline(y=chance, line={"dash": "dash", "color": COLORS["chance"]}, annotation_text=f"chance {chance:.3g}")
     fig.update_xaxes(title="training step")
-    fig.update_yaxes(title="loss (dotted: validation)", type="log" if log_y else "linear")
+    fig.update_yaxes(
+        title="loss (dotted: validation)", type="log" if log_y else "linear", **({} if log_y else {"range": [0, top]})
+    )
     return _layout(fig, "Loss", height=360)
 
 
@@ -710,11 +720,28 @@ def param_norms_figure(snap: dict, title: str = "Gradient norm per parameter ten
 
 
 def race_grad_norm_figures(race: dict) -> list[go.Figure]:
-    """V2 per entry: the total gradient norm before and after clipping, with its threshold."""
-    return [
-        _retitle(
-            grad_norm_figure(snap),
+    """V2 per entry: the total gradient norm before and after clipping, with its threshold. A norm
+    that became Inf/NaN is a red ✕ above the last finite one, not a drop to the axis floor."""
+    out = []
+    for snap, label in zip(race["runs"], race["labels"], strict=True):
+        h = snap["history"]
+        bad = [s for s, g in zip(h["step"], h["grad_norm"], strict=True) if g is None or not math.isfinite(g)]
+        keep = [i for i, g in enumerate(h["grad_norm"]) if g is not None and math.isfinite(g)]
+        clean = {**snap, "history": {k: [v[i] for i in keep] for k, v in h.items()}}
+        fig = _retitle(
+            grad_norm_figure(clean),
             f"{label}: gradient norm" + (" (clipped)" if snap["config"].clip_mode != "off" else ""),
         )
-        for snap, label in zip(race["runs"], race["labels"], strict=True)
-    ]
+        if bad:
+            peak = max(clean["history"]["grad_norm"], default=1.0) * 10
+            fig.add_scatter(
+                x=bad[:1],
+                y=[peak],
+                mode="markers+text",
+                marker={"symbol": "x", "size": 14, "color": "#d62728"},
+                text=[f"Inf/NaN at step {bad[0]}"],
+                textposition="bottom left",
+                name="Inf/NaN",
+            )
+        out.append(fig)
+    return out

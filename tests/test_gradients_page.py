@@ -163,6 +163,12 @@ def test_the_exploding_demo_loads_in_one_click_and_shows_the_divergence(open_pag
     no_clip, clip = race.snapshot()["runs"]
     assert no_clip["state"] == "diverged" and clip["steps_done"] == 3
     assert any("RNN no clip" in e.value and "NaN/Inf" in e.value for e in at.error)
+    blown = chart(at, "grad_norm_0")  # the unclipped run: 2e3 at step 1, then an Inf/NaN mark (not a 1e-30 drop)
+    assert blown["data"][0]["y"][0] > 1e3 and min(blown["data"][0]["y"]) > 1
+    assert blown["data"][-1]["text"] == ["Inf/NaN at step 2"]
+    loss = chart(at, "loss")
+    assert any("RNN no clip: diverged at step 2" in (t.get("text") or [""])[0] for t in loss["data"])
+    assert loss["layout"]["yaxis"]["range"][1] < 20  # the clipped run stays readable beside a loss of 1e36
     post = chart(at, "grad_norm_1")
     assert [t["name"] for t in post["data"]] == ["before clipping", "after clipping"]
     assert max(post["data"][0]["y"]) > 100 and max(post["data"][1]["y"]) <= 1.0 + 1e-4
