@@ -7,6 +7,8 @@ rounds, measured in this one run:
   trainer  Trainer.step() (adds the metric and the gradient norms before/after clipping)   -> P1
   app      TrainingRun in its background thread with the default probe cadence (V3, V4,
            V5, validation and the task view), as the Playground runs it                  -> P2
+--race: the Gradient lab's race of RNN, LSTM and GRU (one thread stepping them in turn, probes
+as usual) against the same three runs trained one after the other; total steps/s of each (C2)
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import time
 import torch
 
 from rnnplay.config import make_config
+from rnnplay.race import Race
 from rnnplay.session import TrainingRun
 from rnnplay.trainer import Trainer, make_optimizer
 
@@ -102,6 +105,55 @@ def bench(case: str, steps: int | None, rounds: int) -> dict:
     }
 
 
+RACE = ({"task": "adding", "seq_len": 50, "hidden_size": 64, "batch_size": 64}, ("rnn", "lstm", "gru"), 300)
+
+
+def race_total(configs, steps: int) -> float:
+    """Total steps/s of the entries raced in one thread, round-robin."""
+    race = Race([c.replace(steps=steps) for c in configs])
+    t0 = time.perf_counter()
+    race.start()
+    race.join(timeout=600)
+    dt = time.perf_counter() - t0
+    assert all(s["state"] == "done" for s in race.snapshot()["runs"]), race.snapshot()["state"]
+    return steps * len(configs) / dt
+
+
+def sequential_total(configs, steps: int) -> float:
+    """Total steps/s of the same runs trained one after the other, each in its own TrainingRun."""
+    runs = [TrainingRun(c.replace(steps=steps)) for c in configs]  # built before the clock, as the race's are
+    t0 = time.perf_counter()
+    for run in runs:
+        run.start()
+        run.join(timeout=600)
+        assert run.state == "done", run.message
+    return steps * len(configs) / (time.perf_counter() - t0)
+
+
+def bench_race(steps: int | None, rounds: int) -> dict:
+    fields, archs, default_steps = RACE
+    configs, steps = [make_config(**fields, arch=a) for a in archs], steps or default_steps
+    sequential_total(configs, max(10, steps // 10))  # warm-up
+    rates = {"race": [], "sequential": []}
+    for i in range(rounds):  # interleaved, order alternating, so machine noise hits both alike
+        order = ("race", "sequential") if i % 2 == 0 else ("sequential", "race")
+        for name in order:
+            rates[name].append((race_total if name == "race" else sequential_total)(configs, steps))
+    med = {k: statistics.median(v) for k, v in rates.items()}
+    # each round's own ratio (its two halves ran back to back) is steadier than a ratio of medians on a
+    # shared machine whose load drifts over minutes
+    paired = statistics.median(r / s for r, s in zip(rates["race"], rates["sequential"], strict=True))
+    return {
+        "case": "race-adding-T50-rnn-lstm-gru",
+        "steps_per_run": steps,
+        "rounds": rounds,
+        "race_steps_per_s": round(med["race"], 1),
+        "sequential_steps_per_s": round(med["sequential"], 1),
+        "C2_race_over_sequential": round(paired, 3),
+        "ratio_of_medians": round(med["race"] / med["sequential"], 3),
+    }
+
+
 def main() -> None:
     p = argparse.ArgumentParser(prog="python -m rnnplay.bench", description=__doc__.splitlines()[0])
     p.add_argument("--case", choices=[*CASES, "all"], default="all")
@@ -109,8 +161,20 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: shared machines)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--race", action="store_true", help="a 3-run race against the same runs one after the other")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    if a.race:
+        r = bench_race(a.steps, a.rounds)
+        print(
+            json.dumps(r)
+            if a.json
+            else f"race of 3 runs, {r['steps_per_run']} steps each, median of {r['rounds']} rounds: "
+            f"{r['race_steps_per_s']} steps/s in total vs {r['sequential_steps_per_s']} one after the other "
+            f"(median of the rounds' ratios {r['C2_race_over_sequential']:.3f}, target >= 0.8; ratio of the "
+            f"medians {r['ratio_of_medians']:.3f})"
+        )
+        return
     cases = list(CASES) if a.case == "all" else [a.case]
     print(f"torch {torch.__version__}, {a.threads} thread(s), {a.rounds} rounds, median steps/s per loop")
     for case in cases:
