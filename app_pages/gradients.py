@@ -300,6 +300,9 @@ def live_view() -> None:
             st.error(f"**{lab}** stopped — {s['message']}", icon=":material/error:")
         elif s["state"] == "error":
             st.error(f"**{lab}** failed: {s['message']}")
+    with st.container(key="diagnosis"):  # V9 for each entry, side by side
+        for col, s, lab in zip(st.columns(len(runs)), runs, labels, strict=True):
+            common.diagnosis_panel(s, col, title=lab)
     left, right = st.columns(2)
     left.plotly_chart(figures.race_loss_figure(snap, log_y=st.session_state.get("race_loss_log", False)), key="loss")
     right.plotly_chart(figures.race_grad_through_time_figure(snap), key="gtt")
