@@ -1,9 +1,9 @@
 """S6: the narrator panel a page shows when its URL has ?lesson=<id>.
 
 A bordered panel: the lesson's title, the current step's sentence, which chart to look at (outlined on
-the page through its `.st-key-<key>` class), and Back / Next / Auto-play / Free play. Auto-play is a
-fragment that polls once a second, asks `rnnplay.lessons.next_step` whether the step's condition holds
-and, on entering a step, does its action to the run (start, pause, resume). Free play drops only the
+the page through its `.st-key-<key>` class), and Back / Next / Auto-play / Free play. Auto-play makes the
+sentence a fragment that polls once a second and asks `rnnplay.lessons.next_step` whether the step's
+condition holds; entering a step (auto-play or Next) does its action to the run (start, pause, resume). Free play drops only the
 `lesson` parameter: the settings and the run stay as they are. Works on one TrainingRun or on a race
 (an object with `.runs`, each a TrainingRun, and start/pause/resume of its own).
 """
@@ -54,20 +54,21 @@ def _keys(lesson: Lesson) -> tuple[str, str]:
     return f"_lesson_{lesson.id}_index", f"_lesson_{lesson.id}_t0"
 
 
-def _go(lesson: Lesson, index: int, do_action: bool) -> None:
-    """Show step `index`; its action runs at the fragment's next pass (callbacks must not act on the run)."""
+def _go(lesson: Lesson, index: int, run_or_race=None) -> None:
+    """Show step `index`; given the run, also do the step's action to it (Back passes none)."""
     k_index, k_t0 = _keys(lesson)
     index = max(0, min(index, len(lesson.steps) - 1))
     st.session_state[k_index], st.session_state[k_t0] = index, time.monotonic()
-    st.session_state["_lesson_pending"] = lesson.steps[index].action if do_action else None
+    if run_or_race is not None:
+        act(run_or_race, lesson.steps[index].action)
 
 
-def _toggle_auto(lesson: Lesson) -> None:
+def _toggle_auto(lesson: Lesson, run_or_race) -> None:
     on = not st.session_state.get("_lesson_auto", False)
     st.session_state["_lesson_auto"] = on
     if on:  # start where we are: this step's action too (e.g. train), and its clock from now
         k_index, _ = _keys(lesson)
-        _go(lesson, st.session_state.get(k_index, 0), do_action=True)
+        _go(lesson, st.session_state.get(k_index, 0), run_or_race)
 
 
 def _free_play() -> None:
@@ -116,76 +117,70 @@ def show(run_or_race, page: str | None = None) -> None:
     k_index, k_t0 = _keys(lesson)
     st.session_state.setdefault(k_index, 0)
     st.session_state.setdefault(k_t0, time.monotonic())
-    auto_at_full_run = st.session_state.get("_lesson_auto", False)
+    auto = st.session_state.get("_lesson_auto", False)
 
-    @st.fragment(run_every=AUTO_EVERY_S if auto_at_full_run else None)
-    def panel() -> None:
-        auto = st.session_state.get("_lesson_auto", False)
-        if auto != auto_at_full_run or st.query_params.get("lesson") != lesson.id:
-            st.rerun()  # auto-play switched (the polling interval is set by a full run), or free play
-        pending = st.session_state.pop("_lesson_pending", None)
-        if pending and act(run_or_race, pending):
-            st.rerun()  # the page's buttons and live charts follow the run's new state
+    # The sentence polls (auto-play); the buttons stay outside the fragment, so a click is a full run:
+    # never lost to a full run under way, and the page's own buttons and charts follow what it did.
+    @st.fragment(run_every=AUTO_EVERY_S if auto else None)
+    def sentence() -> None:
         index = st.session_state[k_index]
         if auto:
             steps_done, state = progress(run_or_race)
-            elapsed = time.monotonic() - st.session_state[k_t0]
-            new = next_step(lesson, index, steps_done, state, elapsed)
+            new = next_step(lesson, index, steps_done, state, time.monotonic() - st.session_state[k_t0])
             if new != index:
-                _go(lesson, new, do_action=True)
+                _go(lesson, new, run_or_race)
                 if new == len(lesson.steps) - 1:
                     st.session_state["_lesson_auto"] = False
-                st.rerun()
+                st.rerun()  # the page's buttons and live charts follow the run's new state
         step = lesson.steps[index]
         _highlight(step)
-        with st.container(border=True, key="lesson_panel"):
-            st.markdown(f"**{UI['lesson']}: {lesson.title}**")
-            st.markdown(step.say)
-            bits = [UI["step"].format(i=index + 1, n=len(lesson.steps))]
-            if step.point_at:
-                bits.append(UI["look_at"].format(chart=CHART_LABELS.get(step.point_at, step.point_at)))
-            if auto and _waiting_text(step):
-                bits.append(_waiting_text(step))
-            st.caption(" · ".join(bits))
-            c = st.columns([1, 1, 1.6, 1.4, 3])
-            c[0].button(
-                UI["back"],
-                key="lesson_back",
-                disabled=index == 0,
-                icon=":material/arrow_back:",
-                on_click=_go,
-                args=(lesson, index - 1, False),
-            )
-            c[1].button(
-                UI["next"],
-                key="lesson_next",
-                disabled=index == len(lesson.steps) - 1,
-                icon=":material/arrow_forward:",
-                on_click=_go,
-                args=(lesson, index + 1, True),
-            )
-            c[2].button(
-                UI["auto_stop"] if auto else UI["auto"],
-                key="lesson_auto",
-                type="primary" if not auto else "secondary",
-                icon=":material/pause_circle:" if auto else ":material/play_circle:",
-                on_click=_toggle_auto,
-                args=(lesson,),
-                disabled=index == len(lesson.steps) - 1 and not auto,
-            )
-            c[3].button(
-                UI["free"], key="lesson_free", help=UI["free_help"], on_click=_free_play, icon=":material/explore:"
-            )
-            if page is not None and page != lesson.page:
-                st.caption(UI["other_page"].format(id=lesson.id, page=UI[f"page_{lesson.page}"]))
-            differs = _differs(lesson, run_or_race)
-            if differs:
-                st.caption(UI["differs"].format(fields=", ".join(differs)))
-                st.page_link(
-                    PAGE_FILES[lesson.page],
-                    label=UI["restart"],
-                    query_params=lesson.query_params,
-                    icon=":material/restart_alt:",
-                )
+        st.markdown(f"**{UI['lesson']}: {lesson.title}**")
+        st.markdown(step.say)
+        bits = [UI["step"].format(i=index + 1, n=len(lesson.steps))]
+        if step.point_at:
+            bits.append(UI["look_at"].format(chart=CHART_LABELS.get(step.point_at, step.point_at)))
+        if auto and _waiting_text(step):
+            bits.append(_waiting_text(step))
+        st.caption(" · ".join(bits))
 
-    panel()
+    with st.container(border=True, key="lesson_panel"):
+        sentence()
+        index, last = st.session_state[k_index], len(lesson.steps) - 1
+        c = st.columns([1, 1, 1.6, 1.4, 3])
+        c[0].button(
+            UI["back"],
+            key="lesson_back",
+            disabled=index == 0,
+            icon=":material/arrow_back:",
+            on_click=_go,
+            args=(lesson, index - 1),
+        )
+        c[1].button(
+            UI["next"],
+            key="lesson_next",
+            disabled=index == last,
+            icon=":material/arrow_forward:",
+            on_click=_go,
+            args=(lesson, index + 1, run_or_race),
+        )
+        c[2].button(
+            UI["auto_stop"] if auto else UI["auto"],
+            key="lesson_auto",
+            type="secondary" if auto else "primary",
+            icon=":material/pause_circle:" if auto else ":material/play_circle:",
+            on_click=_toggle_auto,
+            args=(lesson, run_or_race),
+            disabled=index == last and not auto,
+        )
+        c[3].button(UI["free"], key="lesson_free", help=UI["free_help"], on_click=_free_play, icon=":material/explore:")
+        if page is not None and page != lesson.page:
+            st.caption(UI["other_page"].format(id=lesson.id, page=UI[f"page_{lesson.page}"]))
+        differs = _differs(lesson, run_or_race)
+        if differs:
+            st.caption(UI["differs"].format(fields=", ".join(differs)))
+            st.page_link(
+                PAGE_FILES[lesson.page],
+                label=UI["restart"],
+                query_params=lesson.query_params,
+                icon=":material/restart_alt:",
+            )
