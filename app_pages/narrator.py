@@ -3,9 +3,9 @@
 A bordered panel: the lesson's title, the current step's sentence, which chart to look at (outlined on
 the page through its `.st-key-<key>` class), and Back / Next / Auto-play / Free play. Auto-play makes the
 sentence a fragment that polls once a second and asks `rnnplay.lessons.next_step` whether the step's
-condition holds; entering a step (auto-play or Next) does its action to the run (start, pause, resume). Free play drops only the
-`lesson` parameter: the settings and the run stay as they are. Works on one TrainingRun or on a race
-(an object with `.runs`, each a TrainingRun, and start/pause/resume of its own).
+condition holds; entering a step (auto-play or Next) does its action to the run (start, pause, resume).
+Free play drops only the `lesson` parameter: the settings and the run stay as they are. Works on one
+TrainingRun or on a race (an object with `.runs`, each a TrainingRun, and start/pause/resume of its own).
 """
 
 from __future__ import annotations

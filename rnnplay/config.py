@@ -247,7 +247,7 @@ def parse_params(params: dict[str, str]) -> tuple[RunConfig, list[str]]:
         task, base = "majority", make_config("majority")
     good: dict[str, Any] = {}
     for name, raw in params.items():
-        if name in ("task", "lang", "run"):
+        if name in ("task", "lang", "run", "lesson"):  # the page's own parameters, not the run's
             continue
         if name not in FIELDS or not FIELDS[name].metadata["share"]:
             warnings.append(f"unknown parameter {name!r} ignored")

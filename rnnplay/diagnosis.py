@@ -327,14 +327,15 @@ def _stuck(snap: dict) -> list[Finding]:
         if train_metric > chance + STUCK_METRIC_MARGIN:
             return []
     numbers = {"loss": loss, "chance_loss": chance_loss, "steps": done, "ratio": loss / chance_loss}
+    baseline = (snap.get("task") or {}).get("chance_text") or "a guess that ignores the sequence"
     text = (
         f"After {done} steps the training loss is {fmt(loss)}, at the chance line ({fmt(chance_loss)}): "
-        "the model does no better than a guess that ignores the sequence."
+        f"the model does no better than {baseline}."
     )
     if loss > (1 + tol) * chance_loss:
         text = (
             f"After {done} steps the training loss is {fmt(loss)}, above the chance line ({fmt(chance_loss)}): "
-            "the model does worse than a guess that ignores the sequence."
+            f"the model does worse than {baseline}."
         )
     hint = "Check the gradient through time: if it vanished, try an LSTM/GRU; else a different learning rate."
     return [Finding("stuck", "warning", text, numbers, hint)]

@@ -357,6 +357,7 @@ class TrainingRun:
                     "chance": tr.task.chance,
                     "chance_loss": tr.task.chance_loss,
                     "kind": tr.task.kind,
+                    "chance_text": tr.task.chance_text,
                 },
             }
 

@@ -91,7 +91,7 @@ def test_shared_settings_from_the_link(open_page):
     assert not at.exception and not at.warning
     configs = at.session_state["_race"].configs
     # the demo's entries keep their own hidden size; the shared settings reach every entry
-    assert {(c.seq_len, c.steps, c.seed, c.hidden_size) for c in configs} == {(30, 500, 3, 64)}
+    assert {(c.seq_len, c.steps, c.seed, c.hidden_size) for c in configs} == {(30, 500, 3, VANISHING[0].hidden_size)}
     assert [c.arch for c in configs] == ["rnn", "lstm", "gru"]
     assert "hidden_size=16&seq_len=30&steps=500&seed=3" in at.code[-1].value
     # a custom entry starts from the link's shared settings

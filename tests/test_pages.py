@@ -127,7 +127,9 @@ def test_pause_step_stop_and_reset(stop_runs):
     at.button(key="btn_step").click().run()
     assert run.trainer.steps_done == 1 and run.state == "paused"
     at.button(key="btn_train").click().run()  # resume
-    time.sleep(0.5)
+    deadline = time.monotonic() + 20  # a loaded machine may take a while to run the first steps
+    while run.trainer.steps_done < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
     at.button(key="btn_pause").click().run()
     n = run.trainer.steps_done
     assert run.state == "paused" and n > 1

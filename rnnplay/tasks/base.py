@@ -53,6 +53,8 @@ class Task:
     output_size: int
     chance: float  # the metric a model without memory of the sequence gets
     chance_loss: float
+    # what the dashed chance line is, for the diagnosis: "the model does no better than <chance_text>"
+    chance_text: ClassVar[str] = "a guess that ignores the sequence"
 
     def __init__(self, config):
         self.config = config

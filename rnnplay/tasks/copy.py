@@ -27,6 +27,7 @@ def show(ids) -> list[str]:
 
 
 class CopyMemory(Task):
+    chance_text = "the memoryless baseline of the paper (blanks, then a random symbol)"
     name = "copy"
     kind = "many-to-many"
     description = "copy memory (Arjovsky 2016): recall 10 symbols after `delay` blank steps"
