@@ -131,6 +131,14 @@ def wait_for(page: Page, check, seconds: float, what: str, key: str = "loss"):
     raise AssertionError(f"not shown within {seconds:.0f} s: {what}; the chart showed {shown}")
 
 
+def diagnosis_by_entry(page: Page) -> dict[str, str]:
+    """The V9 panel of each race entry (its title is the entry's label) -> its text."""
+    texts = page.locator(fresh(".st-key-diagnosis")).first.evaluate(
+        """e => [...e.querySelectorAll("[data-testid=stColumn]")].map(c => c.innerText)"""
+    )
+    return {t.strip().split("\n", 1)[0].strip(): t for t in texts}
+
+
 def last_val(t: dict, label: str) -> float | None:
     ys = t.get(f"{label} (validation)") or []
     return ys[-1] if ys else None
@@ -163,6 +171,18 @@ def test_lesson_vanishing_rnn_stays_at_chance_while_lstm_and_gru_fall(server, pa
     ratio = wait_for(page, gtt_ratio, 20, "the gradient through time of all three", key="gtt")
     print(f"‖∂L/∂h₁‖ / ‖∂L/∂h_T‖: {ratio}")
     assert ratio["RNN"] < 1e-3 and ratio["RNN"] * 100 < min(ratio["LSTM"], ratio["GRU"])
+
+    # V9 says it in words: the RNN's gradient vanished, the LSTM's and the GRU's did not
+    def said():
+        d = diagnosis_by_entry(page)
+        rnn, lstm, gru = (next((t for k, t in d.items() if k.startswith(a)), None) for a in ("RNN", "LSTM", "GRU"))
+        if None in (rnn, lstm, gru) or "vanished" in lstm or "vanished" in gru:
+            return None
+        return rnn, lstm, gru
+
+    rnn, lstm, gru = wait_for(page, said, 20, "the diagnosis: LSTM and GRU not vanished", key="gtt")
+    assert "vanished" in rnn, rnn
+    print(f"diagnosis, RNN: {' '.join(rnn.split())[:200]}")
     page.locator(fresh(".st-key-gtt_heatmap")).scroll_into_view_if_needed()
     finish(page, "vanishing", tmp_path, t0)
 
@@ -173,6 +193,14 @@ def test_lesson_exploding_diverges_without_clipping_and_trains_with_it(server, p
     expect(page.get_by_test_id("stAlert").filter(has_text="RNN no clip").first).to_contain_text(
         re.compile("stopped .*NaN/Inf"), timeout=POINT_S * 1000
     )
+    # V9: the unclipped entry's diagnosis says its gradients exploded
+    no_clip = wait_for(
+        page,
+        lambda: next((t for k, t in diagnosis_by_entry(page).items() if "no clip" in k and "exploded" in t), None),
+        20,
+        "the diagnosis of the unclipped run names exploding gradients",
+    )
+    assert "clip_mode=norm" in no_clip
 
     def trained():
         v = last_val(traces(page, "loss"), "RNN clip norm 1")
