@@ -424,22 +424,27 @@ def task_view_figure(view: dict | None) -> go.Figure | None:
     return None
 
 
+def _add_losses(fig: Spec, snap: dict, label: str, color: str) -> None:
+    """One run among several: its training loss (solid) and validation loss (dotted), one legend entry."""
+    h, v = snap["history"], snap["val"]
+    fig.add_scatter(x=h["step"], y=_lines(h["loss"]), name=label, line={"color": color}, legendgroup=label)
+    fig.add_scatter(
+        x=v["step"],
+        y=_lines(v["loss"]),
+        name=f"{label} (validation)",
+        line={"color": color, "dash": "dot"},
+        legendgroup=label,
+        showlegend=False,
+    )
+
+
 # V8: several runs overlaid (the Runs page) ------------------------------------------------------
 def runs_loss_figure(snaps: list[dict], labels: list[str], log_y: bool = True) -> go.Figure:
     """Training loss (solid) and validation loss (dotted) of each run, one colour per run."""
     fig = Spec()
     for i, (snap, label) in enumerate(zip(snaps, labels, strict=True)):
         color = LINE_COLORS[i % len(LINE_COLORS)]
-        h, v = snap["history"], snap["val"]
-        fig.add_scatter(x=h["step"], y=_lines(h["loss"]), name=label, line={"color": color}, legendgroup=label)
-        fig.add_scatter(
-            x=v["step"],
-            y=_lines(v["loss"]),
-            name=f"{label} (validation)",
-            line={"color": color, "dash": "dot"},
-            legendgroup=label,
-            showlegend=False,
-        )
+        _add_losses(fig, snap, label, color)
     fig.update_xaxes(title="training step")
     fig.update_yaxes(title="loss (dotted: validation)", type="log" if log_y else "linear")
     return _layout(fig, "Loss of each run", height=380)
@@ -600,16 +605,7 @@ def race_loss_figure(race: dict, log_y: bool = False) -> go.Figure:
     fig = Spec()
     for i, (snap, label) in enumerate(zip(race["runs"], race["labels"], strict=True)):
         color = LINE_COLORS[i % len(LINE_COLORS)]
-        h, v = snap["history"], snap["val"]
-        fig.add_scatter(x=h["step"], y=_lines(h["loss"]), name=label, line={"color": color}, legendgroup=label)
-        fig.add_scatter(
-            x=v["step"],
-            y=_lines(v["loss"]),
-            name=f"{label} (validation)",
-            line={"color": color, "dash": "dot"},
-            legendgroup=label,
-            showlegend=False,
-        )
+        _add_losses(fig, snap, label, color)
     if not race["runs"]:
         return _layout(fig, "Loss", height=360)
     chance = race["runs"][0]["task"]["chance_loss"]
