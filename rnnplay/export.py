@@ -1,0 +1,406 @@
+"""S3 export / import, UI-free: metrics CSV, configuration JSON, weights as safetensors, and a
+standalone plain-PyTorch script that reproduces a run without rnnplay installed.
+
+Nothing here ever unpickles (R1, R5): weights are read only by `safetensors`, after checking that the
+bytes start with a safetensors header, and configurations only by `json`. Every refusal is a
+ValueError (a ConfigError when one config field is at fault) whose message names what is wrong and
+what is allowed, so the page can show it and change nothing else.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import struct
+
+from safetensors import SafetensorError
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+from rnnplay.config import FIELDS, ConfigError, RunConfig, make_config, relevant_fields
+
+CONFIG_FORMAT, CONFIG_VERSION = "rnnplay-config", 1
+WEIGHTS_FORMAT, WEIGHTS_VERSION = "rnnplay-weights", 1
+# a config holds at most MAX_SERIES (100 000) numbers of a user's series: ~2 MB as JSON at full precision
+MAX_CONFIG_BYTES = 3_000_000
+MAX_WEIGHTS_BYTES = 50 * 2**20  # the largest model the caps allow (1024 units x 4 layers) is far below
+CSV_COLUMNS = ("step", "loss", "metric", "grad_norm", "grad_norm_clipped", "lr", "val_loss", "val_metric")
+SCRIPT_TASKS = ("majority", "adding", "sine")
+
+
+# metrics CSV ------------------------------------------------------------------------------------
+def _cell(v) -> str:
+    """An empty cell for no value; a float at full precision (repr round-trips, nan/inf included)."""
+    if v is None:
+        return ""
+    return repr(float(v)) if isinstance(v, float) else str(v)
+
+
+def metrics_csv(snap: dict) -> str:
+    """A TrainingRun.snapshot() -> CSV text (UTF-8, a header row): one row per history step (the
+    history's own down-sampled rows) and per validation step, merged by step; a column with no value
+    at a step is left empty. Floats are written at full precision (repr)."""
+    hist, val = snap["history"], snap.get("val") or {"step": [], "loss": [], "metric": []}
+    rows: dict[int, dict] = {}
+    for i, step in enumerate(hist.get("step", [])):
+        rows.setdefault(int(step), {}).update({c: hist[c][i] for c in CSV_COLUMNS[1:6]})
+    for step, loss, metric in zip(val["step"], val["loss"], val["metric"], strict=True):
+        rows.setdefault(int(step), {}).update({"val_loss": loss, "val_metric": metric})
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for step in sorted(rows):
+        r = rows[step]
+        w.writerow([step] + [_cell(r.get(c)) for c in CSV_COLUMNS[1:]])
+    return out.getvalue()
+
+
+# configuration JSON -----------------------------------------------------------------------------
+def config_json(config: RunConfig) -> str:
+    """Every RunConfig field (the series tuple as a list), tagged with format and version."""
+    body = {"format": CONFIG_FORMAT, "version": CONFIG_VERSION}
+    for name, v in config.to_dict().items():
+        body[name] = list(v) if isinstance(v, tuple) else v
+    return json.dumps(body, ensure_ascii=False, indent=1)
+
+
+def load_config_json(text: str | bytes) -> RunConfig:
+    """Configuration JSON (from config_json, or written by hand) -> a validated RunConfig. Fields left
+    out take the task's defaults. Refused with a message: a file over MAX_CONFIG_BYTES, text that is
+    not UTF-8 JSON holding an object, another format or version, an unknown key (named), a bad value
+    (ConfigError naming the field and what is allowed)."""
+    size = len(text.encode("utf-8")) if isinstance(text, str) else len(text)
+    if size > MAX_CONFIG_BYTES:
+        raise ValueError(f"config file: {size} bytes is too big; at most {MAX_CONFIG_BYTES // 1_000_000} MB")
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise ValueError(f"config file: not UTF-8 text (byte {e.start}); expected JSON") from None
+    try:
+        body = json.loads(text.removeprefix("\ufeff"))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"config file: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
+    if not isinstance(body, dict):
+        raise ValueError(f"config file: expected a JSON object of config fields, got a JSON {type(body).__name__}")
+    fmt, version = body.pop("format", None), body.pop("version", None)
+    if fmt != CONFIG_FORMAT:
+        raise ValueError(f"config file: format={fmt!r} is not allowed: {CONFIG_FORMAT!r} (an rnnplay config export)")
+    if version != CONFIG_VERSION:
+        raise ValueError(
+            f"config file: version={version!r} is not supported: this rnnplay reads version {CONFIG_VERSION}"
+        )
+    unknown = [k for k in body if k not in FIELDS]
+    if unknown:
+        raise ConfigError(unknown[0], body[unknown[0]], "a field of RunConfig (" + ", ".join(FIELDS) + ")")
+    task = body.pop("task", "majority")
+    if not isinstance(task, str):
+        raise ConfigError("task", task, "one of " + ", ".join(FIELDS["task"].metadata["choices"]))
+    return make_config(task, **body)
+
+
+# weights as safetensors -------------------------------------------------------------------------
+def arch_fields(config: RunConfig) -> list[str]:
+    """The config fields that decide the model's tensors (their names and shapes) or what they mean:
+    a weight file fits a model only when these agree."""
+    names = ["task", "arch", "hidden_size", "num_layers", "bidirectional"]
+    if config.arch == "rnn":
+        names.append("nonlinearity")  # same shapes, another function: tanh weights are no relu model
+    relevant = relevant_fields(config.task)
+    # the vocabulary: charlm's comes from corpus/text, sentiment's from its sentences
+    names += [n for n in ("embed_dim", "corpus", "text", "sentences") if n in relevant]
+    return names
+
+
+def weights_safetensors(trainer) -> bytes:
+    """The model's state_dict as safetensors bytes; the metadata holds format, version and the run's
+    configuration JSON (so a later import can check it fits)."""
+    # own contiguous CPU copies: cuDNN's flattened LSTM weights share one buffer, which safetensors refuses
+    tensors = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in trainer.model.state_dict().items()}
+    meta = {"format": WEIGHTS_FORMAT, "version": str(WEIGHTS_VERSION), "config": config_json(trainer.config)}
+    return st_save(tensors, metadata=meta)
+
+
+def _header(data: bytes) -> dict:
+    """The safetensors JSON header, or ValueError "not a safetensors file" (a pickle or a torch.save
+    zip renamed, text, ...) / "truncated" (the header promises more bytes than there are)."""
+    what = "not a safetensors file"
+    if data[:2] == b"PK":
+        raise ValueError(f"{what}: it is a zip archive (e.g. torch.save's .pt); only safetensors is accepted")
+    if data[:1] == b"\x80":
+        raise ValueError(f"{what}: it is a Python pickle; pickles can run code and are never loaded")
+    if len(data) < 10:
+        raise ValueError(f"{what}: {len(data)} bytes is too short to hold a safetensors header")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > len(data) - 8 or n > 100_000_000 or data[8:9] != b"{":
+        raise ValueError(f"{what}: the first 8 bytes are no safetensors header length")
+    try:
+        header = json.loads(data[8 : 8 + n])
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValueError(f"{what}: its header is not JSON") from None
+    if not isinstance(header, dict):
+        raise ValueError(f"{what}: its header is not a JSON object")
+    ends = [t["data_offsets"][1] for k, t in header.items() if k != "__metadata__" and isinstance(t, dict)]
+    need = 8 + n + max(ends, default=0)
+    if need > len(data):
+        raise ValueError(f"safetensors file truncated: {len(data)} bytes, its header needs {need}")
+    return header
+
+
+def load_weights(trainer, data: bytes) -> RunConfig:
+    """Load safetensors bytes (from weights_safetensors) into trainer.model, after checking, in this
+    order: size, safetensors header, format/version, that the saved configuration's architecture
+    fields equal the trainer's (the message names every mismatching field), and that every tensor's
+    name and shape match the model (the message names the first mismatch). Torch and scratch cores
+    share parameter names, so either impl loads the other's weights. Returns the saved config."""
+    data = bytes(data)
+    if len(data) > MAX_WEIGHTS_BYTES:
+        raise ValueError(f"weights file: {len(data)} bytes is too big; at most {MAX_WEIGHTS_BYTES // 2**20} MB")
+    header = _header(data)
+    meta = header.get("__metadata__") or {}
+    if meta.get("format") != WEIGHTS_FORMAT:
+        raise ValueError(
+            f"weights file: format={meta.get('format')!r} is not allowed: "
+            f"{WEIGHTS_FORMAT!r} (an rnnplay weights export)"
+        )
+    if meta.get("version") != str(WEIGHTS_VERSION):
+        raise ValueError(
+            f"weights file: version={meta.get('version')!r} is not supported: "
+            f"this rnnplay reads version {WEIGHTS_VERSION}"
+        )
+    try:
+        saved = load_config_json(meta.get("config", ""))
+    except ValueError as e:
+        raise ValueError(f"weights file: its configuration is unusable: {e}") from None
+    ours = trainer.config
+    bad = [n for n in arch_fields(ours) if getattr(saved, n) != getattr(ours, n)]
+    if bad:
+        shown = lambda v: repr(v[:20] + "…") if isinstance(v, str) and len(v) > 20 else repr(v)  # noqa: E731
+        diffs = ", ".join(f"{n}={shown(getattr(saved, n))} (this run: {shown(getattr(ours, n))})" for n in bad)
+        raise ValueError(f"weights do not fit this model: {diffs}; set the same values, or import their config")
+    try:
+        tensors = st_load(data)
+    except SafetensorError as e:
+        raise ValueError(f"safetensors file is corrupt: {e}") from None
+    model_state = trainer.model.state_dict()
+    for name, t in model_state.items():
+        if name not in tensors:
+            raise ValueError(f"weights do not fit this model: tensor {name!r} is missing from the file")
+        if tuple(tensors[name].shape) != tuple(t.shape):
+            raise ValueError(
+                f"weights do not fit this model: tensor {name!r} has shape {tuple(tensors[name].shape)}, "
+                f"the model needs {tuple(t.shape)}"
+            )
+        if tensors[name].dtype != t.dtype:
+            raise ValueError(f"weights do not fit this model: tensor {name!r} is {tensors[name].dtype}, not {t.dtype}")
+    extra = [n for n in tensors if n not in model_state]
+    if extra:
+        raise ValueError(f"weights do not fit this model: the file has tensor {extra[0]!r}, which the model lacks")
+    trainer.model.load_state_dict(tensors)  # copies in place: the optimizer keeps its parameters
+    return saved
+
+
+# standalone plain-PyTorch script ----------------------------------------------------------------
+_TASK_CODE = {
+    "majority": '''
+INPUT_SIZE, OUTPUT_SIZE = 1, 2
+
+
+def sample(n, gen):
+    """A 0/1 sequence -> 1 when more than half of its digits are ones."""
+    x = torch.randint(0, 2, (n, SEQ_LEN, 1), generator=gen).float()  # (B, T, 1)
+    y = (x.sum(dim=(1, 2)) > SEQ_LEN / 2).long()  # (B,)
+    return x, y
+
+
+def loss_fn(out, y):
+    return F.cross_entropy(out, y)
+''',
+    "adding": '''
+INPUT_SIZE, OUTPUT_SIZE = 2, 1
+
+
+def sample(n, gen):
+    """Adding problem: (value, marker) per step, two markers (one per half); y = sum of marked values."""
+    T, half = SEQ_LEN, SEQ_LEN // 2
+    values = torch.rand(n, T, generator=gen)
+    first = torch.randint(0, half, (n,), generator=gen)
+    second = torch.randint(half, T, (n,), generator=gen)
+    marks = torch.zeros(n, T)
+    rows = torch.arange(n)
+    marks[rows, first] = 1.0
+    marks[rows, second] = 1.0
+    x = torch.stack([values, marks], dim=-1)  # (B, T, 2)
+    y = (values * marks).sum(dim=1, keepdim=True)  # (B, 1)
+    return x, y
+
+
+def loss_fn(out, y):
+    return F.mse_loss(out, y)
+''',
+    "sine": '''
+INPUT_SIZE, OUTPUT_SIZE = 1, 1
+
+
+def make_series():
+    """The series the windows are cut from: the user's own (z-scored) or noisy sines."""
+    if USER_SERIES:
+        raw = torch.tensor(USER_SERIES, dtype=torch.float64)
+        return ((raw - raw.mean()) / raw.std(unbiased=False)).float()
+    g = torch.Generator().manual_seed(SEED)
+    t = torch.arange(3000, dtype=torch.float32)
+    phase = torch.rand(2, generator=g) * 2 * math.pi
+    clean = torch.sin(2 * math.pi * t / 25 + phase[0]) + 0.5 * torch.sin(2 * math.pi * t / 9 + phase[1])
+    return clean + NOISE * torch.randn(3000, generator=g)
+
+
+SERIES = make_series()
+SPLIT = len(SERIES) * 4 // 5  # training windows end before it, validation windows after
+
+
+def sample(n, gen):
+    """Windows of SEQ_LEN values -> the next value."""
+    starts = torch.randint(0, SPLIT - SEQ_LEN - 1, (n,), generator=gen)
+    w = SERIES[starts[:, None] + torch.arange(SEQ_LEN + 1)]  # (B, T+1)
+    return w[:, :-1, None], w[:, -1:]  # x (B, T, 1), y (B, 1)
+
+
+def loss_fn(out, y):
+    return F.mse_loss(out, y)
+''',
+}
+
+_SCRIPT = '''"""{title}
+
+Exported by RNN Playground: plain PyTorch, no rnnplay needed. For the same seed it makes the same
+data, the same initial weights and the same updates as the app, so it prints the same loss at every
+step (on the CPU, up to float rounding). Run: python {filename}
+"""
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+# the configuration ---------------------------------------------------------------------------
+SEED = {seed!r}
+ARCH = {arch!r}  # nn.RNN, nn.LSTM or nn.GRU
+HIDDEN_SIZE = {hidden_size!r}
+NUM_LAYERS = {num_layers!r}
+BIDIRECTIONAL = {bidirectional!r}
+NONLINEARITY = {nonlinearity!r}  # of the vanilla RNN
+DROPOUT = {dropout!r}  # between stacked layers
+INIT, INIT_GAIN = {init!r}, {init_gain!r}
+OPTIMIZER, LR, MOMENTUM, WEIGHT_DECAY = {optimizer!r}, {lr!r}, {momentum!r}, {weight_decay!r}
+LR_SCHEDULE, LR_STEP, LR_GAMMA = {lr_schedule!r}, {lr_step!r}, {lr_gamma!r}
+CLIP_MODE, CLIP = {clip_mode!r}, {clip!r}  # off, norm (max total norm) or value (max |g|)
+BATCH_SIZE, STEPS, SEQ_LEN = {batch_size!r}, {steps!r}, {seq_len!r}
+NOISE = {noise!r}
+USER_SERIES = {series!r}
+
+# the task: {task} ------------------------------------------------------------------------------
+{task_code}
+
+# the model: recurrent core -> linear head on the last step ------------------------------------
+GATES = {{"rnn": 1, "lstm": 4, "gru": 3}}[ARCH]
+
+
+def init_recurrent(core):
+    """default (torch's uniform, times gain), xavier, orthogonal or identity (IRNN: W_hh = gain * I
+    per gate block, biases 0)."""
+    with torch.no_grad():
+        for name, p in core.named_parameters():
+            if INIT == "default":
+                p.mul_(INIT_GAIN)
+            elif name.startswith("bias"):
+                p.zero_()
+            elif INIT == "xavier":
+                for block in p.chunk(GATES, dim=0):
+                    nn.init.xavier_uniform_(block, gain=INIT_GAIN)
+            elif name.startswith("weight_hh") and INIT in ("orthogonal", "identity"):
+                for block in p.chunk(GATES, dim=0):
+                    if INIT == "orthogonal":
+                        nn.init.orthogonal_(block, gain=INIT_GAIN)
+                    else:
+                        block.copy_(INIT_GAIN * torch.eye(block.shape[0], dtype=p.dtype))
+            else:  # input weights of orthogonal / identity
+                for block in p.chunk(GATES, dim=0):
+                    nn.init.xavier_uniform_(block)
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        kw = {{"num_layers": NUM_LAYERS, "bidirectional": BIDIRECTIONAL, "dropout": DROPOUT if NUM_LAYERS > 1 else 0.0}}
+        if ARCH == "rnn":
+            kw["nonlinearity"] = NONLINEARITY
+        cls = {{"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}}[ARCH]
+        self.core = cls(INPUT_SIZE, HIDDEN_SIZE, batch_first=True, **kw)
+        init_recurrent(self.core)
+        self.head = nn.Linear(HIDDEN_SIZE * (2 if BIDIRECTIONAL else 1), OUTPUT_SIZE)
+
+    def forward(self, x):
+        out, _ = self.core(x)  # (B, T, D*H)
+        last = out[:, -1]  # the forward direction after the whole sequence
+        if BIDIRECTIONAL:  # ... and the backward one after the whole sequence: its first step
+            last = torch.cat([last[:, :HIDDEN_SIZE], out[:, 0, HIDDEN_SIZE:]], dim=1)
+        return self.head(last)
+
+
+# training ------------------------------------------------------------------------------------
+torch.manual_seed(SEED)  # the weights' random numbers (and dropout's)
+model = Model()
+params = [p for p in model.parameters() if p.requires_grad]
+kw = {{"lr": LR, "weight_decay": WEIGHT_DECAY}}
+if OPTIMIZER == "sgd":
+    optimizer = torch.optim.SGD(params, momentum=MOMENTUM, **kw)
+elif OPTIMIZER == "rmsprop":
+    optimizer = torch.optim.RMSprop(params, momentum=MOMENTUM, **kw)
+else:
+    optimizer = torch.optim.Adam(params, **kw)
+gen = torch.Generator().manual_seed(SEED)  # the training data stream
+
+for step in range(STEPS):
+    model.train()
+    if LR_SCHEDULE == "step":
+        for group in optimizer.param_groups:
+            group["lr"] = LR * LR_GAMMA ** (step // LR_STEP)
+    x, y = sample(BATCH_SIZE, gen)
+    loss = loss_fn(model(x), y)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    grads = [p.grad for p in params if p.grad is not None]
+    norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+    if not (math.isfinite(loss.item()) and math.isfinite(norm.item())):
+        print(f"step {{step + 1}} diverged: the loss or the gradient became NaN/Inf")
+        break
+    if CLIP_MODE == "norm":
+        torch.nn.utils.clip_grad_norm_(params, CLIP)
+    elif CLIP_MODE == "value":
+        torch.nn.utils.clip_grad_value_(params, CLIP)
+    optimizer.step()
+    print(f"step {{step + 1}} loss {{loss.item():.9g}}")
+'''
+
+
+def pytorch_script(config: RunConfig, filename: str = "rnn_run.py") -> str:
+    """A self-contained Python script (imports only torch) that trains config's run the way
+    rnnplay's Trainer does on the CPU: the same data stream, initial weights, optimizer, clipping and
+    learning-rate schedule, printing `step N loss X` at every step. Tasks: majority, adding, sine
+    (dense inputs, many-to-one); others raise NotImplementedError. impl=scratch exports the fused
+    core: it holds the same weights and computes the same function (up to float rounding)."""
+    if config.task not in SCRIPT_TASKS:
+        raise NotImplementedError(
+            f"task={config.task!r}: the standalone script supports the tasks {', '.join(SCRIPT_TASKS)}"
+        )
+    c = config
+    values = {f: getattr(c, f) for f in FIELDS}
+    values["series"] = list(c.series)
+    return _SCRIPT.format(
+        title=f"{c.task}: {c.arch.upper()} ({c.hidden_size} units x {c.num_layers} layers), seed {c.seed}",
+        filename=filename,
+        task_code=_TASK_CODE[c.task].strip("\n"),
+        **values,
+    )
