@@ -337,7 +337,9 @@ def _stuck(snap: dict) -> list[Finding]:
             f"After {done} steps the training loss is {fmt(loss)}, above the chance line ({fmt(chance_loss)}): "
             f"the model does worse than {baseline}."
         )
-    hint = "Check the gradient through time: if it vanished, try an LSTM/GRU; else a different learning rate."
+    hint = (snap.get("task") or {}).get("stuck_hint") or (
+        "Check the gradient through time: if it vanished, try an LSTM/GRU; else a different learning rate."
+    )
     return [Finding("stuck", "warning", text, numbers, hint)]
 
 

@@ -358,6 +358,7 @@ class TrainingRun:
                     "chance_loss": tr.task.chance_loss,
                     "kind": tr.task.kind,
                     "chance_text": tr.task.chance_text,
+                    "stuck_hint": tr.task.stuck_hint,
                 },
             }
 

@@ -343,3 +343,14 @@ def test_real_random_labels_are_memorised():
     s = train(make_config("random", device="cpu"))
     (f,) = [f for f in diagnose(s) if f.kind == "memorising"]
     assert f.numbers["train"] >= 0.9 and abs(f.numbers["val"] - 0.5) < 0.1
+
+
+def test_stuck_on_tagging_names_its_line_and_suggests_reading_ahead():
+    """The tagging chance line is what a left-to-right reader can reach: the sentence says so, and the
+    hint is the task's own (bidirectional), not the generic one."""
+    run = TrainingRun(make_config("tagging", steps=400))
+    run.start()
+    run.join(120)
+    stuck = [f for f in diagnose(run.snapshot()) if f.kind == "stuck"]
+    assert stuck, [f.text for f in diagnose(run.snapshot())]
+    assert "reads only the words so far" in stuck[0].text and "bidirectional" in stuck[0].hint

@@ -55,6 +55,7 @@ class Task:
     chance_loss: float
     # what the dashed chance line is, for the diagnosis: "the model does no better than <chance_text>"
     chance_text: ClassVar[str] = "a guess that ignores the sequence"
+    stuck_hint: ClassVar[str | None] = None  # what to try when the loss sits on that line (None: the generic hint)
 
     def __init__(self, config):
         self.config = config

@@ -28,6 +28,7 @@ def show(ids) -> list[str]:
 
 class CopyMemory(Task):
     chance_text = "the memoryless baseline of the paper (blanks, then a random symbol)"
+    stuck_hint = "Use an LSTM (its gates can hold the symbols) and give it time: it sits on the line before it recalls."
     name = "copy"
     kind = "many-to-many"
     description = "copy memory (Arjovsky 2016): recall 10 symbols after `delay` blank steps"

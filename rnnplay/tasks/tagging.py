@@ -48,6 +48,7 @@ def tag_ids(ids: torch.Tensor) -> torch.Tensor:
 
 class Tagging(Task):
     chance_text = "a model that reads only the words so far (the next word decides an ambiguous tag)"
+    stuck_hint = "Turn on bidirectional: only a backward pass has read the next word."
     name = "tagging"
     kind = "many-to-many"
     description = "tag each word; can/fly/watch/duck need the NEXT word, so a bidirectional RNN wins"
