@@ -141,7 +141,10 @@ def _header(data: bytes) -> dict:
         raise ValueError(f"{what}: its header is not JSON") from None
     if not isinstance(header, dict):
         raise ValueError(f"{what}: its header is not a JSON object")
-    ends = [t["data_offsets"][1] for k, t in header.items() if k != "__metadata__" and isinstance(t, dict)]
+    try:
+        ends = [int(t["data_offsets"][1]) for k, t in header.items() if k != "__metadata__"]
+    except (TypeError, KeyError, IndexError, ValueError):
+        raise ValueError(f"{what}: its header does not describe tensors") from None
     need = 8 + n + max(ends, default=0)
     if need > len(data):
         raise ValueError(f"safetensors file truncated: {len(data)} bytes, its header needs {need}")
@@ -181,7 +184,7 @@ def load_weights(trainer, data: bytes) -> RunConfig:
         raise ValueError(f"weights do not fit this model: {diffs}; set the same values, or import their config")
     try:
         tensors = st_load(data)
-    except SafetensorError as e:
+    except (SafetensorError, ValueError, RuntimeError, TypeError) as e:
         raise ValueError(f"safetensors file is corrupt: {e}") from None
     model_state = trainer.model.state_dict()
     for name, t in model_state.items():

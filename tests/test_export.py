@@ -189,6 +189,20 @@ def test_a_truncated_file_is_refused():
         export.load_weights(tr, data[:20])  # cut inside the header
 
 
+def test_a_malformed_header_is_refused():
+    def blob(header: dict, body: bytes = b"") -> bytes:
+        h = json.dumps(header).encode()
+        return len(h).to_bytes(8, "little") + h + body
+
+    tr = Trainer(tiny())
+    with pytest.raises(ValueError, match="does not describe tensors"):
+        export.load_weights(tr, blob({"w": {"dtype": "F32"}}))
+    meta = {"format": "rnnplay-weights", "version": "1", "config": export.config_json(tr.config)}
+    bad = {"__metadata__": meta, "w": {"dtype": "NOPE", "shape": [1], "data_offsets": [0, 4]}}
+    with pytest.raises(ValueError, match="corrupt"):
+        export.load_weights(tr, blob(bad, b"\0" * 4))
+
+
 def test_wrong_hidden_size_names_the_field():
     src = Trainer(tiny(hidden_size=32))
     with pytest.raises(ValueError, match=r"hidden_size=32 \(this run: 16\)"):
