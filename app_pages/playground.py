@@ -196,6 +196,76 @@ with st.expander("How to read these charts"):
         "- **Spectral radius** of W_hh: above 1 the recurrence can amplify, below 1 it shrinks signals."
     )
 
+with st.expander("Export / import (S3)"):
+    from rnnplay import export
+
+    trained = run.trainer.steps_done > 0
+    st.markdown("Take the run home: its numbers, its settings, its weights, or a plain PyTorch script.")
+    d = st.columns(4)
+    d[0].download_button(
+        "Metrics (CSV)",
+        lambda: export.metrics_csv(run.snapshot()),
+        "rnnplay_metrics.csv",
+        "text/csv",
+        key="dl_csv",
+        disabled=not trained,
+    )
+    d[1].download_button(
+        "Settings (JSON)", export.config_json(run.config), "rnnplay_config.json", "application/json", key="dl_config"
+    )
+
+    def weights() -> bytes:
+        with run._train_lock:  # a consistent copy of the weights, between two training steps
+            return export.weights_safetensors(run.trainer)
+
+    # callables: the files are made when the learner clicks, not at every rerun
+    d[2].download_button(
+        "Weights (safetensors)", weights, "rnnplay_weights.safetensors", "application/octet-stream", key="dl_weights"
+    )
+    if run.config.task in export.SCRIPT_TASKS:
+        d[3].download_button(
+            "PyTorch script",
+            export.pytorch_script(run.config),
+            "rnn_run.py",
+            "text/x-python",
+            key="dl_script",
+            help="Runs without rnnplay; same seed, same losses as this run (tested to 1e-5).",
+        )
+    else:
+        d[3].caption(f"A plain PyTorch script is exported for {', '.join(export.SCRIPT_TASKS)}.")
+    st.markdown("**Import**")
+    i1, i2 = st.columns(2)
+    cfg_file = i1.file_uploader("Settings (JSON)", type=["json"], key="up_config", max_upload_size=3)
+    if cfg_file is not None:
+        try:
+            imported = export.load_config_json(cfg_file.getvalue())
+        except (ValueError, TypeError) as e:
+            i1.error(f"{cfg_file.name}: {e}")
+        else:
+            i1.page_link(
+                "app_pages/playground.py",
+                label=f"Open these settings ({imported.task}, {imported.arch})",
+                icon=":material/open_in_new:",
+                query_params={k: str(v) for k, v in imported.changed_fields().items()},
+            )
+    w_file = i2.file_uploader(
+        "Weights (safetensors) into this run",
+        type=["safetensors"],
+        key="up_weights",
+        max_upload_size=50,
+        help="The architecture must match this run's settings; the run then continues from these weights.",
+    )
+    if w_file is not None and st.session_state.get("_loaded_weights") != w_file.file_id:
+        run.pause()
+        try:
+            with run._train_lock:
+                export.load_weights(run.trainer, w_file.getvalue())
+        except (ValueError, TypeError) as e:
+            i2.error(f"{w_file.name}: {e}")
+        else:
+            st.session_state["_loaded_weights"] = w_file.file_id
+            i2.success(f"Loaded {w_file.name}: press Train to continue from these weights.")
+
 with st.expander("Share this configuration"):
     st.markdown("Anyone who opens this link gets exactly this configuration:")
     st.code(common.share_url(config), language=None)
