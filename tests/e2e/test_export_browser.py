@@ -56,17 +56,17 @@ def test_export_script_reproduces_the_apps_losses_and_weights_load_back(server, 
     page.goto(f"{server}/playground?task=majority&arch=gru&hidden_size=16")
     page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=30_000)
     page.get_by_text("Export / import (S3)").click()
-    uploads = page.get_by_test_id("stFileUploaderDropzoneInput")
-    expect(uploads.nth(1)).to_be_attached(timeout=20_000)
-    uploads.nth(1).set_input_files(str(weights))
+    upload = page.locator(".st-key-up_weights [data-testid=stFileUploaderDropzoneInput]")
+    expect(upload).to_be_attached(timeout=20_000)
+    upload.set_input_files(str(weights))
     expect(page.get_by_test_id("stAlert").filter(has_text="w.safetensors")).to_contain_text(
         "hidden_size", timeout=20_000
     )
     page.goto(f"{server}/playground?task=majority&arch=gru&seed=3")
     page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=30_000)
     page.get_by_text("Export / import (S3)").click()
-    uploads = page.get_by_test_id("stFileUploaderDropzoneInput")
-    expect(uploads.nth(1)).to_be_attached(timeout=20_000)
-    uploads.nth(1).set_input_files(str(weights))
+    upload = page.locator(".st-key-up_weights [data-testid=stFileUploaderDropzoneInput]")
+    expect(upload).to_be_attached(timeout=20_000)
+    upload.set_input_files(str(weights))
     expect(page.get_by_text("Loaded w.safetensors")).to_be_visible(timeout=20_000)
     assert page.get_by_test_id("stException").count() == 0

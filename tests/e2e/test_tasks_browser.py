@@ -82,7 +82,7 @@ def test_sine_reads_the_learners_csv_and_refuses_a_malformed_one(server, page: P
     bad.write_text("value\n1.0\n2.0\nabc\n4.0\n")
     page.goto(f"{server}/playground?task=sine&steps=60")
     page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=30_000)
-    upload = page.get_by_test_id("stFileUploaderDropzoneInput")
+    upload = page.locator(".st-key-series_file [data-testid=stFileUploaderDropzoneInput]")
     upload.set_input_files(str(bad))
     warning = page.get_by_test_id("stAlert").filter(has_text="bad.csv")
     expect(warning).to_contain_text("row 4", timeout=20_000)
