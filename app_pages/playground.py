@@ -215,7 +215,7 @@ with st.expander("Export / import (S3)"):
     )
 
     def weights() -> bytes:
-        with run._train_lock:  # a consistent copy of the weights, between two training steps
+        with run.between_steps():  # a consistent copy of the weights
             return export.weights_safetensors(run.trainer)
 
     # callables: the files are made when the learner clicks, not at every rerun
@@ -258,7 +258,7 @@ with st.expander("Export / import (S3)"):
     if w_file is not None and st.session_state.get("_loaded_weights") != w_file.file_id:
         run.pause()
         try:
-            with run._train_lock:
+            with run.between_steps():
                 export.load_weights(run.trainer, w_file.getvalue())
         except (ValueError, TypeError) as e:
             i2.error(f"{w_file.name}: {e}")

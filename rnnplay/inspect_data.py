@@ -2,8 +2,8 @@
 cell state, its saturation per time step, a PCA trajectory of its hidden state, and the model's
 answer for it, for a probe-batch sample or the learner's own input.
 
-The model is shared with the training thread, so `inspect()` runs under the run's step lock
-(`TrainingRun._train_lock`, as TrainingRun.try_it does): a forward pass never sees weights that an
+The model is shared with the training thread, so `inspect()` runs inside
+`TrainingRun.between_steps()`, as TrainingRun.try_it does: a forward pass never sees weights that an
 optimizer step is halfway through changing. Everything runs in no_grad; the model is switched to
 eval mode (no dropout) and left there, since Trainer.step() switches it back to train mode itself.
 Not called inspect.py: that name would shadow the standard library's inspect module.
@@ -220,7 +220,7 @@ def inspect(run, sample: Sample) -> Inspection:
     of the whole probe batch, so trajectories of different samples share one frame."""
     tr = run.trainer
     model, task, device = tr.model, tr.task, tr.device
-    with run._train_lock, torch.no_grad():
+    with run.between_steps(), torch.no_grad():
         model.eval()  # no dropout; Trainer.step() turns training mode back on
         step = tr.steps_done
         x = sample.x.to(device)

@@ -16,7 +16,7 @@ import threading
 import time
 
 from rnnplay.config import FIELDS, ConfigError, RunConfig, make_config
-from rnnplay.session import MIN_PROBE_INTERVAL_S, TrainingRun
+from rnnplay.session import MIN_PROBE_INTERVAL_S, Detachable, TrainingRun
 
 MIN_ENTRIES, MAX_ENTRIES = 2, 4
 FINISHED = ("done", "stopped", "diverged", "error")
@@ -151,7 +151,7 @@ def race_labels(configs: list[RunConfig]) -> list[str]:
     return labels
 
 
-class Race:
+class Race(Detachable):
     """States: ready -> running <-> paused -> done | stopped. The entries keep their own states."""
 
     def __init__(self, configs: list[RunConfig], labels: list[str] | None = None, **run_kw):
@@ -237,28 +237,9 @@ class Race:
         for r in self.runs:
             r.step_one()
 
-    def detach(self, grace_s: float = 300.0) -> None:
-        """The browser went away: pause now, end the thread after grace_s unless attach() comes."""
-        self.pause()
-        with self._lock:
-            self._expire_at = time.monotonic() + grace_s
-            self._cv.notify_all()
-
-    def attach(self) -> None:
-        with self._lock:
-            self._expire_at = None
-
     # the thread -------------------------------------------------------------------------------
     def _loop(self) -> None:
-        while True:
-            with self._lock:
-                while self._paused and not self._stop:
-                    if self._expire_at is not None and time.monotonic() > self._expire_at:
-                        self._stop = True
-                        break
-                    self._cv.wait(timeout=1.0)
-                if self._stop:
-                    return
+        while self._wait_while_paused():
             active = [r for r in self.runs if r.state == "running"]
             if not active:
                 with self._lock:

@@ -9,6 +9,7 @@ a grace period unless `attach()` comes first, so a network blip loses nothing.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -68,7 +69,34 @@ class History:
         return rows
 
 
-class TrainingRun:
+class Detachable:
+    """What a background trainer (TrainingRun, race.Race) does when its browser session goes away:
+    pause at once, and end the thread after a grace period unless the session comes back (a network
+    blip). Needs _lock, _cv (a Condition on _lock), _paused, _stop, _expire_at and pause()."""
+
+    def detach(self, grace_s: float = 300.0) -> None:
+        """The browser session went away (maybe a blip): pause now, end the thread after grace_s."""
+        self.pause()
+        with self._lock:
+            self._expire_at = time.monotonic() + grace_s
+            self._cv.notify_all()
+
+    def attach(self) -> None:
+        with self._lock:
+            self._expire_at = None
+
+    def _wait_while_paused(self) -> bool:
+        """Block the thread while paused; False once it should end (stopped, or detached too long)."""
+        with self._lock:
+            while self._paused and not self._stop:
+                if self._expire_at is not None and time.monotonic() > self._expire_at:
+                    self._stop = True
+                    break
+                self._cv.wait(timeout=1.0)
+            return not self._stop
+
+
+class TrainingRun(Detachable):
     """States: ready -> running <-> paused -> done | stopped | diverged | error."""
 
     def __init__(
@@ -179,10 +207,17 @@ class TrainingRun:
             self.trainer.set_clip(clip_mode, clip)
             self._mark(f"clip={clip_mode}" + (f" {clip:g}" if clip_mode != "off" else ""))
 
-    def try_it(self, text: str) -> dict:
-        """V6 on the learner's own input, with the current weights, between two training steps (the
-        model is shared with the training thread). ValueError for bad input, with its message."""
+    @contextlib.contextmanager
+    def between_steps(self):
+        """Hold off training while the caller uses the model (a forward pass, a copy of the weights,
+        loading new ones): the model is shared with the training thread, which steps it in place."""
         with self._train_lock:
+            yield self.trainer
+
+    def try_it(self, text: str) -> dict:
+        """V6 on the learner's own input, with the current weights, between two training steps.
+        ValueError for bad input, with its message."""
+        with self.between_steps():
             return self.trainer.task.try_it(self.trainer.model, self.trainer.device, text)
 
     def _mark(self, what: str) -> None:
@@ -190,29 +225,10 @@ class TrainingRun:
             self.events.append((self.trainer.steps_done, what))
             self.config = self.trainer.config
 
-    def detach(self, grace_s: float = 300.0) -> None:
-        """The browser session went away (maybe a blip): pause now, end the thread after grace_s."""
-        self.pause()
-        with self._lock:
-            self._expire_at = time.monotonic() + grace_s
-            self._cv.notify_all()
-
-    def attach(self) -> None:
-        with self._lock:
-            self._expire_at = None
-
     # the thread -------------------------------------------------------------------------------
     def _loop(self) -> None:
         try:
-            while True:
-                with self._lock:
-                    while self._paused and not self._stop:
-                        if self._expire_at is not None and time.monotonic() > self._expire_at:
-                            self._stop = True
-                            break
-                        self._cv.wait(timeout=1.0)
-                    if self._stop:
-                        return
+            while self._wait_while_paused():
                 stats = self._step()
                 if stats is None or self.state in ("done", "diverged"):
                     return
