@@ -10,17 +10,20 @@ import threading
 
 import streamlit as st
 
+from app_pages.i18n import language_switch, tr
+
 st.set_page_config(page_title="RNN Playground", page_icon=":material/cycle:", layout="wide")
 
 pages = [
-    st.Page("app_pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
-    st.Page("app_pages/playground.py", title="Playground", icon=":material/science:", url_path="playground"),
-    st.Page("app_pages/gradients.py", title="Gradient lab", icon=":material/trending_down:", url_path="gradients"),
-    st.Page("app_pages/inspect.py", title="Inspect", icon=":material/biotech:", url_path="inspect"),
-    st.Page("app_pages/learn.py", title="Learn", icon=":material/school:", url_path="learn"),
-    st.Page("app_pages/runs.py", title="Runs", icon=":material/stacked_line_chart:", url_path="runs"),
+    st.Page("app_pages/home.py", title=tr("Home"), icon=":material/home:", url_path="", default=True),
+    st.Page("app_pages/playground.py", title=tr("Playground"), icon=":material/science:", url_path="playground"),
+    st.Page("app_pages/gradients.py", title=tr("Gradient lab"), icon=":material/trending_down:", url_path="gradients"),
+    st.Page("app_pages/inspect.py", title=tr("Inspect"), icon=":material/biotech:", url_path="inspect"),
+    st.Page("app_pages/learn.py", title=tr("Learn"), icon=":material/school:", url_path="learn"),
+    st.Page("app_pages/runs.py", title=tr("Runs"), icon=":material/stacked_line_chart:", url_path="runs"),
 ]
 page = st.navigation(pages)
+language_switch(st.sidebar)
 
 
 # torch._dynamo is imported by the first optimizer a process builds: 2-3 s on a cold start (measured).
