@@ -20,11 +20,7 @@ def browser_lang() -> str:
 
 def lang() -> str:
     """This session's language code ("en" or "zh")."""
-    return (
-        valid_lang(st.session_state.get("lang"))
-        or valid_lang(st.query_params.get("lang"))
-        or browser_lang()
-    )
+    return valid_lang(st.session_state.get("lang")) or valid_lang(st.query_params.get("lang")) or browser_lang()
 
 
 def tr(msg: str, /, **fmt) -> str:

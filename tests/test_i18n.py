@@ -64,6 +64,8 @@ def test_t_formats_and_falls_back():
     assert N_("Home") == "Home"
 
 
-@pytest.mark.parametrize(("locale", "lang"), [("zh-CN", "zh"), ("zh-TW", "zh"), ("en-US", "en"), ("de", "en"), (None, "en")])
+@pytest.mark.parametrize(
+    ("locale", "lang"), [("zh-CN", "zh"), ("zh-TW", "zh"), ("en-US", "en"), ("de", "en"), (None, "en")]
+)
 def test_language_from_browser_locale(locale, lang):
     assert lang_from_locale(locale) == lang
