@@ -26,7 +26,7 @@ WEIGHTS_FORMAT, WEIGHTS_VERSION = "rnnplay-weights", 1
 MAX_CONFIG_BYTES = 3_000_000
 MAX_WEIGHTS_BYTES = 50 * 2**20  # the largest model the caps allow (1024 units x 4 layers) is far below
 CSV_COLUMNS = ("step", "loss", "metric", "grad_norm", "grad_norm_clipped", "lr", "val_loss", "val_metric")
-SCRIPT_TASKS = ("majority", "adding", "sine")
+SCRIPT_TASKS = ("majority", "adding", "sine", "random", "wave", "copy", "charlm")
 
 
 # metrics CSV ------------------------------------------------------------------------------------
@@ -207,7 +207,7 @@ def load_weights(trainer, data: bytes) -> RunConfig:
 # standalone plain-PyTorch script ----------------------------------------------------------------
 _TASK_CODE = {
     "majority": '''
-INPUT_SIZE, OUTPUT_SIZE = 1, 2
+INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = 1, 2, True
 
 
 def sample(n, gen):
@@ -221,7 +221,7 @@ def loss_fn(out, y):
     return F.cross_entropy(out, y)
 ''',
     "adding": '''
-INPUT_SIZE, OUTPUT_SIZE = 2, 1
+INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = 2, 1, True
 
 
 def sample(n, gen):
@@ -243,7 +243,7 @@ def loss_fn(out, y):
     return F.mse_loss(out, y)
 ''',
     "sine": '''
-INPUT_SIZE, OUTPUT_SIZE = 1, 1
+INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = 1, 1, True
 
 
 def make_series():
@@ -271,6 +271,109 @@ def sample(n, gen):
 
 def loss_fn(out, y):
     return F.mse_loss(out, y)
+''',
+    "random": '''
+INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = 1, 2, True
+DATA_SEED_OFFSET = 3_000_017  # the memorised pool has its own random stream
+
+
+def fresh(n, gen):
+    """n Gaussian-noise sequences with coin-flip labels."""
+    x = torch.randn(n, SEQ_LEN, 1, generator=gen)  # (B, T, 1)
+    y = torch.randint(0, 2, (n,), generator=gen)  # (B,)
+    return x, y
+
+
+POOL_X, POOL_Y = fresh(DATASET_SIZE, torch.Generator().manual_seed(SEED + DATA_SEED_OFFSET))
+
+
+def sample(n, gen):
+    """Random labels: batches drawn from a fixed pool, which a big enough network memorises."""
+    idx = torch.randint(0, DATASET_SIZE, (n,), generator=gen)
+    return POOL_X[idx], POOL_Y[idx]
+
+
+def loss_fn(out, y):
+    return F.cross_entropy(out, y)
+''',
+    "wave": '''
+WAVES = ("sine", "square", "triangle", "sawtooth")
+PERIODS = {"sine": 16, "square": 12, "triangle": 20, "sawtooth": 10}  # in time steps
+WAVE_NOISE = 0.05  # standard deviation of the noise on the targets
+INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = len(WAVES), 1, False
+
+
+def waveform(name, T):
+    """(T,) the clean wave of one class, amplitude 1."""
+    u = torch.arange(T, dtype=torch.float32) / PERIODS[name] % 1  # phase in [0, 1)
+    if name == "sine":
+        return torch.sin(2 * torch.pi * u)
+    if name == "square":
+        return torch.where(u < 0.5, 1.0, -1.0)
+    if name == "triangle":
+        return 4 * ((u - 0.25) % 1 - 0.5).abs() - 1
+    return 2 * ((u + 0.5) % 1) - 1  # sawtooth
+
+
+CLEAN = torch.stack([waveform(w, SEQ_LEN) for w in WAVES])  # (C, T)
+
+
+def sample(n, gen):
+    """One-to-many: the one-hot class at step 0 (zeros after) -> its noisy waveform at every step."""
+    classes = torch.randint(0, len(WAVES), (n,), generator=gen)
+    y = CLEAN[classes] + WAVE_NOISE * torch.randn(n, SEQ_LEN, generator=gen)  # (B, T)
+    x = torch.zeros(n, SEQ_LEN, len(WAVES))
+    x[:, 0] = F.one_hot(classes, len(WAVES)).float()
+    return x, y.unsqueeze(-1)  # x (B, T, C), y (B, T, 1)
+
+
+def loss_fn(out, y):
+    return F.mse_loss(out, y)
+''',
+    "copy": '''
+N_SYMBOLS, N_RECALL = 8, 10  # remember 10 symbols from 1..8
+BLANK, DELIMITER = 0, 9
+SEQ_LEN = DELAY + 2 * N_RECALL  # the length follows the delay
+INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = DELIMITER + 1, N_SYMBOLS + 1, False
+
+
+def sample(n, gen):
+    """Copy memory: 10 symbols, DELAY - 1 blanks, the delimiter, 10 blanks -> recall the symbols at the end."""
+    symbols = torch.randint(1, N_SYMBOLS + 1, (n, N_RECALL), generator=gen)
+    ids = torch.full((n, SEQ_LEN), BLANK)
+    ids[:, :N_RECALL] = symbols
+    ids[:, SEQ_LEN - N_RECALL - 1] = DELIMITER
+    y = torch.full((n, SEQ_LEN), BLANK)
+    y[:, SEQ_LEN - N_RECALL :] = symbols
+    return F.one_hot(ids, DELIMITER + 1).float(), y  # x (B, T, 10), y (B, T)
+
+
+def loss_fn(out, y):
+    return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+''',
+    "charlm": '''
+VOCAB = sorted(set(TEXT))
+IDS = torch.tensor([VOCAB.index(c) for c in TEXT])
+INPUT_SIZE = OUTPUT_SIZE = len(VOCAB)
+MANY_TO_ONE = False
+WHOLE = len(TEXT) <= SEQ_LEN  # a short text is learned whole and cyclically (the course's 'hello')
+if WHOLE:
+    SEQ_LEN = len(TEXT)
+SPLIT = len(TEXT) if WHOLE else max(SEQ_LEN + 1, int(0.9 * len(TEXT)))  # windows end before SPLIT
+
+
+def sample(n, gen):
+    """Next-character prediction: one-hot characters in, the following character as the target."""
+    if WHOLE:
+        ids = IDS.repeat(n, 1)
+        return F.one_hot(ids, INPUT_SIZE).float(), torch.roll(ids, -1, dims=1)  # last char -> first
+    starts = torch.randint(0, SPLIT - SEQ_LEN, (n,), generator=gen)
+    ids = IDS[starts[:, None] + torch.arange(SEQ_LEN + 1)]  # (B, T+1)
+    return F.one_hot(ids[:, :-1], INPUT_SIZE).float(), ids[:, 1:]  # x (B, T, V), y (B, T)
+
+
+def loss_fn(out, y):
+    return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
 ''',
 }
 
@@ -300,8 +403,7 @@ OPTIMIZER, LR, MOMENTUM, WEIGHT_DECAY = {optimizer!r}, {lr!r}, {momentum!r}, {we
 LR_SCHEDULE, LR_STEP, LR_GAMMA = {lr_schedule!r}, {lr_step!r}, {lr_gamma!r}
 CLIP_MODE, CLIP = {clip_mode!r}, {clip!r}  # off, norm (max total norm) or value (max |g|)
 BATCH_SIZE, STEPS, SEQ_LEN = {batch_size!r}, {steps!r}, {seq_len!r}
-NOISE = {noise!r}
-USER_SERIES = {series!r}
+{task_constants}
 
 # the task: {task} ------------------------------------------------------------------------------
 {task_code}
@@ -346,6 +448,8 @@ class Model(nn.Module):
 
     def forward(self, x):
         out, _ = self.core(x)  # (B, T, D*H)
+        if not MANY_TO_ONE:  # an output at every step
+            return self.head(out)
         last = out[:, -1]  # the forward direction after the whole sequence
         if BIDIRECTIONAL:  # ... and the backward one after the whole sequence: its first step
             last = torch.cat([last[:, :HIDDEN_SIZE], out[:, 0, HIDDEN_SIZE:]], dim=1)
@@ -388,11 +492,28 @@ for step in range(STEPS):
 '''
 
 
+def _task_constants(c: RunConfig) -> str:
+    """The task's own settings as Python constants (the user's data written out in full)."""
+    if c.task == "sine":
+        return f"NOISE = {c.noise!r}\nUSER_SERIES = {list(c.series)!r}"
+    if c.task == "random":
+        return f"DATASET_SIZE = {c.dataset_size!r}"
+    if c.task == "copy":
+        return f"DELAY = {c.delay!r}  # blank steps between the symbols and the delimiter"
+    if c.task == "charlm":
+        from rnnplay.data import TEXTS
+
+        text = c.text if c.corpus == "text" else TEXTS[c.corpus]
+        return f"TEXT = {text!r}"
+    return ""
+
+
 def pytorch_script(config: RunConfig, filename: str = "rnn_run.py") -> str:
     """A self-contained Python script (imports only torch) that trains config's run the way
     rnnplay's Trainer does on the CPU: the same data stream, initial weights, optimizer, clipping and
-    learning-rate schedule, printing `step N loss X` at every step. Tasks: majority, adding, sine
-    (dense inputs, many-to-one); others raise NotImplementedError. impl=scratch exports the fused
+    learning-rate schedule, printing `step N loss X` at every step. Tasks with dense or one-hot
+    inputs (SCRIPT_TASKS: many-to-one, many-to-many, one-to-many); the token tasks (embeddings,
+    packing, seq2seq) raise NotImplementedError. impl=scratch exports the fused
     core: it holds the same weights and computes the same function (up to float rounding)."""
     if config.task not in SCRIPT_TASKS:
         raise NotImplementedError(
@@ -400,10 +521,10 @@ def pytorch_script(config: RunConfig, filename: str = "rnn_run.py") -> str:
         )
     c = config
     values = {f: getattr(c, f) for f in FIELDS}
-    values["series"] = list(c.series)
     return _SCRIPT.format(
         title=f"{c.task}: {c.arch.upper()} ({c.hidden_size} units x {c.num_layers} layers), seed {c.seed}",
         filename=filename,
         task_code=_TASK_CODE[c.task].strip("\n"),
+        task_constants=_task_constants(c),
         **values,
     )

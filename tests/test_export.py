@@ -272,6 +272,13 @@ SCRIPT_CASES = {
     "sine-user-series-xavier": dict(
         task="sine", arch="lstm", init="xavier", series=tuple(math.sin(i / 3) for i in range(200)),
     ),
+    "random-lstm-memorise": dict(task="random", arch="lstm", dataset_size=16),
+    "wave-gru-one-to-many": dict(task="wave", arch="gru", seq_len=12),
+    "copy-lstm-bidir-rmsprop-clip": dict(
+        task="copy", arch="lstm", bidirectional=True, optimizer="rmsprop", clip_mode="norm", delay=3,
+    ),
+    "charlm-hello-whole": dict(task="charlm", arch="rnn", text="hello", batch_size=1),
+    "charlm-sonnets-windows": dict(task="charlm", arch="gru", corpus="sonnets", seq_len=16),
 }  # fmt: skip
 
 
@@ -297,5 +304,7 @@ def test_the_script_imports_only_torch():
 
 
 def test_the_script_refuses_other_tasks_by_name():
-    with pytest.raises(NotImplementedError, match="task='charlm'.*majority, adding, sine"):
-        export.pytorch_script(make_config("charlm"))
+    with pytest.raises(
+        NotImplementedError, match="task='sentiment'.*majority, adding, sine, random, wave, copy, charlm"
+    ):
+        export.pytorch_script(make_config("sentiment"))
