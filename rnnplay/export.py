@@ -26,7 +26,7 @@ WEIGHTS_FORMAT, WEIGHTS_VERSION = "rnnplay-weights", 1
 MAX_CONFIG_BYTES = 3_000_000
 MAX_WEIGHTS_BYTES = 50 * 2**20  # the largest model the caps allow (1024 units x 4 layers) is far below
 CSV_COLUMNS = ("step", "loss", "metric", "grad_norm", "grad_norm_clipped", "lr", "val_loss", "val_metric")
-SCRIPT_TASKS = ("majority", "adding", "sine", "random", "wave", "copy", "charlm")
+SCRIPT_TASKS = ("majority", "adding", "sine", "random", "wave", "copy", "charlm", "tagging")
 
 
 # metrics CSV ------------------------------------------------------------------------------------
@@ -346,6 +346,34 @@ def sample(n, gen):
     y = torch.full((n, SEQ_LEN), BLANK)
     y[:, SEQ_LEN - N_RECALL :] = symbols
     return F.one_hot(ids, DELIMITER + 1).float(), y  # x (B, T, 10), y (B, T)
+
+
+def loss_fn(out, y):
+    return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+''',
+    "tagging": '''
+DET, NOUN, VERB, END = range(4)  # the tags
+GROUPS = {  # tag -> (its words, how likely the group is at a position before the final ".")
+    DET: (("the", "a"), 0.25),
+    NOUN: (("dog", "cat", "bird"), 0.25),
+    VERB: (("runs", "sleeps", "sings"), 0.10),
+    None: (("can", "fly", "watch", "duck"), 0.40),  # ambiguous: NOUN before a verb-like word, else VERB
+}
+WORDS = tuple(w for words, _ in GROUPS.values() for w in words) + (".",)
+FIXED_TAG = torch.tensor([-1 if t is None else t for t, (ws, _p) in GROUPS.items() for _w in ws] + [END])
+IS_AMBIGUOUS = FIXED_TAG == -1
+VERB_LIKE = (FIXED_TAG == VERB) | IS_AMBIGUOUS
+PROBS = torch.tensor([p / len(ws) for ws, p in GROUPS.values() for _w in ws])  # over WORDS without "."
+INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = len(WORDS), 4, False
+
+
+def sample(n, gen):
+    """Random sentences ending in "." -> a tag per word; an ambiguous word's tag depends on the NEXT word."""
+    words = torch.multinomial(PROBS, n * (SEQ_LEN - 1), replacement=True, generator=gen)
+    ids = torch.cat([words.view(n, -1), torch.full((n, 1), len(WORDS) - 1)], dim=1)  # (B, T)
+    nxt = torch.cat([ids[:, 1:], ids[:, -1:]], dim=1)  # the word after each word ("." after the last)
+    tags = torch.where(IS_AMBIGUOUS[ids], torch.where(VERB_LIKE[nxt], NOUN, VERB), FIXED_TAG[ids])
+    return F.one_hot(ids, len(WORDS)).float(), tags  # x (B, T, V), y (B, T)
 
 
 def loss_fn(out, y):

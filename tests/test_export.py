@@ -278,6 +278,7 @@ SCRIPT_CASES = {
         task="copy", arch="lstm", bidirectional=True, optimizer="rmsprop", clip_mode="norm", delay=3,
     ),
     "charlm-hello-whole": dict(task="charlm", arch="rnn", text="hello", batch_size=1),
+    "tagging-rnn-bidir-2layer": dict(task="tagging", arch="rnn", bidirectional=True, num_layers=2, seq_len=9),
     "charlm-sonnets-windows": dict(task="charlm", arch="gru", corpus="sonnets", seq_len=16),
 }  # fmt: skip
 
@@ -305,6 +306,6 @@ def test_the_script_imports_only_torch():
 
 def test_the_script_refuses_other_tasks_by_name():
     with pytest.raises(
-        NotImplementedError, match="task='sentiment'.*majority, adding, sine, random, wave, copy, charlm"
+        NotImplementedError, match="task='sentiment'.*majority, adding, sine, random, wave, copy, charlm, tagging"
     ):
         export.pytorch_script(make_config("sentiment"))
