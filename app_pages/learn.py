@@ -1,8 +1,9 @@
 """Learn: the cell equations beside the scratch code that runs, the four input/output set-ups with
 links into the Playground, packing, clipping, and why gradients vanish, each with a live computation.
 
-Every word comes from learn_text (one dict per language); the code shown is read from the running
-functions with inspect.getsource, so it cannot drift from what trains."""
+Every word comes from learn_text (English, marked for the one catalogue; tr() shows it in the session's
+language); the code shown is read from the running functions with inspect.getsource, so it cannot
+drift from what trains."""
 
 import inspect
 import os
@@ -14,23 +15,18 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from app_pages.learn_text import EQUATIONS, LATEX, TEXT, text
+from app_pages.i18n import tr
+from app_pages.learn_text import EQUATIONS, LATEX, TEXT
 from rnnplay import cells
 
 torch.set_num_threads(int(os.environ.get("RNNPLAY_THREADS", "1")))
-LANG = st.query_params.get("lang", "en") if st.query_params.get("lang") in TEXT else "en"
 PLAYGROUND = "app_pages/playground.py"
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 CELL_FUNCS = {"rnn": cells.rnn_cell, "lstm": cells.lstm_cell, "gru": cells.gru_cell}
 
 
-def tr(key: str, **fmt) -> str:
-    s = text(key, LANG)
-    return s.format(**fmt) if fmt else s
-
-
 def link(label_id: str, params: dict[str, str]) -> None:
-    st.page_link(PLAYGROUND, label=tr(label_id), icon=":material/play_arrow:", query_params=params)
+    st.page_link(PLAYGROUND, label=tr(TEXT[label_id]), icon=":material/play_arrow:", query_params=params)
 
 
 # ---------------------------------------------------------------- computations shown on the page
@@ -170,73 +166,73 @@ SETUPS = [
 ]
 
 # ---------------------------------------------------------------- the page
-st.title(tr("title"))
-st.markdown(tr("intro"))
+st.title(tr(TEXT["title"]))
+st.markdown(tr(TEXT["intro"]))
 
-st.header(tr("cells_header"), divider="gray")
-st.markdown(tr("cells_intro"))
-for arch, tab in zip(CELL_FUNCS, st.tabs([tr("tab_rnn"), tr("tab_lstm"), tr("tab_gru")]), strict=True):
+st.header(tr(TEXT["cells_header"]), divider="gray")
+st.markdown(tr(TEXT["cells_intro"]))
+for arch, tab in zip(CELL_FUNCS, st.tabs(["RNN", "LSTM", "GRU"]), strict=True):
     with tab:
         left, right = st.columns([5, 7], gap="large")
         with left:
-            st.subheader(tr("equations"))
-            for latex, key in EQUATIONS[arch]:
+            st.subheader(tr(TEXT["equations"]))
+            for latex, says in EQUATIONS[arch]:
                 st.latex(latex)
-                st.markdown(tr(key))
-            st.subheader(tr("shapes"))
+                st.markdown(tr(says))
+            st.subheader(tr(TEXT["shapes"]))
             g = cells.GATES[arch]
-            names = ", ".join(cells.GATE_NAMES[arch]) or tr("gate_names_rnn")
-            st.markdown(tr("shapes_text", g=g, names=names))
-            st.markdown(tr("shapes_table", g=g if g > 1 else ""))
+            names = ", ".join(cells.GATE_NAMES[arch]) or tr(TEXT["gate_names_rnn"])
+            st.markdown(tr(TEXT["shapes_text"], g=g, names=names))
+            st.markdown(tr(TEXT["shapes_table"], g=g if g > 1 else ""))
         with right:
-            st.subheader(tr("code"))
+            st.subheader(tr(TEXT["code"]))
             st.code(inspect.getsource(CELL_FUNCS[arch]), language="python", wrap_lines=True)
-            st.caption(tr(f"code_caption_{arch}"))
-st.info(tr("scratch_note"), icon=":material/verified:")
+            st.caption(tr(TEXT[f"code_caption_{arch}"]))
+st.info(tr(TEXT["scratch_note"]), icon=":material/verified:")
 link("scratch_link", {"arch": "lstm", "impl": "scratch"})
 
-st.header(tr("setups_header"), divider="gray")
-st.markdown(tr("setups_intro"))
+st.header(tr(TEXT["setups_header"]), divider="gray")
+st.markdown(tr(TEXT["setups_intro"]))
 for i in range(0, len(SETUPS), 2):
     for col, (setup, tasks) in zip(st.columns(2, gap="large"), SETUPS[i : i + 2], strict=True):
         with col.container(border=True):
-            st.subheader(tr(setup))
-            st.markdown(tr(f"{setup}_text"))
+            st.subheader(tr(TEXT[setup]))
+            st.markdown(tr(TEXT[f"{setup}_text"]))
             st.graphviz_chart(diagram(setup), width="stretch")
             for task in tasks:
                 label, params = task if isinstance(task, tuple) else (f"task_{task}", {"task": task})
                 link(label, params)
 
-st.header(tr("pack_header"), divider="gray")
-st.markdown(tr("pack_text"))
+st.header(tr(TEXT["pack_header"]), divider="gray")
+st.markdown(tr(TEXT["pack_text"]))
 lengths, pad = (5, 3, 2), 1e6
 same, padded = packed_vs_alone(lengths, pad)
 m1, m2 = st.columns(2)
-m1.metric(tr("pack_packed"), f"{same:.1e}")
-m2.metric(tr("pack_padded"), f"{padded:.2f}")
-st.caption(tr("pack_result", lengths=", ".join(map(str, lengths)), pad=pad))
-with st.expander(tr("pack_code")):
+m1.metric(tr(TEXT["pack_packed"]), f"{same:.1e}")
+m2.metric(tr(TEXT["pack_padded"]), f"{padded:.2f}")
+st.caption(tr(TEXT["pack_result"], lengths=", ".join(map(str, lengths)), pad=pad))
+with st.expander(tr(TEXT["pack_code"])):
     st.code(inspect.getsource(packed_vs_alone), language="python")
 
-st.header(tr("clip_header"), divider="gray")
-st.markdown(tr("clip_text"))
+st.header(tr(TEXT["clip_header"]), divider="gray")
+st.markdown(tr(TEXT["clip_text"]))
 left, right = st.columns([1, 1], gap="large")
 with left:
     st.latex(LATEX["clip_norm"])
-    st.markdown(tr("clip_norm"))
+    st.markdown(tr(TEXT["clip_norm"]))
     st.latex(LATEX["clip_value"])
-    st.markdown(tr("clip_value"))
-    st.markdown(tr("clip_where"))
+    st.markdown(tr(TEXT["clip_value"]))
+    st.markdown(tr(TEXT["clip_where"]))
 with right:
     g = (3.0, 1.0)
-    st.markdown(tr("clip_demo", g0=g[0], g1=g[1]))
-    c = st.slider(tr("clip_slider"), 0.25, 4.0, 1.0, 0.25, key="clip_c")
+    st.markdown(tr(TEXT["clip_demo"], g0=g[0], g1=g[1]))
+    c = st.slider(tr(TEXT["clip_slider"]), 0.25, 4.0, 1.0, 0.25, key="clip_c")
     by_norm, by_value = clip_both(g, c)
-    fig = go.Figure(layout={"title": {"text": tr("clip_chart", g0=g[0], g1=g[1], c=c)}, "height": 360})
+    fig = go.Figure(layout={"title": {"text": tr(TEXT["clip_chart"], g0=g[0], g1=g[1], c=c)}, "height": 360})
     for name, v, color in (
-        (tr("clip_orig"), g, "#7f7f7f"),
-        (tr("clip_by_norm"), by_norm, "#1f77b4"),
-        (tr("clip_by_value"), by_value, "#d62728"),
+        ("g", g, "#7f7f7f"),
+        (tr(TEXT["clip_by_norm"]), by_norm, "#1f77b4"),
+        (tr(TEXT["clip_by_value"]), by_value, "#d62728"),
     ):
         fig.add_scatter(
             x=[0, v[0]],
@@ -253,36 +249,36 @@ with right:
     fig.update_layout(margin={"l": 40, "r": 20, "t": 50, "b": 40}, legend={"orientation": "h", "y": -0.15})
     st.plotly_chart(fig, key="clip_chart")
 
-st.header(tr("grad_header"), divider="gray")
-st.markdown(tr("grad_text"))
+st.header(tr(TEXT["grad_header"]), divider="gray")
+st.markdown(tr(TEXT["grad_text"]))
 st.latex(LATEX["grad_chain"])
 st.latex(LATEX["grad_rate"])
-st.markdown(tr("grad_rate_text"))
+st.markdown(tr(TEXT["grad_rate_text"]))
 s1, s2 = st.columns(2)
-rho = s1.slider(tr("rho_slider"), 0.5, 1.5, 0.9, 0.05, key="rho")
-steps = s2.slider(tr("T_slider"), 5, 100, 50, 5, key="T")
+rho = s1.slider(tr(TEXT["rho_slider"]), 0.5, 1.5, 0.9, 0.05, key="rho")
+steps = s2.slider(tr(TEXT["T_slider"]), 5, 100, 50, 5, key="T")
 t0 = time.perf_counter()
 norms = jacobian_norms(rho, steps)
 ms = 1000 * (time.perf_counter() - t0)
-fig = go.Figure(layout={"title": {"text": tr("grad_chart", T=steps, rho=rho)}, "height": 420})
+fig = go.Figure(layout={"title": {"text": tr(TEXT["grad_chart"], T=steps, rho=rho)}, "height": 420})
 for key, name, style in (
-    ("rho", "trace_rho", {"dash": "dash", "color": "#7f7f7f"}),
-    ("linear", "trace_linear", {"color": "#1f77b4"}),
-    ("tanh", "trace_tanh", {"color": "#d62728"}),
+    ("rho", "ρ^(T−t)", {"dash": "dash", "color": "#7f7f7f"}),  # math: the same in every language
+    ("linear", tr(TEXT["trace_linear"]), {"color": "#1f77b4"}),
+    ("tanh", tr(TEXT["trace_tanh"]), {"color": "#d62728"}),
 ):
-    fig.add_scatter(x=norms["t"], y=norms[key], mode="lines", name=tr(name), line={**style, "width": 3})
-fig.update_xaxes(title=tr("grad_x"))
-fig.update_yaxes(title=tr("grad_y"), type="log", exponentformat="power")
+    fig.add_scatter(x=norms["t"], y=norms[key], mode="lines", name=name, line={**style, "width": 3})
+fig.update_xaxes(title=tr(TEXT["grad_x"]))
+fig.update_yaxes(title=tr(TEXT["grad_y"]), type="log", exponentformat="power")
 fig.update_layout(margin={"l": 60, "r": 20, "t": 50, "b": 40}, legend={"orientation": "h", "y": -0.2})
 st.plotly_chart(fig, key="grad_chart")
-st.caption(tr("grad_real", H=32, ms=ms))
-st.markdown(tr("grad_read"))
-with st.expander(tr("grad_code")):
+st.caption(tr(TEXT["grad_real"], H=32, ms=ms))
+st.markdown(tr(TEXT["grad_read"]))
+with st.expander(tr(TEXT["grad_code"])):
     st.code(inspect.getsource(jacobian_norms), language="python")
 
-st.subheader(tr("lstm_header"))
+st.subheader(tr(TEXT["lstm_header"]))
 st.latex(LATEX["lstm_path"])
-st.markdown(tr("lstm_text"))
-st.markdown(tr("grad_playground"))
+st.markdown(tr(TEXT["lstm_text"]))
+st.markdown(tr(TEXT["grad_playground"]))
 link("grad_link_rnn", {"task": "adding", "arch": "rnn", "seq_len": "50"})
 link("grad_link_lstm", {"task": "adding", "arch": "lstm", "seq_len": "50", "steps": "3000"})

@@ -1,13 +1,14 @@
 """The Learn page (AppTest): it renders; each cell's equations sit beside the *current* source of the
 function that runs (a pasted copy fails); every link into the Playground is a valid share link, and a
 set-up's tasks really are of that kind; the sliders redraw their charts from a real computation; every
-string the page asks for exists in learn_text."""
+string the page asks for exists in learn_text, and the page reads in Chinese with ?lang=zh."""
 
 from __future__ import annotations
 
 import ast
 import inspect
 import json
+import re
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -17,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from app_pages import learn_text
 from rnnplay import cells
 from rnnplay.config import FIELDS, TASKS, parse_params
+from rnnplay.i18n import t
 from rnnplay.tasks import TASK_CLASSES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,8 +28,13 @@ CELL_FUNCS = {"rnn": "rnn_cell", "lstm": "lstm_cell", "gru": "gru_cell"}
 KINDS = {"m2o": "many-to-one", "m2m": "many-to-many", "o2m": "one-to-many", "s2s": "seq2seq"}
 
 
-def open_learn() -> AppTest:
+TEXT = learn_text.TEXT
+
+
+def open_learn(lang: str | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if lang:
+        at.query_params["lang"] = lang
     at.run()
     at.switch_page(LEARN)
     at.run()
@@ -60,7 +67,7 @@ def setups() -> list[tuple[str, list]]:
 
 def test_learn_page_renders(at):
     assert not at.exception
-    assert at.title[0].value == learn_text.text("title")
+    assert at.title[0].value == TEXT["title"]
     assert len(at.get("graphviz_chart")) == len(setups())
     assert all("digraph" in el.proto.spec for el in at.get("graphviz_chart"))
 
@@ -68,9 +75,9 @@ def test_learn_page_renders(at):
 @pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
 def test_each_cell_shows_its_equations_beside_its_current_source(at, arch):
     shown_latex = [el.value.strip("$\n") for el in at.latex]  # st.latex wraps it in $$ ... $$
-    for latex, key in learn_text.EQUATIONS[arch]:
+    for latex, says in learn_text.EQUATIONS[arch]:
         assert latex in shown_latex
-        assert learn_text.text(key) in [el.value for el in at.markdown]
+        assert says in [el.value for el in at.markdown]
     source = inspect.getsource(getattr(cells, CELL_FUNCS[arch]))
     assert source.strip() in [el.value.strip() for el in at.code]
     assert all(el.language == "python" for el in at.code)
@@ -140,16 +147,16 @@ def test_rho_slider_changes_the_gradient_chart():
     before = chart(at, "grad_chart")
     assert before["layout"]["yaxis"]["type"] == "log"
     ys = {tr["name"]: tr["y"] for tr in before["data"]}
-    tanh = ys[learn_text.text("trace_tanh")]
+    tanh = ys[TEXT["trace_tanh"]]
     assert tanh[-1] == pytest.approx(1.0)  # ∂h_T/∂h_T = I
     assert tanh[0] < 1e-3  # rho = 0.9 over 50 steps: vanished
     at.slider(key="rho").set_value(1.3).run()
     assert not at.exception
     after = chart(at, "grad_chart")
     ys_after = {tr["name"]: tr["y"] for tr in after["data"]}
-    assert ys_after[learn_text.text("trace_rho")][0] == pytest.approx(1.3**49)
-    assert ys_after[learn_text.text("trace_linear")][0] > 1e3  # no tanh: it explodes
-    assert ys_after[learn_text.text("trace_tanh")] != tanh
+    assert ys_after["ρ^(T−t)"][0] == pytest.approx(1.3**49)
+    assert ys_after[TEXT["trace_linear"]][0] > 1e3  # no tanh: it explodes
+    assert ys_after[TEXT["trace_tanh"]] != tanh
     at.slider(key="T").set_value(20).run()
     assert len(chart(at, "grad_chart")["data"][0]["x"]) == 20
 
@@ -158,35 +165,60 @@ def test_clip_slider_clips_by_norm_and_by_value():
     at = open_learn()
     at.slider(key="clip_c").set_value(1.0).run()
     data = {tr["name"]: (tr["x"][1], tr["y"][1]) for tr in chart(at, "clip_chart")["data"]}
-    gx, gy = data[learn_text.text("clip_by_norm")]
+    gx, gy = data[TEXT["clip_by_norm"]]
     assert (gx**2 + gy**2) ** 0.5 == pytest.approx(1.0, rel=1e-5)
     assert gy / gx == pytest.approx(1.0 / 3.0, rel=1e-5)  # g = (3, 1): direction kept
-    assert data[learn_text.text("clip_by_value")] == pytest.approx((1.0, 1.0))  # direction changed
+    assert data[TEXT["clip_by_value"]] == pytest.approx((1.0, 1.0))  # direction changed
 
 
 def test_every_string_id_used_exists_in_learn_text():
+    """The page asks for TEXT[id] (literal ids, and ids it builds from the set-ups and cells); each one
+    exists, and no text in learn_text is left unshown."""
     tree = ast.parse(SOURCE)
     used = {
+        n.slice.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Subscript) and getattr(n.value, "id", "") == "TEXT" and isinstance(n.slice, ast.Constant)
+    }
+    used |= {  # link("id", ...) looks its label up in TEXT
         n.args[0].value
         for n in ast.walk(tree)
-        if isinstance(n, ast.Call)
-        and getattr(n.func, "id", None) in ("tr", "link")
-        and n.args
-        and isinstance(n.args[0], ast.Constant)
+        if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "link" and isinstance(n.args[0], ast.Constant)
     }
     used |= {f"code_caption_{arch}" for arch in CELL_FUNCS}  # ids the page builds at render time
     for setup, tasks in setups():
         used |= {setup, f"{setup}_text"}
         used |= {t[0] if isinstance(t, tuple) else f"task_{t}" for t in tasks}
-    used |= {key for eqs in learn_text.EQUATIONS.values() for _, key in eqs}
-    assert used, "no ids found: has the helper been renamed?"
-    assert not used - set(learn_text.TEXT["en"]), "ids the page asks for but learn_text lacks"
-    # ids named in the page's own tables, e.g. a chart's trace names
-    used |= {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value in learn_text.TEXT["en"]}
-    unused = set(learn_text.TEXT["en"]) - used
-    assert not unused, f"ids in learn_text the page never shows: {sorted(unused)}"
-    for lang, strings in learn_text.TEXT.items():
-        assert set(strings) <= set(learn_text.TEXT["en"]), f"{lang} has ids English lacks"
+    assert used, "no ids found: has the page stopped reading TEXT?"
+    assert not used - set(TEXT), f"ids the page asks for but learn_text lacks: {sorted(used - set(TEXT))}"
+    assert not set(TEXT) - used, f"ids in learn_text the page never shows: {sorted(set(TEXT) - used)}"
     assert set(learn_text.LATEX) == {
         n.slice.value for n in ast.walk(tree) if isinstance(n, ast.Subscript) and getattr(n.value, "id", "") == "LATEX"
     }
+
+
+def test_every_text_has_its_chinese_and_the_latex_stays():
+    """Each sentence of the page (TEXT and the equations' explanations) has a Chinese text with the same
+    placeholders; the LaTeX is not translated."""
+    texts = list(TEXT.values()) + [says for eqs in learn_text.EQUATIONS.values() for _, says in eqs]
+    for en in texts:
+        zh = t(en, "zh")
+        assert zh != en and re.search(r"[\u4e00-\u9fff]", zh), f"no Chinese for {en!r}"
+        assert set(re.findall(r"\{\w+", zh)) == set(re.findall(r"\{\w+", en)), en
+
+
+def test_learn_in_chinese_shows_chinese_text_and_the_same_computations():
+    at = open_learn("zh")
+    assert not at.exception
+    assert at.title[0].value == t(TEXT["title"], "zh") == "学习"
+    headers = [el.value for el in at.header]
+    assert headers and all(re.search(r"[\u4e00-\u9fff]", h) for h in headers), headers
+    assert t(learn_text.EQUATIONS["lstm"][1][1], "zh") in [el.value for el in at.markdown]
+    assert at.slider(key="rho").label == t(TEXT["rho_slider"], "zh")
+    names = {tr["name"] for tr in chart(at, "grad_chart")["data"]}
+    assert t(TEXT["trace_tanh"], "zh") in names and "ρ^(T−t)" in names
+    assert {el.value.strip("$\n") for el in at.latex} >= {latex for latex, _ in learn_text.EQUATIONS["gru"]}
+    packed, padded = (float(m.value) for m in at.metric)
+    assert packed < 1e-5 < 1e-2 < padded
+    assert all(el.proto.label for el in at.get("page_link"))
+    assert {el.proto.label for el in at.get("page_link")} >= {t(TEXT["grad_link_rnn"], "zh")}
