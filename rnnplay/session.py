@@ -3,19 +3,27 @@
 The thread never touches the UI. It steps the Trainer, appends to down-sampled history under a
 lock, and probes the model at a cadence that keeps the probes' share of time under a budget. The
 UI reads `snapshot()` (copies, taken under the lock) and flips controls: start, pause, resume,
-stop, step one batch, reset. `detach()` (the browser went away) pauses and ends the thread after
-a grace period unless `attach()` comes first, so a network blip loses nothing.
+stop, step one batch, reset. `detach()` (the browser went away) pauses and ends the thread at once;
+the run keeps its state, so `attach()` and Resume go on from the same step (a network blip loses
+nothing). On a shared server the run steps only while it holds one of hosted.ADMISSION's slots.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import os
+import sqlite3
 import threading
 import time
 import traceback
 
+import torch
+
+from rnnplay import hosted
+from rnnplay import store as run_store
 from rnnplay.config import RunConfig
+from rnnplay.i18n import N_
 from rnnplay.trainer import DIVERGED_HINT, StepStats, Trainer
 
 COLUMNS = ("step", "loss", "metric", "grad_norm", "grad_norm_clipped", "lr")
@@ -23,6 +31,10 @@ COLUMNS = ("step", "loss", "metric", "grad_norm", "grad_norm_clipped", "lr")
 # keeps a long, wide run bounded (adding T=50, LSTM H=64: ~77 kB a frame, all probe_rows fit)
 FRAMES_BUDGET_BYTES = 48 * 2**20
 MIN_PROBE_INTERVAL_S = 0.25  # at most 4 probes a second: the charts redraw twice a second
+# R7: a run with a store saves itself this often while it trains (and when it ends); the saved replay
+# frames are thinned to this many bytes, so a save stays a few milliseconds
+SAVE_EVERY_S = float(os.environ.get("RNNPLAY_SAVE_EVERY_S", "5"))
+STORE_FRAMES_BYTES = 4 * 2**20
 
 
 def thin(rows: list, cap: int) -> list:
@@ -69,14 +81,32 @@ class History:
         return rows
 
 
-class Detachable:
-    """What a background trainer (TrainingRun, race.Race) does when its browser session goes away:
-    pause at once, and end the thread after a grace period unless the session comes back (a network
-    blip). Needs _lock, _cv (a Condition on _lock), _paused, _stop, _expire_at and pause()."""
+FINISHED = ("done", "stopped", "diverged", "error")
 
-    def detach(self, grace_s: float = 300.0) -> None:
-        """The browser session went away (maybe a blip): pause now, end the thread after grace_s."""
-        self.pause()
+
+class Detachable:
+    """What a background trainer (TrainingRun, race.Race) shares on a hosted server (R3, R4, R6).
+
+    Its place among the server's trainings (hosted.ADMISSION): it holds a slot only while it is actually
+    stepping; with no free slot it is "queued" and its thread waits (no polling) for its turn. Pausing,
+    stopping, finishing, failing or its thread ending gives the slot back.
+    When its browser session goes away (detach) it pauses at once and its thread ends (after grace_s,
+    none by default); the run keeps its state, so attach() then start() trains on from the same step in
+    a new thread. A run nobody has looked at (no snapshot() or control) for RNNPLAY_IDLE_PAUSE_S pauses.
+    Needs _lock, _cv (a Condition on _lock), _paused, _stop, state, message, message_args, _loop(),
+    _steps_so_far(), _restart_clock() and pause(notice, notice_args)."""
+
+    def _init_hosting(self) -> None:
+        self._expire_at: float | None = None
+        # each thread has a number; the one that decided to end is marked, so start() never counts on it
+        self._gen = getattr(self, "_gen", 0)
+        self._ending_gen = self._gen
+        self._last_seen = time.monotonic()
+        self._idle_s = 0
+
+    def detach(self, grace_s: float = 0.0) -> None:
+        """The browser session went away (a closed tab, or a blip): pause now, end the thread after grace_s."""
+        self.pause(notice=hosted.DETACHED_TEXT)
         with self._lock:
             self._expire_at = time.monotonic() + grace_s
             self._cv.notify_all()
@@ -84,20 +114,106 @@ class Detachable:
     def attach(self) -> None:
         with self._lock:
             self._expire_at = None
+            self._last_seen = time.monotonic()
+
+    def _touch(self) -> None:
+        """Someone looked at the run (a snapshot, a control): it is not idle."""
+        self._last_seen = time.monotonic()
+
+    def _admit(self) -> bool:
+        """start()'s part, under _lock: ask for a slot. True when the run goes on (running or queued);
+        False when the server refused it (the message says why; the state stays as it was)."""
+        decision = hosted.ADMISSION.request(self)
+        if decision == hosted.REFUSED:
+            self.message, self.message_args = hosted.REFUSED_TEXT, hosted.ADMISSION.refusal_args()
+            return False
+        self._paused = False
+        self.state = "running" if decision == hosted.ADMITTED else "queued"
+        self.message, self.message_args = "", {}
+        self._restart_clock()
+        t = self._thread
+        if t is None or not t.is_alive() or self._ending_gen == self._gen:
+            self._gen += 1
+            self._stop, self._expire_at = False, None
+            self._idle_s = hosted.caps().idle_pause_s
+            self._thread = threading.Thread(
+                target=self._thread_main, args=(self._gen,), name=f"rnnplay-{type(self).__name__}", daemon=True
+            )
+            self._thread.start()
+        self._last_seen = time.monotonic()
+        self._cv.notify_all()
+        return True
+
+    def _thread_main(self, gen: int) -> None:
+        try:
+            hosted.set_torch_threads()
+            self._loop()
+        finally:  # however the thread ends (done, diverged, an exception, detached): no slot stays taken
+            with self._lock:
+                if self._gen == gen:
+                    self._ending_gen = gen
+                    hosted.ADMISSION.release(self)
+                    if self.state == "queued":
+                        self.state = "paused" if self._steps_so_far() else "ready"
+
+    def _leave_slot_paused(self, notice: str | None, notice_args: dict | None) -> bool:
+        """pause()'s part, under _lock: running or queued -> paused (ready when it never stepped)."""
+        if self.state not in ("running", "queued"):
+            return False
+        self._paused = True
+        self.state = "paused" if self._steps_so_far() or self.state == "running" else "ready"
+        if notice:
+            self.message, self.message_args = notice, dict(notice_args or {})
+        return True
 
     def _wait_while_paused(self) -> bool:
-        """Block the thread while paused; False once it should end (stopped, or detached too long)."""
+        """Block the thread while paused; False once it should end (stopped, finished, or detached)."""
         with self._lock:
-            while self._paused and not self._stop:
-                if self._expire_at is not None and time.monotonic() > self._expire_at:
-                    self._stop = True
+            while not self._stop and self.state not in FINISHED:
+                if self._expire_at is not None and self._paused and time.monotonic() >= self._expire_at:
                     break
-                self._cv.wait(timeout=1.0)
-            return not self._stop
+                if not self._paused and self.state in ("running", "queued"):
+                    return True
+                timeout = 1.0 if self._expire_at is None else max(0.0, min(1.0, self._expire_at - time.monotonic()))
+                self._cv.wait(timeout=timeout)
+            self._ending_gen = self._gen
+            return False
+
+    def _await_slot(self) -> bool:
+        """Before each step: True when this run holds a slot and may step. While the server is full it is
+        "queued" and waits for its turn; False when it should not step (paused, stopped, idle too long)."""
+        while True:
+            with self._lock:
+                if self._paused or self._stop or self.state not in ("running", "queued"):
+                    return False
+                idle = self._idle_s and time.monotonic() - self._last_seen > self._idle_s
+                if not idle:
+                    decision = hosted.ADMISSION.request(self)  # holds one already: admitted at once
+                    if decision == hosted.ADMITTED:
+                        if self.state == "queued":
+                            self.state = "running"
+                            self._restart_clock()
+                        return True
+                    if decision == hosted.REFUSED:  # lost its place (a pause raced a resume): Resume asks again
+                        self._leave_slot_paused(hosted.REFUSED_TEXT, hosted.ADMISSION.refusal_args())
+                        return False
+                    self.state = "queued"
+            if idle:
+                args = {"seconds": self._idle_s, "env": "RNNPLAY_IDLE_PAUSE_S"}
+                self.pause(notice=hosted.IDLE_TEXT, notice_args=args)
+                return False
+            hosted.ADMISSION.wait(self, timeout=min(self._idle_s or 60, 60))
+
+    def _queue_fields(self) -> dict:
+        """For snapshot(), under _lock: where a queued run stands (1-based) and how long the queue is."""
+        pos = hosted.ADMISSION.position(self) if self.state == "queued" else None
+        return {"queue_position": pos[0] if pos else None, "queue_length": pos[1] if pos else None}
 
 
 class TrainingRun(Detachable):
     """States: ready -> running <-> paused -> done | stopped | diverged | error."""
+
+    store: run_store.RunStore | None = None  # R7: where the run saves itself; None keeps it in memory only
 
     def __init__(
         self,
@@ -123,6 +239,9 @@ class TrainingRun(Detachable):
         self.trainer = Trainer(self.config)
         self.history = History(self._history_cap)
         self.state, self.message = "ready", ""
+        # the message is an English template (N_) and its fields: this thread has no language, the
+        # page translates it (S4); snapshot() gives both and the English text
+        self.message_args: dict = {}
         self.val: dict[str, list[float]] = {"step": [], "loss": [], "metric": []}
         self.probes: list[dict] = []  # {"step", "grad_through_time"} thinned to probe_rows
         # V5 per probe: spectral radius, and the largest singular values of the first W_hh
@@ -136,42 +255,45 @@ class TrainingRun(Detachable):
         self.task_view: dict | None = None
         self.events: list[tuple[int, str]] = []  # (step, what changed) marked on the loss chart
         self._paused = self._stop = False
-        self._expire_at: float | None = None
+        self._init_hosting()
         self._step_s = self._probe_s = 0.0  # moving averages, for the cadence
         self._last_probe_step, self._last_probe_t = -(10**9), 0.0
         self._t_start, self._steps_at_start = None, 0
         self.steps_per_s = 0.0
+        # R7: a new id for every fresh start (reset too); from_record puts the stored one back
+        self.id, self.created = run_store.new_run_id(), time.time()
+        self._saved_at, self.save_error = -math.inf, ""
+        self.save_stats = {"saves": 0, "seconds": 0.0, "last_ms": 0.0, "bytes": 0}
 
     # controls (called from the UI thread; each only flips state) -------------------------------
     def start(self) -> None:
+        """Train (or resume) in the background thread, a new one if the last ended (a detach). With no free
+        slot on the server the run is "queued" and starts when its turn comes; with the queue full it is
+        refused and keeps its state, its message saying why (hosted)."""
         with self._lock:
-            if self.state in ("done", "stopped", "diverged", "error"):
+            self._touch()
+            if self.state in FINISHED:
                 return
-            self._paused, self.state = False, "running"
-            if self._thread is None or not self._thread.is_alive():
-                # a thread that ended (the grace period after a disconnect ran out) left _stop set
-                self._stop, self._expire_at = False, None
-                self._t_start, self._steps_at_start = time.perf_counter(), self.trainer.steps_done
-                self._thread = threading.Thread(target=self._loop, name="rnnplay-train", daemon=True)
-                self._thread.start()
-            self._cv.notify_all()
+            self._admit()
 
     resume = start
 
-    def pause(self) -> None:
-        """Pause, and return once a step already under way has finished: paused means no more steps."""
+    def pause(self, notice: str | None = None, notice_args: dict | None = None) -> None:
+        """Pause, and return once a step already under way has finished: paused means no more steps.
+        Its slot goes to the next run in the queue. notice: why, when it was not the learner (N_ text)."""
         with self._lock:
-            if self.state == "running":
-                self._paused, self.state = True, "paused"
+            self._leave_slot_paused(notice, notice_args)
         with self._train_lock:
             pass
+        hosted.ADMISSION.release(self)
 
     def stop(self) -> None:
         with self._lock:
             self._stop = True
-            if self.state in ("running", "paused", "ready"):
+            if self.state in ("running", "paused", "ready", "queued"):
                 self.state = "stopped" if self.trainer.steps_done else "ready"
             self._cv.notify_all()
+        hosted.ADMISSION.release(self)
         self.join()
 
     def join(self, timeout: float = 10.0) -> None:
@@ -190,6 +312,7 @@ class TrainingRun(Detachable):
     def step_one(self) -> StepStats | None:
         """One batch, now, in the caller's thread: only while ready or paused."""
         with self._lock:
+            self._touch()
             if self.state not in ("ready", "paused"):
                 return None
             if self.state == "ready":
@@ -229,15 +352,25 @@ class TrainingRun(Detachable):
     def _loop(self) -> None:
         try:
             while self._wait_while_paused():
-                stats = self._step()
-                if stats is None or self.state in ("done", "diverged"):
+                if not self._await_slot():
+                    continue  # paused, stopped or idle: wait (or end) above
+                stats = self._step(require_running=True)  # a pause() that returned is never followed by a step
+                if self.state in ("done", "diverged") or (stats is None and self.state == "running"):
                     return
         except Exception as e:  # noqa: BLE001 - a crash must reach the UI, not vanish with the thread
             self._fail(e)
 
+    def _steps_so_far(self) -> int:
+        return self.trainer.steps_done
+
+    def _restart_clock(self) -> None:
+        """steps/s counts from the moment the run (re)starts stepping."""
+        self._t_start, self._steps_at_start = time.perf_counter(), self.trainer.steps_done
+
     def _fail(self, e: Exception) -> None:
         with self._lock:
             self.state, self.message = "error", f"{type(e).__name__}: {e}"
+            self.message_args = {}
             self.traceback = traceback.format_exc()
 
     # driven by another thread (a Race steps several runs in turn) --------------------------------
@@ -281,9 +414,13 @@ class TrainingRun(Detachable):
                     elapsed = time.perf_counter() - self._t_start
                     self.steps_per_s = (tr.steps_done - self._steps_at_start) / max(elapsed, 1e-9)
                 if stats.diverged:
-                    self.state, self.message = "diverged", f"step {stats.step}: {DIVERGED_HINT}"
+                    self.state, self.message = "diverged", N_("step {step}: {hint}")
+                    self.message_args = {"step": stats.step, "hint": DIVERGED_HINT}
                 elif last:
-                    self.state, self.message = "done", f"finished {stats.step} steps"
+                    self.state, self.message = "done", N_("finished {n} steps")
+                    self.message_args = {"n": stats.step}
+            if self.store is not None and (last or stats.diverged or time.monotonic() - self._saved_at >= SAVE_EVERY_S):
+                self._write(self._record())  # R7: between two steps, in the thread that steps
             return stats
 
     def _probe_due(self, step: int) -> bool:
@@ -346,10 +483,14 @@ class TrainingRun(Detachable):
         """A consistent copy of everything the charts draw; safe to use after the lock is gone."""
         tr = self.trainer
         with self._lock:
+            self._touch()  # someone is looking: not idle (hosted)
             return {
                 "config": self.config,
                 "state": self.state,
-                "message": self.message,
+                **self._queue_fields(),  # queue_position (1-based) and queue_length while "queued"
+                "message": self.message.format(**self.message_args) if self.message_args else self.message,
+                "message_template": self.message,
+                "message_args": dict(self.message_args),
                 "steps_done": tr.steps_done,
                 "steps_total": self.config.steps,
                 "steps_per_s": self.steps_per_s,
@@ -381,3 +522,155 @@ class TrainingRun(Detachable):
     @property
     def is_active(self) -> bool:
         return self.state == "running"
+
+    # R7: the run as a stored record, and back -------------------------------------------------
+    def to_record(self) -> dict:
+        """Everything needed to reopen this run and train on exactly as if it had never stopped:
+        config, state, history and probes, weights, optimizer state, step count, RNG states. Taken
+        between two steps (under the training lock), so weights and history agree."""
+        with self._train_lock:
+            return self._record()
+
+    def _record(self) -> dict:
+        """to_record's body; the caller holds _train_lock (the training thread calls it mid-_step).
+        Only _step and _mark change what is read here, both under that lock: _lock is taken just for
+        the fields the UI's controls flip (state, message, config)."""
+        tr = self.trainer
+        with self._lock:
+            state, message, message_args, config = self.state, self.message, dict(self.message_args), self.config
+        rng = {"data": tr.gen.get_state(), "torch": torch.get_rng_state()}
+        if tr.device.type == "cuda":
+            rng["cuda"] = torch.cuda.get_rng_state(tr.device)
+        body = {
+            "model": tr.model.state_dict(),
+            "optimizer": tr.optimizer.state_dict(),
+            "rng": rng,
+            "trainer": {
+                "steps_done": tr.steps_done,
+                "diverged": tr.diverged,
+                "clip_mode": tr.clip_mode,
+                "clip": tr.clip,
+            },
+            "message_args": message_args,
+            "history": {
+                "stride": self.history.stride,
+                "rows": self.history.rows,
+                "bucket": [vars(s) for s in self.history._bucket],
+            },
+            "val": self.val,
+            "probes": self.probes,
+            "spectral": self.spectral,
+            "param_norm_rows": self.param_norm_rows,
+            "param_names": self.param_names,
+            "frames": self._frames_to_store(),
+            "latest_probe": self.latest_probe,
+            "task_view": self.task_view,
+            "events": self.events,
+        }
+        tensors: dict = {}
+        data = run_store.encode(body, tensors)  # copies every tensor: training may go on at once
+        from rnnplay.export import config_json
+
+        return {
+            "id": self.id,
+            "created": self.created,
+            "task": config.task,
+            "state": state,
+            "message": message,
+            "steps_done": tr.steps_done,
+            "config": config_json(config),
+            "data": data,
+            "tensors": tensors,
+        }
+
+    def _frames_to_store(self) -> list[dict]:
+        """The replay frames (V10), thinned (first and latest kept) to STORE_FRAMES_BYTES."""
+        frames = list(self.frames)
+
+        def size(fs):
+            return sum(a.nbytes for f in fs for a in f["hidden"].values())
+
+        while len(frames) > 2 and size(frames) > STORE_FRAMES_BYTES:
+            frames = thin(frames, len(frames) - 1)
+        return frames
+
+    @classmethod
+    def from_record(cls, record: dict, **kwargs) -> TrainingRun:
+        """A run rebuilt from RunStore.load(): same id, weights, optimizer state, step count, RNG
+        states and history. A run that was training comes back paused (Resume continues it);
+        done, stopped and diverged runs come back as they were. StoreError if the record is unusable."""
+        from rnnplay.export import load_config_json
+
+        try:
+            config = load_config_json(record["config"])
+        except (ValueError, TypeError) as e:
+            raise run_store.StoreError(f"run {record.get('id')}: its stored configuration is unusable: {e}") from None
+        run = cls(config, **kwargs)
+        try:
+            run._restore(record)
+        except run_store.StoreError:
+            raise
+        except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as e:
+            raise run_store.StoreError(
+                f"run {record.get('id')}: its stored state does not fit its configuration ({type(e).__name__}: {e})"
+            ) from None
+        return run
+
+    def _restore(self, record: dict) -> None:
+        tensors, data = record["tensors"], record["data"]
+        tr = self.trainer
+        tr.model.load_state_dict(run_store.decode(data["model"], tensors, as_numpy=False))
+        opt = run_store.decode(data["optimizer"], tensors, as_numpy=False)
+        opt["state"] = {int(k): v for k, v in opt["state"].items()}  # JSON made the parameter indices strings
+        tr.optimizer.load_state_dict(opt)
+        rng = run_store.decode(data["rng"], tensors, as_numpy=False)
+        tr.gen.set_state(rng["data"])
+        # the process-wide generator draws teacher forcing and dropout; Trainer() has just reseeded it anyway
+        torch.set_rng_state(rng["torch"])
+        if "cuda" in rng and tr.device.type == "cuda":
+            torch.cuda.set_rng_state(rng["cuda"], tr.device)
+        t = data["trainer"]
+        tr.steps_done, tr.diverged = int(t["steps_done"]), bool(t["diverged"])
+        tr.clip_mode, tr.clip = t["clip_mode"], t["clip"]
+        h = data["history"]
+        self.history.stride, self.history.rows = int(h["stride"]), {c: list(h["rows"][c]) for c in COLUMNS}
+        self.history._bucket = [StepStats(**s) for s in h["bucket"]]
+        self.val, self.probes, self.spectral = data["val"], data["probes"], data["spectral"]
+        self.param_norm_rows = [(int(step), list(values)) for step, values in data["param_norm_rows"]]
+        self.param_names = list(data["param_names"])
+        self.frames = run_store.decode(data["frames"], tensors)
+        self.latest_probe = run_store.decode(data["latest_probe"], tensors)
+        self.task_view = run_store.decode(data["task_view"], tensors)
+        self.events = [(int(step), what) for step, what in data["events"]]
+        self.id, self.created = record["id"], record.get("created") or time.time()
+        state = record["state"]
+        if state not in ("ready", "done", "stopped", "diverged", "error"):  # it was training: wait for Resume
+            state = "paused" if tr.steps_done else "ready"
+        self.state, self.message = state, record.get("message", "")
+        self.message_args = data.get("message_args") or {}
+        self._paused = state == "paused"
+        self._saved_at = time.monotonic()
+
+    def save(self) -> bool:
+        """Save now (Pause, Stop, a closed tab): True if the record was written. A run that never
+        trained has nothing worth keeping; without a store this does nothing."""
+        if self.store is None or self.trainer.steps_done == 0:
+            return False
+        with self._train_lock:
+            record = self._record()
+        return self._write(record)
+
+    def _write(self, record: dict) -> bool:
+        """One write to the store, timed; a failure (disk full, a damaged file) is kept in
+        save_error for the page to show, never raised into the training thread."""
+        t0 = time.perf_counter()
+        try:
+            size = self.store.save(record)
+        except (run_store.StoreError, sqlite3.Error, OSError, ValueError) as e:
+            self.save_error = f"{type(e).__name__}: {e}"
+            return False
+        dt = time.perf_counter() - t0
+        self._saved_at, self.save_error = time.monotonic(), ""
+        st = self.save_stats
+        st["saves"], st["seconds"], st["last_ms"], st["bytes"] = st["saves"] + 1, st["seconds"] + dt, 1e3 * dt, size
+        return True

@@ -27,6 +27,13 @@ def float64():
 
 
 @pytest.fixture(autouse=True)
+def _run_store(tmp_path, monkeypatch):
+    """R7: every test keeps its saved runs in its own temporary store, never in the user's home."""
+    monkeypatch.setenv("RNNPLAY_STORE", str(tmp_path / "runs.sqlite"))
+    yield
+
+
+@pytest.fixture(autouse=True)
 def stop_runs():
     """AppTests append their AppTest here; the session's training run is stopped afterwards."""
     runs = []

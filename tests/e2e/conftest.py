@@ -24,9 +24,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
     port = _free_port()
-    env = {**os.environ, "RNNPLAY_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    # R7: the server's saved runs go to a temporary store, never into the user's home
+    store = tmp_path_factory.mktemp("store") / "runs.sqlite"
+    env = {**os.environ, "RNNPLAY_THREADS": "1", "OMP_NUM_THREADS": "1", "RNNPLAY_STORE": str(store)}
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -1,0 +1,245 @@
+"""R7: runs kept in SQLite. A stored run reopens with its history and trains on with the very same
+losses as a run that never stopped; old runs expire by age and by size; many threads write at once
+without "database is locked"; a damaged row is a message, never a crash; nothing is unpickled."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from rnnplay import session as session_mod
+from rnnplay.config import make_config
+from rnnplay.session import TrainingRun
+from rnnplay.store import RunStore, StoreError, default_path, new_run_id
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def store(tmp_path) -> RunStore:
+    return RunStore(tmp_path / "runs.sqlite")
+
+
+def trained(task: str = "majority", steps: int = 4, **overrides) -> TrainingRun:
+    run = TrainingRun(make_config(task, steps=100, **overrides))
+    for _ in range(steps):
+        run.step_one()
+    return run
+
+
+def test_a_record_round_trips_with_its_tensors_and_times(store):
+    run = trained()
+    record = run.to_record()
+    store.save(record)
+    back = store.load(run.id)
+    assert (back["id"], back["task"], back["state"], back["steps_done"]) == (run.id, "majority", "paused", 4)
+    assert back["config"] == record["config"] and back["data"] == record["data"]
+    assert set(back["tensors"]) == set(record["tensors"])
+    for name, t in record["tensors"].items():
+        assert torch.equal(back["tensors"][name], t), name
+    created, updated = back["created"], back["updated"]
+    time.sleep(0.01)
+    store.save(record)
+    again = store.load(run.id)
+    assert again["created"] == created and again["updated"] > updated  # created is the first save's
+    assert store.load("no-such-run") is None
+
+
+# the same losses as an uninterrupted run: weights, optimizer moments, data stream, global RNG (teacher
+# forcing in reverse), a changed learning rate and clip: all carried over, bitwise on the CPU
+@pytest.mark.parametrize(
+    ("task", "arch"),
+    [("majority", "rnn"), ("adding", "lstm"), ("majority", "gru"), ("reverse", "gru"), ("sentiment", "lstm")],
+)
+def test_a_reopened_run_trains_on_with_the_same_losses_bitwise(store, task, arch):
+    a = trained(task, 6, arch=arch)
+    a.set_lr(a.config.lr * 0.5)
+    a.set_clip("norm", 0.5)
+    store.save(a.to_record())
+    for _ in range(6):
+        a.step_one()
+    b = TrainingRun.from_record(store.load(a.id))
+    assert (b.id, b.state, b.trainer.steps_done, b.trainer.lr, b.trainer.clip_mode) == (
+        a.id,
+        "paused",
+        6,
+        a.trainer.lr,
+        "norm",
+    )
+    assert b.events == a.events
+    for _ in range(6):
+        b.step_one()
+    assert b.history.rows["loss"] == a.history.rows["loss"]  # exact float equality, all 12 steps
+    assert b.history.rows["grad_norm"] == a.history.rows["grad_norm"]
+    for (name, pa), pb in zip(a.trainer.model.state_dict().items(), b.trainer.model.state_dict().values(), strict=True):
+        assert torch.equal(pa, pb), name
+
+
+def test_reopening_keeps_history_probes_frames_and_the_end_state(store):
+    run = TrainingRun(make_config("majority", steps=5))
+    for _ in range(5):
+        run.step_one()
+    assert run.state == "done"
+    store.save(run.to_record())
+    back = TrainingRun.from_record(store.load(run.id))
+    snap, ref = back.snapshot(), run.snapshot()
+    assert back.state == "done" and snap["message"] == ref["message"]
+    for key in ("history", "val", "probes", "spectral", "param_norms", "events", "task_view"):
+        assert snap[key] == ref[key], key
+    assert len(snap["frames"]) == len(ref["frames"]) >= 2
+    assert (snap["frames"][-1]["hidden"]["hidden"] == ref["frames"][-1]["hidden"]["hidden"]).all()
+    assert back.start() is None and back.state == "done"  # a finished run does not train on
+
+
+def test_a_run_saves_itself_while_training_and_when_done(store, monkeypatch):
+    monkeypatch.setattr(session_mod, "SAVE_EVERY_S", 0.05)
+    run = TrainingRun(make_config("majority", steps=60))
+    run.store = store
+    run.start()
+    run.join(60)
+    assert run.state == "done"
+    rec = store.load(run.id)
+    assert (rec["state"], rec["steps_done"]) == ("done", 60)
+    assert run.save_stats["saves"] >= 2 and not run.save_error
+    assert run.save_stats["last_ms"] < 1000
+
+
+def test_a_save_failure_is_kept_for_the_page_not_raised(tmp_path):
+    store = RunStore(tmp_path / "runs.sqlite")
+    run = trained()
+    run.store = store
+    store._conn().execute("DROP TABLE runs")  # any write now fails
+    assert run.save() is False
+    assert "runs" in run.save_error
+
+
+def test_old_runs_expire_by_age(store):
+    runs = [trained(steps=1) for _ in range(3)]
+    for r in runs:
+        store.save(r.to_record())
+    old = time.time() - 15 * 86400
+    store._conn().execute("UPDATE runs SET updated = ? WHERE id IN (?, ?)", (old, runs[0].id, runs[1].id))
+    assert store.load(runs[0].id) is None  # expired: as if unknown
+    gone = store.expire()
+    assert gone == [runs[1].id]
+    assert [r["id"] for r in store.runs()] == [runs[2].id]
+
+
+def test_old_runs_expire_by_size_oldest_updated_first(tmp_path):
+    store = RunStore(tmp_path / "runs.sqlite", max_mb=0.2)  # ~200 kB: room for about four 43 kB runs
+    runs = [trained(steps=1) for _ in range(8)]
+    for r in runs:
+        store.save(r.to_record())
+        time.sleep(0.002)
+    store.save(runs[0].to_record())  # the first run, updated again: now the newest
+    store.expire(keep=runs[0].id)
+    kept = {r["id"] for r in store.runs()}
+    assert store.total_bytes() <= store.max_bytes
+    assert runs[0].id in kept and runs[-1].id in kept
+    assert runs[1].id not in kept and runs[2].id not in kept
+    assert 2 <= len(kept) < 8
+
+
+def test_concurrent_writers_never_see_database_is_locked(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    stores = [RunStore(path), RunStore(path)]  # two stores on one file: like two server processes
+    records = [trained(steps=1).to_record() for _ in range(6)]
+    errors: list[BaseException] = []
+
+    def writer(i: int) -> None:
+        try:
+            for _ in range(15):
+                stores[i % 2].save(records[i])
+                stores[(i + 1) % 2].load(records[(i + 1) % 6]["id"])  # readers alongside the writers
+        except BaseException as e:  # noqa: BLE001 - collected and asserted below
+            errors.append(e)
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors[:3]
+    assert {r["id"] for r in stores[0].runs()} == {r["id"] for r in records}
+    assert stores[0]._conn().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "says"),
+    [
+        ("tensors", b"not safetensors at all", "weights are damaged"),
+        ("tensors", b"\x12\x00\x00\x00\x00\x00\x00\x00{truncated", "weights are damaged"),
+        ("tensors", b"\x80\x04\x95 a pickle", "never unpickled"),
+        ("data", "{broken", "not JSON"),
+        ("config", '{"format": "rnnplay-config", "version": 1, "hidden_size": -3}', "hidden_size"),
+    ],
+)
+def test_a_damaged_row_is_a_message_naming_the_run(store, column, value, says):
+    run = trained()
+    store.save(run.to_record())
+    store._conn().execute(f"UPDATE runs SET {column} = ? WHERE id = ?", (value, run.id))
+    with pytest.raises(StoreError, match=re.escape(says)) as e:
+        TrainingRun.from_record(store.load(run.id))
+    assert run.id in str(e.value)
+
+
+def test_a_record_from_another_model_is_refused_with_a_message(store):
+    run = trained()
+    record = run.to_record()
+    assert '"hidden_size": 32' in record["config"]
+    record["config"] = record["config"].replace('"hidden_size": 32', '"hidden_size": 24')
+    store.save(record)
+    with pytest.raises(StoreError, match="does not fit"):
+        TrainingRun.from_record(store.load(run.id))
+
+
+def test_a_store_from_a_newer_schema_or_a_non_database_file_is_refused(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    RunStore(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version=99")
+    with pytest.raises(StoreError, match="newer rnnplay"):
+        RunStore(path)
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="cannot open"):
+        RunStore(junk)
+
+
+def test_the_path_comes_from_the_environment_or_the_user_data_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNPLAY_STORE", str(tmp_path / "x" / "mine.sqlite"))
+    assert default_path() == tmp_path / "x" / "mine.sqlite"
+    assert RunStore().path.exists()  # its folder is created
+    monkeypatch.delenv("RNNPLAY_STORE")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert default_path() == tmp_path / "data" / "rnnplay" / "runs.sqlite"
+    monkeypatch.setenv("RNNPLAY_STORE_MAX_MB", "-1")
+    with pytest.raises(StoreError, match="RNNPLAY_STORE_MAX_MB"):
+        RunStore(tmp_path / "y.sqlite")
+
+
+def test_run_ids_are_url_safe_and_distinct():
+    ids = {new_run_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{11}", i) for i in ids)
+    assert TrainingRun(make_config("majority")).id != TrainingRun(make_config("majority")).id
+
+
+def test_reset_gives_a_new_id():
+    run = trained(steps=1)
+    old = run.id
+    run.reset()
+    assert run.id != old
+
+
+def test_the_store_never_unpickles():
+    for name in ("rnnplay/store.py", "rnnplay/session.py"):
+        src = (ROOT / name).read_text()
+        assert not re.search(r"^\s*(import|from)\s+(pickle|dill|joblib)\b", src, re.M), name
+        assert "torch.load(" not in src and "pickle.load" not in src and "weights_only" not in src, name
