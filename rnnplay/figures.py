@@ -4,7 +4,10 @@ part of it) and returns a go.Figure, so the figures can be tested as data withou
 Figures are redrawn twice a second while a run trains, in the same process as the training
 thread, so they are built as plain dicts and wrapped without plotly's validation: 5 ms a figure
 instead of 50 (measured), which leaves the GIL to training. `export()` adds a real template for
-figures shown outside Streamlit."""
+figures shown outside Streamlit.
+
+Every text a figure shows (titles, axis titles, legend names, annotations, hover text) is English
+in the code and translated with `t(..., lang)`: each figure function takes `lang="en"` (or "zh")."""
 
 from __future__ import annotations
 
@@ -13,10 +16,11 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
+from rnnplay.i18n import N_, t
 from rnnplay.probes import EPS
 
 TEMPLATE = "plotly"
-EMPTY_TEXT = "press Train (or Step one batch) to fill this chart"
+EMPTY_TEXT = N_("press Train (or Step one batch) to fill this chart")
 COLORS = {"train": "#1f77b4", "val": "#ff7f0e", "chance": "#7f7f7f", "clipped": "#2ca02c", "event": "#9467bd"}
 
 
@@ -93,10 +97,13 @@ def _wrap(title: str, width: int = 64) -> str:
     if len(title) <= width:
         return title
     cut = max(title.rfind("; ", 0, width), title.rfind(" ", 0, width))
+    cjk = max(title.rfind(p, 0, width // 2) for p in "；，（")  # a CJK character is two columns wide
+    if cjk > 0 and any("\u4e00" <= c <= "\u9fff" for c in title):
+        return title[:cjk].rstrip("；，") + "<br>" + title[cjk:].lstrip("；，")
     return title if cut <= 0 else title[:cut].rstrip(";") + "<br>" + title[cut:].lstrip("; ")
 
 
-def _layout(fig: Spec, title: str, height: int = 320, **kw) -> go.Figure:
+def _layout(fig: Spec, title: str, height: int = 320, lang: str = "en", **kw) -> go.Figure:
     title = _wrap(title)
     fig.layout.update(
         title={"text": title, "font": {"size": 15}},
@@ -106,11 +113,11 @@ def _layout(fig: Spec, title: str, height: int = 320, **kw) -> go.Figure:
         legend={"orientation": "h", "y": -0.25},
         **kw,
     )
-    if not any(len(t.get("z" if t["type"] == "heatmap" else "x", [])) for t in fig.data):
+    if not any(len(tr.get("z" if tr["type"] == "heatmap" else "x", [])) for tr in fig.data):
         # an empty chart before training should say so, not look broken
         fig.layout["annotations"].append(
             {
-                "text": EMPTY_TEXT,
+                "text": t(EMPTY_TEXT, lang),
                 "xref": "paper",
                 "yref": "paper",
                 "x": 0.5,
@@ -133,15 +140,15 @@ def _lines(y) -> list[float]:
     return [v if v is not None and math.isfinite(v) else None for v in y]
 
 
-def loss_figure(snap: dict, log_y: bool = False) -> go.Figure:
+def loss_figure(snap: dict, log_y: bool = False, lang: str = "en") -> go.Figure:
     """V1: train and validation loss with the chance-level loss, and marks where lr/clip changed."""
     h, v, task = snap["history"], snap["val"], snap["task"]
     fig = Spec()
-    fig.add_scatter(x=h["step"], y=_lines(h["loss"]), name="train loss", line={"color": COLORS["train"]})
+    fig.add_scatter(x=h["step"], y=_lines(h["loss"]), name=t("train loss", lang), line={"color": COLORS["train"]})
     fig.add_scatter(
         x=v["step"],
         y=_lines(v["loss"]),
-        name="validation loss",
+        name=t("validation loss", lang),
         mode="lines+markers",
         line={"color": COLORS["val"]},
         marker={"size": 4},
@@ -149,25 +156,42 @@ def loss_figure(snap: dict, log_y: bool = False) -> go.Figure:
     fig.add_hline(
         y=task["chance_loss"],
         line={"dash": "dash", "color": COLORS["chance"]},
-        annotation_text=f"chance {task['chance_loss']:.3g}",
+        annotation_text=t("chance {x:.3g}", lang, x=task["chance_loss"]),
     )
     for step, what in snap.get("events", []):
         fig.add_vline(x=step, line={"dash": "dot", "color": COLORS["event"]}, annotation_text=what)
-    fig.update_xaxes(title="training step")
-    fig.update_yaxes(title="loss", type="log" if log_y else "linear")
-    return _layout(fig, "Loss")
+    fig.update_xaxes(title=t("training step", lang))
+    fig.update_yaxes(title=t("loss", lang), type="log" if log_y else "linear")
+    return _layout(fig, t("Loss", lang), lang=lang)
 
 
-def metric_figure(snap: dict) -> go.Figure:
+# a task's metric (its `metric` attribute) in words, and as a chart title
+METRIC_NAMES = {"accuracy": N_("accuracy"), "sequence accuracy": N_("sequence accuracy"), "mse": N_("mse")}
+METRIC_TITLES = {
+    "accuracy": N_("Accuracy"),
+    "sequence accuracy": N_("Sequence accuracy"),
+    "mse": N_("Mean squared error"),
+}
+
+
+def metric_name(metric: str, lang: str = "en") -> str:
+    """A task's metric name ("accuracy", "mse", ...) in lang; an unknown one as it is."""
+    return t(METRIC_NAMES[metric], lang) if metric in METRIC_NAMES else metric
+
+
+def metric_figure(snap: dict, lang: str = "en") -> go.Figure:
     """V1: the task metric (accuracy, sequence accuracy or MSE) for training and validation, with chance."""
     h, v, task = snap["history"], snap["val"], snap["task"]
-    name = task["metric"]
+    metric = task["metric"]
+    name = metric_name(metric, lang)
     fig = Spec()
-    fig.add_scatter(x=h["step"], y=_lines(h["metric"]), name=f"train {name}", line={"color": COLORS["train"]})
+    fig.add_scatter(
+        x=h["step"], y=_lines(h["metric"]), name=t("train {metric}", lang, metric=name), line={"color": COLORS["train"]}
+    )
     fig.add_scatter(
         x=v["step"],
         y=_lines(v["metric"]),
-        name=f"validation {name}",
+        name=t("validation {metric}", lang, metric=name),
         mode="lines+markers",
         line={"color": COLORS["val"]},
         marker={"size": 4},
@@ -175,40 +199,40 @@ def metric_figure(snap: dict) -> go.Figure:
     fig.add_hline(
         y=task["chance"],
         line={"dash": "dash", "color": COLORS["chance"]},
-        annotation_text=f"chance {task['chance']:.3g}",
+        annotation_text=t("chance {x:.3g}", lang, x=task["chance"]),
     )
-    fig.update_xaxes(title="training step")
-    fig.update_yaxes(title=name, **({"range": [0, 1.02]} if name != "mse" else {}))
-    title = {"accuracy": "Accuracy", "mse": "Mean squared error"}.get(name, name.capitalize())
-    return _layout(fig, title)
+    fig.update_xaxes(title=t("training step", lang))
+    fig.update_yaxes(title=name, **({"range": [0, 1.02]} if metric != "mse" else {}))
+    title = t(METRIC_TITLES[metric], lang) if metric in METRIC_TITLES else metric.capitalize()
+    return _layout(fig, title, lang=lang)
 
 
-def grad_norm_figure(snap: dict) -> go.Figure:
+def grad_norm_figure(snap: dict, lang: str = "en") -> go.Figure:
     """V2: total gradient norm per step before and after clipping, with the threshold."""
     h, c = snap["history"], snap["config"]
     fig = Spec()
     fig.add_scatter(
         x=h["step"],
         y=[max(g, EPS) for g in _nz(h["grad_norm"])],
-        name="before clipping",
+        name=t("before clipping", lang),
         line={"color": COLORS["train"]},
     )
     if c.clip_mode != "off":
         fig.add_scatter(
             x=h["step"],
             y=[max(g, EPS) for g in _nz(h["grad_norm_clipped"])],
-            name="after clipping",
+            name=t("after clipping", lang),
             line={"color": COLORS["clipped"], "dash": "dot"},
         )
     if c.clip_mode == "norm":
         fig.add_hline(
             y=c.clip,
             line={"dash": "dash", "color": "#d62728"},
-            annotation_text=f"clip threshold {c.clip:g}",
+            annotation_text=t("clip threshold {clip:g}", lang, clip=c.clip),
         )
-    fig.update_xaxes(title="training step")
+    fig.update_xaxes(title=t("training step", lang))
     fig.update_yaxes(title="‖∇θ L‖", type="log")
-    return _layout(fig, "Gradient norm (all parameters)")
+    return _layout(fig, t("Gradient norm (all parameters)", lang), lang=lang)
 
 
 def _nz(values) -> list[float]:
@@ -222,30 +246,30 @@ def vanishing_ratio(gtt: list[float]) -> float | None:
     return max(gtt[0], EPS) / max(gtt[-1], EPS)
 
 
-def grad_through_time_figure(snap: dict) -> go.Figure:
+def grad_through_time_figure(snap: dict, lang: str = "en") -> go.Figure:
     """V3 curve: ‖∂L/∂h_t‖ against t for the latest probe, on a log axis."""
     p = snap.get("latest_probe") or {}
     gtt = p.get("grad_through_time") or []
     fig = Spec()
-    t = list(range(1, len(gtt) + 1))
+    steps = list(range(1, len(gtt) + 1))
     fig.add_scatter(
-        x=t,
+        x=steps,
         y=[max(g, EPS) for g in _nz(gtt)],
         mode="lines+markers",
-        name=f"step {p.get('step', 0)}",
+        name=t("step {step}", lang, step=p.get("step", 0)),
         line={"color": "#d62728"},
         marker={"size": 5},
     )
     ratio = vanishing_ratio(gtt)
-    title = "Gradient through time ‖∂L/∂hₜ‖"
+    title = t("Gradient through time ‖∂L/∂hₜ‖", lang)
     if ratio is not None:
-        title += f" — h₁/h_T = {ratio:.1e} (step {p.get('step')})"
-    fig.update_xaxes(title="time step t (1 = first input)")
+        title += t(" — h₁/h_T = {ratio:.1e} (step {step})", lang, ratio=ratio, step=p.get("step"))
+    fig.update_xaxes(title=t("time step t (1 = first input)", lang))
     fig.update_yaxes(title="‖∂L/∂hₜ‖", type="log", exponentformat="power")
-    return _layout(fig, title)
+    return _layout(fig, title, lang=lang)
 
 
-def grad_through_time_heatmap(snap: dict) -> go.Figure:
+def grad_through_time_heatmap(snap: dict, lang: str = "en") -> go.Figure:
     """V3 heatmap: log10 ‖∂L/∂h_t‖, x = time step, y = training step of each probe."""
     rows = snap.get("probes") or []
     z = [[math.log10(max(g, EPS)) for g in _nz(r["grad_through_time"])] for r in rows]
@@ -259,12 +283,12 @@ def grad_through_time_heatmap(snap: dict) -> go.Figure:
             colorscale="Viridis",
             colorbar={"title": "log₁₀"},
         )
-    fig.update_xaxes(title="time step t")
-    fig.update_yaxes(title="training step")
-    return _layout(fig, "Gradient through time over training (log₁₀ ‖∂L/∂hₜ‖)")
+    fig.update_xaxes(title=t("time step t", lang))
+    fig.update_yaxes(title=t("training step", lang))
+    return _layout(fig, t("Gradient through time over training (log₁₀ ‖∂L/∂hₜ‖)", lang), lang=lang)
 
 
-def hidden_figure(snap: dict, which: str = "hidden", max_units: int = 64) -> go.Figure:
+def hidden_figure(snap: dict, which: str = "hidden", max_units: int = 64, lang: str = "en") -> go.Figure:
     """V4: units × time heatmap of one sample's hidden states (or a gate), input on the time axis."""
     p = snap.get("latest_probe") or {}
     states = p.get("hidden") or {}
@@ -283,32 +307,34 @@ def hidden_figure(snap: dict, which: str = "hidden", max_units: int = 64) -> go.
             zmid=0 if signed else None,
             zmin=None if signed else 0,
             zmax=None if signed else 1,
-            colorbar={"title": which},
+            colorbar={"title": state_symbol(which)},
         )
     sat = p.get("saturation")
-    title = f"Hidden activations — {which}" + (
-        f" ({sat:.0%} saturated)" if sat is not None and which == "hidden" else ""
-    )
-    fig.update_xaxes(title="time step : input", type="category")
-    fig.update_yaxes(title="unit")
-    return _layout(fig, title, height=340)
+    title = t("Hidden activations — {state}", lang, state=state_title(which, lang))
+    if sat is not None and which == "hidden":
+        title += t(" ({sat:.0%} saturated)", lang, sat=sat)
+    fig.update_xaxes(title=t("time step : input", lang), type="category")
+    fig.update_yaxes(title=t("unit", lang))
+    return _layout(fig, title, height=340, lang=lang)
 
 
-def spectral_figure(snap: dict) -> go.Figure:
+def spectral_figure(snap: dict, lang: str = "en") -> go.Figure:
     """V5: spectral radius of W_hh over training; above 1 gradients can grow, below 1 they shrink."""
     s = snap["spectral"]
     fig = Spec()
-    fig.add_scatter(x=s["step"], y=s["radius"], mode="lines+markers", name="spectral radius", marker={"size": 4})
+    fig.add_scatter(
+        x=s["step"], y=s["radius"], mode="lines+markers", name=t("spectral radius", lang), marker={"size": 4}
+    )
     fig.add_hline(y=1.0, line={"dash": "dash", "color": COLORS["chance"]}, annotation_text="1")
-    fig.update_xaxes(title="training step")
+    fig.update_xaxes(title=t("training step", lang))
     fig.update_yaxes(title="ρ(W_hh)")
-    return _layout(fig, "Spectral radius of the recurrent weights")
+    return _layout(fig, t("Spectral radius of the recurrent weights", lang), lang=lang)
 
 
 LINE_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
 
-def lines_view(view: dict) -> go.Figure:
+def lines_view(view: dict, lang: str = "en") -> go.Figure:
     """{"series": [{"name", "x", "y", "dash"?}]}: e.g. generated vs true waves."""
     fig = Spec()
     for i, s in enumerate(view["series"]):
@@ -316,10 +342,10 @@ def lines_view(view: dict) -> go.Figure:
         fig.add_scatter(x=s["x"], y=_lines(s["y"]), name=s["name"], line={"color": color, "dash": s.get("dash")})
     fig.update_xaxes(title=view.get("x_title", ""))
     fig.update_yaxes(title=view.get("y_title", ""))
-    return _layout(fig, view.get("title", ""))
+    return _layout(fig, view.get("title", ""), lang=lang)
 
 
-def bars_view(view: dict) -> go.Figure:
+def bars_view(view: dict, lang: str = "en") -> go.Figure:
     """{"x": labels, "y": values}: one bar per step or per item. Labels may repeat (a word twice in a
     sentence), so bars sit at positions 0..n-1 and carry the labels as tick text."""
     fig = Spec()
@@ -336,10 +362,10 @@ def bars_view(view: dict) -> go.Figure:
     fig.update_xaxes(tickmode="array", tickvals=list(range(n)), ticktext=[str(v) for v in view["x"]])
     fig.update_xaxes(title=view.get("x_title", ""))
     fig.update_yaxes(title=view.get("y_title", ""), range=view.get("y_range"))
-    return _layout(fig, view.get("title", ""))
+    return _layout(fig, view.get("title", ""), lang=lang)
 
 
-def tokens_view(view: dict) -> go.Figure:
+def tokens_view(view: dict, lang: str = "en") -> go.Figure:
     """{"rows": [{"label", "tokens", "correct"?}], "correct"?}: aligned tokens, one row each, the cells
     of a row with `correct` green (right) or red (wrong). A top-level `correct` is the last row's."""
     rows = [dict(r) for r in view["rows"]]
@@ -373,65 +399,79 @@ def tokens_view(view: dict) -> go.Figure:
         ygap=2,
         hoverinfo="text",
     )
-    fig.update_xaxes(title="step", showgrid=False, dtick=1)
+    fig.update_xaxes(title=t("step", lang), showgrid=False, dtick=1)
     fig.update_yaxes(type="category", showgrid=False)
-    return _layout(fig, view.get("title", ""), height=max(200, 60 + 34 * len(rows)))
+    return _layout(fig, view.get("title", ""), height=max(200, 60 + 34 * len(rows)), lang=lang)
 
 
-def task_view_figure(view: dict | None) -> go.Figure | None:
+def task_view_figure(view: dict | None, lang: str = "en") -> go.Figure | None:
     """V6 for the tasks whose view is a chart; charlm's is text (None here)."""
     if not view:
         return None
     kind = view.get("kind")
     if kind in ("lines", "bars", "tokens"):
-        return {"lines": lines_view, "bars": bars_view, "tokens": tokens_view}[kind](view)
+        return {"lines": lines_view, "bars": bars_view, "tokens": tokens_view}[kind](view, lang=lang)
     fig = Spec()
     if kind == "forecast":
-        fig.add_scatter(x=view["t_truth"], y=view["truth"], name="truth", line={"color": COLORS["chance"]})
-        fig.add_scatter(x=view["t"], y=view["one_step"], name="one-step forecast", line={"color": COLORS["train"]})
+        fig.add_scatter(x=view["t_truth"], y=view["truth"], name=t("truth", lang), line={"color": COLORS["chance"]})
         fig.add_scatter(
-            x=view["t_auto"], y=view["auto"], name="autoregressive forecast", line={"color": "#d62728", "dash": "dot"}
+            x=view["t"], y=view["one_step"], name=t("one-step forecast", lang), line={"color": COLORS["train"]}
         )
-        fig.update_xaxes(title="time (validation part of the series)")
-        return _layout(fig, "Forecast vs truth")
+        fig.add_scatter(
+            x=view["t_auto"],
+            y=view["auto"],
+            name=t("autoregressive forecast", lang),
+            line={"color": "#d62728", "dash": "dot"},
+        )
+        fig.update_xaxes(title=t("time (validation part of the series)", lang))
+        return _layout(fig, t("Forecast vs truth", lang), lang=lang)
     if kind == "confidence":
         x = [f"{t + 1}:{d}" for t, d in enumerate(view["digits"])]
-        fig.add_bar(x=x, y=view["p_one"], name="P(more ones)", marker={"color": COLORS["train"]})
+        fig.add_bar(x=x, y=view["p_one"], name=t("P(more ones)", lang), marker={"color": COLORS["train"]})
         fig.add_hline(y=0.5, line={"dash": "dash", "color": COLORS["chance"]})
-        fig.update_xaxes(title="after reading step : digit", type="category")
-        fig.update_yaxes(title="P(more ones than zeros)", range=[0, 1])
-        verdict = "more ones" if view["ones"] > view["T"] / 2 else "not more ones"
-        return _layout(
-            fig, f"Confidence as the sequence is read (truth: {view['ones']} ones of {view['T']}: {verdict})"
+        fig.update_xaxes(title=t("after reading step : digit", lang), type="category")
+        fig.update_yaxes(title=t("P(more ones than zeros)", lang), range=[0, 1])
+        verdict = t("more ones", lang) if view["ones"] > view["T"] / 2 else t("not more ones", lang)
+        title = t(
+            "Confidence as the sequence is read (truth: {ones} ones of {T}: {verdict})",
+            lang,
+            ones=view["ones"],
+            T=view["T"],
+            verdict=verdict,
         )
+        return _layout(fig, title, lang=lang)
     if kind == "scatter":
         fig.add_scatter(
             x=view["target"],
             y=view["prediction"],
             mode="markers",
-            name="samples",
+            name=t("samples", lang),
             marker={"color": COLORS["train"], "size": 6},
         )
         fig.add_scatter(
-            x=[0, 2], y=[0, 2], mode="lines", name="perfect", line={"dash": "dash", "color": COLORS["chance"]}
+            x=[0, 2], y=[0, 2], mode="lines", name=t("perfect", lang), line={"dash": "dash", "color": COLORS["chance"]}
         )
         fig.add_scatter(
-            x=[0, 2], y=[1, 1], mode="lines", name="always 1 (chance)", line={"dash": "dot", "color": "#d62728"}
+            x=[0, 2],
+            y=[1, 1],
+            mode="lines",
+            name=t("always 1 (chance)", lang),
+            line={"dash": "dot", "color": "#d62728"},
         )
-        fig.update_xaxes(title="target (sum of the two marked numbers)", range=[0, 2])
-        fig.update_yaxes(title="prediction", range=[-0.2, 2.2])
-        return _layout(fig, "Prediction vs target")
+        fig.update_xaxes(title=t("target (sum of the two marked numbers)", lang), range=[0, 2])
+        fig.update_yaxes(title=t("prediction", lang), range=[-0.2, 2.2])
+        return _layout(fig, t("Prediction vs target", lang), lang=lang)
     return None
 
 
-def _add_losses(fig: Spec, snap: dict, label: str, color: str) -> None:
+def _add_losses(fig: Spec, snap: dict, label: str, color: str, lang: str = "en") -> None:
     """One run among several: its training loss (solid) and validation loss (dotted), one legend entry."""
     h, v = snap["history"], snap["val"]
     fig.add_scatter(x=h["step"], y=_lines(h["loss"]), name=label, line={"color": color}, legendgroup=label)
     fig.add_scatter(
         x=v["step"],
         y=_lines(v["loss"]),
-        name=f"{label} (validation)",
+        name=t("{label} (validation)", lang, label=label),
         line={"color": color, "dash": "dot"},
         legendgroup=label,
         showlegend=False,
@@ -439,18 +479,18 @@ def _add_losses(fig: Spec, snap: dict, label: str, color: str) -> None:
 
 
 # V8: several runs overlaid (the Runs page) ------------------------------------------------------
-def runs_loss_figure(snaps: list[dict], labels: list[str], log_y: bool = True) -> go.Figure:
+def runs_loss_figure(snaps: list[dict], labels: list[str], log_y: bool = True, lang: str = "en") -> go.Figure:
     """Training loss (solid) and validation loss (dotted) of each run, one colour per run."""
     fig = Spec()
     for i, (snap, label) in enumerate(zip(snaps, labels, strict=True)):
         color = LINE_COLORS[i % len(LINE_COLORS)]
-        _add_losses(fig, snap, label, color)
-    fig.update_xaxes(title="training step")
-    fig.update_yaxes(title="loss (dotted: validation)", type="log" if log_y else "linear")
-    return _layout(fig, "Loss of each run", height=380)
+        _add_losses(fig, snap, label, color, lang)
+    fig.update_xaxes(title=t("training step", lang))
+    fig.update_yaxes(title=t("loss (dotted: validation)", lang), type="log" if log_y else "linear")
+    return _layout(fig, t("Loss of each run", lang), height=380, lang=lang)
 
 
-def runs_grad_through_time_figure(snaps: list[dict], labels: list[str]) -> go.Figure:
+def runs_grad_through_time_figure(snaps: list[dict], labels: list[str], lang: str = "en") -> go.Figure:
     """V3 of each run's latest probe: ‖∂L/∂h_t‖ over t, log scale."""
     fig = Spec()
     for i, (snap, label) in enumerate(zip(snaps, labels, strict=True)):
@@ -461,25 +501,35 @@ def runs_grad_through_time_figure(snaps: list[dict], labels: list[str]) -> go.Fi
         fig.add_scatter(
             x=list(range(1, len(gtt) + 1)), y=_nz(gtt), name=name, line={"color": LINE_COLORS[i % len(LINE_COLORS)]}
         )
-    fig.update_xaxes(title="time step t (1 = first input)")
+    fig.update_xaxes(title=t("time step t (1 = first input)", lang))
     fig.update_yaxes(title="‖∂L/∂hₜ‖", type="log")
-    return _layout(fig, "Gradient through time, latest probe of each run", height=380)
+    return _layout(fig, t("Gradient through time, latest probe of each run", lang), height=380, lang=lang)
 
 
 # V4 in full: the Inspect page -------------------------------------------------------------------
 # tanh-valued or unbounded states; the rest are sigmoid gates in [0, 1]
 SIGNED_STATES = ("hidden", "cell", "new", "cell state")
 STATE_TITLES = {
-    "hidden": "hidden state h",
-    "input": "input gate i",
-    "forget": "forget gate f",
-    "cell": "cell candidate g",
-    "output": "output gate o",
-    "cell state": "cell state c",
-    "reset": "reset gate r",
-    "update": "update gate z",
-    "new": "new gate n",
+    "hidden": N_("hidden state h"),
+    "input": N_("input gate i"),
+    "forget": N_("forget gate f"),
+    "cell": N_("cell candidate g"),
+    "output": N_("output gate o"),
+    "cell state": N_("cell state c"),
+    "reset": N_("reset gate r"),
+    "update": N_("update gate z"),
+    "new": N_("new gate n"),
 }
+
+
+def state_title(which: str, lang: str = "en") -> str:
+    """A state's name in words ("forget gate f"), in lang; an unknown one as it is."""
+    return t(STATE_TITLES[which], lang) if which in STATE_TITLES else which
+
+
+def state_symbol(which: str) -> str:
+    """A state's letter (h, f, c, ...), the same in every language: a colour bar's title."""
+    return STATE_TITLES[which].rsplit(" ", 1)[-1] if which in STATE_TITLES else which
 
 
 def _time_axis(labels: list[str], T: int) -> list[str]:
@@ -488,7 +538,13 @@ def _time_axis(labels: list[str], T: int) -> list[str]:
 
 
 def state_heatmap(
-    z, labels: list[str], which: str = "hidden", directions: int = 1, title: str | None = None, max_units: int = 256
+    z,
+    labels: list[str],
+    which: str = "hidden",
+    directions: int = 1,
+    title: str | None = None,
+    max_units: int = 256,
+    lang: str = "en",
 ) -> go.Figure:
     """V4: units × time heatmap of one sample's hidden state or one gate, z (T, D*H), input tokens on
     the time axis. Bidirectional units are named f0.. (forward) and b0.. (backward). A signed state
@@ -508,18 +564,19 @@ def state_heatmap(
         colorscale="RdBu" if signed else "Viridis",
         zmin=-max(bound, 1e-6) if signed else 0,
         zmax=max(bound, 1e-6) if signed else 1,
-        colorbar={"title": {"text": which}, "thickness": 12},
-        hovertemplate="step:input %{x}<br>unit %{y}<br>value %{z:.3f}<extra></extra>",
+        colorbar={"title": {"text": state_symbol(which)}, "thickness": 12},
+        # %{...} are plotly's, not placeholders: the text goes through t() without arguments
+        hovertemplate=t("step:input %{x}<br>unit %{y}<br>value %{z:.3f}<extra></extra>", lang),
     )
-    fig.update_xaxes(title="time step : input", type="category")
-    fig.update_yaxes(title="unit", type="category", autorange="reversed")
-    text = title or STATE_TITLES.get(which, which)
+    fig.update_xaxes(title=t("time step : input", lang), type="category")
+    fig.update_yaxes(title=t("unit", lang), type="category", autorange="reversed")
+    text = title or state_title(which, lang)
     if shown < U:
-        text += f" (first {shown} of {U} units)"
-    return _layout(fig, text, height=max(260, min(520, 120 + 6 * shown)))
+        text += t(" (first {shown} of {units} units)", lang, shown=shown, units=U)
+    return _layout(fig, text, height=max(260, min(520, 120 + 6 * shown)), lang=lang)
 
 
-def saturation_figure(per_step, labels: list[str], overall: float, rule: str) -> go.Figure:
+def saturation_figure(per_step, labels: list[str], overall: float, rule: str, lang: str = "en") -> go.Figure:
     """V4: the fraction of saturated units at each time step of one sample, with the overall mean."""
     per_step = [float(v) for v in per_step]
     fig = Spec()
@@ -527,17 +584,24 @@ def saturation_figure(per_step, labels: list[str], overall: float, rule: str) ->
         x=_time_axis(labels, len(per_step)),
         y=per_step,
         mode="lines+markers",
-        name="saturated units",
+        name=t("saturated units", lang),
         line={"color": "#d62728"},
         marker={"size": 5},
     )
-    fig.add_hline(y=overall, line={"dash": "dash", "color": COLORS["chance"]}, annotation_text=f"overall {overall:.0%}")
-    fig.update_xaxes(title="time step : input", type="category")
-    fig.update_yaxes(title="fraction of units", range=[0, 1.02], tickformat=".0%")
-    return _layout(fig, f"Saturated units per time step ({overall:.0%} overall)", height=300)
+    fig.add_hline(
+        y=overall,
+        line={"dash": "dash", "color": COLORS["chance"]},
+        annotation_text=t("overall {share:.0%}", lang, share=overall),
+    )
+    fig.update_xaxes(title=t("time step : input", lang), type="category")
+    fig.update_yaxes(title=t("fraction of units", lang), range=[0, 1.02], tickformat=".0%")
+    title = t("Saturated units per time step ({share:.0%} overall)", lang, share=overall)
+    return _layout(fig, title, height=300, lang=lang)
 
 
-def pca_trajectory_figure(points, labels: list[str], explained, dims: int = 2, title: str | None = None) -> go.Figure:
+def pca_trajectory_figure(
+    points, labels: list[str], explained, dims: int = 2, title: str | None = None, lang: str = "en"
+) -> go.Figure:
     """V4: one sample's hidden state over time in its first 2 or 3 principal axes, points coloured by
     time step, start and end marked, each point's input token in its hover text."""
     p = np.asarray(points, dtype=np.float32)  # (T, >= dims)
@@ -553,13 +617,13 @@ def pca_trajectory_figure(points, labels: list[str], explained, dims: int = 2, t
             "type": kind,
             **coords,
             "mode": "lines+markers",
-            "name": "hidden state",
+            "name": t("hidden state", lang),
             "line": {"color": "#b0b0b0", "width": 2},
             "marker": {
                 "color": list(range(1, T + 1)),
                 "colorscale": "Viridis",
                 "size": 5 if dims == 3 else 8,
-                "colorbar": {"title": {"text": "time step"}, "thickness": 12},
+                "colorbar": {"title": {"text": t("time step", lang)}, "thickness": 12},
                 "showscale": True,
             },
             "text": hover,
@@ -567,7 +631,8 @@ def pca_trajectory_figure(points, labels: list[str], explained, dims: int = 2, t
             "showlegend": False,
         }
     )
-    for idx, label, symbol, color in ((0, "start", "diamond", "#2ca02c"), (T - 1, "end", "square", "#d62728")):
+    ends = ((0, t("start", lang), "diamond", "#2ca02c"), (T - 1, t("end", lang), "square", "#d62728"))
+    for idx, label, symbol, color in ends:
         if T == 0:
             break
         fig.data.append(
@@ -590,7 +655,8 @@ def pca_trajectory_figure(points, labels: list[str], explained, dims: int = 2, t
     else:
         fig.update_xaxes(title=names[0])
         fig.update_yaxes(title=names[1])
-    return _layout(fig, title or f"Hidden-state trajectory in {dims}-D PCA", height=460, **extra)
+    title = title or t("Hidden-state trajectory in {dims}-D PCA", lang, dims=dims)
+    return _layout(fig, title, height=460, lang=lang, **extra)
 
 
 # C2: the Gradient lab's race (one snapshot per entry, entries in the race's colours) --------------
@@ -599,15 +665,15 @@ def _retitle(fig: go.Figure, title: str) -> go.Figure:
     return fig
 
 
-def race_loss_figure(race: dict, log_y: bool = False) -> go.Figure:
+def race_loss_figure(race: dict, log_y: bool = False, lang: str = "en") -> go.Figure:
     """V1 of a race: each entry's training loss (solid) and validation loss (dotted) with the chance
     line; an entry that diverged gets an ✕ at its last step."""
     fig = Spec()
     for i, (snap, label) in enumerate(zip(race["runs"], race["labels"], strict=True)):
         color = LINE_COLORS[i % len(LINE_COLORS)]
-        _add_losses(fig, snap, label, color)
+        _add_losses(fig, snap, label, color, lang)
     if not race["runs"]:
-        return _layout(fig, "Loss", height=360)
+        return _layout(fig, t("Loss", lang), height=360, lang=lang)
     chance = race["runs"][0]["task"]["chance_loss"]
     # a diverged entry's last losses (1e30 before the NaN) would flatten every other curve to the axis:
     # the linear axis stops at the others' range, and the ✕ says how far the diverged one went
@@ -626,27 +692,40 @@ def race_loss_figure(race: dict, log_y: bool = False) -> go.Figure:
             y=[min(last, top * 0.95) if not log_y else last if math.isfinite(last) else None],
             mode="markers+text",
             marker={"symbol": "x", "size": 14, "color": LINE_COLORS[i % len(LINE_COLORS)]},
-            text=[f"{label}: diverged at step {snap['steps_done']} (loss {last:.1e})"],
+            text=[
+                t(
+                    "{label}: diverged at step {step} (loss {loss:.1e})",
+                    lang,
+                    label=label,
+                    step=snap["steps_done"],
+                    loss=last,
+                )
+            ],
             textposition="bottom right",
-            name=f"{label} diverged",
+            name=t("{label} diverged", lang, label=label),
             showlegend=False,
         )
-    fig.add_hline(y=chance, line={"dash": "dash", "color": COLORS["chance"]}, annotation_text=f"chance {chance:.3g}")
-    fig.update_xaxes(title="training step")
-    fig.update_yaxes(
-        title="loss (dotted: validation)", type="log" if log_y else "linear", **({} if log_y else {"range": [0, top]})
+    fig.add_hline(
+        y=chance, line={"dash": "dash", "color": COLORS["chance"]}, annotation_text=t("chance {x:.3g}", lang, x=chance)
     )
-    return _layout(fig, "Loss", height=360)
+    fig.update_xaxes(title=t("training step", lang))
+    fig.update_yaxes(
+        title=t("loss (dotted: validation)", lang),
+        type="log" if log_y else "linear",
+        **({} if log_y else {"range": [0, top]}),
+    )
+    return _layout(fig, t("Loss", lang), height=360, lang=lang)
 
 
-def race_grad_through_time_figure(race: dict) -> go.Figure:
+def race_grad_through_time_figure(race: dict, lang: str = "en") -> go.Figure:
     """V3 overlaid: the latest ‖∂L/∂h_t‖ of each entry, log scale."""
     return _retitle(
-        runs_grad_through_time_figure(race["runs"], race["labels"]), "Gradient through time ‖∂L/∂hₜ‖, latest probe"
+        runs_grad_through_time_figure(race["runs"], race["labels"], lang=lang),
+        t("Gradient through time ‖∂L/∂hₜ‖, latest probe", lang),
     )
 
 
-def race_heatmaps(race: dict) -> list[go.Figure]:
+def race_heatmaps(race: dict, lang: str = "en") -> list[go.Figure]:
     """V3 heatmaps side by side, one per entry, on ONE log colour scale: the same colour means the same
     ‖∂L/∂h_t‖ in every heatmap, so a dark RNN beside a bright LSTM is a real difference."""
     logs = [  # exact zeros (a dead ReLU's steps) sit at the bottom of the scale, not stretch it to 1e-30
@@ -658,14 +737,14 @@ def race_heatmaps(race: dict) -> list[go.Figure]:
     ]
     out = []
     for snap, label in zip(race["runs"], race["labels"], strict=True):
-        fig = grad_through_time_heatmap(snap)
+        fig = grad_through_time_heatmap(snap, lang=lang)
         if fig.data and logs:
             fig.update_traces(zmin=min(logs), zmax=max(logs), selector={"type": "heatmap"})
-        out.append(_retitle(fig, f"{label}: log₁₀ ‖∂L/∂hₜ‖ over training"))
+        out.append(_retitle(fig, t("{label}: log₁₀ ‖∂L/∂hₜ‖ over training", lang, label=label)))
     return out
 
 
-def race_spectral_figure(race: dict) -> go.Figure:
+def race_spectral_figure(race: dict, lang: str = "en") -> go.Figure:
     """V5: each entry's spectral radius ρ(W_hh) (solid) and largest singular value σ₁ (dotted) over
     training, with the line at 1: above it the recurrence can amplify a signal (or a gradient) per step."""
     fig = Spec()
@@ -675,12 +754,12 @@ def race_spectral_figure(race: dict) -> go.Figure:
         sigma = [sv[0] if sv else None for sv in s.get("singular", [])]
         fig.add_scatter(x=s["step"], y=_lines(sigma), name=f"{label} σ₁", line={"color": color, "dash": "dot"})
     fig.add_hline(y=1.0, line={"dash": "dash", "color": COLORS["chance"]}, annotation_text="1")
-    fig.update_xaxes(title="training step")
+    fig.update_xaxes(title=t("training step", lang))
     fig.update_yaxes(title="ρ(W_hh), σ₁(W_hh)")
-    return _layout(fig, "Spectral radius ρ (solid) and largest singular value σ₁ (dotted) of W_hh")
+    return _layout(fig, t("Spectral radius ρ (solid) and largest singular value σ₁ (dotted) of W_hh", lang), lang=lang)
 
 
-def race_singular_values_figure(race: dict) -> go.Figure:
+def race_singular_values_figure(race: dict, lang: str = "en") -> go.Figure:
     """V5: the latest singular values of each entry's W_hh (LSTM/GRU: the candidate block), largest first."""
     fig = Spec()
     for i, (snap, label) in enumerate(zip(race["runs"], race["labels"], strict=True)):
@@ -694,12 +773,12 @@ def race_singular_values_figure(race: dict) -> go.Figure:
             marker={"size": 5},
         )
     fig.add_hline(y=1.0, line={"dash": "dash", "color": COLORS["chance"]}, annotation_text="1")
-    fig.update_xaxes(title="k (largest first)", dtick=1)
+    fig.update_xaxes(title=t("k (largest first)", lang), dtick=1)
     fig.update_yaxes(title="σₖ(W_hh)")
-    return _layout(fig, "Singular values of W_hh, latest probe")
+    return _layout(fig, t("Singular values of W_hh, latest probe", lang), lang=lang)
 
 
-def param_norms_figure(snap: dict, title: str = "Gradient norm per parameter tensor") -> go.Figure:
+def param_norms_figure(snap: dict, title: str | None = None, lang: str = "en") -> go.Figure:
     """V7: ‖∂L/∂θ‖ of every parameter tensor (before clipping) at each probe, log scale."""
     pn = snap.get("param_norms") or {"step": [], "names": [], "values": []}
     fig = Spec()
@@ -710,12 +789,12 @@ def param_norms_figure(snap: dict, title: str = "Gradient norm per parameter ten
             name=name.removeprefix("core."),
             line={"color": LINE_COLORS[j % len(LINE_COLORS)]},
         )
-    fig.update_xaxes(title="training step")
-    fig.update_yaxes(title="‖∂L/∂θ‖ before clipping", type="log", exponentformat="power")
-    return _layout(fig, title)
+    fig.update_xaxes(title=t("training step", lang))
+    fig.update_yaxes(title=t("‖∂L/∂θ‖ before clipping", lang), type="log", exponentformat="power")
+    return _layout(fig, title or t("Gradient norm per parameter tensor", lang), lang=lang)
 
 
-def race_grad_norm_figures(race: dict) -> list[go.Figure]:
+def race_grad_norm_figures(race: dict, lang: str = "en") -> list[go.Figure]:
     """V2 per entry: the total gradient norm before and after clipping, with its threshold. A norm
     that became Inf/NaN is a red ✕ above the last finite one, not a drop to the axis floor."""
     out = []
@@ -724,9 +803,12 @@ def race_grad_norm_figures(race: dict) -> list[go.Figure]:
         bad = [s for s, g in zip(h["step"], h["grad_norm"], strict=True) if g is None or not math.isfinite(g)]
         keep = [i for i, g in enumerate(h["grad_norm"]) if g is not None and math.isfinite(g)]
         clean = {**snap, "history": {k: [v[i] for i in keep] for k, v in h.items()}}
+        clipped = snap["config"].clip_mode != "off"
         fig = _retitle(
-            grad_norm_figure(clean),
-            f"{label}: gradient norm" + (" (clipped)" if snap["config"].clip_mode != "off" else ""),
+            grad_norm_figure(clean, lang=lang),
+            t("{label}: gradient norm (clipped)", lang, label=label)
+            if clipped
+            else t("{label}: gradient norm", lang, label=label),
         )
         if bad:
             peak = max(clean["history"]["grad_norm"], default=1.0) * 10
@@ -735,7 +817,7 @@ def race_grad_norm_figures(race: dict) -> list[go.Figure]:
                 y=[peak],
                 mode="markers+text",
                 marker={"symbol": "x", "size": 14, "color": "#d62728"},
-                text=[f"Inf/NaN at step {bad[0]}"],
+                text=[t("Inf/NaN at step {step}", lang, step=bad[0])],
                 textposition="bottom left",
                 name="Inf/NaN",
             )
