@@ -1,0 +1,89 @@
+"""R1, R5: the first checks every untrusted input passes, before the app reads it.
+
+An upload is checked by its name and size before a byte of it is parsed; a free text by its length
+before a task sees it. Each refusal is one message that names the field, what arrived and what is
+allowed, in the learner's language, so a page can show it and change nothing else. What a file holds
+is then checked by its own reader (`rnnplay.export`, `rnnplay.tasks.sine.load_series_csv`), and no
+reader ever unpickles: a pickle can run any code the moment it is loaded, so a pickled checkpoint
+(`.pt`, `.pth`, `.ckpt`, ...) is refused by its name and never opened. UI-free, no torch.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from rnnplay.i18n import t
+
+MB = 2**20
+# what the uploaders take (MB): a user's series, a settings file, a model's weights. The weights limit
+# covers the largest model a hosted class may train (float32, 4 bytes a parameter: see deploy.md)
+MAX_CSV_MB = 2
+MAX_CONFIG_MB = 3
+MAX_WEIGHTS_MB = 20
+# a Try it / Inspect box takes at most this much; each task then applies its own, smaller limit
+MAX_INPUT_CHARS = 1000
+# file endings of pickled checkpoints (torch.save, pickle, joblib, Lightning, the Hub's pytorch_model.bin)
+PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".joblib", ".tar")
+
+
+def shorten(value: object, limit: int = 40) -> str:
+    """repr(value), its middle cut when it is long: a refused 1 MB paste must not come back as a 1 MB
+    message (nor a URL parameter's name)."""
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 10] + "…" + text[-9:]
+    return repr(text)
+
+
+def size_text(n_bytes: int) -> str:
+    """Bytes in MB with one decimal (what the learner's file manager shows), or in bytes when small."""
+    return f"{n_bytes / MB:.1f} MB" if n_bytes >= MB // 10 else f"{n_bytes} B"
+
+
+def upload_problem(field: str, name: str, size: int, max_mb: float, suffixes: tuple[str, ...], lang: str = "en"):
+    """The message refusing an uploaded file by its name or size, or None when it may be read.
+    field: the uploader's label; suffixes: the allowed endings (".csv")."""
+    suffix = PurePath(name).suffix.lower()
+    allowed = ", ".join(suffixes)
+    if suffix in PICKLE_SUFFIXES and ".safetensors" in suffixes:
+        return t(
+            "{field}: {name} is refused: a {suffix} file is a pickled checkpoint, and loading a pickle can run "
+            "any code hidden in it. It is never opened. Upload weights as {allowed} (Export → Weights).",
+            lang,
+            field=field,
+            name=shorten(name),
+            suffix=suffix,
+            allowed=allowed,
+        )
+    if suffix not in suffixes:
+        return t(
+            "{field}: {name} is refused: allowed are {allowed} files",
+            lang,
+            field=field,
+            name=shorten(name),
+            allowed=allowed,
+        )
+    if size > max_mb * MB:
+        return t(
+            "{field}: {name} is {size}, too big: files up to {limit} MB are allowed",
+            lang,
+            field=field,
+            name=shorten(name),
+            size=size_text(size),
+            limit=f"{max_mb:g}",
+        )
+    return None
+
+
+def text_problem(field: str, text: str, max_chars: int, lang: str = "en"):
+    """The message refusing a text longer than max_chars, or None. An empty text is the task's to
+    judge (some fields have a sensible default for it)."""
+    if len(text) <= max_chars:
+        return None
+    return t(
+        "{field}: {n} characters is too long: 1 to {limit} characters are allowed; nothing was changed",
+        lang,
+        field=field,
+        n=f"{len(text):,}",
+        limit=f"{max_chars:,}",
+    )
