@@ -1,17 +1,55 @@
 """Runs (V8): this session's runs — the current one and those it reset — listed with their
-configurations; pick any of them to overlay their loss and gradient through time."""
+configurations; pick any of them to overlay their loss and gradient through time.
+
+Every word goes through tr() (Chinese in rnnplay/i18n/zh_runs.py). The table's column ids and the
+run names stay as they are (a learner's choice survives a language switch); only what is shown
+is translated: column labels, the state, "current"."""
 
 import pandas as pd
 import streamlit as st
 
 from app_pages import common
+from app_pages.i18n import lang, tr
 from rnnplay import figures
+from rnnplay.i18n import N_
 
-st.title("Runs")
+# a run's state (TrainingRun.state) in words
+STATE_TEXT = {
+    "ready": N_("ready"),
+    "queued": N_("queued"),
+    "running": N_("running"),
+    "paused": N_("paused"),
+    "done": N_("done"),
+    "stopped": N_("stopped"),
+    "diverged": N_("diverged"),
+    "error": N_("error"),
+}
+COLUMNS = {  # column id -> its label
+    "run": N_("run"),
+    "task": N_("task"),
+    "arch": N_("architecture"),
+    "hidden": N_("hidden size"),
+    "lr": N_("learning rate"),
+    "steps": N_("steps"),
+    "state": N_("state"),
+    "train loss": N_("train loss"),
+    "other settings": N_("other settings"),
+}
+CURRENT = "current"
+
+st.title(tr("Runs"))
 st.caption(
-    "Every run of this browser session: the current one and each one you reset or trained anew "
-    f"(the last {common.MAX_ARCHIVED} are kept). Pick some to compare them on the same axes."
+    tr(
+        "Every run of this browser session: the current one and each one you reset or trained anew "
+        "(the last {n} are kept). Pick some to compare them on the same axes.",
+        n=common.MAX_ARCHIVED,
+    )
 )
+
+
+def shown_name(name: str) -> str:
+    """A run's name as the reader sees it: '#3', or 'current' in their language."""
+    return tr("current") if name == CURRENT else name
 
 
 def _row(number: str, snap: dict) -> dict:
@@ -20,55 +58,70 @@ def _row(number: str, snap: dict) -> dict:
     tail = [v for v in hist["loss"][-10:] if v == v]  # not NaN
     val = snap["val"]
     changed = {k: v for k, v in c.changed_fields().items() if k not in ("task", "arch", "hidden_size", "lr")}
+    state = snap["state"]
     return {
-        "run": number,
+        "run": shown_name(number),
         "task": c.task,
-        "arch": c.arch + (" bi" if c.bidirectional else ""),
+        "arch": tr("{arch} bi", arch=c.arch) if c.bidirectional else c.arch,
         "hidden": c.hidden_size,
         "lr": c.lr,
         "steps": snap["steps_done"],
-        "state": snap["state"],
+        "state": tr(STATE_TEXT[state]) if state in STATE_TEXT else state,
         "train loss": sum(tail) / len(tail) if tail else None,
         f"val {snap['task']['metric']}": val["metric"][-1] if val["metric"] else None,
         "other settings": ", ".join(f"{k}={v}" for k, v in changed.items()),
     }
 
 
+def column_labels(table: pd.DataFrame) -> dict:
+    """st.dataframe's column_config: each column's label in the reader's language."""
+    labels = {}
+    for col in table.columns:
+        if col in COLUMNS:
+            labels[col] = tr(COLUMNS[col])
+        elif col.startswith("val "):  # "val accuracy", "val mse": one per metric among the runs
+            labels[col] = tr("validation {metric}", metric=figures.metric_name(col[4:], lang()))
+    return {col: st.column_config.Column(label) for col, label in labels.items()}
+
+
 entries: list[tuple[str, dict]] = [(f"#{r['id']}", r["snapshot"]) for r in st.session_state.get("_runs", [])]
 current = st.session_state.get("_run")
 if current is not None and current.trainer.steps_done > 0:
-    entries.append(("current", current.snapshot()))
+    entries.append((CURRENT, current.snapshot()))
 
 if not entries:
-    st.info("No runs yet: train something in the Playground, then come back.", icon=":material/info:")
-    st.page_link("app_pages/playground.py", label="Open the Playground", icon=":material/science:")
+    st.info(tr("No runs yet: train something in the Playground, then come back."), icon=":material/info:")
+    st.page_link("app_pages/playground.py", label=tr("Open the Playground"), icon=":material/science:")
     st.stop()
 
 table = pd.DataFrame([_row(name, snap) for name, snap in entries])
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(table, hide_index=True, width="stretch", column_config=column_labels(table))
 
 names = [name for name, _ in entries]
 default = names[-3:]
-chosen = st.multiselect("Runs to overlay", names, default=default, key="runs_chosen")
+chosen = st.multiselect(tr("Runs to overlay"), names, default=default, key="runs_chosen", format_func=shown_name)
 if not chosen:
-    st.caption("Pick at least one run.")
+    st.caption(tr("Pick at least one run."))
     st.stop()
 picked = [(name, snap) for name, snap in entries if name in chosen]
-labels = [f"{name} {snap['config'].arch}" for name, snap in picked]
+labels = [f"{shown_name(name)} {snap['config'].arch}" for name, snap in picked]
 snaps = [snap for _, snap in picked]
-log_y = st.toggle("Log-scale loss", value=True, key="runs_log")
+log_y = st.toggle(tr("Log-scale loss"), value=True, key="runs_log")
 left, right = st.columns(2)
-left.plotly_chart(figures.runs_loss_figure(snaps, labels, log_y=log_y), key="runs_loss")
-right.plotly_chart(figures.runs_grad_through_time_figure(snaps, labels), key="runs_gtt")
+left.plotly_chart(figures.runs_loss_figure(snaps, labels, log_y=log_y, lang=lang()), key="runs_loss")
+right.plotly_chart(figures.runs_grad_through_time_figure(snaps, labels, lang=lang()), key="runs_gtt")
 
-with st.expander("Open a run's configuration in the Playground"):
+with st.expander(tr("Open a run's configuration in the Playground")):
     for name, snap in picked:
         c = snap["config"]
         params = {k: str(v) for k, v in c.changed_fields().items()}
-        st.page_link(
-            "app_pages/playground.py",
-            label=f"{name}: {c.task}, {c.arch}, hidden {c.hidden_size}"
-            + (" (without your CSV series)" if c.series else ""),
-            icon=":material/open_in_new:",
-            query_params=params,
+        label = tr(
+            "{run}: {task}, {arch}, hidden {hidden}",
+            run=shown_name(name),
+            task=c.task,
+            arch=c.arch,
+            hidden=c.hidden_size,
         )
+        if c.series:
+            label += tr(" (without your CSV series)")
+        st.page_link("app_pages/playground.py", label=label, icon=":material/open_in_new:", query_params=params)
