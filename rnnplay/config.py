@@ -12,24 +12,62 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from rnnplay.i18n import N_, t
+from rnnplay.untrusted import shorten
+
 MAX_TEXT_CHARS = 20_000
 
 
 class ConfigError(ValueError):
-    """A bad value for one field; the message names the field, the value and what is allowed."""
+    """A bad value for one field; the message names the field, the value and what is allowed.
 
-    def __init__(self, name: str, value: Any, allowed: str):
-        self.field, self.value, self.allowed = name, value, allowed
+    `allowed` may be a template marked with N_ whose {fields} come in allowed_args: str(e) stays English
+    (the CLI, the logs), and `localized(lang)` says the same in the UI's language (S4)."""
+
+    def __init__(self, name: str, value: Any, allowed: str, **allowed_args: Any):
+        self.field, self.value = name, value
+        self.allowed_msg, self.allowed_args = allowed, allowed_args
+        self.allowed = allowed.format(**allowed_args) if allowed_args else allowed
+        super().__init__(self.localized("en"))
+
+    def localized(self, lang: str = "en") -> str:
+        """The message in lang: field and value as they are, what is allowed translated where the
+        catalogue has it (a text argument such as a task's refusal reason too)."""
+        value = self.value
         shown = repr(value) if isinstance(value, str) else value
         if isinstance(value, str) and len(value) > 40:
             shown = repr(value[:40] + "…")
-        super().__init__(f"{name}={shown} is not allowed: {allowed}")
+        args = {k: t(v, lang) if isinstance(v, str) else v for k, v in self.allowed_args.items()}
+        allowed = t(self.allowed_msg, lang, **args)
+        return t("{name}={value} is not allowed: {allowed}", lang, name=self.field, value=shown, allowed=allowed)
 
 
-def _f(default: Any, help: str, *, lo=None, hi=None, lo_open=False, choices=None, tasks=None, share=True):
+def _f(
+    default: Any,
+    help: str,
+    *,
+    lo=None,
+    hi=None,
+    lo_open=False,
+    choices=None,
+    tasks=None,
+    share=True,
+    help_args: dict | None = None,
+):
     """A dataclass field whose metadata says what it means and what it may hold. share=False: too big
-    for a URL (a user's data), so never a query parameter or a CLI flag of its own."""
-    meta = {"help": help, "lo": lo, "hi": hi, "lo_open": lo_open, "choices": choices, "tasks": tasks, "share": share}
+    for a URL (a user's data), so never a query parameter or a CLI flag of its own. help is marked N_ and
+    may hold {fields} from help_args: "help" is the English text, field_help(name, lang) the translated one."""
+    meta = {
+        "help": help.format(**help_args) if help_args else help,
+        "help_msg": help,
+        "help_args": help_args or {},
+        "lo": lo,
+        "hi": hi,
+        "lo_open": lo_open,
+        "choices": choices,
+        "tasks": tasks,
+        "share": share,
+    }
     return field(default=default, metadata=meta)
 
 
@@ -41,77 +79,92 @@ MAX_SERIES = 100_000
 
 @dataclass(frozen=True)
 class RunConfig:
-    task: str = _f("majority", "what to learn (see `python -m rnnplay tasks`)", choices=TASKS)
-    arch: str = _f("rnn", "recurrent cell: vanilla RNN, LSTM or GRU", choices=ARCHS)
+    task: str = _f("majority", N_("what to learn (see `python -m rnnplay tasks`)"), choices=TASKS)
+    arch: str = _f("rnn", N_("recurrent cell: vanilla RNN, LSTM or GRU"), choices=ARCHS)
     impl: str = _f(
-        "torch", "torch = fused nn.RNN/LSTM/GRU; scratch = the cell equations written out", choices=("torch", "scratch")
+        "torch",
+        N_("torch = fused nn.RNN/LSTM/GRU; scratch = the cell equations written out"),
+        choices=("torch", "scratch"),
     )
-    hidden_size: int = _f(32, "units in each recurrent layer", lo=1, hi=1024)
-    num_layers: int = _f(1, "stacked recurrent layers", lo=1, hi=4)
-    bidirectional: bool = _f(False, "also read the sequence backwards (where the task allows it)")
-    nonlinearity: str = _f("tanh", "activation of the vanilla RNN cell", choices=("tanh", "relu"))
-    dropout: float = _f(0.0, "dropout between stacked layers (needs num_layers > 1)", lo=0.0, hi=0.9)
+    hidden_size: int = _f(32, N_("units in each recurrent layer"), lo=1, hi=1024)
+    num_layers: int = _f(1, N_("stacked recurrent layers"), lo=1, hi=4)
+    bidirectional: bool = _f(False, N_("also read the sequence backwards (where the task allows it)"))
+    nonlinearity: str = _f("tanh", N_("activation of the vanilla RNN cell"), choices=("tanh", "relu"))
+    dropout: float = _f(0.0, N_("dropout between stacked layers (needs num_layers > 1)"), lo=0.0, hi=0.9)
     embed_dim: int = _f(
-        16, "size of the learned token embeddings (token tasks)", lo=1, hi=512, tasks=("sentiment", "reverse")
+        16, N_("size of the learned token embeddings (token tasks)"), lo=1, hi=512, tasks=("sentiment", "reverse")
     )
-    lr: float = _f(1e-3, "learning rate", lo=0.0, hi=10.0, lo_open=True)
+    lr: float = _f(1e-3, N_("learning rate"), lo=0.0, hi=10.0, lo_open=True)
     lr_schedule: str = _f(
-        "none", "learning-rate schedule: none, or step (× lr_gamma every lr_step steps)", choices=("none", "step")
+        "none", N_("learning-rate schedule: none, or step (× lr_gamma every lr_step steps)"), choices=("none", "step")
     )
-    lr_step: int = _f(500, "step schedule: steps between two decays", lo=1, hi=1_000_000)
-    lr_gamma: float = _f(0.5, "step schedule: factor applied at each decay", lo=0.0, hi=1.0, lo_open=True)
-    optimizer: str = _f("adam", "optimizer (SGD uses momentum)", choices=("adam", "sgd", "rmsprop"))
-    momentum: float = _f(0.9, "momentum of SGD and RMSprop", lo=0.0, hi=0.999)
-    clip_mode: str = _f("off", "gradient clipping: off, by total norm, or by value", choices=("off", "norm", "value"))
-    clip: float = _f(1.0, "clipping threshold (max norm, or max |value|)", lo=0.0, hi=1e4, lo_open=True)
-    batch_size: int = _f(32, "sequences per training step", lo=1, hi=1024)
-    steps: int = _f(625, "training steps (one batch each)", lo=1, hi=1_000_000)
-    seq_len: int = _f(10, "time steps per sequence (T)", lo=2, hi=1000)
+    lr_step: int = _f(500, N_("step schedule: steps between two decays"), lo=1, hi=1_000_000)
+    lr_gamma: float = _f(0.5, N_("step schedule: factor applied at each decay"), lo=0.0, hi=1.0, lo_open=True)
+    optimizer: str = _f("adam", N_("optimizer (SGD uses momentum)"), choices=("adam", "sgd", "rmsprop"))
+    momentum: float = _f(0.9, N_("momentum of SGD and RMSprop"), lo=0.0, hi=0.999)
+    clip_mode: str = _f(
+        "off", N_("gradient clipping: off, by total norm, or by value"), choices=("off", "norm", "value")
+    )
+    clip: float = _f(1.0, N_("clipping threshold (max norm, or max |value|)"), lo=0.0, hi=1e4, lo_open=True)
+    batch_size: int = _f(32, N_("sequences per training step"), lo=1, hi=1024)
+    steps: int = _f(625, N_("training steps (one batch each)"), lo=1, hi=1_000_000)
+    seq_len: int = _f(10, N_("time steps per sequence (T)"), lo=2, hi=1000)
     init: str = _f(
         "default",
-        "weight initialisation of the recurrent layers",
+        N_("weight initialisation of the recurrent layers"),
         choices=("default", "xavier", "orthogonal", "identity"),
     )
-    init_gain: float = _f(1.0, "gain applied by the initialisation", lo=0.0, hi=10.0, lo_open=True)
-    weight_decay: float = _f(0.0, "L2 weight decay", lo=0.0, hi=1.0)
-    seed: int = _f(0, "random seed for data and weights", lo=0, hi=2**31 - 1)
+    init_gain: float = _f(1.0, N_("gain applied by the initialisation"), lo=0.0, hi=10.0, lo_open=True)
+    weight_decay: float = _f(0.0, N_("L2 weight decay"), lo=0.0, hi=1.0)
+    seed: int = _f(0, N_("random seed for data and weights"), lo=0, hi=2**31 - 1)
     device: str = _f(
-        "auto", "where to train: auto picks cuda, then mps, then cpu", choices=("auto", "cpu", "cuda", "mps")
+        "auto", N_("where to train: auto picks cuda, then mps, then cpu"), choices=("auto", "cpu", "cuda", "mps")
     )
     corpus: str = _f(
         "text",
-        "charlm: the text field, or a built-in public-domain text (English sonnets, Chinese Tang poems)",
+        N_("charlm: the text field, or a built-in public-domain text (English sonnets, Chinese Tang poems)"),
         choices=("text", "sonnets", "tang"),
         tasks=("charlm",),
     )
-    text: str = _f("hello", f"charlm: the text to learn (1–{MAX_TEXT_CHARS} characters)", tasks=("charlm",))
+    text: str = _f(
+        "hello", N_("charlm: the text to learn (1–{n} characters)"), tasks=("charlm",), help_args={"n": MAX_TEXT_CHARS}
+    )
     temperature: float = _f(
         0.8,
-        "charlm: sampling temperature (low = safe, high = adventurous)",
+        N_("charlm: sampling temperature (low = safe, high = adventurous)"),
         lo=0.0,
         hi=5.0,
         lo_open=True,
         tasks=("charlm",),
     )
-    sentences: str = _f("en", "sentiment: English or Chinese sentences", choices=("en", "zh"), tasks=("sentiment",))
+    sentences: str = _f("en", N_("sentiment: English or Chinese sentences"), choices=("en", "zh"), tasks=("sentiment",))
     dataset_size: int = _f(
-        128, "random: how many random sequences (with random labels) to memorise", lo=2, hi=100_000, tasks=("random",)
+        128,
+        N_("random: how many random sequences (with random labels) to memorise"),
+        lo=2,
+        hi=100_000,
+        tasks=("random",),
     )
     teacher_forcing: float = _f(
         0.5,
-        "reverse: probability of feeding the decoder the true previous token instead of its own guess",
+        N_("reverse: probability of feeding the decoder the true previous token instead of its own guess"),
         lo=0.0,
         hi=1.0,
         tasks=("reverse",),
     )
     delay: int = _f(
-        10, "copy: blank steps between the symbols and the signal to recall them", lo=1, hi=1000, tasks=("copy",)
+        10, N_("copy: blank steps between the symbols and the signal to recall them"), lo=1, hi=1000, tasks=("copy",)
     )
-    noise: float = _f(0.1, "sine: standard deviation of the noise added to the series", lo=0.0, hi=2.0, tasks=("sine",))
+    noise: float = _f(
+        0.1, N_("sine: standard deviation of the noise added to the series"), lo=0.0, hi=2.0, tasks=("sine",)
+    )
     series: tuple = _f(
         (),
-        f"sine: your own series (up to {MAX_SERIES} numbers; from a CSV file, --csv on the command line); "
-        "empty = the built-in noisy sines",
+        N_(
+            "sine: your own series (up to {n} numbers; from a CSV file, --csv on the command line); "
+            "empty = the built-in noisy sines"
+        ),
+        help_args={"n": MAX_SERIES},
         tasks=("sine",),
         share=False,
     )
@@ -120,14 +173,18 @@ class RunConfig:
         for f in fields(self):
             object.__setattr__(self, f.name, _check(f, getattr(self, f.name)))
         if self.task == "charlm" and not 1 <= len(self.text) <= MAX_TEXT_CHARS:
-            raise ConfigError("text", self.text, f"1 to {MAX_TEXT_CHARS} characters")
+            raise ConfigError("text", self.text, N_("1 to {n} characters"), n=MAX_TEXT_CHARS)
         if self.bidirectional:
             from rnnplay.tasks import TASK_CLASSES
 
             cls = TASK_CLASSES[self.task]
             if not cls.allows_bidirectional:
                 raise ConfigError(
-                    "bidirectional", True, f"only false for task {self.task}: {cls.bidirectional_refusal}"
+                    "bidirectional",
+                    True,
+                    N_("only false for task {task}: {reason}"),
+                    task=self.task,
+                    reason=cls.bidirectional_refusal,
                 )
 
     def replace(self, **changes: Any) -> RunConfig:
@@ -152,7 +209,7 @@ def _check(f: dataclasses.Field, value: Any) -> Any:
         if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             return value.lower() in ("1", "true", "yes", "on")
         if not isinstance(value, bool):
-            raise ConfigError(f.name, value, "true or false")
+            raise ConfigError(f.name, value, N_("true or false"))
         return value
     try:
         if kind is int:
@@ -166,13 +223,13 @@ def _check(f: dataclasses.Field, value: Any) -> Any:
         else:
             value = str(value)
     except (TypeError, ValueError):
-        raise ConfigError(f.name, value, f"a{'n integer' if kind is int else ' number'}") from None
+        raise ConfigError(f.name, value, N_("an integer") if kind is int else N_("a number")) from None
     if m["choices"] is not None and value not in m["choices"]:
-        raise ConfigError(f.name, value, "one of " + ", ".join(m["choices"]))
+        raise ConfigError(f.name, value, N_("one of {choices}"), choices=", ".join(m["choices"]))
     lo, hi = m["lo"], m["hi"]
     if lo is not None and (value < lo or (m["lo_open"] and value == lo) or value > hi):
         left = "(" if m["lo_open"] else "["
-        raise ConfigError(f.name, value, f"in {left}{lo:g}, {hi:g}]")
+        raise ConfigError(f.name, value, N_("in {range}"), range=f"{left}{lo:g}, {hi:g}]")
     return value
 
 
@@ -180,23 +237,29 @@ def _check_series(name: str, value: Any) -> tuple:
     try:
         out = tuple(float(v) for v in value)
     except (TypeError, ValueError):
-        raise ConfigError(name, value, "a sequence of numbers") from None
+        raise ConfigError(name, value, N_("a sequence of numbers")) from None
     if len(out) > MAX_SERIES or not all(math.isfinite(v) for v in out):
-        raise ConfigError(name, f"{len(out)} values", f"up to {MAX_SERIES} finite numbers")
+        raise ConfigError(name, f"{len(out)} values", N_("up to {n} finite numbers"), n=MAX_SERIES)
     return out
 
 
-def allowed_text(name: str) -> str:
-    """Human text of what a field may hold, for help and warnings."""
+def allowed_text(name: str, lang: str = "en") -> str:
+    """Human text of what a field may hold, for help and warnings (in lang; the CLI's is English)."""
     f = FIELDS[name]
     m = f.metadata
     if m["choices"]:
-        return "one of " + ", ".join(m["choices"])
+        return t("one of {choices}", lang, choices=", ".join(m["choices"]))
     if m["lo"] is not None:
         return f"{'(' if m['lo_open'] else '['}{m['lo']:g}, {m['hi']:g}]"
     if isinstance(f.default, tuple):
-        return f"up to {MAX_SERIES} numbers"
-    return "true or false" if isinstance(f.default, bool) else "text"
+        return t("up to {n} numbers", lang, n=MAX_SERIES)
+    return t("true or false", lang) if isinstance(f.default, bool) else t("text", lang)
+
+
+def field_help(name: str, lang: str = "en") -> str:
+    """A field's help text in lang (its metadata "help" is the English one)."""
+    m = FIELDS[name].metadata
+    return t(m["help_msg"], lang, **m["help_args"])
 
 
 FIELDS: dict[str, dataclasses.Field] = {f.name: f for f in fields(RunConfig)}
@@ -220,11 +283,11 @@ def make_config(task: str = "majority", **overrides: Any) -> RunConfig:
     from rnnplay.tasks import TASK_CLASSES
 
     if task not in TASK_CLASSES:
-        raise ConfigError("task", task, "one of " + ", ".join(TASK_CLASSES))
+        raise ConfigError("task", task, N_("one of {choices}"), choices=", ".join(TASK_CLASSES))
     unknown = set(overrides) - set(FIELDS)
     if unknown:
         name = sorted(unknown)[0]
-        raise ConfigError(name, overrides[name], "a field of RunConfig (" + ", ".join(FIELDS) + ")")
+        raise ConfigError(name, overrides[name], N_("a field of RunConfig ({fields})"), fields=", ".join(FIELDS))
     cls = TASK_CLASSES[task]
     # charlm's built-in texts need a bigger model than "hello": `--corpus sonnets` brings its settings
     defaults = (
@@ -235,27 +298,34 @@ def make_config(task: str = "majority", **overrides: Any) -> RunConfig:
     return RunConfig(**{**defaults, **overrides, "task": task})
 
 
-def parse_params(params: dict[str, str]) -> tuple[RunConfig, list[str]]:
+# query parameters of the pages, not of the run: the language, a stored run, a lesson, and a teacher
+# link's hidden and locked controls (S5, app_pages/teacher.py checks those)
+PAGE_PARAMS = ("lang", "run", "lesson", "hide", "lock")
+
+
+def parse_params(params: dict[str, str], lang: str = "en") -> tuple[RunConfig, list[str]]:
     """URL query parameters -> (config, warnings). A bad or unknown value is dropped with a warning
-    naming it, and the default is used instead: a share link never raises."""
+    naming it, and the default is used instead: a share link never raises. Warnings are in lang."""
     warnings: list[str] = []
     task = params.get("task", "majority")
     try:
         base = make_config(task)
     except ConfigError as e:
-        warnings.append(f"{e} — using task=majority")
+        warnings.append(t("{error} — using task=majority", lang, error=e.localized(lang)))
         task, base = "majority", make_config("majority")
     good: dict[str, Any] = {}
     for name, raw in params.items():
-        if name in ("task", "lang", "run", "lesson"):  # the page's own parameters, not the run's
+        if name == "task" or name in PAGE_PARAMS:  # task: read above; the others are the page's own
             continue
         if name not in FIELDS or not FIELDS[name].metadata["share"]:
-            warnings.append(f"unknown parameter {name!r} ignored")
+            warnings.append(t("unknown parameter {name} ignored", lang, name=shorten(name)))
             continue
         try:
             _check(FIELDS[name], raw)
             base.replace(**good, **{name: raw})
             good[name] = raw
         except ConfigError as e:
-            warnings.append(f"{e} — using the default {getattr(base, name)!r}")
+            warnings.append(
+                t("{error} — using the default {value}", lang, error=e.localized(lang), value=repr(getattr(base, name)))
+            )
     return base.replace(**good), warnings

@@ -17,10 +17,12 @@ from torch.nn.utils import clip_grad_value_, clip_grads_with_norm_
 
 from rnnplay import probes
 from rnnplay.config import ConfigError, RunConfig
+from rnnplay.i18n import N_
 from rnnplay.models import Seq2Seq, SequenceModel
 from rnnplay.tasks import make_task
 
-DIVERGED_HINT = (
+# marked for translation: the Playground shows it in the session's language (TrainingRun.message_args)
+DIVERGED_HINT = N_(
     "the loss or the gradient became NaN/Inf: lower the learning rate, turn on "
     "gradient clipping (clip_mode=norm), or use an LSTM/GRU"
 )
