@@ -263,7 +263,7 @@ class TrainingRun(Detachable):
         # R7: a new id for every fresh start (reset too); from_record puts the stored one back
         self.id, self.created = run_store.new_run_id(), time.time()
         self._saved_at, self.save_error = -math.inf, ""
-        self.save_stats = {"saves": 0, "seconds": 0.0, "last_ms": 0.0, "bytes": 0}
+        self.save_stats = {"saves": 0, "seconds": 0.0, "last_ms": 0.0, "bytes": 0, "step": None}
 
     # controls (called from the UI thread; each only flips state) -------------------------------
     def start(self) -> None:
@@ -551,6 +551,7 @@ class TrainingRun(Detachable):
                 "clip_mode": tr.clip_mode,
                 "clip": tr.clip,
             },
+            "message": message,  # a template or an i18n.Msg: translated where it is shown
             "message_args": message_args,
             "history": {
                 "stride": self.history.stride,
@@ -576,7 +577,7 @@ class TrainingRun(Detachable):
             "created": self.created,
             "task": config.task,
             "state": state,
-            "message": message,
+            "message": str(message),
             "steps_done": tr.steps_done,
             "config": config_json(config),
             "data": data,
@@ -646,10 +647,10 @@ class TrainingRun(Detachable):
         state = record["state"]
         if state not in ("ready", "done", "stopped", "diverged", "error"):  # it was training: wait for Resume
             state = "paused" if tr.steps_done else "ready"
-        self.state, self.message = state, record.get("message", "")
+        self.state, self.message = state, run_store.decode(data.get("message", record.get("message", "")), tensors)
         self.message_args = data.get("message_args") or {}
         self._paused = state == "paused"
-        self._saved_at = time.monotonic()
+        self._saved_at, self.save_stats["step"] = time.monotonic(), tr.steps_done
 
     def save(self) -> bool:
         """Save now (Pause, Stop, a closed tab): True if the record was written. A run that never
@@ -673,4 +674,5 @@ class TrainingRun(Detachable):
         self._saved_at, self.save_error = time.monotonic(), ""
         st = self.save_stats
         st["saves"], st["seconds"], st["last_ms"], st["bytes"] = st["saves"] + 1, st["seconds"] + dt, 1e3 * dt, size
+        st["step"] = record["steps_done"]  # the page saves a paused run only when it has stepped since
         return True

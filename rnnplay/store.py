@@ -238,10 +238,13 @@ class RunStore:
 # the record's format: JSON with arrays and tensors by reference into the safetensors blob ---------
 def encode(obj, tensors: dict, prefix: str = "nd") -> object:
     """obj with every numpy array (and torch tensor) replaced by {"__nd__": name}, the array copied
-    into tensors[name] as a torch tensor; numpy scalars become numbers, tuples lists. The same array
-    object reached twice (the latest probe is also the latest frame) is stored once."""
+    into tensors[name] as a torch tensor; a translatable text (i18n.Msg) by {"__msg__": template,
+    "values": ...}; numpy scalars become numbers, tuples lists, anything else its str(). The same
+    array object reached twice (the latest probe is also the latest frame) is stored once."""
     import numpy as np
     import torch
+
+    from rnnplay.i18n import Msg
 
     seen: dict[int, str] = {}
 
@@ -258,7 +261,11 @@ def encode(obj, tensors: dict, prefix: str = "nd") -> object:
             return {"__nd__": seen[id(o)]}
         if isinstance(o, np.generic):
             return o.item()
-        return o
+        if isinstance(o, Msg):
+            return {"__msg__": o.template, "values": walk(o.values)}
+        if o is None or isinstance(o, (str, int, float, bool)):
+            return o
+        return str(o)  # a type new to the record: kept as text rather than failing every save
 
     return walk(obj)
 
@@ -266,9 +273,12 @@ def encode(obj, tensors: dict, prefix: str = "nd") -> object:
 def decode(obj, tensors: dict, as_numpy: bool = True) -> object:
     """The inverse of encode: {"__nd__": name} -> the numpy array (or torch tensor) tensors[name].
     StoreError if a reference names no stored tensor."""
+    from rnnplay.i18n import Msg
 
     def walk(o):
         if isinstance(o, dict):
+            if set(o) == {"__msg__", "values"} and isinstance(o["values"], dict):
+                return Msg(str(o["__msg__"]), **walk(o["values"]))
             if set(o) == {"__nd__"}:
                 if o["__nd__"] not in tensors:
                     raise StoreError(f"stored record refers to a tensor {o['__nd__']!r} it does not hold")

@@ -4,19 +4,23 @@ without "database is locked"; a damaged row is a message, never a crash; nothing
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from rnnplay import session as session_mod
 from rnnplay.config import make_config
+from rnnplay.i18n import Msg
 from rnnplay.session import TrainingRun
-from rnnplay.store import RunStore, StoreError, default_path, new_run_id
+from rnnplay.store import RunStore, StoreError, decode, default_path, encode, new_run_id
+from rnnplay.tasks import TASK_CLASSES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -243,3 +247,22 @@ def test_the_store_never_unpickles():
         src = (ROOT / name).read_text()
         assert not re.search(r"^\s*(import|from)\s+(pickle|dill|joblib)\b", src, re.M), name
         assert "torch.load(" not in src and "pickle.load" not in src and "weights_only" not in src, name
+
+
+@pytest.mark.parametrize("task", sorted(TASK_CLASSES))
+def test_every_task_reopens_with_its_view_and_trains_on(store, task):
+    run = TrainingRun(make_config(task, steps=100))
+    run.step_one()
+    store.save(run.to_record())
+    back = TrainingRun.from_record(store.load(run.id))
+    # the same structure, texts (translatable ones too) and numbers; arrays compared by position
+    assert encode(back.task_view, {}) == encode(run.task_view, {})
+    assert back.step_one() is not None and back.trainer.steps_done == 2
+
+
+def test_translatable_texts_and_odd_values_survive_the_json(store):
+    tensors: dict = {}
+    obj = {"m": Msg("{n} fresh sequences", n=3), "t": (1, 2.5), "np": np.float32(0.5), "x": object}
+    back = decode(json.loads(json.dumps(encode(obj, tensors))), tensors)
+    assert isinstance(back["m"], Msg) and str(back["m"]) == "3 fresh sequences"
+    assert back["t"] == [1, 2.5] and back["np"] == 0.5 and back["x"] == str(object)
