@@ -19,12 +19,14 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from rnnplay.config import FIELDS, ConfigError, RunConfig, make_config, relevant_fields
+from rnnplay.untrusted import MAX_WEIGHTS_MB
 
 CONFIG_FORMAT, CONFIG_VERSION = "rnnplay-config", 1
 WEIGHTS_FORMAT, WEIGHTS_VERSION = "rnnplay-weights", 1
 # a config holds at most MAX_SERIES (100 000) numbers of a user's series: ~2 MB as JSON at full precision
 MAX_CONFIG_BYTES = 3_000_000
-MAX_WEIGHTS_BYTES = 50 * 2**20  # the largest model the caps allow (1024 units x 4 layers) is far below
+# the weights uploader's limit (rnnplay.untrusted): the largest model a hosted class may train fits
+MAX_WEIGHTS_BYTES = MAX_WEIGHTS_MB * 2**20
 CSV_COLUMNS = ("step", "loss", "metric", "grad_norm", "grad_norm_clipped", "lr", "val_loss", "val_metric")
 SCRIPT_TASKS = ("majority", "adding", "sine", "random", "wave", "copy", "charlm", "tagging")
 

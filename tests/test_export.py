@@ -241,9 +241,9 @@ def test_foreign_safetensors_and_other_versions_are_refused():
         export.load_weights(tr, st_save(state, metadata=meta))
 
 
-def test_a_file_over_50_mb_is_refused_by_size():
-    with pytest.raises(ValueError, match="too big; at most 50 MB"):
-        export.load_weights(Trainer(tiny()), b"\0" * (50 * 2**20 + 1))
+def test_a_file_over_the_weights_limit_is_refused_by_size():
+    with pytest.raises(ValueError, match=f"too big; at most {export.MAX_WEIGHTS_BYTES // 2**20} MB"):
+        export.load_weights(Trainer(tiny()), b"\0" * (export.MAX_WEIGHTS_BYTES + 1))
 
 
 # the standalone script --------------------------------------------------------------------------
