@@ -96,6 +96,8 @@ class Detachable:
     Needs _lock, _cv (a Condition on _lock), _paused, _stop, state, message, message_args, _loop(),
     _steps_so_far(), _restart_clock() and pause(notice, notice_args)."""
 
+    thread_name = "rnnplay-train"
+
     def _init_hosting(self) -> None:
         self._expire_at: float | None = None
         # each thread has a number; the one that decided to end is marked, so start() never counts on it
@@ -137,7 +139,7 @@ class Detachable:
             self._stop, self._expire_at = False, None
             self._idle_s = hosted.caps().idle_pause_s
             self._thread = threading.Thread(
-                target=self._thread_main, args=(self._gen,), name=f"rnnplay-{type(self).__name__}", daemon=True
+                target=self._thread_main, args=(self._gen,), name=self.thread_name, daemon=True
             )
             self._thread.start()
         self._last_seen = time.monotonic()
@@ -211,7 +213,8 @@ class Detachable:
 
 
 class TrainingRun(Detachable):
-    """States: ready -> running <-> paused -> done | stopped | diverged | error."""
+    """States: ready -> (queued ->) running <-> paused -> done | stopped | diverged | error.
+    "queued": started, waiting for a free slot on this server (hosted.ADMISSION)."""
 
     store: run_store.RunStore | None = None  # R7: where the run saves itself; None keeps it in memory only
 
