@@ -5,13 +5,15 @@ Every word goes through tr() (Chinese in rnnplay/i18n/zh_runs.py). The table's c
 run names stay as they are (a learner's choice survives a language switch); only what is shown
 is translated: column labels, the state, "current"."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
 from app_pages import common
 from app_pages.i18n import lang, tr
 from rnnplay import figures
-from rnnplay.i18n import N_
+from rnnplay.i18n import N_, t
 
 # a run's state (TrainingRun.state) in words
 STATE_TEXT = {
@@ -36,6 +38,7 @@ COLUMNS = {  # column id -> its label
     "other settings": N_("other settings"),
 }
 CURRENT = "current"
+LANG = lang()  # bound into the picker's format_func, which may be called outside this run
 
 st.title(tr("Runs"))
 st.caption(
@@ -47,9 +50,9 @@ st.caption(
 )
 
 
-def shown_name(name: str) -> str:
+def shown_name(name: str, language: str) -> str:
     """A run's name as the reader sees it: '#3', or 'current' in their language."""
-    return tr("current") if name == CURRENT else name
+    return t("current", language) if name == CURRENT else name
 
 
 def _row(number: str, snap: dict) -> dict:
@@ -60,7 +63,7 @@ def _row(number: str, snap: dict) -> dict:
     changed = {k: v for k, v in c.changed_fields().items() if k not in ("task", "arch", "hidden_size", "lr")}
     state = snap["state"]
     return {
-        "run": shown_name(number),
+        "run": shown_name(number, LANG),
         "task": c.task,
         "arch": tr("{arch} bi", arch=c.arch) if c.bidirectional else c.arch,
         "hidden": c.hidden_size,
@@ -80,7 +83,7 @@ def column_labels(table: pd.DataFrame) -> dict:
         if col in COLUMNS:
             labels[col] = tr(COLUMNS[col])
         elif col.startswith("val "):  # "val accuracy", "val mse": one per metric among the runs
-            labels[col] = tr("validation {metric}", metric=figures.metric_name(col[4:], lang()))
+            labels[col] = tr("validation {metric}", metric=figures.metric_name(col[4:], LANG))
     return {col: st.column_config.Column(label) for col, label in labels.items()}
 
 
@@ -99,17 +102,19 @@ st.dataframe(table, hide_index=True, width="stretch", column_config=column_label
 
 names = [name for name, _ in entries]
 default = names[-3:]
-chosen = st.multiselect(tr("Runs to overlay"), names, default=default, key="runs_chosen", format_func=shown_name)
+chosen = st.multiselect(
+    tr("Runs to overlay"), names, default=default, key="runs_chosen", format_func=partial(shown_name, language=LANG)
+)
 if not chosen:
     st.caption(tr("Pick at least one run."))
     st.stop()
 picked = [(name, snap) for name, snap in entries if name in chosen]
-labels = [f"{shown_name(name)} {snap['config'].arch}" for name, snap in picked]
+labels = [f"{shown_name(name, LANG)} {snap['config'].arch}" for name, snap in picked]
 snaps = [snap for _, snap in picked]
 log_y = st.toggle(tr("Log-scale loss"), value=True, key="runs_log")
 left, right = st.columns(2)
-left.plotly_chart(figures.runs_loss_figure(snaps, labels, log_y=log_y, lang=lang()), key="runs_loss")
-right.plotly_chart(figures.runs_grad_through_time_figure(snaps, labels, lang=lang()), key="runs_gtt")
+left.plotly_chart(figures.runs_loss_figure(snaps, labels, log_y=log_y, lang=LANG), key="runs_loss")
+right.plotly_chart(figures.runs_grad_through_time_figure(snaps, labels, lang=LANG), key="runs_gtt")
 
 with st.expander(tr("Open a run's configuration in the Playground")):
     for name, snap in picked:
@@ -117,7 +122,7 @@ with st.expander(tr("Open a run's configuration in the Playground")):
         params = {k: str(v) for k, v in c.changed_fields().items()}
         label = tr(
             "{run}: {task}, {arch}, hidden {hidden}",
-            run=shown_name(name),
+            run=shown_name(name, LANG),
             task=c.task,
             arch=c.arch,
             hidden=c.hidden_size,
