@@ -1,0 +1,661 @@
+"""Load test (R6): N sessions train at once on one local server; the server must keep answering.
+
+    python -m tests.load.loadtest --sessions 30            # or: python tests/load/loadtest.py
+
+It starts the app itself on 127.0.0.1 (a free port, a throw-away RNNPLAY_STORE, one torch thread per
+run) and talks to it only over loopback. Each client speaks Streamlit's websocket protocol the way the
+browser does: a `rerun_script` BackMsg with the page's query string, a widget trigger for the Train
+click, and a fragment rerun on every tick of the server's `auto_rerun` timer (the live charts). So 30
+sessions cost the client a few MB instead of 30 Chromium pages on a 2-core box, while the server does
+exactly the work a browser would cause (every chart of every live redraw is built and sent).
+
+Meanwhile a prober measures GET /_stcore/health, GET of a page's HTML, and a full script run of an idle
+Playground (rerun request -> script_finished), and a sampler reads the server's VmRSS and thread count
+from /proc. The run fails (exit status 1) when a client got no final outcome, a health probe failed,
+threads outlived their sessions, or memory did not come back; the figures are printed either way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
+
+ROOT = Path(__file__).resolve().parents[2]
+FULL_RUN_DONE = ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
+FRAGMENT_RUN_DONE = ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+# small configurations the clients take in turn (a class trying a few cells on two tasks)
+CONFIGS = (
+    "task=majority&arch=rnn&hidden_size=16",
+    "task=majority&arch=lstm&hidden_size=16",
+    "task=majority&arch=gru&hidden_size=16",
+    "task=sine&arch=gru&hidden_size=16",
+    "task=charlm&text=hello&arch=rnn&hidden_size=8",
+)
+# the Playground's status line: "step 12 / 300 · 85 steps/s · training…" (app_pages/playground.py)
+STATUS = re.compile(r"step (\d+) / (\d+) · .*· (?P<state>[^·]+)$")
+FINAL = {"finished": "finished", "diverged": "diverged", "error": "error", "stopped": "stopped"}
+
+
+@dataclass
+class ClientResult:
+    index: int
+    query: str
+    outcome: str = "hung"  # finished | refused | diverged | error | stopped | left | hung | failed
+    detail: str = ""
+    seconds: float = 0.0
+    first_run_s: float = 0.0  # page open: first full script run
+    queued_s: float = 0.0  # time spent in the "queued" state
+    steps: str = ""
+    messages: int = 0
+    mbytes: float = 0.0
+    fragment_runs: int = 0
+    redraw_gaps: list[float] = field(default_factory=list)  # seconds between two live redraws while training
+    exceptions: list[str] = field(default_factory=list)
+
+
+class StClient:
+    """One browser tab, as far as the server can tell: the websocket, the reruns, the auto-rerun timers."""
+
+    def __init__(self, base: str, page: str, query: str):
+        self.url, self.page, self.query = f"ws://{base}/_stcore/stream", page, query
+        self.http = f"http://{base}/{page}"
+        self.page_hash = ""  # learned from the navigation message, then sent instead of the page name
+        self.elements: dict[tuple, object] = {}  # delta path -> Element, for the latest full run
+        self.finishes: list[int] = []  # ScriptFinishedStatus of every run, in order
+        self.exceptions: list[str] = []
+        self.messages = self.bytes = 0
+        self.redraws: list[float] = []  # when each live-view (fragment) run finished
+        self._timers: dict[str, tuple[float, asyncio.Task]] = {}
+        self._changed = asyncio.Event()
+        self.closed = False
+
+    async def __aenter__(self) -> StClient:
+        # the subprotocol header carries "streamlit", then an XSRF token and a session id (none here)
+        self.ws = await connect(self.url, subprotocols=[Subprotocol("streamlit")], max_size=None, open_timeout=60)
+        self._reader = asyncio.create_task(self._read())
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        for _, task in self._timers.values():
+            task.cancel()
+        await self.ws.close()
+        self._reader.cancel()
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.ws:
+                self.messages += 1
+                self.bytes += len(raw)
+                msg = ForwardMsg()
+                msg.ParseFromString(raw)
+                self._handle(msg)
+        finally:
+            self.closed = True
+            self._changed.set()
+
+    def _handle(self, msg: ForwardMsg) -> None:
+        kind = msg.WhichOneof("type")
+        if kind == "new_session" and not msg.metadata.run.fragment_ids:
+            # a full run starts: the browser drops its fragment timers and redraws everything
+            self.elements.clear()
+            for fid in list(self._timers):
+                self._stop_timer(fid)
+        elif kind == "navigation":
+            self.page_hash = msg.navigation.page_script_hash
+        elif kind == "page_info_changed":
+            self.query = msg.page_info_changed.query_string  # a bound widget wrote to the URL
+        elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            el = msg.delta.new_element
+            self.elements[tuple(msg.metadata.delta_path)] = el
+            if el.WhichOneof("type") == "exception":
+                self.exceptions.append(el.exception.message[:200])
+        elif kind == "auto_rerun":
+            a = msg.auto_rerun
+            if self._timers.get(a.fragment_id, (None,))[0] != a.interval:
+                self._stop_timer(a.fragment_id)
+                self._timers[a.fragment_id] = (a.interval, asyncio.create_task(self._tick(a.fragment_id, a.interval)))
+        elif kind == "stop_auto_rerun":
+            for fid in msg.stop_auto_rerun.fragment_ids:
+                self._stop_timer(fid)
+        elif kind == "script_finished":
+            self.finishes.append(msg.script_finished)
+            if msg.script_finished == FRAGMENT_RUN_DONE:
+                self.redraws.append(time.perf_counter())
+        self._changed.set()
+
+    def _stop_timer(self, fid: str) -> None:
+        entry = self._timers.pop(fid, None)
+        if entry:
+            entry[1].cancel()
+
+    async def _tick(self, fid: str, interval: float) -> None:
+        """The browser's setInterval: a fragment rerun every `interval` s, whether the last one ended or not."""
+        while True:
+            await asyncio.sleep(interval)
+            await self.send_rerun(fragment_id=fid, auto=True)
+
+    @property
+    def polling(self) -> bool:
+        return bool(self._timers)
+
+    async def send_rerun(self, triggers: tuple[str, ...] = (), fragment_id: str = "", auto: bool = False) -> None:
+        m = BackMsg()
+        cs = m.rerun_script
+        cs.query_string = self.query
+        if self.page_hash:
+            cs.page_script_hash = self.page_hash
+        else:
+            cs.page_name = self.page  # the first run: st.navigation resolves it by url_path
+        cs.fragment_id = fragment_id
+        cs.is_auto_rerun = auto
+        for wid in triggers:
+            cs.widget_states.widgets.add(id=wid, trigger_value=True)
+        ci = cs.context_info
+        ci.timezone, ci.locale, ci.url = "UTC", "en-US", f"{self.http}?{self.query}"
+        await self.ws.send(m.SerializeToString())
+
+    async def run(self, triggers: tuple[str, ...] = (), timeout: float = 120.0) -> float:
+        """A full script run (a page open, a click) and its seconds until the server says it finished."""
+        n0 = len(self.finishes)
+        t0 = time.perf_counter()
+        await self.send_rerun(triggers)
+        async with asyncio.timeout(timeout):
+            while FULL_RUN_DONE not in self.finishes[n0:]:
+                if self.closed:
+                    raise ConnectionError("the server closed the websocket")
+                await self.wait_change(timeout)
+        return time.perf_counter() - t0
+
+    async def wait_change(self, timeout: float) -> None:
+        self._changed.clear()
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout)
+        except TimeoutError:
+            pass
+
+    def widget_id(self, key: str) -> str | None:
+        for el in self.elements.values():
+            w = getattr(el, el.WhichOneof("type") or "", None)
+            wid = getattr(w, "id", "")
+            if isinstance(wid, str) and wid.endswith(f"-{key}"):  # keyed ids end with the user key
+                return wid
+        return None
+
+    def texts(self) -> list[str]:
+        """What the learner reads: status lines, messages and markdown of the latest run."""
+        out = []
+        for el in self.elements.values():
+            kind = el.WhichOneof("type")
+            if kind == "progress":
+                out.append(el.progress.text)
+            elif kind == "alert":
+                out.append(el.alert.body)
+            elif kind == "markdown":
+                out.append(el.markdown.body)
+        return out
+
+    def status(self) -> tuple[str, str]:
+        """(state, status line) from the live view's progress text; ("", "") before it is drawn."""
+        for text in self.texts():
+            m = STATUS.search(text)
+            if m:
+                return m["state"].strip(), text
+        return "", ""
+
+
+def classify(state: str, texts: list[str]) -> str | None:
+    """A final outcome from what the page shows, or None while training or waiting its turn."""
+    if state in FINAL:
+        return FINAL[state]
+    if re.search(r"\b(refused|busy|too many)\b", " ".join(texts), re.I) and not state.startswith("queued"):
+        return "refused"
+    return None
+
+
+async def train_client(
+    i: int, base: str, query: str, timeout: float, leave_after: float | None, start_delay: float
+) -> ClientResult:
+    """Open the Playground with `query`, press Train, follow the live view until an outcome."""
+    r = ClientResult(i, query)
+    await asyncio.sleep(start_delay)
+    t0 = time.perf_counter()
+    c = StClient(base, "playground", query)
+    try:
+        async with c:
+            r.first_run_s = await c.run(timeout=timeout)
+            train = c.widget_id("btn_train")
+            if train is None:
+                r.outcome, r.detail = "failed", "no Train button on the page"
+                return r
+            await c.run((train,), timeout=timeout)
+            queued_since = None
+            while time.perf_counter() - t0 < timeout:
+                state, line = c.status()
+                if state.startswith("queued") and queued_since is None:
+                    queued_since = time.perf_counter()
+                elif not state.startswith("queued") and queued_since is not None:
+                    r.queued_s += time.perf_counter() - queued_since
+                    queued_since = None
+                r.steps, r.detail = (line.split(" · ")[0], line) if line else (r.steps, r.detail)
+                outcome = classify(state, c.texts())
+                if outcome:
+                    r.outcome = outcome
+                    if outcome == "refused":
+                        r.detail = next(t for t in c.texts() if re.search(r"refused|busy|too many", t, re.I))
+                    break
+                if c.closed or c.exceptions:  # a traceback on the page is as final as a lost connection
+                    r.outcome = "failed"
+                    r.detail = c.exceptions[0] if c.exceptions else "the server closed the websocket"
+                    break
+                if leave_after is not None and time.perf_counter() - t0 > leave_after and state == "training…":
+                    r.outcome = "left"  # the learner closed the tab mid-run: the run must end with the session
+                    break
+                await c.wait_change(1.0)
+            if queued_since is not None:
+                r.queued_s += time.perf_counter() - queued_since
+    except (TimeoutError, ConnectionError, OSError) as e:
+        r.outcome, r.detail = ("hung" if isinstance(e, TimeoutError) else "failed"), f"{type(e).__name__}: {e}"
+    finally:
+        r.seconds = time.perf_counter() - t0
+        r.messages, r.mbytes, r.fragment_runs = c.messages, c.bytes / 1e6, len(c.redraws)
+        r.redraw_gaps = [round(b - a, 3) for a, b in zip(c.redraws, c.redraws[1:], strict=False)]
+        r.exceptions = c.exceptions
+    return r
+
+
+# the server and what it costs ------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def proc_status(pid: int) -> tuple[int, int]:
+    """(VmRSS in kB, thread count) of a live process, from /proc/<pid>/status."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]), int(fields["Threads"])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (/proc/<pid>/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def loadavg() -> float:
+    """The machine's 1-minute load average: other work on the box shows up in every latency here."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+class Sampler(threading.Thread):
+    """The server's RSS and threads every 0.25 s; peak() over the whole test."""
+
+    def __init__(self, pid: int):
+        super().__init__(name="sampler", daemon=True)
+        self.pid, self.samples, self._stop = pid, [], threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.wait(0.25):
+            try:
+                self.samples.append((time.monotonic(), *proc_status(self.pid)))
+            except (FileNotFoundError, ProcessLookupError):
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def peak(self) -> tuple[int, int]:
+        return max(s[1] for s in self.samples), max(s[2] for s in self.samples)
+
+
+def checkout(rev: str, into: Path) -> Path:
+    """The app as committed at `rev` (git archive, read-only for the repository): a test of what was
+    committed, untouched by edits under way in the working tree."""
+    into.mkdir()
+    archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def start_server(
+    app_dir: Path, tmp: Path, session_ttl: int, env_extra: dict[str, str]
+) -> tuple[subprocess.Popen, str, Path]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "RNNPLAY_THREADS": "1",
+        "RNNPLAY_STORE": str(tmp / "runs.sqlite"),
+        "XDG_DATA_HOME": str(tmp),
+        **env_extra,
+    }
+    log = tmp / "server.log"
+    cmd = [
+        *(sys.executable, "-m", "streamlit", "run", "app.py"),  # with the app's own .streamlit/config.toml
+        *("--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port)),
+        *("--browser.gatherUsageStats", "false", "--server.disconnectedSessionTTL", str(session_ttl)),
+    ]
+    proc = subprocess.Popen(cmd, cwd=app_dir, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    base = f"127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://{base}/_stcore/health", timeout=2)
+            return proc, base, log
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("the server did not become healthy:\n" + log.read_text()[-3000:])
+
+
+def http_get(url: str) -> tuple[float, bool]:
+    t0 = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            resp.read()
+            ok = resp.status == 200
+    except OSError:
+        ok = False
+    return time.perf_counter() - t0, ok
+
+
+class Probes:
+    """Latency of what a new or waiting learner needs while the class trains: health, a page's
+    HTML, a full run of the (idle) Playground script. One sample of each every `every` s."""
+
+    def __init__(self, base: str, every: float):
+        self.base, self.every = base, every
+        self.health: list[float] = []
+        self.page: list[float] = []
+        self.script: list[float] = []
+        self.failures: list[str] = []
+        self.loop_lag: list[float] = []  # this client's own event loop: is the load generator keeping up?
+
+    async def run(self, stop: asyncio.Event) -> None:
+        async with StClient(self.base, "playground", "task=majority&lang=en") as c:
+            await c.run()  # open once; then every probe is a rerun of the whole page
+            while not stop.is_set():
+                t0 = time.perf_counter()
+                for url, series in (
+                    (f"http://{self.base}/_stcore/health", self.health),
+                    (f"http://{self.base}/playground?task=majority", self.page),
+                ):
+                    dt, ok = await asyncio.to_thread(http_get, url)
+                    series.append(dt)
+                    if not ok:
+                        self.failures.append(f"{url} at +{time.perf_counter():.0f}s")
+                try:
+                    self.script.append(await c.run(timeout=60))
+                except TimeoutError:
+                    self.failures.append("a Playground script run took over 60 s")
+                    self.script.append(60.0)
+                rest = max(0.0, self.every - (time.perf_counter() - t0))
+                t1 = time.perf_counter()
+                await asyncio.sleep(rest)
+                self.loop_lag.append(time.perf_counter() - t1 - rest)
+
+
+def pct(xs: list[float], q: float) -> float:
+    if not xs:
+        return float("nan")
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(q / 100 * (len(xs) - 1)))]
+
+
+def latency_row(name: str, xs: list[float]) -> dict:
+    return {
+        "what": name,
+        "n": len(xs),
+        "p50_ms": pct(xs, 50) * 1e3,
+        "p95_ms": pct(xs, 95) * 1e3,
+        "max_ms": max(xs or [0]) * 1e3,
+    }
+
+
+async def wait_threads(pid: int, limit: int, timeout: float) -> tuple[float, int]:
+    """Seconds until the server has at most `limit` threads (or the timeout), and the count then."""
+    t0 = time.monotonic()
+    while True:
+        n = proc_status(pid)[1]
+        if n <= limit or time.monotonic() - t0 > timeout:
+            return time.monotonic() - t0, n
+        await asyncio.sleep(0.5)
+
+
+async def settle_baseline(pid: int, quiet_s: float = 3.0, timeout: float = 60.0) -> tuple[int, int]:
+    """(RSS kB, threads) once the thread count has not changed for quiet_s (script threads ended)."""
+    last, since, t0 = None, time.monotonic(), time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        rss, n = proc_status(pid)
+        if n != last:
+            last, since = n, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            return rss, n
+        await asyncio.sleep(0.25)
+    return proc_status(pid)
+
+
+async def load_test(args: argparse.Namespace, pid: int, base: str) -> dict:
+    steps = f"&steps={args.steps}&lang=en"
+    # warm-up: torch, plotly and the first optimizer load once per server; then the baseline
+    warm = await train_client(-1, base, CONFIGS[0] + steps, args.client_timeout, None, 0.0)
+    if warm.outcome != "finished":
+        raise RuntimeError(f"the warm-up session did not finish: {warm}")
+    rss0, threads0 = await settle_baseline(pid)
+    load_before, cpu0 = loadavg(), cpu_seconds(pid)
+    sampler = Sampler(pid)
+    sampler.start()
+    probes, stop = Probes(base, args.probe_every), asyncio.Event()
+    prober = asyncio.create_task(probes.run(stop))
+    rng = random.Random(args.seed)
+    t0 = time.perf_counter()
+    clients = [
+        train_client(
+            i,
+            base,
+            CONFIGS[i % len(CONFIGS)] + steps,
+            args.client_timeout,
+            args.leave_after if i < args.leave_early else None,
+            rng.uniform(0, args.ramp),
+        )
+        for i in range(args.sessions)
+    ]
+    results = await asyncio.gather(*clients)
+    wall = time.perf_counter() - t0
+    server_cpu, load_end = cpu_seconds(pid) - cpu0, loadavg()
+    stop.set()
+    await prober
+    # every tab is closed now (the prober's too): the sessions' threads must end, memory must come back
+    t_closed = time.monotonic()
+    settle_s, threads_after = await wait_threads(pid, threads0 + args.thread_slack, args.thread_settle)
+    rss_closed = proc_status(pid)[0]
+    # Streamlit keeps a closed session for server.disconnectedSessionTTL (a reconnect may resume it) and
+    # reaps expired ones on the next disconnect: wait out the TTL, then open and close one page.
+    await asyncio.sleep(max(0.0, t_closed + args.session_ttl + 1 - time.monotonic()))
+    async with StClient(base, "", "lang=en") as c:
+        await c.run()
+    await asyncio.sleep(args.rss_settle)
+    rss_after, threads_final = proc_status(pid)
+    sampler.stop()
+    rss_peak, threads_peak = sampler.peak()
+    return {
+        "sessions": args.sessions,
+        "steps": args.steps,
+        "wall_s": wall,
+        "server_cpu_s": server_cpu,
+        "cpus": os.cpu_count(),
+        "loadavg": {"warm": load_before, "end": load_end},
+        "clients": [asdict(r) for r in results],
+        "latency": [
+            latency_row("GET /_stcore/health", probes.health),
+            latency_row("GET /playground (HTML)", probes.page),
+            latency_row("Playground script run", probes.script),
+            latency_row("load generator loop lag", probes.loop_lag),
+        ],
+        "probe_failures": probes.failures,
+        "rss_mb": {"baseline": rss0 / 1024, "peak": rss_peak / 1024, "closed": rss_closed / 1024},
+        "rss_after_mb": rss_after / 1024,
+        "threads": {"baseline": threads0, "peak": threads_peak, "after": threads_after, "final": threads_final},
+        "threads_settle_s": settle_s,
+    }
+
+
+def verdict(rep: dict, args: argparse.Namespace) -> list[str]:
+    """The properties the test asserts; each failure as one line."""
+    bad = []
+    for c in rep["clients"]:
+        if c["outcome"] in ("hung", "failed", "error") or c["exceptions"]:
+            bad.append(f"client {c['index']} ({c['query']}): {c['outcome']} {c['detail']} {c['exceptions'][:1]}")
+    bad += [f"probe failed: {f}" for f in rep["probe_failures"]]
+    t = rep["threads"]
+    if t["after"] > t["baseline"] + args.thread_slack:
+        bad.append(f"threads: {t['after']} after the sessions closed > baseline {t['baseline']} + {args.thread_slack}")
+    rss0, after = rep["rss_mb"]["baseline"], rep["rss_after_mb"]
+    if after > rss0 * args.rss_factor:
+        bad.append(f"memory: RSS {after:.0f} MB after > {args.rss_factor} x baseline {rss0:.0f} MB")
+    return bad
+
+
+def summary(rep: dict) -> str:
+    out = [
+        f"{rep['sessions']} sessions, {rep['steps']} steps each ({rep['rev']}): all done in {rep['wall_s']:.1f} s; "
+        f"server CPU {rep['server_cpu_s']:.0f} s ({rep['server_cpu_s'] / rep['wall_s']:.2f} of {rep['cpus']} cores); "
+        f"machine load average {rep['loadavg']['before']:.1f} before the test, {rep['loadavg']['end']:.1f} at its end"
+    ]
+    by: dict[str, list[dict]] = {}
+    for c in rep["clients"]:
+        by.setdefault(c["outcome"], []).append(c)
+    for outcome, cs in sorted(by.items()):
+        secs = [c["seconds"] for c in cs]
+        queued = sum(c["queued_s"] > 0 for c in cs)
+        out.append(
+            f"  {outcome:9} {len(cs):3}  time p50 {pct(secs, 50):6.1f} s  max {max(secs):6.1f} s"
+            + (f"  ({queued} queued first, up to {max(c['queued_s'] for c in cs):.1f} s)" if queued else "")
+        )
+    first = [c["first_run_s"] for c in rep["clients"]]
+    out.append(f"  page open (first script run): p50 {pct(first, 50):.2f} s, max {max(first):.2f} s")
+    frag = [c["fragment_runs"] / max(c["seconds"], 1e-9) for c in rep["clients"]]
+    mb = sum(c["mbytes"] for c in rep["clients"])
+    gaps = [g for c in rep["clients"] for g in c["redraw_gaps"]]
+    out.append(
+        f"  live redraws: {statistics.mean(frag):.2f}/s per client (asked: 2/s), gap between two "
+        f"p50 {pct(gaps, 50):.2f} s, p95 {pct(gaps, 95):.2f} s, max {max(gaps or [0]):.2f} s; "
+        f"{mb:.0f} MB received in all"
+    )
+    out.append(f"{'latency':28} {'n':>5} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9}")
+    for row in rep["latency"]:
+        out.append(f"{row['what']:28} {row['n']:5} {row['p50_ms']:9.1f} {row['p95_ms']:9.1f} {row['max_ms']:9.1f}")
+    r, t = rep["rss_mb"], rep["threads"]
+    out.append(
+        f"RSS MB: baseline {r['baseline']:.0f}, peak {r['peak']:.0f}, all closed {r['closed']:.0f}, "
+        f"after the session TTL {rep['rss_after_mb']:.0f}"
+    )
+    out.append(
+        f"threads: baseline {t['baseline']}, peak {t['peak']}, after {t['after']} "
+        f"({rep['threads_settle_s']:.1f} s after the last close), final {t['final']}"
+    )
+    return "\n".join(out)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--sessions", type=int, default=30, help="concurrent sessions that each press Train")
+    p.add_argument("--steps", type=int, default=300, help="training steps of each session's run")
+    p.add_argument("--ramp", type=float, default=2.0, help="the sessions open within this many seconds")
+    p.add_argument("--client-timeout", type=float, default=300.0, help="a client without an outcome by then hung")
+    p.add_argument("--leave-early", type=int, default=0, help="this many clients close their tab mid-training")
+    p.add_argument("--leave-after", type=float, default=5.0, help="seconds after opening that they leave")
+    p.add_argument("--probe-every", type=float, default=0.5, help="seconds between two rounds of probes")
+    p.add_argument("--thread-slack", type=int, default=2, help="threads allowed above the baseline afterwards")
+    p.add_argument("--thread-settle", type=float, default=30.0, help="seconds the threads get to end")
+    p.add_argument(
+        "--session-ttl",
+        type=int,
+        default=120,
+        help="server.disconnectedSessionTTL: a closed session is kept this long (Streamlit's default 120)",
+    )
+    p.add_argument("--rss-settle", type=float, default=3.0, help="seconds between reaping and the RSS reading")
+    p.add_argument("--rss-factor", type=float, default=1.5, help="RSS afterwards must stay under factor x baseline")
+    p.add_argument("--max-trainings", type=int, help="RNNPLAY_MAX_TRAININGS for the server (default: the app's)")
+    p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="more server environment")
+    p.add_argument("--seed", type=int, default=0, help="seed of the ramp's random start times")
+    p.add_argument("--rev", help="serve the app as committed at this git revision (default: the working tree)")
+    p.add_argument("--json", type=Path, help="write the full report here")
+    return p
+
+
+def run(args: argparse.Namespace) -> tuple[dict, list[str]]:
+    """Start a server, run the test against it, stop it; (report, failures)."""
+    env = dict(kv.split("=", 1) for kv in args.env)
+    if args.max_trainings is not None:
+        env["RNNPLAY_MAX_TRAININGS"] = str(args.max_trainings)
+    load_idle = loadavg()  # before this test adds its own load
+    with tempfile.TemporaryDirectory(prefix="rnnplay-load-") as tmp:
+        app_dir = checkout(args.rev, Path(tmp) / "app") if args.rev else ROOT
+        proc, base, log = start_server(app_dir, Path(tmp), args.session_ttl, env)
+        try:
+            rep = asyncio.run(load_test(args, proc.pid, base))
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            server_log = log.read_text(errors="replace")
+    rep["server_env"], rep["rev"] = env, args.rev or "working tree"
+    rep["loadavg"]["before"] = load_idle
+    rep["server_errors"] = server_errors(server_log)
+    return rep, verdict(rep, args)
+
+
+def server_errors(log: str) -> list[str]:
+    """What went wrong in the server, without the stacks: the last line of each traceback, counted."""
+    found: Counter[str] = Counter()
+    in_tb, where = False, ""
+    for line in log.splitlines():
+        if line.startswith("Traceback"):
+            in_tb, where = True, ""
+        elif in_tb and line.startswith("  File "):
+            where = line.strip()
+        elif in_tb and line and not line.startswith((" ", "\t")):
+            found[f"{line[:200]} ({where[:160]})"] += 1
+            in_tb = False
+    return [f"{n} x {what}" for what, n in found.most_common()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    rep, bad = run(args)
+    print(summary(rep))
+    if rep["server_errors"]:
+        print("server log:", *rep["server_errors"], sep="\n  ")
+    if args.json:
+        args.json.write_text(json.dumps({**rep, "failures": bad}, indent=1))
+    print("\n".join(["FAIL:", *bad]) if bad else "PASS")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
