@@ -53,3 +53,45 @@ def lang_from_locale(locale: str | None) -> str:
 
 def valid_lang(value: str | None) -> str | None:
     return value if value in LANGS else None
+
+
+class Msg:
+    """A text to be shown later, in the reader's language: the English template (the catalogue key,
+    marked where it is written: `Msg(N_("copy input: type 1 to {n} digits"), n=10)`) and its values.
+    The core raises errors with one (`raise ValueError(Msg(...))`) because it does not know the reader's
+    language; str() of it, and so of the error, is the English text, as before, while the page shows
+    `localize(error, lang)`. A value may itself be a Msg or such an error: it is translated too."""
+
+    __slots__ = ("template", "values")
+
+    def __init__(self, template: str, /, **values):
+        self.template, self.values = template, values
+
+    def tr(self, lang: str = DEFAULT_LANG) -> str:
+        return t(self.template, lang, **{k: _localize_value(v, lang) for k, v in self.values.items()})
+
+    def __str__(self) -> str:
+        return self.tr(DEFAULT_LANG)
+
+    def __repr__(self) -> str:
+        return f"Msg({self.template!r}, **{self.values!r})"
+
+
+def _localize_value(value, lang: str):
+    if isinstance(value, Msg):
+        return value.tr(lang)
+    if isinstance(value, BaseException):
+        return localize(value, lang)
+    return value  # a number keeps its type, so a template's {x:.2f} still formats it
+
+
+def localize(obj, lang: str = DEFAULT_LANG) -> str:
+    """A Msg, an error raised with one (or with a `localized(lang)` method), in lang; anything else as str()."""
+    if isinstance(obj, Msg):
+        return obj.tr(lang)
+    if isinstance(obj, BaseException):
+        if hasattr(obj, "localized"):
+            return obj.localized(lang)
+        if len(obj.args) == 1 and isinstance(obj.args[0], Msg):
+            return obj.args[0].tr(lang)
+    return str(obj)
