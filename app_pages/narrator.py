@@ -6,6 +6,7 @@ sentence a fragment that polls once a second and asks `rnnplay.lessons.next_step
 condition holds; entering a step (auto-play or Next) does its action to the run (start, pause, resume).
 Free play drops only the `lesson` parameter: the settings and the run stay as they are. Works on one
 TrainingRun or on a race (an object with `.runs`, each a TrainingRun, and start/pause/resume of its own).
+Every text is rnnplay.lessons' N_-marked English, shown with tr() in the session's language.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 
 import streamlit as st
 
+from app_pages.i18n import tr
 from rnnplay.config import parse_params
 from rnnplay.lessons import BY_ID, CHART_LABELS, LESSONS, TERMINAL, UI, Lesson, Step, next_step
 
@@ -99,8 +101,8 @@ def _waiting_text(step: Step) -> str:
     if step.until is None or step.until.seconds is not None:
         return ""
     if step.until.finished:
-        return UI["waiting_finished"]
-    return UI["waiting_steps"].format(n=step.until.steps)
+        return tr(UI["waiting_finished"])
+    return tr(UI["waiting_steps"], n=step.until.steps)
 
 
 def show(run_or_race, page: str | None = None) -> None:
@@ -112,7 +114,7 @@ def show(run_or_race, page: str | None = None) -> None:
     lesson = BY_ID.get(lesson_id)
     if lesson is None:
         ids = ", ".join(lesson.id for lesson in LESSONS)
-        st.warning(UI["unknown"].format(id=lesson_id, ids=ids), icon=":material/warning:")
+        st.warning(tr(UI["unknown"], id=lesson_id[:40], ids=ids), icon=":material/warning:")
         return
     k_index, k_t0 = _keys(lesson)
     st.session_state.setdefault(k_index, 0)
@@ -134,11 +136,11 @@ def show(run_or_race, page: str | None = None) -> None:
                 st.rerun()  # the page's buttons and live charts follow the run's new state
         step = lesson.steps[index]
         _highlight(step)
-        st.markdown(f"**{UI['lesson']}: {lesson.title}**")
-        st.markdown(step.say)
-        bits = [UI["step"].format(i=index + 1, n=len(lesson.steps))]
+        st.markdown(f"**{tr(UI['lesson'], title=tr(lesson.title))}**")
+        st.markdown(tr(step.say))
+        bits = [tr(UI["step"], i=index + 1, n=len(lesson.steps))]
         if step.point_at:
-            bits.append(UI["look_at"].format(chart=CHART_LABELS.get(step.point_at, step.point_at)))
+            bits.append(tr(UI["look_at"], chart=tr(CHART_LABELS.get(step.point_at, step.point_at))))
         if auto and _waiting_text(step):
             bits.append(_waiting_text(step))
         st.caption(" · ".join(bits))
@@ -148,7 +150,7 @@ def show(run_or_race, page: str | None = None) -> None:
         index, last = st.session_state[k_index], len(lesson.steps) - 1
         c = st.columns([1, 1, 1.6, 1.4, 3])
         c[0].button(
-            UI["back"],
+            tr(UI["back"]),
             key="lesson_back",
             disabled=index == 0,
             icon=":material/arrow_back:",
@@ -156,7 +158,7 @@ def show(run_or_race, page: str | None = None) -> None:
             args=(lesson, index - 1),
         )
         c[1].button(
-            UI["next"],
+            tr(UI["next"]),
             key="lesson_next",
             disabled=index == last,
             icon=":material/arrow_forward:",
@@ -164,7 +166,7 @@ def show(run_or_race, page: str | None = None) -> None:
             args=(lesson, index + 1, run_or_race),
         )
         c[2].button(
-            UI["auto_stop"] if auto else UI["auto"],
+            tr(UI["auto_stop"] if auto else UI["auto"]),
             key="lesson_auto",
             type="secondary" if auto else "primary",
             icon=":material/pause_circle:" if auto else ":material/play_circle:",
@@ -172,15 +174,17 @@ def show(run_or_race, page: str | None = None) -> None:
             args=(lesson, run_or_race),
             disabled=index == last and not auto,
         )
-        c[3].button(UI["free"], key="lesson_free", help=UI["free_help"], on_click=_free_play, icon=":material/explore:")
+        c[3].button(
+            tr(UI["free"]), key="lesson_free", help=tr(UI["free_help"]), on_click=_free_play, icon=":material/explore:"
+        )
         if page is not None and page != lesson.page:
-            st.caption(UI["other_page"].format(id=lesson.id, page=UI[f"page_{lesson.page}"]))
+            st.caption(tr(UI["other_page"], id=lesson.id, page=tr(UI[f"page_{lesson.page}"])))
         differs = _differs(lesson, run_or_race)
         if differs:
-            st.caption(UI["differs"].format(fields=", ".join(differs)))
+            st.caption(tr(UI["differs"], fields=", ".join(differs)))
             st.page_link(
                 PAGE_FILES[lesson.page],
-                label=UI["restart"],
+                label=tr(UI["restart"]),
                 query_params=lesson.query_params,
                 icon=":material/restart_alt:",
             )

@@ -5,8 +5,9 @@ steps: each step says one thing, may act on the run (train, pause, resume) when 
 at one chart (by the chart's Streamlit key), and says when auto-play moves on (`Until`). The pacing is
 the pure function `next_step`, so it is tested without Streamlit; app_pages/narrator.py draws it.
 
-Every sentence a learner reads lives in this file (the lessons below and `UI`), so a translation is
-one more file of the same shape. No torch here: Home imports this module and paints before torch loads.
+Every sentence a learner reads lives in this file (the lessons below, `UI` and `CHART_LABELS`), in
+English and marked with `N_()`: the pages show them with `tr(...)`, and their Chinese is in
+rnnplay/i18n/zh_lessons.py. No torch here: Home imports this module and paints before torch loads.
 The step counts are measured: each lesson shows its point within 60 s on one CPU thread (see
 tests/test_lessons.py and the figures in the comments).
 """
@@ -14,6 +15,8 @@ tests/test_lessons.py and the figures in the comments).
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from rnnplay.i18n import N_
 
 TERMINAL = ("done", "stopped", "diverged", "error")  # states after which a run trains no more
 ACTIONS = ("train", "pause", "resume")
@@ -121,9 +124,11 @@ def next_step(lesson: Lesson, index: int, steps_done: int, state: str, elapsed_s
 LESSONS: tuple[Lesson, ...] = (
     Lesson(
         id="vanishing",
-        title="Vanishing gradients: RNN vs LSTM vs GRU",
-        summary="Three networks must add two numbers marked up to 50 steps apart. The RNN's loss stays on the "
-        "chance line while the LSTM and GRU fall below it; the heatmaps show why.",
+        title=N_("Vanishing gradients: RNN vs LSTM vs GRU"),
+        summary=N_(
+            "Three networks must add two numbers marked up to 50 steps apart. The RNN's loss stays on the "
+            "chance line while the LSTM and GRU fall below it; the heatmaps show why."
+        ),
         page="gradients",
         # the demo's race with 32 units and lr 0.01: LSTM and GRU leave the chance line by step ~450 and ~200
         # (2-4x sooner than with 64 units and lr 3e-3), the RNN stays on it; 1500 steps each
@@ -136,189 +141,232 @@ LESSONS: tuple[Lesson, ...] = (
         },
         steps=(
             Step(
-                "Three networks, one dataset, one seed: a plain RNN, an LSTM and a GRU. Each reads 50 numbers "
-                "and must output the sum of the two marked ones. The dashed line is chance: always answering 1 "
-                "gives a mean squared error of 1/6.",
+                N_(
+                    "Three networks, one dataset, one seed: a plain RNN, an LSTM and a GRU. Each reads 50 numbers "
+                    "and must output the sum of the two marked ones. The dashed line is chance: always answering 1 "
+                    "gives a mean squared error of 1/6."
+                ),
                 point_at="loss",
             ),
             Step(
-                "Training all three, taking turns on the CPU. Watch the loss curves against the chance line.",
+                N_("Training all three, taking turns on the CPU. Watch the loss curves against the chance line."),
                 until=after_steps(250),
                 action="train",
                 point_at="loss",
             ),
             Step(
-                "The gradient through time ‖∂L/∂hₜ‖: for the RNN it falls by orders of magnitude toward t = 1, "
-                "so the first marked number sends almost no learning signal back. The LSTM's and GRU's curves "
-                "stay high across all 50 steps.",
+                N_(
+                    "The gradient through time ‖∂L/∂hₜ‖: for the RNN it falls by orders of magnitude toward t = 1, "
+                    "so the first marked number sends almost no learning signal back. The LSTM's and GRU's curves "
+                    "stay high across all 50 steps."
+                ),
                 until=after_steps(600),
                 point_at="gtt",
             ),
             Step(
-                "Within a few hundred steps the GRU, then the LSTM, drop far below the chance line: they found "
-                "the two numbers. The RNN is still on the line — it cannot learn what its gradient cannot reach.",
+                N_(
+                    "Within a few hundred steps the GRU, then the LSTM, drop far below the chance line: they found "
+                    "the two numbers. The RNN is still on the line — it cannot learn what its gradient cannot reach."
+                ),
                 until=after_steps(900),
                 point_at="loss",
             ),
             Step(
-                "The heatmaps replay the same story over training (x = time step, y = training step, one colour "
-                "scale): the RNN's map goes dark a few steps back from the end, the LSTM's and GRU's stay bright "
-                "back to t = 1.",
+                N_(
+                    "The heatmaps replay the same story over training (x = time step, y = training step, one colour "
+                    "scale): the RNN's map goes dark a few steps back from the end, the LSTM's and GRU's stay bright "
+                    "back to t = 1."
+                ),
                 until=finished(),
                 point_at="gtt_heatmap",
             ),
             Step(
-                "Your turn: shorten T to 10 and the RNN learns too; or keep T = 50 and try an orthogonal "
-                "initialisation. Free play keeps everything as it is.",
+                N_(
+                    "Your turn: shorten T to 10 and the RNN learns too; or keep T = 50 and try an orthogonal "
+                    "initialisation. Free play keeps everything as it is."
+                ),
             ),
         ),
     ),
     Lesson(
         id="exploding",
-        title="Exploding gradients and clipping",
-        summary="A ReLU RNN whose recurrent weights start as 1.2 × the identity, trained with SGD: without clipping "
-        "its gradient explodes and training stops; with norm clipping the same run trains.",
+        title=N_("Exploding gradients and clipping"),
+        summary=N_(
+            "A ReLU RNN whose recurrent weights start as 1.2 × the identity, trained with SGD: without clipping "
+            "its gradient explodes and training stops; with norm clipping the same run trains."
+        ),
         page="gradients",
         params={"race": "exploding"},
         steps=(
             Step(
-                "Two identical ReLU RNNs whose recurrent matrix starts at 1.2 × identity (spectral radius 1.2): "
-                "every step back in time multiplies the gradient by about 1.2, twenty steps by 38. Both use "
-                "SGD; one trains without clipping, one clips the gradient's norm at 1.",
+                N_(
+                    "Two identical ReLU RNNs whose recurrent matrix starts at 1.2 × identity (spectral radius 1.2): "
+                    "every step back in time multiplies the gradient by about 1.2, twenty steps by 38. Both use "
+                    "SGD; one trains without clipping, one clips the gradient's norm at 1."
+                ),
                 point_at="spectral",
             ),
             Step(
-                "Train both and watch the gradient norms.",
+                N_("Train both and watch the gradient norms."),
                 until=after_steps(50),
                 action="train",
                 point_at="grad_norm",
             ),
             Step(
-                "Without clipping the very first gradient has a norm in the thousands; one SGD step with it "
-                "throws the weights so far that the next loss is infinite, and the run stops with the message "
-                "above the charts. That is an exploding gradient.",
+                N_(
+                    "Without clipping the very first gradient has a norm in the thousands; one SGD step with it "
+                    "throws the weights so far that the next loss is infinite, and the run stops with the message "
+                    "above the charts. That is an exploding gradient."
+                ),
                 until=after_steps(300),
                 point_at="grad_norm",
             ),
             Step(
-                "With clipping the same huge gradient is scaled back to norm 1 before the update (its chart "
-                "shows the norm before and after clipping), so the run keeps training and its loss falls far "
-                "below chance.",
+                N_(
+                    "With clipping the same huge gradient is scaled back to norm 1 before the update (its chart "
+                    "shows the norm before and after clipping), so the run keeps training and its loss falls far "
+                    "below chance."
+                ),
                 until=finished(),
                 point_at="loss",
             ),
             Step(
-                "Your turn: raise the clipping threshold, or lower the init gain below 1 and the explosion "
-                "turns into a vanishing gradient.",
+                N_(
+                    "Your turn: raise the clipping threshold, or lower the init gain below 1 and the explosion "
+                    "turns into a vanishing gradient."
+                ),
             ),
         ),
     ),
     Lesson(
         id="bidirectional",
-        title="Bidirectional helps tagging",
-        summary="Tag each word; can, fly, watch and duck need the NEXT word to be tagged. A left-to-right RNN's "
-        "loss stops at the line of the best forward guess; a bidirectional one reads ahead and goes to zero.",
+        title=N_("Bidirectional helps tagging"),
+        summary=N_(
+            "Tag each word; can, fly, watch and duck need the NEXT word to be tagged. A left-to-right RNN's "
+            "loss stops at the line of the best forward guess; a bidirectional one reads ahead and goes to zero."
+        ),
         page="gradients",
         params={"race": "bidirectional"},
         steps=(
             Step(
-                "“watch the duck” — watch is a verb; “duck watch fly” — now watch is a noun. An ambiguous "
-                "word's tag depends on the word after it. Two RNNs race on the same sentences: one reads left "
-                "to right, one in both directions.",
+                N_(
+                    "“watch the duck” — watch is a verb; “duck watch fly” — now watch is a noun. An ambiguous "
+                    "word's tag depends on the word after it. Two RNNs race on the same sentences: one reads left "
+                    "to right, one in both directions."
+                ),
                 point_at="loss",
             ),
             Step(
-                "Training both.",
+                N_("Training both."),
                 until=after_steps(150),
                 action="train",
                 point_at="loss",
             ),
             Step(
-                "The dashed line is the best a left-to-right reader can do: tag every fixed word right and guess "
-                "at can, fly, watch and duck (about 84% of words right). The left-to-right RNN stops on that line; "
-                "the bidirectional one has read the next word and its loss goes to zero.",
+                N_(
+                    "The dashed line is the best a left-to-right reader can do: tag every fixed word right and guess "
+                    "at can, fly, watch and duck (about 84% of words right). The left-to-right RNN stops on that line; "
+                    "the bidirectional one has read the next word and its loss goes to zero."
+                ),
                 until=finished(),
                 point_at="loss",
             ),
             Step(
-                "Your turn: in the Playground type your own sentence into Try it, with Bidirectional on and off.",
+                N_("Your turn: in the Playground type your own sentence into Try it, with Bidirectional on and off."),
             ),
         ),
     ),
     Lesson(
         id="random",
-        title="Overfitting random labels",
-        summary="Noise sequences with coin-flip labels: nothing to learn, yet training accuracy climbs to 100% while "
-        "validation stays at 50% — the network memorised.",
+        title=N_("Overfitting random labels"),
+        summary=N_(
+            "Noise sequences with coin-flip labels: nothing to learn, yet training accuracy climbs to 100% while "
+            "validation stays at 50% — the network memorised."
+        ),
         page="playground",
         params={"task": "random"},
         steps=(
             Step(
-                "128 sequences of pure noise, each with a random label. There is no rule to find: the best "
-                "any model can do on new sequences is 50%.",
+                N_(
+                    "128 sequences of pure noise, each with a random label. There is no rule to find: the best "
+                    "any model can do on new sequences is 50%."
+                ),
                 point_at="task_view",
             ),
             Step(
-                "Train and watch the accuracy: training (blue) against validation (orange).",
+                N_("Train and watch the accuracy: training (blue) against validation (orange)."),
                 until=after_steps(600),
                 action="train",
                 point_at="metric",
             ),
             Step(
-                "Training accuracy climbs toward 100% while validation stays on the chance line, and the "
-                "validation loss rises: the network memorised 128 answers. That gap is overfitting.",
+                N_(
+                    "Training accuracy climbs toward 100% while validation stays on the chance line, and the "
+                    "validation loss rises: the network memorised 128 answers. That gap is overfitting."
+                ),
                 until=finished(),
                 point_at="metric",
             ),
             Step(
-                "The task view says it in two bars: memorised ~100% of the training set, ~50% of fresh sequences.",
+                N_("The task view says it in two bars: memorised ~100% of the training set, ~50% of fresh sequences."),
                 point_at="task_view",
             ),
             Step(
-                "Your turn: set Sequences to memorise to 2000, or the hidden size to 4, and see memorising get harder.",
+                N_(
+                    "Your turn: set Sequences to memorise to 2000, or the hidden size to 4, and see memorising get "
+                    "harder."
+                ),
             ),
         ),
     ),
     Lesson(
         id="hello",
-        title="hello → elloh",
-        summary="The course's first character-level RNN: eight hidden units learn to predict the next character of "
-        "'hello' in a few seconds.",
+        title=N_("hello → elloh"),
+        summary=N_(
+            "The course's first character-level RNN: eight hidden units learn to predict the next character of "
+            "'hello' in a few seconds."
+        ),
         page="playground",
         params={"task": "charlm", "text": "hello"},
         steps=(
             Step(
-                "The network reads h, e, l, l, o one character at a time and must predict the next one: the "
-                "target is “elloh”. The tricky part: after the first l comes l, after the second comes o — only "
-                "the hidden state can tell them apart.",
+                N_(
+                    "The network reads h, e, l, l, o one character at a time and must predict the next one: the "
+                    "target is “elloh”. The tricky part: after the first l comes l, after the second comes o — only "
+                    "the hidden state can tell them apart."
+                ),
                 point_at="task_view",
             ),
             Step(
-                "Train: 200 steps of one sequence each.",
+                N_("Train: 200 steps of one sequence each."),
                 until=after_steps(100),
                 action="train",
                 point_at="loss",
             ),
             Step(
-                "The loss drops far below chance (guessing among 4 characters).",
+                N_("The loss drops far below chance (guessing among 4 characters)."),
                 until=finished(),
                 point_at="loss",
             ),
             Step(
-                "The prediction now reads “elloh”: the hidden state remembered how many l's it had seen. "
-                "Sampling from the model repeats hello.",
+                N_(
+                    "The prediction now reads “elloh”: the hidden state remembered how many l's it had seen. "
+                    "Sampling from the model repeats hello."
+                ),
                 point_at="task_view",
             ),
             Step(
-                "Your turn: type a longer text, or open a built-in corpus (Shakespeare's sonnets, Tang poems).",
+                N_("Your turn: type a longer text, or open a built-in corpus (Shakespeare's sonnets, Tang poems)."),
             ),
         ),
     ),
     Lesson(
         id="copy",
-        title="Gates that remember: the copy task",
-        summary="Recall ten symbols after a delay of blanks. An LSTM's gates hold them; a plain RNN of the same size "
-        "forgets them.",
+        title=N_("Gates that remember: the copy task"),
+        summary=N_(
+            "Recall ten symbols after a delay of blanks. An LSTM's gates hold them; a plain RNN of the same size "
+            "forgets them."
+        ),
         page="gradients",
         # the demo's LSTM and RNN with 64 units at lr 0.02: the LSTM is below the line by step ~750 (CLI: 0.58
         # in 3.6 s), twice as soon as with 96 units at lr 0.01; the RNN stays at 1.2-1.5; 3000 steps each
@@ -330,25 +378,29 @@ LESSONS: tuple[Lesson, ...] = (
         },
         steps=(
             Step(
-                "Ten random symbols, then a run of blanks, then a signal: now write the ten symbols back. An LSTM "
-                "and a plain RNN race on the same data.",
+                N_(
+                    "Ten random symbols, then a run of blanks, then a signal: now write the ten symbols back. An LSTM "
+                    "and a plain RNN race on the same data."
+                ),
                 point_at="loss",
             ),
             Step(
-                "Training both, taking turns on the CPU.",
+                N_("Training both, taking turns on the CPU."),
                 until=after_steps(800),
                 action="train",
                 point_at="loss",
             ),
             Step(
-                "The dashed line is the loss of the best guess that remembers nothing. The LSTM goes below "
-                "it: its forget gate stays near 1, so the cell state carries the symbols across the delay. The "
-                "RNN never gets below the line: by the time the signal comes, the symbols have faded from its "
-                "hidden state.",
+                N_(
+                    "The dashed line is the loss of the best guess that remembers nothing. The LSTM goes below "
+                    "it: its forget gate stays near 1, so the cell state carries the symbols across the delay. The "
+                    "RNN never gets below the line: by the time the signal comes, the symbols have faded from its "
+                    "hidden state."
+                ),
                 until=finished(),
                 point_at="loss",
             ),
-            Step("Your turn: make the delay longer, or give the RNN more units, and race again."),
+            Step(N_("Your turn: make the delay longer, or give the RNN more units, and race again.")),
         ),
     ),
 )
@@ -357,40 +409,42 @@ BY_ID: dict[str, Lesson] = {lesson.id: lesson for lesson in LESSONS}
 
 # the narrator panel's own words (app_pages/narrator.py) and the Home section's
 UI = {
-    "home_heading": "Lessons",
-    "home_caption": "Each opens a page set up for one idea and narrates what to look at; press Auto-play, or step "
-    "through with Next. Free play is one click away.",
-    "open": "Open the lesson",
-    "no_page": "(needs the {page} page, which this app does not list)",
-    "page_playground": "Playground",
-    "page_gradients": "Gradient lab",
-    "lesson": "Lesson",
-    "step": "step {i} of {n}",
-    "look_at": "Look at: {chart}",
-    "back": "Back",
-    "next": "Next",
-    "auto": "Auto-play",
-    "auto_stop": "Stop auto-play",
-    "free": "Free play",
-    "free_help": "Leave the lesson; the settings and the run stay as they are.",
-    "unknown": "Unknown lesson {id!r} in the link: the lessons are {ids}.",
-    "other_page": "Lesson {id!r} belongs on the {page} page.",
-    "differs": "This page's settings differ from the lesson's ({fields}).",
-    "restart": "Open the lesson with its settings",
-    "waiting_steps": "next after step {n}",
-    "waiting_finished": "next when training ends",
+    "home_heading": N_("Lessons"),
+    "home_caption": N_(
+        "Each opens a page set up for one idea and narrates what to look at; press Auto-play, or step "
+        "through with Next. Free play is one click away."
+    ),
+    "open": N_("Open the lesson"),
+    "no_page": N_("(needs the {page} page, which this app does not list)"),
+    "page_playground": N_("Playground"),
+    "page_gradients": N_("Gradient lab"),
+    "lesson": N_("Lesson: {title}"),
+    "step": N_("step {i} of {n}"),
+    "look_at": N_("Look at: {chart}"),
+    "back": N_("Back"),
+    "next": N_("Next"),
+    "auto": N_("Auto-play"),
+    "auto_stop": N_("Stop auto-play"),
+    "free": N_("Free play"),
+    "free_help": N_("Leave the lesson; the settings and the run stay as they are."),
+    "unknown": N_("Unknown lesson {id!r} in the link: the lessons are {ids}."),
+    "other_page": N_("Lesson {id!r} belongs on the {page} page."),
+    "differs": N_("This page's settings differ from the lesson's ({fields})."),
+    "restart": N_("Open the lesson with its settings"),
+    "waiting_steps": N_("next after step {n}"),
+    "waiting_finished": N_("next when training ends"),
 }
 
 # short names of the charts a step points at, by chart key
 CHART_LABELS = {
-    "loss": "the loss chart",
-    "metric": "the metric (accuracy) chart",
-    "grad_norm": "the gradient-norm chart",
-    "gtt": "the gradient through time ‖∂L/∂hₜ‖",
-    "gtt_heatmap": "the gradient-through-time heatmaps",
-    "hidden": "the hidden activations",
-    "task_view": "the task view",
-    "spectral": "the spectral radius of W_hh",
-    "singular": "the singular values of W_hh",
-    "param_norms": "the gradient norm per parameter tensor",
+    "loss": N_("the loss chart"),
+    "metric": N_("the metric (accuracy) chart"),
+    "grad_norm": N_("the gradient-norm chart"),
+    "gtt": N_("the gradient through time ‖∂L/∂hₜ‖"),
+    "gtt_heatmap": N_("the gradient-through-time heatmaps"),
+    "hidden": N_("the hidden activations"),
+    "task_view": N_("the task view"),
+    "spectral": N_("the spectral radius of W_hh"),
+    "singular": N_("the singular values of W_hh"),
+    "param_norms": N_("the gradient norm per parameter tensor"),
 }

@@ -1,0 +1,151 @@
+"""中文 for the lessons (rnnplay/lessons.py: titles, summaries, every step, UI, CHART_LABELS) and the
+narrator panel (app_pages/narrator.py)."""
+
+ZH = {
+    # the narrator panel and the Home section (lessons.UI)
+    "Lessons": "课程",
+    "Each opens a page set up for one idea and narrates what to look at; press Auto-play, or step through with "
+    "Next. Free play is one click away.": "每节课都会打开一个为某个概念配置好的页面，并讲解该看哪里；"
+    "点击“自动播放”，或用“下一步”逐步浏览。随时一键进入自由探索。",
+    "Open the lesson": "打开本课",
+    "(needs the {page} page, which this app does not list)": "（需要{page}页面，但本应用没有列出它）",
+    "Lesson: {title}": "课程：{title}",
+    "step {i} of {n}": "第 {i} 步，共 {n} 步",
+    "Look at: {chart}": "请看：{chart}",
+    "Back": "上一步",
+    "Next": "下一步",
+    "Auto-play": "自动播放",
+    "Stop auto-play": "停止自动播放",
+    "Free play": "自由探索",
+    "Leave the lesson; the settings and the run stay as they are.": "离开本课；设置和当前训练保持不变。",
+    "Unknown lesson {id!r} in the link: the lessons are {ids}.": "链接中的课程 {id!r} 不存在：可用的课程有 {ids}。",
+    "Lesson {id!r} belongs on the {page} page.": "课程 {id!r} 应在{page}页面打开。",
+    "This page's settings differ from the lesson's ({fields}).": "本页的设置与课程的设置不同（{fields}）。",
+    "Open the lesson with its settings": "按课程的设置打开本课",
+    "next after step {n}": "训练到第 {n} 步后继续",
+    "next when training ends": "训练结束后继续",
+    # the charts a step points at (lessons.CHART_LABELS)
+    "the loss chart": "损失曲线图",
+    "the metric (accuracy) chart": "指标（准确率）曲线图",
+    "the gradient-norm chart": "梯度范数曲线图",
+    "the gradient through time ‖∂L/∂hₜ‖": "随时间反向传播的梯度 ‖∂L/∂hₜ‖",
+    "the gradient-through-time heatmaps": "随时间反向传播梯度的热力图",
+    "the hidden activations": "隐藏层激活值",
+    "the task view": "任务视图",
+    "the spectral radius of W_hh": "W_hh 的谱半径",
+    "the singular values of W_hh": "W_hh 的奇异值",
+    "the gradient norm per parameter tensor": "各参数张量的梯度范数",
+    # vanishing
+    "Vanishing gradients: RNN vs LSTM vs GRU": "梯度消失：RNN vs LSTM vs GRU",
+    "Three networks must add two numbers marked up to 50 steps apart. The RNN's loss stays on the chance line "
+    "while the LSTM and GRU fall below it; the heatmaps show why.": "三个网络都要把相隔最多 50 个时间步的"
+    "两个标记数相加。RNN 的损失一直停在随机基线上，而 LSTM 和 GRU 降到了基线以下；热力图揭示了原因。",
+    "Three networks, one dataset, one seed: a plain RNN, an LSTM and a GRU. Each reads 50 numbers and must output "
+    "the sum of the two marked ones. The dashed line is chance: always answering 1 gives a mean squared error of "
+    "1/6.": "三个网络，同一份数据，同一个随机种子：一个普通 RNN、一个 LSTM 和一个 GRU。每个网络读入 50 个数，"
+    "要输出其中两个被标记的数之和。虚线是随机基线：永远回答 1，均方误差为 1/6。",
+    "Training all three, taking turns on the CPU. Watch the loss curves against the chance line.": "三个网络轮流占用 "
+    "CPU 同时训练。请对照随机基线观察损失曲线。",
+    "The gradient through time ‖∂L/∂hₜ‖: for the RNN it falls by orders of magnitude toward t = 1, so the first "
+    "marked number sends almost no learning signal back. The LSTM's and GRU's curves stay high across all 50 "
+    "steps.": "随时间反向传播的梯度 ‖∂L/∂hₜ‖：RNN 的梯度越靠近 t = 1 就衰减好几个数量级，"
+    "因此第一个标记数几乎传不回任何学习信号。LSTM 和 GRU 的曲线在全部 50 个时间步上都保持在高位。",
+    "Within a few hundred steps the GRU, then the LSTM, drop far below the chance line: they found the two "
+    "numbers. The RNN is still on the line — it cannot learn what its gradient cannot reach.": "几百步之内，"
+    "先是 GRU、然后是 LSTM，损失都远远降到随机基线以下：它们找到了那两个数。RNN 仍停在基线上——"
+    "梯度到达不了的地方，它就学不会。",
+    "The heatmaps replay the same story over training (x = time step, y = training step, one colour scale): the "
+    "RNN's map goes dark a few steps back from the end, the LSTM's and GRU's stay bright back to t = 1.": "热力图"
+    "把同一个过程在整个训练中重放一遍（x = 时间步，y = 训练步，同一色标）：RNN 的图从末尾往回几步就变暗了，"
+    "LSTM 和 GRU 的图一直亮到 t = 1。",
+    "Your turn: shorten T to 10 and the RNN learns too; or keep T = 50 and try an orthogonal initialisation. Free "
+    "play keeps everything as it is.": "轮到你了：把 T 缩短到 10，RNN 也能学会；或者保持 T = 50，试试正交初始化。"
+    "进入自由探索时一切保持原样。",
+    # exploding
+    "Exploding gradients and clipping": "梯度爆炸与梯度裁剪",
+    "A ReLU RNN whose recurrent weights start as 1.2 × the identity, trained with SGD: without clipping its "
+    "gradient explodes and training stops; with norm clipping the same run trains.": "一个 ReLU RNN，"
+    "循环权重初始化为 1.2 × 单位矩阵，用 SGD 训练：不做梯度裁剪时梯度爆炸、训练中止；"
+    "按范数裁剪后，同样的训练可以正常进行。",
+    "Two identical ReLU RNNs whose recurrent matrix starts at 1.2 × identity (spectral radius 1.2): every step "
+    "back in time multiplies the gradient by about 1.2, twenty steps by 38. Both use SGD; one trains without "
+    "clipping, one clips the gradient's norm at 1.": "两个相同的 ReLU RNN，循环矩阵初始化为 1.2 × 单位矩阵"
+    "（谱半径 1.2）：沿时间每往回一步，梯度约乘以 1.2，二十步就是 38 倍。两者都用 SGD；"
+    "一个不做梯度裁剪，另一个把梯度范数裁剪到 1。",
+    "Train both and watch the gradient norms.": "开始训练两个网络，观察梯度范数。",
+    "Without clipping the very first gradient has a norm in the thousands; one SGD step with it throws the "
+    "weights so far that the next loss is infinite, and the run stops with the message above the charts. That "
+    "is an exploding gradient.": "不裁剪时，第一个梯度的范数就有几千；用它走一步 SGD，权重被甩得太远，"
+    "下一步的损失变成无穷大，训练停止，并在图表上方给出提示。这就是梯度爆炸。",
+    "With clipping the same huge gradient is scaled back to norm 1 before the update (its chart shows the norm "
+    "before and after clipping), so the run keeps training and its loss falls far below chance.": "有了梯度裁剪，"
+    "同样巨大的梯度在更新前被缩放回范数 1（它的图表同时显示裁剪前后的范数），"
+    "于是训练得以继续，损失远远降到随机基线以下。",
+    "Your turn: raise the clipping threshold, or lower the init gain below 1 and the explosion turns into a "
+    "vanishing gradient.": "轮到你了：调高裁剪阈值；或者把初始化增益调到 1 以下，梯度爆炸就变成了梯度消失。",
+    # bidirectional
+    "Bidirectional helps tagging": "双向 RNN 助力序列标注",
+    "Tag each word; can, fly, watch and duck need the NEXT word to be tagged. A left-to-right RNN's loss stops at "
+    "the line of the best forward guess; a bidirectional one reads ahead and goes to zero.": "给每个词标注词性；"
+    "can、fly、watch 和 duck 要看“下一个”词才能标注。从左到右的 RNN，损失停在只能向前看时最好猜测的基线上；"
+    "双向 RNN 能看到后文，损失降到零。",
+    "“watch the duck” — watch is a verb; “duck watch fly” — now watch is a noun. An ambiguous word's tag depends "
+    "on the word after it. Two RNNs race on the same sentences: one reads left to right, one in both "
+    "directions.": "“watch the duck”中 watch 是动词；“duck watch fly”中 watch 却是名词。"
+    "歧义词的词性取决于它后面的词。两个 RNN 在同样的句子上比赛：一个从左到右读，一个双向读。",
+    "Training both.": "两个网络都在训练。",
+    "The dashed line is the best a left-to-right reader can do: tag every fixed word right and guess at can, "
+    "fly, watch and duck (about 84% of words right). The left-to-right RNN stops on that line; the bidirectional "
+    "one has read the next word and its loss goes to zero.": "虚线是从左到右阅读所能做到的最好结果："
+    "固定词性的词全部标对，can、fly、watch 和 duck 只能靠猜（约 84% 的词正确）。"
+    "从左到右的 RNN 停在这条线上；双向 RNN 已经读到了下一个词，损失降到零。",
+    "Your turn: in the Playground type your own sentence into Try it, with Bidirectional on and off.": "轮到你了："
+    "在训练场的“试一试”里输入你自己的句子，分别打开和关闭双向（Bidirectional）试试。",
+    # random
+    "Overfitting random labels": "过拟合随机标签",
+    "Noise sequences with coin-flip labels: nothing to learn, yet training accuracy climbs to 100% while "
+    "validation stays at 50% — the network memorised.": "噪声序列配上抛硬币得到的标签：根本没有规律可学，"
+    "训练准确率却升到 100%，而验证集准确率停在 50%——网络是在死记硬背。",
+    "128 sequences of pure noise, each with a random label. There is no rule to find: the best any model can do "
+    "on new sequences is 50%.": "128 条纯噪声序列，每条配一个随机标签。这里没有任何规律："
+    "任何模型在新序列上最多只能做到 50%。",
+    "Train and watch the accuracy: training (blue) against validation (orange).": "开始训练并观察准确率："
+    "训练集（蓝色）对比验证集（橙色）。",
+    "Training accuracy climbs toward 100% while validation stays on the chance line, and the validation loss "
+    "rises: the network memorised 128 answers. That gap is overfitting.": "训练准确率逼近 100%，"
+    "验证准确率却停在随机基线上，验证损失还在上升：网络记住了 128 个答案。这个差距就是过拟合。",
+    "The task view says it in two bars: memorised ~100% of the training set, ~50% of fresh sequences.": "任务视图"
+    "用两根柱子说明了一切：训练集记住了约 100%，新序列只对了约 50%。",
+    "Your turn: set Sequences to memorise to 2000, or the hidden size to 4, and see memorising get "
+    "harder.": "轮到你了：把要记忆的序列数（Sequences to memorise）设为 2000，或把隐藏层大小设为 4，"
+    "看看死记硬背变得有多难。",
+    # hello
+    "hello → elloh": "hello → elloh",
+    "The course's first character-level RNN: eight hidden units learn to predict the next character of 'hello' "
+    "in a few seconds.": "课程中的第一个字符级 RNN：8 个隐藏单元在几秒钟内学会预测 'hello' 的下一个字符。",
+    "The network reads h, e, l, l, o one character at a time and must predict the next one: the target is "
+    "“elloh”. The tricky part: after the first l comes l, after the second comes o — only the hidden state can "
+    "tell them apart.": "网络逐个读入 h、e、l、l、o，每步都要预测下一个字符：目标是“elloh”。"
+    "难点在于：第一个 l 后面是 l，第二个 l 后面是 o——只有隐藏状态能区分它们。",
+    "Train: 200 steps of one sequence each.": "开始训练：200 步，每步一条序列。",
+    "The loss drops far below chance (guessing among 4 characters).": "损失远远降到随机基线（在 4 个字符中瞎猜）以下。",
+    "The prediction now reads “elloh”: the hidden state remembered how many l's it had seen. Sampling from the "
+    "model repeats hello.": "现在的预测是“elloh”：隐藏状态记住了已经看到几个 l。从模型采样会不断重复 hello。",
+    "Your turn: type a longer text, or open a built-in corpus (Shakespeare's sonnets, Tang poems).": "轮到你了："
+    "输入一段更长的文本，或打开内置语料（莎士比亚十四行诗、唐诗）。",
+    # copy
+    "Gates that remember: the copy task": "会记忆的门控：复制任务",
+    "Recall ten symbols after a delay of blanks. An LSTM's gates hold them; a plain RNN of the same size forgets "
+    "them.": "在一段空白延迟之后回忆出十个符号。LSTM 的门控能把它们保存下来；同样大小的普通 RNN 会把它们忘掉。",
+    "Ten random symbols, then a run of blanks, then a signal: now write the ten symbols back. An LSTM and a plain "
+    "RNN race on the same data.": "先是十个随机符号，然后是一串空白，接着是一个信号：现在把这十个符号写回来。"
+    "一个 LSTM 和一个普通 RNN 在同样的数据上比赛。",
+    "Training both, taking turns on the CPU.": "两个网络轮流占用 CPU 同时训练。",
+    "The dashed line is the loss of the best guess that remembers nothing. The LSTM goes below it: its forget "
+    "gate stays near 1, so the cell state carries the symbols across the delay. The RNN never gets below the "
+    "line: by the time the signal comes, the symbols have faded from its hidden state.": "虚线是什么都不记时"
+    "最好猜测的损失。LSTM 降到了线下：它的遗忘门保持在 1 附近，细胞状态把符号带过了整段延迟。"
+    "RNN 始终降不到线下：等信号到来时，这些符号早已从它的隐藏状态中淡去。",
+    "Your turn: make the delay longer, or give the RNN more units, and race again.": "轮到你了：把延迟调长，"
+    "或给 RNN 更多单元，再比一次。",
+}
