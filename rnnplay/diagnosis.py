@@ -5,6 +5,9 @@ pure function of the snapshot (no model, no torch, no UI): about 3 ms for a full
 so it can run on every chart refresh; a fresh run, an empty or partial snapshot, NaN or Inf values give fewer
 findings, never an error. Each threshold below says why it sits where it does; the numbers quoted
 were measured on real runs of the tasks' defaults and of the Gradient lab demos (tests/test_diagnosis.py).
+Every sentence is written in English as a template with its numbers as {placeholders} and given in the
+reader's language (`diagnose(snap, lang)`; the Chinese is in rnnplay/i18n/zh_diagnosis.py), so both
+languages quote the same numbers.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from rnnplay.i18n import N_, t
 
 # V3 ratio ‖∂L/∂h_far‖ / ‖∂L/∂h_near‖. A plain tanh RNN on adding T=50 sits at 1e-12..1e-6 for the
 # whole run (at the chance line); LSTM and GRU that have learned the task keep 0.08..0.8; an LSTM
@@ -48,6 +53,9 @@ TAIL = 0.1  # the "latest" training numbers: the mean over the last 10% of histo
 LOSS_AT_END = ("many-to-one", "seq2seq")  # where ∂L/∂h_1 has no direct path from the loss
 
 SEVERITY_ORDER = {"warning": 0, "info": 1, "ok": 2}
+METRIC_NAMES = {"accuracy": N_("accuracy"), "sequence accuracy": N_("sequence accuracy")}  # a task's metric, said
+CHANCE_TEXT = N_("a guess that ignores the sequence")  # the tasks' default chance_text (tasks/base.py)
+HINT_EXPLODED = N_("Turn on gradient clipping (clip_mode=norm), lower the learning rate, or use an LSTM/GRU.")
 
 
 @dataclass(frozen=True)
@@ -72,9 +80,9 @@ def fmt(x: float) -> str:
     return f"{mant.removesuffix('.0')}e{int(exp)}"
 
 
-def _pct(x: float) -> str:
+def _pct(x: float, lang: str = "en") -> str:
     """A share as a percentage that never reads 0% for a small but real number."""
-    return "under 1%" if 0 < x < 0.005 else f"{x:.0%}"
+    return t("under 1%", lang) if 0 < x < 0.005 else f"{x:.0%}"
 
 
 def _finite(values) -> list[float]:
@@ -98,13 +106,15 @@ def _tail_mean(values: list) -> float | None:
     return sum(tail) / len(tail) if tail else None
 
 
-def diagnose(snap: dict | None) -> list[Finding]:
-    """Every finding the snapshot supports, warnings first. A fresh run (no steps yet) gives []."""
+def diagnose(snap: dict | None, lang: str = "en") -> list[Finding]:
+    """Every finding the snapshot supports, warnings first, its text and hint in lang ("en" or "zh").
+    A fresh run (no steps yet) gives []."""
     if not snap:
         return []
-    found = [f for check in (_diverged, _exploding, _vanishing, _saturated, _memorising, _stuck) for f in check(snap)]
+    checks = (_diverged, _exploding, _vanishing, _saturated, _memorising, _stuck)
+    found = [f for check in checks for f in check(snap, lang)]
     if not any(f.severity == "warning" for f in found):
-        found += _learning(snap)
+        found += _learning(snap, lang)
     return sorted(found, key=lambda f: SEVERITY_ORDER.get(f.severity, 3))
 
 
@@ -120,7 +130,7 @@ def _far_and_near(g: list[float], bidirectional: bool) -> tuple[int, float, int]
     return far, max(g[0], g[-1]), min(far, T - 1 - far)
 
 
-def _vanishing(snap: dict) -> list[Finding]:
+def _vanishing(snap: dict, lang: str = "en") -> list[Finding]:
     """V3: the gradient arriving at the step farthest from the loss against the one nearest to it.
     Only where the loss sits at the end (many-to-one, the seq2seq encoder): with a loss at every step
     each h_t has its own direct path, so a small ∂L/∂h_1 says nothing about memory."""
@@ -136,9 +146,6 @@ def _vanishing(snap: dict) -> list[Finding]:
     far, near, dist = _far_and_near(g, bidirectional)
     if near <= 0 or dist < 1:
         return []
-    where, of = ("step 1", f"the gradient at step {T}")
-    if bidirectional:
-        where, of = (f"step {far + 1}, in the middle of the sequence,", "its size at the ends")
     ratio = max(g[far], 1e-30) / near
     per_step = ratio ** (1 / dist)
     step = probe.get("step", snap.get("steps_done"))
@@ -149,28 +156,54 @@ def _vanishing(snap: dict) -> list[Finding]:
     arch = _cfg(snap, "arch", "rnn")
     if radius is not None and math.isfinite(radius):
         numbers["spectral_radius"] = radius
-    head = f"The gradient reaching {where} is {fmt(ratio)} of {of} (×{per_step:.2f} per step back"
-    if back is not None and not bidirectional:
+    values = {"ratio": fmt(ratio), "per_step": per_step, "T": T}
+    if bidirectional:
+        head = t(
+            "The gradient reaching step {far}, in the middle of the sequence, is {ratio} of its size at the ends "
+            "(×{per_step:.2f} per step back)",
+            lang,
+            far=far + 1,
+            **values,
+        )
+    elif back is not None:
         numbers["steps_to_1pct"] = back
-        head += f"; below 1% after {back} steps back"
-    head += ")"
+        head = t(
+            "The gradient reaching step 1 is {ratio} of the gradient at step {T} (×{per_step:.2f} per step back; "
+            "below 1% after {back} steps back)",
+            lang,
+            back=back,
+            **values,
+        )
+    else:
+        head = t(
+            "The gradient reaching step 1 is {ratio} of the gradient at step {T} (×{per_step:.2f} per step back)",
+            lang,
+            **values,
+        )
     if ratio < VANISHED:
         if arch == "rnn":
-            text = f"{head}: it vanished, so the first inputs cannot be learned."
+            text = t("{head}: it vanished, so the first inputs cannot be learned.", lang, head=head)
             if "spectral_radius" in numbers and radius < 1:
-                text += f" W_hh's spectral radius is {radius:.2f}, below 1, so every step back shrinks it."
-            hint = "An LSTM or GRU carries the gradient much further; so does a shorter sequence."
+                text += t(
+                    " W_hh's spectral radius is {radius:.2f}, below 1, so every step back shrinks it.",
+                    lang,
+                    radius=radius,
+                )
+            hint = t("An LSTM or GRU carries the gradient much further; so does a shorter sequence.", lang)
         else:
-            text = f"{head}: it vanished, so the first inputs cannot be learned yet."
-            hint = (
-                f"An {arch.upper()} learns to keep its memory open after a while at the chance line: "
-                "keep training, or shorten the sequence."
+            text = t("{head}: it vanished, so the first inputs cannot be learned yet.", lang, head=head)
+            hint = t(
+                "An {arch} learns to keep its memory open after a while at the chance line: keep training, or "
+                "shorten the sequence.",
+                lang,
+                arch=arch.upper(),
             )
         return [Finding("vanishing", "warning", text, numbers, hint)]
     if ratio < FADING:
-        text = f"{head}: it fades on its way back but still arrives."
-        return [Finding("vanishing", "info", text, numbers, "Training on may strengthen it; an RNN rarely does.")]
-    text = f"{head}: it carries back across the whole sequence."
+        text = t("{head}: it fades on its way back but still arrives.", lang, head=head)
+        hint = t("Training on may strengthen it; an RNN rarely does.", lang)
+        return [Finding("vanishing", "info", text, numbers, hint)]
+    text = t("{head}: it carries back across the whole sequence.", lang, head=head)
     return [Finding("carried", "ok", text, numbers)]
 
 
@@ -200,7 +233,7 @@ def _biggest_jump(norms: list[float]) -> tuple[int, float, float] | None:
     return (i + 1, float(jump[i]), float(level[i])) if jump[i] > 0 else None
 
 
-def _exploding(snap: dict) -> list[Finding]:
+def _exploding(snap: dict, lang: str = "en") -> list[Finding]:
     """V2: a sudden jump of the gradient norm, and how often clipping cut it."""
     steps, pre, post = _norm_rows(snap)
     if not pre:
@@ -214,27 +247,41 @@ def _exploding(snap: dict) -> list[Finding]:
     if jump is not None and jump[1] >= JUMP:
         i, factor, level = jump
         numbers.update({"jump": factor, "jump_step": steps[i], "max_norm": pre[i], "level_before": level})
-        text = (
-            f"At step {steps[i]} the gradient norm jumped to {fmt(pre[i])}, ×{fmt(factor)} its level "
-            f"just before ({fmt(level)}): the gradient exploded."
+        text = t(
+            "At step {step} the gradient norm jumped to {norm}, ×{factor} its level just before ({level}): the "
+            "gradient exploded.",
+            lang,
+            step=steps[i],
+            norm=fmt(pre[i]),
+            factor=fmt(factor),
+            level=fmt(level),
         )
         if clipping:
-            text += f" Clipping ({clip_mode}, {fmt(clip)}) cut it, in {share:.0%} of the steps so far."
-            return [Finding("exploding", "info", text, numbers, "Clipping is doing its job; keep it on.")]
-        hint = "Turn on gradient clipping (clip_mode=norm), lower the learning rate, or use an LSTM/GRU."
-        return [Finding("exploding", "warning", text, numbers, hint)]
+            text += t(
+                " Clipping ({clip_mode}, {clip}) cut it, in {share:.0%} of the steps so far.",
+                lang,
+                clip_mode=clip_mode,
+                clip=fmt(clip),
+                share=share,
+            )
+            return [Finding("exploding", "info", text, numbers, t("Clipping is doing its job; keep it on.", lang))]
+        return [Finding("exploding", "warning", text, numbers, t(HINT_EXPLODED, lang))]
     if clipping and share >= CLIP_OFTEN:
-        text = (
-            f"Clipping ({clip_mode}, {fmt(clip)}) cut the gradient in {share:.0%} of the steps; its median "
-            f"norm is {fmt(numbers['median_norm'])}, so clipping acts as a smaller learning rate."
+        text = t(
+            "Clipping ({clip_mode}, {clip}) cut the gradient in {share:.0%} of the steps; its median norm is "
+            "{median}, so clipping acts as a smaller learning rate.",
+            lang,
+            clip_mode=clip_mode,
+            clip=fmt(clip),
+            share=share,
+            median=fmt(numbers["median_norm"]),
         )
-        return [
-            Finding("clipping", "info", text, numbers, "Fine while the loss falls; raise the threshold if it crawls.")
-        ]
+        hint = t("Fine while the loss falls; raise the threshold if it crawls.", lang)
+        return [Finding("clipping", "info", text, numbers, hint)]
     return []
 
 
-def _diverged(snap: dict) -> list[Finding]:
+def _diverged(snap: dict, lang: str = "en") -> list[Finding]:
     """The run stopped on NaN/Inf: say where, and what the gradient did on the way."""
     if snap.get("state") != "diverged":
         return []
@@ -242,19 +289,28 @@ def _diverged(snap: dict) -> list[Finding]:
     step = (h.get("step") or [snap.get("steps_done")])[-1]
     _, pre, _ = _norm_rows(snap)
     numbers: dict[str, Any] = {"step": step}
-    text = f"Training stopped at step {step}: the loss or the gradient became NaN/Inf — the gradients exploded."
+    text = t(
+        "Training stopped at step {step}: the loss or the gradient became NaN/Inf — the gradients exploded.",
+        lang,
+        step=step,
+    )
     if pre:
         numbers.update({"last_finite_norm": pre[-1], "median_norm": statistics.median(pre)})
-        text += f" The last finite gradient norm was {fmt(pre[-1])} (median {fmt(numbers['median_norm'])})."
+        text += t(
+            " The last finite gradient norm was {norm} (median {median}).",
+            lang,
+            norm=fmt(pre[-1]),
+            median=fmt(numbers["median_norm"]),
+        )
     if _cfg(snap, "clip_mode", "off") == "off":
-        hint = "Turn on gradient clipping (clip_mode=norm), lower the learning rate, or use an LSTM/GRU."
+        hint = t(HINT_EXPLODED, lang)
     else:
-        hint = "Lower the learning rate or the clipping threshold, or use an LSTM/GRU."
+        hint = t("Lower the learning rate or the clipping threshold, or use an LSTM/GRU.", lang)
     return [Finding("diverged", "warning", text, numbers, hint)]
 
 
 # units and learning ----------------------------------------------------------------------------
-def _saturated(snap: dict) -> list[Finding]:
+def _saturated(snap: dict, lang: str = "en") -> list[Finding]:
     """V4: units pinned where they pass no gradient. A warning while the loss is not falling below the
     chance line (they may be why); once it has, units that settled on firm values are just news."""
     probe = snap.get("latest_probe") or {}
@@ -264,13 +320,17 @@ def _saturated(snap: dict) -> list[Finding]:
         return []
     numbers = {"saturation": sat, "probe_step": probe.get("step")}
     if relu:
-        text = f"{sat:.0%} of the ReLU activations are 0 (dead units): no gradient flows through them."
-        hint = "Lower the learning rate, or use a smaller init gain or tanh."
+        text = t("{sat:.0%} of the ReLU activations are 0 (dead units): no gradient flows through them.", lang, sat=sat)
+        hint = t("Lower the learning rate, or use a smaller init gain or tanh.", lang)
     else:
-        text = f"{sat:.0%} of the hidden activations are pinned near ±1, where tanh passes almost no gradient."
-        hint = "Lower the learning rate or the init gain; saturated units learn slowly."
+        text = t(
+            "{sat:.0%} of the hidden activations are pinned near ±1, where tanh passes almost no gradient.",
+            lang,
+            sat=sat,
+        )
+        hint = t("Lower the learning rate or the init gain; saturated units learn slowly.", lang)
     if _learning_share(snap) is not None and _learning_share(snap) <= LEARNING:
-        text += " The loss is already well below the chance line, so they have settled on firm values."
+        text += t(" The loss is already well below the chance line, so they have settled on firm values.", lang)
         return [Finding("saturated", "info", text, numbers, "")]
     return [Finding("saturated", "warning", text, numbers, hint)]
 
@@ -288,7 +348,7 @@ def _train_val(snap: dict) -> tuple[float | None, float | None, float | None]:
     return _tail_mean(h.get("loss")), _tail_mean(h.get("metric")), (sum(vm) / len(vm) if vm else None)
 
 
-def _memorising(snap: dict) -> list[Finding]:
+def _memorising(snap: dict, lang: str = "en") -> list[Finding]:
     task = snap.get("task") or {}
     metric, chance = task.get("metric"), task.get("chance")
     _, train, val = _train_val(snap)
@@ -298,22 +358,32 @@ def _memorising(snap: dict) -> list[Finding]:
     if metric == "mse":
         if train <= 0 or train > MEMO_MSE_TRAIN * chance or val < MEMO_MSE_RATIO * train:
             return []
-        text = (
-            f"Training error is {fmt(train)} but validation error is {fmt(val)}, ×{fmt(val / train)} as large "
-            f"(chance {fmt(chance)}): it is memorising the training data rather than learning the rule."
+        text = t(
+            "Training error is {train} but validation error is {val}, ×{factor} as large (chance {chance}): it is "
+            "memorising the training data rather than learning the rule.",
+            lang,
+            train=fmt(train),
+            val=fmt(val),
+            factor=fmt(val / train),
+            chance=fmt(chance),
         )
     else:
         if train < MEMO_TRAIN or val > chance + MEMO_VAL_MARGIN:
             return []
-        text = (
-            f"Training {metric} is {train:.0%} but validation is {val:.0%}, near chance ({chance:.0%}): "
-            "it is memorising the training examples, not learning a rule."
+        text = t(
+            "Training {metric} is {train:.0%} but validation is {val:.0%}, near chance ({chance:.0%}): it is "
+            "memorising the training examples, not learning a rule.",
+            lang,
+            metric=t(METRIC_NAMES.get(metric, metric), lang),
+            train=train,
+            val=val,
+            chance=chance,
         )
-    hint = "More (or fresh) training data, a smaller model, dropout or weight decay."
+    hint = t("More (or fresh) training data, a smaller model, dropout or weight decay.", lang)
     return [Finding("memorising", "warning", text, numbers, hint)]
 
 
-def _stuck(snap: dict) -> list[Finding]:
+def _stuck(snap: dict, lang: str = "en") -> list[Finding]:
     task = snap.get("task") or {}
     chance_loss, chance, metric = task.get("chance_loss"), task.get("chance"), task.get("metric")
     done, total = snap.get("steps_done") or 0, snap.get("steps_total") or _cfg(snap, "steps", 0) or 0
@@ -327,18 +397,27 @@ def _stuck(snap: dict) -> list[Finding]:
         if train_metric > chance + STUCK_METRIC_MARGIN:
             return []
     numbers = {"loss": loss, "chance_loss": chance_loss, "steps": done, "ratio": loss / chance_loss}
-    baseline = (snap.get("task") or {}).get("chance_text") or "a guess that ignores the sequence"
-    text = (
-        f"After {done} steps the training loss is {fmt(loss)}, at the chance line ({fmt(chance_loss)}): "
-        f"the model does no better than {baseline}."
-    )
+    # the task's own words (N_-marked in rnnplay/tasks), translated here
+    baseline = t((snap.get("task") or {}).get("chance_text") or CHANCE_TEXT, lang)
+    values = {"done": done, "loss": fmt(loss), "chance_loss": fmt(chance_loss), "baseline": baseline}
     if loss > (1 + tol) * chance_loss:
-        text = (
-            f"After {done} steps the training loss is {fmt(loss)}, above the chance line ({fmt(chance_loss)}): "
-            f"the model does worse than {baseline}."
+        text = t(
+            "After {done} steps the training loss is {loss}, above the chance line ({chance_loss}): the model does "
+            "worse than {baseline}.",
+            lang,
+            **values,
         )
-    hint = (snap.get("task") or {}).get("stuck_hint") or (
-        "Check the gradient through time: if it vanished, try an LSTM/GRU; else a different learning rate."
+    else:
+        text = t(
+            "After {done} steps the training loss is {loss}, at the chance line ({chance_loss}): the model does no "
+            "better than {baseline}.",
+            lang,
+            **values,
+        )
+    hint = t(
+        (snap.get("task") or {}).get("stuck_hint")
+        or N_("Check the gradient through time: if it vanished, try an LSTM/GRU; else a different learning rate."),
+        lang,
     )
     return [Finding("stuck", "warning", text, numbers, hint)]
 
@@ -352,7 +431,7 @@ def _still_falling(losses: list | None) -> bool:
     return bool(now and before) and sum(now) / len(now) < (1 - FALLING) * sum(before) / len(before)
 
 
-def _learning(snap: dict) -> list[Finding]:
+def _learning(snap: dict, lang: str = "en") -> list[Finding]:
     """The panel's reassurance: the loss against the chance line, when nothing is wrong."""
     task = snap.get("task") or {}
     chance_loss = task.get("chance_loss")
@@ -363,14 +442,29 @@ def _learning(snap: dict) -> list[Finding]:
     share = loss / chance_loss
     numbers = {"loss": loss, "chance_loss": chance_loss, "share": share, "steps": done}
     if share <= LEARNING:
-        text = (
-            f"The training loss is {fmt(loss)}, {_pct(share)} of the chance line ({fmt(chance_loss)}): it is learning."
+        text = t(
+            "The training loss is {loss}, {share} of the chance line ({chance_loss}): it is learning.",
+            lang,
+            loss=fmt(loss),
+            share=_pct(share, lang),
+            chance_loss=fmt(chance_loss),
         )
         if val is not None and task.get("metric") != "mse":
             numbers["val"] = val
-            text += f" Validation {task.get('metric')}: {val:.0%} (chance {task.get('chance', 0):.0%})."
+            text += t(
+                " Validation {metric}: {val:.0%} (chance {chance:.0%}).",
+                lang,
+                metric=t(METRIC_NAMES.get(task.get("metric"), task.get("metric")), lang),
+                val=val,
+                chance=task.get("chance", 0),
+            )
         return [Finding("learning", "ok", text, numbers)]
-    text = (
-        f"After {done} steps the training loss is {fmt(loss)}, {_pct(share)} of the chance line ({fmt(chance_loss)})."
+    text = t(
+        "After {done} steps the training loss is {loss}, {share} of the chance line ({chance_loss}).",
+        lang,
+        done=done,
+        loss=fmt(loss),
+        share=_pct(share, lang),
+        chance_loss=fmt(chance_loss),
     )
     return [Finding("learning", "info", text, numbers)]
