@@ -201,34 +201,31 @@ class StClient:
                 return wid
         return None
 
-    def texts(self) -> list[str]:
-        """What the learner reads: status lines, messages and markdown of the latest run."""
-        out = []
-        for el in self.elements.values():
-            kind = el.WhichOneof("type")
-            if kind == "progress":
-                out.append(el.progress.text)
-            elif kind == "alert":
-                out.append(el.alert.body)
-            elif kind == "markdown":
-                out.append(el.markdown.body)
-        return out
+    def texts(self, kind: str) -> list[str]:
+        """The texts of one kind of element of the latest run: "progress" (status lines) or "alert"."""
+        attr = {"progress": "text", "alert": "body"}[kind]
+        return [getattr(getattr(el, kind), attr) for el in self.elements.values() if el.WhichOneof("type") == kind]
 
     def status(self) -> tuple[str, str]:
         """(state, status line) from the live view's progress text; ("", "") before it is drawn."""
-        for text in self.texts():
+        for text in self.texts("progress"):
             m = STATUS.search(text)
             if m:
                 return m["state"].strip(), text
         return "", ""
 
 
-def classify(state: str, texts: list[str]) -> str | None:
-    """A final outcome from what the page shows, or None while training or waiting its turn."""
+# the refusal past the queue (rnnplay/hosted.py REFUSED_TEXT: "The server is busy: ..."), shown as an alert
+REFUSED = re.compile(r"\b(busy|refused|too many)\b", re.I)
+
+
+def classify(state: str, alerts: list[str]) -> tuple[str, str] | None:
+    """(final outcome, its message) from what the page shows, or None while training or waiting its turn."""
     if state in FINAL:
-        return FINAL[state]
-    if re.search(r"\b(refused|busy|too many)\b", " ".join(texts), re.I) and not state.startswith("queued"):
-        return "refused"
+        return FINAL[state], ""
+    refusal = next((a for a in alerts if REFUSED.search(a)), None)
+    if refusal and not state.startswith("queued"):
+        return "refused", refusal
     return None
 
 
@@ -257,11 +254,9 @@ async def train_client(
                     r.queued_s += time.perf_counter() - queued_since
                     queued_since = None
                 r.steps, r.detail = (line.split(" · ")[0], line) if line else (r.steps, r.detail)
-                outcome = classify(state, c.texts())
+                outcome = classify(state, c.texts("alert"))
                 if outcome:
-                    r.outcome = outcome
-                    if outcome == "refused":
-                        r.detail = next(t for t in c.texts() if re.search(r"refused|busy|too many", t, re.I))
+                    r.outcome, r.detail = outcome[0], outcome[1] or r.detail
                     break
                 if c.closed or c.exceptions:  # a traceback on the page is as final as a lost connection
                     r.outcome = "failed"
