@@ -1,24 +1,44 @@
 """Inspect: V4 in full for the session's run. Hidden states, gates and cell state per time step for
 one sample (a probe sample or the learner's own input), saturated units, a PCA trajectory of the
-hidden state, the model's answer, and the V10 scrubber over the probe snapshots taken in training."""
+hidden state, the model's answer, and the V10 scrubber over the probe snapshots taken in training.
+Every word goes through tr() (Chinese in rnnplay/i18n/zh_inspect.py); the figures and inspect_data
+get the session's lang()."""
 
 import streamlit as st
 
-from rnnplay import figures, inspect_data
+from app_pages.i18n import lang, tr
+from rnnplay import figures, inspect_data, untrusted
+from rnnplay.i18n import N_, localize, t
 
 LIVE_EVERY_S = 1.0
 GRID_COLUMNS = 2
+# a run's state (TrainingRun.state) in words
+STATE_TEXT = {
+    "ready": N_("ready"),
+    "queued": N_("queued"),
+    "running": N_("running"),
+    "paused": N_("paused"),
+    "done": N_("done"),
+    "stopped": N_("stopped"),
+    "diverged": N_("diverged"),
+    "error": N_("error"),
+}
+SOURCES = {"Probe sample": N_("Probe sample"), "My own input": N_("My own input")}
+DIMS = {"2-D": N_("2-D"), "3-D": N_("3-D")}
+LANG = lang()  # bound into the widgets' format_func, which may be called outside this run
 
-st.title("Inspect")
+st.title(tr("Inspect"))
 st.caption(
-    "Look inside the Playground's model as it is now: every unit's activation at every time step of one "
-    "sequence, the gates, how many units are saturated, and the path the hidden state takes."
+    tr(
+        "Look inside the Playground's model as it is now: every unit's activation at every time step of one "
+        "sequence, the gates, how many units are saturated, and the path the hidden state takes."
+    )
 )
 
 run = st.session_state.get("_run")
 if run is None:
-    st.info("No model to inspect yet: open the Playground, pick a task and press **Train** (or Step one batch).")
-    st.page_link("app_pages/playground.py", label="Open the Playground", icon=":material/science:")
+    st.info(tr("No model to inspect yet: open the Playground, pick a task and press **Train** (or Step one batch)."))
+    st.page_link("app_pages/playground.py", label=tr("Open the Playground"), icon=":material/science:")
     st.stop()
 
 task, probe = run.trainer.task, run.trainer._probe
@@ -30,28 +50,41 @@ left, right = st.columns([1, 2])
 source = "Probe sample"
 if can_type:
     source = (
-        left.segmented_control("Input", ["Probe sample", "My own input"], default="Probe sample", key="insp_source")
+        left.segmented_control(
+            tr("Input"),
+            list(SOURCES),
+            default="Probe sample",
+            key="insp_source",
+            format_func=lambda s: t(SOURCES[s], LANG),
+        )
         or "Probe sample"
     )
 sample, problem = None, None
 if source == "My own input":
-    help_ = inspect_data.OWN_INPUT_HELP[task.name]
+    help_ = tr(inspect_data.OWN_INPUT_HELP[task.name])
     if task.try_it_choices:
-        text = right.selectbox("Your input", task.try_it_choices, key=f"insp_choice_{task.name}", help=help_)
+        text = right.selectbox(tr("Your input"), task.try_it_choices, key=f"insp_choice_{task.name}", help=help_)
     else:
         default = inspect_data.OWN_INPUT_EXAMPLE.get(task.name, task.try_it_example)
-        text = right.text_input(f"Your input: {help_}", value=default, key=f"insp_text_{task.name}", max_chars=300)
+        # no max_chars: a long paste is refused with a message (R1), not cut silently by the browser
+        text = right.text_input(tr("Your input: {help}", help=help_), value=default, key=f"insp_text_{task.name}")
+    problem = untrusted.text_problem(tr("Your input"), text, untrusted.MAX_INPUT_CHARS, lang())
     try:
-        sample = inspect_data.own_input(task, text)
+        sample = None if problem else inspect_data.own_input(task, text, lang())
     except ValueError as e:
-        problem = str(e)
+        problem = localize(e, lang())  # the task's own refusal (a Msg) in the reader's language
 if sample is None:
-    i = right.slider(f"Probe sample (0 to {n - 1})", 0, n - 1, 0, key=f"insp_sample_{task.name}_{n}") if n > 1 else 0
-    sample = inspect_data.probe_sample(task, probe, i)
+    label = tr("Probe sample (0 to {last})", last=n - 1)
+    i = right.slider(label, 0, n - 1, 0, key=f"insp_sample_{task.name}_{n}") if n > 1 else 0
+    sample = inspect_data.probe_sample(task, probe, i, lang())
 if problem:
-    st.warning(f"Your input {text!r}: {problem} — showing probe sample {i} instead.", icon=":material/edit:")
+    shown = untrusted.shorten(text)  # a 1 MB paste is not echoed back whole
+    st.warning(
+        tr("Your input {shown}: {problem} — showing probe sample {i} instead.", shown=shown, problem=problem, i=i),
+        icon=":material/edit:",
+    )
 
-frozen = st.toggle("Pause live updates (to rotate or zoom)", key="insp_freeze")
+frozen = st.toggle(tr("Pause live updates (to rotate or zoom)"), key="insp_freeze")
 interval = LIVE_EVERY_S if run.state == "running" and not frozen else None
 
 
@@ -59,48 +92,74 @@ interval = LIVE_EVERY_S if run.state == "running" and not frozen else None
 def live_view(sample: inspect_data.Sample) -> None:
     if run.trainer.task is not task:  # the run was reset to a new configuration since the page ran
         st.rerun()
-    ins = inspect_data.inspect(run, sample)
+    ins = inspect_data.inspect(run, sample, lang())
     snap_state = run.state
     c = run.config
-    what = f"{c.arch.upper()}{' bidirectional' if c.bidirectional else ''}, hidden size {c.hidden_size}"
+    if c.bidirectional:
+        what = tr("{arch} bidirectional, hidden size {hidden}", arch=c.arch.upper(), hidden=c.hidden_size)
+    else:
+        what = tr("{arch}, hidden size {hidden}", arch=c.arch.upper(), hidden=c.hidden_size)
     if c.num_layers > 1:
-        what += f", last of {c.num_layers} layers"
+        what += tr(", last of {n} layers", n=c.num_layers)
     if task.kind == "seq2seq":
-        what += ", the encoder's states"
+        what += tr(", the encoder's states")
     st.markdown(
-        f"**{sample.source}** · weights of step {ins.step} of {run.config.steps} ({snap_state}) · {what}  \n"
-        f"Model's answer: {ins.output}"
+        tr(
+            "**{source}** · weights of step {step} of {steps} ({state}) · {what}  \nModel's answer: {output}",
+            source=sample.source,
+            step=ins.step,
+            steps=run.config.steps,
+            state=tr(STATE_TEXT[snap_state]) if snap_state in STATE_TEXT else snap_state,
+            what=what,
+            output=ins.output,
+        )
     )
     if ins.step == 0:
-        st.caption("An untrained model: its units respond to the input, but not yet usefully.")
+        st.caption(tr("An untrained model: its units respond to the input, but not yet usefully."))
     for note in ins.notes:
         st.warning(note, icon=":material/warning:")
 
-    st.subheader("Activations per time step")
+    st.subheader(tr("Activations per time step"))
     if ins.directions == 2:
-        st.caption("Bidirectional: units f0… read the sequence forwards, b0… backwards.")
+        st.caption(tr("Bidirectional: units f0… read the sequence forwards, b0… backwards."))
     names = list(ins.states)
     for row in range(0, len(names), GRID_COLUMNS):
         cols = st.columns(GRID_COLUMNS)
         for col, name in zip(cols, names[row : row + GRID_COLUMNS], strict=False):
-            fig = figures.state_heatmap(ins.states[name], ins.labels, name, ins.directions)
+            fig = figures.state_heatmap(ins.states[name], ins.labels, name, ins.directions, lang=lang())
             col.plotly_chart(fig, key=f"insp_{name.replace(' ', '_')}")
 
-    st.subheader("Saturated units")
+    st.subheader(tr("Saturated units"))
     st.plotly_chart(
-        figures.saturation_figure(ins.saturation_per_step, ins.labels, ins.saturation, ins.saturation_rule),
+        figures.saturation_figure(
+            ins.saturation_per_step, ins.labels, ins.saturation, ins.saturation_rule, lang=lang()
+        ),
         key="insp_saturation",
     )
-    st.caption(f"Threshold: {ins.saturation_rule}. Overall {ins.saturation:.0%} of (unit, step) activations.")
-
-    st.subheader("Trajectory of the hidden state")
-    shown = st.segmented_control("PCA view", ["2-D", "3-D"], default="2-D", key="insp_pca_dims")
-    dims = 3 if shown == "3-D" else 2
-    st.plotly_chart(figures.pca_trajectory_figure(ins.pca, ins.labels, ins.explained, dims), key="insp_pca")
     st.caption(
-        f"Principal axes fitted on {ins.pca_fit}, then this sequence projected on them: trajectories of "
-        f"different samples share one frame. The first {dims} axes hold "
-        f"{float(ins.explained[:dims].sum()):.0%} of that variance."
+        tr(
+            "Threshold: {rule}. Overall {share:.0%} of (unit, step) activations.",
+            rule=ins.saturation_rule,
+            share=ins.saturation,
+        )
+    )
+
+    st.subheader(tr("Trajectory of the hidden state"))
+    shown = st.segmented_control(
+        tr("PCA view"), list(DIMS), default="2-D", key="insp_pca_dims", format_func=lambda d: t(DIMS[d], LANG)
+    )
+    dims = 3 if shown == "3-D" else 2
+    st.plotly_chart(
+        figures.pca_trajectory_figure(ins.pca, ins.labels, ins.explained, dims, lang=lang()), key="insp_pca"
+    )
+    st.caption(
+        tr(
+            "Principal axes fitted on {fit}, then this sequence projected on them: trajectories of different "
+            "samples share one frame. The first {dims} axes hold {share:.0%} of that variance.",
+            fit=ins.pca_fit,
+            dims=dims,
+            share=float(ins.explained[:dims].sum()),
+        )
     )
     if interval is not None and run.state != "running":
         st.rerun()  # training ended: one full run to stop polling
@@ -143,10 +202,10 @@ def history_view() -> None:
     it is a new widget whenever either changes. Two fragments redraw this page every second, and a
     request from one carries the other's widget values as the browser last had them; a stale value
     for a key that no longer exists is dropped instead of pulling the slider back."""
-    st.subheader("History: replay the probe snapshots")
+    st.subheader(tr("History: replay the probe snapshots"))
     frames = run.snapshot().get("frames", [])
     if not frames:
-        st.info("No snapshots yet: they are taken while the model trains. Press Train on the Playground.")
+        st.info(tr("No snapshots yet: they are taken while the model trains. Press Train on the Playground."))
         return
     steps = [f["step"] for f in frames]
     step = _frame_to_show(steps)
@@ -159,7 +218,7 @@ def history_view() -> None:
     if len(steps) > 1:
         key = f"insp_frame_{step}_{steps[-1]}"
         cols[0].select_slider(
-            "Training step of the snapshot",
+            tr("Training step of the snapshot"),
             options=steps,
             value=step,
             key=key,
@@ -167,26 +226,37 @@ def history_view() -> None:
             args=(key, steps[-1]),
         )
     else:
-        cols[0].markdown(f"One snapshot so far, at step {step}.")
+        cols[0].markdown(tr("One snapshot so far, at step {step}.", step=step))
     now_playing = st.session_state.get("_insp_playing", False)
     cols[2].button(
-        "Stop" if now_playing else "Play",
+        tr("Stop") if now_playing else tr("Play"),
         key="insp_play",
         on_click=_toggle_play,
         icon=":material/stop:" if now_playing else ":material/play_arrow:",
-        help="Replay the snapshots from the first to the latest",
+        help=tr("Replay the snapshots from the first to the latest"),
     )
     frame = frames[steps.index(step)]
-    which = cols[1].selectbox("State", list(frame["hidden"]), key="insp_frame_which")
+    which = cols[1].selectbox(
+        tr("State"),
+        list(frame["hidden"]),
+        key="insp_frame_which",
+        format_func=lambda w: figures.state_title(w, LANG),
+    )
     left, right = st.columns(2)
     directions = 2 if run.config.bidirectional else 1
-    title = f"{figures.STATE_TITLES.get(which, which)} at step {frame['step']}"
-    fig = figures.state_heatmap(frame["hidden"][which], frame["input_labels"], which, directions, title=title)
+    title = tr("{state} at step {step}", state=figures.state_title(which, lang()), step=frame["step"])
+    fig = figures.state_heatmap(
+        frame["hidden"][which], frame["input_labels"], which, directions, title=title, lang=lang()
+    )
     left.plotly_chart(fig, key="insp_frame_hidden")
-    right.plotly_chart(figures.grad_through_time_figure({"latest_probe": frame}), key="insp_frame_gtt")
+    right.plotly_chart(figures.grad_through_time_figure({"latest_probe": frame}, lang=lang()), key="insp_frame_gtt")
     st.caption(
-        f"{len(frames)} snapshots of probe sample 0 (older ones thinned). At step {frame['step']}: "
-        f"{frame['saturation']:.0%} of units saturated."
+        tr(
+            "{n} snapshots of probe sample 0 (older ones thinned). At step {step}: {share:.0%} of units saturated.",
+            n=len(frames),
+            step=frame["step"],
+            share=frame["saturation"],
+        )
     )
     if now_playing != playing:
         st.rerun()  # start or stop the replay's timer (set when the page runs)

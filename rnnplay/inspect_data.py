@@ -7,6 +7,9 @@ The model is shared with the training thread, so `inspect()` runs inside
 optimizer step is halfway through changing. Everything runs in no_grad; the model is switched to
 eval mode (no dropout) and left there, since Trainer.step() switches it back to train mode itself.
 Not called inspect.py: that name would shadow the standard library's inspect module.
+
+The words it returns (a sample's source, the model's answer, the saturation rule, errors) are in the
+language asked for (`lang`, "en" or "zh"), from the one catalogue (rnnplay/i18n, zh_inspect.py).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import torch
 from torch import Tensor
 
 from rnnplay import probes
+from rnnplay.i18n import N_, t
 from rnnplay.tasks.base import IGNORE, Batch, Task
 
 SATURATION_THRESHOLD = 0.95  # |h| above it: tanh' = 1 - h² < 0.1, the unit passes under a tenth of its gradient
@@ -26,15 +30,16 @@ MAX_CHARLM_CHARS = 200
 MAX_ADDING_STEPS = 200
 # tasks whose own input is a probe sample only: there is nothing short for a learner to type
 SAMPLE_ONLY = ("sine", "random")
+# what to type, per task (shown with tr())
 OWN_INPUT_HELP = {
-    "majority": "a 0/1 string, e.g. 0110111001",
-    "charlm": "characters of the training text, e.g. hello",
-    "sentiment": "a sentence, e.g. the movie was not good at all",
-    "tagging": "words of the tagging vocabulary, e.g. watch the duck fly",
-    "reverse": "digits for the encoder to read, e.g. 2024117",
-    "copy": "1 to 10 digits from 1 to 8 to recall, e.g. 3141526358",
-    "adding": "comma-separated numbers in [0, 1], two of them marked with *, e.g. 0.3*,0.5,0.1,0.8*,0.2",
-    "wave": "a waveform: sine, square, triangle or sawtooth",
+    "majority": N_("a 0/1 string, e.g. 0110111001"),
+    "charlm": N_("characters of the training text, e.g. hello"),
+    "sentiment": N_("a sentence, e.g. the movie was not good at all"),
+    "tagging": N_("words of the tagging vocabulary, e.g. watch the duck fly"),
+    "reverse": N_("digits for the encoder to read, e.g. 2024117"),
+    "copy": N_("1 to 10 digits from 1 to 8 to recall, e.g. 3141526358"),
+    "adding": N_("comma-separated numbers in [0, 1], two of them marked with *, e.g. 0.3*,0.5,0.1,0.8*,0.2"),
+    "wave": N_("a waveform: sine, square, triangle or sawtooth"),
 }
 OWN_INPUT_EXAMPLE = {
     "majority": "0110111001",
@@ -54,7 +59,7 @@ class Sample:
     x: Tensor
     y: Tensor | None
     labels: list[str]
-    source: str  # "probe sample 3 of 32" or "your input"
+    source: str  # "probe sample 3 of 32" or "your input", in the language asked for
     lengths: Tensor | None = None  # None: a single sample is never padded
 
 
@@ -75,11 +80,11 @@ class Inspection:
 
 
 # choosing a sample ----------------------------------------------------------------------------
-def probe_sample(task: Task, batch: Batch, i: int) -> Sample:
+def probe_sample(task: Task, batch: Batch, i: int, lang: str = "en") -> Sample:
     """Sample i of the probe batch, cut to its own length when lengths vary (no padding)."""
     n = batch.x.shape[0]
     if not 0 <= i < n:
-        raise ValueError(f"sample: {i} is out of range; choose 0 to {n - 1}")
+        raise ValueError(t("sample: {i} is out of range; choose 0 to {last}", lang, i=i, last=n - 1))
     x, y = batch.x[i : i + 1].cpu(), batch.y[i : i + 1].cpu()
     if batch.lengths is not None:
         L = int(batch.lengths[i])
@@ -88,93 +93,106 @@ def probe_sample(task: Task, batch: Batch, i: int) -> Sample:
             y = y[:, :L]
         elif task.kind == "seq2seq":
             y = y[:, : L + 1]  # reversed digits then <EOS>
-    return Sample(x, y, task.input_labels(x[0]), f"probe sample {i} of {n}")
+    return Sample(x, y, task.input_labels(x[0]), t("probe sample {i} of {n}", lang, i=i, n=n))
 
 
-def own_input(task: Task, text: str) -> Sample:
+def own_input(task: Task, text: str, lang: str = "en") -> Sample:
     """The learner's own input for `task`, parsed by the task's own rules. ValueError names the input
     and says what is allowed; for sine and random there is only the probe batch to pick from."""
     name = task.name
-    if name in SAMPLE_ONLY:
-        raise ValueError(f"{name}: own input is not available for this task; pick a probe sample instead")
-    parse = _PARSERS.get(name)
+    parse = None if name in SAMPLE_ONLY else _PARSERS.get(name)
     if parse is None:
-        raise ValueError(f"{name}: own input is not available for this task; pick a probe sample instead")
+        raise ValueError(
+            t("{name}: own input is not available for this task; pick a probe sample instead", lang, name=name)
+        )
     text = text or ""
-    x, y = parse(task, text)
-    return Sample(x, y, task.input_labels(x[0]), "your input")
+    x, y = parse(task, text, lang)
+    return Sample(x, y, task.input_labels(x[0]), t("your input", lang))
 
 
-def _majority(task, text):
+# each parser: (task, text, lang) -> (x, y); a ValueError names the input and says what is allowed
+def _majority(task, text, lang):
     x = task.encode(text)  # (1, T, 1), ValueError naming the input
     return x, (x.sum(dim=(1, 2)) > x.shape[1] / 2).long()
 
 
-def _charlm(task, text):
+def _charlm(task, text, lang):
     if len(text) > MAX_CHARLM_CHARS:
-        raise ValueError(f"charlm input: {len(text)} characters; use 1 to {MAX_CHARLM_CHARS}")
+        raise ValueError(t("charlm input: {n} characters; use 1 to {most}", lang, n=len(text), most=MAX_CHARLM_CHARS))
     x = task.encode(text)  # (1, T, V)
     ids = [task.stoi[c] for c in text]
     return x, torch.tensor([ids[1:] + [IGNORE]])  # the next character; after the last one: unknown
 
 
-def _sentiment(task, text):
+def _sentiment(task, text, lang):
     from rnnplay.tasks.sentiment import MAX_TRY_CHARS
 
     text = text.strip()
     if not text or len(text) > MAX_TRY_CHARS:
-        raise ValueError(f"sentiment input: type a sentence of 1 to {MAX_TRY_CHARS} characters")
+        raise ValueError(t("sentiment input: type a sentence of 1 to {most} characters", lang, most=MAX_TRY_CHARS))
     ids, _unknown = task.encode(text)
     if not ids:
-        raise ValueError("sentiment input: type some words, not only punctuation or spaces")
+        raise ValueError(t("sentiment input: type some words, not only punctuation or spaces", lang))
     return torch.tensor([ids]), None  # (1, T) ids; a sentence's true sentiment is the learner's to judge
 
 
-def _tagging(task, text):
+def _tagging(task, text, lang):
     from rnnplay.tasks.tagging import tag_ids
 
     ids = task.encode(text)  # (1, T) word ids
     return task.onehot(ids), tag_ids(ids)
 
 
-def _reverse(task, text):
+def _reverse(task, text, lang):
     b = task._batch([task.encode(text)])  # x (1, T) ids, y (1, T + 1)
     return b.x, b.y
 
 
-def _copy(task, text):
+def _copy(task, text, lang):
     b = task.sequences(task.encode(text))
     return b.x, b.y
 
 
-def _adding(task, text):
+def _adding(task, text, lang):
     parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
-    usage = "comma-separated numbers in [0, 1], exactly two marked with *, e.g. 0.3*,0.5,0.8*"
+    usage = t("comma-separated numbers in [0, 1], exactly two marked with *, e.g. 0.3*,0.5,0.8*", lang)
     if not 2 <= len(parts) <= MAX_ADDING_STEPS:
-        raise ValueError(f"adding input: {len(parts)} numbers; type 2 to {MAX_ADDING_STEPS} {usage}")
+        raise ValueError(
+            t(
+                "adding input: {n} numbers; type 2 to {most} {usage}",
+                lang,
+                n=len(parts),
+                most=MAX_ADDING_STEPS,
+                usage=usage,
+            )
+        )
     values, marks = [], []
     for p in parts:
         marked = p.endswith("*")
         try:
             v = float(p.rstrip("*").strip())
         except ValueError:
-            raise ValueError(f"adding input: {p!r} is not a number; type {usage}") from None
+            raise ValueError(t("adding input: {p!r} is not a number; type {usage}", lang, p=p, usage=usage)) from None
         if not (math.isfinite(v) and 0 <= v <= 1):
-            raise ValueError(f"adding input: {p!r} is outside [0, 1]; type {usage}")
+            raise ValueError(t("adding input: {p!r} is outside [0, 1]; type {usage}", lang, p=p, usage=usage))
         values.append(v)
         marks.append(1.0 if marked else 0.0)
     if sum(marks) != 2:
-        raise ValueError(f"adding input: {int(sum(marks))} numbers marked with *; type {usage}")
+        raise ValueError(
+            t("adding input: {n} numbers marked with *; type {usage}", lang, n=int(sum(marks)), usage=usage)
+        )
     x = torch.tensor([values, marks]).T.unsqueeze(0)  # (1, T, 2)
     return x, (x[..., 0] * x[..., 1]).sum(dim=1, keepdim=True)  # (1, 1)
 
 
-def _wave(task, text):
+def _wave(task, text, lang):
     from rnnplay.tasks.wave import WAVES
 
     name = text.strip().lower()
     if name not in WAVES:
-        raise ValueError(f"wave input: {text!r} is not a waveform; choose one of {', '.join(WAVES)}")
+        raise ValueError(
+            t("wave input: {text!r} is not a waveform; choose one of {waves}", lang, text=text, waves=", ".join(WAVES))
+        )
     k = WAVES.index(name)
     return task.inputs(torch.tensor([k])), task.clean[k : k + 1].unsqueeze(-1)  # (1, T, C), (1, T, 1)
 
@@ -214,7 +232,7 @@ def pca_project(states: Tensor, mean: Tensor, comps: Tensor) -> Tensor:
 
 
 # the inspection -------------------------------------------------------------------------------
-def inspect(run, sample: Sample) -> Inspection:
+def inspect(run, sample: Sample, lang: str = "en") -> Inspection:
     """V4 for one sample with the run's current weights. Holds the run's step lock for the forward
     passes (the training thread shares the model); the PCA axes are fitted on every real time step
     of the whole probe batch, so trajectories of different samples share one frame."""
@@ -234,7 +252,7 @@ def inspect(run, sample: Sample) -> Inspection:
     per_step = np.array([probes.saturation(h[t : t + 1], nonlin, SATURATION_THRESHOLD) for t in range(h.shape[0])])
     notes = []
     if not (torch.isfinite(fit).all() and torch.isfinite(h).all()):
-        notes.append("the hidden states hold NaN/Inf (the run diverged): the PCA trajectory is left empty")
+        notes.append(t("the hidden states hold NaN/Inf (the run diverged): the PCA trajectory is left empty", lang))
         fit, h_pca = torch.zeros(2, h.shape[1]), torch.zeros_like(h)
     else:
         h_pca = h
@@ -246,11 +264,16 @@ def inspect(run, sample: Sample) -> Inspection:
         directions=2 if run.config.bidirectional else 1,
         saturation_per_step=per_step,
         saturation=probes.saturation(h, nonlin, SATURATION_THRESHOLD),
-        saturation_rule=saturation_rule(nonlin),
+        saturation_rule=saturation_rule(nonlin, lang),
         pca=pca_project(h_pca, mean, comps).float().numpy(),
         explained=share.float().numpy(),
-        pca_fit=f"the {fit.shape[0]} hidden states of all {tr._probe.x.shape[0]} probe samples (every real step)",
-        output=describe_output(task, out.float().cpu(), sample.y),
+        pca_fit=t(
+            "the {n} hidden states of all {b} probe samples (every real step)",
+            lang,
+            n=fit.shape[0],
+            b=tr._probe.x.shape[0],
+        ),
+        output=describe_output(task, out.float().cpu(), sample.y, lang),
         notes=notes,
     )
 
@@ -266,25 +289,28 @@ def _probe_states(model, batch: Batch) -> Tensor:
     return out[valid.to(out.device)]
 
 
-def saturation_rule(nonlinearity: str) -> str:
+def saturation_rule(nonlinearity: str, lang: str = "en") -> str:
     if nonlinearity == "relu":
-        return "a ReLU unit counts as saturated (dead) when h ≤ 0: it passes no gradient at all"
-    return (
-        f"a unit counts as saturated when |h| > {SATURATION_THRESHOLD}: there tanh's slope 1 − h² is below "
-        f"{1 - SATURATION_THRESHOLD**2:.2f}, so it passes less than a tenth of the gradient back"
+        return t("a ReLU unit counts as saturated (dead) when h ≤ 0: it passes no gradient at all", lang)
+    return t(
+        "a unit counts as saturated when |h| > {threshold}: there tanh's slope 1 − h² is below {slope:.2f}, "
+        "so it passes less than a tenth of the gradient back",
+        lang,
+        threshold=SATURATION_THRESHOLD,
+        slope=1 - SATURATION_THRESHOLD**2,
     )
 
 
 # the model's answer in words ------------------------------------------------------------------
-def _class_names(task: Task):
+def _class_names(task: Task, lang: str = "en"):
     """class id -> a short name, per task."""
     name = task.name
     if name == "majority":
-        return lambda i: ("not more ones", "more ones")[i]
+        return lambda i: t("more ones", lang) if i else t("not more ones", lang)
     if name == "sentiment":
         from rnnplay.tasks.sentiment import LABELS
 
-        return lambda i: LABELS[i]
+        return lambda i: t(LABELS[i], lang)
     if name == "charlm":
         return lambda i: repr(task.vocab[i])[1:-1] or " "
     if name == "tagging":
@@ -302,31 +328,36 @@ def _class_names(task: Task):
     return str
 
 
-def describe_output(task: Task, out: Tensor, y: Tensor | None) -> str:
+def describe_output(task: Task, out: Tensor, y: Tensor | None, lang: str = "en") -> str:
     """One line: the model's prediction for one sample (out (1, O) or (1, T, O)) against its target."""
     if task.metric == "mse":
         pred = out.reshape(-1)
         if task.name == "sine":
             p = task.units(pred)[0]
-            return f"predicted next value {p:.3f}" + (
-                f", true {task.units(y.reshape(-1))[0]:.3f}" if y is not None else ""
-            )
+            text = t("predicted next value {p:.3f}", lang, p=p)
+            return text + (t(", true {v:.3f}", lang, v=task.units(y.reshape(-1))[0]) if y is not None else "")
         if pred.numel() == 1:
-            return f"predicted {float(pred):.3f}" + (f", target {float(y):.3f}" if y is not None else "")
+            text = t("predicted {p:.3f}", lang, p=float(pred))
+            return text + (t(", target {v:.3f}", lang, v=float(y)) if y is not None else "")
         if y is None:
-            return f"predicted {pred.numel()} values"
+            return t("predicted {n} values", lang, n=pred.numel())
         mse = float((pred - y.reshape(-1)[: pred.numel()]).pow(2).mean())
-        return f"{pred.numel()} values generated, mean squared error {mse:.4f} against the true wave"
-    name = _class_names(task)
+        return t(
+            "{n} values generated, mean squared error {mse:.4f} against the true wave", lang, n=pred.numel(), mse=mse
+        )
+    name = _class_names(task, lang)
     if task.many_to_one:
         p = torch.softmax(out[0], -1)
         k = int(p.argmax())
-        text = f"predicted **{name(k)}** (p = {float(p[k]):.2f})"
+        text = t("predicted **{name}** (p = {p:.2f})", lang, name=name(k), p=float(p[k]))
         if y is not None:
-            t = int(y.reshape(-1)[0])
-            text += f", target **{name(t)}** — " + ("right" if k == t else "wrong")
+            want = int(y.reshape(-1)[0])
+            if k == want:
+                text += t(", target **{name}** — right", lang, name=name(want))
+            else:
+                text += t(", target **{name}** — wrong", lang, name=name(want))
         else:
-            text += " (no target for your own input)"
+            text += t(" (no target for your own input)", lang)
         return text
     pred = out[0].argmax(-1).tolist()  # (T,)
     sep = "" if task.name in ("charlm", "reverse", "copy") else " "
@@ -336,9 +367,16 @@ def describe_output(task: Task, out: Tensor, y: Tensor | None) -> str:
         pred = pred[: pred.index(EOS) + 1] if EOS in pred else pred
     shown = sep.join(name(i) for i in pred)
     if y is None:
-        return f"predicted `{shown}`"
+        return t("predicted `{shown}`", lang, shown=shown)
     target = [int(v) for v in y.reshape(-1).tolist()]
     kept = [(p, t) for p, t in zip(out[0].argmax(-1).tolist(), target, strict=False) if t != IGNORE]
     right = sum(p == t for p, t in kept)
     want = sep.join(name(t) for t in target if t != IGNORE)
-    return f"predicted `{shown}`, target `{want}` — {right} of {len(kept)} steps right"
+    return t(
+        "predicted `{shown}`, target `{want}` — {right} of {n} steps right",
+        lang,
+        shown=shown,
+        want=want,
+        right=right,
+        n=len(kept),
+    )

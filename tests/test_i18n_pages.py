@@ -192,7 +192,7 @@ def test_every_figure_in_chinese_has_chinese_titles_and_axis_titles(snap):
     loss = figures.loss_figure(snap, lang="zh")
     assert loss.layout.xaxis.title.text == "训练步" and loss.layout.yaxis.title.text == "损失"
     assert [tr.name for tr in loss.data] == ["训练损失", "验证集损失"]
-    assert loss.layout.annotations[0].text.startswith("随机猜测")
+    assert loss.layout.annotations[0].text.startswith("随机基线")
     hover = figures.state_heatmap([[0.1]], ["a"], "hidden", lang="zh").data[0].hovertemplate
     assert hover.startswith("时间步:输入 %{x}") and "%{z:.3f}" in hover
     empty = figures.loss_figure(

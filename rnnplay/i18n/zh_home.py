@@ -24,10 +24,10 @@ ZH = {
     (
         "A vanilla RNN must carry two numbers across 50 steps. Watch ‖∂L/∂h₁‖ fall ten orders of magnitude "
         "below ‖∂L/∂h_T‖ and the loss sit on the chance line."
-    ): "普通 RNN 必须把两个数带过 50 个时间步。看 ‖∂L/∂h₁‖ 比 ‖∂L/∂h_T‖ 低十个数量级，损失一直停在随机猜测线上。",
+    ): "普通 RNN 必须把两个数带过 50 个时间步。看 ‖∂L/∂h₁‖ 比 ‖∂L/∂h_T‖ 低十个数量级，损失一直停在随机基线上。",
     "…and the LSTM that remembers": "……以及能记住的 LSTM",
     "Same task, same seed: the LSTM's gradient through time stays flat and the loss drops below chance.": (
-        "同样的任务、同样的随机种子：LSTM 沿时间回传的梯度保持平稳，损失降到随机猜测水平以下。"
+        "同样的任务、同样的随机种子：LSTM 沿时间回传的梯度保持平稳，损失降到随机基线以下。"
     ),
     "hello → elloh (the course's first char-RNN)": "hello → elloh（课程的第一个字符级 RNN）",
     "Eight hidden units learn to predict the next character of 'hello' in 200 steps.": (
@@ -57,7 +57,7 @@ ZH = {
         "预测下一个字符：hello → elloh、莎士比亚十四行诗或唐诗；可按温度采样。"
     ),
     "Random labels: training accuracy climbs to 1 while validation stays at chance — memorising.": (
-        "随机标签：训练准确率升到 1，验证集却停在随机水平——这是死记硬背。"
+        "随机标签：训练准确率升到 1，验证集却停在随机基线——这是死记硬背。"
     ),
     "Forecast a noisy sine (or your own CSV series), one step and autoregressively.": (
         "预测带噪声的正弦波（或你自己的 CSV 序列），单步预测和自回归预测。"
