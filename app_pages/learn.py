@@ -15,9 +15,9 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from app_pages.i18n import tr
+from app_pages.i18n import lang, tr
 from app_pages.learn_text import EQUATIONS, LATEX, TEXT
-from rnnplay import cells
+from rnnplay import cells, figures
 
 torch.set_num_threads(int(os.environ.get("RNNPLAY_THREADS", "1")))
 PLAYGROUND = "app_pages/playground.py"
@@ -181,7 +181,8 @@ for arch, tab in zip(CELL_FUNCS, st.tabs(["RNN", "LSTM", "GRU"]), strict=True):
                 st.markdown(tr(says))
             st.subheader(tr(TEXT["shapes"]))
             g = cells.GATES[arch]
-            names = ", ".join(cells.GATE_NAMES[arch]) or tr(TEXT["gate_names_rnn"])
+            gates = [figures.state_title(name, lang()) for name in cells.GATE_NAMES[arch]]  # "forget gate f"
+            names = ("、" if lang() == "zh" else ", ").join(gates) or tr(TEXT["gate_names_rnn"])
             st.markdown(tr(TEXT["shapes_text"], g=g, names=names))
             st.markdown(tr(TEXT["shapes_table"], g=g if g > 1 else ""))
         with right:
