@@ -24,7 +24,7 @@ class ConfigError(ValueError):
     `allowed` may be a template marked with N_ whose {fields} come in allowed_args: str(e) stays English
     (the CLI, the logs), and `localized(lang)` says the same in the UI's language (S4)."""
 
-    def __init__(self, name: str, value: Any, allowed: str, **allowed_args: Any):
+    def __init__(self, name: str, value: Any, allowed: str, /, **allowed_args: Any):
         self.field, self.value = name, value
         self.allowed_msg, self.allowed_args = allowed, allowed_args
         self.allowed = allowed.format(**allowed_args) if allowed_args else allowed

@@ -15,8 +15,11 @@ from __future__ import annotations
 import threading
 import time
 
+from rnnplay import hosted
 from rnnplay.config import FIELDS, ConfigError, RunConfig, make_config
+from rnnplay.i18n import N_, t
 from rnnplay.session import MIN_PROBE_INTERVAL_S, Detachable, TrainingRun
+from rnnplay.untrusted import shorten
 
 MIN_ENTRIES, MAX_ENTRIES = 2, 4
 FINISHED = ("done", "stopped", "diverged", "error")
@@ -83,19 +86,35 @@ def entry_param(config: RunConfig, base: RunConfig) -> str:
     return ",".join(parts)
 
 
-def parse_entry(text: str, base: RunConfig, name: str = "entry") -> tuple[RunConfig, list[str]]:
+def parse_entry(text: str, base: RunConfig, name: str = "entry", lang: str = "en") -> tuple[RunConfig, list[str]]:
     """A URL value back to a configuration on top of base. A bad part is dropped with a warning that
-    names the entry and the field, and the base's value stays: a share link never raises."""
+    names the entry and the field, and the base's value stays: a share link never raises. Warnings in lang."""
     config, warnings = base, []
     for part in filter(None, (p.strip() for p in text.split(","))):
         key, sep, value = part.partition(":")
         if not sep or key not in ENTRY_FIELDS:
-            warnings.append(f"{name}: {part!r} ignored: write field:value with a field among {', '.join(ENTRY_FIELDS)}")
+            warnings.append(
+                t(
+                    "{name}: {part} ignored: write field:value with a field among {fields}",
+                    lang,
+                    name=name,
+                    part=shorten(part),  # a link's e1 may be 1 MB long: never echoed whole
+                    fields=", ".join(ENTRY_FIELDS),
+                )
+            )
             continue
         try:
             config = config.replace(**{key: value})
         except ConfigError as e:
-            warnings.append(f"{name}: {e} — using {getattr(config, key)!r}")
+            warnings.append(
+                t(
+                    "{name}: {error} — using {value}",
+                    lang,
+                    name=name,
+                    error=e.localized(lang),
+                    value=repr(getattr(config, key)),
+                )
+            )
     return config, warnings
 
 
@@ -109,39 +128,43 @@ def check_entries(configs: list[RunConfig]) -> None:
     """ConfigError naming the field when the entries cannot race (count, or different data)."""
     n = len(configs)
     if not MIN_ENTRIES <= n <= MAX_ENTRIES:
-        raise ConfigError("entries", n, f"{MIN_ENTRIES} to {MAX_ENTRIES} configurations")
+        raise ConfigError("entries", n, N_("{lo} to {hi} configurations"), lo=MIN_ENTRIES, hi=MAX_ENTRIES)
     first = configs[0]
     for i, c in enumerate(configs[1:], start=2):
         for name in data_fields(first.task):
             if getattr(c, name) != getattr(first, name):
                 raise ConfigError(
-                    name, getattr(c, name), f"the same in every entry of a race (entry 1 has {getattr(first, name)!r})"
+                    name,
+                    getattr(c, name),
+                    N_("the same in every entry of a race (entry 1 has {first})"),
+                    first=repr(getattr(first, name)),
                 )
         if c.series != first.series:
-            raise ConfigError("series", f"entry {i}", "the same series in every entry of a race")
+            raise ConfigError("series", f"entry {i}", N_("the same series in every entry of a race"))
 
 
-def _describe(c: RunConfig, name: str) -> str:
+def _describe(c: RunConfig, name: str, lang: str = "en") -> str:
     v = getattr(c, name)
     if name == "clip_mode":  # with its threshold: "clip norm 1"
-        return "no clip" if v == "off" else f"clip {v} {c.clip:g}"
+        return t("no clip", lang) if v == "off" else t("clip {mode} {clip}", lang, mode=v, clip=f"{c.clip:g}")
     if name == "nonlinearity":
         return v if c.arch == "rnn" else ""
     if name == "bidirectional":
-        return "bidirectional" if v else "left to right"
+        return t("bidirectional", lang) if v else t("left to right", lang)
     if name == "momentum":
-        return f"momentum {v:g}" if c.optimizer != "adam" else ""
+        return t("momentum {m}", lang, m=f"{v:g}") if c.optimizer != "adam" else ""
     return f"{name}={v:g}" if isinstance(v, float) else f"{name}={v}"
 
 
-def race_labels(configs: list[RunConfig]) -> list[str]:
-    """Short names for the legend: the architecture, then only what differs between the entries."""
+def race_labels(configs: list[RunConfig], lang: str = "en") -> list[str]:
+    """Short names for the legend: the architecture, then only what differs between the entries (in lang:
+    the Race keeps the English ones, the page draws its own)."""
     varying = [n for n in ENTRY_FIELDS[1:] if len({getattr(c, n) for c in configs}) > 1]
     if "clip" in varying:  # the threshold is named with the clipping mode
         varying.remove("clip")
         if "clip_mode" not in varying:
             varying.append("clip_mode")
-    labels = [" ".join(p for p in [c.arch.upper()] + [_describe(c, n) for n in varying] if p) for c in configs]
+    labels = [" ".join(p for p in [c.arch.upper()] + [_describe(c, n, lang) for n in varying] if p) for c in configs]
     counts = {lab: labels.count(lab) for lab in labels}
     seen: dict[str, int] = {}
     for i, lab in enumerate(labels):  # still the same name: number them
@@ -152,7 +175,9 @@ def race_labels(configs: list[RunConfig]) -> list[str]:
 
 
 class Race(Detachable):
-    """States: ready -> running <-> paused -> done | stopped. The entries keep their own states."""
+    """States: ready -> (queued ->) running <-> paused -> done | stopped. The entries keep their own states."""
+
+    thread_name = "rnnplay-race"
 
     def __init__(self, configs: list[RunConfig], labels: list[str] | None = None, **run_kw):
         check_entries(configs)
@@ -170,44 +195,48 @@ class Race(Detachable):
         kw = {"min_probe_interval_s": MIN_PROBE_INTERVAL_S * len(self.configs), **self._run_kw}
         self.runs = [TrainingRun(c, **kw) for c in self.configs]
         self.state = "ready"
+        self.message, self.message_args = "", {}  # why it is paused or was refused (an N_ text and its fields)
         self._paused = self._stop = False
-        self._expire_at: float | None = None
+        self._init_hosting()
         self._t_start, self._steps_at_start, self.steps_per_s = None, 0, 0.0
 
     def _total_steps(self) -> int:
         return sum(r.trainer.steps_done for r in self.runs)
 
+    _steps_so_far = _total_steps
+
+    def _restart_clock(self) -> None:
+        self._t_start, self._steps_at_start = time.perf_counter(), self._total_steps()
+
     # controls (UI thread; each only flips state) ---------------------------------------------
     def start(self) -> None:
+        """Race in the background thread. On a shared server the whole race is one training: it waits
+        "queued" for a free slot, or is refused with a message when the queue is full (hosted)."""
         with self._lock:
+            self._touch()
             if self.state in ("done", "stopped"):
                 return
-            self._paused, self.state = False, "running"
-            for r in self.runs:
-                r.begin_driven()
-            self._t_start, self._steps_at_start = time.perf_counter(), self._total_steps()
-            if self._thread is None or not self._thread.is_alive():
-                self._stop, self._expire_at = False, None
-                self._thread = threading.Thread(target=self._loop, name="rnnplay-race", daemon=True)
-                self._thread.start()
-            self._cv.notify_all()
+            if self._admit():
+                for r in self.runs:
+                    r.begin_driven()
 
     resume = start
 
-    def pause(self) -> None:
-        """Returns once no entry is mid-step: paused means no more steps."""
+    def pause(self, notice: str | None = None, notice_args: dict | None = None) -> None:
+        """Returns once no entry is mid-step: paused means no more steps. The slot goes to the next in line."""
         with self._lock:
-            if self.state == "running":
-                self._paused, self.state = True, "paused"
+            self._leave_slot_paused(notice, notice_args)
         for r in self.runs:
             r.pause()
+        hosted.ADMISSION.release(self)
 
     def stop(self) -> None:
         with self._lock:
             self._stop = True
-            if self.state in ("running", "paused", "ready"):
+            if self.state in ("running", "paused", "ready", "queued"):
                 self.state = "stopped" if self._total_steps() else "ready"
             self._cv.notify_all()
+        hosted.ADMISSION.release(self)
         self.join()
         for r in self.runs:
             r.stop()
@@ -231,6 +260,7 @@ class Race(Detachable):
     def step_one(self) -> None:
         """One batch for every entry that can take one, now, in the caller's thread."""
         with self._lock:
+            self._touch()
             if self.state not in ("ready", "paused"):
                 return
             self.state, self._paused = "paused", True
@@ -240,6 +270,8 @@ class Race(Detachable):
     # the thread -------------------------------------------------------------------------------
     def _loop(self) -> None:
         while self._wait_while_paused():
+            if not self._await_slot():
+                continue  # paused, stopped or idle: wait (or end) above
             active = [r for r in self.runs if r.state == "running"]
             if not active:
                 with self._lock:
@@ -260,9 +292,15 @@ class Race(Detachable):
         """The race's state and every entry's own snapshot (each as TrainingRun.snapshot())."""
         runs = [r.snapshot() for r in self.runs]
         with self._lock:
-            state, rate = self.state, self.steps_per_s
+            self._touch()  # someone is looking: not idle (hosted)
+            state, rate, queue = self.state, self.steps_per_s, self._queue_fields()
+            message, message_args = self.message, dict(self.message_args)
         return {
             "state": state,
+            **queue,  # queue_position (1-based) and queue_length while "queued"
+            "message": message.format(**message_args) if message_args else message,
+            "message_template": message,
+            "message_args": message_args,
             "labels": list(self.labels),
             "runs": runs,
             "steps": [s["steps_done"] for s in runs],
