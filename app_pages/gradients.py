@@ -13,8 +13,10 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common, narrator
-from rnnplay import figures
+from app_pages.i18n import lang, tr
+from rnnplay import figures, hosted
 from rnnplay.config import ARCHS, FIELDS, ConfigError, make_config, parse_params
+from rnnplay.i18n import N_
 from rnnplay.race import (
     ENTRY_FIELDS,
     MAX_ENTRIES,
@@ -23,44 +25,62 @@ from rnnplay.race import (
     Race,
     entry_param,
     parse_entry,
+    race_labels,
 )
 from rnnplay.tasks import TASK_CLASSES
+from rnnplay.untrusted import shorten
 
 LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "0.5"))
 DEFAULT_PRESET = "vanishing"
 PRESET_BUTTONS = {
-    "vanishing": ("Vanishing: RNN vs LSTM vs GRU", ":material/trending_down:"),
-    "exploding": ("Exploding: no clip vs clip", ":material/bolt:"),
-    "bidirectional": ("Bidirectional tagging", ":material/swap_horiz:"),
-    "copy": ("Copy: LSTM vs RNN", ":material/content_copy:"),
+    "vanishing": (N_("Vanishing: RNN vs LSTM vs GRU"), ":material/trending_down:"),
+    "exploding": (N_("Exploding: no clip vs clip"), ":material/bolt:"),
+    "bidirectional": (N_("Bidirectional tagging"), ":material/swap_horiz:"),
+    "copy": (N_("Copy: LSTM vs RNN"), ":material/content_copy:"),
 }
 SHARED = ("seq_len", "batch_size", "steps", "seed")  # besides the task and its own fields
 ENTRY_KEYS = tuple(f"e{i}" for i in range(1, MAX_ENTRIES + 1))
 # the entry editor's columns (hidden_size through clip); a new row starts from the shared settings
 COLUMNS = ("arch", "nonlinearity", "hidden_size", "bidirectional", "init", "init_gain", "optimizer", "lr")
 COLUMNS += ("clip_mode", "clip")
-STATE_TEXT = {"ready": "ready", "running": "racing…", "paused": "paused", "done": "finished", "stopped": "stopped"}
+STATE_TEXT = {
+    "ready": N_("ready"),
+    "running": N_("racing…"),
+    "paused": N_("paused"),
+    "done": N_("finished"),
+    "stopped": N_("stopped"),
+    "queued": N_("queued"),  # with its place in line: common.state_text
+}
 
-st.title("Gradient lab")
+st.title(tr("Gradient lab"))
 st.caption(
-    "Race 2–4 networks on the same data and seed and watch their gradients flow back through time. "
-    "Pick a demo, or edit the entries below; the page's URL is a share link to exactly this race."
+    tr(
+        "Race 2–4 networks on the same data and seed and watch their gradients flow back through time. "
+        "Pick a demo, or edit the entries below; the page's URL is a share link to exactly this race."
+    )
 )
 
 # the URL -> the demo, the shared settings, the entries -----------------------------------------------
 problems: list[str] = []
 preset_id = st.query_params.get("race", DEFAULT_PRESET)
 if preset_id not in PRESETS:
-    problems.append(f"race={preset_id!r} is not allowed: one of {', '.join(PRESETS)} — using {DEFAULT_PRESET}")
+    problems.append(
+        tr(
+            "race={value} is not allowed: one of {choices} — using {default}",
+            value=shorten(preset_id),  # never a whole 1 MB parameter echoed back
+            choices=", ".join(PRESETS),
+            default=DEFAULT_PRESET,
+        )
+    )
     preset_id = DEFAULT_PRESET
 preset = PRESETS[preset_id]
 page_params = {"race", "lesson", *ENTRY_KEYS}
 shared_params = {k: v for k, v in st.query_params.to_dict().items() if k not in page_params}
-_, url_warnings = parse_params(shared_params)
+_, url_warnings = parse_params(shared_params, lang())
 problems += url_warnings
 
 box = st.sidebar
-box.subheader("Shared by every entry")
+box.subheader(tr("Shared by every entry"))
 task = common._widget("task", preset[0].task, box)
 start = preset[0] if task == preset[0].task else make_config(task)  # what the widgets default to
 values = {}
@@ -73,7 +93,7 @@ overlay = {n: getattr(from_url, n) for n in shared_params if n in FIELDS and n n
 try:
     base = start.replace(**overlay, **values)
 except ConfigError as e:
-    problems.append(f"{e} — using the task's defaults")
+    problems.append(tr("{error} — using the task's defaults", error=e.localized(lang())))
     base = start
 
 
@@ -90,7 +110,7 @@ def _rows_from_url() -> list[dict]:
         return _demo_rows()
     rows = []
     for i, text in enumerate(texts, start=1):
-        c, warn = parse_entry(text, base, name=f"entry {i} (e{i})")
+        c, warn = parse_entry(text, base, name=tr("entry {i} (e{i})", i=i), lang=lang())
         problems.extend(warn)
         rows.append(_row(c))
     return rows
@@ -124,10 +144,14 @@ def _entry_configs(rows: list[dict]) -> tuple[list, list[str]]:
             try:
                 c = c.replace(**{n: v})
             except ConfigError as e:
-                warnings.append(f"entry {i}: {e} — using {getattr(c, n)!r}")
+                warnings.append(
+                    tr("entry {i}: {error} — using {value}", i=i, error=e.localized(lang()), value=repr(getattr(c, n)))
+                )
         configs.append(c)
     if len(configs) > MAX_ENTRIES:
-        warnings.append(f"entries: {len(configs)} rows, at most {MAX_ENTRIES} race — the first {MAX_ENTRIES} do")
+        warnings.append(
+            tr("entries: {n} rows, at most {max} race — the first {max} do", n=len(configs), max=MAX_ENTRIES)
+        )
         configs = configs[:MAX_ENTRIES]
     return configs, warnings
 
@@ -180,10 +204,10 @@ def _load_preset(pid: str) -> None:
         race.reset(list(PRESETS[pid]))
 
 
-st.markdown("**Demos**")
+st.markdown(tr("**Demos**"))
 cols = st.columns(len(PRESET_BUTTONS))
 for col, (pid, (label, icon)) in zip(cols, PRESET_BUTTONS.items(), strict=True):
-    col.button(label, key=f"demo_{pid}", on_click=_load_preset, args=(pid,), icon=icon, width="stretch")
+    col.button(tr(label), key=f"demo_{pid}", on_click=_load_preset, args=(pid,), icon=icon, width="stretch")
 
 rows = st.session_state["_race_rows"]
 shown = [c for c in COLUMNS if c != "bidirectional" or TASK_CLASSES[task].allows_bidirectional]
@@ -196,25 +220,34 @@ st.data_editor(
     hide_index=True,
     column_order=shown,
     column_config={
-        "arch": st.column_config.SelectboxColumn("Architecture", options=list(ARCHS), required=True),
-        "nonlinearity": st.column_config.SelectboxColumn("Activation (RNN)", options=choice["nonlinearity"]),
-        "hidden_size": st.column_config.NumberColumn("Hidden size", min_value=1, max_value=1024, step=1),
-        "bidirectional": st.column_config.CheckboxColumn("Bidirectional"),
-        "init": st.column_config.SelectboxColumn("Initialisation", options=choice["init"]),
-        "init_gain": st.column_config.NumberColumn("Init gain", min_value=0.01, max_value=10.0, step=0.05),
-        "optimizer": st.column_config.SelectboxColumn("Optimizer", options=choice["optimizer"]),
-        "lr": st.column_config.NumberColumn("Learning rate", min_value=1e-6, max_value=10.0, step=1e-4, format="%g"),
-        "clip_mode": st.column_config.SelectboxColumn("Clipping", options=choice["clip_mode"]),
-        "clip": st.column_config.NumberColumn("Clip threshold", min_value=1e-3, max_value=1e4, step=0.5),
+        "arch": st.column_config.SelectboxColumn(tr("Architecture"), options=list(ARCHS), required=True),
+        "nonlinearity": st.column_config.SelectboxColumn(tr("Activation (RNN)"), options=choice["nonlinearity"]),
+        "hidden_size": st.column_config.NumberColumn(tr("Hidden size"), min_value=1, max_value=1024, step=1),
+        "bidirectional": st.column_config.CheckboxColumn(tr("Bidirectional")),
+        "init": st.column_config.SelectboxColumn(tr("Initialisation"), options=choice["init"]),
+        "init_gain": st.column_config.NumberColumn(tr("Init gain"), min_value=0.01, max_value=10.0, step=0.05),
+        "optimizer": st.column_config.SelectboxColumn(tr("Optimizer"), options=choice["optimizer"]),
+        "lr": st.column_config.NumberColumn(
+            tr("Learning rate"), min_value=1e-6, max_value=10.0, step=1e-4, format="%g"
+        ),
+        "clip_mode": st.column_config.SelectboxColumn(tr("Clipping"), options=choice["clip_mode"]),
+        "clip": st.column_config.NumberColumn(tr("Clip threshold"), min_value=1e-3, max_value=1e4, step=0.5),
     },
 )
 configs, entry_warnings = _entry_configs(rows)
 problems += entry_warnings
 for p in problems:
-    st.warning(f"Share link: {p}", icon=":material/warning:")
+    st.warning(tr("Share link: {problem}", problem=p), icon=":material/warning:")
 can_race = len(configs) >= MIN_ENTRIES
-if not can_race:
-    st.warning(f"entries: {len(configs)} — a race needs {MIN_ENTRIES} to {MAX_ENTRIES}: add a row.")
+# this server's caps (hosted): each entry is a model of its own; an entry over a cap keeps the race from starting
+over_caps = [(i, p) for i, cfg in enumerate(configs, start=1) for p in hosted.check_caps(cfg, lang())]
+for i, p in over_caps:
+    st.error(tr("entry {i}: {problem}", i=i, problem=p), icon=":material/block:")
+can_race = can_race and not over_caps
+if not can_race and not over_caps:
+    st.warning(
+        tr("entries: {n} — a race needs {lo} to {hi}: add a row.", n=len(configs), lo=MIN_ENTRIES, hi=MAX_ENTRIES)
+    )
 
 
 # the session's race ---------------------------------------------------------------------------------
@@ -258,102 +291,128 @@ def reset_clicked() -> None:
 
 state = race.state
 c = st.columns([1.2, 1, 1, 1.3, 1, 2.5])
-label = {"paused": "Resume", "running": "Racing"}.get(state, "Train anew" if state in ("done", "stopped") else "Train")
+label = {"paused": tr("Resume"), "running": tr("Racing"), "queued": tr("Racing")}.get(
+    state, tr("Train anew") if state in ("done", "stopped") else tr("Train")
+)
 c[0].button(
     label,
     on_click=train_clicked,
-    disabled=state == "running" or (not can_race and state == "ready"),
+    disabled=state in ("running", "queued") or (not can_race and state == "ready"),
     type="primary",
     key="btn_train",
     icon=":material/play_arrow:",
 )
-c[1].button("Pause", on_click=race.pause, disabled=state != "running", key="btn_pause", icon=":material/pause:")
+active = ("running", "queued")  # queued: started, waiting for a free slot on the server (hosted)
+c[1].button(tr("Pause"), on_click=race.pause, disabled=state not in active, key="btn_pause", icon=":material/pause:")
 c[2].button(
-    "Stop", on_click=race.stop, disabled=state not in ("running", "paused"), key="btn_stop", icon=":material/stop:"
+    tr("Stop"), on_click=race.stop, disabled=state not in (*active, "paused"), key="btn_stop", icon=":material/stop:"
 )
 c[3].button(
-    "Step one batch",
+    tr("Step one batch"),
     on_click=race.step_one,
     disabled=state not in ("ready", "paused"),
     key="btn_step",
     icon=":material/skip_next:",
 )
-c[4].button("Reset", on_click=reset_clicked, key="btn_reset", icon=":material/restart_alt:")
-frozen = c[5].toggle("Pause live updates (to zoom)", key="freeze", help="Live redraws reset a chart's zoom.")
+c[4].button(tr("Reset"), on_click=reset_clicked, key="btn_reset", icon=":material/restart_alt:")
+frozen = c[5].toggle(tr("Pause live updates (to zoom)"), key="freeze", help=tr("Live redraws reset a chart's zoom."))
 if pending and state != "ready":
-    st.info("The entries changed since this race started: press **Reset** (or **Train anew**) to race them.")
-interval = LIVE_EVERY_S if state == "running" and not frozen else None
+    st.info(tr("The entries changed since this race started: press **Reset** (or **Train anew**) to race them."))
+interval = LIVE_EVERY_S if state in active and not frozen else None
 
 
 @st.fragment(run_every=interval)
 def live_view() -> None:
     snap = race.snapshot()
+    if race.labels == race_labels(race.configs):  # the legend's names in this session's language
+        snap["labels"] = race_labels(race.configs, lang())
     runs, labels = snap["runs"], snap["labels"]
     total = max(s["steps_total"] for s in runs)
     st.progress(
         min(min(snap["steps"]) / total, 1.0),
-        text=f"steps {' / '.join(map(str, snap['steps']))} of {total} · {snap['steps_per_s']:.0f} steps/s in all · "
-        f"{STATE_TEXT.get(snap['state'], snap['state'])}",
+        text=tr(
+            "steps {steps} of {total} · {rate} steps/s in all · {state}",
+            steps=" / ".join(map(str, snap["steps"])),
+            total=total,
+            rate=f"{snap['steps_per_s']:.0f}",
+            state=common.state_text(snap, STATE_TEXT),
+        ),
     )
+    common.hosted_notice(snap)  # refused (the server is busy), or paused because nobody was looking
     for s, lab in zip(runs, labels, strict=True):
         if s["state"] == "diverged":
-            st.error(f"**{lab}** stopped — {s['message']}", icon=":material/error:")
+            st.error(
+                tr("**{label}** stopped — {message}", label=lab, message=common.run_message(s)), icon=":material/error:"
+            )
         elif s["state"] == "error":
-            st.error(f"**{lab}** failed: {s['message']}")
+            st.error(tr("**{label}** failed: {message}", label=lab, message=common.run_message(s)))
     with st.container(key="diagnosis"):  # V9 for each entry, side by side
         for col, s, lab in zip(st.columns(len(runs)), runs, labels, strict=True):
             common.diagnosis_panel(s, col, title=lab)
     left, right = st.columns(2)
-    left.plotly_chart(figures.race_loss_figure(snap, log_y=st.session_state.get("race_loss_log", False)), key="loss")
-    right.plotly_chart(figures.race_grad_through_time_figure(snap), key="gtt")
+    left.plotly_chart(
+        figures.race_loss_figure(snap, log_y=st.session_state.get("race_loss_log", False), lang=lang()), key="loss"
+    )
+    right.plotly_chart(figures.race_grad_through_time_figure(snap, lang=lang()), key="gtt")
     with st.container(key="gtt_heatmap"):
-        for i, (col, fig) in enumerate(zip(st.columns(len(runs)), figures.race_heatmaps(snap), strict=True)):
+        for i, (col, fig) in enumerate(
+            zip(st.columns(len(runs)), figures.race_heatmaps(snap, lang=lang()), strict=True)
+        ):
             col.plotly_chart(fig, key=f"gtt_heatmap_{i}")
     left, right = st.columns(2)
-    left.plotly_chart(figures.race_spectral_figure(snap), key="spectral")
-    right.plotly_chart(figures.race_singular_values_figure(snap), key="singular")
+    left.plotly_chart(figures.race_spectral_figure(snap, lang=lang()), key="spectral")
+    right.plotly_chart(figures.race_singular_values_figure(snap, lang=lang()), key="singular")
     with st.container(key="grad_norm"):
-        for i, (col, fig) in enumerate(zip(st.columns(len(runs)), figures.race_grad_norm_figures(snap), strict=True)):
+        for i, (col, fig) in enumerate(
+            zip(st.columns(len(runs)), figures.race_grad_norm_figures(snap, lang=lang()), strict=True)
+        ):
             col.plotly_chart(fig, key=f"grad_norm_{i}")
     with st.container(key="param_norms"):
         for i, (col, s, lab) in enumerate(zip(st.columns(len(runs)), runs, labels, strict=True)):
-            col.plotly_chart(figures.param_norms_figure(s, f"{lab}: gradient norm per tensor"), key=f"param_norms_{i}")
-    if interval is not None and snap["state"] != "running":
+            col.plotly_chart(
+                figures.param_norms_figure(s, tr("{label}: gradient norm per tensor", label=lab), lang=lang()),
+                key=f"param_norms_{i}",
+            )
+    if interval is not None and snap["state"] not in active:
         st.rerun()  # the race ended: one full run to update the buttons and stop polling
 
 
-st.toggle("Log-scale loss", key="race_loss_log")
+st.toggle(tr("Log-scale loss"), key="race_loss_log")
 live_view()
 
-with st.expander("How to read these charts"):
+with st.expander(tr("How to read these charts")):
     st.markdown(
-        "- **Loss**: each entry's training loss (solid) and validation loss (dotted); the dashed line is chance. "
-        "An ✕ marks an entry whose loss or gradient became NaN/Inf.\n"
-        "- **Gradient through time** ‖∂L/∂hₜ‖: how much the loss still feels the hidden state at step t. A plain "
-        "RNN's curve falls by orders of magnitude toward t = 1 (the gradient *vanished*); an LSTM's or GRU's "
-        "stays high. A curve that *rises* toward t = 1 is an exploding gradient.\n"
-        "- **Heatmaps**: the same curve at every probe (x = time step, y = training step), all on one colour "
-        "scale, so dark means the same small gradient in every heatmap.\n"
-        "- **Spectral radius ρ and largest singular value σ₁ of W_hh**: above 1 the recurrence can amplify, "
-        "below 1 it shrinks what flows back through it. The singular values chart shows the whole spectrum.\n"
-        "- **Gradient norm** per entry, before and after clipping, with the threshold; and **per parameter "
-        "tensor**: which weights get the gradient."
+        tr(
+            "- **Loss**: each entry's training loss (solid) and validation loss (dotted); the dashed line is "
+            "chance. An ✕ marks an entry whose loss or gradient became NaN/Inf.\n"
+            "- **Gradient through time** ‖∂L/∂hₜ‖: how much the loss still feels the hidden state at step t. A "
+            "plain RNN's curve falls by orders of magnitude toward t = 1 (the gradient *vanished*); an LSTM's or "
+            "GRU's stays high. A curve that *rises* toward t = 1 is an exploding gradient.\n"
+            "- **Heatmaps**: the same curve at every probe (x = time step, y = training step), all on one colour "
+            "scale, so dark means the same small gradient in every heatmap.\n"
+            "- **Spectral radius ρ and largest singular value σ₁ of W_hh**: above 1 the recurrence can amplify, "
+            "below 1 it shrinks what flows back through it. The singular values chart shows the whole spectrum.\n"
+            "- **Gradient norm** per entry, before and after clipping, with the threshold; and **per parameter "
+            "tensor**: which weights get the gradient."
+        )
     )
 
 
 def share_link() -> str:
-    """This race as a link: the demo, the shared settings that differ from it, the entries' e1..e4."""
+    """This race as a link: the demo, the shared settings that differ from it, the entries' e1..e4, the language."""
     params = {"race": preset_id, "task": task}
     shared = {**overlay, **values}
     params.update(
         {n: str(v).lower() if isinstance(v, bool) else v for n, v in shared.items() if v != getattr(start, n)}
     )
     params.update({k: st.query_params[k] for k in ENTRY_KEYS if k in st.query_params})
+    if lang() != "en":  # S4: the link opens in the language it was shared in, as the Playground's does
+        params["lang"] = lang()
     url = getattr(st.context, "url", None) or ""
     url = url.split("?")[0].rsplit("/", 1)[0] if url else ""
     return f"{url}/gradients?{urlencode(params, safe=':,')}"
 
 
-with st.expander("Share this race"):
-    st.markdown("Anyone who opens this link gets exactly these entries and settings:")
+with st.expander(tr("Share this race")):
+    st.markdown(tr("Anyone who opens this link gets exactly these entries and settings:"))
     st.code(share_link(), language=None)

@@ -4,28 +4,37 @@ import os
 
 import streamlit as st
 
-from app_pages import common, narrator
-from rnnplay import figures
+from app_pages import common, narrator, teacher
+from app_pages.i18n import lang, tr
+from rnnplay import figures, untrusted
+from rnnplay.i18n import N_, localize
+from rnnplay.tasks.base import localize_view
 
 LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "0.5"))
 STATE_TEXT = {
-    "ready": "ready",
-    "running": "training…",
-    "paused": "paused",
-    "done": "finished",
-    "stopped": "stopped",
-    "diverged": "diverged",
-    "error": "error",
+    "ready": N_("ready"),
+    "running": N_("training…"),
+    "paused": N_("paused"),
+    "done": N_("finished"),
+    "stopped": N_("stopped"),
+    "diverged": N_("diverged"),
+    "error": N_("error"),
+    "queued": N_("queued"),  # with its place in line: common.state_text
 }
 
-st.title("Playground")
+st.title(tr("Playground"))
 st.caption(
-    "Pick a task and a model in the sidebar, press **Train**, and watch it learn. Every setting is in "
-    "the page's URL: copy it to share exactly this configuration."
+    tr(
+        "Pick a task and a model in the sidebar, press **Train**, and watch it learn. Every setting is in "
+        "the page's URL: copy it to share exactly this configuration."
+    )
 )
+common.restore_widgets()  # R7: a run reopened from ?run= shows its own settings
 config, problems = common.config_controls(st.sidebar)
 for p in problems:
-    st.warning(f"Share link: {p}", icon=":material/warning:")
+    st.warning(tr("Share link: {problem}", problem=p), icon=":material/warning:")
+for p in common.cap_errors():  # over this server's caps (hosted)
+    st.error(p, icon=":material/block:")
 run = common.current_run(config)
 narrator.show(run, page="playground")  # S6: the lesson panel when the URL has ?lesson=<id>
 
@@ -50,34 +59,35 @@ def apply_live_clicked() -> None:
 
 
 state = run.state
-c = st.columns([1.2, 1, 1, 1.2, 1, 2.6])
-train_label = {"paused": "Resume", "running": "Training"}.get(state, "Train")
+c = st.columns([1.2, 1, 1, 1.4, 1, 2.4])  # room for the longest label (单步训练一批)
+train_label = {"paused": tr("Resume"), "running": tr("Training"), "queued": tr("Training")}.get(state, tr("Train"))
 if state in ("done", "stopped", "diverged", "error"):
-    train_label = "Train anew"
+    train_label = tr("Train anew")
 c[0].button(
     train_label,
     on_click=train_clicked,
-    disabled=state == "running",
+    disabled=state in ("running", "queued") or bool(st.session_state.get("_over_caps")),  # hosted caps
     type="primary",
     key="btn_train",
     icon=":material/play_arrow:",
 )
-c[1].button("Pause", on_click=run.pause, disabled=state != "running", key="btn_pause", icon=":material/pause:")
+active = ("running", "queued")  # queued: started, waiting for a free slot on the server (hosted)
+c[1].button(tr("Pause"), on_click=run.pause, disabled=state not in active, key="btn_pause", icon=":material/pause:")
 c[2].button(
-    "Stop", on_click=run.stop, disabled=state not in ("running", "paused"), key="btn_stop", icon=":material/stop:"
+    tr("Stop"), on_click=run.stop, disabled=state not in (*active, "paused"), key="btn_stop", icon=":material/stop:"
 )
 c[3].button(
-    "Step one batch",
+    tr("Step one batch"),
     on_click=run.step_one,
     disabled=state not in ("ready", "paused"),
     key="btn_step",
     icon=":material/skip_next:",
 )
-c[4].button("Reset", on_click=reset_clicked, key="btn_reset", icon=":material/restart_alt:")
+c[4].button(tr("Reset"), on_click=reset_clicked, key="btn_reset", icon=":material/restart_alt:")
 paused_view = c[5].toggle(
-    "Pause live updates (to zoom)",
+    tr("Pause live updates (to zoom)"),
     key="freeze",
-    help="Live redraws reset a chart's zoom; pause them while you inspect.",
+    help=tr("Live redraws reset a chart's zoom; pause them while you inspect."),
 )
 
 pending = {k for k, v in config.to_dict().items() if getattr(run.config, k) != v}
@@ -85,33 +95,44 @@ if pending and run.trainer.steps_done > 0:
     live = pending <= {"lr", "clip_mode", "clip"} and state in ("running", "paused")
     with st.container(border=True):
         st.markdown(
-            f"Changed since this run started: **{', '.join(sorted(pending))}**. "
+            tr("Changed since this run started: **{fields}**.", fields=", ".join(sorted(pending)))
+            + " "
             + (
-                "Apply now to the running model, or Reset to start over."
+                tr("Apply now to the running model, or Reset to start over.")
                 if live
-                else "Press **Reset** (or **Train anew**) to train with them."
+                else tr("Press **Reset** (or **Train anew**) to train with them.")
             )
         )
         if live:
-            st.button("Apply to the running model", on_click=apply_live_clicked, key="btn_apply")
+            st.button(tr("Apply to the running model"), on_click=apply_live_clicked, key="btn_apply")
 
-arch_states = ["hidden"] + {
-    "lstm": ["input", "forget", "cell", "output", "cell state"],
-    "gru": ["reset", "update", "new"],
+# the figure's own names (N_: the selectbox shows them translated; the widget is not in the URL)
+arch_states = [N_("hidden")] + {
+    "lstm": [N_("input"), N_("forget"), N_("cell"), N_("output"), N_("cell state")],
+    "gru": [N_("reset"), N_("update"), N_("new")],
 }.get(run.config.arch, [])
-interval = LIVE_EVERY_S if state == "running" and not paused_view else None
+interval = LIVE_EVERY_S if state in ("running", "queued") and not paused_view else None
 
 
 def text_view(view: dict) -> None:
     """charlm's V6: next-character predictions, then text sampled from the model."""
-    st.markdown("**Next-character prediction**")
-    st.code(f"input     {view['input']}\ntarget    {view['target']}\npredicted {view['predicted']}", language=None)
+    st.markdown(tr("**Next-character prediction**"))
+    names = [tr("input"), tr("target"), tr("predicted")]
+    width = max(map(len, names)) + 1
+    rows = zip(names, (view["input"], view["target"], view["predicted"]), strict=True)
+    st.code("\n".join(f"{name.ljust(width)}{text}" for name, text in rows), language=None)
     temperature = view.get("temperature", run.config.temperature)
     st.markdown(
-        f"**Sampled text** (temperature {temperature:g})"
-        + (f", primed with “{view['prime']}”" if view.get("prime") else "")
+        tr("**Sampled text** (temperature {temperature})", temperature=f"{temperature:g}")
+        + (tr(", primed with “{prime}”", prime=view["prime"]) if view.get("prime") else "")
     )
     st.code(view["sample"], language=None)
+
+
+def hidden_which() -> str:
+    """The activations picked above, as the figure's code ("forget", not its translation)."""
+    shown = st.session_state.get("hidden_which", "hidden")
+    return {tr(s): s for s in arch_states}.get(shown, shown if shown in arch_states else "hidden")
 
 
 @st.fragment(run_every=interval)
@@ -120,154 +141,209 @@ def live_view() -> None:
     done, total = snap["steps_done"], snap["steps_total"]
     st.progress(
         min(done / total, 1.0),
-        text=f"step {done} / {total} · {snap['steps_per_s']:.0f} steps/s · {STATE_TEXT[snap['state']]}",
+        text=tr(
+            "step {done} / {total} · {rate} steps/s · {state}",
+            done=done,
+            total=total,
+            rate=f"{snap['steps_per_s']:.0f}",
+            state=common.state_text(snap, STATE_TEXT),
+        ),
     )
     if snap["state"] == "diverged":
-        st.error(f"Training stopped: {snap['message']}", icon=":material/error:")
+        st.error(tr("Training stopped: {message}", message=common.run_message(snap)), icon=":material/error:")
     elif snap["state"] == "error":
-        st.error(f"Training failed: {snap['message']}")
+        st.error(tr("Training failed: {message}", message=common.run_message(snap)))
+    common.hosted_notice(snap)  # refused (the server is busy), or paused because nobody was looking
     common.diagnosis_panel(snap)
     left, right = st.columns(2)
-    left.plotly_chart(figures.loss_figure(snap, log_y=st.session_state.get("loss_log", False)), key="loss")
-    right.plotly_chart(figures.metric_figure(snap), key="metric")
-    left.plotly_chart(figures.grad_norm_figure(snap), key="grad_norm")
-    right.plotly_chart(figures.grad_through_time_figure(snap), key="gtt")
-    left.plotly_chart(figures.grad_through_time_heatmap(snap), key="gtt_heatmap")
-    right.plotly_chart(figures.hidden_figure(snap, st.session_state.get("hidden_which", "hidden")), key="hidden")
+    left.plotly_chart(figures.loss_figure(snap, log_y=st.session_state.get("loss_log", False), lang=lang()), key="loss")
+    right.plotly_chart(figures.metric_figure(snap, lang=lang()), key="metric")
+    left.plotly_chart(figures.grad_norm_figure(snap, lang=lang()), key="grad_norm")
+    right.plotly_chart(figures.grad_through_time_figure(snap, lang=lang()), key="gtt")
+    left.plotly_chart(figures.grad_through_time_heatmap(snap, lang=lang()), key="gtt_heatmap")
+    right.plotly_chart(figures.hidden_figure(snap, hidden_which(), lang=lang()), key="hidden")
     view = snap["task_view"]
-    fig = figures.task_view_figure(view)
+    fig = figures.task_view_figure(localize_view(view, lang()), lang=lang())
     if fig is not None:
         left.plotly_chart(fig, key="task_view")
     elif view and view.get("kind") == "text":
         with left.container(border=True, key="task_view"):  # the key lets a lesson outline it
             text_view(view)
-    right.plotly_chart(figures.spectral_figure(snap), key="spectral")
-    if interval is not None and snap["state"] != "running":
+    right.plotly_chart(figures.spectral_figure(snap, lang=lang()), key="spectral")
+    if interval is not None and snap["state"] not in ("running", "queued"):
         st.rerun()  # training ended: one full run to update the buttons and stop polling
 
 
 o1, o2, _ = st.columns([1, 1.4, 3])
-o1.toggle("Log-scale loss", key="loss_log")
-o2.selectbox("Activations to show", arch_states, key="hidden_which", label_visibility="collapsed")
+o1.toggle(tr("Log-scale loss"), key="loss_log")
+# shown by their translated names (no format_func: AppTest cannot map those back); the figure gets the code
+o2.selectbox(tr("Activations to show"), [tr(s) for s in arch_states], key="hidden_which", label_visibility="collapsed")
 live_view()
 
 task_cls = type(run.trainer.task)
-if task_cls.try_it_label or task_cls.try_it_choices:
+if (task_cls.try_it_label or task_cls.try_it_choices) and not teacher.hides("try_it"):
     with st.container(border=True):
-        st.markdown("**Try it** on the model as it is now (it keeps training meanwhile)")
+        st.markdown(tr("**Try it** on the model as it is now (it keeps training meanwhile)"))
         if task_cls.try_it_choices:
             choice = st.segmented_control(
-                "Class", task_cls.try_it_choices, default=task_cls.try_it_choices[0], key=f"try_{task_cls.name}"
+                tr("Class"),
+                task_cls.try_it_choices,
+                default=task_cls.try_it_choices[0],
+                key=f"try_{task_cls.name}",
             )
             query = choice or task_cls.try_it_choices[0]
         else:
             query = st.text_input(
-                task_cls.try_it_label,
+                tr(task_cls.try_it_label),
                 value=run.trainer.task.try_it_example,  # may depend on the config (sentiment's language)
-                max_chars=300,
-                key=f"try_{task_cls.name}",
-                help="Press Enter to run the model on it.",
+                key=f"try_{task_cls.name}",  # no max_chars: a long paste gets a message, not a silent cut
+                help=tr("Press Enter to run the model on it."),
             )
         if run.trainer.steps_done == 0:
-            st.caption("An untrained model answers at random: press Train first, then try again.")
+            st.caption(tr("An untrained model answers at random: press Train first, then try again."))
         try:
+            label = tr(task_cls.try_it_label or "")
+            too_long = untrusted.text_problem(label, query, untrusted.MAX_INPUT_CHARS, lang())
+            if too_long:
+                raise ValueError(too_long)
             result = run.try_it(query)
         except ValueError as e:
-            st.warning(str(e), icon=":material/edit:")
+            st.warning(localize(e, lang()), icon=":material/edit:")
         else:
-            fig = figures.task_view_figure(result)
+            fig = figures.task_view_figure(localize_view(result, lang()), lang=lang())
             if fig is not None:
                 st.plotly_chart(fig, key="try_it_chart")
             elif result.get("kind") == "text":
                 text_view(result)
 
-with st.expander("How to read these charts"):
-    st.markdown(
-        "- **Loss / metric**: training (blue, averaged per bucket of steps) and validation (orange); the dashed "
-        "line is chance — what a model that ignores the sequence would get.\n"
-        "- **Gradient norm**: the size of the whole gradient at each step, before and after clipping. Spikes are "
-        "*exploding* gradients; clipping caps them at the red threshold.\n"
-        "- **Gradient through time** ‖∂L/∂hₜ‖: how much the loss still feels the hidden state at step t, "
-        "through every later step (log scale). A curve that falls steeply to the left means the gradient "
-        "*vanished*: early inputs cannot be learned. h₁/h_T is the ratio of the two ends.\n"
-        "- **Heatmap over training**: the same curve at every probe, one row per training step.\n"
-        "- **Hidden activations**: each unit (row) at each time step (column) for one sample, its input on the "
-        "axis; for LSTM/GRU pick a gate above. Units stuck at ±1 are *saturated* and pass almost no gradient.\n"
-        "- **Spectral radius** of W_hh: above 1 the recurrence can amplify, below 1 it shrinks signals."
-    )
-
-with st.expander("Export / import (S3)"):
-    from rnnplay import export
-
-    trained = run.trainer.steps_done > 0
-    st.markdown("Take the run home: its numbers, its settings, its weights, or a plain PyTorch script.")
-    d = st.columns(4)
-    d[0].download_button(
-        "Metrics (CSV)",
-        lambda: export.metrics_csv(run.snapshot()),
-        "rnnplay_metrics.csv",
-        "text/csv",
-        key="dl_csv",
-        disabled=not trained,
-    )
-    d[1].download_button(
-        "Settings (JSON)", export.config_json(run.config), "rnnplay_config.json", "application/json", key="dl_config"
-    )
-
-    def weights() -> bytes:
-        with run.between_steps():  # a consistent copy of the weights
-            return export.weights_safetensors(run.trainer)
-
-    # callables: the files are made when the learner clicks, not at every rerun
-    d[2].download_button(
-        "Weights (safetensors)", weights, "rnnplay_weights.safetensors", "application/octet-stream", key="dl_weights"
-    )
-    if run.config.task in export.SCRIPT_TASKS:
-        d[3].download_button(
-            "PyTorch script",
-            export.pytorch_script(run.config),
-            "rnn_run.py",
-            "text/x-python",
-            key="dl_script",
-            help="Runs without rnnplay; same seed, same losses as this run (tested to 1e-5).",
-        )
-    else:
-        d[3].caption(f"A plain PyTorch script is exported for {', '.join(export.SCRIPT_TASKS)}.")
-    st.markdown("**Import**")
-    i1, i2 = st.columns(2)
-    cfg_file = i1.file_uploader("Settings (JSON)", type=["json"], key="up_config", max_upload_size=3)
-    if cfg_file is not None:
-        try:
-            imported = export.load_config_json(cfg_file.getvalue())
-        except (ValueError, TypeError) as e:
-            i1.error(f"{cfg_file.name}: {e}")
-        else:
-            i1.page_link(
-                "app_pages/playground.py",
-                label=f"Open these settings ({imported.task}, {imported.arch})",
-                icon=":material/open_in_new:",
-                query_params={k: str(v) for k, v in imported.changed_fields().items()},
+if not teacher.hides("howto"):  # S5: a teacher link may hide page parts
+    with st.expander(tr("How to read these charts")):
+        st.markdown(
+            tr(
+                "- **Loss / metric**: training (blue, averaged per bucket of steps) and validation (orange); the "
+                "dashed line is chance — what a model that ignores the sequence would get.\n"
+                "- **Gradient norm**: the size of the whole gradient at each step, before and after clipping. "
+                "Spikes are *exploding* gradients; clipping caps them at the red threshold.\n"
+                "- **Gradient through time** ‖∂L/∂hₜ‖: how much the loss still feels the hidden state at step t, "
+                "through every later step (log scale). A curve that falls steeply to the left means the gradient "
+                "*vanished*: early inputs cannot be learned. h₁/h_T is the ratio of the two ends.\n"
+                "- **Heatmap over training**: the same curve at every probe, one row per training step.\n"
+                "- **Hidden activations**: each unit (row) at each time step (column) for one sample, its input on "
+                "the axis; for LSTM/GRU pick a gate above. Units stuck at ±1 are *saturated* and pass almost no "
+                "gradient.\n"
+                "- **Spectral radius** of W_hh: above 1 the recurrence can amplify, below 1 it shrinks signals."
             )
-    w_file = i2.file_uploader(
-        "Weights (safetensors) into this run",
-        type=["safetensors"],
-        key="up_weights",
-        max_upload_size=50,
-        help="The architecture must match this run's settings; the run then continues from these weights.",
-    )
-    if w_file is not None and st.session_state.get("_loaded_weights") != w_file.file_id:
-        run.pause()
-        try:
-            with run.between_steps():
-                export.load_weights(run.trainer, w_file.getvalue())
-        except (ValueError, TypeError) as e:
-            i2.error(f"{w_file.name}: {e}")
-        else:
-            st.session_state["_loaded_weights"] = w_file.file_id
-            i2.success(f"Loaded {w_file.name}: press Train to continue from these weights.")
+        )
 
-with st.expander("Share this configuration"):
-    st.markdown("Anyone who opens this link gets exactly this configuration:")
-    st.code(common.share_url(config), language=None)
-    if config.series:
-        st.caption("Your CSV series is not in the link (it stays in this browser session): share the file too.")
+if not teacher.hides("export"):
+    with st.expander(tr("Export / import (S3)")):
+        from rnnplay import export
+
+        trained = run.trainer.steps_done > 0
+        st.markdown(tr("Take the run home: its numbers, its settings, its weights, or a plain PyTorch script."))
+        d = st.columns(4)
+        d[0].download_button(
+            tr("Metrics (CSV)"),
+            lambda: export.metrics_csv(run.snapshot()),
+            "rnnplay_metrics.csv",
+            "text/csv",
+            key="dl_csv",
+            disabled=not trained,
+        )
+        d[1].download_button(
+            tr("Settings (JSON)"),
+            export.config_json(run.config),
+            "rnnplay_config.json",
+            "application/json",
+            key="dl_config",
+        )
+
+        def weights() -> bytes:
+            with run.between_steps():  # a consistent copy of the weights
+                return export.weights_safetensors(run.trainer)
+
+        # callables: the files are made when the learner clicks, not at every rerun
+        d[2].download_button(
+            tr("Weights (safetensors)"),
+            weights,
+            "rnnplay_weights.safetensors",
+            "application/octet-stream",
+            key="dl_weights",
+        )
+        if run.config.task in export.SCRIPT_TASKS:
+            d[3].download_button(
+                tr("PyTorch script"),
+                export.pytorch_script(run.config),
+                "rnn_run.py",
+                "text/x-python",
+                key="dl_script",
+                help=tr("Runs without rnnplay; same seed, same losses as this run (tested to 1e-5)."),
+            )
+        else:
+            d[3].caption(tr("A plain PyTorch script is exported for {tasks}.", tasks=", ".join(export.SCRIPT_TASKS)))
+        st.markdown(tr("**Import**"))
+        i1, i2 = st.columns(2)
+        cfg_label = N_("Settings (JSON)")
+        cfg_file = i1.file_uploader(
+            tr(cfg_label), type=["json"], key="up_config", max_upload_size=untrusted.MAX_CONFIG_MB
+        )
+        if cfg_file is not None:
+            # R1: name and size first, then the JSON reader (never pickle); a refusal changes nothing
+            problem = untrusted.upload_problem(
+                tr(cfg_label), cfg_file.name, cfg_file.size, untrusted.MAX_CONFIG_MB, (".json",), lang()
+            )
+            try:
+                if problem:
+                    raise ValueError(problem)
+                imported = export.load_config_json(cfg_file.getvalue())
+            except (ValueError, TypeError) as e:
+                i1.error(str(e) if problem else f"{cfg_file.name}: {localize(e, lang())}", icon=":material/block:")
+            else:
+                i1.page_link(
+                    "app_pages/playground.py",
+                    label=tr("Open these settings ({task}, {arch})", task=imported.task, arch=imported.arch),
+                    icon=":material/open_in_new:",
+                    query_params={k: str(v) for k, v in imported.changed_fields().items()},
+                )
+        w_label = N_("Weights (safetensors) into this run")
+        w_file = i2.file_uploader(
+            tr(w_label),
+            # R5: no type filter, so a pickled .pt reaches the check below and is refused with the reason
+            # (the browser's own refusal would only say ".pt files are not allowed")
+            type=None,
+            key="up_weights",
+            max_upload_size=untrusted.MAX_WEIGHTS_MB,
+            help=tr(
+                "Only .safetensors files (Export → Weights), up to {mb} MB. The architecture must match this "
+                "run's settings; the run then continues from these weights. Pickled checkpoints (.pt, .pth, "
+                ".ckpt) are refused: loading one can run code hidden in it.",
+                mb=untrusted.MAX_WEIGHTS_MB,
+            ),
+        )
+        if w_file is not None and st.session_state.get("_loaded_weights") != w_file.file_id:
+            # checked before the run is touched: a refused file leaves it training (or paused) as it was
+            problem = untrusted.upload_problem(
+                tr(w_label), w_file.name, w_file.size, untrusted.MAX_WEIGHTS_MB, (".safetensors",), lang()
+            )
+            try:
+                if problem:
+                    raise ValueError(problem)
+                with run.between_steps():
+                    export.load_weights(run.trainer, w_file.getvalue())
+            except (ValueError, TypeError) as e:
+                i2.error(str(e) if problem else f"{w_file.name}: {localize(e, lang())}", icon=":material/block:")
+            else:
+                run.pause()
+                st.session_state["_loaded_weights"] = w_file.file_id
+                i2.success(tr("Loaded {name}: press Train to continue from these weights.", name=w_file.name))
+
+if not teacher.hides("share"):
+    with st.expander(tr("Share this configuration"), icon=":material/share:"):
+        st.markdown(tr("Anyone who opens this link gets exactly this configuration, in this language:"))
+        with st.container(key="share_link"):
+            st.code(common.share_url(config), language=None, wrap_lines=True)
+        st.caption(tr("Copy it with the button at the right of the link. It holds no run: each visitor trains anew."))
+        if config.series:
+            st.caption(tr("Your CSV series is not in the link (it stays in this browser session): share the file too."))
+if not teacher.hides("teacher"):
+    teacher.panel(config)  # S5: hide and lock controls for a class

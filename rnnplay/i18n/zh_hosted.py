@@ -23,4 +23,6 @@ ZH = {
         "这个模型有 {value} 个参数（hidden_size={hidden_size}，num_layers={num_layers}），超过了本服务器的上限 "
         "{cap}（由 {env} 设定）：请减小隐藏层大小或层数"
     ),
+    "queued": "排队中",
+    "entry {i}: {problem}": "条目 {i}：{problem}",
 }
