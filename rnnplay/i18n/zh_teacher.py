@@ -1,0 +1,53 @@
+"""中文 for share links (S1) and teacher links (S5): app_pages/teacher.py, the Playground's share panel and
+the locked controls of app_pages/common.py."""
+
+ZH = {
+    # locked controls in the sidebar
+    "Locked by your teacher": "已被老师锁定",
+    "locked by your teacher": "已被老师锁定",
+    # page parts a teacher link may hide
+    "the Teacher link panel": "“教师链接”面板",
+    "the “More” settings (implementation, initialisation, seed, device)": (
+        "“更多”设置（实现方式、初始化、随机种子、设备）"
+    ),
+    "the share link": "分享链接",
+    "export / import": "导出 / 导入",
+    "“How to read these charts”": "“如何读懂这些图表”",
+    "Try it": "试一试",
+    # warnings about a teacher link's lists
+    "hide: unknown control(s) {names} ignored — allowed: a setting's name (e.g. lr, seed) or {parts}": (
+        "hide：未知的控件 {names} 已忽略 —— 允许的是设置的名称（如 lr、seed）或 {parts}"
+    ),
+    "lock: unknown setting(s) {names} ignored — allowed: a setting's name, e.g. {examples}": (
+        "lock：未知的设置 {names} 已忽略 —— 允许的是设置的名称，例如 {examples}"
+    ),
+    # the Teacher link panel
+    "Teacher link (for a class)": "教师链接（用于课堂）",
+    "Choose what your class sees. Hidden controls keep this page's values; locked ones are shown but cannot "
+    "be changed. The link opens exactly this configuration, in this language.": (
+        "选择学生能看到哪些控件。隐藏的控件保持本页的取值；锁定的控件会显示，但不能修改。"
+        "链接会以当前语言打开完全相同的配置。"
+    ),
+    "Hide from the class": "对学生隐藏",
+    "Nothing hidden": "不隐藏任何控件",
+    "Lock (shown, not changeable)": "锁定（显示但不能修改）",
+    "Nothing locked": "不锁定任何控件",
+    "Lesson narrative (optional)": "课程讲解（可选）",
+    "none": "无",
+    "The lesson's sentences run over this configuration; open the lesson first for its settings.": (
+        "课程讲解会在当前配置上进行；如需课程自带的设置，请先打开该课程。"
+    ),
+    "The student link (copy it with the button at its right):": "学生链接（用右侧的按钮复制）：",
+    "Open the student view": "打开学生视图",
+    # the Playground's share panel
+    "Share this configuration": "分享此配置",
+    "Anyone who opens this link gets exactly this configuration, in this language:": (
+        "任何人打开这个链接，都会以当前语言得到完全相同的配置："
+    ),
+    "Copy it with the button at the right of the link. It holds no run: each visitor trains anew.": (
+        "用链接右侧的按钮复制。链接不包含训练结果：每位访问者都会从头训练。"
+    ),
+    "Your CSV series is not in the link (it stays in this browser session): share the file too.": (
+        "你的 CSV 序列不在链接里（它只保存在本浏览器会话中）：请把文件也一起分享。"
+    ),
+}

@@ -1,0 +1,157 @@
+"""S5 teacher links (AppTest): a hidden control is absent and keeps the link's value, a locked one is
+drawn disabled with the link's value that neither session_state nor a later URL can change, the student
+view lasts across page switches, unknown names are warned about by name, and the Teacher link panel
+makes a link that opens exactly that view (without the panel)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app_pages.teacher import teacher_query
+from rnnplay.config import make_config
+
+ROOT = Path(__file__).resolve().parents[1]
+PLAYGROUND = "app_pages/playground.py"
+PANEL = "Teacher link (for a class)"
+
+
+def open_playground(**params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page(PLAYGROUND)
+    for k, v in params.items():
+        at.query_params[k] = str(v)
+    return at.run()
+
+
+def widget_keys(at: AppTest) -> set[str]:
+    kinds = ("number_input", "selectbox", "radio", "toggle", "text_area")
+    return {w.key for kind in kinds for w in at.get(kind) if w.key}
+
+
+def expanders(at: AppTest) -> set[str]:
+    return {e.label for e in at.expander}
+
+
+def test_hidden_controls_are_absent_and_keep_the_links_values(stop_runs):
+    at = open_playground(task="adding", hidden_size=48, seed=5, hide="hidden_size,seed,share,export,howto")
+    stop_runs.append(at)
+    assert not at.exception and not at.warning
+    keys = widget_keys(at)
+    assert "hidden_size" not in keys and "seed" not in keys
+    assert {"lr", "seq_len", "arch", "init"} <= keys  # the rest stays
+    assert not {"Share this configuration", "Export / import (S3)", "How to read these charts"} & expanders(at)
+    assert PANEL in expanders(at)  # this link did not hide the panel
+    config = at.session_state["_run"].config
+    assert (config.task, config.hidden_size, config.seed) == ("adding", 48, 5)
+
+
+def test_hiding_more_hides_its_section_and_the_teacher_panel_can_be_hidden(stop_runs):
+    at = open_playground(task="majority", seed=9, init="xavier", hide="more,teacher,try_it")
+    stop_runs.append(at)
+    assert not at.exception
+    assert not {"init", "seed", "device", "impl"} & widget_keys(at)
+    assert not {"More", PANEL} & expanders(at)
+    assert not any("Try it" in m.value for m in at.markdown)
+    config = at.session_state["_run"].config
+    assert (config.seed, config.init) == (9, "xavier")
+
+
+def test_a_locked_control_is_disabled_and_cannot_be_changed_from_the_page(stop_runs):
+    at = open_playground(task="adding", lr=0.01, arch="gru", lock="lr,arch")
+    stop_runs.append(at)
+    assert not at.exception and not at.warning
+    lr, arch = at.number_input(key="lr"), at.radio(key="arch")
+    assert lr.disabled and arch.disabled and not at.number_input(key="hidden_size").disabled
+    assert (lr.value, arch.value) == (0.01, "gru")
+    assert "Locked by your teacher" in lr.help
+    assert any("locked by your teacher" in c.value for c in at.caption)
+    # the page tries otherwise: through session_state, then through the URL
+    at.session_state["lr"] = 0.5
+    at.session_state["arch"] = "lstm"
+    at.run()
+    at.query_params["lr"] = "0.7"
+    at.run()
+    config = at.session_state["_run"].config
+    assert (config.lr, config.arch) == (0.01, "gru")
+    assert (at.number_input(key="lr").value, at.radio(key="arch").value) == (0.01, "gru")
+    # a task change brings the new task's defaults, but not to the locked fields
+    at.selectbox(key="task").set_value("charlm").run()
+    config = at.session_state["_run"].config
+    assert (config.task, config.lr, config.arch, config.hidden_size) == ("charlm", 0.01, "gru", 8)
+
+
+def test_a_locked_field_the_link_does_not_name_takes_the_tasks_default(stop_runs):
+    at = open_playground(task="copy", lock="hidden_size,task")
+    stop_runs.append(at)
+    assert at.selectbox(key="task").disabled
+    assert at.number_input(key="hidden_size").value == make_config("copy").hidden_size
+    assert at.session_state["_run"].config.hidden_size == make_config("copy").hidden_size
+
+
+def test_the_student_view_survives_a_page_switch(stop_runs):
+    at = open_playground(task="adding", lr=0.01, seed=3, hide="seed", lock="lr")
+    stop_runs.append(at)
+    at.switch_page("app_pages/home.py").run()
+    at.switch_page(PLAYGROUND)
+    at.query_params.clear()  # Streamlit drops unbound parameters on navigation
+    at.run()
+    assert not at.exception
+    assert "seed" not in widget_keys(at) and at.number_input(key="lr").disabled
+    config = at.session_state["_run"].config
+    assert (config.lr, config.seed) == (0.01, 3)
+
+
+@pytest.mark.parametrize(
+    "params, named",
+    [
+        ({"hide": "seed,colour"}, "colour"),
+        ({"lock": "lr,speed"}, "speed"),
+        ({"lock": "share"}, "share"),  # a page part can be hidden, not locked
+    ],
+)
+def test_unknown_names_are_warned_about_by_name(params, named, stop_runs):
+    at = open_playground(task="majority", **params)
+    stop_runs.append(at)
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert named in warnings and ("hide" in warnings or "lock" in warnings)
+
+
+def test_teacher_query_spells_out_fixed_fields_and_always_hides_the_panel():
+    config = make_config("adding", hidden_size=48)
+    q = teacher_query(config, hide=["seed", "share"], lock=["lr", "seed"], lesson="random", language="zh")
+    assert q == {
+        "task": "adding",
+        "hidden_size": "48",
+        "seed": "0",  # hidden at its default: spelled out, so it stays 0 on another task too
+        "lr": str(make_config("adding").lr),
+        "lang": "zh",
+        "lesson": "random",
+        "hide": "seed,share,teacher",
+        "lock": "lr",  # seed is hidden, which wins
+    }
+    assert "run" not in teacher_query(config)
+
+
+def test_the_teacher_panel_makes_a_link_that_opens_the_student_view(stop_runs):
+    teacher = open_playground(task="adding", hidden_size=48, lr=0.01)
+    stop_runs.append(teacher)
+    teacher.multiselect(key="teacher_hide").set_value(["seed", "export"]).run()
+    teacher.multiselect(key="teacher_lock").set_value(["lr", "hidden_size"]).run()
+    panel = next(e for e in teacher.expander if e.label == PANEL)
+    link = panel.code[0].value
+    assert link.startswith("/playground?")
+    params = dict(parse_qsl(urlsplit(link).query))
+    assert params["hide"] == "seed,export,teacher" and params["lock"] == "lr,hidden_size"
+
+    student = open_playground(**params)
+    stop_runs.append(student)
+    assert not student.exception and not student.warning
+    assert "seed" not in widget_keys(student)
+    assert student.number_input(key="lr").disabled and student.number_input(key="hidden_size").disabled
+    assert not {PANEL, "Export / import (S3)"} & expanders(student)
+    assert student.session_state["_run"].config == teacher.session_state["_run"].config
