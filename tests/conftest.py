@@ -9,6 +9,10 @@ import pytest
 import torch
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# Hosted mode lets max(2, CPU count) runs step at once and queues the rest (rnnplay/hosted.py): one test
+# process holds many sessions' runs, some still finishing from an earlier test, so the other tests get
+# room; tests/test_hosted.py sets its own limits on a fresh controller.
+os.environ.setdefault("RNNPLAY_MAX_TRAININGS", "64")
 
 
 @pytest.fixture(autouse=True, scope="session")
