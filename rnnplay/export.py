@@ -4,7 +4,8 @@ standalone plain-PyTorch script that reproduces a run without rnnplay installed.
 Nothing here ever unpickles (R1, R5): weights are read only by `safetensors`, after checking that the
 bytes start with a safetensors header, and configurations only by `json`. Every refusal is a
 ValueError (a ConfigError when one config field is at fault) whose message names what is wrong and
-what is allowed, so the page can show it and change nothing else.
+what is allowed, so the page can show it and change nothing else. The messages are i18n.Msg: str() is
+English, and the page shows `localize(error, lang)` (Chinese in rnnplay/i18n/zh_export.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from rnnplay.config import FIELDS, ConfigError, RunConfig, make_config, relevant_fields
+from rnnplay.i18n import N_, Msg
 from rnnplay.untrusted import MAX_WEIGHTS_MB
 
 CONFIG_FORMAT, CONFIG_VERSION = "rnnplay-config", 1
@@ -74,31 +76,54 @@ def load_config_json(text: str | bytes) -> RunConfig:
     (ConfigError naming the field and what is allowed)."""
     size = len(text.encode("utf-8")) if isinstance(text, str) else len(text)
     if size > MAX_CONFIG_BYTES:
-        raise ValueError(f"config file: {size} bytes is too big; at most {MAX_CONFIG_BYTES // 1_000_000} MB")
+        raise ValueError(
+            Msg(
+                N_("config file: {size} bytes is too big; at most {mb} MB"), size=size, mb=MAX_CONFIG_BYTES // 1_000_000
+            )
+        )
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as e:
-            raise ValueError(f"config file: not UTF-8 text (byte {e.start}); expected JSON") from None
+            raise ValueError(Msg(N_("config file: not UTF-8 text (byte {n}); expected JSON"), n=e.start)) from None
     try:
         body = json.loads(text.removeprefix("\ufeff"))
     except json.JSONDecodeError as e:
-        raise ValueError(f"config file: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
+        raise ValueError(
+            Msg(
+                N_("config file: not valid JSON (line {line}, column {column}: {error})"),
+                line=e.lineno,
+                column=e.colno,
+                error=e.msg,  # json's own words
+            )
+        ) from None
     if not isinstance(body, dict):
-        raise ValueError(f"config file: expected a JSON object of config fields, got a JSON {type(body).__name__}")
+        raise ValueError(
+            Msg(N_("config file: expected a JSON object of config fields, got a JSON {type}"), type=type(body).__name__)
+        )
     fmt, version = body.pop("format", None), body.pop("version", None)
     if fmt != CONFIG_FORMAT:
-        raise ValueError(f"config file: format={fmt!r} is not allowed: {CONFIG_FORMAT!r} (an rnnplay config export)")
+        raise ValueError(
+            Msg(
+                N_("config file: format={got!r} is not allowed: {want!r} (an rnnplay config export)"),
+                got=fmt,
+                want=CONFIG_FORMAT,
+            )
+        )
     if version != CONFIG_VERSION:
         raise ValueError(
-            f"config file: version={version!r} is not supported: this rnnplay reads version {CONFIG_VERSION}"
+            Msg(
+                N_("config file: version={got!r} is not supported: this rnnplay reads version {want}"),
+                got=version,
+                want=CONFIG_VERSION,
+            )
         )
     unknown = [k for k in body if k not in FIELDS]
     if unknown:
-        raise ConfigError(unknown[0], body[unknown[0]], "a field of RunConfig (" + ", ".join(FIELDS) + ")")
+        raise ConfigError(unknown[0], body[unknown[0]], N_("a field of RunConfig ({fields})"), fields=", ".join(FIELDS))
     task = body.pop("task", "majority")
     if not isinstance(task, str):
-        raise ConfigError("task", task, "one of " + ", ".join(FIELDS["task"].metadata["choices"]))
+        raise ConfigError("task", task, N_("one of {choices}"), choices=", ".join(FIELDS["task"].metadata["choices"]))
     return make_config(task, **body)
 
 
@@ -127,29 +152,36 @@ def weights_safetensors(trainer) -> bytes:
 def _header(data: bytes) -> dict:
     """The safetensors JSON header, or ValueError "not a safetensors file" (a pickle or a torch.save
     zip renamed, text, ...) / "truncated" (the header promises more bytes than there are)."""
-    what = "not a safetensors file"
     if data[:2] == b"PK":
-        raise ValueError(f"{what}: it is a zip archive (e.g. torch.save's .pt); only safetensors is accepted")
+        raise ValueError(
+            Msg(N_("not a safetensors file: it is a zip archive (e.g. torch.save's .pt); only safetensors is accepted"))
+        )
     if data[:1] == b"\x80":
-        raise ValueError(f"{what}: it is a Python pickle; pickles can run code and are never loaded")
+        raise ValueError(
+            Msg(N_("not a safetensors file: it is a Python pickle; pickles can run code and are never loaded"))
+        )
     if len(data) < 10:
-        raise ValueError(f"{what}: {len(data)} bytes is too short to hold a safetensors header")
+        raise ValueError(
+            Msg(N_("not a safetensors file: {size} bytes is too short to hold a safetensors header"), size=len(data))
+        )
     (n,) = struct.unpack("<Q", data[:8])
     if n > len(data) - 8 or n > 100_000_000 or data[8:9] != b"{":
-        raise ValueError(f"{what}: the first 8 bytes are no safetensors header length")
+        raise ValueError(Msg(N_("not a safetensors file: the first 8 bytes are no safetensors header length")))
     try:
         header = json.loads(data[8 : 8 + n])
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ValueError(f"{what}: its header is not JSON") from None
+        raise ValueError(Msg(N_("not a safetensors file: its header is not JSON"))) from None
     if not isinstance(header, dict):
-        raise ValueError(f"{what}: its header is not a JSON object")
+        raise ValueError(Msg(N_("not a safetensors file: its header is not a JSON object")))
     try:
         ends = [int(t["data_offsets"][1]) for k, t in header.items() if k != "__metadata__"]
     except (TypeError, KeyError, IndexError, ValueError):
-        raise ValueError(f"{what}: its header does not describe tensors") from None
+        raise ValueError(Msg(N_("not a safetensors file: its header does not describe tensors"))) from None
     need = 8 + n + max(ends, default=0)
     if need > len(data):
-        raise ValueError(f"safetensors file truncated: {len(data)} bytes, its header needs {need}")
+        raise ValueError(
+            Msg(N_("safetensors file truncated: {size} bytes, its header needs {need}"), size=len(data), need=need)
+        )
     return header
 
 
@@ -161,47 +193,88 @@ def load_weights(trainer, data: bytes) -> RunConfig:
     share parameter names, so either impl loads the other's weights. Returns the saved config."""
     data = bytes(data)
     if len(data) > MAX_WEIGHTS_BYTES:
-        raise ValueError(f"weights file: {len(data)} bytes is too big; at most {MAX_WEIGHTS_BYTES // 2**20} MB")
+        raise ValueError(
+            Msg(
+                N_("weights file: {size} bytes is too big; at most {mb} MB"),
+                size=len(data),
+                mb=MAX_WEIGHTS_BYTES // 2**20,
+            )
+        )
     header = _header(data)
     meta = header.get("__metadata__") or {}
     if meta.get("format") != WEIGHTS_FORMAT:
         raise ValueError(
-            f"weights file: format={meta.get('format')!r} is not allowed: "
-            f"{WEIGHTS_FORMAT!r} (an rnnplay weights export)"
+            Msg(
+                N_("weights file: format={got!r} is not allowed: {want!r} (an rnnplay weights export)"),
+                got=meta.get("format"),
+                want=WEIGHTS_FORMAT,
+            )
         )
     if meta.get("version") != str(WEIGHTS_VERSION):
         raise ValueError(
-            f"weights file: version={meta.get('version')!r} is not supported: "
-            f"this rnnplay reads version {WEIGHTS_VERSION}"
+            Msg(
+                N_("weights file: version={got!r} is not supported: this rnnplay reads version {want}"),
+                got=meta.get("version"),
+                want=WEIGHTS_VERSION,
+            )
         )
     try:
         saved = load_config_json(meta.get("config", ""))
-    except ValueError as e:
-        raise ValueError(f"weights file: its configuration is unusable: {e}") from None
+    except ValueError as e:  # e is said in the reader's language with the rest
+        raise ValueError(Msg(N_("weights file: its configuration is unusable: {error}"), error=e)) from None
     ours = trainer.config
     bad = [n for n in arch_fields(ours) if getattr(saved, n) != getattr(ours, n)]
     if bad:
         shown = lambda v: repr(v[:20] + "…") if isinstance(v, str) and len(v) > 20 else repr(v)  # noqa: E731
-        diffs = ", ".join(f"{n}={shown(getattr(saved, n))} (this run: {shown(getattr(ours, n))})" for n in bad)
-        raise ValueError(f"weights do not fit this model: {diffs}; set the same values, or import their config")
+        # one Msg per field, joined by a template with nothing to translate: "{d0}, {d1}"
+        diffs = {
+            f"d{i}": Msg(
+                N_("{field}={saved} (this run: {ours})"),
+                field=n,
+                saved=shown(getattr(saved, n)),
+                ours=shown(getattr(ours, n)),
+            )
+            for i, n in enumerate(bad)
+        }
+        raise ValueError(
+            Msg(
+                N_("weights do not fit this model: {diffs}; set the same values, or import their config"),
+                diffs=Msg(", ".join(f"{{{k}}}" for k in diffs), **diffs),
+            )
+        )
     try:
         tensors = st_load(data)
     except (SafetensorError, ValueError, RuntimeError, TypeError) as e:
-        raise ValueError(f"safetensors file is corrupt: {e}") from None
+        raise ValueError(Msg(N_("safetensors file is corrupt: {error}"), error=str(e))) from None  # the library's words
     model_state = trainer.model.state_dict()
     for name, t in model_state.items():
         if name not in tensors:
-            raise ValueError(f"weights do not fit this model: tensor {name!r} is missing from the file")
+            raise ValueError(
+                Msg(N_("weights do not fit this model: tensor {name!r} is missing from the file"), name=name)
+            )
         if tuple(tensors[name].shape) != tuple(t.shape):
             raise ValueError(
-                f"weights do not fit this model: tensor {name!r} has shape {tuple(tensors[name].shape)}, "
-                f"the model needs {tuple(t.shape)}"
+                Msg(
+                    N_("weights do not fit this model: tensor {name!r} has shape {shape}, the model needs {need}"),
+                    name=name,
+                    shape=tuple(tensors[name].shape),
+                    need=tuple(t.shape),
+                )
             )
         if tensors[name].dtype != t.dtype:
-            raise ValueError(f"weights do not fit this model: tensor {name!r} is {tensors[name].dtype}, not {t.dtype}")
+            raise ValueError(
+                Msg(
+                    N_("weights do not fit this model: tensor {name!r} is {dtype}, not {need}"),
+                    name=name,
+                    dtype=tensors[name].dtype,
+                    need=t.dtype,
+                )
+            )
     extra = [n for n in tensors if n not in model_state]
     if extra:
-        raise ValueError(f"weights do not fit this model: the file has tensor {extra[0]!r}, which the model lacks")
+        raise ValueError(
+            Msg(N_("weights do not fit this model: the file has tensor {name!r}, which the model lacks"), name=extra[0])
+        )
     trainer.model.load_state_dict(tensors)  # copies in place: the optimizer keeps its parameters
     return saved
 

@@ -54,9 +54,9 @@ def resolve_device(name: str) -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device", name, "auto or cpu: this machine has no CUDA GPU")
+        raise ConfigError("device", name, N_("auto or cpu: this machine has no CUDA GPU"))
     if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise ConfigError("device", name, "auto or cpu: this machine has no Apple MPS device")
+        raise ConfigError("device", name, N_("auto or cpu: this machine has no Apple MPS device"))
     return torch.device(name)
 
 

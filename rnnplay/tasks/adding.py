@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import torch
 
+from rnnplay.i18n import N_
 from rnnplay.tasks.base import Batch, Task
 
 
 class Adding(Task):
     name = "adding"
     kind = "many-to-one"
-    description = "sum the two marked numbers of a long sequence (regression, long memory)"
+    description = N_("sum the two marked numbers of a long sequence (regression, long memory)")
     metric = "mse"
     defaults = {
         "hidden_size": 64,

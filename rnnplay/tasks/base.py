@@ -4,6 +4,11 @@ A task makes batches (x float (B, T, I), y), says how the model's output is scor
 where the chance level lies, and which defaults converge on a laptop CPU in well under a minute.
 Data come from a torch.Generator seeded by the config, so a run is reproducible; the validation
 and probe batches use their own seeds, so they never overlap the training stream's state.
+
+A task's words for the learner (description, chance_text, stuck_hint, try-it labels, its views'
+titles and labels, its refusals of bad input) are English marked with N_ or written as a Msg; the
+pages show them in the reader's language (tr, localize, localize_view; the Chinese is in
+rnnplay/i18n/zh_tasks.py). The data themselves (texts, sentences, tokens) are never translated.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor
 from torch.nn import functional as F
+
+from rnnplay.i18n import N_, Msg, localize, t
 
 VAL_SEED_OFFSET, PROBE_SEED_OFFSET = 1_000_003, 2_000_029
 PAD = 0  # token id of <PAD> in every token vocabulary
@@ -37,7 +44,7 @@ class Task:
     description: ClassVar[str]
     metric: ClassVar[str]  # "accuracy" | "mse" | "sequence accuracy"
     allows_bidirectional: ClassVar[bool] = True
-    bidirectional_refusal: ClassVar[str] = "a backward pass would read the answer"  # why, when not allowed
+    bidirectional_refusal: ClassVar[str] = N_("a backward pass would read the answer")  # why, when not allowed
     defaults: ClassVar[dict[str, Any]] = {}
     ignores: ClassVar[tuple[str, ...]] = ()  # config fields that mean nothing here (hidden, not shared)
     val_size: ClassVar[int] = 256
@@ -54,7 +61,7 @@ class Task:
     chance: float  # the metric a model without memory of the sequence gets
     chance_loss: float
     # what the dashed chance line is, for the diagnosis: "the model does no better than <chance_text>"
-    chance_text: ClassVar[str] = "a guess that ignores the sequence"
+    chance_text: ClassVar[str] = N_("a guess that ignores the sequence")
     stuck_hint: ClassVar[str | None] = None  # what to try when the loss sits on that line (None: the generic hint)
 
     def __init__(self, config):
@@ -114,4 +121,47 @@ class Task:
     def try_it(self, model, device, text: str) -> dict:
         """V6 on the learner's own input: a view dict like view(). Bad input raises ValueError with a
         message that names the input and says what is allowed."""
-        raise ValueError(f"{self.name}: this task has no try-it input")
+        raise ValueError(Msg(N_("{task}: this task has no try-it input"), task=self.name))
+
+
+# V6 views in the reader's language ---------------------------------------------------------------
+# the row of the model's answer in a tokens view: "output" in English, but translated by its own key
+# (the catalogue's "output" is the LSTM's output gate)
+OUTPUT_ROW = {"label": "output", "label_msg": Msg(N_("output (the model's answer)"))}
+# a view's plain labels, translated as they are (each N_-marked where the view is made)
+VIEW_TEXT_KEYS = ("title", "label", "name", "x_title", "y_title", "hline_label")
+
+
+def said(key: str, msg) -> dict:
+    """A view entry that is a sentence with numbers (a Msg, or a list of them): the English text under
+    key, as every view had it, and the Msg under key + "_msg" for localize_view."""
+    english = [str(m) for m in msg] if isinstance(msg, list) else str(msg)
+    return {key: english, f"{key}_msg": msg}
+
+
+def localize_view(view: dict | None, lang: str = "en") -> dict | None:
+    """A task view (or a try-it result) with its words in lang, for figures.task_view_figure: every
+    entry that has a Msg beside it (said) takes its translation, and the plain labels theirs. A copy;
+    the data (tokens, numbers) stay as they are."""
+    if not view or lang == "en":
+        return view
+    return _localized(view, lang)
+
+
+def _localized(obj, lang: str):
+    if isinstance(obj, list):
+        return [_localized(v, lang) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    out = {}
+    for key, value in obj.items():
+        if key.endswith("_msg"):
+            continue
+        msg = obj.get(f"{key}_msg")
+        if msg is not None:
+            out[key] = [localize(m, lang) for m in msg] if isinstance(msg, list) else localize(msg, lang)
+        elif key in VIEW_TEXT_KEYS and isinstance(value, str):
+            out[key] = t(value, lang)
+        else:
+            out[key] = _localized(value, lang)
+    return out

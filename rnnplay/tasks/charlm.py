@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import torch
 
 from rnnplay.data import TEXTS
+from rnnplay.i18n import N_, Msg
 from rnnplay.tasks.base import Batch, Task
 
 PRIME_MAX_CHARS = 1000  # the try-it prime: enough to set the mood, small enough to run at once
@@ -34,15 +35,15 @@ GREEDY_BELOW = 0.01  # a temperature this low samples the most likely character 
 class CharLM(Task):
     name = "charlm"
     kind = "many-to-many"
-    description = "next-character prediction on your text, sonnets or Tang poems; 'hello' -> 'elloh' (char-RNN)"
+    description = N_("next-character prediction on your text, sonnets or Tang poems; 'hello' -> 'elloh' (char-RNN)")
     metric = "accuracy"
     allows_bidirectional = False
-    bidirectional_refusal = "it predicts the next character, which a backward pass would already have read"
+    bidirectional_refusal = N_("it predicts the next character, which a backward pass would already have read")
     defaults = {"text": "hello", "hidden_size": 8, "lr": 0.1, "batch_size": 1, "steps": 200, "seq_len": 32}
     CORPUS_DEFAULTS: ClassVar[dict[str, dict[str, Any]]] = CORPUS_DEFAULTS
     CORPUS_EXAMPLES: ClassVar[dict[str, str]] = {"sonnets": "Shall I compare thee", "tang": "春风"}
     val_size = 64
-    try_it_label = "Prime text"
+    try_it_label = N_("Prime text")
     try_it_example = "he"
 
     @classmethod
@@ -101,16 +102,23 @@ class CharLM(Task):
     def decode(self, ids) -> str:
         return "".join(self.vocab[i] for i in ids)
 
-    def check_chars(self, s: str, what: str = "charlm input") -> None:
-        """ValueError naming the characters of s the model never saw, and a few it knows."""
+    def check_chars(self, s: str, what: str = N_("charlm input")) -> None:
+        """ValueError naming the characters of s the model never saw, and a few it knows. what: the
+        input's name (N_-marked), the start of the message."""
         if not s:
-            raise ValueError(f"{what}: type at least one character of the training text")
+            raise ValueError(Msg(N_("{what}: type at least one character of the training text"), what=Msg(what)))
         unknown = sorted(set(s) - set(self.stoi))
         if unknown:
             shown = " ".join(repr(c) for c in unknown[:8]) + (" …" if len(unknown) > 8 else "")
             allowed = " ".join(repr(c) for c in self.common)
             raise ValueError(
-                f"{what}: {shown} not in the training text; use only its {len(self.vocab)} characters, e.g. {allowed}"
+                Msg(
+                    N_("{what}: {shown} not in the training text; use only its {n} characters, e.g. {allowed}"),
+                    what=Msg(what),
+                    shown=shown,
+                    n=len(self.vocab),
+                    allowed=allowed,
+                )
             )
 
     def encode(self, s: str) -> torch.Tensor:
@@ -176,8 +184,8 @@ class CharLM(Task):
         input/target/predicted: the prime's last 80 characters, its true next characters (one fewer:
         the last is unknown) and the model's guesses; sample = prime + continuation."""
         if len(text) > PRIME_MAX_CHARS:
-            raise ValueError(f"prime text: {len(text)} characters; use 1 to {PRIME_MAX_CHARS}")
-        self.check_chars(text, "prime text")
+            raise ValueError(Msg(N_("prime text: {n} characters; use 1 to {most}"), n=len(text), most=PRIME_MAX_CHARS))
+        self.check_chars(text, N_("prime text"))
         shown = text[-80:]
         ids = [self.stoi[c] for c in text]
         more = self.decode(self.generate(model, device, ids, CONTINUE_CHARS, self.config.temperature, self.config.seed))

@@ -13,7 +13,8 @@ import math
 import torch
 from torch.nn import functional as F
 
-from rnnplay.tasks.base import Batch, Task
+from rnnplay.i18n import N_, Msg
+from rnnplay.tasks.base import OUTPUT_ROW, Batch, Task, said
 
 N_SYMBOLS, N_RECALL = 8, 10  # alphabet 1..8, sequences of 10 to remember
 BLANK, DELIMITER = 0, 9
@@ -27,11 +28,13 @@ def show(ids) -> list[str]:
 
 
 class CopyMemory(Task):
-    chance_text = "the memoryless baseline of the paper (blanks, then a random symbol)"
-    stuck_hint = "Use an LSTM (its gates can hold the symbols) and give it time: it sits on the line before it recalls."
+    chance_text = N_("the memoryless baseline of the paper (blanks, then a random symbol)")
+    stuck_hint = N_(
+        "Use an LSTM (its gates can hold the symbols) and give it time: it sits on the line before it recalls."
+    )
     name = "copy"
     kind = "many-to-many"
-    description = "copy memory (Arjovsky 2016): recall 10 symbols after `delay` blank steps"
+    description = N_("copy memory (Arjovsky 2016): recall 10 symbols after `delay` blank steps")
     metric = "accuracy"
     ignores = ("seq_len",)  # the length is delay + 20
     # an LSTM sits on the baseline for a while before it starts to recall; RMSprop (as in the paper),
@@ -49,7 +52,7 @@ class CopyMemory(Task):
         "steps": 6000,
         "delay": 10,
     }
-    try_it_label = "Up to 10 digits from 1 to 8 for the model to recall (fewer are repeated to fill 10)"
+    try_it_label = N_("Up to 10 digits from 1 to 8 for the model to recall (fewer are repeated to fill 10)")
     try_it_example = "3141526358"
 
     def __init__(self, config):
@@ -81,12 +84,14 @@ class CopyMemory(Task):
         """'314' -> (1, 10) symbols, the digits repeated to fill the 10 places."""
         digits = text.strip()
         if not 1 <= len(digits) <= N_RECALL or any(c not in "12345678" for c in digits):
-            raise ValueError(f"copy input: type 1 to {N_RECALL} digits, each from 1 to 8 (no 0 or 9), e.g. 3141526358")
+            raise ValueError(
+                Msg(N_("copy input: type 1 to {n} digits, each from 1 to 8 (no 0 or 9), e.g. 3141526358"), n=N_RECALL)
+            )
         ids = [int(c) for c in digits]
         return torch.tensor([(ids * N_RECALL)[:N_RECALL]])
 
     @torch.no_grad()
-    def tokens_view(self, model, device, symbols: torch.Tensor, title: str) -> dict:
+    def tokens_view(self, model, device, symbols: torch.Tensor, title: Msg) -> dict:
         """Input, target and the model's answer for one sequence of symbols (1, 10); a long run of
         blanks in the middle is shown as one "…" column, right only if every step in it is."""
         model.eval()
@@ -101,18 +106,26 @@ class CopyMemory(Task):
             keep, tail = N_RECALL + 2, N_RECALL + 2
             rows = [r[:keep] + ["…"] + r[T - tail :] for r in rows]
             correct = correct[:keep] + [bool(right[keep : T - tail].all())] + correct[T - tail :]
-        labels = ("input", "target", "output")
+        labels = ({"label": N_("input")}, {"label": N_("target")}, OUTPUT_ROW)
+        title = Msg(
+            N_("{title}: recalled {recalled} of {n} symbols after {delay} steps (_ = blank)"),
+            title=title,
+            recalled=recalled,
+            n=N_RECALL,
+            delay=self.delay,
+        )
         return {
             "kind": "tokens",
-            "title": f"{title}: recalled {recalled} of {N_RECALL} symbols after {self.delay} steps (_ = blank)",
-            "rows": [{"label": label, "tokens": r} for label, r in zip(labels, rows, strict=True)],
+            **said("title", title),
+            "rows": [{**label, "tokens": r} for label, r in zip(labels, rows, strict=True)],
             "correct": correct,
         }
 
     def view(self, model, device) -> dict:
         symbols = self.fixed_batch(1, 7).y[:, -N_RECALL:]  # one fixed sequence, apart from the training stream
-        return self.tokens_view(model, device, symbols, "A validation sequence")
+        return self.tokens_view(model, device, symbols, Msg(N_("A validation sequence")))
 
     def try_it(self, model, device, text: str) -> dict:
         symbols = self.encode(text)
-        return self.tokens_view(model, device, symbols, "Your digits " + "".join(map(str, symbols[0].tolist())))
+        digits = "".join(map(str, symbols[0].tolist()))
+        return self.tokens_view(model, device, symbols, Msg(N_("Your digits {digits}"), digits=digits))

@@ -6,16 +6,17 @@ import math
 
 import torch
 
+from rnnplay.i18n import N_, Msg
 from rnnplay.tasks.base import Batch, Task
 
 
 class Majority(Task):
     name = "majority"
     kind = "many-to-one"
-    description = "0/1 sequence -> is the count of ones above half? (classification)"
+    description = N_("0/1 sequence -> is the count of ones above half? (classification)")
     metric = "accuracy"
     defaults = {"hidden_size": 32, "lr": 1e-3, "batch_size": 32, "steps": 625, "seq_len": 10}
-    try_it_label = "A 0/1 string (up to 60 digits)"
+    try_it_label = N_("A 0/1 string (up to 60 digits)")
     try_it_example = "0110111001"
 
     def __init__(self, config):
@@ -40,7 +41,7 @@ class Majority(Task):
         s = s.strip()
         bad = set(s) - {"0", "1"}
         if not s or bad or len(s) > 60:
-            raise ValueError("majority input: type 1 to 60 digits, only 0s and 1s, e.g. 0110100101")
+            raise ValueError(Msg(N_("majority input: type 1 to 60 digits, only 0s and 1s, e.g. 0110100101")))
         return torch.tensor([[float(c)] for c in s]).unsqueeze(0)
 
     @torch.no_grad()

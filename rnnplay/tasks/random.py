@@ -12,7 +12,8 @@ import math
 
 import torch
 
-from rnnplay.tasks.base import VAL_SEED_OFFSET, Batch, Task
+from rnnplay.i18n import N_, Msg
+from rnnplay.tasks.base import VAL_SEED_OFFSET, Batch, Task, said
 
 DATA_SEED_OFFSET = 3_000_017  # the memorised pool has its own stream, apart from the batch order
 
@@ -20,7 +21,7 @@ DATA_SEED_OFFSET = 3_000_017  # the memorised pool has its own stream, apart fro
 class RandomLabels(Task):
     name = "random"
     kind = "many-to-one"
-    description = "random noise with random labels: training accuracy climbs, validation stays at chance"
+    description = N_("random noise with random labels: training accuracy climbs, validation stays at chance")
     metric = "accuracy"
     defaults = {"hidden_size": 64, "lr": 3e-3, "batch_size": 32, "steps": 1000, "seq_len": 10, "dataset_size": 128}
     # the validation accuracy of any model is Binomial(n, 1/2) / n: n = 2048 keeps its spread at ±0.011,
@@ -56,13 +57,24 @@ class RandomLabels(Task):
     def view(self, model, device) -> dict:
         """Accuracy on the whole memorised pool beside accuracy on fresh sequences, chance drawn."""
         train, val = self.accuracy(model, device, self.pool), self.accuracy(model, device, self.val_batch())
+        x = [
+            Msg(N_("the {n} training sequences"), n=self.dataset_size),
+            Msg(N_("{n} fresh sequences"), n=self.val_size),
+        ]
         return {
             "kind": "bars",
-            "title": f"Memorised {train:.0%} of the training set; {val:.0%} of fresh sequences (chance 50%)",
-            "x": [f"the {self.dataset_size} training sequences", f"{self.val_size} fresh sequences"],
+            **said(
+                "title",
+                Msg(
+                    N_("Memorised {train:.0%} of the training set; {val:.0%} of fresh sequences (chance 50%)"),
+                    train=train,
+                    val=val,
+                ),
+            ),
+            **said("x", x),
             "y": [train, val],
-            "y_title": "accuracy",
+            "y_title": N_("accuracy"),
             "y_range": [0, 1],
             "hline": self.chance,
-            "hline_label": "chance",
+            "hline_label": N_("chance"),
         }

@@ -11,7 +11,8 @@ import math
 
 import torch
 
-from rnnplay.tasks.base import IGNORE, PAD, Batch, Task
+from rnnplay.i18n import N_, Msg
+from rnnplay.tasks.base import IGNORE, OUTPUT_ROW, PAD, Batch, Task, said
 
 SOS, EOS, DIGIT0 = 1, 2, 3
 TOKENS = ["<PAD>", "<SOS>", "<EOS>"] + [str(d) for d in range(10)]
@@ -20,7 +21,7 @@ TOKENS = ["<PAD>", "<SOS>", "<EOS>"] + [str(d) for d in range(10)]
 class Reverse(Task):
     name = "reverse"
     kind = "seq2seq"
-    description = "encoder-decoder: read a digit string of variable length, write it reversed (seq2seq)"
+    description = N_("encoder-decoder: read a digit string of variable length, write it reversed (seq2seq)")
     metric = "sequence accuracy"
     defaults = {
         "arch": "gru",
@@ -36,7 +37,7 @@ class Reverse(Task):
     }
     vocab_size = len(TOKENS)
     sos_id = SOS
-    try_it_label = "Digits to reverse"
+    try_it_label = N_("Digits to reverse")
     try_it_example = "2024117"
 
     def __init__(self, config):
@@ -76,7 +77,7 @@ class Reverse(Task):
         s = s.strip()
         if not s or not s.isdigit() or not s.isascii() or len(s) > self.seq_len:
             raise ValueError(
-                f"reverse input: type 1 to {self.seq_len} digits 0-9 (seq_len={self.seq_len}), e.g. 2024117"
+                Msg(N_("reverse input: type 1 to {n} digits 0-9 (seq_len={n}), e.g. 2024117"), n=self.seq_len)
             )
         return [int(c) for c in s]
 
@@ -92,9 +93,9 @@ class Reverse(Task):
         target = source[::-1] + ["<EOS>"]
         got = [TOKENS[i] for i in out_ids[: len(target)]]
         return [
-            {"label": "input", "tokens": source},
-            {"label": "target", "tokens": target},
-            {"label": "output", "tokens": got, "correct": [a == b for a, b in zip(got, target, strict=True)]},
+            {"label": N_("input"), "tokens": source},
+            {"label": N_("target"), "tokens": target},
+            {**OUTPUT_ROW, "tokens": got, "correct": [a == b for a, b in zip(got, target, strict=True)]},
         ]
 
     def view(self, model, device) -> dict:
@@ -104,16 +105,19 @@ class Reverse(Task):
         rows = []
         for k, digits in enumerate(digit_lists):
             for r in self._rows(digits, out[k].tolist()):
-                rows.append({**r, "label": f"{k + 1} {r['label']}"})
-        return {"kind": "tokens", "title": "Greedy decoding of validation strings", "rows": rows}
+                # the sample's number and the row's name (the template has nothing to translate)
+                label = Msg("{k} {label}", k=k + 1, label=r.get("label_msg") or Msg(r["label"]))
+                rows.append({**r, "label": f"{k + 1} {r['label']}", "label_msg": label})
+        return {"kind": "tokens", "title": N_("Greedy decoding of validation strings"), "rows": rows}
 
     def try_it(self, model, device, text: str) -> dict:
         digits = self.encode(text)
         _, out = self._run(model, device, [digits])
         rows = self._rows(digits, out[0].tolist())
         right = all(rows[-1]["correct"])
-        return {
-            "kind": "tokens",
-            "title": f"{text.strip()} → {self.decode(out[0].tolist())} ({'right' if right else 'wrong'})",
-            "rows": rows,
-        }
+        title = Msg(
+            N_("{source} → {output} (right)") if right else N_("{source} → {output} (wrong)"),
+            source=text.strip(),
+            output=self.decode(out[0].tolist()),
+        )
+        return {"kind": "tokens", **said("title", title), "rows": rows}

@@ -14,22 +14,23 @@ import math
 import torch
 
 from rnnplay.data import sentiment as data
-from rnnplay.tasks.base import PAD, Batch, Task
+from rnnplay.i18n import N_, Msg
+from rnnplay.tasks.base import PAD, Batch, Task, said
 
 MAX_TRY_CHARS = 300
-LABELS = ("negative", "positive")
+LABELS = (N_("negative"), N_("positive"))
 EXAMPLES = {"en": "the movie was not good at all", "zh": "这部电影一点也不好看"}
 
 
 class Sentiment(Task):
     name = "sentiment"
     kind = "many-to-one"
-    description = "short English or Chinese sentence -> positive or negative? (embeddings, packed lengths)"
+    description = N_("short English or Chinese sentence -> positive or negative? (embeddings, packed lengths)")
     metric = "accuracy"
     defaults = {"hidden_size": 32, "embed_dim": 16, "lr": 3e-3, "batch_size": 32, "steps": 600}
     ignores = ("seq_len",)  # sentences bring their own lengths
     probe_size = 32
-    try_it_label = "Type a sentence"
+    try_it_label = N_("Type a sentence")
     try_it_example = EXAMPLES["en"]
 
     def __init__(self, config):
@@ -94,23 +95,24 @@ class Sentiment(Task):
         x, lengths = self.pad([ids[: t + 1] for t in range(len(ids))])  # (T, T), lengths 1..T
         return torch.softmax(model(x.to(device), lengths).float(), -1)[:, 1].cpu().tolist()
 
-    def _bars(self, model, device, ids: list[int], title: str) -> dict:
+    def _bars(self, model, device, ids: list[int], title: Msg) -> dict:
         probs = self.prefix_confidence(model, device, ids)
         words = [f"{i + 1}:{self.vocab[t]}" for i, t in enumerate(ids)]  # numbered: a word may repeat
         return {
             "kind": "bars",
-            "title": title,
+            **said("title", title),
             "x": words,
             "y": probs,
             "y_title": "P(positive)",
             "y_range": [0, 1],
             "hline": 0.5,
-            "hline_label": "undecided",
+            "hline_label": N_("undecided"),
         }
 
     @staticmethod
-    def verdict(p: float) -> str:
-        return f"{LABELS[p > 0.5]} (P(positive) = {p:.2f})"
+    def verdict(p: float) -> Msg:
+        """The model's answer for P(positive) = p; str() of it is the English."""
+        return Msg(N_("{label} (P(positive) = {p:.2f})"), label=Msg(LABELS[p > 0.5]), p=p)
 
     def view_sentence(self) -> tuple[str, int]:
         """The held-out sentence the view reads: the first composed one with a negation and 6+ tokens."""
@@ -126,25 +128,39 @@ class Sentiment(Task):
         text, y = self.view_sentence()
         ids = self.encode(text)[0]
         p = self.prefix_confidence(model, device, ids)[-1]
-        title = f"“{text}” is {LABELS[y]}; the model says {self.verdict(p)}"
+        title = Msg(
+            N_("“{text}” is {label}; the model says {verdict}"),
+            text=text,
+            label=Msg(LABELS[y]),
+            verdict=self.verdict(p),
+        )
         return self._bars(model, device, ids, title)
 
     def try_it(self, model, device, text: str) -> dict:
         """The same bars for the learner's sentence; unknown words are read as <UNK> and named."""
         text = (text or "").strip()
         if not text:
-            raise ValueError(f"sentiment input: type a sentence (1 to {MAX_TRY_CHARS} characters)")
+            raise ValueError(Msg(N_("sentiment input: type a sentence (1 to {most} characters)"), most=MAX_TRY_CHARS))
         if len(text) > MAX_TRY_CHARS:
             raise ValueError(
-                f"sentiment input: {len(text)} characters is too long; type 1 to {MAX_TRY_CHARS} characters"
+                Msg(
+                    N_("sentiment input: {n} characters is too long; type 1 to {most} characters"),
+                    n=len(text),
+                    most=MAX_TRY_CHARS,
+                )
             )
         ids, unknown = self.encode(text)
         if not any(t[0].isalnum() for t in data.tokenize(text, self.lang)):
-            what = "words" if self.lang == "en" else "Chinese characters"
-            raise ValueError(f"sentiment input: type some {what}, not only punctuation or spaces")
+            if self.lang == "en":
+                raise ValueError(Msg(N_("sentiment input: type some words, not only punctuation or spaces")))
+            raise ValueError(Msg(N_("sentiment input: type some Chinese characters, not only punctuation or spaces")))
         p = self.prefix_confidence(model, device, ids)[-1]
-        title = f"The model says {self.verdict(p)}"
+        title = Msg(N_("The model says {verdict}"), verdict=self.verdict(p))
         if unknown:
             shown = ", ".join(dict.fromkeys(unknown))  # each once, in order
-            title += f"; unknown words read as <UNK>: {shown}"
+            title = Msg(
+                N_("The model says {verdict}; unknown words read as <UNK>: {shown}"),
+                verdict=self.verdict(p),
+                shown=shown,
+            )
         return self._bars(model, device, ids, title)

@@ -13,11 +13,31 @@ import math
 import torch
 
 from rnnplay.config import MAX_SERIES, ConfigError
+from rnnplay.i18n import N_, Msg, localize
 from rnnplay.tasks.base import Batch, Task
 
 SERIES_LEN = 3000
 MAX_CSV_BYTES = 2_000_000
 MIN_VAL_WINDOWS = 8  # a user's series must leave at least this many validation windows
+
+
+class SeriesError(ConfigError):
+    """A refused series or CSV file (field "series" or "csv"). Its value may be a description of what
+    was found, and the values of what is allowed names such as "column 2": Msgs, said in the reader's
+    language too (ConfigError translates only the template of what is allowed)."""
+
+    def localized(self, lang: str = "en") -> str:
+        if lang == "en":
+            return super().localized(lang)
+        english_args = self.allowed_args
+        self.allowed_args = {k: localize(v, lang) if isinstance(v, Msg) else v for k, v in english_args.items()}
+        try:
+            text = super().localized(lang)
+        finally:
+            self.allowed_args = english_args
+        if isinstance(self.value, Msg):
+            text = text.replace(str(self.value), self.value.tr(lang), 1)
+        return text
 
 
 def min_series_len(seq_len: int) -> int:
@@ -28,7 +48,7 @@ def min_series_len(seq_len: int) -> int:
 class Sine(Task):
     name = "sine"
     kind = "many-to-one"
-    description = "forecast the next value of a noisy sum of sines (or your CSV series) from a look-back window"
+    description = N_("forecast the next value of a noisy sum of sines (or your CSV series) from a look-back window")
     metric = "mse"
     defaults = {"hidden_size": 32, "lr": 3e-3, "batch_size": 32, "steps": 600, "seq_len": 30}
 
@@ -40,14 +60,16 @@ class Sine(Task):
             raw = torch.tensor(config.series, dtype=torch.float64)
             need = min_series_len(self.seq_len)
             if len(raw) < need:
-                raise ConfigError(
+                raise SeriesError(
                     "series",
-                    f"{len(raw)} values",
-                    f"at least {need} values for seq_len={self.seq_len} (or a shorter seq_len)",
+                    Msg(N_("{n} values"), n=len(raw)),
+                    N_("at least {need} values for seq_len={seq_len} (or a shorter seq_len)"),
+                    need=need,
+                    seq_len=self.seq_len,
                 )
             self.mean, self.std = float(raw.mean()), float(raw.std(unbiased=False))
             if self.std == 0:
-                raise ConfigError("series", f"{len(raw)} equal values", "a series that varies")
+                raise SeriesError("series", Msg(N_("{n} equal values"), n=len(raw)), N_("a series that varies"))
             self.series = ((raw - self.mean) / self.std).float()  # (N,) z-scores: training sees unit scale
         else:
             self.mean, self.std = 0.0, 1.0
@@ -120,13 +142,17 @@ def _number(cell: str, decimal_comma: bool = False) -> float | None:
 def _decode(data: bytes | str) -> str:
     size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
     if size > MAX_CSV_BYTES:
-        raise ConfigError("csv", f"{size} bytes", f"a file of at most {MAX_CSV_BYTES // 1_000_000} MB")
+        raise SeriesError(
+            "csv", Msg(N_("{n} bytes"), n=size), N_("a file of at most {mb} MB"), mb=MAX_CSV_BYTES // 1_000_000
+        )
     if isinstance(data, str):
         return data.removeprefix("\ufeff")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise ConfigError("csv", f"byte {e.start}", "UTF-8 text (save the file as CSV UTF-8)") from None
+        raise SeriesError(
+            "csv", Msg(N_("byte {n}"), n=e.start), N_("UTF-8 text (save the file as CSV UTF-8)")
+        ) from None
 
 
 def load_series_csv(data: bytes | str) -> tuple[float, ...]:
@@ -141,15 +167,15 @@ def load_series_csv(data: bytes | str) -> tuple[float, ...]:
     try:
         rows = [(i, r) for i, r in enumerate(csv.reader(lines, delimiter=delimiter), 1) if any(c.strip() for c in r)]
     except csv.Error as e:
-        raise ConfigError("csv", str(e), "plain-text CSV with one column of numbers") from None
+        raise SeriesError("csv", str(e), N_("plain-text CSV with one column of numbers")) from None
     if not rows:
-        raise ConfigError("csv", "an empty file", "one column of numbers (a header row allowed)")
+        raise SeriesError("csv", Msg(N_("an empty file")), N_("one column of numbers (a header row allowed)"))
     if len(rows) > MAX_SERIES + 1:
-        raise ConfigError("csv", f"{len(rows)} rows", f"at most {MAX_SERIES} numbers")
+        raise SeriesError("csv", Msg(N_("{n} rows"), n=len(rows)), N_("at most {n} numbers"), n=MAX_SERIES)
     (_, head), body = rows[0], rows[1:]  # head: a header row or the first numbers
     if not body:
         if any(_number(c, comma) is None for c in head):
-            raise ConfigError("csv", "a header without numbers", "one column of numbers under the header")
+            raise SeriesError("csv", Msg(N_("a header without numbers")), N_("one column of numbers under the header"))
         body = rows
     width = max(len(r) for _, r in rows)
 
@@ -157,32 +183,54 @@ def load_series_csv(data: bytes | str) -> tuple[float, ...]:
         return r[j].strip() if j < len(r) else ""
 
     names = [
-        cell(head, j) if _number(cell(head, j), comma) is None and cell(head, j) else f"column {j + 1}"
+        cell(head, j) if _number(cell(head, j), comma) is None and cell(head, j) else Msg(N_("column {n}"), n=j + 1)
         for j in range(width)
     ]
     good = [sum(_number(cell(r, j), comma) is not None for _, r in body) for j in range(width)]
     numeric = [j for j in range(width) if good[j] == len(body)]
     if len(numeric) > 1:
-        listed = ", ".join(repr(names[j]) for j in numeric)
-        raise ConfigError("csv", f"{len(numeric)} numeric columns", f"one column of numbers (found {listed}); keep one")
+        listed = _listed([names[j] for j in numeric])
+        raise SeriesError(
+            "csv",
+            Msg(N_("{n} numeric columns"), n=len(numeric)),
+            N_("one column of numbers (found {listed}); keep one"),
+            listed=listed,
+        )
     if not any(good) and width > 1:
-        listed = ", ".join(repr(n) for n in names)
-        raise ConfigError("csv", f"no numbers in {listed}", "one column of numbers (a header row allowed)")
+        listed = _listed(names)
+        raise SeriesError(
+            "csv", Msg(N_("no numbers in {listed}"), listed=listed), N_("one column of numbers (a header row allowed)")
+        )
     if not numeric:  # point at the first bad cell of the column that is most nearly numeric
         j = max(range(width), key=lambda k: good[k])
         row, r = next((i, r) for i, r in body if _number(cell(r, j), comma) is None)
         bad = cell(r, j)
-        what = "is missing" if not bad else ("is not a finite number" if _is_float(bad) else "is not a number")
-        raise ConfigError(
-            "csv", bad, f"row {row}, {names[j]!r}: the cell {what}; every cell of the series must be a number"
-        )
+        if not bad:
+            allowed = N_("row {row}, {column}: the cell is missing; every cell of the series must be a number")
+        elif _is_float(bad):
+            allowed = N_(
+                "row {row}, {column}: the cell is not a finite number; every cell of the series must be a number"
+            )
+        else:
+            allowed = N_("row {row}, {column}: the cell is not a number; every cell of the series must be a number")
+        raise SeriesError("csv", bad, allowed, row=row, column=_quoted(names[j]))
     j = numeric[0]
     values = [_number(cell(r, j), comma) for _, r in body]
     if body is not rows and _number(cell(head, j), comma) is not None:  # no header: the first row is data
         values.insert(0, _number(cell(head, j), comma))
     if len(values) > MAX_SERIES:
-        raise ConfigError("csv", f"{len(values)} numbers", f"at most {MAX_SERIES}")
+        raise SeriesError("csv", Msg(N_("{n} numbers"), n=len(values)), N_("at most {n}"), n=MAX_SERIES)
     return tuple(values)
+
+
+def _quoted(name: str | Msg) -> str | Msg:
+    """A column's name as the messages quote it: 'temp' for a header cell, 'column 2' for one without."""
+    return repr(name) if isinstance(name, str) else Msg("'{name}'", name=name)
+
+
+def _listed(names: list) -> Msg:
+    """Column names quoted and joined by commas, each in the reader's language when it is a Msg."""
+    return Msg(", ".join(f"{{c{i}}}" for i in range(len(names))), **{f"c{i}": _quoted(n) for i, n in enumerate(names)})
 
 
 def _is_float(s: str) -> bool:

@@ -14,6 +14,7 @@ import math
 import torch
 from torch.nn import functional as F
 
+from rnnplay.i18n import N_, Msg
 from rnnplay.tasks.base import Batch, Task
 
 DET, NOUN, VERB, END = range(4)
@@ -47,14 +48,18 @@ def tag_ids(ids: torch.Tensor) -> torch.Tensor:
 
 
 class Tagging(Task):
-    chance_text = "a model that reads only the words so far (the next word decides an ambiguous tag)"
-    stuck_hint = "Turn on bidirectional: only a backward pass has read the next word."
+    chance_text = N_("a model that reads only the words so far (the next word decides an ambiguous tag)")
+    stuck_hint = N_("Turn on bidirectional: only a backward pass has read the next word.")
     name = "tagging"
     kind = "many-to-many"
-    description = "tag each word; can/fly/watch/duck need the NEXT word, so a bidirectional RNN wins"
+    description = N_("tag each word; can/fly/watch/duck need the NEXT word, so a bidirectional RNN wins")
     metric = "accuracy"
     defaults = {"hidden_size": 32, "lr": 1e-2, "batch_size": 32, "steps": 400, "seq_len": 12}
-    try_it_label = f"Words to tag, separated by spaces ({' '.join(WORDS[:-1])}; a final . is added)"
+    # the vocabulary written out (a marked text is a literal; tests/test_i18n_core.py checks it is WORDS)
+    try_it_label = N_(
+        "Words to tag, separated by spaces (the a dog cat bird runs sleeps sings can fly watch duck; "
+        "a final . is added)"
+    )
     try_it_example = "watch the duck fly"
 
     def __init__(self, config):
@@ -83,10 +88,21 @@ class Tagging(Task):
         """'watch the duck fly' -> (1, T) word ids, a final '.' added when missing."""
         words = text.lower().split()
         if not words or len(words) > MAX_WORDS:
-            raise ValueError(f"tagging input: type 1 to {MAX_WORDS} words separated by spaces, e.g. watch the duck fly")
+            raise ValueError(
+                Msg(
+                    N_("tagging input: type 1 to {most} words separated by spaces, e.g. watch the duck fly"),
+                    most=MAX_WORDS,
+                )
+            )
         unknown = [w for w in words if w not in INDEX]
         if unknown:
-            raise ValueError(f"tagging input: unknown word {unknown[0]!r}; use only these words: {' '.join(WORDS)}")
+            raise ValueError(
+                Msg(
+                    N_("tagging input: unknown word {word!r}; use only these words: {words}"),
+                    word=unknown[0],
+                    words=" ".join(WORDS),
+                )
+            )
         if words[-1] != ".":
             words.append(".")
         return torch.tensor([[INDEX[w] for w in words]])
@@ -101,20 +117,20 @@ class Tagging(Task):
             "kind": "tokens",
             "title": title,
             "rows": [
-                {"label": "input", "tokens": [WORDS[i] for i in ids[0].tolist()]},
-                {"label": "true tag", "tokens": [TAGS[i] for i in true.tolist()]},
-                {"label": "predicted tag", "tokens": [TAGS[i] for i in pred.tolist()]},
+                {"label": N_("input"), "tokens": [WORDS[i] for i in ids[0].tolist()]},
+                {"label": N_("true tag"), "tokens": [TAGS[i] for i in true.tolist()]},
+                {"label": N_("predicted tag"), "tokens": [TAGS[i] for i in pred.tolist()]},
             ],
             "correct": (pred == true).tolist(),
         }
 
     def view(self, model, device) -> dict:
         ids = self.fixed_batch(1, 7).x.argmax(-1)  # one fixed sentence, apart from the training stream
-        title = "can, fly, watch, duck: NOUN before a verb-like word, VERB otherwise"
+        title = N_("can, fly, watch, duck: NOUN before a verb-like word, VERB otherwise")
         return self.tokens_view(model, device, ids, title)
 
     def try_it(self, model, device, text: str) -> dict:
-        return self.tokens_view(model, device, self.encode(text), "your sentence")
+        return self.tokens_view(model, device, self.encode(text), N_("your sentence"))
 
 
 def _entropy(p: float) -> float:

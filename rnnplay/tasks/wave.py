@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import torch
 
-from rnnplay.tasks.base import Batch, Task
+from rnnplay.i18n import N_, Msg
+from rnnplay.tasks.base import Batch, Task, said
 
-WAVES = ("sine", "square", "triangle", "sawtooth")
+WAVES = (N_("sine"), N_("square"), N_("triangle"), N_("sawtooth"))  # names, and the try-it choices
 PERIODS = {"sine": 16, "square": 12, "triangle": 20, "sawtooth": 10}  # in time steps
 NOISE = 0.05  # standard deviation of the noise on the targets
 
@@ -32,15 +33,15 @@ def waveform(name: str, T: int) -> torch.Tensor:
 class Wave(Task):
     name = "wave"
     kind = "one-to-many"
-    description = "from a one-hot class (sine/square/triangle/sawtooth) generate its waveform"
+    description = N_("from a one-hot class (sine/square/triangle/sawtooth) generate its waveform")
     metric = "mse"
     allows_bidirectional = False  # generation: a backward pass has nothing to read, and would see the future
-    bidirectional_refusal = (
+    bidirectional_refusal = N_(
         "it generates the wave step by step from the class given at step 1; "
         "a backward pass would start from the end it is meant to produce"
     )
     defaults = {"arch": "gru", "hidden_size": 64, "lr": 1e-2, "batch_size": 32, "steps": 400, "seq_len": 40}
-    try_it_label = "Waveform to generate"
+    try_it_label = N_("Waveform to generate")
     try_it_choices = WAVES
 
     def __init__(self, config):
@@ -67,7 +68,7 @@ class Wave(Task):
         return [first] + ["·"] * (x.shape[0] - 1)
 
     @torch.no_grad()
-    def lines(self, model, device, names: tuple[str, ...], title: str) -> dict:
+    def lines(self, model, device, names: tuple[str, ...], title: Msg) -> dict:
         """The model's generated wave (solid) and the true one (dashed) for each named class."""
         model.eval()
         classes = torch.tensor([WAVES.index(n) for n in names])
@@ -75,15 +76,30 @@ class Wave(Task):
         t = list(range(1, self.seq_len + 1))
         series = []
         for i, n in enumerate(names):
-            series.append({"name": f"{n}: generated", "x": t, "y": out[i].tolist()})
-            series.append({"name": f"{n}: true", "x": t, "y": self.clean[classes[i]].tolist(), "dash": "dash"})
-        return {"kind": "lines", "title": title, "x_title": "time step", "y_title": "value", "series": series}
+            generated, true = Msg(N_("{wave}: generated"), wave=Msg(n)), Msg(N_("{wave}: true"), wave=Msg(n))
+            series.append({**said("name", generated), "x": t, "y": out[i].tolist()})
+            series.append({**said("name", true), "x": t, "y": self.clean[classes[i]].tolist(), "dash": "dash"})
+        return {
+            "kind": "lines",
+            **said("title", title),
+            "x_title": N_("time step"),
+            "y_title": N_("value"),
+            "series": series,
+        }
 
     def view(self, model, device) -> dict:
-        return self.lines(model, device, WAVES, "Generated from the class at step 0 (solid) vs the true waves (dashed)")
+        title = Msg(N_("Generated from the class at step 0 (solid) vs the true waves (dashed)"))
+        return self.lines(model, device, WAVES, title)
 
     def try_it(self, model, device, text: str) -> dict:
         name = text.strip().lower()
         if name not in WAVES:
-            raise ValueError(f"wave input: {text!r} is not a waveform; choose one of {', '.join(WAVES)}")
-        return self.lines(model, device, (name,), f"{name}: generated (solid) vs true (dashed)")
+            raise ValueError(
+                Msg(
+                    N_("wave input: {text!r} is not a waveform; choose one of {waves}"),
+                    text=text,
+                    waves=", ".join(WAVES),
+                )
+            )
+        title = Msg(N_("{wave}: generated (solid) vs true (dashed)"), wave=Msg(name))
+        return self.lines(model, device, (name,), title)
