@@ -18,7 +18,7 @@ ZH = {
     ),
     "entries: {n} — a race needs {lo} to {hi}: add a row.": "条目：{n} 个 —— 比赛需要 {lo} 到 {hi} 个：请添加一行。",
     "**Demos**": "**演示**",
-    "Vanishing: RNN vs LSTM vs GRU": "梯度消失：RNN vs LSTM vs GRU",
+    "Vanishing: RNN vs LSTM vs GRU": "梯度消失：RNN/LSTM/GRU",
     "Exploding: no clip vs clip": "梯度爆炸：不裁剪 vs 裁剪",
     "Bidirectional tagging": "双向序列标注",
     "Copy: LSTM vs RNN": "复制任务：LSTM vs RNN",

@@ -138,6 +138,7 @@ ZH = {
     "Metrics (CSV)": "指标（CSV）",
     "Settings (JSON)": "设置（JSON）",
     "Weights (safetensors)": "权重（safetensors）",
+    "Weights (safetensors) into this run": "把权重（safetensors）载入本次训练",
     "PyTorch script": "PyTorch 脚本",
     "Runs without rnnplay; same seed, same losses as this run (tested to 1e-5).": (
         "不依赖 rnnplay 即可运行；随机种子相同，损失与本次训练一致（已测试，误差在 1e-5 以内）。"
