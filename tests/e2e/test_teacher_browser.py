@@ -1,0 +1,106 @@
+"""Real browser, S5: a teacher picks hidden and locked controls in the Playground's Teacher link panel and
+copies the link; a fresh browser (another context: another session) opens it and sees only the chosen
+controls, the locked one disabled and unchangeable by clicking or typing; training uses the locked
+value (read back from the run's exported settings). Screenshots go to $RNNPLAY_SHOTS (or tmp)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+WAIT_MS = 120_000  # a cold server on a busy shared machine takes a while to import torch
+
+
+def settle(page: Page) -> None:
+    """Wait until the page's script run has ended (the Playground does not poll while idle)."""
+    page.wait_for_selector(CONNECTED, timeout=WAIT_MS)
+    page.wait_for_selector(IDLE, timeout=WAIT_MS)
+
+
+def shots_dir(tmp_path: Path) -> Path:
+    d = Path(os.environ.get("RNNPLAY_SHOTS", tmp_path))
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def pick(page: Page, key: str, option: str) -> None:
+    """Choose one option of a multiselect by typing its label."""
+    box = page.locator(f".st-key-{key} input")
+    box.click()
+    box.fill(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+    settle(page)
+
+
+def test_a_teacher_link_shows_only_the_chosen_controls_and_locks_one(server, browser, tmp_path):
+    shots = shots_dir(tmp_path)
+    teacher_ctx = browser.new_context(viewport={"width": 1400, "height": 1800})
+    teacher_ctx.set_default_timeout(WAIT_MS)
+    teacher_ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    teacher = teacher_ctx.new_page()
+    teacher.goto(f"{server}/playground?task=majority&steps=60&lr=0.02&seed=4")
+    settle(teacher)
+    teacher.get_by_text("Teacher link (for a class)").click()
+    pick(teacher, "teacher_hide", "Seed (seed)")
+    pick(teacher, "teacher_hide", "Hidden size (hidden_size)")
+    pick(teacher, "teacher_hide", "the share link")
+    pick(teacher, "teacher_lock", "Learning rate (lr)")
+    link_box = teacher.locator(".st-key-teacher_link:not([data-stale=true]) code")
+    expect(link_box).to_contain_text("lock=lr", timeout=20_000)
+    # the copy button beside the link puts it on the clipboard
+    teacher.locator(".st-key-teacher_link").hover()
+    teacher.locator(".st-key-teacher_link button").first.click()
+    link = teacher.evaluate("navigator.clipboard.readText()")
+    assert link == link_box.inner_text().strip()
+    teacher.screenshot(path=str(shots / "teacher_panel.png"), full_page=True)
+    params = dict(parse_qsl(urlsplit(link).query))
+    assert params["hide"] == "seed,hidden_size,share,teacher" and params["lock"] == "lr"
+    assert (params["lr"], params["seed"], params["steps"]) == ("0.02", "4", "60")
+
+    student_ctx = browser.new_context(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
+    student_ctx.set_default_timeout(WAIT_MS)
+    student = student_ctx.new_page()
+    student.goto(link)
+    settle(student)
+    sidebar = student.get_by_test_id("stSidebar")
+    lr = sidebar.locator(".st-key-lr input")
+    expect(lr).to_be_disabled(timeout=WAIT_MS)
+    expect(lr).to_have_value("0.02")
+    expect(sidebar.get_by_text("locked by your teacher")).to_be_visible()
+    expect(sidebar.locator(".st-key-batch_size input")).to_be_enabled()  # a control the teacher left alone
+    assert sidebar.locator(".st-key-seed").count() == 0 and sidebar.locator(".st-key-hidden_size").count() == 0
+    assert student.get_by_text("Teacher link (for a class)").count() == 0
+    assert student.get_by_text("Share this configuration").count() == 0
+    # try to change it anyway: click and type, and its +/- buttons
+    lr.click(force=True)
+    student.keyboard.type("9")
+    student.keyboard.press("Enter")
+    sidebar.locator(".st-key-lr button").first.click(force=True)
+    expect(lr).to_have_value("0.02")
+    student.screenshot(path=str(shots / "teacher_student_view.png"), full_page=True)
+
+    student.get_by_role("button", name=re.compile("^.?Train$")).click()
+    expect(student.get_by_test_id("stProgress")).to_contain_text("finished", timeout=WAIT_MS)
+    settle(student)
+    expect(lr).to_have_value("0.02")
+    student.get_by_text("Export / import (S3)").click()
+    with student.expect_download() as info:
+        student.get_by_role("button", name=re.compile("^Settings")).click()
+    info.value.save_as(tmp_path / "settings.json")
+    trained = json.loads((tmp_path / "settings.json").read_text())
+    trained = trained.get("config", trained)
+    assert (trained["lr"], trained["seed"], trained["steps"]) == (0.02, 4, 60)
+    student.screenshot(path=str(shots / "teacher_student_trained.png"), full_page=True)
+    assert student.get_by_test_id("stException").count() == 0
+    student_ctx.close()
+    teacher_ctx.close()
