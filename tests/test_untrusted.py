@@ -362,3 +362,18 @@ def test_out_of_range_url_parameters_warn_by_name_and_change_nothing_else():
     assert len(shown) < 3000  # a 100 kB parameter is not echoed back
     assert at.session_state["_run"].config == make_config("majority")
     assert not at.exception
+
+
+def test_a_link_over_this_servers_caps_is_named_not_dropped_silently():
+    """steps and T inside RunConfig's range but over RNNPLAY_MAX_STEPS / RNNPLAY_MAX_SEQ_LEN: the bound
+    widget ignores them, so the page says which and why."""
+    caps = hosted.caps()
+    at = open_app(steps=caps.max_steps + 1, seq_len=caps.max_seq_len + 1, hidden_size=48)
+    shown = messages(at)
+    assert (
+        f"steps={caps.max_steps + 1} is over this server's cap of {caps.max_steps} (set by RNNPLAY_MAX_STEPS)" in shown
+    )
+    assert f"seq_len={caps.max_seq_len + 1} is over this server's cap of {caps.max_seq_len}" in shown
+    config = at.session_state["_run"].config
+    assert (config.steps, config.seq_len, config.hidden_size) == (make_config("majority").steps, 10, 48)
+    assert not at.exception
