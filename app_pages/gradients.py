@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from app_pages import common, narrator
+from app_pages import common, narrator, teacher
 from app_pages.i18n import lang, tr
 from rnnplay import figures, hosted
 from rnnplay.config import ARCHS, FIELDS, ConfigError, make_config, parse_params
@@ -81,12 +81,14 @@ problems += url_warnings
 
 box = st.sidebar
 box.subheader(tr("Shared by every entry"))
-task = common._widget("task", preset[0].task, box)
+room, room_warnings = teacher.classroom()  # S5: a teacher link's hidden and locked controls
+problems += room_warnings
+task = common._control("task", preset[0].task, box, room)
 start = preset[0] if task == preset[0].task else make_config(task)  # what the widgets default to
 values = {}
 for name in [n for n, f in FIELDS.items() if f.metadata["tasks"] and task in f.metadata["tasks"]] + list(SHARED):
     if FIELDS[name].metadata["share"] and common._visible(name, {**start.to_dict(), **values}):
-        values[name] = common._widget(name, getattr(start, name), box)
+        values[name] = common._control(name, getattr(start, name), box, room)
 # other fields in the link (hidden_size, lr, ...) set the entries' shared starting point, where valid
 from_url, _ = parse_params({**shared_params, "task": task})
 overlay = {n: getattr(from_url, n) for n in shared_params if n in FIELDS and n not in values and n != "task"}
@@ -380,26 +382,28 @@ def live_view() -> None:
 st.toggle(tr("Log-scale loss"), key="race_loss_log")
 live_view()
 
-with st.expander(tr("How to read these charts")):
-    st.markdown(
-        tr(
-            "- **Loss**: each entry's training loss (solid) and validation loss (dotted); the dashed line is "
-            "chance. An ✕ marks an entry whose loss or gradient became NaN/Inf.\n"
-            "- **Gradient through time** ‖∂L/∂hₜ‖: how much the loss still feels the hidden state at step t. A "
-            "plain RNN's curve falls by orders of magnitude toward t = 1 (the gradient *vanished*); an LSTM's or "
-            "GRU's stays high. A curve that *rises* toward t = 1 is an exploding gradient.\n"
-            "- **Heatmaps**: the same curve at every probe (x = time step, y = training step), all on one colour "
-            "scale, so dark means the same small gradient in every heatmap.\n"
-            "- **Spectral radius ρ and largest singular value σ₁ of W_hh**: above 1 the recurrence can amplify, "
-            "below 1 it shrinks what flows back through it. The singular values chart shows the whole spectrum.\n"
-            "- **Gradient norm** per entry, before and after clipping, with the threshold; and **per parameter "
-            "tensor**: which weights get the gradient."
+if not teacher.hides("howto"):  # S5: a teacher link may hide page parts
+    with st.expander(tr("How to read these charts")):
+        st.markdown(
+            tr(
+                "- **Loss**: each entry's training loss (solid) and validation loss (dotted); the dashed line is "
+                "chance. An ✕ marks an entry whose loss or gradient became NaN/Inf.\n"
+                "- **Gradient through time** ‖∂L/∂hₜ‖: how much the loss still feels the hidden state at step t. A "
+                "plain RNN's curve falls by orders of magnitude toward t = 1 (the gradient *vanished*); an LSTM's or "
+                "GRU's stays high. A curve that *rises* toward t = 1 is an exploding gradient.\n"
+                "- **Heatmaps**: the same curve at every probe (x = time step, y = training step), all on one colour "
+                "scale, so dark means the same small gradient in every heatmap.\n"
+                "- **Spectral radius ρ and largest singular value σ₁ of W_hh**: above 1 the recurrence can amplify, "
+                "below 1 it shrinks what flows back through it. The singular values chart shows the whole spectrum.\n"
+                "- **Gradient norm** per entry, before and after clipping, with the threshold; and **per parameter "
+                "tensor**: which weights get the gradient."
+            )
         )
-    )
 
 
-def share_link() -> str:
-    """This race as a link: the demo, the shared settings that differ from it, the entries' e1..e4, the language."""
+def share_params() -> dict:
+    """This race's link parameters: the demo, the shared settings that differ from it, the entries' e1..e4,
+    the language."""
     params = {"race": preset_id, "task": task}
     shared = {**overlay, **values}
     params.update(
@@ -408,11 +412,18 @@ def share_link() -> str:
     params.update({k: st.query_params[k] for k in ENTRY_KEYS if k in st.query_params})
     if lang() != "en":  # S4: the link opens in the language it was shared in, as the Playground's does
         params["lang"] = lang()
+    return params
+
+
+def share_link() -> str:
     url = getattr(st.context, "url", None) or ""
     url = url.split("?")[0].rsplit("/", 1)[0] if url else ""
-    return f"{url}/gradients?{urlencode(params, safe=':,')}"
+    return f"{url}/gradients?{urlencode(share_params(), safe=':,')}"
 
 
-with st.expander(tr("Share this race")):
-    st.markdown(tr("Anyone who opens this link gets exactly these entries and settings:"))
-    st.code(share_link(), language=None)
+if not teacher.hides("share"):
+    with st.expander(tr("Share this race")):
+        st.markdown(tr("Anyone who opens this link gets exactly these entries and settings:"))
+        st.code(share_link(), language=None)
+if not teacher.hides("teacher"):
+    teacher.panel(base, page="gradients", fields=["task", *values], shared=share_params())

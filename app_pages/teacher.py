@@ -33,6 +33,7 @@ PARTS = {
     "howto": N_("“How to read these charts”"),
     "try_it": N_("Try it"),
 }
+GRADIENT_PARTS = ("share", "howto")  # the parts the Gradient lab has
 SHAREABLE = tuple(n for n, f in FIELDS.items() if f.metadata["share"])
 SESSION_KEY = "_classroom"
 
@@ -115,16 +116,18 @@ def hides(part: str) -> bool:
     return st.session_state.get(SESSION_KEY, FREE).hidden(part)
 
 
-def teacher_query(config, hide=(), lock=(), lesson: str | None = None, language: str = "en") -> dict[str, str]:
-    """A teacher link's query parameters: the share link's (configuration and language), every hidden or
-    locked field spelled out (so it keeps this value on another task too), the lesson, and the lists;
-    the panel itself is always hidden. Never a run id: each student gets a fresh run."""
+def teacher_query(
+    config, hide=(), lock=(), lesson: str | None = None, language: str = "en", shared: dict | None = None
+) -> dict[str, str]:
+    """A teacher link's query parameters: the share link's (`shared`, by default the configuration's and
+    the language), every hidden or locked field spelled out (so it keeps this value on another task too),
+    the lesson, and the lists; the panel itself is always hidden. Never a run id: each student trains anew."""
     from app_pages.common import share_params
 
     relevant = set(relevant_fields(config.task))
     fixed = {n: getattr(config, n) for n in (*hide, *lock) if n in relevant and FIELDS[n].metadata["share"]}
     query = {
-        **share_params(config, language),
+        **(share_params(config, language) if shared is None else shared),
         **{n: str(v).lower() if isinstance(v, bool) else str(v) for n, v in fixed.items()},
     }
     if lesson:
@@ -139,14 +142,18 @@ def teacher_query(config, hide=(), lock=(), lesson: str | None = None, language:
 def teacher_url(query: dict[str, str], page: str = "playground") -> str:
     from app_pages.common import page_url
 
-    return page_url(page, urlencode(query, safe=","))
+    return page_url(page, urlencode(query, safe=",:"))
 
 
-def panel(config, page: str = "playground") -> None:
-    """The Teacher link expander: pick what the class sees and what is locked, get the link."""
+def panel(config, page: str = "playground", fields: list[str] | None = None, shared: dict | None = None) -> None:
+    """The Teacher link expander: pick what the class sees and what is locked, get the link. `fields`: the
+    page's own controls (by default the Playground's sidebar); `shared`: the page's share link parameters
+    (by default the configuration's)."""
     from app_pages.common import LABELS, SECTIONS
 
-    names = [n for names in SECTIONS.values() for n in names if n in relevant_fields(config.task)]
+    relevant = relevant_fields(config.task)
+    names = [n for n in (fields or [n for names in SECTIONS.values() for n in names]) if n in relevant]
+    parts = [p for p in PARTS if p != "teacher" and (page == "playground" or p in GRADIENT_PARTS)]
 
     def label(name: str) -> str:
         return f"{tr(LABELS[name])} ({name})" if name in LABELS else tr(PARTS[name])
@@ -161,7 +168,7 @@ def panel(config, page: str = "playground") -> None:
         c = st.columns(2)
         hide = c[0].multiselect(
             tr("Hide from the class"),
-            names + [p for p in PARTS if p != "teacher"],
+            names + parts,
             format_func=label,
             key="teacher_hide",
             placeholder=tr("Nothing hidden"),
@@ -183,7 +190,7 @@ def panel(config, page: str = "playground") -> None:
             key="teacher_lesson",
             help=tr("The lesson's sentences run over this configuration; open the lesson first for its settings."),
         )
-        url = teacher_url(teacher_query(config, hide, lock, lesson, lang()), page)
+        url = teacher_url(teacher_query(config, hide, lock, lesson, lang(), shared), page)
         st.caption(tr("The student link (copy it with the button at its right):"))
         with st.container(key="teacher_link"):  # the key: a browser test reads the link by it
             st.code(url, language=None, wrap_lines=True)

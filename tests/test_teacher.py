@@ -155,3 +155,32 @@ def test_the_teacher_panel_makes_a_link_that_opens_the_student_view(stop_runs):
     assert student.number_input(key="lr").disabled and student.number_input(key="hidden_size").disabled
     assert not {PANEL, "Export / import (S3)"} & expanders(student)
     assert student.session_state["_run"].config == teacher.session_state["_run"].config
+
+
+def test_the_gradient_lab_honours_a_teacher_link_and_makes_one(stop_runs):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("app_pages/gradients.py")
+    for k, v in {"race": "vanishing", "steps": "300", "seed": "2", "lock": "steps", "hide": "seed,share"}.items():
+        at.query_params[k] = v
+    at.run()
+    stop_runs.append(at)
+    assert not at.exception and not at.warning
+    assert at.number_input(key="steps").disabled and at.number_input(key="steps").value == 300
+    assert "seed" not in widget_keys(at) and not at.number_input(key="seq_len").disabled
+    assert "Share this race" not in expanders(at) and PANEL in expanders(at)
+    configs = [r.config for r in at.session_state["_race"].runs]
+    assert len(configs) == 3 and all((c.steps, c.seed) == (300, 2) for c in configs)
+    # the panel's link keeps the race and adds the lists
+    at.multiselect(key="teacher_lock").set_value(["seq_len"]).run()
+    link = next(e for e in at.expander if e.label == PANEL).code[0].value
+    params = dict(parse_qsl(urlsplit(link).query))
+    assert urlsplit(link).path.endswith("/gradients")
+    assert (params["race"], params["lock"], params["hide"]) == ("vanishing", "seq_len", "teacher")
+    student = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    student.switch_page("app_pages/gradients.py")
+    for k, v in params.items():
+        student.query_params[k] = v
+    student.run()
+    stop_runs.append(student)
+    assert not student.exception and not student.warning
+    assert student.number_input(key="seq_len").disabled and PANEL not in expanders(student)
