@@ -204,6 +204,8 @@ def test_out_of_range_url_parameters_each_get_a_warning_by_name_and_fall_back():
 # the same cases through the Playground (AppTest) -------------------------------------------------------
 def open_app(**params) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if "lang" in params:  # as a browser opens the link: the language switch reads it on the first run
+        at.query_params["lang"] = params.pop("lang")
     at.run()
     at.switch_page(PLAYGROUND)
     for k, v in params.items():
@@ -377,3 +379,12 @@ def test_a_link_over_this_servers_caps_is_named_not_dropped_silently():
     config = at.session_state["_run"].config
     assert (config.steps, config.seq_len, config.hidden_size) == (make_config("majority").steps, 10, 48)
     assert not at.exception
+
+
+def test_the_refusals_speak_chinese_with_lang_zh(tmp_path):
+    at = open_app(task="majority", lang="zh")
+    at.text_input(key="try_majority").input("1" * 10**6).run()
+    assert "1,000,000 个字符太长了：允许 1 到 1,000 个字符；没有做任何更改" in messages(at)
+    upload(at, "up_weights", "model.pt", pickle.dumps(Payload(tmp_path / "pwned")))
+    assert "文件是用 pickle 保存的检查点，而加载 pickle 会执行其中藏着的任意代码" in messages(at)
+    assert not (tmp_path / "pwned").exists() and not at.exception
