@@ -1,0 +1,17 @@
+"""中文 for runs kept across reloads and restarts (R7: app_pages/common.py, the session's run)."""
+
+ZH = {
+    "Runs are not saved: {error}": "运行记录未能保存：{error}",
+    "This run could not be saved: {error}": "这次运行无法保存：{error}",
+    "Run {id} is open in another tab or browser: this is a copy of it, at step {step}.": (
+        "运行 {id} 已在另一个标签页或浏览器中打开：这里是它的一份副本，位于第 {step} 步。"
+    ),
+    "Run {id} could not be reopened: {error}. This is a new run.": "无法重新打开运行 {id}：{error}。这是一次新的运行。",
+    "Run {id} was not found (old runs expire). This is a new run.": (
+        "找不到运行 {id}（旧的运行会过期删除）。这是一次新的运行。"
+    ),
+    "Reopened run {id} at step {step}.": "已重新打开运行 {id}，位于第 {step} 步。",
+    "Reopened run {id} at step {step}: press **Resume** to continue.": (
+        "已重新打开运行 {id}，位于第 {step} 步：按 **继续** 接着训练。"
+    ),
+}

@@ -1,0 +1,122 @@
+"""R7 on the Playground (AppTest): the run id goes into the URL once the run trains; a page opened
+with ?run=<id> reopens the stored run with its steps, history and settings; a reload takes the live
+run back; another session's live run is copied, never shared; an unknown or damaged id is a message
+and a fresh run. Share links never carry the run id."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from app_pages import common
+from rnnplay.config import make_config
+from rnnplay.session import TrainingRun
+from rnnplay.store import RunStore, default_path
+
+ROOT = Path(__file__).resolve().parents[1]
+PLAYGROUND = "app_pages/playground.py"
+
+
+def open_playground(stop_runs, **params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(PLAYGROUND)
+    for k, v in params.items():
+        at.query_params[k] = str(v)
+    at.run()
+    stop_runs.append(at)
+    return at
+
+
+def stored_run(task: str = "adding", steps: int = 7, **overrides) -> TrainingRun:
+    """A run trained for a few steps and saved in the test's store (RNNPLAY_STORE, tests/conftest.py)."""
+    run = TrainingRun(make_config(task, steps=500, **overrides))
+    for _ in range(steps):
+        run.step_one()
+    run.store = RunStore(default_path())
+    assert run.save()
+    return run
+
+
+def texts(elements) -> str:
+    return " | ".join(e.value for e in elements)
+
+
+def test_a_stored_run_reopens_with_its_steps_history_and_settings(stop_runs):
+    saved = stored_run("adding", 7, arch="lstm", hidden_size=24)
+    at = open_playground(stop_runs, run=saved.id)  # the link holds only the run id
+    assert not at.exception
+    run = at.session_state["_run"]
+    assert (run.id, run.trainer.steps_done, run.state) == (saved.id, 7, "paused")
+    assert run.history.rows["loss"] == saved.history.rows["loss"]
+    assert f"Reopened run {saved.id} at step 7" in texts(at.info)
+    assert "step 7 / 500" in at.get("progress")[0].proto.text
+    # the widgets show the reopened run's settings, so nothing is "changed since this run started"
+    assert at.selectbox(key="task").value == "adding" and at.radio(key="arch").value == "lstm"
+    assert at.number_input(key="hidden_size").value == 24
+    assert not any("Changed since" in m.value for m in at.markdown)
+    assert at.query_params["run"] == saved.id
+    at.button(key="btn_train").click().run()  # Resume
+    deadline = time.monotonic() + 30
+    while run.trainer.steps_done < 10 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert run.trainer.steps_done >= 10
+    at.run()
+    assert "Reopened" not in texts(at.info)  # the message goes once the run has moved on
+
+
+def test_an_unknown_run_id_gives_a_message_and_a_fresh_run(stop_runs):
+    at = open_playground(stop_runs, run="nosuchrun01", task="majority")
+    assert not at.exception
+    assert "Run nosuchrun01 was not found" in texts(at.warning)
+    run = at.session_state["_run"]
+    assert run.id != "nosuchrun01" and run.trainer.steps_done == 0 and run.state == "ready"
+    assert "run" not in at.query_params  # nothing to reopen yet
+
+
+def test_a_damaged_stored_run_gives_a_message_not_a_crash(stop_runs):
+    saved = stored_run("majority", 3)
+    saved.store._conn().execute("UPDATE runs SET tensors = ? WHERE id = ?", (b"garbage" * 10, saved.id))
+    at = open_playground(stop_runs, run=saved.id)
+    assert not at.exception
+    assert f"Run {saved.id} could not be reopened" in texts(at.warning)
+    assert at.session_state["_run"].trainer.steps_done == 0
+
+
+def test_training_puts_the_run_id_in_the_url_and_the_store_but_not_in_share_links(stop_runs):
+    at = open_playground(stop_runs, task="majority", steps=40, hidden_size=8)
+    assert "run" not in at.query_params  # an untouched run: nothing to reopen
+    at.button(key="btn_train").click().run()
+    run = at.session_state["_run"]
+    run.join(60)
+    at.run()
+    assert run.state == "done" and at.query_params["run"] == run.id
+    record = RunStore(default_path()).load(run.id)
+    assert (record["state"], record["steps_done"]) == ("done", 40)
+    assert "run=" not in common.share_query(run.config)
+    assert not any("run=" in c.value for c in at.code)  # the share link shown on the page
+    old_id = run.id
+    at.button(key="btn_reset").click().run()
+    assert at.session_state["_run"].id != old_id  # Reset: a new id (in the URL once it trains)
+    assert "run" not in at.query_params
+
+
+def test_a_reload_takes_the_live_run_back_and_another_session_gets_a_copy(stop_runs):
+    a = open_playground(stop_runs, task="majority", steps=100000, hidden_size=8)
+    for _ in range(3):
+        a.button(key="btn_step").click().run()
+    run = a.session_state["_run"]
+    assert run.trainer.steps_done == 3 and a.query_params["run"] == run.id
+    # another browser opens the same link while the first still has it open: a copy, under a new id
+    b = open_playground(stop_runs, run=run.id, task="majority", steps=100000, hidden_size=8)
+    copy = b.session_state["_run"]
+    assert copy is not run and copy.id != run.id and copy.trainer.steps_done == 3
+    assert "open in another tab" in texts(b.info) and b.query_params["run"] == copy.id
+    # the first session goes away (a reload): its release frees the run for the next page load
+    guard = common._live_runs()._entries[run.id]["owner"]
+    guard.release()
+    c = open_playground(stop_runs, run=run.id, task="majority", steps=100000, hidden_size=8)
+    assert c.session_state["_run"] is run  # the same live object, not a copy from the store
+    assert not c.exception
