@@ -26,7 +26,7 @@ from rnnplay.config import (
     make_config,
     parse_params,
 )
-from rnnplay.i18n import N_, localize
+from rnnplay.i18n import LANGS, N_, localize
 from rnnplay.session import TrainingRun
 from rnnplay.tasks import TASK_CLASSES, make_task
 
@@ -223,10 +223,21 @@ def config_controls(container) -> tuple[RunConfig, list[str]]:
     """Draw the configuration widgets (bound to the URL) and return (config, problems).
     Bad URL parameters are reported by name and replaced by defaults; never an exception."""
     _, warnings = parse_params(st.query_params.to_dict(), lang())
+    warnings += _over_ui_caps(st.query_params.to_dict())
     for name, value in st.session_state.pop("_put_back", {}).items():  # R1: see _refuse_text below
         st.session_state[name] = value
     room, room_warnings = teacher.classroom()  # S5: a teacher link's hidden and locked controls
     warnings += room_warnings
+    bad_lang = st.session_state.pop("_bad_lang", None)  # S1: the language is a link parameter too
+    if bad_lang is not None:  # (app_pages/i18n.language_switch saw it before its bound switch dropped it)
+        warnings.append(
+            tr(
+                "lang={value} is not allowed: one of {langs} — using {lang}",
+                value=repr(bad_lang),
+                langs=", ".join(LANGS),
+                lang=lang(),
+            )
+        )
     task_box = container.container()
     # the task widget's default is fixed, so ?task=... always stays in a share link
     values: dict = {"task": _control("task", "majority", task_box, room)}
@@ -282,6 +293,24 @@ def hosted_notice(snap: dict, box=None) -> None:
         box.warning(run_message(snap), icon=":material/hourglass_empty:")
     elif snap["state"] == "paused" and template in (hosted.IDLE_TEXT, hosted.DETACHED_TEXT):
         box.info(run_message(snap), icon=":material/pause_circle:")
+
+
+CAP_ENV = {"steps": "RNNPLAY_MAX_STEPS", "seq_len": "RNNPLAY_MAX_SEQ_LEN"}
+
+
+def _over_ui_caps(params: dict) -> list[str]:
+    """R1: a link's steps or T inside RunConfig's range but over this server's cap (UI_MAX). The bound
+    widget drops such a value without a word, so it is named here; the field takes the task's default."""
+    out = []
+    for name, cap in UI_MAX.items():
+        try:
+            value = int(params[name])
+        except (KeyError, ValueError):
+            continue  # absent, or not an integer: parse_params names it
+        if cap < value <= FIELDS[name].metadata["hi"]:
+            error = tr(hosted.CAP_TEXT, field=name, value=value, cap=cap, env=CAP_ENV[name])
+            out.append(tr("{error} — using the task's defaults", error=error))
+    return out
 
 
 def _refuse_text(e: ConfigError, values: dict, defaults: RunConfig) -> bool:

@@ -159,3 +159,12 @@ def test_a_teacher_links_lists_stay_out_of_the_students_share_link(stop_runs):
     at = open_playground(task="adding", lr=0.01, lock="lr", hide="seed")
     stop_runs.append(at)
     assert dict(parse_qsl(urlsplit(share_link(at)).query)) == {"task": "adding", "lr": "0.01"}
+
+
+def test_a_bad_language_is_named_in_a_warning_and_english_used(stop_runs):
+    at = open_playground(task="adding", lang="fr")
+    stop_runs.append(at)
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "lang='fr'" in warnings and "en, zh" in warnings
+    assert "lang=" not in share_link(at)

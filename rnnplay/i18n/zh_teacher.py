@@ -39,6 +39,10 @@ ZH = {
     ),
     "The student link (copy it with the button at its right):": "学生链接（用右侧的按钮复制）：",
     "Open the student view": "打开学生视图",
+    # a bad language in a link
+    "lang={value} is not allowed: one of {langs} — using {lang}": (
+        "lang={value} 不允许：只能是 {langs} 之一 —— 改用 {lang}"
+    ),
     # the Playground's share panel
     "Share this configuration": "分享此配置",
     "Anyone who opens this link gets exactly this configuration, in this language:": (
