@@ -388,3 +388,15 @@ def test_the_refusals_speak_chinese_with_lang_zh(tmp_path):
     upload(at, "up_weights", "model.pt", pickle.dumps(Payload(tmp_path / "pwned")))
     assert "文件是用 pickle 保存的检查点，而加载 pickle 会执行其中藏着的任意代码" in messages(at)
     assert not (tmp_path / "pwned").exists() and not at.exception
+
+
+def test_a_race_entry_link_with_bad_or_huge_parts_is_named_and_never_echoed_whole():
+    from rnnplay.race import parse_entry
+
+    base = make_config("adding")
+    config, warnings = parse_entry("hidden_size:5000,lr:-1,arch:lstm," + "z" * 10**6, base, name="entry 2 (e2)")
+    text = "\n".join(warnings)
+    assert "entry 2 (e2): hidden_size=5000 is not allowed: in [1, 1024]" in text
+    assert "entry 2 (e2): lr=-1.0 is not allowed: in (0, 10]" in text
+    assert "ignored: write field:value" in text and len(text) < 1000
+    assert (config.arch, config.hidden_size, config.lr) == ("lstm", base.hidden_size, base.lr)
