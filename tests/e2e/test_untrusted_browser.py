@@ -171,8 +171,9 @@ def test_out_of_range_link_parameters_warn_by_name_and_another_sessions_run_stay
     unknown = alert(other, "Unknown lesson 'xxxxxxxx")
     expect(unknown).to_be_visible(timeout=120_000)
     assert len(unknown.inner_text()) < 300
-    expect(other.get_by_test_id("stSidebar").get_by_label("Hidden size")).to_have_value("32", timeout=30_000)
     other.screenshot(path=str(shots / "untrusted_url_params.png"))
+    sidebar = other.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_role("spinbutton", name="Hidden size")).to_have_value("32", timeout=60_000)
     assert other.get_by_test_id("stException").count() == 0
     other.close()
     assert_intact(page, before)
