@@ -357,10 +357,13 @@ def test_a_malformed_csv_is_refused_under_its_uploader_and_the_run_is_untouched(
 
 
 def test_out_of_range_url_parameters_warn_by_name_and_change_nothing_else():
-    at = open_app(hidden_size=5000, lr="-1", steps=0, arch="transformer", lesson="x" * 10**5, e1="y" * 10**5)
+    huge = {"lesson": "x" * 10**5, "e1": "y" * 10**5, "run": "r" * 10**5, "lang": "q" * 10**4}
+    at = open_app(hidden_size=5000, lr="-1", steps=0, arch="transformer", **huge)
     shown = messages(at)
     for field in ("hidden_size=5000", "lr=-1.0", "steps=0", "arch='transformer'", "unknown parameter 'e1'"):
         assert field in shown, shown
+    for name in ("lang='qqqq", "Run 'rrrr", "Unknown lesson 'xxxx"):
+        assert name in shown, shown
     assert len(shown) < 3000  # a 100 kB parameter is not echoed back
     assert at.session_state["_run"].config == make_config("majority")
     assert not at.exception
