@@ -219,6 +219,22 @@ def _control(name: str, default, box, room: teacher.Classroom) -> object:
     return value
 
 
+def lang_warnings() -> list[str]:
+    """S1: a bad ?lang= in the link, by name. app_pages/i18n.language_switch saw it before its bound switch
+    dropped it from the URL; the first page that shows warnings says it, once."""
+    bad = st.session_state.pop("_bad_lang", None)
+    if bad is None:
+        return []
+    return [
+        tr(
+            "lang={value} is not allowed: one of {langs} — using {lang}",
+            value=untrusted.shorten(bad),  # R1: a 1 MB ?lang= is not echoed back whole
+            langs=", ".join(LANGS),
+            lang=lang(),
+        )
+    ]
+
+
 def config_controls(container) -> tuple[RunConfig, list[str]]:
     """Draw the configuration widgets (bound to the URL) and return (config, problems).
     Bad URL parameters are reported by name and replaced by defaults; never an exception."""
@@ -228,16 +244,7 @@ def config_controls(container) -> tuple[RunConfig, list[str]]:
         st.session_state[name] = value
     room, room_warnings = teacher.classroom()  # S5: a teacher link's hidden and locked controls
     warnings += room_warnings
-    bad_lang = st.session_state.pop("_bad_lang", None)  # S1: the language is a link parameter too
-    if bad_lang is not None:  # (app_pages/i18n.language_switch saw it before its bound switch dropped it)
-        warnings.append(
-            tr(
-                "lang={value} is not allowed: one of {langs} — using {lang}",
-                value=repr(bad_lang),
-                langs=", ".join(LANGS),
-                lang=lang(),
-            )
-        )
+    warnings += lang_warnings()
     task_box = container.container()
     # the task widget's default is fixed, so ?task=... always stays in a share link
     values: dict = {"task": _control("task", "majority", task_box, room)}
@@ -563,11 +570,15 @@ def _reopen(run_id: str, config: RunConfig) -> TrainingRun:
             run = TrainingRun.from_record(record) if record is not None else None
         except run_store.StoreError as e:
             _notice(
-                "warning", N_("Run {id} could not be reopened: {error}. This is a new run."), id=run_id, error=str(e)
+                "warning",
+                N_("Run {id} could not be reopened: {error}. This is a new run."),
+                id=untrusted.shorten(run_id),  # R1: an id from the URL, never echoed whole
+                error=str(e),
             )
             return TrainingRun(config)
         if run is None:
-            _notice("warning", N_("Run {id} was not found (old runs expire). This is a new run."), id=run_id)
+            text = N_("Run {id} was not found (old runs expire). This is a new run.")
+            _notice("warning", text, id=untrusted.shorten(run_id))  # R1: never a 1 MB id echoed whole
             return TrainingRun(config)
         text = N_("Reopened run {id} at step {step}.")
         if run.state == "paused":
