@@ -23,6 +23,8 @@ import json
 import os
 import random
 import re
+import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -91,7 +93,10 @@ class StClient:
 
     async def __aenter__(self) -> StClient:
         # the subprotocol header carries "streamlit", then an XSRF token and a session id (none here)
-        self.ws = await connect(self.url, subprotocols=[Subprotocol("streamlit")], max_size=None, open_timeout=60)
+        # no client pings: a browser sends none (the server pings, and the library answers as a browser does)
+        self.ws = await connect(
+            self.url, subprotocols=[Subprotocol("streamlit")], max_size=None, open_timeout=60, ping_interval=None
+        )
         self._reader = asyncio.create_task(self._read())
         return self
 
@@ -182,7 +187,7 @@ class StClient:
         async with asyncio.timeout(timeout):
             while FULL_RUN_DONE not in self.finishes[n0:]:
                 if self.closed:
-                    raise ConnectionError("the server closed the websocket")
+                    raise ConnectionError(f"the websocket closed ({self.ws.close_code} {self.ws.close_reason})")
                 await self.wait_change(timeout)
         return time.perf_counter() - t0
 
@@ -260,7 +265,7 @@ async def train_client(
                     break
                 if c.closed or c.exceptions:  # a traceback on the page is as final as a lost connection
                     r.outcome = "failed"
-                    r.detail = c.exceptions[0] if c.exceptions else "the server closed the websocket"
+                    r.detail = c.exceptions[0] if c.exceptions else f"the websocket closed ({c.ws.close_code})"
                     break
                 if leave_after is not None and time.perf_counter() - t0 > leave_after and state == "training…":
                     r.outcome = "left"  # the learner closed the tab mid-run: the run must end with the session
@@ -332,8 +337,45 @@ def checkout(rev: str, into: Path) -> Path:
     return into
 
 
+# `streamlit run` with two diagnostics: faulthandler on SIGUSR1 (a stalled server can still say what every
+# thread is doing: the dump needs neither the GIL nor the event loop), and the time spent in the cyclic
+# garbage collector, which holds the GIL while it runs, written to $LOADTEST_GC_STATS on SIGUSR2
+BOOT = """
+import faulthandler, gc, json, os, runpy, signal, sys, time
+faulthandler.register(signal.SIGUSR1, all_threads=True)
+stats, t0 = {"count": [0, 0, 0], "seconds": [0.0, 0.0, 0.0], "max_s": [0.0, 0.0, 0.0]}, [0.0]
+def on_gc(phase, info):
+    if phase == "start":
+        t0[0] = time.perf_counter()
+        return
+    g, dt = info["generation"], time.perf_counter() - t0[0]
+    stats["count"][g] += 1
+    stats["seconds"][g] += dt
+    stats["max_s"][g] = max(stats["max_s"][g], dt)
+def dump(*_):
+    with open(os.environ["LOADTEST_GC_STATS"] + ".tmp", "w") as f:
+        json.dump(stats, f)
+    os.replace(os.environ["LOADTEST_GC_STATS"] + ".tmp", os.environ["LOADTEST_GC_STATS"])
+gc.callbacks.append(on_gc)
+signal.signal(signal.SIGUSR2, dump)
+sys.argv = ["streamlit", *sys.argv[1:]]
+runpy.run_module("streamlit", run_name="__main__", alter_sys=True)
+"""
+
+
+async def gc_stats(pid: int, path: Path) -> dict:
+    """The server's garbage-collector totals so far (count, seconds, longest pause per generation)."""
+    path.unlink(missing_ok=True)
+    os.kill(pid, signal.SIGUSR2)
+    for _ in range(600):  # the handler runs when the main thread next holds the GIL
+        if path.exists():
+            return json.loads(path.read_text())
+        await asyncio.sleep(0.1)
+    return {}
+
+
 def start_server(
-    app_dir: Path, tmp: Path, session_ttl: int, env_extra: dict[str, str]
+    app_dir: Path, tmp: Path, session_ttl: int, env_extra: dict[str, str], nice: int = 0, options: tuple = ()
 ) -> tuple[subprocess.Popen, str, Path]:
     port = free_port()
     env = {
@@ -342,15 +384,24 @@ def start_server(
         "RNNPLAY_THREADS": "1",
         "RNNPLAY_STORE": str(tmp / "runs.sqlite"),
         "XDG_DATA_HOME": str(tmp),
+        "LOADTEST_GC_STATS": str(tmp / "gc.json"),
         **env_extra,
     }
     log = tmp / "server.log"
     cmd = [
-        *(sys.executable, "-m", "streamlit", "run", "app.py"),  # with the app's own .streamlit/config.toml
+        *(sys.executable, "-c", BOOT, "run", "app.py"),  # with the app's own .streamlit/config.toml
         *("--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port)),
         *("--browser.gatherUsageStats", "false", "--server.disconnectedSessionTTL", str(session_ttl)),
+        *(arg for kv in options for arg in (f"--{kv.split('=', 1)[0]}", kv.split("=", 1)[1])),
     ]
-    proc = subprocess.Popen(cmd, cwd=app_dir, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=app_dir,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        preexec_fn=(lambda: os.nice(nice)) if nice else None,
+    )
     base = f"127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -380,36 +431,50 @@ class Probes:
     """Latency of what a new or waiting learner needs while the class trains: health, a page's
     HTML, a full run of the (idle) Playground script. One sample of each every `every` s."""
 
-    def __init__(self, base: str, every: float):
-        self.base, self.every = base, every
+    def __init__(self, base: str, every: float, pid: int):
+        self.base, self.every, self.t0, self.pid = base, every, time.perf_counter(), pid
         self.health: list[float] = []
         self.page: list[float] = []
         self.script: list[float] = []
         self.failures: list[str] = []
         self.loop_lag: list[float] = []  # this client's own event loop: is the load generator keeping up?
 
+    def fail(self, what: str) -> None:
+        if not self.failures:  # the first time: what is every server thread doing while it is stuck?
+            os.kill(self.pid, signal.SIGUSR1)
+        self.failures.append(what)
+
     async def run(self, stop: asyncio.Event) -> None:
-        async with StClient(self.base, "playground", "task=majority&lang=en") as c:
-            await c.run()  # open once; then every probe is a rerun of the whole page
-            while not stop.is_set():
-                t0 = time.perf_counter()
-                for url, series in (
-                    (f"http://{self.base}/_stcore/health", self.health),
-                    (f"http://{self.base}/playground?task=majority", self.page),
-                ):
-                    dt, ok = await asyncio.to_thread(http_get, url)
-                    series.append(dt)
-                    if not ok:
-                        self.failures.append(f"{url} at +{time.perf_counter():.0f}s")
-                try:
-                    self.script.append(await c.run(timeout=60))
-                except TimeoutError:
-                    self.failures.append("a Playground script run took over 60 s")
-                    self.script.append(60.0)
-                rest = max(0.0, self.every - (time.perf_counter() - t0))
-                t1 = time.perf_counter()
-                await asyncio.sleep(rest)
-                self.loop_lag.append(time.perf_counter() - t1 - rest)
+        while not stop.is_set():
+            try:  # a lost connection is a failure; then reconnect, as the browser does
+                async with StClient(self.base, "playground", "task=majority&lang=en") as c:
+                    await c.run(timeout=60)  # open once; then every probe is a rerun of the whole page
+                    await self._probe(c, stop)
+            except (ConnectionError, OSError) as e:
+                self.fail(f"the prober's websocket at +{time.perf_counter() - self.t0:.0f} s: {e}")
+            except TimeoutError:
+                self.fail(f"opening the Playground took over 60 s at +{time.perf_counter() - self.t0:.0f} s")
+
+    async def _probe(self, c: StClient, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            t0 = time.perf_counter()
+            for url, series in (
+                (f"http://{self.base}/_stcore/health", self.health),
+                (f"http://{self.base}/playground?task=majority", self.page),
+            ):
+                dt, ok = await asyncio.to_thread(http_get, url)
+                series.append(dt)
+                if not ok:
+                    self.fail(f"{url} at +{t0 - self.t0:.0f} s ({dt:.1f} s)")
+            try:
+                self.script.append(await c.run(timeout=60))
+            except TimeoutError:
+                self.fail(f"a Playground script run took over 60 s at +{t0 - self.t0:.0f} s")
+                self.script.append(60.0)
+            rest = max(0.0, self.every - (time.perf_counter() - t0))
+            t1 = time.perf_counter()
+            await asyncio.sleep(rest)
+            self.loop_lag.append(time.perf_counter() - t1 - rest)
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -452,7 +517,7 @@ async def settle_baseline(pid: int, quiet_s: float = 3.0, timeout: float = 60.0)
     return proc_status(pid)
 
 
-async def load_test(args: argparse.Namespace, pid: int, base: str) -> dict:
+async def load_test(args: argparse.Namespace, pid: int, base: str, tmp: Path) -> dict:
     steps = f"&steps={args.steps}&lang=en"
     # warm-up: torch, plotly and the first optimizer load once per server; then the baseline
     warm = await train_client(-1, base, CONFIGS[0] + steps, args.client_timeout, None, 0.0)
@@ -460,9 +525,10 @@ async def load_test(args: argparse.Namespace, pid: int, base: str) -> dict:
         raise RuntimeError(f"the warm-up session did not finish: {warm}")
     rss0, threads0 = await settle_baseline(pid)
     load_before, cpu0 = loadavg(), cpu_seconds(pid)
+    gc0 = await gc_stats(pid, tmp / "gc.json")
     sampler = Sampler(pid)
     sampler.start()
-    probes, stop = Probes(base, args.probe_every), asyncio.Event()
+    probes, stop = Probes(base, args.probe_every, pid), asyncio.Event()
     prober = asyncio.create_task(probes.run(stop))
     rng = random.Random(args.seed)
     t0 = time.perf_counter()
@@ -479,7 +545,12 @@ async def load_test(args: argparse.Namespace, pid: int, base: str) -> dict:
     ]
     results = await asyncio.gather(*clients)
     wall = time.perf_counter() - t0
+    if any(r.outcome == "hung" for r in results):
+        os.kill(pid, signal.SIGUSR1)  # the server's threads into its log, while the sessions are still there
     server_cpu, load_end = cpu_seconds(pid) - cpu0, loadavg()
+    gc1 = await gc_stats(pid, tmp / "gc.json")
+    gc_load = {k: [b - a for a, b in zip(gc0[k], gc1[k], strict=True)] for k in ("count", "seconds")} if gc1 else {}
+    gc_load["max_s"] = gc1.get("max_s", [])
     stop.set()
     await prober
     # every tab is closed now (the prober's too): the sessions' threads must end, memory must come back
@@ -500,6 +571,7 @@ async def load_test(args: argparse.Namespace, pid: int, base: str) -> dict:
         "steps": args.steps,
         "wall_s": wall,
         "server_cpu_s": server_cpu,
+        "gc": gc_load,  # per generation 0, 1, 2, while the clients ran
         "cpus": os.cpu_count(),
         "loadavg": {"warm": load_before, "end": load_end},
         "clients": [asdict(r) for r in results],
@@ -535,7 +607,8 @@ def verdict(rep: dict, args: argparse.Namespace) -> list[str]:
 
 def summary(rep: dict) -> str:
     out = [
-        f"{rep['sessions']} sessions, {rep['steps']} steps each ({rep['rev']}): all done in {rep['wall_s']:.1f} s; "
+        f"{rep['sessions']} sessions, {rep['steps']} steps each ({rep['rev']}, nice {rep['nice']}): "
+        f"all done in {rep['wall_s']:.1f} s; "
         f"server CPU {rep['server_cpu_s']:.0f} s ({rep['server_cpu_s'] / rep['wall_s']:.2f} of {rep['cpus']} cores); "
         f"machine load average {rep['loadavg']['before']:.1f} before the test, {rep['loadavg']['end']:.1f} at its end"
     ]
@@ -562,6 +635,13 @@ def summary(rep: dict) -> str:
     out.append(f"{'latency':28} {'n':>5} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9}")
     for row in rep["latency"]:
         out.append(f"{row['what']:28} {row['n']:5} {row['p50_ms']:9.1f} {row['p95_ms']:9.1f} {row['max_ms']:9.1f}")
+    if rep["gc"].get("count"):
+        g = rep["gc"]
+        out.append(
+            f"garbage collector (holds the GIL): {g['count'][2]} full collections, {g['seconds'][2]:.1f} s in all, "
+            f"longest {g['max_s'][2]:.2f} s; all generations {sum(g['seconds']):.1f} s "
+            f"({sum(g['seconds']) / rep['wall_s']:.0%} of the wall time)"
+        )
     r, t = rep["rss_mb"], rep["threads"]
     out.append(
         f"RSS MB: baseline {r['baseline']:.0f}, peak {r['peak']:.0f}, all closed {r['closed']:.0f}, "
@@ -595,9 +675,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--rss-factor", type=float, default=1.5, help="RSS afterwards must stay under factor x baseline")
     p.add_argument("--max-trainings", type=int, help="RNNPLAY_MAX_TRAININGS for the server (default: the app's)")
     p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="more server environment")
+    p.add_argument(
+        "--st", action="append", default=[], metavar="OPTION=VALUE", help="a Streamlit config option for the server"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the ramp's random start times")
+    p.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="niceness of the server and the clients (negative needs root): on a box that other work shares,\n"
+        "-10 measures the app as if it had the machine to itself",
+    )
     p.add_argument("--rev", help="serve the app as committed at this git revision (default: the working tree)")
     p.add_argument("--json", type=Path, help="write the full report here")
+    p.add_argument("--log", type=Path, help="keep the server's log here (with every thread's stack if it stalled)")
     return p
 
 
@@ -609,9 +700,11 @@ def run(args: argparse.Namespace) -> tuple[dict, list[str]]:
     load_idle = loadavg()  # before this test adds its own load
     with tempfile.TemporaryDirectory(prefix="rnnplay-load-") as tmp:
         app_dir = checkout(args.rev, Path(tmp) / "app") if args.rev else ROOT
-        proc, base, log = start_server(app_dir, Path(tmp), args.session_ttl, env)
+        if args.nice:
+            os.nice(args.nice)  # the clients too: the browsers of a class do not share the server's cores
+        proc, base, log = start_server(app_dir, Path(tmp), args.session_ttl, env, args.nice, tuple(args.st))
         try:
-            rep = asyncio.run(load_test(args, proc.pid, base))
+            rep = asyncio.run(load_test(args, proc.pid, base, Path(tmp)))
         finally:
             proc.terminate()
             try:
@@ -619,7 +712,10 @@ def run(args: argparse.Namespace) -> tuple[dict, list[str]]:
             except subprocess.TimeoutExpired:
                 proc.kill()
             server_log = log.read_text(errors="replace")
-    rep["server_env"], rep["rev"] = env, args.rev or "working tree"
+            if args.log:
+                shutil.copyfile(log, args.log)
+    rep["server_env"], rep["rev"], rep["nice"] = env, args.rev or "working tree", args.nice
+    rep["st_options"] = args.st
     rep["loadavg"]["before"] = load_idle
     rep["server_errors"] = server_errors(server_log)
     return rep, verdict(rep, args)
