@@ -82,7 +82,7 @@ problems += url_warnings
 box = st.sidebar
 box.subheader(tr("Shared by every entry"))
 room, room_warnings = teacher.classroom()  # S5: a teacher link's hidden and locked controls
-problems += room_warnings
+problems += room_warnings + common.lang_warnings()
 task = common._control("task", preset[0].task, box, room)
 start = preset[0] if task == preset[0].task else make_config(task)  # what the widgets default to
 values = {}

@@ -168,3 +168,15 @@ def test_a_bad_language_is_named_in_a_warning_and_english_used(stop_runs):
     warnings = " ".join(w.value for w in at.warning)
     assert "lang='fr'" in warnings and "en, zh" in warnings
     assert "lang=" not in share_link(at)
+
+
+def test_the_gradient_lab_names_a_bad_language_too(stop_runs):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("app_pages/gradients.py")
+    at.query_params["lang"] = "xx"
+    at.run()
+    assert not at.exception
+    assert "lang='xx'" in " ".join(w.value for w in at.warning)
+    at.switch_page(PLAYGROUND).run()  # said once, not again on the next page
+    stop_runs.append(at)
+    assert "lang=" not in " ".join(w.value for w in at.warning)
