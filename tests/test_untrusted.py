@@ -403,3 +403,16 @@ def test_a_race_entry_link_with_bad_or_huge_parts_is_named_and_never_echoed_whol
     assert "entry 2 (e2): lr=-1.0 is not allowed: in (0, 10]" in text
     assert "ignored: write field:value" in text and len(text) < 1000
     assert (config.arch, config.hidden_size, config.lr) == ("lstm", base.hidden_size, base.lr)
+
+
+def test_inspect_refuses_a_1_mb_own_input_and_shows_a_probe_sample_instead():
+    at = open_app(task="majority")
+    run = at.session_state["_run"]
+    at.switch_page("app_pages/inspect.py")
+    at.run()
+    at.button_group(key="insp_source").set_value("My own input").run()
+    at.text_input(key="insp_text_majority").input("1" * 10**6).run()
+    shown = messages(at)
+    assert "1,000,000 characters is too long: 1 to 1,000 characters are allowed" in shown, shown
+    assert "probe sample 0" in shown and len(shown) < 2000
+    assert at.session_state["_run"] is run and run.trainer.steps_done == 0 and not at.exception
