@@ -30,6 +30,19 @@ def float64():
     torch.set_default_dtype(old)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _session_run_store(tmp_path_factory):
+    """R7: a temporary store for the whole session too, so a server that a module-scoped fixture
+    starts (before any per-test fixture) with {**os.environ} never writes into the user's home."""
+    old = os.environ.get("RNNPLAY_STORE")
+    os.environ["RNNPLAY_STORE"] = str(tmp_path_factory.mktemp("store") / "runs.sqlite")
+    yield
+    if old is None:
+        os.environ.pop("RNNPLAY_STORE", None)
+    else:
+        os.environ["RNNPLAY_STORE"] = old
+
+
 @pytest.fixture(autouse=True)
 def _run_store(tmp_path, monkeypatch):
     """R7: every test keeps its saved runs in its own temporary store, never in the user's home."""
