@@ -40,7 +40,9 @@ def size_text(n_bytes: int) -> str:
     return f"{n_bytes / MB:.1f} MB" if n_bytes >= MB // 10 else f"{n_bytes} B"
 
 
-def upload_problem(field: str, name: str, size: int, max_mb: float, suffixes: tuple[str, ...], lang: str = "en"):
+def upload_problem(
+    field: str, name: str, size: int, max_mb: float, suffixes: tuple[str, ...], lang: str = "en"
+) -> str | None:
     """The message refusing an uploaded file by its name or size, or None when it may be read.
     field: the uploader's label; suffixes: the allowed endings (".csv")."""
     suffix = PurePath(name).suffix.lower()
@@ -75,7 +77,7 @@ def upload_problem(field: str, name: str, size: int, max_mb: float, suffixes: tu
     return None
 
 
-def text_problem(field: str, text: str, max_chars: int, lang: str = "en"):
+def text_problem(field: str, text: str, max_chars: int, lang: str = "en") -> str | None:
     """The message refusing a text longer than max_chars, or None. An empty text is the task's to
     judge (some fields have a sensible default for it)."""
     if len(text) <= max_chars:
