@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_pages.teacher import teacher_query
-from rnnplay.config import make_config
+from rnnplay.config import TASKS, make_config, relevant_fields
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAYGROUND = "app_pages/playground.py"
@@ -184,3 +184,30 @@ def test_the_gradient_lab_honours_a_teacher_link_and_makes_one(stop_runs):
     stop_runs.append(student)
     assert not student.exception and not student.warning
     assert student.number_input(key="seq_len").disabled and PANEL not in expanders(student)
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_every_field_a_task_shows_can_be_locked_at_the_links_value(task, stop_runs):
+    """Every widget kind (number, choice, toggle, text): all of a task's shown fields locked at once, at
+    non-default values; the page then tries each one's default through session_state."""
+    from test_share import SHOWN
+
+    deps = {"arch": "rnn", "num_layers": 2, "optimizer": "sgd", "clip_mode": "norm", "lr_schedule": "step"}
+    want = {n: v for t, n, v in SHOWN if t == task and n not in (*deps, "corpus")}
+    want.update({n: v for n, v in deps.items() if n in relevant_fields(task)})
+    want = make_config(task, **want).changed_fields() | {n: getattr(make_config(task, **want), n) for n in want}
+    want.pop("task")
+    at = open_playground(
+        task=task, lock=",".join(want), **{n: str(v).lower() if v is True else v for n, v in want.items()}
+    )
+    stop_runs.append(at)
+    assert not at.exception and not at.warning
+    for name, value in want.items():
+        widget = at.get_by_key(name)
+        assert widget.disabled, name
+        assert at.session_state[name] == value, name
+    for name in want:
+        at.session_state[name] = getattr(make_config(task), name)
+    at.run()
+    config = at.session_state["_run"].config
+    assert {n: getattr(config, n) for n in want} == want
