@@ -70,7 +70,7 @@ def test_a_stored_run_reopens_with_its_steps_history_and_settings(stop_runs):
 def test_an_unknown_run_id_gives_a_message_and_a_fresh_run(stop_runs):
     at = open_playground(stop_runs, run="nosuchrun01", task="majority")
     assert not at.exception
-    assert "Run nosuchrun01 was not found" in texts(at.warning)
+    assert "Run 'nosuchrun01' was not found" in texts(at.warning)  # quoted, and cut if long (R1)
     run = at.session_state["_run"]
     assert run.id != "nosuchrun01" and run.trainer.steps_done == 0 and run.state == "ready"
     assert "run" not in at.query_params  # nothing to reopen yet
@@ -81,7 +81,7 @@ def test_a_damaged_stored_run_gives_a_message_not_a_crash(stop_runs):
     saved.store._conn().execute("UPDATE runs SET tensors = ? WHERE id = ?", (b"garbage" * 10, saved.id))
     at = open_playground(stop_runs, run=saved.id)
     assert not at.exception
-    assert f"Run {saved.id} could not be reopened" in texts(at.warning)
+    assert f"Run '{saved.id}' could not be reopened" in texts(at.warning)
     assert at.session_state["_run"].trainer.steps_done == 0
 
 
@@ -120,3 +120,11 @@ def test_a_reload_takes_the_live_run_back_and_another_session_gets_a_copy(stop_r
     c = open_playground(stop_runs, run=run.id, task="majority", steps=100000, hidden_size=8)
     assert c.session_state["_run"] is run  # the same live object, not a copy from the store
     assert not c.exception
+
+
+def test_a_huge_run_id_in_the_url_is_not_echoed_whole(stop_runs):
+    at = open_playground(stop_runs, run="x" * 100_000)
+    assert not at.exception
+    warning = texts(at.warning)
+    assert "was not found" in warning and len(warning) < 300
+    assert at.session_state["_run"].trainer.steps_done == 0
