@@ -552,3 +552,38 @@ def test_gradient_lab_refuses_an_entry_over_a_cap(monkeypatch, admission):
     finally:
         if "_race" in at.session_state:
             at.session_state["_race"].stop()
+
+
+def test_a_queued_run_nobody_looks_at_leaves_the_queue(make_run, admission, monkeypatch):
+    monkeypatch.setenv("RNNPLAY_MAX_TRAININGS", "1")
+    monkeypatch.setenv("RNNPLAY_IDLE_PAUSE_S", "1")
+    watched, ignored = make_run(), make_run()
+    watched.start()
+    ignored.start()
+    assert ignored.state == "queued"
+    end = time.monotonic() + 3.0
+    while time.monotonic() < end and ignored.state == "queued":
+        watched.snapshot()
+        time.sleep(0.1)
+    assert ignored.state == "ready" and ignored.message == hosted.IDLE_TEXT  # never stepped: back to ready
+    assert slots(admission) == (1, 0) and watched.state == "running"
+
+
+def test_a_race_past_the_queue_is_refused_and_keeps_its_state(make_run, admission, monkeypatch):
+    monkeypatch.setenv("RNNPLAY_MAX_TRAININGS", "1")
+    monkeypatch.setenv("RNNPLAY_MAX_QUEUE", "0")
+    run = make_run()
+    race = Race([make_config("majority", arch=a, **TINY) for a in ("rnn", "gru")])
+    try:
+        run.start()
+        race.start()
+        snap = race.snapshot()
+        assert snap["state"] == "ready" and race._thread is None
+        assert snap["message_template"] == hosted.REFUSED_TEXT and "RNNPLAY_MAX_QUEUE=0" in snap["message"]
+        assert all(r.state == "ready" for r in race.runs)
+        run.stop()
+        race.start()
+        assert race.snapshot()["state"] == "running" and race.snapshot()["message"] == ""
+    finally:
+        race.stop()
+    assert slots(admission) == (0, 0)
