@@ -416,3 +416,16 @@ def test_inspect_refuses_a_1_mb_own_input_and_shows_a_probe_sample_instead():
     assert "1,000,000 characters is too long: 1 to 1,000 characters are allowed" in shown, shown
     assert "probe sample 0" in shown and len(shown) < 2000
     assert at.session_state["_run"] is run and run.trainer.steps_done == 0 and not at.exception
+
+
+def test_the_gradient_lab_names_a_huge_or_unknown_race_link_without_echoing_it():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/gradients.py")
+    at.query_params.update(race="z" * 10**5, e1="hidden_size:5000," + "w" * 10**5, hidden_size="-3")
+    at.run()
+    shown = messages(at)
+    assert "race='zzzz" in shown and "is not allowed: one of vanishing, exploding" in shown, shown
+    assert "entry 1 (e1): hidden_size=5000 is not allowed: in [1, 1024]" in shown, shown
+    assert "hidden_size=-3 is not allowed" in shown, shown
+    assert len(shown) < 3000 and not at.exception
