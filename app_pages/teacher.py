@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from app_pages.i18n import lang, tr
+from rnnplay import untrusted
 from rnnplay.config import FIELDS, parse_params, relevant_fields
 from rnnplay.i18n import N_
 from rnnplay.lessons import LESSONS
@@ -78,7 +79,7 @@ def parse_view(params: dict[str, str]) -> tuple[Classroom, list[str]]:
         warnings.append(
             tr(
                 "hide: unknown control(s) {names} ignored — allowed: a setting's name (e.g. lr, seed) or {parts}",
-                names=", ".join(unknown_hide),
+                names=untrusted.shorten(", ".join(unknown_hide), 80),  # R1: never a 1 MB list echoed whole
                 parts=", ".join(PARTS),
             )
         )
@@ -86,7 +87,7 @@ def parse_view(params: dict[str, str]) -> tuple[Classroom, list[str]]:
         warnings.append(
             tr(
                 "lock: unknown setting(s) {names} ignored — allowed: a setting's name, e.g. {examples}",
-                names=", ".join(unknown_lock),
+                names=untrusted.shorten(", ".join(unknown_lock), 80),
                 examples="task, arch, hidden_size, lr",
             )
         )

@@ -211,3 +211,12 @@ def test_every_field_a_task_shows_can_be_locked_at_the_links_value(task, stop_ru
     at.run()
     config = at.session_state["_run"].config
     assert {n: getattr(config, n) for n in want} == want
+
+
+def test_a_huge_hide_list_is_not_echoed_whole(stop_runs):
+    at = open_playground(task="majority", hide="seed," + "x" * 100_000, lock="lr")
+    stop_runs.append(at)
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert any("hide" in w for w in warnings) and all(len(w) < 400 for w in warnings)
+    assert "seed" not in widget_keys(at) and at.number_input(key="lr").disabled
