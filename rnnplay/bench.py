@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 
@@ -164,6 +165,7 @@ def main() -> None:
     p.add_argument("--race", action="store_true", help="a 3-run race against the same runs one after the other")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    os.environ["RNNPLAY_THREADS"] = str(a.threads)  # each app training thread sets its own count (hosted)
     if a.race:
         r = bench_race(a.steps, a.rounds)
         print(
