@@ -148,6 +148,27 @@ def test_reload_and_server_restart_keep_the_run(browser, tmp_path):
         wait_until(lambda: step_of(page) > paused_at + 10, 60, "training to continue after Resume")
         assert run_id(page) == rid
         assert page.get_by_test_id("stException").count() == 0
+
+        # the server dies mid-training (SIGKILL: no goodbye): the run comes back at its last autosave,
+        # which is no older than RNNPLAY_SAVE_EVERY_S (1 s here) before the kill
+        seen, t_seen = step_of(page), time.monotonic()
+        wait_until(lambda: step_of(page) > seen + 10 and time.monotonic() - t_seen > 2.5, 60, "steps after `seen`")
+        proc.kill()
+        proc.wait(10)
+        proc = start_server(port, store)
+        page.goto(link)
+        wait_connected(page)
+        notice = page.get_by_test_id("stAlert").filter(has_text=f"Reopened run {rid} at step")
+        expect(notice).to_be_visible(timeout=30_000)
+        back_at = int(re.search(r"at step (\d+)", notice.inner_text()).group(1))
+        assert seen < back_at and step_of(page) == back_at
+        killed_x = wait_until(lambda: loss_steps(page), 60, "the loss chart")
+        assert len(killed_x) > len(reopened_x) // 2
+        print(
+            f"R7 browser: run {rid}; reload at step {before} -> trained on; paused at {paused_at} "
+            f"({len(paused_x)} loss points); restart -> step {paused_at}, same {len(reopened_x)} points; "
+            f"SIGKILL after step {seen} -> reopened at step {back_at} ({len(killed_x)} points)"
+        )
     finally:
         page.screenshot(path=str(tmp_path / "last.png"))  # what the page showed when the test ended
         page.close()
