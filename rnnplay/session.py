@@ -203,6 +203,8 @@ class Detachable:
             if idle:
                 args = {"seconds": self._idle_s, "env": "RNNPLAY_IDLE_PAUSE_S"}
                 self.pause(notice=hosted.IDLE_TEXT, notice_args=args)
+                with self._lock:  # and the thread ends, as after a disconnect (R3); Resume starts a new one
+                    self._expire_at = time.monotonic()
                 return False
             hosted.ADMISSION.wait(self, timeout=min(self._idle_s or 60, 60))
 

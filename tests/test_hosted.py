@@ -411,8 +411,10 @@ def test_a_run_nobody_looks_at_pauses_itself_and_one_watched_does_not(make_run, 
     assert ignored.state == "paused" and ignored.message == hosted.IDLE_TEXT
     assert ignored.snapshot()["message"].startswith("paused: nobody looked at this run for 1 s (RNNPLAY_IDLE_PAUSE_S)")
     assert slots(admission) == (1, 0)
+    ignored._thread.join(5)  # its thread ends too (R3), as after a disconnect
+    assert not ignored._thread.is_alive() and watched._thread.is_alive()
     n = ignored.trainer.steps_done
-    ignored.start()  # Resume: trains again, from the same step
+    ignored.start()  # Resume: trains again, from the same step, in a new thread
     wait_for(lambda: ignored.trainer.steps_done > n, what="steps after resume")
 
 
