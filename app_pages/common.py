@@ -422,7 +422,7 @@ class SessionGuard:
         run = self.run
         if run is not None:
             was_running = run.state == "running"
-            run.detach()  # pause now; the thread ends later unless the session comes back
+            run.detach()  # pause now and end the thread (its slot too); the run keeps its state (R3)
             _live_runs().release(run, self, was_running)
             # save off the event loop: a reload or a server restart reopens the run as it is now
             threading.Thread(target=run.save, name="rnnplay-save", daemon=True).start()

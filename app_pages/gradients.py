@@ -261,7 +261,7 @@ class RaceGuard:
 
     def release(self) -> None:
         if self.race is not None:
-            self.race.detach()  # pause now; the thread ends after a grace period unless the session returns
+            self.race.detach()  # pause now and end the thread; Resume goes on from the same step (R3)
 
 
 @st.cache_resource(scope="session", on_release=RaceGuard.release, show_spinner=False)
