@@ -21,6 +21,8 @@ PLAYGROUND = "app_pages/playground.py"
 
 def open_playground(stop_runs, **params) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if "lang" in params:  # as a browser opens the link: the language switch reads it on the first run
+        at.query_params["lang"] = params.pop("lang")
     at.run()
     at.switch_page(PLAYGROUND)
     for k, v in params.items():
@@ -128,3 +130,10 @@ def test_a_huge_run_id_in_the_url_is_not_echoed_whole(stop_runs):
     warning = texts(at.warning)
     assert "was not found" in warning and len(warning) < 300
     assert at.session_state["_run"].trainer.steps_done == 0
+
+
+def test_the_reopened_message_speaks_chinese_with_lang_zh(stop_runs):
+    saved = stored_run("majority", 2)
+    at = open_playground(stop_runs, run=saved.id, lang="zh")
+    assert not at.exception
+    assert f"已重新打开运行 {saved.id}，位于第 2 步" in texts(at.info)
