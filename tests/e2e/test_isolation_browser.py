@@ -131,8 +131,9 @@ def test_two_sessions_training_at_once_each_see_only_their_own_run(browser, tmp_
 
 def test_with_one_slot_the_second_session_is_queued_then_trains(browser, tmp_path):
     with serve(RNNPLAY_MAX_TRAININGS="1") as url:
-        # small runs: a busy 2-core box steps them at 20-100 steps/s
-        a = open_page(browser, url + "/playground?task=majority&arch=rnn&hidden_size=8&batch_size=16&steps=600")
+        # small runs, stepped at 20-300 steps/s on a 2-core box as busy or idle as it is: the first lasts long
+        # enough (10-150 s) for the second's click to be seen queued, and ends within the wait below
+        a = open_page(browser, url + "/playground?task=majority&arch=rnn&hidden_size=8&batch_size=16&steps=3000")
         b = open_page(browser, url + B.format(steps=300))
         train(a)
         expect(progress(a)).to_contain_text("training…", timeout=60_000)
