@@ -9,20 +9,10 @@ import streamlit as st
 from app_pages.i18n import lang, tr
 from rnnplay import figures, inspect_data, untrusted
 from rnnplay.i18n import N_, localize, t
+from rnnplay.session import STATE_WORDS
 
 LIVE_EVERY_S = 1.0
 GRID_COLUMNS = 2
-# a run's state (TrainingRun.state) in words
-STATE_TEXT = {
-    "ready": N_("ready"),
-    "queued": N_("queued"),
-    "running": N_("running"),
-    "paused": N_("paused"),
-    "done": N_("done"),
-    "stopped": N_("stopped"),
-    "diverged": N_("diverged"),
-    "error": N_("error"),
-}
 SOURCES = {"Probe sample": N_("Probe sample"), "My own input": N_("My own input")}
 DIMS = {"2-D": N_("2-D"), "3-D": N_("3-D")}
 LANG = lang()  # bound into the widgets' format_func, which may be called outside this run
@@ -109,7 +99,7 @@ def live_view(sample: inspect_data.Sample) -> None:
             source=sample.source,
             step=ins.step,
             steps=run.config.steps,
-            state=tr(STATE_TEXT[snap_state]) if snap_state in STATE_TEXT else snap_state,
+            state=tr(STATE_WORDS.get(snap_state, snap_state)),
             what=what,
             output=ins.output,
         )

@@ -14,18 +14,8 @@ from app_pages import common
 from app_pages.i18n import lang, tr
 from rnnplay import figures
 from rnnplay.i18n import N_, t
+from rnnplay.session import STATE_WORDS
 
-# a run's state (TrainingRun.state) in words
-STATE_TEXT = {
-    "ready": N_("ready"),
-    "queued": N_("queued"),
-    "running": N_("running"),
-    "paused": N_("paused"),
-    "done": N_("done"),
-    "stopped": N_("stopped"),
-    "diverged": N_("diverged"),
-    "error": N_("error"),
-}
 COLUMNS = {  # column id -> its label
     "run": N_("run"),
     "task": N_("task"),
@@ -69,7 +59,7 @@ def _row(number: str, snap: dict) -> dict:
         "hidden": c.hidden_size,
         "lr": c.lr,
         "steps": snap["steps_done"],
-        "state": tr(STATE_TEXT[state]) if state in STATE_TEXT else state,
+        "state": tr(STATE_WORDS.get(state, state)),
         "train loss": sum(tail) / len(tail) if tail else None,
         f"val {snap['task']['metric']}": val["metric"][-1] if val["metric"] else None,
         "other settings": ", ".join(f"{k}={v}" for k, v in changed.items()),

@@ -27,6 +27,17 @@ from rnnplay.i18n import N_
 from rnnplay.trainer import DIVERGED_HINT, StepStats, Trainer
 
 COLUMNS = ("step", "loss", "metric", "grad_norm", "grad_norm_clipped", "lr")
+# a run's state (TrainingRun.state) in words, for the pages that list runs (shown with tr)
+STATE_WORDS = {
+    "ready": N_("ready"),
+    "queued": N_("queued"),
+    "running": N_("running"),
+    "paused": N_("paused"),
+    "done": N_("done"),
+    "stopped": N_("stopped"),
+    "diverged": N_("diverged"),
+    "error": N_("error"),
+}
 # V10 replay frames hold hidden states and gates (T x D*H each): a byte budget on top of probe_rows
 # keeps a long, wide run bounded (adding T=50, LSTM H=64: ~77 kB a frame, all probe_rows fit)
 FRAMES_BUDGET_BYTES = 48 * 2**20
