@@ -421,7 +421,7 @@ class SessionGuard:
         self.released = True
         run = self.run
         if run is not None:
-            was_running = run.state == "running"
+            was_running = run.state in ("running", "queued")  # a queued run rejoins the queue
             run.detach()  # pause now and end the thread (its slot too); the run keeps its state (R3)
             _live_runs().release(run, self, was_running)
             # save off the event loop: a reload or a server restart reopens the run as it is now
@@ -610,6 +610,14 @@ def _show_notice(run: TrainingRun) -> None:
         return
     show = st.warning if n["kind"] == "warning" else st.info
     show(tr(n["text"], **n["args"]), icon=":material/history:")
+
+
+def session_run() -> TrainingRun | None:
+    """The session's run for a page without the config widgets (Inspect, Runs): a reload there, with
+    ?run= in its URL, reopens the run as the Playground would; the id goes into this page's URL too."""
+    if st.session_state.get("_run") is None and not st.query_params.get("run"):
+        return None
+    return current_run(st.session_state["_run"].config if st.session_state.get("_run") else make_config("majority"))
 
 
 def current_run(config: RunConfig) -> TrainingRun:

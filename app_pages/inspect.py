@@ -6,6 +6,7 @@ get the session's lang()."""
 
 import streamlit as st
 
+from app_pages import common
 from app_pages.i18n import lang, tr
 from rnnplay import figures, inspect_data, untrusted
 from rnnplay.i18n import N_, localize, t
@@ -25,7 +26,7 @@ st.caption(
     )
 )
 
-run = st.session_state.get("_run")
+run = common.session_run()
 if run is None:
     st.info(tr("No model to inspect yet: open the Playground, pick a task and press **Train** (or Step one batch)."))
     st.page_link("app_pages/playground.py", label=tr("Open the Playground"), icon=":material/science:")

@@ -78,7 +78,7 @@ def column_labels(table: pd.DataFrame) -> dict:
 
 
 entries: list[tuple[str, dict]] = [(f"#{r['id']}", r["snapshot"]) for r in st.session_state.get("_runs", [])]
-current = st.session_state.get("_run")
+current = common.session_run()
 if current is not None and current.trainer.steps_done > 0:
     entries.append((CURRENT, current.snapshot()))
 

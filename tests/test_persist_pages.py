@@ -137,3 +137,20 @@ def test_the_reopened_message_speaks_chinese_with_lang_zh(stop_runs):
     at = open_playground(stop_runs, run=saved.id, lang="zh")
     assert not at.exception
     assert f"已重新打开运行 {saved.id}，位于第 2 步" in texts(at.info)
+
+
+def test_a_reload_on_inspect_or_runs_reopens_the_run_named_in_the_url(stop_runs):
+    """Inspect and Runs have no config widgets: a reload there (?run= in the URL) still reopens the run."""
+    for page in ("app_pages/inspect.py", "app_pages/runs.py"):
+        saved = stored_run("majority", 5)  # one each: a live run already adopted would be taken back silently
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.run()
+        at.switch_page(page)
+        at.query_params["run"] = saved.id
+        at.run()
+        stop_runs.append(at)
+        assert not at.exception, at.exception
+        run = at.session_state["_run"]
+        assert (run.id, run.trainer.steps_done) == (saved.id, 5)
+        assert f"Reopened run {saved.id} at step 5" in texts(at.info)
+        assert "No model to inspect yet" not in texts(at.info) and "No runs yet" not in texts(at.info)
