@@ -494,9 +494,8 @@ def latency_row(name: str, xs: list[float]) -> dict:
     }
 
 
-async def wait_threads(pid: int, limit: int, timeout: float) -> tuple[float, int]:
-    """Seconds until the server has at most `limit` threads (or the timeout), and the count then."""
-    t0 = time.monotonic()
+async def wait_threads(pid: int, limit: int, timeout: float, t0: float) -> tuple[float, int]:
+    """Seconds from t0 until the server has at most `limit` threads (or the timeout), and the count then."""
     while True:
         n = proc_status(pid)[1]
         if n <= limit or time.monotonic() - t0 > timeout:
@@ -544,6 +543,7 @@ async def load_test(args: argparse.Namespace, pid: int, base: str, tmp: Path) ->
         for i in range(args.sessions)
     ]
     results = await asyncio.gather(*clients)
+    t_closed = time.monotonic()  # every training tab is closed now
     wall = time.perf_counter() - t0
     if any(r.outcome == "hung" for r in results):
         os.kill(pid, signal.SIGUSR1)  # the server's threads into its log, while the sessions are still there
@@ -553,9 +553,10 @@ async def load_test(args: argparse.Namespace, pid: int, base: str, tmp: Path) ->
     gc_load["max_s"] = gc1.get("max_s", [])
     stop.set()
     await prober
-    # every tab is closed now (the prober's too): the sessions' threads must end, memory must come back
-    t_closed = time.monotonic()
-    settle_s, threads_after = await wait_threads(pid, threads0 + args.thread_slack, args.thread_settle)
+    # the prober's tab is closed too: the sessions' threads must end, memory must come back
+    settle_s, threads_after = await wait_threads(pid, threads0 + args.thread_slack, args.thread_settle, t_closed)
+    # the sampler saw it first if the prober's last round was slow (a stalled server: up to 80 s)
+    settle_s = next((t - t_closed for t, _, n in sampler.samples if t >= t_closed and n <= threads_after), settle_s)
     rss_closed = proc_status(pid)[0]
     # Streamlit keeps a closed session for server.disconnectedSessionTTL (a reconnect may resume it) and
     # reaps expired ones on the next disconnect: wait out the TTL, then open and close one page.
