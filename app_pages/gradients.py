@@ -7,6 +7,7 @@ the shared settings are bound widgets, and e1..e4 hold each entry's differences 
 flip its state and a fragment redraws the charts from its snapshot."""
 
 import os
+import time
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -320,11 +321,13 @@ c[4].button(tr("Reset"), on_click=reset_clicked, key="btn_reset", icon=":materia
 frozen = c[5].toggle(tr("Pause live updates (to zoom)"), key="freeze", help=tr("Live redraws reset a chart's zoom."))
 if pending and state != "ready":
     st.info(tr("The entries changed since this race started: press **Reset** (or **Train anew**) to race them."))
-interval = LIVE_EVERY_S if state in active and not frozen else None
+# R6: paced by the server's load (hosted.PACER), as the Playground
+interval = hosted.PACER.interval(LIVE_EVERY_S, queued=state == "queued") if state in active and not frozen else None
 
 
 @st.fragment(run_every=interval)
 def live_view() -> None:
+    cpu0 = time.thread_time()
     snap = race.snapshot()
     if race.labels == race_labels(race.configs):  # the legend's names in this session's language
         snap["labels"] = race_labels(race.configs, lang())
@@ -375,8 +378,11 @@ def live_view() -> None:
                 figures.param_norms_figure(s, tr("{label}: gradient norm per tensor", label=lab), lang=lang()),
                 key=f"param_norms_{i}",
             )
+    hosted.PACER.record(time.thread_time() - cpu0)
     if interval is not None and snap["state"] not in active:
         st.rerun()  # the race ended: one full run to update the buttons and stop polling
+    if hosted.PACER.should_repace(interval, hosted.PACER.interval(LIVE_EVERY_S, queued=snap["state"] == "queued")):
+        st.rerun()  # the server got busier or quieter (or the queue let this race in): a new pace
 
 
 st.toggle(tr("Log-scale loss"), key="race_loss_log")

@@ -1,12 +1,13 @@
 """Playground: configure (sidebar, bound to the URL), train in the background, watch live charts."""
 
 import os
+import time
 
 import streamlit as st
 
 from app_pages import common, narrator, teacher
 from app_pages.i18n import lang, tr
-from rnnplay import figures, untrusted
+from rnnplay import figures, hosted, untrusted
 from rnnplay.i18n import N_, localize
 from rnnplay.tasks.base import localize_view
 
@@ -111,7 +112,9 @@ arch_states = [N_("hidden")] + {
     "lstm": [N_("input"), N_("forget"), N_("cell"), N_("output"), N_("cell state")],
     "gru": [N_("reset"), N_("update"), N_("new")],
 }.get(run.config.arch, [])
-interval = LIVE_EVERY_S if state in ("running", "queued") and not paused_view else None
+# R6: paced by the server's load (hosted.PACER): 2 Hz for one learner, slower when a class trains at once
+live = state in ("running", "queued") and not paused_view
+interval = hosted.PACER.interval(LIVE_EVERY_S, queued=state == "queued") if live else None
 
 
 def text_view(view: dict) -> None:
@@ -137,6 +140,7 @@ def hidden_which() -> str:
 
 @st.fragment(run_every=interval)
 def live_view() -> None:
+    cpu0 = time.thread_time()
     snap = run.snapshot()
     done, total = snap["steps_done"], snap["steps_total"]
     st.progress(
@@ -170,8 +174,11 @@ def live_view() -> None:
         with left.container(border=True, key="task_view"):  # the key lets a lesson outline it
             text_view(view)
     right.plotly_chart(figures.spectral_figure(snap, lang=lang()), key="spectral")
+    hosted.PACER.record(time.thread_time() - cpu0)
     if interval is not None and snap["state"] not in ("running", "queued"):
         st.rerun()  # training ended: one full run to update the buttons and stop polling
+    if hosted.PACER.should_repace(interval, hosted.PACER.interval(LIVE_EVERY_S, queued=snap["state"] == "queued")):
+        st.rerun()  # the server got busier or quieter (or the queue let this run in): a new pace
 
 
 o1, o2, _ = st.columns([1, 1.4, 3])

@@ -18,6 +18,7 @@ Every cap comes from the environment, read when it is used (so a test or a resta
 | RNNPLAY_MAX_QUEUE        | 50                   | runs waiting for a slot; one more is refused                |
 | RNNPLAY_THREADS          | 1                    | torch CPU threads of each training thread                   |
 | RNNPLAY_IDLE_PAUSE_S     | 600                  | seconds a running run nobody looks at goes on before pausing|
+| RNNPLAY_REDRAW_SHARE     | 0.5                  | share of one core all live chart redraws together may use   |
 """
 
 from __future__ import annotations
@@ -302,6 +303,60 @@ def _remove(seq, owner) -> bool:
 
 # the server's one controller: every session's runs and races share these slots
 ADMISSION = Admission()
+
+
+QUEUED_EVERY_S = 2.0  # a queued run has only its place in line to show
+
+
+class RedrawPacer:
+    """R6: every open page that follows a live run redraws its charts from a timer, in the one Python
+    process whose GIL the training threads need too. At 0.5 s per redraw, 30 sessions asked for more CPU
+    than the server has: redraws queued up behind each other and no page got an answer (load test,
+    docs/benchmarks.md). So each redraw's CPU time is measured (time.thread_time of the script thread,
+    waits excluded), and a page redraws every max(base, live_views * cost / share) seconds: all live
+    views together use at most `share` of one core however many are open, and a single learner keeps
+    the base rate (2 Hz)."""
+
+    def __init__(self, share: float | None = None, cost_s: float = 0.05):
+        self._share = share
+        self._cost = cost_s  # moving average of one redraw's CPU seconds
+        self._lock = threading.Lock()
+
+    @property
+    def share(self) -> float:
+        if self._share is not None:
+            return self._share
+        try:
+            value = float(os.environ.get("RNNPLAY_REDRAW_SHARE", "0.5"))
+        except ValueError:
+            value = 0.5
+        return min(max(value, 0.05), 1.0)
+
+    def record(self, cpu_s: float) -> None:
+        with self._lock:
+            self._cost = 0.8 * self._cost + 0.2 * max(cpu_s, 0.0)
+
+    @property
+    def cost_s(self) -> float:
+        return self._cost
+
+    def interval(self, base_s: float, live_views: int | None = None, queued: bool = False) -> float:
+        """Seconds between two redraws of one live view; live_views defaults to the runs that are
+        stepping or waiting for a slot (each has a page following it)."""
+        if live_views is None:
+            c = ADMISSION.counts()
+            live_views = c["active"] + c["queued"]
+        every = max(base_s, max(live_views, 1) * self._cost / self.share)
+        return max(every, QUEUED_EVERY_S) if queued else every
+
+    @staticmethod
+    def should_repace(current_s: float | None, wanted_s: float) -> bool:
+        """A fragment's timer is set by the full run that drew it: re-run the page when the pace it
+        should have moved by half or more (not for every small change, a full run costs more)."""
+        return current_s is not None and not (current_s / 1.5 <= wanted_s <= current_s * 1.5)
+
+
+PACER = RedrawPacer()
 
 
 def set_torch_threads() -> None:

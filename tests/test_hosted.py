@@ -589,3 +589,31 @@ def test_a_race_past_the_queue_is_refused_and_keeps_its_state(make_run, admissio
     finally:
         race.stop()
     assert slots(admission) == (0, 0)
+
+
+def test_live_redraws_are_paced_by_the_number_of_live_views():
+    """R6: one learner keeps 2 Hz; 30 live views together stay within the share of one core."""
+    pacer = hosted.RedrawPacer(share=0.5, cost_s=0.05)
+    assert pacer.interval(0.5, live_views=1) == 0.5
+    assert pacer.interval(0.5, live_views=30) == pytest.approx(3.0)  # 30 x 0.05 s / 0.5 = 3 s
+    assert pacer.interval(0.5, live_views=1, queued=True) == hosted.QUEUED_EVERY_S
+    for _ in range(50):
+        pacer.record(0.2)  # redraws got dearer (bigger charts)
+    assert pacer.cost_s == pytest.approx(0.2, rel=0.01)
+    assert pacer.interval(0.5, live_views=30) == pytest.approx(12.0, rel=0.01)
+    assert not pacer.should_repace(None, 3.0)  # no timer: nothing to re-pace
+    assert not pacer.should_repace(0.5, 0.6)  # a small change keeps the timer
+    assert pacer.should_repace(0.5, 3.0) and pacer.should_repace(3.0, 0.5)
+
+
+def test_the_pacer_counts_the_runs_that_step_or_wait(monkeypatch):
+    ctl = hosted.Admission(max_active=1, max_queue=5)
+    monkeypatch.setattr(hosted, "ADMISSION", ctl)
+    pacer = hosted.RedrawPacer(share=0.5, cost_s=0.1)
+    owners = [object() for _ in range(5)]
+    for o in owners:
+        ctl.request(o)
+    assert pacer.interval(0.5) == pytest.approx(1.0)  # 5 live views x 0.1 s / 0.5
+    for o in owners:
+        ctl.release(o)
+    assert pacer.interval(0.5) == 0.5
