@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rnnplay.race import EXPLODING, VANISHING
+from tests.test_pages import open_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "app_pages/gradients.py"
@@ -26,12 +27,7 @@ def open_page():
     opened: list[AppTest] = []
 
     def open_(**params) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        at.run()
-        at.switch_page(PAGE)
-        for k, v in params.items():
-            at.query_params[k] = str(v)
-        at.run()
+        at = open_app(PAGE, **params)
         opened.append(at)
         return at
 

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from rnnplay.config import FIELDS, ConfigError, allowed_text, field_help, make_config, parse_params
 from rnnplay.i18n import t
 from rnnplay.race import EXPLODING, race_labels
+from tests.test_pages import open_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAYGROUND, GRADIENTS = "app_pages/playground.py", "app_pages/gradients.py"
@@ -26,14 +27,7 @@ def open_page():
     opened: list[AppTest] = []
 
     def open_(page: str, **params) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        if "lang" in params:  # as a browser opens the link: the language switch reads it on the first run
-            at.query_params["lang"] = params.pop("lang")
-        at.run()
-        at.switch_page(page)
-        for k, v in params.items():
-            at.query_params[k] = str(v)
-        at.run()
+        at = open_app(page, **params)
         opened.append(at)
         return at
 

@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 from rnnplay import figures, inspect_data
 from rnnplay.config import make_config
 from rnnplay.session import TrainingRun
+from tests.test_pages import open_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAYGROUND, INSPECT = "app_pages/playground.py", "app_pages/inspect.py"
@@ -200,17 +201,6 @@ def test_pca_figure_in_2d_and_3d_marks_start_and_end():
 
 
 # the page (AppTest) -------------------------------------------------------------------------------
-def open_app(page: str | None = None, **params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    if page:
-        at.switch_page(page)
-    for k, v in params.items():
-        at.query_params[k] = str(v)
-    at.run()
-    return at
-
-
 @pytest.fixture
 def apps():
     opened: list[AppTest] = []

@@ -28,19 +28,9 @@ from rnnplay.lessons import (
     reading,
     reading_seconds,
 )
+from tests.test_pages import open_app
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def open_app(page: str | None = None, **params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    if page:
-        at.switch_page(page)
-    for k, v in params.items():
-        at.query_params[k] = str(v)
-    at.run()
-    return at
 
 
 # the data ------------------------------------------------------------------------------------

@@ -19,7 +19,10 @@ PLAYGROUND = "app_pages/playground.py"
 
 
 def open_app(page: str | None = None, **params) -> AppTest:
+    """The app opened on page with params in its URL, as a link opens it."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if "lang" in params:  # as a browser opens the link: the language switch reads it on the first run
+        at.query_params["lang"] = params.pop("lang")
     at.run()
     if page:
         at.switch_page(page)

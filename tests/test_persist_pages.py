@@ -14,20 +14,14 @@ from app_pages import common
 from rnnplay.config import make_config
 from rnnplay.session import TrainingRun
 from rnnplay.store import RunStore, default_path
+from tests.test_pages import open_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAYGROUND = "app_pages/playground.py"
 
 
 def open_playground(stop_runs, **params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    if "lang" in params:  # as a browser opens the link: the language switch reads it on the first run
-        at.query_params["lang"] = params.pop("lang")
-    at.run()
-    at.switch_page(PLAYGROUND)
-    for k, v in params.items():
-        at.query_params[k] = str(v)
-    at.run()
+    at = open_app(PLAYGROUND, **params)
     stop_runs.append(at)
     return at
 

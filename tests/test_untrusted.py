@@ -24,6 +24,7 @@ from rnnplay import export, hosted, untrusted
 from rnnplay.config import MAX_TEXT_CHARS, ConfigError, make_config, parse_params
 from rnnplay.tasks.sine import load_series_csv
 from rnnplay.trainer import Trainer
+from tests import test_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAYGROUND = "app_pages/playground.py"
@@ -203,15 +204,7 @@ def test_out_of_range_url_parameters_each_get_a_warning_by_name_and_fall_back():
 
 # the same cases through the Playground (AppTest) -------------------------------------------------------
 def open_app(**params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    if "lang" in params:  # as a browser opens the link: the language switch reads it on the first run
-        at.query_params["lang"] = params.pop("lang")
-    at.run()
-    at.switch_page(PLAYGROUND)
-    for k, v in params.items():
-        at.query_params[k] = str(v)
-    at.run()
-    return at
+    return test_pages.open_app(PLAYGROUND, **params)
 
 
 def trained(stop_runs, **params) -> AppTest:
