@@ -6,59 +6,21 @@ Screenshots go to $RNNPLAY_SHOTS (or the test's tmp dir)."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.streamlit_server import serve
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-ROOT = Path(__file__).resolve().parents[2]
 T = 30_000  # ms: a busy 2-core box may take seconds for every redraw
 QUEUED = "queued: position 1 of 1 — waits for a free slot"
 A = "/playground?task=adding&arch=lstm&hidden_size=16&seq_len=20&steps={steps}"
 B = "/playground?task=majority&arch=gru&hidden_size=8&steps={steps}"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serve(**env):
-    """A Streamlit server of its own, with hosted-mode caps set in its environment."""
-    port = _free_port()
-    env = {**os.environ, "RNNPLAY_THREADS": "1", "OMP_NUM_THREADS": "1", **env}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true"]
-    cmd += ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise RuntimeError("streamlit did not become healthy:\n" + proc.stdout.read().decode()[-3000:])
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
 
 
 def shots(tmp_path: Path) -> Path:

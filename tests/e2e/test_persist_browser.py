@@ -5,53 +5,24 @@ one port) with the store in a temporary folder."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e import streamlit_server
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 LINK = "/playground?task=majority&hidden_size=16&steps=20000"
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(port: int, store: Path) -> subprocess.Popen:
-    env = {**os.environ, "RNNPLAY_THREADS": "1", "OMP_NUM_THREADS": "1", "RNNPLAY_STORE": str(store)}
     # saves every second; charts redrawn every 2 s, so a loaded test machine's browser still takes clicks
-    env |= {"RNNPLAY_SAVE_EVERY_S": "1", "RNNPLAY_LIVE_EVERY": "2"}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true"]
-    cmd += ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("streamlit did not become healthy")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
+    env = {"RNNPLAY_STORE": str(store), "RNNPLAY_SAVE_EVERY_S": "1", "RNNPLAY_LIVE_EVERY": "2"}
+    return streamlit_server.start(env, port=port, output=subprocess.DEVNULL)[0]
 
 
 def fresh(selector: str) -> str:
@@ -101,7 +72,7 @@ def wait_until(check, seconds: float, what: str):
 
 
 def test_reload_and_server_restart_keep_the_run(browser, tmp_path):
-    port, store = free_port(), tmp_path / "runs.sqlite"
+    port, store = streamlit_server.free_port(), tmp_path / "runs.sqlite"
     url = f"http://127.0.0.1:{port}"
     proc = start_server(port, store)
     page = browser.new_page(viewport={"width": 1400, "height": 2200})
@@ -131,7 +102,7 @@ def test_reload_and_server_restart_keep_the_run(browser, tmp_path):
 
         # a server restart: the same URL reopens the run from the store, paused, with its whole history
         link = page.evaluate("location.href")
-        stop_server(proc)
+        streamlit_server.stop(proc)
         proc = start_server(port, store)
         page.goto(link)
         wait_connected(page)
@@ -172,4 +143,4 @@ def test_reload_and_server_restart_keep_the_run(browser, tmp_path):
     finally:
         page.screenshot(path=str(tmp_path / "last.png"))  # what the page showed when the test ended
         page.close()
-        stop_server(proc)
+        streamlit_server.stop(proc)
