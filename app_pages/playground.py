@@ -257,9 +257,10 @@ if not teacher.hides("export"):
             key="dl_csv",
             disabled=not trained,
         )
+        # callables: the files are made when the learner clicks, not at every rerun
         d[1].download_button(
             tr("Settings (JSON)"),
-            export.config_json(run.config),
+            lambda: export.config_json(run.config),
             "rnnplay_config.json",
             "application/json",
             key="dl_config",
@@ -269,7 +270,6 @@ if not teacher.hides("export"):
             with run.between_steps():  # a consistent copy of the weights
                 return export.weights_safetensors(run.trainer)
 
-        # callables: the files are made when the learner clicks, not at every rerun
         d[2].download_button(
             tr("Weights (safetensors)"),
             weights,
@@ -280,7 +280,7 @@ if not teacher.hides("export"):
         if run.config.task in export.SCRIPT_TASKS:
             d[3].download_button(
                 tr("PyTorch script"),
-                export.pytorch_script(run.config),
+                lambda: export.pytorch_script(run.config),  # a corpus is written out whole: ~100 kB
                 "rnn_run.py",
                 "text/x-python",
                 key="dl_script",
