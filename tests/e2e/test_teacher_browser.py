@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
@@ -33,11 +34,27 @@ def shots_dir(tmp_path: Path) -> Path:
 
 
 def pick(page: Page, key: str, option: str) -> None:
-    """Choose one option of a multiselect by typing its label."""
+    """Choose one option of a multiselect by typing its label, and check it became a chip. On CI the
+    dropdown's option was once re-rendered under the pointer for the whole timeout ("element was
+    detached from the DOM, retrying"): each try is short, and a later one uses the keyboard instead."""
     box = page.locator(f".st-key-{key} input")
-    box.click()
-    box.fill(option)
-    page.get_by_role("option", name=option, exact=True).click()
+    chosen = page.locator(f".st-key-{key}").get_by_text(option, exact=True)
+    for attempt in range(4):
+        box.click()
+        box.fill(option)
+        try:
+            if attempt % 2 == 0:
+                page.get_by_role("option", name=option, exact=True).click(timeout=15_000)
+            else:
+                page.get_by_role("option", name=option, exact=True).wait_for(timeout=15_000)
+                page.keyboard.press("ArrowDown")
+                page.keyboard.press("Enter")
+            expect(chosen).to_be_visible(timeout=15_000)
+            break
+        except (PlaywrightTimeout, AssertionError):
+            page.keyboard.press("Escape")
+    else:
+        raise AssertionError(f"could not choose {option!r} in the {key} multiselect")
     page.keyboard.press("Escape")
     settle(page)
 
