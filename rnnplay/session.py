@@ -239,8 +239,12 @@ class TrainingRun(Detachable):
         probe_rows: int = 120,
         min_probe_interval_s: float = MIN_PROBE_INTERVAL_S,
         frames_budget_bytes: int = FRAMES_BUDGET_BYTES,
+        probes: bool = True,
     ):
+        """probes=False: never probe (V3-V7, validation, the task view stay empty); history, saving and
+        admission as usual. The benchmark's "probes off" column trains this way."""
         self.config = config
+        self.probes_on = probes
         self.probe_budget, self.probe_rows = probe_budget, probe_rows
         self.min_probe_interval_s = min_probe_interval_s
         self.frames_budget_bytes = frames_budget_bytes
@@ -416,7 +420,7 @@ class TrainingRun(Detachable):
             self._step_s = stats.seconds if self._step_s == 0 else 0.95 * self._step_s + 0.05 * stats.seconds
             last = stats.step >= self.config.steps
             probe = None
-            if force_probe or last or stats.diverged or self._probe_due(stats.step):
+            if self.probes_on and (force_probe or last or stats.diverged or self._probe_due(stats.step)):
                 t0 = time.perf_counter()
                 probe = self._probe(tr, stats.diverged)
                 dt = time.perf_counter() - t0

@@ -269,3 +269,21 @@ def test_probe_rows_stay_bounded_and_keep_the_first_probe():
         assert [p["step"] for p in snap["probes"]] == sorted(p["step"] for p in snap["probes"])
     finally:
         run.stop()
+
+
+def test_probes_off_trains_and_saves_history_but_never_probes():
+    """probes=False (the benchmark's column (b)): the run trains to done with its full history,
+    the probe charts stay empty, step_one and the last step do not probe either."""
+    run = TrainingRun(make_config("majority", steps=30, **TINY), probes=False, min_probe_interval_s=0.0)
+    run.step_one()
+    run.start()
+    wait_for(lambda: run.snapshot()["state"] == "done", what="done")
+    run.join()
+    snap = run.snapshot()
+    assert snap["steps_done"] == 30 and snap["history"]["step"][-1] == 30
+    assert snap["val"]["step"] == [] and snap["probes"] == [] and snap["frames"] == []
+    assert snap["spectral"]["radius"] == [] and snap["param_norms"]["step"] == []
+    assert snap["latest_probe"] is None and snap["task_view"] is None
+    on = TrainingRun(make_config("majority", steps=3, **TINY), min_probe_interval_s=0.0)
+    on.step_one()
+    assert on.snapshot()["val"]["step"] == [1]  # the default still probes
