@@ -1,0 +1,1 @@
+"""Benchmarks measured through a real browser (python -m tests.perf.appbench)."""

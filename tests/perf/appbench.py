@@ -1,0 +1,410 @@
+"""python -m tests.perf.appbench: the app measured through a real browser (Playwright + Debian chromium).
+
+The app is started with tests/e2e/streamlit_server.py on a free loopback port, with a throw-away
+RNNPLAY_STORE, OMP_NUM_THREADS=1 and RNNPLAY_THREADS=1, and driven the way a learner drives it:
+
+  live      (d) of issue 6: for each task's default configuration, /playground?task=NAME&steps=N is opened,
+            Train is pressed and the live charts redraw until the status line says finished; the rate is the
+            one that status line shows at the end (the run's steps over the seconds from its first step to its
+            last, measured by the training thread), cross-checked with the browser's own clock (first and last
+            step the page showed, performance.now()). In this process and interleaved with it (plain, app,
+            plain, app, ...) rnnplay.bench.plain_loop trains the same configuration for the same steps with one
+            torch thread: (a). The paired ratio (d)/(a) is taken per round, its median reported (target >= 0.8).
+  first     P3: Train pressed -> the loss chart's first point drawn. A capture-phase click listener stores
+            performance.now() when the Train button is clicked; a requestAnimationFrame loop stores the first
+            frame where the loss chart's Plotly graph (.st-key-loss .js-plotly-plot) has rendered (gd.calcdata)
+            its "train loss" trace with at least one point. Target <= 1 s.
+  cold      P3: `streamlit run app.py` launched as a fresh process -> the page's first heading (h1) visible in
+            the browser (an init script polls each animation frame from the document's start; the time is
+            performance.timeOrigin + that frame, wall clock, minus the launch). The browser navigates as soon
+            as /_stcore/health answers (polled every 20 ms). Home, and the Playground opened cold (its h1 and
+            its Train button). Target <= 4 s.
+  memory    P5: one Playground tab trains a default task (steps raised with RNNPLAY_MAX_STEPS) for M minutes,
+            charts live; the server's RSS (/proc/PID/status VmRSS) is sampled every 10 s into a JSON-lines file.
+
+The numbers are for a benchmark table (docs/benchmarks.md); nothing here asserts a target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("RNNPLAY_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
+STATUS = re.compile(r"step (\d+) / (\d+) · (\d+) steps/s · (.+)")
+TARGET_RUN_S = 7.0  # a live run of about 5-10 s: long enough that the first redraws weigh little
+
+# Installed in the page before Train is pressed: the click time, the first drawn point of the loss chart,
+# and every status line the page showed with the frame it was first seen in.
+WATCH_JS = """
+() => {
+  const w = window.__perf = {click: null, firstPoint: null, status: []};
+  document.addEventListener('click', (e) => {
+    if (w.click === null && e.target.closest('.st-key-btn_train')) w.click = performance.now();
+  }, true);
+  const hasPoint = () => [...document.querySelectorAll('.st-key-loss .js-plotly-plot')].some(
+    (gd) => gd.calcdata && gd.calcdata[0] && gd.calcdata[0].length > 0 && gd.data[0].x && gd.data[0].x.length > 0);
+  const tick = () => {
+    const now = performance.now();
+    if (w.click !== null && w.firstPoint === null && hasPoint()) w.firstPoint = now;
+    const bar = document.querySelector('[data-testid=stProgress]');
+    const text = bar ? bar.innerText : '';
+    const last = w.status[w.status.length - 1];
+    if (text && (!last || last[1] !== text)) w.status.push([now, text]);
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}
+"""
+# From the document's start (an init script): the first frame with a visible h1, and with the Train button.
+FIRST_PAINT_JS = """
+(() => {
+  const w = window.__paint = {h1: null, h1Text: null, train: null};
+  const tick = () => {
+    const h = document.querySelector('h1');
+    if (w.h1 === null && h && h.innerText.trim() && h.getBoundingClientRect().height > 0) {
+      w.h1 = performance.now(); w.h1Text = h.innerText.trim();
+    }
+    const b = document.querySelector('.st-key-btn_train button');
+    if (w.train === null && b && b.getBoundingClientRect().height > 0) w.train = performance.now();
+    if (w.h1 === null || w.train === null) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})();
+"""
+
+
+def _server_env(store_dir: str, **extra: str) -> dict:
+    return {
+        "RNNPLAY_STORE": str(Path(store_dir) / "runs.sqlite"),
+        "RNNPLAY_MAX_STEPS": "1000000",
+        "RNNPLAY_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        **extra,
+    }
+
+
+@contextlib.contextmanager
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"{CHROMIUM} not found: apt-get install -y chromium (or set RNNPLAY_CHROMIUM)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
+def app_server(**env: str):
+    """(process, base URL) of the app on a free port with a throw-away store, stopped afterwards."""
+    from tests.e2e import streamlit_server
+
+    with tempfile.TemporaryDirectory(prefix="rnnplay-perf-") as d:
+        proc, url = streamlit_server.start(_server_env(d, **env), output=subprocess.DEVNULL)
+        try:
+            yield proc, url
+        finally:
+            streamlit_server.stop(proc)
+
+
+def new_page(browser):
+    return browser.new_page(viewport={"width": 1400, "height": 2200})
+
+
+def open_playground(page, url: str, query: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{url}/playground?{query}")
+    page.wait_for_selector(CONNECTED, timeout=60_000)
+    expect(page.locator(".st-key-btn_train button")).to_be_enabled(timeout=60_000)
+    expect(page.locator(".st-key-loss .js-plotly-plot").first).to_be_visible(timeout=60_000)
+
+
+def parse_status(text: str) -> tuple[int, int, int, str] | None:
+    m = STATUS.search(text)
+    return (int(m[1]), int(m[2]), int(m[3]), m[4].strip()) if m else None
+
+
+def live_run(browser, url: str, task: str, steps: int, timeout_s: float = 300) -> dict:
+    """One browser session trains task's defaults for steps with the charts live; its rates and redraws."""
+    from playwright.sync_api import expect
+
+    page = new_page(browser)
+    try:
+        open_playground(page, url, f"task={task}&steps={steps}")
+        page.evaluate(WATCH_JS)
+        page.locator(".st-key-btn_train button").click()
+        expect(page.get_by_test_id("stProgress")).to_contain_text("finished", timeout=timeout_s * 1000)
+        w = page.evaluate("window.__perf")
+        final = parse_status(page.get_by_test_id("stProgress").inner_text())
+    finally:
+        page.close()
+    seen = [(t, s) for t, text in w["status"] if (s := parse_status(text)) and s[0] > 0]
+    (t_first, first), (t_last, last) = seen[0], seen[-1]
+    browser_rate = (last[0] - first[0]) / ((t_last - t_first) / 1000) if t_last > t_first else float("nan")
+    return {
+        "task": task,
+        "steps": steps,
+        "app_steps_per_s": float(final[2]) if final else float("nan"),  # the run's own rate, at its end
+        "browser_steps_per_s": browser_rate,  # steps the page saw over the browser's time between them
+        "redraws": len({s[0] for _, s in seen}),  # distinct step counts the status line showed
+        "first_chart_s": (w["firstPoint"] - w["click"]) / 1000 if w["firstPoint"] and w["click"] else None,
+    }
+
+
+def _steps_for(config, target_s: float) -> int:
+    """Steps that last about target_s in a plain loop on this machine (a short calibration run)."""
+    from rnnplay.bench import plain_loop
+
+    plain_loop(config, 5)  # warm-up: first calls allocate
+    rate = plain_loop(config, 40)
+    return int(max(100, min(1_000_000, round(rate * target_s / 50) * 50)))
+
+
+def measure(tasks: list[str] | None = None, rounds: int = 3, target_s: float = TARGET_RUN_S) -> list[dict]:
+    """Per task: (a) plain loop steps/s, (d) steps/s of a browser-driven live app run, paired (d)/(a) per round
+    (median), the first-chart latency of each live run. Rounds interleave plain and app runs of every task."""
+    import torch
+
+    from rnnplay.bench import plain_loop
+    from rnnplay.config import make_config
+    from rnnplay.tasks import TASK_CLASSES
+
+    torch.set_num_threads(1)
+    tasks = list(tasks or TASK_CLASSES)
+    configs = {t: make_config(t) for t in tasks}
+    steps = {t: _steps_for(configs[t], target_s) for t in tasks}
+    out = {t: {"plain": [], "app": [], "browser": [], "ratio": [], "first_chart_s": [], "redraws": []} for t in tasks}
+    with chromium() as browser, app_server() as (_, url):
+        for r in range(rounds):
+            for t in tasks:
+                a = plain_loop(configs[t].replace(steps=steps[t]), steps[t])
+                d = live_run(browser, url, t, steps[t])
+                o = out[t]
+                o["plain"].append(a)
+                o["app"].append(d["app_steps_per_s"])
+                o["browser"].append(d["browser_steps_per_s"])
+                o["ratio"].append(d["app_steps_per_s"] / a)
+                o["first_chart_s"].append(d["first_chart_s"])
+                o["redraws"].append(d["redraws"])
+                print(
+                    f"round {r + 1} {t:10s} {steps[t]:6d} steps: plain {a:7.1f} | app {d['app_steps_per_s']:7.1f} "
+                    f"(browser clock {d['browser_steps_per_s']:7.1f}, {d['redraws']} redraws) "
+                    f"ratio {d['app_steps_per_s'] / a:.3f} | first chart {d['first_chart_s']:.2f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    rows = []
+    for t in tasks:
+        o = out[t]
+        firsts = [x for x in o["first_chart_s"] if x is not None]
+        rows.append(
+            {
+                "task": t,
+                "steps": steps[t],
+                "plain_steps_per_s": statistics.median(o["plain"]),
+                "app_steps_per_s": statistics.median(o["app"]),
+                "browser_steps_per_s": statistics.median(o["browser"]),
+                "ratio": statistics.median(o["ratio"]),
+                "ratios": o["ratio"],
+                "first_chart_s": statistics.median(firsts) if firsts else None,
+                "redraws": statistics.median(o["redraws"]),
+                "rounds": rounds,
+            }
+        )
+    return rows
+
+
+# P3: cold start ---------------------------------------------------------------------------------------------
+def _launch(env: dict) -> tuple[subprocess.Popen, str, float]:
+    """A fresh `streamlit run app.py` (the command a learner types), its URL and its launch time (epoch s);
+    returns once /_stcore/health answers (polled every 20 ms)."""
+    from tests.e2e.streamlit_server import free_port
+
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true"]
+    cmd += ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    launched = time.time()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+            return proc, url, launched
+        except OSError:
+            time.sleep(0.02)
+    proc.kill()
+    raise RuntimeError("streamlit did not become healthy in 60 s")
+
+
+def cold_start(browser, path: str = "") -> dict:
+    """Seconds from launching a fresh server to the page's first h1 painted (and, on the Playground, the
+    Train button), and the same page opened again on the now warm server."""
+    from tests.e2e import streamlit_server
+
+    result = {"page": path or "/"}
+    with tempfile.TemporaryDirectory(prefix="rnnplay-perf-") as d:
+        proc, url, launched = _launch(_server_env(d))
+        try:
+            result["health_s"] = time.time() - launched
+            for label in ("cold", "warm"):
+                ctx = browser.new_context(viewport={"width": 1400, "height": 2200})
+                ctx.add_init_script(FIRST_PAINT_JS)
+                page = ctx.new_page()
+                page.goto(f"{url}/{path}")
+                want = "window.__paint.h1 !== null" + (" && window.__paint.train !== null" if path else "")
+                page.wait_for_function(want, timeout=60_000)
+                p = page.evaluate("({origin: performance.timeOrigin, ...window.__paint})")
+                ctx.close()
+                start = launched if label == "cold" else p["origin"] / 1000
+                result[f"{label}_h1_s"] = (p["origin"] + p["h1"]) / 1000 - start
+                result["h1_text"] = p["h1Text"]
+                if path:
+                    result[f"{label}_train_s"] = (p["origin"] + p["train"]) / 1000 - start
+        finally:
+            streamlit_server.stop(proc)
+    return result
+
+
+def cold_starts(tries: int = 3) -> list[dict]:
+    """Median over tries of Home's and the Playground's cold first paint (each try a fresh server)."""
+    runs: dict[str, list[dict]] = {"": [], "playground": []}
+    with chromium() as browser:
+        for i in range(tries):
+            for path in runs:
+                r = cold_start(browser, path)
+                runs[path].append(r)
+                print(f"cold start try {i + 1} /{path}: {json.dumps(r)}", file=sys.stderr, flush=True)
+    rows = []
+    for path, rs in runs.items():
+        row = {"page": "/" + path, "tries": tries}
+        for k in rs[0]:
+            if k.endswith("_s"):
+                row[k] = statistics.median(r[k] for r in rs)
+        rows.append(row)
+    return rows
+
+
+# P5: memory over a long run ---------------------------------------------------------------------------------
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def memory(minutes: float, samples_path: str, task: str = "majority", every_s: float = 10.0) -> dict:
+    """One Playground tab trains task (1_000_000 steps) with its charts live for `minutes`; the server's RSS
+    every every_s seconds, each sample written to samples_path (JSON lines) as it is taken."""
+    from playwright.sync_api import expect
+
+    samples = []
+    with chromium() as browser, app_server() as (proc, url), open(samples_path, "w") as f:
+        page = new_page(browser)
+        open_playground(page, url, f"task={task}&steps=1000000")
+        base = rss_mb(proc.pid)
+        page.locator(".st-key-btn_train button").click()
+        expect(page.get_by_test_id("stProgress")).to_contain_text("training", timeout=60_000)
+        t0 = time.monotonic()
+        while (elapsed := time.monotonic() - t0) <= minutes * 60 + 1:
+            status = parse_status(page.get_by_test_id("stProgress").inner_text())
+            s = {"t_s": round(elapsed, 1), "rss_mb": round(rss_mb(proc.pid), 1), "load1": os.getloadavg()[0]}
+            if status:
+                s.update(step=status[0], steps_per_s=status[2], state=status[3])
+            samples.append(s)
+            f.write(json.dumps(s) + "\n")
+            f.flush()
+            if status and status[3] != "training…":
+                break  # finished (or failed) before the time was up: reported as such
+            page.wait_for_timeout(max(0.0, every_s * len(samples) - (time.monotonic() - t0)) * 1000)
+        page.close()
+    return summarize_memory(samples, base, minutes)
+
+
+def summarize_memory(samples: list[dict], base_mb: float | None = None, minutes: float | None = None) -> dict:
+    def at(t: float) -> float | None:
+        near = [s for s in samples if s["t_s"] >= t]
+        return near[0]["rss_mb"] if near else None
+
+    after = [s["rss_mb"] for s in samples if s["t_s"] >= 60] or [s["rss_mb"] for s in samples]
+    one = at(60) or after[0]
+    return {
+        "baseline_mb": base_mb,
+        "rss_1min_mb": at(60),
+        "rss_5min_mb": at(300),
+        "rss_30min_mb": at(30 * 60),
+        "rss_last_mb": samples[-1]["rss_mb"],
+        "last_t_s": samples[-1]["t_s"],
+        "last_step": samples[-1].get("step"),
+        "max_after_1min_mb": max(after),
+        "min_after_1min_mb": min(after),
+        "within_10pct_of_1min": max(after) <= 1.1 * one and min(after) >= 0.9 * one,
+        "minutes": minutes,
+        "samples": len(samples),
+    }
+
+
+def main() -> None:
+    from rnnplay.tasks import TASK_CLASSES
+
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument(
+        "--tasks", nargs="*", default=None, help=f"tasks for (a)/(d) (default all: {' '.join(TASK_CLASSES)})"
+    )
+    p.add_argument("--rounds", type=int, default=3, help="interleaved rounds of plain and live app runs")
+    p.add_argument("--run-seconds", type=float, default=TARGET_RUN_S, help="about how long each run lasts")
+    p.add_argument("--skip-live", action="store_true", help="leave out (a)/(d) and the first-chart latency")
+    p.add_argument("--cold", type=int, default=0, help="cold-start tries (each a fresh server; 0: none)")
+    p.add_argument("--memory-minutes", type=float, default=0, help="P5: a live run this long (0: none)")
+    p.add_argument("--memory-task", default="majority")
+    p.add_argument("--memory-samples", default="appbench_memory.jsonl", help="JSON lines, one RSS sample each")
+    p.add_argument("--json", help="write every result to this file")
+    args = p.parse_args()
+    for t in args.tasks or []:
+        if t not in TASK_CLASSES:
+            p.error(f"--tasks: {t!r} is not a task: one of {', '.join(TASK_CLASSES)}")
+    if args.rounds < 1:
+        p.error("--rounds: at least 1")
+    report: dict = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load_before": os.getloadavg()}
+    if not args.skip_live:
+        report["live"] = measure(args.tasks, args.rounds, args.run_seconds)
+        print("task        steps | (a) plain | (d) live app | (d)/(a) | first chart | redraws")
+        for r in report["live"]:
+            print(
+                f"{r['task']:10s} {r['steps']:6d} | {r['plain_steps_per_s']:9.1f} | {r['app_steps_per_s']:12.1f} | "
+                f"{r['ratio']:7.3f} | {r['first_chart_s']:9.2f} s | {r['redraws']:.0f}"
+            )
+    if args.cold:
+        report["cold"] = cold_starts(args.cold)
+        for r in report["cold"]:
+            print(f"cold start {r['page']}: " + ", ".join(f"{k} {v:.2f}" for k, v in r.items() if k.endswith("_s")))
+    if args.memory_minutes:
+        report["memory"] = memory(args.memory_minutes, args.memory_samples, args.memory_task)
+        print("memory: " + json.dumps(report["memory"]))
+    report["load_after"] = os.getloadavg()
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
