@@ -216,6 +216,224 @@ def unroll(
     raise AssertionError("num_layers must be >= 1")
 
 
+# --- The fast path: backpropagation through time written out ---------------------------------------
+#
+# unroll() above lets autograd record every small op of every step: ~15 ops per LSTM step forward and
+# as many nodes backward, each costing a few µs of Python and autograd bookkeeping on tensors of only
+# B*H numbers. That overhead, not the arithmetic, made impl=scratch 1.3-4.6x slower than nn.RNN/LSTM/GRU
+# on one CPU thread (nn.LSTM runs oneDNN's fused mkldnn_rnn_layer on the CPU; nn.RNN/GRU a C++ loop of
+# the same ops). ScratchRNN.forward (training) therefore takes this path, measured by
+# `python -m rnnplay.bench_cells` (docs/benchmarks.md, "Scratch cells against the fused torch path"):
+#   1. the input side x W_ih^T + b of all T steps is one matrix product before the loop (autograd
+#      handles it: one node instead of T), so the loop only adds h W_hh^T (torch.addmm: product + sum
+#      in one op);
+#   2. the loop itself runs without autograd inside a torch.autograd.Function, writing each step into
+#      preallocated (T, B, .) buffers (out=, no list to stack afterwards), and saves the gates;
+#   3. its backward is BPTT written out: everything that does not depend on the incoming gradient
+#      (σ' = s(1-s), tanh' = 1-g², ...) is computed for all steps at once before the backward loop, so the
+#      loop is only the recurrence dh_{t-1} = dpre_t W_hh (+ the direct paths), 2-6 ops a step; the weight
+#      gradient is one product over all steps afterwards: dW_hh = Σ_t dpre_tᵀ h_{t-1}.
+# The cell functions above stay the definition; tests/test_cells.py checks that this path gives
+# torch's outputs and gradients to float64 precision. Measured and not kept: torch.compile (tens of
+# seconds of compile time on this CPU for a run of a few hundred steps), TorchScript (deprecated).
+# unroll() remains the path of the probes, which need every h_t as a tensor of the graph (∂L/∂h_t).
+
+
+class RNNLayer(torch.autograd.Function):
+    """One direction of a vanilla-RNN layer over a whole sequence: h_t = act(xw_t + h_{t-1} W_hhᵀ),
+    xw (T, B, H) = x W_ihᵀ + b_ih + b_hh already computed for every step. Returns hs (T, B, H)."""
+
+    @staticmethod
+    def forward(ctx, xw: Tensor, h0: Tensor, w_hh: Tensor, relu: bool) -> Tensor:
+        hs = xw.new_empty(xw.shape)
+        h = h0
+        for t in range(xw.shape[0]):
+            h = torch.addmm(xw[t], h, w_hh.T, out=hs[t])  # pre-activation, in place of h_t
+            h = h.relu_() if relu else h.tanh_()
+        ctx.relu = relu
+        ctx.save_for_backward(h0, w_hh, hs)
+        return hs
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, dhs: Tensor):
+        h0, w_hh, hs = ctx.saved_tensors
+        act_grad = (hs > 0).to(hs.dtype) if ctx.relu else 1 - hs * hs  # act'(pre_t), all steps at once
+        dpre = torch.empty_like(hs)
+        dh = dhs[-1]  # ∂L/∂h_t in total: its direct gradient + what flows back from step t+1
+        for t in range(hs.shape[0] - 1, -1, -1):
+            torch.mul(dh, act_grad[t], out=dpre[t])  # ∂L/∂pre_t
+            dh = torch.addmm(dhs[t - 1], dpre[t], w_hh) if t > 0 else dpre[0] @ w_hh
+        h_prev = torch.cat([h0[None], hs[:-1]])  # (T, B, H): the state each step read
+        dw_hh = dpre.flatten(0, 1).T @ h_prev.flatten(0, 1)  # Σ_t dpre_tᵀ h_{t-1}
+        return dpre, dh, dw_hh, None
+
+
+class LSTMLayer(torch.autograd.Function):
+    """One direction of an LSTM layer: gates_t = xw_t + h_{t-1} W_hhᵀ (i, f, g, o), c_t = f c_{t-1} + i g,
+    h_t = o tanh(c_t); xw (T, B, 4H) = x W_ihᵀ + b_ih + b_hh. Returns hs and cs, each (T, B, H)."""
+
+    @staticmethod
+    def forward(ctx, xw: Tensor, h0: Tensor, c0: Tensor, w_hh: Tensor):
+        T, B, H = xw.shape[0], xw.shape[1], w_hh.shape[1]
+        gates, hs, cs, tanh_cs = (
+            xw.new_empty(xw.shape),
+            xw.new_empty(T, B, H),
+            xw.new_empty(T, B, H),
+            xw.new_empty(T, B, H),
+        )
+        h, c = h0, c0
+        for t in range(T):
+            a = torch.addmm(xw[t], h, w_hh.T, out=gates[t])  # (B, 4H) pre-activations, then in place:
+            a[:, : 2 * H].sigmoid_()  # i, f
+            a[:, 2 * H : 3 * H].tanh_()  # g
+            a[:, 3 * H :].sigmoid_()  # o
+            i, f, g, o = a.chunk(4, dim=1)
+            c = torch.mul(f, c, out=cs[t]).addcmul_(i, g)  # c_t = f c_{t-1} + i g
+            h = torch.mul(o, torch.tanh(c, out=tanh_cs[t]), out=hs[t])
+        ctx.save_for_backward(h0, c0, w_hh, gates, hs, cs, tanh_cs)
+        return hs, cs
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, dhs: Tensor, dcs: Tensor):
+        h0, c0, w_hh, gates, hs, cs, tanh_cs = ctx.saved_tensors
+        T, B, H = hs.shape
+        i, f, g, o = gates.chunk(4, dim=2)  # (T, B, H) each
+        c_prev = torch.cat([c0[None], cs[:-1]])
+        # what the loop multiplies the incoming gradient by, for all steps at once:
+        dc_dh = o * (1 - tanh_cs * tanh_cs)  # ∂c-path: h_t = o tanh(c_t)
+        k = torch.cat([g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g)], dim=2).view(T, B, 3, H)  # dc -> i,f,g
+        k_o = tanh_cs * o * (1 - o)  # dh -> o
+        dpre = torch.empty_like(gates)  # ∂L/∂(pre-activation gates), (T, B, 4H)
+        dpre_ifg, dpre_o = dpre.view(T, B, 4, H)[:, :, :3], dpre[:, :, 3 * H :]
+        dh, dc = dhs[-1], dcs[-1]  # totals at step t: direct gradient + what flows back from t+1
+        for t in range(T - 1, -1, -1):
+            dc = torch.addcmul(dc, dh, dc_dh[t])
+            torch.mul(k[t], dc[:, None], out=dpre_ifg[t])
+            torch.mul(k_o[t], dh, out=dpre_o[t])
+            if t > 0:
+                dc = torch.addcmul(dcs[t - 1], dc, f[t])  # c_{t-1} reaches c_t through f
+                dh = torch.addmm(dhs[t - 1], dpre[t], w_hh)
+        dc0, dh0 = dc * f[0], dpre[0] @ w_hh
+        h_prev = torch.cat([h0[None], hs[:-1]])
+        dw_hh = dpre.flatten(0, 1).T @ h_prev.flatten(0, 1)
+        return dpre, dh0, dc0, dw_hh
+
+
+class GRULayer(torch.autograd.Function):
+    """One direction of a GRU layer: (r_h, z_h, n_h) = h_{t-1} W_hhᵀ + b_hh, r = σ(xr + r_h),
+    z = σ(xz + z_h), n = tanh(xn + r n_h), h_t = (1 - z) n + z h_{t-1}; xw (T, B, 3H) = x W_ihᵀ + b_ih.
+    Returns hs (T, B, H)."""
+
+    @staticmethod
+    def forward(ctx, xw: Tensor, h0: Tensor, w_hh: Tensor, b_hh: Tensor):
+        T, B, H = xw.shape[0], xw.shape[1], w_hh.shape[1]
+        hh, rz, n, hs = xw.new_empty(xw.shape), xw.new_empty(T, B, 2 * H), xw.new_empty(T, B, H), xw.new_empty(T, B, H)
+        h = h0
+        for t in range(T):
+            a = torch.addmm(b_hh, h, w_hh.T, out=hh[t])  # (B, 3H): r_h, z_h, n_h
+            s = torch.add(xw[t, :, : 2 * H], a[:, : 2 * H], out=rz[t]).sigmoid_()  # r, z
+            nt = torch.addcmul(xw[t, :, 2 * H :], s[:, :H], a[:, 2 * H :], out=n[t]).tanh_()
+            h = torch.lerp(nt, h, s[:, H:], out=hs[t])  # n + z (h - n) = (1 - z) n + z h
+        ctx.save_for_backward(h0, w_hh, hh, rz, n, hs)
+        return hs
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, dhs: Tensor):
+        h0, w_hh, hh, rz, n, hs = ctx.saved_tensors
+        T, B, H = hs.shape
+        r, z, n_h = rz[..., :H], rz[..., H:], hh[..., 2 * H :]
+        h_prev = torch.cat([h0[None], hs[:-1]])
+        k_n = (1 - z) * (1 - n * n)  # dh -> pre-activation of n
+        k_z = (h_prev - n) * z * (1 - z)  # dh -> pre-activation of z
+        k_r = n_h * r * (1 - r)  # dpre_n -> pre-activation of r
+        # per step: [dpre_r, dpre_z, dpre_n * r, dpre_n]; the first three are ∂L/∂(h W_hhᵀ + b_hh)
+        d = hs.new_empty(T, B, 4 * H)
+        dh = dhs[-1]
+        for t in range(T - 1, -1, -1):
+            dn = torch.mul(dh, k_n[t], out=d[t, :, 3 * H :])
+            torch.mul(dh, k_z[t], out=d[t, :, H : 2 * H])
+            torch.mul(dn, k_r[t], out=d[t, :, :H])
+            torch.mul(dn, r[t], out=d[t, :, 2 * H : 3 * H])
+            dh_next = torch.addcmul(dhs[t - 1], dh, z[t]) if t > 0 else dh * z[0]  # through z h_{t-1}
+            dh = dh_next.addmm_(d[t, :, : 3 * H], w_hh)
+        d_hh = d[..., : 3 * H]
+        dw_hh = d_hh.flatten(0, 1).T @ h_prev.flatten(0, 1)
+        dxw = torch.cat([d[..., : 2 * H], d[..., 3 * H :]], dim=2)
+        return dxw, dh, dw_hh, d_hh.sum((0, 1))
+
+
+def _direction(arch: str, nonlinearity: str, seq: Tensor, w, h0: Tensor, c0: Tensor):
+    """One layer, one direction, over seq (B, T, I) in the order it is given: hs and cs (T, B, H)."""
+    w_ih, w_hh, b_ih, b_hh = w
+    xt = seq.transpose(0, 1)  # (T, B, I): time-major, so each step's slice is contiguous
+    if arch == "gru":  # b_hh stays in the loop: r multiplies n's hidden part with its bias
+        return GRULayer.apply(nn.functional.linear(xt, w_ih, b_ih), h0, w_hh, b_hh), None
+    xw = nn.functional.linear(xt, w_ih, b_ih + b_hh)  # every step's input side in one product
+    if arch == "lstm":
+        return LSTMLayer.apply(xw, h0, c0, w_hh)
+    return RNNLayer.apply(xw, h0, w_hh, nonlinearity == "relu"), None
+
+
+def forward_fast(
+    params: dict[str, Tensor],
+    x: Tensor,
+    arch: str,
+    num_layers: int,
+    bidirectional: bool,
+    nonlinearity: str = "tanh",
+    dropout: float = 0.0,
+    training: bool = False,
+    lengths: Tensor | None = None,
+    state=None,
+) -> tuple[Tensor, tuple[Tensor, ...]]:
+    """What unroll() computes, as (out (B, T, D*H), final), through the layer Functions above: same
+    arguments, same lengths/state/dropout handling, no per-step hiddens or gates."""
+    B, T, _ = x.shape
+    D = 2 if bidirectional else 1
+    if lengths is not None:
+        rev = reverse_index(lengths, T, x.device)
+        valid = (torch.arange(T, device=x.device)[None, :] < lengths.to(x.device)[:, None])[:, :, None]
+        last = (lengths.to(x.device) - 1).clamp(min=0)
+        rows = torch.arange(B, device=x.device)
+    if state is not None and not isinstance(state, tuple):
+        state = (state,)
+    finals_h, finals_c = [], []
+    layer_in = x
+    for k in range(num_layers):
+        per_dir = []
+        for d, suffix in enumerate(("", "_reverse")[:D]):
+            w = [params[f"{n}_l{k}{suffix}"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            H = w[1].shape[1]
+            h0 = state[0][k * D + d] if state is not None else x.new_zeros(B, H)
+            c0 = state[1][k * D + d] if state is not None and arch == "lstm" else x.new_zeros(B, H)
+            if not suffix:
+                seq = layer_in
+            else:  # read backwards (within each length when given)
+                seq = _take(layer_in, rev) if lengths is not None else layer_in.flip(1)
+            hs, cs = _direction(arch, nonlinearity, seq, w, h0, c0)  # (T, B, H) in reading order
+            if lengths is not None:  # the state after each sequence's own last step
+                finals_h.append(hs[last, rows])
+                finals_c.append(cs[last, rows] if cs is not None else c0)
+            else:
+                finals_h.append(hs[-1])
+                finals_c.append(cs[-1] if cs is not None else c0)
+            out = hs.transpose(0, 1)  # (B, T, H)
+            if suffix:  # back to time order
+                out = _take(out, rev) if lengths is not None else out.flip(1)
+            per_dir.append(out)
+        layer_out = torch.cat(per_dir, dim=2) if D == 2 else per_dir[0]
+        if lengths is not None:
+            layer_out = layer_out * valid
+        if k < num_layers - 1 and dropout > 0 and training:
+            layer_out = nn.functional.dropout(layer_out, dropout, training=True)
+        layer_in = layer_out
+    final = (torch.stack(finals_h),) + ((torch.stack(finals_c),) if arch == "lstm" else ())
+    return layer_in, final
+
+
 class ScratchRNN(nn.Module):
     """A drop-in for nn.RNN / nn.LSTM / nn.GRU (batch_first=True) built from the cells above.
     Same parameter names and shapes, so state dicts move between the two unchanged."""
@@ -249,7 +467,7 @@ class ScratchRNN(nn.Module):
     def forward(self, x: Tensor, state=None, lengths: Tensor | None = None):
         """x (B, T, I) -> (out (B, T, D*H), h_n or (h_n, c_n)), like nn.RNN(batch_first=True); lengths
         stands in for a packed sequence (out is zero past each length, h_n at each sequence's end)."""
-        u = unroll(
+        out, final = forward_fast(
             dict(self.named_parameters()),
             x,
             self.arch,
@@ -261,4 +479,4 @@ class ScratchRNN(nn.Module):
             lengths=lengths,
             state=state,
         )
-        return u.out, (u.final if self.arch == "lstm" else u.final[0])
+        return out, (final if self.arch == "lstm" else final[0])
