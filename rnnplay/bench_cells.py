@@ -4,8 +4,10 @@ For each arch (rnn, lstm, gru), hidden size and sequence length, the same model 
 a linear head reading every step — is trained with ScratchRNN and with nn.RNN/LSTM/GRU holding the
 same weights: one full training step is forward, MSE loss, zero_grad, backward and an Adam step.
 The two take turns in rounds (scratch, torch, torch, scratch, ...) so that a shared machine's noise
-slows both alike; each rate is the median over rounds and `ratio` is torch/scratch steps/s (how many
-times slower the written-out cells are; the target is <= 1.5 for hidden <= 128 and T <= 100).
+slows both alike; each rate is the median over rounds and `ratio` is the median of the rounds' own
+torch/scratch steps/s (how many times slower the written-out cells are; the target is <= 1.5 for
+hidden <= 128 and T <= 100); `cpu_ratio` is the same from this process's CPU time, which leaves out
+the time a busy shared machine kept it waiting for a core.
 """
 
 from __future__ import annotations
@@ -48,14 +50,16 @@ def make_pair(arch: str, hidden: int, num_layers: int = 1, bidirectional: bool =
     return scratch_model, torch_model
 
 
-def _rate(model: nn.Module, opt, x, y, steps: int) -> float:
-    t0 = time.perf_counter()
+def _rate(model: nn.Module, opt, x, y, steps: int) -> tuple[float, float]:
+    """(steps per wall second, steps per CPU second of this process). With one thread the two agree on
+    an idle machine; on a shared one the CPU time leaves out the time spent waiting for a core."""
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(steps):
         loss = nn.functional.mse_loss(model(x), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-    return steps / (time.perf_counter() - t0)
+    return steps / (time.perf_counter() - t0), steps / max(time.process_time() - c0, 1e-9)
 
 
 def case(
@@ -68,13 +72,14 @@ def case(
     x, y = torch.randn(BATCH, T, INPUT, generator=g), torch.randn(BATCH, T, 1, generator=g)
     for m, o in zip(models, opts, strict=True):  # warm-up: allocator, lazy init
         _rate(m, o, x, y, 2)
-    rates = ([], [])
+    rates = ([], [])  # (wall, cpu) per round, scratch and torch
     for r in range(rounds):
         for i in (0, 1) if r % 2 == 0 else (1, 0):
             rates[i].append(_rate(models[i], opts[i], x, y, steps))
-    scratch, fused = (statistics.median(v) for v in rates)
+    scratch, fused = (statistics.median(w for w, _ in v) for v in rates)
     # each round's own ratio (its two halves ran back to back) is steadier on a machine whose load drifts
-    paired = statistics.median(t / s for s, t in zip(*rates, strict=True))
+    paired = statistics.median(t[0] / s[0] for s, t in zip(*rates, strict=True))
+    paired_cpu = statistics.median(t[1] / s[1] for s, t in zip(*rates, strict=True))
     return {
         "arch": arch,
         "hidden": hidden,
@@ -85,6 +90,7 @@ def case(
         "scratch_steps_per_s": round(scratch, 1),
         "torch_steps_per_s": round(fused, 1),
         "ratio": round(paired, 3),
+        "cpu_ratio": round(paired_cpu, 3),
     }
 
 
@@ -129,7 +135,7 @@ def main() -> None:
             print(
                 f"{r['arch']:<4} {kind:<5} H={r['hidden']:<4} T={r['T']:<4} scratch {r['scratch_steps_per_s']:>7} "
                 f"steps/s | torch {r['torch_steps_per_s']:>7} | torch/scratch {r['ratio']:.2f}"
-                f"{'' if r['ratio'] <= 1.5 else '  (> 1.5)'}"
+                f"{'' if r['ratio'] <= 1.5 else ' (> 1.5)'} (CPU time: {r['cpu_ratio']:.2f})"
             )
 
 

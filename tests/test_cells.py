@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch import nn
 
-from rnnplay.cells import GATES, GRUCell, LSTMCell, RNNCell, ScratchRNN
+from rnnplay.cells import GATES, GRUCell, GRULayer, LSTMCell, LSTMLayer, RNNCell, RNNLayer, ScratchRNN, unroll
 
 B, I, H, T = 3, 4, 5, 6
 
@@ -127,3 +127,92 @@ def test_scratch_rnn_state_dict_moves_back_into_torch_core_unchanged():
     for (n1, p1), (n2, p2) in zip(ref.named_parameters(), core.named_parameters(), strict=True):
         assert n1 == n2
         torch.testing.assert_close(p1, p2, rtol=0, atol=0)
+
+
+# --- the fast training path (forward_fast: the layer Functions with BPTT written out) -----------------
+
+
+@pytest.mark.parametrize("arch,relu", [("rnn", False), ("rnn", True), ("lstm", False), ("gru", False)])
+def test_layer_functions_pass_gradcheck_float64(arch, relu):
+    """The hand-written backward of each layer Function against finite differences, every input."""
+    g = torch.Generator().manual_seed(4)
+    G, Tn = GATES[arch], 4
+
+    def r(*shape):
+        return (torch.randn(*shape, generator=g, dtype=torch.float64) * 0.5).requires_grad_()
+
+    xw, h0, c0, w_hh, b_hh = r(Tn, B, G * H), r(B, H), r(B, H), r(G * H, H), r(G * H)
+    if arch == "rnn":
+        ok = torch.autograd.gradcheck(lambda *a: RNNLayer.apply(*a, relu), (xw, h0, w_hh))
+    elif arch == "lstm":  # both outputs (hs and cs) carry a gradient
+        ok = torch.autograd.gradcheck(LSTMLayer.apply, (xw, h0, c0, w_hh))
+    else:
+        ok = torch.autograd.gradcheck(GRULayer.apply, (xw, h0, w_hh, b_hh))
+    assert ok
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_scratch_packed_with_initial_state_matches_torch_gradients_through_out_and_final_state(arch, bidirectional):
+    """lengths + an initial state that needs a gradient + a loss on the output and on h_n (and c_n):
+    every gradient of the fast path equals packed torch's, in float64."""
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    ref, core = _core_pair(arch, 2, bidirectional, "tanh")
+    D = 2 if bidirectional else 1
+    g = torch.Generator().manual_seed(5)
+    x0 = torch.randn(4, T, I, generator=g, dtype=torch.float64)
+    lengths = torch.tensor([T, 2, 5, 1])
+    h0 = torch.randn(2 * D, 4, H, generator=g, dtype=torch.float64)
+    c0 = torch.randn(2 * D, 4, H, generator=g, dtype=torch.float64)
+
+    def run(model, packed: bool):
+        x, h, c = (t.clone().requires_grad_() for t in (x0, h0, c0))
+        state = (h, c) if arch == "lstm" else h
+        if packed:
+            out, fin = model(pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False), state)
+            out = pad_packed_sequence(out, batch_first=True, total_length=T)[0]
+        else:
+            out, fin = model(x, state, lengths=lengths)
+        fin = fin if arch == "lstm" else (fin,)
+        w = torch.linspace(-1, 1, out.shape[-1], dtype=out.dtype)
+        loss = (out * w).sum() + sum((f**2 * (k + 1)).sum() for k, f in enumerate(fin))
+        leaves = [x, h] + ([c] if arch == "lstm" else [])
+        return [out.detach(), *(f.detach() for f in fin), *torch.autograd.grad(loss, leaves + list(model.parameters()))]
+
+    for a, b in zip(run(core, False), run(ref, True), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
+def test_fast_path_equals_unroll_with_lengths_state_and_dropout(arch):
+    """ScratchRNN.forward (the fast path) and unroll (the probes' path) compute the same function,
+    inter-layer dropout included (same RNG draws in the same order)."""
+    _, core = _core_pair(arch, 2, True, "tanh")
+    core.dropout = 0.5
+    x = torch.randn(4, T, I, generator=torch.Generator().manual_seed(6), dtype=torch.float64)
+    lengths = torch.tensor([T, 3, 5, 2])
+    h0 = torch.randn(4, 4, H, dtype=torch.float64)
+    state = (h0, torch.randn_like(h0)) if arch == "lstm" else h0
+    torch.manual_seed(7)
+    out, fin = core(x, state, lengths=lengths)
+    torch.manual_seed(7)
+    u = unroll(dict(core.named_parameters()), x, arch, 2, True, "tanh", 0.5, True, lengths=lengths, state=state)
+    torch.testing.assert_close(out, u.out, rtol=1e-12, atol=1e-12)
+    for a, b in zip(fin if arch == "lstm" else (fin,), u.final, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_scratch_core_runs_in_float32_under_no_grad_and_matches_torch():
+    """Inference (no autograd graph, float32) through the layer Functions, as generation runs it."""
+    torch.manual_seed(8)
+    ref = nn.LSTM(I, H, batch_first=True)
+    core = ScratchRNN("lstm", I, H)
+    core.load_state_dict(ref.state_dict())
+    x = torch.randn(B, T, I)
+    with torch.no_grad():
+        out, (h, c) = core(x)
+        ref_out, (ref_h, ref_c) = ref(x)
+    assert not out.requires_grad
+    torch.testing.assert_close(out, ref_out, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(c, ref_c, rtol=1e-5, atol=1e-6)
