@@ -342,10 +342,10 @@ def browser_rows(tasks, rounds: int) -> tuple[dict, str]:
 
 
 def merge_browser(rows: list[dict], got: dict) -> None:
-    """Put appbench's (d) and its own paired (d)/(a) into the task rows (set A) it measured."""
+    """Put appbench's (d), its own (a) (d_a) and their paired (d)/(a) into the task rows (set A) it measured."""
     for r in rows:
         if r["set"] == "A" and r["row"] in got:
-            r.update({k: got[r["row"]][k] for k in ("d", "d/a") if got[r["row"]].get(k) is not None})
+            r.update({k: got[r["row"]][k] for k in ("d", "d/a", "d_a") if got[r["row"]].get(k) is not None})
 
 
 def _first(d: dict, *keys):
@@ -456,7 +456,7 @@ def table_cells(row: dict) -> list[str]:
         _rate(row.get("a")),
         _rate(row.get("b")),
         _rate(row.get("c")),
-        _rate(row.get("d")),
+        _rate(row.get("d")) + (f" (its (a) {row['d_a']:.1f})" if row.get("d_a") else ""),
         _ratio(row.get("b/a"), TARGETS["b/a"]),
         _ratio(row.get("c/a"), TARGETS["c/a"]),
         _ratio(row.get("d/a"), TARGETS["d/a"]),

@@ -77,8 +77,21 @@ def test_a_ratio_under_its_target_is_marked():
 def test_browser_numbers_go_into_the_task_rows_only():
     rows = [{"set": "A", "row": "sine"}, {"set": "B", "row": "sine"}, {"set": "A", "row": "wave"}]
     bench.merge_browser(rows, {"sine": {"d": 50.0, "d/a": 0.9, "d_a": 55.0}})
-    assert rows[0] == {"set": "A", "row": "sine", "d": 50.0, "d/a": 0.9}
+    assert rows[0] == {"set": "A", "row": "sine", "d": 50.0, "d/a": 0.9, "d_a": 55.0}
     assert "d" not in rows[1] and "d" not in rows[2]
+    row = {**rows[0], "configuration": "x", "device": "cpu", "steps": 9}
+    cells = dict(zip(bench.COLUMNS, bench.table_cells(row), strict=True))
+    assert cells["(d) app + browser"] == "50.0 (its (a) 55.0)" and cells["(d)/(a) ≥ 0.8"] == "0.900"
+
+
+def test_cuda_table_adds_the_large_configuration():
+    gs = bench.groups(["majority"], bench.GRID_SIZES[:1], ("lstm",), ("torch", "scratch"), "cuda")
+    assert [g["set"] for g in gs] == ["A", "B", "P4"]
+    assert all(cfg.device == "cuda" for g in gs[:2] for _, cfg in g["entries"])
+    (_, cpu), (_, gpu) = gs[2]["entries"]
+    assert (cpu.device, gpu.device, gpu.hidden_size, gpu.seq_len, gpu.batch_size) == ("cpu", "cuda", 512, 256, 256)
+    assert gs[2]["cross"] == "gpu/cpu" and gs[2]["loops"] == "a"
+    assert [g["set"] for g in bench.groups(["majority"], (), ("lstm",), ("torch",), "cpu")] == ["A"]
 
 
 def test_one_command_writes_the_table(tmp_path, capsys):
