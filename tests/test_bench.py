@@ -123,6 +123,17 @@ def test_one_command_writes_the_table(tmp_path, capsys):
         assert line[7] == ""  # (d) needs --browser
 
 
+def test_json_holds_every_round(capsys):
+    import json
+
+    assert bench.main(["--table", "--quick", "--steps", "2", "--tasks", "majority", "--grid", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["rounds"] == 1 and report["environment"]["command"].startswith("python -m rnnplay.bench --table")
+    (row,) = report["rows"]
+    assert row["row"] == "majority" and {k: len(v) for k, v in row["rates"].items()} == {"a": 1, "b": 1, "c": 1}
+    assert row["b/a"] == pytest.approx(row["b"] / row["a"])
+
+
 def test_bad_table_arguments_are_refused():
     with pytest.raises(SystemExit, match="--tasks: nosuch is not a task"):
         bench.main(["--table", "--tasks", "nosuch"])
