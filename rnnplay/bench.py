@@ -336,7 +336,12 @@ def browser_rows(tasks, rounds: int) -> tuple[dict, str]:
         d_rate = _first(d, "d", "app_steps_per_s", "browser_steps_per_s", "d_steps_per_s", "steps_per_s_d")
         ratio = _first(d, "d/a", "d_over_a", "ratio", "P_d_over_a")
         if d.get("task") and d_rate is not None:
-            out[d["task"]] = {"d": d_rate, "d/a": ratio, "d_a": _first(d, "a", "plain_steps_per_s", "a_steps_per_s")}
+            out[d["task"]] = {
+                "d": d_rate,
+                "d/a": ratio,
+                "d_a": _first(d, "a", "plain_steps_per_s", "a_steps_per_s"),
+                "first_chart_s": d.get("first_chart_s"),  # P3: Train pressed -> the loss chart's first point
+            }
     shown = " ".join(cmd[1:-1]) + " FILE"
     return out, f"(d) and (d)/(a) from `python {shown}`: its own process and its own paired (a), median of its rounds."
 
@@ -520,6 +525,9 @@ def table_main(a, argv: list[str]) -> int:
         got, note = browser_rows(tasks, rounds)
         merge_browser(rows, got)
         notes.append(note)
+        firsts = [f"{t} {v['first_chart_s']:.2f} s" for t, v in got.items() if v.get("first_chart_s") is not None]
+        if firsts:
+            notes.append("First chart after pressing Train (P3, target <= 1 s), median: " + ", ".join(firsts) + ".")
     else:
         notes.append(
             "(d) is left empty: it needs a Streamlit server and a real browser (add --browser; "
