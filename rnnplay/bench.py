@@ -279,12 +279,15 @@ def measure_group(group: dict, rounds: int, seconds: float, steps: int | None = 
             "steps": n,
             "rates": rr,
             **{k: statistics.median(v) for k, v in rr.items()},
+            "round_ratios": {},  # each round's own ratio, for the spread shown beside the median
         }
         for k in loops[1:]:
+            row["round_ratios"][f"{k}/a"] = per_round(rr[k], rr["a"])
             row[f"{k}/a"] = paired(rr[k], rr["a"])
         rows.append(row)
     if group.get("cross") and len(rows) == 2:
         base, other = rows  # torch then scratch; cpu then cuda
+        other["round_ratios"][group["cross"]] = per_round(other["rates"]["a"], base["rates"]["a"])
         other[group["cross"]] = paired(other["rates"]["a"], base["rates"]["a"])
         if group["cross"] == "scratch/torch":
             cfg = entries[1][1]
@@ -300,10 +303,14 @@ def round_order(n_entries: int, loops: str, r: int, rounds: int) -> list[tuple[i
     return order[shift:] + order[:shift]
 
 
+def per_round(num: list[float], den: list[float]) -> list[float]:
+    return [x / y for x, y in zip(num, den, strict=True)]
+
+
 def paired(num: list[float], den: list[float]) -> float:
     """Median of the per-round ratios: each round's two loops ran back to back, so it is steadier than a
     ratio of medians on a machine whose load drifts over minutes."""
-    return statistics.median(x / y for x, y in zip(num, den, strict=True))
+    return statistics.median(per_round(num, den))
 
 
 def browser_rows(tasks, rounds: int) -> tuple[dict, str]:
@@ -436,11 +443,17 @@ def run_table(
     return rows
 
 
-def _ratio(x, target, applies: bool = True) -> str:
+def _ratio(x, target, applies: bool = True, rounds: list[float] | None = None) -> str:
+    """The median, bold with ✗ under its target, then the lowest and highest round's ratio: how far
+    the noise reached in this run."""
     if x is None:
         return ""
     s = f"{x:.3f}" if x < 10 else f"{x:.1f}"
-    return f"**{s} ✗**" if applies and x < target else s
+    s = f"**{s} ✗**" if applies and x < target else s
+    if rounds and len(rounds) > 1:
+        lo, hi = min(rounds), max(rounds)
+        s += f" ({lo:.2f}–{hi:.2f})" if hi < 10 else f" ({lo:.1f}–{hi:.1f})"
+    return s
 
 
 def _rate(x) -> str:
@@ -448,11 +461,12 @@ def _rate(x) -> str:
 
 
 def table_cells(row: dict) -> list[str]:
-    cross = ""
+    cross, rr = "", row.get("round_ratios", {})
     if "scratch/torch" in row:
-        cross = _ratio(row["scratch/torch"], TARGETS["scratch/torch"], row.get("scratch_target_applies", True))
+        applies = row.get("scratch_target_applies", True)
+        cross = _ratio(row["scratch/torch"], TARGETS["scratch/torch"], applies, rr.get("scratch/torch"))
     elif "gpu/cpu" in row:
-        cross = "GPU/CPU " + _ratio(row["gpu/cpu"], TARGETS["gpu/cpu"])
+        cross = "GPU/CPU " + _ratio(row["gpu/cpu"], TARGETS["gpu/cpu"], True, rr.get("gpu/cpu"))
     return [
         row["set"],
         row["row"],
@@ -462,8 +476,8 @@ def table_cells(row: dict) -> list[str]:
         _rate(row.get("b")),
         _rate(row.get("c")),
         _rate(row.get("d")) + (f" (its (a) {row['d_a']:.1f})" if row.get("d_a") else ""),
-        _ratio(row.get("b/a"), TARGETS["b/a"]),
-        _ratio(row.get("c/a"), TARGETS["c/a"]),
+        _ratio(row.get("b/a"), TARGETS["b/a"], True, rr.get("b/a")),
+        _ratio(row.get("c/a"), TARGETS["c/a"], True, rr.get("c/a")),
         _ratio(row.get("d/a"), TARGETS["d/a"]),
         cross,
     ]
@@ -481,7 +495,8 @@ def markdown(env: dict, rows: list[dict], rounds: int, notes: list[str]) -> str:
     lines += [
         "",
         f"steps/s: the median of {rounds} round(s); each ratio: the median of the rounds' own ratios (the loops "
-        "of a round run back to back, their order rotating from round to round). **✗**: under its target. "
+        "of a round run back to back, their order rotating from round to round), then in brackets the lowest "
+        "and the highest round's. **✗**: under its target. "
         f"(b) is {env['probes_off']}. The scratch/torch target (within 1.5x) applies for hidden <= 128 and "
         "T <= 100.",
         *notes,

@@ -39,6 +39,7 @@ def test_ratios_are_medians_of_the_same_rounds():
         for k in "bc":
             ratios = [x / y for x, y in zip(r["rates"][k], r["rates"]["a"], strict=True)]
             assert r[f"{k}/a"] == pytest.approx(statistics.median(ratios), rel=1e-12)
+            assert r["round_ratios"][f"{k}/a"] == pytest.approx(ratios, rel=1e-12)
     torch_row, scratch_row = rows[1:]
     per_round = [s / t for s, t in zip(scratch_row["rates"]["a"], torch_row["rates"]["a"], strict=True)]
     assert scratch_row["scratch/torch"] == pytest.approx(statistics.median(per_round), rel=1e-12)
@@ -72,6 +73,9 @@ def test_a_ratio_under_its_target_is_marked():
     big = {**row, "set": "B", "scratch/torch": 0.5, "scratch_target_applies": False}
     assert bench.table_cells(big)[-1] == "0.500"  # hidden > 128: no target to miss
     assert bench.table_cells({**big, "scratch_target_applies": True})[-1] == "**0.500 ✗**"
+    spread = {**row, "round_ratios": {"b/a": [0.9, 0.96, 1.02], "c/a": [0.8]}}
+    cells = dict(zip(bench.COLUMNS, bench.table_cells(spread), strict=True))
+    assert cells["(b)/(a) ≥ 0.95"] == "0.960 (0.90–1.02)" and cells["(c)/(a) ≥ 0.85"] == "**0.800 ✗**"
 
 
 def test_browser_numbers_go_into_the_task_rows_only():
