@@ -63,9 +63,23 @@ def _rate(model: nn.Module, opt, x, y, steps: int) -> tuple[float, float]:
 
 
 def case(
-    arch: str, hidden: int, T: int, rounds: int = 5, steps: int = 20, num_layers: int = 1, bidirectional: bool = False
+    arch: str,
+    hidden: int,
+    T: int,
+    rounds: int = 5,
+    steps: int = 20,
+    num_layers: int = 1,
+    bidirectional: bool = False,
+    onednn: bool = True,
 ) -> dict:
-    """Median steps/s of a full training step, scratch and torch, interleaved; ratio = torch / scratch."""
+    """Median steps/s of a full training step, scratch and torch, interleaved; ratio = torch / scratch.
+    onednn=False times torch with oneDNN switched off: nn.LSTM then runs ATen's loop of per-step ops
+    instead of the fused mkldnn_rnn_layer (nn.RNN and nn.GRU run that loop either way)."""
+    with torch.backends.mkldnn.flags(enabled=onednn):
+        return _case(arch, hidden, T, rounds, steps, num_layers, bidirectional) | {"onednn": onednn}
+
+
+def _case(arch, hidden, T, rounds, steps, num_layers, bidirectional) -> dict:
     models = make_pair(arch, hidden, num_layers, bidirectional)
     opts = [torch.optim.Adam(m.parameters(), lr=1e-3) for m in models]
     g = torch.Generator().manual_seed(1)
@@ -94,15 +108,19 @@ def case(
     }
 
 
-def grid(rounds: int = 5, steps: int = 20, archs=ARCHS, hidden=HIDDEN, seq_len=SEQ_LEN) -> list[dict]:
-    """Every (arch, hidden, T) case, one layer, unidirectional; steps per timed loop scale down with T*H
-    so each loop takes a similar time."""
+def grid(
+    rounds: int = 5, steps: int = 20, archs=ARCHS, hidden=HIDDEN, seq_len=SEQ_LEN, on_row=None, onednn: bool = True
+) -> list[dict]:
+    """Every (arch, hidden, T) case, one layer, unidirectional: a list of case() dicts (on_row(row) is
+    called as each is done). `steps` is per timed loop at H=32, T=10; fewer for bigger cases."""
     out = []
     for arch in archs:
         for H in hidden:
             for T in seq_len:
-                n = max(3, int(steps * 10 * 32 / (T * max(H, 32)) ** 0.5 / 3))
-                out.append(case(arch, H, T, rounds, n))
+                n = max(3, round(steps * (10 * 32 / (T * max(H, 32))) ** 0.5))
+                out.append(case(arch, H, T, rounds, n, onednn=onednn))
+                if on_row is not None:
+                    on_row(out[-1])
     return out
 
 
@@ -115,6 +133,8 @@ def main() -> None:
     p.add_argument("--seq-len", type=int, nargs="*", default=list(SEQ_LEN))
     p.add_argument("--layers", type=int, default=1, help="2: also time a 2-layer core (hidden 64, T 50)")
     p.add_argument("--bidirectional", action="store_true", help="also time a bidirectional core (hidden 64, T 50)")
+    p.add_argument("--only-extra", action="store_true", help="only the --layers/--bidirectional cases")
+    p.add_argument("--no-onednn", action="store_true", help="torch without oneDNN (nn.LSTM's unfused CPU path)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
@@ -122,21 +142,25 @@ def main() -> None:
     archs = ARCHS if a.arch == "all" else (a.arch,)
     if not a.json:
         print(f"torch {torch.__version__}, {a.threads} thread(s), batch {BATCH}, input {INPUT}, {a.rounds} rounds")
-    rows = grid(a.rounds, a.steps, archs, a.hidden, a.seq_len)
-    extra = []
-    if a.layers > 1 or a.bidirectional:
-        for arch in archs:
-            extra.append(case(arch, 64, 50, a.rounds, a.steps // 2 or 1, a.layers, a.bidirectional))
-    for r in rows + extra:
+
+    def show(r: dict) -> None:
         if a.json:
-            print(json.dumps(r))
-        else:
-            kind = f"{r['layers']}L{' bi' if r['bidirectional'] else ''}"
-            print(
-                f"{r['arch']:<4} {kind:<5} H={r['hidden']:<4} T={r['T']:<4} scratch {r['scratch_steps_per_s']:>7} "
-                f"steps/s | torch {r['torch_steps_per_s']:>7} | torch/scratch {r['ratio']:.2f}"
-                f"{'' if r['ratio'] <= 1.5 else ' (> 1.5)'} (CPU time: {r['cpu_ratio']:.2f})"
-            )
+            print(json.dumps(r), flush=True)
+            return
+        kind = f"{r['layers']}L{' bi' if r['bidirectional'] else ''}{'' if r['onednn'] else ' no-oneDNN'}"
+        print(
+            f"{r['arch']:<4} {kind:<6} H={r['hidden']:<4} T={r['T']:<4} scratch {r['scratch_steps_per_s']:>7} "
+            f"steps/s | torch {r['torch_steps_per_s']:>7} | torch/scratch {r['ratio']:.2f}"
+            f"{'' if r['ratio'] <= 1.5 else ' (> 1.5)'} (CPU time: {r['cpu_ratio']:.2f})",
+            flush=True,
+        )
+
+    if not a.only_extra:
+        grid(a.rounds, a.steps, archs, a.hidden, a.seq_len, on_row=show, onednn=not a.no_onednn)
+    if a.layers > 1 or a.bidirectional:  # hidden 64, T 50: a middle case
+        for arch in archs:
+            n = max(3, round(a.steps * 0.35))
+            show(case(arch, 64, 50, a.rounds, n, a.layers, a.bidirectional, onednn=not a.no_onednn))
 
 
 if __name__ == "__main__":

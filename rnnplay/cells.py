@@ -220,7 +220,7 @@ def unroll(
 #
 # unroll() above lets autograd record every small op of every step: ~15 ops per LSTM step forward and
 # as many nodes backward, each costing a few µs of Python and autograd bookkeeping on tensors of only
-# B*H numbers. That overhead, not the arithmetic, made impl=scratch 1.3-4.6x slower than nn.RNN/LSTM/GRU
+# B*H numbers. That overhead, not the arithmetic, made impl=scratch 1.1-4.6x slower than nn.RNN/LSTM/GRU
 # on one CPU thread (nn.LSTM runs oneDNN's fused mkldnn_rnn_layer on the CPU; nn.RNN/GRU a C++ loop of
 # the same ops). ScratchRNN.forward (training) therefore takes this path, measured by
 # `python -m rnnplay.bench_cells` (docs/benchmarks.md, "Scratch cells against the fused torch path"):
@@ -234,8 +234,10 @@ def unroll(
 #      loop is only the recurrence dh_{t-1} = dpre_t W_hh (+ the direct paths), 2-6 ops a step; the weight
 #      gradient is one product over all steps afterwards: dW_hh = Σ_t dpre_tᵀ h_{t-1}.
 # The cell functions above stay the definition; tests/test_cells.py checks that this path gives
-# torch's outputs and gradients to float64 precision. Measured and not kept: torch.compile (tens of
-# seconds of compile time on this CPU for a run of a few hundred steps), TorchScript (deprecated).
+# torch's outputs and gradients to float64 precision. Measured and not kept (H=32, T=100, 2 shared
+# cores): torch.compile of one LSTM step took 64 s to compile and then ran slower than eager (~100 vs
+# 66 µs a step: its call overhead exceeds the ops it fuses); torch.jit.script of the forward loop saved
+# ~25% at H=32 and nothing at H=128, and warns that it is deprecated in torch 2.13.
 # unroll() remains the path of the probes, which need every h_t as a tensor of the graph (∂L/∂h_t).
 
 
@@ -246,8 +248,9 @@ class RNNLayer(torch.autograd.Function):
     @staticmethod
     def forward(ctx, xw: Tensor, h0: Tensor, w_hh: Tensor, relu: bool) -> Tensor:
         hs = xw.new_empty(xw.shape)
-        # .unbind(0) makes the T per-step views in one call; indexing xw[t] in the loop costs ~1 µs each
-        xw_, hs_, w_hh_t = xw.unbind(0), hs.unbind(0), w_hh.T
+        # .unbind(0) makes the T per-step views in one call (indexing xw[t] in the loop costs ~1 µs each);
+        # a contiguous W_hhᵀ makes MKL's small addmm ~20% faster than the transposed view (measured, H=32)
+        xw_, hs_, w_hh_t = xw.unbind(0), hs.unbind(0), w_hh.T.contiguous()
         h = h0
         for t in range(xw.shape[0]):
             h = torch.addmm(xw_[t], h, w_hh_t, out=hs_[t])  # pre-activation, in the place of h_t
@@ -290,7 +293,7 @@ class LSTMLayer(torch.autograd.Function):
         i, f, g, o = gates.chunk(4, dim=2)  # (T, B, H) views
         # .unbind(0) makes the T per-step views in one call; indexing xw[t] in the loop costs ~1 µs each
         xw_, gates_, i_, f_, g_, o_ = (v.unbind(0) for v in (xw, gates, i, f, g, o))
-        hs_, cs_, tanh_cs_, w_hh_t = hs.unbind(0), cs.unbind(0), tanh_cs.unbind(0), w_hh.T
+        hs_, cs_, tanh_cs_, w_hh_t = hs.unbind(0), cs.unbind(0), tanh_cs.unbind(0), w_hh.T.contiguous()
         h, c = h0, c0
         for t in range(T):
             torch.addmm(xw_[t], h, w_hh_t, out=gates_[t]).sigmoid_()  # i, f, σ(2 p_g), o
@@ -349,7 +352,7 @@ class GRULayer(torch.autograd.Function):
             rz[..., H:],
         )
         xrz_, xn_, hh_, hrz_, hn_, rz_, r_, z_ = (v.unbind(0) for v in views)
-        n_, hs_, w_hh_t = n.unbind(0), hs.unbind(0), w_hh.T
+        n_, hs_, w_hh_t = n.unbind(0), hs.unbind(0), w_hh.T.contiguous()
         h = h0
         for t in range(T):
             torch.addmm(b_hh, h, w_hh_t, out=hh_[t])  # r_h, z_h, n_h
