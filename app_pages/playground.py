@@ -12,6 +12,9 @@ from rnnplay.i18n import N_, localize
 from rnnplay.tasks.base import localize_view
 
 LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "0.5"))
+# P3: Train waits this long at most for the first step, so the page run it starts already draws the first
+# point (otherwise the charts stay empty until the live view's next tick, 0.5 s later or more)
+FIRST_POINT_WAIT_S = 1.0
 STATE_TEXT = {
     "ready": N_("ready"),
     "running": N_("training…"),
@@ -44,7 +47,11 @@ def train_clicked() -> None:
     # an untouched run already follows the widgets (common.current_run); a finished one starts anew
     if run.state in ("done", "stopped", "diverged", "error"):
         common.reset_run(run, config)
+    before = run.trainer.steps_done
     run.start()
+    deadline = time.monotonic() + FIRST_POINT_WAIT_S
+    while run.state == "running" and run.trainer.steps_done == before and time.monotonic() < deadline:
+        time.sleep(0.01)  # the GIL is free meanwhile: the training thread takes its first step (and probe)
 
 
 def reset_clicked() -> None:
@@ -160,6 +167,16 @@ def live_view() -> None:
     common.hosted_notice(snap)  # refused (the server is busy), or paused because nobody was looking
     common.diagnosis_panel(snap)
     left, right = st.columns(2)
+    with figures.compact():  # typed arrays and a trimmed template: smaller, cheaper redraws (same charts)
+        live_charts(snap, left, right)
+    hosted.PACER.record(time.thread_time() - cpu0)
+    if interval is not None and snap["state"] not in ("running", "queued"):
+        st.rerun()  # training ended: one full run to update the buttons and stop polling
+    if hosted.PACER.should_repace(interval, hosted.PACER.interval(LIVE_EVERY_S, queued=snap["state"] == "queued")):
+        st.rerun()  # the server got busier or quieter (or the queue let this run in): a new pace
+
+
+def live_charts(snap: dict, left, right) -> None:
     left.plotly_chart(figures.loss_figure(snap, log_y=st.session_state.get("loss_log", False), lang=lang()), key="loss")
     right.plotly_chart(figures.metric_figure(snap, lang=lang()), key="metric")
     left.plotly_chart(figures.grad_norm_figure(snap, lang=lang()), key="grad_norm")
@@ -174,11 +191,6 @@ def live_view() -> None:
         with left.container(border=True, key="task_view"):  # the key lets a lesson outline it
             text_view(view)
     right.plotly_chart(figures.spectral_figure(snap, lang=lang()), key="spectral")
-    hosted.PACER.record(time.thread_time() - cpu0)
-    if interval is not None and snap["state"] not in ("running", "queued"):
-        st.rerun()  # training ended: one full run to update the buttons and stop polling
-    if hosted.PACER.should_repace(interval, hosted.PACER.interval(LIVE_EVERY_S, queued=snap["state"] == "queued")):
-        st.rerun()  # the server got busier or quieter (or the queue let this run in): a new pace
 
 
 o1, o2, _ = st.columns([1, 1.4, 3])

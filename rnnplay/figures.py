@@ -11,10 +11,15 @@ in the code and translated with `t(..., lang)`: each figure function takes `lang
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import contextvars
 import math
+from functools import lru_cache
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from rnnplay.i18n import N_, t
 from rnnplay.probes import EPS
@@ -86,6 +91,73 @@ class Spec:
         self.layout["yaxis"].update(_axis(kw))
 
 
+# The live view sends every chart to the browser twice a second. Its numbers as JSON text cost ~20 bytes a
+# float (0.6931471824645996) and a Python float each to copy and encode; plotly.js also reads "typed arrays"
+# ({"dtype": "f4", "bdata": base64}): 5.3 bytes a value, copied and encoded as one string. And every figure
+# carries the default template (Streamlit's, ~3.4 kB of colorscales for trace types these charts never use).
+# Inside `with compact():` figures are built that way (docs/benchmarks.md, "Live app in a real browser").
+_COMPACT = contextvars.ContextVar("rnnplay_compact_figures", default=False)
+F4_RANGE = (1e-37, 3e38)  # float32's normal range, with margin: outside it the values go as float64
+ARRAY_KEYS = ("x", "y", "z")
+
+
+@contextlib.contextmanager
+def compact():
+    """Figures built in this block send numeric arrays as float32/int32 typed arrays (None, NaN and inf
+    become NaN, a gap as None was) and a template cut down to their own trace types. Per thread (a
+    context variable): other sessions' figures are not affected."""
+    token = _COMPACT.set(True)
+    try:
+        yield
+    finally:
+        _COMPACT.reset(token)
+
+
+def _typed(values) -> dict | None:
+    """values as a plotly.js typed-array spec, or None when they are not all numbers (category labels)."""
+    if isinstance(values, np.ndarray):
+        a = values
+        if a.dtype.kind not in "iuf":
+            return None
+    else:
+        if not isinstance(values, list | tuple | range):
+            return None
+        if not all(v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in values):
+            return None
+        ints = all(isinstance(v, int) for v in values)
+        a = np.array([math.nan if v is None else v for v in values], dtype=np.int64 if ints else np.float64)
+    if a.size == 0:
+        return None
+    if a.dtype.kind in "iu":
+        dtype = "i4" if a.size == 0 or (a.min() >= -(2**31) and a.max() < 2**31) else "f8"
+    else:
+        finite = np.abs(a[np.isfinite(a) & (a != 0)])
+        dtype = "f4" if finite.size == 0 or (finite.min() >= F4_RANGE[0] and finite.max() <= F4_RANGE[1]) else "f8"
+        a = np.where(np.isfinite(a), a, np.nan)
+    spec = {"dtype": dtype, "bdata": base64.b64encode(np.ascontiguousarray(a, dtype="<" + dtype).tobytes()).decode()}
+    if a.ndim > 1:
+        spec["shape"] = ", ".join(map(str, a.shape))
+    return spec
+
+
+@lru_cache(maxsize=32)
+def _template(name: str, trace_types: tuple[str, ...]) -> dict:
+    """The default template's layout and its entries for these trace types only (what a chart uses of it)."""
+    full = pio.templates[name].to_plotly_json()
+    data = full.get("data", {})
+    return {"layout": full.get("layout", {}), "data": {k: data[k] for k in trace_types if k in data}}
+
+
+def _compact(fig: Spec) -> None:
+    for trace in fig.data:
+        for key in ARRAY_KEYS:
+            if key in trace and (spec := _typed(trace[key])) is not None:
+                trace[key] = spec
+    name = pio.templates.default
+    if name and "template" not in fig.layout and isinstance(name, str) and name in pio.templates:
+        fig.layout["template"] = _template(name, tuple(sorted({tr["type"] for tr in fig.data})))
+
+
 def _axis(kw: dict) -> dict:
     if isinstance(kw.get("title"), str):
         kw["title"] = {"text": kw["title"]}
@@ -126,6 +198,8 @@ def _layout(fig: Spec, title: str, height: int = 320, lang: str = "en", **kw) ->
                 "font": {"size": 13, "color": COLORS["chance"]},
             }
         )
+    if _COMPACT.get():
+        _compact(fig)
     return go.Figure({"data": fig.data, "layout": fig.layout}, _validate=False)
 
 
