@@ -75,8 +75,12 @@ def case(
     """Median steps/s of a full training step, scratch and torch, interleaved; ratio = torch / scratch.
     onednn=False times torch with oneDNN switched off: nn.LSTM then runs ATen's loop of per-step ops
     instead of the fused mkldnn_rnn_layer (nn.RNN and nn.GRU run that loop either way)."""
-    with torch.backends.mkldnn.flags(enabled=onednn):
+    was = torch.backends.mkldnn.enabled  # (mkldnn.flags() would also set TF32 and warn about it)
+    torch.backends.mkldnn.enabled = onednn
+    try:
         return _case(arch, hidden, T, rounds, steps, num_layers, bidirectional) | {"onednn": onednn}
+    finally:
+        torch.backends.mkldnn.enabled = was
 
 
 def _case(arch, hidden, T, rounds, steps, num_layers, bidirectional) -> dict:

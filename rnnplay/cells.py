@@ -395,7 +395,9 @@ def _direction(arch: str, nonlinearity: str, seq: Tensor, w, h0: Tensor, c0: Ten
     """One layer, one direction, over seq (B, T, I) in the order it is given: hs and cs (T, B, H)."""
     w_ih, w_hh, b_ih, b_hh = w
     H = w_hh.shape[1]
-    xt = seq.transpose(0, 1)  # (T, B, I): time-major, so each step's slice is contiguous
+    # (T, B, I) time-major, so each step's slice is contiguous; copied, because linear() on the transposed
+    # view takes ~2x as long (108 vs 57 µs at T=10, B=32, I=16: measured)
+    xt = seq.transpose(0, 1).contiguous()
     if arch == "gru":  # b_hh stays in the loop: r multiplies n's hidden part with its bias
         return GRULayer.apply(nn.functional.linear(xt, w_ih, b_ih), h0, w_hh, b_hh), None
     if arch == "lstm":  # g's rows doubled: LSTMLayer computes tanh(p) as 2σ(2p) − 1, see there
