@@ -42,6 +42,7 @@ STATE_WORDS = {
 # keeps a long, wide run bounded (adding T=50, LSTM H=64: ~77 kB a frame, all probe_rows fit)
 FRAMES_BUDGET_BYTES = 48 * 2**20
 MIN_PROBE_INTERVAL_S = 0.25  # at most 4 probes a second: the charts redraw twice a second
+VIEW_EVERY_S = 1.0  # the task view (only its latest is drawn) at most once a second, and at the last step
 # R7: a run with a store saves itself this often while it trains (and when it ends); the saved replay
 # frames are thinned to this many bytes, so a save stays a few milliseconds
 SAVE_EVERY_S = float(os.environ.get("RNNPLAY_SAVE_EVERY_S", "5"))
@@ -277,7 +278,15 @@ class TrainingRun(Detachable):
         self._paused = self._stop = False
         self._init_hosting()
         self._step_s = self._probe_s = 0.0  # moving averages, for the cadence
-        self._last_probe_step, self._last_probe_t = -(10**9), 0.0
+        # the probes' budget as a bucket: each step adds budget x its time, each probe takes its own time
+        # out (the first, the last and forced ones too), so over the run probes cost <= budget (+ one probe)
+        self._probe_credit = 0.0
+        self._last_probe_step, self._last_probe_t, self._last_view_t = -(10**9), 0.0, -math.inf
+        # what snapshot() hands out, rebuilt only when its part changed (a step, a probe, an event)
+        self._hist_ver = self._probe_ver = 0
+        self._snap_hist: tuple[int, dict] | None = None
+        self._snap_probe: tuple[int, dict] | None = None
+        self._snap_task: dict | None = None
         self._t_start, self._steps_at_start = None, 0
         self.steps_per_s = 0.0
         # R7: a new id for every fresh start (reset too); from_record puts the stored one back
@@ -303,8 +312,8 @@ class TrainingRun(Detachable):
         Its slot goes to the next run in the queue. notice: why, when it was not the learner (N_ text)."""
         with self._lock:
             self._leave_slot_paused(notice, notice_args)
-        with self._train_lock:
-            pass
+        with self._train_lock:  # a step under way ends first; what the device still holds reaches the history
+            self._sync_pending()
         hosted.ADMISSION.release(self)
 
     def stop(self) -> None:
@@ -315,6 +324,8 @@ class TrainingRun(Detachable):
             self._cv.notify_all()
         hosted.ADMISSION.release(self)
         self.join()
+        with self._train_lock:
+            self._sync_pending()
 
     def join(self, timeout: float = 10.0) -> None:
         t = self._thread
@@ -338,7 +349,8 @@ class TrainingRun(Detachable):
             if self.state == "ready":
                 self.state = "paused"
                 self._paused = True
-        return self._step(force_probe=True)
+        done = self._step(force_probe=True)
+        return done[-1] if done else None
 
     def set_lr(self, lr: float) -> None:
         with self._train_lock:
@@ -374,8 +386,8 @@ class TrainingRun(Detachable):
             while self._wait_while_paused():
                 if not self._await_slot():
                     continue  # paused, stopped or idle: wait (or end) above
-                stats = self._step(require_running=True)  # a pause() that returned is never followed by a step
-                if self.state in ("done", "diverged") or (stats is None and self.state == "running"):
+                done = self._step(require_running=True)  # a pause() that returned is never followed by a step
+                if self.state in ("done", "diverged") or (done is None and self.state == "running"):
                     return
         except Exception as e:  # noqa: BLE001 - a crash must reach the UI, not vanish with the thread
             self._fail(e)
@@ -406,59 +418,90 @@ class TrainingRun(Detachable):
         """One step (and its probe when due) in the caller's thread, only while running: a pause()
         that returned is never followed by a step. A crash ends this run alone, as state "error"."""
         try:
-            return self._step(require_running=True)
+            done = self._step(require_running=True)
         except Exception as e:  # noqa: BLE001 - one failing run must not take the others down
             self._fail(e)
             return None
+        return done[-1] if done else None
 
-    def _step(self, force_probe: bool = False, require_running: bool = False) -> StepStats | None:
+    def _step(self, force_probe: bool = False, require_running: bool = False) -> list[StepStats] | None:
+        """One training step (and a probe when due). Returns the steps whose statistics arrived (on a GPU
+        they come in batches, so often []), None when no step could be taken."""
         with self._train_lock:
             tr = self.trainer
             if tr.steps_done >= self.config.steps or tr.diverged or (require_running and self.state != "running"):
+                self._sync_pending()
                 return None
-            stats = tr.step()
-            self._step_s = stats.seconds if self._step_s == 0 else 0.95 * self._step_s + 0.05 * stats.seconds
-            last = stats.step >= self.config.steps
+            last = tr.steps_done + 1 >= self.config.steps
+            due = self.probes_on and (force_probe or last or self._probe_due())
+            # per step (a CPU): Trainer.step(); batched (a GPU, P4): advance() fetches every few steps
+            done = [tr.step()] if tr.fetch_every == 1 else tr.advance(fetch=last or due or force_probe)
+            if not done:
+                return done
+            for s in done:
+                self._step_s = s.seconds if self._step_s == 0 else 0.95 * self._step_s + 0.05 * s.seconds
+                self._probe_credit = min(
+                    self._probe_credit + self.probe_budget * s.seconds, max(self._probe_s, 0.0) * 2
+                )
+            end = done[-1]
             probe = None
-            if self.probes_on and (force_probe or last or stats.diverged or self._probe_due(stats.step)):
+            if due and not end.diverged:
                 t0 = time.perf_counter()
-                probe = self._probe(tr, stats.diverged)
+                probe = self._probe(
+                    tr, view=force_probe or last or time.monotonic() - self._last_view_t >= VIEW_EVERY_S
+                )
                 dt = time.perf_counter() - t0
                 self._probe_s = dt if self._probe_s == 0 else 0.7 * self._probe_s + 0.3 * dt
-                self._last_probe_step, self._last_probe_t = stats.step, time.monotonic()
-            with self._lock:
-                self.history.add(stats)
-                if probe is not None:
-                    self._record_probe(probe)
-                if self._t_start is not None and self.state == "running":
-                    elapsed = time.perf_counter() - self._t_start
-                    self.steps_per_s = (tr.steps_done - self._steps_at_start) / max(elapsed, 1e-9)
-                if stats.diverged:
-                    self.state, self.message = "diverged", N_("step {step}: {hint}")
-                    self.message_args = {"step": stats.step, "hint": DIVERGED_HINT}
-                elif last:
-                    self.state, self.message = "done", N_("finished {n} steps")
-                    self.message_args = {"n": stats.step}
-            if self.store is not None and (last or stats.diverged or time.monotonic() - self._saved_at >= SAVE_EVERY_S):
+                self._probe_credit -= dt
+                self._last_probe_step, self._last_probe_t = end.step, time.monotonic()
+            self._absorb(done, probe)
+            last = end.step >= self.config.steps
+            if self.store is not None and (last or end.diverged or time.monotonic() - self._saved_at >= SAVE_EVERY_S):
                 self._write(self._record())  # R7: between two steps, in the thread that steps
-            return stats
+            return done
 
-    def _probe_due(self, step: int) -> bool:
-        """Probe when its cost stays within the budget: probe_s <= budget * interval * step_s."""
+    def _absorb(self, done: list[StepStats], probe: dict | None) -> None:
+        """Steps whose statistics arrived, and this step's probe, into what the charts read."""
+        tr = self.trainer
+        end = done[-1]
+        with self._lock:
+            for s in done:
+                self.history.add(s)
+            self._hist_ver += 1
+            if probe is not None:
+                self._record_probe(probe)
+            if self._t_start is not None and self.state == "running":
+                elapsed = time.perf_counter() - self._t_start
+                self.steps_per_s = (tr.steps_done - self._steps_at_start) / max(elapsed, 1e-9)
+            if end.diverged:
+                self.state, self.message = "diverged", N_("step {step}: {hint}")
+                self.message_args = {"step": end.step, "hint": DIVERGED_HINT}
+            elif end.step >= self.config.steps:
+                self.state, self.message = "done", N_("finished {n} steps")
+                self.message_args = {"n": end.step}
+
+    def _sync_pending(self) -> None:
+        """The caller holds _train_lock: statistics the device still holds (P4's batches) into the history,
+        so that a paused, stopped or saved run shows every step it took."""
+        if self.trainer._pending:
+            self._absorb(self.trainer.flush(), None)
+
+    def _probe_due(self) -> bool:
+        """Probe when the budget holds it (the bucket has its cost) and min_probe_interval_s has gone by."""
         if self._step_s == 0 or self._probe_s == 0:
-            return True
-        interval = max(1, math.ceil(self._probe_s / (self.probe_budget * self._step_s)))
+            return True  # the first probe: its charts appear at once, and it measures the cost
         return (
-            step - self._last_probe_step >= interval
-            and time.monotonic() - self._last_probe_t >= self.min_probe_interval_s
+            self._probe_credit >= self._probe_s and time.monotonic() - self._last_probe_t >= self.min_probe_interval_s
         )
 
-    def _probe(self, tr: Trainer, diverged: bool) -> dict:
-        if diverged:
-            return {"step": tr.steps_done, "val": None}
+    def _probe(self, tr: Trainer, view: bool = True) -> dict:
+        """V3-V7 and validation; the task view only when asked (it shows the latest alone, and for some
+        tasks costs as much as all the rest: sine's forecast 19 ms, random's accuracy on its pool 9 ms)."""
         p = tr.probe()
         p["val"] = tr.evaluate()
-        p["task_view"] = tr.task_view()
+        if view:
+            p["task_view"] = tr.task_view()
+            self._last_view_t = time.monotonic()
         return p
 
     def _record_probe(self, p: dict) -> None:
@@ -482,7 +525,15 @@ class TrainingRun(Detachable):
             self.param_norm_rows = thin(self.param_norm_rows, self.probe_rows)
         self._record_frame(p)
         self.latest_probe = p
-        self.task_view = p["task_view"]
+        if "task_view" in p:
+            self.task_view = p["task_view"]
+        else:  # the latest probe carries the latest view, as the pages read it from there too
+            p["task_view"] = self.task_view
+        self._probe_ver += 1
+        for rows in (self.val, self.spectral):  # P5: bounded like the history
+            if len(rows["step"]) > self._history_cap:
+                for k, v in rows.items():
+                    rows[k] = thin(v, self._history_cap)
 
     def _record_frame(self, p: dict) -> None:
         """V10: keep what this probe saw, within probe_rows frames and the byte budget."""
@@ -500,10 +551,29 @@ class TrainingRun(Detachable):
 
     # what the UI reads ------------------------------------------------------------------------
     def snapshot(self) -> dict:
-        """A consistent copy of everything the charts draw; safe to use after the lock is gone."""
+        """Everything the charts draw, consistent and safe to use after the lock is gone. Every live redraw
+        calls it, so it copies nothing that did not change: the history's copy is rebuilt only after a
+        step, the probes' part only after a probe, and the lists in them are never changed afterwards
+        (new steps make new lists), so snapshots share them. Treat them as read-only; the dicts are new."""
         tr = self.trainer
         with self._lock:
             self._touch()  # someone is looking: not idle (hosted)
+            if self._snap_hist is None or self._snap_hist[0] != self._hist_ver:
+                self._snap_hist = (self._hist_ver, self.history.copy())
+            if self._snap_probe is None or self._snap_probe[0] != self._probe_ver:
+                self._snap_probe = (self._probe_ver, self._probe_part())
+            if self._snap_task is None:
+                t = tr.task
+                self._snap_task = {
+                    "name": t.name,
+                    "metric": t.metric,
+                    "chance": t.chance,
+                    "chance_loss": t.chance_loss,
+                    "kind": t.kind,
+                    "chance_text": t.chance_text,
+                    "stuck_hint": t.stuck_hint,
+                }
+            part = self._snap_probe[1]
             return {
                 "config": self.config,
                 "state": self.state,
@@ -514,30 +584,32 @@ class TrainingRun(Detachable):
                 "steps_done": tr.steps_done,
                 "steps_total": self.config.steps,
                 "steps_per_s": self.steps_per_s,
-                "history": self.history.copy(),
-                "val": {k: list(v) for k, v in self.val.items()},
-                "probes": list(self.probes),
-                "spectral": {k: list(v) for k, v in self.spectral.items()},
-                "param_norms": {
-                    "step": [r[0] for r in self.param_norm_rows],
-                    "names": list(self.param_names),
-                    # a row recorded before a name appeared is shorter: pad, so every row has every name
-                    "values": [r[1] + [math.nan] * (len(self.param_names) - len(r[1])) for r in self.param_norm_rows],
-                },
-                "frames": list(self.frames),
+                "history": dict(self._snap_hist[1]),
+                "val": dict(part["val"]),
+                "probes": part["probes"],
+                "spectral": dict(part["spectral"]),
+                "param_norms": dict(part["param_norms"]),
+                "frames": part["frames"],
                 "latest_probe": self.latest_probe,
                 "task_view": self.task_view,
                 "events": list(self.events),
-                "task": {
-                    "name": tr.task.name,
-                    "metric": tr.task.metric,
-                    "chance": tr.task.chance,
-                    "chance_loss": tr.task.chance_loss,
-                    "kind": tr.task.kind,
-                    "chance_text": tr.task.chance_text,
-                    "stuck_hint": tr.task.stuck_hint,
-                },
+                "task": dict(self._snap_task),
             }
+
+    def _probe_part(self) -> dict:
+        """snapshot()'s copy of what the probes recorded (under _lock), made once per probe."""
+        return {
+            "val": {k: list(v) for k, v in self.val.items()},
+            "probes": list(self.probes),
+            "spectral": {k: list(v) for k, v in self.spectral.items()},
+            "param_norms": {
+                "step": [r[0] for r in self.param_norm_rows],
+                "names": list(self.param_names),
+                # a row recorded before a name appeared is shorter: pad, so every row has every name
+                "values": [r[1] + [math.nan] * (len(self.param_names) - len(r[1])) for r in self.param_norm_rows],
+            },
+            "frames": list(self.frames),
+        }
 
     @property
     def is_active(self) -> bool:
@@ -556,6 +628,7 @@ class TrainingRun(Detachable):
         Only _step and _mark change what is read here, both under that lock: _lock is taken just for
         the fields the UI's controls flip (state, message, config)."""
         tr = self.trainer
+        self._sync_pending()  # P4: the history holds every step the weights have taken
         with self._lock:
             state, message, message_args, config = self.state, self.message, dict(self.message_args), self.config
         rng = {"data": tr.gen.get_state(), "torch": torch.get_rng_state()}
@@ -664,6 +737,7 @@ class TrainingRun(Detachable):
         self.task_view = run_store.decode(data["task_view"], tensors)
         self.events = [(int(step), what) for step, what in data["events"]]
         self.id, self.created = record["id"], record.get("created") or time.time()
+        self._hist_ver, self._probe_ver = self._hist_ver + 1, self._probe_ver + 1  # snapshot() rebuilds its copies
         state = record["state"]
         if state not in ("ready", "done", "stopped", "diverged", "error"):  # it was training: wait for Resume
             state = "paused" if tr.steps_done else "ready"

@@ -95,14 +95,26 @@ def test_run_trains_to_done_and_snapshot_holds_every_chart(make_run):
     assert run.snapshot()["state"] == "done"
 
 
-def test_snapshot_is_a_copy(make_run):
-    run = make_run(steps=3)
+def test_snapshot_is_not_changed_by_later_training_and_is_rebuilt_only_when_something_changed(make_run):
+    run = make_run(steps=5)
     run.step_one()
     snap = run.snapshot()
-    snap["history"]["loss"].append(99.0)
-    snap["val"]["step"].clear()
+    loss, val = list(snap["history"]["loss"]), list(snap["val"]["step"])
+    snap["config"] = None  # the dicts are the caller's own
     again = run.snapshot()
-    assert 99.0 not in again["history"]["loss"] and again["val"]["step"]
+    assert again["config"] is run.config
+    # nothing changed: the same lists are handed out again, not copies
+    assert again["history"]["loss"] is snap["history"]["loss"] and again["frames"] is snap["frames"]
+    run.step_one()
+    run.step_one()
+    later = run.snapshot()
+    assert snap["history"]["loss"] == loss and snap["val"]["step"] == val  # the earlier snapshot stands
+    assert later["history"]["step"] == [1, 2, 3] and later["val"]["step"] == [1, 2, 3]
+    assert later["history"]["loss"] is not snap["history"]["loss"]
+    run.set_lr(0.5)  # an event: a fresh list of events, the probes' part still shared
+    marked = run.snapshot()
+    assert marked["events"] == [(3, "lr=0.5")] and later["events"] == []
+    assert marked["frames"] is later["frames"]
 
 
 def test_pause_resume_and_stop(make_run):
