@@ -241,11 +241,14 @@ class TrainingRun(Detachable):
         min_probe_interval_s: float = MIN_PROBE_INTERVAL_S,
         frames_budget_bytes: int = FRAMES_BUDGET_BYTES,
         probes: bool = True,
+        fetch_every: int | None = None,
     ):
         """probes=False: never probe (V3-V7, validation, the task view stay empty); history, saving and
-        admission as usual. The benchmark's "probes off" column trains this way."""
+        admission as usual. The benchmark's "probes off" column trains this way.
+        fetch_every: Trainer's (None: batched on a GPU, per step on a CPU; tests force the batched mode)."""
         self.config = config
         self.probes_on = probes
+        self.fetch_every = fetch_every
         self.probe_budget, self.probe_rows = probe_budget, probe_rows
         self.min_probe_interval_s = min_probe_interval_s
         self.frames_budget_bytes = frames_budget_bytes
@@ -257,7 +260,7 @@ class TrainingRun(Detachable):
         self._init_state()
 
     def _init_state(self) -> None:
-        self.trainer = Trainer(self.config)
+        self.trainer = Trainer(self.config, fetch_every=self.fetch_every)
         self.history = History(self._history_cap)
         self.state, self.message = "ready", ""
         # the message is an English template (N_) and its fields: this thread has no language, the
