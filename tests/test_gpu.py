@@ -83,3 +83,56 @@ def test_packed_scratch_matches_cudnn_on_cuda(arch):
     ]
     la, lb = ([r.step().loss for _ in range(10)] for r in runs)
     assert max(abs(x - y) for x, y in zip(la, lb, strict=True)) < 1e-4
+
+
+LARGE = {"task": "adding", "arch": "lstm", "hidden_size": 512, "seq_len": 256, "batch_size": 256}
+
+
+def test_large_configuration_uses_cudnn_and_fetches_statistics_in_batches():
+    """P4: impl=torch runs the cuDNN kernel (aten::_cudnn_rnn) and the loop makes one device -> host copy per
+    FETCH_EVERY steps (Trainer.host_syncs), not one a step; every step still reaches the history."""
+    from rnnplay.session import TrainingRun
+    from rnnplay.trainer import FETCH_EVERY
+
+    assert torch.backends.cudnn.is_available() and torch.backends.cudnn.enabled
+    n = 3 * FETCH_EVERY + 5
+    run = TrainingRun(make_config(**LARGE, steps=n, device="cuda"), probes=False)
+    tr = run.trainer
+    assert isinstance(tr.model.core, torch.nn.LSTM) and next(tr.model.core.parameters()).is_cuda
+    assert tr.fetch_every == FETCH_EVERY > 1
+    tr.fetch_every_s = math.inf  # count by steps alone
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        run.step_one()  # step 1, into the history as usual
+    assert any("cudnn_rnn" in e.key for e in prof.key_averages()), "the LSTM did not run on cuDNN"
+    syncs = tr.host_syncs
+    run.start()
+    run.join(timeout=300)
+    snap = run.snapshot()
+    assert snap["state"] == "done" and snap["history"]["step"] == list(range(1, n + 1))
+    assert all(math.isfinite(v) for v in snap["history"]["loss"])
+    assert tr.host_syncs - syncs <= math.ceil((n - 1) / FETCH_EVERY) + 1  # + the last step's own fetch
+
+
+def test_batched_steps_make_no_synchronising_call_between_fetches():
+    """torch's sync debug mode warns at every synchronising CUDA call: 2 fetches' worth over 2 batches."""
+    import warnings
+
+    from rnnplay.trainer import FETCH_EVERY
+
+    tr = Trainer(make_config(**LARGE, seq_len=64, steps=100, device="cuda"))
+    tr.fetch_every_s = math.inf
+    for _ in range(3):  # warm-up: cuDNN plans, the pinned-memory pool
+        tr.step()
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("warn")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = []
+            for _ in range(2 * FETCH_EVERY):
+                got += tr.advance()
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    syncs = [w for w in caught if "synchroniz" in str(w.message).lower()]
+    assert len(got) == 2 * FETCH_EVERY
+    assert len(syncs) <= 2 * 2, [str(w.message) for w in syncs]  # each fetch: the copy (and its wait)
