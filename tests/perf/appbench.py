@@ -12,8 +12,9 @@ RNNPLAY_STORE, OMP_NUM_THREADS=1 and RNNPLAY_THREADS=1, and driven the way a lea
             torch thread: (a). The paired ratio (d)/(a) is taken per round, its median reported (target >= 0.8).
   first     P3: Train pressed -> the loss chart's first point drawn. A capture-phase click listener stores
             performance.now() when the Train button is clicked; a requestAnimationFrame loop stores the first
-            frame where the loss chart's Plotly graph (.st-key-loss .js-plotly-plot) has rendered (gd.calcdata)
-            its "train loss" trace with at least one point. Target <= 1 s.
+            frame where the loss chart's Plotly graph (.st-key-loss .js-plotly-plot) has been drawn (gd.calcdata
+            set) with its first trace, "train loss", holding at least one point (gd._fullData[0]._length > 0:
+            gd.data holds typed arrays as {dtype, bdata}). Target <= 1 s.
   cold      P3: `streamlit run app.py` launched as a fresh process -> the page's first heading (h1) visible in
             the browser (an init script polls each animation frame from the document's start; the time is
             performance.timeOrigin + that frame, wall clock, minus the launch). The browser navigates as soon
@@ -58,7 +59,7 @@ WATCH_JS = """
     if (w.click === null && e.target.closest('.st-key-btn_train')) w.click = performance.now();
   }, true);
   const hasPoint = () => [...document.querySelectorAll('.st-key-loss .js-plotly-plot')].some(
-    (gd) => gd.calcdata && gd.calcdata[0] && gd.calcdata[0].length > 0 && gd.data[0].x && gd.data[0].x.length > 0);
+    (gd) => gd.calcdata && gd._fullData && gd._fullData[0] && gd._fullData[0]._length > 0);
   const tick = () => {
     const now = performance.now();
     if (w.click !== null && w.firstPoint === null && hasPoint()) w.firstPoint = now;
@@ -114,16 +115,47 @@ def chromium():
 
 
 @contextlib.contextmanager
-def app_server(**env: str):
-    """(process, base URL) of the app on a free port with a throw-away store, stopped afterwards."""
+def app_server(root: Path | None = None, **env: str):
+    """(process, base URL) of the app on a free port with a throw-away store, stopped afterwards. root: another
+    checkout of the app (a before/after comparison), started the same way as tests/e2e/streamlit_server.py."""
     from tests.e2e import streamlit_server
 
     with tempfile.TemporaryDirectory(prefix="rnnplay-perf-") as d:
-        proc, url = streamlit_server.start(_server_env(d, **env), output=subprocess.DEVNULL)
+        if root is None:
+            proc, url = streamlit_server.start(_server_env(d, **env), output=subprocess.DEVNULL)
+        else:
+            proc, url, _ = _launch(_server_env(d, **env), root)
         try:
             yield proc, url
         finally:
             streamlit_server.stop(proc)
+
+
+def cpu_s(pids) -> float:
+    """User + system CPU seconds of these processes (all their threads) so far."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def browser_pids(exclude: set[int]) -> list[int]:
+    """This process's descendants (Playwright's driver and Chromium), without the app servers' trees."""
+    parent = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                parent[int(d.name)] = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    out, todo = [], [os.getpid()]
+    while todo:
+        p = todo.pop()
+        for child, pp in parent.items():
+            if pp == p and child not in exclude:
+                out.append(child)
+                todo.append(child)
+    return out
 
 
 def new_page(browser):
@@ -144,16 +176,22 @@ def parse_status(text: str) -> tuple[int, int, int, str] | None:
     return (int(m[1]), int(m[2]), int(m[3]), m[4].strip()) if m else None
 
 
-def live_run(browser, url: str, task: str, steps: int, timeout_s: float = 300) -> dict:
-    """One browser session trains task's defaults for steps with the charts live; its rates and redraws."""
+def live_run(browser, url: str, task: str, steps: int, server_pid: int | None = None, timeout_s: float = 300) -> dict:
+    """One browser session trains task's defaults for steps with the charts live; its rates and redraws, and
+    the CPU seconds the server and the browser used meanwhile (both share this machine's cores)."""
     from playwright.sync_api import expect
 
     page = new_page(browser)
     try:
         open_playground(page, url, f"task={task}&steps={steps}")
         page.evaluate(WATCH_JS)
+        chrome = browser_pids({server_pid} if server_pid else set())
+        server0, chrome0, wall0 = cpu_s([server_pid] if server_pid else []), cpu_s(chrome), time.perf_counter()
         page.locator(".st-key-btn_train button").click()
         expect(page.get_by_test_id("stProgress")).to_contain_text("finished", timeout=timeout_s * 1000)
+        wall = time.perf_counter() - wall0
+        server_cpu = cpu_s([server_pid] if server_pid else []) - server0
+        chrome_cpu = cpu_s(chrome) - chrome0
         w = page.evaluate("window.__perf")
         final = parse_status(page.get_by_test_id("stProgress").inner_text())
     finally:
@@ -168,6 +206,9 @@ def live_run(browser, url: str, task: str, steps: int, timeout_s: float = 300) -
         "browser_steps_per_s": browser_rate,  # steps the page saw over the browser's time between them
         "redraws": len({s[0] for _, s in seen}),  # distinct step counts the status line showed
         "first_chart_s": (w["firstPoint"] - w["click"]) / 1000 if w["firstPoint"] and w["click"] else None,
+        "wall_s": wall,
+        "server_cpu_s": server_cpu,  # the training thread, the redraws, Streamlit
+        "browser_cpu_s": chrome_cpu,  # Chromium drawing the charts (on a learner's own machine elsewhere)
     }
 
 
@@ -180,9 +221,13 @@ def _steps_for(config, target_s: float) -> int:
     return int(max(100, min(1_000_000, round(rate * target_s / 50) * 50)))
 
 
-def measure(tasks: list[str] | None = None, rounds: int = 3, target_s: float = TARGET_RUN_S) -> list[dict]:
+def measure(
+    tasks: list[str] | None = None, rounds: int = 3, target_s: float = TARGET_RUN_S, compare: Path | None = None
+) -> list[dict]:
     """Per task: (a) plain loop steps/s, (d) steps/s of a browser-driven live app run, paired (d)/(a) per round
-    (median), the first-chart latency of each live run. Rounds interleave plain and app runs of every task."""
+    (median), the first-chart latency of each live run. Rounds interleave plain and app runs of every task.
+    compare: another checkout of the app (before a change), run as a second server in the same rounds
+    (plain, app, other app, plain, ...): its rows get the same fields prefixed "compare_"."""
     import torch
 
     from rnnplay.bench import plain_loop
@@ -193,58 +238,74 @@ def measure(tasks: list[str] | None = None, rounds: int = 3, target_s: float = T
     tasks = list(tasks or TASK_CLASSES)
     configs = {t: make_config(t) for t in tasks}
     steps = {t: _steps_for(configs[t], target_s) for t in tasks}
-    out = {t: {"plain": [], "app": [], "browser": [], "ratio": [], "first_chart_s": [], "redraws": []} for t in tasks}
-    with chromium() as browser, app_server() as (_, url):
+    keys = ("app", "browser", "ratio", "first_chart_s", "redraws", "server_cpu_s", "browser_cpu_s", "wall_s")
+    labels = ["", "compare_"] if compare else [""]
+    out = {t: {"plain": [], **{p + k: [] for p in labels for k in keys}} for t in tasks}
+    with contextlib.ExitStack() as stack:
+        browser = stack.enter_context(chromium())
+        servers = {"": stack.enter_context(app_server())}
+        if compare:
+            servers["compare_"] = stack.enter_context(app_server(root=Path(compare)))
         for r in range(rounds):
             for t in tasks:
                 a = plain_loop(configs[t].replace(steps=steps[t]), steps[t])
-                d = live_run(browser, url, t, steps[t])
                 o = out[t]
                 o["plain"].append(a)
-                o["app"].append(d["app_steps_per_s"])
-                o["browser"].append(d["browser_steps_per_s"])
-                o["ratio"].append(d["app_steps_per_s"] / a)
-                o["first_chart_s"].append(d["first_chart_s"])
-                o["redraws"].append(d["redraws"])
-                print(
-                    f"round {r + 1} {t:10s} {steps[t]:6d} steps: plain {a:7.1f} | app {d['app_steps_per_s']:7.1f} "
-                    f"(browser clock {d['browser_steps_per_s']:7.1f}, {d['redraws']} redraws) "
-                    f"ratio {d['app_steps_per_s'] / a:.3f} | first chart {d['first_chart_s']:.2f} s",
-                    file=sys.stderr,
-                    flush=True,
-                )
+                line = f"round {r + 1} {t:10s} {steps[t]:6d} steps: plain {a:7.1f}"
+                for p, (proc, url) in servers.items():
+                    d = live_run(browser, url, t, steps[t], proc.pid)
+                    d["app"], d["browser"], d["ratio"] = (
+                        d["app_steps_per_s"],
+                        d["browser_steps_per_s"],
+                        d["app_steps_per_s"] / a,
+                    )
+                    for k in keys:
+                        o[p + k].append(d[k])
+                    line += (
+                        f" | {p or 'app '}{d['app']:7.1f} (browser clock {d['browser']:7.1f}, {d['redraws']} redraws, "
+                        f"CPU server {d['server_cpu_s']:.1f} s browser {d['browser_cpu_s']:.1f} s "
+                        f"of {d['wall_s']:.1f} s) "
+                        f"ratio {d['ratio']:.3f} first chart {d['first_chart_s'] or float('nan'):.2f} s"
+                    )
+                print(line, file=sys.stderr, flush=True)
     rows = []
     for t in tasks:
         o = out[t]
-        firsts = [x for x in o["first_chart_s"] if x is not None]
-        rows.append(
-            {
-                "task": t,
-                "steps": steps[t],
-                "plain_steps_per_s": statistics.median(o["plain"]),
-                "app_steps_per_s": statistics.median(o["app"]),
-                "browser_steps_per_s": statistics.median(o["browser"]),
-                "ratio": statistics.median(o["ratio"]),
-                "ratios": o["ratio"],
-                "first_chart_s": statistics.median(firsts) if firsts else None,
-                "redraws": statistics.median(o["redraws"]),
-                "rounds": rounds,
-            }
-        )
+        row = {"task": t, "steps": steps[t], "rounds": rounds, "plain_steps_per_s": statistics.median(o["plain"])}
+        for p in labels:
+            firsts = [x for x in o[p + "first_chart_s"] if x is not None]
+            row.update(
+                {
+                    p + "app_steps_per_s": statistics.median(o[p + "app"]),
+                    p + "browser_steps_per_s": statistics.median(o[p + "browser"]),
+                    p + "ratio": statistics.median(o[p + "ratio"]),
+                    p + "ratios": o[p + "ratio"],
+                    p + "first_chart_s": statistics.median(firsts) if firsts else None,
+                    p + "first_chart_all_s": o[p + "first_chart_s"],
+                    p + "redraws": statistics.median(o[p + "redraws"]),
+                    p + "server_cpu_share": statistics.median(
+                        c / w for c, w in zip(o[p + "server_cpu_s"], o[p + "wall_s"], strict=True)
+                    ),
+                    p + "browser_cpu_share": statistics.median(
+                        c / w for c, w in zip(o[p + "browser_cpu_s"], o[p + "wall_s"], strict=True)
+                    ),
+                }
+            )
+        rows.append(row)
     return rows
 
 
 # P3: cold start ---------------------------------------------------------------------------------------------
-def _launch(env: dict) -> tuple[subprocess.Popen, str, float]:
+def _launch(env: dict, root: Path = ROOT) -> tuple[subprocess.Popen, str, float]:
     """A fresh `streamlit run app.py` (the command a learner types), its URL and its launch time (epoch s);
     returns once /_stcore/health answers (polled every 20 ms)."""
     from tests.e2e.streamlit_server import free_port
 
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true"]
+    cmd = [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.headless", "true"]
     cmd += ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
     launched = time.time()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=root, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -374,6 +435,7 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds of plain and live app runs")
     p.add_argument("--run-seconds", type=float, default=TARGET_RUN_S, help="about how long each run lasts")
     p.add_argument("--skip-live", action="store_true", help="leave out (a)/(d) and the first-chart latency")
+    p.add_argument("--compare", type=Path, help="another checkout of the app (before a change), in the same rounds")
     p.add_argument("--cold", type=int, default=0, help="cold-start tries (each a fresh server; 0: none)")
     p.add_argument("--memory-minutes", type=float, default=0, help="P5: a live run this long (0: none)")
     p.add_argument("--memory-task", default="majority")
@@ -387,13 +449,17 @@ def main() -> None:
         p.error("--rounds: at least 1")
     report: dict = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load_before": os.getloadavg()}
     if not args.skip_live:
-        report["live"] = measure(args.tasks, args.rounds, args.run_seconds)
-        print("task        steps | (a) plain | (d) live app | (d)/(a) | first chart | redraws")
+        report["live"] = measure(args.tasks, args.rounds, args.run_seconds, args.compare)
+        labels = ["", "compare_"] if args.compare else [""]
+        print("task        steps | (a) plain | (d) live app | (d)/(a) | first chart | redraws | CPU server, browser")
         for r in report["live"]:
-            print(
-                f"{r['task']:10s} {r['steps']:6d} | {r['plain_steps_per_s']:9.1f} | {r['app_steps_per_s']:12.1f} | "
-                f"{r['ratio']:7.3f} | {r['first_chart_s']:9.2f} s | {r['redraws']:.0f}"
-            )
+            for p in labels:
+                first = r[p + "first_chart_s"] if r[p + "first_chart_s"] is not None else float("nan")
+                print(
+                    f"{(p + r['task']):18s} {r['steps']:6d} | {r['plain_steps_per_s']:9.1f} | "
+                    f"{r[p + 'app_steps_per_s']:12.1f} | {r[p + 'ratio']:7.3f} | {first:9.2f} s | "
+                    f"{r[p + 'redraws']:7.0f} | {r[p + 'server_cpu_share']:.2f}, {r[p + 'browser_cpu_share']:.2f} cores"
+                )
     if args.cold:
         report["cold"] = cold_starts(args.cold)
         for r in report["cold"]:
