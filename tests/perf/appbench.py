@@ -392,10 +392,16 @@ def memory(minutes: float, samples_path: str, task: str = "majority", every_s: f
             s = {"t_s": round(elapsed, 1), "rss_mb": round(rss_mb(proc.pid), 1), "load1": os.getloadavg()[0]}
             if status:
                 s.update(step=status[0], steps_per_s=status[2], state=status[3])
+            if status and status[3] == "paused":
+                # a pause the learner did not ask for (idle, a lost connection): its notice is recorded, the run
+                # resumed, and the summary counts it; a lost websocket also resets what the browser holds
+                s["notice"] = " | ".join(page.get_by_test_id("stAlert").all_inner_texts())
+                page.locator(".st-key-btn_train button").click()
+                expect(page.get_by_test_id("stProgress")).to_contain_text("training", timeout=60_000)
             samples.append(s)
             f.write(json.dumps(s) + "\n")
             f.flush()
-            if status and status[3] != "training…":
+            if status and status[3] not in ("training…", "paused"):
                 break  # finished (or failed) before the time was up: reported as such
             page.wait_for_timeout(max(0.0, every_s * len(samples) - (time.monotonic() - t0)) * 1000)
         page.close()
@@ -422,6 +428,7 @@ def summarize_memory(samples: list[dict], base_mb: float | None = None, minutes:
         "within_10pct_of_1min": max(after) <= 1.1 * one and min(after) >= 0.9 * one,
         "minutes": minutes,
         "samples": len(samples),
+        "pauses": [(x["t_s"], x["notice"]) for x in samples if "notice" in x],  # resumed each time
     }
 
 
