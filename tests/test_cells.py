@@ -216,3 +216,19 @@ def test_scratch_core_runs_in_float32_under_no_grad_and_matches_torch():
     assert not out.requires_grad
     torch.testing.assert_close(out, ref_out, rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(c, ref_c, rtol=1e-5, atol=1e-6)
+
+
+def test_bench_cells_case_trains_both_cores_and_reports_the_ratio():
+    """python -m rnnplay.bench_cells's unit: the two models start from the same weights, and a row
+    carries the rates and ratios the benchmark table imports."""
+    from rnnplay import bench_cells
+
+    scratch, fused = bench_cells.make_pair("gru", 8)
+    for a, b in zip(scratch.state_dict().values(), fused.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    row = bench_cells.case("gru", 8, 5, rounds=2, steps=2)
+    assert row["scratch_steps_per_s"] > 0 and row["torch_steps_per_s"] > 0
+    assert row["ratio"] > 0 and row["cpu_ratio"] > 0
+    assert (row["arch"], row["hidden"], row["T"], row["layers"], row["onednn"]) == ("gru", 8, 5, 1, True)
+    rows = bench_cells.grid(rounds=1, steps=1, archs=("rnn",), hidden=(8,), seq_len=(3, 4))
+    assert [(r["arch"], r["T"]) for r in rows] == [("rnn", 3), ("rnn", 4)]
