@@ -283,22 +283,22 @@ class LSTMLayer(torch.autograd.Function):
     Speed trick: tanh(p) = 2σ(2p) − 1. torch.tanh costs ~10 µs on B*H = 1024 float32 numbers on this
     CPU, torch.sigmoid ~1.5 µs (torch 2.13, one thread, measured), and σ of all four blocks is one op
     anyway. So xw and w_hh come in with g's rows doubled (`_direction` scales the weights, autograd
-    carries the factor back to them), g = 2σ(2p) − 1 is two cheap in-place ops, and the forward loop
-    is 30% faster for H = 32. Everything here, gradients included, is w.r.t. that doubled g row."""
+    carries the factor back to them), and the loop never forms g: with s = σ(2p), c_t = f c + i g =
+    f c + 2 i s − i (at H = 32 the forward loop takes ~40% less time than with torch.tanh for g: 30%
+    from the sigmoid, 20% of the rest from one op fewer). Gradients here are w.r.t. the doubled g row."""
 
     @staticmethod
     def forward(ctx, xw: Tensor, h0: Tensor, c0: Tensor, w_hh: Tensor):
         T, B, H = xw.shape[0], xw.shape[1], w_hh.shape[1]
         gates, hs, cs, tanh_cs = xw.new_empty(xw.shape), *(xw.new_empty(T, B, H) for _ in range(3))
-        i, f, g, o = gates.chunk(4, dim=2)  # (T, B, H) views
+        i, f, s, o = gates.chunk(4, dim=2)  # (T, B, H) views; s = σ(2 p_g), g = 2s − 1
         # .unbind(0) makes the T per-step views in one call; indexing xw[t] in the loop costs ~1 µs each
-        xw_, gates_, i_, f_, g_, o_ = (v.unbind(0) for v in (xw, gates, i, f, g, o))
+        xw_, gates_, i_, f_, s_, o_ = (v.unbind(0) for v in (xw, gates, i, f, s, o))
         hs_, cs_, tanh_cs_, w_hh_t = hs.unbind(0), cs.unbind(0), tanh_cs.unbind(0), w_hh.T.contiguous()
         h, c = h0, c0
         for t in range(T):
-            torch.addmm(xw_[t], h, w_hh_t, out=gates_[t]).sigmoid_()  # i, f, σ(2 p_g), o
-            g_[t].mul_(2).sub_(1)  # g = 2σ(2 p_g) − 1 = tanh(p_g)
-            c = torch.mul(f_[t], c, out=cs_[t]).addcmul_(i_[t], g_[t])  # c_t = f c_{t-1} + i g
+            torch.addmm(xw_[t], h, w_hh_t, out=gates_[t]).sigmoid_()  # i, f, s = σ(2 p_g), o
+            c = torch.mul(f_[t], c, out=cs_[t]).addcmul_(i_[t], s_[t], value=2).sub_(i_[t])  # f c + i (2s − 1)
             h = torch.mul(o_[t], torch.tanh(c, out=tanh_cs_[t]), out=hs_[t])  # h_t = o tanh(c_t)
         ctx.save_for_backward(h0, c0, w_hh, gates, hs, cs, tanh_cs)
         return hs, cs
@@ -308,7 +308,8 @@ class LSTMLayer(torch.autograd.Function):
     def backward(ctx, dhs: Tensor, dcs: Tensor):
         h0, c0, w_hh, gates, hs, cs, tanh_cs = ctx.saved_tensors
         T, B, H = hs.shape
-        i, f, g, o = gates.chunk(4, dim=2)
+        i, f, s, o = gates.chunk(4, dim=2)
+        g = 2 * s - 1  # = tanh(p_g)
         c_prev = torch.cat([c0[None], cs[:-1]])
         # what the loop multiplies the incoming gradient by, for all steps at once:
         dc_dh = o * (1 - tanh_cs * tanh_cs)  # h_t = o tanh(c_t): ∂h_t -> ∂c_t
