@@ -42,6 +42,9 @@ STATE_WORDS = {
 # keeps a long, wide run bounded (adding T=50, LSTM H=64: ~77 kB a frame, all probe_rows fit)
 FRAMES_BUDGET_BYTES = 48 * 2**20
 MIN_PROBE_INTERVAL_S = 0.25  # at most 4 probes a second: the charts redraw twice a second
+# the probes' share of training time; issue 6 asks (c) >= 0.85 x a plain loop, and the forced last probe
+# comes on top of it: 6% leaves room on a noisy machine (8% gave copy's defaults 0.86, measured)
+PROBE_BUDGET = 0.06
 VIEW_EVERY_S = 1.0  # the task view (only its latest is drawn) at most once a second, and at the last step
 # R7: a run with a store saves itself this often while it trains (and when it ends); the saved replay
 # frames are thinned to this many bytes, so a save stays a few milliseconds
@@ -235,7 +238,7 @@ class TrainingRun(Detachable):
     def __init__(
         self,
         config: RunConfig,
-        probe_budget: float = 0.08,
+        probe_budget: float = PROBE_BUDGET,
         history_cap: int = 1000,
         probe_rows: int = 120,
         min_probe_interval_s: float = MIN_PROBE_INTERVAL_S,

@@ -128,6 +128,8 @@ class Trainer:
         self.clip_mode, self.clip = config.clip_mode, config.clip
         self._val = self._to_device(self.task.val_batch())
         self._probe = self._to_device(self.task.probe_batch())
+        self._probe_sample: torch.Tensor | None = None
+        self._probe_labels: list[str] = []
 
     def _to_device(self, batch):
         # lengths stay on the CPU, where pack_padded_sequence wants them
@@ -312,15 +314,18 @@ class Trainer:
 
     def probe(self) -> dict:
         """Everything the probe views draw, for the current weights: V3, V4 (sample 0), V5, V7."""
-        sample = self._probe.x[:1]
-        if self._probe.lengths is not None:  # one sample: its own length, no padding
-            sample = sample[:, : int(self._probe.lengths[0])]
+        if self._probe_sample is None:  # the probe batch never changes: its sample and labels neither
+            sample = self._probe.x[:1]
+            if self._probe.lengths is not None:  # one sample: its own length, no padding
+                sample = sample[:, : int(self._probe.lengths[0])]
+            self._probe_sample, self._probe_labels = sample, self.task.input_labels(sample[0].cpu())
+        sample = self._probe_sample
         states = probes.hidden_states(self.model, sample)
         return {
             "step": self.steps_done,
             "grad_through_time": self.grad_through_time(),
             "hidden": {k: v.float().cpu().numpy() for k, v in states.items()},
-            "input_labels": self.task.input_labels(sample[0].cpu()),
+            "input_labels": self._probe_labels,
             "saturation": probes.saturation(
                 states["hidden"], self.config.nonlinearity if self.config.arch == "rnn" else "tanh"
             ),
