@@ -15,6 +15,7 @@ LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "0.5"))
 # P3: Train waits this long at most for the first step, so the page run it starts already draws the first
 # point (otherwise the charts stay empty until the live view's next tick, 0.5 s later or more)
 FIRST_POINT_WAIT_S = 1.0
+PROBE_CHARTS_EVERY_S = float(os.environ.get("RNNPLAY_PROBE_CHARTS_EVERY", "1.5"))  # see probe_charts
 STATE_TEXT = {
     "ready": N_("ready"),
     "running": N_("training…"),
@@ -176,21 +177,48 @@ def live_view() -> None:
         st.rerun()  # the server got busier or quieter (or the queue let this run in): a new pace
 
 
+def probe_charts(snap: dict) -> dict:
+    """The charts drawn from the probes (gradient through time, its heatmap, hidden states, task view, spectral
+    radius), cached in the session. While training they move to a newer probe at most every PROBE_CHARTS_EVERY_S:
+    Streamlit remounts a Plotly chart whose spec changed (the browser draws it anew, ~0.1 s of CPU a chart),
+    while one sent again unchanged stays as it is. Another run, language or gate, or a run that stopped, shows
+    its latest probe at once."""
+    which = hidden_which()
+    chosen = (run.id, lang(), which)
+    version = (snap["probes"][-1]["step"] if snap["probes"] else None, len(snap["probes"]), id(snap["task_view"]))
+    cached = st.session_state.get("_probe_charts")
+    if cached is not None and cached["chosen"] == chosen:
+        fresh = cached["version"] == version
+        if fresh or (snap["state"] == "running" and time.monotonic() - cached["t"] < PROBE_CHARTS_EVERY_S):
+            return cached["charts"]
+    view = snap["task_view"]
+    charts = {
+        "gtt": figures.grad_through_time_figure(snap, lang=lang()),
+        "gtt_heatmap": figures.grad_through_time_heatmap(snap, lang=lang()),
+        "hidden": figures.hidden_figure(snap, which, lang=lang()),
+        "task_view": figures.task_view_figure(localize_view(view, lang()), lang=lang()),
+        "view": view,  # kept alive with the cache, so its id() stays its own
+        "spectral": figures.spectral_figure(snap, lang=lang()),
+    }
+    st.session_state["_probe_charts"] = {"chosen": chosen, "version": version, "t": time.monotonic(), "charts": charts}
+    return charts
+
+
 def live_charts(snap: dict, left, right) -> None:
     left.plotly_chart(figures.loss_figure(snap, log_y=st.session_state.get("loss_log", False), lang=lang()), key="loss")
     right.plotly_chart(figures.metric_figure(snap, lang=lang()), key="metric")
     left.plotly_chart(figures.grad_norm_figure(snap, lang=lang()), key="grad_norm")
-    right.plotly_chart(figures.grad_through_time_figure(snap, lang=lang()), key="gtt")
-    left.plotly_chart(figures.grad_through_time_heatmap(snap, lang=lang()), key="gtt_heatmap")
-    right.plotly_chart(figures.hidden_figure(snap, hidden_which(), lang=lang()), key="hidden")
-    view = snap["task_view"]
-    fig = figures.task_view_figure(localize_view(view, lang()), lang=lang())
-    if fig is not None:
-        left.plotly_chart(fig, key="task_view")
+    probe = probe_charts(snap)
+    right.plotly_chart(probe["gtt"], key="gtt")
+    left.plotly_chart(probe["gtt_heatmap"], key="gtt_heatmap")
+    right.plotly_chart(probe["hidden"], key="hidden")
+    view = probe["view"]
+    if probe["task_view"] is not None:
+        left.plotly_chart(probe["task_view"], key="task_view")
     elif view and view.get("kind") == "text":
         with left.container(border=True, key="task_view"):  # the key lets a lesson outline it
             text_view(view)
-    right.plotly_chart(figures.spectral_figure(snap, lang=lang()), key="spectral")
+    right.plotly_chart(probe["spectral"], key="spectral")
 
 
 o1, o2, _ = st.columns([1, 1.4, 3])
