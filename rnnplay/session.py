@@ -360,11 +360,13 @@ class TrainingRun(Detachable):
 
     def set_lr(self, lr: float) -> None:
         with self._train_lock:
+            self._sync_pending()  # P4: a divergence found later rolls back no further than this change
             self.trainer.set_lr(lr)
             self._mark(f"lr={lr:g}")
 
     def set_clip(self, clip_mode: str, clip: float) -> None:
         with self._train_lock:
+            self._sync_pending()
             self.trainer.set_clip(clip_mode, clip)
             self._mark(f"clip={clip_mode}" + (f" {clip:g}" if clip_mode != "off" else ""))
 
@@ -373,6 +375,7 @@ class TrainingRun(Detachable):
         """Hold off training while the caller uses the model (a forward pass, a copy of the weights,
         loading new ones): the model is shared with the training thread, which steps it in place."""
         with self._train_lock:
+            self._sync_pending()  # new weights loaded here start a new batch (P4's rollback point)
             yield self.trainer
 
     def try_it(self, text: str) -> dict:
