@@ -1,9 +1,12 @@
 """Trainer(config).step() -> StepStats. One batch per step; no threads, no UI.
 
 The loop is the plain PyTorch one (forward, loss, backward, clip, optimizer step) plus what the
-charts need: the gradient norm before and after clipping and the metric, fetched from the device in
-one transfer per step. NaN/Inf in the loss or the gradients stops the run before the optimizer
-step, so the weights and the history so far stay usable (R2).
+charts need: the gradient norm before and after clipping and the metric. On a CPU they come to the
+host in one copy per step (no device to wait for); on a GPU (P4) they stay on the device and come in
+one copy per FETCH_EVERY steps (Trainer.host_syncs counts the copies). NaN/Inf in the loss or the
+gradients stops the run with the weights of the step before it, so the weights and the history so
+far stay usable (R2): per step, before the optimizer step; batched, by rolling back to a device copy
+taken at the start of the batch and replaying up to the step that diverged.
 """
 
 from __future__ import annotations
@@ -172,7 +175,8 @@ class Trainer:
         """One step; returns the statistics that became known: this step's in the per-step mode; in the
         batched mode (P4: fetch_every > 1, a GPU's default) [] until fetch_every steps or FETCH_EVERY_S
         have gone by, then all of them at once, from one device -> host copy. fetch=True fetches now.
-        After the loss or the gradient went NaN/Inf the last stats say diverged and no step follows."""
+        A step whose loss or gradient is NaN/Inf comes back diverged, with the weights of the step before
+        it (R2); the run's loop stops there (a caller that goes on steps one at a time, as step() did)."""
         if self.fetch_every == 1 or self.diverged:
             return [self._step_now()]
         if not self._pending:
