@@ -2,7 +2,8 @@
 
 The thread never touches the UI. It steps the Trainer, appends to down-sampled history under a
 lock, and probes the model at a cadence that keeps the probes' share of time under a budget. The
-UI reads `snapshot()` (copies, taken under the lock) and flips controls: start, pause, resume,
+UI reads `snapshot()` (taken under the lock; rebuilt only for the parts that changed since the last
+one, its lists shared read-only between snapshots) and flips controls: start, pause, resume,
 stop, step one batch, reset. `detach()` (the browser went away) pauses and ends the thread at once;
 the run keeps its state, so `attach()` and Resume go on from the same step (a network blip loses
 nothing). On a shared server the run steps only while it holds one of hosted.ADMISSION's slots.
