@@ -104,8 +104,8 @@ ARRAY_KEYS = ("x", "y", "z")
 @contextlib.contextmanager
 def compact():
     """Figures built in this block send numeric arrays as float32/int32 typed arrays (None, NaN and inf
-    become NaN, a gap as None was) and a template cut down to their own trace types. Per thread (a
-    context variable): other sessions' figures are not affected."""
+    become NaN, a gap as None was) and a template cut down to their own trace types, and are SentFigures
+    (for st.plotly_chart only). Per thread (a context variable): other sessions' figures are not affected."""
     token = _COMPACT.set(True)
     try:
         yield
@@ -146,6 +146,24 @@ def _template(name: str, trace_types: tuple[str, ...]) -> dict:
     full = pio.templates[name].to_plotly_json()
     data = full.get("data", {})
     return {"layout": full.get("layout", {}), "data": {k: data[k] for k in trace_types if k in data}}
+
+
+class SentFigure(go.Figure):
+    """A compact() figure: its spec as built, for st.plotly_chart, which only calls to_dict() on a go.Figure.
+    Building a real go.Figure deep-copies the spec into plotly objects that point at each other: ~half a
+    redraw's CPU, and cyclic garbage that waits for a full collection (the app turns Streamlit's after-run
+    collection off) while RSS creeps up. go.Figure(fig.to_dict()) makes a real one from it."""
+
+    def __init__(self, spec: dict):  # no go.Figure.__init__: none of its objects are wanted here
+        object.__setattr__(self, "_spec", spec)
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+    to_plotly_json = to_dict
+
+    def __repr__(self) -> str:
+        return f"SentFigure({len(self._spec['data'])} traces)"
 
 
 def _compact(fig: Spec) -> None:
@@ -200,6 +218,7 @@ def _layout(fig: Spec, title: str, height: int = 320, lang: str = "en", **kw) ->
         )
     if _COMPACT.get():
         _compact(fig)
+        return SentFigure({"data": fig.data, "layout": fig.layout})
     return go.Figure({"data": fig.data, "layout": fig.layout}, _validate=False)
 
 
