@@ -20,6 +20,8 @@ RNNPLAY_STORE, OMP_NUM_THREADS=1 and RNNPLAY_THREADS=1, and driven the way a lea
             performance.timeOrigin + that frame, wall clock, minus the launch). The browser navigates as soon
             as /_stcore/health answers (polled every 20 ms). Home, and the Playground opened cold (its h1 and
             its Train button). Target <= 4 s.
+  redraw    offline, no browser: the CPU and the bytes of one live redraw's charts as Streamlit sends them,
+            plain go.Figures against figures.compact() (the live view since issue 6), interleaved.
   memory    P5: one Playground tab trains a default task (steps raised with RNNPLAY_MAX_STEPS) for M minutes,
             charts live; the server's RSS (/proc/PID/status VmRSS) is sampled every 10 s into a JSON-lines file.
 
@@ -295,6 +297,70 @@ def measure(
     return rows
 
 
+# the live view's redraw on the server, offline ------------------------------------------------------------------
+def redraw_cost(tasks: list[str], steps: int = 1500, rounds: int = 7) -> list[dict]:
+    """CPU milliseconds (this thread) and bytes of one live redraw's charts as Streamlit sends them (the figures,
+    st.plotly_chart's to_dict, plotly.io.to_json and the element id's hash of the spec), for a run trained steps
+    steps: plain go.Figures against figures.compact(), interleaved over rounds (median)."""
+    import hashlib
+
+    import plotly.io
+    import plotly.tools
+    import streamlit.elements.plotly_chart  # noqa: F401  selects Streamlit's template, as in the app
+    import torch
+
+    from rnnplay import figures
+    from rnnplay.config import make_config
+    from rnnplay.session import TrainingRun
+    from rnnplay.tasks.base import localize_view
+
+    torch.set_num_threads(1)
+
+    def redraw(snap: dict) -> int:
+        figs = [
+            figures.loss_figure(snap),
+            figures.metric_figure(snap),
+            figures.grad_norm_figure(snap),
+            figures.grad_through_time_figure(snap),
+            figures.grad_through_time_heatmap(snap),
+            figures.hidden_figure(snap),
+            figures.spectral_figure(snap),
+            figures.task_view_figure(localize_view(snap["task_view"], "en")),
+        ]
+        size = 0
+        for f in figs:
+            if f is not None:
+                spec = plotly.io.to_json(plotly.tools.return_figure_from_figure_or_data(f, True), validate=False)
+                hashlib.md5(spec.encode()).hexdigest()
+                size += len(spec)
+        return size
+
+    rows = []
+    for task in tasks:
+        run = TrainingRun(make_config(task).replace(steps=steps))
+        run.start()
+        run.join(timeout=900)
+        snap = run.snapshot()
+        cpu, size = {"figure": [], "compact": []}, {}
+        for _ in range(rounds):
+            for mode in cpu:
+                t0 = time.thread_time()
+                with figures.compact() if mode == "compact" else contextlib.nullcontext():
+                    size[mode] = redraw(snap)
+                cpu[mode].append((time.thread_time() - t0) * 1000)
+        row = {"task": task, "steps": snap["steps_done"]}
+        for mode in cpu:
+            row[f"{mode}_cpu_ms"] = statistics.median(cpu[mode])
+            row[f"{mode}_kB"] = size[mode] / 1024
+        rows.append(row)
+        print(
+            f"redraw {task:10s} after {row['steps']} steps: go.Figure {row['figure_cpu_ms']:.1f} ms CPU, "
+            f"{row['figure_kB']:.1f} kB | compact {row['compact_cpu_ms']:.1f} ms, {row['compact_kB']:.1f} kB",
+            flush=True,
+        )
+    return rows
+
+
 # P3: cold start ---------------------------------------------------------------------------------------------
 def _launch(env: dict, root: Path = ROOT) -> tuple[subprocess.Popen, str, float]:
     """A fresh `streamlit run app.py` (the command a learner types), its URL and its launch time (epoch s);
@@ -444,6 +510,7 @@ def main() -> None:
     p.add_argument("--skip-live", action="store_true", help="leave out (a)/(d) and the first-chart latency")
     p.add_argument("--compare", type=Path, help="another checkout of the app (before a change), in the same rounds")
     p.add_argument("--cold", type=int, default=0, help="cold-start tries (each a fresh server; 0: none)")
+    p.add_argument("--redraw", action="store_true", help="offline: one live redraw's CPU and bytes, before/after")
     p.add_argument("--memory-minutes", type=float, default=0, help="P5: a live run this long (0: none)")
     p.add_argument("--memory-task", default="majority")
     p.add_argument("--memory-samples", default="appbench_memory.jsonl", help="JSON lines, one RSS sample each")
@@ -467,6 +534,8 @@ def main() -> None:
                     f"{r[p + 'app_steps_per_s']:12.1f} | {r[p + 'ratio']:7.3f} | {first:9.2f} s | "
                     f"{r[p + 'redraws']:7.0f} | {r[p + 'server_cpu_share']:.2f}, {r[p + 'browser_cpu_share']:.2f} cores"
                 )
+    if args.redraw:
+        report["redraw"] = redraw_cost(args.tasks or ["majority", "copy", "charlm", "sine"])
     if args.cold:
         report["cold"] = cold_starts(args.cold)
         for r in report["cold"]:
