@@ -348,6 +348,7 @@ def browser_rows(tasks, rounds: int) -> tuple[dict, str]:
                 "d/a": ratio,
                 "d_a": _first(d, "a", "plain_steps_per_s", "a_steps_per_s"),
                 "first_chart_s": d.get("first_chart_s"),  # P3: Train pressed -> the loss chart's first point
+                "d/a rounds": d.get("ratios"),  # each round's own (d)/(a)
             }
     shown = " ".join(cmd[1:-1]) + " FILE"
     return out, f"(d) and (d)/(a) from `python {shown}`: its own process and its own paired (a), median of its rounds."
@@ -357,7 +358,10 @@ def merge_browser(rows: list[dict], got: dict) -> None:
     """Put appbench's (d), its own (a) (d_a) and their paired (d)/(a) into the task rows (set A) it measured."""
     for r in rows:
         if r["set"] == "A" and r["row"] in got:
-            r.update({k: got[r["row"]][k] for k in ("d", "d/a", "d_a") if got[r["row"]].get(k) is not None})
+            g = got[r["row"]]
+            r.update({k: g[k] for k in ("d", "d/a", "d_a") if g.get(k) is not None})
+            if g.get("d/a rounds"):
+                r.setdefault("round_ratios", {})["d/a"] = g["d/a rounds"]
 
 
 def _first(d: dict, *keys):
@@ -478,7 +482,7 @@ def table_cells(row: dict) -> list[str]:
         _rate(row.get("d")) + (f" (its (a) {row['d_a']:.1f})" if row.get("d_a") else ""),
         _ratio(row.get("b/a"), TARGETS["b/a"], True, rr.get("b/a")),
         _ratio(row.get("c/a"), TARGETS["c/a"], True, rr.get("c/a")),
-        _ratio(row.get("d/a"), TARGETS["d/a"]),
+        _ratio(row.get("d/a"), TARGETS["d/a"], True, rr.get("d/a")),
         cross,
     ]
 

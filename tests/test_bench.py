@@ -80,12 +80,19 @@ def test_a_ratio_under_its_target_is_marked():
 
 def test_browser_numbers_go_into_the_task_rows_only():
     rows = [{"set": "A", "row": "sine"}, {"set": "B", "row": "sine"}, {"set": "A", "row": "wave"}]
-    bench.merge_browser(rows, {"sine": {"d": 50.0, "d/a": 0.9, "d_a": 55.0}})
-    assert rows[0] == {"set": "A", "row": "sine", "d": 50.0, "d/a": 0.9, "d_a": 55.0}
+    bench.merge_browser(rows, {"sine": {"d": 50.0, "d/a": 0.9, "d_a": 55.0, "d/a rounds": [0.7, 0.9, 1.0]}})
+    assert rows[0] == {
+        "set": "A",
+        "row": "sine",
+        "d": 50.0,
+        "d/a": 0.9,
+        "d_a": 55.0,
+        "round_ratios": {"d/a": [0.7, 0.9, 1.0]},
+    }
     assert "d" not in rows[1] and "d" not in rows[2]
     row = {**rows[0], "configuration": "x", "device": "cpu", "steps": 9}
     cells = dict(zip(bench.COLUMNS, bench.table_cells(row), strict=True))
-    assert cells["(d) app + browser"] == "50.0 (its (a) 55.0)" and cells["(d)/(a) ≥ 0.8"] == "0.900"
+    assert cells["(d) app + browser"] == "50.0 (its (a) 55.0)" and cells["(d)/(a) ≥ 0.8"] == "0.900 (0.70–1.00)"
 
 
 def test_cuda_table_adds_the_large_configuration():
