@@ -12,9 +12,6 @@ from rnnplay.i18n import N_, localize
 from rnnplay.tasks.base import localize_view
 
 LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "0.5"))
-# P3: Train waits this long at most for the first step, so the page run it starts already draws the first
-# point (otherwise the charts stay empty until the live view's next tick, 0.5 s later or more)
-FIRST_POINT_WAIT_S = 1.0
 PROBE_CHARTS_EVERY_S = float(os.environ.get("RNNPLAY_PROBE_CHARTS_EVERY", "1.5"))  # see probe_charts
 STATE_TEXT = {
     "ready": N_("ready"),
@@ -48,11 +45,9 @@ def train_clicked() -> None:
     # an untouched run already follows the widgets (common.current_run); a finished one starts anew
     if run.state in ("done", "stopped", "diverged", "error"):
         common.reset_run(run, config)
-    before = run.trainer.steps_done
     run.start()
-    deadline = time.monotonic() + FIRST_POINT_WAIT_S
-    while run.state == "running" and run.trainer.steps_done == before and time.monotonic() < deadline:
-        time.sleep(0.01)  # the GIL is free meanwhile: the training thread takes its first step (and probe)
+    # no wait for the first step here: it is recorded only after its probe, and waiting made the first point
+    # later, not sooner (docs/benchmarks.md, "Live app in a real browser")
 
 
 def reset_clicked() -> None:
