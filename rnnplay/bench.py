@@ -453,6 +453,8 @@ def _ratio(x, target, applies: bool = True, rounds: list[float] | None = None) -
     if x is None:
         return ""
     s = f"{x:.3f}" if x < 10 else f"{x:.1f}"
+    if applies and x < target <= float(s):  # 0.9497 is a miss: do not print it as 0.950
+        s = f"{x:.4f}"
     s = f"**{s} ✗**" if applies and x < target else s
     if rounds and len(rounds) > 1:
         lo, hi = min(rounds), max(rounds)

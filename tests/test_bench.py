@@ -73,6 +73,7 @@ def test_a_ratio_under_its_target_is_marked():
     big = {**row, "set": "B", "scratch/torch": 0.5, "scratch_target_applies": False}
     assert bench.table_cells(big)[-1] == "0.500"  # hidden > 128: no target to miss
     assert bench.table_cells({**big, "scratch_target_applies": True})[-1] == "**0.500 ✗**"
+    assert bench._ratio(0.9497, 0.95) == "**0.9497 ✗**" and bench._ratio(0.95, 0.95) == "0.950"
     spread = {**row, "round_ratios": {"b/a": [0.9, 0.96, 1.02], "c/a": [0.8]}}
     cells = dict(zip(bench.COLUMNS, bench.table_cells(spread), strict=True))
     assert cells["(b)/(a) ≥ 0.95"] == "0.960 (0.90–1.02)" and cells["(c)/(a) ≥ 0.85"] == "**0.800 ✗**"
