@@ -31,7 +31,7 @@ from rnnplay.race import (
 from rnnplay.tasks import TASK_CLASSES
 from rnnplay.untrusted import shorten
 
-LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "0.5"))
+LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "1.0"))  # 1 Hz, as the Playground (see there)
 DEFAULT_PRESET = "vanishing"
 PRESET_BUTTONS = {
     "vanishing": (N_("Vanishing: RNN vs LSTM vs GRU"), ":material/trending_down:"),

@@ -11,7 +11,10 @@ from rnnplay import figures, hosted, untrusted
 from rnnplay.i18n import N_, localize
 from rnnplay.tasks.base import localize_view
 
-LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "0.5"))
+# 1 Hz: Streamlit remounts a Plotly chart whose data changed, and at 2 Hz Chromium spent a whole core on it, taking
+# it from the training thread on a 2-core laptop (docs/benchmarks.md, "(d) at 1 Hz": live app 0.43-0.85 -> 0.91-0.94 of plain)
+LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "1.0"))
+FIRST_POINT_WAIT_S = 0.3  # Train waits at most this long for the first step (P3); the GIL is free meanwhile
 PROBE_CHARTS_EVERY_S = float(os.environ.get("RNNPLAY_PROBE_CHARTS_EVERY", "1.5"))  # see probe_charts
 STATE_TEXT = {
     "ready": N_("ready"),
@@ -45,9 +48,11 @@ def train_clicked() -> None:
     # an untouched run already follows the widgets (common.current_run); a finished one starts anew
     if run.state in ("done", "stopped", "diverged", "error"):
         common.reset_run(run, config)
+    before = run.trainer.steps_done
     run.start()
-    # no wait for the first step here: it is recorded only after its probe, and waiting made the first point
-    # later, not sooner (docs/benchmarks.md, "Live app in a real browser")
+    # P3: the page run this click starts draws the first point when the first step is in the history by then
+    # (a step is recorded before its probe); otherwise the chart waits for the live view's next tick
+    run.wait_for_step(before, FIRST_POINT_WAIT_S)
 
 
 def reset_clicked() -> None:
@@ -115,7 +120,7 @@ arch_states = [N_("hidden")] + {
     "lstm": [N_("input"), N_("forget"), N_("cell"), N_("output"), N_("cell state")],
     "gru": [N_("reset"), N_("update"), N_("new")],
 }.get(run.config.arch, [])
-# R6: paced by the server's load (hosted.PACER): 2 Hz for one learner, slower when a class trains at once
+# R6: paced by the server's load (hosted.PACER): 1 Hz for one learner, slower when a class trains at once
 live = state in ("running", "queued") and not paused_view
 interval = hosted.PACER.interval(LIVE_EVERY_S, queued=state == "queued") if live else None
 

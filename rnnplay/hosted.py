@@ -315,7 +315,7 @@ class RedrawPacer:
     docs/benchmarks.md). So each redraw's CPU time is measured (time.thread_time of the script thread,
     waits excluded), and a page redraws every max(base, live_views * cost / share) seconds: all live
     views together use at most `share` of one core however many are open, and a single learner keeps
-    the base rate (2 Hz)."""
+    the base rate (the pages' RNNPLAY_LIVE_EVERY, 1 Hz)."""
 
     def __init__(self, share: float | None = None, cost_s: float = 0.05):
         self._share = share

@@ -257,6 +257,7 @@ class TrainingRun(Detachable):
         self.min_probe_interval_s = min_probe_interval_s
         self.frames_budget_bytes = frames_budget_bytes
         self._lock = threading.Lock()  # guards everything snapshot() reads
+        self._recorded = threading.Condition(self._lock)  # notified when steps reach the history
         self._train_lock = threading.Lock()  # one step at a time (thread or step-one click)
         self._cv = threading.Condition(self._lock)
         self._history_cap = history_cap
@@ -291,6 +292,7 @@ class TrainingRun(Detachable):
         self._last_probe_step, self._last_probe_t, self._last_view_t = -(10**9), 0.0, -math.inf
         # what snapshot() hands out, rebuilt only when its part changed (a step, a probe, an event)
         self._hist_ver = self._probe_ver = 0
+        self._recorded_step = 0  # the latest step in the history (wait_for_step)
         self._snap_hist: tuple[int, dict] | None = None
         self._snap_probe: tuple[int, dict] | None = None
         self._snap_task: dict | None = None
@@ -313,6 +315,16 @@ class TrainingRun(Detachable):
             self._admit()
 
     resume = start
+
+    def wait_for_step(self, after: int, timeout: float) -> bool:
+        """Wait until a step past `after` is in the history (what the charts draw), at most `timeout` s,
+        and only while the run is running (a queued run's first step may be minutes away). P3: the page
+        run that Train starts then draws the first point, instead of the live view's next tick."""
+        with self._lock:
+            return (
+                self._recorded.wait_for(lambda: self._recorded_step > after or self.state != "running", timeout=timeout)
+                and self._recorded_step > after
+            )
 
     def pause(self, notice: str | None = None, notice_args: dict | None = None) -> None:
         """Pause, and return once a step already under way has finished: paused means no more steps.
@@ -454,8 +466,11 @@ class TrainingRun(Detachable):
                     self._probe_credit + self.probe_budget * s.seconds, max(self._probe_s, 0.0) * 2
                 )
             end = done[-1]
-            probe = None
+            probe, absorbed = None, False
             if due and not end.diverged:
+                if not last:  # P3: the charts get the step now, the probe's charts when it is done
+                    self._absorb(done, None)
+                    absorbed = True
                 t0 = time.perf_counter()
                 probe = self._probe(
                     tr, view=force_probe or last or time.monotonic() - self._last_view_t >= VIEW_EVERY_S
@@ -464,20 +479,24 @@ class TrainingRun(Detachable):
                 self._probe_s = dt if self._probe_s == 0 else 0.7 * self._probe_s + 0.3 * dt
                 self._probe_credit -= dt
                 self._last_probe_step, self._last_probe_t = end.step, time.monotonic()
-            self._absorb(done, probe)
+            self._absorb([] if absorbed else done, probe, end)
             last = end.step >= self.config.steps
             if self.store is not None and (last or end.diverged or time.monotonic() - self._saved_at >= SAVE_EVERY_S):
                 self._write(self._record())  # R7: between two steps, in the thread that steps
             return done
 
-    def _absorb(self, done: list[StepStats], probe: dict | None) -> None:
-        """Steps whose statistics arrived, and this step's probe, into what the charts read."""
+    def _absorb(self, done: list[StepStats], probe: dict | None, end: StepStats | None = None) -> None:
+        """Steps whose statistics arrived (none: already absorbed before their probe), and this step's
+        probe, into what the charts read. end: the latest step taken (done[-1] when not given)."""
         tr = self.trainer
-        end = done[-1]
+        end = end or done[-1]
         with self._lock:
-            for s in done:
-                self.history.add(s)
-            self._hist_ver += 1
+            if done:
+                for s in done:
+                    self.history.add(s)
+                self._hist_ver += 1
+                self._recorded_step = done[-1].step
+                self._recorded.notify_all()
             if probe is not None:
                 self._record_probe(probe)
             if self._t_start is not None and self.state == "running":

@@ -299,3 +299,27 @@ def test_probes_off_trains_and_saves_history_but_never_probes():
     on = TrainingRun(make_config("majority", steps=3, **TINY), min_probe_interval_s=0.0)
     on.step_one()
     assert on.snapshot()["val"]["step"] == [1]  # the default still probes
+
+
+def test_a_step_reaches_the_history_before_its_probe_so_train_can_wait_for_the_first_point(make_run, monkeypatch):
+    """P3: Train waits (briefly) for the first step so the page run it starts draws the first point. The
+    first step always probes; the step must be in the history while that probe is still running."""
+    from rnnplay.trainer import Trainer
+
+    real_probe = Trainer.probe
+
+    def slow_probe(self):
+        time.sleep(0.8)  # an expensive task's first probe
+        return real_probe(self)
+
+    monkeypatch.setattr(Trainer, "probe", slow_probe)
+    run = make_run(steps=50)
+    t0 = time.perf_counter()
+    run.start()
+    assert run.wait_for_step(0, timeout=0.6)
+    assert time.perf_counter() - t0 < 0.7  # before the first probe ended
+    snap = run.snapshot()
+    assert snap["history"]["step"] == [1] and snap["state"] == "running" and snap["val"]["step"] == []
+    run.join(timeout=30)
+    assert run.state == "done" and run.snapshot()["history"]["step"][-1] == 50
+    assert not run.wait_for_step(50, timeout=0.05)  # a finished run does not wait
