@@ -11,8 +11,8 @@ from rnnplay import figures, hosted, untrusted
 from rnnplay.i18n import N_, localize
 from rnnplay.tasks.base import localize_view
 
-# 1 Hz: Streamlit remounts a Plotly chart whose data changed, and at 2 Hz Chromium spent a whole core on it, taking
-# it from the training thread on a 2-core laptop (docs/benchmarks.md, "(d) at 1 Hz": live app 0.43-0.85 -> 0.91-0.94 of plain)
+# 1 Hz: Streamlit remounts a Plotly chart whose data changed, and at 2 Hz Chromium spent a whole core on it,
+# taking it from the training thread on 2 cores (docs/benchmarks.md, the final run of the performance table)
 LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "1.0"))
 FIRST_POINT_WAIT_S = 0.3  # Train waits at most this long for the first step (P3); the GIL is free meanwhile
 PROBE_CHARTS_EVERY_S = float(os.environ.get("RNNPLAY_PROBE_CHARTS_EVERY", "1.5"))  # see probe_charts
