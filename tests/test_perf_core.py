@@ -14,22 +14,11 @@ import torch
 from rnnplay.config import make_config
 from rnnplay.session import TrainingRun
 from rnnplay.trainer import Trainer
+from tests import test_trainer as trainer_tests
 
 TINY = {"hidden_size": 8, "seq_len": 6, "batch_size": 8, "device": "cpu"}
-DIVERGING = {  # as in test_trainer: identity-initialised ReLU RNN, SGD at lr 10 -> Inf within a few steps
-    "task": "majority",
-    "arch": "rnn",
-    "nonlinearity": "relu",
-    "init": "identity",
-    "init_gain": 5.0,
-    "optimizer": "sgd",
-    "lr": 10.0,
-    "clip_mode": "off",
-    "hidden_size": 8,
-    "seq_len": 10,
-    "batch_size": 8,
-    "device": "cpu",
-}
+# test_trainer's identity-initialised ReLU RNN, SGD at lr 10 -> Inf within a few steps, on majority
+DIVERGING = {**trainer_tests.DIVERGING, "task": "majority", "device": "cpu"}
 
 
 def batched(config, k: int) -> Trainer:
