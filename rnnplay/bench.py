@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import importlib.util
-import inspect
 import json
 import os
 import platform
@@ -91,8 +90,9 @@ def trainer_loop(config, steps: int) -> float:
     return steps / (time.perf_counter() - t0)
 
 
-def app_run(config, steps: int) -> float:
-    run = TrainingRun(config.replace(steps=steps))
+def app_run(config, steps: int, probes: bool = True) -> float:
+    """(c), or (b) with probes=False: TrainingRun in its background thread, as the Playground trains."""
+    run = TrainingRun(config.replace(steps=steps), probes=probes)
     t0 = time.perf_counter()
     run.start()
     run.join(timeout=600)
@@ -179,19 +179,10 @@ def bench_race(steps: int | None, rounds: int) -> dict:
 
 def probes_off_loop(config, steps: int) -> float:
     """(b): TrainingRun in its thread with probes off; history, admission and the loop as in the app."""
-    if not PROBES_OFF:
-        return trainer_loop(config, steps)  # an older TrainingRun cannot switch its probes off
-    run = TrainingRun(config.replace(steps=steps), probes=False)
-    t0 = time.perf_counter()
-    run.start()
-    run.join(timeout=600)
-    dt = time.perf_counter() - t0
-    assert run.state == "done", run.message
-    return steps / dt
+    return app_run(config, steps, probes=False)
 
 
 # TrainingRun(config, probes=False) came with issue 6; without it (b) falls back to Trainer.step() in a loop
-PROBES_OFF = "probes" in inspect.signature(TrainingRun.__init__).parameters
 LOOPS = {"a": plain_loop, "b": probes_off_loop, "c": app_run}
 TARGETS = {"b/a": 0.95, "c/a": 0.85, "d/a": 0.8, "scratch/torch": 1 / 1.5, "gpu/cpu": 10.0}
 GRID_SIZES = (("small", 32, 20), ("medium", 128, 50), ("large", 256, 100))
@@ -413,9 +404,7 @@ def environment(device: str, threads: int, argv: list[str]) -> dict:
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": _git(),
         "command": "python -m rnnplay.bench " + " ".join(shlex.quote(a) for a in argv),
-        "probes_off": "TrainingRun(config, probes=False)"
-        if PROBES_OFF
-        else "Trainer.step() in a loop (this TrainingRun has no probes=False)",
+        "probes_off": "TrainingRun(config, probes=False)",
     }
 
 
@@ -540,8 +529,6 @@ def table_main(a, argv: list[str]) -> int:
         progress=lambda s: print(s, file=sys.stderr, flush=True),
     )
     notes = []
-    if not PROBES_OFF:
-        notes.append("(b) fell back to Trainer.step() in a loop: this checkout's TrainingRun has no probes=False.")
     if a.browser:
         got, note = browser_rows(tasks, rounds)
         merge_browser(rows, got)
