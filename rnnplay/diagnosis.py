@@ -342,9 +342,18 @@ def _learning_share(snap: dict) -> float | None:
 
 
 def _train_val(snap: dict) -> tuple[float | None, float | None, float | None]:
-    """(training loss, training metric) over the last rows, and the validation metric (last 3 probes)."""
+    """(training loss, training metric) over the last rows, and the validation metric of the probes taken
+    over those same steps (at most the last 3; the latest one alone when none fell there). A wider window
+    compared a loss still falling fast with validation from hundreds of steps earlier, and called a run
+    that was just starting to learn "memorising" when its probes were sparse (a busy machine)."""
     h, v = snap.get("history") or {}, snap.get("val") or {}
-    vm = _finite((v.get("metric") or [])[-3:])
+    steps, vsteps, vmetric = h.get("step") or [], v.get("step") or [], v.get("metric") or []
+    if steps and len(vsteps) == len(vmetric):
+        since = steps[-max(1, round(len(steps) * TAIL))]
+        recent = [m for s, m in zip(vsteps, vmetric, strict=True) if s >= since][-3:]
+        vm = _finite(recent or vmetric[-1:])
+    else:
+        vm = _finite(vmetric[-3:])
     return _tail_mean(h.get("loss")), _tail_mean(h.get("metric")), (sum(vm) / len(vm) if vm else None)
 
 

@@ -54,7 +54,9 @@ def run_id(page: Page) -> str:
 def loss_steps(page: Page) -> list[float]:
     """The x values (training steps) of the loss chart's first trace: the training loss."""
     return page.locator(fresh(".st-key-loss")).first.evaluate(
-        "e => { const p = e.querySelector('.js-plotly-plot'); return p && p.data ? Array.from(p.data[0].x) : [] }"
+        # _fullData: the live charts send typed arrays ({dtype, bdata}) that plotly decodes there, not in .data
+        "e => { const p = e.querySelector('.js-plotly-plot');"
+        " return p && p._fullData && p._fullData[0] ? Array.from(p._fullData[0].x || []) : [] }"
     )
 
 

@@ -22,7 +22,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
 LOSS_DATA = """() => {
     const plot = document.querySelector('.st-key-loss:not([data-stale=true]) .js-plotly-plot');
-    return plot ? plot.data.map(t => Array.from(t.y || []).map(v => Number(v).toPrecision(6)).join(',')) : null;
+    // _fullData: the live charts send typed arrays ({dtype, bdata}) that plotly decodes there, not in .data
+    return plot && plot._fullData
+        ? plot._fullData.map(t => Array.from(t.y || []).map(v => Number(v).toPrecision(6)).join(',')) : null;
 }"""
 
 
