@@ -191,23 +191,17 @@ def probe_charts(snap: dict) -> dict:
         fresh = cached["version"] == version
         if fresh or (snap["state"] == "running" and time.monotonic() - cached["t"] < PROBE_CHARTS_EVERY_S):
             return cached["charts"]
-    view = snap["task_view"]
-    charts = {
-        "gtt": figures.grad_through_time_figure(snap, lang=lang()),
-        "gtt_heatmap": figures.grad_through_time_heatmap(snap, lang=lang()),
-        "hidden": figures.hidden_figure(snap, which, lang=lang()),
-        "task_view": figures.task_view_figure(localize_view(view, lang()), lang=lang()),
-        "view": view,  # kept alive with the cache, so its id() stays its own
-        "spectral": figures.spectral_figure(snap, lang=lang()),
-    }
+    charts = figures.live_figures(snap, figures.PROBE_CHARTS, which=which, lang=lang())
+    charts["view"] = snap["task_view"]  # kept alive with the cache, so its id() stays its own
     st.session_state["_probe_charts"] = {"chosen": chosen, "version": version, "t": time.monotonic(), "charts": charts}
     return charts
 
 
 def live_charts(snap: dict, left, right) -> None:
-    left.plotly_chart(figures.loss_figure(snap, log_y=st.session_state.get("loss_log", False), lang=lang()), key="loss")
-    right.plotly_chart(figures.metric_figure(snap, lang=lang()), key="metric")
-    left.plotly_chart(figures.grad_norm_figure(snap, lang=lang()), key="grad_norm")
+    core = figures.live_figures(snap, figures.CORE_CHARTS, log_y=st.session_state.get("loss_log", False), lang=lang())
+    left.plotly_chart(core["loss"], key="loss")
+    right.plotly_chart(core["metric"], key="metric")
+    left.plotly_chart(core["grad_norm"], key="grad_norm")
     probe = probe_charts(snap)
     right.plotly_chart(probe["gtt"], key="gtt")
     left.plotly_chart(probe["gtt_heatmap"], key="gtt_heatmap")

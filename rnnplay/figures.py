@@ -557,6 +557,36 @@ def task_view_figure(view: dict | None, lang: str = "en") -> go.Figure | None:
     return None
 
 
+# the Playground's live charts by their st.plotly_chart keys: the first three move with every step, the rest
+# with the probes (the page redraws those less often); the benchmarks and tests draw the same set
+CORE_CHARTS = ("loss", "metric", "grad_norm")
+PROBE_CHARTS = ("gtt", "gtt_heatmap", "hidden", "task_view", "spectral")
+
+
+def live_figures(
+    snap: dict,
+    names: tuple[str, ...] = CORE_CHARTS + PROBE_CHARTS,
+    which: str = "hidden",
+    log_y: bool = False,
+    lang: str = "en",
+) -> dict[str, go.Figure | None]:
+    """The live charts of one snapshot, by key (task_view: None when the task's view is text, as charlm's).
+    which: the activations of the hidden-states chart; log_y: the loss chart's scale."""
+    from rnnplay.tasks.base import localize_view  # torch: only where a snapshot exists anyway
+
+    make = {
+        "loss": lambda: loss_figure(snap, log_y=log_y, lang=lang),
+        "metric": lambda: metric_figure(snap, lang=lang),
+        "grad_norm": lambda: grad_norm_figure(snap, lang=lang),
+        "gtt": lambda: grad_through_time_figure(snap, lang=lang),
+        "gtt_heatmap": lambda: grad_through_time_heatmap(snap, lang=lang),
+        "hidden": lambda: hidden_figure(snap, which, lang=lang),
+        "task_view": lambda: task_view_figure(localize_view(snap["task_view"], lang), lang=lang),
+        "spectral": lambda: spectral_figure(snap, lang=lang),
+    }
+    return {name: make[name]() for name in names}
+
+
 def _add_losses(fig: Spec, snap: dict, label: str, color: str, lang: str = "en") -> None:
     """One run among several: its training loss (solid) and validation loss (dotted), one legend entry."""
     h, v = snap["history"], snap["val"]

@@ -315,23 +315,12 @@ def redraw_cost(tasks: list[str], steps: int = 1500, rounds: int = 7) -> list[di
     from rnnplay import figures
     from rnnplay.config import make_config
     from rnnplay.session import TrainingRun
-    from rnnplay.tasks.base import localize_view
 
     torch.set_num_threads(1)
 
     def redraw(snap: dict) -> int:
-        figs = [
-            figures.loss_figure(snap),
-            figures.metric_figure(snap),
-            figures.grad_norm_figure(snap),
-            figures.grad_through_time_figure(snap),
-            figures.grad_through_time_heatmap(snap),
-            figures.hidden_figure(snap),
-            figures.spectral_figure(snap),
-            figures.task_view_figure(localize_view(snap["task_view"], "en")),
-        ]
         size = 0
-        for f in figs:
+        for f in figures.live_figures(snap).values():
             if f is not None:
                 spec = plotly.io.to_json(plotly.tools.return_figure_from_figure_or_data(f, True), validate=False)
                 hashlib.md5(spec.encode()).hexdigest()
