@@ -193,16 +193,31 @@ def _wrap(title: str, width: int = 64) -> str:
     return title if cut <= 0 else title[:cut].rstrip(";") + "<br>" + title[cut:].lstrip("; ")
 
 
-def _layout(fig: Spec, title: str, height: int = 320, lang: str = "en", **kw) -> go.Figure:
+def _margin(fig: Spec, title: str) -> dict:
+    """Margins that already hold what Streamlit's template (automargin axes) makes room for: tick labels and
+    axis titles, the legend below, a colorbar. A chart whose margins are too small is drawn twice by Plotly
+    (once to measure, once more with them widened), which made a live redraw cost Chromium ~22% more (measured
+    in the browser, docs/benchmarks.md); a chart that needs more still gets it, drawn twice."""
+    legend = sum(tr.get("showlegend", tr["type"] != "heatmap") for tr in fig.data) >= 2
+    colorbar = any(tr["type"] == "heatmap" and tr.get("showscale", True) for tr in fig.data)
+    return {"l": 80, "r": 90 if colorbar else 24, "t": 65 if "<br>" in title else 45, "b": 90 if legend else 75}
+
+
+def _layout(fig: Spec, title: str, height: int = 320, lang: str = "en", margin: dict | None = None, **kw) -> go.Figure:
+    """margin: what differs from _margin's (a chart with wider labels)."""
     title = _wrap(title)
     fig.layout.update(
         title={"text": title, "font": {"size": 15}},
         height=height,
-        margin={"l": 60, "r": 20, "t": 65 if "<br>" in title else 45, "b": 45},
+        margin={**_margin(fig, title), **(margin or {})},
         uirevision="keep",
         legend={"orientation": "h", "y": -0.25},
         **kw,
     )
+    for axis in [k for k in fig.layout if k.startswith(("xaxis", "yaxis"))]:
+        # "hide past div" (plotly's default) measures every tick label again after drawing it: ~a quarter of
+        # a live redraw's JavaScript in Chromium; a label at the very edge is clipped instead of hidden
+        fig.layout[axis].setdefault("ticklabeloverflow", "allow")
     if not any(len(tr.get("z" if tr["type"] == "heatmap" else "x", [])) for tr in fig.data):
         # an empty chart before training should say so, not look broken
         fig.layout["annotations"].append(
@@ -359,7 +374,7 @@ def grad_through_time_figure(snap: dict, lang: str = "en") -> go.Figure:
         title += t(" — h₁/h_T = {ratio:.1e} (step {step})", lang, ratio=ratio, step=p.get("step"))
     fig.update_xaxes(title=t("time step t (1 = first input)", lang))
     fig.update_yaxes(title="‖∂L/∂hₜ‖", type="log", exponentformat="power")
-    return _layout(fig, title, lang=lang)
+    return _layout(fig, title, lang=lang, margin={"l": 96})  # a log axis: 10⁻⁵ and ‖∂L/∂hₜ‖
 
 
 def grad_through_time_heatmap(snap: dict, lang: str = "en") -> go.Figure:
@@ -378,7 +393,7 @@ def grad_through_time_heatmap(snap: dict, lang: str = "en") -> go.Figure:
         )
     fig.update_xaxes(title=t("time step t", lang))
     fig.update_yaxes(title=t("training step", lang))
-    return _layout(fig, t("Gradient through time over training (log₁₀ ‖∂L/∂hₜ‖)", lang), lang=lang)
+    return _layout(fig, t("Gradient through time over training (log₁₀ ‖∂L/∂hₜ‖)", lang), lang=lang, margin={"l": 90})
 
 
 def hidden_figure(snap: dict, which: str = "hidden", max_units: int = 64, lang: str = "en") -> go.Figure:
@@ -408,7 +423,7 @@ def hidden_figure(snap: dict, which: str = "hidden", max_units: int = 64, lang: 
         title += t(" ({sat:.0%} saturated)", lang, sat=sat)
     fig.update_xaxes(title=t("time step : input", lang), type="category")
     fig.update_yaxes(title=t("unit", lang))
-    return _layout(fig, title, height=340, lang=lang)
+    return _layout(fig, title, height=340, lang=lang, margin={"b": 115})  # the input's symbols below
 
 
 def spectral_figure(snap: dict, lang: str = "en") -> go.Figure:
