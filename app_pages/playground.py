@@ -50,6 +50,9 @@ def train_clicked() -> None:
         common.reset_run(run, config)
     before = run.trainer.steps_done
     run.start()
+    # P3: this page run redraws the loss, metric and gradient norm with the first step; the probe charts keep
+    # what they showed until the live view's next tick, so that Chromium draws 3 charts anew first, not 8
+    st.session_state["_hold_probe_charts"] = True
     # P3: the page run this click starts draws the first point when the first step is in the history by then
     # (a step is recorded before its probe); otherwise the chart waits for the live view's next tick
     run.wait_for_step(before, FIRST_POINT_WAIT_S)
@@ -187,9 +190,10 @@ def probe_charts(snap: dict) -> dict:
     chosen = (run.id, lang(), which)
     version = (snap["probes"][-1]["step"] if snap["probes"] else None, len(snap["probes"]), id(snap["task_view"]))
     cached = st.session_state.get("_probe_charts")
+    held = st.session_state.pop("_hold_probe_charts", False)  # the page run a Train click started (P3)
     if cached is not None and cached["chosen"] == chosen:
         fresh = cached["version"] == version
-        if fresh or (snap["state"] == "running" and time.monotonic() - cached["t"] < PROBE_CHARTS_EVERY_S):
+        if fresh or (snap["state"] == "running" and (held or time.monotonic() - cached["t"] < PROBE_CHARTS_EVERY_S)):
             return cached["charts"]
     charts = figures.live_figures(snap, figures.PROBE_CHARTS, which=which, lang=lang())
     charts["view"] = snap["task_view"]  # kept alive with the cache, so its id() stays its own
