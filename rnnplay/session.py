@@ -42,7 +42,7 @@ STATE_WORDS = {
 # V10 replay frames hold hidden states and gates (T x D*H each): a byte budget on top of probe_rows
 # keeps a long, wide run bounded (adding T=50, LSTM H=64: ~77 kB a frame, all probe_rows fit)
 FRAMES_BUDGET_BYTES = 48 * 2**20
-MIN_PROBE_INTERVAL_S = 0.25  # at most 4 probes a second: the charts redraw twice a second
+MIN_PROBE_INTERVAL_S = 0.25  # at most 4 probes a second: a validation point and a heatmap row each
 # the probes' share of training time; issue 6 asks (c) >= 0.85 x a plain loop, and the forced last probe
 # comes on top of it: 6% leaves room on a noisy machine (8% gave copy's defaults 0.86, measured)
 PROBE_BUDGET = 0.06
