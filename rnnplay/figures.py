@@ -200,7 +200,7 @@ def _margin(fig: Spec, title: str) -> dict:
     in the browser, docs/benchmarks.md); a chart that needs more still gets it, drawn twice."""
     legend = sum(tr.get("showlegend", tr["type"] != "heatmap") for tr in fig.data) >= 2
     colorbar = any(tr["type"] == "heatmap" and tr.get("showscale", True) for tr in fig.data)
-    return {"l": 80, "r": 90 if colorbar else 24, "t": 65 if "<br>" in title else 45, "b": 90 if legend else 75}
+    return {"l": 80, "r": 90 if colorbar else 24, "t": 65 if "<br>" in title else 45, "b": 96 if legend else 75}
 
 
 def _layout(fig: Spec, title: str, height: int = 320, lang: str = "en", margin: dict | None = None, **kw) -> go.Figure:
@@ -211,7 +211,7 @@ def _layout(fig: Spec, title: str, height: int = 320, lang: str = "en", margin: 
         height=height,
         margin={**_margin(fig, title), **(margin or {})},
         uirevision="keep",
-        legend={"orientation": "h", "y": -0.25},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.3},  # below the axis title, rows growing down
         **kw,
     )
     for axis in [k for k in fig.layout if k.startswith(("xaxis", "yaxis"))]:
