@@ -1,7 +1,7 @@
 """Data -> plotly Figure, and nothing else. Every function takes a TrainingRun.snapshot() (or a
 part of it) and returns a go.Figure, so the figures can be tested as data without a browser.
 
-Figures are redrawn twice a second while a run trains, in the same process as the training
+Figures are redrawn once a second while a run trains, in the same process as the training
 thread, so they are built as plain dicts and wrapped without plotly's validation: 5 ms a figure
 instead of 50 (measured), which leaves the GIL to training. `export()` adds a real template for
 figures shown outside Streamlit.
