@@ -7,6 +7,7 @@ diverges without clipping and trains with it (slow: also the vanishing demo's or
 
 from __future__ import annotations
 
+import statistics
 import time
 
 import pytest
@@ -258,10 +259,15 @@ def test_exploding_demo_diverges_without_clipping_and_trains_with_it():
     while not no_clip.diverged and no_clip.steps_done < 300:
         no_clip.step()
     assert no_clip.diverged and no_clip.steps_done <= 300
-    for _ in range(800):
+    val = []
+    while clip.steps_done < clip.config.steps:  # the demo's own 1000 steps
         s = clip.step()
         assert s.grad_norm_clipped <= 1.0 + 1e-4 and not s.diverged
-    assert clip.evaluate()[0] < 0.5 * clip.task.chance_loss
+        if s.step >= 500 and s.step % 100 == 0:
+            val.append(clip.evaluate()[0])
+    # SGD with momentum on a ReLU RNN stays spiky after it has learned: one validation point can land on a spike
+    # (0.127 at step 800 on an Intel Xeon, 0.036 at 600 and 0.022 at 1000), so the median of the last six
+    assert statistics.median(val) < 0.5 * clip.task.chance_loss, val
 
 
 @pytest.mark.slow
