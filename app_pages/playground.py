@@ -286,6 +286,8 @@ if not teacher.hides("export"):
 
         trained = run.trainer.steps_done > 0
         st.markdown(tr("Take the run home: its numbers, its settings, its weights, or a plain PyTorch script."))
+        # callables: the files are made when the learner clicks, not at every rerun; on_click="ignore": a download
+        # reruns nothing (a rerun would redraw the page under the pointer while the file is fetched)
         d = st.columns(4)
         d[0].download_button(
             tr("Metrics (CSV)"),
@@ -293,15 +295,16 @@ if not teacher.hides("export"):
             "rnnplay_metrics.csv",
             "text/csv",
             key="dl_csv",
+            on_click="ignore",
             disabled=not trained,
         )
-        # callables: the files are made when the learner clicks, not at every rerun
         d[1].download_button(
             tr("Settings (JSON)"),
             lambda: export.config_json(run.config),
             "rnnplay_config.json",
             "application/json",
             key="dl_config",
+            on_click="ignore",
         )
 
         def weights() -> bytes:
@@ -314,6 +317,7 @@ if not teacher.hides("export"):
             "rnnplay_weights.safetensors",
             "application/octet-stream",
             key="dl_weights",
+            on_click="ignore",
         )
         if run.config.task in export.SCRIPT_TASKS:
             d[3].download_button(
@@ -322,6 +326,7 @@ if not teacher.hides("export"):
                 "rnn_run.py",
                 "text/x-python",
                 key="dl_script",
+                on_click="ignore",
                 help=tr("Runs without rnnplay; same seed, same losses as this run (tested to 1e-5)."),
             )
         else:

@@ -5,6 +5,8 @@ twice at every remount (once more with the margins widened): that made a live re
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -27,8 +29,11 @@ def test_live_charts_are_not_widened_after_drawing(server, page: Page, task, lan
     open_playground(page, server, f"task={task}&steps=200&lang={lang}")
     page.locator(".st-key-btn_train button").click()
     expect(page.get_by_test_id("stProgress")).to_contain_text("200 / 200", timeout=120_000)
-    # the run's last full page run draws every chart from the last probe (legends, colorbars, labels all there)
-    expect(page.locator(".st-key-gtt .gtitle")).to_contain_text("200", timeout=30_000)
+    # the full page run after the last step draws every chart from the last probe (legends, colorbars, labels
+    # all there); while a chart is remounted the old one is still in the page for a moment
+    expect(page.get_by_role("button", name=re.compile("(Train anew|重新训练)$"))).to_be_visible(timeout=30_000)
+    expect(page.locator(".st-key-gtt .js-plotly-plot")).to_have_count(1, timeout=30_000)
+    expect(page.locator(".st-key-gtt .gtitle")).to_have_text(re.compile(r"(step 200\)|第 200 步)"), timeout=30_000)
     widened = dict(page.evaluate(WIDENED, list(CHARTS)))
     assert all(widened[k] is not None for k in CHARTS if k != "task_view"), widened
     for key, w in widened.items():
