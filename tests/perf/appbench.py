@@ -22,7 +22,7 @@ RNNPLAY_STORE, OMP_NUM_THREADS=1 and RNNPLAY_THREADS=1, and driven the way a lea
             its Train button). Target <= 4 s.
   redraw    offline, no browser: the CPU and the bytes of one live redraw's charts as Streamlit sends them,
             plain go.Figures against figures.compact() (the live view since issue 6), interleaved.
-  memory    P5: one Playground tab trains a default task (steps raised with RNNPLAY_MAX_STEPS) for M minutes,
+  memory    P5: one Playground tab trains a default task (adding; steps raised with RNNPLAY_MAX_STEPS) for M minutes,
             charts live; the server's RSS (/proc/PID/status VmRSS) is sampled every 10 s into a JSON-lines file.
 
 The numbers are for a benchmark table (docs/benchmarks.md); nothing here asserts a target.
@@ -432,7 +432,7 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
-def memory(minutes: float, samples_path: str, task: str = "majority", every_s: float = 10.0) -> dict:
+def memory(minutes: float, samples_path: str, task: str = "adding", every_s: float = 10.0) -> dict:
     """One Playground tab trains task (1_000_000 steps) with its charts live for `minutes`; the server's RSS
     every every_s seconds, each sample written to samples_path (JSON lines) as it is taken."""
     from playwright.sync_api import expect
@@ -504,7 +504,11 @@ def main() -> None:
     p.add_argument("--cold", type=int, default=0, help="cold-start tries (each a fresh server; 0: none)")
     p.add_argument("--redraw", action="store_true", help="offline: one live redraw's CPU and bytes, before/after")
     p.add_argument("--memory-minutes", type=float, default=0, help="P5: a live run this long (0: none)")
-    p.add_argument("--memory-task", default="majority")
+    p.add_argument(
+        "--memory-task",
+        default="adding",
+        help="P5's task: adding's 1 000 000 steps (the most a run takes) outlast 30 min; majority's ended at 29",
+    )
     p.add_argument("--memory-samples", default="appbench_memory.jsonl", help="JSON lines, one RSS sample each")
     p.add_argument("--json", help="write every result to this file")
     args = p.parse_args()
