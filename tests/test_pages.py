@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from rnnplay import figures
 from rnnplay.tasks import TASK_CLASSES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,7 +137,7 @@ def test_the_page_run_a_train_click_starts_redraws_the_step_charts_and_keeps_the
     at.button(key="btn_train").click().run()
     after = {el.key: el.proto.spec for el in at.get("plotly_chart")}
     assert run.state == "running" and after["loss"] != before["loss"]
-    for key in ("gtt", "gtt_heatmap", "hidden", "task_view", "spectral"):
+    for key in figures.PROBE_CHARTS:
         assert after[key] == before[key], key
     at.button(key="btn_pause").click().run()
     later = {el.key: el.proto.spec for el in at.get("plotly_chart")}

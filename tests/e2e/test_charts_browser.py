@@ -10,11 +10,12 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from rnnplay import figures
 from tests.perf.appbench import open_playground
 
 pytestmark = pytest.mark.e2e
 
-CHARTS = ("loss", "metric", "grad_norm", "gtt", "gtt_heatmap", "hidden", "task_view", "spectral")
+CHARTS = figures.CORE_CHARTS + figures.PROBE_CHARTS  # the Playground's live charts, by key
 WIDENED = """keys => keys.map(key => {
   const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
   if (!gd || !gd._fullLayout) return [key, null];
