@@ -1,0 +1,199 @@
+// A Plotly chart that stays mounted: created once, then changed in place with Plotly.react.
+//
+// Streamlit calls this function on the first mount and again whenever the element's data (or the app's
+// theme) changes, always with the same parentElement. The chart's state lives on that element:
+//   rev     the revision of the figure this browser holds
+//   data    its traces, layout its layout (plain objects: a patch is applied to them, then drawn once)
+// A message is one of (rnnplay's app_pages/ui/live_chart.py builds them):
+//   {rev, figure: {data, layout}}          a whole figure: a new chart, task, language or run
+//   {rev, base, patch: {traces, layout}}   what changed since revision `base`: appended points
+//                                          ({"+": [...]} for an array), replaced values, null = removed
+//   {rev}                                  nothing changed since revision rev
+// A patch on another base than the one held (a missed message, a remount) is not applied: the chart
+// asks Python for the whole figure through the "resync" trigger and keeps showing what it has.
+
+const PLOTLY_URL = "app/static/__PLOTLY_FILE__";
+
+function loadPlotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__rnnplayPlotly) {
+    window.__rnnplayPlotly = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = new URL(PLOTLY_URL, document.baseURI).href;
+      script.async = true;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => {
+        window.__rnnplayPlotly = undefined; // the next update tries again
+        reject(new Error("plotly.js could not be loaded from " + script.src));
+      };
+      document.head.appendChild(script);
+    });
+  }
+  return window.__rnnplayPlotly;
+}
+
+function cssVar(el, name, fallback) {
+  const v = getComputedStyle(el).getPropertyValue(name).trim();
+  return v && v !== "unset" ? v : fallback;
+}
+
+function withAlpha(color, alpha) {
+  // "#rrggbb" or "rgb(r, g, b)" -> rgba with alpha; anything else unchanged
+  const hex = /^#([0-9a-f]{6})$/i.exec(color);
+  if (hex) {
+    const n = parseInt(hex[1], 16);
+    return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+  }
+  const rgb = /^rgba?\(([^)]+)\)$/i.exec(color);
+  if (rgb) {
+    const [r, g, b] = rgb[1].split(",").map((s) => s.trim());
+    return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+  }
+  return color;
+}
+
+// The app's light or dark theme as a Plotly template: text, grid and backgrounds from Streamlit's CSS variables.
+function themeTemplate(el) {
+  const text = cssVar(el, "--st-text-color", "#31333f");
+  const font = cssVar(el, "--st-font", "sans-serif");
+  const grid = withAlpha(text, 0.14);
+  const axis = { gridcolor: grid, linecolor: withAlpha(text, 0.35), zerolinecolor: withAlpha(text, 0.3),
+    tickcolor: withAlpha(text, 0.35), title: { font: { color: text } } };
+  return {
+    key: `${text}|${font}`,
+    template: {
+      layout: {
+        font: { color: text, family: font },
+        paper_bgcolor: "rgba(0,0,0,0)",
+        plot_bgcolor: "rgba(0,0,0,0)",
+        xaxis: axis,
+        yaxis: axis,
+        legend: { bgcolor: "rgba(0,0,0,0)" },
+        hoverlabel: { font: { family: font } },
+        coloraxis: { colorbar: { outlinewidth: 0 } },
+      },
+      data: { heatmap: [{ colorbar: { outlinewidth: 0, tickfont: { color: text } } }] },
+    },
+  };
+}
+
+function applyPatch(chart, patch) {
+  for (const [index, changes] of Object.entries(patch.traces || {})) {
+    const trace = chart.data[Number(index)];
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === null) delete trace[key];
+      else if (value && typeof value === "object" && Array.isArray(value["+"])) {
+        trace[key] = (trace[key] || []).concat(value["+"]); // a new array: Plotly.react sees the change
+      } else trace[key] = value;
+    }
+  }
+  for (const [key, value] of Object.entries(patch.layout || {})) {
+    if (value === null) delete chart.layout[key];
+    else chart.layout[key] = value;
+  }
+}
+
+const FULLSCREEN_ICON = {
+  width: 24,
+  height: 24,
+  path: "M3 3h7v2H5v5H3V3zm11 0h7v7h-2V5h-5V3zM3 14h2v5h5v2H3v-7zm16 0h2v7h-7v-2h5v-5z",
+};
+
+function plotConfig(div) {
+  return {
+    displaylogo: false,
+    responsive: true,
+    modeBarButtonsToRemove: ["lasso2d", "select2d"],
+    modeBarButtonsToAdd: [
+      {
+        name: "fullscreen",
+        title: "Fullscreen",
+        icon: FULLSCREEN_ICON,
+        click: () => (document.fullscreenElement ? document.exitFullscreen() : div.requestFullscreen()),
+      },
+    ],
+    toImageButtonOptions: { format: "png", scale: 2 },
+  };
+}
+
+async function draw(chart, Plotly) {
+  const theme = themeTemplate(chart.div);
+  chart.layout.template = theme.template;
+  chart.layout.datarevision = chart.rev; // arrays replaced by the patch are new objects; this makes it explicit
+  chart.themeKey = theme.key;
+  await Plotly.react(chart.div, chart.data, chart.layout, chart.config);
+}
+
+function decode(data) {
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return JSON.parse(new TextDecoder().decode(data));
+  return typeof data === "string" ? JSON.parse(data) : data;
+}
+
+export default function (component) {
+  const { parentElement, setTriggerValue } = component;
+  const message = decode(component.data);
+  let chart = parentElement.__rnnplayChart;
+  if (!chart) {
+    const div = document.createElement("div");
+    div.className = "rnnplay-live-chart";
+    div.style.width = "100%";
+    parentElement.appendChild(div);
+    chart = { div, rev: null, data: null, layout: null, asked: null, config: plotConfig(div), queue: Promise.resolve() };
+    parentElement.__rnnplayChart = chart;
+    // a chart drawn while hidden (a closed tab or expander) has no width: redraw it at its size when it shows
+    chart.resize = new ResizeObserver(() => {
+      if (window.Plotly && chart.data && chart.div.clientWidth > 0) window.Plotly.Plots.resize(chart.div);
+    });
+    chart.resize.observe(div);
+    chart.onFullscreen = () => {
+      if (!window.Plotly || !chart.data) return;
+      const full = document.fullscreenElement === div;
+      div.style.background = full ? cssVar(div, "--st-background-color", "#fff") : "";
+      chart.layout.height = full ? window.innerHeight : chart.height;
+      window.Plotly.relayout(div, { height: chart.layout.height });
+    };
+    div.addEventListener("fullscreenchange", chart.onFullscreen);
+  }
+  if (!message) return cleanup(parentElement);
+  // updates are applied in order, each after the previous draw (plotly.js may still be loading)
+  chart.queue = chart.queue
+    .then(() => update(chart, message, setTriggerValue))
+    .catch((err) => console.error("live chart:", err));
+  return cleanup(parentElement);
+}
+
+async function update(chart, message, setTriggerValue) {
+  const Plotly = await loadPlotly();
+  if (message.figure) {
+    chart.data = message.figure.data;
+    chart.layout = message.figure.layout;
+    chart.height = chart.layout.height;
+    if (document.fullscreenElement === chart.div) chart.layout.height = window.innerHeight;
+    chart.rev = message.rev;
+  } else if (message.patch && message.base === chart.rev && chart.data) {
+    applyPatch(chart, message.patch);
+    chart.rev = message.rev;
+  } else if (message.rev !== chart.rev || !chart.data) {
+    // not the figure this browser holds: ask for the whole one, once per revision
+    if (chart.asked !== message.rev) {
+      chart.asked = message.rev;
+      setTriggerValue("resync", message.rev);
+    }
+    return;
+  } else if (themeTemplate(chart.div).key === chart.themeKey) {
+    return; // the same figure, the same theme: nothing to draw
+  }
+  await draw(chart, Plotly);
+}
+
+function cleanup(parentElement) {
+  return () => {
+    const chart = parentElement.__rnnplayChart;
+    if (!chart) return;
+    chart.resize.disconnect();
+    chart.div.removeEventListener("fullscreenchange", chart.onFullscreen);
+    if (window.Plotly) window.Plotly.purge(chart.div);
+    chart.div.remove();
+    delete parentElement.__rnnplayChart;
+  };
+}

@@ -1,0 +1,144 @@
+"""A live Plotly chart that stays mounted: `live_chart(figure, key=...)`, figure in, element out.
+
+Streamlit 1.67's `st.plotly_chart` derives its element id from the figure, so a chart whose data changed
+is a new element: React unmounts the old one and plotly.js draws the new one from scratch (the chart is
+blank for a moment, the page height jumps, a zoom is lost). This element is a Custom Component v2 (no
+iframe) with a fixed key: the browser keeps one Plotly root per chart and redraws it in place with
+`Plotly.react`, keeping the learner's zoom, pan and hidden legend entries (`uirevision`).
+
+What goes over the wire is what changed. The session remembers the figure it last sent for each key;
+an update carries the points appended since then (`{"+": [...]}` per array), the values replaced and the
+layout keys that changed, never the whole figure again. A whole figure goes once per chart, and again
+when the traces change shape (another run, task, language) or when the browser asks for it (its copy is
+not the one the patch was made for: a remount, a missed message).
+
+plotly.js itself is read once per page from the copy inside the installed `plotly` package, served by
+Streamlit's static route (`server.enableStaticServing`) under a name with its version.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import plotly
+import streamlit as st
+
+# arrays a patch may extend instead of resending (a heatmap's z grows by rows)
+ARRAYS = ("x", "y", "z", "text", "customdata", "hovertext")
+SENT = "_live_chart_sent"  # session_state: key -> {"rev": int, "spec": the figure the browser holds}
+
+STATIC_DIR = Path(__file__).resolve().parents[2] / "static"  # beside app.py: Streamlit serves it at app/static/
+PLOTLY_FILE = f"plotly-{plotly.__version__}.min.js"
+
+
+def _install_plotly_js() -> None:
+    """Put plotly.js into the app's static folder once per version (4.8 MB, cached by the browser)."""
+    target = STATIC_DIR / PLOTLY_FILE
+    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    if target.exists() and target.stat().st_size == source.stat().st_size:
+        return
+    STATIC_DIR.mkdir(exist_ok=True)
+    partial = target.with_suffix(f".{id(target)}.part")
+    shutil.copyfile(source, partial)
+    partial.replace(target)  # atomic: a browser never reads half a file
+
+
+_install_plotly_js()
+_JS = Path(__file__).with_name("live_chart.js").read_text(encoding="utf-8").replace("__PLOTLY_FILE__", PLOTLY_FILE)
+_component = st.components.v2.component("rnnplay_live_chart", js=_JS, isolate_styles=False)
+
+
+def _plain(value):
+    """JSON-ready: numpy arrays and plotly's typed-array specs as lists, NaN and inf as None (a gap)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        if "bdata" in value and "dtype" in value:  # a figure built under figures.compact()
+            a = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]).newbyteorder("<"))
+            if "shape" in value:
+                a = a.reshape([int(n) for n in value["shape"].split(",")])
+            return _plain(a)
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "f":
+            return np.where(np.isfinite(value), value, None).tolist()
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return _plain(value.item())
+    return value
+
+
+def figure_spec(figure) -> dict:
+    """{"data": [...], "layout": {...}} of a go.Figure (or such a dict), without Streamlit's template: the
+    browser applies the app's theme itself."""
+    spec = figure.to_dict() if hasattr(figure, "to_dict") else figure
+    layout = {k: v for k, v in spec.get("layout", {}).items() if k != "template"}
+    return _plain({"data": list(spec.get("data", [])), "layout": layout})
+
+
+def _extends(old, new) -> bool:
+    return isinstance(old, list) and isinstance(new, list) and len(new) > len(old) and new[: len(old)] == old
+
+
+def patch(old: dict, new: dict) -> dict | None:
+    """What turns figure `old` into `new`: {"traces": {i: {key: value}}, "layout": {key: value}}, where a
+    value is the new one, {"+": tail} for an array that grew at its end, or None for a key removed.
+    None when only the whole figure will do (traces added, removed or of another type)."""
+    if len(old["data"]) != len(new["data"]):
+        return None
+    traces = {}
+    for i, (a, b) in enumerate(zip(old["data"], new["data"], strict=True)):
+        if a.get("type") != b.get("type"):
+            return None
+        changes = {}
+        for k in a.keys() | b.keys():
+            if a.get(k) != b.get(k):
+                changes[k] = {"+": b[k][len(a[k]) :]} if k in ARRAYS and _extends(a.get(k), b.get(k)) else b.get(k)
+        if changes:
+            traces[str(i)] = changes
+    la, lb = old["layout"], new["layout"]
+    layout = {k: lb.get(k) for k in la.keys() | lb.keys() if la.get(k) != lb.get(k)}
+    return {k: v for k, v in (("traces", traces), ("layout", layout)) if v}
+
+
+def message(sent: dict | None, spec: dict) -> tuple[dict, dict]:
+    """(the message for the browser, what this session then knows the browser holds)."""
+    if sent is None:
+        return {"rev": 1, "figure": spec}, {"rev": 1, "spec": spec}
+    diff = patch(sent["spec"], spec)
+    if diff == {}:
+        return {"rev": sent["rev"]}, sent
+    rev = sent["rev"] + 1
+    if diff is None:
+        return {"rev": rev, "figure": spec}, {"rev": rev, "spec": spec}
+    return {"rev": rev, "base": sent["rev"], "patch": diff}, {"rev": rev, "spec": spec}
+
+
+def encode(msg: dict) -> bytes:
+    return json.dumps(msg, separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode()
+
+
+def _resync(key: str) -> None:
+    """The browser does not hold the figure the next patch would be made for: send it whole."""
+    st.session_state.get(SENT, {}).pop(key, None)
+
+
+def live_chart(figure, *, key: str, height: int | None = None, container=None) -> None:
+    """Draw `figure` (a go.Figure or its dict) as the chart `key`, updated in place on later runs.
+    height: the element's fixed height in px (default: the figure's layout.height), so nothing below
+    it moves while the chart loads or changes."""
+    spec = figure_spec(figure)
+    height = int(height or spec["layout"].get("height") or 450)
+    spec["layout"]["height"] = height
+    sent_by_key = st.session_state.setdefault(SENT, {})
+    msg, sent_by_key[key] = message(sent_by_key.get(key), spec)
+    # the keyed container gives the chart a CSS class (st-key-chart_<key>) a lesson can scroll to and outline
+    with (container or st).container(key=f"chart_{key}"):
+        _component(key=key, data=encode(msg), height=height, on_resync_change=lambda: _resync(key))

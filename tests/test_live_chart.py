@@ -1,0 +1,110 @@
+"""The live chart element (app_pages/ui/live_chart.py): what it sends the browser (a whole figure once, then
+only what changed), and that a page using it renders one element per key across runs (AppTest)."""
+
+import json
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app_pages.ui import live_chart as lc
+from rnnplay import figures
+
+
+def spec(n: int, title: str = "loss", **trace) -> dict:
+    return lc.figure_spec(
+        go.Figure(go.Scatter(x=list(range(n)), y=[1.0 / (i + 1) for i in range(n)], **trace), {"title": title})
+    )
+
+
+def test_the_first_message_is_the_whole_figure_then_only_the_appended_points():
+    msg, sent = lc.message(None, spec(3))
+    assert msg == {"rev": 1, "figure": spec(3)}
+    msg, sent = lc.message(sent, spec(5))
+    assert msg == {"rev": 2, "base": 1, "patch": {"traces": {"0": {"x": {"+": [3, 4]}, "y": {"+": [0.25, 0.2]}}}}}
+    assert sent == {"rev": 2, "spec": spec(5)}
+
+
+def test_an_unchanged_figure_sends_only_its_revision():
+    _, sent = lc.message(None, spec(4))
+    msg, again = lc.message(sent, spec(4))
+    assert msg == {"rev": 1} and again is sent
+
+
+def test_a_replaced_array_and_a_new_title_go_as_values():
+    old, new = spec(4), spec(4, title="loss (log)")
+    new["data"][0]["y"] = [9.0, 8.0, 7.0, 6.0]  # a probe's new curve: not an extension
+    diff = lc.patch(old, new)
+    assert diff["traces"] == {"0": {"y": [9.0, 8.0, 7.0, 6.0]}}
+    assert diff["layout"] == {"title": {"text": "loss (log)"}}
+
+
+def test_a_removed_key_is_sent_as_none():
+    old, new = spec(3, mode="lines+markers"), spec(3)
+    assert lc.patch(old, new) == {"traces": {"0": {"mode": None}}}
+
+
+@pytest.mark.parametrize("change", ["a trace more", "another trace type"])
+def test_traces_of_another_shape_need_the_whole_figure(change):
+    old, new = spec(3), spec(3)
+    if change == "a trace more":
+        new["data"].append(dict(new["data"][0]))
+    else:
+        new["data"][0]["type"] = "bar"
+    assert lc.patch(old, new) is None
+    _, sent = lc.message(None, old)
+    msg, _ = lc.message(sent, new)
+    assert msg == {"rev": 2, "figure": new}
+
+
+def test_a_heatmap_grows_by_rows():
+    old = lc.figure_spec(go.Figure(go.Heatmap(z=[[1, 2], [3, 4]], y=[10, 20])))
+    new = lc.figure_spec(go.Figure(go.Heatmap(z=[[1, 2], [3, 4], [5, 6]], y=[10, 20, 30])))
+    assert lc.patch(old, new) == {"traces": {"0": {"z": {"+": [[5, 6]]}, "y": {"+": [30]}}}}
+
+
+def test_the_spec_is_json_without_nan_template_or_typed_arrays():
+    fig = go.Figure(go.Scatter(x=np.arange(3), y=np.array([1.0, math.nan, math.inf])), {"template": "plotly"})
+    s = lc.figure_spec(fig)
+    assert "template" not in s["layout"]
+    assert s["data"][0]["x"] == [0, 1, 2] and s["data"][0]["y"] == [1.0, None, None]
+    json.loads(lc.encode({"rev": 1, "figure": s}))  # allow_nan=False: would raise on NaN
+    packed = {"data": [{"type": "scatter", "y": figures._typed([0.5, 0.25])}], "layout": {}}
+    assert lc.figure_spec(packed)["data"][0]["y"] == [0.5, 0.25]
+
+
+def _page():
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from app_pages.ui.live_chart import live_chart
+
+    n = st.session_state.setdefault("n", 3)
+    st.session_state.n += 2
+    live_chart(go.Figure(go.Scatter(x=list(range(n)), y=list(range(n)))), key="loss", height=300)
+
+
+def _messages(at: AppTest) -> list[dict]:
+    return [json.loads(e.proto.bytes) for e in at.get("bidi_component")]
+
+
+def test_a_page_sends_a_whole_figure_then_patches_on_the_same_element():
+    at = AppTest.from_function(_page).run()
+    assert not at.exception
+    [first] = _messages(at)
+    element_id = at.get("bidi_component")[0].proto.id
+    assert first["rev"] == 1 and first["figure"]["layout"]["height"] == 300
+    at.run()
+    [second] = _messages(at)
+    assert second == {"rev": 2, "base": 1, "patch": {"traces": {"0": {"x": {"+": [3, 4]}, "y": {"+": [3, 4]}}}}}
+    assert at.get("bidi_component")[0].proto.id == element_id  # the same element: the browser keeps its chart
+
+
+def test_the_browser_asking_to_resync_gets_the_whole_figure_again():
+    at = AppTest.from_function(_page).run()
+    at.session_state[lc.SENT].pop("loss")  # what _resync does when the browser's copy is not the patch's base
+    at.run()
+    [msg] = _messages(at)
+    assert msg["rev"] == 1 and "figure" in msg and len(msg["figure"]["data"][0]["x"]) == 5
