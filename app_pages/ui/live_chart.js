@@ -117,6 +117,11 @@ function plotConfig(div) {
 }
 
 async function draw(chart, Plotly) {
+  if (chart.div.clientWidth === 0) {
+    chart.dirty = true; // hidden (an inactive tab, a closed expander): drawn when it shows, at its size
+    return;
+  }
+  chart.dirty = false;
   const theme = themeTemplate(chart.div);
   chart.layout.template = theme.template;
   chart.layout.datarevision = chart.rev; // arrays replaced by the patch are new objects; this makes it explicit
@@ -142,7 +147,9 @@ export default function (component) {
     parentElement.__rnnplayChart = chart;
     // a chart drawn while hidden (a closed tab or expander) has no width: redraw it at its size when it shows
     chart.resize = new ResizeObserver(() => {
-      if (window.Plotly && chart.data && chart.div.clientWidth > 0) window.Plotly.Plots.resize(chart.div);
+      if (!window.Plotly || !chart.data || chart.div.clientWidth === 0) return;
+      if (chart.dirty) chart.queue = chart.queue.then(() => draw(chart, window.Plotly));
+      else window.Plotly.Plots.resize(chart.div);
     });
     chart.resize.observe(div);
     chart.onFullscreen = () => {

@@ -139,6 +139,6 @@ def live_chart(figure, *, key: str, height: int | None = None, container=None) -
     spec["layout"]["height"] = height
     sent_by_key = st.session_state.setdefault(SENT, {})
     msg, sent_by_key[key] = message(sent_by_key.get(key), spec)
-    # the keyed container gives the chart a CSS class (st-key-chart_<key>) a lesson can scroll to and outline
-    with (container or st).container(key=f"chart_{key}"):
-        _component(key=key, data=encode(msg), height=height, on_resync_change=lambda: _resync(key))
+    # the keyed container gives the chart a CSS class (st-key-<key>) a lesson can scroll to and outline
+    with (container or st).container(key=key):
+        _component(key=f"{key}_chart", data=encode(msg), height=height, on_resync_change=lambda: _resync(key))
