@@ -13,8 +13,11 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from app_pages import common, narrator, teacher
+from app_pages import narrator
 from app_pages.i18n import lang, tr
+from app_pages.ui import panels, teacher
+from app_pages.ui.controls import control, lang_warnings
+from app_pages.ui.fields import visible
 from rnnplay import figures, hosted
 from rnnplay.config import ARCHS, FIELDS, ConfigError, make_config, parse_params
 from rnnplay.i18n import N_
@@ -50,7 +53,7 @@ STATE_TEXT = {
     "paused": N_("paused"),
     "done": N_("finished"),
     "stopped": N_("stopped"),
-    "queued": N_("queued"),  # with its place in line: common.state_text
+    "queued": N_("queued"),  # with its place in line: panels.state_text
 }
 
 st.title(tr("Gradient lab"))
@@ -83,13 +86,13 @@ problems += url_warnings
 box = st.sidebar
 box.subheader(tr("Shared by every entry"))
 room, room_warnings = teacher.classroom()  # S5: a teacher link's hidden and locked controls
-problems += room_warnings + common.lang_warnings()
-task = common._control("task", preset[0].task, box, room)
+problems += room_warnings + lang_warnings()
+task = control("task", preset[0].task, box, room)
 start = preset[0] if task == preset[0].task else make_config(task)  # what the widgets default to
 values = {}
 for name in [n for n, f in FIELDS.items() if f.metadata["tasks"] and task in f.metadata["tasks"]] + list(SHARED):
-    if FIELDS[name].metadata["share"] and common._visible(name, {**start.to_dict(), **values}):
-        values[name] = common._control(name, getattr(start, name), box, room)
+    if FIELDS[name].metadata["share"] and visible(name, {**start.to_dict(), **values}):
+        values[name] = control(name, getattr(start, name), box, room)
 # other fields in the link (hidden_size, lr, ...) set the entries' shared starting point, where valid
 from_url, _ = parse_params({**shared_params, "task": task})
 overlay = {n: getattr(from_url, n) for n in shared_params if n in FIELDS and n not in values and n != "task"}
@@ -340,20 +343,20 @@ def live_view() -> None:
             steps=" / ".join(map(str, snap["steps"])),
             total=total,
             rate=f"{snap['steps_per_s']:.0f}",
-            state=common.state_text(snap, STATE_TEXT),
+            state=panels.state_text(snap, STATE_TEXT),
         ),
     )
-    common.hosted_notice(snap)  # refused (the server is busy), or paused because nobody was looking
+    panels.hosted_notice(snap)  # refused (the server is busy), or paused because nobody was looking
     for s, lab in zip(runs, labels, strict=True):
         if s["state"] == "diverged":
             st.error(
-                tr("**{label}** stopped — {message}", label=lab, message=common.run_message(s)), icon=":material/error:"
+                tr("**{label}** stopped — {message}", label=lab, message=panels.run_message(s)), icon=":material/error:"
             )
         elif s["state"] == "error":
-            st.error(tr("**{label}** failed: {message}", label=lab, message=common.run_message(s)))
+            st.error(tr("**{label}** failed: {message}", label=lab, message=panels.run_message(s)))
     with st.container(key="diagnosis"):  # V9 for each entry, side by side
         for col, s, lab in zip(st.columns(len(runs)), runs, labels, strict=True):
-            common.diagnosis_panel(s, col, title=lab)
+            panels.diagnosis_panel(s, col, title=lab)
     left, right = st.columns(2)
     left.plotly_chart(
         figures.race_loss_figure(snap, log_y=st.session_state.get("race_loss_log", False), lang=lang()), key="loss"

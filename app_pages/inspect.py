@@ -6,8 +6,8 @@ get the session's lang()."""
 
 import streamlit as st
 
-from app_pages import common
 from app_pages.i18n import lang, tr
+from app_pages.ui.session_run import session_run
 from rnnplay import figures, inspect_data, untrusted
 from rnnplay.i18n import N_, localize, t
 from rnnplay.session import STATE_WORDS
@@ -26,7 +26,7 @@ st.caption(
     )
 )
 
-run = common.session_run()
+run = session_run()
 if run is None:
     st.info(tr("No model to inspect yet: open the Playground, pick a task and press **Train** (or Step one batch)."))
     st.page_link("app_pages/playground.py", label=tr("Open the Playground"), icon=":material/science:")

@@ -5,8 +5,10 @@ import time
 
 import streamlit as st
 
-from app_pages import common, narrator, teacher
+from app_pages import narrator
 from app_pages.i18n import lang, tr
+from app_pages.ui import controls, links, panels, teacher
+from app_pages.ui.session_run import current_run, reset_run, restore_widgets
 from rnnplay import figures, hosted, untrusted
 from rnnplay.i18n import N_, localize
 from rnnplay.tasks.base import localize_view
@@ -24,7 +26,7 @@ STATE_TEXT = {
     "stopped": N_("stopped"),
     "diverged": N_("diverged"),
     "error": N_("error"),
-    "queued": N_("queued"),  # with its place in line: common.state_text
+    "queued": N_("queued"),  # with its place in line: panels.state_text
 }
 
 st.title(tr("Playground"))
@@ -34,20 +36,20 @@ st.caption(
         "the page's URL: copy it to share exactly this configuration."
     )
 )
-common.restore_widgets()  # R7: a run reopened from ?run= shows its own settings
-config, problems = common.config_controls(st.sidebar)
+restore_widgets()  # a run reopened from ?run= shows its own settings
+config, problems = controls.config_controls(st.sidebar)
 for p in problems:
     st.warning(tr("Share link: {problem}", problem=p), icon=":material/warning:")
-for p in common.cap_errors():  # over this server's caps (hosted)
+for p in controls.cap_errors():  # over this server's caps (hosted)
     st.error(p, icon=":material/block:")
-run = common.current_run(config)
+run = current_run(config)
 narrator.show(run, page="playground")  # S6: the lesson panel when the URL has ?lesson=<id>
 
 
 def train_clicked() -> None:
-    # an untouched run already follows the widgets (common.current_run); a finished one starts anew
+    # an untouched run already follows the widgets (current_run); a finished one starts anew
     if run.state in ("done", "stopped", "diverged", "error"):
-        common.reset_run(run, config)
+        reset_run(run, config)
     before = run.trainer.steps_done
     run.start()
     # P3: this page run redraws the loss, metric and gradient norm with the first step; the probe charts keep
@@ -59,7 +61,7 @@ def train_clicked() -> None:
 
 
 def reset_clicked() -> None:
-    common.reset_run(run, config)
+    reset_run(run, config)
 
 
 def apply_live_clicked() -> None:
@@ -161,15 +163,15 @@ def live_view() -> None:
             done=done,
             total=total,
             rate=f"{snap['steps_per_s']:.0f}",
-            state=common.state_text(snap, STATE_TEXT),
+            state=panels.state_text(snap, STATE_TEXT),
         ),
     )
     if snap["state"] == "diverged":
-        st.error(tr("Training stopped: {message}", message=common.run_message(snap)), icon=":material/error:")
+        st.error(tr("Training stopped: {message}", message=panels.run_message(snap)), icon=":material/error:")
     elif snap["state"] == "error":
-        st.error(tr("Training failed: {message}", message=common.run_message(snap)))
-    common.hosted_notice(snap)  # refused (the server is busy), or paused because nobody was looking
-    common.diagnosis_panel(snap)
+        st.error(tr("Training failed: {message}", message=panels.run_message(snap)))
+    panels.hosted_notice(snap)  # refused (the server is busy), or paused because nobody was looking
+    panels.diagnosis_panel(snap)
     left, right = st.columns(2)
     with figures.compact():  # typed arrays and a trimmed template: smaller, cheaper redraws (same charts)
         live_charts(snap, left, right)
@@ -391,7 +393,7 @@ if not teacher.hides("share"):
     with st.expander(tr("Share this configuration"), icon=":material/share:"):
         st.markdown(tr("Anyone who opens this link gets exactly this configuration, in this language:"))
         with st.container(key="share_link"):
-            st.code(common.share_url(config), language=None, wrap_lines=True)
+            st.code(links.share_url(config), language=None, wrap_lines=True)
         st.caption(tr("Copy it with the button at the right of the link. It holds no run: each visitor trains anew."))
         if config.series:
             st.caption(tr("Your CSV series is not in the link (it stays in this browser session): share the file too."))

@@ -10,8 +10,8 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from app_pages import common
 from app_pages.i18n import lang, tr
+from app_pages.ui.session_run import MAX_ARCHIVED, session_run
 from rnnplay import figures
 from rnnplay.i18n import N_, t
 from rnnplay.session import STATE_WORDS
@@ -35,7 +35,7 @@ st.caption(
     tr(
         "Every run of this browser session: the current one and each one you reset or trained anew "
         "(the last {n} are kept). Pick some to compare them on the same axes.",
-        n=common.MAX_ARCHIVED,
+        n=MAX_ARCHIVED,
     )
 )
 
@@ -78,7 +78,7 @@ def column_labels(table: pd.DataFrame) -> dict:
 
 
 entries: list[tuple[str, dict]] = [(f"#{r['id']}", r["snapshot"]) for r in st.session_state.get("_runs", [])]
-current = common.session_run()
+current = session_run()
 if current is not None and current.trainer.steps_done > 0:
     entries.append((CURRENT, current.snapshot()))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from app_pages import common
+from app_pages.ui import links, session_run
 from rnnplay.config import make_config
 from rnnplay.session import TrainingRun
 from rnnplay.store import RunStore, default_path
@@ -91,7 +91,7 @@ def test_training_puts_the_run_id_in_the_url_and_the_store_but_not_in_share_link
     assert run.state == "done" and at.query_params["run"] == run.id
     record = RunStore(default_path()).load(run.id)
     assert (record["state"], record["steps_done"]) == ("done", 40)
-    assert "run=" not in common.share_query(run.config)
+    assert "run=" not in links.share_query(run.config)
     assert not any("run=" in c.value for c in at.code)  # the share link shown on the page
     old_id = run.id
     at.button(key="btn_reset").click().run()
@@ -111,7 +111,7 @@ def test_a_reload_takes_the_live_run_back_and_another_session_gets_a_copy(stop_r
     assert copy is not run and copy.id != run.id and copy.trainer.steps_done == 3
     assert "open in another tab" in texts(b.info) and b.query_params["run"] == copy.id
     # the first session goes away (a reload): its release frees the run for the next page load
-    guard = common._live_runs()._entries[run.id]["owner"]
+    guard = session_run._live_runs()._entries[run.id]["owner"]
     guard.release()
     c = open_playground(stop_runs, run=run.id, task="majority", steps=100000, hidden_size=8)
     assert c.session_state["_run"] is run  # the same live object, not a copy from the store

@@ -10,7 +10,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages import common
+from app_pages.ui import links
+from app_pages.ui.fields import visible
 from rnnplay.config import FIELDS, TASKS, make_config, parse_params, relevant_fields
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +52,7 @@ CANDIDATES = {
     "delay": (13,),
     "noise": (0.3,),
 }
-# what the sidebar needs before it shows a field (common._visible)
+# what the sidebar needs before it shows a field (fields.visible)
 NEEDS = {
     "nonlinearity": {"arch": "rnn"},
     "dropout": {"num_layers": 2},
@@ -75,7 +76,7 @@ def cases() -> tuple[list, list]:
     for task in TASKS:
         for name in SHARED_FIELDS:
             base = make_config(task, **NEEDS.get(name, {}))
-            if name not in relevant_fields(task) or not common._visible(name, base.to_dict()):
+            if name not in relevant_fields(task) or not visible(name, base.to_dict()):
                 never.append((task, name))
                 continue
             value = next(v for v in CANDIDATES[name] if v != getattr(base, name))
@@ -119,7 +120,7 @@ def test_every_field_goes_from_the_url_into_the_playground_and_back(task, name, 
     for k, v in NEEDS.get(name, {}).items():
         assert getattr(config, k) == v
     # the share link of that configuration opens the same configuration
-    query = common.share_query(config)
+    query = links.share_query(config)
     back, warnings = parse_params(dict(parse_qsl(query)))
     assert back == config and not warnings
     assert f"{name}=" in query
@@ -135,9 +136,9 @@ def test_share_query_round_trips_every_field_of_a_task_at_once(task):
             changes[name] = value
     changes.update(arch="rnn", num_layers=2, optimizer="sgd", clip_mode="norm", lr_schedule="step")
     config = make_config(task, **changes)
-    back, warnings = parse_params(dict(parse_qsl(common.share_query(config, "zh"))))
+    back, warnings = parse_params(dict(parse_qsl(links.share_query(config, "zh"))))
     assert back == config and not warnings
-    assert dict(parse_qsl(common.share_query(config, "zh")))["lang"] == "zh"
+    assert dict(parse_qsl(links.share_query(config, "zh")))["lang"] == "zh"
 
 
 def test_the_language_goes_into_the_share_link_and_a_run_id_never(stop_runs):

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages.teacher import teacher_query
+from app_pages.ui.teacher import teacher_query
 from rnnplay.config import TASKS, make_config, relevant_fields
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""S5 teacher links: a teacher picks which controls the class sees and which are locked, and gets a link.
+"""Teacher links: a teacher picks which controls the class sees and which are locked, and gets a link.
 
 The link is a share link (the configuration, the language, optionally a lesson) plus two lists:
 `?hide=seed,share&lock=lr,arch`. `hide` names configuration fields or page parts (PARTS); a hidden field
@@ -8,7 +8,7 @@ moves to another page, so the first page that sees them stores them in session_s
 the student view lasts for the whole browser session. The panel itself is always hidden in a student
 view (the link's `hide` includes "teacher").
 
-common.config_controls draws the sidebar through `classroom()`; the pages ask `hides(part)` before
+app_pages/ui/controls.py draws the settings through `classroom()`; the pages ask `hides(part)` before
 drawing a part.
 """
 
@@ -20,6 +20,8 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from app_pages.i18n import lang, tr
+from app_pages.ui.fields import LABELS, SECTIONS
+from app_pages.ui.links import page_url, share_params
 from rnnplay import untrusted
 from rnnplay.config import FIELDS, parse_params, relevant_fields
 from rnnplay.i18n import N_
@@ -49,8 +51,6 @@ class Classroom:
     link_values: dict = field(default_factory=dict)
 
     def hidden(self, name: str) -> bool:
-        from app_pages.common import SECTIONS  # common imports this module
-
         return name in self.hide or ("more" in self.hide and name in SECTIONS["More"])
 
     def locked(self, name: str) -> bool:
@@ -79,7 +79,7 @@ def parse_view(params: dict[str, str]) -> tuple[Classroom, list[str]]:
         warnings.append(
             tr(
                 "hide: unknown control(s) {names} ignored — allowed: a setting's name (e.g. lr, seed) or {parts}",
-                names=untrusted.shorten(", ".join(unknown_hide), 80),  # R1: never a 1 MB list echoed whole
+                names=untrusted.shorten(", ".join(unknown_hide), 80),  # never a 1 MB list echoed whole
                 parts=", ".join(PARTS),
             )
         )
@@ -123,8 +123,6 @@ def teacher_query(
     """A teacher link's query parameters: the share link's (`shared`, by default the configuration's and
     the language), every hidden or locked field spelled out (so it keeps this value on another task too),
     the lesson, and the lists; the panel itself is always hidden. Never a run id: each student trains anew."""
-    from app_pages.common import share_params
-
     relevant = set(relevant_fields(config.task))
     fixed = {n: getattr(config, n) for n in (*hide, *lock) if n in relevant and FIELDS[n].metadata["share"]}
     query = {
@@ -141,8 +139,6 @@ def teacher_query(
 
 
 def teacher_url(query: dict[str, str], page: str = "playground") -> str:
-    from app_pages.common import page_url
-
     return page_url(page, urlencode(query, safe=",:"))
 
 
@@ -150,8 +146,6 @@ def panel(config, page: str = "playground", fields: list[str] | None = None, sha
     """The Teacher link expander: pick what the class sees and what is locked, get the link. `fields`: the
     page's own controls (by default the Playground's sidebar); `shared`: the page's share link parameters
     (by default the configuration's)."""
-    from app_pages.common import LABELS, SECTIONS
-
     relevant = relevant_fields(config.task)
     names = [n for n in (fields or [n for names in SECTIONS.values() for n in names]) if n in relevant]
     parts = [p for p in PARTS if p != "teacher" and (page == "playground" or p in GRADIENT_PARTS)]

@@ -1,0 +1,163 @@
+"""The settings a page draws (the Playground's sidebar; the Gradient lab's shared ones): each field's widget
+bound to the URL, or what a teacher link fixed for it, and every problem with the link named. Bad URL
+parameters, values over this server's caps and refused texts or files are reported by name and replaced by
+defaults; never an exception."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.i18n import lang, tr
+from app_pages.ui import teacher
+from app_pages.ui.fields import LABELS, SECTIONS, UI_MAX, visible, widget
+from rnnplay import hosted, untrusted
+from rnnplay.config import FIELDS, MAX_TEXT_CHARS, ConfigError, RunConfig, make_config, parse_params
+from rnnplay.i18n import LANGS, localize
+from rnnplay.tasks import make_task
+from rnnplay.tasks.sine import load_series_csv
+
+CAP_ENV = {"steps": "RNNPLAY_MAX_STEPS", "seq_len": "RNNPLAY_MAX_SEQ_LEN"}
+MAX_UPLOAD_MB = untrusted.MAX_CSV_MB
+
+
+def control(name: str, default, box, room: teacher.Classroom) -> object:
+    """One field's value: its widget, or under a teacher link the link's value for a hidden field
+    (no widget) or a locked one (a disabled widget that shows it)."""
+    if not (room.hidden(name) or room.locked(name)):
+        return widget(name, default, box)
+    value = room.value(name, default)
+    if isinstance(value, int) and not isinstance(value, bool) and name in UI_MAX:
+        value = min(value, UI_MAX[name])  # the same cap as the widget's
+    if room.locked(name):
+        widget(name, value, box, locked=True)
+        box.caption(f":material/lock: {tr('locked by your teacher')}")
+    return value
+
+
+def lang_warnings() -> list[str]:
+    """A bad ?lang= in the link, by name. app_pages/i18n.language_switch saw it before its bound switch
+    dropped it from the URL; the first page that shows warnings says it, once."""
+    bad = st.session_state.pop("_bad_lang", None)
+    if bad is None:
+        return []
+    return [
+        tr(
+            "lang={value} is not allowed: one of {langs} — using {lang}",
+            value=untrusted.shorten(bad),  # a 1 MB ?lang= is not echoed back whole
+            langs=", ".join(LANGS),
+            lang=lang(),
+        )
+    ]
+
+
+def config_controls(container) -> tuple[RunConfig, list[str]]:
+    """Draw the configuration widgets (bound to the URL) and return (config, problems).
+    Bad URL parameters are reported by name and replaced by defaults; never an exception."""
+    _, warnings = parse_params(st.query_params.to_dict(), lang())
+    warnings += _over_ui_caps(st.query_params.to_dict())
+    for name, value in st.session_state.pop("_put_back", {}).items():  # a refused text: see _refuse_text below
+        st.session_state[name] = value
+    room, room_warnings = teacher.classroom()  # a teacher link's hidden and locked controls
+    warnings += room_warnings
+    warnings += lang_warnings()
+    task_box = container.container()
+    # the task widget's default is fixed, so ?task=... always stays in a share link
+    values: dict = {"task": control("task", "majority", task_box, room)}
+    defaults = make_config(values["task"])
+    for section, names in SECTIONS.items():
+        box = task_box if section == "Task" else None  # an expander only when it shows something
+        for name in names:
+            # dependencies (arch, num_layers, optimizer, clip_mode) are drawn before what they show
+            if name != "task" and visible(name, {**defaults.to_dict(), **values}):
+                if box is None and not room.hidden(name):
+                    box = container.expander(tr(section), expanded=section != "More")
+                values[name] = control(name, getattr(defaults, name), box, room)
+    if values["task"] == "sine":
+        values["series"] = _series_upload(task_box, warnings)
+    try:
+        config = defaults.replace(**{k: v for k, v in values.items() if k != "task"})
+        if config.series:
+            make_task(config)  # a series too short for seq_len is refused here, by name
+    except ConfigError as e:
+        if _refuse_text(e, values, defaults):
+            st.rerun()  # the widget is put back before it is drawn again; nothing else changes
+        warnings.append(tr("{error} — using the task's defaults", error=e.localized(lang())))
+        config = defaults
+    else:
+        st.session_state["_good_values"] = values
+    # this server's caps (parameters, steps, T). Refused like a bad value (the task's defaults instead),
+    # shown by the page as errors (cap_errors); if even the defaults are over, the page does not train them
+    over, refused = hosted.check_caps(config, lang()), []
+    if over and config != defaults:
+        refused = [tr("{error} — using the task's defaults", error=p) for p in over]
+        config, over = defaults, hosted.check_caps(defaults, lang())
+    st.session_state["_cap_errors"], st.session_state["_over_caps"] = refused + over, over
+    return config, warnings
+
+
+def cap_errors() -> list[str]:
+    """config_controls' refusals for this server's caps, in this session's language (hosted)."""
+    return st.session_state.get("_cap_errors", [])
+
+
+def _over_ui_caps(params: dict) -> list[str]:
+    """A link's steps or T inside RunConfig's range but over this server's cap (UI_MAX). The bound
+    widget drops such a value without a word, so it is named here; the field takes the task's default."""
+    out = []
+    for name, cap in UI_MAX.items():
+        try:
+            value = int(params[name])
+        except (KeyError, ValueError):
+            continue  # absent, or not an integer: parse_params names it
+        if cap < value <= FIELDS[name].metadata["hi"]:
+            error = tr(hosted.CAP_TEXT, field=name, value=value, cap=cap, env=CAP_ENV[name])
+            out.append(tr("{error} — using the task's defaults", error=error))
+    return out
+
+
+def _refuse_text(e: ConfigError, values: dict, defaults: RunConfig) -> bool:
+    """A free-text widget holds what RunConfig refuses (a 1 MB paste into the text to learn, a too
+    long ?text= in a link). Only that widget goes back to its last good value (the task's default the
+    first time), its message is shown under it, the other settings and the run stay as they are.
+    True when a rerun is to do it."""
+    name, f = e.field, FIELDS.get(e.field)
+    if name not in values or f is None or not isinstance(f.default, str) or f.metadata["choices"]:
+        return False
+    good = st.session_state.get("_good_values") or {}
+    keep = good[name] if good.get("task") == values["task"] and name in good else getattr(defaults, name)
+    if values[name] == keep:
+        return False
+    too_long = untrusted.text_problem(tr(LABELS[name]), str(values[name]), MAX_TEXT_CHARS, lang())
+    message = too_long if name == "text" and too_long else e.localized(lang())
+    st.session_state[f"_refused_{name}"] = message
+    st.session_state["_put_back"] = {name: keep}
+    return True
+
+
+def _series_upload(container, warnings: list[str]) -> tuple:
+    """The learner's own series from a CSV file (one numeric column). A bad file gets a message
+    naming what is wrong and the built-in sines stay; a good one is kept for this session."""
+    up = container.file_uploader(
+        tr("Your own series (CSV, one numeric column)"),
+        type=["csv", "txt"],
+        key="series_file",
+        help=tr("Up to {mb} MB; a header row is fine. Without a file: the built-in noisy sines.", mb=MAX_UPLOAD_MB),
+        max_upload_size=MAX_UPLOAD_MB,
+    )
+    if up is None:
+        return ()
+    # name and size before a byte is parsed; the message stays under the uploader (not a share link's)
+    field = tr("Your own series (CSV, one numeric column)")
+    problem = untrusted.upload_problem(field, up.name, up.size, MAX_UPLOAD_MB, (".csv", ".txt"), lang())
+    if problem:
+        container.error(problem, icon=":material/block:")
+        return ()
+    try:
+        series = load_series_csv(up.getvalue())
+    except (ConfigError, ValueError) as e:
+        name = untrusted.shorten(up.name)
+        error = localize(e, lang())  # a ConfigError or a ValueError(Msg) in this session's language
+        container.error(tr("CSV file {name}: {error} — using the built-in sines", name=name, error=error))
+        return ()
+    container.caption(tr("Using {n} values from {name}.", n=len(series), name=up.name))
+    return series

@@ -1,0 +1,32 @@
+"""Share links: a configuration as URL parameters, and a link to one of the app's pages."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from app_pages.i18n import lang
+from rnnplay.config import RunConfig
+
+
+def share_params(config: RunConfig, language: str = "en") -> dict[str, str]:
+    """A share link's parameters: the fields that differ from the task's defaults, and the language
+    unless English. Never a run id (?run= names this browser's stored run) nor a teacher link's lists."""
+    params = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in config.changed_fields().items()}
+    return {**params, "lang": language} if language != "en" else params
+
+
+def share_query(config: RunConfig, language: str = "en") -> str:
+    return urlencode(share_params(config, language))
+
+
+def page_url(page: str, query: str) -> str:
+    """A link to one of the app's pages on the host the browser is on (a bare path where unknown)."""
+    base = getattr(st.context, "url", None) or ""
+    base = base.split("?")[0].rsplit("/", 1)[0] if base else ""
+    return f"{base}/{page}?{query}"
+
+
+def share_url(config: RunConfig, page: str = "playground") -> str:
+    return page_url(page, share_query(config, lang()))

@@ -1,0 +1,51 @@
+"""What a page says about its run or race in words: the state on the status line, the server's notices,
+the run's messages, and the diagnosis of what the charts show."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.i18n import lang, tr
+from rnnplay import hosted
+from rnnplay.diagnosis import diagnose
+
+SEVERITY_ICONS = {"warning": ":material/warning:", "info": ":material/info:", "ok": ":material/check_circle:"}
+
+
+def state_text(snap: dict, names: dict[str, str]) -> str:
+    """A run's or a race's state for its status line; a queued one says where it stands (hosted)."""
+    if snap["state"] == "queued" and snap.get("queue_position"):
+        return tr(hosted.QUEUED_TEXT, position=snap["queue_position"], length=snap["queue_length"])
+    return tr(names.get(snap["state"], snap["state"]))
+
+
+def run_message(snap: dict) -> str:
+    """A run's status message in this session's language. The training thread has no language: it
+    keeps an English template and its fields (message_template, message_args), translated here."""
+    template = snap.get("message_template", snap.get("message", ""))
+    args = {k: tr(v) if isinstance(v, str) else v for k, v in snap.get("message_args", {}).items()}
+    return tr(template, **args)
+
+
+def hosted_notice(snap: dict, box=None) -> None:
+    """Why a run or race is not training when the learner did not ask: the server refused it (its queue
+    is full), or it paused because nobody looked at it or its page went away."""
+    box, template = box or st, snap.get("message_template")
+    if snap["state"] in ("ready", "paused") and template == hosted.REFUSED_TEXT:
+        box.warning(run_message(snap), icon=":material/hourglass_empty:")
+    elif snap["state"] == "paused" and template in (hosted.IDLE_TEXT, hosted.DETACHED_TEXT):
+        box.info(run_message(snap), icon=":material/pause_circle:")
+
+
+def diagnosis_panel(snap: dict, container=None, title: str | None = None) -> None:
+    """The run's diagnosis (rnnplay.diagnosis): what the charts show, as sentences with their numbers and
+    what to try, in the session's language. title: the panel's heading (default "Diagnosis"; the Gradient
+    lab names the entry)."""
+    findings = diagnose(snap, lang())
+    box = (container or st).container(border=True, key=None)
+    box.markdown(f"**{title or tr('Diagnosis')}**")
+    if not findings:
+        box.caption(tr("Nothing to say yet: train for a few steps."))
+    for f in findings:
+        line = f.text + ("  \n" + tr("*Try:* {hint}", hint=f.hint) if f.hint and f.severity != "ok" else "")
+        box.markdown(f"{SEVERITY_ICONS.get(f.severity, '')} {line}")
