@@ -18,6 +18,7 @@ from app_pages.i18n import lang, tr
 from app_pages.ui import panels, teacher
 from app_pages.ui.controls import control, lang_warnings
 from app_pages.ui.fields import visible
+from app_pages.ui.run_bar import ACTIVE, run_bar
 from rnnplay import figures, hosted
 from rnnplay.config import ARCHS, FIELDS, ConfigError, make_config, parse_params
 from rnnplay.i18n import N_
@@ -296,36 +297,23 @@ def reset_clicked() -> None:
 
 
 state = race.state
-c = st.columns([1.2, 1, 1, 1.3, 1, 2.5])
-label = {"paused": tr("Resume"), "running": tr("Racing"), "queued": tr("Racing")}.get(
-    state, tr("Train anew") if state in ("done", "stopped") else tr("Train")
+frozen = run_bar(
+    state,
+    on_train=train_clicked,
+    on_pause=race.pause,
+    on_stop=race.stop,
+    on_step=race.step_one,
+    on_reset=reset_clicked,
+    busy_label=tr("Racing"),
+    anew_states=("done", "stopped"),
+    train_disabled=not can_race and state == "ready",
+    widths=[1.2, 1, 1, 1.3, 1, 2.5],
+    freeze_help=tr("Live redraws reset a chart's zoom."),
 )
-c[0].button(
-    label,
-    on_click=train_clicked,
-    disabled=state in ("running", "queued") or (not can_race and state == "ready"),
-    type="primary",
-    key="btn_train",
-    icon=":material/play_arrow:",
-)
-active = ("running", "queued")  # queued: started, waiting for a free slot on the server (hosted)
-c[1].button(tr("Pause"), on_click=race.pause, disabled=state not in active, key="btn_pause", icon=":material/pause:")
-c[2].button(
-    tr("Stop"), on_click=race.stop, disabled=state not in (*active, "paused"), key="btn_stop", icon=":material/stop:"
-)
-c[3].button(
-    tr("Step one batch"),
-    on_click=race.step_one,
-    disabled=state not in ("ready", "paused"),
-    key="btn_step",
-    icon=":material/skip_next:",
-)
-c[4].button(tr("Reset"), on_click=reset_clicked, key="btn_reset", icon=":material/restart_alt:")
-frozen = c[5].toggle(tr("Pause live updates (to zoom)"), key="freeze", help=tr("Live redraws reset a chart's zoom."))
 if pending and state != "ready":
     st.info(tr("The entries changed since this race started: press **Reset** (or **Train anew**) to race them."))
 # R6: paced by the server's load (hosted.PACER), as the Playground
-interval = hosted.PACER.interval(LIVE_EVERY_S, queued=state == "queued") if state in active and not frozen else None
+interval = hosted.PACER.interval(LIVE_EVERY_S, queued=state == "queued") if state in ACTIVE and not frozen else None
 
 
 @st.fragment(run_every=interval)
@@ -382,7 +370,7 @@ def live_view() -> None:
                 key=f"param_norms_{i}",
             )
     hosted.PACER.record(time.thread_time() - cpu0)
-    if interval is not None and snap["state"] not in active:
+    if interval is not None and snap["state"] not in ACTIVE:
         st.rerun()  # the race ended: one full run to update the buttons and stop polling
     if hosted.PACER.should_repace(interval, hosted.PACER.interval(LIVE_EVERY_S, queued=snap["state"] == "queued")):
         st.rerun()  # the server got busier or quieter (or the queue let this race in): a new pace

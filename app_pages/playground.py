@@ -8,6 +8,7 @@ import streamlit as st
 from app_pages import narrator
 from app_pages.i18n import lang, tr
 from app_pages.ui import controls, links, panels, teacher
+from app_pages.ui.run_bar import run_bar
 from app_pages.ui.session_run import current_run, reset_run, restore_widgets
 from rnnplay import figures, hosted, untrusted
 from rnnplay.i18n import N_, localize
@@ -73,35 +74,18 @@ def apply_live_clicked() -> None:
 
 
 state = run.state
-c = st.columns([1.2, 1, 1, 1.4, 1, 2.4])  # room for the longest label (单步训练一批)
-train_label = {"paused": tr("Resume"), "running": tr("Training"), "queued": tr("Training")}.get(state, tr("Train"))
-if state in ("done", "stopped", "diverged", "error"):
-    train_label = tr("Train anew")
-c[0].button(
-    train_label,
-    on_click=train_clicked,
-    disabled=state in ("running", "queued") or bool(st.session_state.get("_over_caps")),  # hosted caps
-    type="primary",
-    key="btn_train",
-    icon=":material/play_arrow:",
-)
-active = ("running", "queued")  # queued: started, waiting for a free slot on the server (hosted)
-c[1].button(tr("Pause"), on_click=run.pause, disabled=state not in active, key="btn_pause", icon=":material/pause:")
-c[2].button(
-    tr("Stop"), on_click=run.stop, disabled=state not in (*active, "paused"), key="btn_stop", icon=":material/stop:"
-)
-c[3].button(
-    tr("Step one batch"),
-    on_click=run.step_one,
-    disabled=state not in ("ready", "paused"),
-    key="btn_step",
-    icon=":material/skip_next:",
-)
-c[4].button(tr("Reset"), on_click=reset_clicked, key="btn_reset", icon=":material/restart_alt:")
-paused_view = c[5].toggle(
-    tr("Pause live updates (to zoom)"),
-    key="freeze",
-    help=tr("Live redraws reset a chart's zoom; pause them while you inspect."),
+paused_view = run_bar(
+    state,
+    on_train=train_clicked,
+    on_pause=run.pause,
+    on_stop=run.stop,
+    on_step=run.step_one,
+    on_reset=reset_clicked,
+    busy_label=tr("Training"),
+    anew_states=("done", "stopped", "diverged", "error"),
+    train_disabled=controls.over_caps(),  # even the task's defaults are over this server's caps (hosted)
+    widths=[1.2, 1, 1, 1.4, 1, 2.4],  # room for the longest label (单步训练一批)
+    freeze_help=tr("Live redraws reset a chart's zoom; pause them while you inspect."),
 )
 
 pending = {k for k, v in config.to_dict().items() if getattr(run.config, k) != v}

@@ -100,6 +100,11 @@ def cap_errors() -> list[str]:
     return st.session_state.get("_cap_errors", [])
 
 
+def over_caps() -> bool:
+    """Whether even the task's defaults are over this server's caps: the page does not train them (hosted)."""
+    return bool(st.session_state.get("_over_caps"))
+
+
 def _over_ui_caps(params: dict) -> list[str]:
     """A link's steps or T inside RunConfig's range but over this server's cap (UI_MAX). The bound
     widget drops such a value without a word, so it is named here; the field takes the task's default."""
