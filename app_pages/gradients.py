@@ -18,6 +18,7 @@ from app_pages.i18n import lang, tr
 from app_pages.ui import panels, teacher
 from app_pages.ui.controls import control, lang_warnings
 from app_pages.ui.fields import visible
+from app_pages.ui.links import page_url
 from app_pages.ui.run_bar import ACTIVE, run_bar
 from rnnplay import figures, hosted
 from rnnplay.config import ARCHS, FIELDS, ConfigError, make_config, parse_params
@@ -413,9 +414,7 @@ def share_params() -> dict:
 
 
 def share_link() -> str:
-    url = getattr(st.context, "url", None) or ""
-    url = url.split("?")[0].rsplit("/", 1)[0] if url else ""
-    return f"{url}/gradients?{urlencode(share_params(), safe=':,')}"
+    return page_url("gradients", urlencode(share_params(), safe=":,"))
 
 
 if not teacher.hides("share"):
