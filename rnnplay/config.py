@@ -299,7 +299,7 @@ def make_config(task: str = "majority", **overrides: Any) -> RunConfig:
 
 
 # query parameters of the pages, not of the run: the language, a stored run, a lesson, and a teacher
-# link's hidden and locked controls (S5, app_pages/teacher.py checks those)
+# link's hidden and locked controls (app_pages/ui/teacher.py checks those)
 PAGE_PARAMS = ("lang", "run", "lesson", "hide", "lock")
 
 

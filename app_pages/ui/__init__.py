@@ -1,7 +1,7 @@
 """The Streamlit glue the pages share, one concern a module: fields (one setting's widget), controls (the
 sidebar of settings bound to the URL), links (share links), session_run (the session's training run),
-panels (status lines and the diagnosis), run_bar (Train / Pause / Stop / Step / Reset) and teacher (teacher
-links). The core (rnnplay) never sees st.
+panels (status lines and the diagnosis), run_bar (Train / Pause / Stop / Step / Reset), teacher (teacher
+links) and live_chart (a live chart redrawn in place). The core (rnnplay) never sees st.
 
 Importing this package sets torch's thread count, before any page trains."""
 

@@ -1,4 +1,4 @@
-"""中文 for the app frame and the shared sidebar (app.py, app_pages/common.py, app_pages/i18n.py)."""
+"""中文 for the app frame and the shared sidebar (app.py, app_pages/ui/, app_pages/i18n.py)."""
 
 ZH = {
     "Home": "首页",

@@ -4,7 +4,7 @@ the same {placeholders}. A sentence that starts with a space is appended to anot
 ZH = {
     "under 1%": "不到 1%",
     # "accuracy" and "sequence accuracy" are zh_figures.py's (the same words on the charts)
-    # the panel (app_pages/common.py: diagnosis_panel)
+    # the panel (app_pages/ui/panels.py: diagnosis_panel)
     "Diagnosis": "诊断",
     "Nothing to say yet: train for a few steps.": "暂时没有可说的：先训练几步吧。",
     "*Try:* {hint}": "*试试*：{hint}",

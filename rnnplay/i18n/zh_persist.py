@@ -1,4 +1,4 @@
-"""中文 for runs kept across reloads and restarts (R7: app_pages/common.py, the session's run)."""
+"""中文 for runs kept across reloads and restarts (app_pages/ui/session_run.py, the session's run)."""
 
 ZH = {
     "Runs are not saved: {error}": "运行记录未能保存：{error}",

@@ -1,6 +1,7 @@
 """中文 for the Playground page (app_pages/playground.py), the sidebar's labels and sections
-(app_pages/common.py) and the training thread's messages (rnnplay/session.py, rnnplay/trainer.py).
-The buttons the Gradient lab shares with the Playground (Train, Pause, ...) are here too."""
+(app_pages/ui/fields.py, controls.py) and the training thread's messages (rnnplay/session.py,
+rnnplay/trainer.py). The buttons the Gradient lab shares with the Playground (Train, Pause, ...; the bar
+of app_pages/ui/run_bar.py) are here too."""
 
 ZH = {
     # the sidebar: sections, labels, what a choice code means

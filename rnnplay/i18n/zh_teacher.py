@@ -1,5 +1,5 @@
-"""中文 for share links (S1) and teacher links (S5): app_pages/teacher.py, the Playground's share panel and
-the locked controls of app_pages/common.py."""
+"""中文 for share links and teacher links: app_pages/ui/teacher.py, the Playground's share panel and the
+locked controls of app_pages/ui/fields.py and controls.py."""
 
 ZH = {
     # locked controls in the sidebar
