@@ -16,6 +16,7 @@ import time
 import streamlit as st
 
 from app_pages.i18n import tr
+from app_pages.ui.live_chart import scroll_to
 from rnnplay.config import parse_params
 from rnnplay.lessons import BY_ID, CHART_LABELS, LESSONS, TERMINAL, UI, Lesson, Step, next_step
 
@@ -79,12 +80,16 @@ def _free_play() -> None:
         del st.query_params["lesson"]
 
 
-def _highlight(step: Step) -> None:
+def _highlight(step: Step, index: int) -> None:
+    """Outline the chart the step points at and scroll it into view (once per step); a chart in one of
+    the live view's tabs is opened there (app_pages/ui/run_view.py reads _lesson_point_at)."""
+    st.session_state["_lesson_point_at"] = step.point_at
     if step.point_at:
         st.html(
-            f"<style>.st-key-{step.point_at} {{outline: 3px solid #ff4b4b; outline-offset: 6px; "
-            "border-radius: 0.5rem; box-shadow: 0 0 0 9px rgba(255, 75, 75, 0.15);}</style>"
+            f"<style>.st-key-{step.point_at} {{outline: 3px solid #ff4b4b; outline-offset: 4px; "
+            "border-radius: 0.5rem; box-shadow: 0 0 0 8px rgba(255, 75, 75, 0.15);}</style>"
         )
+        scroll_to(step.point_at, token=f"{step.point_at}:{index}")
 
 
 def _differs(lesson: Lesson, run_or_race) -> list[str]:
@@ -103,6 +108,11 @@ def _waiting_text(step: Step) -> str:
     if step.until.finished:
         return tr(UI["waiting_finished"])
     return tr(UI["waiting_steps"], n=step.until.steps)
+
+
+def active() -> bool:
+    """Whether the URL names a lesson: the page then keeps a column beside its charts for the narration."""
+    return bool(st.query_params.get("lesson"))
 
 
 def show(run_or_race, page: str | None = None) -> None:
@@ -135,7 +145,7 @@ def show(run_or_race, page: str | None = None) -> None:
                     st.session_state["_lesson_auto"] = False
                 st.rerun()  # the page's buttons and live charts follow the run's new state
         step = lesson.steps[index]
-        _highlight(step)
+        _highlight(step, index)
         st.markdown(f"**{tr(UI['lesson'], title=tr(lesson.title))}**")
         st.markdown(tr(step.say))
         bits = [tr(UI["step"], i=index + 1, n=len(lesson.steps))]
@@ -148,7 +158,7 @@ def show(run_or_race, page: str | None = None) -> None:
     with st.container(border=True, key="lesson_panel"):
         sentence()
         index, last = st.session_state[k_index], len(lesson.steps) - 1
-        c = st.columns([1, 1, 1.6, 1.4, 3])
+        c = [*st.columns(2), *st.columns(2)]  # two by two: the panel is a narrow column beside the charts
         c[0].button(
             tr(UI["back"]),
             key="lesson_back",

@@ -130,15 +130,49 @@ def _resync(key: str) -> None:
     st.session_state.get(SENT, {}).pop(key, None)
 
 
-def live_chart(figure, *, key: str, height: int | None = None, container=None) -> None:
-    """Draw `figure` (a go.Figure or its dict) as the chart `key`, updated in place on later runs.
-    height: the element's fixed height in px (default: the figure's layout.height), so nothing below
-    it moves while the chart loads or changes."""
-    spec = figure_spec(figure)
-    height = int(height or spec["layout"].get("height") or 450)
-    spec["layout"]["height"] = height
+def forget(key: str) -> None:
+    """The chart `key` is not drawn in this run (a closed tab): its next appearance sends the whole figure."""
+    st.session_state.get(SENT, {}).pop(key, None)
+
+
+def live_chart(figure, *, key: str, height: int | None = None, version=None, container=None) -> None:
+    """Draw `figure` as the chart `key`, updated in place on later runs. figure: a go.Figure, its dict,
+    or a function that makes one, called only when `version` differs from the last drawn one (None:
+    always); an unchanged version sends the browser nothing but the revision it holds. height: the
+    element's fixed height in px (default: the figure's layout.height), so nothing below it moves."""
     sent_by_key = st.session_state.setdefault(SENT, {})
-    msg, sent_by_key[key] = message(sent_by_key.get(key), spec)
+    sent = sent_by_key.get(key)
+    if version is not None and sent is not None and sent.get("version") == version:
+        msg = {"rev": sent["rev"]}
+        height = height or sent["spec"]["layout"]["height"]
+    else:
+        spec = figure_spec(figure() if callable(figure) else figure)
+        height = int(height or spec["layout"].get("height") or 450)
+        spec["layout"]["height"] = height
+        msg, sent = message(sent, spec)
+        sent_by_key[key] = {**sent, "version": version}
     # the keyed container gives the chart a CSS class (st-key-<key>) a lesson can scroll to and outline
     with (container or st).container(key=key):
         _component(key=f"{key}_chart", data=encode(msg), height=height, on_resync_change=lambda: _resync(key))
+
+
+_SCROLL_JS = """
+export default function ({ data, parentElement }) {
+  // data: {target, token}; scroll once per token, when the target element exists (it may be drawn later)
+  if (!data || parentElement.__scrolled === data.token) return;
+  parentElement.__scrolled = data.token;
+  let tries = 0;
+  const go = () => {
+    const el = document.querySelector(`.st-key-${CSS.escape(data.target)}`);
+    if (el) el.scrollIntoView({ behavior: "smooth", block: "nearest" });
+    else if (tries++ < 20) setTimeout(go, 100);
+  };
+  go();
+}
+"""
+_scroll = st.components.v2.component("rnnplay_scroll_to", js=_SCROLL_JS, isolate_styles=False)
+
+
+def scroll_to(key: str, token: str) -> None:
+    """Scroll the element with key `key` into view, once for each new token (a lesson's step)."""
+    _scroll(key="scroll_to", data={"target": key, "token": token}, height=0)

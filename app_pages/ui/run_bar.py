@@ -1,6 +1,7 @@
-"""The bar of buttons over a page's live charts: Train (Resume, Train anew), Pause, Stop, Step one batch,
-Reset, and the toggle that pauses the live redraws. The Playground's run and the Gradient lab's race share
-it; the buttons only call the page's callbacks, which flip the run's state."""
+"""The bar of buttons over a page's live charts: Train (Resume, Train anew), Pause, Stop, Step one batch and
+Reset. The Playground's run and the Gradient lab's race share it; the buttons only call the page's
+callbacks, which flip the run's state. The charts keep a learner's zoom across live updates
+(app_pages/ui/live_chart.py), so nothing here pauses them."""
 
 from __future__ import annotations
 
@@ -25,15 +26,13 @@ def run_bar(
     anew_states: Sequence[str],
     train_disabled: bool,
     widths: Sequence[float],
-    freeze_help: str,
-) -> bool:
-    """Draw the bar for a run or race in `state` and return whether live updates are paused (the toggle).
+):
+    """Draw the bar for a run or race in `state` and return its last column, for the page's chart options.
 
     busy_label: the Train button's text while it trains ("Training", "Racing"); anew_states: the states
     in which it reads "Train anew"; train_disabled: a reason of the page's to refuse Train, besides
-    training already; widths: the six columns' widths; freeze_help: the toggle's help text. Every text
-    comes translated. The widgets' keys are fixed: btn_train, btn_pause, btn_stop, btn_step, btn_reset,
-    freeze."""
+    training already; widths: the six columns' widths. Every text comes translated. The widgets' keys are
+    fixed: btn_train, btn_pause, btn_stop, btn_step, btn_reset."""
     c = st.columns(list(widths))
     label = {"paused": tr("Resume"), "running": busy_label, "queued": busy_label}.get(
         state, tr("Train anew") if state in anew_states else tr("Train")
@@ -58,4 +57,4 @@ def run_bar(
         icon=":material/skip_next:",
     )
     c[4].button(tr("Reset"), on_click=on_reset, key="btn_reset", icon=":material/restart_alt:")
-    return c[5].toggle(tr("Pause live updates (to zoom)"), key="freeze", help=freeze_help)
+    return c[5]

@@ -1,0 +1,117 @@
+"""Take a run home and bring one back: its metrics (CSV), settings (JSON), weights (safetensors) or a
+plain PyTorch script that reproduces it; settings and weights imported, each checked before use."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.i18n import lang, tr
+from rnnplay import export, untrusted
+from rnnplay.i18n import N_, localize
+from rnnplay.session import TrainingRun
+
+
+def exchange_panel(run: TrainingRun) -> None:
+    with st.expander(tr("Export / import (S3)")):
+        trained = run.trainer.steps_done > 0
+        st.markdown(tr("Take the run home: its numbers, its settings, its weights, or a plain PyTorch script."))
+        # callables: the files are made when the learner clicks, not at every rerun; on_click="ignore": a download
+        # reruns nothing (a rerun would redraw the page under the pointer while the file is fetched)
+        d = st.columns(4)
+        d[0].download_button(
+            tr("Metrics (CSV)"),
+            lambda: export.metrics_csv(run.snapshot()),
+            "rnnplay_metrics.csv",
+            "text/csv",
+            key="dl_csv",
+            on_click="ignore",
+            disabled=not trained,
+        )
+        d[1].download_button(
+            tr("Settings (JSON)"),
+            lambda: export.config_json(run.config),
+            "rnnplay_config.json",
+            "application/json",
+            key="dl_config",
+            on_click="ignore",
+        )
+
+        def weights() -> bytes:
+            with run.between_steps():  # a consistent copy of the weights
+                return export.weights_safetensors(run.trainer)
+
+        d[2].download_button(
+            tr("Weights (safetensors)"),
+            weights,
+            "rnnplay_weights.safetensors",
+            "application/octet-stream",
+            key="dl_weights",
+            on_click="ignore",
+        )
+        if run.config.task in export.SCRIPT_TASKS:
+            d[3].download_button(
+                tr("PyTorch script"),
+                lambda: export.pytorch_script(run.config),  # a corpus is written out whole: ~100 kB
+                "rnn_run.py",
+                "text/x-python",
+                key="dl_script",
+                on_click="ignore",
+                help=tr("Runs without rnnplay; same seed, same losses as this run (tested to 1e-5)."),
+            )
+        else:
+            d[3].caption(tr("A plain PyTorch script is exported for {tasks}.", tasks=", ".join(export.SCRIPT_TASKS)))
+        st.markdown(tr("**Import**"))
+        i1, i2 = st.columns(2)
+        cfg_label = N_("Settings (JSON)")
+        cfg_file = i1.file_uploader(
+            tr(cfg_label), type=["json"], key="up_config", max_upload_size=untrusted.MAX_CONFIG_MB
+        )
+        if cfg_file is not None:
+            # R1: name and size first, then the JSON reader (never pickle); a refusal changes nothing
+            problem = untrusted.upload_problem(
+                tr(cfg_label), cfg_file.name, cfg_file.size, untrusted.MAX_CONFIG_MB, (".json",), lang()
+            )
+            try:
+                if problem:
+                    raise ValueError(problem)
+                imported = export.load_config_json(cfg_file.getvalue())
+            except (ValueError, TypeError) as e:
+                i1.error(str(e) if problem else f"{cfg_file.name}: {localize(e, lang())}", icon=":material/block:")
+            else:
+                i1.page_link(
+                    "app_pages/playground.py",
+                    label=tr("Open these settings ({task}, {arch})", task=imported.task, arch=imported.arch),
+                    icon=":material/open_in_new:",
+                    query_params={k: str(v) for k, v in imported.changed_fields().items()},
+                )
+        w_label = N_("Weights (safetensors) into this run")
+        w_file = i2.file_uploader(
+            tr(w_label),
+            # R5: no type filter, so a pickled .pt reaches the check below and is refused with the reason
+            # (the browser's own refusal would only say ".pt files are not allowed")
+            type=None,
+            key="up_weights",
+            max_upload_size=untrusted.MAX_WEIGHTS_MB,
+            help=tr(
+                "Only .safetensors files (Export → Weights), up to {mb} MB. The architecture must match this "
+                "run's settings; the run then continues from these weights. Pickled checkpoints (.pt, .pth, "
+                ".ckpt) are refused: loading one can run code hidden in it.",
+                mb=untrusted.MAX_WEIGHTS_MB,
+            ),
+        )
+        if w_file is not None and st.session_state.get("_loaded_weights") != w_file.file_id:
+            # checked before the run is touched: a refused file leaves it training (or paused) as it was
+            problem = untrusted.upload_problem(
+                tr(w_label), w_file.name, w_file.size, untrusted.MAX_WEIGHTS_MB, (".safetensors",), lang()
+            )
+            try:
+                if problem:
+                    raise ValueError(problem)
+                with run.between_steps():
+                    export.load_weights(run.trainer, w_file.getvalue())
+            except (ValueError, TypeError) as e:
+                i2.error(str(e) if problem else f"{w_file.name}: {localize(e, lang())}", icon=":material/block:")
+            else:
+                run.pause()
+                st.session_state["_loaded_weights"] = w_file.file_id
+                i2.success(tr("Loaded {name}: press Train to continue from these weights.", name=w_file.name))

@@ -1,0 +1,167 @@
+"""The live view of one training run, laid out to fit one screen: the status line, then the four charts
+that tell the story (loss with its chance line, the gradient through time, that gradient over training,
+the hidden activations), then the diagnosis and every other chart in tabs. Only the open tab is built
+and sent; a lesson that points at a chart in a tab opens that tab.
+
+The view is a fragment that reruns on a timer while the run trains. Each chart is a live_chart element:
+drawn once, then updated in place with what changed. A chart is rebuilt only when what it shows moved
+on (a new step for the loss, a new probe for the probe charts): `version` below."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from app_pages.i18n import lang, tr
+from app_pages.ui import panels
+from app_pages.ui.live_chart import forget, live_chart
+from rnnplay import figures, hosted
+from rnnplay.i18n import N_
+from rnnplay.session import TrainingRun
+from rnnplay.tasks.base import localize_view
+
+MAIN_CHARTS = ("loss", "gtt", "gtt_heatmap", "hidden")  # two rows of two, above the fold
+TABS = {
+    "diagnosis": N_("Diagnosis"),
+    "metric": N_("Metric"),
+    "grad_norm": N_("Gradient norm"),
+    "spectral": N_("Spectral radius"),
+    "task_view": N_("Task view"),
+}
+TAB_KEY = "live_tab"
+STATE_TEXT = {
+    "ready": N_("ready"),
+    "running": N_("training…"),
+    "paused": N_("paused"),
+    "done": N_("finished"),
+    "stopped": N_("stopped"),
+    "diverged": N_("diverged"),
+    "error": N_("error"),
+    "queued": N_("queued"),  # with its place in line: panels.state_text
+}
+ARCH_STATES = {
+    "lstm": [N_("input"), N_("forget"), N_("cell"), N_("output"), N_("cell state")],
+    "gru": [N_("reset"), N_("update"), N_("new")],
+}
+
+
+def arch_states(arch: str) -> list[str]:
+    """What the hidden-activations chart can show for this architecture (the figure's codes)."""
+    return [N_("hidden"), *ARCH_STATES.get(arch, [])]
+
+
+def chart_options(box, arch: str) -> None:
+    """The charts' two options, in a popover (the run bar's last column): loss scale and which activations."""
+    with box.popover(tr("Chart options"), icon=":material/tune:"):
+        st.toggle(tr("Log-scale loss"), key="loss_log")
+        # shown by their translated names (no format_func: AppTest cannot map those back); the figure gets the code
+        st.selectbox(tr("Activations to show"), [tr(s) for s in arch_states(arch)], key="hidden_which")
+
+
+def hidden_which(arch: str) -> str:
+    """The activations picked in the options, as the figure's code ("forget", not its translation)."""
+    states = arch_states(arch)
+    shown = st.session_state.get("hidden_which", "hidden")
+    return {tr(s): s for s in states}.get(shown, shown if shown in states else "hidden")
+
+
+def status_line(snap: dict) -> None:
+    done, total = snap["steps_done"], snap["steps_total"]
+    st.progress(
+        min(done / total, 1.0),
+        text=tr(
+            "step {done} / {total} · {rate} steps/s · {state}",
+            done=done,
+            total=total,
+            rate=f"{snap['steps_per_s']:.0f}",
+            state=panels.state_text(snap, STATE_TEXT),
+        ),
+    )
+    if snap["state"] == "diverged":
+        st.error(tr("Training stopped: {message}", message=panels.run_message(snap)), icon=":material/error:")
+    elif snap["state"] == "error":
+        st.error(tr("Training failed: {message}", message=panels.run_message(snap)))
+    panels.hosted_notice(snap)  # refused (the server is busy), or paused because nobody was looking
+
+
+def text_view(view: dict, temperature: float) -> None:
+    """charlm's task view: next-character predictions, then text sampled from the model."""
+    st.markdown(tr("**Next-character prediction**"))
+    names = [tr("input"), tr("target"), tr("predicted")]
+    width = max(map(len, names)) + 1
+    rows = zip(names, (view["input"], view["target"], view["predicted"]), strict=True)
+    st.code("\n".join(f"{name.ljust(width)}{text}" for name, text in rows), language=None)
+    temperature = view.get("temperature", temperature)
+    st.markdown(
+        tr("**Sampled text** (temperature {temperature})", temperature=f"{temperature:g}")
+        + (tr(", primed with “{prime}”", prime=view["prime"]) if view.get("prime") else "")
+    )
+    st.code(view["sample"], language=None)
+
+
+def _chart(snap: dict, name: str, version: tuple, **kw) -> None:
+    live_chart(
+        lambda: figures.live_figures(snap, (name,), lang=lang(), **kw)[name],
+        key=name,
+        version=(version, lang(), tuple(kw.items())),
+        height=figures.LIVE_HEIGHTS[name],
+    )
+
+
+def _open_tab_pointed_at() -> None:
+    """A lesson step that points at a chart in a tab opens that tab, once per step (the learner may leave it)."""
+    point = st.session_state.get("_lesson_point_at")
+    if point in TABS and st.session_state.get("_lesson_tab_opened") != point:
+        st.session_state[TAB_KEY] = tr(TABS[point])
+        st.session_state["_lesson_tab_opened"] = point
+
+
+def _body(run: TrainingRun, interval: float | None, base_interval: float) -> None:
+    cpu0 = time.thread_time()
+    snap = run.snapshot()
+    status_line(snap)
+    steps = (run.id, snap["steps_done"], snap["state"])
+    probe = (run.id, snap["probes"][-1]["step"] if snap["probes"] else None, len(snap["probes"]), snap["state"])
+    which = hidden_which(run.config.arch)
+    top, bottom = st.columns(2), st.columns(2)
+    with top[0]:
+        _chart(snap, "loss", steps, log_y=st.session_state.get("loss_log", False))
+    with top[1]:
+        _chart(snap, "gtt", probe)
+    with bottom[0]:
+        _chart(snap, "gtt_heatmap", probe)
+    with bottom[1]:
+        _chart(snap, "hidden", probe, which=which)
+    _open_tab_pointed_at()
+    labels = [tr(label) for label in TABS.values()]
+    tabs = dict(zip(TABS, st.tabs(labels, key=TAB_KEY, on_change="rerun"), strict=True))
+    for name, tab in tabs.items():
+        if not tab.open:
+            forget(name)  # not sent this run: the element goes, and comes back with a whole figure
+            continue
+        with tab:
+            if name == "diagnosis":
+                panels.diagnosis_panel(snap)
+            elif name == "task_view" and (snap["task_view"] or {}).get("kind") == "text":
+                with st.container(border=True, key="task_view"):  # the key lets a lesson outline it
+                    text_view(localize_view(snap["task_view"], lang()), run.config.temperature)
+            elif name == "task_view" and snap["task_view"] is None:
+                st.caption(tr(figures.EMPTY_TEXT))
+            else:
+                _chart(snap, name, probe if name in ("task_view", "spectral") else steps)
+    hosted.PACER.record(time.thread_time() - cpu0)
+    active = ("running", "queued")
+    if interval is not None and snap["state"] not in active:
+        st.rerun()  # training ended: one full run to update the buttons and stop polling
+    if hosted.PACER.should_repace(interval, hosted.PACER.interval(base_interval, queued=snap["state"] == "queued")):
+        st.rerun()  # the server got busier or quieter (or the queue let this run in): a new pace
+
+
+def live_view(run: TrainingRun, base_interval: float) -> None:
+    """The run's live view; it redraws every `base_interval` seconds while the run trains, slower when the
+    server is busy (hosted.PACER)."""
+    state = run.state
+    live = state in ("running", "queued")
+    interval = hosted.PACER.interval(base_interval, queued=state == "queued") if live else None
+    st.fragment(_body, run_every=interval)(run, interval, base_interval)

@@ -1,0 +1,21 @@
+"""Reading the live charts (app_pages/ui/live_chart.py) in AppTest: each element carries only what changed
+since the last run, so the figure a browser shows is the one the session remembers having sent."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from app_pages.ui.live_chart import SENT
+
+
+def live_figures(at: AppTest) -> dict[str, dict]:
+    """{key: {"data": [...], "layout": {...}}} of the live charts drawn in the app's last run."""
+    sent = at.session_state[SENT] if SENT in at.session_state else {}
+    ids = [el.proto.id for el in at.get("bidi_component")]
+    return {key: s["spec"] for key, s in sent.items() if any(i.endswith(f"-{key}_chart") for i in ids)}
+
+
+def live_figure(at: AppTest, key: str) -> dict:
+    figures = live_figures(at)
+    assert key in figures, f"no live chart {key!r}; drawn: {sorted(figures)}"
+    return figures[key]
