@@ -7,7 +7,6 @@ the shared settings are bound widgets, and e1..e4 hold each entry's differences 
 flip its state and a fragment redraws the charts from its snapshot."""
 
 import os
-import time
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -15,12 +14,14 @@ import streamlit as st
 
 from app_pages import narrator
 from app_pages.i18n import lang, tr
-from app_pages.ui import panels, teacher
+from app_pages.ui import teacher
 from app_pages.ui.controls import control, lang_warnings
 from app_pages.ui.fields import visible
 from app_pages.ui.links import page_url
-from app_pages.ui.run_bar import ACTIVE, run_bar
-from rnnplay import figures, hosted
+from app_pages.ui.page_style import compact_top
+from app_pages.ui.race_view import race_view
+from app_pages.ui.run_bar import run_bar
+from rnnplay import hosted
 from rnnplay.config import ARCHS, FIELDS, ConfigError, make_config, parse_params
 from rnnplay.i18n import N_
 from rnnplay.race import (
@@ -31,12 +32,11 @@ from rnnplay.race import (
     Race,
     entry_param,
     parse_entry,
-    race_labels,
 )
 from rnnplay.tasks import TASK_CLASSES
 from rnnplay.untrusted import shorten
 
-LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "1.0"))  # 1 Hz, as the Playground (see there)
+LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "0.5"))  # as the Playground (see there)
 DEFAULT_PRESET = "vanishing"
 PRESET_BUTTONS = {
     "vanishing": (N_("Vanishing: RNN vs LSTM vs GRU"), ":material/trending_down:"),
@@ -49,21 +49,13 @@ ENTRY_KEYS = tuple(f"e{i}" for i in range(1, MAX_ENTRIES + 1))
 # the entry editor's columns (hidden_size through clip); a new row starts from the shared settings
 COLUMNS = ("arch", "nonlinearity", "hidden_size", "bidirectional", "init", "init_gain", "optimizer", "lr")
 COLUMNS += ("clip_mode", "clip")
-STATE_TEXT = {
-    "ready": N_("ready"),
-    "running": N_("racing…"),
-    "paused": N_("paused"),
-    "done": N_("finished"),
-    "stopped": N_("stopped"),
-    "queued": N_("queued"),  # with its place in line: panels.state_text
-}
 
-st.title(tr("Gradient lab"))
-st.caption(
+compact_top(
+    tr("Gradient lab"),
     tr(
         "Race 2–4 networks on the same data and seed and watch their gradients flow back through time. "
         "Pick a demo, or edit the entries below; the page's URL is a share link to exactly this race."
-    )
+    ),
 )
 
 # the URL -> the demo, the shared settings, the entries -----------------------------------------------
@@ -212,15 +204,18 @@ def _load_preset(pid: str) -> None:
         race.reset(list(PRESETS[pid]))
 
 
-st.markdown(tr("**Demos**"))
-cols = st.columns(len(PRESET_BUTTONS))
+entries_box = st.expander(
+    tr("Demos and entries"), icon=":material/table_rows:", expanded=not any(st.session_state.get("_race_steps", ()))
+)
+entries_box.markdown(tr("**Demos**"))
+cols = entries_box.columns(len(PRESET_BUTTONS))
 for col, (pid, (label, icon)) in zip(cols, PRESET_BUTTONS.items(), strict=True):
     col.button(tr(label), key=f"demo_{pid}", on_click=_load_preset, args=(pid,), icon=icon, width="stretch")
 
 rows = st.session_state["_race_rows"]
 shown = [c for c in COLUMNS if c != "bidirectional" or TASK_CLASSES[task].allows_bidirectional]
 choice = {n: list(FIELDS[n].metadata["choices"]) for n in ("nonlinearity", "init", "optimizer", "clip_mode")}
-st.data_editor(
+entries_box.data_editor(
     pd.DataFrame(rows, columns=list(COLUMNS)),
     key=f"entries_{st.session_state['_race_editor']}",
     on_change=_on_edit,
@@ -283,7 +278,6 @@ elif can_race and race.configs != configs and race.state == "ready" and not any(
     race.reset(configs)  # an untouched race follows the entries; a trained one waits for Reset
 _race_guard().race = race
 race.attach()
-narrator.show(race, page="gradients")  # ?lesson=<id>: the narrated lesson's panel
 pending = can_race and race.configs != configs
 
 
@@ -297,9 +291,8 @@ def reset_clicked() -> None:
     race.reset(configs if can_race else None)
 
 
-state = race.state
-frozen = run_bar(
-    state,
+options = run_bar(
+    race.state,
     on_train=train_clicked,
     on_pause=race.pause,
     on_stop=race.stop,
@@ -307,78 +300,20 @@ frozen = run_bar(
     on_reset=reset_clicked,
     busy_label=tr("Racing"),
     anew_states=("done", "stopped"),
-    train_disabled=not can_race and state == "ready",
-    widths=[1.2, 1, 1, 1.3, 1, 2.5],
-    freeze_help=tr("Live redraws reset a chart's zoom."),
+    train_disabled=not can_race and race.state == "ready",
+    widths=[1.2, 1, 1, 1.3, 1, 1.6],
 )
-if pending and state != "ready":
+with options.popover(tr("Chart options"), icon=":material/tune:"):
+    st.toggle(tr("Log-scale loss"), key="race_loss_log")
+if pending and race.state != "ready":
     st.info(tr("The entries changed since this race started: press **Reset** (or **Train anew**) to race them."))
-# R6: paced by the server's load (hosted.PACER), as the Playground
-interval = hosted.PACER.interval(LIVE_EVERY_S, queued=state == "queued") if state in ACTIVE and not frozen else None
-
-
-@st.fragment(run_every=interval)
-def live_view() -> None:
-    cpu0 = time.thread_time()
-    snap = race.snapshot()
-    if race.labels == race_labels(race.configs):  # the legend's names in this session's language
-        snap["labels"] = race_labels(race.configs, lang())
-    runs, labels = snap["runs"], snap["labels"]
-    total = max(s["steps_total"] for s in runs)
-    st.progress(
-        min(min(snap["steps"]) / total, 1.0),
-        text=tr(
-            "steps {steps} of {total} · {rate} steps/s in all · {state}",
-            steps=" / ".join(map(str, snap["steps"])),
-            total=total,
-            rate=f"{snap['steps_per_s']:.0f}",
-            state=panels.state_text(snap, STATE_TEXT),
-        ),
-    )
-    panels.hosted_notice(snap)  # refused (the server is busy), or paused because nobody was looking
-    for s, lab in zip(runs, labels, strict=True):
-        if s["state"] == "diverged":
-            st.error(
-                tr("**{label}** stopped — {message}", label=lab, message=panels.run_message(s)), icon=":material/error:"
-            )
-        elif s["state"] == "error":
-            st.error(tr("**{label}** failed: {message}", label=lab, message=panels.run_message(s)))
-    with st.container(key="diagnosis"):  # V9 for each entry, side by side
-        for col, s, lab in zip(st.columns(len(runs)), runs, labels, strict=True):
-            panels.diagnosis_panel(s, col, title=lab)
-    left, right = st.columns(2)
-    left.plotly_chart(
-        figures.race_loss_figure(snap, log_y=st.session_state.get("race_loss_log", False), lang=lang()), key="loss"
-    )
-    right.plotly_chart(figures.race_grad_through_time_figure(snap, lang=lang()), key="gtt")
-    with st.container(key="gtt_heatmap"):
-        for i, (col, fig) in enumerate(
-            zip(st.columns(len(runs)), figures.race_heatmaps(snap, lang=lang()), strict=True)
-        ):
-            col.plotly_chart(fig, key=f"gtt_heatmap_{i}")
-    left, right = st.columns(2)
-    left.plotly_chart(figures.race_spectral_figure(snap, lang=lang()), key="spectral")
-    right.plotly_chart(figures.race_singular_values_figure(snap, lang=lang()), key="singular")
-    with st.container(key="grad_norm"):
-        for i, (col, fig) in enumerate(
-            zip(st.columns(len(runs)), figures.race_grad_norm_figures(snap, lang=lang()), strict=True)
-        ):
-            col.plotly_chart(fig, key=f"grad_norm_{i}")
-    with st.container(key="param_norms"):
-        for i, (col, s, lab) in enumerate(zip(st.columns(len(runs)), runs, labels, strict=True)):
-            col.plotly_chart(
-                figures.param_norms_figure(s, tr("{label}: gradient norm per tensor", label=lab), lang=lang()),
-                key=f"param_norms_{i}",
-            )
-    hosted.PACER.record(time.thread_time() - cpu0)
-    if interval is not None and snap["state"] not in ACTIVE:
-        st.rerun()  # the race ended: one full run to update the buttons and stop polling
-    if hosted.PACER.should_repace(interval, hosted.PACER.interval(LIVE_EVERY_S, queued=snap["state"] == "queued")):
-        st.rerun()  # the server got busier or quieter (or the queue let this race in): a new pace
-
-
-st.toggle(tr("Log-scale loss"), key="race_loss_log")
-live_view()
+st.session_state["_race_steps"] = [r.trainer.steps_done for r in race.runs]  # trained: the entries fold away
+charts, beside = st.columns([2.8, 1]) if narrator.active() else (st.container(), None)
+if beside is not None:
+    with beside:
+        narrator.show(race, page="gradients")  # ?lesson=<id>: the narrated lesson's panel
+with charts:
+    race_view(race, LIVE_EVERY_S)
 
 if not teacher.hides("howto"):  # S5: a teacher link may hide page parts
     with st.expander(tr("How to read these charts")):

@@ -83,7 +83,7 @@ def _free_play() -> None:
 def _highlight(step: Step, index: int) -> None:
     """Outline the chart the step points at and scroll it into view (once per step); a chart in one of
     the live view's tabs is opened there (app_pages/ui/run_view.py reads _lesson_point_at)."""
-    st.session_state["_lesson_point_at"] = step.point_at
+    st.session_state["_lesson_point_at"] = (step.point_at, index)
     if step.point_at:
         st.html(
             f"<style>.st-key-{step.point_at} {{outline: 3px solid #ff4b4b; outline-offset: 4px; "

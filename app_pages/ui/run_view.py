@@ -109,12 +109,13 @@ def _chart(snap: dict, name: str, version: tuple, **kw) -> None:
     )
 
 
-def _open_tab_pointed_at() -> None:
-    """A lesson step that points at a chart in a tab opens that tab, once per step (the learner may leave it)."""
-    point = st.session_state.get("_lesson_point_at")
-    if point in TABS and st.session_state.get("_lesson_tab_opened") != point:
-        st.session_state[TAB_KEY] = tr(TABS[point])
-        st.session_state["_lesson_tab_opened"] = point
+def open_tab_pointed_at(tabs: dict[str, str], tab_key: str) -> None:
+    """A lesson step that points at a chart in one of `tabs` ({chart key: label}) opens that tab, once per
+    step (the learner may leave it); call before the tabs are drawn."""
+    point, step = st.session_state.get("_lesson_point_at") or (None, None)
+    if point in tabs and st.session_state.get("_lesson_tab_opened") != (point, step):
+        st.session_state[tab_key] = tr(tabs[point])
+        st.session_state["_lesson_tab_opened"] = (point, step)
 
 
 def _body(run: TrainingRun, interval: float | None, base_interval: float) -> None:
@@ -133,7 +134,7 @@ def _body(run: TrainingRun, interval: float | None, base_interval: float) -> Non
         _chart(snap, "gtt_heatmap", probe)
     with bottom[1]:
         _chart(snap, "hidden", probe, which=which)
-    _open_tab_pointed_at()
+    open_tab_pointed_at(TABS, TAB_KEY)
     labels = [tr(label) for label in TABS.values()]
     tabs = dict(zip(TABS, st.tabs(labels, key=TAB_KEY, on_change="rerun"), strict=True))
     for name, tab in tabs.items():
