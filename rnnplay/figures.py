@@ -6,15 +6,24 @@ thread, so they are built as plain dicts and wrapped without plotly's validation
 instead of 50 (measured), which leaves the GIL to training. `export()` adds a real template for
 figures shown outside Streamlit.
 
-Every text a figure shows (titles, axis titles, legend names, annotations, hover text) is English
-in the code and translated with `t(..., lang)`: each figure function takes `lang="en"` (or "zh")."""
+Every text a figure shows (titles, axis titles, legend names, hover text) is English in the code and
+translated with `t(..., lang)`: each figure function takes `lang="en"` (or "zh").
+
+The charts are read by a class from the back row, two to a row, with or without Streamlit's Plotly template
+(a page may draw the dicts with plain plotly.js and its own theme colours), so `_layout` gives every chart
+what it needs itself: its height, font sizes, margins that hold its labels, automargin, one number format
+per axis (powers of ten, never SI suffixes such as 500m), decade ticks on log axes, and a title that fits one
+line (or wraps). Reference lines (chance, clip threshold, 1) are legend entries, never text on the plot."""
 
 from __future__ import annotations
 
 import base64
+import bisect
 import contextlib
 import contextvars
 import math
+import numbers
+import unicodedata
 from functools import lru_cache
 
 import numpy as np
@@ -26,7 +35,45 @@ from rnnplay.probes import EPS
 
 TEMPLATE = "plotly"
 EMPTY_TEXT = N_("press Train (or Step one batch) to fill this chart")
-COLORS = {"train": "#1f77b4", "val": "#ff7f0e", "chance": "#7f7f7f", "clipped": "#2ca02c", "event": "#9467bd"}
+COLORS = {
+    "train": "#1f77b4",
+    "val": "#ff7f0e",
+    "chance": "#7f7f7f",
+    "clipped": "#2ca02c",
+    "event": "#9467bd",
+    "alarm": "#d62728",
+}
+LINE_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+
+# the Playground's live charts by their st.plotly_chart keys: the first three move with every step, the rest
+# with the probes (the page redraws those less often); the benchmarks and tests draw the same set
+CORE_CHARTS = ("loss", "metric", "grad_norm")
+PROBE_CHARTS = ("gtt", "gtt_heatmap", "hidden", "task_view", "spectral")
+
+# Heights in px. The Playground shows its live charts two to a row in boxes of these heights, so nothing
+# jumps while they fill; two rows of 300 fit a 900 px screen below the page's ~150 px header.
+LIVE_HEIGHT = 300
+LIVE_HEIGHTS = dict.fromkeys(CORE_CHARTS + PROBE_CHARTS, LIVE_HEIGHT)
+HEIGHT = 320  # the other pages' charts (Inspect, Gradient lab), each in half a row too
+TALL_HEIGHT = 380  # several runs overlaid, with a legend of several rows
+PCA_HEIGHT = 460
+
+# Text sizes in px, readable from the back of a classroom; a title line holds TITLE_WIDTH latin characters
+# (about 480 px at TITLE_SIZE: a chart is ~520 px wide, two to a row in a ~1100 px main area)
+TITLE_SIZE, AXIS_TITLE_SIZE, TICK_SIZE, LEGEND_SIZE, HINT_SIZE = 15, 13, 12, 12, 14
+TITLE_WIDTH = 55
+WIDE = 1.8  # a CJK character's width in latin ones: 30 of them fill a title line
+CHART_WIDTH = 520  # what a chart's legend rows and category labels are estimated against
+VAL_MARKERS_BELOW = 30  # a validation curve with fewer points shows each one (they are far apart)
+MAX_LOG_LABELS = 8  # decade labels on one log axis; a wider span labels every 2nd, 3rd, 5th... decade
+
+# Margins (px) that already hold what the axes need: a chart whose margins are too small is drawn by Plotly
+# twice (once to measure, once more with them widened), which made a live redraw cost Chromium ~22% more
+# (docs/benchmarks.md); a chart that needs more still gets it (automargin), drawn twice.
+TITLE_LINE_PX, TITLE_TOP_PX = 22, 42  # the top margin: one title line, and each line more
+X_AXIS_PX = 52  # x tick labels and the axis title below the plot: the legend hangs below them
+LEGEND_ROW_PX, LEGEND_ITEM_PX, CHAR_PX = 24, 44, 7  # a legend row; an entry's symbol and gaps; a 12 px char
+SIDE_PX, COLORBAR_PX = 80, 90  # y tick labels and title; a colour bar with its labels
 
 
 class Spec:
@@ -45,50 +92,49 @@ class Spec:
     def add_heatmap(self, **trace) -> None:
         self.data.append({"type": "heatmap", **trace})
 
-    def add_hline(self, y: float, line: dict, annotation_text: str | None = None) -> None:
+    def add_hline(self, y: float, line: dict) -> None:
+        """A line across the plot without a label (one the reader knows, e.g. P = 0.5): see reference_line."""
         self.layout["shapes"].append(
             {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y, "line": line}
         )
-        if annotation_text:
-            self.layout["annotations"].append(
-                {
-                    "xref": "paper",
-                    "x": 0,
-                    "yref": "y",
-                    "y": y,
-                    "text": annotation_text,
-                    "showarrow": False,
-                    "xanchor": "left",
-                    "yanchor": "bottom",
-                    "font": {"size": 11, "color": line.get("color")},
-                }
-            )
 
-    def add_vline(self, x: float, line: dict, annotation_text: str | None = None) -> None:
+    def add_vline(self, x: float, line: dict) -> None:
         self.layout["shapes"].append(
             {"type": "line", "yref": "paper", "y0": 0, "y1": 1, "xref": "x", "x0": x, "x1": x, "line": line}
         )
-        if annotation_text:
-            self.layout["annotations"].append(
-                {
-                    "yref": "paper",
-                    "y": 1,
-                    "xref": "x",
-                    "x": x,
-                    "text": annotation_text,
-                    "showarrow": False,
-                    "textangle": -90,
-                    "xanchor": "right",
-                    "yanchor": "top",
-                    "font": {"size": 10},
-                }
-            )
+
+    def reference_line(self, y: float | None, name: str, color: str = COLORS["chance"], dash: str = "dash") -> None:
+        """A horizontal line at y across the data's x range, as a trace: its label is a legend entry, so it is
+        never printed over a curve, another label or the title. None while there is no data (the empty chart's
+        hint stays clear) or no y."""
+        xs = [tr["x"] for tr in self.data if _count(tr.get("x"))]  # each in order: steps, positions, categories
+        if y is None or not math.isfinite(y) or not xs:
+            return
+        ends = [v for x in xs for v in (x[0], x[-1])]
+        if all(isinstance(v, numbers.Real) for v in ends):
+            x = [min(ends), max(ends)]
+            if any(tr["type"] == "bar" for tr in self.data):
+                x = [x[0] - 0.5, x[1] + 0.5]  # across the bars, not from centre to centre
+        else:  # categories: from the first to the last
+            x = [xs[0][0], xs[0][-1]]
+        self.add_scatter(
+            x=x,
+            y=[y, y],
+            mode="lines",
+            name=name,
+            line={"color": color, "dash": dash, "width": 1.5},
+            hoverinfo="name",
+        )
 
     def update_xaxes(self, **kw) -> None:
         self.layout["xaxis"].update(_axis(kw))
 
     def update_yaxes(self, **kw) -> None:
         self.layout["yaxis"].update(_axis(kw))
+
+
+def _count(values) -> int:
+    return 0 if values is None else len(values)
 
 
 # The live view sends every chart to the browser twice a second. Its numbers as JSON text cost ~20 bytes a
@@ -182,44 +228,199 @@ def _axis(kw: dict) -> dict:
     return kw
 
 
-def _wrap(title: str, width: int = 64) -> str:
-    """Plotly never wraps a title: break a long one (a task view's sentence) onto a second line."""
-    if len(title) <= width:
-        return title
-    cut = max(title.rfind("; ", 0, width), title.rfind(" ", 0, width))
-    cjk = max(title.rfind(p, 0, width // 2) for p in "；，（")  # a CJK character is two columns wide
-    if cjk > 0 and any("\u4e00" <= c <= "\u9fff" for c in title):
-        return title[:cjk].rstrip("；，") + "<br>" + title[cjk:].lstrip("；，")
-    return title if cut <= 0 else title[:cut].rstrip(";") + "<br>" + title[cut:].lstrip("; ")
+# Text --------------------------------------------------------------------------------------------
+def text_width(text: str) -> float:
+    """text's width in latin characters of the same font: a CJK (wide or full-width) character counts WIDE."""
+    return sum(WIDE if unicodedata.east_asian_width(c) in "WF" else 1.0 for c in text)
+
+
+# where a title line may end, best first: after a semicolon, a comma or colon, a space (dropped at the break),
+# before a parenthesis; a Chinese line with none of these may end between two CJK characters
+_BREAKS = (";；", ",，:：、", " ")
+
+
+def _wrap(title: str, width: float = TITLE_WIDTH) -> str:
+    """Plotly never wraps a title: break a long one (a task view's sentence) into lines of at most `width`,
+    at the best break that leaves the first line at least half full."""
+    lines, rest = [], title
+    while text_width(rest) > width and "<br>" not in rest:
+        end = max([i for i in range(1, len(rest)) if text_width(rest[:i]) <= width], default=1)
+        ends = range(1, end + 1)
+        tiers = [[i for i in ends if rest[i - 1] in marks] for marks in _BREAKS]
+        tiers[-1] += [i for i in ends if rest[i] in "（("]
+        tiers.append([i for i in ends if text_width(rest[i - 1]) > 1 and text_width(rest[i]) > 1])
+        # not inside parentheses ("(_ =" / "blank)"), unless there is nowhere else
+        outside = [[i for i in tier if _depth(rest[:i]) == 0] for tier in tiers]
+        cuts = [max(tier) for tier in outside if tier and max(tier) >= end / 2]
+        cuts = cuts or [max(tier) for tier in outside + tiers if tier]
+        if not cuts:
+            break
+        cut = cuts[0]
+        lines.append(rest[:cut].rstrip(" ;；"))
+        rest = rest[cut:].lstrip(" ;；")
+    return "<br>".join([*lines, rest])
+
+
+def _depth(text: str) -> int:
+    return sum(c in "(（" for c in text) - sum(c in ")）" for c in text)
+
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def power_of_ten(exponent: int) -> str:
+    """10 to the exponent as text, in unicode superscripts: power_of_ten(-12) == "10⁻¹²"."""
+    return "10" + str(exponent).translate(_SUPERSCRIPT)
+
+
+# Axes ----------------------------------------------------------------------------------------------
+# integer counts (training steps, time steps) as 12,000, never 1.2×10⁴ or 12k
+COUNT_AXIS = {"exponentformat": "none", "separatethousands": True}
+
+
+def _decade_step(span: float) -> int:
+    """Decades between labels so that an axis spanning `span` decades has at most MAX_LOG_LABELS of them."""
+    for step in (1, 2, 3, 5, 10, 20, 50):
+        if span / step + 1 <= MAX_LOG_LABELS:
+            return step
+    return math.ceil(span / (MAX_LOG_LABELS - 1))
+
+
+def _decades(*arrays, pad: float = 0.03) -> tuple[int, int] | None:
+    """The whole decades [lo, hi] (as exponents) that hold the positive values of these arrays (None, NaN and
+    inf left out), a marker's width inside the edges; None without a positive value. numpy: a live redraw
+    reads every step's gradient norm."""
+    low, high = math.inf, -math.inf
+    for values in arrays:
+        if _count(values):
+            a = np.asarray(values, dtype=np.float64).ravel()  # None -> NaN
+            a = a[np.isfinite(a) & (a > 0)]
+            if a.size:
+                low, high = min(low, float(a.min())), max(high, float(a.max()))
+    if low > high:
+        return None
+    lo, hi = math.floor(math.log10(low) - pad), math.ceil(math.log10(high) + pad)
+    return lo, max(hi, lo + 1)
+
+
+def log_axis(*arrays) -> dict:
+    """A log axis for the values of these arrays: whole decades, a label at every (2nd, 5th...) one written as
+    a power of ten (1, 10, 10³, 10⁻¹²: Plotly's "power" format), no minor labels ("5 2 1 0.5"), no SI ("1p")."""
+    spec = {"type": "log", "dtick": 1, "exponentformat": "power", "showexponent": "all"}
+    if (span := _decades(*arrays)) is not None:
+        spec.update(range=list(span), dtick=_decade_step(span[1] - span[0]))
+    return spec
+
+
+def _decade_colorbar(lo: int, hi: int, title: str) -> dict:
+    """A colour bar for log10 values from lo to hi: decade ticks labelled 10⁻¹², 10⁰, 10³."""
+    step = _decade_step(hi - lo)
+    ticks = [k for k in range(lo, hi + 1) if k % step == 0]
+    return {
+        "title": {"text": title, "font": {"size": AXIS_TITLE_SIZE}},
+        "tickmode": "array",
+        "tickvals": ticks,
+        "ticktext": [power_of_ten(k) for k in ticks],
+        "tickfont": {"size": TICK_SIZE},
+        "thickness": 12,
+    }
+
+
+def _colorbar(title: str) -> dict:
+    return {
+        "title": {"text": title, "font": {"size": AXIS_TITLE_SIZE}},
+        "tickfont": {"size": TICK_SIZE},
+        "exponentformat": "power",
+        "showexponent": "all",
+        "thickness": 12,
+    }
+
+
+def _category_ticks(labels: list[str], width: int = CHART_WIDTH - SIDE_PX - COLORBAR_PX) -> dict:
+    """A category axis whose labels stay level and apart: every n-th label, n so that they fit side by side
+    in `width` px (hover names every one). Plotly would tilt crowded labels instead, by an angle it picks
+    after drawing, and need a deeper margin than the chart was given."""
+    longest = max((text_width(str(s)) for s in labels), default=1) * CHAR_PX + 12
+    return {"tickangle": 0, "nticks": max(2, int(width // longest))}
+
+
+def _style_axis(spec: dict, data: list[dict], letter: str, empty: bool) -> None:
+    """What every axis gets, with or without a template: its fonts, automargin, one number format."""
+    spec.setdefault("automargin", True)
+    # "hide past div" (plotly's default) measures every tick label again after drawing it: ~a quarter of
+    # a live redraw's JavaScript in Chromium; a label at the very edge is clipped instead of hidden
+    spec.setdefault("ticklabeloverflow", "allow")
+    spec.setdefault("tickfont", {"size": TICK_SIZE})
+    if isinstance(spec.get("title"), dict):
+        spec["title"].setdefault("font", {"size": AXIS_TITLE_SIZE})
+    if spec.get("type") == "log":
+        if "range" not in spec:
+            spec.update(log_axis(*[tr.get(letter) for tr in data if tr["type"] != "heatmap"]))
+    elif spec.get("type") != "category" and spec.get("tickmode") != "array" and "tickformat" not in spec:
+        spec.setdefault("exponentformat", "power")  # 2×10⁻⁴, never 200µ; one exponent for the whole axis
+        spec.setdefault("showexponent", "all")
+    if empty:  # nothing drawn yet: no grid, zero line or made-up tick labels under the hint
+        spec.update(showgrid=False, zeroline=False, showticklabels=False)
+
+
+# Layout --------------------------------------------------------------------------------------------
+def _in_legend(fig: Spec) -> list[str]:
+    shown = [tr.get("name") or "" for tr in fig.data if tr.get("showlegend", tr["type"] != "heatmap")]
+    return shown if len(shown) >= 2 or fig.layout.get("showlegend") else []
+
+
+def _legend_rows(names: list[str], width: int = CHART_WIDTH - SIDE_PX - 24) -> int:
+    """How many rows a horizontal legend of these names takes in a chart `width` px wide (an estimate)."""
+    rows, used = (1 if names else 0), 0.0
+    for name in names:
+        need = LEGEND_ITEM_PX + text_width(name) * CHAR_PX
+        if used and used + need > width:
+            rows, used = rows + 1, 0.0
+        used += need
+    return rows
 
 
 def _margin(fig: Spec, title: str) -> dict:
-    """Margins that already hold what Streamlit's template (automargin axes) makes room for: tick labels and
-    axis titles, the legend below, a colorbar. A chart whose margins are too small is drawn twice by Plotly
-    (once to measure, once more with them widened), which made a live redraw cost Chromium ~22% more (measured
-    in the browser, docs/benchmarks.md); a chart that needs more still gets it, drawn twice."""
-    legend = sum(tr.get("showlegend", tr["type"] != "heatmap") for tr in fig.data) >= 2
+    """Margins that already hold what automargin axes make room for: tick labels and axis titles, the
+    legend below, a colour bar, the title's lines."""
     colorbar = any(tr["type"] == "heatmap" and tr.get("showscale", True) for tr in fig.data)
-    return {"l": 80, "r": 90 if colorbar else 24, "t": 65 if "<br>" in title else 45, "b": 96 if legend else 75}
+    colorbar = colorbar or any((tr.get("marker") or {}).get("showscale") for tr in fig.data)
+    lines = title.count("<br>") + 1 if title else 0
+    rows = _legend_rows(_in_legend(fig))
+    return {
+        "l": SIDE_PX,
+        "r": COLORBAR_PX if colorbar else 24,
+        "t": TITLE_TOP_PX + TITLE_LINE_PX * (lines - 1) if lines else 24,
+        "b": X_AXIS_PX + (LEGEND_ROW_PX * rows + 12 if rows else 0),
+    }
 
 
-def _layout(fig: Spec, title: str, height: int = 320, lang: str = "en", margin: dict | None = None, **kw) -> go.Figure:
-    """margin: what differs from _margin's (a chart with wider labels)."""
+def _is_empty(fig: Spec) -> bool:
+    return not any(_count(tr.get("z" if tr["type"] == "heatmap" else "x")) for tr in fig.data)
+
+
+def _layout(fig: Spec, title: str, height: int = HEIGHT, lang: str = "en", margin: dict | None = None, **kw):
+    """The figure with its title (wrapped to fit), explicit height, fonts and margins, its axes styled, and
+    while it is empty a hint (nothing else on the plot, so nothing crosses it). margin: what differs."""
     title = _wrap(title)
+    empty = _is_empty(fig)
+    for name in [k for k in fig.layout if k.startswith(("xaxis", "yaxis"))]:
+        _style_axis(fig.layout[name], fig.data, name[0], empty)
+    m = {**_margin(fig, title), **(margin or {})}
+    plot = max(height - m["t"] - m["b"], 40)
     fig.layout.update(
-        title={"text": title, "font": {"size": 15}},
+        title={"text": title, "font": {"size": TITLE_SIZE}},
+        font={"size": TICK_SIZE},
         height=height,
-        margin={**_margin(fig, title), **(margin or {})},
+        margin=m,
         uirevision="keep",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.3},  # below the axis title, rows growing down
+        # below the x axis title, rows growing down: its top at X_AXIS_PX whatever the plot's height
+        legend={"orientation": "h", "yanchor": "top", "y": -X_AXIS_PX / plot, "x": 0, "font": {"size": LEGEND_SIZE}},
         **kw,
     )
-    for axis in [k for k in fig.layout if k.startswith(("xaxis", "yaxis"))]:
-        # "hide past div" (plotly's default) measures every tick label again after drawing it: ~a quarter of
-        # a live redraw's JavaScript in Chromium; a label at the very edge is clipped instead of hidden
-        fig.layout[axis].setdefault("ticklabeloverflow", "allow")
-    if not any(len(tr.get("z" if tr["type"] == "heatmap" else "x", [])) for tr in fig.data):
-        # an empty chart before training should say so, not look broken
+    if empty:
+        # an empty chart before training should say so, not look broken; no line may strike the hint through
+        fig.layout["shapes"], fig.layout["annotations"] = [], []
         fig.layout["annotations"].append(
             {
                 "text": t(EMPTY_TEXT, lang),
@@ -228,7 +429,7 @@ def _layout(fig: Spec, title: str, height: int = 320, lang: str = "en", margin: 
                 "x": 0.5,
                 "y": 0.5,
                 "showarrow": False,
-                "font": {"size": 13, "color": COLORS["chance"]},
+                "font": {"size": HINT_SIZE, "color": COLORS["chance"]},
             }
         )
     if _COMPACT.get():
@@ -248,29 +449,76 @@ def _lines(y) -> list[float]:
     return [v if v is not None and math.isfinite(v) else None for v in y]
 
 
-def loss_figure(snap: dict, log_y: bool = False, lang: str = "en") -> go.Figure:
-    """V1: train and validation loss with the chance-level loss, and marks where lr/clip changed."""
+def _nz(values) -> list[float]:
+    return [v if v is not None and math.isfinite(v) else EPS for v in values]
+
+
+def _val_mode(steps, color: str) -> dict:
+    """A validation curve's mode: each point marked while they are few and far apart, a plain line after."""
+    if len(steps) < VAL_MARKERS_BELOW:
+        return {"mode": "lines+markers", "marker": {"size": 6, "color": color}}
+    return {"mode": "lines"}
+
+
+def _few_points_mode(steps, color: str) -> dict:
+    """A curve of few points far apart (validation, probes) marks each one; a plain line once they are many."""
+    if len(steps) < VAL_MARKERS_BELOW:
+        return {"mode": "lines+markers", "marker": {"size": 6, "color": color}}
+    return {"mode": "lines"}
+
+
+def _text_side(x: float, xs: list) -> str:
+    """Where a marker's text goes so that it stays inside the plot: away from the nearer edge."""
+    lo, hi = min(xs, default=x), max(xs, default=x)
+    return "bottom left" if x > (lo + hi) / 2 else "bottom right"
+
+
+def _event_marks(fig: Spec, snap: dict) -> None:
+    """Where the learning rate or clipping changed: a dotted line, and on the training curve a mark whose hover
+    says what changed (a label printed on the plot would cover the curves or each other)."""
+    h = snap["history"]
+    steps, losses = h["step"], _lines(h["loss"])
+    xs, ys, texts = [], [], []
+    for step, what in snap.get("events", []):
+        fig.add_vline(step, {"dash": "dot", "color": COLORS["event"], "width": 1})
+        i = min(bisect.bisect_left(steps, step), len(steps) - 1)
+        if steps and losses[i] is not None:
+            xs.append(step)
+            ys.append(losses[i])
+            texts.append(what)
+    if xs:
+        fig.add_scatter(
+            x=xs,
+            y=ys,
+            mode="markers",
+            name="",
+            hovertext=texts,
+            hoverinfo="text",
+            showlegend=False,
+            marker={"symbol": "diamond", "size": 10, "color": COLORS["event"]},
+        )
+
+
+def loss_figure(snap: dict, log_y: bool = False, lang: str = "en", height: int = LIVE_HEIGHTS["loss"]) -> go.Figure:
+    """Train and validation loss with the chance-level loss, and marks where lr/clip changed."""
     h, v, task = snap["history"], snap["val"], snap["task"]
     fig = Spec()
-    fig.add_scatter(x=h["step"], y=_lines(h["loss"]), name=t("train loss", lang), line={"color": COLORS["train"]})
+    fig.add_scatter(
+        x=h["step"], y=_lines(h["loss"]), name=t("train", lang), mode="lines", line={"color": COLORS["train"]}
+    )
     fig.add_scatter(
         x=v["step"],
         y=_lines(v["loss"]),
-        name=t("validation loss", lang),
-        mode="lines+markers",
+        name=t("validation", lang),
         line={"color": COLORS["val"]},
-        marker={"size": 4},
+        **_few_points_mode(v["step"], COLORS["val"]),
     )
-    fig.add_hline(
-        y=task["chance_loss"],
-        line={"dash": "dash", "color": COLORS["chance"]},
-        annotation_text=t("chance {x:.3g}", lang, x=task["chance_loss"]),
-    )
-    for step, what in snap.get("events", []):
-        fig.add_vline(x=step, line={"dash": "dot", "color": COLORS["event"]}, annotation_text=what)
-    fig.update_xaxes(title=t("training step", lang))
+    if task.get("chance_loss") is not None:
+        fig.reference_line(task["chance_loss"], t("chance {x:.3g}", lang, x=task["chance_loss"]))
+    _event_marks(fig, snap)
+    fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
     fig.update_yaxes(title=t("loss", lang), type="log" if log_y else "linear")
-    return _layout(fig, t("Loss", lang), lang=lang)
+    return _layout(fig, t("Loss", lang), height=height, lang=lang)
 
 
 # a task's metric (its `metric` attribute) in words, and as a chart title
@@ -287,42 +535,42 @@ def metric_name(metric: str, lang: str = "en") -> str:
     return t(METRIC_NAMES[metric], lang) if metric in METRIC_NAMES else metric
 
 
-def metric_figure(snap: dict, lang: str = "en") -> go.Figure:
-    """V1: the task metric (accuracy, sequence accuracy or MSE) for training and validation, with chance."""
+def metric_figure(snap: dict, lang: str = "en", height: int = LIVE_HEIGHTS["metric"]) -> go.Figure:
+    """The task metric (accuracy, sequence accuracy or MSE) for training and validation, with chance."""
     h, v, task = snap["history"], snap["val"], snap["task"]
     metric = task["metric"]
     name = metric_name(metric, lang)
     fig = Spec()
     fig.add_scatter(
-        x=h["step"], y=_lines(h["metric"]), name=t("train {metric}", lang, metric=name), line={"color": COLORS["train"]}
+        x=h["step"],
+        y=_lines(h["metric"]),
+        name=t("train", lang),
+        mode="lines",
+        line={"color": COLORS["train"]},
     )
     fig.add_scatter(
         x=v["step"],
         y=_lines(v["metric"]),
-        name=t("validation {metric}", lang, metric=name),
-        mode="lines+markers",
+        name=t("validation", lang),
         line={"color": COLORS["val"]},
-        marker={"size": 4},
+        **_few_points_mode(v["step"], COLORS["val"]),
     )
-    fig.add_hline(
-        y=task["chance"],
-        line={"dash": "dash", "color": COLORS["chance"]},
-        annotation_text=t("chance {x:.3g}", lang, x=task["chance"]),
-    )
-    fig.update_xaxes(title=t("training step", lang))
+    if task.get("chance") is not None:
+        fig.reference_line(task["chance"], t("chance {x:.3g}", lang, x=task["chance"]))
+    fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
     fig.update_yaxes(title=name, **({"range": [0, 1.02]} if metric != "mse" else {}))
     title = t(METRIC_TITLES[metric], lang) if metric in METRIC_TITLES else metric.capitalize()
-    return _layout(fig, title, lang=lang)
+    return _layout(fig, title, height=height, lang=lang)
 
 
-def grad_norm_figure(snap: dict, lang: str = "en") -> go.Figure:
-    """V2: total gradient norm per step before and after clipping, with the threshold."""
+def _grad_norm(snap: dict, lang: str) -> Spec:
     h, c = snap["history"], snap["config"]
     fig = Spec()
     fig.add_scatter(
         x=h["step"],
         y=[max(g, EPS) for g in _nz(h["grad_norm"])],
         name=t("before clipping", lang),
+        mode="lines",
         line={"color": COLORS["train"]},
     )
     if c.clip_mode != "off":
@@ -330,21 +578,19 @@ def grad_norm_figure(snap: dict, lang: str = "en") -> go.Figure:
             x=h["step"],
             y=[max(g, EPS) for g in _nz(h["grad_norm_clipped"])],
             name=t("after clipping", lang),
+            mode="lines",
             line={"color": COLORS["clipped"], "dash": "dot"},
         )
     if c.clip_mode == "norm":
-        fig.add_hline(
-            y=c.clip,
-            line={"dash": "dash", "color": "#d62728"},
-            annotation_text=t("clip threshold {clip:g}", lang, clip=c.clip),
-        )
-    fig.update_xaxes(title=t("training step", lang))
+        fig.reference_line(c.clip, t("clip at {clip:g}", lang, clip=c.clip), color=COLORS["alarm"])
+    fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
     fig.update_yaxes(title="‖∇θ L‖", type="log")
-    return _layout(fig, t("Gradient norm (all parameters)", lang), lang=lang)
+    return fig
 
 
-def _nz(values) -> list[float]:
-    return [v if v is not None and math.isfinite(v) else EPS for v in values]
+def grad_norm_figure(snap: dict, lang: str = "en", height: int = LIVE_HEIGHTS["grad_norm"]) -> go.Figure:
+    """Total gradient norm per step before and after clipping, with the threshold."""
+    return _layout(_grad_norm(snap, lang), t("Gradient norm (all parameters)", lang), height=height, lang=lang)
 
 
 def vanishing_ratio(gtt: list[float]) -> float | None:
@@ -354,59 +600,83 @@ def vanishing_ratio(gtt: list[float]) -> float | None:
     return max(gtt[0], EPS) / max(gtt[-1], EPS)
 
 
-def grad_through_time_figure(snap: dict, lang: str = "en") -> go.Figure:
-    """V3 curve: ‖∂L/∂h_t‖ against t for the latest probe, on a log axis."""
+def grad_through_time_figure(snap: dict, lang: str = "en", height: int = LIVE_HEIGHTS["gtt"]) -> go.Figure:
+    """‖∂L/∂h_t‖ against t for the latest probe, on a log axis; the title says how much reached h₁."""
     p = snap.get("latest_probe") or {}
     gtt = p.get("grad_through_time") or []
     fig = Spec()
-    steps = list(range(1, len(gtt) + 1))
     fig.add_scatter(
-        x=steps,
+        x=list(range(1, len(gtt) + 1)),
         y=[max(g, EPS) for g in _nz(gtt)],
         mode="lines+markers",
         name=t("step {step}", lang, step=p.get("step", 0)),
-        line={"color": "#d62728"},
-        marker={"size": 5},
+        line={"color": COLORS["alarm"]},
+        marker={"size": 6, "color": COLORS["alarm"]},
     )
     ratio = vanishing_ratio(gtt)
-    title = t("Gradient through time ‖∂L/∂hₜ‖", lang)
-    if ratio is not None:
-        title += t(" — h₁/h_T = {ratio:.1e} (step {step})", lang, ratio=ratio, step=p.get("step"))
-    fig.update_xaxes(title=t("time step t (1 = first input)", lang))
-    fig.update_yaxes(title="‖∂L/∂hₜ‖", type="log", exponentformat="power")
-    return _layout(fig, title, lang=lang, margin={"l": 96})  # a log axis: 10⁻⁵ and ‖∂L/∂hₜ‖
+    if ratio is None:
+        title = t("Gradient through time ‖∂L/∂hₜ‖", lang)
+    else:
+        title = t("Gradient through time: h₁/h_T = {ratio:.1e} (step {step})", lang, ratio=ratio, step=p.get("step"))
+    fig.update_xaxes(title=t("time step t (1 = first input)", lang), **COUNT_AXIS)
+    fig.update_yaxes(title="‖∂L/∂hₜ‖", type="log")
+    return _layout(fig, title, height=height, lang=lang)
 
 
-def grad_through_time_heatmap(snap: dict, lang: str = "en") -> go.Figure:
-    """V3 heatmap: log10 ‖∂L/∂h_t‖, x = time step, y = training step of each probe."""
+GTT_HOVER = N_("time step %{x}<br>training step %{y}<br>log₁₀ ‖∂L/∂hₜ‖ = %{z:.1f}<extra></extra>")
+
+
+def _gtt_decades(snaps: list[dict]) -> tuple[int, int] | None:
+    """The decades of every probe's ‖∂L/∂h_t‖ in these snapshots. Exact zeros (a dead ReLU's steps) sit at the
+    bottom of the scale, not stretch it to 1e-30."""
+    return _decades([g for s in snaps for r in s.get("probes") or [] for g in _nz(r["grad_through_time"]) if g > EPS])
+
+
+def grad_through_time_heatmap(
+    snap: dict,
+    lang: str = "en",
+    decades: tuple[int, int] | None = None,
+    title: str | None = None,
+    height: int = LIVE_HEIGHTS["gtt_heatmap"],
+) -> go.Figure:
+    """log10 ‖∂L/∂h_t‖ as colour, x = time step, y = training step of each probe; the colour bar is labelled
+    in powers of ten over whole decades (`decades`: one scale for several heatmaps)."""
     rows = snap.get("probes") or []
     z = [[math.log10(max(g, EPS)) for g in _nz(r["grad_through_time"])] for r in rows]
     fig = Spec()
     if z:
+        lo, hi = decades or _gtt_decades([snap]) or (-1, 0)
         T = len(z[-1])
         fig.add_heatmap(
             z=np.asarray(z, dtype=np.float32),
             x=list(range(1, T + 1)),
             y=[r["step"] for r in rows],
             colorscale="Viridis",
-            colorbar={"title": "log₁₀"},
+            zmin=lo,
+            zmax=hi,
+            colorbar=_decade_colorbar(lo, hi, "‖∂L/∂hₜ‖"),
+            # %{...} are plotly's, not placeholders: the text goes through t() without arguments
+            hovertemplate=t(GTT_HOVER, lang),
         )
-    fig.update_xaxes(title=t("time step t", lang))
-    fig.update_yaxes(title=t("training step", lang))
-    return _layout(fig, t("Gradient through time over training (log₁₀ ‖∂L/∂hₜ‖)", lang), lang=lang, margin={"l": 90})
+    fig.update_xaxes(title=t("time step t", lang), **COUNT_AXIS)
+    fig.update_yaxes(title=t("training step", lang), **COUNT_AXIS)
+    return _layout(fig, title or t("Gradient through time over training", lang), height=height, lang=lang)
 
 
-def hidden_figure(snap: dict, which: str = "hidden", max_units: int = 64, lang: str = "en") -> go.Figure:
-    """V4: units × time heatmap of one sample's hidden states (or a gate), input on the time axis."""
+def hidden_figure(
+    snap: dict, which: str = "hidden", max_units: int = 64, lang: str = "en", height: int = LIVE_HEIGHTS["hidden"]
+) -> go.Figure:
+    """Units × time heatmap of one sample's hidden states (or a gate), input on the time axis."""
     p = snap.get("latest_probe") or {}
     states = p.get("hidden") or {}
     z = states.get(which)
     fig = Spec()
+    x = []
     if z is not None:
         z = np.asarray(z, dtype=np.float32)[:, :max_units].T  # (units, T)
         labels = p.get("input_labels") or []
         x = [f"{t + 1}:{lab}" for t, lab in enumerate(labels)] or list(range(1, z.shape[1] + 1))
-        signed = which in ("hidden", "cell", "new", "cell state")
+        signed = which in SIGNED_STATES
         fig.add_heatmap(
             z=z,
             x=x,
@@ -415,45 +685,63 @@ def hidden_figure(snap: dict, which: str = "hidden", max_units: int = 64, lang: 
             zmid=0 if signed else None,
             zmin=None if signed else 0,
             zmax=None if signed else 1,
-            colorbar={"title": state_symbol(which)},
+            colorbar=_colorbar(state_symbol(which)),
         )
     sat = p.get("saturation")
     title = t("Hidden activations — {state}", lang, state=state_title(which, lang))
     if sat is not None and which == "hidden":
         title += t(" ({sat:.0%} saturated)", lang, sat=sat)
-    fig.update_xaxes(title=t("time step : input", lang), type="category")
+    fig.update_xaxes(title=t("time step : input", lang), type="category", **_category_ticks(x))
     fig.update_yaxes(title=t("unit", lang))
-    return _layout(fig, title, height=340, lang=lang, margin={"b": 115})  # the input's symbols below
+    return _layout(fig, title, height=height, lang=lang)
 
 
-def spectral_figure(snap: dict, lang: str = "en") -> go.Figure:
-    """V5: spectral radius of W_hh over training; above 1 gradients can grow, below 1 they shrink."""
+ONE_LINE = N_("1: above it, signals can grow")
+
+
+def spectral_figure(snap: dict, lang: str = "en", height: int = LIVE_HEIGHTS["spectral"]) -> go.Figure:
+    """Spectral radius of W_hh over training; above 1 gradients can grow, below 1 they shrink."""
     s = snap["spectral"]
     fig = Spec()
     fig.add_scatter(
-        x=s["step"], y=s["radius"], mode="lines+markers", name=t("spectral radius", lang), marker={"size": 4}
+        x=s["step"],
+        y=_lines(s["radius"]),
+        name=t("spectral radius", lang),
+        line={"color": COLORS["train"]},
+        **_few_points_mode(s["step"], COLORS["train"]),
     )
-    fig.add_hline(y=1.0, line={"dash": "dash", "color": COLORS["chance"]}, annotation_text="1")
-    fig.update_xaxes(title=t("training step", lang))
+    fig.reference_line(1.0, t(ONE_LINE, lang))
+    fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
     fig.update_yaxes(title="ρ(W_hh)")
-    return _layout(fig, t("Spectral radius of the recurrent weights", lang), lang=lang)
+    return _layout(fig, t("Spectral radius of the recurrent weights", lang), height=height, lang=lang)
 
 
-LINE_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
-
-
-def lines_view(view: dict, lang: str = "en") -> go.Figure:
-    """{"series": [{"name", "x", "y", "dash"?}]}: e.g. generated vs true waves."""
+def lines_view(view: dict, lang: str = "en", height: int = HEIGHT) -> go.Figure:
+    """{"series": [{"name", "x", "y", "dash"?}]}: e.g. generated vs true waves. A dashed series right after
+    a solid one is its reference (the true wave beside the generated one, as the title says): drawn in the
+    same colour, under the solid one's legend entry, so the legend of a half-width chart stays short."""
     fig = Spec()
-    for i, s in enumerate(view["series"]):
-        color = s.get("color") or LINE_COLORS[i % len(LINE_COLORS)]
-        fig.add_scatter(x=s["x"], y=_lines(s["y"]), name=s["name"], line={"color": color, "dash": s.get("dash")})
+    k, lead, color = 0, None, LINE_COLORS[0]  # lead: the solid series a dashed one may follow
+    for s in view["series"]:
+        partner = lead is not None and bool(s.get("dash"))
+        if not partner:
+            color, k = s.get("color") or LINE_COLORS[k % len(LINE_COLORS)], k + 1
+        fig.add_scatter(
+            x=s["x"],
+            y=_lines(s["y"]),
+            name=s["name"],
+            mode="lines",
+            line={"color": s.get("color") or color, "dash": s.get("dash")},
+            legendgroup=lead if partner else s["name"],
+            showlegend=not partner,
+        )
+        lead = None if partner or s.get("dash") else s["name"]
     fig.update_xaxes(title=view.get("x_title", ""))
     fig.update_yaxes(title=view.get("y_title", ""))
-    return _layout(fig, view.get("title", ""), lang=lang)
+    return _layout(fig, view.get("title", ""), height=height, lang=lang)
 
 
-def bars_view(view: dict, lang: str = "en") -> go.Figure:
+def bars_view(view: dict, lang: str = "en", height: int = HEIGHT) -> go.Figure:
     """{"x": labels, "y": values}: one bar per step or per item. Labels may repeat (a word twice in a
     sentence), so bars sit at positions 0..n-1 and carry the labels as tick text."""
     fig = Spec()
@@ -466,16 +754,20 @@ def bars_view(view: dict, lang: str = "en") -> go.Figure:
         name=view.get("y_title", ""),
     )
     if view.get("hline") is not None:
-        fig.add_hline(view["hline"], {"dash": "dash", "color": COLORS["chance"]}, view.get("hline_label"))
+        if view.get("hline_label"):
+            fig.reference_line(view["hline"], view["hline_label"])
+        else:
+            fig.add_hline(view["hline"], {"dash": "dash", "color": COLORS["chance"]})
     fig.update_xaxes(tickmode="array", tickvals=list(range(n)), ticktext=[str(v) for v in view["x"]])
     fig.update_xaxes(title=view.get("x_title", ""))
     fig.update_yaxes(title=view.get("y_title", ""), range=view.get("y_range"))
-    return _layout(fig, view.get("title", ""), lang=lang)
+    return _layout(fig, view.get("title", ""), height=height, lang=lang)
 
 
-def tokens_view(view: dict, lang: str = "en") -> go.Figure:
+def tokens_view(view: dict, lang: str = "en", height: int | None = None) -> go.Figure:
     """{"rows": [{"label", "tokens", "correct"?}], "correct"?}: aligned tokens, one row each, the cells
-    of a row with `correct` green (right) or red (wrong). A top-level `correct` is the last row's."""
+    of a row with `correct` green (right) or red (wrong). A top-level `correct` is the last row's.
+    height: a fixed one (the live view's; the text shrinks to fit the rows), else one that fits them."""
     rows = [dict(r) for r in view["rows"]]
     if view.get("correct") is not None and rows:
         rows[-1].setdefault("correct", view["correct"])
@@ -491,12 +783,16 @@ def tokens_view(view: dict, lang: str = "en") -> go.Figure:
             + [None] * (width - len(r["tokens"]))
         )
         text.append([str(t) for t in r["tokens"]] + [""] * (width - len(r["tokens"])))
+    height = height or max(200, 60 + 34 * len(rows))
+    title = _wrap(view.get("title", ""))
+    row_px = (height - TITLE_TOP_PX - TITLE_LINE_PX * title.count("<br>") - X_AXIS_PX) / max(len(rows), 1)
+    size = min(14 if width <= 8 else 12 if width <= 14 else 10, max(8, int(row_px * 0.6)))  # long rows: smaller
     fig = Spec()
     fig.add_heatmap(
         z=z,
         text=text,
         texttemplate="%{text}",
-        textfont={"size": 14 if width <= 8 else 11 if width <= 14 else 9},  # long rows: smaller cells
+        textfont={"size": size},
         y=[r["label"] for r in reversed(rows)],
         x=list(range(1, width + 1)),
         zmin=-1,
@@ -507,47 +803,52 @@ def tokens_view(view: dict, lang: str = "en") -> go.Figure:
         ygap=2,
         hoverinfo="text",
     )
-    fig.update_xaxes(title=t("step", lang), showgrid=False, dtick=1)
+    fig.update_xaxes(title=t("step", lang), showgrid=False, dtick=1 if width <= 16 else 2 if width <= 32 else None)
     fig.update_yaxes(type="category", showgrid=False)
-    return _layout(fig, view.get("title", ""), height=max(200, 60 + 34 * len(rows)), lang=lang)
+    return _layout(fig, title, height=height, lang=lang)
 
 
-def task_view_figure(view: dict | None, lang: str = "en") -> go.Figure | None:
-    """V6 for the tasks whose view is a chart; charlm's is text (None here)."""
+def task_view_figure(view: dict | None, lang: str = "en", height: int | None = None) -> go.Figure | None:
+    """The task's own view for the tasks whose view is a chart; charlm's is text (None here).
+    height: a fixed one (the live view's), else each kind's own."""
     if not view:
         return None
     kind = view.get("kind")
-    if kind in ("lines", "bars", "tokens"):
-        return {"lines": lines_view, "bars": bars_view, "tokens": tokens_view}[kind](view, lang=lang)
+    if kind == "tokens":
+        return tokens_view(view, lang=lang, height=height)
+    if kind in ("lines", "bars"):
+        return {"lines": lines_view, "bars": bars_view}[kind](view, lang=lang, height=height or HEIGHT)
+    height = height or HEIGHT
     fig = Spec()
     if kind == "forecast":
-        fig.add_scatter(x=view["t_truth"], y=view["truth"], name=t("truth", lang), line={"color": COLORS["chance"]})
         fig.add_scatter(
-            x=view["t"], y=view["one_step"], name=t("one-step forecast", lang), line={"color": COLORS["train"]}
+            x=view["t_truth"], y=view["truth"], name=t("truth", lang), mode="lines", line={"color": COLORS["chance"]}
+        )
+        fig.add_scatter(
+            x=view["t"],
+            y=view["one_step"],
+            name=t("one step ahead", lang),
+            mode="lines",
+            line={"color": COLORS["train"]},
         )
         fig.add_scatter(
             x=view["t_auto"],
             y=view["auto"],
-            name=t("autoregressive forecast", lang),
-            line={"color": "#d62728", "dash": "dot"},
+            name=t("autoregressive", lang),
+            mode="lines",
+            line={"color": COLORS["alarm"], "dash": "dot"},
         )
-        fig.update_xaxes(title=t("time (validation part of the series)", lang))
-        return _layout(fig, t("Forecast vs truth", lang), lang=lang)
+        fig.update_xaxes(title=t("time (validation part of the series)", lang), **COUNT_AXIS)
+        return _layout(fig, t("Forecast vs truth", lang), height=height, lang=lang)
     if kind == "confidence":
         x = [f"{t + 1}:{d}" for t, d in enumerate(view["digits"])]
         fig.add_bar(x=x, y=view["p_one"], name=t("P(more ones)", lang), marker={"color": COLORS["train"]})
         fig.add_hline(y=0.5, line={"dash": "dash", "color": COLORS["chance"]})
-        fig.update_xaxes(title=t("after reading step : digit", lang), type="category")
+        fig.update_xaxes(title=t("after reading step : digit", lang), type="category", **_category_ticks(x))
         fig.update_yaxes(title=t("P(more ones than zeros)", lang), range=[0, 1])
-        verdict = t("more ones", lang) if view["ones"] > view["T"] / 2 else t("not more ones", lang)
-        title = t(
-            "Confidence as the sequence is read (truth: {ones} ones of {T}: {verdict})",
-            lang,
-            ones=view["ones"],
-            T=view["T"],
-            verdict=verdict,
-        )
-        return _layout(fig, title, lang=lang)
+        # the count says the verdict; the title stays one line
+        title = t("Confidence as the sequence is read ({ones} ones of {T})", lang, ones=view["ones"], T=view["T"])
+        return _layout(fig, title, height=height, lang=lang)
     if kind == "scatter":
         fig.add_scatter(
             x=view["target"],
@@ -564,18 +865,12 @@ def task_view_figure(view: dict | None, lang: str = "en") -> go.Figure | None:
             y=[1, 1],
             mode="lines",
             name=t("always 1 (chance)", lang),
-            line={"dash": "dot", "color": "#d62728"},
+            line={"dash": "dot", "color": COLORS["alarm"]},
         )
         fig.update_xaxes(title=t("target (sum of the two marked numbers)", lang), range=[0, 2])
         fig.update_yaxes(title=t("prediction", lang), range=[-0.2, 2.2])
-        return _layout(fig, t("Prediction vs target", lang), lang=lang)
+        return _layout(fig, t("Prediction vs target", lang), height=height, lang=lang)
     return None
-
-
-# the Playground's live charts by their st.plotly_chart keys: the first three move with every step, the rest
-# with the probes (the page redraws those less often); the benchmarks and tests draw the same set
-CORE_CHARTS = ("loss", "metric", "grad_norm")
-PROBE_CHARTS = ("gtt", "gtt_heatmap", "hidden", "task_view", "spectral")
 
 
 def live_figures(
@@ -585,19 +880,21 @@ def live_figures(
     log_y: bool = False,
     lang: str = "en",
 ) -> dict[str, go.Figure | None]:
-    """The live charts of one snapshot, by key (task_view: None when the task's view is text, as charlm's).
-    which: the activations of the hidden-states chart; log_y: the loss chart's scale."""
+    """The live charts of one snapshot, by key, each LIVE_HEIGHTS[key] px high (task_view: None when the
+    task's view is text, as charlm's). which: the activations of the hidden-states chart; log_y: the loss
+    chart's scale."""
     from rnnplay.tasks.base import localize_view  # torch: only where a snapshot exists anyway
 
+    h = LIVE_HEIGHTS
     make = {
-        "loss": lambda: loss_figure(snap, log_y=log_y, lang=lang),
-        "metric": lambda: metric_figure(snap, lang=lang),
-        "grad_norm": lambda: grad_norm_figure(snap, lang=lang),
-        "gtt": lambda: grad_through_time_figure(snap, lang=lang),
-        "gtt_heatmap": lambda: grad_through_time_heatmap(snap, lang=lang),
-        "hidden": lambda: hidden_figure(snap, which, lang=lang),
-        "task_view": lambda: task_view_figure(localize_view(snap["task_view"], lang), lang=lang),
-        "spectral": lambda: spectral_figure(snap, lang=lang),
+        "loss": lambda: loss_figure(snap, log_y=log_y, lang=lang, height=h["loss"]),
+        "metric": lambda: metric_figure(snap, lang=lang, height=h["metric"]),
+        "grad_norm": lambda: grad_norm_figure(snap, lang=lang, height=h["grad_norm"]),
+        "gtt": lambda: grad_through_time_figure(snap, lang=lang, height=h["gtt"]),
+        "gtt_heatmap": lambda: grad_through_time_heatmap(snap, lang=lang, height=h["gtt_heatmap"]),
+        "hidden": lambda: hidden_figure(snap, which, lang=lang, height=h["hidden"]),
+        "task_view": lambda: task_view_figure(localize_view(snap["task_view"], lang), lang=lang, height=h["task_view"]),
+        "spectral": lambda: spectral_figure(snap, lang=lang, height=h["spectral"]),
     }
     return {name: make[name]() for name in names}
 
@@ -605,7 +902,9 @@ def live_figures(
 def _add_losses(fig: Spec, snap: dict, label: str, color: str, lang: str = "en") -> None:
     """One run among several: its training loss (solid) and validation loss (dotted), one legend entry."""
     h, v = snap["history"], snap["val"]
-    fig.add_scatter(x=h["step"], y=_lines(h["loss"]), name=label, line={"color": color}, legendgroup=label)
+    fig.add_scatter(
+        x=h["step"], y=_lines(h["loss"]), name=label, mode="lines", line={"color": color}, legendgroup=label
+    )
     fig.add_scatter(
         x=v["step"],
         y=_lines(v["loss"]),
@@ -613,23 +912,26 @@ def _add_losses(fig: Spec, snap: dict, label: str, color: str, lang: str = "en")
         line={"color": color, "dash": "dot"},
         legendgroup=label,
         showlegend=False,
+        **_few_points_mode(v["step"], color),
     )
 
 
-# V8: several runs overlaid (the Runs page) ------------------------------------------------------
+# Several runs overlaid (the Runs page) ---------------------------------------------------------------
 def runs_loss_figure(snaps: list[dict], labels: list[str], log_y: bool = True, lang: str = "en") -> go.Figure:
     """Training loss (solid) and validation loss (dotted) of each run, one colour per run."""
     fig = Spec()
     for i, (snap, label) in enumerate(zip(snaps, labels, strict=True)):
         color = LINE_COLORS[i % len(LINE_COLORS)]
         _add_losses(fig, snap, label, color, lang)
-    fig.update_xaxes(title=t("training step", lang))
+    fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
     fig.update_yaxes(title=t("loss (dotted: validation)", lang), type="log" if log_y else "linear")
-    return _layout(fig, t("Loss of each run", lang), height=380, lang=lang)
+    return _layout(fig, t("Loss of each run", lang), height=TALL_HEIGHT, lang=lang)
 
 
-def runs_grad_through_time_figure(snaps: list[dict], labels: list[str], lang: str = "en") -> go.Figure:
-    """V3 of each run's latest probe: ‖∂L/∂h_t‖ over t, log scale."""
+def runs_grad_through_time_figure(
+    snaps: list[dict], labels: list[str], lang: str = "en", title: str | None = None
+) -> go.Figure:
+    """‖∂L/∂h_t‖ over t of each run's latest probe, log scale."""
     fig = Spec()
     for i, (snap, label) in enumerate(zip(snaps, labels, strict=True)):
         probe = snap.get("latest_probe") or {}
@@ -637,14 +939,19 @@ def runs_grad_through_time_figure(snaps: list[dict], labels: list[str], lang: st
         ratio = vanishing_ratio(gtt)
         name = f"{label} (h₁/h_T {ratio:.0e})" if ratio is not None else label
         fig.add_scatter(
-            x=list(range(1, len(gtt) + 1)), y=_nz(gtt), name=name, line={"color": LINE_COLORS[i % len(LINE_COLORS)]}
+            x=list(range(1, len(gtt) + 1)),
+            y=_nz(gtt),
+            name=name,
+            mode="lines",
+            line={"color": LINE_COLORS[i % len(LINE_COLORS)]},
         )
-    fig.update_xaxes(title=t("time step t (1 = first input)", lang))
+    fig.update_xaxes(title=t("time step t (1 = first input)", lang), **COUNT_AXIS)
     fig.update_yaxes(title="‖∂L/∂hₜ‖", type="log")
-    return _layout(fig, t("Gradient through time, latest probe of each run", lang), height=380, lang=lang)
+    title = title or t("Gradient through time, latest probe of each run", lang)
+    return _layout(fig, title, height=TALL_HEIGHT, lang=lang)
 
 
-# V4 in full: the Inspect page -------------------------------------------------------------------
+# The Inspect page ------------------------------------------------------------------------------------
 # tanh-valued or unbounded states; the rest are sigmoid gates in [0, 1]
 SIGNED_STATES = ("hidden", "cell", "new", "cell state")
 STATE_TITLES = {
@@ -684,7 +991,7 @@ def state_heatmap(
     max_units: int = 256,
     lang: str = "en",
 ) -> go.Figure:
-    """V4: units × time heatmap of one sample's hidden state or one gate, z (T, D*H), input tokens on
+    """Units × time heatmap of one sample's hidden state or one gate, z (T, D*H), input tokens on
     the time axis. Bidirectional units are named f0.. (forward) and b0.. (backward). A signed state
     (h, candidate, cell) gets a diverging scale centred on 0; a sigmoid gate a 0..1 scale."""
     z = np.asarray(z, dtype=np.float32)
@@ -694,19 +1001,20 @@ def state_heatmap(
     shown = min(U, max_units)
     signed = which in SIGNED_STATES
     bound = float(np.nanmax(np.abs(z))) if z.size and np.isfinite(z).any() else 1.0
+    x = _time_axis(labels, T)
     fig = Spec()
     fig.add_heatmap(
         z=z[:, :shown].T,  # (units, T)
-        x=_time_axis(labels, T),
+        x=x,
         y=names[:shown],
         colorscale="RdBu" if signed else "Viridis",
         zmin=-max(bound, 1e-6) if signed else 0,
         zmax=max(bound, 1e-6) if signed else 1,
-        colorbar={"title": {"text": state_symbol(which)}, "thickness": 12},
+        colorbar=_colorbar(state_symbol(which)),
         # %{...} are plotly's, not placeholders: the text goes through t() without arguments
         hovertemplate=t("step:input %{x}<br>unit %{y}<br>value %{z:.3f}<extra></extra>", lang),
     )
-    fig.update_xaxes(title=t("time step : input", lang), type="category")
+    fig.update_xaxes(title=t("time step : input", lang), type="category", **_category_ticks(x))
     fig.update_yaxes(title=t("unit", lang), type="category", autorange="reversed")
     text = title or state_title(which, lang)
     if shown < U:
@@ -715,32 +1023,29 @@ def state_heatmap(
 
 
 def saturation_figure(per_step, labels: list[str], overall: float, rule: str, lang: str = "en") -> go.Figure:
-    """V4: the fraction of saturated units at each time step of one sample, with the overall mean."""
+    """The fraction of saturated units at each time step of one sample, with the overall mean."""
     per_step = [float(v) for v in per_step]
+    x = _time_axis(labels, len(per_step))
     fig = Spec()
     fig.add_scatter(
-        x=_time_axis(labels, len(per_step)),
+        x=x,
         y=per_step,
         mode="lines+markers",
         name=t("saturated units", lang),
-        line={"color": "#d62728"},
-        marker={"size": 5},
+        line={"color": COLORS["alarm"]},
+        marker={"size": 6, "color": COLORS["alarm"]},
     )
-    fig.add_hline(
-        y=overall,
-        line={"dash": "dash", "color": COLORS["chance"]},
-        annotation_text=t("overall {share:.0%}", lang, share=overall),
-    )
-    fig.update_xaxes(title=t("time step : input", lang), type="category")
+    fig.reference_line(overall, t("overall {share:.0%}", lang, share=overall))
+    fig.update_xaxes(title=t("time step : input", lang), type="category", **_category_ticks(x))
     fig.update_yaxes(title=t("fraction of units", lang), range=[0, 1.02], tickformat=".0%")
     title = t("Saturated units per time step ({share:.0%} overall)", lang, share=overall)
-    return _layout(fig, title, height=300, lang=lang)
+    return _layout(fig, title, lang=lang)
 
 
 def pca_trajectory_figure(
     points, labels: list[str], explained, dims: int = 2, title: str | None = None, lang: str = "en"
 ) -> go.Figure:
-    """V4: one sample's hidden state over time in its first 2 or 3 principal axes, points coloured by
+    """One sample's hidden state over time in its first 2 or 3 principal axes, points coloured by
     time step, start and end marked, each point's input token in its hover text."""
     p = np.asarray(points, dtype=np.float32)  # (T, >= dims)
     T = p.shape[0]
@@ -761,7 +1066,7 @@ def pca_trajectory_figure(
                 "color": list(range(1, T + 1)),
                 "colorscale": "Viridis",
                 "size": 5 if dims == 3 else 8,
-                "colorbar": {"title": {"text": t("time step", lang)}, "thickness": 12},
+                "colorbar": _colorbar(t("time step", lang)),
                 "showscale": True,
             },
             "text": hover,
@@ -769,7 +1074,7 @@ def pca_trajectory_figure(
             "showlegend": False,
         }
     )
-    ends = ((0, t("start", lang), "diamond", "#2ca02c"), (T - 1, t("end", lang), "square", "#d62728"))
+    ends = ((0, t("start", lang), "diamond", COLORS["clipped"]), (T - 1, t("end", lang), "square", COLORS["alarm"]))
     for idx, label, symbol, color in ends:
         if T == 0:
             break
@@ -781,6 +1086,7 @@ def pca_trajectory_figure(
                 "name": label,
                 "text": [label],
                 "textposition": "top center",
+                "textfont": {"size": TICK_SIZE},
                 "marker": {"color": color, "size": 9 if dims == 3 else 14, "symbol": symbol},
                 "hovertext": [f"{label}: {hover[idx]}" if hover else label],
                 "hoverinfo": "text",
@@ -794,24 +1100,19 @@ def pca_trajectory_figure(
         fig.update_xaxes(title=names[0])
         fig.update_yaxes(title=names[1])
     title = title or t("Hidden-state trajectory in {dims}-D PCA", lang, dims=dims)
-    return _layout(fig, title, height=460, lang=lang, **extra)
+    return _layout(fig, title, height=PCA_HEIGHT, lang=lang, **extra)
 
 
-# C2: the Gradient lab's race (one snapshot per entry, entries in the race's colours) --------------
-def _retitle(fig: go.Figure, title: str) -> go.Figure:
-    fig.layout.title = {"text": _wrap(title), "font": {"size": 15}}
-    return fig
-
-
+# The Gradient lab's race (one snapshot per entry, entries in the race's colours) ----------------------
 def race_loss_figure(race: dict, log_y: bool = False, lang: str = "en") -> go.Figure:
-    """V1 of a race: each entry's training loss (solid) and validation loss (dotted) with the chance
-    line; an entry that diverged gets an ✕ at its last step."""
+    """Each entry's training loss (solid) and validation loss (dotted) with the chance line; an entry
+    that diverged gets an ✕ at its last step."""
     fig = Spec()
     for i, (snap, label) in enumerate(zip(race["runs"], race["labels"], strict=True)):
         color = LINE_COLORS[i % len(LINE_COLORS)]
         _add_losses(fig, snap, label, color, lang)
     if not race["runs"]:
-        return _layout(fig, t("Loss", lang), height=360, lang=lang)
+        return _layout(fig, t("Loss", lang), height=TALL_HEIGHT, lang=lang)
     chance = race["runs"][0]["task"]["chance_loss"]
     # a diverged entry's last losses (1e30 before the NaN) would flatten every other curve to the axis:
     # the linear axis stops at the others' range, and the ✕ says how far the diverged one went
@@ -820,6 +1121,7 @@ def race_loss_figure(race: dict, log_y: bool = False, lang: str = "en") -> go.Fi
         y for s in race["runs"] if s["state"] != "diverged" for y in _lines(s["history"]["loss"]) if y is not None
     )
     top = max(chance, calm[int(0.98 * (len(calm) - 1))] if calm else chance) * 1.3
+    steps = [s for snap in race["runs"] for s in snap["history"]["step"]]
     for i, (snap, label) in enumerate(zip(race["runs"], race["labels"], strict=True)):
         if snap["state"] != "diverged":
             continue
@@ -839,85 +1141,82 @@ def race_loss_figure(race: dict, log_y: bool = False, lang: str = "en") -> go.Fi
                     loss=last,
                 )
             ],
-            textposition="bottom right",
+            textposition=_text_side(snap["steps_done"], steps),
+            textfont={"size": TICK_SIZE},
             name=t("{label} diverged", lang, label=label),
             showlegend=False,
         )
-    fig.add_hline(
-        y=chance, line={"dash": "dash", "color": COLORS["chance"]}, annotation_text=t("chance {x:.3g}", lang, x=chance)
-    )
-    fig.update_xaxes(title=t("training step", lang))
+    fig.reference_line(chance, t("chance {x:.3g}", lang, x=chance))
+    fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
     fig.update_yaxes(
         title=t("loss (dotted: validation)", lang),
         type="log" if log_y else "linear",
         **({} if log_y else {"range": [0, top]}),
     )
-    return _layout(fig, t("Loss", lang), height=360, lang=lang)
+    return _layout(fig, t("Loss", lang), height=TALL_HEIGHT, lang=lang)
 
 
 def race_grad_through_time_figure(race: dict, lang: str = "en") -> go.Figure:
-    """V3 overlaid: the latest ‖∂L/∂h_t‖ of each entry, log scale."""
-    return _retitle(
-        runs_grad_through_time_figure(race["runs"], race["labels"], lang=lang),
-        t("Gradient through time ‖∂L/∂hₜ‖, latest probe", lang),
-    )
+    """The latest ‖∂L/∂h_t‖ of each entry overlaid, log scale."""
+    title = t("Gradient through time ‖∂L/∂hₜ‖, latest probe", lang)
+    return runs_grad_through_time_figure(race["runs"], race["labels"], lang=lang, title=title)
 
 
 def race_heatmaps(race: dict, lang: str = "en") -> list[go.Figure]:
-    """V3 heatmaps side by side, one per entry, on ONE log colour scale: the same colour means the same
-    ‖∂L/∂h_t‖ in every heatmap, so a dark RNN beside a bright LSTM is a real difference."""
-    logs = [  # exact zeros (a dead ReLU's steps) sit at the bottom of the scale, not stretch it to 1e-30
-        math.log10(g)
-        for snap in race["runs"]
-        for row in snap.get("probes") or []
-        for g in _nz(row["grad_through_time"])
-        if g > EPS
+    """The gradient-through-time heatmaps side by side, one per entry, on ONE log colour scale: the same
+    colour means the same ‖∂L/∂h_t‖ in every heatmap, so a dark RNN beside a bright LSTM is a real difference."""
+    decades = _gtt_decades(race["runs"])
+    return [
+        grad_through_time_heatmap(
+            snap,
+            lang=lang,
+            decades=decades,
+            title=t("{label}: ‖∂L/∂hₜ‖ over training", lang, label=label),
+            height=HEIGHT,
+        )
+        for snap, label in zip(race["runs"], race["labels"], strict=True)
     ]
-    out = []
-    for snap, label in zip(race["runs"], race["labels"], strict=True):
-        fig = grad_through_time_heatmap(snap, lang=lang)
-        if fig.data and logs:
-            fig.update_traces(zmin=min(logs), zmax=max(logs), selector={"type": "heatmap"})
-        out.append(_retitle(fig, t("{label}: log₁₀ ‖∂L/∂hₜ‖ over training", lang, label=label)))
-    return out
 
 
 def race_spectral_figure(race: dict, lang: str = "en") -> go.Figure:
-    """V5: each entry's spectral radius ρ(W_hh) (solid) and largest singular value σ₁ (dotted) over
+    """Each entry's spectral radius ρ(W_hh) (solid) and largest singular value σ₁ (dotted) over
     training, with the line at 1: above it the recurrence can amplify a signal (or a gradient) per step."""
     fig = Spec()
     for i, (snap, label) in enumerate(zip(race["runs"], race["labels"], strict=True)):
         color, s = LINE_COLORS[i % len(LINE_COLORS)], snap["spectral"]
-        fig.add_scatter(x=s["step"], y=_lines(s["radius"]), name=f"{label} ρ", line={"color": color})
+        fig.add_scatter(x=s["step"], y=_lines(s["radius"]), name=f"{label} ρ", mode="lines", line={"color": color})
         sigma = [sv[0] if sv else None for sv in s.get("singular", [])]
-        fig.add_scatter(x=s["step"], y=_lines(sigma), name=f"{label} σ₁", line={"color": color, "dash": "dot"})
-    fig.add_hline(y=1.0, line={"dash": "dash", "color": COLORS["chance"]}, annotation_text="1")
-    fig.update_xaxes(title=t("training step", lang))
-    fig.update_yaxes(title="ρ(W_hh), σ₁(W_hh)")
-    return _layout(fig, t("Spectral radius ρ (solid) and largest singular value σ₁ (dotted) of W_hh", lang), lang=lang)
+        fig.add_scatter(
+            x=s["step"], y=_lines(sigma), name=f"{label} σ₁", mode="lines", line={"color": color, "dash": "dot"}
+        )
+    fig.reference_line(1.0, t(ONE_LINE, lang))
+    fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
+    fig.update_yaxes(title=t("ρ(W_hh) solid, σ₁(W_hh) dotted", lang))
+    return _layout(fig, t("Spectral radius and largest singular value of W_hh", lang), lang=lang)
 
 
 def race_singular_values_figure(race: dict, lang: str = "en") -> go.Figure:
-    """V5: the latest singular values of each entry's W_hh (LSTM/GRU: the candidate block), largest first."""
+    """The latest singular values of each entry's W_hh (LSTM/GRU: the candidate block), largest first."""
     fig = Spec()
     for i, (snap, label) in enumerate(zip(race["runs"], race["labels"], strict=True)):
         sv = (snap["spectral"].get("singular") or [[]])[-1]
+        color = LINE_COLORS[i % len(LINE_COLORS)]
         fig.add_scatter(
             x=list(range(1, len(sv) + 1)),
             y=_lines(sv),
             mode="lines+markers",
             name=label,
-            line={"color": LINE_COLORS[i % len(LINE_COLORS)]},
-            marker={"size": 5},
+            line={"color": color},
+            marker={"size": 6, "color": color},
         )
-    fig.add_hline(y=1.0, line={"dash": "dash", "color": COLORS["chance"]}, annotation_text="1")
+    fig.reference_line(1.0, t(ONE_LINE, lang))
     fig.update_xaxes(title=t("k (largest first)", lang), dtick=1)
     fig.update_yaxes(title="σₖ(W_hh)")
     return _layout(fig, t("Singular values of W_hh, latest probe", lang), lang=lang)
 
 
 def param_norms_figure(snap: dict, title: str | None = None, lang: str = "en") -> go.Figure:
-    """V7: ‖∂L/∂θ‖ of every parameter tensor (before clipping) at each probe, log scale."""
+    """‖∂L/∂θ‖ of every parameter tensor (before clipping) at each probe, log scale."""
     pn = snap.get("param_norms") or {"step": [], "names": [], "values": []}
     fig = Spec()
     for j, name in enumerate(pn["names"]):
@@ -925,39 +1224,41 @@ def param_norms_figure(snap: dict, title: str | None = None, lang: str = "en") -
             x=pn["step"],
             y=[max(v, EPS) for v in _nz([row[j] for row in pn["values"]])],
             name=name.removeprefix("core."),
+            mode="lines",
             line={"color": LINE_COLORS[j % len(LINE_COLORS)]},
         )
-    fig.update_xaxes(title=t("training step", lang))
-    fig.update_yaxes(title=t("‖∂L/∂θ‖ before clipping", lang), type="log", exponentformat="power")
+    fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
+    fig.update_yaxes(title=t("‖∂L/∂θ‖ before clipping", lang), type="log")
     return _layout(fig, title or t("Gradient norm per parameter tensor", lang), lang=lang)
 
 
 def race_grad_norm_figures(race: dict, lang: str = "en") -> list[go.Figure]:
-    """V2 per entry: the total gradient norm before and after clipping, with its threshold. A norm
-    that became Inf/NaN is a red ✕ above the last finite one, not a drop to the axis floor."""
+    """Each entry's total gradient norm before and after clipping, with its threshold. A norm that became
+    Inf/NaN is a red ✕ above the last finite one, not a drop to the axis floor."""
     out = []
     for snap, label in zip(race["runs"], race["labels"], strict=True):
         h = snap["history"]
         bad = [s for s, g in zip(h["step"], h["grad_norm"], strict=True) if g is None or not math.isfinite(g)]
         keep = [i for i, g in enumerate(h["grad_norm"]) if g is not None and math.isfinite(g)]
         clean = {**snap, "history": {k: [v[i] for i in keep] for k, v in h.items()}}
-        clipped = snap["config"].clip_mode != "off"
-        fig = _retitle(
-            grad_norm_figure(clean, lang=lang),
-            t("{label}: gradient norm (clipped)", lang, label=label)
-            if clipped
-            else t("{label}: gradient norm", lang, label=label),
-        )
+        fig = _grad_norm(clean, lang)
         if bad:
             peak = max(clean["history"]["grad_norm"], default=1.0) * 10
             fig.add_scatter(
                 x=bad[:1],
                 y=[peak],
                 mode="markers+text",
-                marker={"symbol": "x", "size": 14, "color": "#d62728"},
+                marker={"symbol": "x", "size": 14, "color": COLORS["alarm"]},
                 text=[t("Inf/NaN at step {step}", lang, step=bad[0])],
-                textposition="bottom left",
+                textposition=_text_side(bad[0], h["step"]),
+                textfont={"size": TICK_SIZE},
                 name="Inf/NaN",
             )
-        out.append(fig)
+        clipped = snap["config"].clip_mode != "off"
+        title = (
+            t("{label}: gradient norm (clipped)", lang, label=label)
+            if clipped
+            else t("{label}: gradient norm", lang, label=label)
+        )
+        out.append(_layout(fig, title, lang=lang))
     return out

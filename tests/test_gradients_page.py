@@ -166,7 +166,7 @@ def test_the_exploding_demo_loads_in_one_click_and_shows_the_divergence(open_pag
     assert any("RNN no clip: diverged at step 2" in (t.get("text") or [""])[0] for t in loss["data"])
     assert loss["layout"]["yaxis"]["range"][1] < 20  # the clipped run stays readable beside a loss of 1e36
     post = chart(at, "grad_norm_1")
-    assert [t["name"] for t in post["data"]] == ["before clipping", "after clipping"]
+    assert [t["name"] for t in post["data"]] == ["before clipping", "after clipping", "clip at 1"]
     assert max(post["data"][0]["y"]) > 100 and max(post["data"][1]["y"]) <= 1.0 + 1e-4
 
 
