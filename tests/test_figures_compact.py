@@ -91,7 +91,7 @@ def test_compact_is_per_thread(snap):
 
 
 def test_compact_figures_leave_no_cyclic_garbage_and_go_to_streamlit_as_built(snap):
-    """P5: a go.Figure's plotly objects point at each other; with Streamlit's after-run collection off they
+    """A go.Figure's plotly objects point at each other; with Streamlit's after-run collection off they
     waited for a full collection while RSS crept up. SentFigures are plain dicts."""
     import gc
 
@@ -110,3 +110,17 @@ def test_compact_figures_leave_no_cyclic_garbage_and_go_to_streamlit_as_built(sn
     assert compact_garbage < 10 < figure_garbage
     spec = plotly.tools.return_figure_from_figure_or_data(sent[0], validate_figure=True)  # st.plotly_chart's call
     assert spec is sent[0].to_dict() and spec["data"][0]["y"]["dtype"] == "f4"
+
+
+def test_compact_figures_keep_the_same_layout(snap):
+    """Heights, log ticks, margins and the rest of the layout are worked out before the arrays are packed."""
+    with figures.compact():
+        small = figures.live_figures(snap, log_y=True)
+    full = figures.live_figures(snap, log_y=True)
+    for key, fig in small.items():
+        if fig is None:
+            continue
+        packed = {k: v for k, v in fig.to_dict()["layout"].items() if k != "template"}
+        plain = {k: v for k, v in full[key].to_dict()["layout"].items() if k != "template"}
+        assert packed == plain, key
+        assert packed["height"] == figures.LIVE_HEIGHTS[key]
