@@ -50,12 +50,13 @@ ENTRY_KEYS = tuple(f"e{i}" for i in range(1, MAX_ENTRIES + 1))
 COLUMNS = ("arch", "nonlinearity", "hidden_size", "bidirectional", "init", "init_gain", "optimizer", "lr")
 COLUMNS += ("clip_mode", "clip")
 
-compact_top(
+entries_button = compact_top(
     tr("Gradient lab"),
     tr(
         "Race 2–4 networks on the same data and seed and watch their gradients flow back through time. "
         "Pick a demo, or edit the entries below; the page's URL is a share link to exactly this race."
     ),
+    aside=True,
 )
 
 # the URL -> the demo, the shared settings, the entries -----------------------------------------------
@@ -204,9 +205,8 @@ def _load_preset(pid: str) -> None:
         race.reset(list(PRESETS[pid]))
 
 
-entries_box = st.expander(
-    tr("Demos and entries"), icon=":material/table_rows:", expanded=not any(st.session_state.get("_race_steps", ()))
-)
+# in a popover beside the heading: a race's charts fit one screen below it
+entries_box = entries_button.popover(tr("Demos and entries"), icon=":material/table_rows:", width="stretch")
 entries_box.markdown(tr("**Demos**"))
 cols = entries_box.columns(len(PRESET_BUTTONS))
 for col, (pid, (label, icon)) in zip(cols, PRESET_BUTTONS.items(), strict=True):
@@ -307,7 +307,6 @@ with options.popover(tr("Chart options"), icon=":material/tune:"):
     st.toggle(tr("Log-scale loss"), key="race_loss_log")
 if pending and race.state != "ready":
     st.info(tr("The entries changed since this race started: press **Reset** (or **Train anew**) to race them."))
-st.session_state["_race_steps"] = [r.trainer.steps_done for r in race.runs]  # trained: the entries fold away
 charts, beside = st.columns([2.8, 1]) if narrator.active() else (st.container(), None)
 if beside is not None:
     with beside:

@@ -158,7 +158,8 @@ def show(run_or_race, page: str | None = None) -> None:
     with st.container(border=True, key="lesson_panel"):
         sentence()
         index, last = st.session_state[k_index], len(lesson.steps) - 1
-        c = [*st.columns(2), *st.columns(2)]  # two by two: the panel is a narrow column beside the charts
+        # Back and Next side by side, then Auto-play and Free play each across the panel (a narrow column)
+        c = [*st.columns(2), st.container(), st.container()]
         c[0].button(
             tr(UI["back"]),
             key="lesson_back",
@@ -166,6 +167,7 @@ def show(run_or_race, page: str | None = None) -> None:
             icon=":material/arrow_back:",
             on_click=_go,
             args=(lesson, index - 1),
+            width="stretch",
         )
         c[1].button(
             tr(UI["next"]),
@@ -174,6 +176,7 @@ def show(run_or_race, page: str | None = None) -> None:
             icon=":material/arrow_forward:",
             on_click=_go,
             args=(lesson, index + 1, run_or_race),
+            width="stretch",
         )
         c[2].button(
             tr(UI["auto_stop"] if auto else UI["auto"]),
@@ -183,9 +186,15 @@ def show(run_or_race, page: str | None = None) -> None:
             on_click=_toggle_auto,
             args=(lesson, run_or_race),
             disabled=index == last and not auto,
+            width="stretch",
         )
         c[3].button(
-            tr(UI["free"]), key="lesson_free", help=tr(UI["free_help"]), on_click=_free_play, icon=":material/explore:"
+            tr(UI["free"]),
+            key="lesson_free",
+            help=tr(UI["free_help"]),
+            on_click=_free_play,
+            icon=":material/explore:",
+            width="stretch",
         )
         if page is not None and page != lesson.page:
             st.caption(tr(UI["other_page"], id=lesson.id, page=tr(UI[f"page_{lesson.page}"])))

@@ -248,3 +248,18 @@ def test_task_info_and_majority_encode():
     assert task.encode("0110").shape == (1, 4, 1)
     with pytest.raises(ValueError, match="0s and 1s"):
         task.encode("012")
+
+
+def test_majoritys_default_run_learns_all_the_way_through():
+    """The Playground opens on majority: its first Train should show learning for the whole run (several
+    seconds in the app), not a drop in the first second and a flat line after it."""
+    from rnnplay.trainer import Trainer
+
+    trainer = Trainer(make_config("majority"))
+    losses = [trainer.step().loss for _ in range(trainer.config.steps)]
+    quarter = sum(losses[: len(losses) // 4][-100:]) / 100
+    half = sum(losses[: len(losses) // 2][-100:]) / 100
+    end = sum(losses[-100:]) / 100
+    assert trainer.config.steps >= 2000
+    assert quarter > 1.5 * half and half > 2 * end, (quarter, half, end)  # still falling at each stage
+    assert end < 0.1  # and it learns the task

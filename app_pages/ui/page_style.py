@@ -10,6 +10,13 @@ import streamlit as st
 _CSS = "<style>[data-testid='stMainBlockContainer'] {padding-top: 3.5rem; padding-bottom: 2rem;}</style>"
 
 
-def compact_top(title: str, description: str) -> None:
+def compact_top(title: str, description: str, aside: bool = False):
+    """The page's heading; with aside=True it shares its row with a column on the right, which is returned
+    (the Gradient lab's entries), so that the charts keep the height."""
     st.html(_CSS)
-    st.markdown(f"#### {title}", help=description)
+    if not aside:
+        st.markdown(f"#### {title}", help=description)
+        return None
+    left, right = st.columns([2.2, 1], vertical_alignment="center")
+    left.markdown(f"#### {title}", help=description)
+    return right

@@ -26,8 +26,11 @@ TABS = {
     "param_norms": N_("Per tensor"),
 }
 TAB_KEY = "race_tab"
-ROW_HEIGHT = 250  # the overlaid charts
-CELL_HEIGHT = 210  # each entry's heatmap and activations, in columns of a third or a quarter of the page
+# three rows on a 900 px screen below the heading and the run bar: the overlaid charts, then each entry's
+# heatmap and activations in columns of a third or a quarter of the page
+ROW_HEIGHT, CELL_HEIGHT = 240, 180
+# the overlaid charts' legend stands at the right: below the axis it would need rows the height has not
+SIDE_LEGEND = {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"}
 STATE_TEXT = {
     "ready": N_("ready"),
     "running": N_("racing…"),
@@ -78,6 +81,14 @@ def _per_entry(key: str, n: int, make, version: tuple) -> None:
                 live_chart(lambda i=i: figure(i), key=f"{key}_{i}", height=CELL_HEIGHT, version=version)
 
 
+def _side_legend(fig) -> dict:
+    spec = fig.to_dict()
+    layout = spec["layout"]
+    layout["legend"] = {**layout.get("legend", {}), **SIDE_LEGEND}
+    layout["margin"] = {**layout.get("margin", {}), "b": 50, "r": 150}
+    return spec
+
+
 def _hidden(snap: dict, lab: str) -> dict:
     fig = figures.hidden_figure(snap, lang=lang(), height=CELL_HEIGHT).to_dict()
     fig["layout"]["title"] = {**fig["layout"].get("title", {}), "text": lab}
@@ -104,14 +115,14 @@ def _body(race: Race, interval: float | None, base_interval: float) -> None:
     left, right = st.columns(2)
     with left:
         live_chart(
-            lambda: figures.race_loss_figure(snap, log_y=log_y, lang=lang()),
+            lambda: _side_legend(figures.race_loss_figure(snap, log_y=log_y, lang=lang())),
             key="loss",
             height=ROW_HEIGHT,
             version=(steps, log_y),
         )
     with right:
         live_chart(
-            lambda: figures.race_grad_through_time_figure(snap, lang=lang()),
+            lambda: _side_legend(figures.race_grad_through_time_figure(snap, lang=lang())),
             key="gtt",
             height=ROW_HEIGHT,
             version=probes,
