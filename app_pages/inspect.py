@@ -7,6 +7,7 @@ get the session's lang()."""
 import streamlit as st
 
 from app_pages.i18n import lang, tr
+from app_pages.ui.live_chart import live_chart
 from app_pages.ui.session_run import session_run
 from rnnplay import figures, inspect_data, untrusted
 from rnnplay.i18n import N_, localize, t
@@ -75,8 +76,8 @@ if problem:
         icon=":material/edit:",
     )
 
-frozen = st.toggle(tr("Pause live updates (to rotate or zoom)"), key="insp_freeze")
-interval = LIVE_EVERY_S if run.state == "running" and not frozen else None
+# the charts are updated in place and keep a zoom or a rotated 3-D view across updates (live_chart)
+interval = LIVE_EVERY_S if run.state == "running" else None
 
 
 @st.fragment(run_every=interval)
@@ -118,10 +119,11 @@ def live_view(sample: inspect_data.Sample) -> None:
         cols = st.columns(GRID_COLUMNS)
         for col, name in zip(cols, names[row : row + GRID_COLUMNS], strict=False):
             fig = figures.state_heatmap(ins.states[name], ins.labels, name, ins.directions, lang=lang())
-            col.plotly_chart(fig, key=f"insp_{name.replace(' ', '_')}")
+            with col:
+                live_chart(fig, key=f"insp_{name.replace(' ', '_')}")
 
     st.subheader(tr("Saturated units"))
-    st.plotly_chart(
+    live_chart(
         figures.saturation_figure(
             ins.saturation_per_step, ins.labels, ins.saturation, ins.saturation_rule, lang=lang()
         ),
@@ -140,9 +142,7 @@ def live_view(sample: inspect_data.Sample) -> None:
         tr("PCA view"), list(DIMS), default="2-D", key="insp_pca_dims", format_func=lambda d: t(DIMS[d], LANG)
     )
     dims = 3 if shown == "3-D" else 2
-    st.plotly_chart(
-        figures.pca_trajectory_figure(ins.pca, ins.labels, ins.explained, dims, lang=lang()), key="insp_pca"
-    )
+    live_chart(figures.pca_trajectory_figure(ins.pca, ins.labels, ins.explained, dims, lang=lang()), key="insp_pca")
     st.caption(
         tr(
             "Principal axes fitted on {fit}, then this sequence projected on them: trajectories of different "
@@ -239,8 +239,10 @@ def history_view() -> None:
     fig = figures.state_heatmap(
         frame["hidden"][which], frame["input_labels"], which, directions, title=title, lang=lang()
     )
-    left.plotly_chart(fig, key="insp_frame_hidden")
-    right.plotly_chart(figures.grad_through_time_figure({"latest_probe": frame}, lang=lang()), key="insp_frame_gtt")
+    live_chart(fig, key="insp_frame_hidden", container=left)
+    live_chart(
+        figures.grad_through_time_figure({"latest_probe": frame}, lang=lang()), key="insp_frame_gtt", container=right
+    )
     st.caption(
         tr(
             "{n} snapshots of probe sample 0 (older ones thinned). At step {step}: {share:.0%} of units saturated.",
