@@ -3,6 +3,8 @@ since the last run, so the figure a browser shows is the one the session remembe
 
 from __future__ import annotations
 
+import json
+
 from streamlit.testing.v1 import AppTest
 
 from app_pages.ui.live_chart import SENT
@@ -19,3 +21,23 @@ def live_figure(at: AppTest, key: str) -> dict:
     figures = live_figures(at)
     assert key in figures, f"no live chart {key!r}; drawn: {sorted(figures)}"
     return figures[key]
+
+
+def _charts(at: AppTest) -> dict:
+    """{key: element} of the live charts in the app's last run (their ids end in -<key>_chart)."""
+    return {
+        el.proto.id.split("-", 2)[-1].removesuffix("_chart"): el
+        for el in at.get("bidi_component")
+        if el.proto.id.endswith("_chart")
+    }
+
+
+def live_messages(at: AppTest) -> dict[str, dict]:
+    """{key: the message the app's last run sent that chart}: {"rev"} alone (unchanged), a "figure" (whole)
+    or a "patch" on revision "base"."""
+    return {key: json.loads(el.proto.bytes) for key, el in _charts(at).items()}
+
+
+def live_element_ids(at: AppTest) -> dict[str, str]:
+    """{key: element id} of the live charts drawn: the same id across runs is the same chart in the browser."""
+    return {key: el.proto.id for key, el in _charts(at).items()}

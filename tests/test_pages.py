@@ -3,17 +3,17 @@ warns about bad parameters by name, trains in the background and draws its live 
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages.ui.live_chart import figure_spec
+from app_pages.ui.run_view import MAIN_CHARTS, TAB_KEY, TABS
 from rnnplay import figures
 from rnnplay.tasks import TASK_CLASSES
+from tests.live import live_element_ids, live_figure, live_figures, live_messages
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAYGROUND = "app_pages/playground.py"
@@ -33,19 +33,10 @@ def open_app(page: str | None = None, **params) -> AppTest:
     return at
 
 
-def chart_spec(at: AppTest, key_part: str) -> dict:
-    for el in at.get("plotly_chart"):
-        spec = json.loads(el.proto.spec)
-        title = spec["layout"].get("title", {}).get("text", "")
-        if key_part in title:
-            return spec
-    raise AssertionError(f"no chart titled {key_part!r}")
-
-
-def decode(arr) -> np.ndarray:
-    if isinstance(arr, dict) and "bdata" in arr:
-        return np.frombuffer(base64.b64decode(arr["bdata"]), dtype=np.dtype(arr["dtype"]))
-    return np.asarray(arr, dtype=float)
+def open_tab(at: AppTest, name: str) -> AppTest:
+    """Select the live view's tab `name` (a key of run_view.TABS), whose content only the open tab builds."""
+    at.session_state[TAB_KEY] = TABS[name]
+    return at
 
 
 def test_home_renders_with_links_into_the_playground():
@@ -59,7 +50,13 @@ def test_playground_renders_its_controls_and_charts():
     at = open_app(PLAYGROUND)
     assert not at.exception
     assert at.selectbox(key="task").value == "majority"
-    assert len(at.get("plotly_chart")) >= 6
+    assert set(MAIN_CHARTS) <= set(live_figures(at))  # the four charts above the tabs
+    for name in ("metric", "grad_norm", "spectral"):  # each other chart, in its tab
+        open_tab(at, name).run()
+        assert not at.exception
+        assert name in live_figures(at), name
+    open_tab(at, "task_view").run()  # drawn from the first probe: until then, what to press
+    assert figures.EMPTY_TEXT in [c.value for c in at.caption] and "task_view" not in live_figures(at)
 
 
 def test_share_link_restores_the_configuration():
@@ -115,33 +112,41 @@ def test_train_runs_in_the_background_and_charts_update(stop_runs):
     assert run.state == "done", run.message
     at.run()  # what the live fragment draws on its next tick
     assert not at.exception
-    loss = chart_spec(at, "Loss")
-    steps = decode(loss["data"][0]["x"])
-    assert steps.max() == 400
-    gtt = chart_spec(at, "Gradient through time ‖")
+    loss = live_figure(at, "loss")
+    assert "Loss" in loss["layout"]["title"]["text"]
+    assert max(loss["data"][0]["x"]) == 400
+    gtt = live_figure(at, "gtt")
+    assert gtt["layout"]["title"]["text"].startswith("Gradient through time")
     assert gtt["layout"]["yaxis"]["type"] == "log"
-    assert len(decode(gtt["data"][0]["y"])) == 10  # one value per time step
+    assert len(gtt["data"][0]["y"]) == 10  # one value per time step
     assert "finished" in at.get("progress")[0].proto.text
 
 
-def test_the_page_run_a_train_click_starts_redraws_the_step_charts_and_keeps_the_probe_charts(stop_runs):
-    """P3: Chromium draws the first loss point sooner when that page run remounts 3 charts, not 8; the probe
-    charts move on at the live view's next tick (or the next run)."""
+def test_the_page_run_a_train_click_starts_patches_the_charts_in_place(stop_runs):
+    """The charts stay the same elements (the browser keeps them, and the learner's zoom); the loss gets only
+    its new points, the probe charts move to the newest probe, and a pause shows the run as it stopped."""
     at = open_app(PLAYGROUND, task="majority", steps=100000, hidden_size=16)
     stop_runs.append(at)
     run = at.session_state["_run"]
-    at.button(key="btn_step").click().run()  # step 1 and its probe: the probe charts drawn from it
-    before = {el.key: el.proto.spec for el in at.get("plotly_chart")}
-    run.step_one()  # a newer probe (step 2) that the page has not drawn...
-    time.sleep(1.6)  # ...and the probe charts older than PROBE_CHARTS_EVERY_S: a live tick would redraw them
+    at.button(key="btn_step").click().run()  # step 1 and its probe: the charts drawn from it
+    ids, before = live_element_ids(at), live_figures(at)
+    run.step_one()  # a newer step and probe (step 2) that the page has not drawn
     at.button(key="btn_train").click().run()
-    after = {el.key: el.proto.spec for el in at.get("plotly_chart")}
-    assert run.state == "running" and after["loss"] != before["loss"]
-    for key in figures.PROBE_CHARTS:
-        assert after[key] == before[key], key
+    assert run.state == "running" and not at.exception
+    assert live_element_ids(at) == ids
+    loss = live_messages(at)["loss"]
+    assert loss["base"] == loss["rev"] - 1 and "figure" not in loss
+    assert loss["patch"]["traces"]["0"]["x"]["+"][0] == 2  # appended after step 1
+    after = live_figures(at)
+    assert after["gtt"] != before["gtt"] and after["gtt_heatmap"] != before["gtt_heatmap"]
     at.button(key="btn_pause").click().run()
-    later = {el.key: el.proto.spec for el in at.get("plotly_chart")}
-    assert later["gtt"] != before["gtt"] and later["spectral"] != before["spectral"]
+    time.sleep(0.2)  # a step under way when Pause was pressed ends
+    at.run()
+    assert run.state == "paused" and live_element_ids(at) == ids
+    snap = run.snapshot()
+    shown = live_figures(at)
+    for key, fig in figures.live_figures(snap, MAIN_CHARTS).items():
+        assert shown[key] == figure_spec(fig), key
     assert not at.exception
 
 
@@ -227,14 +232,16 @@ def test_every_task_opens_from_its_link_steps_and_draws_its_view(task, stop_runs
     assert run.trainer.steps_done == 1 and run.config.task == task
     view = run.snapshot()["task_view"]
     assert view, "the task view is computed at the first probe"
+    open_tab(at, "task_view").run()
+    assert not at.exception
     if view["kind"] == "text":
         assert any("Sampled text" in m.value for m in at.markdown)
     else:
-        assert "task_view" in [el.key for el in at.get("plotly_chart")]
+        assert "task_view" in live_figures(at)
     cls = TASK_CLASSES[task]
     if cls.try_it_label and not cls.try_it_choices:  # the example in the box gets an answer, not a warning
         assert at.text_input(key=f"try_{task}").value == run.trainer.task.try_it_example
         assert not at.warning
     if cls.try_it_label or cls.try_it_choices:
-        answered = "try_it_chart" in [el.key for el in at.get("plotly_chart")]
+        answered = "try_it_chart" in live_figures(at)
         assert answered or any("primed with" in m.value for m in at.markdown)
