@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from rnnplay.config import FIELDS, ConfigError, allowed_text, field_help, make_config, parse_params
 from rnnplay.i18n import t
 from rnnplay.race import EXPLODING, race_labels
+from tests.test_lang_pages import page_heading, page_title
 from tests.test_pages import open_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,7 +85,7 @@ def test_playground_in_chinese(open_page):
     buttons = {b.key: b.label for b in at.button if b.key and b.key.startswith("btn_")}
     assert buttons["btn_train"] == "训练" and buttons["btn_step"] == "单步训练一批"
     assert all(CJK.search(label) for label in buttons.values()), buttons
-    assert at.title[0].value == "训练场" and CJK.search(at.caption[0].value)
+    assert page_title(at) == "训练场" and CJK.search(page_heading(at).proto.help)  # its description
     assert CJK.search(at.get("progress")[0].proto.text)
     assert not at.warning
 
@@ -103,7 +104,7 @@ def test_english_page_is_unchanged(open_page):
     assert not at.exception
     assert at.number_input(key="hidden_size").label == "Hidden size"
     assert at.number_input(key="hidden_size").help == "units in each recurrent layer — [1, 1024]"
-    assert at.button(key="btn_train").label == "Train" and at.title[0].value == "Playground"
+    assert at.button(key="btn_train").label == "Train" and page_title(at) == "Playground"
     assert "Share link: hidden_size=99999 is not allowed: in [1, 1024] — using the default 32" in warnings(at)
     assert not any(CJK.search(w.label) for w in sidebar_widgets(at) if w.key != "lang")
 

@@ -29,6 +29,20 @@ def page_texts(at: AppTest) -> list[str]:
     return texts
 
 
+def page_heading(at: AppTest):
+    """The page's title: an st.title, or on a page laid out for one screen (app_pages/ui/page_style.py) its
+    `#### ` markdown heading, whose help text is the page's description."""
+    if at.title:
+        return at.title[0]
+    headings = [m for m in at.markdown if m.value.startswith("#### ")]
+    assert headings, "the page has no title"
+    return headings[0]
+
+
+def page_title(at: AppTest) -> str:
+    return str(page_heading(at).value).removeprefix("#### ")
+
+
 def open_page(page: str | None, *, lang: str | None = None, locale: str | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     if locale:
@@ -52,7 +66,7 @@ def test_every_page_runs_in_both_languages(page, lang, stop_runs):
     assert not at.exception, at.exception
     assert at.segmented_control(key="lang").value == lang
     # the title and the section headings: Chinese in 中文 (a product name may stay), English otherwise
-    heads = [at.title[0].value] + [str(el.value) for kind in ("header", "subheader") for el in at.get(kind)]
+    heads = [page_title(at)] + [str(el.value) for kind in ("header", "subheader") for el in at.get(kind)]
     chinese = [h for h in heads if CJK.search(h)]
     if lang == "zh":
         assert len(chinese) * 2 >= len(heads), f"{page}: headings not in Chinese: {heads}"
