@@ -78,7 +78,26 @@ def _per_entry(key: str, n: int, make, version: tuple) -> None:
     with st.container(key=key):
         for i, col in enumerate(st.columns(n)):
             with col:
-                live_chart(lambda i=i: figure(i), key=f"{key}_{i}", height=CELL_HEIGHT, version=version)
+                live_chart(lambda i=i: _cell(figure(i)), key=f"{key}_{i}", height=CELL_HEIGHT, version=version)
+
+
+def _cell(fig) -> dict:
+    """A chart in a third of the page: fewer time-step labels and a thinner colour bar with half its ticks,
+    so that labels do not run into each other."""
+    spec = fig if isinstance(fig, dict) else fig.to_dict()
+    spec["layout"]["xaxis"] = {**spec["layout"].get("xaxis", {}), "nticks": 5}
+    for trace in spec["data"]:
+        x = trace.get("x")
+        if isinstance(x, list | tuple) and x and isinstance(x[0], str):  # "t:input" labels: four of them
+            spec["layout"]["xaxis"].update(tickmode="array", tickvals=list(x[:: -(-len(x) // 4)]))
+        bar = trace.get("colorbar")
+        if trace.get("type") == "heatmap" and bar is not None:
+            bar["thickness"] = 10
+            if bar.get("tickvals") is not None and len(bar["tickvals"]) > 3:
+                bar["tickvals"], bar["ticktext"] = list(bar["tickvals"])[::2], list(bar.get("ticktext") or [])[::2]
+        elif trace.get("type") == "heatmap":
+            trace["colorbar"] = {"thickness": 10, "nticks": 4}
+    return spec
 
 
 def _side_legend(fig) -> dict:

@@ -26,7 +26,8 @@ ZH = {
     "Clipping": "梯度裁剪",
     "racing…": "比赛中…",
     "Racing": "比赛中",
-    "Live redraws reset a chart's zoom.": "实时重绘会重置图表的缩放。",
+    "Demos and entries": "演示与参赛配置",
+    "Per tensor": "各参数张量",
     "The entries changed since this race started: press **Reset** (or **Train anew**) to race them.": (
         "比赛开始后条目有改动：按 **重置**（或 **重新训练**）让新条目比赛。"
     ),

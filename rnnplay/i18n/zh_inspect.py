@@ -24,7 +24,6 @@ ZH = {
     "Your input {shown}: {problem} — showing probe sample {i} instead.": (
         "你的输入 {shown}：{problem}——改为显示探测样本 {i}。"
     ),
-    "Pause live updates (to rotate or zoom)": "暂停实时更新（以便旋转或缩放）",
     "{arch} bidirectional, hidden size {hidden}": "双向 {arch}，隐藏层大小 {hidden}",
     "{arch}, hidden size {hidden}": "{arch}，隐藏层大小 {hidden}",
     ", last of {n} layers": "，{n} 层中的最后一层",

@@ -74,10 +74,11 @@ ZH = {
     "Stop": "停止",
     "Step one batch": "单步训练一批",
     "Reset": "重置",
-    "Pause live updates (to zoom)": "暂停实时刷新（便于缩放）",
-    "Live redraws reset a chart's zoom; pause them while you inspect.": (
-        "实时重绘会重置图表的缩放；查看细节时请先暂停刷新。"
-    ),
+    "Chart options": "图表选项",
+    "Metric": "指标",
+    "Gradient norm": "梯度范数",
+    "Spectral radius": "谱半径",
+    "Task view": "任务视图",
     "Changed since this run started: **{fields}**.": "本次训练开始后改动过的设置：**{fields}**。",
     "Apply now to the running model, or Reset to start over.": "可以立即应用到正在训练的模型，或按「重置」从头开始。",
     "Press **Reset** (or **Train anew**) to train with them.": "按 **重置**（或 **重新训练**）用新设置训练。",
@@ -117,7 +118,8 @@ ZH = {
     "*vanished*: early inputs cannot be learned. h₁/h_T is the ratio of the two ends.\n"
     "- **Heatmap over training**: the same curve at every probe, one row per training step.\n"
     "- **Hidden activations**: each unit (row) at each time step (column) for one sample, its input on the "
-    "axis; for LSTM/GRU pick a gate above. Units stuck at ±1 are *saturated* and pass almost no gradient.\n"
+    "axis; for LSTM/GRU pick a gate in **Chart options**. Units stuck at ±1 are *saturated* and pass almost no "
+    "gradient.\n"
     "- **Spectral radius** of W_hh: above 1 the recurrence can amplify, below 1 it shrinks signals.": (
         "- **损失 / 指标**：训练集（蓝色，按若干步分桶取平均）和验证集（橙色）；虚线是随机水平——"
         "一个无视序列内容的模型能得到的结果。\n"
@@ -128,7 +130,7 @@ ZH = {
         "h₁/h_T 是两端的比值。\n"
         "- **训练过程热力图**：每次探测得到的同一条曲线，每个训练步一行。\n"
         "- **隐藏层激活值**：一个样本中每个单元（行）在每个时间步（列）的值，坐标轴上标着输入；"
-        "LSTM/GRU 可在上方选择要看的门。停在 ±1 的单元已经 *饱和*，几乎传不回梯度。\n"
+        "LSTM/GRU 可在 **图表选项** 中选择要看的门。停在 ±1 的单元已经 *饱和*，几乎传不回梯度。\n"
         "- W_hh 的 **谱半径**：大于 1 时循环会放大信号，小于 1 时会使信号衰减。"
     ),
     # export / import
