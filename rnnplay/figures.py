@@ -380,6 +380,18 @@ def _legend_rows(names: list[str], width: int = CHART_WIDTH - SIDE_PX - 24) -> i
     return rows
 
 
+def _two_lines(text: str) -> str:
+    """A hint on two lines, so that it stays clear of the axis titles in a narrow chart: broken after a
+    Chinese comma, else at the space nearest its middle."""
+    if "，" in text:
+        return text.replace("，", "，<br>", 1)
+    spaces = [i for i, c in enumerate(text) if c == " "]
+    if not spaces:
+        return text
+    cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
+    return text[:cut] + "<br>" + text[cut + 1 :]
+
+
 def _margin(fig: Spec, title: str) -> dict:
     """Margins that already hold what automargin axes make room for: tick labels and axis titles, the
     legend below, a colour bar, the title's lines."""
@@ -423,7 +435,7 @@ def _layout(fig: Spec, title: str, height: int = HEIGHT, lang: str = "en", margi
         fig.layout["shapes"], fig.layout["annotations"] = [], []
         fig.layout["annotations"].append(
             {
-                "text": t(EMPTY_TEXT, lang),
+                "text": _two_lines(t(EMPTY_TEXT, lang)),
                 "xref": "paper",
                 "yref": "paper",
                 "x": 0.5,

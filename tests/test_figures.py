@@ -19,6 +19,7 @@ import pytest
 
 from rnnplay import figures
 from rnnplay.config import make_config
+from rnnplay.i18n import t
 from rnnplay.probes import EPS
 from rnnplay.session import TrainingRun
 
@@ -480,8 +481,12 @@ def _hint(spec: dict) -> dict:
 
 def test_charts_before_training_say_how_to_fill_them(adding_snap, fresh_snap):
     for draw in (figures.loss_figure, figures.grad_through_time_figure, figures.hidden_figure):
-        assert figures.EMPTY_TEXT in [a.text for a in draw(fresh_snap).layout.annotations]
-        assert figures.EMPTY_TEXT not in [a.text for a in draw(adding_snap).layout.annotations]
+        texts = [a.text for a in draw(fresh_snap).layout.annotations]
+        # on two lines, so that it stays clear of the axis titles in a narrow chart
+        assert [x.count("<br>") for x in texts] == [1] and texts[0].replace("<br>", " ") == figures.EMPTY_TEXT
+        assert not draw(adding_snap).layout.annotations
+    zh = figures.loss_figure(fresh_snap, lang="zh").layout.annotations[0].text
+    assert zh.count("<br>") == 1 and zh.replace("<br>", "") == t(figures.EMPTY_TEXT, "zh")
 
 
 def test_nothing_crosses_the_empty_charts_hint(fresh_snap):

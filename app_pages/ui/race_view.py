@@ -7,6 +7,7 @@ each chart is a live_chart, rebuilt only when what it shows moved on."""
 
 from __future__ import annotations
 
+import textwrap
 import time
 
 import streamlit as st
@@ -97,7 +98,18 @@ def _cell(fig) -> dict:
                 bar["tickvals"], bar["ticktext"] = list(bar["tickvals"])[::2], list(bar.get("ticktext") or [])[::2]
         elif trace.get("type") == "heatmap":
             trace["colorbar"] = {"thickness": 10, "nticks": 4}
+    for note in spec["layout"].get("annotations") or []:
+        note["text"] = _wrap_lines(note.get("text", ""))  # the empty chart's hint, in a narrow cell
     return spec
+
+
+def _wrap_lines(text: str, width: int = 24) -> str:
+    text = text.replace("<br>", " " if " " in text else "")
+    if len(text) <= width:
+        return text
+    if " " not in text:  # Chinese: no spaces to break at, every character is a place to break
+        return "<br>".join(text[i : i + width // 2] for i in range(0, len(text), width // 2))
+    return "<br>".join(textwrap.wrap(text, width))
 
 
 def _side_legend(fig) -> dict:
