@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from rnnplay import figures
 from rnnplay.config import make_config
 from rnnplay.session import TrainingRun
+from tests.live import live_figures
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAYGROUND, INSPECT, LEARN, RUNS = (f"app_pages/{p}.py" for p in ("playground", "inspect", "learn", "runs"))
@@ -71,6 +72,10 @@ def english(texts: list[str]) -> list[str]:
 
 
 def chart(at: AppTest, key: str) -> dict:
+    """The chart `key`: a live chart (Inspect's, tests/live.py) or an st.plotly_chart (the Runs page's)."""
+    live = live_figures(at)
+    if key in live:
+        return live[key]
     (el,) = [el for el in at.get("plotly_chart") if el.key == key]
     return json.loads(el.proto.spec)
 

@@ -9,7 +9,6 @@ own input for majority and sentiment, a bad input warned by name, and the scrubb
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 from rnnplay import figures, inspect_data
 from rnnplay.config import make_config
 from rnnplay.session import TrainingRun
+from tests.live import live_element_ids, live_figure, live_figures
 from tests.test_pages import open_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -223,23 +223,21 @@ def stepped_inspect(apps, steps: int = 1, **params) -> AppTest:
 
 
 def chart(at: AppTest, key: str) -> dict:
-    for el in at.get("plotly_chart"):
-        if el.key == key:
-            return json.loads(el.proto.spec)
-    raise AssertionError(f"no chart {key!r}; have {[el.key for el in at.get('plotly_chart')]}")
+    """The figure the live chart `key` shows (tests/live.py)."""
+    return live_figure(at, key)
 
 
 def test_without_a_run_the_page_points_to_the_playground():
     at = open_app(INSPECT)
     assert not at.exception
     assert "No model to inspect yet" in at.info[0].value
-    assert at.get("page_link") and not at.get("plotly_chart")
+    assert at.get("page_link") and not live_element_ids(at)
 
 
 @pytest.mark.parametrize("arch", ["lstm", "gru"])
 def test_heatmaps_of_hidden_and_every_gate_then_pca_in_2d_and_3d(arch, apps):
     at = stepped_inspect(apps, task="majority", arch=arch)
-    keys = [el.key for el in at.get("plotly_chart")]
+    keys = list(live_figures(at))
     for name in ["hidden"] + GATES[arch]:
         assert f"insp_{name.replace(' ', '_')}" in keys
         assert chart(at, f"insp_{name.replace(' ', '_')}")["data"][0]["type"] == "heatmap"
@@ -276,7 +274,7 @@ def test_own_input_for_majority_and_a_bad_one_warned_by_name(apps):
     assert not at.exception
     (w,) = at.warning
     assert "'01x1'" in w.value and "majority input" in w.value and "only 0s and 1s" in w.value
-    assert "insp_hidden" in [el.key for el in at.get("plotly_chart")]  # the probe sample instead
+    assert "insp_hidden" in live_figures(at)  # the probe sample instead
 
 
 def test_sine_offers_probe_samples_only(apps):
@@ -347,7 +345,7 @@ def test_a_diverged_run_can_still_be_inspected(apps):
     assert run.state == "diverged"
     at.switch_page(INSPECT).run()
     assert not at.exception
-    assert "insp_hidden" in [el.key for el in at.get("plotly_chart")]
+    assert "insp_hidden" in live_figures(at)
     assert any("(diverged)" in m.value for m in at.markdown)
 
 
