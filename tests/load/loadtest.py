@@ -72,6 +72,12 @@ class ClientResult:
     mbytes: float = 0.0
     fragment_runs: int = 0
     redraw_gaps: list[float] = field(default_factory=list)  # seconds between two live redraws while training
+    training_s: float = 0.0  # seconds the status line said "training…" (neither queued nor finished)
+    training_redraws: int = 0  # live redraws that finished meanwhile
+    chart_kind: str = ""  # "plotly_chart" (a chart remounted whenever its figure changed) or "live_chart"
+    chart_updates: int = 0  # chart elements received (every chart of every redraw, changed or not)
+    chart_payload_bytes: int = 0  # their figure data: plotly_chart's spec, live_chart's JSON message
+    chart_element_bytes: int = 0  # the whole elements as sent (live_chart: its JavaScript source included)
     exceptions: list[str] = field(default_factory=list)
 
 
@@ -87,6 +93,7 @@ class StClient:
         self.exceptions: list[str] = []
         self.messages = self.bytes = 0
         self.redraws: list[float] = []  # when each live-view (fragment) run finished
+        self.chart_kind, self.chart_updates, self.chart_payload, self.chart_element = "", 0, 0, 0
         self._timers: dict[str, tuple[float, asyncio.Task]] = {}
         self._changed = asyncio.Event()
         self.closed = False
@@ -134,6 +141,7 @@ class StClient:
             self.elements[tuple(msg.metadata.delta_path)] = el
             if el.WhichOneof("type") == "exception":
                 self.exceptions.append(el.exception.message[:200])
+            self._count_chart(el)
         elif kind == "auto_rerun":
             a = msg.auto_rerun
             if self._timers.get(a.fragment_id, (None,))[0] != a.interval:
@@ -147,6 +155,21 @@ class StClient:
             if msg.script_finished == FRAGMENT_RUN_DONE:
                 self.redraws.append(time.perf_counter())
         self._changed.set()
+
+    def _count_chart(self, el) -> None:
+        """A live chart as either revision of the app sends it: st.plotly_chart (its spec, JSON text, the whole
+        figure every time) or the live_chart component (a bidi_component whose bytes are its JSON message)."""
+        kind = el.WhichOneof("type")
+        if kind == "plotly_chart":
+            payload = len(el.plotly_chart.spec.encode())
+        elif kind == "bidi_component" and el.bidi_component.component_name.endswith("live_chart"):
+            payload, kind = len(el.bidi_component.bytes), "live_chart"
+        else:
+            return
+        self.chart_kind = kind
+        self.chart_updates += 1
+        self.chart_payload += payload
+        self.chart_element += el.ByteSize()
 
     def _stop_timer(self, fid: str) -> None:
         entry = self._timers.pop(fid, None)
@@ -239,6 +262,7 @@ async def train_client(
 ) -> ClientResult:
     """Open the Playground with `query`, press Train, follow the live view until an outcome."""
     r = ClientResult(i, query)
+    train_spans: list[tuple[float, float]] = []  # (from, to) while the status line said "training…"
     await asyncio.sleep(start_delay)
     t0 = time.perf_counter()
     c = StClient(base, "playground", query)
@@ -250,9 +274,14 @@ async def train_client(
                 r.outcome, r.detail = "failed", "no Train button on the page"
                 return r
             await c.run((train,), timeout=timeout)
-            queued_since = None
+            queued_since = training_since = None
             while time.perf_counter() - t0 < timeout:
                 state, line = c.status()
+                if state == "training…" and training_since is None:
+                    training_since = time.perf_counter()
+                elif state != "training…" and training_since is not None:
+                    train_spans.append((training_since, time.perf_counter()))
+                    training_since = None
                 if state.startswith("queued") and queued_since is None:
                     queued_since = time.perf_counter()
                 elif not state.startswith("queued") and queued_since is not None:
@@ -273,6 +302,8 @@ async def train_client(
                 await c.wait_change(1.0)
             if queued_since is not None:
                 r.queued_s += time.perf_counter() - queued_since
+            if training_since is not None:
+                train_spans.append((training_since, time.perf_counter()))
     except (TimeoutError, ConnectionError, OSError) as e:
         r.outcome, r.detail = ("hung" if isinstance(e, TimeoutError) else "failed"), f"{type(e).__name__}: {e}"
     finally:
@@ -280,6 +311,10 @@ async def train_client(
         r.messages, r.mbytes, r.fragment_runs = c.messages, c.bytes / 1e6, len(c.redraws)
         r.redraw_gaps = [round(b - a, 3) for a, b in zip(c.redraws, c.redraws[1:], strict=False)]
         r.exceptions = c.exceptions
+        r.training_s = sum(b - a for a, b in train_spans)
+        r.training_redraws = sum(any(a <= t <= b for a, b in train_spans) for t in c.redraws)
+        r.chart_kind, r.chart_updates = c.chart_kind, c.chart_updates
+        r.chart_payload_bytes, r.chart_element_bytes = c.chart_payload, c.chart_element
     return r
 
 
@@ -337,13 +372,18 @@ def checkout(rev: str, into: Path) -> Path:
     return into
 
 
-# `streamlit run` with two diagnostics: faulthandler on SIGUSR1 (a stalled server can still say what every
-# thread is doing: the dump needs neither the GIL nor the event loop), and the time spent in the cyclic
-# garbage collector, which holds the GIL while it runs, written to $LOADTEST_GC_STATS on SIGUSR2
+# `streamlit run` with three diagnostics: faulthandler on SIGUSR1 (a stalled server can still say what every
+# thread is doing: the dump needs neither the GIL nor the event loop); the time spent in the cyclic garbage
+# collector, which holds the GIL while it runs; and the CPU time of every script run (time.thread_time of
+# the script thread), full runs and fragment runs (the live redraws) apart. Both go to $LOADTEST_GC_STATS on
+# SIGUSR2. With $LOADTEST_PROFILE set, every script run is also profiled (cProfile, that thread only) and the
+# merged statistics are written there (pstats format) on SIGUSR2.
 BOOT = """
-import faulthandler, gc, json, os, runpy, signal, sys, time
+import faulthandler, gc, json, os, runpy, signal, sys, threading, time
 faulthandler.register(signal.SIGUSR1, all_threads=True)
 stats, t0 = {"count": [0, 0, 0], "seconds": [0.0, 0.0, 0.0], "max_s": [0.0, 0.0, 0.0]}, [0.0]
+runs = {"full": [0, 0.0], "fragment": [0, 0.0]}  # script runs: [count, CPU seconds of the script thread]
+lock, profile_path, profiles = threading.Lock(), os.environ.get("LOADTEST_PROFILE"), []
 def on_gc(phase, info):
     if phase == "start":
         t0[0] = time.perf_counter()
@@ -353,11 +393,40 @@ def on_gc(phase, info):
     stats["seconds"][g] += dt
     stats["max_s"][g] = max(stats["max_s"][g], dt)
 def dump(*_):
+    with lock:
+        out = {**stats, "script_runs": {k: list(v) for k, v in runs.items()}}
+        merged = profiles[:]
+        profiles.clear()  # the next dump has the runs since this one (the load test's, not its warm-up's)
     with open(os.environ["LOADTEST_GC_STATS"] + ".tmp", "w") as f:
-        json.dump(stats, f)
+        json.dump(out, f)
+    if profile_path and merged:
+        import pstats
+        pstats.Stats(*merged).dump_stats(profile_path)
     os.replace(os.environ["LOADTEST_GC_STATS"] + ".tmp", os.environ["LOADTEST_GC_STATS"])
 gc.callbacks.append(on_gc)
 signal.signal(signal.SIGUSR2, dump)
+from streamlit.runtime.scriptrunner import script_runner
+_run_script = script_runner.ScriptRunner._run_script
+def timed_run_script(self, rerun_data):
+    kind = "fragment" if rerun_data.fragment_id_queue else "full"
+    prof = None
+    if profile_path:
+        import cProfile
+        prof = cProfile.Profile()
+        prof.enable()
+    c0 = time.thread_time()
+    try:
+        return _run_script(self, rerun_data)
+    finally:
+        dt = time.thread_time() - c0
+        if prof is not None:
+            prof.disable()
+        with lock:
+            runs[kind][0] += 1
+            runs[kind][1] += dt
+            if prof is not None:
+                profiles.append(prof)
+script_runner.ScriptRunner._run_script = timed_run_script
 sys.argv = ["streamlit", *sys.argv[1:]]
 runpy.run_module("streamlit", run_name="__main__", alter_sys=True)
 """
@@ -551,6 +620,8 @@ async def load_test(args: argparse.Namespace, pid: int, base: str, tmp: Path) ->
     gc1 = await gc_stats(pid, tmp / "gc.json")
     gc_load = {k: [b - a for a, b in zip(gc0[k], gc1[k], strict=True)] for k in ("count", "seconds")} if gc1 else {}
     gc_load["max_s"] = gc1.get("max_s", [])
+    runs0, runs1 = gc0.get("script_runs", {}), gc1.get("script_runs", {})
+    script_runs = {k: [b - a for a, b in zip(runs0[k], runs1[k], strict=True)] for k in runs1 if k in runs0}
     stop.set()
     await prober
     # the prober's tab is closed too: the sessions' threads must end, memory must come back
@@ -573,6 +644,7 @@ async def load_test(args: argparse.Namespace, pid: int, base: str, tmp: Path) ->
         "wall_s": wall,
         "server_cpu_s": server_cpu,
         "gc": gc_load,  # per generation 0, 1, 2, while the clients ran
+        "script_runs": script_runs,  # {"full"|"fragment": [runs, CPU s of their script threads]}, meanwhile
         "cpus": os.cpu_count(),
         "loadavg": {"warm": load_before, "end": load_end},
         "clients": [asdict(r) for r in results],
@@ -606,6 +678,35 @@ def verdict(rep: dict, args: argparse.Namespace) -> list[str]:
     return bad
 
 
+def redraw_rates(rep: dict) -> dict:
+    """Live redraws a page received per second: over its whole session, and while its run trained (a queued
+    run's page redraws every 2 s at most, hosted.QUEUED_EVERY_S)."""
+    whole = [c["fragment_runs"] / max(c["seconds"], 1e-9) for c in rep["clients"]]
+    training = [c["training_redraws"] / c["training_s"] for c in rep["clients"] if c.get("training_s", 0) >= 1.0]
+    return {
+        "median_hz": statistics.median(whole) if whole else float("nan"),
+        "training_median_hz": statistics.median(training) if training else float("nan"),
+        "training_min_hz": min(training) if training else float("nan"),
+        "training_pages": len(training),
+    }
+
+
+def chart_bytes(rep: dict) -> dict:
+    """What the live charts cost on the wire: per chart element received, and per live redraw."""
+    cs = rep["clients"]
+    updates = sum(c.get("chart_updates", 0) for c in cs)
+    redraws = sum(c["fragment_runs"] for c in cs)
+    payload = sum(c.get("chart_payload_bytes", 0) for c in cs)
+    return {
+        "kind": next((c["chart_kind"] for c in cs if c.get("chart_kind")), ""),
+        "updates": updates,
+        "payload_per_update": payload / max(updates, 1),
+        "element_per_update": sum(c.get("chart_element_bytes", 0) for c in cs) / max(updates, 1),
+        "payload_per_redraw": payload / max(redraws, 1),  # full page runs' charts included
+        "ws_per_redraw": sum(c["mbytes"] for c in cs) * 1e6 / max(redraws, 1),
+    }
+
+
 def summary(rep: dict) -> str:
     out = [
         f"{rep['sessions']} sessions, {rep['steps']} steps each ({rep['rev']}, nice {rep['nice']}): "
@@ -625,14 +726,31 @@ def summary(rep: dict) -> str:
         )
     first = [c["first_run_s"] for c in rep["clients"]]
     out.append(f"  page open (first script run): p50 {pct(first, 50):.2f} s, max {max(first):.2f} s")
-    frag = [c["fragment_runs"] / max(c["seconds"], 1e-9) for c in rep["clients"]]
+    rates = redraw_rates(rep)
     mb = sum(c["mbytes"] for c in rep["clients"])
     gaps = [g for c in rep["clients"] for g in c["redraw_gaps"]]
     out.append(
-        f"  live redraws: {statistics.mean(frag):.2f}/s per client (asked: 2/s), gap between two "
-        f"p50 {pct(gaps, 50):.2f} s, p95 {pct(gaps, 95):.2f} s, max {max(gaps or [0]):.2f} s; "
-        f"{mb:.0f} MB received in all"
+        f"  live redraws per page: median {rates['median_hz']:.2f}/s over its whole session, "
+        f"{rates['training_median_hz']:.2f}/s while its run trained ({rates['training_pages']} pages; "
+        f"lowest {rates['training_min_hz']:.2f}/s); gap between two p50 {pct(gaps, 50):.2f} s, "
+        f"p95 {pct(gaps, 95):.2f} s, max {max(gaps or [0]):.2f} s; {mb:.0f} MB received in all"
     )
+    ch = chart_bytes(rep)
+    if ch["updates"]:
+        out.append(
+            f"  charts ({ch['kind']}): {ch['updates']} chart elements, {ch['payload_per_update']:.0f} bytes of "
+            f"figure data each ({ch['element_per_update']:.0f} as elements); per live redraw "
+            f"{ch['payload_per_redraw'] / 1e3:.1f} kB of figure data, {ch['ws_per_redraw'] / 1e3:.1f} kB over the "
+            "websocket in all"
+        )
+    runs = rep.get("script_runs") or {}
+    if runs.get("fragment", [0])[0]:
+        n, s = runs["fragment"]
+        nf, sf = runs.get("full", [0, 0.0])
+        out.append(
+            f"  server CPU per live redraw (script thread): {1e3 * s / n:.1f} ms over {n} redraws "
+            f"({s / rep['wall_s']:.2f} cores); full page runs: {nf}, {1e3 * sf / max(nf, 1):.0f} ms each"
+        )
     out.append(f"{'latency':28} {'n':>5} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9}")
     for row in rep["latency"]:
         out.append(f"{row['what']:28} {row['n']:5} {row['p50_ms']:9.1f} {row['p95_ms']:9.1f} {row['max_ms']:9.1f}")
@@ -690,12 +808,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--rev", help="serve the app as committed at this git revision (default: the working tree)")
     p.add_argument("--json", type=Path, help="write the full report here")
     p.add_argument("--log", type=Path, help="keep the server's log here (with every thread's stack if it stalled)")
+    p.add_argument(
+        "--profile",
+        type=Path,
+        help="profile every script run in the server (cProfile, the script threads only) and write the merged\n"
+        "statistics here (pstats: python -m pstats FILE)",
+    )
     return p
 
 
 def run(args: argparse.Namespace) -> tuple[dict, list[str]]:
     """Start a server, run the test against it, stop it; (report, failures)."""
     env = dict(kv.split("=", 1) for kv in args.env)
+    if getattr(args, "profile", None):
+        env["LOADTEST_PROFILE"] = str(Path(args.profile).resolve())
     if args.max_trainings is not None:
         env["RNNPLAY_MAX_TRAININGS"] = str(args.max_trainings)
     load_idle = loadavg()  # before this test adds its own load

@@ -10,6 +10,11 @@ RNNPLAY_STORE, OMP_NUM_THREADS=1 and RNNPLAY_THREADS=1, and driven the way a lea
             step the page showed, performance.now()). In this process and interleaved with it (plain, app,
             plain, app, ...) rnnplay.bench.plain_loop trains the same configuration for the same steps with one
             torch thread: (a). The paired ratio (d)/(a) is taken per round, its median reported (target >= 0.8).
+            Each live run also reports the charts' element (st.plotly_chart in older revisions, the live_chart
+            component now: found in the page, so --compare can run either), the Plotly roots created after the
+            click (a plotly_chart remounts, a live_chart keeps its root), the drawings Plotly finished, and the
+            bytes the websocket brought from the click to the end (Playwright's frames, parsed as ForwardMsgs):
+            in all, and the charts' figure data per redraw and per chart element.
   first     P3: Train pressed -> the loss chart's first point drawn. A capture-phase click listener stores
             performance.now() when the Train button is clicked; a requestAnimationFrame loop stores the first
             frame where the loss chart's Plotly graph (.st-key-loss .js-plotly-plot) has been drawn (gd.calcdata
@@ -52,28 +57,86 @@ CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
 STATUS = re.compile(r"step (\d+) / (\d+) · (\d+) steps/s · (.+)")
 TARGET_RUN_S = 7.0  # a live run of about 5-10 s: long enough that the first redraws weigh little
 
+# The live charts' element, either revision of the app: st.plotly_chart (remounted, a new Plotly root drawn
+# with Plotly.newPlot, whenever its figure changed) or the live_chart component (a div .rnnplay-live-chart in a
+# [data-testid=stBidiComponentRegular], one Plotly root per key, redrawn in place with Plotly.react).
+LIVE_CHART = "[data-testid=stBidiComponentRegular] .rnnplay-live-chart"
+PLOTLY_CHART = "[data-testid=stPlotlyChart]"
+CHART_KIND_JS = f"""
+() => document.querySelector('{LIVE_CHART}') ? 'live_chart'
+  : document.querySelector('{PLOTLY_CHART}') ? 'plotly_chart' : null
+"""
+
 # Installed in the page before Train is pressed: the click time, the first drawn point of the loss chart,
-# and every status line the page showed with the frame it was first seen in.
+# every status line the page showed with the frame it was first seen in, and the charts' Plotly roots:
+# `roots` counts the roots that appeared after the click (a plotly_chart remount is a new root; a live_chart
+# keeps its own), `draws` the drawings they finished (plotly_afterplot: a newPlot, a react, a resize).
 WATCH_JS = """
 () => {
-  const w = window.__perf = {click: null, firstPoint: null, status: []};
+  const w = window.__perf = {click: null, firstPoint: null, status: [], roots: 0, draws: 0};
+  const seen = new WeakSet();
+  document.querySelectorAll('.js-plotly-plot').forEach((gd) => seen.add(gd));
   document.addEventListener('click', (e) => {
     if (w.click === null && e.target.closest('.st-key-btn_train')) w.click = performance.now();
   }, true);
   const hasPoint = () => [...document.querySelectorAll('.st-key-loss .js-plotly-plot')].some(
     (gd) => gd.calcdata && gd._fullData && gd._fullData[0] && gd._fullData[0]._length > 0);
+  const count = (gd) => { if (w.click !== null) w.draws += 1; };
   const tick = () => {
     const now = performance.now();
     if (w.click !== null && w.firstPoint === null && hasPoint()) w.firstPoint = now;
+    document.querySelectorAll('.js-plotly-plot').forEach((gd) => {
+      if (seen.has(gd)) return;
+      seen.add(gd);
+      if (w.click !== null) w.roots += 1;
+      if (gd.on) { gd.on('plotly_afterplot', () => count(gd)); if (w.click !== null) w.draws += 1; }
+    });
     const bar = document.querySelector('[data-testid=stProgress]');
     const text = bar ? bar.innerText : '';
     const last = w.status[w.status.length - 1];
     if (text && (!last || last[1] !== text)) w.status.push([now, text]);
     requestAnimationFrame(tick);
   };
+  document.querySelectorAll('.js-plotly-plot').forEach((gd) => gd.on && gd.on('plotly_afterplot', () => count(gd)));
   requestAnimationFrame(tick);
 }
 """
+
+
+class WireCount:
+    """The websocket's messages from the server while counting: their bytes, and of them the live charts'
+    (a plotly_chart element's spec, JSON text; a live_chart element's bytes, its JSON message; and each chart
+    element whole, as protobuf, with the component's JavaScript source where it has one)."""
+
+    def __init__(self, page):
+        self.on = False
+        self.frames = self.bytes = self.chart_updates = self.chart_payload = self.chart_elements = 0
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _frame(self, payload) -> None:
+        if not self.on or isinstance(payload, str):
+            return
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        self.frames += 1
+        self.bytes += len(payload)
+        msg = ForwardMsg()
+        msg.ParseFromString(payload)
+        if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
+            return
+        el = msg.delta.new_element
+        kind = el.WhichOneof("type")
+        if kind == "plotly_chart":
+            size = len(el.plotly_chart.spec.encode())
+        elif kind == "bidi_component" and el.bidi_component.component_name.endswith("live_chart"):
+            size = len(el.bidi_component.bytes)
+        else:
+            return
+        self.chart_updates += 1
+        self.chart_payload += size
+        self.chart_elements += el.ByteSize()
+
+
 # From the document's start (an init script): the first frame with a visible h1, and with the Train button.
 FIRST_PAINT_JS = """
 (() => {
@@ -184,14 +247,18 @@ def live_run(browser, url: str, task: str, steps: int, server_pid: int | None = 
     from playwright.sync_api import expect
 
     page = new_page(browser)
+    wire = WireCount(page)
     try:
         open_playground(page, url, f"task={task}&steps={steps}")
+        kind = page.evaluate(CHART_KIND_JS)
         page.evaluate(WATCH_JS)
+        wire.on = True
         chrome = browser_pids({server_pid} if server_pid else set())
         server0, chrome0, wall0 = cpu_s([server_pid] if server_pid else []), cpu_s(chrome), time.perf_counter()
         page.locator(".st-key-btn_train button").click()
         expect(page.get_by_test_id("stProgress")).to_contain_text("finished", timeout=timeout_s * 1000)
         wall = time.perf_counter() - wall0
+        wire.on = False
         server_cpu = cpu_s([server_pid] if server_pid else []) - server0
         chrome_cpu = cpu_s(chrome) - chrome0
         w = page.evaluate("window.__perf")
@@ -201,12 +268,20 @@ def live_run(browser, url: str, task: str, steps: int, server_pid: int | None = 
     seen = [(t, s) for t, text in w["status"] if (s := parse_status(text)) and s[0] > 0]
     (t_first, first), (t_last, last) = seen[0], seen[-1]
     browser_rate = (last[0] - first[0]) / ((t_last - t_first) / 1000) if t_last > t_first else float("nan")
+    redraws = len({s[0] for _, s in seen})
     return {
         "task": task,
         "steps": steps,
         "app_steps_per_s": float(final[2]) if final else float("nan"),  # the run's own rate, at its end
         "browser_steps_per_s": browser_rate,  # steps the page saw over the browser's time between them
-        "redraws": len({s[0] for _, s in seen}),  # distinct step counts the status line showed
+        "redraws": redraws,  # distinct step counts the status line showed
+        "chart_kind": kind,  # plotly_chart or live_chart
+        "chart_roots": w["roots"],  # Plotly roots created after the click: remounts (plotly_chart), none (live_chart)
+        "chart_draws": w["draws"],  # Plotly drawings finished after the click, all charts
+        "ws_bytes": wire.bytes,  # everything the server sent from the click to "finished"
+        "chart_updates": wire.chart_updates,  # chart elements received meanwhile
+        "chart_payload_bytes": wire.chart_payload,  # their figure data (spec / JSON message)
+        "chart_element_bytes": wire.chart_elements,  # the elements whole
         "first_chart_s": (w["firstPoint"] - w["click"]) / 1000 if w["firstPoint"] and w["click"] else None,
         "wall_s": wall,
         "server_cpu_s": server_cpu,  # the training thread, the redraws, Streamlit
@@ -241,6 +316,8 @@ def measure(
     configs = {t: make_config(t) for t in tasks}
     steps = {t: _steps_for(configs[t], target_s) for t in tasks}
     keys = ("app", "browser", "ratio", "first_chart_s", "redraws", "server_cpu_s", "browser_cpu_s", "wall_s")
+    keys += ("chart_kind", "chart_roots", "chart_draws", "ws_bytes", "chart_updates", "chart_payload_bytes")
+    keys += ("chart_element_bytes",)
     labels = ["", "compare_"] if compare else [""]
     out = {t: {"plain": [], **{p + k: [] for p in labels for k in keys}} for t in tasks}
     with contextlib.ExitStack() as stack:
@@ -270,7 +347,10 @@ def measure(
                         f" | {p or 'app '}{d['app']:7.1f} (browser clock {d['browser']:7.1f}, {d['redraws']} redraws, "
                         f"CPU server {d['server_cpu_s']:.1f} s browser {d['browser_cpu_s']:.1f} s "
                         f"of {d['wall_s']:.1f} s) "
-                        f"ratio {d['ratio']:.3f} first chart {d['first_chart_s'] or float('nan'):.2f} s"
+                        f"ratio {d['ratio']:.3f} first chart {d['first_chart_s'] or float('nan'):.2f} s; "
+                        f"{d['chart_kind']}: {d['chart_roots']} new Plotly roots, {d['chart_draws']} drawings, "
+                        f"{d['ws_bytes'] / 1e3:.0f} kB received, charts {d['chart_payload_bytes'] / 1e3:.0f} kB "
+                        f"in {d['chart_updates']} elements)"
                     )
                 print(line, file=sys.stderr, flush=True)
     rows = []
@@ -293,6 +373,25 @@ def measure(
                     ),
                     p + "browser_cpu_share": statistics.median(
                         c / w for c, w in zip(o[p + "browser_cpu_s"], o[p + "wall_s"], strict=True)
+                    ),
+                    p + "browser_cpu_shares": [
+                        c / w for c, w in zip(o[p + "browser_cpu_s"], o[p + "wall_s"], strict=True)
+                    ],
+                    p + "chart_kind": o[p + "chart_kind"][-1],
+                    p + "chart_roots": statistics.median(o[p + "chart_roots"]),
+                    p + "chart_draws": statistics.median(o[p + "chart_draws"]),
+                    # per redraw (distinct steps the page showed): what came over the websocket, the charts' part
+                    p + "ws_bytes_per_redraw": statistics.median(
+                        b / max(n, 1) for b, n in zip(o[p + "ws_bytes"], o[p + "redraws"], strict=True)
+                    ),
+                    p + "chart_bytes_per_redraw": statistics.median(
+                        b / max(n, 1) for b, n in zip(o[p + "chart_payload_bytes"], o[p + "redraws"], strict=True)
+                    ),
+                    p + "chart_bytes_per_update": statistics.median(
+                        b / max(n, 1) for b, n in zip(o[p + "chart_payload_bytes"], o[p + "chart_updates"], strict=True)
+                    ),
+                    p + "chart_element_bytes_per_update": statistics.median(
+                        b / max(n, 1) for b, n in zip(o[p + "chart_element_bytes"], o[p + "chart_updates"], strict=True)
                     ),
                 }
             )
@@ -521,14 +620,21 @@ def main() -> None:
     if not args.skip_live:
         report["live"] = measure(args.tasks, args.rounds, args.run_seconds, args.compare)
         labels = ["", "compare_"] if args.compare else [""]
-        print("task        steps | (a) plain | (d) live app | (d)/(a) | first chart | redraws | CPU server, browser")
+        print(
+            "task        steps | (a) plain | (d) live app | (d)/(a) | first chart | redraws | CPU server, browser | "
+            "charts: element, new roots, kB per redraw (websocket, charts), bytes per chart element"
+        )
         for r in report["live"]:
             for p in labels:
                 first = r[p + "first_chart_s"] if r[p + "first_chart_s"] is not None else float("nan")
                 print(
                     f"{(p + r['task']):18s} {r['steps']:6d} | {r['plain_steps_per_s']:9.1f} | "
                     f"{r[p + 'app_steps_per_s']:12.1f} | {r[p + 'ratio']:7.3f} | {first:9.2f} s | "
-                    f"{r[p + 'redraws']:7.0f} | {r[p + 'server_cpu_share']:.2f}, {r[p + 'browser_cpu_share']:.2f} cores"
+                    f"{r[p + 'redraws']:7.0f} | {r[p + 'server_cpu_share']:.2f}, "
+                    f"{r[p + 'browser_cpu_share']:.2f} cores | "
+                    f"{r[p + 'chart_kind']}, {r[p + 'chart_roots']:.0f}, {r[p + 'ws_bytes_per_redraw'] / 1e3:.1f} "
+                    f"{r[p + 'chart_bytes_per_redraw'] / 1e3:.1f}, {r[p + 'chart_bytes_per_update']:.0f} "
+                    f"({r[p + 'chart_element_bytes_per_update']:.0f} whole)"
                 )
     if args.redraw:
         report["redraw"] = redraw_cost(args.tasks or ["majority", "copy", "charlm", "sine"])
