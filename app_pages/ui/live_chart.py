@@ -13,12 +13,16 @@ when the traces change shape (another run, task, language) or when the browser a
 not the one the patch was made for: a remount, a missed message).
 
 plotly.js itself is read once per page from the copy inside the installed `plotly` package, served by
-Streamlit's static route (`server.enableStaticServing`) under a name with its version.
+Streamlit's static route (`server.enableStaticServing`) under a name with its version. So is this element's
+own module (live_chart.js, under a name with its content's hash): Streamlit puts a component's inline
+JavaScript into every element it sends, and 8 kB of source in each chart of each redraw outweighed the
+figures' patches; the inline part is a loader of a few hundred bytes.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import math
 import shutil
@@ -36,20 +40,53 @@ STATIC_DIR = Path(__file__).resolve().parents[2] / "static"  # beside app.py: St
 PLOTLY_FILE = f"plotly-{plotly.__version__}.min.js"
 
 
+def _install_static(target: Path, write) -> None:
+    """Write a file into the app's static folder unless it is there already (atomic: a browser never reads
+    half a file)."""
+    STATIC_DIR.mkdir(exist_ok=True)
+    partial = target.with_suffix(f".{id(target)}.part")
+    write(partial)
+    partial.replace(target)
+
+
 def _install_plotly_js() -> None:
     """Put plotly.js into the app's static folder once per version (4.8 MB, cached by the browser)."""
     target = STATIC_DIR / PLOTLY_FILE
     source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     if target.exists() and target.stat().st_size == source.stat().st_size:
         return
-    STATIC_DIR.mkdir(exist_ok=True)
-    partial = target.with_suffix(f".{id(target)}.part")
-    shutil.copyfile(source, partial)
-    partial.replace(target)  # atomic: a browser never reads half a file
+    _install_static(target, lambda partial: shutil.copyfile(source, partial))
+
+
+def _install_module() -> str:
+    """live_chart.js into the static folder under a name with its hash (the plotly-* prefix keeps the
+    generated copy out of git, as plotly.js's); the loader that Streamlit sends with each element."""
+    code = Path(__file__).with_name("live_chart.js").read_text(encoding="utf-8").replace("__PLOTLY_FILE__", PLOTLY_FILE)
+    name = f"plotly-live-chart-{hashlib.sha256(code.encode()).hexdigest()[:12]}.js"
+    target = STATIC_DIR / name
+    if not (target.exists() and target.read_text(encoding="utf-8") == code):
+        _install_static(target, lambda partial: partial.write_text(code, encoding="utf-8"))
+    return name
 
 
 _install_plotly_js()
-_JS = Path(__file__).with_name("live_chart.js").read_text(encoding="utf-8").replace("__PLOTLY_FILE__", PLOTLY_FILE)
+MODULE_FILE = _install_module()
+# the element's inline JavaScript: import the module once per page, then hand every call to it in order
+_JS = """
+const MODULE_URL = "app/static/__MODULE_FILE__";
+let loaded = null;
+export default function (component) {
+  if (loaded) return loaded.default(component);
+  window.__rnnplayLiveChart ??= import(new URL(MODULE_URL, document.baseURI).href).catch((err) => {
+    window.__rnnplayLiveChart = undefined; // the next update tries again
+    throw err;
+  });
+  return window.__rnnplayLiveChart.then((module) => {
+    loaded = module;
+    return module.default(component);
+  });
+}
+""".replace("__MODULE_FILE__", MODULE_FILE)
 _component = st.components.v2.component("rnnplay_live_chart", js=_JS, isolate_styles=False)
 
 
