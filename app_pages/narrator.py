@@ -155,6 +155,8 @@ def show(run_or_race, page: str | None = None) -> None:
             bits.append(_waiting_text(step))
         st.caption(" · ".join(bits))
 
+    # the panel stays in view while the page scrolls to a chart below (its column is as tall as the charts')
+    st.html("<style>.st-key-lesson_panel {position: sticky; top: 3.5rem; z-index: 2;}</style>")
     with st.container(border=True, key="lesson_panel"):
         sentence()
         index, last = st.session_state[k_index], len(lesson.steps) - 1

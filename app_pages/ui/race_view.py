@@ -83,14 +83,10 @@ def _per_entry(key: str, n: int, make, version: tuple) -> None:
 
 
 def _cell(fig) -> dict:
-    """A chart in a third of the page: fewer time-step labels and a thinner colour bar with half its ticks,
-    so that labels do not run into each other."""
+    """A chart in a third of the page: a thinner colour bar with half its ticks, so that labels do not run
+    into each other."""
     spec = fig if isinstance(fig, dict) else fig.to_dict()
-    spec["layout"]["xaxis"] = {**spec["layout"].get("xaxis", {}), "nticks": 5}
     for trace in spec["data"]:
-        x = trace.get("x")
-        if isinstance(x, list | tuple) and x and isinstance(x[0], str):  # "t:input" labels: four of them
-            spec["layout"]["xaxis"].update(tickmode="array", tickvals=list(x[:: -(-len(x) // 4)]))
         bar = trace.get("colorbar")
         if trace.get("type") == "heatmap" and bar is not None:
             bar["thickness"] = 10
@@ -165,7 +161,8 @@ def _body(race: Race, interval: float | None, base_interval: float) -> None:
     tabs = dict(zip(TABS, st.tabs([tr(t) for t in TABS.values()], key=TAB_KEY, on_change="rerun"), strict=True))
     for name, tab in tabs.items():
         if not tab.open:
-            for key in [name, *(f"{name}_{i}" for i in range(len(runs))), "singular"]:
+            also = ["singular"] if name == "spectral" else []  # the spectral tab's second chart
+            for key in [name, *(f"{name}_{i}" for i in range(len(runs))), *also]:
                 forget(key)
             continue
         with tab:
