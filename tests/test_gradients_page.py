@@ -1,25 +1,31 @@
 """AppTest for the Gradient lab: it renders the vanishing demo (RNN, LSTM, GRU on adding T=50) with every
-chart by key; a share link with entries (?race=..., e1..e4) opens exactly those entries; bad URL values
-warn by name; Step one batch and Train drive the race; the demo buttons load their configurations;
-a lesson link shows the narrator; the share link round-trips."""
+live chart by key (those in a tab with their tab open); a share link with entries (?race=..., e1..e4)
+opens exactly those entries; bad URL values warn by name; Step one batch and Train drive the race; the
+demo buttons load their configurations; a lesson link shows the narrator; the share link round-trips."""
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages.ui.race_view import TAB_KEY, TABS
 from rnnplay.race import EXPLODING, VANISHING
+from tests.live import live_figure
+from tests.test_lang_pages import page_title
 from tests.test_pages import open_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "app_pages/gradients.py"
-CHART_KEYS = ["loss", "gtt", "spectral", "singular"] + [
-    f"{k}_{i}" for k in ("gtt_heatmap", "grad_norm", "param_norms") for i in range(3)
-]
+# the charts above the tabs, then each tab's charts (the three entries' in a row)
+CHART_KEYS = ["loss", "gtt"] + [f"{k}_{i}" for k in ("gtt_heatmap", "hidden") for i in range(3)]
+TAB_CHARTS = {
+    "spectral": ["spectral", "singular"],
+    "grad_norm": [f"grad_norm_{i}" for i in range(3)],
+    "param_norms": [f"param_norms_{i}" for i in range(3)],
+}
 
 
 @pytest.fixture
@@ -38,10 +44,13 @@ def open_page():
 
 
 def chart(at: AppTest, key: str) -> dict:
-    for el in at.get("plotly_chart"):
-        if el.proto.id.endswith(f"-{key}"):
-            return json.loads(el.proto.spec)
-    raise AssertionError(f"no chart with key {key!r}")
+    return live_figure(at, key)
+
+
+def open_tab(at: AppTest, name: str) -> AppTest:
+    """Select the race view's tab `name` (a key of race_view.TABS): only the open tab's charts are built."""
+    at.session_state[TAB_KEY] = TABS[name]
+    return at
 
 
 def warnings(at: AppTest) -> str:
@@ -60,7 +69,12 @@ def test_opens_the_vanishing_race_with_every_chart():
         assert at.selectbox(key="task").value == "adding" and at.number_input(key="seq_len").value == 50
         for key in CHART_KEYS:
             chart(at, key)
-        assert "Gradient lab" in at.title[0].value
+        assert "Gradient lab" in page_title(at)
+        for name, keys in TAB_CHARTS.items():
+            open_tab(at, name).run()
+            assert not at.exception
+            for key in keys:
+                chart(at, key)
     finally:
         at.session_state["_race"].stop()
 
@@ -153,6 +167,7 @@ def test_the_exploding_demo_loads_in_one_click_and_shows_the_divergence(open_pag
     assert race.state == "ready" and race.snapshot()["steps"] == [0, 0]
     assert at.query_params["race"] == "exploding" and at.selectbox(key="task").value == "adding"
     assert at.number_input(key="seq_len").value == 20
+    open_tab(at, "grad_norm")
     for _ in range(3):
         at.button(key="btn_step").click().run()
     assert not at.exception
