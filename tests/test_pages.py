@@ -139,6 +139,8 @@ def test_the_page_run_a_train_click_starts_patches_the_charts_in_place(stop_runs
     assert loss["patch"]["traces"]["0"]["x"]["+"][0] == 2  # appended after step 1
     after = live_figures(at)
     assert after["gtt"] != before["gtt"] and after["gtt_heatmap"] != before["gtt_heatmap"]
+    # a constant uirevision: Plotly.react keeps the learner's zoom, pan and hidden legend entries
+    assert {key: f["layout"].get("uirevision") for key, f in after.items()} == dict.fromkeys(after, "keep")
     at.button(key="btn_pause").click().run()
     time.sleep(0.2)  # a step under way when Pause was pressed ends
     at.run()
