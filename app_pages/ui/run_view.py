@@ -9,6 +9,7 @@ on (a new step for the loss, a new probe for the probe charts): `version` below.
 
 from __future__ import annotations
 
+import os
 import time
 
 import streamlit as st
@@ -30,6 +31,10 @@ TABS = {
     "task_view": N_("Task view"),
 }
 TAB_KEY = "live_tab"
+# while a run trains, the probe charts move to a newer probe at most this often (the loss moves at every redraw):
+# each move redraws three or four charts in the browser, and a probe comes every 0.25 s or so
+PROBE_CHARTS_EVERY_S = float(os.environ.get("RNNPLAY_PROBE_CHARTS_EVERY", "1.5"))
+PROBE_HELD = "_probe_charts_held"  # session_state: (the probe charts' version, when it was first drawn)
 STATE_TEXT = {
     "ready": N_("ready"),
     "running": N_("training…"),
@@ -109,6 +114,25 @@ def _chart(snap: dict, name: str, version: tuple, **kw) -> None:
     )
 
 
+def probe_version(run: TrainingRun, snap: dict) -> tuple:
+    """The probe charts' version: the run, its latest probe and its state. While the run trains, a newer
+    probe is shown once the one drawn has been up PROBE_CHARTS_EVERY_S; any other change (a new run, the
+    run stopping or finishing) at once."""
+    probe = (run.id, snap["probes"][-1]["step"] if snap["probes"] else None, len(snap["probes"]), snap["state"])
+    held, now = st.session_state.get(PROBE_HELD), time.monotonic()
+    if (
+        held
+        and probe[3] == "running"
+        and held[0][0] == run.id
+        and held[0][3] == "running"
+        and now - held[1] < PROBE_CHARTS_EVERY_S
+    ):
+        return held[0]
+    if not held or held[0] != probe:
+        st.session_state[PROBE_HELD] = (probe, now)
+    return probe
+
+
 def open_tab_pointed_at(tabs: dict[str, str], tab_key: str) -> None:
     """A lesson step that points at a chart in one of `tabs` ({chart key: label}) opens that tab, once per
     step (the learner may leave it); call before the tabs are drawn."""
@@ -123,7 +147,7 @@ def _body(run: TrainingRun, interval: float | None, base_interval: float) -> Non
     snap = run.snapshot()
     status_line(snap)
     steps = (run.id, snap["steps_done"], snap["state"])
-    probe = (run.id, snap["probes"][-1]["step"] if snap["probes"] else None, len(snap["probes"]), snap["state"])
+    probe = probe_version(run, snap)
     which = hidden_which(run.config.arch)
     top, bottom = st.columns(2), st.columns(2)
     with top[0]:
