@@ -1,0 +1,341 @@
+"""Real browser, while training: the live charts are redrawn in place, never taken out of the page and built
+again. Watched from the page itself: a MutationObserver counts every removed node that is (or holds) a Plotly
+root (`.js-plotly-plot`), and a timer samples every 100 ms how many charts show data, the height of the page
+and the loss chart's latest point.
+
+- The Playground training adding for 60 s: no chart removed, no chart blank for a moment, the page never
+  changes height, and the loss chart kept moving (a frozen page cannot pass).
+- The vanishing-gradients lesson on Auto-play in the Gradient lab: the same while the race trains.
+- A user's box zoom on the loss chart outlives ten live updates: the x range stays where the drag put it.
+
+The page height is that of the scrolling main area, with the text panels whose sentences change as training
+goes (the diagnosis, the lesson's narrator) pinned to one height while it is measured: only the charts' own
+layout moves it."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from urllib.parse import urlencode
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from rnnplay.lessons import BY_ID
+from tests.e2e.streamlit_server import serve
+
+pytestmark = pytest.mark.e2e
+
+CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
+FIRST_DRAW_S = 30  # a chart element may load plotly.js on its first paint: wait generously, once
+PLAYGROUND_WINDOW_S = 60
+LESSON_WINDOW_S = 50
+VANISHING = BY_ID["vanishing"]
+LESSON_STEPS = 20_000  # the lesson's own 1500 steps a race can finish inside the window on a fast machine
+SAMPLE_MS = 100
+HEIGHT_TOLERANCE_PX = 1  # scrollHeight rounds a fractional layout to whole pixels
+MIN_UPDATES = 10  # the live view redraws about once a second; a busy machine paces it slower
+MAX_STEPS = 1_000_000  # a run that outlasts every test here (this module's server raises the steps cap)
+# adding with the default caps ends in about 40 s on a laptop core: this run trains until it is stopped
+TRAIN_LINK = f"/playground?task=adding&steps={MAX_STEPS}"
+
+# Installed once in a page: window.__live counts removed Plotly roots and, once started, holds the samples.
+# Shadow roots are searched too, so the count does not depend on how a chart element is built.
+WATCH_JS = """() => {
+  if (window.__live) return;
+  const ROOT = ".js-plotly-plot";
+  const deepAll = (root, sel) => {
+    const out = [...root.querySelectorAll(sel)];
+    for (const e of root.querySelectorAll("*")) if (e.shadowRoot) out.push(...deepAll(e.shadowRoot, sel));
+    return out;
+  };
+  const len = a => (a && a.length) || 0;
+  const points = gd => (gd._fullData || []).reduce((n, t) => n + Math.max(len(t.x), len(t.y), len(t.z)), 0);
+  const title = gd => String((gd._fullLayout && gd._fullLayout.title && gd._fullLayout.title.text) || "")
+    .replace(/<[^>]*>/g, "").trim();
+  const lossChart = () => deepAll(document, ROOT).find(gd => /\\bloss\\b/i.test(title(gd)));
+  const lastX = gd => Math.max(-Infinity, ...(gd._fullData || []).filter(t => len(t.x))
+    .map(t => Number(t.x[t.x.length - 1])).filter(Number.isFinite));
+  const scroller = () => document.querySelector("[data-testid=stMain]") || document.scrollingElement;
+  // Text whose height changes with what it says while training (the diagnosis, the lesson's narrator) is
+  // pinned to one height while the window is measured: the page height then moves only with the charts.
+  const PIN = ".st-key-diagnosis, .st-key-lesson_panel, [data-live-pinned]";
+  const markPanels = () => {
+    for (const b of document.querySelectorAll("strong"))
+      if (b.textContent.trim() === "Diagnosis") {
+        const box = b.closest("[data-testid=stVerticalBlock]");
+        if (box && !box.hasAttribute("data-live-pinned")) box.setAttribute("data-live-pinned", "");
+      }
+  };
+  const L = (window.__live = {removed: 0, rootsRemoved: 0, samples: [], timer: null, observed: new Set()});
+  const holdsRoot = n => n.nodeType === 1 && (n.matches(ROOT) || deepAll(n, ROOT).length > 0);
+  const observer = new MutationObserver(records => {
+    for (const r of records)
+      for (const n of r.removedNodes)
+        if (holdsRoot(n)) {
+          L.removed += 1;
+          L.rootsRemoved += n.matches(ROOT) ? 1 : deepAll(n, ROOT).length;
+        }
+  });
+  const observe = root => {
+    if (L.observed.has(root)) return;
+    L.observed.add(root);
+    observer.observe(root, {subtree: true, childList: true});
+  };
+  observe(document.body);
+  L.observeShadows = () => {
+    for (const e of document.querySelectorAll("*")) if (e.shadowRoot) observe(e.shadowRoot);
+  };
+  L.lossChart = lossChart;
+  L.drawn = () => deepAll(document, ROOT).filter(gd => points(gd) > 0).length;
+  L.loss = () => {
+    const gd = lossChart();
+    return gd ? {points: points(gd), lastX: lastX(gd)} : null;
+  };
+  L.pin = on => {
+    let style = document.getElementById("live-view-pin");
+    if (on && !style) {
+      style = document.createElement("style");
+      style.id = "live-view-pin";
+      style.textContent = `${PIN} {height: 400px !important; min-height: 400px !important;
+        max-height: 400px !important; overflow: hidden !important;}`;
+      document.head.appendChild(style);
+    } else if (!on && style) style.remove();
+  };
+  L.sample = () => {
+    L.observeShadows();
+    markPanels();
+    const main = scroller(), loss = L.loss();
+    const progress = document.querySelector("[data-testid=stProgress]:not([data-stale=true])");
+    return {t: Math.round(performance.now()), drawn: L.drawn(), roots: deepAll(document, ROOT).length,
+            height: main.scrollHeight,
+            loss: loss ? `${loss.points}:${loss.lastX}` : null,
+            lastX: loss ? loss.lastX : null,
+            training: progress ? /training|racing/.test(progress.innerText) : false};
+  };
+}"""
+# from now on: the removals counted afresh, and a sample every `ms`
+START_JS = """ms => {
+  const L = window.__live;
+  clearInterval(L.timer);
+  L.observeShadows();
+  L.pin(true);
+  L.removed = 0; L.rootsRemoved = 0; L.samples = [L.sample()];
+  L.timer = setInterval(() => L.samples.push(L.sample()), ms);
+}"""
+STOP_JS = """() => {
+  const L = window.__live;
+  clearInterval(L.timer);
+  L.pin(false);
+  return {removed: L.removed, rootsRemoved: L.rootsRemoved, samples: L.samples};
+}"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app with a steps cap high enough for a run that trains through the whole measured window."""
+    store = tmp_path_factory.mktemp("store") / "runs.sqlite"
+    with serve(RNNPLAY_STORE=str(store), RNNPLAY_MAX_STEPS=str(MAX_STEPS)) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser):
+    pg = browser.new_page(viewport={"width": 1400, "height": 900})
+    yield pg
+    pg.close()
+
+
+def open_playground(page: Page, server: str) -> None:
+    page.goto(server + TRAIN_LINK)
+    page.wait_for_selector(CONNECTED, timeout=60_000)
+    expect(page.get_by_role("button", name="Train", exact=True)).to_be_enabled(timeout=60_000)
+    page.evaluate(WATCH_JS)
+
+
+def wait_for_first_draw(page: Page) -> None:
+    """A Plotly root that shows at least one point (the first chart drawn from the run)."""
+    page.wait_for_function("() => window.__live.drawn() > 0", timeout=FIRST_DRAW_S * 1000, polling=100)
+
+
+def stop_training(page: Page) -> None:
+    """Stop the run so that it does not slow the next test (best effort: the page may be gone)."""
+    try:
+        page.get_by_role("button", name="Stop", exact=True).dispatch_event("click", timeout=5_000)
+    except Exception:  # noqa: BLE001 - a failed test's page
+        pass
+
+
+def measure(page: Page, seconds: float) -> dict:
+    page.evaluate(START_JS, SAMPLE_MS)
+    page.wait_for_timeout(seconds * 1000)
+    return page.evaluate(STOP_JS)
+
+
+def report(w: dict) -> str:
+    """The numbers that tell what happened in the window, for an assertion's message."""
+    s = w["samples"]
+    heights = Counter(x["height"] for x in s)
+    drawn = [x["drawn"] for x in s]
+    return (
+        f"{len(s)} samples over {(s[-1]['t'] - s[0]['t']) / 1000:.1f} s; "
+        f"removed: {w['removed']} nodes holding {w['rootsRemoved']} Plotly roots; "
+        f"charts drawn: first {drawn[0]}, min {min(drawn)}, max {max(drawn)}, "
+        f"samples below the first {sum(d < drawn[0] for d in drawn)}; "
+        f"page heights (px: samples) {dict(sorted(heights.items()))}; "
+        f"loss chart updates {updates(s)}, last point at step {s[0]['lastX']} -> {s[-1]['lastX']}"
+    )
+
+
+def updates(samples: list[dict]) -> int:
+    """How many times the loss chart's points changed (a sample without the chart in between is skipped)."""
+    shown = [x["loss"] for x in samples if x["loss"] is not None]
+    return sum(a != b for a, b in zip(shown, shown[1:], strict=False))
+
+
+def assert_redrawn_in_place(w: dict, seconds: float, samples: list[dict]) -> None:
+    """w: what the window measured over `seconds`; samples: the part of it the height is held over (all of
+    it, or while training)."""
+    s, why = w["samples"], report(w)
+    print(f"\n{why}")
+    # at least two samples a second (a busy page runs its timer late), or a chart blank for a moment goes unseen
+    assert len(s) >= 2 * seconds, f"too few samples to tell: {why}"
+    assert w["removed"] == 0, f"charts were removed from the page while training: {why}"
+    drawn = [x["drawn"] for x in s]
+    assert min(drawn) >= drawn[0], f"charts went blank while training (drawn below the first count): {why}"
+    heights = [x["height"] for x in samples]
+    assert max(heights) - min(heights) <= HEIGHT_TOLERANCE_PX, f"the page changed height while training: {why}"
+    assert updates(s) >= MIN_UPDATES and s[-1]["lastX"] > s[0]["lastX"], f"the charts did not update: {why}"
+
+
+@pytest.mark.slow
+def test_playground_charts_are_updated_in_place_while_training(server, page: Page):
+    open_playground(page, server)
+    page.get_by_role("button", name="Train", exact=True).click()
+    try:
+        wait_for_first_draw(page)
+        w = measure(page, PLAYGROUND_WINDOW_S)
+        assert_redrawn_in_place(w, PLAYGROUND_WINDOW_S, w["samples"])
+        assert all(x["training"] for x in w["samples"][-10:]), "the run stopped before the window ended"
+    finally:
+        stop_training(page)
+
+
+@pytest.mark.slow
+def test_vanishing_lesson_autoplay_redraws_in_place(server, page: Page):
+    # the lesson's own link, its race made long enough to train through the whole window on a fast machine
+    page.goto(f"{server}/{VANISHING.page}?{urlencode({**VANISHING.query_params, 'steps': LESSON_STEPS})}")
+    page.wait_for_selector(CONNECTED, timeout=60_000)
+    panel = page.locator(".st-key-lesson_panel:not([data-stale=true])")
+    expect(panel).to_contain_text(VANISHING.title, timeout=60_000)
+    expect(panel).to_contain_text("step 1 of", timeout=10_000)
+    page.evaluate(WATCH_JS)
+    page.get_by_role("button", name="Auto-play", exact=True).click()
+    try:
+        # auto-play lets the first sentence be read, then its second step trains the race
+        expect(panel).to_contain_text("step 2 of", timeout=60_000)
+        page.wait_for_function(
+            "() => { const l = window.__live.loss(); return l && l.points > 0; }",
+            timeout=FIRST_DRAW_S * 1000,
+            polling=100,
+        )
+        w = measure(page, LESSON_WINDOW_S)
+        training = [x for x in w["samples"] if x["training"]]
+        print(f"\n{len(training)} of {len(w['samples'])} samples while the race trained")
+        assert len(training) >= 0.8 * len(w["samples"]), f"the race trained for too little of the window: {report(w)}"
+        assert_redrawn_in_place(w, LESSON_WINDOW_S, training)
+    finally:
+        stop_training(page)
+
+
+# the loss chart's plot area and axis range, found by its title; None until it is drawn with points
+LOSS_AREA_JS = """() => {
+  const L = window.__live, loss = L.loss(), gd = L.lossChart();
+  if (!loss || loss.points < 2) return null;
+  const area = gd && gd.querySelector(".nsewdrag");
+  if (!area) return null;
+  gd.scrollIntoView({block: "center"});
+  const r = area.getBoundingClientRect();
+  return {x: r.x, y: r.y, width: r.width, height: r.height, range: [...gd._fullLayout.xaxis.range]};
+}"""
+RESET_REMOVALS_JS = "() => { window.__live.removed = 0; window.__live.rootsRemoved = 0; }"
+LOSS_RANGE_JS = """() => {
+  const gd = window.__live.lossChart();
+  return gd ? {range: [...gd._fullLayout.xaxis.range], autorange: gd.layout.xaxis ? gd.layout.xaxis.autorange : null,
+               loss: window.__live.loss()} : null;
+}"""
+
+
+def box_zoom(page: Page) -> dict:
+    """Drag across the middle of the loss chart's plot area, left to right (a zoom on x only); retried while a
+    redraw swallows the drag. Returns the chart's state right after a zoom took."""
+    seen = []
+    for _ in range(10):
+        area = page.evaluate(LOSS_AREA_JS)
+        if area is None:
+            page.wait_for_timeout(500)
+            continue
+        y = area["y"] + area["height"] / 2
+        x0, x1 = area["x"] + 0.3 * area["width"], area["x"] + 0.6 * area["width"]
+        page.mouse.move(x0, y)
+        page.mouse.down()
+        page.mouse.move(x1, y + 2, steps=8)
+        page.mouse.up()
+        after = page.evaluate(LOSS_RANGE_JS)
+        seen.append((area["range"], after and after["range"]))
+        if after and after["autorange"] is False and not close(after["range"], area["range"]):
+            return {"before": area["range"], **after}
+    raise AssertionError(f"the zoom was lost before it could be read (x range before -> after each drag: {seen})")
+
+
+def loss_range(page: Page) -> dict:
+    """The loss chart's x range, autorange and points; waits out a moment without the chart."""
+    for _ in range(50):
+        now = page.evaluate(LOSS_RANGE_JS)
+        if now and now["loss"]:
+            return now
+        page.wait_for_timeout(SAMPLE_MS)
+    raise AssertionError("the loss chart is gone from the page")
+
+
+def close(a: list[float], b: list[float]) -> bool:
+    return all(math.isclose(p, q, rel_tol=1e-9, abs_tol=1e-6) for p, q in zip(a, b, strict=True))
+
+
+def test_zoom_on_the_loss_chart_survives_live_updates(server, page: Page):
+    open_playground(page, server)
+    page.get_by_role("button", name="Train", exact=True).click()
+    try:
+        wait_for_first_draw(page)
+        # a few updates first, so the zoomed span lies inside what the chart shows
+        page.wait_for_function(
+            "() => { const l = window.__live.loss(); return l && l.points >= 2 && l.lastX >= 100; }",
+            timeout=FIRST_DRAW_S * 1000,
+            polling=100,
+        )
+        zoom = box_zoom(page)
+        page.evaluate(RESET_REMOVALS_JS)  # counted from the zoom on, for the message
+        seen, last, end = 0, zoom["loss"], time.monotonic() + 60
+        while seen < MIN_UPDATES and time.monotonic() < end:
+            page.wait_for_timeout(SAMPLE_MS)
+            now = page.evaluate(LOSS_RANGE_JS)
+            if now and now["loss"] and now["loss"] != last:
+                seen, last = seen + 1, now["loss"]
+        removed = page.evaluate("window.__live.rootsRemoved")
+        after = loss_range(page)
+        why = (
+            f"x range before the zoom {fmt(zoom['before'])}, zoomed {fmt(zoom['range'])}, after {seen} updates "
+            f"{fmt(after['range'])} (autorange {after['autorange']}); the loss chart's last point went from step "
+            f"{zoom['loss']['lastX']} to {after['loss']['lastX']}; {removed} Plotly roots removed meanwhile"
+        )
+        print(f"\n{why}")
+        assert seen >= MIN_UPDATES, f"only {seen} live updates arrived in 60 s: {why}"
+        assert close(after["range"], zoom["range"]), f"the zoom was lost: {why}"
+        assert after["autorange"] is False, f"the x axis went back to autorange: {why}"
+    finally:
+        stop_training(page)
+
+
+def fmt(r: list[float]) -> str:
+    return "[" + ", ".join(f"{v:.1f}" for v in r) + "]"
