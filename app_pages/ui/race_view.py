@@ -15,7 +15,7 @@ import streamlit as st
 from app_pages.i18n import lang, tr
 from app_pages.ui import panels
 from app_pages.ui.live_chart import forget, live_chart
-from app_pages.ui.run_view import open_tab_pointed_at
+from app_pages.ui.run_view import DIAGNOSIS_HEIGHT, open_tab_pointed_at
 from rnnplay import figures, hosted
 from rnnplay.i18n import N_
 from rnnplay.race import Race, race_labels
@@ -167,7 +167,7 @@ def _body(race: Race, interval: float | None, base_interval: float) -> None:
             continue
         with tab:
             if name == "diagnosis":
-                with st.container(key="diagnosis"):
+                with st.container(height=DIAGNOSIS_HEIGHT, border=False, key="diagnosis"):
                     for col, s, lab in zip(st.columns(len(runs)), runs, labels, strict=True):
                         panels.diagnosis_panel(s, col, title=lab)
             elif name == "spectral":

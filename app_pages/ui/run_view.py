@@ -31,6 +31,7 @@ TABS = {
     "task_view": N_("Task view"),
 }
 TAB_KEY = "live_tab"
+DIAGNOSIS_HEIGHT = 280  # px; a longer diagnosis scrolls inside it
 # while a run trains, the probe charts move to a newer probe at most this often (the loss moves at every redraw):
 # each move redraws three or four charts in the browser, and a probe comes every 0.25 s or so
 PROBE_CHARTS_EVERY_S = float(os.environ.get("RNNPLAY_PROBE_CHARTS_EVERY", "1.5"))
@@ -166,8 +167,9 @@ def _body(run: TrainingRun, interval: float | None, base_interval: float) -> Non
             forget(name)  # not sent this run: the element goes, and comes back with a whole figure
             continue
         with tab:
-            if name == "diagnosis":
-                panels.diagnosis_panel(snap)
+            if name == "diagnosis":  # a fixed height: the page below keeps its place as findings come and go
+                with st.container(height=DIAGNOSIS_HEIGHT, border=False, key="diagnosis"):
+                    panels.diagnosis_panel(snap)
             elif name == "task_view" and (snap["task_view"] or {}).get("kind") == "text":
                 with st.container(border=True, key="task_view"):  # the key lets a lesson outline it
                     text_view(localize_view(snap["task_view"], lang()), run.config.temperature)

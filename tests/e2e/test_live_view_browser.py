@@ -8,9 +8,9 @@ and the loss chart's latest point.
 - The vanishing-gradients lesson on Auto-play in the Gradient lab: the same while the race trains.
 - A user's box zoom on the loss chart outlives ten live updates: the x range stays where the drag put it.
 
-The page height is that of the scrolling main area, with the text panels whose sentences change as training
-goes (the diagnosis, the lesson's narrator) pinned to one height while it is measured: only the charts' own
-layout moves it."""
+The page height is that of the scrolling main area (Streamlit scrolls `stMain`, not the document): the
+charts and the diagnosis have fixed heights, and the lesson's narration stands beside the charts, so
+nothing on the page may move it while training."""
 
 from __future__ import annotations
 
@@ -58,16 +58,6 @@ WATCH_JS = """() => {
   const lastX = gd => Math.max(-Infinity, ...(gd._fullData || []).filter(t => len(t.x))
     .map(t => Number(t.x[t.x.length - 1])).filter(Number.isFinite));
   const scroller = () => document.querySelector("[data-testid=stMain]") || document.scrollingElement;
-  // Text whose height changes with what it says while training (the diagnosis, the lesson's narrator) is
-  // pinned to one height while the window is measured: the page height then moves only with the charts.
-  const PIN = ".st-key-diagnosis, .st-key-lesson_panel, [data-live-pinned]";
-  const markPanels = () => {
-    for (const b of document.querySelectorAll("strong"))
-      if (b.textContent.trim() === "Diagnosis") {
-        const box = b.closest("[data-testid=stVerticalBlock]");
-        if (box && !box.hasAttribute("data-live-pinned")) box.setAttribute("data-live-pinned", "");
-      }
-  };
   const L = (window.__live = {removed: 0, rootsRemoved: 0, samples: [], timer: null, observed: new Set()});
   const holdsRoot = n => n.nodeType === 1 && (n.matches(ROOT) || deepAll(n, ROOT).length > 0);
   const observer = new MutationObserver(records => {
@@ -93,19 +83,8 @@ WATCH_JS = """() => {
     const gd = lossChart();
     return gd ? {points: points(gd), lastX: lastX(gd)} : null;
   };
-  L.pin = on => {
-    let style = document.getElementById("live-view-pin");
-    if (on && !style) {
-      style = document.createElement("style");
-      style.id = "live-view-pin";
-      style.textContent = `${PIN} {height: 400px !important; min-height: 400px !important;
-        max-height: 400px !important; overflow: hidden !important;}`;
-      document.head.appendChild(style);
-    } else if (!on && style) style.remove();
-  };
   L.sample = () => {
     L.observeShadows();
-    markPanels();
     const main = scroller(), loss = L.loss();
     const progress = document.querySelector("[data-testid=stProgress]:not([data-stale=true])");
     return {t: Math.round(performance.now()), drawn: L.drawn(), roots: deepAll(document, ROOT).length,
@@ -120,14 +99,12 @@ START_JS = """ms => {
   const L = window.__live;
   clearInterval(L.timer);
   L.observeShadows();
-  L.pin(true);
   L.removed = 0; L.rootsRemoved = 0; L.samples = [L.sample()];
   L.timer = setInterval(() => L.samples.push(L.sample()), ms);
 }"""
 STOP_JS = """() => {
   const L = window.__live;
   clearInterval(L.timer);
-  L.pin(false);
   return {removed: L.removed, rootsRemoved: L.rootsRemoved, samples: L.samples};
 }"""
 
