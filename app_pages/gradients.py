@@ -21,7 +21,8 @@ from app_pages.ui.page_style import compact_top
 from app_pages.ui.race_entries import DEFAULT_PRESET, checked_entries, entries_editor, entry_rows, shared_settings
 from app_pages.ui.race_view import race_view
 from app_pages.ui.run_bar import run_bar
-from rnnplay.race import PRESETS, Race
+from app_pages.ui.session_race import current_race
+from rnnplay.race import PRESETS
 
 LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "0.5"))  # as the Playground (see there)
 
@@ -39,33 +40,7 @@ problems += entry_rows(setup)  # e1..e4 from the link (else the demo's), kept in
 entries_box = entries_button.popover(tr("Demos and entries"), icon=":material/table_rows:", width="stretch")
 entries_editor(entries_box, setup)
 configs, can_race = checked_entries(setup, problems)  # the link's problems, caps, too few entries
-
-
-# the session's race ---------------------------------------------------------------------------------
-class RaceGuard:
-    """Lives in a session-scoped resource: Streamlit releases it when the browser goes away."""
-
-    def __init__(self):
-        self.race: Race | None = None
-
-    def release(self) -> None:
-        if self.race is not None:
-            self.race.detach()  # pause now and end the thread; Resume goes on from the same step
-
-
-@st.cache_resource(scope="session", on_release=RaceGuard.release, show_spinner=False)
-def _race_guard() -> RaceGuard:
-    return RaceGuard()
-
-
-race: Race | None = st.session_state.get("_race")
-if race is None:
-    race = Race(configs if can_race else list(PRESETS[DEFAULT_PRESET]))
-    st.session_state["_race"] = race
-elif can_race and race.configs != configs and race.state == "ready" and not any(race.snapshot()["steps"]):
-    race.reset(configs)  # an untouched race follows the entries; a trained one waits for Reset
-_race_guard().race = race
-race.attach()
+race = current_race(configs, can_race, fallback=PRESETS[DEFAULT_PRESET])
 pending = can_race and race.configs != configs
 
 
