@@ -165,7 +165,10 @@ export default function (component) {
   // updates are applied in order, each after the previous draw (plotly.js may still be loading)
   chart.queue = chart.queue
     .then(() => update(chart, message, setTriggerValue))
-    .catch((err) => console.error("live chart:", err));
+    .catch((err) => {
+      window.__liveChartErrors = (window.__liveChartErrors || 0) + 1; // read by the browser tests
+      console.error("live chart:", err);
+    });
   return cleanup(parentElement);
 }
 
