@@ -43,7 +43,7 @@ def test_hidden_controls_are_absent_and_keep_the_links_values(stop_runs):
     keys = widget_keys(at)
     assert "hidden_size" not in keys and "seed" not in keys
     assert {"lr", "seq_len", "arch", "init"} <= keys  # the rest stays
-    assert not {"Share this configuration", "Export / import (S3)", "How to read these charts"} & expanders(at)
+    assert not {"Share this configuration", "Export / import", "How to read these charts"} & expanders(at)
     assert PANEL in expanders(at)  # this link did not hide the panel
     config = at.session_state["_run"].config
     assert (config.task, config.hidden_size, config.seed) == ("adding", 48, 5)
@@ -153,7 +153,7 @@ def test_the_teacher_panel_makes_a_link_that_opens_the_student_view(stop_runs):
     assert not student.exception and not student.warning
     assert "seed" not in widget_keys(student)
     assert student.number_input(key="lr").disabled and student.number_input(key="hidden_size").disabled
-    assert not {PANEL, "Export / import (S3)"} & expanders(student)
+    assert not {PANEL, "Export / import"} & expanders(student)
     assert student.session_state["_run"].config == teacher.session_state["_run"].config
 
 

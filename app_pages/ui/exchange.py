@@ -12,7 +12,7 @@ from rnnplay.session import TrainingRun
 
 
 def exchange_panel(run: TrainingRun) -> None:
-    with st.expander(tr("Export / import (S3)")):
+    with st.expander(tr("Export / import")):
         trained = run.trainer.steps_done > 0
         st.markdown(tr("Take the run home: its numbers, its settings, its weights, or a plain PyTorch script."))
         # callables: the files are made when the learner clicks, not at every rerun; on_click="ignore": a download

@@ -134,7 +134,7 @@ ZH = {
         "- W_hh 的 **谱半径**：大于 1 时循环会放大信号，小于 1 时会使信号衰减。"
     ),
     # export / import
-    "Export / import (S3)": "导出 / 导入（S3）",
+    "Export / import": "导出 / 导入",
     "Take the run home: its numbers, its settings, its weights, or a plain PyTorch script.": (
         "把这次训练带回家：它的数据、设置、权重，或一个纯 PyTorch 脚本。"
     ),

@@ -31,7 +31,7 @@ def test_export_script_reproduces_the_apps_losses_and_weights_load_back(server, 
     # the full page run that follows the end of training redraws the buttons: a click before it can land on a
     # download button being replaced, and no download comes (seen at load 6 in a newcomer run)
     expect(page.get_by_role("button", name=re.compile("Train anew$"))).to_be_visible(timeout=30_000)
-    page.get_by_text("Export / import (S3)").click()
+    page.get_by_text("Export / import").click()
 
     rows = list(csv.DictReader(open(download(page, "Metrics", tmp_path / "m.csv"), encoding="utf-8")))
     app_losses = [float(r["loss"]) for r in rows if r["loss"]]
@@ -58,7 +58,7 @@ def test_export_script_reproduces_the_apps_losses_and_weights_load_back(server, 
     # a run with another hidden size refuses them by name; the same architecture takes them
     page.goto(f"{server}/playground?task=majority&arch=gru&hidden_size=16")
     page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=30_000)
-    page.get_by_text("Export / import (S3)").click()
+    page.get_by_text("Export / import").click()
     upload = page.locator(".st-key-up_weights [data-testid=stFileUploaderDropzoneInput]")
     expect(upload).to_be_attached(timeout=20_000)
     upload.set_input_files(str(weights))
@@ -67,7 +67,7 @@ def test_export_script_reproduces_the_apps_losses_and_weights_load_back(server, 
     )
     page.goto(f"{server}/playground?task=majority&arch=gru&seed=3")
     page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=30_000)
-    page.get_by_text("Export / import (S3)").click()
+    page.get_by_text("Export / import").click()
     upload = page.locator(".st-key-up_weights [data-testid=stFileUploaderDropzoneInput]")
     expect(upload).to_be_attached(timeout=20_000)
     upload.set_input_files(str(weights))

@@ -110,7 +110,7 @@ def test_a_teacher_link_shows_only_the_chosen_controls_and_locks_one(server, bro
     expect(student.get_by_test_id("stProgress")).to_contain_text("finished", timeout=WAIT_MS)
     settle(student)
     expect(lr).to_have_value("0.02")
-    student.get_by_text("Export / import (S3)").click()
+    student.get_by_text("Export / import").click()
     with student.expect_download() as info:
         student.get_by_role("button", name=re.compile("^Settings")).click()
     info.value.save_as(tmp_path / "settings.json")

@@ -83,7 +83,7 @@ def test_hostile_checkpoints_50_mb_and_1_mb_paste_are_refused_and_the_run_stays(
 
     before = open_trained(page, f"{server}/playground?task=majority&steps=60&hidden_size=16")
     assert before[0] == "step 60 / 60" and before[1] and len(before[1][0].split(",")) >= 10
-    page.get_by_text("Export / import (S3)").click()
+    page.get_by_text("Export / import").click()
     upload = page.locator(".st-key-up_weights [data-testid=stFileUploaderDropzoneInput]")
     expect(upload).to_be_attached(timeout=20_000)
 
