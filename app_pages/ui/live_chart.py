@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import plotly
+import plotly.graph_objects as go
 import streamlit as st
 
 # arrays a patch may extend instead of resending (a heatmap's z grows by rows)
@@ -102,7 +103,7 @@ def _plain(value):
             return _plain(a)
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return _plain_list(value)
     if isinstance(value, np.ndarray):
         if value.dtype.kind == "f":
             return np.where(np.isfinite(value), value, None).tolist()
@@ -112,12 +113,32 @@ def _plain(value):
     return value
 
 
+def _plain_list(values) -> list:
+    """_plain of a list, its numbers without a call each (a loss curve has thousands)."""
+    out = []
+    for v in values:
+        kind = type(v)
+        if kind is float:
+            out.append(v if math.isfinite(v) else None)
+        elif kind is int or kind is str or v is None:
+            out.append(v)
+        else:
+            out.append(_plain(v))
+    return out
+
+
 def figure_spec(figure) -> dict:
     """{"data": [...], "layout": {...}} of a go.Figure (or such a dict), without Streamlit's template: the
     browser applies the app's theme itself."""
-    spec = figure.to_dict() if hasattr(figure, "to_dict") else figure
-    layout = {k: v for k, v in spec.get("layout", {}).items() if k != "template"}
-    return _plain({"data": list(spec.get("data", [])), "layout": layout})
+    if type(figure) is go.Figure:
+        # its own traces and layout, read without to_dict(): that deep-copies the whole template (dropped
+        # here) and turns numpy arrays into base64 that _plain would decode again. _plain copies the rest.
+        data, layout = figure._data, figure._layout
+    else:
+        spec = figure.to_dict() if hasattr(figure, "to_dict") else figure
+        data, layout = spec.get("data", []), spec.get("layout", {})
+    layout = {k: v for k, v in layout.items() if k != "template"}
+    return {"data": _plain_list(data), "layout": _plain(layout)}
 
 
 def _extends(old, new) -> bool:
