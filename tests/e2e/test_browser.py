@@ -33,7 +33,7 @@ def test_share_link_train_and_live_charts(server, page: Page, tmp_path):
     expect(page.get_by_test_id("stProgress")).to_contain_text("training", timeout=20_000)
     first = progress_text(page)
     expect(page.get_by_test_id("stProgress")).not_to_have_text(first, timeout=10_000)  # live updates
-    charts = page.get_by_test_id("stPlotlyChart")
+    charts = page.locator(".rnnplay-live-chart")  # the live chart elements (app_pages/ui/live_chart.py)
     expect(charts.nth(3)).to_be_visible(timeout=10_000)
     assert charts.count() >= 4
     # the step counter keeps moving while the learner watches
@@ -44,7 +44,8 @@ def test_share_link_train_and_live_charts(server, page: Page, tmp_path):
     steps = sorted(int(re.search(r"step (\d+)", t).group(1)) for t in seen)
     assert steps[-1] > steps[0]
     # the gradient-through-time chart is drawn with real points
-    gtt = page.locator("[data-testid=stPlotlyChart]", has_text="Gradient through time ‖")
+    gtt = page.locator(".st-key-gtt .rnnplay-live-chart")
+    expect(gtt.locator(".gtitle")).to_contain_text("Gradient through time ‖", timeout=10_000)
     expect(gtt.locator("path.js-line").first).to_be_visible(timeout=10_000)
     page.screenshot(path=str(tmp_path / "training.png"))
     assert page.get_by_test_id("stException").count() == 0
