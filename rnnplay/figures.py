@@ -72,7 +72,8 @@ MAX_LOG_LABELS = 8  # decade labels on one log axis; a wider span labels every 2
 # (docs/benchmarks.md); a chart that needs more still gets it (automargin), drawn twice.
 TITLE_LINE_PX, TITLE_TOP_PX = 22, 42  # the top margin: one title line, and each line more
 X_AXIS_PX = 52  # x tick labels and the axis title below the plot: the legend hangs below them
-LEGEND_ROW_PX, LEGEND_ITEM_PX, CHAR_PX = 24, 44, 7  # a legend row; an entry's symbol and gaps; a 12 px char
+# a legend row (plotly.js 4 gives one row 29 px); an entry's symbol and gaps; a 12 px char
+LEGEND_ROW_PX, LEGEND_ITEM_PX, CHAR_PX = 29, 44, 7
 SIDE_PX, COLORBAR_PX = 80, 90  # y tick labels and title; a colour bar with its labels
 
 
