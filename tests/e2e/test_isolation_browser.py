@@ -63,8 +63,10 @@ def test_two_sessions_training_at_once_each_see_only_their_own_run(browser, tmp_
         expect(sidebar_b.get_by_role("combobox", name="Task")).to_have_value("majority", timeout=T)
         expect(sidebar_a.get_by_role("radio", name="lstm")).to_be_checked(timeout=T)
         expect(sidebar_b.get_by_role("radio", name="gru")).to_be_checked(timeout=T)
-        # own charts: adding's metric is the mean squared error, majority's the accuracy
-        charts_a, charts_b = a.get_by_test_id("stPlotlyChart"), b.get_by_test_id("stPlotlyChart")
+        # own charts: adding's metric is the mean squared error, majority's the accuracy (in the Metric tab)
+        for page in (a, b):
+            page.get_by_role("tab", name="Metric", exact=True).click(timeout=T)
+        charts_a, charts_b = a.locator(".rnnplay-live-chart"), b.locator(".rnnplay-live-chart")
         expect(charts_a.filter(has_text="Mean squared error")).to_have_count(1, timeout=60_000)
         expect(charts_b.filter(has_text="Accuracy").first).to_be_visible(timeout=60_000)
         assert charts_a.filter(has_text="Accuracy").count() == 0
