@@ -376,8 +376,9 @@ def checkout(rev: str, into: Path) -> Path:
 # thread is doing: the dump needs neither the GIL nor the event loop); the time spent in the cyclic garbage
 # collector, which holds the GIL while it runs; and the CPU time of every script run (time.thread_time of
 # the script thread), full runs and fragment runs (the live redraws) apart. Both go to $LOADTEST_GC_STATS on
-# SIGUSR2. With $LOADTEST_PROFILE set, every script run is also profiled (cProfile, that thread only) and the
-# merged statistics are written there (pstats format) on SIGUSR2.
+# SIGUSR2. With $LOADTEST_PROFILE set, every script run is also profiled (cProfile, that thread only, timed by
+# the thread's CPU clock, so waits for the GIL count for nothing) and the merged statistics are written there
+# (pstats format) on SIGUSR2.
 BOOT = """
 import faulthandler, gc, json, os, runpy, signal, sys, threading, time
 faulthandler.register(signal.SIGUSR1, all_threads=True)
@@ -412,7 +413,7 @@ def timed_run_script(self, rerun_data):
     prof = None
     if profile_path:
         import cProfile
-        prof = cProfile.Profile()
+        prof = cProfile.Profile(time.thread_time)  # CPU time: not the waits for the GIL
         prof.enable()
     c0 = time.thread_time()
     try:
