@@ -1,4 +1,4 @@
-"""Real browser, one test per lesson (S2, S6): Home's card opens the lesson's page with the narrator,
+"""Real browser, one test per lesson: Home's card opens the lesson's page with the narrator,
 Next starts training, Auto-play paces the steps, and the page shows the lesson's point (hello: the
 prediction reads "elloh"; random: memorised ~100% vs ~50% fresh; ...). Each test prints the seconds from
 pressing Train to the point and saves a screenshot to $RNNPLAY_SHOTS (or the test's tmp dir)."""
@@ -55,6 +55,13 @@ def train_and_autoplay(page: Page, panel) -> float:
     return time.monotonic()
 
 
+def chart_title(page: Page, key: str) -> str:
+    """The title of the live chart under `.st-key-<key>`, as plotly laid it out."""
+    return page.locator(fresh(f".st-key-{key}") + " .rnnplay-live-chart").first.evaluate(
+        "gd => ((gd._fullLayout || {}).title || {}).text || ''"
+    )
+
+
 def outlined(page: Page, key: str) -> bool:
     """The narrator outlines the chart its step points at."""
     loc = page.locator(fresh(f".st-key-{key}")).first
@@ -94,14 +101,17 @@ def test_lesson_hello_predicts_elloh(server, page: Page, tmp_path):
 def test_lesson_random_memorises_but_stays_at_chance(server, page: Page, tmp_path):
     panel = open_lesson(server, page, "random")
     t0 = train_and_autoplay(page, panel)
-    # step 3 comes once training has finished; it points at the metric chart
+    # step 3 comes once training has finished; it points at the metric chart, opening the Metric tab
     expect(panel).to_contain_text(BY_ID["random"].steps[2].say[:40], timeout=POINT_S * 1000)
+    expect(page.get_by_role("tab", name="Metric", exact=True)).to_have_attribute("aria-selected", "true")
+    assert outlined(page, "metric")
+    # the task view is in its own tab (only the open tab's content is in the page)
+    page.get_by_role("tab", name="Task view", exact=True).click()
     view = page.locator(fresh(".st-key-task_view"))
     expect(view).to_contain_text(re.compile(r"Memorised (9\d|100)% of the training set"), timeout=20_000)
-    title = view.inner_text()
+    title = chart_title(page, "task_view")
     fresh_pct = int(re.search(r"(\d+)% of fresh", title).group(1))
     assert 40 <= fresh_pct <= 60, title
-    assert outlined(page, "metric")
     finish(page, "random", tmp_path, t0)
 
 
@@ -132,9 +142,13 @@ def wait_for(page: Page, check, seconds: float, what: str, key: str = "loss"):
 
 
 def diagnosis_by_entry(page: Page) -> dict[str, str]:
-    """The V9 panel of each race entry (its title is the entry's label) -> its text."""
+    """The diagnosis panel of each race entry (its title is the entry's label) -> its text. The panels are in
+    the Diagnosis tab: opened here when a lesson's step has opened another tab (as a learner would)."""
+    tab = page.get_by_role("tab", name="Diagnosis", exact=True)
+    if tab.get_attribute("aria-selected", timeout=10_000) != "true":
+        tab.click(timeout=10_000)
     texts = page.locator(fresh(".st-key-diagnosis")).first.evaluate(
-        """e => [...e.querySelectorAll("[data-testid=stColumn]")].map(c => c.innerText)"""
+        """e => [...e.querySelectorAll("[data-testid=stColumn]")].map(c => c.innerText)""", timeout=10_000
     )
     return {t.strip().split("\n", 1)[0].strip(): t for t in texts}
 
@@ -163,7 +177,7 @@ def test_lesson_vanishing_rnn_stays_at_chance_while_lstm_and_gru_fall(server, pa
     print(f"\nvalidation MSE at the point: {v}")
     assert v["RNN"] > 0.8 * ADDING_CHANCE  # still on the chance line
 
-    # V3: the RNN's gradient at t = 1 is orders of magnitude below its gradient at t = T; the gated ones' not
+    # the RNN's gradient at t = 1 is orders of magnitude below its gradient at t = T; the gated ones' not
     def gtt_ratio():
         ys = {str(n).split(" (")[0]: y for n, y in traces(page, "gtt").items() if y}
         return {a: ys[a][0] / ys[a][-1] for a in ("RNN", "LSTM", "GRU")} if {"RNN", "LSTM", "GRU"} <= set(ys) else None
@@ -172,7 +186,7 @@ def test_lesson_vanishing_rnn_stays_at_chance_while_lstm_and_gru_fall(server, pa
     print(f"‖∂L/∂h₁‖ / ‖∂L/∂h_T‖: {ratio}")
     assert ratio["RNN"] < 1e-3 and ratio["RNN"] * 100 < min(ratio["LSTM"], ratio["GRU"])
 
-    # V9 says it in words: the RNN's gradient vanished, the LSTM's and the GRU's did not
+    # the diagnosis says it in words: the RNN's gradient vanished, the LSTM's and the GRU's did not
     def said():
         d = diagnosis_by_entry(page)
         rnn, lstm, gru = (next((t for k, t in d.items() if k.startswith(a)), None) for a in ("RNN", "LSTM", "GRU"))
@@ -193,7 +207,10 @@ def test_lesson_exploding_diverges_without_clipping_and_trains_with_it(server, p
     expect(page.get_by_test_id("stAlert").filter(has_text="RNN no clip").first).to_contain_text(
         re.compile("stopped .*NaN/Inf"), timeout=POINT_S * 1000
     )
-    # V9: the unclipped entry's diagnosis says its gradients exploded
+    # steps 2 and 3 point at the gradient norms: the lesson opens their tab and outlines them
+    expect(page.get_by_role("tab", name="Gradient norm", exact=True)).to_have_attribute("aria-selected", "true")
+    assert outlined(page, "grad_norm")
+    # the unclipped entry's diagnosis says its gradients exploded
     no_clip = wait_for(
         page,
         lambda: next((t for k, t in diagnosis_by_entry(page).items() if "no clip" in k and "exploded" in t), None),
@@ -209,7 +226,6 @@ def test_lesson_exploding_diverges_without_clipping_and_trains_with_it(server, p
     v = wait_for(page, trained, POINT_S - (time.monotonic() - t0), "the clipped run below chance/2")
     print(f"\nclipped run: validation MSE {v:.4f} (chance {ADDING_CHANCE:.3f})")
     expect(panel).to_contain_text(BY_ID["exploding"].steps[2].say[:40], timeout=30_000)
-    assert outlined(page, "grad_norm")
     finish(page, "exploding", tmp_path, t0)
 
 
