@@ -203,6 +203,17 @@ def _vanishing(snap: dict, lang: str = "en") -> list[Finding]:
         text = t("{head}: it fades on its way back but still arrives.", lang, head=head)
         hint = t("Training on may strengthen it; an RNN rarely does.", lang)
         return [Finding("vanishing", "info", text, numbers, hint)]
+    weakest = min(g) / near
+    numbers["weakest"] = weakest
+    if not bidirectional and weakest < FADING:  # it reaches step 1, but not the whole way strongly: say so
+        text = t(
+            "{head}: it reaches step 1, though somewhere in between it falls to {weakest} of its size at step {T}.",
+            lang,
+            head=head,
+            weakest=fmt(weakest),
+            T=T,
+        )
+        return [Finding("carried", "ok", text, numbers)]
     text = t("{head}: it carries back across the whole sequence.", lang, head=head)
     return [Finding("carried", "ok", text, numbers)]
 
@@ -360,6 +371,8 @@ def _train_val(snap: dict) -> tuple[float | None, float | None, float | None]:
 def _memorising(snap: dict, lang: str = "en") -> list[Finding]:
     task = snap.get("task") or {}
     metric, chance = task.get("metric"), task.get("chance")
+    if not task.get("finite_data"):  # every batch fresh (adding, copy, ...): nothing to memorise
+        return []
     _, train, val = _train_val(snap)
     if train is None or val is None or chance is None:
         return []

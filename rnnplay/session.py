@@ -601,6 +601,7 @@ class TrainingRun(Detachable):
                     "kind": t.kind,
                     "chance_text": t.chance_text,
                     "stuck_hint": t.stuck_hint,
+                    "finite_data": t.finite_data,
                 }
             part = self._snap_probe[1]
             return {

@@ -24,7 +24,16 @@ from rnnplay.diagnosis import (
 from rnnplay.session import TrainingRun
 
 ADDING = {"name": "adding", "metric": "mse", "chance": 1 / 6, "chance_loss": 1 / 6, "kind": "many-to-one"}
-RANDOM = {"name": "random", "metric": "accuracy", "chance": 0.5, "chance_loss": math.log(2), "kind": "many-to-one"}
+RANDOM = {
+    "name": "random",
+    "metric": "accuracy",
+    "chance": 0.5,
+    "chance_loss": math.log(2),
+    "kind": "many-to-one",
+    "finite_data": True,
+}
+# an mse task trained on a fixed series (its windows can be memorised)
+SINE = {"name": "sine", "metric": "mse", "chance": 1.0, "chance_loss": 1.0, "kind": "many-to-one", "finite_data": True}
 TAGGING = {"name": "tagging", "metric": "accuracy", "chance": 0.833, "chance_loss": 0.253, "kind": "many-to-many"}
 
 
@@ -237,8 +246,25 @@ def test_memorising_accuracy(train, val, expected):
 
 @pytest.mark.parametrize("val, expected", [(0.16, True), (0.031, True), (0.029, False)])
 def test_memorising_mse(val, expected):
-    found = diagnose(snap(losses=[0.01] * 200, val_metric=val))
+    found = diagnose(snap(task=SINE, losses=[0.01] * 200, val_metric=val / SINE["chance"] * (1 / 6) * 6))
     assert ("memorising" in kinds(found)) is expected
+
+
+@pytest.mark.parametrize("task", [ADDING, {**RANDOM, "finite_data": False}])
+def test_no_memorising_where_every_batch_is_fresh(task):
+    """Adding (and every generated task) draws a new batch each step: a gap between training and
+    validation there is a model still learning, never one memorising its data."""
+    found = diagnose(snap(task=task, losses=[0.01] * 200, metrics=[1.0] * 200, val_metric=0.5))
+    assert "memorising" not in kinds(found)
+
+
+def test_carried_only_when_the_whole_sequence_carries_it():
+    """Strong at t = 1 and t = T but weak in the middle: never "carries back across the whole sequence"."""
+    g = [1.0] * 50
+    g[20] = 1e-5
+    found = diagnose(snap(gtt=g))
+    (f,) = [f for f in found if f.kind == "carried"]
+    assert f.numbers["weakest"] == pytest.approx(1e-5) and "1e-5" in f.text and "whole sequence" not in f.text
 
 
 @pytest.mark.parametrize(

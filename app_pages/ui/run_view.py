@@ -35,7 +35,8 @@ DIAGNOSIS_HEIGHT = 280  # px; a longer diagnosis scrolls inside it
 # while a run trains, the probe charts move to a newer probe at most this often (the loss moves at every redraw):
 # each move redraws three or four charts in the browser, and a probe comes every 0.25 s or so
 PROBE_CHARTS_EVERY_S = float(os.environ.get("RNNPLAY_PROBE_CHARTS_EVERY", "1.5"))
-PROBE_HELD = "_probe_charts_held"  # session_state: (the probe charts' version, when it was first drawn)
+# session_state: (the probe charts' version, when it was first drawn, the latest probe they draw)
+PROBE_HELD = "_probe_charts_held"
 STATE_TEXT = {
     "ready": N_("ready"),
     "running": N_("training…"),
@@ -130,8 +131,18 @@ def probe_version(run: TrainingRun, snap: dict) -> tuple:
     ):
         return held[0]
     if not held or held[0] != probe:
-        st.session_state[PROBE_HELD] = (probe, now)
+        st.session_state[PROBE_HELD] = (probe, now, snap.get("latest_probe"))
     return probe
+
+
+def shown_snapshot(snap: dict) -> dict:
+    """The snapshot as the charts show it: the probe charts hold a probe for PROBE_CHARTS_EVERY_S while
+    newer ones arrive, so the diagnosis reads that held probe, not a newer one beside a chart that does
+    not show it yet."""
+    held = st.session_state.get(PROBE_HELD)
+    if not held or len(held) < 3 or held[2] is None:
+        return snap
+    return {**snap, "latest_probe": held[2]}
 
 
 def open_tab_pointed_at(tabs: dict[str, str], tab_key: str) -> None:
@@ -169,7 +180,7 @@ def _body(run: TrainingRun, interval: float | None, base_interval: float) -> Non
         with tab:
             if name == "diagnosis":  # a fixed height: the page below keeps its place as findings come and go
                 with st.container(height=DIAGNOSIS_HEIGHT, border=False, key="diagnosis"):
-                    panels.diagnosis_panel(snap)
+                    panels.diagnosis_panel(shown_snapshot(snap))
             elif name == "task_view" and (snap["task_view"] or {}).get("kind") == "text":
                 with st.container(border=True, key="task_view"):  # the key lets a lesson outline it
                     text_view(localize_view(snap["task_view"], lang()), run.config.temperature)

@@ -81,4 +81,6 @@ ZH = {
     " Validation {metric}: {val:.0%} (chance {chance:.0%}).": "验证集{metric}：{val:.0%}（随机水平 {chance:.0%}）。",
     "After {done} steps the training loss is {loss}, {share} of the chance line ({chance_loss}).": "训练 {done} "
     "步后，训练损失为 {loss}，是随机基线（{chance_loss}）的 {share}。",
+    "{head}: it reaches step 1, though somewhere in between it falls to {weakest} of its size at step "
+    "{T}.": "{head}：它能到达第 1 步，但在中途某处会降到第 {T} 步时的 {weakest}。",
 }

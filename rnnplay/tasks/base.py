@@ -63,6 +63,9 @@ class Task:
     # what the dashed chance line is, for the diagnosis: "the model does no better than <chance_text>"
     chance_text: ClassVar[str] = N_("a guess that ignores the sequence")
     stuck_hint: ClassVar[str | None] = None  # what to try when the loss sits on that line (None: the generic hint)
+    # True when training batches come from a fixed set (a pool, a corpus, a series) a model can memorise;
+    # False when every batch is freshly generated: there is nothing to memorise (the diagnosis asks)
+    finite_data: ClassVar[bool] = False
 
     def __init__(self, config):
         self.config = config

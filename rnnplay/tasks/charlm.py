@@ -34,6 +34,7 @@ GREEDY_BELOW = 0.01  # a temperature this low samples the most likely character 
 
 class CharLM(Task):
     name = "charlm"
+    finite_data = True  # batches are drawn from a fixed training set
     kind = "many-to-many"
     description = N_("next-character prediction on your text, sonnets or Tang poems; 'hello' -> 'elloh' (char-RNN)")
     metric = "accuracy"

@@ -20,6 +20,7 @@ DATA_SEED_OFFSET = 3_000_017  # the memorised pool has its own stream, apart fro
 
 class RandomLabels(Task):
     name = "random"
+    finite_data = True  # batches are drawn from a fixed training set
     kind = "many-to-one"
     description = N_("random noise with random labels: training accuracy climbs, validation stays at chance")
     metric = "accuracy"

@@ -24,6 +24,7 @@ EXAMPLES = {"en": "the movie was not good at all", "zh": "这部电影一点也�
 
 class Sentiment(Task):
     name = "sentiment"
+    finite_data = True  # batches are drawn from a fixed training set
     kind = "many-to-one"
     description = N_("short English or Chinese sentence -> positive or negative? (embeddings, packed lengths)")
     metric = "accuracy"

@@ -47,6 +47,7 @@ def min_series_len(seq_len: int) -> int:
 
 class Sine(Task):
     name = "sine"
+    finite_data = True  # batches are drawn from a fixed training set
     kind = "many-to-one"
     description = N_("forecast the next value of a noisy sum of sines (or your CSV series) from a look-back window")
     metric = "mse"
