@@ -18,7 +18,21 @@ import streamlit as st
 from app_pages.i18n import tr
 from app_pages.ui.live_chart import scroll_to
 from rnnplay.config import parse_params
-from rnnplay.lessons import BY_ID, CHART_LABELS, LESSONS, TERMINAL, UI, Lesson, Step, next_step
+from rnnplay.lessons import (
+    BY_ID,
+    CHART_LABELS,
+    HOLDS,
+    LESSONS,
+    MISSED,
+    TERMINAL,
+    UI,
+    WAITING,
+    Lesson,
+    Step,
+    claim_status,
+    next_step,
+    sentence_for,
+)
 
 AUTO_EVERY_S = 1.0
 PAGE_FILES = {"playground": "app_pages/playground.py", "gradients": "app_pages/gradients.py"}
@@ -39,6 +53,26 @@ def progress(run_or_race) -> tuple[int, str]:
     return min(r.trainer.steps_done for r in live), state
 
 
+def snaps(run_or_race) -> list[dict]:
+    """The snapshots a lesson's claims read: a race's entries in order, or the one run."""
+    runs = getattr(run_or_race, "runs", None)
+    if runs is None:
+        return [run_or_race.snapshot()]
+    return [r.snapshot() for r in (runs.values() if isinstance(runs, dict) else runs)]
+
+
+class _Numbers(dict):
+    """A claim's numbers for str.format_map: one it has not measured yet reads "…", never a KeyError."""
+
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+def filled(template: str, numbers: dict) -> str:
+    """An N_ template in the session's language with a claim's numbers in its {placeholders}."""
+    return tr(template).format_map(_Numbers(numbers))
+
+
 def act(run_or_race, action: str | None) -> bool:
     """Do a step's action to the run; True when it changed anything (the page then redraws in full)."""
     _, state = progress(run_or_race)
@@ -57,10 +91,31 @@ def _keys(lesson: Lesson) -> tuple[str, str]:
     return f"_lesson_{lesson.id}_index", f"_lesson_{lesson.id}_t0"
 
 
-def _go(lesson: Lesson, index: int, run_or_race=None) -> None:
-    """Show step `index`; given the run, also do the step's action to it (Back passes none)."""
+def _said_key(lesson: Lesson) -> str:
+    """{index: (status, numbers)}: how each step entered so far was said, and with which numbers."""
+    return f"_lesson_{lesson.id}_said"
+
+
+def _wait_key(lesson: Lesson) -> str:
+    """(index, numbers) of the step Next could not enter yet, its claim still waiting; None otherwise."""
+    return f"_lesson_{lesson.id}_wait"
+
+
+def _go(lesson: Lesson, index: int, run_or_race=None, give_up: bool = False) -> None:
+    """Show step `index`; given the run, also do the step's action to it (Back passes none). Going forward
+    onto a step whose claim the run does not show yet stays where it is and says what the class waits
+    for (auto-play after its time-out passes give_up: the step is said its `otherwise` way)."""
     k_index, k_t0 = _keys(lesson)
     index = max(0, min(index, len(lesson.steps) - 1))
+    said = st.session_state.setdefault(_said_key(lesson), {})
+    st.session_state[_wait_key(lesson)] = None
+    if run_or_race is not None and index > st.session_state.get(k_index, 0):
+        _, state = progress(run_or_race)
+        status, numbers = claim_status(lesson.steps[index], snaps(run_or_race), state)
+        if status == WAITING and not give_up:
+            st.session_state[_wait_key(lesson)] = (index, numbers)
+            return
+        said[index] = (HOLDS if status == HOLDS else MISSED, numbers)
     st.session_state[k_index], st.session_state[k_t0] = index, time.monotonic()
     if run_or_race is not None:
         act(run_or_race, lesson.steps[index].action)
@@ -136,18 +191,31 @@ def show(run_or_race, page: str | None = None) -> None:
     @st.fragment(run_every=AUTO_EVERY_S if auto else None)
     def sentence() -> None:
         index = st.session_state[k_index]
+        waiting = None  # what auto-play or Next waits for before the next step's sentence is true
         if auto:
             steps_done, state = progress(run_or_race)
-            new = next_step(lesson, index, steps_done, state, time.monotonic() - st.session_state[k_t0])
+            now = snaps(run_or_race)
+            new = next_step(lesson, index, steps_done, state, time.monotonic() - st.session_state[k_t0], now)
             if new != index:
-                _go(lesson, new, run_or_race)
+                _go(lesson, new, run_or_race, give_up=True)
                 if new == len(lesson.steps) - 1:
                     st.session_state["_lesson_auto"] = False
                 st.rerun()  # the page's buttons and live charts follow the run's new state
+            if index + 1 < len(lesson.steps):
+                nxt = lesson.steps[index + 1]
+                status, numbers = claim_status(nxt, now, state)
+                if status == WAITING:
+                    waiting = filled(nxt.claim.waiting, numbers)
+        pending = st.session_state.get(_wait_key(lesson))
+        if waiting is None and pending and pending[0] == index + 1:
+            waiting = filled(lesson.steps[index + 1].claim.waiting, pending[1])
         step = lesson.steps[index]
+        status, numbers = st.session_state.get(_said_key(lesson), {}).get(index, (HOLDS, {}))
         _highlight(step, index)
         st.markdown(f"**{tr(UI['lesson'], title=tr(lesson.title))}**")
-        st.markdown(tr(step.say))
+        st.markdown(filled(sentence_for(step, status), numbers))
+        if waiting:
+            st.markdown(f"*{waiting}*")
         bits = [tr(UI["step"], i=index + 1, n=len(lesson.steps))]
         if step.point_at:
             bits.append(tr(UI["look_at"], chart=tr(CHART_LABELS.get(step.point_at, step.point_at))))

@@ -14,6 +14,8 @@ tests/test_lessons.py and the figures in the comments).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rnnplay.i18n import N_
@@ -52,20 +54,57 @@ def reading(seconds: float) -> Until:
     return Until(seconds=seconds)
 
 
+HOLDS, WAITING, MISSED = "holds", "waiting", "missed"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What must have happened in the run before a step's sentence is true. `check(snaps)` reads the
+    runs' snapshots (a race's entries in order, or the one run) and returns (status, numbers): HOLDS (the
+    sentence may be shown, its {placeholders} filled from numbers), WAITING (not yet: `waiting` says what
+    the class waits for, with the numbers of now) or MISSED (it will not happen in this run: `otherwise`
+    is said instead). Once the runs have ended a WAITING claim is MISSED; auto-play also gives up
+    after `timeout_s` of waiting and says `otherwise`."""
+
+    check: Callable[[list[dict]], tuple[str, dict]]
+    waiting: str
+    otherwise: str
+    timeout_s: float = 240.0
+
+
 @dataclass(frozen=True)
 class Step:
     """One sentence of a lesson. `action` is done to the run when the step begins (train = start, or
     resume a paused run); `point_at` is the key of the chart to look at; `until=None` means the time it
-    takes to read `say` (see reading_seconds)."""
+    takes to read `say` (see reading_seconds); `claim`: what the run must show before this step is
+    entered (its numbers fill `say`)."""
 
     say: str
     until: Until | None = None
     action: str | None = None
     point_at: str | None = None
+    claim: Claim | None = None
 
     def __post_init__(self):
         if self.action is not None and self.action not in ACTIONS:
             raise ValueError(f"action={self.action!r} is not allowed: one of {', '.join(ACTIONS)} or None")
+
+
+def claim_status(step: Step, snaps: list[dict] | None, state: str) -> tuple[str, dict]:
+    """(status, numbers) of the step's claim on these snapshots; a step without one always HOLDS. A claim
+    still WAITING once the runs have ended (state terminal) is MISSED: it cannot happen any more."""
+    if step.claim is None:
+        return HOLDS, {}
+    status, numbers = step.claim.check(list(snaps or []))
+    if status == WAITING and state in TERMINAL:
+        status = MISSED
+    return status, numbers
+
+
+def sentence_for(step: Step, status: str) -> str:
+    """The English template shown for a step entered with this claim status: `say`, or the claim's
+    `otherwise` when the moment it describes never came."""
+    return step.say if status == HOLDS or step.claim is None else step.claim.otherwise
 
 
 @dataclass(frozen=True)
@@ -93,19 +132,281 @@ def reading_seconds(text: str) -> float:
     return min(20.0, max(5.0, 2.0 + len(text.split()) / 3.0))
 
 
-def next_step(lesson: Lesson, index: int, steps_done: int, state: str, elapsed_s: float = 0.0) -> int:
+def next_step(
+    lesson: Lesson,
+    index: int,
+    steps_done: int,
+    state: str,
+    elapsed_s: float = 0.0,
+    snaps: list[dict] | None = None,
+) -> int:
     """The step auto-play shows next: index + 1 once the current step's condition holds and its sentence
     has stood long enough to be read (elapsed_s: seconds since the step began; a run that is already past
-    the condition must not flash the steps by), else index. The last step stays: free play follows it."""
+    the condition must not flash the steps by), and the next step's claim holds on `snaps` (or is missed,
+    or has been waited for longer than its time-out), else index. The last step stays: free play
+    follows it."""
     index = max(0, min(index, len(lesson.steps) - 1))
     if index == len(lesson.steps) - 1:
         return index
     step = lesson.steps[index]
     if step.until is None or step.until.seconds is not None:
         until = step.until or reading(reading_seconds(step.say))
-        return index + 1 if until.holds(steps_done, state, elapsed_s) else index
-    read = elapsed_s >= reading_seconds(step.say)
-    return index + 1 if read and step.until.holds(steps_done, state, elapsed_s) else index
+        ready = until.holds(steps_done, state, elapsed_s)
+    else:
+        ready = elapsed_s >= reading_seconds(step.say) and step.until.holds(steps_done, state, elapsed_s)
+    if not ready:
+        return index
+    nxt = lesson.steps[index + 1]
+    status, _ = claim_status(nxt, snaps, state)
+    if status != WAITING or elapsed_s >= reading_seconds(step.say) + nxt.claim.timeout_s:
+        return index + 1
+    return index
+
+
+# What the claims read in a snapshot (TrainingRun.snapshot(); plain lists, no numpy) ---------------
+ROWS = 10  # a loss "now" or "at step s": the mean of this many history rows, so one lucky batch is no event
+OPEN = 1e-2  # ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ at or above: the gradient reaches the first step (diagnosis.FADING)
+SHUT = 1e-6  # below: it has vanished (an LSTM at the chance line measures 1e-11..1e-8, seeds 0-4)
+
+
+def fmt(x: float | None) -> str:
+    """A number as the sentences quote it (as rnnplay.diagnosis.fmt): 0.167, 12.3, 3.1e-12."""
+    if x is None or not math.isfinite(x):
+        return str(x)
+    if x == 0 or 0.01 <= abs(x) < 1000:
+        return f"{x:.3g}"
+    mant, exp = f"{x:.1e}".split("e")
+    return f"{mant.removesuffix('.0')}e{int(exp)}"
+
+
+def _rows(snap: dict) -> list[tuple[int, float]]:
+    h = snap.get("history") or {}
+    return [
+        (int(s), float(v))
+        for s, v in zip(h.get("step") or [], h.get("loss") or [], strict=False)
+        if v is not None and math.isfinite(v)
+    ]
+
+
+def loss_at(snap: dict, step: int | None = None) -> float | None:
+    """The training loss at `step` (default: now): the mean of the ROWS history rows up to it."""
+    rows = [v for s, v in _rows(snap) if step is None or s <= step][-ROWS:]
+    return sum(rows) / len(rows) if rows else None
+
+
+def first_below(snap: dict, level: float) -> int | None:
+    """The first step at which the loss (a mean of ROWS rows) is below level."""
+    rows = _rows(snap)
+    for i in range(ROWS - 1, len(rows)):
+        if sum(v for _, v in rows[i - ROWS + 1 : i + 1]) / ROWS < level:
+            return rows[i][0]
+    return None
+
+
+def ratio(gtt: list | None) -> float | None:
+    """h₁/h_T of one probe's gradient through time, as the gradient-through-time chart's title."""
+    g = list(gtt or [])
+    if len(g) < 2 or not all(v is not None and math.isfinite(v) for v in g) or g[-1] <= 0:
+        return None
+    return max(g[0], 1e-30) / g[-1]
+
+
+def probe_ratios(snap: dict) -> list[tuple[int, float]]:
+    """(step, h₁/h_T) of every probe the heatmap shows, in order."""
+    out = [(p["step"], ratio(p.get("grad_through_time"))) for p in snap.get("probes") or []]
+    return [(s, r) for s, r in out if r is not None]
+
+
+def latest_ratio(snap: dict) -> float | None:
+    return ratio((snap.get("latest_probe") or {}).get("grad_through_time"))
+
+
+def chance(snaps: list[dict]) -> float | None:
+    return ((snaps[0] if snaps else {}).get("task") or {}).get("chance_loss")
+
+
+def widest_forget(snap: dict) -> float | None:
+    """The largest forget gate of one LSTM unit, averaged over the probe sample's time steps."""
+    f = ((snap.get("latest_probe") or {}).get("hidden") or {}).get("forget")
+    if f is None or len(f) == 0:
+        return None
+    rows = [list(map(float, row)) for row in f]
+    return max(sum(col) / len(col) for col in zip(*rows, strict=True))
+
+
+def _median(xs: list[float]) -> float | None:
+    xs = sorted(xs)
+    return None if not xs else xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+
+
+# The vanishing lesson's claims: entries RNN, LSTM, GRU (its e1..e3) ---------------------------------
+def _all_probed(snaps: list[dict], n: int) -> bool:
+    return len(snaps) >= n and all(latest_ratio(s) is not None for s in snaps[:n])
+
+
+def vanishing_both(snaps: list[dict]) -> tuple[str, dict]:
+    """The RNN's and the LSTM's gradients at t = 1 have both vanished at the latest probe (the LSTM's
+    forget gates start near σ(0) = 0.5). Missed once the LSTM has begun to carry it (a fast machine)."""
+    if not _all_probed(snaps, 3):
+        return WAITING, {"step": "…", "rnn": "…", "lstm": "…", "gru": "…"}
+    rnn, lstm, gru = (latest_ratio(s) for s in snaps[:3])
+    numbers = {
+        "step": (snaps[1].get("latest_probe") or {}).get("step"),
+        "rnn": fmt(rnn),
+        "lstm": fmt(lstm),
+        "gru": fmt(gru),
+    }
+    if any(r >= 1e-4 for _, r in probe_ratios(snaps[1])):
+        return MISSED, numbers
+    return (HOLDS if rnn < SHUT and lstm < SHUT else WAITING), numbers
+
+
+def lstm_opened(snaps: list[dict]) -> tuple[str, dict]:
+    """The LSTM's gradient at t = 1 went from vanished to carried between two probes, and its loss is now
+    below half the chance line. Numbers: the two probes, their ratios, the loss at each, the loss now and
+    the widest forget gate now."""
+    if not _all_probed(snaps, 2):
+        return WAITING, {"lstm": "…", "step": "…"}
+    lstm = snaps[1]
+    now = {"lstm": fmt(latest_ratio(lstm)), "step": (lstm.get("latest_probe") or {}).get("step")}
+    rs = probe_ratios(lstm)
+    i = next((i for i, (_, r) in enumerate(rs) if r >= OPEN), None)
+    c, loss = chance(snaps), loss_at(lstm)
+    if i is None or c is None or loss is None or loss >= c / 2:
+        return WAITING, now
+    if i == 0 or rs[i - 1][1] >= SHUT:  # it never was vanished at a probe: not this story
+        return MISSED, now
+    (s0, r0), (s1, r1) = rs[i - 1], rs[i]
+    numbers = {
+        **now,
+        "before_step": s0,
+        "before": fmt(r0),
+        "open_step": s1,
+        "after": fmt(r1),
+        "loss_before": fmt(loss_at(lstm, s0)),
+        "loss_open": fmt(loss_at(lstm, s1)),
+        "loss_now": fmt(loss),
+        "chance": fmt(c),
+        "forget": fmt(widest_forget(lstm)),
+    }
+    return HOLDS, numbers
+
+
+def gated_won(snaps: list[dict]) -> tuple[str, dict]:
+    """The GRU's and the LSTM's losses are below half the chance line, the RNN's still within 20% of it,
+    and the RNN's gradient at t = 1 has been vanished at most probes (median below 1e-4)."""
+    if len(snaps) < 3 or chance(snaps) is None:
+        return WAITING, {}
+    c = chance(snaps)
+    rnn, lstm, gru = (loss_at(s) for s in snaps[:3])
+    med = _median([r for _, r in probe_ratios(snaps[0])])
+    if None in (rnn, lstm, gru, med):
+        return WAITING, {}
+    numbers = {
+        "gru_step": first_below(snaps[2], c / 2),
+        "lstm_step": first_below(snaps[1], c / 2),
+        "gru": fmt(gru),
+        "lstm": fmt(lstm),
+        "rnn": fmt(rnn),
+        "chance": fmt(c),
+        "rnn_ratio": fmt(med),
+        "probes": len(probe_ratios(snaps[0])),
+    }
+    if gru < c / 2 and lstm < c / 2 and rnn >= 0.8 * c and med < 1e-4:
+        return HOLDS, numbers
+    return WAITING, numbers
+
+
+# The copy lesson's claim: entries LSTM, RNN (its e1, e2) ----------------------------------------------
+WIDE = 0.9  # a forget gate above this keeps 90% of its cell state per step (0.9^10 = 0.35 after a delay of 10)
+
+
+def delay_forget(snap: dict) -> tuple[int, int, float] | None:
+    """(units whose forget gate, averaged over the delay's blanks, is above WIDE; all units; the median
+    unit's average) in the latest probe's sample. The delay: the blanks between the symbols and the
+    delimiter ":" (the input labels the activation heatmap shows)."""
+    p = snap.get("latest_probe") or {}
+    f, labels = (p.get("hidden") or {}).get("forget"), p.get("input_labels") or []
+    if f is None or ":" not in labels:
+        return None
+    delay = [i for i, lab in enumerate(labels[: labels.index(":")]) if lab == "_"]
+    if not delay:
+        return None
+    rows = [list(map(float, f[i])) for i in delay]
+    means = sorted(sum(col) / len(col) for col in zip(*rows, strict=True))
+    return sum(m > WIDE for m in means), len(means), _median(means)
+
+
+def lstm_remembers(snaps: list[dict]) -> tuple[str, dict]:
+    """The LSTM's loss is clearly below the memoryless line (under 90% of it) with some of its units'
+    forget gates held open through the delay, and the RNN's loss is above the line."""
+    if len(snaps) < 2 or chance(snaps) is None:
+        return WAITING, {}
+    c = chance(snaps)
+    lstm, rnn, gates = loss_at(snaps[0]), loss_at(snaps[1]), delay_forget(snaps[0])
+    if None in (lstm, rnn, gates):
+        return WAITING, {"lstm": fmt(lstm), "chance": fmt(c)}
+    wide, units, median = gates
+    numbers = {
+        "chance": fmt(c),
+        "lstm": fmt(lstm),
+        "below": first_below(snaps[0], c),
+        "wide": wide,
+        "units": units,
+        "median": fmt(median),
+        "rnn": fmt(rnn),
+    }
+    if lstm < 0.9 * c and wide >= 1 and rnn > c:
+        return HOLDS, numbers
+    return WAITING, numbers
+
+
+# The exploding lesson's claims: entries without clipping, then clipped (rnnplay.race.EXPLODING) ----------
+def _norms(snap: dict) -> tuple[list[float], list[float]]:
+    h = snap.get("history") or {}
+    pre, post = h.get("grad_norm") or [], h.get("grad_norm_clipped") or []
+    rows = [(a, b) for a, b in zip(pre, post, strict=False) if a is not None and b is not None]
+    rows = [(a, b) for a, b in rows if math.isfinite(a) and math.isfinite(b)]
+    return [a for a, _ in rows], [b for _, b in rows]
+
+
+def unclipped_diverged(snaps: list[dict]) -> tuple[str, dict]:
+    """The run without clipping stopped on NaN/Inf; its first gradient norm, and what the clipped twin's
+    first probe measured: the gradient through time growing toward t = 1."""
+    if len(snaps) < 2:
+        return WAITING, {}
+    off, clipped = snaps[0], snaps[1]
+    pre, _ = _norms(off)
+    first = (clipped.get("probes") or [{}])[0].get("grad_through_time")
+    numbers = {"step": off.get("steps_done"), "norm": fmt(pre[0]) if pre else "…", "rise": fmt(ratio(first))}
+    if off.get("state") != "diverged" or not pre or ratio(first) is None:
+        return (MISSED if off.get("state") in TERMINAL else WAITING), numbers
+    return (HOLDS if ratio(first) > 1 else MISSED), numbers
+
+
+def clipped_trains(snaps: list[dict]) -> tuple[str, dict]:
+    """The clipped run trains on: its loss below half the chance line, clipping having cut most steps."""
+    if len(snaps) < 2 or chance(snaps) is None:
+        return WAITING, {}
+    clipped, c = snaps[1], chance(snaps)
+    pre, post = _norms(clipped)
+    loss = loss_at(clipped)
+    if loss is None or not pre:
+        return WAITING, {}
+    cut = sum(b < a * (1 - 1e-6) for a, b in zip(pre, post, strict=True)) / len(pre)
+    numbers = {"loss": fmt(loss), "chance": fmt(c), "first": fmt(pre[0]), "cut": f"{cut:.0%}"}
+    return (HOLDS if loss < c / 2 else WAITING), numbers
+
+
+# Playground lessons: one run --------------------------------------------------------------------------
+def far_below_chance(snaps: list[dict]) -> tuple[str, dict]:
+    """The run's loss is below a quarter of the chance line."""
+    c = chance(snaps)
+    loss = loss_at(snaps[0]) if snaps else None
+    if c is None or loss is None:
+        return WAITING, {}
+    numbers = {"loss": fmt(loss), "chance": fmt(c), "share": f"{loss / c:.0%}"}
+    return (HOLDS if loss < c / 4 else WAITING), numbers
 
 
 # The lessons, in the order of S2. A Gradient-lab lesson opens one of its race demos (?race=<id>,
@@ -150,35 +451,64 @@ LESSONS: tuple[Lesson, ...] = (
             ),
             Step(
                 N_("Training all three, taking turns on the CPU. Watch the loss curves against the chance line."),
-                until=after_steps(250),
                 action="train",
                 point_at="loss",
             ),
             Step(
                 N_(
-                    "The gradient through time ‖∂L/∂hₜ‖: for the RNN it falls by orders of magnitude toward t = 1, "
-                    "so the first marked number sends almost no learning signal back. The LSTM's and GRU's curves "
-                    "stay high across all 50 steps."
+                    "The gradient through time ‖∂L/∂hₜ‖ at step {step}: what reaches t = 1 is {rnn} of the "
+                    "gradient at t = 50 for the RNN, and {lstm} for the LSTM — both vanished. An LSTM starts with "
+                    "its forget gates near σ(0) = 0.5, and 49 steps of ×0.5 leave 2e-15. The GRU's: {gru}."
                 ),
-                until=after_steps(600),
                 point_at="gtt",
+                claim=Claim(
+                    vanishing_both,
+                    waiting=N_("Waiting for the first probe of all three networks' gradients."),
+                    otherwise=N_(
+                        "The gradient through time ‖∂L/∂hₜ‖: the RNN's falls by orders of magnitude toward t = 1 "
+                        "({rnn} of the gradient at t = 50 at step {step}). This machine trained fast: the LSTM has "
+                        "already begun to carry its gradient back ({lstm}); the heatmaps below show it vanished "
+                        "at first."
+                    ),
+                ),
             ),
             Step(
                 N_(
-                    "Within a few hundred steps the GRU, then the LSTM, drop far below the chance line: they found "
-                    "the two numbers. The RNN is still on the line — it cannot learn what its gradient cannot reach."
+                    "Between steps {before_step} and {open_step} the LSTM opened its memory path: the gradient "
+                    "reaching t = 1 rose from {before} to {after} of the gradient at t = 50, and its loss fell "
+                    "from {loss_before} to {loss_open} ({loss_now} now, chance {chance}). One of its units now "
+                    "keeps a forget gate of {forget} on average across the sequence: its cell state carries the "
+                    "first number to the end."
                 ),
-                until=after_steps(900),
-                point_at="loss",
-            ),
-            Step(
-                N_(
-                    "The heatmaps replay the same story over training (x = time step, y = training step, one colour "
-                    "scale): the RNN's map goes dark a few steps back from the end, the LSTM's and GRU's stay bright "
-                    "back to t = 1."
-                ),
-                until=finished(),
                 point_at="gtt_heatmap",
+                claim=Claim(
+                    lstm_opened,
+                    waiting=N_(
+                        "Waiting for the LSTM to open its memory path: at step {step} its gradient at t = 1 is "
+                        "{lstm} of the gradient at t = 50."
+                    ),
+                    otherwise=N_(
+                        "In this run the LSTM has not opened its memory path: at step {step} its gradient at t = 1 "
+                        "is {lstm} of the gradient at t = 50, and its loss is not below half the chance line."
+                    ),
+                ),
+            ),
+            Step(
+                N_(
+                    "The GRU's loss fell below half the chance line at step {gru_step}, the LSTM's at step "
+                    "{lstm_step}; now they are at {gru} and {lstm}: they found the two numbers. The RNN is still "
+                    "on the line at {rnn} (chance {chance}): over {probes} probes the gradient reaching its t = 1 "
+                    "was a median {rnn_ratio} of that at t = 50 — it cannot learn what its gradient cannot reach."
+                ),
+                point_at="loss",
+                claim=Claim(
+                    gated_won,
+                    waiting=N_("Waiting for both the GRU's and the LSTM's loss to fall below half the chance line."),
+                    otherwise=N_(
+                        "This run does not show the usual race: look at the loss curves against the chance line "
+                        "and at the gradient through time of each network."
+                    ),
+                ),
             ),
             Step(
                 N_(
@@ -201,39 +531,52 @@ LESSONS: tuple[Lesson, ...] = (
             Step(
                 N_(
                     "Two identical ReLU RNNs whose recurrent matrix starts at 1.2 × identity (spectral radius 1.2): "
-                    "every step back in time multiplies the gradient by about 1.2, twenty steps by 38. Both use "
-                    "SGD; one trains without clipping, one clips the gradient's norm at 1."
+                    "every step back in time multiplies the gradient of an active unit by 1.2 — twenty steps, by 38. "
+                    "Both use SGD; one trains without clipping, one clips the gradient's norm at 1."
                 ),
                 point_at="spectral",
             ),
             Step(
                 N_("Train both and watch the gradient norms."),
-                until=after_steps(50),
                 action="train",
                 point_at="grad_norm",
             ),
             Step(
                 N_(
-                    "Without clipping the very first gradient has a norm in the thousands; one SGD step with it "
-                    "throws the weights so far that the next loss is infinite, and the run stops with the message "
-                    "above the charts. That is an exploding gradient."
+                    "Without clipping the very first gradient has a norm of {norm}; one SGD step with it throws the "
+                    "weights so far that the loss or the gradient stops being a finite number, and the run stops "
+                    "at step {step} with the message above the charts. That is an exploding gradient, so fast here "
+                    "that its charts hold a single spike. The clipped twin's first probe shows its shape: "
+                    "‖∂L/∂h₁‖ is {rise} × ‖∂L/∂h_T‖, growing toward t = 1 — the mirror image of a vanishing gradient."
                 ),
-                until=after_steps(300),
                 point_at="grad_norm",
+                claim=Claim(
+                    unclipped_diverged,
+                    waiting=N_("Waiting for the run without clipping to stop or to train on."),
+                    otherwise=N_(
+                        "In this run the unclipped network has not stopped on NaN/Inf (its first gradient norm: "
+                        "{norm}); look at its gradient norm against the clipped one's."
+                    ),
+                ),
             ),
             Step(
                 N_(
-                    "With clipping the same huge gradient is scaled back to norm 1 before the update (its chart "
-                    "shows the norm before and after clipping), so the run keeps training and its loss falls far "
-                    "below chance."
+                    "With clipping the same first gradient ({first}) is scaled back to norm 1 before the update (its "
+                    "chart shows the norm before and after clipping; {cut} of the steps were cut so far), so the "
+                    "run keeps training: its loss is {loss}, far below chance ({chance})."
                 ),
                 until=finished(),
                 point_at="loss",
+                claim=Claim(
+                    clipped_trains,
+                    waiting=N_("Waiting for the clipped run's loss to fall below half the chance line."),
+                    otherwise=N_("In this run the clipped network's loss has not fallen below half the chance line."),
+                ),
             ),
             Step(
                 N_(
-                    "Your turn: raise the clipping threshold, or lower the init gain below 1 and the explosion "
-                    "turns into a vanishing gradient."
+                    "Your turn: raise the clipping threshold, or lower the init gain below 1: what does the "
+                    "gradient through time do then?"
                 ),
             ),
         ),
@@ -344,9 +687,20 @@ LESSONS: tuple[Lesson, ...] = (
                 point_at="loss",
             ),
             Step(
-                N_("The loss drops far below chance (guessing among 4 characters)."),
+                N_(
+                    "The loss is {loss}, {share} of the dashed line ({chance}): that line is the best guess that "
+                    "ignores what came before, by the letter frequencies of “hello” (l twice as often as h, e "
+                    "or o)."
+                ),
                 until=finished(),
                 point_at="loss",
+                claim=Claim(
+                    far_below_chance,
+                    waiting=N_("Waiting for the loss to fall below a quarter of the dashed line."),
+                    otherwise=N_(
+                        "This run's loss, {loss}, has not fallen below a quarter of the dashed line ({chance})."
+                    ),
+                ),
             ),
             Step(
                 N_(
@@ -386,21 +740,35 @@ LESSONS: tuple[Lesson, ...] = (
             ),
             Step(
                 N_("Training both, taking turns on the CPU."),
-                until=after_steps(800),
                 action="train",
                 point_at="loss",
             ),
             Step(
                 N_(
-                    "The dashed line is the loss of the best guess that remembers nothing. The LSTM goes below "
-                    "it: its forget gate stays near 1, so the cell state carries the symbols across the delay. The "
-                    "RNN never gets below the line: by the time the signal comes, the symbols have faded from its "
-                    "hidden state."
+                    "The dashed line ({chance}) is the loss of the best guess that remembers nothing. The LSTM is "
+                    "below it at {lstm} (since step {below}): through the delay, {wide} of its {units} units hold "
+                    "their forget gate above 0.9 (the median unit's: {median}), and their cell states carry the "
+                    "symbols across. The RNN is at {rnn}, above the line: it has not even learned the memoryless "
+                    "guess at this learning rate."
                 ),
-                until=finished(),
                 point_at="loss",
+                claim=Claim(
+                    lstm_remembers,
+                    waiting=N_(
+                        "Waiting for the LSTM's loss to fall clearly below the line ({chance}); it is at {lstm}."
+                    ),
+                    otherwise=N_(
+                        "In this run the LSTM has not gone clearly below the memoryless line ({chance}) yet: its "
+                        "loss is {lstm}. The RNN's is {rnn}."
+                    ),
+                ),
             ),
-            Step(N_("Your turn: make the delay longer, or give the RNN more units, and race again.")),
+            Step(
+                N_(
+                    "Your turn: race again with the RNN at lr 0.002 — does it get below the line? Or make the "
+                    "delay longer, or give the RNN more units."
+                )
+            ),
         ),
     ),
 )

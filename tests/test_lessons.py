@@ -248,6 +248,56 @@ def test_narrator_on_the_gradient_lab_races_the_lesson(stop_runs):
         assert [s["state"] for s in snap["runs"]] == ["diverged", "done"]
         at.button(key="lesson_auto").click().run()
         age(at, "exploding", 2)
-        assert lesson.steps[3].say in panel_text(at)
+        text = panel_text(at)  # the clipped run's claim holds: its sentence, its numbers filled in
+        assert lesson.steps[3].say.split("(")[0] in text and "{loss}" not in text and "{first}" not in text
+    finally:
+        race.stop()
+
+
+# claims: a step is entered only when the run shows what it says ------------------------------------
+def _claim(status: str, numbers: dict):
+    from rnnplay.lessons import Claim
+
+    return Claim(lambda snaps: (status, numbers), waiting="wait {x}", otherwise="missed {x}", timeout_s=60)
+
+
+def test_next_step_waits_for_the_next_claim_and_gives_up_after_its_time_out():
+    from rnnplay.lessons import HOLDS, MISSED, WAITING
+
+    def lesson(status):
+        steps = (Step("a", until=reading(5)), Step("b {x}", claim=_claim(status, {"x": 1})), Step("c"))
+        return Lesson(id="c", title="t", summary="s", page="playground", params={}, steps=steps)
+
+    assert next_step(lesson(HOLDS), 0, 0, "running", elapsed_s=6, snaps=[]) == 1
+    assert next_step(lesson(MISSED), 0, 0, "running", elapsed_s=6, snaps=[]) == 1  # said its otherwise way
+    assert next_step(lesson(WAITING), 0, 0, "running", elapsed_s=6, snaps=[]) == 0
+    assert next_step(lesson(WAITING), 0, 0, "running", elapsed_s=5 + 60, snaps=[]) == 1  # the time-out
+    assert next_step(lesson(WAITING), 0, 10, "done", elapsed_s=6, snaps=[]) == 1  # ended: it cannot come
+
+
+def test_claim_status_and_the_sentence_said():
+    from rnnplay.lessons import HOLDS, MISSED, WAITING, claim_status, sentence_for
+
+    step = Step("b {x}", claim=_claim(WAITING, {"x": 1}))
+    assert claim_status(step, [], "running") == (WAITING, {"x": 1})
+    assert claim_status(step, [], "diverged")[0] == MISSED
+    assert sentence_for(step, HOLDS) == "b {x}" and sentence_for(step, MISSED) == "missed {x}"
+    assert claim_status(Step("plain"), None, "ready") == (HOLDS, {})
+
+
+def test_next_waits_on_a_claim_the_run_does_not_show_yet(stop_runs):
+    """Pressing Next onto the vanishing lesson's third step before any probe: the panel stays and says
+    what the class waits for."""
+    lesson = BY_ID["vanishing"]
+    at = open_app("app_pages/gradients.py", **lesson.query_params)
+    race = at.session_state["_race"]
+    try:
+        at.session_state["_lesson_vanishing_index"] = 1  # "Training all three", without training
+        at.run()
+        at.button(key="lesson_next").click().run()
+        assert not at.exception
+        text = panel_text(at)
+        assert lesson.steps[1].say in text and "Waiting for the first probe" in text
+        assert at.session_state["_lesson_vanishing_index"] == 1
     finally:
         race.stop()

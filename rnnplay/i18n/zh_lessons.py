@@ -46,18 +46,6 @@ ZH = {
     "要输出其中两个被标记的数之和。虚线是随机基线：永远回答 1，均方误差为 1/6。",
     "Training all three, taking turns on the CPU. Watch the loss curves against the chance line.": "三个网络轮流占用 "
     "CPU 同时训练。请对照随机基线观察损失曲线。",
-    "The gradient through time ‖∂L/∂hₜ‖: for the RNN it falls by orders of magnitude toward t = 1, so the first "
-    "marked number sends almost no learning signal back. The LSTM's and GRU's curves stay high across all 50 "
-    "steps.": "随时间反向传播的梯度 ‖∂L/∂hₜ‖：RNN 的梯度越靠近 t = 1 就衰减好几个数量级，"
-    "因此第一个标记数几乎传不回任何学习信号。LSTM 和 GRU 的曲线在全部 50 个时间步上都保持在高位。",
-    "Within a few hundred steps the GRU, then the LSTM, drop far below the chance line: they found the two "
-    "numbers. The RNN is still on the line — it cannot learn what its gradient cannot reach.": "几百步之内，"
-    "先是 GRU、然后是 LSTM，损失都远远降到随机基线以下：它们找到了那两个数。RNN 仍停在基线上——"
-    "梯度到达不了的地方，它就学不会。",
-    "The heatmaps replay the same story over training (x = time step, y = training step, one colour scale): the "
-    "RNN's map goes dark a few steps back from the end, the LSTM's and GRU's stay bright back to t = 1.": "热力图"
-    "把同一个过程在整个训练中重放一遍（x = 时间步，y = 训练步，同一色标）：RNN 的图从末尾往回几步就变暗了，"
-    "LSTM 和 GRU 的图一直亮到 t = 1。",
     "Your turn: shorten T to 10 and the RNN learns too; or keep T = 50 and try an orthogonal initialisation. Free "
     "play keeps everything as it is.": "轮到你了：把 T 缩短到 10，RNN 也能学会；或者保持 T = 50，试试正交初始化。"
     "进入自由探索时一切保持原样。",
@@ -67,22 +55,7 @@ ZH = {
     "gradient explodes and training stops; with norm clipping the same run trains.": "一个 ReLU RNN，"
     "循环权重初始化为 1.2 × 单位矩阵，用 SGD 训练：不做梯度裁剪时梯度爆炸、训练中止；"
     "按范数裁剪后，同样的训练可以正常进行。",
-    "Two identical ReLU RNNs whose recurrent matrix starts at 1.2 × identity (spectral radius 1.2): every step "
-    "back in time multiplies the gradient by about 1.2, twenty steps by 38. Both use SGD; one trains without "
-    "clipping, one clips the gradient's norm at 1.": "两个相同的 ReLU RNN，循环矩阵初始化为 1.2 × 单位矩阵"
-    "（谱半径 1.2）：沿时间每往回一步，梯度约乘以 1.2，二十步就是 38 倍。两者都用 SGD；"
-    "一个不做梯度裁剪，另一个把梯度范数裁剪到 1。",
     "Train both and watch the gradient norms.": "开始训练两个网络，观察梯度范数。",
-    "Without clipping the very first gradient has a norm in the thousands; one SGD step with it throws the "
-    "weights so far that the next loss is infinite, and the run stops with the message above the charts. That "
-    "is an exploding gradient.": "不裁剪时，第一个梯度的范数就有几千；用它走一步 SGD，权重被甩得太远，"
-    "下一步的损失变成无穷大，训练停止，并在图表上方给出提示。这就是梯度爆炸。",
-    "With clipping the same huge gradient is scaled back to norm 1 before the update (its chart shows the norm "
-    "before and after clipping), so the run keeps training and its loss falls far below chance.": "有了梯度裁剪，"
-    "同样巨大的梯度在更新前被缩放回范数 1（它的图表同时显示裁剪前后的范数），"
-    "于是训练得以继续，损失远远降到随机基线以下。",
-    "Your turn: raise the clipping threshold, or lower the init gain below 1 and the explosion turns into a "
-    "vanishing gradient.": "轮到你了：调高裁剪阈值；或者把初始化增益调到 1 以下，梯度爆炸就变成了梯度消失。",
     # bidirectional
     "Bidirectional helps tagging": "双向 RNN 助力序列标注",
     "Tag each word; can, fly, watch and duck need the NEXT word to be tagged. A left-to-right RNN's loss stops at "
@@ -128,7 +101,6 @@ ZH = {
     "tell them apart.": "网络逐个读入 h、e、l、l、o，每步都要预测下一个字符：目标是“elloh”。"
     "难点在于：第一个 l 后面是 l，第二个 l 后面是 o——只有隐藏状态能区分它们。",
     "Train: 200 steps of one sequence each.": "开始训练：200 步，每步一条序列。",
-    "The loss drops far below chance (guessing among 4 characters).": "损失远远降到随机基线（在 4 个字符中瞎猜）以下。",
     "The prediction now reads “elloh”: the hidden state remembered how many l's it had seen. Sampling from the "
     "model repeats hello.": "现在的预测是“elloh”：隐藏状态记住了已经看到几个 l。从模型采样会不断重复 hello。",
     "Your turn: type a longer text, or open a built-in corpus (Shakespeare's sonnets, Tang poems).": "轮到你了："
@@ -141,11 +113,119 @@ ZH = {
     "RNN race on the same data.": "先是十个随机符号，然后是一串空白，接着是一个信号：现在把这十个符号写回来。"
     "一个 LSTM 和一个普通 RNN 在同样的数据上比赛。",
     "Training both, taking turns on the CPU.": "两个网络轮流占用 CPU 同时训练。",
-    "The dashed line is the loss of the best guess that remembers nothing. The LSTM goes below it: its forget "
-    "gate stays near 1, so the cell state carries the symbols across the delay. The RNN never gets below the "
-    "line: by the time the signal comes, the symbols have faded from its hidden state.": "虚线是什么都不记时"
-    "最好猜测的损失。LSTM 降到了线下：它的遗忘门保持在 1 附近，细胞状态把符号带过了整段延迟。"
-    "RNN 始终降不到线下：等信号到来时，这些符号早已从它的隐藏状态中淡去。",
-    "Your turn: make the delay longer, or give the RNN more units, and race again.": "轮到你了：把延迟调长，"
-    "或给 RNN 更多单元，再比一次。",
+    "The gradient through time ‖∂L/∂hₜ‖ at step {step}: what reaches t = 1 is {rnn} of the gradient at "
+    "t = 50 for the RNN, and {lstm} for the LSTM — both vanished. An LSTM starts with its forget gates "
+    "near σ(0) = 0.5, and 49 steps of ×0.5 leave 2e-15. The GRU's: {gru}.": (
+        "第 {step} 步的随时间反传梯度 ‖∂L/∂hₜ‖：到达 t = 1 的梯度，RNN 只有 t = 50 处的 {rnn}，LSTM 只有 {l"
+        "stm}——两者都发生了梯度消失。LSTM 起初的遗忘门都在 σ(0) = 0.5 附近，49 步 ×0.5 只剩 2e-15。GRU 的是"
+        " {gru}。"
+    ),
+    "Between steps {before_step} and {open_step} the LSTM opened its memory path: the gradient "
+    "reaching t = 1 rose from {before} to {after} of the gradient at t = 50, and its loss fell from "
+    "{loss_before} to {loss_open} ({loss_now} now, chance {chance}). One of its units now keeps a "
+    "forget gate of {forget} on average across the sequence: its cell state carries the first number "
+    "to the end.": (
+        "在第 {before_step} 步到第 {open_step} 步之间，LSTM 打开了它的记忆通路：到达 t = 1 的梯度从 t = 50 "
+        "处的 {before} 升到 {after}，它的损失从 {loss_before} 降到 {loss_open}（现在为 {loss_now}，随机基线"
+        " {chance}）。它有一个单元的遗忘门在整个序列上平均保持在 {forget}：这个单元的细胞状态把第一个数一直"
+        "带到序列末尾。"
+    ),
+    "The GRU's loss fell below half the chance line at step {gru_step}, the LSTM's at step "
+    "{lstm_step}; now they are at {gru} and {lstm}: they found the two numbers. The RNN is still on "
+    "the line at {rnn} (chance {chance}): over {probes} probes the gradient reaching its t = 1 was a "
+    "median {rnn_ratio} of that at t = 50 — it cannot learn what its gradient cannot reach.": (
+        "GRU 的损失在第 {gru_step} 步降到随机基线的一半以下，LSTM 在第 {lstm_step} 步；现在它们分别为 {gru}"
+        " 和 {lstm}：它们找到了那两个数。RNN 仍停在基线上，为 {rnn}（随机基线 {chance}）：在 {probes} 次探"
+        "测中，到达它 t = 1 的梯度的中位数只有 t = 50 处的 {rnn_ratio}——梯度到不了的地方，它就学不会。"
+    ),
+    "Two identical ReLU RNNs whose recurrent matrix starts at 1.2 × identity (spectral radius 1.2): "
+    "every step back in time multiplies the gradient of an active unit by 1.2 — twenty steps, by 38. "
+    "Both use SGD; one trains without clipping, one clips the gradient's norm at 1.": (
+        "两个完全相同的 ReLU RNN，循环矩阵初始为 1.2 × 单位矩阵（谱半径 1.2）：每沿时间往回一步，活跃单元的"
+        "梯度就乘以 1.2——二十步就是 38 倍。两者都用 SGD；一个不做梯度裁剪，一个把梯度范数裁剪到 1。"
+    ),
+    "Without clipping the very first gradient has a norm of {norm}; one SGD step with it throws the "
+    "weights so far that the loss or the gradient stops being a finite number, and the run stops at "
+    "step {step} with the message above the charts. That is an exploding gradient, so fast here that "
+    "its charts hold a single spike. The clipped twin's first probe shows its shape: ‖∂L/∂h₁‖ is "
+    "{rise} × ‖∂L/∂h_T‖, growing toward t = 1 — the mirror image of a vanishing gradient.": (
+        "不做裁剪时，第一个梯度的范数就是 {norm}；用它走一步 SGD，权重被甩得太远，损失或梯度不再是有限的数"
+        "，训练在第 {step} 步停止，图表上方给出了原因。这就是梯度爆炸——这里快到它的图表只有一个尖峰。做了裁"
+        "剪的那一个的第一次探测显示了它的形状：‖∂L/∂h₁‖ 是 ‖∂L/∂h_T‖ 的 {rise} 倍，越往 t = 1 越大——正是梯"
+        "度消失的镜像。"
+    ),
+    "With clipping the same first gradient ({first}) is scaled back to norm 1 before the update (its "
+    "chart shows the norm before and after clipping; {cut} of the steps were cut so far), so the run "
+    "keeps training: its loss is {loss}, far below chance ({chance}).": (
+        "做了梯度裁剪，同样的第一个梯度（{first}）在更新前被缩回到范数 1（它的图表显示裁剪前后的范数；到目"
+        "前为止 {cut} 的步被裁剪过），所以训练得以继续：它的损失为 {loss}，远低于随机基线（{chance}）。"
+    ),
+    "Your turn: raise the clipping threshold, or lower the init gain below 1: what does the gradient "
+    "through time do then?": "轮到你了：调高裁剪阈值，或把初始化增益降到 1 以下：随时间反传的梯度会怎样？",
+    "The loss is {loss}, {share} of the dashed line ({chance}): that line is the best guess that "
+    "ignores what came before, by the letter frequencies of “hello” (l twice as often as h, e or o).": (
+        "损失为 {loss}，是虚线（{chance}）的 {share}：这条虚线是不看前文、只按 “hello” 的字母频率猜测所能做"
+        "到的最好结果（l 出现的次数是 h、e、o 的两倍）。"
+    ),
+    "The dashed line ({chance}) is the loss of the best guess that remembers nothing. The LSTM is "
+    "below it at {lstm} (since step {below}): through the delay, {wide} of its {units} units hold "
+    "their forget gate above 0.9 (the median unit's: {median}), and their cell states carry the "
+    "symbols across. The RNN is at {rnn}, above the line: it has not even learned the memoryless guess "
+    "at this learning rate.": (
+        "虚线（{chance}）是什么都不记住时最好猜测的损失。LSTM 已降到线下，为 {lstm}（从第 {below} 步起）："
+        "在整段延迟中，它的 {units} 个单元里有 {wide} 个把遗忘门保持在 0.9 以上（中位单元为 {median}），这"
+        "些单元的细胞状态把符号带过了延迟。RNN 为 {rnn}，在线上方：在这个学习率下，它连不记忆的最好猜测都还"
+        "没学会。"
+    ),
+    "Your turn: race again with the RNN at lr 0.002 — does it get below the line? Or make the delay "
+    "longer, or give the RNN more units.": (
+        "轮到你了：把 RNN 的学习率设为 0.002 再比一次——它能降到线下吗？或者把延迟调长，或给 RNN 更多单元。"
+    ),
+    "Waiting for the first probe of all three networks' gradients.": "正在等待三个网络梯度的第一次探测。",
+    "The gradient through time ‖∂L/∂hₜ‖: the RNN's falls by orders of magnitude toward t = 1 ({rnn} of "
+    "the gradient at t = 50 at step {step}). This machine trained fast: the LSTM has already begun to "
+    "carry its gradient back ({lstm}); the heatmaps below show it vanished at first.": (
+        "随时间反传的梯度 ‖∂L/∂hₜ‖：RNN 的梯度越往 t = 1 越小，相差好几个数量级（第 {step} 步时为 t = 50 处"
+        "的 {rnn}）。这台机器训练得很快：LSTM 已经开始把梯度传回去了（{lstm}）；下方的热力图显示它起初也发"
+        "生了梯度消失。"
+    ),
+    "Waiting for the LSTM to open its memory path: at step {step} its gradient at t = 1 is {lstm} of "
+    "the gradient at t = 50.": (
+        "正在等待 LSTM 打开它的记忆通路：第 {step} 步时，它在 t = 1 的梯度是 t = 50 处的 {lstm}。"
+    ),
+    "In this run the LSTM has not opened its memory path: at step {step} its gradient at t = 1 is "
+    "{lstm} of the gradient at t = 50, and its loss is not below half the chance line.": (
+        "这次训练中 LSTM 没有打开它的记忆通路：第 {step} 步时，它在 t = 1 的梯度是 t = 50 处的 {lstm}，损失"
+        "也没有降到随机基线的一半以下。"
+    ),
+    "Waiting for both the GRU's and the LSTM's loss to fall below half the chance line.": (
+        "正在等待 GRU 和 LSTM 的损失都降到随机基线的一半以下。"
+    ),
+    "This run does not show the usual race: look at the loss curves against the chance line and at the "
+    "gradient through time of each network.": (
+        "这次训练没有出现通常的结果：请对照随机基线看损失曲线，并看每个网络随时间反传的梯度。"
+    ),
+    "Waiting for the run without clipping to stop or to train on.": "正在等待不做裁剪的那一个停止或继续训练。",
+    "In this run the unclipped network has not stopped on NaN/Inf (its first gradient norm: {norm}); "
+    "look at its gradient norm against the clipped one's.": (
+        "这次训练中不做裁剪的网络没有因 NaN/Inf 停止（它的第一个梯度范数：{norm}）；请把它的梯度范数与做了"
+        "裁剪的那一个对比。"
+    ),
+    "Waiting for the clipped run's loss to fall below half the chance line.": (
+        "正在等待做了裁剪的那一个的损失降到随机基线的一半以下。"
+    ),
+    "In this run the clipped network's loss has not fallen below half the chance line.": (
+        "这次训练中做了裁剪的网络的损失没有降到随机基线的一半以下。"
+    ),
+    "Waiting for the loss to fall below a quarter of the dashed line.": "正在等待损失降到虚线的四分之一以下。",
+    "This run's loss, {loss}, has not fallen below a quarter of the dashed line ({chance}).": (
+        "这次训练的损失 {loss} 没有降到虚线（{chance}）的四分之一以下。"
+    ),
+    "Waiting for the LSTM's loss to fall clearly below the line ({chance}); it is at {lstm}.": (
+        "正在等待 LSTM 的损失明显降到虚线（{chance}）以下；现在为 {lstm}。"
+    ),
+    "In this run the LSTM has not gone clearly below the memoryless line ({chance}) yet: its loss is "
+    "{lstm}. The RNN's is {rnn}.": (
+        "这次训练中 LSTM 还没有明显降到不记忆基线（{chance}）以下：它的损失为 {lstm}。RNN 的为 {rnn}。"
+    ),
 }
