@@ -35,6 +35,7 @@ from rnnplay.probes import EPS
 
 TEMPLATE = "plotly"
 EMPTY_TEXT = N_("press Train (or Step one batch) to fill this chart")
+CHANCE_LABEL = N_("chance {x:.3g}")  # the dashed line of a task that names it no other way
 COLORS = {
     "train": "#1f77b4",
     "val": "#ff7f0e",
@@ -533,7 +534,9 @@ def loss_figure(snap: dict, log_y: bool = False, lang: str = "en", height: int =
         **_few_points_mode(v["step"], COLORS["val"]),
     )
     if task.get("chance_loss") is not None:
-        fig.reference_line(task["chance_loss"], t("chance {x:.3g}", lang, x=task["chance_loss"]))
+        fig.reference_line(
+            task["chance_loss"], t(task.get("chance_label") or CHANCE_LABEL, lang, x=task["chance_loss"])
+        )
     _event_marks(fig, snap)
     fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
     fig.update_yaxes(title=t("loss", lang), type="log" if log_y else "linear")
@@ -575,7 +578,7 @@ def metric_figure(snap: dict, lang: str = "en", height: int = LIVE_HEIGHTS["metr
         **_few_points_mode(v["step"], COLORS["val"]),
     )
     if task.get("chance") is not None:
-        fig.reference_line(task["chance"], t("chance {x:.3g}", lang, x=task["chance"]))
+        fig.reference_line(task["chance"], t(task.get("chance_label") or CHANCE_LABEL, lang, x=task["chance"]))
     fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
     fig.update_yaxes(title=name, **({"range": [0, 1.02]} if metric != "mse" else {}))
     title = t(METRIC_TITLES[metric], lang) if metric in METRIC_TITLES else metric.capitalize()
@@ -1165,7 +1168,8 @@ def race_loss_figure(race: dict, log_y: bool = False, lang: str = "en") -> go.Fi
             name=t("{label} diverged", lang, label=label),
             showlegend=False,
         )
-    fig.reference_line(chance, t("chance {x:.3g}", lang, x=chance))
+    label = race["runs"][0]["task"].get("chance_label") or CHANCE_LABEL
+    fig.reference_line(chance, t(label, lang, x=chance))
     fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
     fig.update_yaxes(
         title=t("loss (dotted: validation)", lang),

@@ -602,6 +602,7 @@ class TrainingRun(Detachable):
                     "chance_text": t.chance_text,
                     "stuck_hint": t.stuck_hint,
                     "finite_data": t.finite_data,
+                    "chance_label": t.chance_label,
                 }
             part = self._snap_probe[1]
             return {

@@ -137,4 +137,5 @@ ZH = {
     "{column}：该单元格不是数字；序列的每个单元格都必须是数字",
     "{n} numbers": "{n} 个数",
     "at most {n}": "最多 {n} 个",
+    "best left-to-right reader {x:.3g}": "只读到当前词时的最好结果 {x:.3g}",
 }

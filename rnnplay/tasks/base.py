@@ -66,6 +66,9 @@ class Task:
     # True when training batches come from a fixed set (a pool, a corpus, a series) a model can memorise;
     # False when every batch is freshly generated: there is nothing to memorise (the diagnosis asks)
     finite_data: ClassVar[bool] = False
+    # the dashed line's name in the loss and metric charts, {x} its value; a task whose line is not what a
+    # guess gets (tagging: the best a left-to-right reader can do) names it
+    chance_label: ClassVar[str] = N_("chance {x:.3g}")
 
     def __init__(self, config):
         self.config = config

@@ -50,6 +50,7 @@ def tag_ids(ids: torch.Tensor) -> torch.Tensor:
 class Tagging(Task):
     chance_text = N_("a model that reads only the words so far (the next word decides an ambiguous tag)")
     stuck_hint = N_("Turn on bidirectional: only a backward pass has read the next word.")
+    chance_label = N_("best left-to-right reader {x:.3g}")  # not chance: the fixed words are all tagged right
     name = "tagging"
     kind = "many-to-many"
     description = N_("tag each word; can/fly/watch/duck need the NEXT word, so a bidirectional RNN wins")
