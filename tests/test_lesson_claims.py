@@ -84,6 +84,7 @@ def verify(lesson_id: str, numbers: dict, snaps: list[dict]) -> None:
         ratios = dict(probe_ratios(lstm))
         assert ratios[numbers["before_step"]] < SHUT and ratios[numbers["open_step"]] >= OPEN
         assert numbers["before"] == fmt(ratios[numbers["before_step"]])
+        assert numbers["loss_before"] == fmt(loss_at(lstm, numbers["before_step"]))
         assert loss_at(lstm) < c / 2 and numbers["loss_now"] == fmt(loss_at(lstm))
         assert float(numbers["forget"]) >= WIDE  # "keeps a forget gate of {forget}": near 1
     if "gru_step" in numbers:  # "the GRU's, then the LSTM's loss fell below half the line; the RNN is on it"

@@ -121,14 +121,14 @@ ZH = {
         " {gru}。"
     ),
     "Between steps {before_step} and {open_step} the LSTM opened its memory path: the gradient "
-    "reaching t = 1 rose from {before} to {after} of the gradient at t = 50, and its loss fell from "
-    "{loss_before} to {loss_open} ({loss_now} now, chance {chance}). One of its units now keeps a "
-    "forget gate of {forget} on average across the sequence: its cell state carries the first number "
+    "reaching t = 1 rose from {before} to {after} of the gradient at t = 50, and its loss, "
+    "{loss_before} at step {before_step}, is {loss_now} now (chance {chance}). One of its units keeps "
+    "a forget gate of {forget} on average across the sequence: its cell state carries the first number "
     "to the end.": (
         "在第 {before_step} 步到第 {open_step} 步之间，LSTM 打开了它的记忆通路：到达 t = 1 的梯度从 t = 50 "
-        "处的 {before} 升到 {after}，它的损失从 {loss_before} 降到 {loss_open}（现在为 {loss_now}，随机基线"
-        " {chance}）。它有一个单元的遗忘门在整个序列上平均保持在 {forget}：这个单元的细胞状态把第一个数一直"
-        "带到序列末尾。"
+        "处的 {before} 升到 {after}；它的损失在第 {before_step} 步时为 {loss_before}，现在为 {loss_now}（随"
+        "机基线 {chance}）。它有一个单元的遗忘门在整个序列上平均保持在 {forget}：这个单元的细胞状态把第一个"
+        "数一直带到序列末尾。"
     ),
     "The GRU's loss fell below half the chance line at step {gru_step}, the LSTM's at step "
     "{lstm_step}; now they are at {gru} and {lstm}: they found the two numbers. The RNN is still on "
