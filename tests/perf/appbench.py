@@ -137,12 +137,13 @@ class WireCount:
         self.chart_elements += el.ByteSize()
 
 
-# From the document's start (an init script): the first frame with a visible h1, and with the Train button.
+# From the document's start (an init script): the first frame with a visible page heading (an h1; the Playground's
+# is an h4 since it fits one screen: the first of h1-h4 is taken, the key stays "h1"), and with the Train button.
 FIRST_PAINT_JS = """
 (() => {
   const w = window.__paint = {h1: null, h1Text: null, train: null};
   const tick = () => {
-    const h = document.querySelector('h1');
+    const h = document.querySelector('h1, h2, h3, h4');
     if (w.h1 === null && h && h.innerText.trim() && h.getBoundingClientRect().height > 0) {
       w.h1 = performance.now(); w.h1Text = h.innerText.trim();
     }
@@ -475,14 +476,14 @@ def _launch(env: dict, root: Path = ROOT) -> tuple[subprocess.Popen, str, float]
     raise RuntimeError("streamlit did not become healthy in 60 s")
 
 
-def cold_start(browser, path: str = "") -> dict:
+def cold_start(browser, path: str = "", root: Path = ROOT) -> dict:
     """Seconds from launching a fresh server to the page's first h1 painted (and, on the Playground, the
-    Train button), and the same page opened again on the now warm server."""
+    Train button), and the same page opened again on the now warm server. root: the checkout to launch."""
     from tests.e2e import streamlit_server
 
     result = {"page": path or "/"}
     with tempfile.TemporaryDirectory(prefix="rnnplay-perf-") as d:
-        proc, url, launched = _launch(_server_env(d))
+        proc, url, launched = _launch(_server_env(d), root)
         try:
             result["health_s"] = time.time() - launched
             for label in ("cold", "warm"):
@@ -504,18 +505,20 @@ def cold_start(browser, path: str = "") -> dict:
     return result
 
 
-def cold_starts(tries: int = 3) -> list[dict]:
-    """Median over tries of Home's and the Playground's cold first paint (each try a fresh server)."""
-    runs: dict[str, list[dict]] = {"": [], "playground": []}
+def cold_starts(tries: int = 3, compare: Path | None = None) -> list[dict]:
+    """Median over tries of Home's and the Playground's cold first paint (each try a fresh server).
+    compare: another checkout, launched in the same tries (its rows' page is prefixed "compare_")."""
+    roots = {"": ROOT, **({"compare_": Path(compare)} if compare else {})}
+    runs: dict[tuple[str, str], list[dict]] = {(p, path): [] for p in roots for path in ("", "playground")}
     with chromium() as browser:
         for i in range(tries):
-            for path in runs:
-                r = cold_start(browser, path)
-                runs[path].append(r)
-                print(f"cold start try {i + 1} /{path}: {json.dumps(r)}", file=sys.stderr, flush=True)
+            for p, path in runs:
+                r = cold_start(browser, path, roots[p])
+                runs[p, path].append(r)
+                print(f"cold start try {i + 1} {p}/{path}: {json.dumps(r)}", file=sys.stderr, flush=True)
     rows = []
-    for path, rs in runs.items():
-        row = {"page": "/" + path, "tries": tries}
+    for (p, path), rs in runs.items():
+        row = {"page": p + "/" + path, "tries": tries}
         for k in rs[0]:
             if k.endswith("_s"):
                 row[k] = statistics.median(r[k] for r in rs)
@@ -639,7 +642,7 @@ def main() -> None:
     if args.redraw:
         report["redraw"] = redraw_cost(args.tasks or ["majority", "copy", "charlm", "sine"])
     if args.cold:
-        report["cold"] = cold_starts(args.cold)
+        report["cold"] = cold_starts(args.cold, args.compare)
         for r in report["cold"]:
             print(f"cold start {r['page']}: " + ", ".join(f"{k} {v:.2f}" for k, v in r.items() if k.endswith("_s")))
     if args.memory_minutes:
