@@ -1,4 +1,4 @@
-"""Real browser, R1/R5: hostile and oversized input each get its message and change nothing else.
+"""Real browser: hostile and oversized input each get its message and change nothing else.
 
 A trained run is on the page; then a real hostile pickle renamed .safetensors and the same payload as
 a .pt go into the weights uploader (the marker file its unpickling would create never appears), a
@@ -20,12 +20,19 @@ from playwright.sync_api import Page, expect
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
-LOSS_DATA = """() => {
-    const plot = document.querySelector('.st-key-loss:not([data-stale=true]) .js-plotly-plot');
-    // _fullData: the live charts send typed arrays ({dtype, bdata}) that plotly decodes there, not in .data
+LOSS_CHART = ".st-key-loss:not([data-stale=true]) .rnnplay-live-chart"  # the live chart element, a Plotly root
+LOSS_DATA = f"""() => {{
+    const plot = document.querySelector('{LOSS_CHART}');
+    // _fullData: the traces as plotly drew them
     return plot && plot._fullData
         ? plot._fullData.map(t => Array.from(t.y || []).map(v => Number(v).toPrecision(6)).join(',')) : null;
-}"""
+}}"""
+# the step of the training curve's last point: the chart is updated in place, after the status line
+LOSS_LAST_STEP = f"""() => {{
+    const plot = document.querySelector('{LOSS_CHART}');
+    const x = plot && plot._fullData && plot._fullData[0] ? plot._fullData[0].x || [] : [];
+    return x.length ? Number(x[x.length - 1]) : null;
+}}"""
 
 
 class Payload:
@@ -53,7 +60,13 @@ def open_trained(page: Page, url: str) -> tuple[str, list]:
     expect(train).to_be_enabled(timeout=120_000)  # a first visit imports torch: slow on a busy machine
     train.click(no_wait_after=True, timeout=90_000)
     expect(page.get_by_test_id("stProgress")).to_contain_text("finished", timeout=90_000)
-    expect(page.locator(".st-key-loss:not([data-stale=true]) .js-plotly-plot").first).to_be_visible(timeout=30_000)
+    # the loss chart's box (the chart's own div may measure 0 px tall: its SVG is drawn over it)
+    expect(page.locator(".st-key-loss:not([data-stale=true])").first).to_be_visible(timeout=30_000)
+    # the page run after the last step, and the loss chart drawn to that step (the browser applies the
+    # update after the status line has said finished)
+    expect(page.get_by_role("button", name=re.compile("Train anew$"))).to_be_visible(timeout=30_000)
+    total = int(re.search(r"step (\d+) / (\d+)", page.get_by_test_id("stProgress").inner_text()).group(2))
+    page.wait_for_function(f"() => ({LOSS_LAST_STEP})() === {total}", timeout=30_000)
     return facts(page)
 
 
