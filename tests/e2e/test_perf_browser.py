@@ -1,10 +1,12 @@
-"""Real browser, the live page's performance paths (P3, and what tests/perf/appbench.py times): after Train the
-loss chart gets its first point, and a live run's page keeps redrawing (the step count, the loss chart's points,
-the probe charts) until it finishes, with the charts' numbers sent as typed arrays. No time is asserted here:
-the numbers go to the benchmark (python -m tests.perf.appbench)."""
+"""Real browser, the live page's performance paths (what tests/perf/appbench.py times): after Train the loss
+chart gets its first point, and a live run's page keeps redrawing (the step count, the loss chart's points, the
+probe charts) until it finishes, each chart updated in place with only what changed: the loss chart's updates
+reach the browser as patches that append its new points, not as its whole figure again. No time is asserted
+here: the numbers go to the benchmark (python -m tests.perf.appbench)."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -14,12 +16,35 @@ from tests.perf.appbench import WATCH_JS, open_playground, parse_status
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-LOSS_POINTS = """() => { const g = document.querySelector('.st-key-loss .js-plotly-plot');
+LOSS_POINTS = """() => { const g = document.querySelector('.st-key-loss .rnnplay-live-chart');
   return g && g._fullData && g._fullData[0] ? g._fullData[0]._length : -1; }"""
 
 
+class ChartMessages:
+    """The messages the server sent the browser's live chart `key` while counting, from the websocket's
+    frames (ForwardMsgs): each the element's JSON, {"rev", "figure"} (whole), {"rev", "base", "patch"} or
+    {"rev"} (unchanged)."""
+
+    def __init__(self, page: Page, key: str):
+        self.on, self.suffix, self.messages = False, f"-{key}_chart", []
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _frame(self, payload) -> None:
+        if not self.on or isinstance(payload, str):
+            return
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        msg = ForwardMsg()
+        msg.ParseFromString(payload)
+        if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
+            return
+        el = msg.delta.new_element
+        if el.WhichOneof("type") == "bidi_component" and el.bidi_component.id.endswith(self.suffix):
+            self.messages.append(json.loads(el.bidi_component.bytes))
+
+
 def loss_points_over(page: Page, n: int, timeout: int = 15_000) -> int:
-    """The loss chart's point count once it is above n (a chart being remounted has none for a moment)."""
+    """The loss chart's point count once it is above n."""
     return page.wait_for_function(
         f"(() => {{ const k = ({LOSS_POINTS})(); return k > {n} ? k : 0; }})()", timeout=timeout
     ).json_value()
@@ -32,9 +57,11 @@ STEPS = 12_000  # ~15 s on a quiet laptop core: the live view (1 Hz) must outlas
 
 
 def test_first_chart_after_train_and_the_live_page_keeps_redrawing(server, page: Page):
+    wire = ChartMessages(page, "loss")  # before the page opens its websocket
     open_playground(page, server, f"task=majority&steps={STEPS}")
     assert page.evaluate(LOSS_POINTS) == 0  # before Train: the empty chart with its hint
     page.evaluate(WATCH_JS)
+    wire.on = True
     page.locator(".st-key-btn_train button").click()
     page.wait_for_function("window.__perf.firstPoint !== null", timeout=30_000)
     perf = page.evaluate("window.__perf")
@@ -52,7 +79,8 @@ def test_first_chart_after_train_and_the_live_page_keeps_redrawing(server, page:
     assert loss_points_over(page, first_points) > first_points
     assert len(steps) >= 4 and all(s > 0 for s in steps)
     # whole titles: one read before the first probe ("Gradient through time ‖∂L/∂hₜ‖", which the Train click's
-    # page run keeps showing until the next tick) or mid-remount (empty, cut short) is a prefix of every later one
+    # page run keeps showing until the next tick) or before the chart's first draw (empty) is a prefix of every
+    # later one
     seen = "|".join(map(re.escape, (t.strip() for t in titles)))
     expect(page.locator(".st-key-gtt .gtitle")).not_to_have_text(re.compile(rf"^\s*(?:{seen})\s*$"), timeout=20_000)
 
@@ -61,6 +89,14 @@ def test_first_chart_after_train_and_the_live_page_keeps_redrawing(server, page:
     assert final[0] == final[1] == STEPS and final[2] > 0  # every step, and the run's steps/s
     # the final full run draws the last probe at once (no probe-chart pacing once training ended)
     expect(page.locator(".st-key-gtt .gtitle")).to_contain_text(f"step {STEPS}", timeout=15_000)
-    spec = page.evaluate("() => document.querySelector('.st-key-loss .js-plotly-plot').data[0].x")
-    assert spec.get("dtype") == "i4" and spec.get("bdata")  # the live view's compact figures reached the browser
+    # the live view's updates reached the browser as patches: the loss chart's new points appended to the copy
+    # the browser holds, its whole figure sent again only when its traces changed shape (the first points)
+    wire.on = False
+    patches = [m["patch"] for m in wire.messages if "patch" in m]
+    whole = [m for m in wire.messages if "figure" in m]
+    appended = [p for p in patches if any("+" in (c.get("x") or {}) for c in p.get("traces", {}).values())]
+    print(f"\nloss chart: {len(wire.messages)} messages, {len(patches)} patches ({len(appended)} appending), ", end="")
+    print(f"{len(whole)} whole")
+    assert len(appended) >= 4 and len(whole) < len(patches), (len(patches), len(whole), len(wire.messages))
+    assert page.evaluate("() => window.__liveChartErrors || 0") == 0
     assert page.get_by_test_id("stException").count() == 0
