@@ -1,4 +1,4 @@
-"""R7 in a real browser: a reload mid-training keeps the run (same id in the URL, its steps and its loss
+"""Real browser: a reload mid-training keeps the run (same id in the URL, its steps and its loss
 chart's earlier points, and it trains on); a server restart reopens it from the store, paused at the
 step it was saved, with its history, and Resume continues it. This test runs its own server (twice, on
 one port) with the store in a temporary folder."""
@@ -54,8 +54,8 @@ def run_id(page: Page) -> str:
 def loss_steps(page: Page) -> list[float]:
     """The x values (training steps) of the loss chart's first trace: the training loss."""
     return page.locator(fresh(".st-key-loss")).first.evaluate(
-        # _fullData: the live charts send typed arrays ({dtype, bdata}) that plotly decodes there, not in .data
-        "e => { const p = e.querySelector('.js-plotly-plot');"
+        # the live chart element's div is its Plotly root; _fullData: the traces as plotly drew them
+        "e => { const p = e.querySelector('.rnnplay-live-chart');"
         " return p && p._fullData && p._fullData[0] ? Array.from(p._fullData[0].x || []) : [] }"
     )
 
@@ -138,7 +138,7 @@ def test_reload_and_server_restart_keep_the_run(browser, tmp_path):
         killed_x = wait_until(lambda: loss_steps(page), 60, "the loss chart")
         assert len(killed_x) > len(reopened_x) // 2
         print(
-            f"R7 browser: run {rid}; reload at step {before} -> trained on; paused at {paused_at} "
+            f"persistence in the browser: run {rid}; reload at step {before} -> trained on; paused at {paused_at} "
             f"({len(paused_x)} loss points); restart -> step {paused_at}, same {len(reopened_x)} points; "
             f"SIGKILL after step {seen} -> reopened at step {back_at} ({len(killed_x)} points)"
         )
