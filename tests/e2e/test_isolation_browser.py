@@ -1,4 +1,4 @@
-"""R3, R4 in a real browser: two sessions (two browser contexts) training different configurations at
+"""Real browser: two sessions (two browser contexts) training different configurations at
 the same time each see only their own run (the sidebar, the status line, the charts, the Runs page);
 on a server with one training slot (RNNPLAY_MAX_TRAININGS=1) the second shows "queued: position 1 of 1"
 and trains once the first has finished. Each test starts its own server with that environment.
