@@ -156,7 +156,9 @@ def _header(data: bytes) -> dict:
         raise ValueError(
             Msg(N_("not a safetensors file: it is a zip archive (e.g. torch.save's .pt); only safetensors is accepted"))
         )
-    if data[:1] == b"\x80":
+    # a pickle (protocol 2+) starts with 0x80; so does a safetensors file whose header length is 128
+    # mod 256, but its header then begins with "{" at byte 8
+    if data[:1] == b"\x80" and data[8:9] != b"{":
         raise ValueError(
             Msg(N_("not a safetensors file: it is a Python pickle; pickles can run code and are never loaded"))
         )

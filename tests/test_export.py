@@ -309,3 +309,17 @@ def test_the_script_refuses_other_tasks_by_name():
         NotImplementedError, match="task='sentiment'.*majority, adding, sine, random, wave, copy, charlm, tagging"
     ):
         export.pytorch_script(make_config("sentiment"))
+
+
+def test_a_safetensors_file_whose_header_length_starts_with_0x80_is_no_pickle():
+    """The first byte of a safetensors file is the header length's low byte: 0x80, pickle's first byte,
+    whenever that length is 128 mod 256. The "{" at byte 8 tells them apart."""
+    data = export.weights_safetensors(Trainer(tiny()))
+    n = int.from_bytes(data[:8], "little")
+    header = data[8 : 8 + n]
+    header += b" " * ((128 - n) % 256)  # trailing spaces: still the same JSON header
+    blob = len(header).to_bytes(8, "little") + header + data[8 + n :]
+    assert blob[:1] == b"\x80"
+    assert export._header(blob) == json.loads(data[8 : 8 + n])
+    with pytest.raises(ValueError, match="pickle"):
+        export._header(pickle.dumps({"a": 1}))
