@@ -138,6 +138,16 @@ class RunConfig:
         tasks=("charlm",),
     )
     sentences: str = _f("en", N_("sentiment: English or Chinese sentences"), choices=("en", "zh"), tasks=("sentiment",))
+    readout: str = _f(
+        "last_valid",
+        N_(
+            "sentiment: the output the classifier reads after pad_packed_sequence: last_valid = each "
+            "sentence's own last word, last_padded = out[:, -1], the zeros of the padding for every "
+            "sentence shorter than the batch's longest (the trap)"
+        ),
+        choices=("last_valid", "last_padded"),
+        tasks=("sentiment",),
+    )
     dataset_size: int = _f(
         128,
         N_("random: how many random sequences (with random labels) to memorise"),

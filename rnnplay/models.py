@@ -100,16 +100,20 @@ class SequenceModel(nn.Module):
         self.core = make_core(c, c.embed_dim if vocab_size else input_size, c.bidirectional)
         self.head = nn.Linear(c.hidden_size * (2 if c.bidirectional else 1), output_size)
         self.hidden_size = c.hidden_size
+        self.readout_at = c.readout
 
     def _inputs(self, x: Tensor) -> Tensor:
         return self.embed(x) if self.embed is not None else x
 
     def readout(self, out: Tensor, lengths: Tensor | None = None) -> Tensor:
         """(B, T, D*H) -> head input. Many-to-one reads the last real step of the forward direction
-        and, when bidirectional, the first step of the backward one (each has then seen the whole x)."""
+        and, when bidirectional, the first step of the backward one (each has then seen the whole x);
+        readout=last_padded reads the last padded step instead, as out[:, -1] does."""
         if not self.many_to_one:
             return out  # (B, T, D*H)
-        if lengths is None:
+        if lengths is None or self.readout_at == "last_padded":
+            # with lengths, out[:, -1] is the padding's zeros (pad_packed_sequence) for every
+            # sequence shorter than the longest: the readout=last_padded trap
             fwd = out[:, -1]
         else:
             last = (lengths.to(out.device) - 1).clamp(min=0)

@@ -243,3 +243,31 @@ def test_cli_defaults_reach_90_percent_validation_accuracy(lang):
     print(f"sentiment {lang}: val_metric {result['val_metric']:.3f} in {seconds:.1f} s ({result['steps']} steps)")
     assert result["config"]["sentences"] == lang and not result["diverged"]
     assert result["val_metric"] >= 0.9 > result["chance"]
+
+
+def _trained_val_accuracy(readout: str, steps: int = 300) -> tuple[float, float]:
+    tr = Trainer(make_config("sentiment", device="cpu", readout=readout, steps=steps))
+    for _ in range(steps):
+        tr.step()
+    return tr.evaluate()[1], tr.task.chance
+
+
+def test_reading_out_minus_one_after_pad_packed_sequence_falls_to_chance():
+    """readout=last_padded reads out[:, -1]: pad_packed_sequence puts zeros there for every sentence
+    shorter than the batch's longest, so the classifier sees no sentence and stays at chance; the
+    correct readout (each sentence's own last word) learns the task."""
+    right, chance = _trained_val_accuracy("last_valid")
+    trap, _ = _trained_val_accuracy("last_padded")
+    assert right >= 0.8
+    assert abs(trap - chance) <= 0.05, (trap, chance)
+
+
+def test_the_trap_reads_the_padding_not_the_sentence():
+    task, model = _model(readout="last_padded")
+    val = task.val_batch()
+    short = val.lengths < val.x.shape[1]
+    with torch.no_grad():
+        logits = model(val.x, val.lengths)
+        only_bias = model.head(torch.zeros(1, model.hidden_size))
+    assert short.sum() > 0.9 * len(short)
+    assert torch.allclose(logits[short], only_bias.expand(int(short.sum()), -1), atol=1e-6)

@@ -47,6 +47,7 @@ CANDIDATES = {
     "text": ("abc abc",),
     "temperature": (1.3,),
     "sentences": ("zh",),
+    "readout": ("last_padded",),
     "dataset_size": (64,),
     "teacher_forcing": (0.25,),
     "delay": (13,),

@@ -51,6 +51,7 @@ LABELS = {
     "temperature": N_("Sampling temperature"),
     "sentences": N_("Sentences"),
     "dataset_size": N_("Sequences to memorise"),
+    "readout": N_("Classifier reads"),
     "teacher_forcing": N_("Teacher forcing ratio"),
     "delay": N_("Delay (blank steps)"),
 }
@@ -62,12 +63,27 @@ CHOICE_LABELS = {
         "tang": N_("Tang poems (中文)"),
     },
     "sentences": {"en": N_("English"), "zh": N_("中文 Chinese")},
+    "readout": {
+        "last_valid": N_("each sentence's last word (correct)"),
+        "last_padded": N_("out[:, -1]: the padding (the trap)"),
+    },
 }
 # The UI caps what one browser session may ask for; the CLI allows the full RunConfig range.
 # On a shared server (hosted) the caps come from RNNPLAY_MAX_STEPS and RNNPLAY_MAX_SEQ_LEN.
 UI_MAX = {"steps": hosted.caps().max_steps, "seq_len": hosted.caps().max_seq_len}
 SECTIONS = {
-    N_("Task"): ("task", "corpus", "text", "temperature", "sentences", "dataset_size", "seq_len", "delay", "noise"),
+    N_("Task"): (
+        "task",
+        "corpus",
+        "text",
+        "temperature",
+        "sentences",
+        "readout",
+        "dataset_size",
+        "seq_len",
+        "delay",
+        "noise",
+    ),
     N_("Model"): ("arch", "embed_dim", "hidden_size", "num_layers", "bidirectional", "nonlinearity", "dropout"),
     N_("Training"): (
         "optimizer",

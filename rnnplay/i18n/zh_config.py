@@ -56,6 +56,12 @@ ZH = {
     "charlm: the text to learn (1–{n} characters)": "charlm：要学习的文本（1–{n} 个字符）",
     "charlm: sampling temperature (low = safe, high = adventurous)": "charlm：采样温度（低 = 稳妥，高 = 大胆）",
     "sentiment: English or Chinese sentences": "sentiment：英文句子或中文句子",
+    "sentiment: the output the classifier reads after pad_packed_sequence: last_valid = each "
+    "sentence's own last word, last_padded = out[:, -1], the zeros of the padding for every "
+    "sentence shorter than the batch's longest (the trap)": (
+        "sentiment：pad_packed_sequence 之后分类器读取哪个输出：last_valid = 每个句子自己的最后一个词，"
+        "last_padded = out[:, -1]，对比批中最长句子短的每个句子，读到的都是填充位置的零（陷阱）"
+    ),
     "random: how many random sequences (with random labels) to memorise": (
         "random：要记住多少条随机序列（标签也是随机的）"
     ),
