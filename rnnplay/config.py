@@ -115,6 +115,15 @@ class RunConfig:
         choices=("default", "xavier", "orthogonal", "identity"),
     )
     init_gain: float = _f(1.0, N_("gain applied by the initialisation"), lo=0.0, hi=10.0, lo_open=True)
+    forget_bias: float = _f(
+        0.0,
+        N_(
+            "LSTM: the forget gate's bias starts at this value in every layer (b_if, with b_hf at 0), "
+            "e.g. 1 to remember by default; 0 leaves the initialisation's biases"
+        ),
+        lo=-10.0,
+        hi=10.0,
+    )
     weight_decay: float = _f(0.0, N_("L2 weight decay"), lo=0.0, hi=1.0)
     seed: int = _f(0, N_("random seed for data and weights"), lo=0, hi=2**31 - 1)
     device: str = _f(

@@ -504,6 +504,7 @@ BIDIRECTIONAL = {bidirectional!r}
 NONLINEARITY = {nonlinearity!r}  # of the vanilla RNN
 DROPOUT = {dropout!r}  # between stacked layers
 INIT, INIT_GAIN = {init!r}, {init_gain!r}
+FORGET_BIAS = {forget_bias!r}  # LSTM: the forget gate's starting bias (0: as the initialisation left it)
 OPTIMIZER, LR, MOMENTUM, WEIGHT_DECAY = {optimizer!r}, {lr!r}, {momentum!r}, {weight_decay!r}
 LR_SCHEDULE, LR_STEP, LR_GAMMA = {lr_schedule!r}, {lr_step!r}, {lr_gamma!r}
 CLIP_MODE, CLIP = {clip_mode!r}, {clip!r}  # off, norm (max total norm) or value (max |g|)
@@ -538,6 +539,10 @@ def init_recurrent(core):
             else:  # input weights of orthogonal / identity
                 for block in p.chunk(GATES, dim=0):
                     nn.init.xavier_uniform_(block)
+        if ARCH == "lstm" and FORGET_BIAS != 0:  # rows H:2H are the forget gate (gate order i, f, g, o)
+            for name, p in core.named_parameters():
+                if name.startswith("bias_"):
+                    p[HIDDEN_SIZE : 2 * HIDDEN_SIZE] = FORGET_BIAS if name.startswith("bias_ih") else 0.0
 
 
 class Model(nn.Module):

@@ -71,6 +71,7 @@ _MODEL_ONLY = (
     "steps",
     "init",
     "init_gain",
+    "forget_bias",
     "weight_decay",
     "device",
     "temperature",

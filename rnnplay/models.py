@@ -42,6 +42,19 @@ def init_recurrent(core: nn.Module, arch: str, init: str, gain: float) -> None:
                     nn.init.xavier_uniform_(block)
 
 
+def init_forget_bias(core: nn.Module, arch: str, value: float) -> None:
+    """LSTM: the forget gate's bias (rows H:2H, torch's gate order i, f, g, o) of every layer and
+    direction starts at value: b_if = value and b_hf = 0, so the gate's pre-activation bias is value
+    and f_t = sigmoid(value) before any input. value 0 leaves the biases as the initialisation made them."""
+    if arch != "lstm" or value == 0:
+        return
+    with torch.no_grad():
+        for name, p in core.named_parameters():
+            if name.startswith("bias_"):
+                H = p.shape[0] // 4
+                p[H : 2 * H] = value if name.startswith("bias_ih") else 0.0
+
+
 def make_core(config, input_size: int, bidirectional: bool) -> nn.Module:
     """nn.RNN/LSTM/GRU (batch_first) initialised per config, or a ScratchRNN holding the same weights."""
     c = config
@@ -50,6 +63,7 @@ def make_core(config, input_size: int, bidirectional: bool) -> nn.Module:
         kw["nonlinearity"] = c.nonlinearity
     torch_core = TORCH_CORES[c.arch](input_size, c.hidden_size, batch_first=True, **kw)
     init_recurrent(torch_core, c.arch, c.init, c.init_gain)
+    init_forget_bias(torch_core, c.arch, c.forget_bias)
     if c.impl != "scratch":
         return torch_core
     with torch.random.fork_rng(devices=[]):  # same weights as the fused core, RNG stream untouched

@@ -40,6 +40,7 @@ CANDIDATES = {
     "seq_len": (12, 14),
     "init": ("orthogonal", "xavier"),
     "init_gain": (0.5,),
+    "forget_bias": (1.0,),
     "weight_decay": (0.01,),
     "seed": (7,),
     "device": ("cpu",),
@@ -56,6 +57,7 @@ CANDIDATES = {
 # what the sidebar needs before it shows a field (fields.visible)
 NEEDS = {
     "nonlinearity": {"arch": "rnn"},
+    "forget_bias": {"arch": "lstm"},
     "dropout": {"num_layers": 2},
     "momentum": {"optimizer": "sgd"},
     "clip": {"clip_mode": "norm"},

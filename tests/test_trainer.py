@@ -248,3 +248,37 @@ def test_step_schedule_decays_the_learning_rate_every_lr_step_steps():
 def test_no_schedule_keeps_the_rate():
     tr = Trainer(make_config("majority", lr=0.01, lr_step=1, lr_gamma=0.1))
     assert {tr.step().lr for _ in range(4)} == {0.01}
+
+
+@pytest.mark.parametrize("init", ["default", "xavier", "orthogonal"])
+def test_forget_bias_sets_the_forget_gate_slice_of_every_lstm_layer(init):
+    """torch's LSTM gate order is i, f, g, o: rows H:2H of the biases are the forget gate's. b_if takes
+    the value and b_hf 0, so the gate starts at sigmoid(value); the other gates keep the init's biases."""
+    base = _trainer("majority", arch="lstm", init=init, num_layers=2, bidirectional=True).model.core
+    tr = _trainer("majority", arch="lstm", init=init, num_layers=2, bidirectional=True, forget_bias=1.0)
+    core, H = tr.model.core, 8
+    names = [n for n, _ in core.named_parameters() if n.startswith("bias_")]
+    assert len(names) == 8  # ih and hh, 2 layers, 2 directions
+    for name in names:
+        b, b0 = getattr(core, name).detach(), getattr(base, name).detach()
+        want = 1.0 if name.startswith("bias_ih") else 0.0
+        assert torch.all(b[H : 2 * H] == want), name
+        torch.testing.assert_close(b[:H], b0[:H])  # input gate untouched
+        torch.testing.assert_close(b[2 * H :], b0[2 * H :])  # cell candidate and output gate untouched
+    for name, p in core.named_parameters():
+        if name.startswith("weight"):
+            torch.testing.assert_close(p, getattr(base, name))  # the weights too
+
+
+def test_forget_bias_zero_leaves_the_initialisation_and_other_cells_ignore_it():
+    a = _trainer("majority", arch="lstm").model.core.bias_ih_l0.detach()
+    b = _trainer("majority", arch="lstm", forget_bias=0.0).model.core.bias_ih_l0.detach()
+    torch.testing.assert_close(a, b)
+    g = _trainer("majority", arch="gru").model.core.bias_ih_l0.detach()
+    g1 = _trainer("majority", arch="gru", forget_bias=1.0).model.core.bias_ih_l0.detach()
+    torch.testing.assert_close(g, g1)
+
+
+def test_forget_bias_reaches_the_scratch_cells():
+    tr = _trainer("majority", arch="lstm", impl="scratch", forget_bias=2.0)
+    assert torch.all(tr.model.core.bias_ih_l0.detach()[8:16] == 2.0)

@@ -38,6 +38,7 @@ LABELS = {
     "seq_len": N_("Sequence length T"),
     "init": N_("Initialisation"),
     "init_gain": N_("Init gain"),
+    "forget_bias": N_("Forget-gate bias"),
     "weight_decay": N_("Weight decay"),
     "seed": N_("Seed"),
     "device": N_("Device"),
@@ -98,7 +99,7 @@ SECTIONS = {
         "steps",
         "teacher_forcing",
     ),
-    N_("More"): ("impl", "init", "init_gain", "weight_decay", "seed", "device"),
+    N_("More"): ("impl", "init", "init_gain", "forget_bias", "weight_decay", "seed", "device"),
 }
 
 
@@ -113,6 +114,7 @@ def visible(name: str, s: dict) -> bool:
         "lr_step": s["lr_schedule"] == "step",
         "lr_gamma": s["lr_schedule"] == "step",
         "nonlinearity": s["arch"] == "rnn",
+        "forget_bias": s["arch"] == "lstm",
         "dropout": s["num_layers"] > 1,
         "momentum": s["optimizer"] in ("sgd", "rmsprop"),
         "clip": s["clip_mode"] != "off",

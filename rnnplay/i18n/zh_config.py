@@ -56,6 +56,11 @@ ZH = {
     "charlm: the text to learn (1–{n} characters)": "charlm：要学习的文本（1–{n} 个字符）",
     "charlm: sampling temperature (low = safe, high = adventurous)": "charlm：采样温度（低 = 稳妥，高 = 大胆）",
     "sentiment: English or Chinese sentences": "sentiment：英文句子或中文句子",
+    "LSTM: the forget gate's bias starts at this value in every layer (b_if, with b_hf at 0), "
+    "e.g. 1 to remember by default; 0 leaves the initialisation's biases": (
+        "LSTM：每一层遗忘门的偏置初始化为这个值（b_if，b_hf 为 0），例如设为 1，默认就记住细胞状态；"
+        "0 表示保留初始化得到的偏置"
+    ),
     "sentiment: the output the classifier reads after pad_packed_sequence: last_valid = each "
     "sentence's own last word, last_padded = out[:, -1], the zeros of the padding for every "
     "sentence shorter than the batch's longest (the trap)": (

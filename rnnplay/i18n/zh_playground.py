@@ -40,6 +40,7 @@ ZH = {
     "Sentences": "句子",
     "Sequences to memorise": "要记住的序列数",
     "Classifier reads": "分类器读取",
+    "Forget-gate bias": "遗忘门偏置",
     "each sentence's last word (correct)": "每个句子自己的最后一个词（正确）",
     "out[:, -1]: the padding (the trap)": "out[:, -1]：填充位置（陷阱）",
     "Teacher forcing ratio": "教师强制比例",
