@@ -519,8 +519,8 @@ GATES = {{"rnn": 1, "lstm": 4, "gru": 3}}[ARCH]
 
 
 def init_recurrent(core):
-    """default (torch's uniform, times gain), xavier, orthogonal or identity (IRNN: W_hh = gain * I
-    per gate block, biases 0)."""
+    """default (torch's uniform, times gain), xavier (the course's: xavier_normal_ on each whole
+    weight matrix, biases 0), orthogonal or identity (IRNN: W_hh = gain * I per gate block, biases 0)."""
     with torch.no_grad():
         for name, p in core.named_parameters():
             if INIT == "default":
@@ -528,8 +528,7 @@ def init_recurrent(core):
             elif name.startswith("bias"):
                 p.zero_()
             elif INIT == "xavier":
-                for block in p.chunk(GATES, dim=0):
-                    nn.init.xavier_uniform_(block, gain=INIT_GAIN)
+                nn.init.xavier_normal_(p, gain=INIT_GAIN)
             elif name.startswith("weight_hh") and INIT in ("orthogonal", "identity"):
                 for block in p.chunk(GATES, dim=0):
                     if INIT == "orthogonal":
@@ -555,6 +554,10 @@ class Model(nn.Module):
         self.core = cls(INPUT_SIZE, HIDDEN_SIZE, batch_first=True, **kw)
         init_recurrent(self.core)
         self.head = nn.Linear(HIDDEN_SIZE * (2 if BIDIRECTIONAL else 1), OUTPUT_SIZE)
+        if INIT == "xavier":  # the course's loop covers every weight of the model, the head's too
+            with torch.no_grad():
+                nn.init.xavier_normal_(self.head.weight, gain=INIT_GAIN)
+                self.head.bias.zero_()
 
     def forward(self, x):
         out, _ = self.core(x)  # (B, T, D*H)

@@ -19,8 +19,10 @@ TORCH_CORES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
 def init_recurrent(core: nn.Module, arch: str, init: str, gain: float) -> None:
-    """A8: default (torch's uniform ±1/sqrt(H), times gain), xavier, orthogonal or identity (IRNN,
-    Le et al. 2015: W_hh = gain * I per gate block, biases 0)."""
+    """A8: default (torch's uniform ±1/sqrt(H), times gain), xavier as the course applies it
+    (nn.init.xavier_normal_ on each whole weight matrix, every gate's rows at once, biases 0; the head
+    gets the same in init_head), orthogonal or identity (IRNN, Le et al. 2015: W_hh = gain * I per
+    gate block, biases 0)."""
     G = GATES[arch]
     with torch.no_grad():
         for name, p in core.named_parameters():
@@ -29,8 +31,7 @@ def init_recurrent(core: nn.Module, arch: str, init: str, gain: float) -> None:
             elif name.startswith("bias"):
                 p.zero_()
             elif init == "xavier":
-                for block in p.chunk(G, dim=0):
-                    nn.init.xavier_uniform_(block, gain=gain)
+                nn.init.xavier_normal_(p, gain=gain)
             elif name.startswith("weight_hh") and init in ("orthogonal", "identity"):
                 for block in p.chunk(G, dim=0):  # (H, H) per gate
                     if init == "orthogonal":
@@ -40,6 +41,20 @@ def init_recurrent(core: nn.Module, arch: str, init: str, gain: float) -> None:
             else:  # input weights of orthogonal / identity
                 for block in p.chunk(G, dim=0):
                     nn.init.xavier_uniform_(block)
+
+
+def init_head(head: nn.Linear, embed: nn.Embedding | None, init: str, gain: float) -> None:
+    """init=xavier covers the whole model, as the course's loop over model.named_parameters() does:
+    xavier_normal_ on the head's weight (and the token embedding's), its bias 0. The <PAD> row of an
+    embedding stays 0, since padding is never read. Other inits leave torch's defaults."""
+    if init != "xavier":
+        return
+    with torch.no_grad():
+        nn.init.xavier_normal_(head.weight, gain=gain)
+        head.bias.zero_()
+        if embed is not None:
+            nn.init.xavier_normal_(embed.weight, gain=gain)
+            embed.weight[PAD] = 0.0
 
 
 def init_forget_bias(core: nn.Module, arch: str, value: float) -> None:
@@ -113,6 +128,7 @@ class SequenceModel(nn.Module):
         self.embed = nn.Embedding(vocab_size, c.embed_dim, padding_idx=PAD) if vocab_size else None
         self.core = make_core(c, c.embed_dim if vocab_size else input_size, c.bidirectional)
         self.head = nn.Linear(c.hidden_size * (2 if c.bidirectional else 1), output_size)
+        init_head(self.head, self.embed, c.init, c.init_gain)
         self.hidden_size = c.hidden_size
         self.readout_at = c.readout
 
@@ -180,6 +196,7 @@ class Seq2Seq(nn.Module):
         self.core = make_core(c, c.embed_dim, c.bidirectional)  # the encoder (probes look at it)
         self.decoder = make_core(c, c.embed_dim, False)
         self.head = nn.Linear(c.hidden_size, vocab_size)
+        init_head(self.head, self.embed, c.init, c.init_gain)
 
     def _bridge(self, final):
         """Encoder final state (L*D, B, H) -> decoder initial state (L, B, H): directions summed."""

@@ -282,3 +282,35 @@ def test_forget_bias_zero_leaves_the_initialisation_and_other_cells_ignore_it():
 def test_forget_bias_reaches_the_scratch_cells():
     tr = _trainer("majority", arch="lstm", impl="scratch", forget_bias=2.0)
     assert torch.all(tr.model.core.bias_ih_l0.detach()[8:16] == 2.0)
+
+
+def test_xavier_is_the_courses_xavier_normal_on_whole_matrices_with_zero_biases():
+    """The course: `for name, param in model.named_parameters(): if 'weight' in name:
+    nn.init.xavier_normal_(param) elif 'bias' in name: nn.init.constant_(param, 0.0)` — a normal
+    distribution with std sqrt(2 / (fan_in + fan_out)) over each whole matrix (an LSTM's weight_hh is
+    (4H, H): all four gates at once), and every bias 0, the head's included."""
+    H = 64
+    model = _trainer("majority", arch="lstm", init="xavier", hidden_size=H, num_layers=2).model
+    seen = 0
+    for name, p in model.named_parameters():
+        p = p.detach()
+        if "bias" in name:
+            assert torch.all(p == 0), name
+            continue
+        fan_out, fan_in = p.shape
+        want = math.sqrt(2.0 / (fan_in + fan_out))
+        if p.numel() >= 4096:  # enough numbers for the sample's std and shape to be tight
+            seen += 1
+            assert p.std().item() == pytest.approx(want, rel=0.05), name
+            z = (p - p.mean()) / p.std()
+            assert (z**4).mean().item() == pytest.approx(3.0, abs=0.3), name  # normal (a uniform's is 1.8)
+        else:
+            assert p.std().item() == pytest.approx(want, rel=0.5), name
+    assert seen == 3  # weight_hh_l0, weight_ih_l1, weight_hh_l1
+    assert torch.all(model.head.bias == 0)
+
+
+def test_xavier_with_gain_scales_the_std():
+    a = _trainer("majority", arch="gru", init="xavier", hidden_size=64).model.core.weight_hh_l0.detach()
+    b = _trainer("majority", arch="gru", init="xavier", hidden_size=64, init_gain=2.0).model.core.weight_hh_l0
+    assert b.detach().std().item() == pytest.approx(2 * a.std().item(), rel=0.05)
