@@ -146,6 +146,14 @@ class RunConfig:
         lo_open=True,
         tasks=("charlm",),
     )
+    carry_state: bool = _f(
+        False,
+        N_(
+            "charlm: read the text in order and carry the hidden state from one batch to the next, "
+            "detached (hidden.detach(): truncated backpropagation through time)"
+        ),
+        tasks=("charlm",),
+    )
     sentences: str = _f("en", N_("sentiment: English or Chinese sentences"), choices=("en", "zh"), tasks=("sentiment",))
     readout: str = _f(
         "last_valid",

@@ -479,6 +479,24 @@ def sample(n, gen):
 
 def loss_fn(out, y):
     return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+
+
+if CARRY_STATE:  # the training text as BATCH_SIZE streams read side by side, SEQ_LEN characters a step
+    SHARE = (SPLIT - 1) // BATCH_SIZE
+    if SHARE >= SEQ_LEN:
+        STREAM_STARTS, N_CHUNKS = torch.arange(BATCH_SIZE) * SHARE, SHARE // SEQ_LEN
+    else:  # too short for a stream per row: the same overlapping windows every step
+        STREAM_STARTS, N_CHUNKS = torch.linspace(0, SPLIT - 1 - SEQ_LEN, BATCH_SIZE).long(), 1
+
+
+def stream_batch(step):
+    """CARRY_STATE: each row continues where it ended the step before; True where the streams start over."""
+    if WHOLE:
+        ids = IDS.repeat(BATCH_SIZE, 1)
+        return F.one_hot(ids, INPUT_SIZE).float(), torch.roll(ids, -1, dims=1), step == 0
+    k = step % N_CHUNKS
+    ids = IDS[(STREAM_STARTS + k * SEQ_LEN)[:, None] + torch.arange(SEQ_LEN + 1)]
+    return F.one_hot(ids[:, :-1], INPUT_SIZE).float(), ids[:, 1:], k == 0
 ''',
 }
 
@@ -509,6 +527,7 @@ OPTIMIZER, LR, MOMENTUM, WEIGHT_DECAY = {optimizer!r}, {lr!r}, {momentum!r}, {we
 LR_SCHEDULE, LR_STEP, LR_GAMMA = {lr_schedule!r}, {lr_step!r}, {lr_gamma!r}
 CLIP_MODE, CLIP = {clip_mode!r}, {clip!r}  # off, norm (max total norm) or value (max |g|)
 BATCH_SIZE, STEPS, SEQ_LEN = {batch_size!r}, {steps!r}, {seq_len!r}
+CARRY_STATE = {carry!r}  # charlm: the hidden state carried from one batch to the next, detached
 {task_constants}
 
 # the task: {task} ------------------------------------------------------------------------------
@@ -581,14 +600,21 @@ elif OPTIMIZER == "rmsprop":
 else:
     optimizer = torch.optim.Adam(params, **kw)
 gen = torch.Generator().manual_seed(SEED)  # the training data stream
+state = None  # CARRY_STATE: the recurrent state carried from step to step
 
 for step in range(STEPS):
     model.train()
     if LR_SCHEDULE == "step":
         for group in optimizer.param_groups:
             group["lr"] = LR * LR_GAMMA ** (step // LR_STEP)
-    x, y = sample(BATCH_SIZE, gen)
-    loss = loss_fn(model(x), y)
+    if CARRY_STATE:  # truncated BPTT: the last step's final state, detached, starts this one
+        x, y, fresh = stream_batch(step)
+        out, state = model.core(x, None if fresh else state)
+        state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+        loss = loss_fn(model.head(out), y)
+    else:
+        x, y = sample(BATCH_SIZE, gen)
+        loss = loss_fn(model(x), y)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     grads = [p.grad for p in params if p.grad is not None]
@@ -639,5 +665,6 @@ def pytorch_script(config: RunConfig, filename: str = "rnn_run.py") -> str:
         filename=filename,
         task_code=_TASK_CODE[c.task].strip("\n"),
         task_constants=_task_constants(c),
+        carry=c.carry_state and c.task == "charlm",
         **values,
     )

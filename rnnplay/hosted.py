@@ -75,6 +75,7 @@ _MODEL_ONLY = (
     "weight_decay",
     "device",
     "temperature",
+    "carry_state",
     "teacher_forcing",
     "seed",
 )

@@ -126,6 +126,9 @@ class Trainer:
         self._fetched_at = time.perf_counter()
         self._ckpt: dict | None = None
         self.gen = torch.Generator().manual_seed(config.seed)  # the training data stream
+        # charlm's carry_state: the recurrent state after one batch starts the next, detached
+        self.carry = config.carry_state and hasattr(self.task, "stream_batch")
+        self._carried = None
         self.steps_done = 0
         self.diverged = False
         self.clip_mode, self.clip = config.clip_mode, config.clip
@@ -223,6 +226,7 @@ class Trainer:
         if "cuda_rng" in ck:
             torch.cuda.set_rng_state(ck["cuda_rng"], self.device)
         self.steps_done = ck["steps_done"]
+        self._carried = ck["carried"]
         out = []
         for _ in range(n_ok + 1):
             out.append(self._step_now())
@@ -246,6 +250,7 @@ class Trainer:
             "gen": self.gen.get_state(),
             "rng": torch.get_rng_state(),
             "steps_done": self.steps_done,
+            "carried": self._carried,  # never changed in place: a new tensor each step
         }
         if self.device.type == "cuda":
             self._ckpt["cuda_rng"] = torch.cuda.get_rng_state(self.device)
@@ -255,12 +260,22 @@ class Trainer:
         after clipping] as one tensor on the device (no host sync)."""
         if not self.model.training:  # probes and views switch to eval; .train() walks every module
             self.model.train()
-        batch = self._to_device(self.task.train_batch(self.gen))
+        if self.carry:
+            stream, fresh = self.task.stream_batch(self.steps_done)
+            batch = self._to_device(stream)
+        else:
+            batch = self._to_device(self.task.train_batch(self.gen))
         if self._scheduled:
             lr = self.scheduled_lr(self.steps_done)
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
-        out = self.model(batch.x, batch.lengths, batch.y)
+        if self.carry:
+            # truncated BPTT: start from the last batch's final state, detached, so the gradient stops
+            # at this batch's first step while the state remembers everything read before it
+            out, state = self.model.step(batch.x, None if fresh else self._carried)
+            self._carried = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+        else:
+            out = self.model(batch.x, batch.lengths, batch.y)
         loss = self.task.loss(out, batch.y)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()

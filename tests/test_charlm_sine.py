@@ -308,3 +308,46 @@ def test_cli_help_shows_csv():
     )
     text = " ".join(r.stdout.split())  # argparse wraps the help
     assert r.returncode == 0 and "--csv PATH" in text and "one column of numbers" in text
+
+
+# charlm: carrying the hidden state across batches (truncated BPTT) -------------------------------------
+def test_carry_state_reads_the_text_in_order_each_row_continuing_where_it_ended():
+    task = make_task(make_config("charlm", corpus="sonnets", seq_len=16, batch_size=4, carry_state=True))
+    (a, fresh_a), (b, fresh_b) = task.stream_batch(0), task.stream_batch(1)
+    assert fresh_a and not fresh_b
+    assert torch.equal(b.x[:, 0].argmax(-1), a.y[:, -1])  # the next batch starts where each row stopped
+    assert torch.equal(a.x[:, 1:].argmax(-1), a.y[:, :-1])  # next-character targets
+    starts = task.stream_starts
+    assert len(starts.unique()) == 4 and int(starts[-1]) + task.n_chunks * 16 <= task.split - 1  # training text only
+    again, fresh = task.stream_batch(task.n_chunks)
+    assert fresh and torch.equal(again.x, a.x)  # the streams start over, and so does the state
+
+
+def test_carry_state_starts_each_batch_from_the_last_ones_final_state_detached():
+    tr = _charlm(corpus="sonnets", arch="gru", hidden_size=16, seq_len=8, batch_size=4, carry_state=True)
+    tr.step()
+    carried = tr._carried
+    assert carried.shape == (1, 4, 16) and carried.grad_fn is None and not carried.requires_grad
+    batch, fresh = tr.task.stream_batch(1)
+    assert not fresh
+    with torch.no_grad():
+        tr.model.train()
+        want = tr.task.loss(tr.model.step(batch.x, carried)[0], batch.y).item()
+        from_zero = tr.task.loss(tr.model.step(batch.x, None)[0], batch.y).item()
+    assert tr.step().loss == pytest.approx(want, rel=1e-6) and want != pytest.approx(from_zero, rel=1e-4)
+
+
+def test_carry_state_off_keeps_the_random_windows():
+    tr = _charlm(corpus="sonnets", arch="gru", hidden_size=16, seq_len=8, batch_size=4)
+    tr.step()
+    assert tr._carried is None and not tr.carry
+
+
+def test_carry_state_learns_hello_as_the_course_does():
+    """The course's hello -> elloh: hidden 8, Adam lr 0.1, 200 steps of the one sequence, the hidden state
+    carried from each step to the next with hidden.detach()."""
+    tr = _charlm(text="hello", carry_state=True)
+    for _ in range(200):
+        stats = tr.step()
+    assert stats.metric == 1.0 and stats.loss < 0.05
+    assert tr._carried.shape == (1, 1, 8)

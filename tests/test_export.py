@@ -280,6 +280,8 @@ SCRIPT_CASES = {
     "charlm-hello-whole": dict(task="charlm", arch="rnn", text="hello", batch_size=1),
     "tagging-rnn-bidir-2layer": dict(task="tagging", arch="rnn", bidirectional=True, num_layers=2, seq_len=9),
     "charlm-sonnets-windows": dict(task="charlm", arch="gru", corpus="sonnets", seq_len=16),
+    "charlm-sonnets-carry-state": dict(task="charlm", arch="lstm", corpus="sonnets", seq_len=16, carry_state=True),
+    "charlm-hello-carry-state": dict(task="charlm", arch="rnn", text="hello", batch_size=1, carry_state=True),
 }  # fmt: skip
 
 

@@ -47,6 +47,7 @@ CANDIDATES = {
     "corpus": ("tang",),
     "text": ("abc abc",),
     "temperature": (1.3,),
+    "carry_state": (True,),
     "sentences": ("zh",),
     "readout": ("last_padded",),
     "dataset_size": (64,),

@@ -56,6 +56,11 @@ ZH = {
     "charlm: the text to learn (1–{n} characters)": "charlm：要学习的文本（1–{n} 个字符）",
     "charlm: sampling temperature (low = safe, high = adventurous)": "charlm：采样温度（低 = 稳妥，高 = 大胆）",
     "sentiment: English or Chinese sentences": "sentiment：英文句子或中文句子",
+    "charlm: read the text in order and carry the hidden state from one batch to the next, "
+    "detached (hidden.detach(): truncated backpropagation through time)": (
+        "charlm：按顺序读取文本，并把隐状态从一个批次传到下一个批次，同时截断梯度"
+        "（hidden.detach()：截断的随时间反向传播）"
+    ),
     "LSTM: the forget gate's bias starts at this value in every layer (b_if, with b_hf at 0), "
     "e.g. 1 to remember by default; 0 leaves the initialisation's biases": (
         "LSTM：每一层遗忘门的偏置初始化为这个值（b_if，b_hf 为 0），例如设为 1，默认就记住细胞状态；"

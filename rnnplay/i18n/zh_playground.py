@@ -41,6 +41,7 @@ ZH = {
     "Sequences to memorise": "要记住的序列数",
     "Classifier reads": "分类器读取",
     "Forget-gate bias": "遗忘门偏置",
+    "Carry the hidden state across batches": "跨批次传递隐状态",
     "each sentence's last word (correct)": "每个句子自己的最后一个词（正确）",
     "out[:, -1]: the padding (the trap)": "out[:, -1]：填充位置（陷阱）",
     "Teacher forcing ratio": "教师强制比例",

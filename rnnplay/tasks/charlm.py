@@ -67,6 +67,8 @@ class CharLM(Task):
             self.split = len(text)
         else:
             self.split = max(self.seq_len + 1, int(0.9 * len(text)))
+        if config.carry_state:
+            self._streams(config.batch_size)
         counts = Counter(text)
         self.common = [c for c, _ in counts.most_common(12)]  # shown when a prime uses unknown characters
         freqs = [c / len(text) for c in counts.values()]
@@ -89,6 +91,27 @@ class CharLM(Task):
             return self._from_starts(torch.zeros(n, dtype=torch.long))
         # windows end by split - 1: start + seq_len <= split - 1
         return self._from_starts(torch.randint(0, self.split - self.seq_len, (n,), generator=gen))
+
+    def _streams(self, B: int) -> None:
+        """carry_state: the training text cut into B streams read side by side, seq_len characters a
+        batch. Stream b starts at b * L (L = its share of the text) and gives n_chunks windows before
+        it starts over; a share shorter than one window leaves B overlapping windows read again each step."""
+        usable = self.split - 1  # a window's targets end by split - 1, as sample()'s do
+        share = usable // B
+        if share >= self.seq_len:
+            self.stream_starts, self.n_chunks = torch.arange(B) * share, share // self.seq_len
+        else:
+            self.stream_starts = torch.linspace(0, usable - self.seq_len, B).long()
+            self.n_chunks = 1
+
+    def stream_batch(self, step: int) -> tuple[Batch, bool]:
+        """carry_state: (the batch of step `step`, whether the streams start over there, so the carried
+        state must too). Each row continues where the same row of the step before ended; a whole
+        text ('hello') is every batch, and its state is carried from the first step on, as the course does."""
+        if self.whole:
+            return self._from_starts(torch.zeros(self.config.batch_size, dtype=torch.long)), step == 0
+        k = step % self.n_chunks
+        return self._from_starts(self.stream_starts + k * self.seq_len), k == 0
 
     def val_batch(self) -> Batch:
         if self.whole or len(self.text) - self.split < self.seq_len + 1:
