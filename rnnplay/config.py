@@ -172,6 +172,13 @@ class RunConfig:
         hi=100_000,
         tasks=("random",),
     )
+    input_size: int = _f(
+        1,
+        N_("random: numbers per time step of each noise sequence (the course's example has 5)"),
+        lo=1,
+        hi=256,
+        tasks=("random",),
+    )
     teacher_forcing: float = _f(
         0.5,
         N_("reverse: probability of feeding the decoder the true previous token instead of its own guess"),

@@ -350,13 +350,13 @@ def loss_fn(out, y):
     return F.mse_loss(out, y)
 ''',
     "random": '''
-INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = 1, 2, True
+OUTPUT_SIZE, MANY_TO_ONE = 2, True
 DATA_SEED_OFFSET = 3_000_017  # the memorised pool has its own random stream
 
 
 def fresh(n, gen):
     """n Gaussian-noise sequences with coin-flip labels."""
-    x = torch.randn(n, SEQ_LEN, 1, generator=gen)  # (B, T, 1)
+    x = torch.randn(n, SEQ_LEN, INPUT_SIZE, generator=gen)  # (B, T, I)
     y = torch.randint(0, 2, (n,), generator=gen)  # (B,)
     return x, y
 
@@ -636,7 +636,7 @@ def _task_constants(c: RunConfig) -> str:
     if c.task == "sine":
         return f"NOISE = {c.noise!r}\nUSER_SERIES = {list(c.series)!r}"
     if c.task == "random":
-        return f"DATASET_SIZE = {c.dataset_size!r}"
+        return f"DATASET_SIZE = {c.dataset_size!r}\nINPUT_SIZE = {c.input_size!r}  # numbers per time step"
     if c.task == "copy":
         return f"DELAY = {c.delay!r}  # blank steps between the symbols and the delimiter"
     if c.task == "charlm":

@@ -273,6 +273,7 @@ SCRIPT_CASES = {
         task="sine", arch="lstm", init="xavier", series=tuple(math.sin(i / 3) for i in range(200)),
     ),
     "random-lstm-memorise-forget-bias": dict(task="random", arch="lstm", dataset_size=16, forget_bias=1.0),
+    "random-course-5-inputs": dict(task="random", arch="rnn", dataset_size=1000, input_size=5, hidden_size=64),
     "wave-gru-one-to-many": dict(task="wave", arch="gru", seq_len=12),
     "copy-lstm-bidir-rmsprop-clip": dict(
         task="copy", arch="lstm", bidirectional=True, optimizer="rmsprop", clip_mode="norm", delay=3,

@@ -51,6 +51,7 @@ CANDIDATES = {
     "sentences": ("zh",),
     "readout": ("last_padded",),
     "dataset_size": (64,),
+    "input_size": (5,),
     "teacher_forcing": (0.25,),
     "delay": (13,),
     "noise": (0.3,),

@@ -297,3 +297,15 @@ def test_copy_lstm_recalls_well_below_the_memoryless_baseline_at_delay_10():
     r, _ = _cli("--task", "copy", "--arch", "lstm")
     assert r["config"]["delay"] == 10 and r["chance_loss"] == pytest.approx(0.693, abs=1e-3)
     assert r["val_loss"] < 0.5 * r["chance_loss"], (r["val_loss"], r["chance_loss"])
+
+
+def test_random_takes_the_courses_five_numbers_per_step_and_thousand_sequences():
+    """The course's example: 1000 sequences of 10 steps of 5 numbers, coin-flip labels."""
+    task = _task("random", dataset_size=1000, input_size=5, seq_len=10)
+    assert task.input_size == 5 and task.pool.x.shape == (1000, 10, 5) and task.pool.y.shape == (1000,)
+    assert task.val_batch().x.shape == (task.val_size, 10, 5)
+    b = task.train_batch(torch.Generator().manual_seed(0))
+    assert b.x.shape == (32, 10, 5)
+    assert _model(task).core.weight_ih_l0.shape[1] == 5
+    one = _task("random").pool.x
+    assert torch.equal(_task("random", input_size=1).pool.x, one)  # one number per step: as before

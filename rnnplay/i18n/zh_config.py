@@ -56,6 +56,9 @@ ZH = {
     "charlm: the text to learn (1–{n} characters)": "charlm：要学习的文本（1–{n} 个字符）",
     "charlm: sampling temperature (low = safe, high = adventurous)": "charlm：采样温度（低 = 稳妥，高 = 大胆）",
     "sentiment: English or Chinese sentences": "sentiment：英文句子或中文句子",
+    "random: numbers per time step of each noise sequence (the course's example has 5)": (
+        "random：每条噪声序列在每个时间步的输入维度（课程的例子是 5）"
+    ),
     "charlm: read the text in order and carry the hidden state from one batch to the next, "
     "detached (hidden.detach(): truncated backpropagation through time)": (
         "charlm：按顺序读取文本，并把隐状态从一个批次传到下一个批次，同时截断梯度"

@@ -39,6 +39,7 @@ ZH = {
     "Sampling temperature": "采样温度",
     "Sentences": "句子",
     "Sequences to memorise": "要记住的序列数",
+    "Numbers per time step": "每个时间步的输入维度",
     "Classifier reads": "分类器读取",
     "Forget-gate bias": "遗忘门偏置",
     "Carry the hidden state across batches": "跨批次传递隐状态",

@@ -1,8 +1,9 @@
 """T3 random (course): random sequences with random labels, the overfitting lesson.
 
-The training set is a fixed pool of dataset_size Gaussian-noise sequences, each with a coin-flip
-label; training batches are drawn from that pool, so a big enough network memorises it and its
-training accuracy climbs to 1. Validation sequences are fresh noise with fresh coin flips: there is
+The training set is a fixed pool of dataset_size Gaussian-noise sequences (input_size numbers per
+step; the course's example: 1000 sequences of 10 steps of 5 numbers), each with a coin-flip label;
+training batches are drawn from that pool, so a big enough network memorises it and its training
+accuracy climbs to 1. Validation sequences are fresh noise with fresh coin flips: there is
 nothing to generalise, so validation accuracy stays at chance (0.5) however long it trains.
 """
 
@@ -31,14 +32,14 @@ class RandomLabels(Task):
 
     def __init__(self, config):
         super().__init__(config)
-        self.input_size, self.output_size = 1, 2
+        self.input_size, self.output_size = config.input_size, 2
         self.chance, self.chance_loss = 0.5, math.log(2)  # labels are coin flips: nothing beats guessing
         self.dataset_size = config.dataset_size
         self.pool = self.fresh(self.dataset_size, torch.Generator().manual_seed(config.seed + DATA_SEED_OFFSET))
 
     def fresh(self, n: int, gen: torch.Generator) -> Batch:
         """n new noise sequences with new coin-flip labels."""
-        x = torch.randn(n, self.seq_len, 1, generator=gen)  # (B, T, 1)
+        x = torch.randn(n, self.seq_len, self.input_size, generator=gen)  # (B, T, I)
         y = torch.randint(0, 2, (n,), generator=gen)  # (B,)
         return Batch(x, y)
 
