@@ -48,6 +48,63 @@ def packed_vs_alone(lengths=(5, 3, 2), pad=1e6, seed=0) -> tuple[float, float]:
     return (h_packed - alone).abs().max().item(), (h_padded - alone).abs().max().item()
 
 
+def layouts(seq_len=10, batch=32, input_size=8, hidden_size=16, seed=0) -> dict:
+    """The course's shapes through nn.RNN both ways: (seq_len, batch, input_size) by default, (batch,
+    seq_len, input_size) with batch_first=True; the same weights give the same numbers, transposed."""
+    torch.manual_seed(seed)
+    rnn = nn.RNN(input_size, hidden_size)  # batch_first=False: PyTorch's default, time first
+    rnn_bf = nn.RNN(input_size, hidden_size, batch_first=True)
+    rnn_bf.load_state_dict(rnn.state_dict())
+    x = torch.randn(seq_len, batch, input_size)
+    x_bf = x.transpose(0, 1)  # (batch, seq_len, input_size)
+    with torch.no_grad():
+        out, h_n = rnn(x)  # out (seq_len, batch, H), h_n (1, batch, H)
+        out_bf, h_n_bf = rnn_bf(x_bf)  # out (batch, seq_len, H), h_n still (1, batch, H)
+    shapes = {
+        k: str(tuple(v.shape)) for k, v in dict(x=x, out=out, h_n=h_n, x_bf=x_bf, out_bf=out_bf, h_n_bf=h_n_bf).items()
+    }
+    diff = (out_bf.transpose(0, 1) - out).abs().max().item()
+    return {**shapes, "diff": diff, "last": (out[-1] - h_n[0]).abs().max().item()}
+
+
+def shared_parameters(input_size=5, hidden_size=64, output_size=2, lengths=(10, 1000), seed=0) -> dict:
+    """One RNN and its output layer y_t = W_hy h_t + b_y read sequences of any length with the same weights."""
+    torch.manual_seed(seed)
+    rnn, fc = nn.RNN(input_size, hidden_size, batch_first=True), nn.Linear(hidden_size, output_size)
+    n = sum(p.numel() for p in [*rnn.parameters(), *fc.parameters()])
+    shapes = []
+    with torch.no_grad():
+        for T in lengths:
+            out, _ = rnn(torch.randn(1, T, input_size))
+            shapes.append(str(tuple(fc(out).shape)))  # y_t at every step: (1, T, output_size)
+    return {"n": n, "i": input_size, "h": hidden_size, "o": output_size, "t1": lengths[0], "t2": lengths[1],
+            "s1": shapes[0], "s2": shapes[1]}  # fmt: skip
+
+
+def bidirectional_alignment(T=6, H=4, seed=0) -> dict:
+    """nn.RNN(bidirectional=True) against two one-way nn.RNN holding its weights: the backward half of out
+    is the backward RNN run on the reversed sequence and flipped back into time order."""
+    torch.manual_seed(seed)
+    bi = nn.RNN(3, H, batch_first=True, bidirectional=True)
+    fwd, bwd = nn.RNN(3, H, batch_first=True), nn.RNN(3, H, batch_first=True)
+    weights = bi.state_dict()
+    fwd.load_state_dict({k: weights[k] for k in fwd.state_dict()})
+    bwd.load_state_dict({k: weights[k + "_reverse"] for k in bwd.state_dict()})
+    x = torch.randn(2, T, 3)
+    with torch.no_grad():
+        out, h_n = bi(x)  # out (2, T, 2H): forward half, then backward half
+        out_f, _ = fwd(x)
+        out_b, _ = bwd(x.flip(1))  # reads x_T ... x_1: its step k is time T-1-k
+    gap = lambda a, b: (a - b).abs().max().item()  # noqa: E731
+    return {
+        "forward": gap(out[..., :H], out_f),
+        "realigned": gap(out[..., H:], out_b.flip(1)),  # flipped back into time order
+        "not_realigned": gap(out[..., H:], out_b),
+        "h_n_first": gap(h_n[1], out[:, 0, H:]),
+        "h_n_last": gap(h_n[1], out[:, -1, H:]),
+    }
+
+
 def jacobian_norms(rho: float, T: int, H: int = 32, seed: int = 0) -> dict[str, list[float]]:
     """‖∂h_T/∂h_t‖₂ for t = 1..T of a tanh RNN h_k = tanh(W_hh h_(k-1) + u_k) whose W_hh has spectral
     radius rho, the same product without tanh (‖W_hh^(T-t)‖₂), and rho^(T-t)."""
@@ -192,6 +249,21 @@ for arch, tab in zip(CELL_FUNCS, st.tabs(["RNN", "LSTM", "GRU"]), strict=True):
 st.info(tr(TEXT["scratch_note"]), icon=":material/verified:")
 link("scratch_link", {"arch": "lstm", "impl": "scratch"})
 
+st.subheader(tr(TEXT["output_header"]))
+st.latex(LATEX["output"])
+st.markdown(tr(TEXT["output_text"]))
+st.latex(LATEX["shared"])
+st.markdown(tr(TEXT["shared_text"]))
+st.caption(tr(TEXT["shared_result"], **shared_parameters()))
+
+st.subheader(tr(TEXT["layout_header"]))
+st.markdown(tr(TEXT["layout_text"]))
+shapes = layouts()
+st.markdown(tr(TEXT["layout_table"], **shapes))
+st.caption(tr(TEXT["layout_result"], **shapes))
+with st.expander(tr(TEXT["layout_code"])):
+    st.code(inspect.getsource(layouts), language="python")
+
 st.header(tr(TEXT["setups_header"]), divider="gray")
 st.markdown(tr(TEXT["setups_intro"]))
 for i in range(0, len(SETUPS), 2):
@@ -203,6 +275,13 @@ for i in range(0, len(SETUPS), 2):
             for task in tasks:
                 label, params = task if isinstance(task, tuple) else (f"task_{task}", {"task": task})
                 link(label, params)
+
+st.subheader(tr(TEXT["bi_header"]))
+st.markdown(tr(TEXT["bi_align_text"]))
+st.markdown(tr(TEXT["bi_align_table"], **bidirectional_alignment()))
+st.markdown(tr(TEXT["bi_align_read"]))
+with st.expander(tr(TEXT["bi_align_code"])):
+    st.code(inspect.getsource(bidirectional_alignment), language="python")
 
 st.header(tr(TEXT["pack_header"]), divider="gray")
 st.markdown(tr(TEXT["pack_text"]))
@@ -280,6 +359,17 @@ with st.expander(tr(TEXT["grad_code"])):
 st.subheader(tr(TEXT["lstm_header"]))
 st.latex(LATEX["lstm_path"])
 st.markdown(tr(TEXT["lstm_text"]))
+st.markdown(tr(TEXT["forget_bias_text"]))
+link("forget_bias_link", {"task": "adding", "arch": "lstm", "seq_len": "50", "forget_bias": "1.0"})
 st.markdown(tr(TEXT["grad_playground"]))
 link("grad_link_rnn", {"task": "adding", "arch": "rnn", "seq_len": "50"})
 link("grad_link_lstm", {"task": "adding", "arch": "lstm", "seq_len": "50", "steps": "3000"})
+
+st.header(tr(TEXT["mistakes_header"]), divider="gray")
+st.markdown(tr(TEXT["mistakes_intro"]))
+st.warning(tr(TEXT["mistakes_list"]), icon=":material/report:")
+link("mistake_link_readout", {"task": "sentiment", "readout": "last_padded"})
+link(
+    "mistake_link_random", {"task": "random", "input_size": "5", "dataset_size": "1000", "lr": "0.001", "steps": "320"}
+)
+link("mistake_link_carry", {"task": "charlm", "text": "hello", "carry_state": "true"})

@@ -66,6 +66,9 @@ LATEX = {
     "clip_norm": r"g \leftarrow g \cdot \min\!\left(1,\ \frac{c}{\lVert g \rVert}\right),"
     r"\qquad \lVert g \rVert = \sqrt{\textstyle\sum_{\text{all parameters}} g_i^2}",
     "clip_value": r"g_i \leftarrow \min\!\big(\max(g_i,\,-c),\ c\big)",
+    "output": r"y_t = W_{hy}\,h_t + b_y",
+    "shared": r"h_t = f\left(W_{xh}\,x_t + W_{hh}\,h_{t-1} + b_h\right), \quad t = 1, \dots, T"
+    r" \qquad \text{(the same } W_{xh},\ W_{hh},\ b_h,\ W_{hy},\ b_y \text{ at every } t\text{)}",
 }
 
 TEXT: dict[str, str] = {
@@ -111,6 +114,98 @@ TEXT: dict[str, str] = {
         "curves — and the test suite checks it (`tests/test_cells.py`)."
     ),
     "scratch_link": N_("Train an LSTM built from this code"),
+    "output_header": N_("The output y_t, and one set of weights for every step"),
+    "output_text": N_(
+        "The cells above give the hidden state h_t. The **output** is a linear layer on it: W_hy (the "
+        "course's V) maps h_t to y_t. In PyTorch it is the `nn.Linear` after the RNN (`self.fc` in the "
+        "course, `head` in rnnplay): on every h_t for many-to-many, on the last one for many-to-one."
+    ),
+    "shared_text": N_(
+        "**Parameter sharing**: the same W_xh (the course's U, PyTorch's `weight_ih`), W_hh (W, `weight_hh`) "
+        "and W_hy (V) serve every time step. The number of parameters does not depend on the sequence "
+        "length, and one model reads sequences of any length."
+    ),
+    "shared_result": N_(
+        "Computed now: `nn.RNN({i}, {h})` + `nn.Linear({h}, {o})` has {n} parameters; it reads a sequence "
+        "of T = {t1} and one of T = {t2} with those same {n} numbers (outputs of shapes {s1} and {s2})."
+    ),
+    "layout_header": N_("Tensor shapes: (seq_len, batch, input_size) and batch_first"),
+    "layout_text": N_(
+        "`nn.RNN`, `nn.LSTM` and `nn.GRU` read **(seq_len, batch, input_size)** by default: time first. "
+        "With `batch_first=True` they read **(batch, seq_len, input_size)**, the layout of a DataLoader's "
+        "batches; rnnplay and the exported script use it. The final state h_n is **(num_layers × "
+        "directions, batch, hidden_size)** either way: `batch_first` does not apply to it."
+    ),
+    "layout_table": N_(
+        "| | input x | output out | final state h_n |\n| --- | --- | --- | --- |\n"
+        "| default (time first) | {x} | {out} | {h_n} |\n| `batch_first=True` | {x_bf} | {out_bf} | {h_n_bf} |"
+    ),
+    "layout_result": N_(
+        "Computed now with the course's numbers (32 sequences of 10 steps of 8 features) and the same "
+        "weights: the two layouts differ by {diff:.1e} after `out.transpose(0, 1)`; the last step `out[-1]` "
+        "(time first) equals `h_n[0]` to {last:.1e}. A batch-first tensor fed to a time-first RNN runs "
+        "without an error: it reads 32 steps of 10 sequences."
+    ),
+    "layout_code": N_("The shapes came from this function:"),
+    "bi_header": N_("How a bidirectional layer lines up its backward outputs"),
+    "bi_align_text": N_(
+        "The backward RNN reads x_T, …, x_1. Its outputs come out in that reversed order, so "
+        "`bidirectional=True` **flips them back**: `out[:, t, H:]` is the backward state after reading x_T "
+        "down to x_t, beside the forward state after x_1 … x_t in `out[:, t, :H]`. A bidirectional RNN built "
+        "by hand must do the same before concatenating. Below, nn.RNN(bidirectional=True) against two "
+        "one-way nn.RNN holding its weights:"
+    ),
+    "bi_align_table": N_(
+        "| compared | max difference |\n| --- | --- |\n"
+        "| `out[..., :H]` vs the forward RNN on x | {forward:.1e} |\n"
+        "| `out[..., H:]` vs the backward RNN on `x.flip(1)`, **flipped back** | {realigned:.1e} |\n"
+        "| `out[..., H:]` vs the backward RNN on `x.flip(1)`, not flipped back | {not_realigned:.2f} |\n"
+        "| `h_n[1]` (backward, whole sequence read) vs `out[:, 0, H:]` | {h_n_first:.1e} |\n"
+        "| `h_n[1]` vs `out[:, -1, H:]` (backward, only x_T read) | {h_n_last:.2f} |"
+    ),
+    "bi_align_read": N_(
+        "So a many-to-one model reads the forward half at the last step and the backward half at the "
+        "**first** step (or `h_n`): `out[:, -1]` alone gives a backward state that has seen one input. "
+        "rnnplay's readout does this."
+    ),
+    "bi_align_code": N_("The comparison ran in this function:"),
+    "mistakes_header": N_("6 · Common mistakes in course code"),
+    "mistakes_intro": N_(
+        "The course material this app is built from has a few errors. Each is here with what is right "
+        "and, where it helps, a run that shows it."
+    ),
+    "mistakes_list": N_(
+        "- **`torch.nn.VanillaRNN` does not exist.** PyTorch's vanilla (gate-less) RNN is `nn.RNN`; "
+        "`torch.nn.VanillaRNN` raises AttributeError.\n"
+        '- **"Test accuracy" measured on `train_loader` is training accuracy.** It says how well the '
+        "model remembers what it saw, not how it does on new data: evaluate on data it never trained on. "
+        "With random labels the two differ the most (the random task: training accuracy climbs, "
+        "validation stays at 50%).\n"
+        "- **`out[:, -1, :]` after `pad_packed_sequence` reads padding.** For every sequence shorter than "
+        "the longest, the last row is zeros; read each sequence's own last step (`lengths - 1`) or h_n.\n"
+        "- **A hand-made bidirectional RNN must flip its backward outputs back** before concatenating "
+        "(section 2); otherwise step t pairs with step T−1−t.\n"
+        "- **`hidden.detach()` does not prevent exploding gradients.** It cuts the graph where a batch "
+        "begins (truncated backpropagation through time): the state is carried, the gradient stops there. "
+        "Without it the next `backward()` would reach into the previous batch's freed graph and fail.\n"
+        '- **y_t is the output and W_hy the hidden-to-output weight**, not "the hidden state at time t" as '
+        "one text labels both.\n"
+        "- **A plain RNN has no gates.** Gates (input, forget, output; reset, update) belong to the LSTM and "
+        "the GRU.\n"
+        "- **The time steps are not computed in parallel.** h_t needs h_(t−1), so the steps run one after "
+        "another; only the sequences of a batch run side by side.\n"
+        "- **`criterion(outputs, x)` with outputs (32, 5) and x (32, 10, 10)** (a training loop in the "
+        "course) compares tensors of different shapes and stops with an error; the target must have the "
+        "output's shape."
+    ),
+    "mistake_link_readout": N_("See the out[:, -1] trap: sentiment falls to chance"),
+    "mistake_link_random": N_("Training vs held-out accuracy: the course's 1000 random sequences of 5 numbers"),
+    "mistake_link_carry": N_("hidden.detach() across batches: hello → elloh with the state carried"),
+    "forget_bias_text": N_(
+        "A common start is a forget-gate bias of 1 (`forget_bias=1`: f = σ(1) ≈ 0.73 before any learning), "
+        "so the LSTM remembers by default and the gradient passes from the first step."
+    ),
+    "forget_bias_link": N_("An LSTM on the adding problem with forget_bias = 1"),
     "setups_header": N_("2 · Four ways to read and write a sequence"),
     "setups_intro": N_(
         "The same recurrent core, wired to its inputs and outputs in different ways. Each box below is a "

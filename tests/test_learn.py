@@ -222,3 +222,38 @@ def test_learn_in_chinese_shows_chinese_text_and_the_same_computations():
     assert packed < 1e-5 < 1e-2 < padded
     assert all(el.proto.label for el in at.get("page_link"))
     assert {el.proto.label for el in at.get("page_link")} >= {t(TEXT["grad_link_rnn"], "zh")}
+
+
+def test_the_output_equation_and_parameter_sharing_sit_beside_the_cells(at):
+    shown_latex = [el.value.strip("$\n") for el in at.latex]
+    assert learn_text.LATEX["output"] in shown_latex and learn_text.LATEX["shared"] in shown_latex
+    captions = [el.value for el in at.caption]
+    # nn.RNN(5, 64) + nn.Linear(64, 2): 5*64 + 64*64 + 2*64 + 64*2 + 2 parameters, for T = 10 and T = 1000
+    assert any("4674 parameters" in c and "(1, 10, 2)" in c and "(1, 1000, 2)" in c for c in captions), captions
+
+
+def test_the_shapes_section_runs_both_layouts_with_the_same_weights(at):
+    tables = [el.value for el in at.markdown if "batch_first=True" in el.value and "| --- |" in el.value]
+    assert tables and "(10, 32, 8)" in tables[0] and "(32, 10, 8)" in tables[0] and "(1, 32, 16)" in tables[0]
+    (result,) = [el.value for el in at.caption if "out.transpose(0, 1)" in el.value]
+    assert re.search(r"differ by 0\.0e\+00 .* to 0\.0e\+00", result), result
+    assert any("def layouts" in el.value for el in at.code)
+
+
+def test_the_bidirectional_demo_shows_the_backward_half_flipped_back(at):
+    (table,) = [el.value for el in at.markdown if "flipped back" in el.value and "| --- |" in el.value]
+    numbers = [float(v) for v in re.findall(r"\| (\d[0-9.e+-]*) \|", table)]
+    forward, realigned, not_realigned, h_n_first, h_n_last = numbers
+    assert forward == realigned == h_n_first == 0.0
+    assert not_realigned > 0.1 and h_n_last > 0.1
+    assert any("def bidirectional_alignment" in el.value for el in at.code)
+
+
+def test_common_mistakes_box_names_the_courses_errors_and_links_the_runs_that_show_them(at):
+    (box,) = [el.value for el in at.warning if "VanillaRNN" in el.value]
+    for said in ("train_loader", "out[:, -1, :]", "hidden.detach()", "flip", "criterion(outputs, x)"):
+        assert said in box, said
+    shown = links(at)
+    assert {"task": "sentiment", "readout": "last_padded"} in shown
+    assert {"task": "charlm", "text": "hello", "carry_state": "true"} in shown
+    assert any(link.get("input_size") == "5" and link.get("dataset_size") == "1000" for link in shown)

@@ -243,4 +243,170 @@ ZH = {
     ): "在训练场中，**随时间的梯度**图会在模型训练时画出它真实的 ‖∂L/∂hₜ‖。",
     "See it vanish: an RNN on the adding problem, T = 50": "看它消失：RNN 做 adding 问题，T = 50",
     "…and an LSTM on the same task": "……以及同一任务上的 LSTM",
+    "The output y_t, and one set of weights for every step": "输出 y_t，以及所有时间步共用的一组权重",
+    (
+        "The cells above give the hidden state h_t. The **output** is a linear layer on it: W_hy (the "
+        "course's V) maps h_t to y_t. In PyTorch it is the `nn.Linear` after the RNN (`self.fc` in the "
+        "course, `head` in rnnplay): on every h_t for many-to-many, on the last one for many-to-one."
+    ): (
+        "上面的单元给出隐状态 h_t。**输出**是它上面的一个线性层：W_hy（课程中的 V）把 h_t "
+        "映射为 y_t。在 PyTorch 中它就是 RNN 后面的 `nn.Linear`（课程中的 "
+        "`self.fc`，rnnplay 中的 `head`）：多对多时作用于每个 h_t，"
+        "多对一时只作用于最后一个。"
+    ),
+    (
+        "**Parameter sharing**: the same W_xh (the course's U, PyTorch's `weight_ih`), W_hh (W, "
+        "`weight_hh`) and W_hy (V) serve every time step. The number of parameters does not depend on "
+        "the sequence length, and one model reads sequences of any length."
+    ): (
+        "**参数共享**：同一个 W_xh（课程中的 U，PyTorch 的 `weight_ih`）、"
+        "W_hh（W，`weight_hh`）和 W_hy（V）用于每一个时间步。参数数量与序列长度无关，"
+        "同一个模型可以读取任意长度的序列。"
+    ),
+    (
+        "Computed now: `nn.RNN({i}, {h})` + `nn.Linear({h}, {o})` has {n} parameters; it reads a "
+        "sequence of T = {t1} and one of T = {t2} with those same {n} numbers (outputs of shapes {s1} "
+        "and {s2})."
+    ): (
+        "刚刚计算：`nn.RNN({i}, {h})` + `nn.Linear({h}, {o})` "
+        "共有 {n} 个参数；它用这同样的 {n} 个数读取 T = {t1} 的序列和 T = {t2} "
+        "的序列（输出形状分别为 {s1} 和 {s2}）。"
+    ),
+    "Tensor shapes: (seq_len, batch, input_size) and batch_first": (
+        "张量形状：(seq_len, batch, input_size) 与 batch_first"
+    ),
+    (
+        "`nn.RNN`, `nn.LSTM` and `nn.GRU` read **(seq_len, batch, input_size)** by default: time first. "
+        "With `batch_first=True` they read **(batch, seq_len, input_size)**, the layout of a "
+        "DataLoader's batches; rnnplay and the exported script use it. The final state h_n is "
+        "**(num_layers × directions, batch, hidden_size)** either way: `batch_first` does not apply to "
+        "it."
+    ): (
+        "`nn.RNN`、`nn.LSTM` 和 `nn.GRU` 默认读取 **(seq_len, "
+        "batch, input_size)**：时间维在前。设置 `batch_first=True` "
+        "后读取 **(batch, seq_len, input_size)**，即 DataLoader "
+        "给出的批次布局；rnnplay 和导出的脚本都用这种布局。最终隐状态 h_n 在两种情况下都是 "
+        "**(num_layers × 方向数, batch, hidden_size)**："
+        "`batch_first` 对它不起作用。"
+    ),
+    (
+        "| | input x | output out | final state h_n |\n| --- | --- | --- | --- |\n| default (time first) "
+        "| {x} | {out} | {h_n} |\n| `batch_first=True` | {x_bf} | {out_bf} | {h_n_bf} |"
+    ): (
+        "| | 输入 x | 输出 out | 最终隐状态 h_n |\n| --- | --- | --- "
+        "| --- |\n| 默认（时间在前） | {x} | {out} | {h_n} |\n| "
+        "`batch_first=True` | {x_bf} | {out_bf} | {h_n_bf} "
+        "|"
+    ),
+    (
+        "Computed now with the course's numbers (32 sequences of 10 steps of 8 features) and the same "
+        "weights: the two layouts differ by {diff:.1e} after `out.transpose(0, 1)`; the last step "
+        "`out[-1]` (time first) equals `h_n[0]` to {last:.1e}. A batch-first tensor fed to a time-first "
+        "RNN runs without an error: it reads 32 steps of 10 sequences."
+    ): (
+        "用课程中的数字（32 条序列，每条 10 步，每步 8 个特征）和相同的权重刚刚计算："
+        "`out.transpose(0, 1)` 之后两种布局相差 {diff:.1e}；最后一步 "
+        "`out[-1]`（时间在前）与 `h_n[0]` 相差 {last:.1e}。把 batch "
+        "在前的张量送进时间在前的 RNN 不会报错：它会把它当成 10 条序列、每条 32 步来读。"
+    ),
+    "The shapes came from this function:": "这些形状来自这个函数：",
+    "How a bidirectional layer lines up its backward outputs": "双向层如何对齐反向的输出",
+    (
+        "The backward RNN reads x_T, …, x_1. Its outputs come out in that reversed order, so "
+        "`bidirectional=True` **flips them back**: `out[:, t, H:]` is the backward state after reading "
+        "x_T down to x_t, beside the forward state after x_1 … x_t in `out[:, t, :H]`. A bidirectional "
+        "RNN built by hand must do the same before concatenating. Below, nn.RNN(bidirectional=True) "
+        "against two one-way nn.RNN holding its weights:"
+    ): (
+        "反向 RNN 按 x_T, …, x_1 的顺序读取，输出也按这个反过来的顺序产生，所以 "
+        "`bidirectional=True` 会**把它们翻转回来**：`out[:, t, H:]` "
+        "是从 x_T 读到 x_t 之后的反向隐状态，与 `out[:, t, :H]` 中读完 x_1 "
+        "… x_t 的正向隐状态并排。手写的双向 RNN 在拼接之前也必须这样做。下面把 "
+        "nn.RNN(bidirectional=True) 与两个持有相同权重的单向 nn.RNN 对比："
+    ),
+    (
+        "| compared | max difference |\n| --- | --- |\n| `out[..., :H]` vs the forward RNN on x | "
+        "{forward:.1e} |\n| `out[..., H:]` vs the backward RNN on `x.flip(1)`, **flipped back** | "
+        "{realigned:.1e} |\n| `out[..., H:]` vs the backward RNN on `x.flip(1)`, not flipped back | "
+        "{not_realigned:.2f} |\n| `h_n[1]` (backward, whole sequence read) vs `out[:, 0, H:]` | "
+        "{h_n_first:.1e} |\n| `h_n[1]` vs `out[:, -1, H:]` (backward, only x_T read) | {h_n_last:.2f} |"
+    ): (
+        "| 比较 | 最大差值 |\n| --- | --- |\n| `out[..., :H]` 与在 x "
+        "上运行的正向 RNN | {forward:.1e} |\n| `out[..., H:]` 与在 "
+        "`x.flip(1)` 上运行、**再翻转回来**的反向 RNN | "
+        "{realigned:.1e} |\n| `out[..., H:]` 与在 `x.flip(1)` "
+        "上运行、没有翻转回来的反向 RNN | {not_realigned:.2f} |\n| "
+        "`h_n[1]`（反向，读完整个序列）与 `out[:, 0, H:]` | "
+        "{h_n_first:.1e} |\n| `h_n[1]` 与 `out[:, -1, "
+        "H:]`（反向，只读了 x_T） | {h_n_last:.2f} |"
+    ),
+    (
+        "So a many-to-one model reads the forward half at the last step and the backward half at the "
+        "**first** step (or `h_n`): `out[:, -1]` alone gives a backward state that has seen one input. "
+        "rnnplay's readout does this."
+    ): (
+        "所以多对一模型在最后一步读取正向的一半，在**第一步**（或 `h_n`）读取反向的一半：只用 "
+        "`out[:, -1]` 得到的反向隐状态只看过一个输入。rnnplay 的读出就是这样做的。"
+    ),
+    "The comparison ran in this function:": "这个对比在下面的函数中运行：",
+    "6 · Common mistakes in course code": "6 · 课程代码中的常见错误",
+    (
+        "The course material this app is built from has a few errors. Each is here with what is right "
+        "and, where it helps, a run that shows it."
+    ): ("本应用所依据的课程材料中有几处错误。下面逐条列出正确的做法，有帮助时附上一个能展示它的运行。"),
+    (
+        "- **`torch.nn.VanillaRNN` does not exist.** PyTorch's vanilla (gate-less) RNN is `nn.RNN`; "
+        '`torch.nn.VanillaRNN` raises AttributeError.\n- **"Test accuracy" measured on `train_loader` is '
+        "training accuracy.** It says how well the model remembers what it saw, not how it does on new "
+        "data: evaluate on data it never trained on. With random labels the two differ the most (the "
+        "random task: training accuracy climbs, validation stays at 50%).\n- **`out[:, -1, :]` after "
+        "`pad_packed_sequence` reads padding.** For every sequence shorter than the longest, the last "
+        "row is zeros; read each sequence's own last step (`lengths - 1`) or h_n.\n- **A hand-made "
+        "bidirectional RNN must flip its backward outputs back** before concatenating (section 2); "
+        "otherwise step t pairs with step T−1−t.\n- **`hidden.detach()` does not prevent exploding "
+        "gradients.** It cuts the graph where a batch begins (truncated backpropagation through time): "
+        "the state is carried, the gradient stops there. Without it the next `backward()` would reach "
+        "into the previous batch's freed graph and fail.\n- **y_t is the output and W_hy the "
+        'hidden-to-output weight**, not "the hidden state at time t" as one text labels both.\n- **A '
+        "plain RNN has no gates.** Gates (input, forget, output; reset, update) belong to the LSTM and "
+        "the GRU.\n- **The time steps are not computed in parallel.** h_t needs h_(t−1), so the steps "
+        "run one after another; only the sequences of a batch run side by side.\n- **`criterion(outputs, "
+        "x)` with outputs (32, 5) and x (32, 10, 10)** (a training loop in the course) compares tensors "
+        "of different shapes and stops with an error; the target must have the output's shape."
+    ): (
+        "- **`torch.nn.VanillaRNN` 并不存在。** PyTorch 的普通（无门控）"
+        "RNN 就是 `nn.RNN`；`torch.nn.VanillaRNN` 会引发 "
+        "AttributeError。\n- **在 `train_loader` "
+        "上测得的“测试准确率”其实是训练准确率。** 它说明模型对见过的数据记得多好，"
+        "而不是它在新数据上的表现：要在从未训练过的数据上评估。随机标签时两者相差最大（random 任务："
+        "训练准确率上升，验证准确率停在 50%）。\n- **`pad_packed_sequence` "
+        "之后的 `out[:, -1, :]` 读到的是填充。** 对每个比最长序列短的序列，"
+        "最后一行都是零；应读取每个序列自己的最后一步（`lengths - 1`）或 h_n。\n- "
+        "**手写的双向 RNN 必须先把反向输出翻转回来**再拼接（第 2 节）；否则第 t 步会与第 "
+        "T−1−t 步配对。\n- **`hidden.detach()` 并不能防止梯度爆炸。** "
+        "它在一个批次开始的地方切断计算图（截断的随时间反向传播）：隐状态被传递下去，梯度在那里停止。没有它，"
+        "下一次 `backward()` 会伸进上一个批次已经释放的计算图而报错。\n- **y_t 是输出，"
+        "W_hy 是隐藏层到输出的权重**，而不是某篇文字给两者都标注的“当前时刻的隐状态”。\n- "
+        "**普通 RNN 没有门。** 门（输入门、遗忘门、输出门；重置门、更新门）属于 LSTM 和 "
+        "GRU。\n- **时间步不是并行计算的。** h_t 需要 h_(t−1)，"
+        "所以各步一个接一个地运行；只有一个批次中的各条序列是并排计算的。\n- "
+        "**`criterion(outputs, x)` 中 outputs 为 (32, 5)、x 为 "
+        "(32, 10, 10)**（课程中的一个训练循环）比较的是形状不同的张量，会报错停止；"
+        "目标必须与输出形状相同。"
+    ),
+    "See the out[:, -1] trap: sentiment falls to chance": "看看 out[:, -1] 陷阱：sentiment 跌到随机水平",
+    ("Training vs held-out accuracy: the course's 1000 random sequences of 5 numbers"): (
+        "训练准确率与留出数据准确率：课程中的 1000 条 5 维随机序列"
+    ),
+    ("hidden.detach() across batches: hello → elloh with the state carried"): (
+        "跨批次的 hidden.detach()：传递隐状态学习 hello → elloh"
+    ),
+    (
+        "A common start is a forget-gate bias of 1 (`forget_bias=1`: f = σ(1) ≈ 0.73 before any "
+        "learning), so the LSTM remembers by default and the gradient passes from the first step."
+    ): (
+        "常见的做法是把遗忘门偏置设为 1（`forget_bias=1`：学习之前 f = σ(1) ≈ "
+        "0.73），这样 LSTM 默认会记住细胞状态，梯度从第一步起就能穿过。"
+    ),
+    "An LSTM on the adding problem with forget_bias = 1": "在 adding 问题上使用 forget_bias = 1 的 LSTM",
 }
