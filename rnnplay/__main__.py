@@ -139,8 +139,11 @@ def cmd_train(args: argparse.Namespace) -> None:
             print(f"diverged at step {stats.step}: {DIVERGED_HINT}", file=sys.stderr)
             break
         if not args.quiet and (stats.step % every == 0 or stats.step == 1):
+            epochs = trainer.epochs(stats.step)
             print(
-                f"step {stats.step:>6}  loss {stats.loss:.4f}  {trainer.task.metric} {stats.metric:.4f}"
+                f"step {stats.step:>6}"
+                + (f"  epoch {epochs:.2f}" if epochs is not None else "")
+                + f"  loss {stats.loss:.4f}  {trainer.task.metric} {stats.metric:.4f}"
                 f"  grad {stats.grad_norm:.3g}",
                 file=sys.stderr if args.json else sys.stdout,
             )
@@ -149,10 +152,12 @@ def cmd_train(args: argparse.Namespace) -> None:
     if args.json:
         print(json.dumps(_finite_or_null(result), allow_nan=False))
     else:
+        epochs = trainer.epochs()
         print(
             f"{config.task}/{config.arch}: train {result['metric']} {result['train_metric']:.4f}, "
             f"val {result['metric']} {result['val_metric']:.4f} (chance {result['chance']:.3f}), "
             f"{result['steps_per_s']:.1f} steps/s"
+            + (f", {epochs:.2f} epochs of {trainer.task.dataset_len}" if epochs is not None else "")
         )
 
 

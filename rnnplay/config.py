@@ -99,6 +99,15 @@ class RunConfig:
         "none", N_("learning-rate schedule: none, or step (× lr_gamma every lr_step steps)"), choices=("none", "step")
     )
     lr_step: int = _f(500, N_("step schedule: steps between two decays"), lo=1, hi=1_000_000)
+    lr_step_unit: str = _f(
+        "steps",
+        N_(
+            "step schedule: lr_step counts training steps, or epochs (passes over the task's finite "
+            "data, as the course steps StepLR once per epoch)"
+        ),
+        choices=("steps", "epochs"),
+        tasks=("random", "sentiment", "charlm"),
+    )
     lr_gamma: float = _f(0.5, N_("step schedule: factor applied at each decay"), lo=0.0, hi=1.0, lo_open=True)
     optimizer: str = _f("adam", N_("optimizer (SGD uses momentum)"), choices=("adam", "sgd", "rmsprop"))
     momentum: float = _f(0.9, N_("momentum of SGD and RMSprop"), lo=0.0, hi=0.999)

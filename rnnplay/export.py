@@ -524,7 +524,7 @@ DROPOUT = {dropout!r}  # between stacked layers
 INIT, INIT_GAIN = {init!r}, {init_gain!r}
 FORGET_BIAS = {forget_bias!r}  # LSTM: the forget gate's starting bias (0: as the initialisation left it)
 OPTIMIZER, LR, MOMENTUM, WEIGHT_DECAY = {optimizer!r}, {lr!r}, {momentum!r}, {weight_decay!r}
-LR_SCHEDULE, LR_STEP, LR_GAMMA = {lr_schedule!r}, {lr_step!r}, {lr_gamma!r}
+LR_SCHEDULE, LR_STEP, LR_GAMMA = {lr_schedule!r}, {decay_every!r}, {lr_gamma!r}  # LR_STEP in steps{decay_note}
 CLIP_MODE, CLIP = {clip_mode!r}, {clip!r}  # off, norm (max total norm) or value (max |g|)
 BATCH_SIZE, STEPS, SEQ_LEN = {batch_size!r}, {steps!r}, {seq_len!r}
 CARRY_STATE = {carry!r}  # charlm: the hidden state carried from one batch to the next, detached
@@ -658,13 +658,23 @@ def pytorch_script(config: RunConfig, filename: str = "rnn_run.py") -> str:
         raise NotImplementedError(
             f"task={config.task!r}: the standalone script supports the tasks {', '.join(SCRIPT_TASKS)}"
         )
+    from rnnplay.tasks import make_task
+    from rnnplay.trainer import decay_every, steps_per_epoch
+
     c = config
     values = {f: getattr(c, f) for f in FIELDS}
+    task = make_task(c)
+    every = decay_every(c, task)
+    per_epoch = steps_per_epoch(task, c.batch_size)
+    epochs = c.lr_step_unit == "epochs" and per_epoch is not None
+    note = f": {c.lr_step} epochs x {per_epoch} steps (StepLR(step_size={c.lr_step}) per epoch)" if epochs else ""
     return _SCRIPT.format(
         title=f"{c.task}: {c.arch.upper()} ({c.hidden_size} units x {c.num_layers} layers), seed {c.seed}",
         filename=filename,
         task_code=_TASK_CODE[c.task].strip("\n"),
         task_constants=_task_constants(c),
         carry=c.carry_state and c.task == "charlm",
+        decay_every=every,
+        decay_note=note,
         **values,
     )

@@ -63,6 +63,7 @@ _MODEL_ONLY = (
     "lr",
     "lr_schedule",
     "lr_step",
+    "lr_step_unit",
     "lr_gamma",
     "optimizer",
     "momentum",

@@ -603,6 +603,7 @@ class TrainingRun(Detachable):
                     "stuck_hint": t.stuck_hint,
                     "finite_data": t.finite_data,
                     "chance_label": t.chance_label,
+                    "dataset_len": t.dataset_len,  # None: no epochs
                 }
             part = self._snap_probe[1]
             return {

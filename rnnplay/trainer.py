@@ -92,6 +92,24 @@ def make_optimizer(
     return torch.optim.Adam(params, **kw)
 
 
+def steps_per_epoch(task, batch_size: int) -> int | None:
+    """Steps of batch_size examples in one pass over a task's finite data, counted as len(DataLoader)
+    counts them (the last batch may be short); None for a task whose data never run out."""
+    return None if task.dataset_len is None else math.ceil(task.dataset_len / batch_size)
+
+
+def epochs_done(task, steps: int, batch_size: int) -> float | None:
+    """Passes over the task's finite data after `steps` steps: steps x batch_size / dataset size."""
+    return None if task.dataset_len is None else steps * batch_size / task.dataset_len
+
+
+def decay_every(config: RunConfig, task) -> int:
+    """Steps between two decays of the step schedule: lr_step, or lr_step epochs where lr_step_unit is
+    epochs and the task's data are finite."""
+    per_epoch = steps_per_epoch(task, config.batch_size) if config.lr_step_unit == "epochs" else None
+    return config.lr_step * (per_epoch or 1)
+
+
 def build_model(config: RunConfig, task) -> torch.nn.Module:
     if task.kind == "seq2seq":
         return Seq2Seq(config, task.vocab_size, task.sos_id)
@@ -113,6 +131,7 @@ class Trainer:
         self._param_norm_names: list[str] = list(self.param_names)
         self.optimizer = make_optimizer(config, self.params, fused=True)
         self._scheduled = config.lr_schedule != "none"
+        self.decay_every = decay_every(config, self.task)
         # P4: on a GPU the per-step statistics stay on the device and come to the host fetch_every steps
         # (or FETCH_EVERY_S) at a time; host_syncs counts the device -> host copies of training
         if fetch_every is None:
@@ -147,9 +166,14 @@ class Trainer:
         return batch
 
     def scheduled_lr(self, step: int) -> float:
-        """The learning rate for the step after `step` steps: lr, times lr_gamma every lr_step steps."""
+        """The learning rate for the step after `step` steps: lr, times lr_gamma every decay_every steps
+        (lr_step steps, or lr_step epochs)."""
         c = self.config
-        return c.lr * c.lr_gamma ** (step // c.lr_step) if c.lr_schedule == "step" else c.lr
+        return c.lr * c.lr_gamma ** (step // self.decay_every) if c.lr_schedule == "step" else c.lr
+
+    def epochs(self, steps: int | None = None) -> float | None:
+        """Passes over the task's finite data after steps (default: the steps taken); None if it has none."""
+        return epochs_done(self.task, self.steps_done if steps is None else steps, self.config.batch_size)
 
     # live changes (take effect at the next step) ----------------------------------------------
     @property

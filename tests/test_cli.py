@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -309,3 +310,13 @@ def test_acceptance_adding_T50_rnn_forgets_lstm_and_gru_remember(arch):
         # measured at seed 0: LSTM 0.0029 / 0.17, GRU 0.0010 / 0.55
         assert result["val_loss"] < 0.02, summary
         assert ratio > 1e-3, summary
+
+
+def test_progress_and_summary_lines_count_epochs_where_the_data_are_finite(capsys):
+    code, out, _ = run_main(capsys, "train", "--task", "random", "--steps", "8", "--dataset-size", "64", *TINY)
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert re.match(r"step +1  epoch 0\.\d\d  loss", lines[0]), lines[0]
+    assert lines[-1].endswith(", 0.50 epochs of 64"), lines[-1]  # 8 steps x batch size 4 / 64
+    code, out, _ = run_main(capsys, "train", "--task", "majority", "--steps", "2", *TINY)
+    assert "epoch" not in out

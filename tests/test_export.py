@@ -273,7 +273,10 @@ SCRIPT_CASES = {
         task="sine", arch="lstm", init="xavier", series=tuple(math.sin(i / 3) for i in range(200)),
     ),
     "random-lstm-memorise-forget-bias": dict(task="random", arch="lstm", dataset_size=16, forget_bias=1.0),
-    "random-course-5-inputs": dict(task="random", arch="rnn", dataset_size=1000, input_size=5, hidden_size=64),
+    "random-course-5-inputs-steplr-epochs": dict(
+        task="random", arch="rnn", dataset_size=100, input_size=5, hidden_size=64,
+        lr_schedule="step", lr_step=1, lr_step_unit="epochs", lr_gamma=0.5,
+    ),
     "wave-gru-one-to-many": dict(task="wave", arch="gru", seq_len=12),
     "copy-lstm-bidir-rmsprop-clip": dict(
         task="copy", arch="lstm", bidirectional=True, optimizer="rmsprop", clip_mode="norm", delay=3,

@@ -31,6 +31,7 @@ CANDIDATES = {
     "lr_schedule": ("step",),
     "lr_step": (200, 300),
     "lr_gamma": (0.25,),
+    "lr_step_unit": ("epochs",),
     "optimizer": ("sgd", "rmsprop"),
     "momentum": (0.5,),
     "clip_mode": ("value", "norm"),
@@ -65,6 +66,7 @@ NEEDS = {
     "clip": {"clip_mode": "norm"},
     "lr_step": {"lr_schedule": "step"},
     "lr_gamma": {"lr_schedule": "step"},
+    "lr_step_unit": {"lr_schedule": "step"},
     "text": {"corpus": "text"},
 }
 SHARED_FIELDS = [n for n, f in FIELDS.items() if f.metadata["share"] and n != "task"]

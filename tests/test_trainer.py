@@ -314,3 +314,27 @@ def test_xavier_with_gain_scales_the_std():
     a = _trainer("majority", arch="gru", init="xavier", hidden_size=64).model.core.weight_hh_l0.detach()
     b = _trainer("majority", arch="gru", init="xavier", hidden_size=64, init_gain=2.0).model.core.weight_hh_l0
     assert b.detach().std().item() == pytest.approx(2 * a.std().item(), rel=0.05)
+
+
+def test_epochs_count_passes_over_a_finite_dataset_and_none_where_data_never_run_out():
+    tr = _trainer("random", dataset_size=100, batch_size=32)
+    assert tr.task.dataset_len == 100 and tr.epochs() == 0.0
+    for _ in range(5):
+        tr.step()
+    assert tr.epochs() == pytest.approx(5 * 32 / 100)
+    assert _trainer("majority").epochs() is None
+    assert _trainer("charlm", text="hello", batch_size=1).task.dataset_len == 1  # the course: one epoch a step
+    sentiment = _trainer("sentiment")
+    assert sentiment.task.dataset_len == len(sentiment.task.train_set)
+
+
+def test_step_schedule_in_epochs_decays_every_lr_step_epochs_as_steplr_per_epoch():
+    """The course: StepLR(step_size=5, gamma=0.1) stepped once per epoch. 1000 sequences in batches of 32
+    are 32 steps an epoch (the last one short, as len(DataLoader) counts), so the rate falls at step 160."""
+    kw = dict(dataset_size=1000, batch_size=32, lr=1e-3, lr_schedule="step", lr_step=5, lr_gamma=0.1)
+    tr = _trainer("random", lr_step_unit="epochs", **kw)
+    assert tr.decay_every == 160
+    assert [tr.scheduled_lr(s) for s in (0, 159, 160, 319, 320)] == pytest.approx([1e-3, 1e-3, 1e-4, 1e-4, 1e-5])
+    assert _trainer("random", **kw).decay_every == 5  # steps, the default: unchanged
+    # a task whose data never run out has no epochs: lr_step stays in steps
+    assert _trainer("majority", lr_schedule="step", lr_step=7, lr_step_unit="epochs").decay_every == 7

@@ -75,16 +75,16 @@ def hidden_which(arch: str) -> str:
 
 def status_line(snap: dict) -> None:
     done, total = snap["steps_done"], snap["steps_total"]
-    st.progress(
-        min(done / total, 1.0),
-        text=tr(
-            "step {done} / {total} · {rate} steps/s · {state}",
-            done=done,
-            total=total,
-            rate=f"{snap['steps_per_s']:.0f}",
-            state=panels.state_text(snap, STATE_TEXT),
-        ),
-    )
+    n, batch = snap.get("task", {}).get("dataset_len"), snap["config"].batch_size
+    args = {"done": done, "total": total, "rate": f"{snap['steps_per_s']:.0f}"}
+    args["state"] = panels.state_text(snap, STATE_TEXT)
+    if n:  # a finite dataset: epoch = steps x batch size / dataset size
+        text = tr(
+            "step {done} / {total} · epoch {epoch:.1f} · {rate} steps/s · {state}", epoch=done * batch / n, **args
+        )
+    else:
+        text = tr("step {done} / {total} · {rate} steps/s · {state}", **args)
+    st.progress(min(done / total, 1.0), text=text)
     if snap["state"] == "diverged":
         st.error(tr("Training stopped: {message}", message=panels.run_message(snap)), icon=":material/error:")
     elif snap["state"] == "error":

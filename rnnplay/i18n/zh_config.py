@@ -38,6 +38,10 @@ ZH = {
     ),
     "step schedule: steps between two decays": "阶梯调度：两次衰减之间的步数",
     "step schedule: factor applied at each decay": "阶梯调度：每次衰减乘以的系数",
+    "step schedule: lr_step counts training steps, or epochs (passes over the task's finite data, as the "
+    "course steps StepLR once per epoch)": (
+        "阶梯调度：lr_step 按训练步数计，或按轮（epoch，遍历一次任务的有限数据；课程中每轮调用一次 StepLR）计"
+    ),
     "optimizer (SGD uses momentum)": "优化器（SGD 带动量）",
     "momentum of SGD and RMSprop": "SGD 和 RMSprop 的动量",
     "gradient clipping: off, by total norm, or by value": "梯度裁剪：off（关闭）、norm（按总范数）或 value（按数值）",

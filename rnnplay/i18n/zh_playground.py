@@ -34,6 +34,7 @@ ZH = {
     "Embedding size": "嵌入维度",
     "LR schedule": "学习率调度",
     "Decay every (steps)": "衰减间隔（步）",
+    "Decay counted in": "衰减间隔的单位",
     "Decay factor": "衰减系数",
     "Text": "文本",
     "Sampling temperature": "采样温度",
@@ -90,6 +91,9 @@ ZH = {
     "Press **Reset** (or **Train anew**) to train with them.": "按 **重置**（或 **重新训练**）用新设置训练。",
     "Apply to the running model": "应用到正在训练的模型",
     "step {done} / {total} · {rate} steps/s · {state}": "第 {done} / {total} 步 · 每秒 {rate} 步 · {state}",
+    "step {done} / {total} · epoch {epoch:.1f} · {rate} steps/s · {state}": (
+        "第 {done} / {total} 步 · 第 {epoch:.1f} 轮 · 每秒 {rate} 步 · {state}"
+    ),
     "Training stopped: {message}": "训练已停止：{message}",
     "Training failed: {message}": "训练失败：{message}",
     "Log-scale loss": "对数坐标显示损失",

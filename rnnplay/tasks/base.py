@@ -47,6 +47,8 @@ class Task:
     bidirectional_refusal: ClassVar[str] = N_("a backward pass would read the answer")  # why, when not allowed
     defaults: ClassVar[dict[str, Any]] = {}
     ignores: ClassVar[tuple[str, ...]] = ()  # config fields that mean nothing here (hidden, not shared)
+    # how many training examples one pass over the data (an epoch) reads; None: the data never run out
+    dataset_len: int | None = None
     val_size: ClassVar[int] = 256
     probe_size: ClassVar[int] = 32
     # token tasks: x holds ids < vocab_size (0 = <PAD>) and the model learns an embedding

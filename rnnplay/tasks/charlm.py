@@ -67,6 +67,8 @@ class CharLM(Task):
             self.split = len(text)
         else:
             self.split = max(self.seq_len + 1, int(0.9 * len(text)))
+        # an epoch: the whole text once ("hello": one sequence), or as many windows as the training text holds
+        self.dataset_len = 1 if self.whole else max(1, (self.split - 1) // self.seq_len)
         if config.carry_state:
             self._streams(config.batch_size)
         counts = Counter(text)

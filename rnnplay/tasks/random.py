@@ -34,7 +34,7 @@ class RandomLabels(Task):
         super().__init__(config)
         self.input_size, self.output_size = config.input_size, 2
         self.chance, self.chance_loss = 0.5, math.log(2)  # labels are coin flips: nothing beats guessing
-        self.dataset_size = config.dataset_size
+        self.dataset_size = self.dataset_len = config.dataset_size
         self.pool = self.fresh(self.dataset_size, torch.Generator().manual_seed(config.seed + DATA_SEED_OFFSET))
 
     def fresh(self, n: int, gen: torch.Generator) -> Batch:

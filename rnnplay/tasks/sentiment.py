@@ -44,6 +44,7 @@ class Sentiment(Task):
         self.vocab_size = self.input_size = len(self.vocab)
         self.output_size = 2
         self.train_ids = [self.encode(text)[0] for text, _ in self.train_set]
+        self.dataset_len = len(self.train_ids)
         self.train_y = torch.tensor([y for _, y in self.train_set])
         p1 = sum(y for _, y in self.val_set) / len(self.val_set)
         self.chance = max(p1, 1 - p1)  # always answer the more common class
