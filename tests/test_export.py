@@ -48,7 +48,7 @@ def test_metrics_csv_has_every_step_and_the_validation_rows():
     assert [float(r["loss"]) for r in rows] == snap["history"]["loss"]  # full precision
     assert [float(r["grad_norm_clipped"]) for r in rows] == snap["history"]["grad_norm_clipped"]
     assert [float(r["val_loss"]) for r in rows] == snap["val"]["loss"]
-    assert all(float(r["lr"]) == 1e-3 for r in rows)
+    assert all(float(r["lr"]) == run.config.lr for r in rows)
 
 
 def test_metrics_csv_leaves_a_cell_empty_where_a_step_has_no_value():
