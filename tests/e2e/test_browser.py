@@ -45,7 +45,7 @@ def test_share_link_train_and_live_charts(server, page: Page, tmp_path):
     assert steps[-1] > steps[0]
     # the gradient-through-time chart is drawn with real points
     gtt = page.locator(".st-key-gtt .rnnplay-live-chart")
-    expect(gtt.locator(".gtitle")).to_contain_text("Gradient through time ‖", timeout=10_000)
+    expect(gtt.locator(".gtitle")).to_contain_text("Gradient through time", timeout=10_000)
     expect(gtt.locator("path.js-line").first).to_be_visible(timeout=10_000)
     page.screenshot(path=str(tmp_path / "training.png"))
     assert page.get_by_test_id("stException").count() == 0
