@@ -126,6 +126,11 @@ async function draw(chart, Plotly) {
   chart.layout.template = theme.template;
   chart.layout.datarevision = chart.rev; // arrays replaced by the patch are new objects; this makes it explicit
   chart.themeKey = theme.key;
+  // the div holds the chart's height itself: Plotly's responsive resize drops layout.height of a chart with
+  // no width, and left alone the div measured 0 px under a 300 px drawing after a later react
+  const full = document.fullscreenElement === chart.div;
+  chart.layout.height = full ? window.innerHeight : chart.height;
+  chart.div.style.height = `${chart.layout.height}px`;
   await Plotly.react(chart.div, chart.data, chart.layout, chart.config);
 }
 
@@ -157,6 +162,7 @@ export default function (component) {
       const full = document.fullscreenElement === div;
       div.style.background = full ? cssVar(div, "--st-background-color", "#fff") : "";
       chart.layout.height = full ? window.innerHeight : chart.height;
+      div.style.height = `${chart.layout.height}px`;
       window.Plotly.relayout(div, { height: chart.layout.height });
     };
     div.addEventListener("fullscreenchange", chart.onFullscreen);
@@ -178,7 +184,6 @@ async function update(chart, message, setTriggerValue) {
     chart.data = message.figure.data;
     chart.layout = message.figure.layout;
     chart.height = chart.layout.height;
-    if (document.fullscreenElement === chart.div) chart.layout.height = window.innerHeight;
     chart.rev = message.rev;
   } else if (message.patch && message.base === chart.rev && chart.data) {
     applyPatch(chart, message.patch);
