@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rnnplay.diagnosis import fmt  # the sentences quote numbers as the diagnosis does
 from rnnplay.i18n import N_
 
 TERMINAL = ("done", "stopped", "diverged", "error")  # states after which a run trains no more
@@ -167,16 +168,6 @@ def next_step(
 ROWS = 10  # a loss "now" or "at step s": the mean of this many history rows, so one lucky batch is no event
 OPEN = 1e-2  # ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ at or above: the gradient reaches the first step (diagnosis.FADING)
 SHUT = 1e-6  # below: it has vanished (an LSTM at the chance line measures 1e-11..1e-8, seeds 0-4)
-
-
-def fmt(x: float | None) -> str:
-    """A number as the sentences quote it (as rnnplay.diagnosis.fmt): 0.167, 12.3, 3.1e-12."""
-    if x is None or not math.isfinite(x):
-        return str(x)
-    if x == 0 or 0.01 <= abs(x) < 1000:
-        return f"{x:.3g}"
-    mant, exp = f"{x:.1e}".split("e")
-    return f"{mant.removesuffix('.0')}e{int(exp)}"
 
 
 def _rows(snap: dict) -> list[tuple[int, float]]:
