@@ -33,8 +33,15 @@ PRELOAD = ("rnnplay.session", "rnnplay.figures", "torch._dynamo")
 @st.cache_resource(show_spinner=False)
 def _preload() -> threading.Thread:
     """Import torch, its optimizer machinery and plotly once per server, in the background: Home
-    paints at once (no torch on its path) and the Playground is ready when a learner opens it."""
-    t = threading.Thread(target=lambda: [importlib.import_module(m) for m in PRELOAD], name="preload", daemon=True)
+    paints at once (no torch on its path) and the Playground is ready when a learner opens it. Then set
+    torch's thread count: threads started later (every page's script thread) inherit it."""
+
+    def preload() -> None:
+        for m in PRELOAD:
+            importlib.import_module(m)
+        importlib.import_module("rnnplay.hosted").set_torch_threads()
+
+    t = threading.Thread(target=preload, name="preload", daemon=True)
     t.start()
     return t
 

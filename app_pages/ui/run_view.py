@@ -37,6 +37,8 @@ DIAGNOSIS_HEIGHT = 280  # px; a longer diagnosis scrolls inside it
 PROBE_CHARTS_EVERY_S = float(os.environ.get("RNNPLAY_PROBE_CHARTS_EVERY", "1.5"))
 # session_state: (the probe charts' version, when it was first drawn, the latest probe they draw)
 PROBE_HELD = "_probe_charts_held"
+SLOW_COST = "_slow_redraw_cpu"  # the slow fragment's CPU per fast redraw, for the pacer
+ACTIVE = ("running", "queued")
 STATE_TEXT = {
     "ready": N_("ready"),
     "running": N_("training…"),
@@ -154,22 +156,36 @@ def open_tab_pointed_at(tabs: dict[str, str], tab_key: str) -> None:
         st.session_state["_lesson_tab_opened"] = (point, step)
 
 
-def _body(run: TrainingRun, interval: float | None, base_interval: float) -> None:
+def _fast_body(run: TrainingRun, interval: float | None, base_interval: float) -> None:
+    """The part that moves at every redraw: the status line, the loss, and the gradient through time (its
+    version is the probe the slow part holds, so it moves with the heatmap below it)."""
     cpu0 = time.thread_time()
     snap = run.snapshot()
     status_line(snap)
     steps = (run.id, snap["steps_done"], snap["state"])
-    probe = probe_version(run, snap)
-    which = hidden_which(run.config.arch)
-    top, bottom = st.columns(2), st.columns(2)
-    with top[0]:
+    held = st.session_state.get(PROBE_HELD)
+    probe = held[0] if held and held[0][0] == run.id else probe_version(run, snap)
+    left, right = st.columns(2)
+    with left:
         _chart(snap, "loss", steps, log_y=st.session_state.get("loss_log", False))
-    with top[1]:
+    with right:
         _chart(snap, "gtt", probe)
-    with bottom[0]:
+    # a redraw's cost for the pacer: this part's, plus the slow part's share of it
+    slow = st.session_state.get(SLOW_COST, 0.0)
+    _paced(snap, time.thread_time() - cpu0 + slow, interval, base_interval)
+
+
+def _slow_body(run: TrainingRun, interval: float | None, base_interval: float) -> None:
+    """The probe charts and the tabs: they change with a new probe, held for PROBE_CHARTS_EVERY_S."""
+    cpu0 = time.thread_time()
+    snap = run.snapshot()
+    steps = (run.id, snap["steps_done"], snap["state"])
+    probe = probe_version(run, snap)
+    left, right = st.columns(2)
+    with left:
         _chart(snap, "gtt_heatmap", probe)
-    with bottom[1]:
-        _chart(snap, "hidden", probe, which=which)
+    with right:
+        _chart(snap, "hidden", probe, which=hidden_which(run.config.arch))
     open_tab_pointed_at(TABS, TAB_KEY)
     labels = [tr(label) for label in TABS.values()]
     tabs = dict(zip(TABS, st.tabs(labels, key=TAB_KEY, on_change="rerun"), strict=True))
@@ -188,18 +204,29 @@ def _body(run: TrainingRun, interval: float | None, base_interval: float) -> Non
                 st.caption(tr(figures.EMPTY_TEXT))
             else:
                 _chart(snap, name, probe if name in ("task_view", "spectral") else steps)
-    hosted.PACER.record(time.thread_time() - cpu0)
-    active = ("running", "queued")
-    if interval is not None and snap["state"] not in active:
+    fast_per_slow = base_interval / interval if interval else 0.0
+    st.session_state[SLOW_COST] = (time.thread_time() - cpu0) * fast_per_slow
+    if interval is not None and snap["state"] not in ACTIVE:
+        st.rerun()  # training ended: one full run to update the buttons and stop polling
+
+
+def _paced(snap: dict, cpu_s: float, interval: float | None, base_interval: float) -> None:
+    hosted.PACER.record(cpu_s)
+    if interval is not None and snap["state"] not in ACTIVE:
         st.rerun()  # training ended: one full run to update the buttons and stop polling
     if hosted.PACER.should_repace(interval, hosted.PACER.interval(base_interval, queued=snap["state"] == "queued")):
         st.rerun()  # the server got busier or quieter (or the queue let this run in): a new pace
 
 
 def live_view(run: TrainingRun, base_interval: float) -> None:
-    """The run's live view; it redraws every `base_interval` seconds while the run trains, slower when the
-    server is busy (hosted.PACER)."""
-    state = run.state
-    live = state in ("running", "queued")
-    interval = hosted.PACER.interval(base_interval, queued=state == "queued") if live else None
-    st.fragment(_body, run_every=interval)(run, interval, base_interval)
+    """The run's live view in two fragments on timers while the run trains: the status line, the loss and
+    the gradient through time every `base_interval` seconds (slower when the server is busy:
+    hosted.PACER); the probe charts and the tabs every PROBE_CHARTS_EVERY_S. A fragment's rerun redraws
+    every element in it: the browser's work per redraw is mostly Streamlit's, not Plotly's (a CDP profile
+    of a live Playground: React and styling about three times Plotly's time), so the elements that have
+    not changed are left out of the frequent one."""
+    live = run.state in ACTIVE
+    fast = hosted.PACER.interval(base_interval, queued=run.state == "queued") if live else None
+    slow = max(fast, PROBE_CHARTS_EVERY_S) if live else None
+    st.fragment(_fast_body, run_every=fast)(run, fast, base_interval)
+    st.fragment(_slow_body, run_every=slow)(run, slow, base_interval)
