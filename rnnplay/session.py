@@ -235,6 +235,7 @@ class TrainingRun(Detachable):
     "queued": started, waiting for a free slot on this server (hosted.ADMISSION)."""
 
     store: run_store.RunStore | None = None  # R7: where the run saves itself; None keeps it in memory only
+    owner: str = ""  # who the run belongs to in the store (its quota, and who may take it back after a restart)
 
     def __init__(
         self,
@@ -259,6 +260,10 @@ class TrainingRun(Detachable):
         self._lock = threading.Lock()  # guards everything snapshot() reads
         self._recorded = threading.Condition(self._lock)  # notified when steps reach the history
         self._train_lock = threading.Lock()  # one step at a time (thread or step-one click)
+        self._write_lock = threading.Lock()  # one save at a time: each names the version the last one wrote
+        # the stored row's version this run last read or wrote, by id (a reset gives a new id; a record of
+        # the old one may still be on its way); an id missing here was never saved
+        self._versions: dict[str, int] = {}
         self._cv = threading.Condition(self._lock)
         self._history_cap = history_cap
         self._thread: threading.Thread | None = None
@@ -302,6 +307,7 @@ class TrainingRun(Detachable):
         self.id, self.created = run_store.new_run_id(), time.time()
         self._saved_at, self.save_error = -math.inf, ""
         self.save_stats = {"saves": 0, "seconds": 0.0, "last_ms": 0.0, "bytes": 0, "step": None}
+        self.forked_from: str | None = None  # the id a save found saved by another writer: the run went on as a copy
 
     # controls (called from the UI thread; each only flips state) -------------------------------
     def start(self) -> None:
@@ -707,6 +713,7 @@ class TrainingRun(Detachable):
             "config": config_json(config),
             "data": data,
             "tensors": tensors,
+            "owner": self.owner,
         }
 
     def _frames_to_store(self) -> list[dict]:
@@ -769,6 +776,9 @@ class TrainingRun(Detachable):
         self.task_view = run_store.decode(data["task_view"], tensors)
         self.events = [(int(step), what) for step, what in data["events"]]
         self.id, self.created = record["id"], record.get("created") or time.time()
+        self.owner = record.get("owner") or ""
+        if record.get("version") is not None:
+            self._versions[self.id] = record["version"]
         self._hist_ver, self._probe_ver = self._hist_ver + 1, self._probe_ver + 1  # snapshot() rebuilds its copies
         state = record["state"]
         if state not in ("ready", "done", "stopped", "diverged", "error"):  # it was training: wait for Resume
@@ -789,16 +799,39 @@ class TrainingRun(Detachable):
 
     def _write(self, record: dict) -> bool:
         """One write to the store, timed; a failure (disk full, a damaged file) is kept in
-        save_error for the page to show, never raised into the training thread."""
+        save_error for the page to show, never raised into the training thread. Writes take turns,
+        each naming the version the last one wrote; when another writer saved this id meanwhile
+        (StoreConflict), the run goes on under a new id and saves there: nobody's run is overwritten."""
         t0 = time.perf_counter()
-        try:
-            size = self.store.save(record)
-        except (run_store.StoreError, sqlite3.Error, OSError, ValueError) as e:
-            self.save_error = f"{type(e).__name__}: {e}"
-            return False
+        with self._write_lock:
+            try:
+                size = self._save_versioned(record)
+            except run_store.StoreConflict as e:
+                if record["id"] != self.id:  # a record of this run before a reset: its id is not ours to fork
+                    self.save_error = f"{type(e).__name__}: {e}"
+                    return False
+                self.forked_from, self.id, self.created = self.id, run_store.new_run_id(), time.time()
+                record.update(id=self.id, created=self.created)
+                try:
+                    size = self._save_versioned(record)
+                except (run_store.StoreError, sqlite3.Error, OSError, ValueError) as e:
+                    self.save_error = f"{type(e).__name__}: {e}"
+                    return False
+            except (run_store.StoreError, sqlite3.Error, OSError, ValueError) as e:
+                self.save_error = f"{type(e).__name__}: {e}"
+                return False
         dt = time.perf_counter() - t0
         self._saved_at, self.save_error = time.monotonic(), ""
         st = self.save_stats
         st["saves"], st["seconds"], st["last_ms"], st["bytes"] = st["saves"] + 1, st["seconds"] + dt, 1e3 * dt, size
         st["step"] = record["steps_done"]  # the page saves a paused run only when it has stepped since
         return True
+
+    def _save_versioned(self, record: dict) -> int:
+        """store.save naming the version this run last read or wrote under the record's id; the caller
+        holds _write_lock."""
+        rid = record["id"]
+        record.update(version=self._versions.get(rid), owner=self.owner)
+        size = self.store.save(record)
+        self._versions[rid] = record["version"]
+        return size

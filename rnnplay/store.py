@@ -5,12 +5,24 @@ A row holds the configuration (JSON), the state, a JSON body (history, probes, e
 safetensors blob (weights, optimizer state, RNG states, replay frames). Nothing is ever unpickled:
 JSON is read by `json`, tensors only by `safetensors`. Many sessions write at once, so the file is
 in WAL mode with a busy timeout, each thread has its own connection, and every write is one short
-`BEGIN IMMEDIATE` transaction. Old runs expire under a budget: rows older than `max_days` go first,
-then the least recently updated until the rows fit in `max_mb`. No streamlit here.
+`BEGIN IMMEDIATE` transaction. No streamlit here.
+
+Shared by a class, the store degrades and never breaks:
+- every database error (a damaged file: "database disk image is malformed", a lock held past the busy
+  timeout, a full disk) leaves a public method as StoreError, with the file and the cause; callers catch
+  that one type, and the app trains on without saving;
+- every row has a version, and a save names the version it started from (compare-and-swap): when
+  another server or tab on the same file saved the run meanwhile, the save raises StoreConflict and
+  changes nothing, so two writers never silently overwrite each other;
+- every row has an owner (a browser, or a session when the browser is unknown). Old runs expire under
+  a budget: rows older than `max_days` go first; an owner past its own quota (`owner_mb`) loses its own
+  least recently updated rows; and while all rows together exceed `max_mb`, the owner using the most
+  space loses its oldest row first, so one learner saving a lot cannot evict everyone else's runs.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -23,7 +35,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: a version (compare-and-swap) and an owner (quotas) on every row
 BUSY_TIMEOUT_MS = 15_000
 EXPIRE_EVERY_S = 60.0  # a save checks the budget at most this often: the check scans the table
 _SCHEMA = """
@@ -38,11 +50,24 @@ CREATE TABLE IF NOT EXISTS runs (
     config TEXT NOT NULL,
     data TEXT NOT NULL,
     tensors BLOB NOT NULL,
-    size INTEGER NOT NULL
+    size INTEGER NOT NULL,
+    version INTEGER NOT NULL DEFAULT 0,
+    owner TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS runs_updated ON runs (updated);
+CREATE INDEX IF NOT EXISTS runs_owner ON runs (owner);
 """
-_COLUMNS = ("id", "created", "updated", "task", "state", "message", "steps_done", "config", "data", "tensors", "size")
+# schema 1 -> 2: the same rows, at version 0 and with no owner
+_MIGRATE_1 = (
+    "ALTER TABLE runs ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT ''",
+    "CREATE INDEX IF NOT EXISTS runs_owner ON runs (owner)",
+)
+_COLUMNS = (
+    "id", "created", "updated", "task", "state", "message", "steps_done", "config", "data", "tensors", "size",
+    "version", "owner",
+)  # fmt: skip
+_READ = ("id", "created", "updated", "task", "state", "message", "steps_done", "config", "data", "tensors", "version")
 # a second save of a run keeps its created time and replaces everything else
 _UPSERT = (
     f"INSERT INTO runs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) ON CONFLICT(id) DO UPDATE SET "
@@ -51,7 +76,27 @@ _UPSERT = (
 
 
 class StoreError(ValueError):
-    """The store cannot be opened, or a stored run cannot be read back; the message says which and why."""
+    """The store cannot be opened, read or written, or a stored run cannot be read back; the message
+    says which and why. Every database error leaves RunStore's public methods as this one type."""
+
+
+class StoreConflict(StoreError):
+    """A save lost a compare-and-swap: the row was saved meanwhile by another writer (another server
+    on the same file, or another tab's copy), and this save changed nothing."""
+
+
+def _db_errors(method):
+    """Turn any sqlite3 error (damaged file, lock held too long, disk full) into a StoreError naming
+    the file, so that callers handle one type and a damaged store never reaches the page as a traceback."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as e:
+            raise StoreError(f"run store {self.path}: {type(e).__name__}: {e}") from None
+
+    return wrapper
 
 
 def new_run_id() -> str:
@@ -81,20 +126,35 @@ def _env_float(name: str, default: float) -> float:
 
 class RunStore:
     """RunStore(path).save(record) / .load(run_id); a record is a dict with id, config (JSON text),
-    state, message, steps_done, task, data (JSON-able dict) and tensors ({name: torch.Tensor})."""
+    state, message, steps_done, task, data (JSON-able dict), tensors ({name: torch.Tensor}), and
+    optionally version (the row's version it started from; None for a run never saved) and owner.
 
-    def __init__(self, path: str | Path | None = None, max_mb: float | None = None, max_days: float | None = None):
+    owner_mb (RNNPLAY_STORE_OWNER_MB, default a tenth of max_mb): what one owner's rows may use."""
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        max_mb: float | None = None,
+        max_days: float | None = None,
+        owner_mb: float | None = None,
+    ):
         self.path = Path(path).expanduser() if path is not None else default_path()
-        self.max_bytes = int((max_mb or _env_float("RNNPLAY_STORE_MAX_MB", 500)) * 2**20)
+        max_mb = max_mb or _env_float("RNNPLAY_STORE_MAX_MB", 500)
+        self.max_bytes = int(max_mb * 2**20)
+        self.owner_max_bytes = int((owner_mb or _env_float("RNNPLAY_STORE_OWNER_MB", max_mb / 10)) * 2**20)
         self.max_days = max_days or _env_float("RNNPLAY_STORE_MAX_DAYS", 14)
         self._local = threading.local()
         self._expired_at = 0.0
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._setup()
+            self.expire()  # reads every row's size: a damaged file shows here, while opening
+        except StoreError:  # a newer schema, or a damaged file that expire() read
+            self.close()
+            raise
         except (OSError, sqlite3.Error) as e:
+            self.close()
             raise StoreError(f"run store {self.path}: cannot open it ({e})") from None
-        self.expire()
 
     # connections ------------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -121,7 +181,21 @@ class RunStore:
             conn.execute("PRAGMA auto_vacuum=INCREMENTAL")  # only takes effect before the first table
         conn.execute("PRAGMA journal_mode=WAL")  # readers never block the writer, nor it them
         if version < SCHEMA_VERSION:  # tables and version in one transaction: a second process waits
-            conn.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have done it
+                if version == 1:
+                    for statement in _MIGRATE_1:
+                        conn.execute(statement)
+                elif version == 0:
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
         """Close this thread's connection (others close when their thread ends)."""
@@ -131,34 +205,65 @@ class RunStore:
             self._local.conn = None
 
     # writing ----------------------------------------------------------------------------------
+    @_db_errors
     def save(self, record: dict) -> int:
         """Insert or replace the run record["id"]; returns the row's size in bytes. created is kept
-        from the first save; updated is now."""
+        from the first save; updated is now. Compare-and-swap on the row's version: record["version"]
+        is the version this run last read or wrote (None: never saved, so the row must not exist);
+        StoreConflict, changing nothing, when the row holds another one. On success record["version"]
+        becomes the row's new version. The owner's rows past its quota go, oldest first (never this one)."""
         blob = st_save(record["tensors"], metadata={"format": "rnnplay-run", "version": str(SCHEMA_VERSION)})
         data = json.dumps(record["data"], ensure_ascii=False, separators=(",", ":"))
-        config = record["config"]
+        config, owner, expected = record["config"], str(record.get("owner") or ""), record.get("version")
         size = len(blob) + len(data.encode()) + len(config.encode())
         now = time.time()
         row = (record["id"], record.get("created") or now, now, record["task"], record["state"], record["message"])
-        row += (int(record["steps_done"]), config, data, blob, size)
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.execute(_UPSERT, row)
+            found = conn.execute("SELECT version FROM runs WHERE id = ?", (record["id"],)).fetchone()
+            if found is not None and found[0] != expected:
+                raise StoreConflict(
+                    f"run {record['id']} was saved meanwhile by another server or tab "
+                    f"(stored version {found[0]}, this one started from {expected})"
+                )
+            version = (found[0] if found else 0) + 1
+            conn.execute(_UPSERT, (*row, int(record["steps_done"]), config, data, blob, size, version, owner))
+            self._trim_owner(conn, owner, keep=record["id"])
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        record["version"] = version
         if time.monotonic() - self._expired_at > EXPIRE_EVERY_S:
             self.expire(keep=record["id"])
         return size
 
+    def _trim_owner(self, conn: sqlite3.Connection, owner: str, keep: str) -> None:
+        """Inside save's transaction: the owner's least recently updated rows go until its rows fit
+        in owner_max_bytes (never `keep`). Rows without an owner (saved before owners) have no quota."""
+        if not owner:
+            return
+        rows = conn.execute("SELECT id, size FROM runs WHERE owner = ? ORDER BY updated DESC", (owner,)).fetchall()
+        total = sum(size for _, size in rows)
+        gone = []
+        for run_id, size in reversed(rows):  # oldest first
+            if total <= self.owner_max_bytes:
+                break
+            if run_id != keep:
+                gone.append((run_id,))
+                total -= size
+        conn.executemany("DELETE FROM runs WHERE id = ?", gone)
+
+    @_db_errors
     def delete(self, run_id: str) -> None:
         self._conn().execute("DELETE FROM runs WHERE id = ?", (run_id,))
 
+    @_db_errors
     def expire(self, keep: str | None = None, now: float | None = None) -> list[str]:
-        """Delete runs last updated more than max_days ago, then the least recently updated ones
-        until the rest fit in max_bytes (never `keep`, the run just saved). Returns the ids deleted."""
+        """Delete runs last updated more than max_days ago; then, while the rest exceed max_bytes, the
+        least recently updated run of the owner using the most space (never `keep`, the run just saved).
+        Returns the ids deleted."""
         self._expired_at = time.monotonic()
         cutoff = (now or time.time()) - self.max_days * 86400
         conn = self._conn()
@@ -166,15 +271,9 @@ class RunStore:
         try:
             gone = [r[0] for r in conn.execute("SELECT id FROM runs WHERE updated < ? AND id IS NOT ?", (cutoff, keep))]
             rows = conn.execute(
-                "SELECT id, size FROM runs WHERE updated >= ? ORDER BY updated DESC", (cutoff,)
+                "SELECT id, owner, size FROM runs WHERE updated >= ? ORDER BY updated", (cutoff,)
             ).fetchall()
-            total = sum(size for _, size in rows)
-            for run_id, size in reversed(rows):  # oldest first
-                if total <= self.max_bytes:
-                    break
-                if run_id != keep:
-                    gone.append(run_id)
-                    total -= size
+            gone += _largest_owner_first(rows, self.max_bytes, keep)
             conn.executemany("DELETE FROM runs WHERE id = ?", [(i,) for i in gone])
             conn.execute("COMMIT")
         except BaseException:
@@ -185,28 +284,31 @@ class RunStore:
         return gone
 
     # reading ----------------------------------------------------------------------------------
+    @_db_errors
     def runs(self) -> list[dict]:
-        """Every stored run, newest first: id, task, state, steps_done, created, updated, size."""
+        """Every stored run, newest first: id, task, state, steps_done, created, updated, size, owner."""
         cur = self._conn().execute(
-            "SELECT id, task, state, steps_done, created, updated, size FROM runs ORDER BY updated DESC"
+            "SELECT id, task, state, steps_done, created, updated, size, owner FROM runs ORDER BY updated DESC"
         )
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur]
 
+    @_db_errors
     def total_bytes(self) -> int:
         return self._conn().execute("SELECT COALESCE(SUM(size), 0) FROM runs").fetchone()[0]
 
+    @_db_errors
     def load(self, run_id: str) -> dict | None:
         """The record saved under run_id, or None if there is none (never saved, or expired).
         StoreError, naming the run and the damage, if the row cannot be read back."""
-        query = f"SELECT {', '.join(_COLUMNS[:-1])} FROM runs WHERE id = ?"
+        query = f"SELECT {', '.join(_READ)}, owner FROM runs WHERE id = ?"
         row = self._conn().execute(query, (str(run_id),)).fetchone()
         if row is None:
             return None
         if row[2] < time.time() - self.max_days * 86400:
             self.delete(run_id)
             return None
-        rid, created, updated, task, state, message, steps_done, config, data, blob = row
+        rid, created, updated, task, state, message, steps_done, config, data, blob, version, owner = row
         try:
             body = json.loads(data)
         except (TypeError, json.JSONDecodeError) as e:
@@ -232,7 +334,29 @@ class RunStore:
             "config": config,
             "data": body,
             "tensors": tensors,
+            "version": version,
+            "owner": owner,
         }
+
+
+def _largest_owner_first(rows: list[tuple[str, str, int]], max_bytes: int, keep: str | None) -> list[str]:
+    """Ids to delete so that rows (id, owner, size; oldest first) fit in max_bytes: each time the
+    oldest row of the owner whose rows take the most space, never `keep`."""
+    queues: dict[str, list[tuple[str, int]]] = {}
+    for run_id, owner, size in rows:
+        if run_id != keep:
+            queues.setdefault(owner, []).append((run_id, size))
+    usage = {owner: 0 for owner in queues}
+    for _, owner, size in rows:
+        usage[owner] = usage.get(owner, 0) + size
+    total, gone = sum(usage.values()), []
+    while total > max_bytes and any(queues.values()):
+        owner = max((o for o in queues if queues[o]), key=lambda o: usage[o])
+        run_id, size = queues[owner].pop(0)
+        gone.append(run_id)
+        usage[owner] -= size
+        total -= size
+    return gone
 
 
 # the record's format: JSON with arrays and tensors by reference into the safetensors blob ---------

@@ -138,10 +138,11 @@ def test_old_runs_expire_by_age(store):
 def test_old_runs_expire_by_size_oldest_updated_first(tmp_path):
     store = RunStore(tmp_path / "runs.sqlite", max_mb=0.2)  # ~200 kB: room for about four 43 kB runs
     runs = [trained(steps=1) for _ in range(8)]
-    for r in runs:
-        store.save(r.to_record())
+    records = [r.to_record() for r in runs]
+    for rec in records:
+        store.save(rec)  # each record now names its row's version
         time.sleep(0.002)
-    store.save(runs[0].to_record())  # the first run, updated again: now the newest
+    store.save(records[0])  # the first run, updated again: now the newest
     store.expire(keep=runs[0].id)
     kept = {r["id"] for r in store.runs()}
     assert store.total_bytes() <= store.max_bytes

@@ -1,29 +1,39 @@
 """This browser session's Gradient lab race (session_state["_race"]). Unlike the Playground's run it is
-not reopened after a reload; the session guard pauses it when the browser goes away."""
+not reopened after a reload; the session's guard pauses it when the session has really gone
+(session_guard: a browser's clear_cache message does not reach it)."""
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
 
+from app_pages.ui.session_guard import session_guard
 from rnnplay.config import RunConfig
 from rnnplay.race import Race
 
 
 class RaceGuard:
-    """Lives in a session-scoped resource: Streamlit releases it when the browser goes away."""
+    """A session's hold on its race; released when the session has really gone (session_guard)."""
 
-    def __init__(self):
+    def __init__(self, session_id: str | None = None):
+        self.session_id = session_id
         self.race: Race | None = None
+        self.released = False
+        self._lock = threading.Lock()
 
     def release(self) -> None:
+        with self._lock:
+            if self.released:
+                return
+            self.released = True
         if self.race is not None:
             # pause now and end the thread (a shared server gets its slot back); Resume goes on from the same step
             self.race.detach()
 
 
-@st.cache_resource(scope="session", on_release=RaceGuard.release, show_spinner=False)
 def _race_guard() -> RaceGuard:
-    return RaceGuard()
+    return session_guard("race", RaceGuard)
 
 
 def current_race(configs: list[RunConfig], can_race: bool, fallback: list[RunConfig]) -> Race:

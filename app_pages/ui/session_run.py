@@ -1,10 +1,26 @@
 """This browser session's training run. A run lives on past its browser session: a reload opens a new
 session, which finds the run's id in the URL (?run=) and takes the live run back from the process's
-registry (LiveRuns), or after a server restart from the run store. The session guard pauses the run when
-the browser goes away. A run that is reset is kept, as its final snapshot, for the Runs page."""
+registry (LIVE_RUNS), or after a server restart from the run store. The session's guard pauses the run
+when the session has really gone (session_guard's watcher asks Streamlit's runtime; a browser's
+clear_cache reaches neither the guards nor the registries, which are plain module singletons). A run
+that is reset is kept, as its final snapshot, for the Runs page.
+
+Whose run it is. A run's controls belong to the browser that owns it; anyone else who opens its URL
+gets a copy (a new id, starting from the run's state), whether the owner's tab is open or closed. The
+owner is recognised without anything in the URL (a URL is shared, so nothing in it can prove whose it
+is): Streamlit gives each browser a random XSRF token, in a cookie it keeps across reloads and sends
+with every connection, and never puts in a page or a link. The run's owner is a hash of that token
+(browser_key); the token itself is never stored or shown. So the same browser reloading, or opening the
+link in a new tab after closing the old one, takes the live run back (and goes on training if it was),
+while the same URL in another browser, a class mate's or a script's, gets a copy. The owner goes into
+the store with the run, so this holds after a server restart too. Without that cookie (a server with
+server.enableXsrfProtection off, AppTest) no browser can be told apart: a run is owned by its session
+then, and the first session to open its URL after the owner's session has gone takes it back.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -12,6 +28,7 @@ import time
 import streamlit as st
 
 from app_pages.i18n import tr
+from app_pages.ui.session_guard import SESSIONS, session_guard
 from rnnplay import store as run_store
 from rnnplay import untrusted
 from rnnplay.config import RunConfig, make_config
@@ -19,30 +36,79 @@ from rnnplay.i18n import N_
 from rnnplay.session import TrainingRun
 
 REGISTRY_KEEP_S = float(os.environ.get("RNNPLAY_REGISTRY_KEEP_S", "900"))  # a detached run stays adoptable
-RELEASE_WAIT_S = 1.5  # a reload's new session may start before the old one's release is processed
+RELEASE_WAIT_S = 1.5  # a reload's new session may start before the old one's connection is seen closed
+STORE_RETRY_S = 30.0  # a store that failed to open is tried again after this long, not on every script run
+XSRF_COOKIE = "_streamlit_xsrf"
+NOT_SAVED_TEXT = N_("Runs are not saved right now: {error}. Training and the charts work as usual.")
+
+
+def _xsrf_token(raw: str | None) -> bytes | None:
+    """The random bytes of Streamlit's XSRF cookie: version 2 is "2|mask|masked token|time" (hex; a new
+    mask each time the cookie is written, the token the same), version 1 the token in hex."""
+    if not isinstance(raw, str):  # no cookie (or no real client: AppTest hands out stand-ins)
+        return None
+    value = raw.strip("\"'")
+    parts = value.split("|")
+    try:
+        if len(parts) == 4 and parts[0] == "2":
+            mask, masked = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])
+            token = bytes(b ^ mask[i % 4] for i, b in enumerate(masked)) if len(mask) == 4 else b""
+        else:
+            token = bytes.fromhex(value) if len(value) <= 256 else b""
+    except ValueError:
+        return None
+    return token if len(token) >= 8 else None
+
+
+def browser_key() -> str | None:
+    """This browser's key, a hash of its XSRF token (see the module's docstring); None when the
+    connection carries no such cookie."""
+    try:
+        raw = st.context.cookies.get(XSRF_COOKIE)
+    except Exception:  # noqa: BLE001 - no client to ask (AppTest, a bare script)
+        return None
+    token = _xsrf_token(raw)
+    return "browser:" + hashlib.sha256(b"rnnplay run owner\0" + token).hexdigest()[:32] if token else None
+
+
+def may_take(owner: str, browser: str | None) -> bool:
+    """Whether a session in the browser `browser` may take over a run owned by `owner` (once its own
+    session has gone): the same browser; or, when browsers cannot be told apart, any session."""
+    if not owner:  # saved before runs had owners
+        return True
+    if owner.startswith("session:"):  # its browser was unknown: so must this one be
+        return browser is None
+    return owner == browser
 
 
 class SessionGuard:
-    """Lives in a session-scoped resource: Streamlit releases it when the browser disconnects."""
+    """A session's hold on its run; released when the session has really gone (session_guard)."""
 
-    def __init__(self):
+    def __init__(self, session_id: str | None = None, browser: str | None = None):
+        self.session_id = session_id
+        self.browser = browser
+        self.owner = browser or (f"session:{session_id}" if session_id else "")
         self.run: TrainingRun | None = None
         self.released = False
+        self._lock = threading.Lock()
 
     def release(self) -> None:
-        self.released = True
+        with self._lock:
+            if self.released:
+                return
+            self.released = True
         run = self.run
         if run is not None:
             was_running = run.state in ("running", "queued")  # a queued run rejoins the queue
             run.detach()  # pause now and end the thread (its slot too); the run keeps its state
-            _live_runs().release(run, self, was_running)
-            # save off the event loop: a reload or a server restart reopens the run as it is now
+            LIVE_RUNS.release(run, self, was_running)
+            # save off the watcher's thread: a reload or a server restart reopens the run as it is now
             threading.Thread(target=run.save, name="rnnplay-save", daemon=True).start()
 
 
-@st.cache_resource(scope="session", on_release=SessionGuard.release, show_spinner=False)
 def _session_guard() -> SessionGuard:
-    return SessionGuard()
+    browser = browser_key()
+    return session_guard("run", lambda session_id: SessionGuard(session_id, browser))
 
 
 class LiveRuns:
@@ -55,13 +121,23 @@ class LiveRuns:
 
     def register(self, run: TrainingRun, guard: SessionGuard) -> None:
         with self._lock:
-            now = time.monotonic()
-            for rid, e in list(self._entries.items()):  # the run's old ids (a reset), and runs long gone
-                if (e["run"] is run and rid != run.id) or (e["owner"] is None and now - e["since"] > REGISTRY_KEEP_S):
-                    del self._entries[rid]
+            self._forget_old(run)
             e = self._entries.get(run.id)
             if e is None or e["run"] is not run or e["owner"] is not guard:
-                self._entries[run.id] = {"run": run, "owner": guard, "since": now, "was_running": False}
+                self._entries[run.id] = {"run": run, "owner": guard, "since": time.monotonic(), "was_running": False}
+
+    def _forget_old(self, run: TrainingRun | None = None) -> None:
+        """Under the lock: the entries of run's old ids (a reset, a fork), and detached runs kept too long."""
+        now = time.monotonic()
+        for rid, e in list(self._entries.items()):
+            if (e["run"] is run and rid != run.id) or (e["owner"] is None and now - e["since"] > REGISTRY_KEEP_S):
+                del self._entries[rid]
+
+    def sweep(self) -> None:
+        """Forget detached runs kept past REGISTRY_KEEP_S (the session watcher calls this): their memory
+        comes back even when no page registers a run any more."""
+        with self._lock:
+            self._forget_old()
 
     def release(self, run: TrainingRun, guard: SessionGuard, was_running: bool) -> None:
         with self._lock:
@@ -69,41 +145,74 @@ class LiveRuns:
             if e is not None and e["owner"] is guard:
                 e.update(owner=None, since=time.monotonic(), was_running=was_running)
 
-    def find(self, run_id: str) -> tuple[TrainingRun | None, bool, bool]:
-        """(the live run with this id or None, whether another live session owns it, whether it
-        was training when its session went away). Waits a moment for a reload's old session to go."""
+    def find(self, run_id: str) -> tuple[TrainingRun | None, SessionGuard | None, bool]:
+        """(the live run with this id or None, the guard of the live session that owns it or None
+        once that session has gone, whether it was training when its session went away). Waits a
+        moment for a reload's old session to be seen gone."""
         deadline = time.monotonic() + RELEASE_WAIT_S
         while True:
             with self._lock:
                 e = self._entries.get(run_id)
                 if e is None or e["run"].id != run_id:
-                    return None, False, False
+                    return None, None, False
                 owner = e["owner"]
                 if owner is None or owner.released:
-                    return e["run"], False, e["was_running"]
+                    return e["run"], None, e["was_running"]
+            if not SESSIONS.alive(owner.session_id):
+                owner.release()  # the watcher's job, done now: the reload need not wait for it
+                continue
             if time.monotonic() > deadline:
-                return e["run"], True, False
+                return e["run"], owner, False
             time.sleep(0.05)
 
 
-@st.cache_resource(show_spinner=False)
+LIVE_RUNS = LiveRuns()
+SESSIONS.on_sweep(LIVE_RUNS.sweep)
+
+
 def _live_runs() -> LiveRuns:
-    return LiveRuns()
+    return LIVE_RUNS
 
 
-@st.cache_resource(show_spinner=False)
-def _open_store(path: str) -> run_store.RunStore:
-    return run_store.RunStore(path)
+class _Stores:
+    """The process's open run stores by path. A store that cannot be opened (a damaged file, a full
+    disk) is remembered as failed for STORE_RETRY_S, then tried again."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._open: dict[str, tuple[run_store.RunStore | None, str, float]] = {}
+
+    def get(self, path: str) -> tuple[run_store.RunStore | None, str]:
+        with self._lock:
+            store, error, at = self._open.get(path, (None, "", -float("inf")))
+            if store is None and time.monotonic() - at > STORE_RETRY_S:
+                try:
+                    store, error = run_store.RunStore(path), ""
+                except run_store.StoreError as e:
+                    store, error = None, str(e)
+                self._open[path] = (store, error, time.monotonic())
+            return store, error
+
+
+STORES = _Stores()
 
 
 def run_store_or_none() -> run_store.RunStore | None:
-    """The process's run store (path from RNNPLAY_STORE), or None with a warning if it cannot be
-    opened: the app then works as before, without reopening runs."""
+    """The process's run store (path from RNNPLAY_STORE), or None if it cannot be opened: the app
+    then works as before, without saving or reopening runs (current_run says so once)."""
     try:
-        return _open_store(str(run_store.default_path()))
-    except run_store.StoreError as e:
-        st.warning(tr("Runs are not saved: {error}", error=str(e)), icon=":material/warning:")
+        path = str(run_store.default_path())
+    except (OSError, RuntimeError):  # no home directory to put it in
         return None
+    return STORES.get(path)[0]
+
+
+def store_error() -> str:
+    """Why the run store cannot be opened ("" when it is open)."""
+    try:
+        return STORES.get(str(run_store.default_path()))[1]
+    except (OSError, RuntimeError) as e:
+        return str(e)
 
 
 MAX_ARCHIVED = 12  # for the Runs page: a session keeps this many finished runs to compare (oldest dropped first)
@@ -139,43 +248,61 @@ def restore_widgets() -> None:
                 st.session_state[name] = value
 
 
-def _reopen(run_id: str, config: RunConfig) -> TrainingRun:
+def _reopen(run_id: str, config: RunConfig, guard: SessionGuard) -> TrainingRun:
     """The run for a page opened with ?run=run_id and no run in its session: the live run after a
-    reload, a copy of it if another session has it open, the stored run after a server restart, or
-    a fresh run with a message when the id is unknown, expired or unreadable."""
-    live, taken, was_running = _live_runs().find(run_id)
-    if live is not None and not taken:  # a reload: the same object, training on where it was
-        if was_running:
+    reload of the browser that owns it, a copy of it for anyone else (its owner's tab open or not),
+    the stored run after a server restart (again a copy for another browser), or a fresh run with a
+    message when the id is unknown, expired or unreadable."""
+    live, owner, was_running = LIVE_RUNS.find(run_id)
+    if live is not None and (owner is guard or (owner is None and may_take(live.owner, guard.browser))):
+        if was_running and owner is None:  # a reload: the same object, training on where it was
             live.start()
         return live
-    store = run_store_or_none()
-    if live is not None:  # someone else's tab: never share a live run; a copy under a new id
-        record = live.to_record()
-        record["id"], record["created"] = run_store.new_run_id(), None
-        run = TrainingRun.from_record(record)
-        run.store = store
-        run.save()
+    if live is not None:  # someone else's run: never share a live run; a copy under a new id
+        run = _copy(live.to_record())
         text = N_("Run {id} is open in another tab or browser: this is a copy of it, at step {step}.")
-    else:
-        try:
-            record = store.load(run_id) if store is not None else None
-            run = TrainingRun.from_record(record) if record is not None else None
-        except run_store.StoreError as e:
-            _notice(
-                "warning",
-                N_("Run {id} could not be reopened: {error}. This is a new run."),
-                id=untrusted.shorten(run_id),  # an id from the URL, never echoed whole
-                error=str(e),
-            )
-            return TrainingRun(config)
-        if run is None:
-            text = N_("Run {id} was not found (old runs expire). This is a new run.")
-            _notice("warning", text, id=untrusted.shorten(run_id))  # never a 1 MB id echoed whole
-            return TrainingRun(config)
-        text = N_("Reopened run {id} at step {step}.")
-        if run.state == "paused":
-            text = N_("Reopened run {id} at step {step}: press **Resume** to continue.")
+        if owner is None:
+            text = N_("Run {id} belongs to another browser: this is a copy of it, at step {step}.")
+        _notice("info", text, run, id=run_id, step=run.trainer.steps_done)
+        return _follow(run, config)
+    store = run_store_or_none()
+    try:
+        if store is None:
+            raise run_store.StoreError(store_error())
+        record = store.load(run_id)
+        if record is not None and not may_take(record.get("owner") or "", guard.browser):
+            run = _copy(record)
+            text = N_("Run {id} belongs to another browser: this is a copy of it, at step {step}.")
+            _notice("info", text, run, id=run_id, step=run.trainer.steps_done)
+            return _follow(run, config)
+        run = TrainingRun.from_record(record) if record is not None else None
+    except run_store.StoreError as e:
+        _notice(
+            "warning",
+            N_("Run {id} could not be reopened: {error}. This is a new run."),
+            id=untrusted.shorten(run_id),  # an id from the URL, never echoed whole
+            error=str(e),
+        )
+        return TrainingRun(config)
+    if run is None:
+        text = N_("Run {id} was not found (old runs expire). This is a new run.")
+        _notice("warning", text, id=untrusted.shorten(run_id))  # never a 1 MB id echoed whole
+        return TrainingRun(config)
+    text = N_("Reopened run {id} at step {step}.")
+    if run.state == "paused":
+        text = N_("Reopened run {id} at step {step}: press **Resume** to continue.")
     _notice("info", text, run, id=run_id, step=run.trainer.steps_done)
+    return _follow(run, config)
+
+
+def _copy(record: dict) -> TrainingRun:
+    """A run from another's record, under a new id of its own (saved once it is this session's)."""
+    record = {**record, "id": run_store.new_run_id(), "created": None, "version": None, "owner": ""}
+    return TrainingRun.from_record(record)
+
+
+def _follow(run: TrainingRun, config: RunConfig) -> TrainingRun:
+    """The widgets follow a reopened run's settings (restore_widgets, in the next script run)."""
     if run.config != config:
         st.session_state["_reopened_config"] = run.config
     return run
@@ -220,7 +347,7 @@ def current_run(config: RunConfig) -> TrainingRun:
     guard = _session_guard()
     if run is None:
         run_id = st.query_params.get("run")
-        run = _reopen(run_id, config) if run_id else TrainingRun(config)
+        run = _reopen(run_id, config, guard) if run_id else TrainingRun(config)
         st.session_state["_run"] = run
         if "_reopened_config" in st.session_state:
             st.rerun()  # once more, so the widgets show the reopened run's settings
@@ -228,16 +355,28 @@ def current_run(config: RunConfig) -> TrainingRun:
         run.reset(config)
     guard.run = run
     run.attach()
+    run.owner = guard.owner  # a run in this session is this browser's: its own, taken back, or a copy
     run.store = run_store_or_none()
-    _live_runs().register(run, guard)
+    LIVE_RUNS.register(run, guard)
     if run.state not in ("running", "ready") and run.save_stats.get("step") != run.trainer.steps_done:
         run.save()  # paused, stopped, finished: what the thread has not saved yet
     _show_notice(run)
-    if run.save_error:
-        st.warning(tr("This run could not be saved: {error}", error=run.save_error), icon=":material/warning:")
+    _show_store_state(run)
     if run.trainer.steps_done or run.state != "ready":
         if st.query_params.get("run") != run.id:
             st.query_params["run"] = run.id
     elif "run" in st.query_params:
         del st.query_params["run"]  # a fresh run has nothing to reopen yet
     return run
+
+
+def _show_store_state(run: TrainingRun) -> None:
+    """One warning when runs are not being saved (the store cannot be opened, or the last save failed);
+    a note when another writer saved this run's id meanwhile and the run went on under a new one."""
+    error = store_error() if run.store is None else run.save_error
+    if error:
+        error = error if len(error) <= 300 else error[:290] + "…"
+        st.warning(tr(NOT_SAVED_TEXT, error=error), icon=":material/warning:")
+    if run.forked_from:
+        text = N_("Run {old} was saved meanwhile by another server or tab: this run goes on as {id}, so neither is lost.")
+        st.info(tr(text, old=run.forked_from, id=run.id), icon=":material/fork_right:")

@@ -1,8 +1,15 @@
 """中文 for runs kept across reloads and restarts (app_pages/ui/session_run.py, the session's run)."""
 
 ZH = {
-    "Runs are not saved: {error}": "运行记录未能保存：{error}",
-    "This run could not be saved: {error}": "这次运行无法保存：{error}",
+    "Runs are not saved right now: {error}. Training and the charts work as usual.": (
+        "运行记录暂时无法保存：{error}。训练和图表照常工作。"
+    ),
+    "Run {old} was saved meanwhile by another server or tab: this run goes on as {id}, so neither is lost.": (
+        "运行 {old} 在此期间已被另一台服务器或另一个标签页保存：这次运行改为 {id} 继续，两者都不会丢失。"
+    ),
+    "Run {id} belongs to another browser: this is a copy of it, at step {step}.": (
+        "运行 {id} 属于另一个浏览器：这里是它的一份副本，位于第 {step} 步。"
+    ),
     "Run {id} is open in another tab or browser: this is a copy of it, at step {step}.": (
         "运行 {id} 已在另一个标签页或浏览器中打开：这里是它的一份副本，位于第 {step} 步。"
     ),
