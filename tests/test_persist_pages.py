@@ -148,3 +148,27 @@ def test_a_reload_on_inspect_or_runs_reopens_the_run_named_in_the_url(stop_runs)
         assert (run.id, run.trainer.steps_done) == (saved.id, 5)
         assert f"Reopened run {saved.id} at step 5" in texts(at.info)
         assert "No model to inspect yet" not in texts(at.info) and "No runs yet" not in texts(at.info)
+
+
+def test_a_damaged_store_is_one_warning_and_the_playground_trains_on(stop_runs):
+    from tests.test_store import damage
+
+    for _ in range(3):
+        stored_run("majority", 1)
+    damage(default_path())  # random bytes inside the file, its header intact
+    at = open_playground(stop_runs, task="majority", steps=100000, hidden_size=8)
+    assert not at.exception
+    for _ in range(3):
+        at.button(key="btn_step").click().run()
+    assert not at.exception
+    run = at.session_state["_run"]
+    assert run.trainer.steps_done == 3 and run.store is None
+    warnings = [w.value for w in at.warning if "not saved" in w.value]
+    assert len(warnings) == 1 and "Runs are not saved right now" in warnings[0] and "malformed" in warnings[0]
+    at.button(key="btn_train").click().run()  # training and the charts go on without the store
+    deadline = time.monotonic() + 30
+    while run.trainer.steps_done < 10 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    at.run()
+    assert not at.exception and run.trainer.steps_done >= 10
+    assert at.get("progress") and "step" in at.get("progress")[0].proto.text

@@ -19,7 +19,7 @@ from rnnplay import session as session_mod
 from rnnplay.config import make_config
 from rnnplay.i18n import Msg
 from rnnplay.session import TrainingRun
-from rnnplay.store import RunStore, StoreError, decode, default_path, encode, new_run_id
+from rnnplay.store import RunStore, StoreConflict, StoreError, decode, default_path, encode, new_run_id
 from rnnplay.tasks import TASK_CLASSES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -267,3 +267,117 @@ def test_translatable_texts_and_odd_values_survive_the_json(store):
     back = decode(json.loads(json.dumps(encode(obj, tensors))), tensors)
     assert isinstance(back["m"], Msg) and str(back["m"]) == "3 fresh sequences"
     assert back["t"] == [1, 2.5] and back["np"] == 0.5 and back["x"] == str(object)
+
+
+# a store that degrades, never breaks -----------------------------------------------------------------
+def damage(path: Path, pages: range = range(1, 3)) -> None:
+    """Random bytes over some pages of an SQLite file, its header (page 0) intact."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    data = bytearray(path.read_bytes())
+    rng = np.random.default_rng(0)
+    for page in pages:
+        data[page * 4096 : (page + 1) * 4096] = rng.integers(0, 256, 4096, dtype=np.uint8).tobytes()
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_file_is_a_store_error_on_open_and_on_every_method(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    store = RunStore(path)
+    records = [trained(steps=1).to_record() for _ in range(3)]
+    for rec in records:
+        store.save(rec)
+    damage(path)
+    with pytest.raises(StoreError, match="malformed"):
+        RunStore(path)  # expire() reads every row while opening: inside the error handling
+    for call in (store.runs, store.total_bytes, store.expire, lambda: store.load(records[0]["id"])):
+        with pytest.raises(StoreError, match="malformed"):
+            call()
+    with pytest.raises(StoreError):
+        store.save(trained(steps=1).to_record())
+
+
+def test_a_save_names_the_version_it_started_from_and_a_stale_one_changes_nothing(store):
+    run = trained()
+    first = run.to_record()
+    store.save(first)
+    assert first["version"] == 1 and store.load(run.id)["version"] == 1
+    stale = dict(first, version=None, steps_done=99)  # another writer that never read the row
+    with pytest.raises(StoreConflict, match=run.id):
+        store.save(stale)
+    store.save(first)  # the writer that holds version 1
+    assert first["version"] == 2
+    old = dict(first, version=1, steps_done=98)  # one that read version 1 and saves after it moved on
+    with pytest.raises(StoreConflict):
+        store.save(old)
+    assert (store.load(run.id)["version"], store.load(run.id)["steps_done"]) == (2, 4)
+
+
+def test_two_servers_on_one_store_never_overwrite_each_other(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    a_store, b_store = RunStore(path), RunStore(path)  # two server processes on one file
+    a = trained(steps=2)
+    a.store = a_store
+    assert a.save()
+    b = TrainingRun.from_record(b_store.load(a.id))  # the other server reopens the same id
+    b.store = b_store
+    b.step_one()
+    assert b.save() and b.id == a.id
+    a.step_one()
+    a.step_one()
+    assert a.save() and not a.save_error  # a lost the race: it goes on under a new id, saved there
+    assert a.forked_from == b.id and a.id != b.id
+    assert b_store.load(b.id)["steps_done"] == 3 and a_store.load(a.id)["steps_done"] == 4
+    a.step_one()
+    assert a.save() and a_store.load(a.id)["steps_done"] == 5  # and keeps saving there
+
+
+def test_one_owner_past_its_quota_loses_its_own_oldest_runs_only(tmp_path):
+    store = RunStore(tmp_path / "runs.sqlite", max_mb=10, owner_mb=0.1)  # ~100 kB each: two 43 kB runs
+    others = [dict(trained(steps=1).to_record(), owner=f"browser:{i}") for i in range(3)]
+    for rec in others:
+        store.save(rec)
+    flood = [dict(trained(steps=1).to_record(), owner="browser:flood") for _ in range(6)]
+    for rec in flood:
+        store.save(rec)
+        time.sleep(0.002)
+    kept = {r["id"] for r in store.runs()}
+    assert {r["id"] for r in others} <= kept  # nobody else's run went
+    assert flood[-1]["id"] in kept and flood[0]["id"] not in kept
+    assert sum(r["size"] for r in store.runs() if r["owner"] == "browser:flood") <= store.owner_max_bytes
+
+
+def test_over_the_budget_the_owner_using_the_most_space_loses_first(tmp_path):
+    store = RunStore(tmp_path / "runs.sqlite", max_mb=0.3, owner_mb=10)  # ~300 kB: about seven runs
+    mine = dict(trained(steps=1).to_record(), owner="browser:quiet")
+    store.save(mine)  # the oldest run of all
+    flood = [dict(trained(steps=1).to_record(), owner="browser:flood") for _ in range(9)]
+    for rec in flood:
+        time.sleep(0.002)
+        store.save(rec)
+    store.expire()
+    kept = {r["id"] for r in store.runs()}
+    assert mine["id"] in kept  # least recently used, but its owner uses the least space
+    assert flood[-1]["id"] in kept and flood[0]["id"] not in kept
+    assert store.total_bytes() <= store.max_bytes
+
+
+def test_a_store_of_the_first_schema_gains_versions_and_owners_and_keeps_its_runs(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    run = trained()
+    RunStore(path).save(run.to_record())
+    with sqlite3.connect(path) as conn:  # back to the first schema: no version, no owner
+        conn.executescript(
+            "DROP INDEX runs_owner; ALTER TABLE runs DROP COLUMN version; ALTER TABLE runs DROP COLUMN owner;"
+            " PRAGMA user_version=1;"
+        )
+    store = RunStore(path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    back = store.load(run.id)
+    assert (back["version"], back["owner"], back["steps_done"]) == (0, "", 4)
+    reopened = TrainingRun.from_record(back)
+    reopened.store = store
+    reopened.step_one()
+    assert reopened.save() and reopened.id == run.id and store.load(run.id)["version"] == 1
