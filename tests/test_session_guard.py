@@ -88,7 +88,7 @@ def test_a_session_gone_for_good_frees_its_run_and_uploads_without_the_cycle_col
     guard.run = run
     LIVE_RUNS.register(run, guard)
     run.start()
-    assert wait_for(lambda: run.trainer.steps_done > 2)
+    assert wait_for(lambda r=run: r.trainer.steps_done > 2)
     ref, model = weakref.ref(run), weakref.ref(run.trainer.model)
     del run, guard
     gc.disable()  # memory must come back by reference counting alone

@@ -378,5 +378,7 @@ def _show_store_state(run: TrainingRun) -> None:
         error = error if len(error) <= 300 else error[:290] + "…"
         st.warning(tr(NOT_SAVED_TEXT, error=error), icon=":material/warning:")
     if run.forked_from:
-        text = N_("Run {old} was saved meanwhile by another server or tab: this run goes on as {id}, so neither is lost.")
+        text = N_(
+            "Run {old} was saved meanwhile by another server or tab: this run goes on as {id}, so neither is lost."
+        )
         st.info(tr(text, old=run.forked_from, id=run.id), icon=":material/fork_right:")
