@@ -16,6 +16,9 @@ from rnnplay.i18n import N_, t
 from rnnplay.untrusted import shorten
 
 MAX_TEXT_CHARS = 20_000
+# charlm reads one-hot characters: its input and output are as wide as the text's alphabet (the Tang
+# poems use 463), and a batch holds batch x T x alphabet floats, so the alphabet is capped too
+MAX_TEXT_SYMBOLS = 2_000
 
 
 class ConfigError(ValueError):
@@ -217,6 +220,14 @@ class RunConfig:
             object.__setattr__(self, f.name, _check(f, getattr(self, f.name)))
         if self.task == "charlm" and not 1 <= len(self.text) <= MAX_TEXT_CHARS:
             raise ConfigError("text", self.text, N_("1 to {n} characters"), n=MAX_TEXT_CHARS)
+        if self.task == "charlm" and len(symbols := set(self.text)) > MAX_TEXT_SYMBOLS:
+            raise ConfigError(
+                "text",
+                self.text,
+                N_("at most {n} different characters (this text has {found})"),
+                n=MAX_TEXT_SYMBOLS,
+                found=len(symbols),
+            )
         if self.bidirectional:
             from rnnplay.tasks import TASK_CLASSES
 

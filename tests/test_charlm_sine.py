@@ -5,6 +5,7 @@ for a bad file)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import subprocess
@@ -19,7 +20,8 @@ from rnnplay.config import MAX_SERIES, ConfigError, make_config
 from rnnplay.data import TEXTS
 from rnnplay.tasks import make_task
 from rnnplay.tasks.charlm import CONTINUE_CHARS, CORPUS_DEFAULTS, CharLM
-from rnnplay.tasks.sine import MAX_CSV_BYTES, load_series_csv, min_series_len
+from rnnplay.tasks import sine
+from rnnplay.tasks.sine import MAX_CSV_BYTES, MAX_CSV_COLUMNS, load_series_csv, min_series_len
 from rnnplay.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -158,6 +160,15 @@ def test_text_field_keeps_its_20k_limit():
         make_config("charlm", text="a" * 20_001)
 
 
+def test_a_text_of_too_many_different_characters_is_refused_naming_text_and_the_cap():
+    many = "".join(chr(0x4E00 + i) for i in range(20_000))  # 20,000 characters, all different
+    with pytest.raises(ConfigError) as e:
+        make_config("charlm", text=many)
+    assert e.value.field == "text" and "2000 different characters" in str(e.value) and "20000" in str(e.value)
+    assert "2000" in e.value.localized("zh") and "种不同的字符" in e.value.localized("zh")
+    make_config("charlm", text=many[:2000])  # the cap itself is fine
+
+
 # sine: the CSV loader ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "data,want",
@@ -207,6 +218,52 @@ def test_load_series_csv_limits_size_and_rows():
     with pytest.raises(ConfigError, match=f"at most {MAX_SERIES}"):
         load_series_csv("1\n" * (MAX_SERIES + 1))
     assert len(load_series_csv("x\n" + "1\n" * MAX_SERIES)) == MAX_SERIES
+
+
+HOSTILE_CSV = "x" + "," * 20000 + "\n" + "1\n" * 10000  # 40 kB: a header of 20,001 columns over one column
+
+
+def _cells_read(data: str) -> int:
+    """How many cells load_series_csv turns into numbers (calls of sine._number), counted by a profile hook."""
+    calls = 0
+
+    def hook(frame, event, arg):
+        nonlocal calls
+        if event == "call" and frame.f_code is sine._number.__code__:
+            calls += 1
+
+    sys.setprofile(hook)
+    try:
+        with contextlib.suppress(ConfigError):
+            load_series_csv(data)
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+def test_a_csv_with_thousands_of_columns_is_refused_naming_csv_the_row_and_the_cap():
+    with pytest.raises(ConfigError) as e:
+        load_series_csv(HOSTILE_CSV)
+    assert e.value.field == "csv" and "20001 columns in row 1" in str(e.value)
+    assert f"at most {MAX_CSV_COLUMNS} columns" in str(e.value)
+    assert "列" in e.value.localized("zh")
+    assert _cells_read(HOSTILE_CSV) == 0  # refused before a cell is read
+
+
+def test_load_series_csv_reads_each_cell_a_bounded_number_of_times():
+    """The columns are scored by one pass over the cells that are there: a wide header over a one-column
+    body costs what the file holds, not header width x rows (which took minutes)."""
+    wide = "x" + "," * (MAX_CSV_COLUMNS - 1) + "\n" + "1\n" * 5000
+    assert load_series_csv(wide) == (1.0,) * 5000
+    cells = MAX_CSV_COLUMNS + 5000
+    assert _cells_read(wide) <= 3 * cells
+
+
+def test_cli_refuses_the_wide_csv_in_one_line(tmp_path, capsys):
+    path = tmp_path / "wide.csv"
+    path.write_text(HOSTILE_CSV)
+    code, _, err = _run(capsys, "train", "--task", "sine", "--csv", str(path), "--steps", "1")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "columns" in err and "csv" in err
 
 
 def test_load_series_csv_never_evaluates_cells():

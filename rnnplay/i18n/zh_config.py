@@ -15,6 +15,7 @@ ZH = {
     "a sequence of numbers": "一列数值",
     "a field of RunConfig ({fields})": "RunConfig 的字段之一（{fields}）",
     "1 to {n} characters": "1 到 {n} 个字符",
+    "at most {n} different characters (this text has {found})": "最多 {n} 种不同的字符（这段文本有 {found} 种）",
     "only false for task {task}: {reason}": "任务 {task} 只能为 false：{reason}",
     # share-link warnings
     "{error} — using task=majority": "{error} —— 改用 task=majority",

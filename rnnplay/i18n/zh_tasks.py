@@ -127,6 +127,8 @@ ZH = {
     "one column of numbers under the header": "表头下面的一列数字",
     "column {n}": "第 {n} 列",
     "{n} numeric columns": "{n} 个数值列",
+    "{n} columns in row {row}": "第 {row} 行有 {n} 列",
+    "at most {most} columns (a series is one column of numbers)": "最多 {most} 列（序列是一列数字）",
     "one column of numbers (found {listed}); keep one": "只能有一列数字（发现了 {listed}）；请只保留一列",
     "no numbers in {listed}": "{listed} 中没有数字",
     "row {row}, {column}: the cell is missing; every cell of the series must be a number": "第 {row} 行，"

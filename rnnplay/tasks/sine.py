@@ -18,6 +18,9 @@ from rnnplay.tasks.base import Batch, Task
 
 SERIES_LEN = 3000
 MAX_CSV_BYTES = 2_000_000
+# a series is one column; a few more (a date, a label) are fine. The cap keeps the reader linear in the
+# file: a 40 kB file of 20,000 commas in its header would otherwise be scored as 20,000 columns x every row
+MAX_CSV_COLUMNS = 50
 MIN_VAL_WINDOWS = 8  # a user's series must leave at least this many validation windows
 
 
@@ -178,7 +181,7 @@ def load_series_csv(data: bytes | str) -> tuple[float, ...]:
         if any(_number(c, comma) is None for c in head):
             raise SeriesError("csv", Msg(N_("a header without numbers")), N_("one column of numbers under the header"))
         body = rows
-    width = max(len(r) for _, r in rows)
+    width = _width(rows)
 
     def cell(r: list[str], j: int) -> str:
         return r[j].strip() if j < len(r) else ""
@@ -187,7 +190,7 @@ def load_series_csv(data: bytes | str) -> tuple[float, ...]:
         cell(head, j) if _number(cell(head, j), comma) is None and cell(head, j) else Msg(N_("column {n}"), n=j + 1)
         for j in range(width)
     ]
-    good = [sum(_number(cell(r, j), comma) is not None for _, r in body) for j in range(width)]
+    good = _numbers_per_column(body, width, comma)
     numeric = [j for j in range(width) if good[j] == len(body)]
     if len(numeric) > 1:
         listed = _listed([names[j] for j in numeric])
@@ -222,6 +225,30 @@ def load_series_csv(data: bytes | str) -> tuple[float, ...]:
     if len(values) > MAX_SERIES:
         raise SeriesError("csv", Msg(N_("{n} numbers"), n=len(values)), N_("at most {n}"), n=MAX_SERIES)
     return tuple(values)
+
+
+def _width(rows: list[tuple[int, list[str]]]) -> int:
+    """The widest row's number of cells; a row past MAX_CSV_COLUMNS is refused, naming it."""
+    for i, r in rows:
+        if len(r) > MAX_CSV_COLUMNS:
+            raise SeriesError(
+                "csv",
+                Msg(N_("{n} columns in row {row}"), n=len(r), row=i),
+                N_("at most {most} columns (a series is one column of numbers)"),
+                most=MAX_CSV_COLUMNS,
+            )
+    return max(len(r) for _, r in rows)
+
+
+def _numbers_per_column(body: list[tuple[int, list[str]]], width: int, comma: bool) -> list[int]:
+    """How many cells of each column are numbers: every cell of the file is read once (a short row's
+    missing cells count as not numbers), so the work is linear in the file."""
+    good = [0] * width
+    for _, r in body:
+        for j, c in enumerate(r):
+            if _number(c, comma) is not None:
+                good[j] += 1
+    return good
 
 
 def _quoted(name: str | Msg) -> str | Msg:
