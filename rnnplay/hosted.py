@@ -43,6 +43,11 @@ IDLE_TEXT = N_(
     "paused: nobody looked at this run for {seconds} s ({env}), so it gave its place to others — press Resume to go on"
 )
 DETACHED_TEXT = N_("paused: the page was closed or lost its connection — press Resume to go on")
+STEP_BUSY_TEXT = N_(
+    "The server is busy: all {active} training slots are taken ({env}={max_active}), and one batch needs one "
+    "too. Press Train to wait in line, or try again in a moment."
+)
+OVER_BUDGET_TEXT = N_("Not started: {problem}")
 CAP_TEXT = N_("{field}={value} is over this server's cap of {cap} (set by {env}): choose a smaller value")
 PARAMS_TEXT = N_(
     "this model has {value} parameters (hidden_size={hidden_size}, num_layers={num_layers}), over this "
@@ -80,6 +85,10 @@ _MODEL_ONLY = (
     "teacher_forcing",
     "seed",
 )
+# fields that change how much data a task holds or how long its sequences are, never its input, output or
+# vocabulary sizes: _task_sizes builds the task with its defaults for them, so counting parameters never
+# builds a 100,000-sequence pool or reads a user's series
+_SIZE_FREE = ("batch_size", "seq_len", "dataset_size", "delay", "noise", "series")
 
 
 def _env_int(name: str, default: int, lo: int = 0) -> int:
@@ -143,10 +152,16 @@ def _core_params(arch: str, input_size: int, hidden: int, layers: int, direction
     return total
 
 
+def _task_sizes_light(config: RunConfig) -> tuple[str, int, int, int | None]:
+    """_task_sizes of the task this configuration makes, built with its defaults for every field that
+    does not change them (a small model, a small pool): cheap, whatever the configuration asks."""
+    defaults = make_config(config.task)
+    return _task_sizes(config.replace(**{n: getattr(defaults, n) for n in (*_MODEL_ONLY, *_SIZE_FREE)}))
+
+
 def param_count(config: RunConfig) -> int:
     """Exactly sum(p.numel() for p in Trainer(config).model.parameters()), from the sizes alone."""
-    defaults = make_config(config.task)
-    kind, n_in, n_out, vocab = _task_sizes(config.replace(**{n: getattr(defaults, n) for n in _MODEL_ONLY}))
+    kind, n_in, n_out, vocab = _task_sizes_light(config)
     c, H = config, config.hidden_size
     if kind == "seq2seq":  # models.Seq2Seq: embedding, encoder, decoder (one direction), head over the vocabulary
         return (
@@ -164,7 +179,9 @@ def param_count(config: RunConfig) -> int:
 
 def check_caps(config: RunConfig, lang: str = "en") -> list[str]:
     """What in this configuration is over this server's caps, one message per field (empty: all fine).
-    Each names the field, its value, the cap and the environment variable that sets it."""
+    Each names the field, its value, the cap and the environment variable that sets it; then what the run
+    would cost over this server's budget (rnnplay.cost: the effective T, memory, time per step)."""
+    from rnnplay import cost
     from rnnplay.tasks import TASK_CLASSES
 
     cap = caps()
@@ -190,7 +207,7 @@ def check_caps(config: RunConfig, lang: str = "en") -> list[str]:
                 env="RNNPLAY_MAX_PARAMS",
             )
         )
-    return problems
+    return problems + cost.check_cost(config, lang)
 
 
 # admission ---------------------------------------------------------------------------------------------
@@ -294,6 +311,24 @@ class Admission:
 
     def refusal(self, lang: str = "en") -> str:
         return t(REFUSED_TEXT, lang, **self.refusal_args())
+
+    def busy_args(self) -> dict:
+        """STEP_BUSY_TEXT's fields, now."""
+        c = self.counts()
+        return {"active": c["active"], "env": "RNNPLAY_MAX_TRAININGS", "max_active": c["max_active"]}
+
+    def take_now(self, owner) -> bool:
+        """A slot now or nothing: True when the owner holds one (it had one, or one was free and nobody
+        waits for it). Never joins the queue: a click that steps one batch cannot wait in line."""
+        with self._cv:
+            if any(o is owner for o in self._active):
+                return True
+            max_active, _ = self.limits()
+            self._promote(max_active)
+            if len(self._active) < max_active and not self._queue:
+                self._active.append(owner)
+                return True
+            return False
 
 
 def _remove(seq, owner) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 
-from rnnplay import hosted
+from rnnplay import cost, hosted
 from rnnplay.config import FIELDS, ConfigError, RunConfig, make_config
 from rnnplay.i18n import N_, t
 from rnnplay.session import MIN_PROBE_INTERVAL_S, Detachable, TrainingRun
@@ -205,6 +205,10 @@ class Race(Detachable):
 
     _steps_so_far = _total_steps
 
+    def _over_budget(self) -> list[str]:
+        """Each entry against the budget, and the race as a whole against the memory budget."""
+        return [p for c in self.configs for p in cost.check_cost(c)] + cost.check_race(self.configs)
+
     def _restart_clock(self) -> None:
         self._t_start, self._steps_at_start = time.perf_counter(), self._total_steps()
 
@@ -258,14 +262,18 @@ class Race(Detachable):
         self._init_state()
 
     def step_one(self) -> None:
-        """One batch for every entry that can take one, now, in the caller's thread."""
+        """One batch for every entry that can take one, now, in the caller's thread, holding one slot for the
+        whole race (as Train does); refused with the busy message when none is free."""
         with self._lock:
             self._touch()
-            if self.state not in ("ready", "paused"):
+            if self.state not in ("ready", "paused") or not self._take_one_slot():
                 return
             self.state, self._paused = "paused", True
-        for r in self.runs:
-            r.step_one()
+        try:
+            for r in self.runs:
+                r.step_one(take_slot=False)
+        finally:
+            hosted.ADMISSION.release(self)
 
     # the thread -------------------------------------------------------------------------------
     def _loop(self) -> None:

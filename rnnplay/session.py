@@ -21,7 +21,7 @@ import traceback
 
 import torch
 
-from rnnplay import hosted
+from rnnplay import cost, hosted
 from rnnplay import store as run_store
 from rnnplay.config import RunConfig
 from rnnplay.i18n import N_
@@ -138,9 +138,36 @@ class Detachable:
         """Someone looked at the run (a snapshot, a control): it is not idle."""
         self._last_seen = time.monotonic()
 
+    def _over_budget(self) -> list[str]:
+        """What this trainer would cost over the server's budget (rnnplay.cost; English messages)."""
+        raise NotImplementedError
+
+    def _refused_over_budget(self) -> bool:
+        """Under _lock: True, with the message saying why, when the server's budget refuses this trainer.
+        The pages refuse such a configuration before (with every cap of hosted.check_caps); this holds
+        for every other way in. The steps cap is the pages' alone: many steps cost no more per step."""
+        problems = self._over_budget()
+        if problems:
+            self.message, self.message_args = hosted.OVER_BUDGET_TEXT, {"problem": problems[0]}
+        return bool(problems)
+
+    def _take_one_slot(self) -> bool:
+        """step_one()'s part, under _lock: a slot for one batch, now, or the busy message. Stepping one
+        batch is training too: it takes a slot as Train does, but never waits in line for one."""
+        if self._refused_over_budget():
+            return False
+        if not hosted.ADMISSION.take_now(self):
+            self.message, self.message_args = hosted.STEP_BUSY_TEXT, hosted.ADMISSION.busy_args()
+            return False
+        if self.message in (hosted.STEP_BUSY_TEXT, hosted.OVER_BUDGET_TEXT, hosted.REFUSED_TEXT):
+            self.message, self.message_args = "", {}
+        return True
+
     def _admit(self) -> bool:
         """start()'s part, under _lock: ask for a slot. True when the run goes on (running or queued);
         False when the server refused it (the message says why; the state stays as it was)."""
+        if self._refused_over_budget():
+            return False
         decision = hosted.ADMISSION.request(self)
         if decision == hosted.REFUSED:
             self.message, self.message_args = hosted.REFUSED_TEXT, hosted.ADMISSION.refusal_args()
@@ -365,16 +392,24 @@ class TrainingRun(Detachable):
             self._thread = None
             self._init_state()
 
-    def step_one(self) -> StepStats | None:
-        """One batch, now, in the caller's thread: only while ready or paused."""
+    def step_one(self, take_slot: bool = True) -> StepStats | None:
+        """One batch, now, in the caller's thread: only while ready or paused. It holds one of the server's
+        slots while it steps, or is refused with the busy message when none is free (take_slot=False: the
+        caller, a race, holds one for it)."""
         with self._lock:
             self._touch()
             if self.state not in ("ready", "paused"):
                 return None
+            if take_slot and not self._take_one_slot():
+                return None
             if self.state == "ready":
                 self.state = "paused"
                 self._paused = True
-        done = self._step(force_probe=True)
+        try:
+            done = self._step(force_probe=True)
+        finally:
+            if take_slot:
+                hosted.ADMISSION.release(self)
         return done[-1] if done else None
 
     def set_lr(self, lr: float) -> None:
@@ -422,6 +457,9 @@ class TrainingRun(Detachable):
 
     def _steps_so_far(self) -> int:
         return self.trainer.steps_done
+
+    def _over_budget(self) -> list[str]:
+        return cost.check_cost(self.config)
 
     def _restart_clock(self) -> None:
         """steps/s counts from the moment the run (re)starts stepping."""

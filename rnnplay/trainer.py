@@ -151,10 +151,23 @@ class Trainer:
         self.steps_done = 0
         self.diverged = False
         self.clip_mode, self.clip = config.clip_mode, config.clip
-        self._val = self._to_device(self.task.val_batch())
-        self._probe = self._to_device(self.task.probe_batch())
+        # the validation and probe batches are made when first read, in the thread that trains or probes:
+        # building a Trainer (a page showing a run it has not started) stays light whatever the config
+        self._val_batch = self._probe_batch = None
         self._probe_sample: torch.Tensor | None = None
         self._probe_labels: list[str] = []
+
+    @property
+    def _val(self):
+        if self._val_batch is None:
+            self._val_batch = self._to_device(self.task.val_batch())
+        return self._val_batch
+
+    @property
+    def _probe(self):
+        if self._probe_batch is None:
+            self._probe_batch = self._to_device(self.task.probe_batch())
+        return self._probe_batch
 
     def _to_device(self, batch):
         # lengths stay on the CPU, where pack_padded_sequence wants them

@@ -29,9 +29,11 @@ def run_message(snap: dict) -> str:
 
 def hosted_notice(snap: dict, box=None) -> None:
     """Why a run or race is not training when the learner did not ask: the server refused it (its queue
-    is full), or it paused because nobody looked at it or its page went away."""
+    is full, no slot was free for one batch, the run is over its budget), or it paused because nobody looked
+    at it or its page went away."""
     box, template = box or st, snap.get("message_template")
-    if snap["state"] in ("ready", "paused") and template == hosted.REFUSED_TEXT:
+    refusals = (hosted.REFUSED_TEXT, hosted.STEP_BUSY_TEXT, hosted.OVER_BUDGET_TEXT)
+    if snap["state"] in ("ready", "paused") and template in refusals:
         box.warning(run_message(snap), icon=":material/hourglass_empty:")
     elif snap["state"] == "paused" and template in (hosted.IDLE_TEXT, hosted.DETACHED_TEXT):
         box.info(run_message(snap), icon=":material/pause_circle:")

@@ -18,7 +18,7 @@ from app_pages.ui import teacher
 from app_pages.ui.controls import control, lang_warnings
 from app_pages.ui.fields import visible
 from app_pages.ui.links import page_url
-from rnnplay import hosted
+from rnnplay import cost, hosted
 from rnnplay.config import ARCHS, FIELDS, ConfigError, RunConfig, make_config, parse_params
 from rnnplay.i18n import N_
 from rnnplay.race import ENTRY_FIELDS, MAX_ENTRIES, MIN_ENTRIES, PRESETS, entry_param, parse_entry
@@ -262,6 +262,10 @@ def checked_entries(setup: RaceSetup, problems: list[str]) -> tuple[list[RunConf
     over_caps = [(i, p) for i, cfg in enumerate(configs, start=1) for p in hosted.check_caps(cfg, lang())]
     for i, p in over_caps:
         st.error(tr("entry {i}: {problem}", i=i, problem=p), icon=":material/block:")
+    over_budget = [] if over_caps else cost.check_race(configs, lang())  # all entries are held at once
+    for p in over_budget:
+        st.error(p, icon=":material/block:")
+    over_caps = over_caps or over_budget
     can_race = can_race and not over_caps
     if not can_race and not over_caps:
         st.warning(

@@ -76,6 +76,17 @@ class Task:
         self.config = config
         self.seq_len = config.seq_len
 
+    # what a configuration will cost, known without building the task (rnnplay/cost.py) --------------
+    @classmethod
+    def time_steps(cls, config) -> int:
+        """T: the time steps the model reads per sequence for this configuration."""
+        return config.seq_len
+
+    @classmethod
+    def data_bytes(cls, config) -> int:
+        """Bytes of the data the task keeps besides its batches (a pool of sequences, a text's ids)."""
+        return 0
+
     # data -----------------------------------------------------------------------------------
     def sample(self, n: int, gen: torch.Generator) -> Batch:
         raise NotImplementedError

@@ -52,6 +52,16 @@ class CharLM(Task):
         """The task defaults with the corpus's recommended settings on top (what make_config should use)."""
         return {**cls.defaults, **cls.CORPUS_DEFAULTS.get(corpus, {}), "corpus": corpus}
 
+    @classmethod
+    def time_steps(cls, config) -> int:
+        """seq_len, or the whole text when it is shorter (learned cyclically)."""
+        text = config.text if config.corpus == "text" else TEXTS[config.corpus]
+        return min(len(text), config.seq_len)
+
+    @classmethod
+    def data_bytes(cls, config) -> int:
+        return 8 * len(config.text if config.corpus == "text" else TEXTS[config.corpus])  # int64 ids
+
     def __init__(self, config):
         super().__init__(config)
         text = config.text if config.corpus == "text" else TEXTS[config.corpus]

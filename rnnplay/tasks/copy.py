@@ -55,10 +55,14 @@ class CopyMemory(Task):
     try_it_label = N_("Up to 10 digits from 1 to 8 for the model to recall (fewer are repeated to fill 10)")
     try_it_example = "3141526358"
 
+    @classmethod
+    def time_steps(cls, config) -> int:
+        return config.delay + 2 * N_RECALL
+
     def __init__(self, config):
         super().__init__(config)
         self.delay = config.delay
-        self.seq_len = self.delay + 2 * N_RECALL
+        self.seq_len = self.time_steps(config)
         self.input_size, self.output_size = DELIMITER + 1, N_SYMBOLS + 1  # one-hot 0..9 in; blank or 1..8 out
         # the memoryless baseline: blanks right for sure, the 10 recalled symbols 1/8 each
         self.chance_loss = N_RECALL * math.log(N_SYMBOLS) / self.seq_len

@@ -9,6 +9,7 @@ nothing to generalise, so validation accuracy stays at chance (0.5) however long
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -17,6 +18,9 @@ from rnnplay.i18n import N_, Msg
 from rnnplay.tasks.base import VAL_SEED_OFFSET, Batch, Task, said
 
 DATA_SEED_OFFSET = 3_000_017  # the memorised pool has its own stream, apart from the batch order
+# the view scores the memorised pool on at most this many of its sequences, VIEW_CHUNK at a time: a pool
+# of 100,000 sequences of 400 steps in one forward pass would need gigabytes (and the view runs every second)
+VIEW_POOL, VIEW_CHUNK = 2048, 512
 
 
 class RandomLabels(Task):
@@ -30,12 +34,21 @@ class RandomLabels(Task):
     # so a 0.05 gap from chance is a real effect, not luck of the draw
     val_size = 2048
 
+    @classmethod
+    def data_bytes(cls, config) -> int:
+        """The pool: dataset_size float32 sequences of (T, input_size) and their int64 labels."""
+        return config.dataset_size * (4 * config.seq_len * config.input_size + 8)
+
     def __init__(self, config):
         super().__init__(config)
         self.input_size, self.output_size = config.input_size, 2
         self.chance, self.chance_loss = 0.5, math.log(2)  # labels are coin flips: nothing beats guessing
         self.dataset_size = self.dataset_len = config.dataset_size
-        self.pool = self.fresh(self.dataset_size, torch.Generator().manual_seed(config.seed + DATA_SEED_OFFSET))
+
+    @functools.cached_property
+    def pool(self) -> Batch:
+        """The memorised sequences, made at the first batch (not when a page builds the task to show it)."""
+        return self.fresh(self.dataset_size, torch.Generator().manual_seed(self.config.seed + DATA_SEED_OFFSET))
 
     def fresh(self, n: int, gen: torch.Generator) -> Batch:
         """n new noise sequences with new coin-flip labels."""
@@ -53,14 +66,21 @@ class RandomLabels(Task):
 
     @torch.no_grad()
     def accuracy(self, model, device, batch: Batch) -> float:
+        """The share of batch the model gets right, VIEW_CHUNK sequences per forward pass."""
         model.eval()
-        return float((model(batch.x.to(device)).argmax(-1).cpu() == batch.y).float().mean())
+        right = sum(
+            int((model(x.to(device)).argmax(-1).cpu() == y).sum())
+            for x, y in zip(batch.x.split(VIEW_CHUNK), batch.y.split(VIEW_CHUNK), strict=True)
+        )
+        return right / len(batch.y)
 
     def view(self, model, device) -> dict:
-        """Accuracy on the whole memorised pool beside accuracy on fresh sequences, chance drawn."""
-        train, val = self.accuracy(model, device, self.pool), self.accuracy(model, device, self.val_batch())
+        """Accuracy on the memorised pool (its first VIEW_POOL sequences) beside accuracy on fresh sequences."""
+        n = min(self.dataset_size, VIEW_POOL)
+        train = self.accuracy(model, device, Batch(self.pool.x[:n], self.pool.y[:n]))
+        val = self.accuracy(model, device, self.val_batch())
         x = [
-            Msg(N_("the {n} training sequences"), n=self.dataset_size),
+            Msg(N_("the {n} training sequences"), n=n),
             Msg(N_("{n} fresh sequences"), n=self.val_size),
         ]
         return {

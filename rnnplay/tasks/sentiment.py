@@ -34,6 +34,10 @@ class Sentiment(Task):
     try_it_label = N_("Type a sentence")
     try_it_example = EXAMPLES["en"]
 
+    @classmethod
+    def time_steps(cls, config) -> int:
+        return data.MAX_TOKENS
+
     def __init__(self, config):
         super().__init__(config)
         self.lang = config.sentences
