@@ -629,3 +629,59 @@ def test_the_pacer_counts_the_runs_that_step_or_wait(monkeypatch):
     for o in owners:
         ctl.release(o)
     assert pacer.interval(0.5) == 0.5
+
+
+# the cost of a run on the pages (rnnplay/cost.py) ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("params", "needles"),
+    [
+        (
+            {"task": "majority", "arch": "lstm", "hidden_size": "497", "batch_size": "256", "seq_len": "400"},
+            ["needs about 3.4 GB of memory", "allows 1 GB a run", "RNNPLAY_MAX_RUN_MB"],
+        ),
+        ({"task": "copy", "delay": "1000"}, ["T=1020", "delay + 20", "RNNPLAY_MAX_SEQ_LEN"]),
+    ],
+    ids=["big-lstm", "copy-delay-1000"],
+)
+def test_playground_refuses_a_costly_link_with_its_estimate_and_keeps_the_defaults(
+    monkeypatch, admission, stop_runs, params, needles
+):
+    at = _app(monkeypatch, "app_pages/playground.py", **params)
+    stop_runs.append(at)
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any(all(n in e for n in needles) for e in errors), errors
+    run = at.session_state["_run"]
+    assert run.config == make_config(params["task"]) and not at.button(key="btn_train").disabled
+
+
+def test_step_one_batch_on_a_full_server_is_refused_as_busy_on_the_page(monkeypatch, admission, stop_runs):
+    monkeypatch.setenv("RNNPLAY_MAX_TRAININGS", "1")
+    other = TrainingRun(make_config("majority", steps=1_000_000, **TINY))  # another session's run holds the slot
+    try:
+        other.start()
+        at = _app(monkeypatch, "app_pages/playground.py")
+        stop_runs.append(at)
+        for _ in range(3):
+            at.button(key="btn_step").click().run()
+        assert not at.exception and at.session_state["_run"].trainer.steps_done == 0
+        warnings = [w.value for w in at.warning]
+        assert any("one batch needs one too" in w and "RNNPLAY_MAX_TRAININGS=1" in w for w in warnings), warnings
+        other.pause()
+        at.button(key="btn_step").click().run()
+        assert at.session_state["_run"].trainer.steps_done == 1 and slots(admission) == (0, 0)
+    finally:
+        other.stop()
+
+
+def test_gradient_lab_refuses_a_race_whose_entries_together_are_over_the_budget(monkeypatch, admission):
+    monkeypatch.setenv("RNNPLAY_MAX_RUN_MB", "60")
+    at = _app(monkeypatch, "app_pages/gradients.py", e1="arch:rnn", e2="arch:lstm", e3="arch:gru", e4="arch:lstm")
+    try:
+        assert not at.exception
+        errors = [e.value for e in at.error]
+        assert any("this race needs about" in e and "RNNPLAY_MAX_RUN_MB" in e for e in errors), errors
+        assert at.button(key="btn_train").disabled
+    finally:
+        if "_race" in at.session_state:
+            at.session_state["_race"].stop()
