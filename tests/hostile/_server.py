@@ -1,0 +1,46 @@
+"""A real server of the app for the hostile-class tests of rnnplay/cost.py and the parsers: its process (to
+read its memory) and URL, with one Chromium via Playwright. Kept apart from a conftest so that other
+hostile tests can bring their own fixtures."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.streamlit_server import start, stop
+
+CHROMIUM = os.environ.get("RNNPLAY_CHROMIUM", "/usr/bin/chromium")
+CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """(process, base URL) of a server with a temporary store."""
+    store = tmp_path_factory.mktemp("store") / "runs.sqlite"
+    proc, url = start({"RNNPLAY_STORE": str(store)})
+    try:
+        yield proc, url
+    finally:
+        stop(proc)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield b
+        b.close()
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process now (VmRSS in /proc)."""
+    text = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", text).group(1)) * 1024
