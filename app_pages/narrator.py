@@ -1,9 +1,10 @@
-"""S6: the narrator panel a page shows when its URL has ?lesson=<id>.
+"""The narrator panel a page shows when its URL has ?lesson=<id>.
 
 A bordered panel: the lesson's title, the current step's sentence, which chart to look at (outlined on
-the page through its `.st-key-<key>` class), and Back / Next / Auto-play / Free play. Auto-play makes the
-sentence a fragment that polls once a second and asks `rnnplay.lessons.next_step` whether the step's
-condition holds; entering a step (auto-play or Next) does its action to the run (start, pause, resume).
+the page through its `.st-key-<key>` class), and Back / Next / Auto-play / Free play. The sentence is a
+fragment that polls once a second while the run trains, so its numbers follow the charts while its claim
+holds; under Auto-play it also asks `rnnplay.lessons.next_step` whether the next step's condition holds;
+entering a step (auto-play or Next) does its action to the run (start, pause, resume).
 Free play drops only the `lesson` parameter: the settings and the run stay as they are. Works on one
 TrainingRun or on a race (an object with `.runs`, each a TrainingRun, and start/pause/resume of its own).
 Every text is rnnplay.lessons' N_-marked English, shown with tr() in the session's language.
@@ -71,6 +72,17 @@ class _Numbers(dict):
 def filled(template: str, numbers: dict) -> str:
     """An N_ template in the session's language with a claim's numbers in its {placeholders}."""
     return tr(template).format_map(_Numbers(numbers))
+
+
+def shown_numbers(step: Step, said: tuple[str, dict], now: list[dict], state: str) -> tuple[str, dict]:
+    """(status, numbers) to say a step with. While its claim still holds, the numbers are today's, read
+    from the snapshots the charts beside it draw; once it no longer holds (the run moved on), the numbers
+    it was entered with, which the sentence dates ("at step 191")."""
+    status, numbers = said
+    if status != HOLDS or step.claim is None:
+        return said
+    now_status, now_numbers = claim_status(step, now, state)
+    return (HOLDS, now_numbers) if now_status == HOLDS else said
 
 
 def act(run_or_race, action: str | None) -> bool:
@@ -188,7 +200,8 @@ def show(run_or_race, page: str | None = None) -> None:
 
     # The sentence polls (auto-play); the buttons stay outside the fragment, so a click is a full run:
     # never lost to a full run under way, and the page's own buttons and charts follow what it did.
-    @st.fragment(run_every=AUTO_EVERY_S if auto else None)
+    live = progress(run_or_race)[1] in ("running", "queued")
+    @st.fragment(run_every=AUTO_EVERY_S if auto or live else None)
     def sentence() -> None:
         index = st.session_state[k_index]
         waiting = None  # what auto-play or Next waits for before the next step's sentence is true
@@ -210,7 +223,8 @@ def show(run_or_race, page: str | None = None) -> None:
         if waiting is None and pending and pending[0] == index + 1:
             waiting = filled(lesson.steps[index + 1].claim.waiting, pending[1])
         step = lesson.steps[index]
-        status, numbers = st.session_state.get(_said_key(lesson), {}).get(index, (HOLDS, {}))
+        said = st.session_state.get(_said_key(lesson), {}).get(index, (HOLDS, {}))
+        status, numbers = shown_numbers(step, said, snaps(run_or_race), progress(run_or_race)[1])
         _highlight(step, index)
         st.markdown(f"**{tr(UI['lesson'], title=tr(lesson.title))}**")
         st.markdown(filled(sentence_for(step, status), numbers))

@@ -301,3 +301,21 @@ def test_next_waits_on_a_claim_the_run_does_not_show_yet(stop_runs):
         assert at.session_state["_lesson_vanishing_index"] == 1
     finally:
         race.stop()
+
+
+def test_a_step_quotes_the_numbers_of_now_while_its_claim_holds_and_its_own_once_it_no_longer_does():
+    from app_pages.narrator import shown_numbers
+    from rnnplay.lessons import HOLDS, MISSED, WAITING, Claim, Step
+
+    # the claim: the RNN's h1/h_T is below 1e-8 (the snapshot here is just that ratio)
+    def check(snaps):
+        ratio = snaps[0]["ratio"]
+        return (HOLDS if ratio < 1e-8 else WAITING), {"ratio": f"{ratio:.0e}"}
+
+    step = Step("h1/h_T is {ratio}", claim=Claim(check, waiting="w", otherwise="o"))
+    entered = (HOLDS, {"ratio": "2e-10"})
+    assert shown_numbers(step, entered, [{"ratio": 9e-13}], "running") == (HOLDS, {"ratio": "9e-13"})
+    assert shown_numbers(step, entered, [{"ratio": 0.3}], "running") == entered  # moved on: the dated numbers
+    assert shown_numbers(step, (MISSED, {}), [{"ratio": 1e-12}], "done") == (MISSED, {})
+    plain = Step("no numbers")
+    assert shown_numbers(plain, (HOLDS, {}), [{"ratio": 1.0}], "running") == (HOLDS, {})

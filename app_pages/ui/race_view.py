@@ -30,6 +30,7 @@ TAB_KEY = "race_tab"
 # three rows on a 900 px screen below the heading and the run bar: the overlaid charts, then each entry's
 # heatmap and activations in columns of a third or a quarter of the page
 ROW_HEIGHT, CELL_HEIGHT = 240, 180
+CELL_TICKS = 2  # category labels along a cell's x axis
 # the overlaid charts' legend stands at the right: below the axis it would need rows the height has not
 SIDE_LEGEND = {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"}
 STATE_TEXT = {
@@ -94,6 +95,12 @@ def _cell(fig) -> dict:
                 bar["tickvals"], bar["ticktext"] = list(bar["tickvals"])[::2], list(bar.get("ticktext") or [])[::2]
         elif trace.get("type") == "heatmap":
             trace["colorbar"] = {"thickness": 10, "nticks": 4}
+    xaxis = spec["layout"].get("xaxis") or {}
+    if xaxis.get("tickvals") is not None and len(xaxis["tickvals"]) > CELL_TICKS:
+        # a cell's plot is 130-200 px wide (a third of the charts, less beside a lesson): the figure's own
+        # thinning assumes a half-page chart, and "18:0.69" labels ran into each other
+        ticks = list(xaxis["tickvals"])
+        xaxis["tickvals"] = ticks[:: -(-len(ticks) // CELL_TICKS)]
     for note in spec["layout"].get("annotations") or []:
         note["text"] = _wrap_lines(note.get("text", ""))  # the empty chart's hint, in a narrow cell
     return spec
