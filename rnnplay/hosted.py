@@ -346,6 +346,12 @@ ADMISSION = Admission()
 QUEUED_EVERY_S = 2.0  # a queued run has only its place in line to show
 
 
+def waits_behind(owner, admission: Admission | None = None) -> bool:
+    """Whether `owner` is queued behind another (its page redraws at the queued pace)."""
+    place = (admission or ADMISSION).position(owner)
+    return place is not None and place[0] > 1
+
+
 class RedrawPacer:
     """R6: every open page that follows a live run redraws its charts from a timer, in the one Python
     process whose GIL the training threads need too. At 0.5 s per redraw, 30 sessions asked for more CPU
@@ -380,7 +386,9 @@ class RedrawPacer:
 
     def interval(self, base_s: float, live_views: int | None = None, queued: bool = False) -> float:
         """Seconds between two redraws of one live view; live_views defaults to the runs that are
-        stepping or waiting for a slot (each has a page following it)."""
+        stepping or waiting for a slot (each has a page following it). queued: the run waits behind
+        another in the queue (the one next in line keeps the live pace, so its page follows within one
+        redraw once its turn comes: a default run trains for about 1.5 s)."""
         if live_views is None:
             c = ADMISSION.counts()
             live_views = c["active"] + c["queued"]

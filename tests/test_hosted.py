@@ -171,6 +171,17 @@ def test_admission_is_first_come_first_served_with_positions_and_refuses_past_th
     assert a.request(owners[5]) == QUEUED and a.position(owners[5]) == (2, 2)  # room in the queue again
 
 
+def test_only_a_run_queued_behind_another_waits_at_the_queued_pace():
+    """The run next in line keeps the live pace: its page follows within one redraw when its turn comes."""
+    a = Admission(max_active=1, max_queue=5)
+    stepping, next_in_line, behind = object(), object(), object()
+    for o in (stepping, next_in_line, behind):
+        a.request(o)
+    assert [hosted.waits_behind(o, a) for o in (stepping, next_in_line, behind)] == [False, False, True]
+    a.release(stepping)
+    assert not hosted.waits_behind(behind, a)  # now next in line
+
+
 def test_wait_blocks_without_polling_until_admitted_or_removed():
     a = Admission(max_active=1, max_queue=5)
     first, second, third = object(), object(), object()

@@ -15,7 +15,7 @@ import streamlit as st
 from app_pages.i18n import lang, tr
 from app_pages.ui import panels
 from app_pages.ui.live_chart import forget, live_chart
-from app_pages.ui.run_view import DIAGNOSIS_HEIGHT, open_tab_pointed_at
+from app_pages.ui.run_view import DIAGNOSIS_HEIGHT, open_tab_pointed_at, pace
 from rnnplay import figures, hosted
 from rnnplay.i18n import N_
 from rnnplay.race import Race, race_labels
@@ -190,7 +190,7 @@ def _body(race: Race, interval: float | None, base_interval: float) -> None:
     hosted.PACER.record(time.thread_time() - cpu0)
     if interval is not None and snap["state"] not in ACTIVE:
         st.rerun()  # the race ended: one full run to update the buttons and stop polling
-    if hosted.PACER.should_repace(interval, hosted.PACER.interval(base_interval, queued=snap["state"] == "queued")):
+    if hosted.PACER.should_repace(interval, pace(race, base_interval)):
         st.rerun()  # the server got busier or quieter (or the queue let this race in): a new pace
 
 
@@ -198,5 +198,5 @@ def race_view(race: Race, base_interval: float) -> None:
     """The race's live view, redrawn every `base_interval` seconds while it runs (slower when the server
     is busy: hosted.PACER)."""
     state = race.state
-    interval = hosted.PACER.interval(base_interval, queued=state == "queued") if state in ACTIVE else None
+    interval = pace(race, base_interval) if state in ACTIVE else None
     st.fragment(_body, run_every=interval)(race, interval, base_interval)

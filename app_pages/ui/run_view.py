@@ -172,7 +172,7 @@ def _fast_body(run: TrainingRun, interval: float | None, base_interval: float) -
         _chart(snap, "gtt", probe)
     # a redraw's cost for the pacer: this part's, plus the slow part's share of it
     slow = st.session_state.get(SLOW_COST, 0.0)
-    _paced(snap, time.thread_time() - cpu0 + slow, interval, base_interval)
+    _paced(run, snap, time.thread_time() - cpu0 + slow, interval, base_interval)
 
 
 def _slow_body(run: TrainingRun, interval: float | None, base_interval: float) -> None:
@@ -210,11 +210,17 @@ def _slow_body(run: TrainingRun, interval: float | None, base_interval: float) -
         st.rerun()  # training ended: one full run to update the buttons and stop polling
 
 
-def _paced(snap: dict, cpu_s: float, interval: float | None, base_interval: float) -> None:
+def pace(run_or_race, base_interval: float) -> float:
+    """Seconds between two redraws of a live run's (or race's) view: the pacer's, or the queued pace for a
+    run that waits behind another."""
+    return hosted.PACER.interval(base_interval, queued=hosted.waits_behind(run_or_race))
+
+
+def _paced(run: TrainingRun, snap: dict, cpu_s: float, interval: float | None, base_interval: float) -> None:
     hosted.PACER.record(cpu_s)
     if interval is not None and snap["state"] not in ACTIVE:
         st.rerun()  # training ended: one full run to update the buttons and stop polling
-    if hosted.PACER.should_repace(interval, hosted.PACER.interval(base_interval, queued=snap["state"] == "queued")):
+    if hosted.PACER.should_repace(interval, pace(run, base_interval)):
         st.rerun()  # the server got busier or quieter (or the queue let this run in): a new pace
 
 
@@ -226,7 +232,7 @@ def live_view(run: TrainingRun, base_interval: float) -> None:
     of a live Playground: React and styling about three times Plotly's time), so the elements that have
     not changed are left out of the frequent one."""
     live = run.state in ACTIVE
-    fast = hosted.PACER.interval(base_interval, queued=run.state == "queued") if live else None
+    fast = pace(run, base_interval) if live else None
     slow = max(fast, PROBE_CHARTS_EVERY_S) if live else None
     st.fragment(_fast_body, run_every=fast)(run, fast, base_interval)
     st.fragment(_slow_body, run_every=slow)(run, slow, base_interval)
