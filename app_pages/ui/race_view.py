@@ -12,6 +12,7 @@ import time
 
 import streamlit as st
 
+from app_pages import narrator
 from app_pages.i18n import lang, tr
 from app_pages.ui import panels
 from app_pages.ui.live_chart import forget, live_chart
@@ -33,6 +34,7 @@ ROW_HEIGHT, CELL_HEIGHT = 240, 180
 CELL_TICKS = 2  # category labels along a cell's x axis
 # the overlaid charts' legend stands at the right: below the axis it would need rows the height has not
 SIDE_LEGEND = {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"}
+TOP_LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom", "font": {"size": 11}}
 STATE_TEXT = {
     "ready": N_("ready"),
     "running": N_("racing…"),
@@ -101,6 +103,9 @@ def _cell(fig) -> dict:
         # thinning assumes a half-page chart, and "18:0.69" labels ran into each other
         ticks = list(xaxis["tickvals"])
         xaxis["tickvals"] = ticks[:: -(-len(ticks) // CELL_TICKS)]
+        if all(isinstance(v, str) and ":" in v for v in xaxis["tickvals"]):  # "t:input": the time step only
+            xaxis["ticktext"] = [v.split(":")[0] for v in xaxis["tickvals"]]
+            xaxis["title"] = {**(xaxis.get("title") or {}), "text": tr("time step t")}
     for note in spec["layout"].get("annotations") or []:
         note["text"] = _wrap_lines(note.get("text", ""))  # the empty chart's hint, in a narrow cell
     return spec
@@ -116,10 +121,17 @@ def _wrap_lines(text: str, width: int = 24) -> str:
 
 
 def _side_legend(fig) -> dict:
+    """The legend at the right of the plot; beside a lesson's narration (a chart of ~350 px) a side legend
+    left the plot 90 px and its step labels ran into each other, so there it is a row over the plot."""
     spec = fig.to_dict()
     layout = spec["layout"]
-    layout["legend"] = {**layout.get("legend", {}), **SIDE_LEGEND}
-    layout["margin"] = {**layout.get("margin", {}), "b": 50, "r": 150}
+    if narrator.active():
+        layout["legend"] = {**layout.get("legend", {}), **TOP_LEGEND}
+        layout["margin"] = {**layout.get("margin", {}), "t": 70, "b": 50, "r": 10}
+        layout["title"] = {**layout.get("title", {}), "y": 0.98, "yanchor": "top"}
+    else:
+        layout["legend"] = {**layout.get("legend", {}), **SIDE_LEGEND}
+        layout["margin"] = {**layout.get("margin", {}), "b": 50, "r": 150}
     return spec
 
 

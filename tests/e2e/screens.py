@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -81,14 +82,25 @@ def lesson(page: Page, base: str, lang: str, out: Path, lesson_id: str = "vanish
     time.sleep(2)
     report(page, f"lesson_{lesson_id}_1_{lang}", out)
     page.locator(".st-key-lesson_auto button").click()
-    seen, end = {panel.inner_text()[:160]}, time.monotonic() + limit_s
-    while time.monotonic() < end and len(seen) < 40:
-        text = panel.inner_text()[:160]
-        if text not in seen:
-            seen.add(text)
+    seen, end = {1}, time.monotonic() + limit_s
+    while time.monotonic() < end:
+        step, last = step_number(panel.inner_text())
+        if step is not None and step not in seen:
+            seen.add(step)
             time.sleep(3)
-            report(page, f"lesson_{lesson_id}_{len(seen)}_{lang}", out)
+            report(page, f"lesson_{lesson_id}_{step}_{lang}", out)
+            if step == last:
+                return
         time.sleep(0.5)
+
+
+STEP_RE = r"(?:step (\d+) of (\d+)|第 (\d+) 步，共 (\d+) 步)"
+
+
+def step_number(text: str) -> tuple[int | None, int | None]:
+    """(the lesson step the panel shows, the last one), from "step 3 of 6" or "第 3 步，共 6 步"."""
+    m = re.search(STEP_RE, text)
+    return (None, None) if m is None else (int(m[1] or m[3]), int(m[2] or m[4]))
 
 
 def main() -> None:
