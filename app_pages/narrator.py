@@ -19,6 +19,7 @@ import streamlit as st
 from app_pages.i18n import tr
 from app_pages.ui.live_chart import scroll_to
 from rnnplay.config import parse_params
+from rnnplay.untrusted import shorten
 from rnnplay.lessons import (
     BY_ID,
     CHART_LABELS,
@@ -191,7 +192,7 @@ def show(run_or_race, page: str | None = None) -> None:
     lesson = BY_ID.get(lesson_id)
     if lesson is None:
         ids = ", ".join(lesson.id for lesson in LESSONS)
-        st.warning(tr(UI["unknown"], id=lesson_id[:40], ids=ids), icon=":material/warning:")
+        st.warning(tr(UI["unknown"], id=shorten(lesson_id), ids=ids), icon=":material/warning:")
         return
     k_index, k_t0 = _keys(lesson)
     st.session_state.setdefault(k_index, 0)

@@ -21,7 +21,7 @@ from safetensors.torch import save as st_save
 
 from rnnplay.config import FIELDS, ConfigError, RunConfig, make_config, relevant_fields
 from rnnplay.i18n import N_, Msg
-from rnnplay.untrusted import MAX_WEIGHTS_MB
+from rnnplay.untrusted import MAX_WEIGHTS_MB, escape_markdown, json_loads, shorten
 
 CONFIG_FORMAT, CONFIG_VERSION = "rnnplay-config", 1
 WEIGHTS_FORMAT, WEIGHTS_VERSION = "rnnplay-weights", 1
@@ -87,7 +87,7 @@ def load_config_json(text: str | bytes) -> RunConfig:
         except UnicodeDecodeError as e:
             raise ValueError(Msg(N_("config file: not UTF-8 text (byte {n}); expected JSON"), n=e.start)) from None
     try:
-        body = json.loads(text.removeprefix("\ufeff"))
+        body = json_loads(text.removeprefix("\ufeff"), N_("config file"))
     except json.JSONDecodeError as e:
         raise ValueError(
             Msg(
@@ -105,16 +105,16 @@ def load_config_json(text: str | bytes) -> RunConfig:
     if fmt != CONFIG_FORMAT:
         raise ValueError(
             Msg(
-                N_("config file: format={got!r} is not allowed: {want!r} (an rnnplay config export)"),
-                got=fmt,
+                N_("config file: format={got} is not allowed: {want!r} (an rnnplay config export)"),
+                got=shorten(fmt),
                 want=CONFIG_FORMAT,
             )
         )
     if version != CONFIG_VERSION:
         raise ValueError(
             Msg(
-                N_("config file: version={got!r} is not supported: this rnnplay reads version {want}"),
-                got=version,
+                N_("config file: version={got} is not supported: this rnnplay reads version {want}"),
+                got=shorten(version),
                 want=CONFIG_VERSION,
             )
         )
@@ -170,7 +170,7 @@ def _header(data: bytes) -> dict:
     if n > len(data) - 8 or n > 100_000_000 or data[8:9] != b"{":
         raise ValueError(Msg(N_("not a safetensors file: the first 8 bytes are no safetensors header length")))
     try:
-        header = json.loads(data[8 : 8 + n])
+        header = json_loads(data[8 : 8 + n], N_("weights file"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ValueError(Msg(N_("not a safetensors file: its header is not JSON"))) from None
     if not isinstance(header, dict):
@@ -207,16 +207,16 @@ def load_weights(trainer, data: bytes) -> RunConfig:
     if meta.get("format") != WEIGHTS_FORMAT:
         raise ValueError(
             Msg(
-                N_("weights file: format={got!r} is not allowed: {want!r} (an rnnplay weights export)"),
-                got=meta.get("format"),
+                N_("weights file: format={got} is not allowed: {want!r} (an rnnplay weights export)"),
+                got=shorten(meta.get("format")),
                 want=WEIGHTS_FORMAT,
             )
         )
     if meta.get("version") != str(WEIGHTS_VERSION):
         raise ValueError(
             Msg(
-                N_("weights file: version={got!r} is not supported: this rnnplay reads version {want}"),
-                got=meta.get("version"),
+                N_("weights file: version={got} is not supported: this rnnplay reads version {want}"),
+                got=shorten(meta.get("version")),
                 want=WEIGHTS_VERSION,
             )
         )
@@ -227,7 +227,7 @@ def load_weights(trainer, data: bytes) -> RunConfig:
     ours = trainer.config
     bad = [n for n in arch_fields(ours) if getattr(saved, n) != getattr(ours, n)]
     if bad:
-        shown = lambda v: repr(v[:20] + "…") if isinstance(v, str) and len(v) > 20 else repr(v)  # noqa: E731
+        shown = lambda v: shorten(v, 20)  # noqa: E731 - a text from the file, markdown escaped
         # one Msg per field, joined by a template with nothing to translate: "{d0}, {d1}"
         diffs = {
             f"d{i}": Msg(
@@ -247,18 +247,19 @@ def load_weights(trainer, data: bytes) -> RunConfig:
     try:
         tensors = st_load(data)
     except (SafetensorError, ValueError, RuntimeError, TypeError) as e:
-        raise ValueError(Msg(N_("safetensors file is corrupt: {error}"), error=str(e))) from None  # the library's words
+        error = escape_markdown(str(e)[:300])  # the library's words, which may quote the file
+        raise ValueError(Msg(N_("safetensors file is corrupt: {error}"), error=error)) from None
     model_state = trainer.model.state_dict()
     for name, t in model_state.items():
         if name not in tensors:
             raise ValueError(
-                Msg(N_("weights do not fit this model: tensor {name!r} is missing from the file"), name=name)
+                Msg(N_("weights do not fit this model: tensor {name} is missing from the file"), name=shorten(name))
             )
         if tuple(tensors[name].shape) != tuple(t.shape):
             raise ValueError(
                 Msg(
-                    N_("weights do not fit this model: tensor {name!r} has shape {shape}, the model needs {need}"),
-                    name=name,
+                    N_("weights do not fit this model: tensor {name} has shape {shape}, the model needs {need}"),
+                    name=shorten(name),
                     shape=tuple(tensors[name].shape),
                     need=tuple(t.shape),
                 )
@@ -266,8 +267,8 @@ def load_weights(trainer, data: bytes) -> RunConfig:
         if tensors[name].dtype != t.dtype:
             raise ValueError(
                 Msg(
-                    N_("weights do not fit this model: tensor {name!r} is {dtype}, not {need}"),
-                    name=name,
+                    N_("weights do not fit this model: tensor {name} is {dtype}, not {need}"),
+                    name=shorten(name),
                     dtype=tensors[name].dtype,
                     need=t.dtype,
                 )
@@ -275,7 +276,10 @@ def load_weights(trainer, data: bytes) -> RunConfig:
     extra = [n for n in tensors if n not in model_state]
     if extra:
         raise ValueError(
-            Msg(N_("weights do not fit this model: the file has tensor {name!r}, which the model lacks"), name=extra[0])
+            Msg(
+                N_("weights do not fit this model: the file has tensor {name}, which the model lacks"),
+                name=shorten(extra[0]),
+            )
         )
     trainer.model.load_state_dict(tensors)  # copies in place: the optimizer keeps its parameters
     return saved

@@ -788,7 +788,7 @@ UI = {
     "auto_stop": N_("Stop auto-play"),
     "free": N_("Free play"),
     "free_help": N_("Leave the lesson; the settings and the run stay as they are."),
-    "unknown": N_("Unknown lesson {id!r} in the link: the lessons are {ids}."),
+    "unknown": N_("Unknown lesson {id} in the link: the lessons are {ids}."),
     "other_page": N_("Lesson {id!r} belongs on the {page} page."),
     "differs": N_("This page's settings differ from the lesson's ({fields})."),
     "restart": N_("Open the lesson with its settings"),

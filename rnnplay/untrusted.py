@@ -10,9 +10,11 @@ reader ever unpickles: a pickle can run any code the moment it is loaded, so a p
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import PurePath
 
-from rnnplay.i18n import t
+from rnnplay.i18n import N_, Msg, t
 
 MB = 2**20
 # what the uploaders take (MB): a user's series, a settings file, a model's weights. The weights limit
@@ -26,13 +28,36 @@ MAX_INPUT_CHARS = 1000
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".joblib", ".tar")
 
 
+# what Streamlit's markdown acts on inside one line: emphasis, code, links and images ([]()!), autolinks
+# and HTML (<>), entities (&), math ($), strikethrough (~), tables (|), icons and colours (:name:, :red[])
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+!|~$:&])")
+
+
+def escape_markdown(text: str) -> str:
+    """text with every markdown character backslash-escaped: a page shows it as it is. Messages are
+    rendered as markdown, so `?run=[Session expired](http://evil)` would otherwise be a link in the
+    app's own warning box, and `![p](http://...)` an image the browser fetches."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
 def shorten(value: object, limit: int = 40) -> str:
-    """repr(value), its middle cut when it is long: a refused 1 MB paste must not come back as a 1 MB
-    message (nor a URL parameter's name)."""
-    text = str(value)
+    """How a page echoes a value it was given (a URL parameter, a file's name, a paste): repr(value), its
+    middle cut when it is long (a refused 1 MB paste must not come back as a 1 MB message), markdown
+    escaped (it is shown as it is, never as a link or an image)."""
+    text = value if isinstance(value, str) else repr(value)  # None stays None, a name 'name'
     if len(text) > limit:
         text = text[: limit - 10] + "…" + text[-9:]
-    return repr(text)
+    return escape_markdown(repr(text) if isinstance(value, str) else text)
+
+
+def json_loads(text: str | bytes, what: str):
+    """json.loads for an untrusted file; JSON nested deeper than Python's recursion limit (`[[[[...`
+    from a hostile settings or weights file) is a ValueError naming `what` (an N_ text), not a
+    RecursionError that would stop the page."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError(Msg(N_("{what}: its JSON is nested too deeply to read; refused"), what=Msg(what))) from None
 
 
 def size_text(n_bytes: int) -> str:

@@ -171,7 +171,7 @@ def test_parse_params_warns_about_unknown_parameter_and_bad_task():
     assert config.task == "majority"
     assert len(warnings) == 2
     assert any("task='mnist'" in w for w in warnings)
-    assert any("hidden_sizes" in w for w in warnings)
+    assert any("hidden\\_sizes" in w for w in warnings)  # markdown: the page shows hidden_sizes
 
 
 def test_parse_params_warns_for_bidirectional_charlm_and_too_long_text():

@@ -329,3 +329,29 @@ def test_a_safetensors_file_whose_header_length_starts_with_0x80_is_no_pickle():
     assert export._header(blob) == json.loads(data[8 : 8 + n])
     with pytest.raises(ValueError, match="pickle"):
         export._header(pickle.dumps({"a": 1}))
+
+
+@pytest.mark.parametrize("depth", [10_000, 1_000_000])
+def test_deeply_nested_json_is_refused_with_a_message_not_a_recursion_error(depth):
+    """`[[[[...]]]]` in a settings file or in a safetensors header: json.loads would raise RecursionError."""
+    nested = "[" * depth + "]" * depth
+    with pytest.raises(ValueError, match="config file: its JSON is nested too deeply to read; refused"):
+        export.load_config_json(nested)
+    header = ('{"a": ' + nested + "}").encode()
+    with pytest.raises(ValueError, match="weights file: its JSON is nested too deeply to read; refused"):
+        export.load_weights(Trainer(tiny()), len(header).to_bytes(8, "little") + header)
+
+
+def test_a_tensor_name_from_the_file_is_echoed_markdown_escaped():
+    """A page renders the message as markdown: a hostile tensor name must not become a link."""
+    tr = Trainer(tiny())
+    state = {k: v.clone() for k, v in tr.model.state_dict().items()}
+    state["[log in](http://127.0.0.1:9/x)"] = torch.zeros(1)
+    meta = {"format": "rnnplay-weights", "version": "1", "config": export.config_json(tr.config)}
+    with pytest.raises(ValueError) as e:
+        export.load_weights(tr, st_save(state, metadata=meta))
+    assert r"'\[log in\]\(http\://127.0.0.1\:9/x\)'" in str(e.value)
+    meta["format"] = "![p](http://127.0.0.1:9/p.png)"
+    with pytest.raises(ValueError) as e:
+        export.load_weights(tr, st_save(state, metadata=meta))
+    assert "![" not in str(e.value) and r"\!\[p\]" in str(e.value)

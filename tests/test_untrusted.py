@@ -422,3 +422,18 @@ def test_the_gradient_lab_names_a_huge_or_unknown_race_link_without_echoing_it()
     assert "entry 1 (e1): hidden_size=5000 is not allowed: in [1, 1024]" in shown, shown
     assert "hidden_size=-3 is not allowed" in shown, shown
     assert len(shown) < 3000 and not at.exception
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["[Session expired - log in](http://127.0.0.1:9/x)", "![p](http://127.0.0.1:9/p.png)", "<b>x</b> *y* `z` $x$ :red[r]"],
+)
+def test_an_echoed_value_is_markdown_escaped_so_it_shows_as_it_is(value):
+    """Every markdown character of an echoed value is escaped: no link, no image, no HTML, no emphasis."""
+    shown = untrusted.shorten(value, 200)
+    unescaped = [c for i, c in enumerate(shown) if c in "[]()!<>*`$:_" and shown[i - 1] != "\\"]
+    assert not unescaped, shown
+    assert shown.replace("\\", "") == repr(value)  # nothing else changes
+    error = ConfigError("arch", value, "one of rnn, lstm, gru")
+    assert "](" not in error.localized("en") and "![" not in error.localized("en")
+    assert repr(value[:30]).rstrip("'") in str(error)  # the CLI's text stays plain

@@ -164,5 +164,5 @@ def _series_upload(container, warnings: list[str]) -> tuple:
         error = localize(e, lang())  # a ConfigError or a ValueError(Msg) in this session's language
         container.error(tr("CSV file {name}: {error} — using the built-in sines", name=name, error=error))
         return ()
-    container.caption(tr("Using {n} values from {name}.", n=len(series), name=up.name))
+    container.caption(tr("Using {n} values from {name}.", n=len(series), name=untrusted.escape_markdown(up.name[:80])))
     return series

@@ -76,7 +76,7 @@ def exchange_panel(run: TrainingRun) -> None:
                     raise ValueError(problem)
                 imported = export.load_config_json(cfg_file.getvalue())
             except (ValueError, TypeError) as e:
-                i1.error(str(e) if problem else f"{cfg_file.name}: {localize(e, lang())}", icon=":material/block:")
+                i1.error(str(e) if problem else f"{untrusted.escape_markdown(cfg_file.name[:80])}: {localize(e, lang())}", icon=":material/block:")
             else:
                 i1.page_link(
                     "app_pages/playground.py",
@@ -110,8 +110,8 @@ def exchange_panel(run: TrainingRun) -> None:
                 with run.between_steps():
                     export.load_weights(run.trainer, w_file.getvalue())
             except (ValueError, TypeError) as e:
-                i2.error(str(e) if problem else f"{w_file.name}: {localize(e, lang())}", icon=":material/block:")
+                i2.error(str(e) if problem else f"{untrusted.escape_markdown(w_file.name[:80])}: {localize(e, lang())}", icon=":material/block:")
             else:
                 run.pause()
                 st.session_state["_loaded_weights"] = w_file.file_id
-                i2.success(tr("Loaded {name}: press Train to continue from these weights.", name=w_file.name))
+                i2.success(tr("Loaded {name}: press Train to continue from these weights.", name=untrusted.escape_markdown(w_file.name[:80])))

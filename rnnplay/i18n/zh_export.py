@@ -16,11 +16,11 @@ ZH = {
     "config file: expected a JSON object of config fields, got a JSON {type}": (
         "配置文件：应为由配置字段组成的 JSON 对象，实际是 JSON {type}"
     ),
-    "config file: format={got!r} is not allowed: {want!r} (an rnnplay config export)": (
-        "配置文件：format={got!r} 不被接受：应为 {want!r}（rnnplay 导出的配置）"
+    "config file: format={got} is not allowed: {want!r} (an rnnplay config export)": (
+        "配置文件：format={got} 不被接受：应为 {want!r}（rnnplay 导出的配置）"
     ),
-    "config file: version={got!r} is not supported: this rnnplay reads version {want}": (
-        "配置文件：不支持 version={got!r}：本版 rnnplay 只能读取第 {want} 版"
+    "config file: version={got} is not supported: this rnnplay reads version {want}": (
+        "配置文件：不支持 version={got}：本版 rnnplay 只能读取第 {want} 版"
     ),
     # safetensors weights
     "not a safetensors file: it is a zip archive (e.g. torch.save's .pt); only safetensors is accepted": (
@@ -42,11 +42,11 @@ ZH = {
         "safetensors 文件不完整：只有 {size} 字节，文件头需要 {need} 字节"
     ),
     "weights file: {size} bytes is too big; at most {mb} MB": "权重文件：{size} 字节太大了；最大 {mb} MB",
-    "weights file: format={got!r} is not allowed: {want!r} (an rnnplay weights export)": (
-        "权重文件：format={got!r} 不被接受：应为 {want!r}（rnnplay 导出的权重）"
+    "weights file: format={got} is not allowed: {want!r} (an rnnplay weights export)": (
+        "权重文件：format={got} 不被接受：应为 {want!r}（rnnplay 导出的权重）"
     ),
-    "weights file: version={got!r} is not supported: this rnnplay reads version {want}": (
-        "权重文件：不支持 version={got!r}：本版 rnnplay 只能读取第 {want} 版"
+    "weights file: version={got} is not supported: this rnnplay reads version {want}": (
+        "权重文件：不支持 version={got}：本版 rnnplay 只能读取第 {want} 版"
     ),
     "weights file: its configuration is unusable: {error}": "权重文件：其中的配置无法使用：{error}",
     "{field}={saved} (this run: {ours})": "{field}={saved}（当前运行：{ours}）",
@@ -54,16 +54,20 @@ ZH = {
         "权重与当前模型不匹配：{diffs}；请设置相同的值，或导入它们的配置"
     ),
     "safetensors file is corrupt: {error}": "safetensors 文件已损坏：{error}",
-    "weights do not fit this model: tensor {name!r} is missing from the file": (
-        "权重与当前模型不匹配：文件中缺少张量 {name!r}"
+    "weights do not fit this model: tensor {name} is missing from the file": (
+        "权重与当前模型不匹配：文件中缺少张量 {name}"
     ),
-    "weights do not fit this model: tensor {name!r} has shape {shape}, the model needs {need}": (
-        "权重与当前模型不匹配：张量 {name!r} 的形状是 {shape}，模型需要 {need}"
+    "weights do not fit this model: tensor {name} has shape {shape}, the model needs {need}": (
+        "权重与当前模型不匹配：张量 {name} 的形状是 {shape}，模型需要 {need}"
     ),
-    "weights do not fit this model: tensor {name!r} is {dtype}, not {need}": (
-        "权重与当前模型不匹配：张量 {name!r} 的类型是 {dtype}，而不是 {need}"
+    "weights do not fit this model: tensor {name} is {dtype}, not {need}": (
+        "权重与当前模型不匹配：张量 {name} 的类型是 {dtype}，而不是 {need}"
     ),
-    "weights do not fit this model: the file has tensor {name!r}, which the model lacks": (
-        "权重与当前模型不匹配：文件中有张量 {name!r}，但模型没有"
+    "weights do not fit this model: the file has tensor {name}, which the model lacks": (
+        "权重与当前模型不匹配：文件中有张量 {name}，但模型没有"
     ),
+    # untrusted JSON nested too deeply (rnnplay/untrusted.json_loads)
+    "config file": "配置文件",
+    "weights file": "权重文件",
+    "{what}: its JSON is nested too deeply to read; refused": "{what}：其中的 JSON 嵌套过深，无法读取；已拒绝",
 }

@@ -18,7 +18,7 @@ ZH = {
     "Stop auto-play": "停止自动播放",
     "Free play": "自由探索",
     "Leave the lesson; the settings and the run stay as they are.": "离开本课；设置和当前训练保持不变。",
-    "Unknown lesson {id!r} in the link: the lessons are {ids}.": "链接中的课程 {id!r} 不存在：可用的课程有 {ids}。",
+    "Unknown lesson {id} in the link: the lessons are {ids}.": "链接中的课程 {id} 不存在：可用的课程有 {ids}。",
     "Lesson {id!r} belongs on the {page} page.": "课程 {id!r} 应在{page}页面打开。",
     "This page's settings differ from the lesson's ({fields}).": "本页的设置与课程的设置不同（{fields}）。",
     "Open the lesson with its settings": "按课程的设置打开本课",
