@@ -10,6 +10,7 @@ import threading
 
 import streamlit as st
 
+from app_pages import view_link
 from app_pages.i18n import language_switch, tr
 
 st.set_page_config(page_title="RNN Playground", page_icon=":material/cycle:", layout="wide")
@@ -24,6 +25,8 @@ pages = [
 ]
 page = st.navigation(pages)
 language_switch(st.sidebar)
+view_link.follow_short_link()  # ?t=: a teacher's short link opens the link it stands for
+view_link.carry()  # a teacher's view stays in the URL on every page (sidebar navigation drops it)
 
 
 # torch._dynamo is imported by the first optimizer a process builds: 2-3 s on a cold start (measured).

@@ -40,7 +40,7 @@ problems += entry_rows(setup)  # e1..e4 from the link (else the demo's), kept in
 entries_box = entries_button.popover(tr("Demos and entries"), icon=":material/table_rows:", width="stretch")
 entries_editor(entries_box, setup)
 configs, can_race = checked_entries(setup, problems)  # the link's problems, caps, too few entries
-race = current_race(configs, can_race, fallback=PRESETS[DEFAULT_PRESET])
+race = current_race(configs, can_race, fallback=race_entries.locked_demo(PRESETS[DEFAULT_PRESET]))
 pending = can_race and race.configs != configs
 
 

@@ -294,6 +294,11 @@ def _check(f: dataclasses.Field, value: Any) -> Any:
     return value
 
 
+def check_value(name: str, value: Any) -> Any:
+    """One field's value coerced to its type and checked against its range; ConfigError names it."""
+    return _check(FIELDS[name], value)
+
+
 def _check_series(name: str, value: Any) -> tuple:
     try:
         out = tuple(float(v) for v in value)
@@ -359,9 +364,10 @@ def make_config(task: str = "majority", **overrides: Any) -> RunConfig:
     return RunConfig(**{**defaults, **overrides, "task": task})
 
 
-# query parameters of the pages, not of the run: the language, a stored run, a lesson, and a teacher
-# link's hidden and locked controls (app_pages/ui/teacher.py checks those)
-PAGE_PARAMS = ("lang", "run", "lesson", "hide", "lock")
+# query parameters of the pages, not of the run: the language, a stored run, a lesson, a teacher link's
+# hidden and locked controls and its signed view (app_pages/ui/teacher.py checks those), a long text
+# to learn kept on the server by its hash (rnnplay/texts.py) and a teacher's short link
+PAGE_PARAMS = ("lang", "run", "lesson", "hide", "lock", "view", "text_ref", "t")
 
 
 def parse_params(params: dict[str, str], lang: str = "en") -> tuple[RunConfig, list[str]]:

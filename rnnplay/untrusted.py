@@ -29,8 +29,8 @@ PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".joblib",
 
 
 # what Streamlit's markdown acts on inside one line: emphasis, code, links and images ([]()!), autolinks
-# and HTML (<>), entities (&), math ($), strikethrough (~), tables (|), icons and colours (:name:, :red[])
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+!|~$:&])")
+# and HTML (<>), entities (&), math ($), strikethrough (~), tables (|); colours (:red[...]) need a [
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+!|~$&])")
 
 
 def escape_markdown(text: str) -> str:

@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_pages.ui.teacher import teacher_query
+from rnnplay import signing
 from rnnplay.config import TASKS, make_config, relevant_fields
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +26,12 @@ def open_playground(**params) -> AppTest:
     for k, v in params.items():
         at.query_params[k] = str(v)
     return at.run()
+
+
+def view_of(params: dict) -> tuple[str, str]:
+    """A teacher link's signed view, as (hide, lock) comma lists (sorted)."""
+    payload = signing.verify(params["view"])
+    return ",".join(payload["h"]), ",".join(payload["l"])
 
 
 def widget_keys(at: AppTest) -> set[str]:
@@ -131,9 +138,10 @@ def test_teacher_query_spells_out_fixed_fields_and_always_hides_the_panel():
         "lr": str(make_config("adding").lr),
         "lang": "zh",
         "lesson": "random",
-        "hide": "seed,share,teacher",
-        "lock": "lr",  # seed is hidden, which wins
+        "view": q["view"],
     }
+    assert view_of(q) == ("seed,share,teacher", "lr")  # seed is hidden, which wins
+    assert signing.verify(q["view"])["x"] == {"seed": 0, "lr": make_config("adding").lr}
     assert "run" not in teacher_query(config)
 
 
@@ -146,7 +154,7 @@ def test_the_teacher_panel_makes_a_link_that_opens_the_student_view(stop_runs):
     link = panel.code[0].value
     assert link.startswith("/playground?")
     params = dict(parse_qsl(urlsplit(link).query))
-    assert params["hide"] == "seed,export,teacher" and params["lock"] == "lr,hidden_size"
+    assert view_of(params) == ("export,seed,teacher", "hidden_size,lr")
 
     student = open_playground(**params)
     stop_runs.append(student)
@@ -175,7 +183,7 @@ def test_the_gradient_lab_honours_a_teacher_link_and_makes_one(stop_runs):
     link = next(e for e in at.expander if e.label == PANEL).code[0].value
     params = dict(parse_qsl(urlsplit(link).query))
     assert urlsplit(link).path.endswith("/gradients")
-    assert (params["race"], params["lock"], params["hide"]) == ("vanishing", "seq_len", "teacher")
+    assert params["race"] == "vanishing" and view_of(params) == ("teacher", "seq_len")
     student = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     student.switch_page("app_pages/gradients.py")
     for k, v in params.items():

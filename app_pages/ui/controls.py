@@ -9,7 +9,7 @@ import streamlit as st
 
 from app_pages.i18n import lang, tr
 from app_pages.ui import teacher
-from app_pages.ui.fields import LABELS, SECTIONS, UI_MAX, visible, widget
+from app_pages.ui.fields import LABELS, SECTIONS, UI_MAX, drop_bad_url_numbers, seed_text_from_url, task_defaults, visible, widget
 from rnnplay import hosted, untrusted
 from rnnplay.config import FIELDS, MAX_TEXT_CHARS, ConfigError, RunConfig, make_config, parse_params
 from rnnplay.i18n import LANGS, localize
@@ -53,12 +53,14 @@ def lang_warnings() -> list[str]:
 def config_controls(container) -> tuple[RunConfig, list[str]]:
     """Draw the configuration widgets (bound to the URL) and return (config, problems).
     Bad URL parameters are reported by name and replaced by defaults; never an exception."""
-    _, warnings = parse_params(st.query_params.to_dict(), lang())
+    warnings = drop_bad_url_numbers(task_defaults(st.query_params.get("task")))  # before any widget reads one
+    room, room_warnings = teacher.classroom()  # the teacher's view; a fixed value edited into the URL is refused
+    warnings += room_warnings + seed_text_from_url()  # ?text_ref=: a long text kept on the server
+    _, more = parse_params(st.query_params.to_dict(), lang())
+    warnings += more
     warnings += _over_ui_caps(st.query_params.to_dict())
     for name, value in st.session_state.pop("_put_back", {}).items():  # a refused text: see _refuse_text below
         st.session_state[name] = value
-    room, room_warnings = teacher.classroom()  # a teacher link's hidden and locked controls
-    warnings += room_warnings
     warnings += lang_warnings()
     task_box = container.container()
     # the task widget's default is fixed, so ?task=... always stays in a share link

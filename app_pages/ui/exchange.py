@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.i18n import lang, tr
+from app_pages.ui import links, teacher
 from rnnplay import export, untrusted
 from rnnplay.i18n import N_, localize
 from rnnplay.session import TrainingRun
@@ -78,11 +79,17 @@ def exchange_panel(run: TrainingRun) -> None:
             except (ValueError, TypeError) as e:
                 i1.error(str(e) if problem else f"{untrusted.escape_markdown(cfg_file.name[:80])}: {localize(e, lang())}", icon=":material/block:")
             else:
+                # a share link's parameters (a long text by its reference), less what a teacher's view fixed
+                room = st.session_state.get(teacher.SESSION_KEY, teacher.FREE)
+                params = links.share_params(imported)
+                kept = [k for k in params if room.fixed("text" if k == "text_ref" else k)]
+                if kept:
+                    i1.caption(tr("Locked by your teacher, kept as they are: {names}", names=", ".join(kept)))
                 i1.page_link(
                     "app_pages/playground.py",
                     label=tr("Open these settings ({task}, {arch})", task=imported.task, arch=imported.arch),
                     icon=":material/open_in_new:",
-                    query_params={k: str(v) for k, v in imported.changed_fields().items()},
+                    query_params={k: v for k, v in params.items() if k not in kept},
                 )
         w_label = N_("Weights (safetensors) into this run")
         w_file = i2.file_uploader(

@@ -5,15 +5,19 @@ them all is app_pages/ui/controls.py."""
 from __future__ import annotations
 
 import logging
+import math
 
 import streamlit as st
+from streamlit.runtime.state.session_state_proxy import get_session_state
 
 from app_pages.i18n import lang, tr
-from rnnplay import hosted
-from rnnplay.config import FIELDS, allowed_text, field_help, make_config
+from rnnplay import hosted, texts
+from rnnplay.config import MAX_TEXT_CHARS, FIELDS, ConfigError, RunConfig, allowed_text, field_help, make_config
 from rnnplay.i18n import N_
 from rnnplay.tasks import TASK_CLASSES
 from rnnplay.tasks.charlm import CORPUS_DEFAULTS
+from rnnplay.texts import URL_TEXT_MAX
+from rnnplay.untrusted import shorten
 
 # Changing the task sets the other widgets to that task's defaults through session_state; Streamlit
 # logs a warning for each such widget that also has a default. That is intended here.
@@ -107,6 +111,61 @@ SECTIONS = {
     ),
     N_("More"): ("impl", "init", "init_gain", "forget_bias", "weight_decay", "seed", "device"),
 }
+
+
+def drop_url_param(name: str) -> None:
+    """Take ?name= out of the URL and out of the copy of the URL that Streamlit seeds bound widgets from
+    when they are first drawn (deleting through st.query_params leaves that copy, and refuses a
+    parameter already bound to a widget)."""
+    with get_session_state().query_params() as qp:
+        qp._initial_query_params.pop(name, None)
+        if name in qp._query_params:
+            del qp._query_params[name]
+            qp._send_query_param_msg()
+
+
+def _num(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"  # 2147483647, not 2.14748e+09
+
+
+def _usable_number(kind: type, raw: str) -> bool:
+    """Whether a bound number input can read raw: a finite float, or for an integer field an integer."""
+    try:
+        value = float(raw)
+        if kind is int:
+            int(raw)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return math.isfinite(value)
+
+
+def task_defaults(task: str | None) -> RunConfig:
+    """make_config(task), or the first task's defaults for a task the link misspells (named elsewhere)."""
+    try:
+        return make_config(task or "majority")
+    except ValueError:
+        return make_config()
+
+
+def drop_bad_url_numbers(defaults: RunConfig) -> list[str]:
+    """Drop every number parameter in the URL that a bound number input cannot read (`?steps=inf`,
+    `?seed=-inf`, `?hidden_size=1e400`, `nan`, `1e3` for an integer) before any widget sees it:
+    Streamlit converts it itself and stops the page with an OverflowError. Each is named with the
+    allowed range; the field keeps its default (from `defaults`). Call before drawing the widgets."""
+    warnings = []
+    for name, raw in st.query_params.to_dict().items():
+        f = FIELDS.get(name)
+        kind = type(f.default) if f is not None else None
+        if kind not in (int, float) or f.metadata["lo"] is None or _usable_number(kind, raw):
+            continue
+        m = f.metadata
+        hi = UI_MAX.get(name, m["hi"])
+        allowed = N_("an integer in {range}") if kind is int else N_("a finite number in {range}")
+        span = f"{'(' if m['lo_open'] else '['}{_num(m['lo'])}, {_num(hi)}]"
+        error = ConfigError(name, raw, allowed, range=span).localized(lang())
+        warnings.append(tr("{error} — using the default {value}", error=error, value=repr(getattr(defaults, name))))
+        drop_url_param(name)
+    return warnings
 
 
 def visible(name: str, s: dict) -> bool:
@@ -203,9 +262,60 @@ def widget(name: str, default, container, locked: bool = False) -> object:
         return container.number_input(
             label, min_value=float(lo), max_value=float(m["hi"]), value=float(default), step=step, format="%g", **common
         )
-    # no max_chars: the browser would cut a long paste silently; config_controls refuses it with a message
-    value = container.text_area(label, value=default, height=80, **common)
+    # no max_chars: the browser would cut a long paste silently; config_controls refuses it with a message.
+    # Not bound: a bound text area writes whatever is pasted into the URL (2 MB: the reload answers HTTP
+    # 400); keep_text_in_url writes an accepted text, or its reference when it is long
+    value = container.text_area(label, value=default, height=80, **{**common, "bind": None})
     refused = st.session_state.pop(f"_refused_{name}", None)
     if refused:
         container.error(refused, icon=":material/block:")
+    elif not locked:
+        keep_text_in_url(value, default)
     return value
+
+
+# the text to learn in the URL: ?text= when short, else ?text_ref=<its hash> (kept by rnnplay.texts)
+def _url_text_pair() -> tuple:
+    return st.query_params.get("text"), st.query_params.get("text_ref")
+
+
+def seed_text_from_url() -> list[str]:
+    """Put the URL's text to learn (?text=, or the text ?text_ref= names) into the text widget when the
+    URL's changed since this session last read or wrote it (a new link, a reload). A reference the
+    server does not have is named and dropped; the widget keeps its text. Call before the widgets."""
+    pair = _url_text_pair()
+    if st.session_state.get("_text_url") == pair:
+        return []
+    st.session_state["_text_url"] = pair
+    text, ref = pair
+    if ref is not None:
+        text = texts.get(ref)
+        if text is None:
+            drop_url_param("text_ref")
+            st.session_state["_text_url"] = _url_text_pair()
+            return [tr(TEXT_GONE, ref=shorten(ref))]
+    if text is not None:
+        st.session_state["text"] = text
+    return []
+
+
+TEXT_GONE = N_(
+    "text_ref={ref}: this server no longer has the text this link names (long texts are kept on the "
+    "server, not in the link, and the oldest are let go) — using the task's default text; paste the text again"
+)
+
+
+def keep_text_in_url(value: str, default: str) -> None:
+    """The URL follows an accepted text to learn: nothing at the task's default, ?text= up to
+    URL_TEXT_MAX characters, else ?text_ref= (the text kept on the server). A refused text (too long,
+    empty) leaves the URL at the last accepted one."""
+    if not 1 <= len(value) <= MAX_TEXT_CHARS:
+        return
+    want = {} if value == default else {"text": value} if len(value) <= URL_TEXT_MAX else {"text_ref": texts.put(value)}
+    for k in ("text", "text_ref"):
+        if k not in want:
+            if k in st.query_params:
+                drop_url_param(k)
+        elif st.query_params.get(k) != want[k]:
+            st.query_params[k] = want[k]
+    st.session_state["_text_url"] = _url_text_pair()

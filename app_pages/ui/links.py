@@ -7,13 +7,17 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from app_pages.i18n import lang
+from rnnplay import texts
 from rnnplay.config import RunConfig
 
 
 def share_params(config: RunConfig, language: str = "en") -> dict[str, str]:
     """A share link's parameters: the fields that differ from the task's defaults, and the language
-    unless English. Never a run id (?run= names this browser's stored run) nor a teacher link's lists."""
+    unless English; a text to learn longer than a few hundred characters by its reference (rnnplay.texts).
+    Never a run id (?run= names this browser's stored run) nor a teacher link's lists."""
     params = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in config.changed_fields().items()}
+    if len(params.get("text", "")) > texts.URL_TEXT_MAX:  # a long text stays on the server, the link names it
+        params["text_ref"] = texts.put(params.pop("text"))
     return {**params, "lang": language} if language != "en" else params
 
 

@@ -16,7 +16,7 @@ import streamlit as st
 from app_pages.i18n import lang, tr
 from app_pages.ui import teacher
 from app_pages.ui.controls import control, lang_warnings
-from app_pages.ui.fields import visible
+from app_pages.ui.fields import drop_bad_url_numbers, seed_text_from_url, task_defaults, visible
 from app_pages.ui.links import page_url
 from rnnplay import cost, hosted
 from rnnplay.config import ARCHS, FIELDS, ConfigError, RunConfig, make_config, parse_params
@@ -26,6 +26,7 @@ from rnnplay.tasks import TASK_CLASSES
 from rnnplay.untrusted import shorten
 
 DEFAULT_PRESET = "vanishing"
+LOCKED_CELL = N_("entry {i}: {name}={value} is refused: your teacher fixed this setting — it stays at {fixed}")
 PRESET_BUTTONS = {
     "vanishing": (N_("Vanishing: RNN vs LSTM vs GRU"), ":material/trending_down:"),
     "exploding": (N_("Exploding: no clip vs clip"), ":material/bolt:"),
@@ -71,14 +72,17 @@ def shared_settings(box) -> tuple[RaceSetup, list[str]]:
         )
         preset_id = DEFAULT_PRESET
     preset = PRESETS[preset_id]
+    url_task = st.query_params.get("task", preset[0].task)
+    problems += drop_bad_url_numbers(preset[0] if url_task == preset[0].task else task_defaults(url_task))
+    room, room_warnings = teacher.classroom()  # the teacher's view; a fixed value edited into the URL is refused
+    problems += room_warnings + seed_text_from_url()  # ?text_ref=: a long text kept on the server
     page_params = {"race", "lesson", *ENTRY_KEYS}
     shared_params = {k: v for k, v in st.query_params.to_dict().items() if k not in page_params}
     _, url_warnings = parse_params(shared_params, lang())
     problems += url_warnings
 
     box.subheader(tr("Shared by every entry"))
-    room, room_warnings = teacher.classroom()  # a teacher link's hidden and locked controls
-    problems += room_warnings + lang_warnings()
+    problems += lang_warnings()
     task = control("task", preset[0].task, box, room)
     start = preset[0] if task == preset[0].task else make_config(task)  # what the widgets default to
     values = {}
@@ -88,11 +92,14 @@ def shared_settings(box) -> tuple[RaceSetup, list[str]]:
     # other fields in the link (hidden_size, lr, ...) set the entries' shared starting point, where valid
     from_url, _ = parse_params({**shared_params, "task": task})
     overlay = {n: getattr(from_url, n) for n in shared_params if n in FIELDS and n not in values and n != "task"}
+    # what the teacher fixed (architecture, size, learning rate, ...) holds for every entry: see entry_configs
+    overlay.update({n: v for n, v in teacher.fixed_values(room, start).items() if n not in values and n != "task"})
     try:
         base = start.replace(**overlay, **values)
     except ConfigError as e:
         problems.append(tr("{error} — using the task's defaults", error=e.localized(lang())))
         base = start
+    st.session_state["_race_base"] = base  # what a demo loaded from a button starts from (locked_demo)
     return RaceSetup(preset_id, preset, task, start, values, overlay, base), problems
 
 
@@ -105,6 +112,7 @@ def _demo_rows(setup: RaceSetup) -> list[dict]:
     """The demo's entries on the current shared settings (on another task: only its models)."""
     same_task = setup.task == setup.preset[0].task
     keep = ENTRY_FIELDS if same_task else ("arch", "nonlinearity", "init", "init_gain", "optimizer")
+    keep = [n for n in keep if n not in _locked_columns()]  # the teacher's values hold
     return [_row(setup.base.replace(**{n: getattr(c, n) for n in keep})) for c in setup.preset]
 
 
@@ -141,16 +149,35 @@ def entry_rows(setup: RaceSetup) -> list[str]:
     return problems
 
 
+def _locked_columns() -> list[str]:
+    """The entry columns a teacher's view fixes: every entry takes the shared (the teacher's) value."""
+    room = st.session_state.get(teacher.SESSION_KEY, teacher.FREE)
+    return [n for n in COLUMNS if room.fixed(n)]
+
+
+def locked_demo(configs: list[RunConfig]) -> list[RunConfig]:
+    """A demo's entries under the teacher's view: the fixed columns take the shared settings' values."""
+    base = st.session_state.get("_race_base")
+    locked = {n: getattr(base, n) for n in _locked_columns()} if base is not None else {}
+    return [c.replace(**locked) for c in configs] if locked else list(configs)
+
+
 def entry_configs(rows: list[dict], setup: RaceSetup) -> tuple[list[RunConfig], list[str]]:
-    """Rows -> configurations; a bad cell is named (entry, field, what is allowed) and takes the shared value."""
+    """Rows -> configurations; a bad cell is named (entry, field, what is allowed) and takes the shared value,
+    and so does a cell a teacher's view fixed (named too when it differs)."""
     configs, warnings = [], []
     allows_bidirectional = TASK_CLASSES[setup.task].allows_bidirectional
+    locked = _locked_columns()
     for i, row in enumerate(rows, start=1):
         c = setup.base
         for n in COLUMNS:
             v = row.get(n)
             if v is None or (isinstance(v, float) and v != v) or (n == "bidirectional" and not allows_bidirectional):
                 continue  # an empty cell (a new row) takes the shared setting
+            if n in locked:
+                if v != getattr(c, n):
+                    warnings.append(tr(LOCKED_CELL, i=i, name=n, value=shorten(v), fixed=shorten(getattr(c, n))))
+                continue
             try:
                 c = c.replace(**{n: v})
             except ConfigError as e:
@@ -206,13 +233,14 @@ def _load_preset(pid: str) -> None:
     for name in ("task", *SHARED, *(n for n, f in FIELDS.items() if f.metadata["tasks"])):
         if FIELDS[name].metadata["share"]:
             st.session_state[name] = getattr(first, name)
-    st.session_state["_race_rows"] = [_row(c) for c in PRESETS[pid]]
+    demo = locked_demo(PRESETS[pid])
+    st.session_state["_race_rows"] = [_row(c) for c in demo]
     st.session_state["_race_url_problems"] = []
     st.session_state["_race_source"] = (pid, first.task, (None,) * MAX_ENTRIES)
     st.session_state["_race_editor"] += 1
     race = st.session_state.get("_race")
     if race is not None:
-        race.reset(list(PRESETS[pid]))
+        race.reset(demo)  # at once (a Step may follow before the page is drawn again)
 
 
 # the demos and the entries editor --------------------------------------------------------------------
@@ -226,8 +254,12 @@ def entries_editor(box, setup: RaceSetup) -> None:
     rows = st.session_state["_race_rows"]
     shown = [c for c in COLUMNS if c != "bidirectional" or TASK_CLASSES[setup.task].allows_bidirectional]
     choice = {n: list(FIELDS[n].metadata["choices"]) for n in ("nonlinearity", "init", "optimizer", "clip_mode")}
+    locked = _locked_columns()
+    if locked:
+        box.caption(tr("Locked by your teacher for every entry: {names}", names=", ".join(locked)))
     box.data_editor(
         pd.DataFrame(rows, columns=list(COLUMNS)),
+        disabled=locked,
         key=f"entries_{st.session_state['_race_editor']}",
         on_change=functools.partial(_on_edit, setup),
         num_rows="dynamic",

@@ -1,29 +1,38 @@
 """Teacher links: a teacher picks which controls the class sees and which are locked, and gets a link.
 
-The link is a share link (the configuration, the language, optionally a lesson) plus two lists:
-`?hide=seed,share&lock=lr,arch`. `hide` names configuration fields or page parts (PARTS); a hidden field
-is not drawn and keeps the link's value. `lock` names fields drawn disabled, their value the link's (or
-the task's default). Neither is bound to a widget: Streamlit clears query parameters when the learner
-moves to another page, so the first page that sees them stores them in session_state (`Classroom`), and
-the student view lasts for the whole browser session. The panel itself is always hidden in a student
-view (the link's `hide` includes "teacher").
+The view (hidden controls, locked ones and their values) travels in the URL as a token signed with the
+server's secret (`?view=<token>`, rnnplay/signing.py): a student cannot change it, and a link whose
+token was edited is refused with a message. `hide` names configuration fields or page parts (PARTS); a
+hidden field is not drawn and keeps the link's value. `lock` names fields drawn disabled at the link's
+value (or the task's default). The first page that reads a token keeps the view in session_state
+(`Classroom`) for the whole browser session, and app_pages/view_link.py puts the token back into the URL
+on every page (Streamlit drops unbound parameters when the learner moves to another page), so a
+reload or a new tab of any page keeps the view. A locked or hidden setting's value edited into the URL
+(`?lr=0.5`) is refused by name and the teacher's value kept. The panel itself is always hidden in a
+student view. A teacher also gets a short link (`?t=<ref>`, the link kept on the server) and its QR code.
+
+Plain `?hide=`/`?lock=` lists (links made by hand) still open a student view: they can only take
+controls away, and the page signs them into a token at once.
 
 app_pages/ui/controls.py draws the settings through `classroom()`; the pages ask `hides(part)` before
-drawing a part.
+drawing a part; the Gradient lab applies `fixed_values()` to every entry.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+import segno
 import streamlit as st
 
 from app_pages.i18n import lang, tr
-from app_pages.ui.fields import LABELS, SECTIONS
+from app_pages.ui.fields import LABELS, SECTIONS, drop_url_param
 from app_pages.ui.links import page_url, share_params
-from rnnplay import untrusted
-from rnnplay.config import FIELDS, parse_params, relevant_fields
+from app_pages.view_link import TOKEN_KEY, TOKEN_PARAM
+from rnnplay import signing, texts, untrusted
+from rnnplay.config import FIELDS, ConfigError, check_value, parse_params, relevant_fields
 from rnnplay.i18n import N_
 from rnnplay.lessons import LESSONS
 
@@ -59,6 +68,10 @@ class Classroom:
     def value(self, name: str, default):
         """A hidden or locked field's value: the link's, else the default of the task being shown."""
         return self.link_values.get(name, default)
+
+    def fixed(self, name: str) -> bool:
+        """Whether the teacher fixed this configuration field (hidden or locked): nothing may change it."""
+        return name in FIELDS and (name in self.lock or self.hidden(name))
 
 
 FREE = Classroom()  # no teacher link: everything shown, nothing locked
@@ -101,15 +114,112 @@ def parse_view(params: dict[str, str]) -> tuple[Classroom, list[str]]:
     return room, warnings
 
 
+BAD_TOKEN = N_(
+    "This teacher link was changed or damaged (view={token}) and is refused: ask your teacher for the "
+    "link again. Nothing the link fixed was unlocked."
+)
+EDITED = N_("{name}={value} in the link is refused: your teacher fixed this setting — it stays at {fixed}")
+
+
+def view_payload(room: Classroom) -> dict:
+    """What a token holds: the lists and the fixed values (a long text by its reference: rnnplay.texts)."""
+    values, refs = {}, {}
+    for n, v in room.link_values.items():
+        if isinstance(v, str) and len(v) > texts.URL_TEXT_MAX:
+            refs[n] = texts.put(v)
+        else:
+            values[n] = v
+    payload = {"v": 1, "h": sorted(room.hide), "l": sorted(room.lock), "x": values}
+    return {**payload, "r": refs} if refs else payload
+
+
+def room_of(payload: dict) -> tuple[Classroom | None, list[str]]:
+    """The view a verified token holds (None: not a view), and a warning for a text the server lost."""
+    try:
+        hide = frozenset(n for n in payload["h"] if n in SHAREABLE or n in PARTS)
+        lock = frozenset(n for n in payload["l"] if n in SHAREABLE)
+        values = {n: v for n, v in dict(payload.get("x", {})).items() if n in SHAREABLE}
+        refs = dict(payload.get("r", {}))
+    except (KeyError, TypeError, ValueError):
+        return None, []
+    warnings = []
+    for n, ref in refs.items():
+        text = texts.get(ref)
+        if text is None:
+            from app_pages.ui.fields import TEXT_GONE
+
+            warnings.append(tr(TEXT_GONE, ref=untrusted.shorten(ref)))
+        elif n in SHAREABLE:
+            values[n] = text
+    return Classroom(hide=hide, lock=lock, link_values=values), warnings
+
+
+def view_token(room: Classroom) -> str:
+    return signing.sign(view_payload(room))
+
+
+def _keep(room: Classroom, token: str) -> Classroom:
+    """Fix the view for this session and put its token into the URL (app_pages/view_link.py keeps it there)."""
+    st.session_state[SESSION_KEY], st.session_state[TOKEN_KEY] = room, token
+    if st.query_params.get(TOKEN_PARAM) != token:
+        st.query_params[TOKEN_PARAM] = token
+    return room
+
+
 def classroom() -> tuple[Classroom, list[str]]:
-    """This session's student view and the warnings about the current URL's hide/lock. The first run
-    whose URL has ?hide= or ?lock= fixes the view for the session; later URLs cannot change it (a page
-    switch drops the parameters, and a locked value must not be changed from the page)."""
+    """This session's student view and the warnings about the current URL: a token that is not this
+    server's (edited by hand) is refused; a locked or hidden setting's value in the URL is refused by
+    name and dropped. The first valid view of a session fixes it; later URLs cannot change it. Call
+    before any widget is drawn and before the URL's values are read."""
+    kept: Classroom | None = st.session_state.get(SESSION_KEY)
+    kept_token = st.session_state.get(TOKEN_KEY)
     params = st.query_params.to_dict()
-    if "hide" not in params and "lock" not in params:
-        return st.session_state.get(SESSION_KEY, FREE), []
-    room, warnings = parse_view(params)
-    return st.session_state.setdefault(SESSION_KEY, room), warnings
+    token, warnings = params.get(TOKEN_PARAM), []
+    if token is not None and token != kept_token:
+        room, warnings = room_of(signing.verify(token) or {})
+        if room is None:
+            warnings = [tr(BAD_TOKEN, token=untrusted.shorten(token, 30))]
+            drop_url_param(TOKEN_PARAM)
+        elif kept is None:
+            kept, kept_token = _keep(room, token), token
+    if ("hide" in params or "lock" in params) and kept is None:  # a plain list: it only takes controls away
+        room, more = parse_view(params)
+        warnings += more
+        kept, kept_token = _keep(room, view_token(room)), st.session_state[TOKEN_KEY]
+    for name in ("hide", "lock"):
+        if name in params:
+            drop_url_param(name)  # the token holds the view; a list edited later changes nothing
+    room = kept or FREE
+    if kept_token and st.query_params.get(TOKEN_PARAM) != kept_token:
+        st.query_params[TOKEN_PARAM] = kept_token  # this session's view, whatever the URL says
+    return room, warnings + _refuse_edits(room)
+
+
+def _refuse_edits(room: Classroom) -> list[str]:
+    """A fixed setting's value in the URL (`?lr=0.5` under a lock on lr): refused by name unless it is
+    the teacher's own value, and taken out of the URL (the token holds it)."""
+    out = []
+    for name, raw in st.query_params.to_dict().items():
+        field_name = "text" if name == "text_ref" else name
+        if not room.fixed(field_name):
+            continue
+        value = texts.get(raw) if name == "text_ref" else raw
+        try:
+            same = field_name in room.link_values and check_value(field_name, value) == room.link_values[field_name]
+        except ConfigError:
+            same = False
+        if not same:
+            fixed = room.link_values.get(field_name)
+            shown = untrusted.shorten(fixed) if fixed is not None else tr("the task's default")
+            out.append(tr(EDITED, name=name, value=untrusted.shorten(raw), fixed=shown))
+            drop_url_param(name)
+    return out
+
+
+def fixed_values(room: Classroom, defaults) -> dict:
+    """The fields the teacher fixed and their values (the link's, else defaults'): every surface that
+    trains applies them (the Gradient lab's entries, an imported settings file)."""
+    return {n: room.value(n, getattr(defaults, n)) for n in FIELDS if room.fixed(n)}
 
 
 def hides(part: str) -> bool:
@@ -122,24 +232,48 @@ def teacher_query(
 ) -> dict[str, str]:
     """A teacher link's query parameters: the share link's (`shared`, by default the configuration's and
     the language), every hidden or locked field spelled out (so it keeps this value on another task too),
-    the lesson, and the lists; the panel itself is always hidden. Never a run id: each student trains anew."""
+    the lesson, and the signed view (`view`: the lists and the fixed values; the panel itself is always
+    hidden). Never a run id: each student trains anew."""
     relevant = set(relevant_fields(config.task))
     fixed = {n: getattr(config, n) for n in (*hide, *lock) if n in relevant and FIELDS[n].metadata["share"]}
-    query = {
-        **(share_params(config, language) if shared is None else shared),
-        **{n: str(v).lower() if isinstance(v, bool) else str(v) for n, v in fixed.items()},
-    }
+    query = dict(share_params(config, language) if shared is None else shared)
+    spelled = share_params(config.replace(**fixed), language) if "text" in fixed else {}
+    for n, v in fixed.items():
+        if n == "text":  # a long text by its reference, as in a share link
+            query.pop("text", None)
+            query.update({k: spelled[k] for k in ("text", "text_ref") if k in spelled})
+        else:
+            query[n] = str(v).lower() if isinstance(v, bool) else str(v)
     if lesson:
         query["lesson"] = lesson
-    query["hide"] = ",".join(dict.fromkeys([*hide, "teacher"]))
-    lock = [n for n in lock if n not in hide]
-    if lock:
-        query["lock"] = ",".join(lock)
+    room = Classroom(
+        hide=frozenset([*hide, "teacher"]), lock=frozenset(n for n in lock if n not in hide), link_values=fixed
+    )
+    query[TOKEN_PARAM] = view_token(room)
     return query
 
 
 def teacher_url(query: dict[str, str], page: str = "playground") -> str:
     return page_url(page, urlencode(query, safe=",:"))
+
+
+def short_url(query: dict[str, str], page: str = "playground") -> str:
+    """A short link for a slide: `/<page>?t=<ref>`, the whole link kept on the server (rnnplay.texts);
+    app_pages/view_link.py opens it."""
+    return page_url(page, f"t={texts.put(f'{page}?{urlencode(query)}')}")
+
+
+def qr_png(url: str) -> bytes:
+    """The link as a QR code (PNG, black on white, a quiet zone of 4 modules), for a slide."""
+    buf = io.BytesIO()
+    segno.make(url, error="m").save(buf, kind="png", scale=8, border=4)
+    return buf.getvalue()
+
+
+def qr_svg(url: str) -> bytes:
+    buf = io.BytesIO()
+    segno.make(url, error="m").save(buf, kind="svg", scale=8, border=4, xmldecl=True)
+    return buf.getvalue()
 
 
 def panel(config, page: str = "playground", fields: list[str] | None = None, shared: dict | None = None) -> None:
@@ -185,8 +319,24 @@ def panel(config, page: str = "playground", fields: list[str] | None = None, sha
             key="teacher_lesson",
             help=tr("The lesson's sentences run over this configuration; open the lesson first for its settings."),
         )
-        url = teacher_url(teacher_query(config, hide, lock, lesson, lang(), shared), page)
+        query = teacher_query(config, hide, lock, lesson, lang(), shared)
+        url = teacher_url(query, page)
         st.caption(tr("The student link (copy it with the button at its right):"))
         with st.container(key="teacher_link"):  # the key: a browser test reads the link by it
             st.code(url, language=None, wrap_lines=True)
         st.link_button(tr("Open the student view"), url, icon=":material/open_in_new:")
+        short = short_url(query, page)
+        st.caption(tr("The same view as a short link and a QR code, for a slide:"))
+        with st.container(key="teacher_short_link"):
+            st.code(short, language=None)
+        c = st.columns([1, 2])
+        c[0].image(qr_png(short), caption=tr("Scan to open the student view"), width=220)
+        c[1].download_button(
+            tr("QR code (SVG)"),
+            lambda: qr_svg(short),
+            "rnnplay_student_link.svg",
+            "image/svg+xml",
+            key="dl_teacher_qr",
+            on_click="ignore",
+            icon=":material/qr_code_2:",
+        )

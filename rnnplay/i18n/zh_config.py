@@ -12,6 +12,8 @@ ZH = {
     "text": "文本",
     "an integer": "整数",
     "a number": "数值",
+    "an integer in {range}": "{range} 范围内的整数",
+    "a finite number in {range}": "{range} 范围内的有限数值",
     "a sequence of numbers": "一列数值",
     "a field of RunConfig ({fields})": "RunConfig 的字段之一（{fields}）",
     "1 to {n} characters": "1 到 {n} 个字符",

@@ -54,4 +54,30 @@ ZH = {
     "Your CSV series is not in the link (it stays in this browser session): share the file too.": (
         "你的 CSV 序列不在链接里（它只保存在本浏览器会话中）：请把文件也一起分享。"
     ),
+    # links that hold: numbers a bound widget cannot read, long texts kept on the server
+    "text_ref={ref}: this server no longer has the text this link names (long texts are kept on the "
+    "server, not in the link, and the oldest are let go) — using the task's default text; paste the text again": (
+        "text_ref={ref}：服务器上已没有此链接所指的文本（长文本保存在服务器上而不在链接里，最早的会被清除）"
+        "—— 使用该任务的默认文本；请重新粘贴文本"
+    ),
+    "This teacher link was changed or damaged (view={token}) and is refused: ask your teacher for the "
+    "link again. Nothing the link fixed was unlocked.": (
+        "这个教师链接被修改过或已损坏（view={token}），已拒绝：请向老师重新索取链接。链接固定的设置都没有被解锁。"
+    ),
+    "{name}={value} in the link is refused: your teacher fixed this setting — it stays at {fixed}": (
+        "链接中的 {name}={value} 被拒绝：老师固定了这个设置 —— 保持为 {fixed}"
+    ),
+    "the task's default": "该任务的默认值",
+    "entry {i}: {name}={value} is refused: your teacher fixed this setting — it stays at {fixed}": (
+        "第 {i} 项：{name}={value} 被拒绝：老师固定了这个设置 —— 保持为 {fixed}"
+    ),
+    "Locked by your teacher for every entry: {names}": "老师为所有参赛项锁定了：{names}",
+    "Locked by your teacher, kept as they are: {names}": "已被老师锁定，保持不变：{names}",
+    "The same view as a short link and a QR code, for a slide:": "同一个学生视图的短链接和二维码，可放在幻灯片上：",
+    "Scan to open the student view": "扫码打开学生视图",
+    "QR code (SVG)": "二维码（SVG）",
+    "t={ref}: this server does not know this short link (made on another server, expired, or mistyped) — "
+    "ask your teacher for the link again": (
+        "t={ref}：本服务器不认识这个短链接（在别的服务器上生成、已过期或输入有误）—— 请向老师重新索取链接"
+    ),
 }
