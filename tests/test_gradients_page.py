@@ -28,6 +28,11 @@ TAB_CHARTS = {
 }
 
 
+def share_link(at: AppTest) -> str:
+    """The race's share link (the teacher panel below it holds a short link too)."""
+    return next(e for e in at.expander if e.label == "Share this race").code[0].value
+
+
 @pytest.fixture
 def open_page():
     opened: list[AppTest] = []
@@ -87,7 +92,7 @@ def test_a_share_link_with_entries_opens_exactly_them(open_page):
     assert (gru.arch, gru.lr, gru.clip_mode, gru.seq_len, gru.init) == ("gru", 0.02, "off", 20, "identity")
     assert (rnn.clip_mode, rnn.clip, rnn.nonlinearity) == ("norm", 2.0, "relu")
     assert lstm.arch == "lstm" and len(race.runs) == 3
-    link = at.code[-1].value
+    link = share_link(at)
     assert "/gradients?race=exploding&task=adding" in link
     assert "e1=arch:gru,lr:0.02" in link and "e2=arch:rnn,clip_mode:norm,clip:2" in link
     # the link opens the same race again
@@ -103,7 +108,7 @@ def test_shared_settings_from_the_link(open_page):
     # the demo's entries keep their own hidden size; the shared settings reach every entry
     assert {(c.seq_len, c.steps, c.seed, c.hidden_size) for c in configs} == {(30, 500, 3, VANISHING[0].hidden_size)}
     assert [c.arch for c in configs] == ["rnn", "lstm", "gru"]
-    assert "hidden_size=16&seq_len=30&steps=500&seed=3" in at.code[-1].value
+    assert "hidden_size=16&seq_len=30&steps=500&seed=3" in share_link(at)
     # a custom entry starts from the link's shared settings
     custom = open_page(race="vanishing", hidden_size=16, e1="arch:rnn", e2="arch:gru")
     assert [c.hidden_size for c in custom.session_state["_race"].configs] == [16, 16]

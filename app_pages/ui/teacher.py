@@ -320,17 +320,16 @@ def panel(config, page: str = "playground", fields: list[str] | None = None, sha
             help=tr("The lesson's sentences run over this configuration; open the lesson first for its settings."),
         )
         query = teacher_query(config, hide, lock, lesson, lang(), shared)
-        url = teacher_url(query, page)
+        url, short = teacher_url(query, page), short_url(query, page)
         st.caption(tr("The student link (copy it with the button at its right):"))
         with st.container(key="teacher_link"):  # the key: a browser test reads the link by it
             st.code(url, language=None, wrap_lines=True)
         st.link_button(tr("Open the student view"), url, icon=":material/open_in_new:")
-        short = short_url(query, page)
         st.caption(tr("The same view as a short link and a QR code, for a slide:"))
-        with st.container(key="teacher_short_link"):
-            st.code(short, language=None)
         c = st.columns([1, 2])
         c[0].image(qr_png(short), caption=tr("Scan to open the student view"), width=220)
+        with c[1].container(key="teacher_short_link"):
+            st.code(short, language=None)
         c[1].download_button(
             tr("QR code (SVG)"),
             lambda: qr_svg(short),
