@@ -31,13 +31,16 @@ PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".joblib",
 # what Streamlit's markdown acts on inside one line: emphasis, code, links and images ([]()!), autolinks
 # and HTML (<>), entities (&), math ($), strikethrough (~), tables (|); colours (:red[...]) need a [
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+!|~$&])")
+# GFM also links bare URLs and e-mail addresses in plain text, after escapes are read: a zero-width
+# space (U+200B) after "http", "www" and before "@" keeps them text and looks the same
+_AUTOLINK = re.compile(r"(?i)(?<![a-z])(https?|ftp|www)(?=:|\\?\.)|(?=@)")
 
 
 def escape_markdown(text: str) -> str:
     """text with every markdown character backslash-escaped: a page shows it as it is. Messages are
     rendered as markdown, so `?run=[Session expired](http://evil)` would otherwise be a link in the
     app's own warning box, and `![p](http://...)` an image the browser fetches."""
-    return _MARKDOWN.sub(r"\\\1", text)
+    return _AUTOLINK.sub(lambda m: (m.group(1) or "") + "\u200b", _MARKDOWN.sub(r"\\\1", text))
 
 
 def shorten(value: object, limit: int = 40) -> str:

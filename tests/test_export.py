@@ -350,7 +350,7 @@ def test_a_tensor_name_from_the_file_is_echoed_markdown_escaped():
     meta = {"format": "rnnplay-weights", "version": "1", "config": export.config_json(tr.config)}
     with pytest.raises(ValueError) as e:
         export.load_weights(tr, st_save(state, metadata=meta))
-    assert r"'\[log in\]\(http://127.0.0.1:9/x\)'" in str(e.value)
+    assert "'\\[log in\\]\\(http\u200b://127.0.0.1:9/x\\)'" in str(e.value)
     meta["format"] = "![p](http://127.0.0.1:9/p.png)"
     with pytest.raises(ValueError) as e:
         export.load_weights(tr, st_save(state, metadata=meta))
