@@ -19,7 +19,6 @@ import streamlit as st
 from app_pages.i18n import tr
 from app_pages.ui.live_chart import scroll_to
 from rnnplay.config import parse_params
-from rnnplay.untrusted import shorten
 from rnnplay.lessons import (
     BY_ID,
     CHART_LABELS,
@@ -35,6 +34,7 @@ from rnnplay.lessons import (
     next_step,
     sentence_for,
 )
+from rnnplay.untrusted import shorten
 
 AUTO_EVERY_S = 1.0
 PAGE_FILES = {"playground": "app_pages/playground.py", "gradients": "app_pages/gradients.py"}

@@ -29,7 +29,7 @@ SHORT_GONE = N_(
 def carry() -> None:
     """Put this session's view token back into the URL when a page switch dropped it."""
     token = st.session_state.get(TOKEN_KEY)
-    if token and st.query_params.get(TOKEN_PARAM) != token and TOKEN_PARAM not in st.query_params:
+    if token and TOKEN_PARAM not in st.query_params:
         st.query_params[TOKEN_PARAM] = token
 
 

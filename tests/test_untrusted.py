@@ -426,7 +426,11 @@ def test_the_gradient_lab_names_a_huge_or_unknown_race_link_without_echoing_it()
 
 @pytest.mark.parametrize(
     "value",
-    ["[Session expired - log in](http://127.0.0.1:9/x)", "![p](http://127.0.0.1:9/p.png)", "<b>x</b> *y* `z` $x$ :red[r]"],
+    [
+        "[Session expired - log in](http://127.0.0.1:9/x)",
+        "![p](http://127.0.0.1:9/p.png)",
+        "<b>x</b> *y* `z` $x$ :red[r]",
+    ],
 )
 def test_an_echoed_value_is_markdown_escaped_so_it_shows_as_it_is(value):
     """Every markdown character of an echoed value is escaped: no link, no image, no HTML, no emphasis."""

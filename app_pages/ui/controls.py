@@ -9,7 +9,16 @@ import streamlit as st
 
 from app_pages.i18n import lang, tr
 from app_pages.ui import teacher
-from app_pages.ui.fields import LABELS, SECTIONS, UI_MAX, drop_bad_url_numbers, seed_text_from_url, task_defaults, visible, widget
+from app_pages.ui.fields import (
+    LABELS,
+    SECTIONS,
+    UI_MAX,
+    drop_bad_url_numbers,
+    seed_text_from_url,
+    task_defaults,
+    visible,
+    widget,
+)
 from rnnplay import hosted, untrusted
 from rnnplay.config import FIELDS, MAX_TEXT_CHARS, ConfigError, RunConfig, make_config, parse_params
 from rnnplay.i18n import LANGS, localize

@@ -77,7 +77,10 @@ def exchange_panel(run: TrainingRun) -> None:
                     raise ValueError(problem)
                 imported = export.load_config_json(cfg_file.getvalue())
             except (ValueError, TypeError) as e:
-                i1.error(str(e) if problem else f"{untrusted.escape_markdown(cfg_file.name[:80])}: {localize(e, lang())}", icon=":material/block:")
+                i1.error(
+                    str(e) if problem else f"{untrusted.escape_markdown(cfg_file.name[:80])}: {localize(e, lang())}",
+                    icon=":material/block:",
+                )
             else:
                 # a share link's parameters (a long text by its reference), less what a teacher's view fixed
                 room = st.session_state.get(teacher.SESSION_KEY, teacher.FREE)
@@ -117,8 +120,16 @@ def exchange_panel(run: TrainingRun) -> None:
                 with run.between_steps():
                     export.load_weights(run.trainer, w_file.getvalue())
             except (ValueError, TypeError) as e:
-                i2.error(str(e) if problem else f"{untrusted.escape_markdown(w_file.name[:80])}: {localize(e, lang())}", icon=":material/block:")
+                i2.error(
+                    str(e) if problem else f"{untrusted.escape_markdown(w_file.name[:80])}: {localize(e, lang())}",
+                    icon=":material/block:",
+                )
             else:
                 run.pause()
                 st.session_state["_loaded_weights"] = w_file.file_id
-                i2.success(tr("Loaded {name}: press Train to continue from these weights.", name=untrusted.escape_markdown(w_file.name[:80])))
+                i2.success(
+                    tr(
+                        "Loaded {name}: press Train to continue from these weights.",
+                        name=untrusted.escape_markdown(w_file.name[:80]),
+                    )
+                )

@@ -12,7 +12,7 @@ from streamlit.runtime.state.session_state_proxy import get_session_state
 
 from app_pages.i18n import lang, tr
 from rnnplay import hosted, texts
-from rnnplay.config import MAX_TEXT_CHARS, FIELDS, ConfigError, RunConfig, allowed_text, field_help, make_config
+from rnnplay.config import FIELDS, MAX_TEXT_CHARS, ConfigError, RunConfig, allowed_text, field_help, make_config
 from rnnplay.i18n import N_
 from rnnplay.tasks import TASK_CLASSES
 from rnnplay.tasks.charlm import CORPUS_DEFAULTS

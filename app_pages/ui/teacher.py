@@ -28,7 +28,7 @@ import segno
 import streamlit as st
 
 from app_pages.i18n import lang, tr
-from app_pages.ui.fields import LABELS, SECTIONS, drop_url_param
+from app_pages.ui.fields import LABELS, SECTIONS, TEXT_GONE, drop_url_param
 from app_pages.ui.links import page_url, share_params
 from app_pages.view_link import TOKEN_KEY, TOKEN_PARAM
 from rnnplay import signing, texts, untrusted
@@ -146,8 +146,6 @@ def room_of(payload: dict) -> tuple[Classroom | None, list[str]]:
     for n, ref in refs.items():
         text = texts.get(ref)
         if text is None:
-            from app_pages.ui.fields import TEXT_GONE
-
             warnings.append(tr(TEXT_GONE, ref=untrusted.shorten(ref)))
         elif n in SHAREABLE:
             values[n] = text

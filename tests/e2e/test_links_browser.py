@@ -34,7 +34,11 @@ def settle(page: Page) -> None:
 
 def student_link(server: str, monkeypatch) -> str:
     monkeypatch.setenv("RNNPLAY_SECRET", "e2e-links-secret")
-    room = Classroom(hide=frozenset({"seed", "teacher"}), lock=frozenset({"lr", "arch"}), link_values={"lr": 0.02, "arch": "gru", "seed": 4})
+    room = Classroom(
+        hide=frozenset({"seed", "teacher"}),
+        lock=frozenset({"lr", "arch"}),
+        link_values={"lr": 0.02, "arch": "gru", "seed": 4},
+    )
     query = {"task": "majority", "lr": "0.02", "arch": "gru", "view": view_token(room)}
     return f"{server}/playground?{urlencode(query)}"
 

@@ -5,12 +5,38 @@ clear message and no traceback, and nothing the markdown asks for is fetched or 
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.hostile._urls_server import SECRET, urls_browser, urls_server  # noqa: F401 - fixtures
+from tests.e2e.streamlit_server import serve
+
+SECRET = "hostile-urls-secret"
+CHROMIUM = os.environ.get("RNNPLAY_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def urls_server(tmp_path_factory):
+    store = tmp_path_factory.mktemp("store") / "runs.sqlite"
+    with serve(RNNPLAY_STORE=str(store), RNNPLAY_SECRET=SECRET) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def urls_browser():
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield b
+        b.close()
+
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
@@ -87,7 +113,9 @@ def test_a_locked_value_edited_into_a_teacher_link_is_refused(urls_server, urls_
     monkeypatch.setenv("RNNPLAY_SECRET", SECRET)
     from app_pages.ui.teacher import Classroom, view_token
 
-    room = Classroom(hide=frozenset({"teacher"}), lock=frozenset({"lr", "arch"}), link_values={"lr": 0.01, "arch": "gru"})
+    room = Classroom(
+        hide=frozenset({"teacher"}), lock=frozenset({"lr", "arch"}), link_values={"lr": 0.01, "arch": "gru"}
+    )
     query = {"task": "adding", "view": view_token(room), "lr": "0.5", "arch": "lstm"}
     page, _ = open_url(urls_browser, f"{urls_server}/playground?{urlencode(query)}")
     expect(page.get_by_test_id("stAlert").filter(has_text="lr='0.5' in the link is refused").first).to_be_visible()
