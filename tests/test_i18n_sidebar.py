@@ -130,7 +130,9 @@ def test_gradient_lab_in_chinese_with_the_divergence_message(open_page):
     assert widgets and not english, f"sidebar labels not in Chinese: {english}"
     buttons = [b.label for b in at.button if b.key and (b.key.startswith("btn_") or b.key.startswith("demo_"))]
     assert len(buttons) == 9 and all(CJK.search(b) for b in buttons), buttons
-    links = [c.value for c in at.code if "/gradients?" in c.value and "hide=" not in c.value]  # not the teacher's
+    links = [
+        c.value for c in at.code if "/gradients?" in c.value and "view=" not in c.value and "?t=" not in c.value
+    ]  # not the teacher's (nor its short link)
     assert len(links) == 1 and "race=exploding" in links[0] and "lang=zh" in links[0], links  # opens in 中文
     for _ in range(2):
         at.button(key="btn_step").click().run()
