@@ -75,11 +75,12 @@ def config_controls(container) -> tuple[RunConfig, list[str]]:
     # the task widget's default is fixed, so ?task=... always stays in a share link
     values: dict = {"task": control("task", "majority", task_box, room)}
     defaults = make_config(values["task"])
+    base = defaults.to_dict()  # once: dataclasses.asdict per field was a fifth of a page run's CPU
     for section, names in SECTIONS.items():
         box = task_box if section == "Task" else None  # an expander only when it shows something
         for name in names:
             # dependencies (arch, num_layers, optimizer, clip_mode) are drawn before what they show
-            if name != "task" and visible(name, {**defaults.to_dict(), **values}):
+            if name != "task" and visible(name, {**base, **values}):
                 if box is None and not room.hidden(name):
                     box = container.expander(tr(section), expanded=section != "More")
                 values[name] = control(name, getattr(defaults, name), box, room)
