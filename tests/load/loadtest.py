@@ -323,6 +323,59 @@ async def train_client(
     return r
 
 
+# a hostile student beside the class ---------------------------------------------------------------
+# links a curious class finds within a lesson: numbers no widget can hold, markdown where a value is echoed,
+# configurations that would cost gigabytes (each must give a message, never a traceback, and train nothing)
+HOSTILE_QUERIES = (
+    "steps=inf&seed=-inf&hidden_size=1e400",
+    "lr=nan&clip=-inf",
+    "run=[Session expired - log in](http://127.0.0.1:9/x)&lang=en",
+    "lang=![p](http://127.0.0.1:9/p.png)",
+    "task=random&dataset_size=100000&seq_len=400",
+    "task=copy&delay=1000",
+    "arch=lstm&hidden_size=497&batch_size=256&seq_len=400&task=adding",
+    "task=charlm&text=" + "%E4%B8%80" * 3000,
+)
+
+
+@dataclass
+class AttackResult:
+    rounds: int = 0
+    clear_caches: int = 0  # BackMsg(clear_cache=True) sent
+    pages: int = 0  # hostile page opens that finished their run
+    step_clicks: int = 0  # Step one batch pressed on a page whose settings are over the caps
+    exceptions: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+async def attacker(base: str, stop: asyncio.Event, timeout: float) -> AttackResult:
+    """One more client that runs the attacks in a loop until `stop`: opens each hostile link and presses
+    Step one batch there, then sends clear_cache, which would release every session's cache_resource."""
+    r = AttackResult()
+    while not stop.is_set():
+        r.rounds += 1
+        for query in HOSTILE_QUERIES:
+            if stop.is_set():
+                break
+            try:
+                async with StClient(base, "playground", query) as c:
+                    await c.run(timeout=timeout)
+                    r.pages += 1
+                    step = c.widget_id("btn_step")
+                    if step is not None:
+                        await c.run((step,), timeout=timeout)
+                        r.step_clicks += 1
+                    m = BackMsg()
+                    m.clear_cache = True
+                    await c.ws.send(m.SerializeToString())
+                    r.clear_caches += 1
+                    await asyncio.sleep(0.2)
+                    r.exceptions += [f"{query[:60]}: {e}" for e in c.exceptions]
+            except (TimeoutError, ConnectionError, OSError) as e:
+                r.errors.append(f"{query[:60]}: {type(e).__name__}: {e}")
+    return r
+
+
 # the server and what it costs ------------------------------------------------------------------
 def free_port() -> int:
     with socket.socket() as s:
@@ -411,6 +464,7 @@ def dump(*_):
     os.replace(os.environ["LOADTEST_GC_STATS"] + ".tmp", os.environ["LOADTEST_GC_STATS"])
 gc.callbacks.append(on_gc)
 signal.signal(signal.SIGUSR2, dump)
+signal.signal(signal.SIGRTMIN, lambda *_: gc.collect())
 from streamlit.runtime.scriptrunner import script_runner
 _run_script = script_runner.ScriptRunner._run_script
 def timed_run_script(self, rerun_data):
@@ -617,7 +671,11 @@ async def load_test(args: argparse.Namespace, pid: int, base: str, tmp: Path) ->
         )
         for i in range(args.sessions)
     ]
+    stop_attack = asyncio.Event()
+    attack = asyncio.create_task(attacker(base, stop_attack, args.client_timeout)) if args.attack else None
     results = await asyncio.gather(*clients)
+    stop_attack.set()
+    attack_result = await attack if attack else None
     t_closed = time.monotonic()  # every training tab is closed now
     wall = time.perf_counter() - t0
     if any(r.outcome == "hung" for r in results):
@@ -640,6 +698,8 @@ async def load_test(args: argparse.Namespace, pid: int, base: str, tmp: Path) ->
     await asyncio.sleep(max(0.0, t_closed + args.session_ttl + 1 - time.monotonic()))
     async with StClient(base, "", "lang=en") as c:
         await c.run()
+    if args.gc_after:
+        os.kill(pid, signal.SIGRTMIN)  # one full collection in the server (BOOT)
     await asyncio.sleep(args.rss_settle)
     rss_after, threads_final = proc_status(pid)
     sampler.stop()
@@ -665,6 +725,7 @@ async def load_test(args: argparse.Namespace, pid: int, base: str, tmp: Path) ->
         "rss_after_mb": rss_after / 1024,
         "threads": {"baseline": threads0, "peak": threads_peak, "after": threads_after, "final": threads_final},
         "threads_settle_s": settle_s,
+        "attack": asdict(attack_result) if attack_result else None,
     }
 
 
@@ -678,6 +739,10 @@ def verdict(rep: dict, args: argparse.Namespace) -> list[str]:
     t = rep["threads"]
     if t["after"] > t["baseline"] + args.thread_slack:
         bad.append(f"threads: {t['after']} after the sessions closed > baseline {t['baseline']} + {args.thread_slack}")
+    a = rep.get("attack")
+    if a:
+        bad += [f"attacker saw a traceback: {e}" for e in a["exceptions"]]
+        bad += [f"attacker: {e}" for e in a["errors"]]
     rss0, after = rep["rss_mb"]["baseline"], rep["rss_after_mb"]
     if after > rss0 * args.rss_factor:
         bad.append(f"memory: RSS {after:.0f} MB after > {args.rss_factor} x baseline {rss0:.0f} MB")
@@ -720,6 +785,12 @@ def summary(rep: dict) -> str:
         f"server CPU {rep['server_cpu_s']:.0f} s ({rep['server_cpu_s'] / rep['wall_s']:.2f} of {rep['cpus']} cores); "
         f"machine load average {rep['loadavg']['before']:.1f} before the test, {rep['loadavg']['end']:.1f} at its end"
     ]
+    a = rep.get("attack")
+    if a:
+        out.append(
+            f"  attacker: {a['rounds']} rounds, {a['pages']} hostile page opens, {a['step_clicks']} Step clicks, "
+            f"{a['clear_caches']} clear_cache messages; {len(a['exceptions'])} tracebacks, {len(a['errors'])} errors"
+        )
     by: dict[str, list[dict]] = {}
     for c in rep["clients"]:
         by.setdefault(c["outcome"], []).append(c)
@@ -800,6 +871,12 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--rss-settle", type=float, default=3.0, help="seconds between reaping and the RSS reading")
     p.add_argument("--rss-factor", type=float, default=1.5, help="RSS afterwards must stay under factor x baseline")
+    p.add_argument(
+        "--attack",
+        action="store_true",
+        help="one more client runs hostile links, Step one batch over the caps and clear_cache in a loop",
+    )
+    p.add_argument("--gc-after", action="store_true", help="one gc.collect() in the server before the RSS reading")
     p.add_argument("--max-trainings", type=int, help="RNNPLAY_MAX_TRAININGS for the server (default: the app's)")
     p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="more server environment")
     p.add_argument(
