@@ -56,11 +56,13 @@ EQUATIONS: dict[str, list[tuple[str, str]]] = {
 }
 
 LATEX = {
+    # the factors in the order they multiply (∂L/∂h a row vector): the last step's Jacobian first
     "grad_chain": r"\frac{\partial L}{\partial h_t} = \frac{\partial L}{\partial h_T}\,"
-    r"\prod_{k=t+1}^{T} J_k, \qquad J_k = \frac{\partial h_k}{\partial h_{k-1}}"
+    r"J_T\, J_{T-1} \cdots J_{t+1}, \qquad J_k = \frac{\partial h_k}{\partial h_{k-1}}"
     r" = \operatorname{diag}\!\big(f'(a_k)\big)\, W_{hh}",
-    "grad_rate": r"\left\lVert \frac{\partial L}{\partial h_t} \right\rVert \approx \rho(W_{hh})^{\,T-t}"
-    r"\left\lVert \frac{\partial L}{\partial h_T} \right\rVert",
+    # one step is bounded by σ_max · max f′; the spectral radius is the long-run rate of the product
+    "grad_rate": r"\lVert J_k \rVert_2 \le \sigma_{\max}(W_{hh}) \cdot \max f', \qquad"
+    r"\lVert W_{hh}^{\,n} \rVert_2^{1/n} \to \rho(W_{hh}) \ \text{ as } n \to \infty",
     "lstm_path": r"c_t = f_t \odot c_{t-1} + i_t \odot g_t \quad\Rightarrow\quad "
     r"\frac{\partial c_t}{\partial c_{t-1}} = \operatorname{diag}(f_t) + \dots",
     "clip_norm": r"g \leftarrow g \cdot \min\!\left(1,\ \frac{c}{\lVert g \rVert}\right),"
@@ -91,8 +93,9 @@ TEXT: dict[str, str] = {
         "`nonlinearity=relu`."
     ),
     "code_caption_lstm": N_(
-        "`rnnplay.cells.lstm_cell` — one matrix product gives all four gates stacked (i, f, g, o); "
-        "`.chunk(4, dim=1)` splits them."
+        "`rnnplay.cells.lstm_cell` — two matrix products, summed, give all four gates stacked (i, f, g, o): "
+        "`x @ w_ih.T` for the input and `h @ w_hh.T` for the old state, plus both biases; `.chunk(4, dim=1)` "
+        "splits them."
     ),
     "code_caption_gru": N_(
         "`rnnplay.cells.gru_cell` — the input and hidden products are kept apart, because r multiplies "
@@ -288,12 +291,14 @@ TEXT: dict[str, str] = {
     "grad_header": N_("5 · Why gradients vanish or explode"),
     "grad_text": N_(
         "The loss at the last step reaches an early hidden state only through every step in between: one "
-        "Jacobian per step, multiplied together."
+        "Jacobian per step, multiplied together from the last step back, in the order written below."
     ),
     "grad_rate_text": N_(
-        "Each factor scales the gradient by roughly the spectral radius ρ of W_hh (its largest "
-        "|eigenvalue|), times f′ ≤ 1 for tanh. After T − t steps: ρ below 1 → the gradient **vanishes** "
-        "exponentially; ρ above 1 → it can **explode**."
+        "One step's factor can stretch the gradient by **at most** σ_max(W_hh) · max f′: the largest "
+        "singular value of W_hh times the steepest slope of f (f′ ≤ 1 for tanh). Over many steps the "
+        "**spectral radius** ρ of W_hh (its largest |eigenvalue|, never above σ_max) sets the rate: the "
+        "norm of W_hh multiplied n times grows or shrinks like ρⁿ. After T − t steps: ρ below 1 → the "
+        "gradient **vanishes** exponentially; ρ above 1 → it can **explode**."
     ),
     "rho_slider": N_("spectral radius ρ of W_hh"),
     "T_slider": N_("sequence length T"),
@@ -308,12 +313,13 @@ TEXT: dict[str, str] = {
         "its largest singular value per step ({ms:.1f} ms)."
     ),
     "grad_read": N_(
-        "**How to read it.** Without tanh (blue) the product follows ρ^(T−t): below 1 it vanishes, above 1 "
-        "it explodes. With tanh (red) every f′ = 1 − h² < 1 pulls the curve further down. Push ρ above 1: "
-        "the state grows until units saturate (h near ±1, f′ near 0) and the gradient *still* fades. That "
-        "is why vanishing is the everyday failure of a tanh RNN, while explosions come as sudden spikes "
-        "when training pushes W_hh across such a boundary (Pascanu et al., 2013) — and why ReLU RNNs, with "
-        "f′ = 1, explode more readily."
+        "**How to read it.** Without tanh (blue) the product follows ρ^(T−t) over many steps: below 1 it "
+        "vanishes, above 1 it explodes. With tanh (red) every f′ = 1 − h² ≤ 1 pulls the curve further down. "
+        "Push ρ above 1: the state grows until units saturate (h near ±1, f′ near 0) and the gradient "
+        "*still* fades. That is why vanishing is the everyday failure of a tanh RNN, while explosions come "
+        "as sudden spikes when training pushes W_hh across such a boundary (Pascanu et al., 2013) — and why "
+        "ReLU RNNs explode more readily: ReLU's f′ is 0 or 1, exactly 1 on every active unit, so nothing "
+        "pulls the product down along the units that stay on."
     ),
     "grad_code": N_("The computation behind the chart"),
     "lstm_header": N_("Why the LSTM remembers"),

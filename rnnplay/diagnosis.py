@@ -185,7 +185,7 @@ def _vanishing(snap: dict, lang: str = "en") -> list[Finding]:
             text = t("{head}: it vanished, so the first inputs cannot be learned.", lang, head=head)
             if "spectral_radius" in numbers and radius < 1:
                 text += t(
-                    " W_hh's spectral radius is {radius:.2f}, below 1, so every step back shrinks it.",
+                    " W_hh's spectral radius is {radius:.2f}, below 1, so it shrinks geometrically over many steps.",
                     lang,
                     radius=radius,
                 )

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
 from app_pages import learn_text
@@ -257,3 +258,73 @@ def test_common_mistakes_box_names_the_courses_errors_and_links_the_runs_that_sh
     assert {"task": "sentiment", "readout": "last_padded"} in shown
     assert {"task": "charlm", "text": "hello", "carry_state": "true"} in shown
     assert any(link.get("input_size") == "5" and link.get("dataset_size") == "1000" for link in shown)
+
+
+# the sentences beside the maths say what the maths and the code do ---------------------------------
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3}
+
+
+def test_lstm_caption_counts_the_matrix_products_its_code_sums():
+    """The caption says how many matrix products give the four gates; lstm_cell's source has that many."""
+    said = re.search(r"\b(one|two|three) matrix products?\b", TEXT["code_caption_lstm"])
+    assert said, TEXT["code_caption_lstm"]
+    gates_line = next(line for line in inspect.getsource(cells.lstm_cell).splitlines() if ".chunk(4" in line)
+    assert NUMBER_WORDS[said.group(1)] == gates_line.count(" @ ") == 2  # x @ w_ih.T + ... + h @ w_hh.T + ...
+
+
+def _jacobian_subscripts(latex: str) -> list[str]:
+    """The subscripts of the J factors of the chain, in the order written (before the J_k definition)."""
+    chain = latex.split(r"\qquad")[0]
+    return [s.strip("{}") for s in re.findall(r"J_(\{[^}]*\}|\w)", chain)]
+
+
+def test_the_jacobian_product_is_written_in_the_order_the_matrices_multiply():
+    """dL/dh_t = dL/dh_T · J_T J_(T−1) ⋯ J_(t+1) (a row vector times the Jacobians, the last step's first),
+    checked against autograd on a small tanh RNN: the written order gives the gradient, the reverse does not."""
+    assert _jacobian_subscripts(learn_text.LATEX["grad_chain"]) == ["T", "T-1", "t+1"]
+    assert "J_T ⋯ J_(t+1)" in TEXT["trace_tanh"]
+    gen = torch.Generator().manual_seed(0)
+    H, T, t = 4, 6, 2
+    W = torch.randn(H, H, generator=gen, dtype=torch.float64)
+    u = torch.randn(T + 1, H, generator=gen, dtype=torch.float64)
+    v = torch.randn(H, generator=gen, dtype=torch.float64)  # L = v · h_T
+    hs = [torch.zeros(H, dtype=torch.float64, requires_grad=True)]
+    for k in range(1, T + 1):
+        hs.append(torch.tanh(W @ hs[-1] + u[k]))
+    for h in hs:
+        h.retain_grad()
+    (v @ hs[T]).backward()
+    J = {k: torch.diag(1 - hs[k].detach() ** 2) @ W for k in range(1, T + 1)}  # J_k = ∂h_k/∂h_(k−1)
+    written = v.clone()
+    for k in range(T, t, -1):  # J_T first, J_(t+1) last
+        written = written @ J[k]
+    reversed_ = v.clone()
+    for k in range(t + 1, T + 1):
+        reversed_ = reversed_ @ J[k]
+    assert torch.allclose(written, hs[t].grad, rtol=1e-12, atol=1e-14)
+    assert not torch.allclose(reversed_, hs[t].grad, rtol=1e-3)
+
+
+def test_one_step_is_bounded_by_sigma_max_and_the_spectral_radius_is_the_long_run_rate():
+    """A W_hh with ρ = 0.5 and σ_max ≈ 3: one step back grows a gradient by more than ρ (up to σ_max),
+    yet the product of many steps shrinks like ρⁿ. The page says so, not 'each factor scales by ρ'."""
+    W = torch.tensor([[0.5, 3.0], [0.0, 0.5]], dtype=torch.float64)
+    rho = torch.linalg.eigvals(W).abs().max().item()
+    sigma = torch.linalg.matrix_norm(W, ord=2).item()
+    g = torch.tensor([1.0, 0.0], dtype=torch.float64)
+    one_step = (g @ W).norm().item() / g.norm().item()
+    assert rho == pytest.approx(0.5) and rho < 1 < one_step <= sigma + 1e-12
+    n = 200
+    assert torch.linalg.matrix_norm(torch.linalg.matrix_power(W, n), ord=2).item() ** (1 / n) == pytest.approx(
+        rho, rel=0.05
+    )
+    text, latex = TEXT["grad_rate_text"], learn_text.LATEX["grad_rate"]
+    assert "roughly" not in text and "at most** σ_max(W_hh) · max f′" in text and "sets the rate" in text
+    assert r"\le \sigma_{\max}(W_{hh}) \cdot \max f'" in latex and r"\to \rho(W_{hh})" in latex
+
+
+def test_relu_slope_is_zero_or_one_as_the_page_says():
+    x = torch.linspace(-2, 2, 40, dtype=torch.float64, requires_grad=True)
+    torch.relu(x).sum().backward()
+    assert set(x.grad.tolist()) == {0.0, 1.0}
+    assert "ReLU's f′ is 0 or 1" in TEXT["grad_read"] and "with f′ = 1" not in TEXT["grad_read"]

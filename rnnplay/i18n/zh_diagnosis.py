@@ -20,8 +20,9 @@ ZH = {
     "（每往回一步 ×{per_step:.2f}）",
     "{head}: it vanished, so the first inputs cannot be learned.": "{head}：梯度消失了，最前面的输入因此学不到。",
     "{head}: it vanished, so the first inputs cannot be learned yet.": "{head}：梯度消失了，最前面的输入暂时还学不到。",
-    " W_hh's spectral radius is {radius:.2f}, below 1, so every step back shrinks it.": "W_hh 的谱半径为 "
-    "{radius:.2f}，小于 1，所以每往回一步梯度都会缩小。",
+    " W_hh's spectral radius is {radius:.2f}, below 1, so it shrinks geometrically over many steps.": (
+        "W_hh 的谱半径为 {radius:.2f}，小于 1，所以往回经过很多步后梯度会按几何级数缩小。"
+    ),
     "An LSTM or GRU carries the gradient much further; so does a shorter sequence.": "LSTM 或 GRU 能把梯度传得远得多；"
     "缩短序列也有帮助。",
     "An {arch} learns to keep its memory open after a while at the chance line: keep training, or shorten the "

@@ -26,11 +26,12 @@ ZH = {
         "`nonlinearity=relu`."
     ): "`rnnplay.cells.rnn_cell`——一个时间步。整个求和只有一行；设置 `nonlinearity=relu` 时用 `relu` 代替 `tanh`。",
     (
-        "`rnnplay.cells.lstm_cell` — one matrix product gives all four gates stacked (i, f, g, o); `.chunk(4, "
-        "dim=1)` splits them."
+        "`rnnplay.cells.lstm_cell` — two matrix products, summed, give all four gates stacked (i, f, g, o): "
+        "`x @ w_ih.T` for the input and `h @ w_hh.T` for the old state, plus both biases; `.chunk(4, dim=1)` "
+        "splits them."
     ): (
-        "`rnnplay.cells.lstm_cell`——一次矩阵乘法得到堆叠在一起的全部四个门（i, f, g, o）；`.chunk(4, dim=1)` 把"
-        "它们分开。"
+        "`rnnplay.cells.lstm_cell`——两次矩阵乘法相加，得到堆叠在一起的全部四个门（i, f, g, o）：输入部分是 "
+        "`x @ w_ih.T`，旧状态部分是 `h @ w_hh.T`，再加上两个偏置；`.chunk(4, dim=1)` 把它们分开。"
     ),
     (
         "`rnnplay.cells.gru_cell` — the input and hidden products are kept apart, because r multiplies only "
@@ -189,15 +190,22 @@ ZH = {
     "5 · Why gradients vanish or explode": "5 · 梯度为什么会消失或爆炸",
     (
         "The loss at the last step reaches an early hidden state only through every step in between: one "
-        "Jacobian per step, multiplied together."
-    ): "最后一步的损失要传到较早的隐藏状态，必须经过中间的每一步：每一步一个雅可比矩阵，全部相乘。",
-    (
-        "Each factor scales the gradient by roughly the spectral radius ρ of W_hh (its largest |eigenvalue|), "
-        "times f′ ≤ 1 for tanh. After T − t steps: ρ below 1 → the gradient **vanishes** exponentially; ρ "
-        "above 1 → it can **explode**."
+        "Jacobian per step, multiplied together from the last step back, in the order written below."
     ): (
-        "每个因子大约把梯度缩放 W_hh 的谱半径 ρ 倍（即其最大的 |特征值|），对 tanh 还要再乘以 f′ ≤ 1。经过 T − "
-        "t 步后：ρ 小于 1 → 梯度按指数**消失**；ρ 大于 1 → 梯度可能**爆炸**。"
+        "最后一步的损失要传到较早的隐藏状态，必须经过中间的每一步：每一步一个雅可比矩阵，从最后一步往回依次相乘，"
+        "顺序就是下面公式中写的顺序。"
+    ),
+    (
+        "One step's factor can stretch the gradient by **at most** σ_max(W_hh) · max f′: the largest "
+        "singular value of W_hh times the steepest slope of f (f′ ≤ 1 for tanh). Over many steps the "
+        "**spectral radius** ρ of W_hh (its largest |eigenvalue|, never above σ_max) sets the rate: the "
+        "norm of W_hh multiplied n times grows or shrinks like ρⁿ. After T − t steps: ρ below 1 → the "
+        "gradient **vanishes** exponentially; ρ above 1 → it can **explode**."
+    ): (
+        "一步的因子最多把梯度放大 σ_max(W_hh) · max f′ 倍：W_hh 的最大奇异值乘以 f 的最大斜率（tanh 的 "
+        "f′ ≤ 1）。经过很多步后，决定速率的是 W_hh 的**谱半径** ρ（其最大的 |特征值|，不会超过 σ_max）："
+        "W_hh 自乘 n 次后的范数像 ρⁿ 一样增长或缩小。经过 T − t 步后：ρ 小于 1 → 梯度按指数**消失**；ρ 大于 "
+        "1 → 梯度可能**爆炸**。"
     ),
     "spectral radius ρ of W_hh": "W_hh 的谱半径 ρ",
     "sequence length T": "序列长度 T",
@@ -215,18 +223,20 @@ ZH = {
         "求其雅可比矩阵 J_k = diag(1 − h_k²) W_hh 的乘积，每一步取其最大奇异值（{ms:.1f} ms）。"
     ),
     (
-        "**How to read it.** Without tanh (blue) the product follows ρ^(T−t): below 1 it vanishes, above 1 it "
-        "explodes. With tanh (red) every f′ = 1 − h² < 1 pulls the curve further down. Push ρ above 1: the "
-        "state grows until units saturate (h near ±1, f′ near 0) and the gradient *still* fades. That is why "
-        "vanishing is the everyday failure of a tanh RNN, while explosions come as sudden spikes when training "
-        "pushes W_hh across such a boundary (Pascanu et al., 2013) — and why ReLU RNNs, with f′ = 1, explode "
-        "more readily."
+        "**How to read it.** Without tanh (blue) the product follows ρ^(T−t) over many steps: below 1 it "
+        "vanishes, above 1 it explodes. With tanh (red) every f′ = 1 − h² ≤ 1 pulls the curve further down. "
+        "Push ρ above 1: the state grows until units saturate (h near ±1, f′ near 0) and the gradient "
+        "*still* fades. That is why vanishing is the everyday failure of a tanh RNN, while explosions come "
+        "as sudden spikes when training pushes W_hh across such a boundary (Pascanu et al., 2013) — and why "
+        "ReLU RNNs explode more readily: ReLU's f′ is 0 or 1, exactly 1 on every active unit, so nothing "
+        "pulls the product down along the units that stay on."
     ): (
-        "**怎么看这张图。** 没有 tanh 时（蓝线），乘积沿着 ρ^(T−t) 变化：小于 1 时消失，大于 1 时爆炸。有 tanh "
-        "时（红线），每个 f′ = 1 − h² < 1 都会把曲线进一步往下拉。把 ρ 调到大于 1：状态会不断增大，直到单元饱和"
-        "（h 接近 ±1，f′ 接近 0），梯度*仍然*会衰减。这就是为什么梯度消失是 tanh RNN 的日常问题，而梯度爆炸则是"
-        "训练把 W_hh 推过这样一个边界时突然出现的尖峰（Pascanu 等，2013）——这也是为什么 f′ = 1 的 ReLU RNN 更容"
-        "易爆炸。"
+        "**怎么看这张图。** 没有 tanh 时（蓝线），经过很多步后乘积沿着 ρ^(T−t) 变化：小于 1 时消失，大于 1 时"
+        "爆炸。有 tanh 时（红线），每个 f′ = 1 − h² ≤ 1 都会把曲线进一步往下拉。把 ρ 调到大于 1：状态会不断增大，"
+        "直到单元饱和（h 接近 ±1，f′ 接近 0），梯度*仍然*会衰减。这就是为什么梯度消失是 tanh RNN 的日常问题，而"
+        "梯度爆炸则是训练把 W_hh 推过这样一个边界时突然出现的尖峰（Pascanu 等，2013）——这也是为什么 ReLU RNN "
+        "更容易爆炸：ReLU 的 f′ 只取 0 或 1，在每个激活的单元上恰好是 1，所以沿着一直激活的单元，没有什么会把乘积"
+        "往下拉。"
     ),
     "The computation behind the chart": "图表背后的计算",
     "Why the LSTM remembers": "LSTM 为什么能记住",
