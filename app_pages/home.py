@@ -71,7 +71,7 @@ PRESETS = [
     (
         N_("Count the ones (many-to-one classification)"),
         {"task": "majority"},
-        N_("The course's lesson 1: is the count of ones in a 0/1 sequence above half?"),
+        N_("The course's lesson 5, part 1 (§4): is the count of ones in a 0/1 sequence above half?"),
     ),
     (
         N_("Forecast a noisy sine"),

@@ -418,7 +418,7 @@ def far_below_chance(snaps: list[dict]) -> tuple[str, dict]:
 LESSONS: tuple[Lesson, ...] = (
     Lesson(
         id="vanishing",
-        title=N_("Vanishing gradients: RNN vs LSTM vs GRU"),
+        title=N_("Course 5.2 · Vanishing gradients: RNN vs LSTM vs GRU"),
         summary=N_(
             "Three networks must add two numbers marked up to 50 steps apart. The RNN's loss stays on the "
             "chance line while the LSTM and GRU fall below it; the heatmaps show why."
@@ -576,7 +576,7 @@ LESSONS: tuple[Lesson, ...] = (
     ),
     Lesson(
         id="bidirectional",
-        title=N_("Bidirectional helps tagging"),
+        title=N_("Course 5.2 · Bidirectional helps tagging"),
         summary=N_(
             "Tag each word; can, fly, watch and duck need the NEXT word to be tagged. A left-to-right RNN's "
             "loss stops at the line of the best forward guess; a bidirectional one reads ahead and goes to zero."
@@ -709,7 +709,7 @@ LESSONS: tuple[Lesson, ...] = (
     ),
     Lesson(
         id="copy",
-        title=N_("Gates that remember: the copy task"),
+        title=N_("Course 5.2 · Gates that remember: the copy task"),
         summary=N_(
             "Recall ten symbols after a delay of blanks. An LSTM's gates hold them; a plain RNN of the same size "
             "forgets them."

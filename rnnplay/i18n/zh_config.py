@@ -68,7 +68,7 @@ ZH = {
     ),
     "charlm: read the text in order and carry the hidden state from one batch to the next, "
     "detached (hidden.detach(): truncated backpropagation through time)": (
-        "charlm：按顺序读取文本，并把隐状态从一个批次传到下一个批次，同时截断梯度"
+        "charlm：按顺序读取文本，并把隐藏状态从一个批次传到下一个批次，同时截断梯度"
         "（hidden.detach()：截断的随时间反向传播）"
     ),
     "LSTM: the forget gate's bias starts at this value in every layer (b_if, with b_hf at 0), "

@@ -34,12 +34,12 @@ ZH = {
         "8 个隐藏单元在 200 步内学会预测 'hello' 的下一个字符。"
     ),
     "Count the ones (many-to-one classification)": "数 1 的个数（多对一分类）",
-    "The course's lesson 1: is the count of ones in a 0/1 sequence above half?": (
-        "课程第 1 课：一个 0/1 序列中 1 的个数是否超过一半？"
+    "The course's lesson 5, part 1 (§4): is the count of ones in a 0/1 sequence above half?": (
+        "课程第五课·课时1（§四）的例子：一个 0/1 序列中 1 的个数是否超过一半？"
     ),
     "Forecast a noisy sine": "预测带噪声的正弦波",
     "A look-back window predicts the next value; see one-step and multi-step forecasts.": (
-        "用一个回看窗口预测下一个值；看看单步预测和多步预测。"
+        "用一个滑动窗口预测下一个值；看看单步预测和多步预测。"
     ),
     "Open in the Playground": "在训练场中打开",
     "Every task of the course": "课程中的全部任务",

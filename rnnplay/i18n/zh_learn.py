@@ -41,19 +41,19 @@ ZH = {
         "新状态把输入和旧状态混合起来，再压缩到 (−1, 1) 之间。"
     ),
     "**input gate** i: how much of the candidate g to write into the cell.": (
-        "**输入门** i：把候选值 g 的多少写入记忆单元。"
+        "**输入门** i：把候选状态 g 的多少写入细胞状态。"
     ),
     "**forget gate** f: how much of the old cell c to keep (1 = keep all).": (
-        "**遗忘门** f：保留旧记忆单元 c 的多少（1 = 全部保留）。"
+        "**遗忘门** f：保留旧细胞状态 c 的多少（1 = 全部保留）。"
     ),
-    "**candidate** g: what could be written, in (−1, 1).": "**候选值** g：可能写入的内容，取值在 (−1, 1) 之间。",
+    "**candidate** g: what could be written, in (−1, 1).": "**候选状态** g：可能写入的内容，取值在 (−1, 1) 之间。",
     "**output gate** o: how much of the cell to show as the hidden state.": (
-        "**输出门** o：把记忆单元的多少作为隐藏状态输出。"
+        "**输出门** o：把细胞状态的多少作为隐藏状态输出。"
     ),
     "The cell is *added to*, not multiplied by a matrix: the path that keeps memory.": (
-        "记忆单元是*累加*更新的，而不是乘以一个矩阵：这条路径保存着记忆。"
+        "细胞状态是*累加*更新的，而不是乘以一个矩阵：这条路径保存着记忆。"
     ),
-    "The hidden state is a gated view of the cell.": "隐藏状态是记忆单元经过门控后的视图。",
+    "The hidden state is a gated view of the cell.": "隐藏状态是细胞状态经过门控后的视图。",
     "**reset gate** r: how much of the old state the candidate may look at.": (
         "**重置门** r：候选状态可以看到旧状态的多少。"
     ),
@@ -245,7 +245,7 @@ ZH = {
         "W_hh, no tanh′. With the forget gate near 1 the gradient passes through many steps almost unchanged. "
         "The GRU's z ⊙ h term does the same."
     ): (
-        "记忆单元状态通过**加法**更新。沿着路径 cₜ₋₁ → cₜ，雅可比矩阵就是 diag(fₜ)：没有 W_hh，也没有 tanh′。遗"
+        "细胞状态通过**加法**更新。沿着路径 cₜ₋₁ → cₜ，雅可比矩阵就是 diag(fₜ)：没有 W_hh，也没有 tanh′。遗"
         "忘门接近 1 时，梯度几乎不变地穿过许多时间步。GRU 的 z ⊙ h 项起着同样的作用。"
     ),
     (
@@ -259,7 +259,7 @@ ZH = {
         "course's V) maps h_t to y_t. In PyTorch it is the `nn.Linear` after the RNN (`self.fc` in the "
         "course, `head` in rnnplay): on every h_t for many-to-many, on the last one for many-to-one."
     ): (
-        "上面的单元给出隐状态 h_t。**输出**是它上面的一个线性层：W_hy（课程中的 V）把 h_t "
+        "上面的单元给出隐藏状态 h_t。**输出**是它上面的一个全连接层：W_hy（课程中的 V）把 h_t "
         "映射为 y_t。在 PyTorch 中它就是 RNN 后面的 `nn.Linear`（课程中的 "
         "`self.fc`，rnnplay 中的 `head`）：多对多时作用于每个 h_t，"
         "多对一时只作用于最后一个。"
@@ -295,7 +295,7 @@ ZH = {
         "`nn.RNN`、`nn.LSTM` 和 `nn.GRU` 默认读取 **(seq_len, "
         "batch, input_size)**：时间维在前。设置 `batch_first=True` "
         "后读取 **(batch, seq_len, input_size)**，即 DataLoader "
-        "给出的批次布局；rnnplay 和导出的脚本都用这种布局。最终隐状态 h_n 在两种情况下都是 "
+        "给出的批次布局；rnnplay 和导出的脚本都用这种布局。最终隐藏状态 h_n 在两种情况下都是 "
         "**(num_layers × 方向数, batch, hidden_size)**："
         "`batch_first` 对它不起作用。"
     ),
@@ -303,7 +303,7 @@ ZH = {
         "| | input x | output out | final state h_n |\n| --- | --- | --- | --- |\n| default (time first) "
         "| {x} | {out} | {h_n} |\n| `batch_first=True` | {x_bf} | {out_bf} | {h_n_bf} |"
     ): (
-        "| | 输入 x | 输出 out | 最终隐状态 h_n |\n| --- | --- | --- "
+        "| | 输入 x | 输出 out | 最终隐藏状态 h_n |\n| --- | --- | --- "
         "| --- |\n| 默认（时间在前） | {x} | {out} | {h_n} |\n| "
         "`batch_first=True` | {x_bf} | {out_bf} | {h_n_bf} "
         "|"
@@ -330,8 +330,8 @@ ZH = {
     ): (
         "反向 RNN 按 x_T, …, x_1 的顺序读取，输出也按这个反过来的顺序产生，所以 "
         "`bidirectional=True` 会**把它们翻转回来**：`out[:, t, H:]` "
-        "是从 x_T 读到 x_t 之后的反向隐状态，与 `out[:, t, :H]` 中读完 x_1 "
-        "… x_t 的正向隐状态并排。手写的双向 RNN 在拼接之前也必须这样做。下面把 "
+        "是从 x_T 读到 x_t 之后的反向隐藏状态，与 `out[:, t, :H]` 中读完 x_1 "
+        "… x_t 的前向隐藏状态并排。手写的双向 RNN 在拼接之前也必须这样做。下面把 "
         "nn.RNN(bidirectional=True) 与两个持有相同权重的单向 nn.RNN 对比："
     ),
     (
@@ -342,7 +342,7 @@ ZH = {
         "{h_n_first:.1e} |\n| `h_n[1]` vs `out[:, -1, H:]` (backward, only x_T read) | {h_n_last:.2f} |"
     ): (
         "| 比较 | 最大差值 |\n| --- | --- |\n| `out[..., :H]` 与在 x "
-        "上运行的正向 RNN | {forward:.1e} |\n| `out[..., H:]` 与在 "
+        "上运行的前向 RNN | {forward:.1e} |\n| `out[..., H:]` 与在 "
         "`x.flip(1)` 上运行、**再翻转回来**的反向 RNN | "
         "{realigned:.1e} |\n| `out[..., H:]` 与在 `x.flip(1)` "
         "上运行、没有翻转回来的反向 RNN | {not_realigned:.2f} |\n| "
@@ -355,8 +355,8 @@ ZH = {
         "**first** step (or `h_n`): `out[:, -1]` alone gives a backward state that has seen one input. "
         "rnnplay's readout does this."
     ): (
-        "所以多对一模型在最后一步读取正向的一半，在**第一步**（或 `h_n`）读取反向的一半：只用 "
-        "`out[:, -1]` 得到的反向隐状态只看过一个输入。rnnplay 的读出就是这样做的。"
+        "所以多对一模型在最后一步读取前向的一半，在**第一步**（或 `h_n`）读取反向的一半：只用 "
+        "`out[:, -1]` 得到的反向隐藏状态只看过一个输入。rnnplay 的读出就是这样做的。"
     ),
     "The comparison ran in this function:": "这个对比在下面的函数中运行：",
     "6 · Common mistakes in course code": "6 · 课程代码中的常见错误",
@@ -394,7 +394,7 @@ ZH = {
         "最后一行都是零；应读取每个序列自己的最后一步（`lengths - 1`）或 h_n。\n- "
         "**手写的双向 RNN 必须先把反向输出翻转回来**再拼接（第 2 节）；否则第 t 步会与第 "
         "T−1−t 步配对。\n- **`hidden.detach()` 并不能防止梯度爆炸。** "
-        "它在一个批次开始的地方切断计算图（截断的随时间反向传播）：隐状态被传递下去，梯度在那里停止。没有它，"
+        "它在一个批次开始的地方切断计算图（截断的随时间反向传播）：隐藏状态被传递下去，梯度在那里停止。没有它，"
         "下一次 `backward()` 会伸进上一个批次已经释放的计算图而报错。\n- **y_t 是输出，"
         "W_hy 是隐藏层到输出的权重**，而不是某篇文字给两者都标注的“当前时刻的隐状态”。\n- "
         "**普通 RNN 没有门。** 门（输入门、遗忘门、输出门；重置门、更新门）属于 LSTM 和 "
@@ -409,7 +409,7 @@ ZH = {
         "训练准确率与留出数据准确率：课程中的 1000 条 5 维随机序列"
     ),
     ("hidden.detach() across batches: hello → elloh with the state carried"): (
-        "跨批次的 hidden.detach()：传递隐状态学习 hello → elloh"
+        "跨批次的 hidden.detach()：传递隐藏状态学习 hello → elloh"
     ),
     (
         "A common start is a forget-gate bias of 1 (`forget_bias=1`: f = σ(1) ≈ 0.73 before any "

@@ -36,7 +36,7 @@ ZH = {
     "the singular values of W_hh": "W_hh 的奇异值",
     "the gradient norm per parameter tensor": "各参数张量的梯度范数",
     # vanishing
-    "Vanishing gradients: RNN vs LSTM vs GRU": "梯度消失：RNN vs LSTM vs GRU",
+    "Course 5.2 · Vanishing gradients: RNN vs LSTM vs GRU": "第五课·课时2 · 梯度消失：RNN vs LSTM vs GRU",
     "Three networks must add two numbers marked up to 50 steps apart. The RNN's loss stays on the chance line "
     "while the LSTM and GRU fall below it; the heatmaps show why.": "三个网络都要把相隔最多 50 个时间步的"
     "两个标记数相加。RNN 的损失一直停在随机基线上，而 LSTM 和 GRU 降到了基线以下；热力图揭示了原因。",
@@ -57,7 +57,7 @@ ZH = {
     "按范数裁剪后，同样的训练可以正常进行。",
     "Train both and watch the gradient norms.": "开始训练两个网络，观察梯度范数。",
     # bidirectional
-    "Bidirectional helps tagging": "双向 RNN 助力序列标注",
+    "Course 5.2 · Bidirectional helps tagging": "第五课·课时2 · 双向 RNN 助力序列标注",
     "Tag each word; can, fly, watch and duck need the NEXT word to be tagged. A left-to-right RNN's loss stops at "
     "the line of the best forward guess; a bidirectional one reads ahead and goes to zero.": "给每个词标注词性；"
     "can、fly、watch 和 duck 要看“下一个”词才能标注。从左到右的 RNN，损失停在只能向前看时最好猜测的基线上；"
@@ -106,7 +106,7 @@ ZH = {
     "Your turn: type a longer text, or open a built-in corpus (Shakespeare's sonnets, Tang poems).": "轮到你了："
     "输入一段更长的文本，或打开内置语料（莎士比亚十四行诗、唐诗）。",
     # copy
-    "Gates that remember: the copy task": "会记忆的门控：复制任务",
+    "Course 5.2 · Gates that remember: the copy task": "第五课·课时2 · 会记忆的门控：复制任务",
     "Recall ten symbols after a delay of blanks. An LSTM's gates hold them; a plain RNN of the same size forgets "
     "them.": "在一段空白延迟之后回忆出十个符号。LSTM 的门控能把它们保存下来；同样大小的普通 RNN 会把它们忘掉。",
     "Ten random symbols, then a run of blanks, then a signal: now write the ten symbols back. An LSTM and a plain "
@@ -116,7 +116,7 @@ ZH = {
     "The gradient through time ‖∂L/∂hₜ‖ at step {step}: what reaches t = 1 is {rnn} of the gradient at "
     "t = 50 for the RNN, and {lstm} for the LSTM — both vanished. An LSTM starts with its forget gates "
     "near σ(0) = 0.5, and 49 steps of ×0.5 leave 2e-15. The GRU's: {gru}.": (
-        "第 {step} 步的随时间反传梯度 ‖∂L/∂hₜ‖：到达 t = 1 的梯度，RNN 只有 t = 50 处的 {rnn}，LSTM 只有 {l"
+        "第 {step} 步的随时间反向传播梯度 ‖∂L/∂hₜ‖：到达 t = 1 的梯度，RNN 只有 t = 50 处的 {rnn}，LSTM 只有 {l"
         "stm}——两者都发生了梯度消失。LSTM 起初的遗忘门都在 σ(0) = 0.5 附近，49 步 ×0.5 只剩 2e-15。GRU 的是"
         " {gru}。"
     ),
@@ -161,7 +161,7 @@ ZH = {
         "前为止 {cut} 的步被裁剪过），所以训练得以继续：它的损失为 {loss}，远低于随机基线（{chance}）。"
     ),
     "Your turn: raise the clipping threshold, or lower the init gain below 1: what does the gradient "
-    "through time do then?": "轮到你了：调高裁剪阈值，或把初始化增益降到 1 以下：随时间反传的梯度会怎样？",
+    "through time do then?": "轮到你了：调高裁剪阈值，或把初始化增益降到 1 以下：随时间反向传播的梯度会怎样？",
     "The loss is {loss}, {share} of the dashed line ({chance}): that line is the best guess that "
     "ignores what came before, by the letter frequencies of “hello” (l twice as often as h, e or o).": (
         "损失为 {loss}，是虚线（{chance}）的 {share}：这条虚线是不看前文、只按 “hello” 的字母频率猜测所能做"
@@ -185,7 +185,7 @@ ZH = {
     "The gradient through time ‖∂L/∂hₜ‖: the RNN's falls by orders of magnitude toward t = 1 ({rnn} of "
     "the gradient at t = 50 at step {step}). This machine trained fast: the LSTM has already begun to "
     "carry its gradient back ({lstm}); the heatmaps below show it vanished at first.": (
-        "随时间反传的梯度 ‖∂L/∂hₜ‖：RNN 的梯度越往 t = 1 越小，相差好几个数量级（第 {step} 步时为 t = 50 处"
+        "随时间反向传播的梯度 ‖∂L/∂hₜ‖：RNN 的梯度越往 t = 1 越小，相差好几个数量级（第 {step} 步时为 t = 50 处"
         "的 {rnn}）。这台机器训练得很快：LSTM 已经开始把梯度传回去了（{lstm}）；下方的热力图显示它起初也发"
         "生了梯度消失。"
     ),
@@ -203,7 +203,7 @@ ZH = {
     ),
     "This run does not show the usual race: look at the loss curves against the chance line and at the "
     "gradient through time of each network.": (
-        "这次训练没有出现通常的结果：请对照随机基线看损失曲线，并看每个网络随时间反传的梯度。"
+        "这次训练没有出现通常的结果：请对照随机基线看损失曲线，并看每个网络随时间反向传播的梯度。"
     ),
     "Waiting for the run without clipping to stop or to train on.": "正在等待不做裁剪的那一个停止或继续训练。",
     "In this run the unclipped network has not stopped on NaN/Inf (its first gradient norm: {norm}); "

@@ -15,7 +15,7 @@ ZH = {
     "(char-RNN)": "在你的文本、十四行诗或唐诗上预测下一个字符；'hello' -> 'elloh'（字符级 RNN）",
     "random noise with random labels: training accuracy climbs, validation stays at chance": "随机噪声配随机标签："
     "训练准确率不断上升，验证集准确率停在随机水平",
-    "forecast the next value of a noisy sum of sines (or your CSV series) from a look-back window": "根据回看窗口，"
+    "forecast the next value of a noisy sum of sines (or your CSV series) from a look-back window": "根据滑动窗口，"
     "预测带噪声的正弦叠加序列（或你的 CSV 序列）的下一个值",
     "short English or Chinese sentence -> positive or negative? (embeddings, packed lengths)": "英文或中文短句 -> "
     "正面还是负面？（词嵌入，变长序列打包）",

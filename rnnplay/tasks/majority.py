@@ -1,4 +1,4 @@
-"""T1 majority (course lesson 1): a 0/1 sequence -> are more than half of its digits ones?"""
+"""T1 majority (the course's 第五课·课时1, §四): a 0/1 sequence -> are more than half of its digits ones?"""
 
 from __future__ import annotations
 
