@@ -21,11 +21,15 @@ import torch
 
 from rnnplay.config import make_config
 from rnnplay.data import sentiment as data
+from rnnplay.i18n import localize
 from rnnplay.tasks.base import PAD
 from rnnplay.tasks.sentiment import MAX_TRY_CHARS, Sentiment
 from rnnplay.trainer import Trainer
+from tests.live import live_figures
+from tests.test_pages import PLAYGROUND, open_app
 
 LANGS = ("en", "zh")
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _task(lang: str = "en", **kw) -> Sentiment:
@@ -271,3 +275,50 @@ def test_the_trap_reads_the_padding_not_the_sentence():
         only_bias = model.head(torch.zeros(1, model.hidden_size))
     assert short.sum() > 0.9 * len(short)
     assert torch.allclose(logits[short], only_bias.expand(int(short.sum()), -1), atol=1e-6)
+
+
+# a sentence the model cannot read, and the page's language ------------------------------------------
+@pytest.mark.parametrize(
+    "lang, text, shown",
+    [
+        ("en", "这部电影很好看", "这, 部, 电, 影, 很, 好, 看"),  # Chinese typed into a model of English sentences
+        ("en", "zorblax qwfp!", "zorblax, qwfp"),  # a known "!" is no evidence
+        ("zh", "zorblax qwfp", "zorblax, qwfp"),
+    ],
+)
+def test_a_sentence_of_only_unknown_words_gets_i_dont_know_not_a_verdict(lang, text, shown):
+    task, model = _model(lang)
+    with pytest.raises(ValueError) as err:
+        task.try_it(model, "cpu", text)
+    said = str(err.value)
+    assert said.startswith(f"sentiment input: I don't know these words: {shown}.")
+    assert {"en": "English", "zh": "Chinese"}[lang] in said and task.try_it_example in said
+    assert "positive" not in said and "negative" not in said
+    zh = localize(err.value, "zh")
+    assert "我不认识这些词" in zh and {"en": "英文", "zh": "中文"}[lang] in zh
+    view = task.try_it(model, "cpu", f"{task.try_it_example} {text}")  # one known word is enough to answer
+    assert "unknown words read as <UNK>" in view["title"]
+
+
+def test_a_chinese_playground_trains_sentiment_on_chinese_sentences_and_knows_typed_chinese(stop_runs):
+    at = open_app(PLAYGROUND, lang="zh", task="sentiment", steps=5)
+    stop_runs.append(at)
+    assert not at.exception and at.selectbox(key="sentences").value == "zh"
+    at.button(key="btn_step").click().run()
+    run = at.session_state["_run"]
+    assert run.config.sentences == "zh" and run.trainer.steps_done == 1
+    task = run.trainer.task
+    assert all(CJK.search(text) for text, _ in task.train_set)
+    typed = "我觉得这家餐厅的服务非常好"
+    assert task.encode(typed)[1] == []  # every character is a token the model has read
+    at.text_input(key="try_sentiment").set_value(typed).run()
+    assert not at.exception and not at.warning
+    assert "try_it_chart" in live_figures(at)
+
+
+@pytest.mark.parametrize("lang, params, sentences", [("en", {}, "en"), ("zh", {"sentences": "en"}, "en")])
+def test_an_english_page_or_a_links_sentences_keep_english_sentences(lang, params, sentences, stop_runs):
+    at = open_app(PLAYGROUND, lang=lang, task="sentiment", steps=5, **params)
+    stop_runs.append(at)
+    assert not at.exception and at.selectbox(key="sentences").value == sentences
+    assert at.session_state["_run"].config.sentences == sentences

@@ -20,7 +20,15 @@ from app_pages.ui.fields import (
     widget,
 )
 from rnnplay import hosted, untrusted
-from rnnplay.config import FIELDS, MAX_TEXT_CHARS, ConfigError, RunConfig, make_config, parse_params
+from rnnplay.config import (
+    FIELDS,
+    MAX_TEXT_CHARS,
+    ConfigError,
+    RunConfig,
+    make_config,
+    parse_params,
+    relevant_fields,
+)
 from rnnplay.i18n import LANGS, localize
 from rnnplay.tasks import make_task
 from rnnplay.tasks.sine import load_series_csv
@@ -41,6 +49,13 @@ def control(name: str, default, box, room: teacher.Classroom) -> object:
         widget(name, value, box, locked=True)
         box.caption(f":material/lock: {tr('locked by your teacher')}")
     return value
+
+
+def page_defaults(task: str) -> RunConfig:
+    """The task's defaults as this page offers them: sentiment reads sentences in the page's language, so a
+    中文 page trains on Chinese sentences and what a learner types in Chinese is known (?sentences= wins)."""
+    defaults = make_config(task)
+    return defaults.replace(sentences=lang()) if "sentences" in relevant_fields(task) else defaults
 
 
 def lang_warnings() -> list[str]:
@@ -74,7 +89,7 @@ def config_controls(container) -> tuple[RunConfig, list[str]]:
     task_box = container.container()
     # the task widget's default is fixed, so ?task=... always stays in a share link
     values: dict = {"task": control("task", "majority", task_box, room)}
-    defaults = make_config(values["task"])
+    defaults = page_defaults(values["task"])
     base = defaults.to_dict()  # once: dataclasses.asdict per field was a fifth of a page run's CPU
     for section, names in SECTIONS.items():
         box = task_box if section == "Task" else None  # an expander only when it shows something

@@ -70,6 +70,14 @@ ZH = {
     "reverse input: type 1 to {n} digits 0-9 (seq_len={n}), e.g. 2024117": "reverse 输入：请输入 1 到 {n} 个 0-9 "
     "的数字（seq_len={n}），例如 2024117",
     "sentiment input: type a sentence (1 to {most} characters)": "sentiment 输入：请输入一个句子（1 到 {most} 个字符）",
+    (
+        "sentiment input: I don't know these words: {shown}. This model has read only {language} sentences "
+        "(Sentences = {code}); try one like “{example}”"
+    ): (
+        "sentiment 输入：我不认识这些词：{shown}。这个模型只读过{language}句子（Sentences = {code}）；"
+        "试试像“{example}”这样的句子"
+    ),
+    "Chinese": "中文",
     "sentiment input: {n} characters is too long; type 1 to {most} characters": "sentiment 输入：{n} 个字符太长了；"
     "请输入 1 到 {most} 个字符",
     "sentiment input: type some Chinese characters, not only punctuation or spaces": "sentiment 输入：请输入一些汉字，"

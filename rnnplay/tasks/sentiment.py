@@ -20,6 +20,7 @@ from rnnplay.tasks.base import PAD, Batch, Task, said
 MAX_TRY_CHARS = 300
 LABELS = (N_("negative"), N_("positive"))
 EXAMPLES = {"en": "the movie was not good at all", "zh": "这部电影一点也不好看"}
+LANGUAGES = {"en": N_("English"), "zh": N_("Chinese")}  # what the model has read, in the reader's words
 
 
 class Sentiment(Task):
@@ -160,6 +161,7 @@ class Sentiment(Task):
             if self.lang == "en":
                 raise ValueError(Msg(N_("sentiment input: type some words, not only punctuation or spaces")))
             raise ValueError(Msg(N_("sentiment input: type some Chinese characters, not only punctuation or spaces")))
+        self.refuse_unknown_only(text)
         p = self.prefix_confidence(model, device, ids)[-1]
         title = Msg(N_("The model says {verdict}"), verdict=self.verdict(p))
         if unknown:
@@ -170,3 +172,22 @@ class Sentiment(Task):
                 shown=shown,
             )
         return self._bars(model, device, ids, title)
+
+    def refuse_unknown_only(self, text: str) -> None:
+        """A sentence whose every word is <UNK> tells the model nothing: its verdict would come from the
+        biases and the punctuation alone, shown as confident. Say so instead, with the language it has read
+        (Chinese typed into a model of English sentences, or the other way round)."""
+        words = [w for w in data.tokenize(text, self.lang) if w[0].isalnum()]  # punctuation is no evidence
+        if words and not any(w in self.stoi for w in words):
+            raise ValueError(
+                Msg(
+                    N_(
+                        "sentiment input: I don't know these words: {shown}. This model has read only {language} "
+                        "sentences (Sentences = {code}); try one like “{example}”"
+                    ),
+                    shown=", ".join(dict.fromkeys(words)),
+                    language=Msg(LANGUAGES[self.lang]),
+                    code=self.lang,
+                    example=self.try_it_example,
+                )
+            )
