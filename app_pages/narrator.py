@@ -202,6 +202,7 @@ def show(run_or_race, page: str | None = None) -> None:
     # The sentence polls (auto-play); the buttons stay outside the fragment, so a click is a full run:
     # never lost to a full run under way, and the page's own buttons and charts follow what it did.
     live = progress(run_or_race)[1] in ("running", "queued")
+
     @st.fragment(run_every=AUTO_EVERY_S if auto or live else None)
     def sentence() -> None:
         index = st.session_state[k_index]

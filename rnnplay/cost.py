@@ -30,7 +30,7 @@ validation pass, a probe and the task view; the fastest of the steps), on this m
 | majority scratch rnn H=64, B=32, T=100                   |          20 |           35 |              4.3 |       9.0 |
 | majority lstm H=256, B=128, T=400                        |         838 |          921 |             1102 |      2034 |
 | majority gru H=128, 2 layers, bidirectional, B=64, T=200 |         529 |          523 |             1023 |       782 |
-| charlm, 2000 different characters, lstm H=128, B=32, T=64 |         278 |          314 |              284 |       416 |
+| charlm, 2000 characters, lstm H=128, B=32, T=64          |         278 |          314 |              284 |       416 |
 | random dataset_size=100000, T=400 (rnn H=64)             |         764 |          782 |               27 |        21 |
 | copy delay=380 (lstm H=96, B=32, T=400)                  |         145 |          272 |               59 |        93 |
 

@@ -18,9 +18,8 @@ import torch
 from rnnplay.__main__ import main
 from rnnplay.config import MAX_SERIES, ConfigError, make_config
 from rnnplay.data import TEXTS
-from rnnplay.tasks import make_task
+from rnnplay.tasks import make_task, sine
 from rnnplay.tasks.charlm import CONTINUE_CHARS, CORPUS_DEFAULTS, CharLM
-from rnnplay.tasks import sine
 from rnnplay.tasks.sine import MAX_CSV_BYTES, MAX_CSV_COLUMNS, load_series_csv, min_series_len
 from rnnplay.trainer import Trainer
 

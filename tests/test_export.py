@@ -360,7 +360,9 @@ def test_a_tensor_name_from_the_file_is_echoed_markdown_escaped():
 def _random_config(rng):
     """A configuration the app could export: any task, architecture, size, depth and direction; charlm
     with a random text (its vocabulary sets the embedding's shape, and so the header's length)."""
-    task = rng.choice(["majority", "charlm", "random", "sine", "sentiment", "tagging", "reverse", "wave", "adding", "copy"])
+    task = rng.choice(
+        ["majority", "charlm", "random", "sine", "sentiment", "tagging", "reverse", "wave", "adding", "copy"]
+    )
     kw = {
         "arch": rng.choice(["rnn", "lstm", "gru"]),
         "hidden_size": rng.randint(1, 40),

@@ -44,11 +44,13 @@ ZH = {
     ),
     "this race needs about {need} of memory for its {n} entries together; this server allows {allowed} "
     "(set by {env}): race fewer or smaller entries": (
-        "这场比赛的 {n} 个条目合计大约需要 {need} 内存；本服务器最多允许 {allowed}（由 {env} 设定）：请减少条目或缩小它们"
+        "这场比赛的 {n} 个条目合计大约需要 {need} 内存；本服务器最多允许 {allowed}（由 {env} 设定）："
+        "请减少条目或缩小它们"
     ),
     "task {task} reads sequences of T={value} steps ({why}), over this server's cap of {cap} (set by {env}): "
     "choose a smaller {field}": (
-        "任务 {task} 读取的序列长 T={value} 步（{why}），超过了本服务器的上限 {cap}（由 {env} 设定）：请选一个更小的 {field}"
+        "任务 {task} 读取的序列长 T={value} 步（{why}），超过了本服务器的上限 {cap}（由 {env} 设定）："
+        "请选一个更小的 {field}"
     ),
     "delay + 20": "delay + 20",
     "queued": "排队中",

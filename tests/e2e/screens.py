@@ -118,7 +118,9 @@ def main() -> None:
                 for lang in args.langs:
                     for what in args.only:
                         page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
-                        {"playground": playground, "gradients": race, "vanishing": lesson}[what](page, base, lang, args.out)
+                        {"playground": playground, "gradients": race, "vanishing": lesson}[what](
+                            page, base, lang, args.out
+                        )
                         page.close()
                 browser.close()
         finally:

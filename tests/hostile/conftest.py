@@ -18,6 +18,7 @@ from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
 from tests.e2e.streamlit_server import serve
+from tests.hostile._server import chromium, served  # noqa: F401 - fixtures of test_costs.py
 from tests.load.loadtest import StClient
 
 STEPS = re.compile(r"step (\d+) / (\d+)")

@@ -10,7 +10,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.hostile._server import CONNECTED, chromium, rss_bytes, served  # noqa: F401 - fixtures
+from tests.hostile._server import CONNECTED, rss_bytes  # its fixtures (chromium, served): tests/hostile/conftest.py
 
 HOSTILE_CSV = "x" + "," * 20000 + "\n" + "1\n" * 10000  # 40 kB; the old reader spent 154 s of CPU on it
 COSTLY = {
