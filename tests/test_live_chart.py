@@ -41,6 +41,15 @@ def test_a_replaced_array_and_a_new_title_go_as_values():
     assert diff["layout"] == {"title": {"text": "loss (log)"}}
 
 
+def test_a_curve_whose_last_point_moved_as_it_grew_sends_only_its_tail_after_the_points_that_stay():
+    """A loss curve's last point is the mean of a bucket still filling: it changes as points are added."""
+    old, new = spec(10), spec(12)
+    new["data"][0]["y"][9] = 0.5
+    diff = lc.patch(old, new)
+    assert diff == {"traces": {"0": {"x": {"+": [10, 11]}, "y": {"at": 9, "+": [0.5, 1 / 11, 1 / 12]}}}}
+    assert len(lc.encode(diff)) < len(lc.encode({"y": new["data"][0]["y"]}))
+
+
 def test_a_removed_key_is_sent_as_none():
     old, new = spec(3, mode="lines+markers"), spec(3)
     assert lc.patch(old, new) == {"traces": {"0": {"mode": None}}}

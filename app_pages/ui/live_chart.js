@@ -7,7 +7,8 @@
 // A message is one of (rnnplay's app_pages/ui/live_chart.py builds them):
 //   {rev, figure: {data, layout}}          a whole figure: a new chart, task, language or run
 //   {rev, base, patch: {traces, layout}}   what changed since revision `base`: appended points
-//                                          ({"+": [...]} for an array), replaced values, null = removed
+//                                          ({"+": [...]} appended to an array, or {"at": n, "+": [...]}
+//                                          after its first n items), replaced values, null = removed
 //   {rev}                                  nothing changed since revision rev
 // A patch on another base than the one held (a missed message, a remount) is not applied: the chart
 // asks Python for the whole figure through the "resync" trigger and keeps showing what it has.
@@ -83,7 +84,9 @@ function applyPatch(chart, patch) {
     for (const [key, value] of Object.entries(changes)) {
       if (value === null) delete trace[key];
       else if (value && typeof value === "object" && Array.isArray(value["+"])) {
-        trace[key] = (trace[key] || []).concat(value["+"]); // a new array: Plotly.react sees the change
+        // the first `at` items stay (all when absent), then the tail; a new array: Plotly.react sees the change
+        const kept = Array.from(trace[key] || []);
+        trace[key] = kept.slice(0, value.at ?? kept.length).concat(value["+"]);
       } else trace[key] = value;
     }
   }

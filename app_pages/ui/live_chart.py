@@ -141,13 +141,24 @@ def figure_spec(figure) -> dict:
     return {"data": _plain_list(data), "layout": _plain(layout)}
 
 
-def _extends(old, new) -> bool:
-    return isinstance(old, list) and isinstance(new, list) and len(new) > len(old) and new[: len(old)] == old
+def _kept(old, new) -> int | None:
+    """How many leading items of array `old` are `new`'s too, when sending the rest of `new` after them
+    is the smaller message (a loss curve gains points at its end, and its last point, the mean of a bucket
+    still filling, changes too); None when the whole new array will do."""
+    if not (isinstance(old, list) and isinstance(new, list)):
+        return None
+    n = 0
+    for a, b in zip(old, new, strict=False):
+        if a != b:
+            break
+        n += 1
+    return n if n >= len(new) // 2 and n > 0 else None
 
 
 def patch(old: dict, new: dict) -> dict | None:
     """What turns figure `old` into `new`: {"traces": {i: {key: value}}, "layout": {key: value}}, where a
-    value is the new one, {"+": tail} for an array that grew at its end, or None for a key removed.
+    value is the new one, {"+": tail} for an array that grew at its end, {"at": n, "+": tail} for one whose
+    first n items stay and the rest is tail, or None for a key removed.
     None when only the whole figure will do (traces added, removed or of another type)."""
     if len(old["data"]) != len(new["data"]):
         return None
@@ -158,7 +169,13 @@ def patch(old: dict, new: dict) -> dict | None:
         changes = {}
         for k in a.keys() | b.keys():
             if a.get(k) != b.get(k):
-                changes[k] = {"+": b[k][len(a[k]) :]} if k in ARRAYS and _extends(a.get(k), b.get(k)) else b.get(k)
+                kept = _kept(a.get(k), b.get(k)) if k in ARRAYS else None
+                if kept is None:
+                    changes[k] = b.get(k)
+                elif kept == len(a[k]):
+                    changes[k] = {"+": b[k][kept:]}
+                else:
+                    changes[k] = {"at": kept, "+": b[k][kept:]}
         if changes:
             traces[str(i)] = changes
     la, lb = old["layout"], new["layout"]

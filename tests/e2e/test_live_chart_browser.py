@@ -101,3 +101,26 @@ def test_a_chart_drawn_again_after_leaving_the_page_comes_back_whole(server, pag
     finally:
         stop(page)
     assert errors == 0
+
+
+LOSS_TRACES = """() => {
+  const gd = [...document.querySelectorAll('.rnnplay-live-chart')]
+    .find(g => /loss/i.test(((g._fullLayout || {}).title || {}).text || ''));
+  return gd ? (gd._fullData || []).map(t => [t.name, Array.from(t.x || []), Array.from(t.y || [])]) : null;
+}"""
+
+
+def test_the_curve_built_from_patches_is_the_one_a_fresh_page_gets_whole(server, page: Page):
+    """The loss curve grows by patches (its tail, and its last point moving as its bucket fills): stopped,
+    the browser's patched copy equals the whole figure a reload of the same run draws."""
+    open_and_train(page, server)
+    page.wait_for_timeout(4000)  # many patches, across a rebucketing of the history
+    stop(page)
+    page.wait_for_selector("text=stopped", timeout=30_000)
+    page.wait_for_timeout(1500)
+    patched = page.evaluate(LOSS_TRACES)
+    page.reload()
+    page.wait_for_selector(CONNECTED)
+    page.wait_for_selector("text=stopped", timeout=30_000)
+    page.wait_for_timeout(1500)
+    assert page.evaluate(LOSS_TRACES) == patched and len(patched[0][1]) > 10
