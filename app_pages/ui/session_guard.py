@@ -18,6 +18,8 @@ Without a runtime (AppTest, a bare script) no session counts as gone; tests call
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
 import secrets
 import threading
@@ -32,6 +34,9 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 WATCH_S = 0.5  # how soon a closed tab's run pauses
 FORGET_MARGIN_S = 5.0  # past the server's own TTL: Streamlit has dropped the session by then
+# a full collection holds the GIL for ~0.3 s with a class on the server: at most this often, however many
+# sessions end (a hostile client opening pages in a loop ends one every few seconds)
+GIVE_BACK_EVERY_S = 30.0
 _LOG = logging.getLogger(__name__)
 
 
@@ -39,6 +44,17 @@ class Guard(Protocol):
     released: bool
 
     def release(self) -> None: ...
+
+
+def give_back_memory() -> None:
+    """After sessions are forgotten: collect their cycles now, and hand the freed heap back to the system
+    (glibc keeps freed memory in its arenas otherwise: a 30-session load test's server stayed at 1.2-1.8x
+    its baseline RSS after every session had gone)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl): the collector's part is done
+        pass
 
 
 def runtime_alive(session_id: str) -> bool | None:
@@ -84,6 +100,8 @@ class Sessions:
         self._sessions: dict[str, _Session] = {}
         self._sweepers: list[Callable[[], None]] = []
         self._thread: threading.Thread | None = None
+        self._gave_back = -GIVE_BACK_EVERY_S  # when give_back_memory last ran (monotonic s)
+        self._give_back_due = False
 
     def guard(
         self, kind: str, factory: Callable[[], Guard], session_id: str, key: str = "", state: object = None
@@ -112,7 +130,7 @@ class Sessions:
 
     def sweep(self) -> None:
         """Release the guards of sessions without a connection; forget sessions gone for good."""
-        now = time.monotonic()
+        now, forgot = time.monotonic(), False
         with self._lock:
             sessions, sweepers = list(self._sessions.items()), list(self._sweepers)
         for key, s in sessions:
@@ -125,8 +143,13 @@ class Sessions:
                     g.release()
             if now - s.gone_since > self._forget_after_s() + FORGET_MARGIN_S:
                 self._forget(key, s)
+                forgot = True
         for sweeper in sweepers:
             sweeper()
+        self._give_back_due |= forgot  # done at the next sweep the interval allows, so the last one is not lost
+        if self._give_back_due and now - self._gave_back > GIVE_BACK_EVERY_S:
+            self._gave_back, self._give_back_due = now, False
+            give_back_memory()
 
     def _forget(self, key: str, s: _Session) -> None:
         with self._lock:

@@ -166,6 +166,7 @@ class StClient:
         kind = el.WhichOneof("type")
         if kind == "plotly_chart":
             payload = len(el.plotly_chart.spec.encode())
+            self._loss_sent |= el.plotly_chart.id.endswith("-loss")  # the app before the live chart element
         elif kind == "bidi_component" and el.bidi_component.component_name.endswith("live_chart"):
             payload, kind = len(el.bidi_component.bytes), "live_chart"
             self._loss_sent |= el.bidi_component.id.endswith("loss_chart")
