@@ -20,6 +20,7 @@ drawing a part; the Gradient lab applies `fixed_values()` to every entry.
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -261,6 +262,7 @@ def short_url(query: dict[str, str], page: str = "playground") -> str:
     return page_url(page, f"t={texts.put(f'{page}?{urlencode(query)}')}")
 
 
+@functools.lru_cache(maxsize=32)
 def qr_png(url: str) -> bytes:
     """The link as a QR code (PNG, black on white, a quiet zone of 4 modules), for a slide."""
     buf = io.BytesIO()
@@ -268,7 +270,9 @@ def qr_png(url: str) -> bytes:
     return buf.getvalue()
 
 
+@functools.lru_cache(maxsize=32)
 def qr_svg(url: str) -> bytes:
+    """The same QR code as SVG. Both are cached by link: the panel is drawn at every page run (8 ms a code)."""
     buf = io.BytesIO()
     segno.make(url, error="m").save(buf, kind="svg", scale=8, border=4, xmldecl=True)
     return buf.getvalue()
