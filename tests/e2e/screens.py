@@ -25,13 +25,13 @@ KEY_CHARTS = ("loss_chart", "gtt_chart")  # must be on the first screen (a live 
 CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
 
 # per live chart: its key (the st-key-* class of the nearest keyed container), whether it is on the first
-# screen, and whether Plotly has drawn it (laid out, with its traces computed)
+# screen, and whether Plotly has drawn it (laid out)
 CHARTS_JS = """() => [...document.querySelectorAll('.rnnplay-live-chart')].map(gd => {
   const box = gd.closest('[class*="st-key-"]');
   const key = box ? [...box.classList].find(c => c.startsWith('st-key-')).slice(7) : '?';
   const r = gd.getBoundingClientRect();
   return {key, top: Math.round(r.top), bottom: Math.round(r.bottom),
-          drawn: !!(gd._fullLayout && gd.calcdata && gd.calcdata.length)};
+          drawn: !!gd._fullLayout};  // laid out by Plotly (an empty chart draws its hint)
 })"""
 
 
