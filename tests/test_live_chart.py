@@ -41,6 +41,12 @@ def test_a_replaced_array_and_a_new_title_go_as_values():
     assert diff["layout"] == {"title": {"text": "loss (log)"}}
 
 
+def test_an_array_that_grew_to_many_times_its_length_sends_only_its_new_points():
+    assert lc.patch(spec(1), spec(9)) == {
+        "traces": {"0": {"x": {"+": list(range(1, 9))}, "y": {"+": spec(9)["data"][0]["y"][1:]}}}
+    }
+
+
 def test_a_curve_whose_last_point_moved_as_it_grew_sends_only_its_tail_after_the_points_that_stay():
     """A loss curve's last point is the mean of a bucket still filling: it changes as points are added."""
     old, new = spec(10), spec(12)

@@ -152,7 +152,9 @@ def _kept(old, new) -> int | None:
         if a != b:
             break
         n += 1
-    return n if n >= len(new) // 2 and n > 0 else None
+    if n == len(old) < len(new):
+        return n  # grown at its end: only the new points
+    return n if n > 0 and n >= len(new) // 2 else None
 
 
 def patch(old: dict, new: dict) -> dict | None:
