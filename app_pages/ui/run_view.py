@@ -164,10 +164,11 @@ def _fast_body(run: TrainingRun, interval: float | None, base_interval: float) -
     status_line(snap)
     steps = (run.id, snap["steps_done"], snap["state"])
     held = st.session_state.get(PROBE_HELD)
-    # while training, the probe the slow part holds; otherwise (paused, finished) the run's last probe at once:
-    # the full run that ends a run draws this part first, and no timer redraws it afterwards
-    training = snap["state"] == "running" and held and held[0][0] == run.id
-    probe = held[0] if training else probe_version(run, snap)
+    # while training, the probe the slow part holds (taken while training too); otherwise (a run that starts,
+    # pauses or ends) the run's latest probe at once: the full run that ends a run draws this part first, and
+    # no timer redraws it afterwards
+    following = snap["state"] == "running" and held and held[0][0] == run.id and held[0][3] == "running"
+    probe = held[0] if following else probe_version(run, snap)
     left, right = st.columns(2)
     with left:
         _chart(snap, "loss", steps, log_y=st.session_state.get("loss_log", False))
