@@ -239,15 +239,11 @@ class Admission:
     def request(self, owner) -> str:
         """ADMITTED (it may step now), QUEUED (it waits its turn) or REFUSED (the queue is full)."""
         with self._cv:
-            if any(o is owner for o in self._active):
-                return ADMITTED
             if any(o is owner for o in self._queue):
                 return QUEUED
-            max_active, max_queue = self.limits()
-            self._promote(max_active)
-            if len(self._active) < max_active and not self._queue:
-                self._active.append(owner)
+            if self._take_free(owner):
                 return ADMITTED
+            _, max_queue = self.limits()
             if len(self._queue) >= max_queue:
                 return REFUSED
             self._queue.append(owner)
@@ -321,14 +317,18 @@ class Admission:
         """A slot now or nothing: True when the owner holds one (it had one, or one was free and nobody
         waits for it). Never joins the queue: a click that steps one batch cannot wait in line."""
         with self._cv:
-            if any(o is owner for o in self._active):
-                return True
-            max_active, _ = self.limits()
-            self._promote(max_active)
-            if len(self._active) < max_active and not self._queue:
-                self._active.append(owner)
-                return True
-            return False
+            return self._take_free(owner)
+
+    def _take_free(self, owner) -> bool:
+        """Under the lock: True when the owner holds a slot (it had one, or one was free and nobody waits)."""
+        if any(o is owner for o in self._active):
+            return True
+        max_active, _ = self.limits()
+        self._promote(max_active)
+        if len(self._active) < max_active and not self._queue:
+            self._active.append(owner)
+            return True
+        return False
 
 
 def _remove(seq, owner) -> bool:

@@ -5,9 +5,6 @@ clear message and no traceback, and nothing the markdown asks for is fetched or 
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -16,7 +13,6 @@ from playwright.sync_api import expect
 from tests.e2e.streamlit_server import serve
 
 SECRET = "hostile-urls-secret"
-CHROMIUM = os.environ.get("RNNPLAY_CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
@@ -24,18 +20,6 @@ def urls_server(tmp_path_factory):
     store = tmp_path_factory.mktemp("store") / "runs.sqlite"
     with serve(RNNPLAY_STORE=str(store), RNNPLAY_SECRET=SECRET) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def urls_browser():
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
 
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -78,8 +62,8 @@ def alerts(page) -> str:
         ("playground", {"race": "y" * 1_000, "steps": "1e400"}, "steps='1e400'"),
     ],
 )
-def test_each_url_attack_gets_a_clear_message_and_no_traceback(urls_server, urls_browser, page_path, params, message):
-    page, _ = open_url(urls_browser, f"{urls_server}/{page_path}?{urlencode(params)}")
+def test_each_url_attack_gets_a_clear_message_and_no_traceback(urls_server, chromium, page_path, params, message):
+    page, _ = open_url(chromium, f"{urls_server}/{page_path}?{urlencode(params)}")
     expect(page.get_by_test_id("stAlert").filter(has_text=message).first).to_be_visible(timeout=WAIT_MS)
     assert page.get_by_test_id("stException").count() == 0
     assert "Traceback" not in page.content()
@@ -97,9 +81,9 @@ def test_each_url_attack_gets_a_clear_message_and_no_traceback(urls_server, urls
         {"lang": f"{BAIT} www.example.com me@example.com"},
     ],
 )
-def test_markdown_in_an_echoed_value_is_shown_as_text_never_a_link_or_an_image(urls_server, urls_browser, params):
+def test_markdown_in_an_echoed_value_is_shown_as_text_never_a_link_or_an_image(urls_server, chromium, params):
     page_path = "gradients" if "race" in params else "playground"
-    page, baited = open_url(urls_browser, f"{urls_server}/{page_path}?{urlencode(params)}")
+    page, baited = open_url(chromium, f"{urls_server}/{page_path}?{urlencode(params)}")
     expect(page.get_by_test_id("stAlert").first).to_be_visible(timeout=WAIT_MS)
     box = page.get_by_test_id("stAlert")
     assert box.locator("a").count() == 0 and box.locator("img").count() == 0
@@ -109,7 +93,7 @@ def test_markdown_in_an_echoed_value_is_shown_as_text_never_a_link_or_an_image(u
     page.context.close()
 
 
-def test_a_locked_value_edited_into_a_teacher_link_is_refused(urls_server, urls_browser, monkeypatch):
+def test_a_locked_value_edited_into_a_teacher_link_is_refused(urls_server, chromium, monkeypatch):
     monkeypatch.setenv("RNNPLAY_SECRET", SECRET)
     from app_pages.ui.teacher import Classroom, view_token
 
@@ -117,7 +101,7 @@ def test_a_locked_value_edited_into_a_teacher_link_is_refused(urls_server, urls_
         hide=frozenset({"teacher"}), lock=frozenset({"lr", "arch"}), link_values={"lr": 0.01, "arch": "gru"}
     )
     query = {"task": "adding", "view": view_token(room), "lr": "0.5", "arch": "lstm"}
-    page, _ = open_url(urls_browser, f"{urls_server}/playground?{urlencode(query)}")
+    page, _ = open_url(chromium, f"{urls_server}/playground?{urlencode(query)}")
     expect(page.get_by_test_id("stAlert").filter(has_text="lr='0.5' in the link is refused").first).to_be_visible()
     expect(page.get_by_test_id("stSidebar").locator(".st-key-lr input")).to_have_value("0.01")
     assert page.get_by_test_id("stException").count() == 0
