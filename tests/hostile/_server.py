@@ -19,9 +19,9 @@ CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """(process, base URL) of a server with a temporary store."""
+    """(process, base URL) of a server with a temporary store, where a run may outlast any test."""
     store = tmp_path_factory.mktemp("store") / "runs.sqlite"
-    proc, url = start({"RNNPLAY_STORE": str(store)})
+    proc, url = start({"RNNPLAY_STORE": str(store), "RNNPLAY_MAX_STEPS": "10000000"})
     try:
         yield proc, url
     finally:

@@ -78,7 +78,8 @@ def test_the_wide_csv_is_refused_and_another_learners_rate_holds(served, chromiu
     proc, url = served
     path = tmp_path / "wide.csv"
     path.write_text(HOSTILE_CSV)
-    learner = opened(chromium, f"{url}/playground?task=majority&steps=20000")
+    # a run that outlasts the test: at ~1500 steps/s, 20,000 steps ended inside the second window
+    learner = opened(chromium, f"{url}/playground?task=majority&steps=1000000")
     attacker = opened(chromium, f"{url}/playground?task=sine")
     try:
         learner.get_by_role("button", name=re.compile("^.?Train$")).click(no_wait_after=True)
