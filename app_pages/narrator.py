@@ -18,6 +18,7 @@ import streamlit as st
 
 from app_pages.i18n import tr
 from app_pages.ui.live_chart import scroll_to
+from app_pages.ui.teacher import LEFT_LESSON
 from rnnplay.config import parse_params
 from rnnplay.lessons import (
     BY_ID,
@@ -144,6 +145,7 @@ def _toggle_auto(lesson: Lesson, run_or_race) -> None:
 
 def _free_play() -> None:
     st.session_state["_lesson_auto"] = False
+    st.session_state[LEFT_LESSON] = True  # a teacher's view does not put the lesson back
     if "lesson" in st.query_params:
         del st.query_params["lesson"]
 

@@ -229,3 +229,30 @@ def test_a_huge_hide_list_is_not_echoed_whole(stop_runs):
     warnings = [w.value for w in at.warning]
     assert any("hide" in w for w in warnings) and all(len(w) < 400 for w in warnings)
     assert "seed" not in widget_keys(at) and at.number_input(key="lr").disabled
+
+
+def test_a_teacher_links_lesson_comes_back_after_navigation_and_cannot_be_swapped(stop_runs):
+    """The lesson travels in the signed view: sidebar navigation drops the query and the lesson comes back
+    on its page; another lesson written into the URL is refused by name; Free play leaves it for this
+    session."""
+    query = teacher_query(make_config("random"), lock=("lr",), lesson="random")
+    at = open_playground(**query)
+    stop_runs.append(at)
+    assert at.query_params["lesson"] == "random" and not at.warning
+    at.switch_page("app_pages/home.py").run()
+    at.switch_page(PLAYGROUND)
+    at.query_params.clear()  # Streamlit drops unbound parameters on navigation
+    at.run()
+    assert not at.exception
+    assert at.query_params["lesson"] == "random"
+    assert any("Overfitting random labels" in m.value for m in at.markdown)  # the narrator is back
+
+    at.query_params["lesson"] = "hello"
+    at.run()
+    assert at.query_params["lesson"] == "random"
+    assert any("lesson='hello' in the link is refused" in w.value for w in at.warning), [w.value for w in at.warning]
+
+    next(b for b in at.button if b.label.endswith("Free play")).click().run()
+    assert "lesson" not in at.query_params
+    at.run()
+    assert "lesson" not in at.query_params  # this session left the lesson; the view does not force it back

@@ -78,7 +78,7 @@ def config_controls(container) -> tuple[RunConfig, list[str]]:
     """Draw the configuration widgets (bound to the URL) and return (config, problems).
     Bad URL parameters are reported by name and replaced by defaults; never an exception."""
     warnings = drop_bad_url_numbers(task_defaults(st.query_params.get("task")))  # before any widget reads one
-    room, room_warnings = teacher.classroom()  # the teacher's view; a fixed value edited into the URL is refused
+    room, room_warnings = teacher.classroom("playground")  # the teacher's view; a fixed value in the URL is refused
     warnings += room_warnings + seed_text_from_url()  # ?text_ref=: a long text kept on the server
     _, more = parse_params(st.query_params.to_dict(), lang())
     warnings += more

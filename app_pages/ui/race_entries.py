@@ -74,7 +74,7 @@ def shared_settings(box) -> tuple[RaceSetup, list[str]]:
     preset = PRESETS[preset_id]
     url_task = st.query_params.get("task", preset[0].task)
     problems += drop_bad_url_numbers(preset[0] if url_task == preset[0].task else task_defaults(url_task))
-    room, room_warnings = teacher.classroom()  # the teacher's view; a fixed value edited into the URL is refused
+    room, room_warnings = teacher.classroom("gradients")  # the teacher's view; a fixed value in the URL is refused
     problems += room_warnings + seed_text_from_url()  # ?text_ref=: a long text kept on the server
     page_params = {"race", "lesson", *ENTRY_KEYS}
     shared_params = {k: v for k, v in st.query_params.to_dict().items() if k not in page_params}

@@ -54,11 +54,13 @@ SESSION_KEY = "_classroom"
 @dataclass(frozen=True)
 class Classroom:
     """What a teacher link fixed for this session: hidden names (fields and PARTS), locked fields, and
-    the link's own configuration values (field -> value, only those the link names)."""
+    the link's own configuration values (field -> value, only those the link names), and the lesson the
+    class follows (an id of rnnplay.lessons.LESSONS, or None)."""
 
     hide: frozenset = frozenset()
     lock: frozenset = frozenset()
     link_values: dict = field(default_factory=dict)
+    lesson: str | None = None
 
     def hidden(self, name: str) -> bool:
         return name in self.hide or ("more" in self.hide and name in SECTIONS["More"])
@@ -120,6 +122,8 @@ BAD_TOKEN = N_(
     "link again. Nothing the link fixed was unlocked."
 )
 EDITED = N_("{name}={value} in the link is refused: your teacher fixed this setting — it stays at {fixed}")
+LESSON_EDITED = N_("lesson={value} in the link is refused: your teacher chose the lesson “{title}”")
+LESSON_IDS = {le.id: le for le in LESSONS}
 
 
 def view_payload(room: Classroom) -> dict:
@@ -131,6 +135,8 @@ def view_payload(room: Classroom) -> dict:
         else:
             values[n] = v
     payload = {"v": 1, "h": sorted(room.hide), "l": sorted(room.lock), "x": values}
+    if room.lesson:
+        payload["s"] = room.lesson
     return {**payload, "r": refs} if refs else payload
 
 
@@ -141,6 +147,7 @@ def room_of(payload: dict) -> tuple[Classroom | None, list[str]]:
         lock = frozenset(n for n in payload["l"] if n in SHAREABLE)
         values = {n: v for n, v in dict(payload.get("x", {})).items() if n in SHAREABLE}
         refs = dict(payload.get("r", {}))
+        lesson = payload.get("s") if payload.get("s") in LESSON_IDS else None
     except (KeyError, TypeError, ValueError):
         return None, []
     warnings = []
@@ -150,7 +157,7 @@ def room_of(payload: dict) -> tuple[Classroom | None, list[str]]:
             warnings.append(tr(TEXT_GONE, ref=untrusted.shorten(ref)))
         elif n in SHAREABLE:
             values[n] = text
-    return Classroom(hide=hide, lock=lock, link_values=values), warnings
+    return Classroom(hide=hide, lock=lock, link_values=values, lesson=lesson), warnings
 
 
 def view_token(room: Classroom) -> str:
@@ -165,10 +172,11 @@ def _keep(room: Classroom, token: str) -> Classroom:
     return room
 
 
-def classroom() -> tuple[Classroom, list[str]]:
+def classroom(page: str | None = None) -> tuple[Classroom, list[str]]:
     """This session's student view and the warnings about the current URL: a token that is not this
     server's (edited by hand) is refused; a locked or hidden setting's value in the URL is refused by
-    name and dropped. The first valid view of a session fixes it; later URLs cannot change it. Call
+    name and dropped; the view's lesson is put back on its own page (`page`: "playground" or "gradients")
+    when the URL lost it. The first valid view of a session fixes it; later URLs cannot change it. Call
     before any widget is drawn and before the URL's values are read."""
     kept: Classroom | None = st.session_state.get(SESSION_KEY)
     kept_token = st.session_state.get(TOKEN_KEY)
@@ -191,7 +199,25 @@ def classroom() -> tuple[Classroom, list[str]]:
     room = kept or FREE
     if kept_token and st.query_params.get(TOKEN_PARAM) != kept_token:
         st.query_params[TOKEN_PARAM] = kept_token  # this session's view, whatever the URL says
-    return room, warnings + _refuse_edits(room)
+    return room, warnings + _refuse_edits(room) + _keep_lesson(room, page)
+
+
+LEFT_LESSON = "_lesson_left"  # set by the narrator's Free play: this session chose to leave the lesson
+
+
+def _keep_lesson(room: Classroom, page: str | None) -> list[str]:
+    """The view's lesson in the URL: another lesson written into it is refused by name; a URL without one
+    (sidebar navigation drops the query) gets it back on the lesson's own page, unless this session
+    pressed Free play (a reload starts a new session: the lesson is back)."""
+    if room.lesson is None:
+        return []
+    lesson, current = LESSON_IDS[room.lesson], st.query_params.get("lesson")
+    if current is not None and current != room.lesson:
+        st.query_params["lesson"] = room.lesson
+        return [tr(LESSON_EDITED, value=untrusted.shorten(current), title=tr(lesson.title))]
+    if current is None and lesson.page == page and not st.session_state.get(LEFT_LESSON):
+        st.query_params["lesson"] = room.lesson
+    return []
 
 
 def _refuse_edits(room: Classroom) -> list[str]:
@@ -246,7 +272,10 @@ def teacher_query(
     if lesson:
         query["lesson"] = lesson
     room = Classroom(
-        hide=frozenset([*hide, "teacher"]), lock=frozenset(n for n in lock if n not in hide), link_values=fixed
+        hide=frozenset([*hide, "teacher"]),
+        lock=frozenset(n for n in lock if n not in hide),
+        link_values=fixed,
+        lesson=lesson,
     )
     query[TOKEN_PARAM] = view_token(room)
     return query

@@ -67,6 +67,9 @@ ZH = {
     "{name}={value} in the link is refused: your teacher fixed this setting — it stays at {fixed}": (
         "链接中的 {name}={value} 被拒绝：老师固定了这个设置 —— 保持为 {fixed}"
     ),
+    "lesson={value} in the link is refused: your teacher chose the lesson “{title}”": (
+        "链接中的 lesson={value} 被拒绝：老师选定的课程是《{title}》"
+    ),
     "the task's default": "该任务的默认值",
     "entry {i}: {name}={value} is refused: your teacher fixed this setting — it stays at {fixed}": (
         "第 {i} 项：{name}={value} 被拒绝：老师固定了这个设置 —— 保持为 {fixed}"
