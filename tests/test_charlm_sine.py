@@ -407,3 +407,15 @@ def test_carry_state_learns_hello_as_the_course_does():
         stats = tr.step()
     assert stats.metric == 1.0 and stats.loss < 0.05
     assert tr._carried.shape == (1, 1, 8)
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["[x](http://e.com),![p](http://e.com/i.png)\n1,2\n3,4\n", "[x](http://e.com)\n1\nabc\n"],
+)
+def test_a_header_echoed_in_a_csv_message_is_never_a_link_or_an_image(data):
+    """Column names come from the file: the page renders messages as markdown, so they are escaped."""
+    with pytest.raises(ConfigError) as e:
+        load_series_csv(data)
+    text = e.value.localized("en")
+    assert "\\[x\\]\\(http" in text and "[x](" not in text and "![p](" not in text

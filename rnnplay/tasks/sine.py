@@ -15,6 +15,7 @@ import torch
 from rnnplay.config import MAX_SERIES, ConfigError
 from rnnplay.i18n import N_, Msg, localize
 from rnnplay.tasks.base import Batch, Task
+from rnnplay.untrusted import shorten
 
 SERIES_LEN = 3000
 MAX_CSV_BYTES = 2_000_000
@@ -252,8 +253,9 @@ def _numbers_per_column(body: list[tuple[int, list[str]]], width: int, comma: bo
 
 
 def _quoted(name: str | Msg) -> str | Msg:
-    """A column's name as the messages quote it: 'temp' for a header cell, 'column 2' for one without."""
-    return repr(name) if isinstance(name, str) else Msg("'{name}'", name=name)
+    """A column's name as the messages quote it: 'temp' for a header cell (shortened, markdown escaped: the
+    file's own text is never a link or an image on the page), 'column 2' for one without."""
+    return shorten(name) if isinstance(name, str) else Msg("'{name}'", name=name)
 
 
 def _listed(names: list) -> Msg:
