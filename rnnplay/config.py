@@ -367,7 +367,7 @@ def make_config(task: str = "majority", **overrides: Any) -> RunConfig:
 # query parameters of the pages, not of the run: the language, a stored run, a lesson, a teacher link's
 # hidden and locked controls and its signed view (app_pages/ui/teacher.py checks those), a long text
 # to learn kept on the server by its hash (rnnplay/texts.py) and a teacher's short link
-PAGE_PARAMS = ("lang", "run", "lesson", "hide", "lock", "view", "text_ref", "t")
+PAGE_PARAMS = ("lang", "run", "lesson", "hide", "lock", "view", "text_ref", "series_ref", "t")
 
 
 def parse_params(params: dict[str, str], lang: str = "en") -> tuple[RunConfig, list[str]]:

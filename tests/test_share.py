@@ -188,3 +188,28 @@ def test_the_gradient_lab_names_a_bad_language_too(stop_runs):
     at.switch_page(PLAYGROUND).run()  # said once, not again on the next page
     stop_runs.append(at)
     assert "lang=" not in " ".join(w.value for w in at.warning)
+
+
+def test_an_uploaded_series_travels_by_its_reference_and_a_lost_one_is_named(stop_runs):
+    """A series is never written into a link: the link names it (?series_ref=, kept on the server), so a
+    share link, a reload and a new tab train on it; a reference the server does not have is named."""
+    series = tuple(float(i % 7) / 7 for i in range(300))
+    shared = links.share_params(make_config("sine", series=series))
+    assert "series" not in shared and len(shared["series_ref"]) == 24
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page(PLAYGROUND)
+    for k, v in shared.items():
+        at.query_params[k] = v
+    at.run()
+    stop_runs.append(at)
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+    assert at.session_state["_run"].config.series == series
+    assert any("Using 300 values of a series this link names." in c.value for c in at.caption)
+
+    lost = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    lost.switch_page(PLAYGROUND)
+    lost.query_params.update(task="sine", series_ref="0" * 24)
+    lost.run()
+    stop_runs.append(lost)
+    assert any("series_ref='000000000000000000000000': this server no longer has" in w.value for w in lost.warning)
+    assert lost.session_state["_run"].config.series == () and "series_ref" not in lost.query_params

@@ -14,12 +14,14 @@ from app_pages.ui.fields import (
     SECTIONS,
     UI_MAX,
     drop_bad_url_numbers,
+    drop_url_param,
     seed_text_from_url,
     task_defaults,
     visible,
     widget,
 )
-from rnnplay import hosted, untrusted
+from app_pages.ui.links import series_text
+from rnnplay import hosted, texts, untrusted
 from rnnplay.config import (
     FIELDS,
     MAX_TEXT_CHARS,
@@ -29,7 +31,7 @@ from rnnplay.config import (
     parse_params,
     relevant_fields,
 )
-from rnnplay.i18n import LANGS, localize
+from rnnplay.i18n import LANGS, N_, localize
 from rnnplay.tasks import make_task
 from rnnplay.tasks.sine import load_series_csv
 
@@ -177,7 +179,8 @@ def _series_upload(container, warnings: list[str]) -> tuple:
         max_upload_size=MAX_UPLOAD_MB,
     )
     if up is None:
-        return ()
+        return _series_from_url(container, warnings)
+    st.session_state[SERIES_UPLOADED] = True
     # name and size before a byte is parsed; the message stays under the uploader (not a share link's)
     field = tr("Your own series (CSV, one numeric column)")
     problem = untrusted.upload_problem(field, up.name, up.size, MAX_UPLOAD_MB, (".csv", ".txt"), lang())
@@ -192,4 +195,36 @@ def _series_upload(container, warnings: list[str]) -> tuple:
         container.error(tr("CSV file {name}: {error} — using the built-in sines", name=name, error=error))
         return ()
     container.caption(tr("Using {n} values from {name}.", n=len(series), name=untrusted.escape_markdown(up.name[:80])))
+    ref = texts.put(series_text(series))  # a share link, a reload and a new tab name the series by this
+    if st.query_params.get("series_ref") != ref:
+        st.query_params["series_ref"] = ref
+    return series
+
+
+SERIES_UPLOADED = "_series_uploaded"  # this session has had a file in the uploader
+SERIES_GONE = N_(
+    "series_ref={ref}: this server no longer has the series this link names (an uploaded series is kept on "
+    "the server, not in the link, and the oldest are let go) — using the built-in sines; upload the file again"
+)
+
+
+def _series_from_url(container, warnings: list[str]) -> tuple:
+    """The series ?series_ref= names (an upload of this or another session, kept on the server). A file
+    taken out of the uploader takes the series out of the URL too: the built-in sines again."""
+    ref = st.query_params.get("series_ref")
+    if ref is None:
+        return ()
+    text = texts.get(ref) if not st.session_state.get(SERIES_UPLOADED) else None
+    if text is None:
+        if not st.session_state.pop(SERIES_UPLOADED, False):
+            warnings.append(tr(SERIES_GONE, ref=untrusted.shorten(ref)))
+        drop_url_param("series_ref")
+        return ()
+    try:
+        series = load_series_csv(text)
+    except (ConfigError, ValueError):  # texts holds only series this app wrote; a damaged file is gone too
+        warnings.append(tr(SERIES_GONE, ref=untrusted.shorten(ref)))
+        drop_url_param("series_ref")
+        return ()
+    container.caption(tr("Using {n} values of a series this link names.", n=len(series)))
     return series

@@ -13,12 +13,20 @@ from rnnplay.config import RunConfig
 
 def share_params(config: RunConfig, language: str = "en") -> dict[str, str]:
     """A share link's parameters: the fields that differ from the task's defaults, and the language
-    unless English; a text to learn longer than a few hundred characters by its reference (rnnplay.texts).
+    unless English; a text to learn longer than a few hundred characters and an uploaded series by their
+    reference (rnnplay.texts).
     Never a run id (?run= names this browser's stored run) nor a teacher link's lists."""
     params = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in config.changed_fields().items()}
     if len(params.get("text", "")) > texts.URL_TEXT_MAX:  # a long text stays on the server, the link names it
         params["text_ref"] = texts.put(params.pop("text"))
+    if config.task == "sine" and config.series:  # an uploaded series likewise, one number a line
+        params["series_ref"] = texts.put(series_text(config.series))
     return {**params, "lang": language} if language != "en" else params
+
+
+def series_text(series: tuple) -> str:
+    """A series as the server keeps it for ?series_ref=: one number a line (repr: read back exactly)."""
+    return "\n".join(repr(v) for v in series)
 
 
 def share_query(config: RunConfig, language: str = "en") -> str:

@@ -60,6 +60,12 @@ ZH = {
     ),
     "CSV file {name}: {error} — using the built-in sines": "CSV 文件 {name}：{error} —— 改用内置的正弦波",
     "Using {n} values from {name}.": "正在使用 {name} 中的 {n} 个数值。",
+    "Using {n} values of a series this link names.": "正在使用此链接所指序列中的 {n} 个数值。",
+    "series_ref={ref}: this server no longer has the series this link names (an uploaded series is kept on "
+    "the server, not in the link, and the oldest are let go) — using the built-in sines; upload the file again": (
+        "series_ref={ref}：服务器上已没有此链接所指的序列（上传的序列保存在服务器上而不在链接里，最早的会被清除）"
+        "—— 使用内置的正弦序列；请重新上传文件"
+    ),
     # the page
     "Pick a task and a model in the sidebar, press **Train**, and watch it learn. Every setting is in "
     "the page's URL: copy it to share exactly this configuration.": (
