@@ -452,9 +452,36 @@ def on_gc(phase, info):
     stats["count"][g] += 1
     stats["seconds"][g] += dt
     stats["max_s"][g] = max(stats["max_s"][g], dt)
+def heap():
+    # live Python objects by type, and glibc's heap (mallinfo2: in use, free in the arenas, mmapped)
+    import collections, ctypes
+    def name(o):
+        c = type(o)
+        module = c.__module__  # a class may define __module__ as a property of its instances
+        return f"{module if isinstance(module, str) else '?'}.{c.__qualname__}"
+    counts = collections.Counter(name(o) for o in gc.get_objects())
+    out = {"objects": dict(counts.most_common(60)), "objects_total": sum(counts.values())}
+    try:
+        class MallInfo2(ctypes.Structure):
+            names = "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost"
+            _fields_ = [(n, ctypes.c_size_t) for n in names.split()]
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = MallInfo2
+        m = libc.mallinfo2()
+        mb = 2**20
+        out["malloc_mb"] = {"in_use": m.uordblks / mb, "free_in_arenas": m.fordblks / mb, "mmapped": m.hblkhd / mb}
+        if os.environ.get("LOADTEST_TRIM_IN_DUMP"):  # what trimming now would give back (a diagnosis)
+            def rss():
+                return int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) / 1024
+            before = rss()
+            libc.malloc_trim(0)
+            out["trim_mb"] = {"rss_before": before, "rss_after": rss()}
+    except (OSError, AttributeError):
+        pass
+    return out
 def dump(*_):
     with lock:
-        out = {**stats, "script_runs": {k: list(v) for k, v in runs.items()}}
+        out = {**stats, "script_runs": {k: list(v) for k, v in runs.items()}, **heap()}
         merged = profiles[:]
         profiles.clear()  # the next dump has the runs since this one (the load test's, not its warm-up's)
     with open(os.environ["LOADTEST_GC_STATS"] + ".tmp", "w") as f:
@@ -703,6 +730,14 @@ async def load_test(args: argparse.Namespace, pid: int, base: str, tmp: Path) ->
         os.kill(pid, signal.SIGRTMIN)  # one full collection in the server (BOOT)
     await asyncio.sleep(args.rss_settle)
     rss_after, threads_final = proc_status(pid)
+    gc2 = await gc_stats(pid, tmp / "gc.json")
+    grown = {k: n - gc0.get("objects", {}).get(k, 0) for k, n in gc2.get("objects", {}).items()}
+    memory = {
+        "objects_grown": dict(sorted(((k, v) for k, v in grown.items() if v > 0), key=lambda kv: -kv[1])[:20]),
+        "objects_total": [gc0.get("objects_total"), gc2.get("objects_total")],
+        "malloc_mb": [gc0.get("malloc_mb"), gc2.get("malloc_mb")],
+        "trim_mb": gc2.get("trim_mb"),  # with LOADTEST_TRIM_IN_DUMP: RSS before and after a malloc_trim then
+    }
     sampler.stop()
     rss_peak, threads_peak = sampler.peak()
     return {
@@ -724,6 +759,7 @@ async def load_test(args: argparse.Namespace, pid: int, base: str, tmp: Path) ->
         "probe_failures": probes.failures,
         "rss_mb": {"baseline": rss0 / 1024, "peak": rss_peak / 1024, "closed": rss_closed / 1024},
         "rss_after_mb": rss_after / 1024,
+        "memory": memory,  # live objects grown and glibc's heap, baseline against after
         "threads": {"baseline": threads0, "peak": threads_peak, "after": threads_after, "final": threads_final},
         "threads_settle_s": settle_s,
         "attack": asdict(attack_result) if attack_result else None,
