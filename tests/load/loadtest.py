@@ -349,11 +349,12 @@ class AttackResult:
     errors: list[str] = field(default_factory=list)
 
 
-async def attacker(base: str, stop: asyncio.Event, timeout: float) -> AttackResult:
-    """One more client that runs the attacks in a loop until `stop`: opens each hostile link and presses
-    Step one batch there, then sends clear_cache, which would release every session's cache_resource."""
+async def attacker(base: str, stop: asyncio.Event, timeout: float, rounds: int | None = None) -> AttackResult:
+    """One more client that runs the attacks in a loop until `stop` (or for `rounds`): opens each hostile
+    link and presses Step one batch there, then sends clear_cache, which would release every session's
+    cache_resource."""
     r = AttackResult()
-    while not stop.is_set():
+    while not stop.is_set() and (rounds is None or r.rounds < rounds):
         r.rounds += 1
         for query in HOSTILE_QUERIES:
             if stop.is_set():
@@ -388,6 +389,13 @@ def proc_status(pid: int) -> tuple[int, int]:
     """(VmRSS in kB, thread count) of a live process, from /proc/<pid>/status."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
     return int(fields["VmRSS"].split()[0]), int(fields["Threads"])
+
+
+def proc_memory(pid: int) -> dict[str, float]:
+    """Resident memory in MB by kind: anonymous (the heap: what sessions hold) and file-backed (code and
+    data of the libraries, paged in at first use and kept: not a session's)."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return {k: int(fields[f"Rss{k.title()}"].split()[0]) / 1024 for k in ("anon", "file")}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -673,13 +681,32 @@ async def settle_baseline(pid: int, quiet_s: float = 3.0, timeout: float = 60.0)
     return proc_status(pid)
 
 
+async def sessions_gone(args: argparse.Namespace, pid: int, base: str, t_closed: float) -> None:
+    """Wait until the sessions closed at t_closed are gone from the server and it has had time to give their
+    memory back. Streamlit keeps a closed session for server.disconnectedSessionTTL (a reconnect may resume
+    it) and reaps expired ones on the next disconnect: wait out the TTL, open and close one page, then
+    rss_settle seconds (the app forgets a session a few seconds past the TTL and gives memory back)."""
+    await asyncio.sleep(max(0.0, t_closed + args.session_ttl + 1 - time.monotonic()))
+    async with StClient(base, "", "lang=en") as c:
+        await c.run()
+    if args.gc_after:
+        os.kill(pid, signal.SIGRTMIN)  # one full collection in the server (BOOT)
+    await asyncio.sleep(args.rss_settle)
+
+
 async def load_test(args: argparse.Namespace, pid: int, base: str, tmp: Path) -> dict:
     steps = f"&steps={args.steps}&lang=en"
-    # warm-up: torch, plotly and the first optimizer load once per server; then the baseline
-    warm = await train_client(-1, base, CONFIGS[0] + steps, args.client_timeout, None, 0.0)
-    if warm.outcome != "finished":
-        raise RuntimeError(f"the warm-up session did not finish: {warm}")
+    # warm-up: every configuration trains once (and the attacks run once), so that what a server loads
+    # once (torch's kernels of each cell, the tasks' modules, plotly) is in the baseline; then the baseline
+    for config in CONFIGS:
+        warm = await train_client(-1, base, config + steps, args.client_timeout, None, 0.0)
+        if warm.outcome != "finished":
+            raise RuntimeError(f"the warm-up session did not finish: {warm}")
+    if args.attack:
+        await attacker(base, asyncio.Event(), args.client_timeout, rounds=1)
+    await sessions_gone(args, pid, base, time.monotonic())  # the baseline is read as the end is: see there
     rss0, threads0 = await settle_baseline(pid)
+    memory0 = proc_memory(pid)
     load_before, cpu0 = loadavg(), cpu_seconds(pid)
     gc0 = await gc_stats(pid, tmp / "gc.json")
     sampler = Sampler(pid)
@@ -721,21 +748,16 @@ async def load_test(args: argparse.Namespace, pid: int, base: str, tmp: Path) ->
     # the sampler saw it first if the prober's last round was slow (a stalled server: up to 80 s)
     settle_s = next((t - t_closed for t, _, n in sampler.samples if t >= t_closed and n <= threads_after), settle_s)
     rss_closed = proc_status(pid)[0]
-    # Streamlit keeps a closed session for server.disconnectedSessionTTL (a reconnect may resume it) and
-    # reaps expired ones on the next disconnect: wait out the TTL, then open and close one page.
-    await asyncio.sleep(max(0.0, t_closed + args.session_ttl + 1 - time.monotonic()))
-    async with StClient(base, "", "lang=en") as c:
-        await c.run()
-    if args.gc_after:
-        os.kill(pid, signal.SIGRTMIN)  # one full collection in the server (BOOT)
-    await asyncio.sleep(args.rss_settle)
+    await sessions_gone(args, pid, base, t_closed)
     rss_after, threads_final = proc_status(pid)
+    memory1 = proc_memory(pid)
     gc2 = await gc_stats(pid, tmp / "gc.json")
     grown = {k: n - gc0.get("objects", {}).get(k, 0) for k, n in gc2.get("objects", {}).items()}
     memory = {
         "objects_grown": dict(sorted(((k, v) for k, v in grown.items() if v > 0), key=lambda kv: -kv[1])[:20]),
         "objects_total": [gc0.get("objects_total"), gc2.get("objects_total")],
         "malloc_mb": [gc0.get("malloc_mb"), gc2.get("malloc_mb")],
+        "rss_mb": {"baseline": memory0, "after": memory1},  # anonymous and file-backed
         "trim_mb": gc2.get("trim_mb"),  # with LOADTEST_TRIM_IN_DUMP: RSS before and after a malloc_trim then
     }
     sampler.stop()
@@ -881,6 +903,12 @@ def summary(rep: dict) -> str:
     out.append(
         f"RSS MB: baseline {r['baseline']:.0f}, peak {r['peak']:.0f}, all closed {r['closed']:.0f}, "
         f"after the session TTL {rep['rss_after_mb']:.0f}"
+    )
+    kinds = rep["memory"]["rss_mb"]
+    out.append(
+        "  of which anonymous {:.0f} -> {:.0f}, file-backed {:.0f} -> {:.0f} (baseline -> after)".format(
+            kinds["baseline"]["anon"], kinds["after"]["anon"], kinds["baseline"]["file"], kinds["after"]["file"]
+        )
     )
     out.append(
         f"threads: baseline {t['baseline']}, peak {t['peak']}, after {t['after']} "
