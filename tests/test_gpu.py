@@ -7,11 +7,13 @@ import json
 import math
 import subprocess
 import sys
+import warnings
 
 import pytest
 import torch
 
 from rnnplay.config import make_config
+from rnnplay.tasks import TASK_CLASSES
 from rnnplay.trainer import Trainer
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
@@ -115,24 +117,48 @@ def test_large_configuration_uses_cudnn_and_fetches_statistics_in_batches():
 
 def test_batched_steps_make_no_synchronising_call_between_fetches():
     """torch's sync debug mode warns at every synchronising CUDA call: 2 fetches' worth over 2 batches."""
-    import warnings
-
     from rnnplay.trainer import FETCH_EVERY
 
-    tr = Trainer(make_config(**LARGE, seq_len=64, steps=100, device="cuda"))
+    tr = Trainer(make_config(**{**LARGE, "seq_len": 64}, steps=100, device="cuda"))
     tr.fetch_every_s = math.inf
     for _ in range(3):  # warm-up: cuDNN plans, the pinned-memory pool
         tr.step()
     torch.cuda.synchronize()
+    syncs, got = synchronising_calls(lambda: [s for _ in range(2 * FETCH_EVERY) for s in tr.advance()])
+    assert len(got) == 2 * FETCH_EVERY
+    assert len(syncs) <= 2 * 2, syncs  # each fetch: the copy (and its wait)
+
+
+def synchronising_calls(fn):
+    """(where each synchronising CUDA call was made, fn()): torch's sync debug mode warns at every call
+    that makes the host wait for the GPU (an .item(), a copy from pageable memory or to the host, a
+    nonzero or a boolean mask), attributed to the Python line that made it."""
     torch.cuda.set_sync_debug_mode("warn")
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            got = []
-            for _ in range(2 * FETCH_EVERY):
-                got += tr.advance()
+            result = fn()
     finally:
         torch.cuda.set_sync_debug_mode("default")
-    syncs = [w for w in caught if "synchroniz" in str(w.message).lower()]
-    assert len(got) == 2 * FETCH_EVERY
-    assert len(syncs) <= 2 * 2, [str(w.message) for w in syncs]  # each fetch: the copy (and its wait)
+    where = [f"{w.filename}:{w.lineno}" for w in caught if "synchroniz" in str(w.message).lower()]
+    return where, result
+
+
+@pytest.mark.parametrize("impl", ["torch", "scratch"])
+@pytest.mark.parametrize("task", list(TASK_CLASSES))
+def test_no_synchronising_call_between_two_fetches_for_any_task(task, impl):
+    """The steps between two fetches of the history make no call that waits for the GPU (packed lengths
+    known on the host from the data, masks and metrics kept on the device); the fetch makes the one copy."""
+    tr = Trainer(make_config(task, impl=impl, device="cuda"))
+    assert tr.fetch_every > 1
+    tr.fetch_every_s = math.inf  # fetch by steps alone
+    for _ in range(3):  # warm-up, each step fetched: cuDNN plans, the pinned-memory pool, lazy state
+        tr.step()
+    torch.cuda.synchronize()
+    syncs, got = synchronising_calls(lambda: [tr.advance() for _ in range(tr.fetch_every - 1)])
+    assert got == [[]] * (tr.fetch_every - 1)  # nothing fetched yet
+    assert syncs == [], f"{len(syncs)} synchronising calls between two fetches: {syncs}"
+    at_fetch, stats = synchronising_calls(tr.advance)
+    assert [s.step for s in stats] == list(range(4, 4 + tr.fetch_every))
+    assert all(math.isfinite(s.loss) for s in stats)
+    assert len(at_fetch) <= 2, at_fetch  # the copy of the batch's statistics (and its wait)
