@@ -7,12 +7,14 @@ RNG stream of training are left exactly as they were.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import weakref
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
+from rnnplay.cells import ScratchRNN
 from rnnplay.tasks.base import Batch, Task
 
 EPS = 1e-30  # log axes cannot show 0
@@ -39,6 +41,37 @@ def _as_float64(t: Tensor | None) -> Tensor | None:
     return t.double() if t is not None and t.is_floating_point() else t
 
 
+def _dropout_rates(model) -> list[tuple[nn.Module, str]]:
+    """(module, attribute) of every dropout rate in model: the recurrent cores' between layers (fused and
+    written out) and any dropout layer's."""
+    found = []
+    for m in model.modules():
+        if isinstance(m, nn.RNNBase | ScratchRNN):
+            found.append((m, "dropout"))
+        elif isinstance(m, nn.modules.dropout._DropoutNd):
+            found.append((m, "p"))
+    return found
+
+
+@contextlib.contextmanager
+def _differentiable(model):
+    """The model in training mode with every dropout at 0, then back as it was. cuDNN runs an RNN's backward
+    only in training mode (the seq2seq decoder is a fused core), while the probe must read the model as
+    evaluation does: dropout is the only layer here that acts differently in training (no batch norm), so
+    with it at 0 the two modes compute the same function."""
+    was_training = model.training
+    rates = [(m, name, getattr(m, name)) for m, name in _dropout_rates(model)]
+    model.train()
+    for m, name, _ in rates:
+        setattr(m, name, 0.0)
+    try:
+        yield
+    finally:
+        for m, name, rate in rates:
+            setattr(m, name, rate)
+        model.train(was_training)
+
+
 def grad_through_time(model, task: Task, batch: Batch) -> Tensor:
     """‖∂L/∂h_t‖ for every t (last layer, mean over the batch): the *total* derivative through all
     later steps of the recurrence, not only the direct path from the loss. Computed in float64 on a
@@ -46,16 +79,11 @@ def grad_through_time(model, task: Task, batch: Batch) -> Tensor:
     if model.parameters().__next__().dtype != torch.float64:
         model = _float64(model)
     x, y = _as_float64(batch.x), _as_float64(batch.y)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.enable_grad():
-            out, u = model.unrolled(x, lengths=batch.lengths, target=y)
-            loss = task.loss(out, y)
-            flat = [h for step in u.hiddens for h in step]  # T * D tensors (B, H)
-            grads = torch.autograd.grad(loss, flat, allow_unused=True)
-    finally:
-        model.train(was_training)
+    with _differentiable(model), torch.enable_grad():
+        out, u = model.unrolled(x, lengths=batch.lengths, target=y)
+        loss = task.loss(out, y)
+        flat = [h for step in u.hiddens for h in step]  # T * D tensors (B, H)
+        grads = torch.autograd.grad(loss, flat, allow_unused=True)
     D, T, B = len(u.hiddens[0]), len(u.hiddens), batch.x.shape[0]
     # per direction, ‖∂L/∂h_t‖² per sample: (B, T)
     sq = [

@@ -11,6 +11,7 @@ import time
 import pytest
 import torch
 
+from rnnplay import probes
 from rnnplay.config import make_config
 from rnnplay.tasks import make_task
 from rnnplay.tasks.base import IGNORE
@@ -61,6 +62,28 @@ def test_probe_sees_gradient_reach_into_the_encoder():
     assert len(gtt) == tr._probe.x.shape[1] and all(g > 0 for g in gtt)
     p = tr.probe()
     assert p["hidden"]["hidden"].shape[0] == int(tr._probe.lengths[0])
+
+
+@pytest.mark.parametrize("impl", ["torch", "scratch"])
+def test_probe_differentiates_the_decoder_in_training_mode_with_dropout_off(impl):
+    """cuDNN differentiates an RNN only in training mode, and the probe's backward runs through the decoder
+    (a fused core): the probe runs it in training mode with dropout at 0, so that it reads the model as
+    evaluation does (the same numbers as a model without dropout, every time), and leaves mode and rates."""
+    small = {"impl": impl, "num_layers": 2, "hidden_size": 16, "seq_len": 5}
+    tr = Trainer(make_config("reverse", dropout=0.5, **small))
+    model = tr.model.double()  # a float64 model is differentiated itself, not through a copy
+    seen = []
+    hook = model.decoder.register_forward_pre_hook(lambda m, args: seen.append((m.training, m.dropout)))
+    model.eval()
+    try:
+        first, again = (probes.grad_through_time(model, tr.task, tr._probe) for _ in range(2))
+    finally:
+        hook.remove()
+    assert seen and set(seen) == {(True, 0.0)}
+    assert not model.training and model.decoder.dropout == model.core.dropout == 0.5
+    no_dropout = Trainer(make_config("reverse", dropout=0.0, **small)).model.double()
+    assert torch.equal(first, again)
+    assert torch.equal(first, probes.grad_through_time(no_dropout, tr.task, tr._probe))
 
 
 @pytest.mark.slow
