@@ -116,11 +116,19 @@ class Unrolled(NamedTuple):
     rev_index: Tensor | None = None
 
 
+def host_to(t: Tensor, device) -> Tensor:
+    """A host tensor (packed lengths, an index) on `device` without making the host wait for a GPU: a copy
+    to CUDA from pageable memory synchronises, one from pinned memory (non_blocking) does not."""
+    if torch.device(device).type == "cuda" and t.device.type == "cpu":
+        return t.pin_memory().to(device, non_blocking=True)
+    return t.to(device)
+
+
 def reverse_index(lengths: Tensor, T: int, device) -> Tensor:
     """(B, T) time indices that reverse each sequence within its length and leave the padding in place:
     the backward direction of a packed sequence starts at the sequence's last real step."""
     t = torch.arange(T, device=device)
-    L = lengths.to(device)[:, None]
+    L = host_to(lengths, device)[:, None]
     return torch.where(t < L, L - 1 - t, t)
 
 
@@ -149,9 +157,10 @@ def unroll(
     B, T, _ = x.shape
     D = 2 if bidirectional else 1
     if lengths is not None:
-        rev = reverse_index(lengths, T, x.device)
-        valid = (torch.arange(T, device=x.device)[None, :] < lengths.to(x.device)[:, None])[:, :, None]  # (B,T,1)
-        last = (lengths.to(x.device) - 1).clamp(min=0)
+        L = host_to(lengths, x.device)
+        rev = reverse_index(L, T, x.device)
+        valid = (torch.arange(T, device=x.device)[None, :] < L[:, None])[:, :, None]  # (B,T,1)
+        last = (L - 1).clamp(min=0)
     else:
         rev = None
     if state is not None and not isinstance(state, tuple):
@@ -427,9 +436,10 @@ def forward_fast(
     B, T, _ = x.shape
     D = 2 if bidirectional else 1
     if lengths is not None:
-        rev = reverse_index(lengths, T, x.device)
-        valid = (torch.arange(T, device=x.device)[None, :] < lengths.to(x.device)[:, None])[:, :, None]
-        last = (lengths.to(x.device) - 1).clamp(min=0)
+        L = host_to(lengths, x.device)
+        rev = reverse_index(L, T, x.device)
+        valid = (torch.arange(T, device=x.device)[None, :] < L[:, None])[:, :, None]
+        last = (L - 1).clamp(min=0)
         rows = torch.arange(B, device=x.device)
     if state is not None and not isinstance(state, tuple):
         state = (state,)

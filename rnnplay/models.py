@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
-from rnnplay.cells import GATES, ScratchRNN, Unrolled, unroll
+from rnnplay.cells import GATES, ScratchRNN, Unrolled, host_to, unroll
 from rnnplay.tasks.base import PAD
 
 TORCH_CORES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -94,10 +94,27 @@ def run_core(core: nn.Module, x: Tensor, lengths: Tensor | None = None, state=No
         return core(x, state)
     if isinstance(core, ScratchRNN):
         return core(x, state, lengths=lengths)
-    packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-    out, final = core(packed, state)
-    out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
-    return out, final
+    out, final = core(pack(x, lengths), state)
+    return unpack(out, x.shape[1]), final
+
+
+def pack(x: Tensor, lengths: Tensor) -> PackedSequence:
+    """pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False) without making the host wait
+    for a GPU: the lengths are sorted on the host as torch sorts them, and the order goes to the device by
+    an asynchronous copy (torch's own copies it from pageable memory, which waits)."""
+    lengths, order = torch.sort(lengths.cpu().to(torch.int64), descending=True)
+    order = host_to(order, x.device)
+    sorted_packed = pack_padded_sequence(x.index_select(0, order), lengths, batch_first=True)
+    return PackedSequence(sorted_packed.data, sorted_packed.batch_sizes, order)  # + the inverse order, on the device
+
+
+def unpack(packed: PackedSequence, total_length: int) -> Tensor:
+    """pad_packed_sequence(packed, batch_first=True, total_length=...)[0] without its host copy of the order
+    (torch's brings the order to the host to reorder the lengths, which this caller does not need)."""
+    out, _ = pad_packed_sequence(
+        PackedSequence(packed.data, packed.batch_sizes), batch_first=True, total_length=total_length
+    )
+    return out.index_select(0, packed.unsorted_indices)  # (B, T, D*H), back in the batch's order
 
 
 def _unroll_core(core: nn.Module, config, x: Tensor, bidirectional: bool, keep_gates: bool, lengths, state=None):
@@ -146,7 +163,7 @@ class SequenceModel(nn.Module):
             # sequence shorter than the longest: the readout=last_padded trap
             fwd = out[:, -1]
         else:
-            last = (lengths.to(out.device) - 1).clamp(min=0)
+            last = (host_to(lengths, out.device) - 1).clamp(min=0)
             fwd = out[torch.arange(out.shape[0], device=out.device), last]
         if not self.bidirectional:
             return fwd  # (B, H)

@@ -14,7 +14,7 @@ import weakref
 import torch
 from torch import Tensor, nn
 
-from rnnplay.cells import ScratchRNN
+from rnnplay.cells import ScratchRNN, host_to
 from rnnplay.tasks.base import Batch, Task
 
 EPS = 1e-30  # log axes cannot show 0
@@ -102,7 +102,7 @@ def grad_through_time(model, task: Task, batch: Batch) -> Tensor:
     if batch.lengths is None:
         return norm.mean(0)  # (T,)
     # the mean over the samples that have a step t
-    valid = (torch.arange(T, device=norm.device)[None, :] < batch.lengths.to(norm.device)[:, None]).float()
+    valid = (torch.arange(T, device=norm.device)[None, :] < host_to(batch.lengths, norm.device)[:, None]).float()
     return (norm * valid).sum(0) / valid.sum(0).clamp(min=1)
 
 

@@ -20,6 +20,7 @@ import torch
 from torch.nn.utils import clip_grad_value_, clip_grads_with_norm_
 
 from rnnplay import probes
+from rnnplay.cells import host_to
 from rnnplay.config import ConfigError, RunConfig
 from rnnplay.i18n import N_
 from rnnplay.models import Seq2Seq, SequenceModel
@@ -170,12 +171,8 @@ class Trainer:
         return self._probe_batch
 
     def _to_device(self, batch):
-        # lengths stay on the CPU, where pack_padded_sequence wants them
-        if self.device.type == "cuda":  # P4: a copy from pageable memory waits for the GPU; a pinned one does not
-            batch.x = batch.x.pin_memory().to(self.device, non_blocking=True)
-            batch.y = batch.y.pin_memory().to(self.device, non_blocking=True)
-        else:
-            batch.x, batch.y = batch.x.to(self.device), batch.y.to(self.device)
+        # lengths stay on the host, where packing sorts them; x and y go without a host wait (P4, host_to)
+        batch.x, batch.y = host_to(batch.x, self.device), host_to(batch.y, self.device)
         return batch
 
     def scheduled_lr(self, step: int) -> float:

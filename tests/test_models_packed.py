@@ -10,7 +10,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from rnnplay.cells import ScratchRNN
 from rnnplay.config import make_config
-from rnnplay.models import Seq2Seq, SequenceModel
+from rnnplay.models import Seq2Seq, SequenceModel, run_core
 
 TORCH = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -33,6 +33,29 @@ def test_scratch_with_lengths_equals_packed_torch(arch, bidirectional):
     fin, fin_ref = (fin, fin_ref) if arch == "lstm" else ((fin,), (fin_ref,))
     for a, b in zip(fin, fin_ref, strict=True):
         torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_run_core_packs_exactly_as_torch_packs_unsorted_lengths(arch, bidirectional):
+    """run_core's own packing (the order sorted on the host, sent to the device without a wait) gives
+    torch's pack_padded_sequence / pad_packed_sequence bit for bit: outputs, final state and gradients."""
+    torch.manual_seed(2)
+    core = TORCH[arch](3, 5, num_layers=2, bidirectional=bidirectional, batch_first=True)
+    x = torch.randn(5, 6, 3, requires_grad=True)
+    lengths = torch.tensor([3, 6, 1, 6, 2])  # unsorted, with a tie
+    packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+    out_ref, fin_ref = core(packed)
+    out_ref, _ = pad_packed_sequence(out_ref, batch_first=True, total_length=6)
+    out, fin = run_core(core, x, lengths)
+    fin, fin_ref = (fin, fin_ref) if arch == "lstm" else ((fin,), (fin_ref,))
+    for a, b in zip((out, *fin), (out_ref, *fin_ref), strict=True):
+        assert torch.equal(a, b)
+    w = torch.randn_like(out)
+    grads = torch.autograd.grad((out * w).sum() + sum(f.sum() for f in fin), [x, *core.parameters()])
+    grads_ref = torch.autograd.grad((out_ref * w).sum() + sum(f.sum() for f in fin_ref), [x, *core.parameters()])
+    for a, b in zip(grads, grads_ref, strict=True):
+        assert torch.equal(a, b)
 
 
 @pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
