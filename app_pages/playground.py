@@ -9,7 +9,7 @@ import os
 import streamlit as st
 
 from app_pages import narrator
-from app_pages.i18n import tr
+from app_pages.i18n import lang, tr
 from app_pages.ui import controls, links, teacher
 from app_pages.ui.exchange import exchange_panel
 from app_pages.ui.page_style import compact_top
@@ -17,6 +17,7 @@ from app_pages.ui.run_bar import run_bar
 from app_pages.ui.run_view import chart_options, live_view
 from app_pages.ui.session_run import current_run, reset_run, restore_widgets
 from app_pages.ui.try_it import offered, try_it
+from rnnplay.i18n import localize
 
 # 0.5 s: a redraw changes the charts in place and sends only the new points (app_pages/ui/live_chart.py)
 LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "0.5"))
@@ -36,6 +37,9 @@ for p in problems:
 for p in controls.cap_errors():  # over this server's caps (hosted)
     st.error(p, icon=":material/block:")
 run = current_run(config)
+choice = run.trainer.device_choice  # device=auto on a machine with a GPU: which device was measured faster, and why
+if choice is not None and (choice.rates or choice.device != "cpu"):
+    st.sidebar.caption(":material/memory: " + localize(choice.reason, lang()))
 
 
 def train_clicked() -> None:

@@ -146,7 +146,12 @@ class RunConfig:
     weight_decay: float = _f(0.0, N_("L2 weight decay"), lo=0.0, hi=1.0)
     seed: int = _f(0, N_("random seed for data and weights"), lo=0, hi=2**31 - 1)
     device: str = _f(
-        "auto", N_("where to train: auto picks cuda, then mps, then cpu"), choices=("auto", "cpu", "cuda", "mps")
+        "auto",
+        N_(
+            "where to train: auto times a few steps on the GPU and the CPU and takes the faster "
+            "(the CPU if there is no GPU)"
+        ),
+        choices=("auto", "cpu", "cuda", "mps"),
     )
     corpus: str = _f(
         "text",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 from torch.nn.utils import clip_grad_value_, clip_grads_with_norm_
 
-from rnnplay import probes
+from rnnplay import devices, probes
 from rnnplay.cells import host_to
 from rnnplay.config import ConfigError, RunConfig
 from rnnplay.i18n import N_
@@ -120,7 +120,10 @@ def build_model(config: RunConfig, task) -> torch.nn.Module:
 class Trainer:
     def __init__(self, config: RunConfig, fetch_every: int | None = None):
         self.config = config
-        self.device = resolve_device(config.device)
+        # auto: the faster device for this shape, measured once (rnnplay/devices.py); the CPU, untimed, where
+        # there is no GPU. device_choice says which and why (None when the config names its device)
+        self.device_choice = devices.auto_device(config) if config.device == "auto" else None
+        self.device = resolve_device(self.device_choice.device if self.device_choice else config.device)
         torch.manual_seed(config.seed)
         self.task = make_task(config)
         self.model = build_model(config, self.task).to(self.device)

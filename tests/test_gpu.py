@@ -162,3 +162,18 @@ def test_no_synchronising_call_between_two_fetches_for_any_task(task, impl):
     assert [s.step for s in stats] == list(range(4, 4 + tr.fetch_every))
     assert all(math.isfinite(s.loss) for s in stats)
     assert len(at_fetch) <= 2, at_fetch  # the copy of the batch's statistics (and its wait)
+
+
+def test_auto_times_each_shape_once_and_takes_the_faster_device():
+    """device=auto on a GPU machine: a few timed steps on the GPU and the CPU, once per shape (another seed or
+    learning rate reuses them), and the device whose rate is higher by the rule, with its reason in numbers."""
+    from rnnplay import devices
+
+    a = Trainer(make_config("majority", seed=1))
+    b = Trainer(make_config("majority", seed=2, lr=0.01))
+    choice = a.device_choice
+    assert b.device_choice is choice and set(choice.rates) == {"cpu", "cuda"} and choice.estimated == ()
+    assert devices.choose(choice.rates) == choice and a.device.type == choice.device
+    assert "steps/s, measured" in str(choice.reason)
+    large = Trainer(make_config(**LARGE)).device_choice  # a CPU step of seconds is estimated, not timed
+    assert large.device == "cuda" and large.estimated == ("cpu",)

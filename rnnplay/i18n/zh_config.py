@@ -56,7 +56,9 @@ ZH = {
     "gain applied by the initialisation": "初始化的增益系数",
     "L2 weight decay": "L2 权重衰减",
     "random seed for data and weights": "数据和权重的随机种子",
-    "where to train: auto picks cuda, then mps, then cpu": "在哪里训练：auto 依次选择 cuda、mps、cpu",
+    "where to train: auto times a few steps on the GPU and the CPU and takes the faster (the CPU if there is no GPU)": (
+        "在哪里训练：auto 在 GPU 和 CPU 上各计时几步，选更快的那个（没有 GPU 时用 CPU）"
+    ),
     "charlm: the text field, or a built-in public-domain text (English sonnets, Chinese Tang poems)": (
         "charlm：使用文本框里的文字，或内置的公版文本（英文十四行诗、中文唐诗）"
     ),

@@ -173,4 +173,21 @@ ZH = {
     "gradient clipping (clip_mode=norm), or use an LSTM/GRU": (
         "损失或梯度变成了 NaN/Inf：请降低学习率、打开梯度裁剪（clip_mode=norm），或改用 LSTM/GRU"
     ),
+    # the device auto chose and why (rnnplay/devices.py), under the sidebar's settings
+    "CPU: this machine has no GPU": "CPU：这台机器没有 GPU",
+    "CPU: {ratio:.1f}× faster than the {gpu} for a model this small "
+    "({cpu_rate} against {gpu_rate} steps/s, measured)": (
+        "CPU：对这么小的模型，比 {gpu} 快 {ratio:.1f} 倍（实测每秒 {cpu_rate} 步对 {gpu_rate} 步）"
+    ),
+    "{gpu}: {gpu_rate} steps/s measured; one CPU thread would take about {cpu_s:.1f} s a step (estimated)": (
+        "{gpu}：实测每秒 {gpu_rate} 步；单个 CPU 线程每步约需 {cpu_s:.1f} 秒（估计）"
+    ),
+    "{gpu}: {ratio:.1f}× faster than the CPU for a model this size ({gpu_rate} against {cpu_rate} steps/s, measured)": (
+        "{gpu}：对这种规模的模型，比 CPU 快 {ratio:.1f} 倍（实测每秒 {gpu_rate} 步对 {cpu_rate} 步）"
+    ),
+    "{gpu}: about as fast as the CPU for this model ({gpu_rate} against {cpu_rate} steps/s, measured), and it leaves "
+    "the CPU to the pages": (
+        "{gpu}：对这个模型与 CPU 差不多快（实测每秒 {gpu_rate} 步对 {cpu_rate} 步），用它可把 CPU 留给页面"
+    ),
+    "{gpu}: chosen without measuring ({error})": "{gpu}：未经测量而选用（{error}）",
 }
