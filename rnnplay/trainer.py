@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import time
 from dataclasses import dataclass
 
 import torch
 from torch.nn.utils import clip_grad_value_, clip_grads_with_norm_
 
-from rnnplay import devices, probes
+from rnnplay import devices, graphs, probes
 from rnnplay.cells import host_to
 from rnnplay.config import ConfigError, RunConfig
 from rnnplay.i18n import N_
@@ -70,27 +71,35 @@ def resolve_device(name: str) -> torch.device:
 
 
 def make_optimizer(
-    config: RunConfig, params, foreach: bool | None = True, fused: bool = False
+    config: RunConfig, params, foreach: bool | None = True, fused: bool = False, capturable: bool = False
 ) -> torch.optim.Optimizer:
     """foreach=True updates all parameters in a few fused kernels; on CPU torch defaults to a
     Python loop over tensors, which costs a small model ~20% of its step time (measured).
     fused=True (Adam, SGD; the trainer's choice): one kernel per parameter, CPU and CUDA alike, 2-3x
     faster than foreach for our small models (Adam on majority: 110 against 340 us a step, measured);
     the same update to within float rounding (losses after 300 steps agree to 1e-7). RMSprop has no
-    fused kernel and stays foreach."""
+    fused kernel and stays foreach. capturable=True: a step a CUDA graph can capture (its step counts on
+    the device; fused SGD is capturable as it is)."""
     c, params = config, list(params)
     kw = {"lr": config.lr, "weight_decay": config.weight_decay}
     if fused and c.optimizer in ("adam", "sgd"):
         with contextlib.suppress(RuntimeError, TypeError):  # a device without fused kernels
             if c.optimizer == "sgd":
                 return torch.optim.SGD(params, momentum=c.momentum, fused=True, **kw)
-            return torch.optim.Adam(params, fused=True, **kw)
+            return _quiet(torch.optim.Adam(params, fused=True, capturable=capturable, **kw))
     kw["foreach"] = foreach
     if c.optimizer == "sgd":
         return torch.optim.SGD(params, momentum=c.momentum, **kw)
     if c.optimizer == "rmsprop":
-        return torch.optim.RMSprop(params, momentum=c.momentum, **kw)
-    return torch.optim.Adam(params, **kw)
+        return _quiet(torch.optim.RMSprop(params, momentum=c.momentum, capturable=capturable, **kw))
+    return _quiet(torch.optim.Adam(params, capturable=capturable, **kw))
+
+
+def _quiet(opt: torch.optim.Optimizer) -> torch.optim.Optimizer:
+    """A capturable optimizer warns the first time it steps outside a CUDA graph; ours do so on purpose (the
+    steps before the capture, and those a graph cannot take)."""
+    opt._warned_capturable_if_run_uncaptured = True
+    return opt
 
 
 def steps_per_epoch(task, batch_size: int) -> int | None:
@@ -118,7 +127,10 @@ def build_model(config: RunConfig, task) -> torch.nn.Module:
 
 
 class Trainer:
-    def __init__(self, config: RunConfig, fetch_every: int | None = None):
+    def __init__(self, config: RunConfig, fetch_every: int | None = None, cuda_graph: bool | None = None):
+        """fetch_every: see advance() (None: batched on a GPU, per step elsewhere). cuda_graph: in the batched
+        mode on CUDA, capture the step as a CUDA graph and replay it (rnnplay/graphs.py); None reads
+        RNNPLAY_CUDA_GRAPH (1: on; off by default until measured to help)."""
         self.config = config
         # auto: the faster device for this shape, measured once (rnnplay/devices.py); the CPU, untimed, where
         # there is no GPU. device_choice says which and why (None when the config names its device)
@@ -155,6 +167,10 @@ class Trainer:
         self.steps_done = 0
         self.diverged = False
         self.clip_mode, self.clip = config.clip_mode, config.clip
+        if cuda_graph is None:
+            cuda_graph = os.environ.get("RNNPLAY_CUDA_GRAPH", "0") == "1"
+        use_graph = cuda_graph and self.device.type == "cuda" and self.fetch_every > 1
+        self.graph = graphs.GraphedStep(self) if use_graph else None
         # the validation and probe batches are made when first read, in the thread that trains or probes:
         # building a Trainer (a page showing a run it has not started) stays light whatever the config
         self._val_batch = self._probe_batch = None
@@ -194,7 +210,7 @@ class Trainer:
         builds imports torch._dynamo, 1.1-1.5 s measured on a cold server, and a page that opens a run
         draws its Train button before that (the app's preload thread imports it meanwhile)."""
         if self._optimizer is None:
-            self._optimizer = make_optimizer(self.config, self.params, fused=True)
+            self._optimizer = make_optimizer(self.config, self.params, fused=True, capturable=self.graph is not None)
         return self._optimizer
 
     # live changes (take effect at the next step) ----------------------------------------------
@@ -231,8 +247,12 @@ class Trainer:
         if not self._pending:
             self._checkpoint()  # what a divergence in this batch rolls back to (R2)
         t0 = time.perf_counter()
-        self._pending.append((self._forward_backward(), self.lr, t0))
-        self.optimizer.step()  # a non-finite step is undone at the fetch, by the rollback
+        batch, fresh = self._next_batch()
+        stats = self.graph.run(batch) if self.graph is not None else None  # one replay of the captured step
+        if stats is None:
+            stats = self._compute(batch, fresh)
+            self.optimizer.step()  # a non-finite step is undone at the fetch, by the rollback
+        self._pending.append((stats, self.lr, t0))
         self.steps_done += 1
         if fetch or len(self._pending) >= self.fetch_every or t0 - self._fetched_at >= self.fetch_every_s:
             return self.flush()
@@ -267,6 +287,8 @@ class Trainer:
         with torch.no_grad():
             torch._foreach_copy_(self.params, ck["params"])
         self.optimizer.load_state_dict(ck["optimizer"])
+        if self.graph is not None:  # the optimizer's state is in new tensors now
+            self.graph.reset()
         self.gen.set_state(ck["gen"])
         torch.set_rng_state(ck["rng"])
         if "cuda_rng" in ck:
@@ -302,19 +324,29 @@ class Trainer:
             self._ckpt["cuda_rng"] = torch.cuda.get_rng_state(self.device)
 
     def _forward_backward(self) -> torch.Tensor:
-        """Forward, loss, backward and clipping of one batch; returns [loss, metric, norm before and
+        """Forward, loss, backward and clipping of the next batch; returns [loss, metric, norm before and
         after clipping] as one tensor on the device (no host sync)."""
+        return self._compute(*self._next_batch())
+
+    def _next_batch(self):
+        """(the next training batch on the device, whether it starts a fresh state): the host's part of a
+        step, with the model in training mode and the scheduled rate set."""
         if not self.model.training:  # probes and views switch to eval; .train() walks every module
             self.model.train()
         if self.carry:
             stream, fresh = self.task.stream_batch(self.steps_done)
             batch = self._to_device(stream)
         else:
-            batch = self._to_device(self.task.train_batch(self.gen))
+            batch, fresh = self._to_device(self.task.train_batch(self.gen)), True
         if self._scheduled:
             lr = self.scheduled_lr(self.steps_done)
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
+        return batch, fresh
+
+    def _compute(self, batch, fresh: bool) -> torch.Tensor:
+        """Forward, loss, backward and clipping of one batch on the device: all device work (a CUDA graph
+        captures it, rnnplay/graphs.py)."""
         if self.carry:
             # truncated BPTT: start from the last batch's final state, detached, so the gradient stops
             # at this batch's first step while the state remembers everything read before it
