@@ -7,6 +7,7 @@ rounds, measured in this one run:
   trainer  Trainer.step() (adds the metric and the gradient norms before/after clipping)   -> P1
   app      TrainingRun in its background thread with the default probe cadence (V3, V4,
            V5, validation and the task view), as the Playground runs it                  -> P2
+--gpu-check: on a CUDA machine, every figure of the GPU work in one command (rnnplay/gpu_check.py)
 --race: the Gradient lab's race of RNN, LSTM and GRU (one thread stepping them in turn, probes
 as usual) against the same three runs trained one after the other; total steps/s of each (C2)
 --table: the performance table of issue 6 (one command regenerates it, ~8 minutes on 2 cores):
@@ -37,8 +38,6 @@ import time
 import torch
 
 from rnnplay.config import make_config
-from rnnplay.race import Race
-from rnnplay.session import TrainingRun
 from rnnplay.tasks import TASK_CLASSES
 from rnnplay.trainer import Trainer, make_optimizer
 
@@ -92,6 +91,8 @@ def trainer_loop(config, steps: int) -> float:
 
 def app_run(config, steps: int, probes: bool = True) -> float:
     """(c), or (b) with probes=False: TrainingRun in its background thread, as the Playground trains."""
+    from rnnplay.session import TrainingRun  # imported when used: --gpu-check runs where some modules are not
+
     run = TrainingRun(config.replace(steps=steps), probes=probes)
     t0 = time.perf_counter()
     run.start()
@@ -129,6 +130,8 @@ RACE = ({"task": "adding", "seq_len": 50, "hidden_size": 64, "batch_size": 64}, 
 
 def race_total(configs, steps: int) -> float:
     """Total steps/s of the entries raced in one thread, round-robin."""
+    from rnnplay.race import Race
+
     race = Race([c.replace(steps=steps) for c in configs])
     t0 = time.perf_counter()
     race.start()
@@ -140,6 +143,8 @@ def race_total(configs, steps: int) -> float:
 
 def sequential_total(configs, steps: int) -> float:
     """Total steps/s of the same runs trained one after the other, each in its own TrainingRun."""
+    from rnnplay.session import TrainingRun
+
     runs = [TrainingRun(c.replace(steps=steps)) for c in configs]  # built before the clock, as the race's are
     t0 = time.perf_counter()
     for run in runs:
@@ -562,6 +567,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: shared machines)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--race", action="store_true", help="a 3-run race against the same runs one after the other")
+    p.add_argument(
+        "--gpu-check",
+        action="store_true",
+        help="on a CUDA machine, every GPU figure in one go (rnnplay/gpu_check.py, < 8 min); elsewhere says so",
+    )
     t = p.add_argument_group("the performance table (issue 6)")
     t.add_argument("--table", action="store_true", help="every task's defaults and the grid, as a markdown table")
     t.add_argument("--quick", action="store_true", help="one round instead of --rounds")
@@ -586,6 +596,10 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--steps must be >= 1, got {a.steps}")
     torch.set_num_threads(a.threads)
     os.environ["RNNPLAY_THREADS"] = str(a.threads)  # each app training thread sets its own count (hosted)
+    if a.gpu_check:
+        from rnnplay import gpu_check
+
+        return gpu_check.main()
     if a.table or a.device == "cuda" or a.browser or a.markdown:
         return table_main(a, argv)
     if a.race:

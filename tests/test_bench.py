@@ -1,7 +1,10 @@
 """The performance table (python -m rnnplay.bench --table): its structure, and that every ratio comes from
 the rounds of the same run. Tiny step counts: these tests check the bookkeeping, never a speed."""
 
+import os
 import statistics
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -9,6 +12,8 @@ import torch
 from rnnplay import bench
 from rnnplay.config import make_config
 from rnnplay.tasks import TASK_CLASSES
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def table_lines(text: str) -> list[list[str]]:
@@ -157,3 +162,18 @@ def test_bad_table_arguments_are_refused():
 def test_cuda_table_skips_cleanly_without_cuda(capsys):
     assert bench.main(["--table", "--device", "cuda", "--tasks", "majority"]) == 0
     assert "CUDA is not available" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
+def test_gpu_check_without_cuda_says_so_and_exits_0(capsys):
+    assert bench.main(["--gpu-check"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("no CUDA device:") and out.count("\n") == 1
+
+
+def test_gpu_check_needs_no_streamlit_or_plotly():
+    """The GPU machine has torch (numpy, safetensors) but no streamlit or plotly: the check must import neither."""
+    modules = "rnnplay.bench, rnnplay.gpu_check, rnnplay.session, rnnplay.devices, rnnplay.graphs"
+    code = f"import sys, {modules}; print(sorted({{'streamlit', 'plotly'}} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
