@@ -1,18 +1,20 @@
-"""Runs kept on disk (R7): an embedded SQLite file, one row per run id, so a reload, a reconnect or a
-server restart reopens a run with its history and weights.
+"""Runs kept on disk (R7): one row per run id in a database, so a reload, a reconnect or a server
+restart reopens a run with its history and weights. The database is an embedded SQLite file by default
+(rnnplay/store_sqlite.py); RNNPLAY_STORE=postgresql://... puts it in a PostgreSQL database that every
+replica shares (rnnplay/store_postgres.py), so any replica reopens any run. This module holds what both
+have in common: the record's format, the compare-and-swap, the quota and the expiry rules, written in
+the SQL both databases speak; a backend owns its connections, transactions and schema. No streamlit here.
 
 A row holds the configuration (JSON), the state, a JSON body (history, probes, events, ...) and one
 safetensors blob (weights, optimizer state, RNG states, replay frames). Nothing is ever unpickled:
-JSON is read by `json`, tensors only by `safetensors`. Many sessions write at once, so the file is
-in WAL mode with a busy timeout, each thread has its own connection, and every write is one short
-`BEGIN IMMEDIATE` transaction. No streamlit here.
+JSON is read by `json`, tensors only by `safetensors`. Every write is one short transaction.
 
 Shared by a class, the store degrades and never breaks:
 - every database error (a damaged file: "database disk image is malformed", a lock held past the busy
-  timeout, a full disk) leaves a public method as StoreError, with the file and the cause; callers catch
-  that one type, and the app trains on without saving;
+  timeout, a full disk, a database server that is down) leaves a public method as StoreError, with the
+  store and the cause; callers catch that one type, and the app trains on without saving;
 - every row has a version, and a save names the version it started from (compare-and-swap): when
-  another server or tab on the same file saved the run meanwhile, the save raises StoreConflict and
+  another server or tab on the same store saved the run meanwhile, the save raises StoreConflict and
   changes nothing, so two writers never silently overwrite each other;
 - every row has an owner (a browser, or a session when the browser is unknown). Old runs expire under
   a budget: rows older than `max_days` go first; an owner past its own quota (`owner_mb`) loses its own
@@ -26,8 +28,6 @@ import functools
 import json
 import os
 import secrets
-import sqlite3
-import threading
 import time
 from pathlib import Path
 
@@ -36,43 +36,23 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 SCHEMA_VERSION = 2  # 2: a version (compare-and-swap) and an owner (quotas) on every row
-BUSY_TIMEOUT_MS = 15_000
 EXPIRE_EVERY_S = 60.0  # a save checks the budget at most this often: the check scans the table
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY,
-    created REAL NOT NULL,
-    updated REAL NOT NULL,
-    task TEXT NOT NULL,
-    state TEXT NOT NULL,
-    message TEXT NOT NULL,
-    steps_done INTEGER NOT NULL,
-    config TEXT NOT NULL,
-    data TEXT NOT NULL,
-    tensors BLOB NOT NULL,
-    size INTEGER NOT NULL,
-    version INTEGER NOT NULL DEFAULT 0,
-    owner TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS runs_updated ON runs (updated);
-CREATE INDEX IF NOT EXISTS runs_owner ON runs (owner);
-"""
-# schema 1 -> 2: the same rows, at version 0 and with no owner
-_MIGRATE_1 = (
-    "ALTER TABLE runs ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
-    "ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT ''",
-    "CREATE INDEX IF NOT EXISTS runs_owner ON runs (owner)",
-)
+POSTGRES_URL = ("postgresql://", "postgres://")
+SQLITE_URL = "sqlite://"
+# the statements of the rules: '?' placeholders (the PostgreSQL backend sends them as %s); an id is never ''
 _COLUMNS = (
     "id", "created", "updated", "task", "state", "message", "steps_done", "config", "data", "tensors", "size",
     "version", "owner",
 )  # fmt: skip
 _READ = ("id", "created", "updated", "task", "state", "message", "steps_done", "config", "data", "tensors", "version")
+_LISTED = ("id", "task", "state", "steps_done", "created", "updated", "size", "owner")
 # a second save of a run keeps its created time and replaces everything else
 _UPSERT = (
     f"INSERT INTO runs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) ON CONFLICT(id) DO UPDATE SET "
     + ", ".join(f"{c}=excluded.{c}" for c in _COLUMNS if c not in ("id", "created"))
 )
+# a row goes only as the version that was read: one saved meanwhile by another replica stays
+_DELETE_SEEN = "DELETE FROM runs WHERE id = ? AND version = ?"
 
 
 class StoreError(ValueError):
@@ -82,19 +62,20 @@ class StoreError(ValueError):
 
 class StoreConflict(StoreError):
     """A save lost a compare-and-swap: the row was saved meanwhile by another writer (another server
-    on the same file, or another tab's copy), and this save changed nothing."""
+    on the same store, or another tab's copy), and this save changed nothing."""
 
 
 def _db_errors(method):
-    """Turn any sqlite3 error (damaged file, lock held too long, disk full) into a StoreError naming
-    the file, so that callers handle one type and a damaged store never reaches the page as a traceback."""
+    """Turn any database error (damaged file, lock held too long, disk full, server gone) into a
+    StoreError naming the store, so that callers handle one type and a damaged store never reaches
+    the page as a traceback."""
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
-        except sqlite3.Error as e:
-            raise StoreError(f"run store {self.path}: {type(e).__name__}: {e}") from None
+        except self.backend.errors as e:
+            raise StoreError(f"run store {self.where}: {type(e).__name__}: {e}") from None
 
     return wrapper
 
@@ -105,12 +86,22 @@ def new_run_id() -> str:
     return secrets.token_urlsafe(8)
 
 
+def default_location() -> str:
+    """Where runs are kept: RNNPLAY_STORE as given when it is a postgresql:// URL, else the SQLite file
+    (default_path)."""
+    raw = os.environ.get("RNNPLAY_STORE", "")
+    return raw if raw.startswith(POSTGRES_URL) else str(default_path())
+
+
 def default_path() -> Path:
-    """RNNPLAY_STORE, else the user's data directory ($XDG_DATA_HOME or ~/.local/share)/rnnplay."""
-    if os.environ.get("RNNPLAY_STORE"):
-        return Path(os.environ["RNNPLAY_STORE"]).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "rnnplay" / "runs.sqlite"
+    """The local file of the store: RNNPLAY_STORE (a path, or sqlite:///path), else the user's data
+    directory ($XDG_DATA_HOME or ~/.local/share)/rnnplay/runs.sqlite. With a PostgreSQL store the files
+    kept beside it (texts, the link secret) go beside (data directory)/rnnplay/postgresql."""
+    raw = os.environ.get("RNNPLAY_STORE", "")
+    if raw and not raw.startswith(POSTGRES_URL):
+        return Path(raw.removeprefix(SQLITE_URL)).expanduser()
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "rnnplay"
+    return base / ("postgresql" if raw else "runs.sqlite")
 
 
 def _env_float(name: str, default: float) -> float:
@@ -124,11 +115,24 @@ def _env_float(name: str, default: float) -> float:
     return value
 
 
+def open_backend(location: str):
+    """The backend for a location: a postgresql:// URL, else an SQLite file (a path or sqlite:///path).
+    Each is imported only here: the default never needs a PostgreSQL driver."""
+    if location.startswith(POSTGRES_URL):
+        from rnnplay.store_postgres import PostgresBackend
+
+        return PostgresBackend(location)
+    from rnnplay.store_sqlite import SqliteBackend
+
+    return SqliteBackend(Path(location.removeprefix(SQLITE_URL)).expanduser())
+
+
 class RunStore:
-    """RunStore(path).save(record) / .load(run_id); a record is a dict with id, config (JSON text),
+    """RunStore(location).save(record) / .load(run_id); a record is a dict with id, config (JSON text),
     state, message, steps_done, task, data (JSON-able dict), tensors ({name: torch.Tensor}), and
     optionally version (the row's version it started from; None for a run never saved) and owner.
 
+    location: an SQLite path or a postgresql:// URL; None: RNNPLAY_STORE (default_location).
     owner_mb (RNNPLAY_STORE_OWNER_MB, default a tenth of max_mb): what one owner's rows may use."""
 
     def __init__(
@@ -138,71 +142,32 @@ class RunStore:
         max_days: float | None = None,
         owner_mb: float | None = None,
     ):
-        self.path = Path(path).expanduser() if path is not None else default_path()
         max_mb = max_mb or _env_float("RNNPLAY_STORE_MAX_MB", 500)
         self.max_bytes = int(max_mb * 2**20)
         self.owner_max_bytes = int((owner_mb or _env_float("RNNPLAY_STORE_OWNER_MB", max_mb / 10)) * 2**20)
         self.max_days = max_days or _env_float("RNNPLAY_STORE_MAX_DAYS", 14)
-        self._local = threading.local()
         self._expired_at = 0.0
+        self.backend = open_backend(str(path) if path is not None else default_location())
+        self.path: Path | None = self.backend.path  # the SQLite file; None for a database server
+        self.where: str = self.backend.where  # the store as messages name it (never a password)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._setup()
+            self.backend.setup(SCHEMA_VERSION)
             self.expire()  # reads every row's size: a damaged file shows here, while opening
         except StoreError:  # a newer schema, or a damaged file that expire() read
             self.close()
             raise
-        except (OSError, sqlite3.Error) as e:
+        except (OSError, *self.backend.errors) as e:
             self.close()
-            raise StoreError(f"run store {self.path}: cannot open it ({e})") from None
+            raise StoreError(f"run store {self.where}: cannot open it ({e})") from None
 
-    # connections ------------------------------------------------------------------------------
-    def _conn(self) -> sqlite3.Connection:
-        """This thread's connection: sqlite3 connections must not be shared between threads."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            # autocommit (isolation_level=None): we open our own BEGIN IMMEDIATE, which takes the write
-            # lock up front, so two writers wait on busy_timeout instead of failing a lock upgrade
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA synchronous=NORMAL")  # durable at each checkpoint; safe with WAL
-            self._local.conn = conn
-        return conn
-
-    def _setup(self) -> None:
-        conn = self._conn()
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"run store {self.path}: schema version {version} was written by a newer rnnplay; "
-                f"this one reads version {SCHEMA_VERSION}"
-            )
-        if version == 0:
-            conn.execute("PRAGMA auto_vacuum=INCREMENTAL")  # only takes effect before the first table
-        conn.execute("PRAGMA journal_mode=WAL")  # readers never block the writer, nor it them
-        if version < SCHEMA_VERSION:  # tables and version in one transaction: a second process waits
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have done it
-                if version == 1:
-                    for statement in _MIGRATE_1:
-                        conn.execute(statement)
-                elif version == 0:
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
-                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+    def _conn(self):
+        """This thread's SQLite connection (the tests reach into the file through it)."""
+        return self.backend.conn()
 
     def close(self) -> None:
-        """Close this thread's connection (others close when their thread ends)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        """Close this thread's connection (SQLite; others close when their thread ends), or the idle
+        connections to the database server."""
+        self.backend.close()
 
     # writing ----------------------------------------------------------------------------------
     @_db_errors
@@ -218,46 +183,40 @@ class RunStore:
         size = len(blob) + len(data.encode()) + len(config.encode())
         now = time.time()
         row = (record["id"], record.get("created") or now, now, record["task"], record["state"], record["message"])
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            found = conn.execute("SELECT version FROM runs WHERE id = ?", (record["id"],)).fetchone()
-            if found is not None and found[0] != expected:
+        with self.backend.transaction(lock=record["id"]) as tx:  # no other save of this id until it ends
+            found = tx.rows("SELECT version FROM runs WHERE id = ?", (record["id"],))
+            if found and found[0][0] != expected:
                 raise StoreConflict(
                     f"run {record['id']} was saved meanwhile by another server or tab "
-                    f"(stored version {found[0]}, this one started from {expected})"
+                    f"(stored version {found[0][0]}, this one started from {expected})"
                 )
-            version = (found[0] if found else 0) + 1
-            conn.execute(_UPSERT, (*row, int(record["steps_done"]), config, data, blob, size, version, owner))
-            self._trim_owner(conn, owner, keep=record["id"])
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+            version = (found[0][0] if found else 0) + 1
+            tx.rows(_UPSERT, (*row, int(record["steps_done"]), config, data, blob, size, version, owner))
+            self._trim_owner(tx, owner, keep=record["id"])
         record["version"] = version
         if time.monotonic() - self._expired_at > EXPIRE_EVERY_S:
             self.expire(keep=record["id"])
         return size
 
-    def _trim_owner(self, conn: sqlite3.Connection, owner: str, keep: str) -> None:
+    def _trim_owner(self, tx, owner: str, keep: str) -> None:
         """Inside save's transaction: the owner's least recently updated rows go until its rows fit
         in owner_max_bytes (never `keep`). Rows without an owner (saved before owners) have no quota."""
         if not owner:
             return
-        rows = conn.execute("SELECT id, size FROM runs WHERE owner = ? ORDER BY updated DESC", (owner,)).fetchall()
-        total = sum(size for _, size in rows)
+        rows = tx.rows("SELECT id, size, version FROM runs WHERE owner = ? ORDER BY updated DESC", (owner,))
+        total = sum(size for _, size, _ in rows)
         gone = []
-        for run_id, size in reversed(rows):  # oldest first
+        for run_id, size, version in reversed(rows):  # oldest first
             if total <= self.owner_max_bytes:
                 break
             if run_id != keep:
-                gone.append((run_id,))
+                gone.append((run_id, version))
                 total -= size
-        conn.executemany("DELETE FROM runs WHERE id = ?", gone)
+        tx.many(_DELETE_SEEN, gone)
 
     @_db_errors
     def delete(self, run_id: str) -> None:
-        self._conn().execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        self.backend.rows("DELETE FROM runs WHERE id = ?", (run_id,))
 
     @_db_errors
     def expire(self, keep: str | None = None, now: float | None = None) -> list[str]:
@@ -266,45 +225,36 @@ class RunStore:
         Returns the ids deleted."""
         self._expired_at = time.monotonic()
         cutoff = (now or time.time()) - self.max_days * 86400
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            gone = [r[0] for r in conn.execute("SELECT id FROM runs WHERE updated < ? AND id IS NOT ?", (cutoff, keep))]
-            rows = conn.execute(
-                "SELECT id, owner, size FROM runs WHERE updated >= ? ORDER BY updated", (cutoff,)
-            ).fetchall()
+        with self.backend.transaction() as tx:
+            gone = tx.rows("SELECT id, version FROM runs WHERE updated < ? AND id <> ?", (cutoff, keep or ""))
+            rows = tx.rows("SELECT id, owner, size, version FROM runs WHERE updated >= ? ORDER BY updated", (cutoff,))
             gone += _largest_owner_first(rows, self.max_bytes, keep)
-            conn.executemany("DELETE FROM runs WHERE id = ?", [(i,) for i in gone])
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+            tx.many(_DELETE_SEEN, gone)
         if gone:
-            conn.execute("PRAGMA incremental_vacuum")  # give the freed pages back to the file system
-        return gone
+            self.backend.after_delete()  # SQLite gives the freed pages back to the file system
+        return [run_id for run_id, _ in gone]
 
     # reading ----------------------------------------------------------------------------------
     @_db_errors
-    def runs(self) -> list[dict]:
-        """Every stored run, newest first: id, task, state, steps_done, created, updated, size, owner."""
-        cur = self._conn().execute(
-            "SELECT id, task, state, steps_done, created, updated, size, owner FROM runs ORDER BY updated DESC"
-        )
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r, strict=True)) for r in cur]
+    def runs(self, owner: str | None = None) -> list[dict]:
+        """Every stored run (or only `owner`'s), newest first: id, task, state, steps_done, created,
+        updated, size, owner."""
+        where, params = ("", ()) if owner is None else (" WHERE owner = ?", (owner,))
+        rows = self.backend.rows(f"SELECT {', '.join(_LISTED)} FROM runs{where} ORDER BY updated DESC", params)
+        return [dict(zip(_LISTED, r, strict=True)) for r in rows]
 
     @_db_errors
     def total_bytes(self) -> int:
-        return self._conn().execute("SELECT COALESCE(SUM(size), 0) FROM runs").fetchone()[0]
+        return int(self.backend.rows("SELECT COALESCE(SUM(size), 0) FROM runs")[0][0])
 
     @_db_errors
     def load(self, run_id: str) -> dict | None:
         """The record saved under run_id, or None if there is none (never saved, or expired).
         StoreError, naming the run and the damage, if the row cannot be read back."""
-        query = f"SELECT {', '.join(_READ)}, owner FROM runs WHERE id = ?"
-        row = self._conn().execute(query, (str(run_id),)).fetchone()
-        if row is None:
+        found = self.backend.rows(f"SELECT {', '.join(_READ)}, owner FROM runs WHERE id = ?", (str(run_id),))
+        if not found:
             return None
+        row = found[0]
         if row[2] < time.time() - self.max_days * 86400:
             self.delete(run_id)
             return None
@@ -339,21 +289,21 @@ class RunStore:
         }
 
 
-def _largest_owner_first(rows: list[tuple[str, str, int]], max_bytes: int, keep: str | None) -> list[str]:
-    """Ids to delete so that rows (id, owner, size; oldest first) fit in max_bytes: each time the
-    oldest row of the owner whose rows take the most space, never `keep`."""
-    queues: dict[str, list[tuple[str, int]]] = {}
-    for run_id, owner, size in rows:
+def _largest_owner_first(rows: list[tuple], max_bytes: int, keep: str | None) -> list[tuple[str, int]]:
+    """(id, version) of the rows to delete so that rows (id, owner, size, version; oldest first) fit in
+    max_bytes: each time the oldest row of the owner whose rows take the most space, never `keep`."""
+    queues: dict[str, list[tuple[str, int, int]]] = {}
+    for run_id, owner, size, version in rows:
         if run_id != keep:
-            queues.setdefault(owner, []).append((run_id, size))
+            queues.setdefault(owner, []).append((run_id, size, version))
     usage = {owner: 0 for owner in queues}
-    for _, owner, size in rows:
+    for _, owner, size, _ in rows:
         usage[owner] = usage.get(owner, 0) + size
     total, gone = sum(usage.values()), []
     while total > max_bytes and any(queues.values()):
         owner = max((o for o in queues if queues[o]), key=lambda o: usage[o])
-        run_id, size = queues[owner].pop(0)
-        gone.append(run_id)
+        run_id, size, version = queues[owner].pop(0)
+        gone.append((run_id, version))
         usage[owner] -= size
         total -= size
     return gone

@@ -1,6 +1,10 @@
 """R7: runs kept in SQLite. A stored run reopens with its history and trains on with the very same
 losses as a run that never stopped; old runs expire by age and by size; many threads write at once
-without "database is locked"; a damaged row is a message, never a crash; nothing is unpickled."""
+without "database is locked"; a damaged row is a message, never a crash; nothing is unpickled.
+
+The tests of the database's rules (saving, expiry, quotas, compare-and-swap, damage) run on both
+backends: the SQLite file and a real PostgreSQL server (tests/pg.py; skipped, saying why, without
+psycopg or the server's binaries). tests/test_store_postgres.py has what only a shared server does."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from rnnplay.i18n import Msg
 from rnnplay.session import TrainingRun
 from rnnplay.store import RunStore, StoreConflict, StoreError, decode, default_path, encode, new_run_id
 from rnnplay.tasks import TASK_CLASSES
+from tests.pg import pg_url, postgres  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,6 +35,22 @@ def store(tmp_path) -> RunStore:
     return RunStore(tmp_path / "runs.sqlite")
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request, tmp_path) -> str:
+    """Where a store of each backend keeps its runs: an SQLite file, or a fresh PostgreSQL database."""
+    return str(tmp_path / "runs.sqlite") if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def any_store(location) -> RunStore:
+    return RunStore(location)
+
+
+def sql(store: RunStore, statement: str, params: tuple = ()) -> list[tuple]:
+    """A statement ('?' placeholders) straight into the store's database, past the rules."""
+    return store.backend.rows(statement, params)
+
+
 def trained(task: str = "majority", steps: int = 4, **overrides) -> TrainingRun:
     run = TrainingRun(make_config(task, steps=100, **overrides))
     for _ in range(steps):
@@ -37,7 +58,8 @@ def trained(task: str = "majority", steps: int = 4, **overrides) -> TrainingRun:
     return run
 
 
-def test_a_record_round_trips_with_its_tensors_and_times(store):
+def test_a_record_round_trips_with_its_tensors_and_times(any_store):
+    store = any_store
     run = trained()
     record = run.to_record()
     store.save(record)
@@ -101,7 +123,8 @@ def test_reopening_keeps_history_probes_frames_and_the_end_state(store):
     assert back.start() is None and back.state == "done"  # a finished run does not train on
 
 
-def test_a_run_saves_itself_while_training_and_when_done(store, monkeypatch):
+def test_a_run_saves_itself_while_training_and_when_done(any_store, monkeypatch):
+    store = any_store
     monkeypatch.setattr(session_mod, "SAVE_EVERY_S", 0.05)
     run = TrainingRun(make_config("majority", steps=60))
     run.store = store
@@ -114,29 +137,30 @@ def test_a_run_saves_itself_while_training_and_when_done(store, monkeypatch):
     assert run.save_stats["last_ms"] < 1000
 
 
-def test_a_save_failure_is_kept_for_the_page_not_raised(tmp_path):
-    store = RunStore(tmp_path / "runs.sqlite")
+def test_a_save_failure_is_kept_for_the_page_not_raised(location):
+    store = RunStore(location)
     run = trained()
     run.store = store
-    store._conn().execute("DROP TABLE runs")  # any write now fails
+    sql(store, "DROP TABLE runs")  # any write now fails
     assert run.save() is False
     assert "runs" in run.save_error
 
 
-def test_old_runs_expire_by_age(store):
+def test_old_runs_expire_by_age(any_store):
+    store = any_store
     runs = [trained(steps=1) for _ in range(3)]
     for r in runs:
         store.save(r.to_record())
     old = time.time() - 15 * 86400
-    store._conn().execute("UPDATE runs SET updated = ? WHERE id IN (?, ?)", (old, runs[0].id, runs[1].id))
+    sql(store, "UPDATE runs SET updated = ? WHERE id IN (?, ?)", (old, runs[0].id, runs[1].id))
     assert store.load(runs[0].id) is None  # expired: as if unknown
     gone = store.expire()
     assert gone == [runs[1].id]
     assert [r["id"] for r in store.runs()] == [runs[2].id]
 
 
-def test_old_runs_expire_by_size_oldest_updated_first(tmp_path):
-    store = RunStore(tmp_path / "runs.sqlite", max_mb=0.2)  # ~200 kB: room for about four 43 kB runs
+def test_old_runs_expire_by_size_oldest_updated_first(location):
+    store = RunStore(location, max_mb=0.2)  # ~200 kB: room for about four 43 kB runs
     runs = [trained(steps=1) for _ in range(8)]
     records = [r.to_record() for r in runs]
     for rec in records:
@@ -151,9 +175,8 @@ def test_old_runs_expire_by_size_oldest_updated_first(tmp_path):
     assert 2 <= len(kept) < 8
 
 
-def test_concurrent_writers_never_see_database_is_locked(tmp_path):
-    path = tmp_path / "runs.sqlite"
-    stores = [RunStore(path), RunStore(path)]  # two stores on one file: like two server processes
+def test_concurrent_writers_never_see_database_is_locked(location):
+    stores = [RunStore(location), RunStore(location)]  # two stores on one database: like two server processes
     records = [trained(steps=1).to_record() for _ in range(6)]
     errors: list[BaseException] = []
 
@@ -172,7 +195,8 @@ def test_concurrent_writers_never_see_database_is_locked(tmp_path):
         t.join(120)
     assert not errors, errors[:3]
     assert {r["id"] for r in stores[0].runs()} == {r["id"] for r in records}
-    assert stores[0]._conn().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    if stores[0].path is not None:  # the SQLite file
+        assert sql(stores[0], "PRAGMA journal_mode")[0][0] == "wal"
 
 
 @pytest.mark.parametrize(
@@ -185,10 +209,11 @@ def test_concurrent_writers_never_see_database_is_locked(tmp_path):
         ("config", '{"format": "rnnplay-config", "version": 1, "hidden_size": -3}', "hidden_size"),
     ],
 )
-def test_a_damaged_row_is_a_message_naming_the_run(store, column, value, says):
+def test_a_damaged_row_is_a_message_naming_the_run(any_store, column, value, says):
+    store = any_store
     run = trained()
     store.save(run.to_record())
-    store._conn().execute(f"UPDATE runs SET {column} = ? WHERE id = ?", (value, run.id))
+    sql(store, f"UPDATE runs SET {column} = ? WHERE id = ?", (value, run.id))
     with pytest.raises(StoreError, match=re.escape(says)) as e:
         TrainingRun.from_record(store.load(run.id))
     assert run.id in str(e.value)
@@ -244,7 +269,7 @@ def test_reset_gives_a_new_id():
 
 
 def test_the_store_never_unpickles():
-    for name in ("rnnplay/store.py", "rnnplay/session.py"):
+    for name in ("rnnplay/store.py", "rnnplay/store_sqlite.py", "rnnplay/store_postgres.py", "rnnplay/session.py"):
         src = (ROOT / name).read_text()
         assert not re.search(r"^\s*(import|from)\s+(pickle|dill|joblib)\b", src, re.M), name
         assert "torch.load(" not in src and "pickle.load" not in src and "weights_only" not in src, name
@@ -298,7 +323,8 @@ def test_a_damaged_file_is_a_store_error_on_open_and_on_every_method(tmp_path):
         store.save(trained(steps=1).to_record())
 
 
-def test_a_save_names_the_version_it_started_from_and_a_stale_one_changes_nothing(store):
+def test_a_save_names_the_version_it_started_from_and_a_stale_one_changes_nothing(any_store):
+    store = any_store
     run = trained()
     first = run.to_record()
     store.save(first)
@@ -314,9 +340,8 @@ def test_a_save_names_the_version_it_started_from_and_a_stale_one_changes_nothin
     assert (store.load(run.id)["version"], store.load(run.id)["steps_done"]) == (2, 4)
 
 
-def test_two_servers_on_one_store_never_overwrite_each_other(tmp_path):
-    path = tmp_path / "runs.sqlite"
-    a_store, b_store = RunStore(path), RunStore(path)  # two server processes on one file
+def test_two_servers_on_one_store_never_overwrite_each_other(location):
+    a_store, b_store = RunStore(location), RunStore(location)  # two server processes on one database
     a = trained(steps=2)
     a.store = a_store
     assert a.save()
@@ -333,8 +358,8 @@ def test_two_servers_on_one_store_never_overwrite_each_other(tmp_path):
     assert a.save() and a_store.load(a.id)["steps_done"] == 5  # and keeps saving there
 
 
-def test_one_owner_past_its_quota_loses_its_own_oldest_runs_only(tmp_path):
-    store = RunStore(tmp_path / "runs.sqlite", max_mb=10, owner_mb=0.1)  # ~100 kB each: two 43 kB runs
+def test_one_owner_past_its_quota_loses_its_own_oldest_runs_only(location):
+    store = RunStore(location, max_mb=10, owner_mb=0.1)  # ~100 kB each: two 43 kB runs
     others = [dict(trained(steps=1).to_record(), owner=f"browser:{i}") for i in range(3)]
     for rec in others:
         store.save(rec)
@@ -348,8 +373,8 @@ def test_one_owner_past_its_quota_loses_its_own_oldest_runs_only(tmp_path):
     assert sum(r["size"] for r in store.runs() if r["owner"] == "browser:flood") <= store.owner_max_bytes
 
 
-def test_over_the_budget_the_owner_using_the_most_space_loses_first(tmp_path):
-    store = RunStore(tmp_path / "runs.sqlite", max_mb=0.3, owner_mb=10)  # ~300 kB: about seven runs
+def test_over_the_budget_the_owner_using_the_most_space_loses_first(location):
+    store = RunStore(location, max_mb=0.3, owner_mb=10)  # ~300 kB: about seven runs
     mine = dict(trained(steps=1).to_record(), owner="browser:quiet")
     store.save(mine)  # the oldest run of all
     flood = [dict(trained(steps=1).to_record(), owner="browser:flood") for _ in range(9)]
