@@ -1,5 +1,7 @@
 """Runs (V8): this session's runs — the current one and those it reset — listed with their
-configurations; pick any of them to overlay their loss and gradient through time.
+configurations; pick any of them to overlay their loss and gradient through time. With a run store
+that the replicas share (PostgreSQL), also this browser's saved runs, whichever replica trained them,
+each a link that reopens it.
 
 Every word goes through tr() (Chinese in rnnplay/i18n/zh_runs.py). The table's column ids and the
 run names stay as they are (a learner's choice survives a language switch); only what is shown
@@ -11,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.i18n import lang, tr
-from app_pages.ui.session_run import MAX_ARCHIVED, session_run
+from app_pages.ui.session_run import MAX_ARCHIVED, saved_runs, session_run
 from rnnplay import figures
 from rnnplay.i18n import N_, t
 from rnnplay.session import STATE_WORDS
@@ -82,7 +84,23 @@ current = session_run()
 if current is not None and current.trainer.steps_done > 0:
     entries.append((CURRENT, current.snapshot()))
 
+# with a store the replicas share: this browser's saved runs, whichever replica trained them
+saved = [r for r in saved_runs() if current is None or r["id"] != current.id]
+if saved:
+    with st.expander(tr("Saved runs of this browser ({n})", n=len(saved)), expanded=not entries):
+        st.caption(tr("Kept on the server, newest first: open one to go on from where it was saved."))
+        for r in saved:
+            state = tr(STATE_WORDS.get(r["state"], r["state"]))
+            label = tr(
+                "`{id}`: {task}, step {step}, {state}", id=r["id"], task=r["task"], step=r["steps_done"], state=state
+            )
+            st.page_link(
+                "app_pages/playground.py", label=label, icon=":material/history:", query_params={"run": r["id"]}
+            )
+
 if not entries:
+    if saved:
+        st.stop()
     st.info(tr("No runs yet: train something in the Playground, then come back."), icon=":material/info:")
     st.page_link("app_pages/playground.py", label=tr("Open the Playground"), icon=":material/science:")
     st.stop()

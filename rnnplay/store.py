@@ -150,6 +150,7 @@ class RunStore:
         self.backend = open_backend(str(path) if path is not None else default_location())
         self.path: Path | None = self.backend.path  # the SQLite file; None for a database server
         self.where: str = self.backend.where  # the store as messages name it (never a password)
+        self.shared: bool = self.backend.shared  # other replicas keep their runs here too (a database server)
         try:
             self.backend.setup(SCHEMA_VERSION)
             self.expire()  # reads every row's size: a damaged file shows here, while opening

@@ -81,6 +81,7 @@ class PostgresBackend:
     """The store in the database at `url`; the schema version is the one row of rnnplay_schema."""
 
     path = None
+    shared = True  # every replica's runs
 
     def __init__(self, url: str):
         self.where = shown(url)

@@ -45,6 +45,7 @@ class SqliteBackend:
     """The store in the file `path`; the schema version is the file's user_version."""
 
     errors = (sqlite3.Error,)
+    shared = False  # one server's file (docs/deploy.md: never on a network file system)
 
     def __init__(self, path: Path):
         self.path = path

@@ -13,6 +13,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 # process holds many sessions' runs, some still finishing from an earlier test, so the other tests get
 # room; tests/test_hosted.py sets its own limits on a fresh controller.
 os.environ.setdefault("RNNPLAY_MAX_TRAININGS", "64")
+pytest_plugins = ["tests.pg"]  # postgres, pg_url: a real PostgreSQL server for the store tests
 
 
 @pytest.fixture(autouse=True, scope="session")

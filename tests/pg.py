@@ -2,9 +2,7 @@
 127.0.0.1 at a free port, trusted local logins, stopped and removed at the end of the session. Each
 test gets a database of its own (`pg_url`). PostgreSQL refuses to run as root, so as root the server
 runs as the `postgres` user (setpriv). Tests that use it skip, saying why, when psycopg or the server's
-binaries are missing.
-
-    from tests.pg import pg_url, postgres  # noqa: F401 - fixtures
+binaries are missing. tests/conftest.py registers these fixtures for every test.
 """
 
 from __future__ import annotations

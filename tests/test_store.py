@@ -25,7 +25,6 @@ from rnnplay.i18n import Msg
 from rnnplay.session import TrainingRun
 from rnnplay.store import RunStore, StoreConflict, StoreError, decode, default_path, encode, new_run_id
 from rnnplay.tasks import TASK_CLASSES
-from tests.pg import pg_url, postgres  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parents[1]
 

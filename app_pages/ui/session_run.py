@@ -198,10 +198,10 @@ STORES = _Stores()
 
 
 def run_store_or_none() -> run_store.RunStore | None:
-    """The process's run store (path from RNNPLAY_STORE), or None if it cannot be opened: the app
-    then works as before, without saving or reopening runs (current_run says so once)."""
+    """The process's run store (an SQLite path or a postgresql:// URL from RNNPLAY_STORE), or None if it
+    cannot be opened: the app then works as before, without saving or reopening runs (current_run says so once)."""
     try:
-        path = str(run_store.default_path())
+        path = run_store.default_location()
     except (OSError, RuntimeError):  # no home directory to put it in
         return None
     return STORES.get(path)[0]
@@ -210,9 +210,22 @@ def run_store_or_none() -> run_store.RunStore | None:
 def store_error() -> str:
     """Why the run store cannot be opened ("" when it is open)."""
     try:
-        return STORES.get(str(run_store.default_path()))[1]
+        return STORES.get(run_store.default_location())[1]
     except (OSError, RuntimeError) as e:
         return str(e)
+
+
+def saved_runs() -> list[dict]:
+    """This browser's runs in a store that replicas share (PostgreSQL), newest first, whichever replica
+    saved them: id, task, state, steps_done, ... as RunStore.runs gives them. [] when the browser cannot
+    be told apart, the store is one replica's own file or is not open, or the read fails."""
+    browser, store = browser_key(), run_store_or_none()
+    if browser is None or store is None or not store.shared:
+        return []
+    try:
+        return store.runs(owner=browser)
+    except run_store.StoreError:
+        return []
 
 
 MAX_ARCHIVED = 12  # for the Runs page: a session keeps this many finished runs to compare (oldest dropped first)

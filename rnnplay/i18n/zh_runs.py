@@ -26,4 +26,9 @@ ZH = {
     "Open a run's configuration in the Playground": "在训练场中打开某次运行的配置",
     "{run}: {task}, {arch}, hidden {hidden}": "{run}：{task}，{arch}，隐藏层 {hidden}",
     " (without your CSV series)": "（不含你的 CSV 序列）",
+    "Saved runs of this browser ({n})": "此浏览器保存的运行（{n} 次）",
+    "Kept on the server, newest first: open one to go on from where it was saved.": (
+        "保存在服务器上，最新的在前：打开其中一次，从保存时的位置继续。"
+    ),
+    "`{id}`: {task}, step {step}, {state}": "`{id}`：{task}，第 {step} 步，{state}",
 }
