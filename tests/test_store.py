@@ -23,7 +23,16 @@ from rnnplay import session as session_mod
 from rnnplay.config import make_config
 from rnnplay.i18n import Msg
 from rnnplay.session import TrainingRun
-from rnnplay.store import RunStore, StoreConflict, StoreError, decode, default_path, encode, new_run_id
+from rnnplay.store import (
+    RunStore,
+    StoreConflict,
+    StoreError,
+    decode,
+    default_location,
+    default_path,
+    encode,
+    new_run_id,
+)
 from rnnplay.tasks import TASK_CLASSES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,8 +66,10 @@ def trained(task: str = "majority", steps: int = 4, **overrides) -> TrainingRun:
     return run
 
 
-def test_a_record_round_trips_with_its_tensors_and_times(any_store):
+def test_a_record_round_trips_with_its_tensors_and_times(any_store, location):
     store = any_store
+    if location.startswith("postgresql://"):  # the server answers, not a file named like the URL
+        assert sql(store, "SELECT version()")[0][0].startswith("PostgreSQL")
     run = trained()
     record = run.to_record()
     store.save(record)
@@ -251,6 +262,17 @@ def test_the_path_comes_from_the_environment_or_the_user_data_directory(tmp_path
     monkeypatch.setenv("RNNPLAY_STORE_MAX_MB", "-1")
     with pytest.raises(StoreError, match="RNNPLAY_STORE_MAX_MB"):
         RunStore(tmp_path / "y.sqlite")
+
+
+def test_the_store_setting_takes_a_path_an_sqlite_url_or_a_postgresql_url(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("RNNPLAY_STORE", f"sqlite://{tmp_path}/z.sqlite")
+    assert default_path() == tmp_path / "z.sqlite" and default_location() == str(tmp_path / "z.sqlite")
+    assert RunStore().path == tmp_path / "z.sqlite" and not RunStore().shared
+    url = "postgresql://someone@127.0.0.1:1/runs"
+    monkeypatch.setenv("RNNPLAY_STORE", url)
+    assert default_location() == url  # the store itself
+    assert default_path() == tmp_path / "data" / "rnnplay" / "postgresql"  # beside it: texts, the link secret
 
 
 def test_run_ids_are_url_safe_and_distinct():
