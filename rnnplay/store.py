@@ -29,7 +29,10 @@ import json
 import os
 import secrets
 import time
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Protocol
 
 from safetensors import SafetensorError
 from safetensors.torch import load as st_load
@@ -63,6 +66,38 @@ class StoreError(ValueError):
 class StoreConflict(StoreError):
     """A save lost a compare-and-swap: the row was saved meanwhile by another writer (another server
     on the same store, or another tab's copy), and this save changed nothing."""
+
+
+class Statements(Protocol):
+    """Where the rules' statements run: a backend, or one of its transactions."""
+
+    def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """One statement ('?' placeholders); the rows it returns ([] for a write)."""
+
+    def many(self, sql: str, params: Iterable[tuple]) -> None:
+        """One statement, once for each tuple of params."""
+
+
+class Backend(Statements, Protocol):
+    """What a database gives the rules (rnnplay/store_sqlite.py, rnnplay/store_postgres.py). Each
+    statement outside a transaction commits on its own."""
+
+    path: Path | None  # the SQLite file; None for a database server
+    where: str  # the store as messages name it, never with a password
+    shared: bool  # whether other replicas keep their runs in it too
+    errors: tuple[type[Exception], ...]  # the driver's errors, which leave RunStore as StoreError
+
+    def setup(self, schema_version: int) -> None:
+        """Create or migrate the tables; StoreError when they were written by a newer schema."""
+
+    def transaction(self, lock: str | None = None) -> AbstractContextManager[Statements]:
+        """One write transaction, committed at the end of the block (rolled back on an error); `lock`:
+        a run id no other transaction on the same store may hold meanwhile, on any replica."""
+
+    def after_delete(self) -> None:
+        """Give back the space of deleted rows, where the database does not do it itself."""
+
+    def close(self) -> None: ...
 
 
 def _db_errors(method):
@@ -115,7 +150,7 @@ def _env_float(name: str, default: float) -> float:
     return value
 
 
-def open_backend(location: str):
+def open_backend(location: str) -> Backend:
     """The backend for a location: a postgresql:// URL, else an SQLite file (a path or sqlite:///path).
     Each is imported only here: the default never needs a PostgreSQL driver."""
     if location.startswith(POSTGRES_URL):
@@ -147,7 +182,7 @@ class RunStore:
         self.owner_max_bytes = int((owner_mb or _env_float("RNNPLAY_STORE_OWNER_MB", max_mb / 10)) * 2**20)
         self.max_days = max_days or _env_float("RNNPLAY_STORE_MAX_DAYS", 14)
         self._expired_at = 0.0
-        self.backend = open_backend(str(path) if path is not None else default_location())
+        self.backend: Backend = open_backend(str(path) if path is not None else default_location())
         self.path: Path | None = self.backend.path  # the SQLite file; None for a database server
         self.where: str = self.backend.where  # the store as messages name it (never a password)
         self.shared: bool = self.backend.shared  # other replicas keep their runs here too (a database server)
@@ -199,7 +234,7 @@ class RunStore:
             self.expire(keep=record["id"])
         return size
 
-    def _trim_owner(self, tx, owner: str, keep: str) -> None:
+    def _trim_owner(self, tx: Statements, owner: str, keep: str) -> None:
         """Inside save's transaction: the owner's least recently updated rows go until its rows fit
         in owner_max_bytes (never `keep`). Rows without an owner (saved before owners) have no quota."""
         if not owner:

@@ -74,7 +74,8 @@ class _Conn:
 
     def many(self, sql: str, params: list[tuple]) -> None:
         if params:
-            self.conn.cursor().executemany(sql.replace("?", "%s"), params)
+            with self.conn.cursor() as cur:
+                cur.executemany(sql.replace("?", "%s"), params)
 
 
 class PostgresBackend:
