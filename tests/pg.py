@@ -42,6 +42,8 @@ def missing() -> str:
             pwd.getpwnam("postgres")
         except KeyError:
             return "running as root, and there is no postgres user to run the server as"
+        if shutil.which("setpriv") is None:
+            return "running as root, and there is no setpriv to run the server as the postgres user"
     return ""
 
 
