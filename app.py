@@ -30,7 +30,7 @@ view_link.carry()  # a teacher's view stays in the URL on every page (sidebar na
 
 
 # torch._dynamo is imported by the first optimizer a process builds: 2-3 s on a cold start (measured).
-PRELOAD = ("rnnplay.session", "rnnplay.figures", "torch._dynamo")
+PRELOAD = ("rnnplay.run", "rnnplay.figures", "torch._dynamo")
 
 
 @st.cache_resource(show_spinner=False)

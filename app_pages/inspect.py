@@ -11,7 +11,7 @@ from app_pages.ui.live_chart import live_chart
 from app_pages.ui.session_run import session_run
 from rnnplay import figures, inspect_data, untrusted
 from rnnplay.i18n import N_, localize, t
-from rnnplay.session import STATE_WORDS
+from rnnplay.run import STATE_WORDS, Snapshot
 
 LIVE_EVERY_S = 1.0
 GRID_COLUMNS = 2
@@ -33,7 +33,7 @@ if run is None:
     st.page_link("app_pages/playground.py", label=tr("Open the Playground"), icon=":material/science:")
     st.stop()
 
-task, probe = run.trainer.task, run.trainer._probe
+task, probe = run.task, run.probe_batch
 n = probe.x.shape[0]
 can_type = task.name not in inspect_data.SAMPLE_ONLY
 
@@ -82,7 +82,7 @@ interval = LIVE_EVERY_S if run.state == "running" else None
 
 @st.fragment(run_every=interval)
 def live_view(sample: inspect_data.Sample) -> None:
-    if run.trainer.task is not task:  # the run was reset to a new configuration since the page ran
+    if run.task is not task:  # the run was reset to a new configuration since the page ran
         st.rerun()
     ins = inspect_data.inspect(run, sample, lang())
     snap_state = run.state
@@ -194,7 +194,7 @@ def history_view() -> None:
     request from one carries the other's widget values as the browser last had them; a stale value
     for a key that no longer exists is dropped instead of pulling the slider back."""
     st.subheader(tr("History: replay the probe snapshots"))
-    frames = run.snapshot().get("frames", [])
+    frames = run.snapshot().frames
     if not frames:
         st.info(tr("No snapshots yet: they are taken while the model trains. Press Train on the Playground."))
         return
@@ -241,7 +241,9 @@ def history_view() -> None:
     )
     live_chart(fig, key="insp_frame_hidden", container=left)
     live_chart(
-        figures.grad_through_time_figure({"latest_probe": frame}, lang=lang()), key="insp_frame_gtt", container=right
+        figures.grad_through_time_figure(Snapshot(latest_probe=frame), lang=lang()),
+        key="insp_frame_gtt",
+        container=right,
     )
     st.caption(
         tr(

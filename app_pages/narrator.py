@@ -35,6 +35,7 @@ from rnnplay.lessons import (
     next_step,
     sentence_for,
 )
+from rnnplay.run import Snapshot
 from rnnplay.untrusted import shorten
 
 AUTO_EVERY_S = 1.0
@@ -46,17 +47,17 @@ def progress(run_or_race) -> tuple[int, str]:
     ended only when every run has ended (one diverged run must not end the lesson's wait)."""
     runs = getattr(run_or_race, "runs", None)
     if runs is None:
-        return run_or_race.trainer.steps_done, run_or_race.state
+        return run_or_race.steps_done, run_or_race.state
     runs = list(runs.values()) if isinstance(runs, dict) else list(runs)
     live = [r for r in runs if r.state not in TERMINAL]
     if not live:
-        return max(r.trainer.steps_done for r in runs), "done"
+        return max(r.steps_done for r in runs), "done"
     states = {r.state for r in live}
     state = "running" if "running" in states else "paused" if "paused" in states else "ready"
-    return min(r.trainer.steps_done for r in live), state
+    return min(r.steps_done for r in live), state
 
 
-def snaps(run_or_race) -> list[dict]:
+def snaps(run_or_race) -> list[Snapshot]:
     """The snapshots a lesson's claims read: a race's entries in order, or the one run."""
     runs = getattr(run_or_race, "runs", None)
     if runs is None:
@@ -76,7 +77,7 @@ def filled(template: str, numbers: dict) -> str:
     return tr(template).format_map(_Numbers(numbers))
 
 
-def shown_numbers(step: Step, said: tuple[str, dict], now: list[dict], state: str) -> tuple[str, dict]:
+def shown_numbers(step: Step, said: tuple[str, dict], now: list[Snapshot], state: str) -> tuple[str, dict]:
     """(status, numbers) to say a step with. While its claim still holds, the numbers are today's, read
     from the snapshots the charts beside it draw; once it no longer holds (the run moved on), the numbers
     it was entered with, which the sentence dates ("at step 191")."""

@@ -37,7 +37,7 @@ for p in problems:
 for p in controls.cap_errors():  # over this server's caps (hosted)
     st.error(p, icon=":material/block:")
 run = current_run(config)
-choice = run.trainer.device_choice  # device=auto on a machine with a GPU: which device was measured faster, and why
+choice = run.device_choice  # device=auto on a machine with a GPU: which device was measured faster, and why
 if choice is not None and (choice.rates or choice.device != "cpu"):
     st.sidebar.caption(":material/memory: " + localize(choice.reason, lang()))
 
@@ -46,7 +46,7 @@ def train_clicked() -> None:
     # an untouched run already follows the widgets (current_run); a finished one starts anew
     if run.state in ("done", "stopped", "diverged", "error"):
         reset_run(run, config)
-    before = run.trainer.steps_done
+    before = run.steps_done
     run.start()
     # the page run this click starts draws the first point when the first step is in the history by then
     # (a step is recorded before its probe); otherwise the chart waits for the live view's next tick
@@ -68,7 +68,7 @@ def apply_live_clicked() -> None:
 def pending_changes() -> None:
     """Settings changed since the run started: applied live (lr, clipping) or at the next Reset."""
     pending = sorted(k for k, v in config.to_dict().items() if getattr(run.config, k) != v)
-    if not pending or run.trainer.steps_done == 0:
+    if not pending or run.steps_done == 0:
         return
     live = set(pending) <= {"lr", "clip_mode", "clip"} and run.state in ("running", "paused")
     with st.container(border=True, horizontal=True, vertical_alignment="center"):

@@ -16,7 +16,7 @@ from app_pages.i18n import lang, tr
 from app_pages.ui.session_run import MAX_ARCHIVED, saved_runs, session_run
 from rnnplay import figures
 from rnnplay.i18n import N_, t
-from rnnplay.session import STATE_WORDS
+from rnnplay.run import STATE_WORDS, Snapshot
 
 COLUMNS = {  # column id -> its label
     "run": N_("run"),
@@ -47,23 +47,22 @@ def shown_name(name: str, language: str) -> str:
     return t("current", language) if name == CURRENT else name
 
 
-def _row(number: str, snap: dict) -> dict:
-    c = snap["config"]
-    hist = snap["history"]
-    tail = [v for v in hist["loss"][-10:] if v == v]  # not NaN
-    val = snap["val"]
+def _row(number: str, snap: Snapshot) -> dict:
+    c = snap.config
+    tail = [v for v in snap.history["loss"][-10:] if v == v]  # not NaN
+    val = snap.val
     changed = {k: v for k, v in c.changed_fields().items() if k not in ("task", "arch", "hidden_size", "lr")}
-    state = snap["state"]
+    state = snap.state
     return {
         "run": shown_name(number, LANG),
         "task": c.task,
         "arch": tr("{arch} bi", arch=c.arch) if c.bidirectional else c.arch,
         "hidden": c.hidden_size,
         "lr": c.lr,
-        "steps": snap["steps_done"],
+        "steps": snap.steps_done,
         "state": tr(STATE_WORDS.get(state, state)),
         "train loss": sum(tail) / len(tail) if tail else None,
-        f"val {snap['task']['metric']}": val["metric"][-1] if val["metric"] else None,
+        f"val {snap.task.metric}": val["metric"][-1] if val["metric"] else None,
         "other settings": ", ".join(f"{k}={v}" for k, v in changed.items()),
     }
 
@@ -79,9 +78,9 @@ def column_labels(table: pd.DataFrame) -> dict:
     return {col: st.column_config.Column(label) for col, label in labels.items()}
 
 
-entries: list[tuple[str, dict]] = [(f"#{r['id']}", r["snapshot"]) for r in st.session_state.get("_runs", [])]
+entries: list[tuple[str, Snapshot]] = [(f"#{r['id']}", r["snapshot"]) for r in st.session_state.get("_runs", [])]
 current = session_run()
-if current is not None and current.trainer.steps_done > 0:
+if current is not None and current.steps_done > 0:
     entries.append((CURRENT, current.snapshot()))
 
 # with a store the replicas share: this browser's saved runs, whichever replica trained them
@@ -117,7 +116,7 @@ if not chosen:
     st.caption(tr("Pick at least one run."))
     st.stop()
 picked = [(name, snap) for name, snap in entries if name in chosen]
-labels = [f"{shown_name(name, LANG)} {snap['config'].arch}" for name, snap in picked]
+labels = [f"{shown_name(name, LANG)} {snap.config.arch}" for name, snap in picked]
 snaps = [snap for _, snap in picked]
 log_y = st.toggle(tr("Log-scale loss"), value=True, key="runs_log")
 left, right = st.columns(2)
@@ -126,7 +125,7 @@ right.plotly_chart(figures.runs_grad_through_time_figure(snaps, labels, lang=LAN
 
 with st.expander(tr("Open a run's configuration in the Playground")):
     for name, snap in picked:
-        c = snap["config"]
+        c = snap.config
         params = {k: str(v) for k, v in c.changed_fields().items()}
         label = tr(
             "{run}: {task}, {arch}, hidden {hidden}",

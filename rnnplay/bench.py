@@ -91,7 +91,7 @@ def trainer_loop(config, steps: int) -> float:
 
 def app_run(config, steps: int, probes: bool = True) -> float:
     """(c), or (b) with probes=False: TrainingRun in its background thread, as the Playground trains."""
-    from rnnplay.session import TrainingRun  # imported when used: --gpu-check runs where some modules are not
+    from rnnplay.run.training_run import TrainingRun  # imported when used: --gpu-check runs where some modules are not
 
     run = TrainingRun(config.replace(steps=steps), probes=probes)
     t0 = time.perf_counter()
@@ -137,13 +137,13 @@ def race_total(configs, steps: int) -> float:
     race.start()
     race.join(timeout=600)
     dt = time.perf_counter() - t0
-    assert all(s["state"] == "done" for s in race.snapshot()["runs"]), race.snapshot()["state"]
+    assert all(s.state == "done" for s in race.snapshot().runs), race.snapshot().state
     return steps * len(configs) / dt
 
 
 def sequential_total(configs, steps: int) -> float:
     """Total steps/s of the same runs trained one after the other, each in its own TrainingRun."""
-    from rnnplay.session import TrainingRun
+    from rnnplay.run.training_run import TrainingRun
 
     runs = [TrainingRun(c.replace(steps=steps)) for c in configs]  # built before the clock, as the race's are
     t0 = time.perf_counter()

@@ -1,6 +1,6 @@
 """V9 diagnosis: what the charts of one run show, said in plain sentences with the numbers behind them.
 
-`diagnose(snapshot)` reads a `TrainingRun.snapshot()` and returns `Finding`s, warnings first. It is a
+`diagnose(snapshot)` reads a `TrainingRun.snapshot()` (a run.Snapshot) and returns `Finding`s, warnings first. It is a
 pure function of the snapshot (no model, no torch, no UI): about 3 ms for a full 1000-row history,
 so it can run on every chart refresh; a fresh run, an empty or partial snapshot, NaN or Inf values give fewer
 findings, never an error. Each threshold below says why it sits where it does; the numbers quoted
@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 
 from rnnplay.i18n import N_, t
+from rnnplay.run.snapshot import Snapshot
+from rnnplay.run.state import RunState
 
 # V3 ratio ‖∂L/∂h_far‖ / ‖∂L/∂h_near‖. A plain tanh RNN on adding T=50 sits at 1e-12..1e-6 for the
 # whole run (at the chance line); LSTM and GRU that have learned the task keep 0.08..0.8; an LSTM
@@ -89,12 +91,9 @@ def _finite(values) -> list[float]:
     return [float(v) for v in values or [] if v is not None and math.isfinite(v)]
 
 
-def _cfg(snap: dict, name: str, default: Any = None) -> Any:
-    """A config field from a RunConfig or a plain dict (snapshots from tests or stored runs)."""
-    c = snap.get("config")
-    if isinstance(c, dict):
-        return c.get(name, default)
-    return getattr(c, name, default)
+def _cfg(snap: Snapshot, name: str, default: Any = None) -> Any:
+    """A field of the run's RunConfig (default: a snapshot without one)."""
+    return default if snap.config is None else getattr(snap.config, name)
 
 
 def _tail_mean(values: list) -> float | None:
@@ -106,7 +105,7 @@ def _tail_mean(values: list) -> float | None:
     return sum(tail) / len(tail) if tail else None
 
 
-def diagnose(snap: dict | None, lang: str = "en") -> list[Finding]:
+def diagnose(snap: Snapshot | None, lang: str = "en") -> list[Finding]:
     """Every finding the snapshot supports, warnings first, its text and hint in lang ("en" or "zh").
     A fresh run (no steps yet) gives []."""
     if not snap:
@@ -130,14 +129,14 @@ def _far_and_near(g: list[float], bidirectional: bool) -> tuple[int, float, int]
     return far, max(g[0], g[-1]), min(far, T - 1 - far)
 
 
-def _vanishing(snap: dict, lang: str = "en") -> list[Finding]:
+def _vanishing(snap: Snapshot, lang: str = "en") -> list[Finding]:
     """V3: the gradient arriving at the step farthest from the loss against the one nearest to it.
     Only where the loss sits at the end (many-to-one, the seq2seq encoder): with a loss at every step
     each h_t has its own direct path, so a small ∂L/∂h_1 says nothing about memory."""
-    kind = (snap.get("task") or {}).get("kind")
+    kind = snap.task.kind
     if kind not in LOSS_AT_END:
         return []
-    probe = snap.get("latest_probe") or {}
+    probe = snap.latest_probe or {}
     g = list(probe.get("grad_through_time") or [])
     T = len(g)
     if T < 3 or not all(v is not None and math.isfinite(v) for v in g) or max(g) <= 0:
@@ -148,7 +147,7 @@ def _vanishing(snap: dict, lang: str = "en") -> list[Finding]:
         return []
     ratio = max(g[far], 1e-30) / near
     per_step = ratio ** (1 / dist)
-    step = probe.get("step", snap.get("steps_done"))
+    step = probe.get("step", snap.steps_done)
     # unidirectional: how many steps back the gradient keeps 1% of its size at the end
     back = next((T - 1 - t for t in range(T - 1, -1, -1) if g[t] < 0.01 * near), None)
     numbers = {"ratio": ratio, "per_step": per_step, "T": T, "probe_step": step, "distance": dist}
@@ -218,9 +217,9 @@ def _vanishing(snap: dict, lang: str = "en") -> list[Finding]:
     return [Finding("carried", "ok", text, numbers)]
 
 
-def _norm_rows(snap: dict) -> tuple[list[float], list[float], list[float]]:
+def _norm_rows(snap: Snapshot) -> tuple[list[float], list[float], list[float]]:
     """(steps, norms before clipping, after) of the finite history rows."""
-    h = snap.get("history") or {}
+    h = snap.history
     cols = [h.get(c) or [] for c in ("step", "grad_norm", "grad_norm_clipped")]
     n = min(len(c) for c in cols)
     rows = np.array([c[:n] for c in cols], dtype=np.float64).reshape(3, n)  # None -> nan
@@ -244,7 +243,7 @@ def _biggest_jump(norms: list[float]) -> tuple[int, float, float] | None:
     return (i + 1, float(jump[i]), float(level[i])) if jump[i] > 0 else None
 
 
-def _exploding(snap: dict, lang: str = "en") -> list[Finding]:
+def _exploding(snap: Snapshot, lang: str = "en") -> list[Finding]:
     """V2: a sudden jump of the gradient norm, and how often clipping cut it."""
     steps, pre, post = _norm_rows(snap)
     if not pre:
@@ -292,12 +291,11 @@ def _exploding(snap: dict, lang: str = "en") -> list[Finding]:
     return []
 
 
-def _diverged(snap: dict, lang: str = "en") -> list[Finding]:
+def _diverged(snap: Snapshot, lang: str = "en") -> list[Finding]:
     """The run stopped on NaN/Inf: say where, and what the gradient did on the way."""
-    if snap.get("state") != "diverged":
+    if snap.state != RunState.DIVERGED:
         return []
-    h = snap.get("history") or {}
-    step = (h.get("step") or [snap.get("steps_done")])[-1]
+    step = (snap.history.get("step") or [snap.steps_done])[-1]
     _, pre, _ = _norm_rows(snap)
     numbers: dict[str, Any] = {"step": step}
     text = t(
@@ -321,10 +319,10 @@ def _diverged(snap: dict, lang: str = "en") -> list[Finding]:
 
 
 # units and learning ----------------------------------------------------------------------------
-def _saturated(snap: dict, lang: str = "en") -> list[Finding]:
+def _saturated(snap: Snapshot, lang: str = "en") -> list[Finding]:
     """V4: units pinned where they pass no gradient. A warning while the loss is not falling below the
     chance line (they may be why); once it has, units that settled on firm values are just news."""
-    probe = snap.get("latest_probe") or {}
+    probe = snap.latest_probe or {}
     sat = probe.get("saturation")
     relu = _cfg(snap, "arch") == "rnn" and _cfg(snap, "nonlinearity") == "relu"
     if sat is None or not math.isfinite(sat) or sat < (DEAD_RELU if relu else SATURATED):
@@ -346,18 +344,18 @@ def _saturated(snap: dict, lang: str = "en") -> list[Finding]:
     return [Finding("saturated", "warning", text, numbers, hint)]
 
 
-def _learning_share(snap: dict) -> float | None:
+def _learning_share(snap: Snapshot) -> float | None:
     """The latest training loss as a share of the chance line (None without both)."""
-    loss, chance_loss = _train_val(snap)[0], (snap.get("task") or {}).get("chance_loss")
+    loss, chance_loss = _train_val(snap)[0], snap.task.chance_loss
     return loss / chance_loss if loss is not None and chance_loss else None
 
 
-def _train_val(snap: dict) -> tuple[float | None, float | None, float | None]:
+def _train_val(snap: Snapshot) -> tuple[float | None, float | None, float | None]:
     """(training loss, training metric) over the last rows, and the validation metric of the probes taken
     over those same steps (at most the last 3; the latest one alone when none fell there). A wider window
     compared a loss still falling fast with validation from hundreds of steps earlier, and called a run
     that was just starting to learn "memorising" when its probes were sparse (a busy machine)."""
-    h, v = snap.get("history") or {}, snap.get("val") or {}
+    h, v = snap.history, snap.val
     steps, vsteps, vmetric = h.get("step") or [], v.get("step") or [], v.get("metric") or []
     if steps and len(vsteps) == len(vmetric):
         since = steps[-max(1, round(len(steps) * TAIL))]
@@ -368,10 +366,10 @@ def _train_val(snap: dict) -> tuple[float | None, float | None, float | None]:
     return _tail_mean(h.get("loss")), _tail_mean(h.get("metric")), (sum(vm) / len(vm) if vm else None)
 
 
-def _memorising(snap: dict, lang: str = "en") -> list[Finding]:
-    task = snap.get("task") or {}
-    metric, chance = task.get("metric"), task.get("chance")
-    if not task.get("finite_data"):  # every batch fresh (adding, copy, ...): nothing to memorise
+def _memorising(snap: Snapshot, lang: str = "en") -> list[Finding]:
+    task = snap.task
+    metric, chance = task.metric, task.chance
+    if not task.finite_data:  # every batch fresh (adding, copy, ...): nothing to memorise
         return []
     _, train, val = _train_val(snap)
     if train is None or val is None or chance is None:
@@ -405,22 +403,22 @@ def _memorising(snap: dict, lang: str = "en") -> list[Finding]:
     return [Finding("memorising", "warning", text, numbers, hint)]
 
 
-def _stuck(snap: dict, lang: str = "en") -> list[Finding]:
-    task = snap.get("task") or {}
-    chance_loss, chance, metric = task.get("chance_loss"), task.get("chance"), task.get("metric")
-    done, total = snap.get("steps_done") or 0, snap.get("steps_total") or _cfg(snap, "steps", 0) or 0
+def _stuck(snap: Snapshot, lang: str = "en") -> list[Finding]:
+    task = snap.task
+    chance_loss, chance, metric = task.chance_loss, task.chance, task.metric
+    done, total = snap.steps_done or 0, snap.steps_total or _cfg(snap, "steps", 0) or 0
     loss, train_metric, _ = _train_val(snap)
     if loss is None or not chance_loss or done < min(STUCK_MIN_STEPS, STUCK_MIN_SHARE * total):
         return []
     tol = STUCK_TOL["mse" if metric == "mse" else "other"]
-    if loss < (1 - tol) * chance_loss or _still_falling((snap.get("history") or {}).get("loss")):
+    if loss < (1 - tol) * chance_loss or _still_falling(snap.history.get("loss")):
         return []
     if metric != "mse" and train_metric is not None and chance is not None:
         if train_metric > chance + STUCK_METRIC_MARGIN:
             return []
     numbers = {"loss": loss, "chance_loss": chance_loss, "steps": done, "ratio": loss / chance_loss}
     # the task's own words (N_-marked in rnnplay/tasks), translated here
-    baseline = t((snap.get("task") or {}).get("chance_text") or CHANCE_TEXT, lang)
+    baseline = t(task.chance_text or CHANCE_TEXT, lang)
     values = {"done": done, "loss": fmt(loss), "chance_loss": fmt(chance_loss), "baseline": baseline}
     if loss > (1 + tol) * chance_loss:
         text = t(
@@ -437,7 +435,7 @@ def _stuck(snap: dict, lang: str = "en") -> list[Finding]:
             **values,
         )
     hint = t(
-        (snap.get("task") or {}).get("stuck_hint")
+        task.stuck_hint
         or N_("Check the gradient through time: if it vanished, try an LSTM/GRU; else a different learning rate."),
         lang,
     )
@@ -453,12 +451,12 @@ def _still_falling(losses: list | None) -> bool:
     return bool(now and before) and sum(now) / len(now) < (1 - FALLING) * sum(before) / len(before)
 
 
-def _learning(snap: dict, lang: str = "en") -> list[Finding]:
+def _learning(snap: Snapshot, lang: str = "en") -> list[Finding]:
     """The panel's reassurance: the loss against the chance line, when nothing is wrong."""
-    task = snap.get("task") or {}
-    chance_loss = task.get("chance_loss")
+    task = snap.task
+    chance_loss = task.chance_loss
     loss, _, val = _train_val(snap)
-    done = snap.get("steps_done") or 0
+    done = snap.steps_done or 0
     if loss is None or not chance_loss or done == 0:
         return []
     share = loss / chance_loss
@@ -471,14 +469,14 @@ def _learning(snap: dict, lang: str = "en") -> list[Finding]:
             share=_pct(share, lang),
             chance_loss=fmt(chance_loss),
         )
-        if val is not None and task.get("metric") != "mse":
+        if val is not None and task.metric != "mse":
             numbers["val"] = val
             text += t(
                 " Validation {metric}: {val:.0%} (chance {chance:.0%}).",
                 lang,
-                metric=t(METRIC_NAMES.get(task.get("metric"), task.get("metric")), lang),
+                metric=t(METRIC_NAMES.get(task.metric, task.metric), lang),
                 val=val,
-                chance=task.get("chance", 0),
+                chance=task.chance,
             )
         return [Finding("learning", "ok", text, numbers)]
     text = t(

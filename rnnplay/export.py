@@ -21,6 +21,7 @@ from safetensors.torch import save as st_save
 
 from rnnplay.config import FIELDS, ConfigError, RunConfig, make_config, relevant_fields
 from rnnplay.i18n import N_, Msg
+from rnnplay.run.snapshot import Snapshot
 from rnnplay.untrusted import MAX_WEIGHTS_MB, escape_markdown, json_loads, shorten
 
 CONFIG_FORMAT, CONFIG_VERSION = "rnnplay-config", 1
@@ -41,11 +42,11 @@ def _cell(v) -> str:
     return repr(float(v)) if isinstance(v, float) else str(v)
 
 
-def metrics_csv(snap: dict) -> str:
+def metrics_csv(snap: Snapshot) -> str:
     """A TrainingRun.snapshot() -> CSV text (UTF-8, a header row): one row per history step (the
     history's own down-sampled rows) and per validation step, merged by step; a column with no value
     at a step is left empty. Floats are written at full precision (repr)."""
-    hist, val = snap["history"], snap.get("val") or {"step": [], "loss": [], "metric": []}
+    hist, val = snap.history, snap.val
     rows: dict[int, dict] = {}
     for i, step in enumerate(hist.get("step", [])):
         rows.setdefault(int(step), {}).update({c: hist[c][i] for c in CSV_COLUMNS[1:6]})

@@ -21,10 +21,12 @@ import base64
 import bisect
 import contextlib
 import contextvars
+import dataclasses
 import math
 import numbers
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
@@ -32,6 +34,9 @@ import plotly.io as pio
 
 from rnnplay.i18n import N_, t
 from rnnplay.probes import EPS
+
+if TYPE_CHECKING:  # the snapshots' types only: figures draw data and never import the run (tests/test_layering.py)
+    from rnnplay.run.snapshot import RaceSnapshot, Snapshot
 
 TEMPLATE = "plotly"
 EMPTY_TEXT = N_("press Train (or Step one batch) to fill this chart")
@@ -493,13 +498,13 @@ def _text_side(x: float, xs: list) -> str:
     return "bottom left" if x > (lo + hi) / 2 else "bottom right"
 
 
-def _event_marks(fig: Spec, snap: dict) -> None:
+def _event_marks(fig: Spec, snap: Snapshot) -> None:
     """Where the learning rate or clipping changed: a dotted line, and on the training curve a mark whose hover
     says what changed (a label printed on the plot would cover the curves or each other)."""
-    h = snap["history"]
+    h = snap.history
     steps, losses = h["step"], _lines(h["loss"])
     xs, ys, texts = [], [], []
-    for step, what in snap.get("events", []):
+    for step, what in snap.events:
         fig.add_vline(step, {"dash": "dot", "color": COLORS["event"], "width": 1})
         i = min(bisect.bisect_left(steps, step), len(steps) - 1)
         if steps and losses[i] is not None:
@@ -519,9 +524,9 @@ def _event_marks(fig: Spec, snap: dict) -> None:
         )
 
 
-def loss_figure(snap: dict, log_y: bool = False, lang: str = "en", height: int = LIVE_HEIGHTS["loss"]) -> go.Figure:
+def loss_figure(snap: Snapshot, log_y: bool = False, lang: str = "en", height: int = LIVE_HEIGHTS["loss"]) -> go.Figure:
     """Train and validation loss with the chance-level loss, and marks where lr/clip changed."""
-    h, v, task = snap["history"], snap["val"], snap["task"]
+    h, v, task = snap.history, snap.val, snap.task
     fig = Spec()
     fig.add_scatter(
         x=h["step"], y=_lines(h["loss"]), name=t("train", lang), mode="lines", line={"color": COLORS["train"]}
@@ -533,10 +538,8 @@ def loss_figure(snap: dict, log_y: bool = False, lang: str = "en", height: int =
         line={"color": COLORS["val"]},
         **_few_points_mode(v["step"], COLORS["val"]),
     )
-    if task.get("chance_loss") is not None:
-        fig.reference_line(
-            task["chance_loss"], t(task.get("chance_label") or CHANCE_LABEL, lang, x=task["chance_loss"])
-        )
+    if task.chance_loss is not None:
+        fig.reference_line(task.chance_loss, t(task.chance_label or CHANCE_LABEL, lang, x=task.chance_loss))
     _event_marks(fig, snap)
     fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
     fig.update_yaxes(title=t("loss", lang), type="log" if log_y else "linear")
@@ -557,10 +560,10 @@ def metric_name(metric: str, lang: str = "en") -> str:
     return t(METRIC_NAMES[metric], lang) if metric in METRIC_NAMES else metric
 
 
-def metric_figure(snap: dict, lang: str = "en", height: int = LIVE_HEIGHTS["metric"]) -> go.Figure:
+def metric_figure(snap: Snapshot, lang: str = "en", height: int = LIVE_HEIGHTS["metric"]) -> go.Figure:
     """The task metric (accuracy, sequence accuracy or MSE) for training and validation, with chance."""
-    h, v, task = snap["history"], snap["val"], snap["task"]
-    metric = task["metric"]
+    h, v, task = snap.history, snap.val, snap.task
+    metric = task.metric
     name = metric_name(metric, lang)
     fig = Spec()
     fig.add_scatter(
@@ -577,16 +580,16 @@ def metric_figure(snap: dict, lang: str = "en", height: int = LIVE_HEIGHTS["metr
         line={"color": COLORS["val"]},
         **_few_points_mode(v["step"], COLORS["val"]),
     )
-    if task.get("chance") is not None:
-        fig.reference_line(task["chance"], t(task.get("chance_label") or CHANCE_LABEL, lang, x=task["chance"]))
+    if task.chance is not None:
+        fig.reference_line(task.chance, t(task.chance_label or CHANCE_LABEL, lang, x=task.chance))
     fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
     fig.update_yaxes(title=name, **({"range": [0, 1.02]} if metric != "mse" else {}))
     title = t(METRIC_TITLES[metric], lang) if metric in METRIC_TITLES else metric.capitalize()
     return _layout(fig, title, height=height, lang=lang)
 
 
-def _grad_norm(snap: dict, lang: str) -> Spec:
-    h, c = snap["history"], snap["config"]
+def _grad_norm(snap: Snapshot, lang: str) -> Spec:
+    h, c = snap.history, snap.config
     fig = Spec()
     fig.add_scatter(
         x=h["step"],
@@ -610,7 +613,7 @@ def _grad_norm(snap: dict, lang: str) -> Spec:
     return fig
 
 
-def grad_norm_figure(snap: dict, lang: str = "en", height: int = LIVE_HEIGHTS["grad_norm"]) -> go.Figure:
+def grad_norm_figure(snap: Snapshot, lang: str = "en", height: int = LIVE_HEIGHTS["grad_norm"]) -> go.Figure:
     """Total gradient norm per step before and after clipping, with the threshold."""
     return _layout(_grad_norm(snap, lang), t("Gradient norm (all parameters)", lang), height=height, lang=lang)
 
@@ -622,9 +625,9 @@ def vanishing_ratio(gtt: list[float]) -> float | None:
     return max(gtt[0], EPS) / max(gtt[-1], EPS)
 
 
-def grad_through_time_figure(snap: dict, lang: str = "en", height: int = LIVE_HEIGHTS["gtt"]) -> go.Figure:
+def grad_through_time_figure(snap: Snapshot, lang: str = "en", height: int = LIVE_HEIGHTS["gtt"]) -> go.Figure:
     """‖∂L/∂h_t‖ against t for the latest probe, on a log axis; the title says how much reached h₁."""
-    p = snap.get("latest_probe") or {}
+    p = snap.latest_probe or {}
     gtt = p.get("grad_through_time") or []
     fig = Spec()
     fig.add_scatter(
@@ -648,14 +651,14 @@ def grad_through_time_figure(snap: dict, lang: str = "en", height: int = LIVE_HE
 GTT_HOVER = N_("time step %{x}<br>training step %{y}<br>log₁₀ ‖∂L/∂hₜ‖ = %{z:.1f}<extra></extra>")
 
 
-def _gtt_decades(snaps: list[dict]) -> tuple[int, int] | None:
+def _gtt_decades(snaps: list[Snapshot]) -> tuple[int, int] | None:
     """The decades of every probe's ‖∂L/∂h_t‖ in these snapshots. Exact zeros (a dead ReLU's steps) sit at the
     bottom of the scale, not stretch it to 1e-30."""
-    return _decades([g for s in snaps for r in s.get("probes") or [] for g in _nz(r["grad_through_time"]) if g > EPS])
+    return _decades([g for s in snaps for r in s.probes for g in _nz(r["grad_through_time"]) if g > EPS])
 
 
 def grad_through_time_heatmap(
-    snap: dict,
+    snap: Snapshot,
     lang: str = "en",
     decades: tuple[int, int] | None = None,
     title: str | None = None,
@@ -663,7 +666,7 @@ def grad_through_time_heatmap(
 ) -> go.Figure:
     """log10 ‖∂L/∂h_t‖ as colour, x = time step, y = training step of each probe; the colour bar is labelled
     in powers of ten over whole decades (`decades`: one scale for several heatmaps)."""
-    rows = snap.get("probes") or []
+    rows = snap.probes
     z = [[math.log10(max(g, EPS)) for g in _nz(r["grad_through_time"])] for r in rows]
     fig = Spec()
     if z:
@@ -686,10 +689,10 @@ def grad_through_time_heatmap(
 
 
 def hidden_figure(
-    snap: dict, which: str = "hidden", max_units: int = 64, lang: str = "en", height: int = LIVE_HEIGHTS["hidden"]
+    snap: Snapshot, which: str = "hidden", max_units: int = 64, lang: str = "en", height: int = LIVE_HEIGHTS["hidden"]
 ) -> go.Figure:
     """Units × time heatmap of one sample's hidden states (or a gate), input on the time axis."""
-    p = snap.get("latest_probe") or {}
+    p = snap.latest_probe or {}
     states = p.get("hidden") or {}
     z = states.get(which)
     fig = Spec()
@@ -721,9 +724,9 @@ def hidden_figure(
 ONE_LINE = N_("1: above it, signals can grow")
 
 
-def spectral_figure(snap: dict, lang: str = "en", height: int = LIVE_HEIGHTS["spectral"]) -> go.Figure:
+def spectral_figure(snap: Snapshot, lang: str = "en", height: int = LIVE_HEIGHTS["spectral"]) -> go.Figure:
     """Spectral radius of W_hh over training; above 1 gradients can grow, below 1 they shrink."""
-    s = snap["spectral"]
+    s = snap.spectral
     fig = Spec()
     fig.add_scatter(
         x=s["step"],
@@ -896,7 +899,7 @@ def task_view_figure(view: dict | None, lang: str = "en", height: int | None = N
 
 
 def live_figures(
-    snap: dict,
+    snap: Snapshot,
     names: tuple[str, ...] = CORE_CHARTS + PROBE_CHARTS,
     which: str = "hidden",
     log_y: bool = False,
@@ -915,15 +918,15 @@ def live_figures(
         "gtt": lambda: grad_through_time_figure(snap, lang=lang, height=h["gtt"]),
         "gtt_heatmap": lambda: grad_through_time_heatmap(snap, lang=lang, height=h["gtt_heatmap"]),
         "hidden": lambda: hidden_figure(snap, which, lang=lang, height=h["hidden"]),
-        "task_view": lambda: task_view_figure(localize_view(snap["task_view"], lang), lang=lang, height=h["task_view"]),
+        "task_view": lambda: task_view_figure(localize_view(snap.task_view, lang), lang=lang, height=h["task_view"]),
         "spectral": lambda: spectral_figure(snap, lang=lang, height=h["spectral"]),
     }
     return {name: make[name]() for name in names}
 
 
-def _add_losses(fig: Spec, snap: dict, label: str, color: str, lang: str = "en") -> None:
+def _add_losses(fig: Spec, snap: Snapshot, label: str, color: str, lang: str = "en") -> None:
     """One run among several: its training loss (solid) and validation loss (dotted), one legend entry."""
-    h, v = snap["history"], snap["val"]
+    h, v = snap.history, snap.val
     fig.add_scatter(
         x=h["step"], y=_lines(h["loss"]), name=label, mode="lines", line={"color": color}, legendgroup=label
     )
@@ -939,7 +942,7 @@ def _add_losses(fig: Spec, snap: dict, label: str, color: str, lang: str = "en")
 
 
 # Several runs overlaid (the Runs page) ---------------------------------------------------------------
-def runs_loss_figure(snaps: list[dict], labels: list[str], log_y: bool = True, lang: str = "en") -> go.Figure:
+def runs_loss_figure(snaps: list[Snapshot], labels: list[str], log_y: bool = True, lang: str = "en") -> go.Figure:
     """Training loss (solid) and validation loss (dotted) of each run, one colour per run."""
     fig = Spec()
     for i, (snap, label) in enumerate(zip(snaps, labels, strict=True)):
@@ -951,12 +954,12 @@ def runs_loss_figure(snaps: list[dict], labels: list[str], log_y: bool = True, l
 
 
 def runs_grad_through_time_figure(
-    snaps: list[dict], labels: list[str], lang: str = "en", title: str | None = None
+    snaps: list[Snapshot], labels: list[str], lang: str = "en", title: str | None = None
 ) -> go.Figure:
     """‖∂L/∂h_t‖ over t of each run's latest probe, log scale."""
     fig = Spec()
     for i, (snap, label) in enumerate(zip(snaps, labels, strict=True)):
-        probe = snap.get("latest_probe") or {}
+        probe = snap.latest_probe or {}
         gtt = probe.get("grad_through_time") or []
         ratio = vanishing_ratio(gtt)
         name = f"{label} (h₁/h_T {ratio:.0e})" if ratio is not None else label
@@ -1126,31 +1129,29 @@ def pca_trajectory_figure(
 
 
 # The Gradient lab's race (one snapshot per entry, entries in the race's colours) ----------------------
-def race_loss_figure(race: dict, log_y: bool = False, lang: str = "en") -> go.Figure:
+def race_loss_figure(race: RaceSnapshot, log_y: bool = False, lang: str = "en") -> go.Figure:
     """Each entry's training loss (solid) and validation loss (dotted) with the chance line; an entry
     that diverged gets an ✕ at its last step."""
     fig = Spec()
-    for i, (snap, label) in enumerate(zip(race["runs"], race["labels"], strict=True)):
+    for i, (snap, label) in enumerate(zip(race.runs, race.labels, strict=True)):
         color = LINE_COLORS[i % len(LINE_COLORS)]
         _add_losses(fig, snap, label, color, lang)
-    if not race["runs"]:
+    if not race.runs:
         return _layout(fig, t("Loss", lang), height=TALL_HEIGHT, lang=lang)
-    chance = race["runs"][0]["task"]["chance_loss"]
+    chance = race.runs[0].task.chance_loss
     # a diverged entry's last losses (1e30 before the NaN) would flatten every other curve to the axis:
     # the linear axis stops at the others' range, and the ✕ says how far the diverged one went
     # (the 98th percentile: the first steps' spike of a run that then trains does not set the scale either)
-    calm = sorted(
-        y for s in race["runs"] if s["state"] != "diverged" for y in _lines(s["history"]["loss"]) if y is not None
-    )
+    calm = sorted(y for s in race.runs if s.state != "diverged" for y in _lines(s.history["loss"]) if y is not None)
     top = max(chance, calm[int(0.98 * (len(calm) - 1))] if calm else chance) * 1.3
-    steps = [s for snap in race["runs"] for s in snap["history"]["step"]]
-    for i, (snap, label) in enumerate(zip(race["runs"], race["labels"], strict=True)):
-        if snap["state"] != "diverged":
+    steps = [s for snap in race.runs for s in snap.history["step"]]
+    for i, (snap, label) in enumerate(zip(race.runs, race.labels, strict=True)):
+        if snap.state != "diverged":
             continue
-        finite = [y for y in _lines(snap["history"]["loss"]) if y is not None]
+        finite = [y for y in _lines(snap.history["loss"]) if y is not None]
         last = finite[-1] if finite else math.inf
         fig.add_scatter(
-            x=[snap["steps_done"]],
+            x=[snap.steps_done],
             y=[min(last, top * 0.95) if not log_y else last if math.isfinite(last) else None],
             mode="markers+text",
             marker={"symbol": "x", "size": 14, "color": LINE_COLORS[i % len(LINE_COLORS)]},
@@ -1159,16 +1160,16 @@ def race_loss_figure(race: dict, log_y: bool = False, lang: str = "en") -> go.Fi
                     "{label}: diverged at step {step} (loss {loss:.1e})",
                     lang,
                     label=label,
-                    step=snap["steps_done"],
+                    step=snap.steps_done,
                     loss=last,
                 )
             ],
-            textposition=_text_side(snap["steps_done"], steps),
+            textposition=_text_side(snap.steps_done, steps),
             textfont={"size": TICK_SIZE},
             name=t("{label} diverged", lang, label=label),
             showlegend=False,
         )
-    label = race["runs"][0]["task"].get("chance_label") or CHANCE_LABEL
+    label = race.runs[0].task.chance_label or CHANCE_LABEL
     fig.reference_line(chance, t(label, lang, x=chance))
     fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
     fig.update_yaxes(
@@ -1179,16 +1180,16 @@ def race_loss_figure(race: dict, log_y: bool = False, lang: str = "en") -> go.Fi
     return _layout(fig, t("Loss", lang), height=TALL_HEIGHT, lang=lang)
 
 
-def race_grad_through_time_figure(race: dict, lang: str = "en") -> go.Figure:
+def race_grad_through_time_figure(race: RaceSnapshot, lang: str = "en") -> go.Figure:
     """The latest ‖∂L/∂h_t‖ of each entry overlaid, log scale."""
     title = t("Gradient through time ‖∂L/∂hₜ‖, latest probe", lang)
-    return runs_grad_through_time_figure(race["runs"], race["labels"], lang=lang, title=title)
+    return runs_grad_through_time_figure(race.runs, race.labels, lang=lang, title=title)
 
 
-def race_heatmaps(race: dict, lang: str = "en") -> list[go.Figure]:
+def race_heatmaps(race: RaceSnapshot, lang: str = "en") -> list[go.Figure]:
     """The gradient-through-time heatmaps side by side, one per entry, on ONE log colour scale: the same
     colour means the same ‖∂L/∂h_t‖ in every heatmap, so a dark RNN beside a bright LSTM is a real difference."""
-    decades = _gtt_decades(race["runs"])
+    decades = _gtt_decades(race.runs)
     return [
         grad_through_time_heatmap(
             snap,
@@ -1197,16 +1198,16 @@ def race_heatmaps(race: dict, lang: str = "en") -> list[go.Figure]:
             title=t("{label}: ‖∂L/∂hₜ‖ over training", lang, label=label),
             height=HEIGHT,
         )
-        for snap, label in zip(race["runs"], race["labels"], strict=True)
+        for snap, label in zip(race.runs, race.labels, strict=True)
     ]
 
 
-def race_spectral_figure(race: dict, lang: str = "en") -> go.Figure:
+def race_spectral_figure(race: RaceSnapshot, lang: str = "en") -> go.Figure:
     """Each entry's spectral radius ρ(W_hh) (solid) and largest singular value σ₁ (dotted) over
     training, with the line at 1: above it the recurrence can amplify a signal (or a gradient) per step."""
     fig = Spec()
-    for i, (snap, label) in enumerate(zip(race["runs"], race["labels"], strict=True)):
-        color, s = LINE_COLORS[i % len(LINE_COLORS)], snap["spectral"]
+    for i, (snap, label) in enumerate(zip(race.runs, race.labels, strict=True)):
+        color, s = LINE_COLORS[i % len(LINE_COLORS)], snap.spectral
         fig.add_scatter(x=s["step"], y=_lines(s["radius"]), name=f"{label} ρ", mode="lines", line={"color": color})
         sigma = [sv[0] if sv else None for sv in s.get("singular", [])]
         fig.add_scatter(
@@ -1218,11 +1219,11 @@ def race_spectral_figure(race: dict, lang: str = "en") -> go.Figure:
     return _layout(fig, t("Spectral radius and largest singular value of W_hh", lang), lang=lang)
 
 
-def race_singular_values_figure(race: dict, lang: str = "en") -> go.Figure:
+def race_singular_values_figure(race: RaceSnapshot, lang: str = "en") -> go.Figure:
     """The latest singular values of each entry's W_hh (LSTM/GRU: the candidate block), largest first."""
     fig = Spec()
-    for i, (snap, label) in enumerate(zip(race["runs"], race["labels"], strict=True)):
-        sv = (snap["spectral"].get("singular") or [[]])[-1]
+    for i, (snap, label) in enumerate(zip(race.runs, race.labels, strict=True)):
+        sv = (snap.spectral.get("singular") or [[]])[-1]
         color = LINE_COLORS[i % len(LINE_COLORS)]
         fig.add_scatter(
             x=list(range(1, len(sv) + 1)),
@@ -1238,9 +1239,9 @@ def race_singular_values_figure(race: dict, lang: str = "en") -> go.Figure:
     return _layout(fig, t("Singular values of W_hh, latest probe", lang), lang=lang)
 
 
-def param_norms_figure(snap: dict, title: str | None = None, lang: str = "en") -> go.Figure:
+def param_norms_figure(snap: Snapshot, title: str | None = None, lang: str = "en") -> go.Figure:
     """‖∂L/∂θ‖ of every parameter tensor (before clipping) at each probe, log scale."""
-    pn = snap.get("param_norms") or {"step": [], "names": [], "values": []}
+    pn = snap.param_norms
     fig = Spec()
     for j, name in enumerate(pn["names"]):
         fig.add_scatter(
@@ -1255,18 +1256,18 @@ def param_norms_figure(snap: dict, title: str | None = None, lang: str = "en") -
     return _layout(fig, title or t("Gradient norm per parameter tensor", lang), lang=lang)
 
 
-def race_grad_norm_figures(race: dict, lang: str = "en") -> list[go.Figure]:
+def race_grad_norm_figures(race: RaceSnapshot, lang: str = "en") -> list[go.Figure]:
     """Each entry's total gradient norm before and after clipping, with its threshold. A norm that became
     Inf/NaN is a red ✕ above the last finite one, not a drop to the axis floor."""
     out = []
-    for snap, label in zip(race["runs"], race["labels"], strict=True):
-        h = snap["history"]
+    for snap, label in zip(race.runs, race.labels, strict=True):
+        h = snap.history
         bad = [s for s, g in zip(h["step"], h["grad_norm"], strict=True) if g is None or not math.isfinite(g)]
         keep = [i for i, g in enumerate(h["grad_norm"]) if g is not None and math.isfinite(g)]
-        clean = {**snap, "history": {k: [v[i] for i in keep] for k, v in h.items()}}
+        clean = dataclasses.replace(snap, history={k: [v[i] for i in keep] for k, v in h.items()})
         fig = _grad_norm(clean, lang)
         if bad:
-            peak = max(clean["history"]["grad_norm"], default=1.0) * 10
+            peak = max(clean.history["grad_norm"], default=1.0) * 10
             fig.add_scatter(
                 x=bad[:1],
                 y=[peak],
@@ -1277,7 +1278,7 @@ def race_grad_norm_figures(race: dict, lang: str = "en") -> list[go.Figure]:
                 textfont={"size": TICK_SIZE},
                 name="Inf/NaN",
             )
-        clipped = snap["config"].clip_mode != "off"
+        clipped = snap.config.clip_mode != "off"
         title = (
             t("{label}: gradient norm (clipped)", lang, label=label)
             if clipped

@@ -120,7 +120,7 @@ def run_tests(timeout_s: float) -> None:
 def app_rate(config, seconds: float = APP_S, probes: bool = True) -> float:
     """Steps/s of the app's TrainingRun (probes as the Playground takes them) over `seconds`, after its
     first steps (the GPU's warm-up, a graph's capture)."""
-    from rnnplay.session import TrainingRun
+    from rnnplay.run.training_run import TrainingRun
 
     run = TrainingRun(config.replace(steps=MANY_STEPS), probes=probes)
     run.start()
@@ -244,7 +244,7 @@ def graph_per_task() -> None:
 def class_threads(n: int, seconds: float) -> tuple[list[float], float]:
     """n adding runs (TrainingRun, probes on) stepping at once as threads of this process: each run's steps/s,
     and the process's CPU seconds per second meanwhile."""
-    from rnnplay.session import TrainingRun
+    from rnnplay.run.training_run import TrainingRun
 
     runs = [TrainingRun(make_config("adding", device="cuda", seed=i, steps=MANY_STEPS)) for i in range(n)]
     for r in runs:
@@ -269,7 +269,7 @@ def _class_worker(seed: int, graph: bool, barrier, seconds: float, out) -> None:
     os.environ.update(BUDGET_ENV)
     torch.set_num_threads(1)
     try:
-        from rnnplay.session import TrainingRun
+        from rnnplay.run.training_run import TrainingRun
 
         with graph_setting(graph):
             run = TrainingRun(make_config("adding", device="cuda", seed=seed, steps=MANY_STEPS))

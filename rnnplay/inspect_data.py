@@ -245,7 +245,7 @@ def inspect(run, sample: Sample, lang: str = "en") -> Inspection:
         states = probes.hidden_states(model, x)  # name -> (T, D*H)
         y = sample.y.to(device) if sample.y is not None else None
         out = model(x, None, y)
-        fit = _probe_states(model, tr._probe)  # (N, D*H)
+        fit = _probe_states(model, tr.probe_batch)  # (N, D*H)
     states = {k: v.float().cpu() for k, v in states.items()}
     h = states["hidden"]
     nonlin = run.config.nonlinearity if run.config.arch == "rnn" else "tanh"
@@ -271,7 +271,7 @@ def inspect(run, sample: Sample, lang: str = "en") -> Inspection:
             "the {n} hidden states of all {b} probe samples (every real step)",
             lang,
             n=fit.shape[0],
-            b=tr._probe.x.shape[0],
+            b=tr.probe_batch.x.shape[0],
         ),
         output=describe_output(task, out.float().cpu(), sample.y, lang),
         notes=notes,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from rnnplay.diagnosis import fmt  # the sentences quote numbers as the diagnosis does
 from rnnplay.i18n import N_
+from rnnplay.run.snapshot import Snapshot
 
 TERMINAL = ("done", "stopped", "diverged", "error")  # states after which a run trains no more
 ACTIONS = ("train", "pause", "resume")
@@ -67,7 +68,7 @@ class Claim:
     is said instead). Once the runs have ended a WAITING claim is MISSED; auto-play also gives up
     after `timeout_s` of waiting and says `otherwise`."""
 
-    check: Callable[[list[dict]], tuple[str, dict]]
+    check: Callable[[list[Snapshot]], tuple[str, dict]]
     waiting: str
     otherwise: str
     timeout_s: float = 240.0
@@ -91,7 +92,7 @@ class Step:
             raise ValueError(f"action={self.action!r} is not allowed: one of {', '.join(ACTIONS)} or None")
 
 
-def claim_status(step: Step, snaps: list[dict] | None, state: str) -> tuple[str, dict]:
+def claim_status(step: Step, snaps: list[Snapshot] | None, state: str) -> tuple[str, dict]:
     """(status, numbers) of the step's claim on these snapshots; a step without one always HOLDS. A claim
     still WAITING once the runs have ended (state terminal) is MISSED: it cannot happen any more."""
     if step.claim is None:
@@ -139,7 +140,7 @@ def next_step(
     steps_done: int,
     state: str,
     elapsed_s: float = 0.0,
-    snaps: list[dict] | None = None,
+    snaps: list[Snapshot] | None = None,
 ) -> int:
     """The step auto-play shows next: index + 1 once the current step's condition holds and its sentence
     has stood long enough to be read (elapsed_s: seconds since the step began; a run that is already past
@@ -164,14 +165,14 @@ def next_step(
     return index
 
 
-# What the claims read in a snapshot (TrainingRun.snapshot(); plain lists, no numpy) ---------------
+# What the claims read in a snapshot (a run.Snapshot; plain lists, no numpy) ---------------
 ROWS = 10  # a loss "now" or "at step s": the mean of this many history rows, so one lucky batch is no event
 OPEN = 1e-2  # ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ at or above: the gradient reaches the first step (diagnosis.FADING)
 SHUT = 1e-6  # below: it has vanished (an LSTM at the chance line measures 1e-11..1e-8, seeds 0-4)
 
 
-def _rows(snap: dict) -> list[tuple[int, float]]:
-    h = snap.get("history") or {}
+def _rows(snap: Snapshot) -> list[tuple[int, float]]:
+    h = snap.history
     return [
         (int(s), float(v))
         for s, v in zip(h.get("step") or [], h.get("loss") or [], strict=False)
@@ -179,13 +180,13 @@ def _rows(snap: dict) -> list[tuple[int, float]]:
     ]
 
 
-def loss_at(snap: dict, step: int | None = None) -> float | None:
+def loss_at(snap: Snapshot, step: int | None = None) -> float | None:
     """The training loss at `step` (default: now): the mean of the ROWS history rows up to it."""
     rows = [v for s, v in _rows(snap) if step is None or s <= step][-ROWS:]
     return sum(rows) / len(rows) if rows else None
 
 
-def first_below(snap: dict, level: float) -> int | None:
+def first_below(snap: Snapshot, level: float) -> int | None:
     """The first step at which the loss (a mean of ROWS rows) is below level."""
     rows = _rows(snap)
     for i in range(ROWS - 1, len(rows)):
@@ -202,23 +203,23 @@ def ratio(gtt: list | None) -> float | None:
     return max(g[0], 1e-30) / g[-1]
 
 
-def probe_ratios(snap: dict) -> list[tuple[int, float]]:
+def probe_ratios(snap: Snapshot) -> list[tuple[int, float]]:
     """(step, h₁/h_T) of every probe the heatmap shows, in order."""
-    out = [(p["step"], ratio(p.get("grad_through_time"))) for p in snap.get("probes") or []]
+    out = [(p["step"], ratio(p.get("grad_through_time"))) for p in snap.probes]
     return [(s, r) for s, r in out if r is not None]
 
 
-def latest_ratio(snap: dict) -> float | None:
-    return ratio((snap.get("latest_probe") or {}).get("grad_through_time"))
+def latest_ratio(snap: Snapshot) -> float | None:
+    return ratio((snap.latest_probe or {}).get("grad_through_time"))
 
 
-def chance(snaps: list[dict]) -> float | None:
-    return ((snaps[0] if snaps else {}).get("task") or {}).get("chance_loss")
+def chance(snaps: list[Snapshot]) -> float | None:
+    return snaps[0].task.chance_loss if snaps else None
 
 
-def widest_forget(snap: dict) -> float | None:
+def widest_forget(snap: Snapshot) -> float | None:
     """The largest forget gate of one LSTM unit, averaged over the probe sample's time steps."""
-    f = ((snap.get("latest_probe") or {}).get("hidden") or {}).get("forget")
+    f = ((snap.latest_probe or {}).get("hidden") or {}).get("forget")
     if f is None or len(f) == 0:
         return None
     rows = [list(map(float, row)) for row in f]
@@ -231,18 +232,18 @@ def _median(xs: list[float]) -> float | None:
 
 
 # The vanishing lesson's claims: entries RNN, LSTM, GRU (its e1..e3) ---------------------------------
-def _all_probed(snaps: list[dict], n: int) -> bool:
+def _all_probed(snaps: list[Snapshot], n: int) -> bool:
     return len(snaps) >= n and all(latest_ratio(s) is not None for s in snaps[:n])
 
 
-def vanishing_both(snaps: list[dict]) -> tuple[str, dict]:
+def vanishing_both(snaps: list[Snapshot]) -> tuple[str, dict]:
     """The RNN's and the LSTM's gradients at t = 1 have both vanished at the latest probe (the LSTM's
     forget gates start near σ(0) = 0.5). Missed once the LSTM has begun to carry it (a fast machine)."""
     if not _all_probed(snaps, 3):
         return WAITING, {"step": "…", "rnn": "…", "lstm": "…", "gru": "…"}
     rnn, lstm, gru = (latest_ratio(s) for s in snaps[:3])
     numbers = {
-        "step": (snaps[1].get("latest_probe") or {}).get("step"),
+        "step": (snaps[1].latest_probe or {}).get("step"),
         "rnn": fmt(rnn),
         "lstm": fmt(lstm),
         "gru": fmt(gru),
@@ -252,14 +253,14 @@ def vanishing_both(snaps: list[dict]) -> tuple[str, dict]:
     return (HOLDS if rnn < SHUT and lstm < SHUT else WAITING), numbers
 
 
-def lstm_opened(snaps: list[dict]) -> tuple[str, dict]:
+def lstm_opened(snaps: list[Snapshot]) -> tuple[str, dict]:
     """The LSTM's gradient at t = 1 went from vanished to carried between two probes, and its loss is now
     below half the chance line. Numbers: the two probes, their ratios, the loss at each, the loss now and
     the widest forget gate now."""
     if not _all_probed(snaps, 2):
         return WAITING, {"lstm": "…", "step": "…"}
     lstm = snaps[1]
-    now = {"lstm": fmt(latest_ratio(lstm)), "step": (lstm.get("latest_probe") or {}).get("step")}
+    now = {"lstm": fmt(latest_ratio(lstm)), "step": (lstm.latest_probe or {}).get("step")}
     rs = probe_ratios(lstm)
     i = next((i for i, (_, r) in enumerate(rs) if r >= OPEN), None)
     c, loss = chance(snaps), loss_at(lstm)
@@ -285,7 +286,7 @@ def lstm_opened(snaps: list[dict]) -> tuple[str, dict]:
     return HOLDS, numbers
 
 
-def gated_won(snaps: list[dict]) -> tuple[str, dict]:
+def gated_won(snaps: list[Snapshot]) -> tuple[str, dict]:
     """The GRU's and the LSTM's losses are below half the chance line, the RNN's still within 20% of it,
     and the RNN's gradient at t = 1 has been vanished at most probes (median below 1e-4)."""
     if len(snaps) < 3 or chance(snaps) is None:
@@ -314,11 +315,11 @@ def gated_won(snaps: list[dict]) -> tuple[str, dict]:
 WIDE = 0.9  # a forget gate above this keeps 90% of its cell state per step (0.9^10 = 0.35 after a delay of 10)
 
 
-def delay_forget(snap: dict) -> tuple[int, int, float] | None:
+def delay_forget(snap: Snapshot) -> tuple[int, int, float] | None:
     """(units whose forget gate, averaged over the delay's blanks, is above WIDE; all units; the median
     unit's average) in the latest probe's sample. The delay: the blanks between the symbols and the
     delimiter ":" (the input labels the activation heatmap shows)."""
-    p = snap.get("latest_probe") or {}
+    p = snap.latest_probe or {}
     f, labels = (p.get("hidden") or {}).get("forget"), p.get("input_labels") or []
     if f is None or ":" not in labels:
         return None
@@ -330,7 +331,7 @@ def delay_forget(snap: dict) -> tuple[int, int, float] | None:
     return sum(m > WIDE for m in means), len(means), _median(means)
 
 
-def lstm_remembers(snaps: list[dict]) -> tuple[str, dict]:
+def lstm_remembers(snaps: list[Snapshot]) -> tuple[str, dict]:
     """The LSTM's loss is clearly below the memoryless line (under 90% of it) with some of its units'
     forget gates held open through the delay, and the RNN's loss is above the line."""
     if len(snaps) < 2 or chance(snaps) is None:
@@ -355,29 +356,29 @@ def lstm_remembers(snaps: list[dict]) -> tuple[str, dict]:
 
 
 # The exploding lesson's claims: entries without clipping, then clipped (rnnplay.race.EXPLODING) ----------
-def _norms(snap: dict) -> tuple[list[float], list[float]]:
-    h = snap.get("history") or {}
+def _norms(snap: Snapshot) -> tuple[list[float], list[float]]:
+    h = snap.history
     pre, post = h.get("grad_norm") or [], h.get("grad_norm_clipped") or []
     rows = [(a, b) for a, b in zip(pre, post, strict=False) if a is not None and b is not None]
     rows = [(a, b) for a, b in rows if math.isfinite(a) and math.isfinite(b)]
     return [a for a, _ in rows], [b for _, b in rows]
 
 
-def unclipped_diverged(snaps: list[dict]) -> tuple[str, dict]:
+def unclipped_diverged(snaps: list[Snapshot]) -> tuple[str, dict]:
     """The run without clipping stopped on NaN/Inf; its first gradient norm, and what the clipped twin's
     first probe measured: the gradient through time growing toward t = 1."""
     if len(snaps) < 2:
         return WAITING, {}
     off, clipped = snaps[0], snaps[1]
     pre, _ = _norms(off)
-    first = (clipped.get("probes") or [{}])[0].get("grad_through_time")
-    numbers = {"step": off.get("steps_done"), "norm": fmt(pre[0]) if pre else "…", "rise": fmt(ratio(first))}
-    if off.get("state") != "diverged" or not pre or ratio(first) is None:
-        return (MISSED if off.get("state") in TERMINAL else WAITING), numbers
+    first = (clipped.probes or [{}])[0].get("grad_through_time")
+    numbers = {"step": off.steps_done, "norm": fmt(pre[0]) if pre else "…", "rise": fmt(ratio(first))}
+    if off.state != "diverged" or not pre or ratio(first) is None:
+        return (MISSED if off.state in TERMINAL else WAITING), numbers
     return (HOLDS if ratio(first) > 1 else MISSED), numbers
 
 
-def clipped_trains(snaps: list[dict]) -> tuple[str, dict]:
+def clipped_trains(snaps: list[Snapshot]) -> tuple[str, dict]:
     """The clipped run trains on: its loss below half the chance line, clipping having cut most steps."""
     if len(snaps) < 2 or chance(snaps) is None:
         return WAITING, {}
@@ -392,7 +393,7 @@ def clipped_trains(snaps: list[dict]) -> tuple[str, dict]:
 
 
 # Playground lessons: one run --------------------------------------------------------------------------
-def far_below_chance(snaps: list[dict]) -> tuple[str, dict]:
+def far_below_chance(snaps: list[Snapshot]) -> tuple[str, dict]:
     """The run's loss is below a quarter of the chance line."""
     c = chance(snaps)
     loss = loss_at(snaps[0]) if snaps else None

@@ -15,14 +15,17 @@ from __future__ import annotations
 import threading
 import time
 
-from rnnplay import cost, hosted
+from rnnplay import cost
 from rnnplay.config import FIELDS, ConfigError, RunConfig, make_config
 from rnnplay.i18n import N_, t
-from rnnplay.session import MIN_PROBE_INTERVAL_S, Detachable, TrainingRun
+from rnnplay.run.probe_log import MIN_PROBE_INTERVAL_S
+from rnnplay.run.slot import AdmissionSlot
+from rnnplay.run.snapshot import RaceSnapshot
+from rnnplay.run.state import RunState
+from rnnplay.run.training_run import TrainingRun
 from rnnplay.untrusted import shorten
 
 MIN_ENTRIES, MAX_ENTRIES = 2, 4
-FINISHED = ("done", "stopped", "diverged", "error")
 # what makes the data stream: entries must agree on these (and on every task-specific field)
 DATA_FIELDS = ("task", "seed", "batch_size", "seq_len")
 # what may differ between entries, in the order a label names them
@@ -174,8 +177,9 @@ def race_labels(configs: list[RunConfig], lang: str = "en") -> list[str]:
     return labels
 
 
-class Race(Detachable):
-    """States: ready -> (queued ->) running <-> paused -> done | stopped. The entries keep their own states."""
+class Race:
+    """States: ready -> (queued ->) running <-> paused -> done | stopped (RunState). The entries keep their
+    own states. `slot` holds the race's state, its one thread and its one slot on the server (run/slot.py)."""
 
     thread_name = "rnnplay-race"
 
@@ -185,8 +189,7 @@ class Race(Detachable):
         self.labels = list(labels) if labels else race_labels(self.configs)
         self._run_kw = run_kw  # TrainingRun options (probe_budget, history_cap, ...)
         self._lock = threading.Lock()
-        self._cv = threading.Condition(self._lock)
-        self._thread: threading.Thread | None = None
+        self.slot = AdmissionSlot(self, self._lock, self.thread_name)
         self._init_state()
 
     def _init_state(self) -> None:
@@ -194,33 +197,46 @@ class Race(Detachable):
         # the race probes as often as one run does, and costs what the runs one after the other cost
         kw = {"min_probe_interval_s": MIN_PROBE_INTERVAL_S * len(self.configs), **self._run_kw}
         self.runs = [TrainingRun(c, **kw) for c in self.configs]
-        self.state = "ready"
-        self.message, self.message_args = "", {}  # why it is paused or was refused (an N_ text and its fields)
-        self._paused = self._stop = False
-        self._init_hosting()
         self._t_start, self._steps_at_start, self.steps_per_s = None, 0, 0.0
 
+    @property
+    def state(self) -> RunState:
+        return self.slot.state
+
+    @property
+    def message(self) -> str:
+        return self.slot.message
+
     def _total_steps(self) -> int:
-        return sum(r.trainer.steps_done for r in self.runs)
+        return sum(r.steps_done for r in self.runs)
 
-    _steps_so_far = _total_steps
+    # what the slot asks of its host (run/slot.py) ------------------------------------------------
+    def steps_so_far(self) -> int:
+        return self._total_steps()
 
-    def _over_budget(self) -> list[str]:
+    def over_budget(self) -> list[str]:
         """Each entry against the budget, and the race as a whole against the memory budget."""
         return [p for c in self.configs for p in cost.check_cost(c)] + cost.check_race(self.configs)
 
-    def _restart_clock(self) -> None:
+    def restart_clock(self) -> None:
         self._t_start, self._steps_at_start = time.perf_counter(), self._total_steps()
+
+    def detach(self, grace_s: float = 0.0) -> None:
+        """The browser session went away: pause now, end the thread after grace_s (run/slot.py)."""
+        self.slot.detach(grace_s)
+
+    def attach(self) -> None:
+        self.slot.attach()
 
     # controls (UI thread; each only flips state) ---------------------------------------------
     def start(self) -> None:
         """Race in the background thread. On a shared server the whole race is one training: it waits
         "queued" for a free slot, or is refused with a message when the queue is full (hosted)."""
         with self._lock:
-            self._touch()
-            if self.state in ("done", "stopped"):
+            self.slot.touch()
+            if self.slot.state in (RunState.DONE, RunState.STOPPED):
                 return
-            if self._admit():
+            if self.slot.admit():
                 for r in self.runs:
                     r.begin_driven()
 
@@ -229,26 +245,21 @@ class Race(Detachable):
     def pause(self, notice: str | None = None, notice_args: dict | None = None) -> None:
         """Returns once no entry is mid-step: paused means no more steps. The slot goes to the next in line."""
         with self._lock:
-            self._leave_slot_paused(notice, notice_args)
+            self.slot.leave_paused(notice, notice_args)
         for r in self.runs:
             r.pause()
-        hosted.ADMISSION.release(self)
+        self.slot.release()
 
     def stop(self) -> None:
         with self._lock:
-            self._stop = True
-            if self.state in ("running", "paused", "ready", "queued"):
-                self.state = "stopped" if self._total_steps() else "ready"
-            self._cv.notify_all()
-        hosted.ADMISSION.release(self)
+            self.slot.halt()
+        self.slot.release()
         self.join()
         for r in self.runs:
             r.stop()
 
     def join(self, timeout: float = 30.0) -> None:
-        t = self._thread
-        if t is not None and t is not threading.current_thread():
-            t.join(timeout)
+        self.slot.join(timeout)
 
     def reset(self, configs: list[RunConfig] | None = None, labels: list[str] | None = None) -> None:
         """Stop and start afresh, with new entries if given."""
@@ -258,63 +269,67 @@ class Race(Detachable):
         if configs is not None:
             self.configs = list(configs)
             self.labels = list(labels) if labels else race_labels(self.configs)
-        self._thread = None
+        self.slot.reset()
         self._init_state()
 
     def step_one(self) -> None:
         """One batch for every entry that can take one, now, in the caller's thread, holding one slot for the
         whole race (as Train does); refused with the busy message when none is free."""
+        slot = self.slot
         with self._lock:
-            self._touch()
-            if self.state not in ("ready", "paused") or not self._take_one_slot():
+            slot.touch()
+            if slot.state not in (RunState.READY, RunState.PAUSED) or not slot.take_one():
                 return
-            self.state, self._paused = "paused", True
+            slot.state, slot.paused = RunState.PAUSED, True
         try:
             for r in self.runs:
                 r.step_one(take_slot=False)
         finally:
-            hosted.ADMISSION.release(self)
+            slot.release()
 
     # the thread -------------------------------------------------------------------------------
-    def _loop(self) -> None:
-        while self._wait_while_paused():
-            if not self._await_slot():
+    def train(self) -> None:
+        slot = self.slot
+        while slot.wait_while_paused():
+            if not slot.await_turn():
                 continue  # paused, stopped or idle: wait (or end) above
-            active = [r for r in self.runs if r.state == "running"]
+            active = [r for r in self.runs if r.state == RunState.RUNNING]
             if not active:
                 with self._lock:
-                    if self.state == "running":
-                        self.state = "done"
+                    if slot.state == RunState.RUNNING:
+                        slot.state = RunState.DONE
                 return
             for r in active:  # one step each, in turn
-                if self._paused or self._stop:
+                if slot.paused or slot.stop:
                     break
                 r.advance()
             with self._lock:
-                if self._t_start is not None and self.state == "running":
+                if self._t_start is not None and slot.state == RunState.RUNNING:
                     elapsed = time.perf_counter() - self._t_start
                     self.steps_per_s = (self._total_steps() - self._steps_at_start) / max(elapsed, 1e-9)
 
     # what the UI reads ------------------------------------------------------------------------
-    def snapshot(self) -> dict:
+    def snapshot(self) -> RaceSnapshot:
         """The race's state and every entry's own snapshot (each as TrainingRun.snapshot())."""
         runs = [r.snapshot() for r in self.runs]
+        slot = self.slot
         with self._lock:
-            self._touch()  # someone is looking: not idle (hosted)
-            state, rate, queue = self.state, self.steps_per_s, self._queue_fields()
-            message, message_args = self.message, dict(self.message_args)
-        return {
-            "state": state,
-            **queue,  # queue_position (1-based) and queue_length while "queued"
-            "message": message.format(**message_args) if message_args else message,
-            "message_template": message,
-            "message_args": message_args,
-            "labels": list(self.labels),
-            "runs": runs,
-            "steps": [s["steps_done"] for s in runs],
-            "steps_per_s": rate,
-        }
+            slot.touch()  # someone is looking: not idle (hosted)
+            state, rate, (position, length) = slot.state, self.steps_per_s, slot.queue_place()
+            message, message_args = slot.message, dict(slot.message_args)
+        return RaceSnapshot(
+            state=state,
+            queue_position=position,
+            queue_length=length,
+            message=message.format(**message_args) if message_args else message,
+            message_template=message,
+            message_args=message_args,
+            labels=list(self.labels),
+            runs=runs,
+            steps=[s.steps_done for s in runs],
+            steps_per_s=rate,
+        )
 
     @property
     def is_active(self) -> bool:
-        return self.state == "running"
+        return self.slot.state == RunState.RUNNING

@@ -184,7 +184,8 @@ class Trainer:
         return self._val_batch
 
     @property
-    def _probe(self):
+    def probe_batch(self):
+        """The fixed batch the probes look at (made at first use, on the device)."""
         if self._probe_batch is None:
             self._probe_batch = self._to_device(self.task.probe_batch())
         return self._probe_batch
@@ -257,6 +258,10 @@ class Trainer:
         if fetch or len(self._pending) >= self.fetch_every or t0 - self._fetched_at >= self.fetch_every_s:
             return self.flush()
         return []
+
+    def has_pending(self) -> bool:
+        """Steps taken whose statistics are still on the device (batched mode): flush() fetches them."""
+        return bool(self._pending)
 
     def flush(self) -> list[StepStats]:
         """The statistics of the steps taken since the last fetch, in one device -> host copy (batched
@@ -401,7 +406,7 @@ class Trainer:
         return loss, metric
 
     def grad_through_time(self) -> list[float]:
-        return probes.grad_through_time(self.model, self.task, self._probe).tolist()
+        return probes.grad_through_time(self.model, self.task, self.probe_batch).tolist()
 
     def param_norms(self) -> dict[str, float]:
         """V7: {parameter name: ‖∂L/∂θ‖ before clipping} of the last step (one host transfer)."""
@@ -412,9 +417,9 @@ class Trainer:
     def probe(self) -> dict:
         """Everything the probe views draw, for the current weights: V3, V4 (sample 0), V5, V7."""
         if self._probe_sample is None:  # the probe batch never changes: its sample and labels neither
-            sample = self._probe.x[:1]
-            if self._probe.lengths is not None:  # one sample: its own length, no padding
-                sample = sample[:, : int(self._probe.lengths[0])]
+            sample = self.probe_batch.x[:1]
+            if self.probe_batch.lengths is not None:  # one sample: its own length, no padding
+                sample = sample[:, : int(self.probe_batch.lengths[0])]
             self._probe_sample, self._probe_labels = sample, self.task.input_labels(sample[0].cpu())
         sample = self._probe_sample
         states = probes.hidden_states(self.model, sample)

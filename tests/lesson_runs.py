@@ -9,7 +9,7 @@ import re
 from rnnplay.config import make_config, parse_params
 from rnnplay.lessons import Lesson
 from rnnplay.race import PRESETS, parse_entry
-from rnnplay.session import TrainingRun
+from rnnplay.run.training_run import TrainingRun
 
 
 def lesson_configs(lesson: Lesson, seed: int = 0) -> list:
@@ -32,7 +32,7 @@ def drive(configs: list, steps: int | None = None, probe_every: int = 10):
     runs = [TrainingRun(c, min_probe_interval_s=0.0) for c in configs]
     for r in runs:
         # probe after the first step (as the app does) and every probe_every steps: the same points every time
-        r._probe_due = lambda r=r: r.trainer.steps_done == 0 or (r.trainer.steps_done + 1) % probe_every == 0
+        r.loop.cadence.due = lambda r=r: r.trainer.steps_done == 0 or (r.trainer.steps_done + 1) % probe_every == 0
         r.begin_driven()
     total = steps or max(c.steps for c in configs)
     try:

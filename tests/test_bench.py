@@ -173,7 +173,7 @@ def test_gpu_check_without_cuda_says_so_and_exits_0(capsys):
 
 def test_gpu_check_needs_no_streamlit_or_plotly():
     """The GPU machine has torch (numpy, safetensors) but no streamlit or plotly: the check must import neither."""
-    modules = "rnnplay.bench, rnnplay.gpu_check, rnnplay.session, rnnplay.devices, rnnplay.graphs"
+    modules = "rnnplay.bench, rnnplay.gpu_check, rnnplay.run.training_run, rnnplay.devices, rnnplay.graphs"
     code = f"import sys, {modules}; print(sorted({{'streamlit', 'plotly'}} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"

@@ -18,7 +18,7 @@ from rnnplay.config import make_config, parse_params
 from rnnplay.hosted import Admission, check_caps
 from rnnplay.lessons import LESSONS
 from rnnplay.race import PRESETS, Race
-from rnnplay.session import TrainingRun
+from rnnplay.run.training_run import TrainingRun
 from rnnplay.tasks import TASK_CLASSES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,7 +163,7 @@ def test_a_run_that_is_not_admitted_never_makes_its_data():
     refused when stepped, and has made neither its pool nor its validation batch."""
     run = TrainingRun(make_config("random", dataset_size=100_000, seq_len=400, input_size=16))
     tr = run.trainer
-    assert run.step_one() is None and "GB of memory" in run.snapshot()["message"]
+    assert run.step_one() is None and "GB of memory" in run.snapshot().message
     assert "pool" not in vars(tr.task) and tr._val_batch is None and tr._probe_batch is None
     small = TrainingRun(make_config("random", dataset_size=1000, seq_len=20))
     assert "pool" not in vars(small.trainer.task)
@@ -194,8 +194,8 @@ def test_a_run_over_the_budget_is_refused_when_started_or_stepped(one_slot):
     run = TrainingRun(_config(BIG_LSTM))  # light to build: its batches are made when it trains
     run.start()
     snap = run.snapshot()
-    assert snap["state"] == "ready" and snap["message_template"] == hosted.OVER_BUDGET_TEXT
-    assert "3.4 GB" in snap["message"]
+    assert snap.state == "ready" and snap.message_template == hosted.OVER_BUDGET_TEXT
+    assert "3.4 GB" in snap.message
     assert run.step_one() is None and run.trainer.steps_done == 0 and one_slot.counts()["active"] == 0
 
 
@@ -208,12 +208,12 @@ def test_step_one_takes_a_slot_and_is_refused_as_busy_when_none_is_free(one_slot
         for _ in range(5):
             assert b.step_one() is None
         snap = b.snapshot()
-        assert b.trainer.steps_done == 0 and snap["state"] == "ready"
-        assert snap["message_template"] == hosted.STEP_BUSY_TEXT and "RNNPLAY_MAX_TRAININGS=1" in snap["message"]
+        assert b.trainer.steps_done == 0 and snap.state == "ready"
+        assert snap.message_template == hosted.STEP_BUSY_TEXT and "RNNPLAY_MAX_TRAININGS=1" in snap.message
         assert one_slot.counts() == {"active": 1, "queued": 0, "max_active": 1, "max_queue": 3}  # b never queued
         a.pause()
         assert b.step_one() is not None and b.trainer.steps_done == 1
-        assert b.snapshot()["message"] == "" and one_slot.counts()["active"] == 0  # the slot went back
+        assert b.snapshot().message == "" and one_slot.counts()["active"] == 0  # the slot went back
     finally:
         a.stop()
         b.stop()
@@ -225,10 +225,10 @@ def test_a_race_steps_one_batch_on_one_slot_or_is_refused_as_busy(one_slot):
     try:
         other.start()
         race.step_one()
-        assert race.snapshot()["steps"] == [0, 0] and race.snapshot()["message_template"] == hosted.STEP_BUSY_TEXT
+        assert race.snapshot().steps == [0, 0] and race.snapshot().message_template == hosted.STEP_BUSY_TEXT
         other.pause()
         race.step_one()
-        assert race.snapshot()["steps"] == [1, 1] and one_slot.counts()["active"] == 0
+        assert race.snapshot().steps == [1, 1] and one_slot.counts()["active"] == 0
     finally:
         other.stop()
         race.stop()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -21,20 +22,16 @@ from rnnplay.diagnosis import (
     diagnose,
     fmt,
 )
-from rnnplay.session import TrainingRun
+from rnnplay.run import RunState, Snapshot, TaskFacts
+from rnnplay.run.training_run import TrainingRun
 
-ADDING = {"name": "adding", "metric": "mse", "chance": 1 / 6, "chance_loss": 1 / 6, "kind": "many-to-one"}
-RANDOM = {
-    "name": "random",
-    "metric": "accuracy",
-    "chance": 0.5,
-    "chance_loss": math.log(2),
-    "kind": "many-to-one",
-    "finite_data": True,
-}
+ADDING = TaskFacts(name="adding", metric="mse", chance=1 / 6, chance_loss=1 / 6, kind="many-to-one")
+RANDOM = TaskFacts(
+    name="random", metric="accuracy", chance=0.5, chance_loss=math.log(2), kind="many-to-one", finite_data=True
+)
 # an mse task trained on a fixed series (its windows can be memorised)
-SINE = {"name": "sine", "metric": "mse", "chance": 1.0, "chance_loss": 1.0, "kind": "many-to-one", "finite_data": True}
-TAGGING = {"name": "tagging", "metric": "accuracy", "chance": 0.833, "chance_loss": 0.253, "kind": "many-to-many"}
+SINE = TaskFacts(name="sine", metric="mse", chance=1.0, chance_loss=1.0, kind="many-to-one", finite_data=True)
+TAGGING = TaskFacts(name="tagging", metric="accuracy", chance=0.833, chance_loss=0.253, kind="many-to-many")
 
 
 def snap(
@@ -49,10 +46,10 @@ def snap(
     state="running",
     steps_total=1000,
     **config,
-) -> dict:
-    """A snapshot shaped like TrainingRun.snapshot(), one history row per step."""
+) -> Snapshot:
+    """A snapshot as TrainingRun.snapshot() makes them, one history row per step."""
     n = max(len(v) for v in (losses or [], metrics or [], norms or [])) if (losses or metrics or norms) else 0
-    losses = losses or [task["chance_loss"] * 0.5] * n
+    losses = losses or [task.chance_loss * 0.5] * n
     norms = norms or [1.0] * n
     history = {
         "step": list(range(1, n + 1)),
@@ -68,18 +65,16 @@ def snap(
     val = {"step": [], "loss": [], "metric": []}
     if val_metric is not None:
         val = {"step": [n], "loss": [1.0], "metric": [val_metric]}
-    return {
-        "config": make_config("adding", **config),
-        "state": state,
-        "message": "",
-        "steps_done": n,
-        "steps_total": steps_total,
-        "history": history,
-        "val": val,
-        "probes": [],
-        "latest_probe": probe,
-        "task": task,
-    }
+    return Snapshot(
+        config=make_config("adding", **config),
+        state=RunState(state),
+        steps_done=n,
+        steps_total=steps_total,
+        history=history,
+        val=val,
+        latest_probe=probe,
+        task=task,
+    )
 
 
 def kinds(findings: list[Finding]) -> dict[str, str]:
@@ -94,7 +89,7 @@ def geometric(ratio: float, T: int = 50) -> list[float]:
 # robustness -------------------------------------------------------------------------------------
 def test_nothing_to_say_for_a_fresh_or_empty_snapshot():
     assert diagnose(None) == []
-    assert diagnose({}) == []
+    assert diagnose(Snapshot()) == []
     assert diagnose(snap()) == []
     assert diagnose(TrainingRun(make_config("adding", device="cpu")).snapshot()) == []
 
@@ -102,14 +97,17 @@ def test_nothing_to_say_for_a_fresh_or_empty_snapshot():
 def test_nan_inf_none_and_missing_parts_never_raise():
     nan, inf = math.nan, math.inf
     s = snap(losses=[nan, 0.1, inf] * 50, norms=[1.0, nan, inf] * 50, gtt=[nan, 1.0, 2.0], saturation=nan)
-    s["history"]["grad_norm_clipped"] = [None] * 150
-    s["val"] = {"step": [1], "loss": [nan], "metric": [nan]}
+    s.history["grad_norm_clipped"] = [None] * 150
+    s = replace(s, val={"step": [1], "loss": [nan], "metric": [nan]})
     assert all(isinstance(f, Finding) for f in diagnose(s))
-    for broken in ({"task": {}}, {"history": {"loss": [1.0]}}, {"latest_probe": {"grad_through_time": [0, 0, 0]}}):
-        diagnose({**s, **broken})
-    s["task"] = {**ADDING, "chance_loss": None, "chance": None}
-    diagnose(s)
-    diagnose({"state": "diverged", "history": {"step": [1], "grad_norm": [inf], "grad_norm_clipped": [inf]}})
+    for broken in (
+        {"task": TaskFacts()},
+        {"history": {"loss": [1.0]}},
+        {"latest_probe": {"grad_through_time": [0, 0, 0]}},
+    ):
+        diagnose(replace(s, **broken))
+    diagnose(replace(s, task=replace(ADDING, chance_loss=None, chance=None)))
+    diagnose(Snapshot(state=RunState.DIVERGED, history={"step": [1], "grad_norm": [inf], "grad_norm_clipped": [inf]}))
 
 
 def test_fmt_reads_like_a_chart_label():
@@ -215,7 +213,7 @@ def test_a_diverged_run_says_it_exploded_and_what_to_try():
     assert "step 4" in found[0].text and "exploded" in found[0].text and "900" in found[0].text
     assert "clip_mode=norm" in found[0].hint and "learning rate" in found[0].hint
     assert "learning" not in kinds(found)
-    clipped = diagnose({**s, "config": make_config("adding", clip_mode="norm")})
+    clipped = diagnose(replace(s, config=make_config("adding", clip_mode="norm")))
     assert "clip_mode=norm" not in clipped[0].hint
 
 
@@ -246,11 +244,11 @@ def test_memorising_accuracy(train, val, expected):
 
 @pytest.mark.parametrize("val, expected", [(0.16, True), (0.031, True), (0.029, False)])
 def test_memorising_mse(val, expected):
-    found = diagnose(snap(task=SINE, losses=[0.01] * 200, val_metric=val / SINE["chance"] * (1 / 6) * 6))
+    found = diagnose(snap(task=SINE, losses=[0.01] * 200, val_metric=val / SINE.chance * (1 / 6) * 6))
     assert ("memorising" in kinds(found)) is expected
 
 
-@pytest.mark.parametrize("task", [ADDING, {**RANDOM, "finite_data": False}])
+@pytest.mark.parametrize("task", [ADDING, replace(RANDOM, finite_data=False)])
 def test_no_memorising_where_every_batch_is_fresh(task):
     """Adding (and every generated task) draws a new batch each step: a gap between training and
     validation there is a model still learning, never one memorising its data."""
@@ -291,7 +289,7 @@ def test_stuck_at_the_chance_line(loss, steps, total, expected):
 def test_not_stuck_while_falling_or_when_the_metric_beats_chance():
     falling = [0.5 - 0.3 * i / 400 for i in range(400)]  # ends at 0.2, ×1.2 the line, but 12% down in 40 steps
     assert "stuck" not in kinds(diagnose(snap(losses=falling)))
-    accuracy = [RANDOM["chance_loss"]] * 400
+    accuracy = [RANDOM.chance_loss] * 400
     assert "stuck" in kinds(diagnose(snap(task=RANDOM, losses=accuracy, metrics=[0.52] * 400)))
     assert "stuck" not in kinds(diagnose(snap(task=RANDOM, losses=accuracy, metrics=[0.6] * 400)))
 
@@ -306,7 +304,7 @@ def test_learning_is_said_only_when_nothing_is_wrong_and_warnings_come_first():
 
 
 # real runs ----------------------------------------------------------------------------------------
-def train(config, timeout: float = 120.0) -> dict:
+def train(config, timeout: float = 120.0) -> Snapshot:
     """Run to the end in TrainingRun's own thread (probes at its own cadence) and snapshot."""
     run = TrainingRun(config)
     run.start()
@@ -355,11 +353,11 @@ def test_real_lstm_and_gru_on_adding_50_carry_the_gradient(arch, steps):
 
 def test_real_exploding_run_without_clipping_is_named_and_with_clipping_trains():
     bare = train(make_config(**EXPLODE, clip_mode="off", steps=300, device="cpu"))
-    assert bare["state"] == "diverged"
+    assert bare.state == "diverged"
     found = diagnose(bare)
     assert found[0].kind == "diverged" and "exploded" in found[0].text and "clip" in found[0].hint
     clipped = train(make_config(**EXPLODE, clip_mode="norm", clip=1.0, steps=300, device="cpu"))
-    assert clipped["state"] == "done"
+    assert clipped.state == "done"
     found = kinds(diagnose(clipped))
     assert "diverged" not in found and found.get("exploding") != "warning"
     assert found.get("clipping") == "info"  # clipping cut ~94% of the steps

@@ -21,7 +21,8 @@ from safetensors.torch import save as st_save
 
 from rnnplay import export
 from rnnplay.config import FIELDS, ConfigError, make_config
-from rnnplay.session import TrainingRun
+from rnnplay.run import Snapshot
+from rnnplay.run.training_run import TrainingRun
 from rnnplay.trainer import Trainer
 
 TINY = {"hidden_size": 16, "seq_len": 6, "batch_size": 8, "device": "cpu"}
@@ -45,18 +46,18 @@ def test_metrics_csv_has_every_step_and_the_validation_rows():
     rows = list(csv.DictReader(io.StringIO(text)))
     assert tuple(rows[0].keys()) == export.CSV_COLUMNS
     assert [int(r["step"]) for r in rows] == [1, 2, 3, 4, 5]
-    assert [float(r["loss"]) for r in rows] == snap["history"]["loss"]  # full precision
-    assert [float(r["grad_norm_clipped"]) for r in rows] == snap["history"]["grad_norm_clipped"]
-    assert [float(r["val_loss"]) for r in rows] == snap["val"]["loss"]
+    assert [float(r["loss"]) for r in rows] == snap.history["loss"]  # full precision
+    assert [float(r["grad_norm_clipped"]) for r in rows] == snap.history["grad_norm_clipped"]
+    assert [float(r["val_loss"]) for r in rows] == snap.val["loss"]
     assert all(float(r["lr"]) == run.config.lr for r in rows)
 
 
 def test_metrics_csv_leaves_a_cell_empty_where_a_step_has_no_value():
-    snap = {
-        "history": {"step": [2, 4], "loss": [0.5, 0.25], "metric": [0.6, 0.7], "grad_norm": [1.0, 2.0],
-                    "grad_norm_clipped": [1.0, 1.0], "lr": [0.1, 0.1]},
-        "val": {"step": [3], "loss": [0.4], "metric": [0.65]},
-    }  # fmt: skip
+    snap = Snapshot(
+        history={"step": [2, 4], "loss": [0.5, 0.25], "metric": [0.6, 0.7], "grad_norm": [1.0, 2.0],
+                 "grad_norm_clipped": [1.0, 1.0], "lr": [0.1, 0.1]},
+        val={"step": [3], "loss": [0.4], "metric": [0.65]},
+    )  # fmt: skip
     rows = list(csv.reader(io.StringIO(export.metrics_csv(snap))))
     assert rows[1] == ["2", "0.5", "0.6", "1.0", "1.0", "0.1", "", ""]
     assert rows[2] == ["3", "", "", "", "", "", "0.4", "0.65"]

@@ -12,6 +12,7 @@ explicit height, fonts, margins and colours of its own."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import plotly.graph_objects as go
@@ -21,13 +22,14 @@ from rnnplay import figures
 from rnnplay.config import make_config
 from rnnplay.i18n import t
 from rnnplay.probes import EPS
-from rnnplay.session import TrainingRun
+from rnnplay.run import RaceSnapshot, RunState, Snapshot
+from rnnplay.run.training_run import TrainingRun
 
 T, H = 6, 5
 LANGS = ("en", "zh")
 
 
-def _finished_snapshot(task: str, steps: int = 12, **kw) -> dict:
+def _finished_snapshot(task: str, steps: int = 12, **kw) -> Snapshot:
     run = TrainingRun(
         make_config(task, steps=steps, **{"hidden_size": H, "seq_len": T, "batch_size": 4, "device": "cpu", **kw}),
         min_probe_interval_s=0.0,
@@ -40,7 +42,7 @@ def _finished_snapshot(task: str, steps: int = 12, **kw) -> dict:
         snap = run.snapshot()
     finally:
         run.stop()
-    assert snap["state"] == "done", snap["message"]
+    assert snap.state == "done", snap.message
     return snap
 
 
@@ -88,13 +90,13 @@ def _axes(spec: dict) -> dict[str, dict]:
     return {k: v for k, v in spec["layout"].items() if k.startswith(("xaxis", "yaxis"))}
 
 
-def _race(*snaps: dict) -> dict:
-    return {"runs": list(snaps), "labels": [f"run {i}" for i in range(len(snaps))]}
+def _race(*snaps: Snapshot) -> RaceSnapshot:
+    return RaceSnapshot(runs=list(snaps), labels=[f"run {i}" for i in range(len(snaps))])
 
 
-def every_figure(adding: dict, lstm: dict, lang: str) -> list[go.Figure]:
+def every_figure(adding: Snapshot, lstm: Snapshot, lang: str) -> list[go.Figure]:
     """Every figure function of rnnplay.figures on real snapshots, the live ones as the Playground draws them."""
-    probe = lstm["latest_probe"]
+    probe = lstm.latest_probe
     race = _race(adding, lstm)
     return [
         *[f for snap in (adding, lstm) for f in figures.live_figures(snap, lang=lang).values() if f is not None],
@@ -134,15 +136,15 @@ def test_loss_figure_has_train_and_validation_loss_chance_line_and_event_marks(a
     fig = figures.loss_figure(adding_snap)
     assert isinstance(fig, go.Figure)
     assert _legend_names(fig) == ["train", "validation", "chance 0.167"]
-    assert list(fig.data[0].x) == adding_snap["history"]["step"]
-    assert list(fig.data[1].x) == adding_snap["val"]["step"]
+    assert list(fig.data[0].x) == adding_snap.history["step"]
+    assert list(fig.data[1].x) == adding_snap.val["step"]
     assert _reference_lines(fig) == {"chance 0.167": pytest.approx(1 / 6)}
     chance = fig.data[2]
-    assert list(chance.x) == [1, adding_snap["history"]["step"][-1]]  # across the data, not past it
+    assert list(chance.x) == [1, adding_snap.history["step"][-1]]  # across the data, not past it
     vlines = [s for s in _shapes(fig) if s.get("yref") == "paper"]
-    assert [s["x0"] for s in vlines] == [step for step, _ in adding_snap["events"]] == [1]
+    assert [s["x0"] for s in vlines] == [step for step, _ in adding_snap.events] == [1]
     (marks,) = [tr for tr in fig.data if tr.showlegend is False]  # what changed: in the hover, not printed
-    assert list(marks.x) == [1] and list(marks.hovertext) == [adding_snap["events"][0][1]]
+    assert list(marks.x) == [1] and list(marks.hovertext) == [adding_snap.events[0][1]]
     assert marks.y[0] == fig.data[0].y[0] and marks.hoverinfo == "text"
     assert fig.layout.annotations == ()
     assert fig.layout.yaxis.type == "linear"
@@ -150,19 +152,19 @@ def test_loss_figure_has_train_and_validation_loss_chance_line_and_event_marks(a
 
 
 def test_loss_figure_draws_non_finite_losses_as_gaps(adding_snap):
-    snap = {
-        **adding_snap,
-        "history": {**adding_snap["history"], "loss": [1.0, float("nan"), float("inf")]},
-        "val": {"step": [], "loss": [], "metric": []},
-    }
-    snap["history"]["step"] = [1, 2, 3]
+    snap = replace(
+        adding_snap,
+        history={**adding_snap.history, "loss": [1.0, float("nan"), float("inf")]},
+        val={"step": [], "loss": [], "metric": []},
+    )
+    snap.history["step"] = [1, 2, 3]
     fig = figures.loss_figure(snap)
     assert list(fig.data[0].y) == [1.0, None, None]
 
 
 def test_metric_figure_for_accuracy_and_mse(adding_snap, lstm_snap):
     acc = figures.metric_figure(lstm_snap)
-    chance = lstm_snap["task"]["chance"]
+    chance = lstm_snap.task.chance
     assert _legend_names(acc) == ["train", "validation", f"chance {chance:.3g}"]
     assert list(acc.layout.yaxis.range) == [0, 1.02]
     assert list(_reference_lines(acc).values()) == [pytest.approx(chance)]
@@ -179,7 +181,7 @@ def test_grad_norm_figure_draws_threshold_line_only_when_clipping_by_norm(adding
     assert all(b <= 0.5 + 1e-5 for b in fig.data[1].y)
     off = figures.grad_norm_figure(lstm_snap)
     assert _legend_names(off) == ["before clipping"] and _reference_lines(off) == {}
-    value = {**lstm_snap, "config": lstm_snap["config"].replace(clip_mode="value")}
+    value = replace(lstm_snap, config=lstm_snap.config.replace(clip_mode="value"))
     fig = figures.grad_norm_figure(value)
     assert len(fig.data) == 2 and _reference_lines(fig) == {}
 
@@ -190,20 +192,20 @@ def test_grad_through_time_figure_is_log_scale_with_one_positive_point_per_step(
     assert fig.layout.yaxis.type == "log"
     assert list(trace.x) == list(range(1, T + 1))
     assert len(trace.y) == T and all(v > 0 for v in trace.y)
-    ratio = figures.vanishing_ratio(adding_snap["latest_probe"]["grad_through_time"])
+    ratio = figures.vanishing_ratio(adding_snap.latest_probe["grad_through_time"])
     assert f"{ratio:.1e}" in fig.layout.title.text
-    assert fig.layout.title.text.endswith(f"(step {adding_snap['latest_probe']['step']})")
+    assert fig.layout.title.text.endswith(f"(step {adding_snap.latest_probe['step']})")
 
 
 def test_grad_through_time_figure_shows_no_zeros_or_nans_on_the_log_axis(adding_snap):
-    probe = {**adding_snap["latest_probe"], "grad_through_time": [0.0, float("nan"), 1e-3, 0.5, 0.0, 1.0]}
-    fig = figures.grad_through_time_figure({**adding_snap, "latest_probe": probe})
+    probe = {**adding_snap.latest_probe, "grad_through_time": [0.0, float("nan"), 1e-3, 0.5, 0.0, 1.0]}
+    fig = figures.grad_through_time_figure(replace(adding_snap, latest_probe=probe))
     assert all(v > 0 and math.isfinite(v) for v in fig.data[0].y)
     assert fig.data[0].y[0] == EPS and fig.data[0].y[-1] == 1.0
 
 
 def test_grad_through_time_figure_without_a_probe_is_empty_not_an_error():
-    fig = figures.grad_through_time_figure({"latest_probe": None})
+    fig = figures.grad_through_time_figure(Snapshot(latest_probe=None))
     assert list(fig.data[0].y) == [] and fig.layout.yaxis.type == "log"
 
 
@@ -211,23 +213,23 @@ def test_grad_through_time_heatmap_is_probes_by_time_steps_in_log10(adding_snap)
     fig = figures.grad_through_time_heatmap(adding_snap)
     (hm,) = fig.data
     assert hm.type == "heatmap"
-    rows = adding_snap["probes"]
+    rows = adding_snap.probes
     assert np.asarray(hm.z).shape == (len(rows), T)
     assert list(hm.x) == list(range(1, T + 1)) and list(hm.y) == [r["step"] for r in rows]
     np.testing.assert_allclose(np.asarray(hm.z)[-1], np.log10(rows[-1]["grad_through_time"]), rtol=1e-5)
-    assert figures.grad_through_time_heatmap({"probes": []}).data == ()
+    assert figures.grad_through_time_heatmap(Snapshot(probes=[])).data == ()
 
 
 def test_race_heatmaps_share_one_colour_scale_and_zeros_do_not_stretch_it(adding_snap, lstm_snap):
-    dead = {
-        **lstm_snap,
-        "probes": [{**r, "grad_through_time": [0.0, *r["grad_through_time"][1:]]} for r in lstm_snap["probes"]],
-    }
+    dead = replace(
+        lstm_snap,
+        probes=[{**r, "grad_through_time": [0.0, *r["grad_through_time"][1:]]} for r in lstm_snap.probes],
+    )
     maps = figures.race_heatmaps(_race(adding_snap, dead))
     scales = {(f.data[0].zmin, f.data[0].zmax) for f in maps}
     assert len(scales) == 1
     ((lo, hi),) = scales
-    logs = [math.log10(g) for s in (adding_snap, dead) for r in s["probes"] for g in r["grad_through_time"] if g > 0]
+    logs = [math.log10(g) for s in (adding_snap, dead) for r in s.probes for g in r["grad_through_time"] if g > 0]
     assert lo == math.floor(min(logs) - 0.03) > -30 and hi == math.ceil(max(logs) + 0.03)
     assert [f.layout.title.text for f in maps] == ["run 0: ‖∂L/∂hₜ‖ over training", "run 1: ‖∂L/∂hₜ‖ over training"]
 
@@ -236,7 +238,7 @@ def test_hidden_figure_heatmap_is_units_by_time_with_inputs_on_the_axis(adding_s
     fig = figures.hidden_figure(adding_snap)
     (hm,) = fig.data
     assert np.asarray(hm.z).shape == (H, T)  # units x T
-    labels = adding_snap["latest_probe"]["input_labels"]
+    labels = adding_snap.latest_probe["input_labels"]
     assert list(hm.x) == [f"{t + 1}:{lab}" for t, lab in enumerate(labels)] and len(hm.x) == T
     assert "saturated" in fig.layout.title.text
     assert figures.hidden_figure(adding_snap, max_units=2).data[0].z.shape == (2, T)
@@ -251,19 +253,19 @@ def test_hidden_figure_draws_each_lstm_gate_and_the_cell_state(lstm_snap, which)
 
 def test_spectral_figure_tracks_the_radius_with_a_line_at_one(adding_snap):
     fig = figures.spectral_figure(adding_snap)
-    assert list(fig.data[0].y) == adding_snap["spectral"]["radius"] and all(r > 0 for r in fig.data[0].y)
+    assert list(fig.data[0].y) == adding_snap.spectral["radius"] and all(r > 0 for r in fig.data[0].y)
     assert list(_reference_lines(fig).values()) == [1.0]
     assert fig.data[0].line.color == figures.COLORS["train"]
 
 
 def test_task_view_figure_for_every_task_kind(adding_snap, lstm_snap):
-    scatter = figures.task_view_figure(adding_snap["task_view"])
+    scatter = figures.task_view_figure(adding_snap.task_view)
     assert [t.name for t in scatter.data] == ["samples", "perfect", "always 1 (chance)"]
     assert len(scatter.data[0].x) == 100
-    bars = figures.task_view_figure(lstm_snap["task_view"])
+    bars = figures.task_view_figure(lstm_snap.task_view)
     assert bars.data[0].type == "bar" and len(bars.data[0].y) == T
     sine = _finished_snapshot("sine", steps=3)
-    forecast = figures.task_view_figure(sine["task_view"])
+    forecast = figures.task_view_figure(sine.task_view)
     assert [t.name for t in forecast.data] == ["truth", "one step ahead", "autoregressive"]
     assert figures.task_view_figure({"kind": "text", "input": "hello"}) is None
     assert figures.task_view_figure(None) is None
@@ -339,12 +341,12 @@ def test_every_log_axis_labels_whole_decades_as_powers_of_ten(adding_snap, lstm_
 
 
 def test_a_log_axis_over_thirty_decades_labels_every_fifth(adding_snap):
-    probe = {**adding_snap["latest_probe"], "grad_through_time": [0.0, 1e-20, 1e-8, 1e-3, 0.5, 40.0]}
-    axis = _spec(figures.grad_through_time_figure({**adding_snap, "latest_probe": probe}))["layout"]["yaxis"]
+    probe = {**adding_snap.latest_probe, "grad_through_time": [0.0, 1e-20, 1e-8, 1e-3, 0.5, 40.0]}
+    axis = _spec(figures.grad_through_time_figure(replace(adding_snap, latest_probe=probe)))["layout"]["yaxis"]
     assert axis["range"] == [-31, 2] and axis["dtick"] == 5
     _check_log_axis(axis, "gradient through time")
     narrow = {**probe, "grad_through_time": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]}  # inside one decade
-    axis = _spec(figures.grad_through_time_figure({**adding_snap, "latest_probe": narrow}))["layout"]["yaxis"]
+    axis = _spec(figures.grad_through_time_figure(replace(adding_snap, latest_probe=narrow)))["layout"]["yaxis"]
     assert axis["range"] == [-1, 0] and axis["dtick"] == 1  # still two labelled decades: 0.1 and 1
 
 
@@ -380,9 +382,9 @@ def test_step_axes_write_whole_numbers_with_separators(adding_snap):
 
 
 # markers, labels on the plot --------------------------------------------------------------------------
-def _with_validation_points(snap: dict, n: int) -> dict:
+def _with_validation_points(snap: Snapshot, n: int) -> Snapshot:
     steps = list(range(10, 10 * n + 1, 10))
-    return {**snap, "val": {"step": steps, "loss": [0.5] * n, "metric": [0.5] * n}}
+    return replace(snap, val={"step": steps, "loss": [0.5] * n, "metric": [0.5] * n})
 
 
 @pytest.mark.parametrize(("n", "mode"), [(1, "lines+markers"), (29, "lines+markers"), (30, "lines"), (200, "lines")])
@@ -410,12 +412,12 @@ def test_no_text_is_printed_on_a_chart_with_data(adding_snap, lstm_snap):
 
 
 def test_marker_texts_point_into_the_plot(adding_snap):
-    exploding = {
-        **adding_snap,
-        "state": "diverged",
-        "steps_done": adding_snap["history"]["step"][-1],
-        "history": {**adding_snap["history"], "grad_norm": [*adding_snap["history"]["grad_norm"][:-1], math.inf]},
-    }
+    exploding = replace(
+        adding_snap,
+        state=RunState.DIVERGED,
+        steps_done=adding_snap.history["step"][-1],
+        history={**adding_snap.history, "grad_norm": [*adding_snap.history["grad_norm"][:-1], math.inf]},
+    )
     fig = figures.race_loss_figure(_race(adding_snap, exploding))
     (cross,) = [tr for tr in fig.data if tr.mode == "markers+text"]
     assert cross.textposition == "bottom left"  # at the last step: its text runs left, into the plot
@@ -430,11 +432,11 @@ def test_text_width_counts_a_cjk_character_as_wide():
     assert figures.TITLE_WIDTH / figures.WIDE >= 30  # 30 CJK characters fit a title line, as 55 latin ones
 
 
-def _big(snap: dict) -> dict:
+def _big(snap: Snapshot) -> Snapshot:
     """The snapshot with the widest numbers a title can carry: a million steps, a ratio like 1.2e-30."""
-    probe = {**snap["latest_probe"], "step": 1_000_000, "saturation": 1.0}
+    probe = {**snap.latest_probe, "step": 1_000_000, "saturation": 1.0}
     probe["grad_through_time"] = [1e-30, *probe["grad_through_time"][1:]]
-    return {**snap, "latest_probe": probe}
+    return replace(snap, latest_probe=probe)
 
 
 def test_every_title_fits_one_line_of_a_half_width_chart(adding_snap, lstm_snap):
@@ -490,7 +492,7 @@ def test_charts_before_training_say_how_to_fill_them(adding_snap, fresh_snap):
 
 
 def test_nothing_crosses_the_empty_charts_hint(fresh_snap):
-    snap = {**fresh_snap, "events": [(0, "lr 0.01 → 0.005")]}  # a change before the first step
+    snap = replace(fresh_snap, events=[(0, "lr 0.01 → 0.005")])  # a change before the first step
     confidence = {"kind": "confidence", "digits": [], "p_one": [], "ones": 0, "T": 0}  # its line at P = 0.5
     empty = [
         *[f for f in figures.live_figures(snap).values() if f is not None],
@@ -533,7 +535,7 @@ def test_every_figure_has_an_explicit_height(adding_snap, lstm_snap):
 
 
 def test_the_core_live_legends_fit_one_row_in_both_languages(adding_snap, lstm_snap):
-    seq = {**lstm_snap, "task": {**lstm_snap["task"], "metric": "sequence accuracy", "chance": 0.00390625}}
+    seq = replace(lstm_snap, task=replace(lstm_snap.task, metric="sequence accuracy", chance=0.00390625))
     for lang in LANGS:
         for snap in (adding_snap, lstm_snap, seq):
             for key, fig in figures.live_figures(snap, figures.CORE_CHARTS + ("spectral",), lang=lang).items():

@@ -16,7 +16,7 @@ import pytest
 
 from rnnplay import figures
 from rnnplay.config import make_config
-from rnnplay.session import TrainingRun
+from rnnplay.run.training_run import TrainingRun
 
 
 def decode(spec) -> np.ndarray:
@@ -33,11 +33,11 @@ def snap():
     run.join(60)
     s = run.snapshot()
     run.stop()
-    assert s["state"] == "done", s["message"]
+    assert s.state == "done", s.message
     return s
 
 
-def _all(snap: dict) -> list[go.Figure]:
+def _all(snap) -> list[go.Figure]:
     return [f for f in figures.live_figures(snap).values() if f is not None]
 
 
@@ -47,11 +47,11 @@ def test_compact_figures_hold_the_same_numbers_as_typed_arrays(snap):
         fig = figures.loss_figure(snap)
     x, y = fig.to_dict()["data"][0]["x"], fig.to_dict()["data"][0]["y"]
     assert x["dtype"] == "i4" and y["dtype"] == "f4"
-    assert decode(x).tolist() == list(plain.data[0].x) == snap["history"]["step"]
+    assert decode(x).tolist() == list(plain.data[0].x) == snap.history["step"]
     np.testing.assert_allclose(decode(y), np.asarray(plain.data[0].y, dtype=float), rtol=1e-6)
     with figures.compact():
         hm = figures.grad_through_time_heatmap(snap).to_dict()["data"][0]["z"]
-    assert decode(hm).shape == (len(snap["probes"]), 7)
+    assert decode(hm).shape == (len(snap.probes), 7)
 
 
 def test_gaps_stay_gaps_and_tiny_values_keep_their_precision():
@@ -87,7 +87,7 @@ def test_compact_is_per_thread(snap):
         t.start()
         t.join()
     assert isinstance(seen["x"], list) and not isinstance(figures.loss_figure(snap).data[0].x, dict)
-    assert json.loads(pio.to_json(figures.loss_figure(snap)))["data"][0]["x"] == snap["history"]["step"]
+    assert json.loads(pio.to_json(figures.loss_figure(snap)))["data"][0]["x"] == snap.history["step"]
 
 
 def test_compact_figures_leave_no_cyclic_garbage_and_go_to_streamlit_as_built(snap):

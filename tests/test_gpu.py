@@ -93,7 +93,7 @@ LARGE = {"task": "adding", "arch": "lstm", "hidden_size": 512, "seq_len": 256, "
 def test_large_configuration_uses_cudnn_and_fetches_statistics_in_batches(monkeypatch):
     """P4: impl=torch runs the cuDNN kernel (aten::_cudnn_rnn) and the loop makes one device -> host copy per
     FETCH_EVERY steps (Trainer.host_syncs), not one a step; every step still reaches the history."""
-    from rnnplay.session import TrainingRun
+    from rnnplay.run.training_run import TrainingRun
 
     # the server's default budget counts one CPU thread's step (about 10 s here) and 2.4 GB: a GPU's is 20 ms
     monkeypatch.setenv("RNNPLAY_MAX_STEP_MS", "100000000")
@@ -114,8 +114,8 @@ def test_large_configuration_uses_cudnn_and_fetches_statistics_in_batches(monkey
     run.start()
     run.join(timeout=300)
     snap = run.snapshot()
-    assert snap["state"] == "done" and snap["history"]["step"] == list(range(1, n + 1))
-    assert all(math.isfinite(v) for v in snap["history"]["loss"])
+    assert snap.state == "done" and snap.history["step"] == list(range(1, n + 1))
+    assert all(math.isfinite(v) for v in snap.history["loss"])
     assert tr.host_syncs - syncs <= math.ceil((n - 1) / FETCH_EVERY) + 1  # + the last step's own fetch
 
 

@@ -140,17 +140,17 @@ def test_step_and_train_drive_the_race(open_page):
     at.button(key="btn_step").click().run()
     assert not at.exception
     race = at.session_state["_race"]
-    assert race.snapshot()["steps"] == [1, 1, 1] and race.state == "paused"
+    assert race.snapshot().steps == [1, 1, 1] and race.state == "paused"
     loss = chart(at, "loss")
     assert [t["name"] for t in loss["data"] if t.get("showlegend", True)][:3] == ["RNN", "LSTM", "GRU"]
     at.button(key="btn_train").click().run()  # resume
     assert race.state in ("running", "done")
     end = time.monotonic() + 60
-    while min(race.snapshot()["steps"]) < 20 and time.monotonic() < end:
+    while min(race.snapshot().steps) < 20 and time.monotonic() < end:
         time.sleep(0.05)
     at.button(key="btn_pause").click().run()
     assert not at.exception and race.state == "paused"
-    steps = race.snapshot()["steps"]
+    steps = race.snapshot().steps
     assert min(steps) >= 20 and max(steps) - min(steps) <= 1
     heat = chart(at, "gtt_heatmap_0")
     assert heat["data"] and heat["data"][0]["type"] == "heatmap"
@@ -159,7 +159,7 @@ def test_step_and_train_drive_the_race(open_page):
     at.button(key="btn_stop").click().run()
     assert race.state == "stopped"
     at.button(key="btn_reset").click().run()
-    assert race.state == "ready" and race.snapshot()["steps"] == [0, 0, 0]
+    assert race.state == "ready" and race.snapshot().steps == [0, 0, 0]
 
 
 def test_the_exploding_demo_loads_in_one_click_and_shows_the_divergence(open_page):
@@ -169,15 +169,15 @@ def test_the_exploding_demo_loads_in_one_click_and_shows_the_divergence(open_pag
     assert not at.exception
     race = at.session_state["_race"]
     assert race.configs == EXPLODING and race.labels == ["RNN no clip", "RNN clip norm 1"]
-    assert race.state == "ready" and race.snapshot()["steps"] == [0, 0]
+    assert race.state == "ready" and race.snapshot().steps == [0, 0]
     assert at.query_params["race"] == "exploding" and at.selectbox(key="task").value == "adding"
     assert at.number_input(key="seq_len").value == 20
     open_tab(at, "grad_norm")
     for _ in range(3):
         at.button(key="btn_step").click().run()
     assert not at.exception
-    no_clip, clip = race.snapshot()["runs"]
-    assert no_clip["state"] == "diverged" and clip["steps_done"] == 3
+    no_clip, clip = race.snapshot().runs
+    assert no_clip.state == "diverged" and clip.steps_done == 3
     assert any("RNN no clip" in e.value and "NaN/Inf" in e.value for e in at.error)
     blown = chart(at, "grad_norm_0")  # the unclipped run: 2e3 at step 1, then an Inf/NaN mark (not a 1e-30 drop)
     assert blown["data"][0]["y"][0] > 1e3 and min(blown["data"][0]["y"]) > 1

@@ -21,7 +21,7 @@ from rnnplay import hosted
 from rnnplay.config import make_config
 from rnnplay.hosted import ADMITTED, QUEUED, REFUSED, Admission, caps, check_caps, param_count
 from rnnplay.race import Race
-from rnnplay.session import TrainingRun
+from rnnplay.run.training_run import TrainingRun
 from rnnplay.tasks import TASK_CLASSES
 from rnnplay.trainer import Trainer
 
@@ -50,7 +50,7 @@ def make_run(admission):
     yield make
     for run in runs:
         run.stop()
-        assert run._thread is None or not run._thread.is_alive()
+        assert run.slot.thread is None or not run.slot.thread.is_alive()
     assert admission.counts()["active"] == 0 and admission.counts()["queued"] == 0
 
 
@@ -243,13 +243,13 @@ def test_a_third_run_is_queued_with_its_position_and_trains_once_a_slot_frees(ma
     c.start()
     wait_for(lambda: a.trainer.steps_done > 2 and b.trainer.steps_done > 2, what="two runs stepping")
     snap = c.snapshot()
-    assert snap["state"] == "queued" and (snap["queue_position"], snap["queue_length"]) == (1, 1)
+    assert snap.state == "queued" and (snap.queue_position, snap.queue_length) == (1, 1)
     time.sleep(0.3)
     assert c.trainer.steps_done == 0  # waits, does not step
     assert slots(admission) == (2, 1)
     a.pause()  # the slot goes to the queued run
-    wait_for(lambda: c.snapshot()["state"] == "done", what="the queued run to train to the end")
-    assert c.snapshot()["queue_position"] is None and c.trainer.steps_done == 30
+    wait_for(lambda: c.snapshot().state == "done", what="the queued run to train to the end")
+    assert c.snapshot().queue_position is None and c.trainer.steps_done == 30
     assert slots(admission) == (1, 0)  # done gave its slot back too; only b holds one
 
 
@@ -262,16 +262,16 @@ def test_refused_past_the_queue_keeps_its_state_and_says_why(make_run, admission
     c.start()
     assert (a.state, b.state, c.state) == ("running", "queued", "ready")
     snap = c.snapshot()
-    assert snap["message_template"] == hosted.REFUSED_TEXT
-    assert snap["message"] == (
+    assert snap.message_template == hosted.REFUSED_TEXT
+    assert snap.message == (
         "The server is busy: 1 trainings are running and 1 are waiting, as many as it queues "
         "(RNNPLAY_MAX_QUEUE=1). Try again in a minute."
     )
-    assert c._thread is None  # no thread for a refused run
+    assert c.slot.thread is None  # no thread for a refused run
     b.stop()  # a queued run that is stopped leaves the queue
     assert slots(admission) == (1, 0) and b.state == "ready"
     c.start()
-    assert c.state == "queued" and c.snapshot()["message"] == ""
+    assert c.state == "queued" and c.snapshot().message == ""
 
 
 def test_a_queued_run_that_is_paused_leaves_the_queue_and_asks_again_on_resume(make_run, admission, monkeypatch):
@@ -322,7 +322,7 @@ def test_every_way_a_run_ends_stepping_gives_its_slot_back(make_run, admission, 
     assert admission.holds(waiting) and not admission.holds(run)
     if how in ("done", "diverged", "exception"):
         run.join(5)
-        assert not run._thread.is_alive()
+        assert not run.slot.thread.is_alive()
 
 
 def test_no_slot_leaks_after_random_start_pause_stop_cycles_of_real_runs(make_run, admission, monkeypatch):
@@ -376,7 +376,7 @@ def test_detach_ends_the_thread_within_seconds_and_attach_start_resumes_from_the
     run = make_run()
     run.start()
     wait_for(lambda: run.trainer.steps_done > 5, what="steps")
-    thread = run._thread
+    thread = run.slot.thread
     t0 = time.perf_counter()
     run.detach()
     thread.join(5)
@@ -384,16 +384,16 @@ def test_detach_ends_the_thread_within_seconds_and_attach_start_resumes_from_the
     assert not thread.is_alive() and ended_s < 2.0, ended_s
     print(f"thread ended {ended_s * 1000:.0f} ms after detach")
     snap = run.snapshot()
-    assert snap["state"] == "paused" and snap["message_template"] == hosted.DETACHED_TEXT
+    assert snap.state == "paused" and snap.message_template == hosted.DETACHED_TEXT
     assert slots(admission) == (0, 0)
     n = run.trainer.steps_done
     time.sleep(0.2)
     assert run.trainer.steps_done == n  # nothing stepped after the pause
     run.attach()
     run.start()
-    assert run._thread is not thread and run._thread.is_alive()
+    assert run.slot.thread is not thread and run.slot.thread.is_alive()
     wait_for(lambda: run.trainer.steps_done > n + 3, what="steps after resume")
-    steps = run.snapshot()["history"]["step"]
+    steps = run.snapshot().history["step"]
     assert steps == sorted(steps) and len(set(steps)) == len(steps)  # went on from n, no step twice
 
 
@@ -402,7 +402,7 @@ def test_a_detached_queued_run_leaves_the_queue_and_its_thread_ends(make_run, ad
     a, b = make_run(), make_run()
     a.start()
     b.start()
-    thread = b._thread
+    thread = b.slot.thread
     b.detach()
     thread.join(5)
     assert not thread.is_alive() and slots(admission) == (1, 0) and b.state == "ready"
@@ -432,10 +432,10 @@ def test_a_run_nobody_looks_at_pauses_itself_and_one_watched_does_not(make_run, 
         time.sleep(0.2)
     assert watched.state == "running"
     assert ignored.state == "paused" and ignored.message == hosted.IDLE_TEXT
-    assert ignored.snapshot()["message"].startswith("paused: nobody looked at this run for 1 s (RNNPLAY_IDLE_PAUSE_S)")
+    assert ignored.snapshot().message.startswith("paused: nobody looked at this run for 1 s (RNNPLAY_IDLE_PAUSE_S)")
     assert slots(admission) == (1, 0)
-    ignored._thread.join(5)  # its thread ends too (R3), as after a disconnect
-    assert not ignored._thread.is_alive() and watched._thread.is_alive()
+    ignored.slot.thread.join(5)  # its thread ends too (R3), as after a disconnect
+    assert not ignored.slot.thread.is_alive() and watched.slot.thread.is_alive()
     n = ignored.trainer.steps_done
     ignored.start()  # Resume: trains again, from the same step, in a new thread
     wait_for(lambda: ignored.trainer.steps_done > n, what="steps after resume")
@@ -469,10 +469,10 @@ def test_a_race_takes_one_slot_and_a_run_queues_behind_it(make_run, admission, m
         run.start()
         assert slots(admission) == (1, 1) and run.state == "queued"
         snap = race.snapshot()
-        assert snap["state"] == "running" and snap["queue_position"] is None
+        assert snap.state == "running" and snap.queue_position is None
         race.join(60)
-        assert race.snapshot()["state"] == "done" and race.snapshot()["steps"] == [40, 40, 40]
-        wait_for(lambda: run.snapshot()["state"] == "done", what="the run after the race")
+        assert race.snapshot().state == "done" and race.snapshot().steps == [40, 40, 40]
+        wait_for(lambda: run.snapshot().state == "done", what="the run after the race")
         assert slots(admission) == (0, 0)
         # and a race queues behind a run the same way
         other = make_run()
@@ -480,9 +480,9 @@ def test_a_race_takes_one_slot_and_a_run_queues_behind_it(make_run, admission, m
         race.reset()
         race.start()
         snap = race.snapshot()
-        assert snap["state"] == "queued" and (snap["queue_position"], snap["queue_length"]) == (1, 1)
+        assert snap.state == "queued" and (snap.queue_position, snap.queue_length) == (1, 1)
         other.stop()
-        wait_for(lambda: min(race.snapshot()["steps"]) > 0, what="the race after the run")
+        wait_for(lambda: min(race.snapshot().steps) > 0, what="the race after the run")
     finally:
         race.stop()
     assert slots(admission) == (0, 0)
@@ -492,17 +492,17 @@ def test_a_detached_race_ends_its_thread_and_resumes(admission):
     race = Race([make_config("majority", arch=a, **TINY) for a in ("rnn", "gru")])
     try:
         race.start()
-        wait_for(lambda: min(race.snapshot()["steps"]) >= 2)
-        thread = race._thread
+        wait_for(lambda: min(race.snapshot().steps) >= 2)
+        thread = race.slot.thread
         t0 = time.perf_counter()
         race.detach()
         thread.join(5)
         assert not thread.is_alive() and time.perf_counter() - t0 < 2.0
         assert race.state == "paused" and slots(admission) == (0, 0)
-        n = min(race.snapshot()["steps"])
+        n = min(race.snapshot().steps)
         race.attach()
         race.start()
-        wait_for(lambda: min(race.snapshot()["steps"]) > n + 2, what="restart")
+        wait_for(lambda: min(race.snapshot().steps) > n + 2, what="restart")
     finally:
         race.stop()
     assert slots(admission) == (0, 0)
@@ -603,12 +603,12 @@ def test_a_race_past_the_queue_is_refused_and_keeps_its_state(make_run, admissio
         run.start()
         race.start()
         snap = race.snapshot()
-        assert snap["state"] == "ready" and race._thread is None
-        assert snap["message_template"] == hosted.REFUSED_TEXT and "RNNPLAY_MAX_QUEUE=0" in snap["message"]
+        assert snap.state == "ready" and race.slot.thread is None
+        assert snap.message_template == hosted.REFUSED_TEXT and "RNNPLAY_MAX_QUEUE=0" in snap.message
         assert all(r.state == "ready" for r in race.runs)
         run.stop()
         race.start()
-        assert race.snapshot()["state"] == "running" and race.snapshot()["message"] == ""
+        assert race.snapshot().state == "running" and race.snapshot().message == ""
     finally:
         race.stop()
     assert slots(admission) == (0, 0)

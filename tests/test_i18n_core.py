@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -65,8 +66,9 @@ SNAPSHOTS = {
     "stuck at the line": snap(losses=[1 / 6] * 400),
     "stuck above the line": snap(losses=[0.2] * 400),
     "stuck, the task's own words": snap(
-        task=TAGGING
-        | {"chance_text": TASK_CLASSES["tagging"].chance_text, "stuck_hint": TASK_CLASSES["tagging"].stuck_hint},
+        task=replace(
+            TAGGING, chance_text=TASK_CLASSES["tagging"].chance_text, stuck_hint=TASK_CLASSES["tagging"].stuck_hint
+        ),
         losses=[0.253] * 400,
         metrics=[0.833] * 400,
     ),

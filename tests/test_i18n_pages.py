@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -15,7 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 from rnnplay import figures
 from rnnplay.config import make_config
-from rnnplay.session import TrainingRun
+from rnnplay.run import RaceSnapshot, Snapshot
+from rnnplay.run.training_run import TrainingRun
 from tests.live import live_figures
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,10 +146,10 @@ def snap() -> dict:
         run.stop()
 
 
-def all_figures(snap: dict, lang: str) -> list[go.Figure]:
+def all_figures(snap: Snapshot, lang: str) -> list[go.Figure]:
     """Every figure function of rnnplay.figures, on a real snapshot."""
-    probe = snap["latest_probe"]
-    race = {"runs": [snap, snap], "labels": ["a", "b"]}
+    probe = snap.latest_probe
+    race = RaceSnapshot(runs=[snap, snap], labels=["a", "b"])
     z = probe["hidden"]["forget"]
     return [
         figures.loss_figure(snap, lang=lang),
@@ -201,7 +203,7 @@ def test_every_figure_in_chinese_has_chinese_titles_and_axis_titles(snap):
     hover = figures.state_heatmap([[0.1]], ["a"], "hidden", lang="zh").data[0].hovertemplate
     assert hover.startswith("时间步:输入 %{x}") and "%{z:.3f}" in hover
     empty = figures.loss_figure(
-        {**snap, "history": {**snap["history"], "step": [], "loss": []}, "val": {"step": [], "loss": []}}, lang="zh"
+        replace(snap, history={**snap.history, "step": [], "loss": []}, val={"step": [], "loss": []}), lang="zh"
     )
     assert any("训练" in a.text for a in empty.layout.annotations)  # the "press Train" note
 

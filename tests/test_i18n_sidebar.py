@@ -115,9 +115,9 @@ def test_training_messages_are_translated_where_shown(open_page):
     for _ in range(3):
         at.button(key="btn_step").click().run()
     snap = at.session_state["_run"].snapshot()
-    assert snap["message"] == "finished 3 steps"  # the English text, as the CLI and the store see it
-    assert (snap["message_template"], snap["message_args"]) == ("finished {n} steps", {"n": 3})
-    assert t(snap["message_template"], "zh", **snap["message_args"]) == "已完成 3 步"
+    assert snap.message == "finished 3 steps"  # the English text, as the CLI and the store see it
+    assert (snap.message_template, snap.message_args) == ("finished {n} steps", {"n": 3})
+    assert t(snap.message_template, "zh", **snap.message_args) == "已完成 3 步"
     progress = at.get("progress")[0].proto.text
     assert progress.startswith("第 3 / 3 步") and progress.endswith("已完成"), progress
 

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from rnnplay import figures, inspect_data
 from rnnplay.config import make_config
-from rnnplay.session import TrainingRun
+from rnnplay.run.training_run import TrainingRun
 from tests.live import live_element_ids, live_figure, live_figures
 from tests.test_pages import open_app
 
@@ -123,12 +123,12 @@ def test_bad_own_input_is_refused_by_name(task, text, named):
 
 def test_a_probe_sample_is_cut_to_its_own_length():
     run = _run("sentiment")
-    b = run.trainer._probe
+    b = run.probe_batch
     i = int(torch.argmin(b.lengths))  # the shortest sentence of the batch
     s = inspect_data.probe_sample(run.trainer.task, b, i)
     assert s.x.shape == (1, int(b.lengths[i])) and "<PAD>" not in s.labels
     rev = _run("reverse")
-    b = rev.trainer._probe
+    b = rev.probe_batch
     i = int(torch.argmin(b.lengths))
     s = inspect_data.probe_sample(rev.trainer.task, b, i)
     assert s.x.shape[1] == int(b.lengths[i]) and s.y.shape[1] == int(b.lengths[i]) + 1
@@ -139,7 +139,7 @@ def test_a_probe_sample_is_cut_to_its_own_length():
 @pytest.mark.parametrize("arch,bidirectional", [("rnn", False), ("lstm", False), ("gru", False), ("lstm", True)])
 def test_inspection_holds_every_state_shaped_time_by_units(arch, bidirectional):
     run = _run("tagging", arch=arch, bidirectional=bidirectional, seq_len=7)
-    s = inspect_data.probe_sample(run.trainer.task, run.trainer._probe, 2)
+    s = inspect_data.probe_sample(run.trainer.task, run.probe_batch, 2)
     ins = inspect_data.inspect(run, s)
     D = 2 if bidirectional else 1
     assert list(ins.states) == ["hidden"] + GATES[arch]
@@ -153,7 +153,7 @@ def test_inspection_holds_every_state_shaped_time_by_units(arch, bidirectional):
 
 def test_pca_axes_are_fitted_on_the_probe_batch_so_sample_rows_project_consistently():
     run = _run("majority", arch="gru")
-    task, b = run.trainer.task, run.trainer._probe
+    task, b = run.trainer.task, run.probe_batch
     ins0 = inspect_data.inspect(run, inspect_data.probe_sample(task, b, 0))
     with torch.no_grad():
         fit = inspect_data._probe_states(run.trainer.model, b)  # (B*T, H)
@@ -165,9 +165,9 @@ def test_pca_axes_are_fitted_on_the_probe_batch_so_sample_rows_project_consisten
 
 def test_inspect_waits_for_a_training_step_in_progress():
     run = _run("majority")
-    s = inspect_data.probe_sample(run.trainer.task, run.trainer._probe, 0)
+    s = inspect_data.probe_sample(run.trainer.task, run.probe_batch, 0)
     done = threading.Event()
-    with run._train_lock:  # a training step holds the model
+    with run.between_steps():  # a training step holds the model
         t = threading.Thread(target=lambda: (inspect_data.inspect(run, s), done.set()), daemon=True)
         t.start()
         time.sleep(0.3)
@@ -294,7 +294,7 @@ def test_scrubber_waits_for_snapshots_then_replays_them(apps):
         run.step_one()  # each forced probe records a frame
     at.run()
     assert not at.exception
-    frames = run.snapshot()["frames"]
+    frames = run.snapshot().frames
     assert [f["step"] for f in frames] == [1, 2, 3]
     assert scrubber(at).options == ["1", "2", "3"] and scrubber(at).value == 3  # the latest first
     scrubber(at).set_value(1).run()

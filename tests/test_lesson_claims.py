@@ -29,6 +29,7 @@ from rnnplay.lessons import (
     loss_at,
     probe_ratios,
 )
+from rnnplay.run import Snapshot
 from tests.lesson_runs import drive, lesson_configs
 
 # how far each lesson trains here and how often it is probed: far enough for every claim on seeds 0-4
@@ -44,13 +45,13 @@ PLAN = {
 FAST = {"vanishing": (500, 50), "hello": (200, 10)}
 
 
-def check_diagnosis(snap: dict) -> int:
+def check_diagnosis(snap: Snapshot) -> int:
     """Every finding of this snapshot agrees with the numbers the charts draw from it; returns how many."""
     found = diagnose(snap)
-    task = snap["task"]
-    gtt = (snap.get("latest_probe") or {}).get("grad_through_time") or []
+    task = snap.task
+    gtt = (snap.latest_probe or {}).get("grad_through_time") or []
     for f in found:
-        if f.kind in ("vanishing", "carried") and not snap["config"].bidirectional:
+        if f.kind in ("vanishing", "carried") and not snap.config.bidirectional:
             chart = figures.vanishing_ratio(gtt)  # the ratio in the gradient-through-time chart's title
             assert f.numbers["ratio"] == pytest.approx(chart, rel=1e-6), f.text
             if f.kind == "carried":
@@ -60,23 +61,21 @@ def check_diagnosis(snap: dict) -> int:
             elif f.severity == "warning":
                 assert chart < VANISHED
         if f.kind == "memorising":
-            assert task.get("finite_data"), f"memorising on fresh data: {f.text}"
+            assert task.finite_data, f"memorising on fresh data: {f.text}"
         if f.kind == "diverged":
-            assert snap["state"] == "diverged"
+            assert snap.state == "diverged"
         if f.kind == "learning" and f.severity == "ok":
-            assert f.numbers["loss"] <= 0.8 * task["chance_loss"]
+            assert f.numbers["loss"] <= 0.8 * task.chance_loss
         if f.kind == "stuck":
-            assert (
-                abs(f.numbers["loss"] / task["chance_loss"] - 1) >= 0 and f.numbers["loss"] >= 0.9 * task["chance_loss"]
-            )
+            assert abs(f.numbers["loss"] / task.chance_loss - 1) >= 0 and f.numbers["loss"] >= 0.9 * task.chance_loss
     return len(found)
 
 
-def verify(lesson_id: str, numbers: dict, snaps: list[dict]) -> None:
+def verify(lesson_id: str, numbers: dict, snaps: list[Snapshot]) -> None:
     """Re-measure what the step's sentence quotes, on the snapshots it was entered with."""
-    c = snaps[0]["task"]["chance_loss"]
+    c = snaps[0].task.chance_loss
     if lesson_id == "vanishing" and "gru" in numbers and "step" in numbers and "before" not in numbers:
-        rnn, lstm = (figures.vanishing_ratio(s["latest_probe"]["grad_through_time"]) for s in snaps[:2])
+        rnn, lstm = (figures.vanishing_ratio(s.latest_probe["grad_through_time"]) for s in snaps[:2])
         assert rnn < SHUT and lstm < SHUT  # "both vanished"
         assert numbers["rnn"] == fmt(rnn) and numbers["lstm"] == fmt(lstm)
     if "open_step" in numbers:  # "the LSTM opened its memory path ... and its loss fell"
@@ -110,7 +109,7 @@ def walk(lesson_id: str, seed: int, steps: int | None, probe_every: int) -> dict
     entered: dict[int, dict] = {}
     findings = 0
     for snaps in drive(lesson_configs(lesson, seed), steps, probe_every):
-        state = "done" if all(s["state"] in TERMINAL for s in snaps) else "running"
+        state = "done" if all(s.state in TERMINAL for s in snaps) else "running"
         for i in claims:
             if i in entered:
                 continue

@@ -245,7 +245,7 @@ def test_narrator_on_the_gradient_lab_races_the_lesson(stop_runs):
                 break
             time.sleep(0.1)
         snap = race.snapshot()
-        assert [s["state"] for s in snap["runs"]] == ["diverged", "done"]
+        assert [s.state for s in snap.runs] == ["diverged", "done"]
         at.button(key="lesson_auto").click().run()
         age(at, "exploding", 2)
         text = panel_text(at)  # the clipped run's claim holds: its sentence, its numbers filled in

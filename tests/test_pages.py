@@ -206,7 +206,7 @@ def test_a_diverging_run_stops_with_a_hint_and_keeps_its_history(stop_runs):
     assert not at.exception
     assert run.state == "diverged"
     assert any("learning rate" in e.value for e in at.error)
-    assert len(run.snapshot()["history"]["loss"]) >= 1
+    assert len(run.snapshot().history["loss"]) >= 1
 
 
 def test_learning_rate_and_clipping_change_while_training(stop_runs):
@@ -219,7 +219,7 @@ def test_learning_rate_and_clipping_change_while_training(stop_runs):
     run = at.session_state["_run"]
     assert run.trainer.lr == pytest.approx(0.01)
     assert run.trainer.clip_mode == "norm"
-    assert [what for _, what in run.snapshot()["events"]] == ["lr=0.01", "clip=norm 1"]
+    assert [what for _, what in run.snapshot().events] == ["lr=0.01", "clip=norm 1"]
     assert not at.exception
 
 
@@ -232,7 +232,7 @@ def test_every_task_opens_from_its_link_steps_and_draws_its_view(task, stop_runs
     assert not at.exception
     run = at.session_state["_run"]
     assert run.trainer.steps_done == 1 and run.config.task == task
-    view = run.snapshot()["task_view"]
+    view = run.snapshot().task_view
     assert view, "the task view is computed at the first probe"
     open_tab(at, "task_view").run()
     assert not at.exception

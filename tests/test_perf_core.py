@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from rnnplay.config import make_config
-from rnnplay.session import TrainingRun
+from rnnplay.run.training_run import TrainingRun
 from rnnplay.trainer import Trainer
 from tests import test_trainer as trainer_tests
 
@@ -90,15 +90,15 @@ def test_a_run_in_batched_mode_shows_every_step_and_syncs_per_batch():
     run.start()
     run.join(timeout=60)
     snap = run.snapshot()
-    assert snap["state"] == "done" and snap["history"]["step"] == list(range(1, 101))
-    assert all(math.isfinite(v) for v in snap["history"]["loss"])
+    assert snap.state == "done" and snap.history["step"] == list(range(1, 101))
+    assert all(math.isfinite(v) for v in snap.history["loss"])
     # fetches: every 16 steps, at each probe and at the last step; far fewer than one per step
-    probes = len(snap["val"]["step"])
+    probes = len(snap.val["step"])
     assert run.trainer.host_syncs <= math.ceil(100 / 16) + probes + 1 < 100
     per_step = TrainingRun(make_config("majority", steps=100, **TINY), probes=False)
     per_step.start()
     per_step.join(timeout=60)
-    assert per_step.snapshot()["history"]["loss"] == snap["history"]["loss"]  # the same numbers
+    assert per_step.snapshot().history["loss"] == snap.history["loss"]  # the same numbers
 
 
 def test_pausing_a_batched_run_brings_its_pending_steps_into_the_history():
@@ -109,9 +109,9 @@ def test_pausing_a_batched_run_brings_its_pending_steps_into_the_history():
         pass
     run.pause()
     snap = run.snapshot()
-    assert snap["state"] == "paused" and snap["history"]["step"][-1] == snap["steps_done"] >= 5
+    assert snap.state == "paused" and snap.history["step"][-1] == snap.steps_done >= 5
     record = run.to_record()
-    assert record["steps_done"] == snap["steps_done"]
+    assert record["steps_done"] == snap.steps_done
     run.stop()
 
 
@@ -121,8 +121,8 @@ def test_a_batched_run_that_diverges_ends_diverged_with_finite_weights_and_its_h
     run.start()
     run.join(timeout=60)
     snap = run.snapshot()
-    assert snap["state"] == "diverged" and snap["message_args"]["step"] == snap["steps_done"]
-    assert snap["history"]["step"][-1] == snap["steps_done"] < 20
+    assert snap.state == "diverged" and snap.message_args["step"] == snap.steps_done
+    assert snap.history["step"][-1] == snap.steps_done < 20
     assert all(torch.isfinite(p).all() for p in run.trainer.model.parameters())
 
 
@@ -131,11 +131,11 @@ def test_the_probe_budget_holds_over_a_run_the_first_and_last_probes_included():
     keeps the probes' time within the budget of the steps' time, plus one probe (the forced last one)."""
     run = TrainingRun(make_config("majority", steps=300, **TINY), probe_budget=0.1, min_probe_interval_s=0.0)
     spent = {"probe": 0.0, "step": 0.0, "probes": 0, "max": 0.0}
-    probe, step = run._probe, run.trainer.step
+    probe, step = run.loop.probe, run.trainer.step
 
-    def timed_probe(tr, view=True):
+    def timed_probe(view=True):
         t0 = time.perf_counter()
-        out = probe(tr, view)
+        out = probe(view)
         dt = time.perf_counter() - t0
         spent["probe"], spent["probes"], spent["max"] = spent["probe"] + dt, spent["probes"] + 1, max(spent["max"], dt)
         return out
@@ -145,10 +145,10 @@ def test_the_probe_budget_holds_over_a_run_the_first_and_last_probes_included():
         spent["step"] += s.seconds
         return s
 
-    run._probe, run.trainer.step = timed_probe, timed_step
+    run.loop.probe, run.trainer.step = timed_probe, timed_step
     run.start()
     run.join(timeout=120)
-    assert run.snapshot()["state"] == "done"
+    assert run.snapshot().state == "done"
     assert 3 <= spent["probes"] < 300
     # the first probe runs on credit, the last is forced, one may run longer than the average it was due at
     assert spent["probe"] <= 0.1 * spent["step"] + 3 * spent["max"]

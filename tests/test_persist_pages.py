@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from app_pages.ui import links, session_run
 from rnnplay import untrusted
 from rnnplay.config import make_config
-from rnnplay.session import TrainingRun
+from rnnplay.run.training_run import TrainingRun
 from rnnplay.store import RunStore, default_path
 from tests.test_pages import open_app
 
@@ -32,7 +32,7 @@ def stored_run(task: str = "adding", steps: int = 7, **overrides) -> TrainingRun
     run = TrainingRun(make_config(task, steps=500, **overrides))
     for _ in range(steps):
         run.step_one()
-    run.store = RunStore(default_path())
+    run.saver.store = RunStore(default_path())
     assert run.save()
     return run
 
@@ -47,7 +47,7 @@ def test_a_stored_run_reopens_with_its_steps_history_and_settings(stop_runs):
     assert not at.exception
     run = at.session_state["_run"]
     assert (run.id, run.trainer.steps_done, run.state) == (saved.id, 7, "paused")
-    assert run.history.rows["loss"] == saved.history.rows["loss"]
+    assert run.loop.history.rows["loss"] == saved.loop.history.rows["loss"]
     assert f"Reopened run {saved.id} at step 7" in texts(at.info)
     assert "step 7 / 500" in at.get("progress")[0].proto.text
     # the widgets show the reopened run's settings, so nothing is "changed since this run started"
@@ -75,7 +75,7 @@ def test_an_unknown_run_id_gives_a_message_and_a_fresh_run(stop_runs):
 
 def test_a_damaged_stored_run_gives_a_message_not_a_crash(stop_runs):
     saved = stored_run("majority", 3)
-    saved.store._conn().execute("UPDATE runs SET tensors = ? WHERE id = ?", (b"garbage" * 10, saved.id))
+    saved.saver.store._conn().execute("UPDATE runs SET tensors = ? WHERE id = ?", (b"garbage" * 10, saved.id))
     at = open_playground(stop_runs, run=saved.id)
     assert not at.exception
     # the id as the page echoes it: quoted and markdown-escaped (an id with "_" shows a backslash in the source)
@@ -164,7 +164,7 @@ def test_a_damaged_store_is_one_warning_and_the_playground_trains_on(stop_runs):
         at.button(key="btn_step").click().run()
     assert not at.exception
     run = at.session_state["_run"]
-    assert run.trainer.steps_done == 3 and run.store is None
+    assert run.trainer.steps_done == 3 and run.saver.store is None
     warnings = [w.value for w in at.warning if "not saved" in w.value]
     assert len(warnings) == 1 and "Runs are not saved right now" in warnings[0] and "malformed" in warnings[0]
     at.button(key="btn_train").click().run()  # training and the charts go on without the store

@@ -144,14 +144,14 @@ def test_grad_through_time_is_total_derivative_for_bidirectional_model(arch):
 def test_grad_through_time_leaves_grad_buffers_mode_and_global_rng_untouched():
     tr = Trainer(make_config("majority", hidden_size=4, seq_len=5, batch_size=4, device="cpu"))
     fresh = Trainer(make_config("majority", hidden_size=4, seq_len=5, batch_size=4, device="cpu", seed=1))
-    probes.grad_through_time(fresh.model, fresh.task, fresh._probe)
+    probes.grad_through_time(fresh.model, fresh.task, fresh.probe_batch)
     assert all(p.grad is None for p in fresh.model.parameters())  # no buffers created
 
     tr.step()  # leaves .grad filled (zeroed only at the next step)
     before = {n: p.grad.clone() for n, p in tr.model.named_parameters()}
     rng = torch.get_rng_state()
     tr.model.train()
-    g = probes.grad_through_time(tr.model, tr.task, tr._probe)
+    g = probes.grad_through_time(tr.model, tr.task, tr.probe_batch)
     assert torch.equal(torch.get_rng_state(), rng)
     assert tr.model.training
     for n, p in tr.model.named_parameters():
@@ -176,7 +176,7 @@ def test_hidden_states_shapes_and_gate_names(arch, bidirectional, num_layers):
             device="cpu",
         )
     )
-    states = probes.hidden_states(tr.model, tr._probe.x[:1])
+    states = probes.hidden_states(tr.model, tr.probe_batch.x[:1])
     expected = {
         "rnn": {"hidden"},
         "lstm": {"hidden", "input", "forget", "cell", "output", "cell state"},
@@ -186,12 +186,12 @@ def test_hidden_states_shapes_and_gate_names(arch, bidirectional, num_layers):
     for name, s in states.items():
         assert s.shape == (T, D * H), name
     # the hidden states are the fused core's own outputs for that sample
-    torch.testing.assert_close(states["hidden"], tr.model.core(tr._probe.x[:1])[0][0].detach())
+    torch.testing.assert_close(states["hidden"], tr.model.core(tr.probe_batch.x[:1])[0][0].detach())
 
 
 def test_hidden_states_lstm_cell_state_matches_fused_c_n_and_gates_lie_in_range():
     tr = Trainer(make_config("majority", arch="lstm", hidden_size=4, seq_len=6, device="cpu"))
-    x = tr._probe.x[:1]
+    x = tr.probe_batch.x[:1]
     states = probes.hidden_states(tr.model, x)
     _, (h_n, c_n) = tr.model.core(x)
     torch.testing.assert_close(states["cell state"][-1], c_n[-1, 0].detach())

@@ -15,7 +15,8 @@ import torch
 
 from rnnplay.config import ConfigError, make_config
 from rnnplay.race import EXPLODING, VANISHING, Race, race_labels
-from rnnplay.session import TrainingRun, thin
+from rnnplay.run.history import thin
+from rnnplay.run.training_run import TrainingRun
 from rnnplay.trainer import Trainer
 
 TINY = {"hidden_size": 4, "seq_len": 6, "batch_size": 4, "device": "cpu"}
@@ -34,7 +35,7 @@ def make_race():
     yield make
     for race in races:
         race.stop()
-        assert race._thread is None or not race._thread.is_alive()
+        assert race.slot.thread is None or not race.slot.thread.is_alive()
 
 
 def wait_for(predicate, timeout: float = 30.0, what: str = "condition") -> None:
@@ -95,16 +96,16 @@ def test_one_thread_steps_the_entries_in_turn(make_race):
     race = make_race()
     race.start()
     assert race.state == "running" and all(r.state == "running" for r in race.runs)
-    assert all(r._thread is None for r in race.runs)  # no thread per entry: the race's one
+    assert all(r.slot.thread is None for r in race.runs)  # no thread per entry: the race's one
     seen = []
     end = time.monotonic() + 1.5
     while time.monotonic() < end:
-        steps = race.snapshot()["steps"]
+        steps = race.snapshot().steps
         seen.append(steps)
         assert max(steps) - min(steps) <= 1, steps
         time.sleep(0.005)
     assert min(seen[-1]) > 20
-    assert race.snapshot()["steps_per_s"] > 0
+    assert race.snapshot().steps_per_s > 0
     names = {t.name for t in __import__("threading").enumerate()}
     assert "rnnplay-race" in names and "rnnplay-train" not in names
 
@@ -112,26 +113,26 @@ def test_one_thread_steps_the_entries_in_turn(make_race):
 def test_pause_resume_stop_and_step(make_race):
     race = make_race(("rnn", "gru"))
     race.step_one()
-    assert race.state == "paused" and race.snapshot()["steps"] == [1, 1]
+    assert race.state == "paused" and race.snapshot().steps == [1, 1]
     race.start()
-    wait_for(lambda: min(race.snapshot()["steps"]) >= 5, what="steps")
+    wait_for(lambda: min(race.snapshot().steps) >= 5, what="steps")
     race.pause()
     frozen = race.snapshot()
-    assert frozen["state"] == "paused" and {s["state"] for s in frozen["runs"]} == {"paused"}
+    assert frozen.state == "paused" and {s.state for s in frozen.runs} == {"paused"}
     time.sleep(0.2)
-    assert race.snapshot()["steps"] == frozen["steps"]  # paused means no more steps
-    assert max(frozen["steps"]) - min(frozen["steps"]) <= 1
+    assert race.snapshot().steps == frozen.steps  # paused means no more steps
+    assert max(frozen.steps) - min(frozen.steps) <= 1
     race.step_one()
-    assert race.snapshot()["steps"] == [s + 1 for s in frozen["steps"]]
+    assert race.snapshot().steps == [s + 1 for s in frozen.steps]
     race.resume()
-    wait_for(lambda: min(race.snapshot()["steps"]) > frozen["steps"][0] + 5, what="resume")
+    wait_for(lambda: min(race.snapshot().steps) > frozen.steps[0] + 5, what="resume")
     race.stop()
-    assert race.state == "stopped" and not race._thread.is_alive()
-    assert {s["state"] for s in race.snapshot()["runs"]} == {"stopped"}
+    assert race.state == "stopped" and not race.slot.thread.is_alive()
+    assert {s.state for s in race.snapshot().runs} == {"stopped"}
     race.start()  # a stopped race stays stopped until reset
     assert race.state == "stopped"
     race.reset()
-    assert race.state == "ready" and race.snapshot()["steps"] == [0, 0]
+    assert race.state == "ready" and race.snapshot().steps == [0, 0]
 
 
 def test_reset_with_new_entries_and_finishing(make_race):
@@ -139,8 +140,8 @@ def test_reset_with_new_entries_and_finishing(make_race):
     race.start()
     race.join(timeout=60)
     snap = race.snapshot()
-    assert snap["state"] == "done" and snap["steps"] == [30, 30]
-    assert {s["state"] for s in snap["runs"]} == {"done"}
+    assert snap.state == "done" and snap.steps == [30, 30]
+    assert {s.state for s in snap.runs} == {"done"}
     new = [c.replace(arch="lstm", steps=10) for c in race.configs] + [race.configs[0].replace(steps=10)]
     race.reset(new)
     assert race.labels == ["LSTM #1", "LSTM #2", "RNN"] and len(race.runs) == 3
@@ -156,9 +157,9 @@ def test_a_diverging_entry_stops_alone(make_race):
     try:
         race.start()
         race.join(timeout=60)
-        bad, good = race.snapshot()["runs"]
-        assert bad["state"] == "diverged" and "NaN/Inf" in bad["message"] and bad["steps_done"] < 20
-        assert good["state"] == "done" and good["steps_done"] == 200
+        bad, good = race.snapshot().runs
+        assert bad.state == "diverged" and "NaN/Inf" in bad.message and bad.steps_done < 20
+        assert good.state == "done" and good.steps_done == 200
         assert race.state == "done"
     finally:
         race.stop()
@@ -174,23 +175,23 @@ def test_a_crashing_entry_stops_alone(make_race):
     broken.step = boom
     race.start()
     race.join(timeout=60)
-    bad, good = race.snapshot()["runs"]
-    assert bad["state"] == "error" and "boom" in bad["message"]
-    assert good["state"] == "done" and good["steps_done"] == 40
+    bad, good = race.snapshot().runs
+    assert bad.state == "error" and "boom" in bad.message
+    assert good.state == "done" and good.steps_done == 40
 
 
 def test_detach_ends_the_thread_after_the_grace_period(make_race):
     race = make_race(("rnn", "gru"))
     race.start()
-    wait_for(lambda: min(race.snapshot()["steps"]) >= 2)
+    wait_for(lambda: min(race.snapshot().steps) >= 2)
     race.detach(grace_s=0.05)
     assert race.state == "paused"
-    race._thread.join(5)
-    assert not race._thread.is_alive()
+    race.slot.thread.join(5)
+    assert not race.slot.thread.is_alive()
     race.attach()
     race.start()  # the session came back: training goes on in a new thread
-    n = min(race.snapshot()["steps"])
-    wait_for(lambda: min(race.snapshot()["steps"]) > n + 2, what="restart")
+    n = min(race.snapshot().steps)
+    wait_for(lambda: min(race.snapshot().steps) > n + 2, what="restart")
 
 
 # the data the Gradient lab draws --------------------------------------------------------------------
@@ -212,7 +213,7 @@ def test_snapshot_records_singular_values_param_norms_and_frames():
     run.start()
     run.join(60)
     snap = run.snapshot()
-    spec, pn, frames = snap["spectral"], snap["param_norms"], snap["frames"]
+    spec, pn, frames = snap.spectral, snap.param_norms, snap.frames
     assert len(spec["singular"]) == len(spec["step"]) == len(spec["radius"]) > 1
     sv = spec["singular"][-1]
     assert len(sv) == min(16, TINY["hidden_size"]) and sv == sorted(sv, reverse=True)
@@ -229,7 +230,7 @@ def test_snapshot_records_singular_values_param_norms_and_frames():
     assert len(f["grad_through_time"]) == TINY["seq_len"] and len(f["input_labels"]) == TINY["seq_len"]
     assert [fr["step"] for fr in frames] == sorted(fr["step"] for fr in frames)
     # frames are shared, not copied: a second snapshot holds the same frame objects
-    assert run.snapshot()["frames"][-1] is f
+    assert run.snapshot().frames[-1] is f
 
 
 def test_frames_stay_within_their_byte_budget():
@@ -238,7 +239,7 @@ def test_frames_stay_within_their_byte_budget():
     )
     run.start()
     run.join(60)
-    frames = run.snapshot()["frames"]
+    frames = run.snapshot().frames
     size = sum(a.nbytes for a in frames[0]["hidden"].values())  # 6 arrays of 6x4 float32: 576 bytes
     assert size * len(frames) <= 3000 + 2 * size and len(frames) >= 2
     assert frames[0]["step"] == 1 and frames[-1]["step"] == 30

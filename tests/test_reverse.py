@@ -59,9 +59,9 @@ def test_try_it_refuses_bad_input_with_a_message(bad):
 def test_probe_sees_gradient_reach_into_the_encoder():
     tr = Trainer(make_config("reverse", bidirectional=True))
     gtt = tr.grad_through_time()
-    assert len(gtt) == tr._probe.x.shape[1] and all(g > 0 for g in gtt)
+    assert len(gtt) == tr.probe_batch.x.shape[1] and all(g > 0 for g in gtt)
     p = tr.probe()
-    assert p["hidden"]["hidden"].shape[0] == int(tr._probe.lengths[0])
+    assert p["hidden"]["hidden"].shape[0] == int(tr.probe_batch.lengths[0])
 
 
 @pytest.mark.parametrize("impl", ["torch", "scratch"])

@@ -18,7 +18,7 @@ from app_pages.ui import session_guard, session_run
 from app_pages.ui.session_guard import Sessions
 from app_pages.ui.session_run import LIVE_RUNS, SessionGuard, _xsrf_token, may_take
 from rnnplay.config import make_config
-from rnnplay.session import TrainingRun
+from rnnplay.run.training_run import TrainingRun
 from tests.test_pages import open_app
 
 
@@ -95,7 +95,7 @@ def test_a_session_gone_for_good_frees_its_run_and_uploads_without_the_cycle_col
     try:
         live.discard("s2")
         reg.sweep()  # released: paused, its thread ends
-        assert wait_for(lambda: ref() is None or not ref()._thread.is_alive())
+        assert wait_for(lambda: ref() is None or not ref().slot.thread.is_alive())
         time.sleep(0.1)
         reg.sweep()  # past the session TTL: forgotten
         assert "s2" not in reg.known() and "_run" not in state and "upload" not in state

@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 import torch
 
-from rnnplay import session as session_mod
 from rnnplay.config import make_config
 from rnnplay.i18n import Msg
-from rnnplay.session import TrainingRun
+from rnnplay.run import record as run_record
+from rnnplay.run.training_run import TrainingRun
 from rnnplay.store import (
     RunStore,
     StoreConflict,
@@ -108,11 +108,11 @@ def test_a_reopened_run_trains_on_with_the_same_losses_bitwise(store, task, arch
         a.trainer.lr,
         "norm",
     )
-    assert b.events == a.events
+    assert b.loop.events == a.loop.events
     for _ in range(6):
         b.step_one()
-    assert b.history.rows["loss"] == a.history.rows["loss"]  # exact float equality, all 12 steps
-    assert b.history.rows["grad_norm"] == a.history.rows["grad_norm"]
+    assert b.loop.history.rows["loss"] == a.loop.history.rows["loss"]  # exact float equality, all 12 steps
+    assert b.loop.history.rows["grad_norm"] == a.loop.history.rows["grad_norm"]
     for (name, pa), pb in zip(a.trainer.model.state_dict().items(), b.trainer.model.state_dict().values(), strict=True):
         assert torch.equal(pa, pb), name
 
@@ -125,35 +125,35 @@ def test_reopening_keeps_history_probes_frames_and_the_end_state(store):
     store.save(run.to_record())
     back = TrainingRun.from_record(store.load(run.id))
     snap, ref = back.snapshot(), run.snapshot()
-    assert back.state == "done" and snap["message"] == ref["message"]
+    assert back.state == "done" and snap.message == ref.message
     for key in ("history", "val", "probes", "spectral", "param_norms", "events", "task_view"):
-        assert snap[key] == ref[key], key
-    assert len(snap["frames"]) == len(ref["frames"]) >= 2
-    assert (snap["frames"][-1]["hidden"]["hidden"] == ref["frames"][-1]["hidden"]["hidden"]).all()
+        assert getattr(snap, key) == getattr(ref, key), key
+    assert len(snap.frames) == len(ref.frames) >= 2
+    assert (snap.frames[-1]["hidden"]["hidden"] == ref.frames[-1]["hidden"]["hidden"]).all()
     assert back.start() is None and back.state == "done"  # a finished run does not train on
 
 
 def test_a_run_saves_itself_while_training_and_when_done(any_store, monkeypatch):
     store = any_store
-    monkeypatch.setattr(session_mod, "SAVE_EVERY_S", 0.05)
+    monkeypatch.setattr(run_record, "SAVE_EVERY_S", 0.05)
     run = TrainingRun(make_config("majority", steps=60))
-    run.store = store
+    run.saver.store = store
     run.start()
     run.join(60)
     assert run.state == "done"
     rec = store.load(run.id)
     assert (rec["state"], rec["steps_done"]) == ("done", 60)
-    assert run.save_stats["saves"] >= 2 and not run.save_error
-    assert run.save_stats["last_ms"] < 1000
+    assert run.saver.save_stats["saves"] >= 2 and not run.saver.save_error
+    assert run.saver.save_stats["last_ms"] < 1000
 
 
 def test_a_save_failure_is_kept_for_the_page_not_raised(location):
     store = RunStore(location)
     run = trained()
-    run.store = store
+    run.saver.store = store
     sql(store, "DROP TABLE runs")  # any write now fails
     assert run.save() is False
-    assert "runs" in run.save_error
+    assert "runs" in run.saver.save_error
 
 
 def test_old_runs_expire_by_age(any_store):
@@ -290,8 +290,9 @@ def test_reset_gives_a_new_id():
 
 
 def test_the_store_never_unpickles():
-    for name in ("rnnplay/store.py", "rnnplay/store_sqlite.py", "rnnplay/store_postgres.py", "rnnplay/session.py"):
-        src = (ROOT / name).read_text()
+    stores = [ROOT / f"rnnplay/{n}.py" for n in ("store", "store_sqlite", "store_postgres")]
+    for path in [*stores, *sorted((ROOT / "rnnplay/run").glob("*.py"))]:
+        name, src = str(path), path.read_text()
         assert not re.search(r"^\s*(import|from)\s+(pickle|dill|joblib)\b", src, re.M), name
         assert "torch.load(" not in src and "pickle.load" not in src and "weights_only" not in src, name
 
@@ -303,7 +304,7 @@ def test_every_task_reopens_with_its_view_and_trains_on(store, task):
     store.save(run.to_record())
     back = TrainingRun.from_record(store.load(run.id))
     # the same structure, texts (translatable ones too) and numbers; arrays compared by position
-    assert encode(back.task_view, {}) == encode(run.task_view, {})
+    assert encode(back.snapshot().task_view, {}) == encode(run.snapshot().task_view, {})
     assert back.step_one() is not None and back.trainer.steps_done == 2
 
 
@@ -364,16 +365,16 @@ def test_a_save_names_the_version_it_started_from_and_a_stale_one_changes_nothin
 def test_two_servers_on_one_store_never_overwrite_each_other(location):
     a_store, b_store = RunStore(location), RunStore(location)  # two server processes on one database
     a = trained(steps=2)
-    a.store = a_store
+    a.saver.store = a_store
     assert a.save()
     b = TrainingRun.from_record(b_store.load(a.id))  # the other server reopens the same id
-    b.store = b_store
+    b.saver.store = b_store
     b.step_one()
     assert b.save() and b.id == a.id
     a.step_one()
     a.step_one()
-    assert a.save() and not a.save_error  # a lost the race: it goes on under a new id, saved there
-    assert a.forked_from == b.id and a.id != b.id
+    assert a.save() and not a.saver.save_error  # a lost the race: it goes on under a new id, saved there
+    assert a.saver.forked_from == b.id and a.id != b.id
     assert b_store.load(b.id)["steps_done"] == 3 and a_store.load(a.id)["steps_done"] == 4
     a.step_one()
     assert a.save() and a_store.load(a.id)["steps_done"] == 5  # and keeps saving there
@@ -424,6 +425,6 @@ def test_a_store_of_the_first_schema_gains_versions_and_owners_and_keeps_its_run
     back = store.load(run.id)
     assert (back["version"], back["owner"], back["steps_done"]) == (0, "", 4)
     reopened = TrainingRun.from_record(back)
-    reopened.store = store
+    reopened.saver.store = store
     reopened.step_one()
     assert reopened.save() and reopened.id == run.id and store.load(run.id)["version"] == 1

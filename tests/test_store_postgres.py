@@ -19,7 +19,7 @@ from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_tok
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
-from rnnplay.session import TrainingRun
+from rnnplay.run.training_run import TrainingRun
 from rnnplay.store import SCHEMA_VERSION, RunStore, StoreConflict, StoreError
 from tests.e2e.streamlit_server import serve
 from tests.load.loadtest import StClient
@@ -33,16 +33,16 @@ PLAYGROUND = "app_pages/playground.py"
 def test_two_replicas_see_each_others_runs_and_one_trains_on_what_the_other_saved(pg_url):
     a_store, b_store = RunStore(pg_url), RunStore(pg_url)
     a = trained("adding", 5, arch="gru")
-    a.owner, a.store = "browser:1", a_store
+    a.saver.owner, a.saver.store = "browser:1", a_store
     assert a.save()
     assert [(r["id"], r["owner"], r["steps_done"]) for r in b_store.runs()] == [(a.id, "browser:1", 5)]
     assert [r["id"] for r in b_store.runs(owner="browser:1")] == [a.id] and b_store.runs(owner="browser:2") == []
     b = TrainingRun.from_record(b_store.load(a.id))  # replica A is gone: B reopens its run
-    b.store = b_store
+    b.saver.store = b_store
     for _ in range(4):
         a.step_one()
         b.step_one()
-    assert b.history.rows["loss"] == a.history.rows["loss"]  # bitwise, all 9 steps
+    assert b.loop.history.rows["loss"] == a.loop.history.rows["loss"]  # bitwise, all 9 steps
     assert b.save() and a_store.load(a.id)["steps_done"] == 9  # and A sees what B saved
 
 
@@ -111,7 +111,7 @@ def test_the_schema_version_is_recorded_once_and_a_newer_one_is_refused(pg_url):
 def test_a_dead_database_is_a_store_error_everywhere_and_the_store_comes_back(postgres, pg_url, mode):
     store = RunStore(pg_url)
     run = trained(steps=2)
-    run.store = store
+    run.saver.store = store
     assert run.save()
     postgres.stop(mode)
     try:
@@ -121,11 +121,11 @@ def test_a_dead_database_is_a_store_error_everywhere_and_the_store_comes_back(po
         with pytest.raises(StoreError, match="cannot open it"):
             RunStore(pg_url)
         run.step_one()
-        assert run.save() is False and "run store postgresql://" in run.save_error  # kept for the page
+        assert run.save() is False and "run store postgresql://" in run.saver.save_error  # kept for the page
     finally:
         postgres.start()
     run.step_one()
-    assert run.save() and not run.save_error
+    assert run.save() and not run.saver.save_error
     assert store.load(run.id)["steps_done"] == 4 and RunStore(pg_url).load(run.id)["version"] == 2
 
 

@@ -227,7 +227,7 @@ def fingerprint(at: AppTest) -> tuple:
     weights = {k: v.clone() for k, v in run.trainer.model.state_dict().items()}
     return (
         run,
-        (run.state, run.trainer.steps_done, len(snap["history"]["step"]), snap["history"]["loss"], run.config),
+        (run.state, run.trainer.steps_done, len(snap.history["step"]), snap.history["loss"], run.config),
         weights,
     )
 

@@ -9,12 +9,12 @@ from app_pages.i18n import lang, tr
 from app_pages.ui import links, teacher
 from rnnplay import export, untrusted
 from rnnplay.i18n import N_, localize
-from rnnplay.session import TrainingRun
+from rnnplay.run.training_run import TrainingRun
 
 
 def exchange_panel(run: TrainingRun) -> None:
     with st.expander(tr("Export / import")):
-        trained = run.trainer.steps_done > 0
+        trained = run.steps_done > 0
         st.markdown(tr("Take the run home: its numbers, its settings, its weights, or a plain PyTorch script."))
         # callables: the files are made when the learner clicks, not at every rerun; on_click="ignore": a download
         # reruns nothing (a rerun would redraw the page under the pointer while the file is fetched)
@@ -37,13 +37,9 @@ def exchange_panel(run: TrainingRun) -> None:
             on_click="ignore",
         )
 
-        def weights() -> bytes:
-            with run.between_steps():  # a consistent copy of the weights
-                return export.weights_safetensors(run.trainer)
-
         d[2].download_button(
             tr("Weights (safetensors)"),
-            weights,
+            run.weights,  # a consistent copy, taken between two training steps
             "rnnplay_weights.safetensors",
             "application/octet-stream",
             key="dl_weights",
@@ -117,8 +113,7 @@ def exchange_panel(run: TrainingRun) -> None:
             try:
                 if problem:
                     raise ValueError(problem)
-                with run.between_steps():
-                    export.load_weights(run.trainer, w_file.getvalue())
+                run.load_weights(w_file.getvalue())
             except (ValueError, TypeError) as e:
                 i2.error(
                     str(e) if problem else f"{untrusted.escape_markdown(w_file.name[:80])}: {localize(e, lang())}",

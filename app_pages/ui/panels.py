@@ -8,38 +8,38 @@ import streamlit as st
 from app_pages.i18n import lang, tr
 from rnnplay import hosted
 from rnnplay.diagnosis import diagnose
+from rnnplay.run import RaceSnapshot, RunState, Snapshot
 
 SEVERITY_ICONS = {"warning": ":material/warning:", "info": ":material/info:", "ok": ":material/check_circle:"}
 
 
-def state_text(snap: dict, names: dict[str, str]) -> str:
+def state_text(snap: Snapshot | RaceSnapshot, names: dict[str, str]) -> str:
     """A run's or a race's state for its status line; a queued one says where it stands (hosted)."""
-    if snap["state"] == "queued" and snap.get("queue_position"):
-        return tr(hosted.QUEUED_TEXT, position=snap["queue_position"], length=snap["queue_length"])
-    return tr(names.get(snap["state"], snap["state"]))
+    if snap.state == RunState.QUEUED and snap.queue_position:
+        return tr(hosted.QUEUED_TEXT, position=snap.queue_position, length=snap.queue_length)
+    return tr(names.get(snap.state, snap.state))
 
 
-def run_message(snap: dict) -> str:
+def run_message(snap: Snapshot | RaceSnapshot) -> str:
     """A run's status message in this session's language. The training thread has no language: it
     keeps an English template and its fields (message_template, message_args), translated here."""
-    template = snap.get("message_template", snap.get("message", ""))
-    args = {k: tr(v) if isinstance(v, str) else v for k, v in snap.get("message_args", {}).items()}
-    return tr(template, **args)
+    args = {k: tr(v) if isinstance(v, str) else v for k, v in snap.message_args.items()}
+    return tr(snap.message_template, **args)
 
 
-def hosted_notice(snap: dict, box=None) -> None:
+def hosted_notice(snap: Snapshot | RaceSnapshot, box=None) -> None:
     """Why a run or race is not training when the learner did not ask: the server refused it (its queue
     is full, no slot was free for one batch, the run is over its budget), or it paused because nobody looked
     at it or its page went away."""
-    box, template = box or st, snap.get("message_template")
+    box, template = box or st, snap.message_template
     refusals = (hosted.REFUSED_TEXT, hosted.STEP_BUSY_TEXT, hosted.OVER_BUDGET_TEXT)
-    if snap["state"] in ("ready", "paused") and template in refusals:
+    if snap.state in (RunState.READY, RunState.PAUSED) and template in refusals:
         box.warning(run_message(snap), icon=":material/hourglass_empty:")
-    elif snap["state"] == "paused" and template in (hosted.IDLE_TEXT, hosted.DETACHED_TEXT):
+    elif snap.state == RunState.PAUSED and template in (hosted.IDLE_TEXT, hosted.DETACHED_TEXT):
         box.info(run_message(snap), icon=":material/pause_circle:")
 
 
-def diagnosis_panel(snap: dict, container=None, title: str | None = None) -> None:
+def diagnosis_panel(snap: Snapshot, container=None, title: str | None = None) -> None:
     """The run's diagnosis (rnnplay.diagnosis): what the charts show, as sentences with their numbers and
     what to try, in the session's language. title: the panel's heading (default "Diagnosis"; the Gradient
     lab names the entry)."""

@@ -7,6 +7,7 @@ each chart is a live_chart, rebuilt only when what it shows moved on."""
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 import time
 
@@ -20,6 +21,7 @@ from app_pages.ui.run_view import DIAGNOSIS_HEIGHT, open_tab_pointed_at, pace
 from rnnplay import figures, hosted
 from rnnplay.i18n import N_
 from rnnplay.race import Race, race_labels
+from rnnplay.run import ACTIVE, RaceSnapshot, RunState, Snapshot
 
 TABS = {
     "diagnosis": N_("Diagnosis"),
@@ -36,36 +38,35 @@ CELL_TICKS = 2  # category labels along a cell's x axis
 SIDE_LEGEND = {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"}
 TOP_LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom", "font": {"size": 11}}
 STATE_TEXT = {
-    "ready": N_("ready"),
-    "running": N_("racing…"),
-    "paused": N_("paused"),
-    "done": N_("finished"),
-    "stopped": N_("stopped"),
-    "queued": N_("queued"),  # with its place in line: panels.state_text
+    RunState.READY: N_("ready"),
+    RunState.RUNNING: N_("racing…"),
+    RunState.PAUSED: N_("paused"),
+    RunState.DONE: N_("finished"),
+    RunState.STOPPED: N_("stopped"),
+    RunState.QUEUED: N_("queued"),  # with its place in line: panels.state_text
 }
-ACTIVE = ("running", "queued")
 
 
-def _status(snap: dict) -> None:
-    runs, labels = snap["runs"], snap["labels"]
-    total = max(s["steps_total"] for s in runs)
+def _status(snap: RaceSnapshot) -> None:
+    runs, labels = snap.runs, snap.labels
+    total = max(s.steps_total for s in runs)
     st.progress(
-        min(min(snap["steps"]) / total, 1.0),
+        min(min(snap.steps) / total, 1.0),
         text=tr(
             "steps {steps} of {total} · {rate} steps/s in all · {state}",
-            steps=" / ".join(map(str, snap["steps"])),
+            steps=" / ".join(map(str, snap.steps)),
             total=total,
-            rate=f"{snap['steps_per_s']:.0f}",
+            rate=f"{snap.steps_per_s:.0f}",
             state=panels.state_text(snap, STATE_TEXT),
         ),
     )
     panels.hosted_notice(snap)  # refused (the server is busy), or paused because nobody was looking
     for s, lab in zip(runs, labels, strict=True):
-        if s["state"] == "diverged":
+        if s.state == RunState.DIVERGED:
             st.error(
                 tr("**{label}** stopped — {message}", label=lab, message=panels.run_message(s)), icon=":material/error:"
             )
-        elif s["state"] == "error":
+        elif s.state == RunState.ERROR:
             st.error(tr("**{label}** failed: {message}", label=lab, message=panels.run_message(s)))
 
 
@@ -135,13 +136,13 @@ def _side_legend(fig) -> dict:
     return spec
 
 
-def _hidden(snap: dict, lab: str) -> dict:
+def _hidden(snap: Snapshot, lab: str) -> dict:
     fig = figures.hidden_figure(snap, lang=lang(), height=CELL_HEIGHT).to_dict()
     fig["layout"]["title"] = {**fig["layout"].get("title", {}), "text": lab}
     return fig
 
 
-def _param_norms(runs: list[dict], labels: list[str]) -> list:
+def _param_norms(runs: list[Snapshot], labels: list[str]) -> list:
     title = N_("{label}: gradient norm per tensor")
     return [
         figures.param_norms_figure(s, tr(title, label=lab), lang=lang()) for s, lab in zip(runs, labels, strict=True)
@@ -152,11 +153,11 @@ def _body(race: Race, interval: float | None, base_interval: float) -> None:
     cpu0 = time.thread_time()
     snap = race.snapshot()
     if race.labels == race_labels(race.configs):  # the legend's names in this session's language
-        snap["labels"] = race_labels(race.configs, lang())
-    runs, labels = snap["runs"], snap["labels"]
+        snap = dataclasses.replace(snap, labels=race_labels(race.configs, lang()))
+    runs, labels = snap.runs, snap.labels
     _status(snap)
-    steps = (id(race), tuple(snap["steps"]), snap["state"], lang())
-    probes = (id(race), tuple(len(s["probes"]) for s in runs), snap["state"], lang())
+    steps = (id(race), tuple(snap.steps), snap.state, lang())
+    probes = (id(race), tuple(len(s.probes) for s in runs), snap.state, lang())
     log_y = st.session_state.get("race_loss_log", False)
     left, right = st.columns(2)
     with left:
@@ -200,7 +201,7 @@ def _body(race: Race, interval: float | None, base_interval: float) -> None:
             else:
                 _per_entry("param_norms", n, lambda: _param_norms(runs, labels), probes)
     hosted.PACER.record(time.thread_time() - cpu0)
-    if interval is not None and snap["state"] not in ACTIVE:
+    if interval is not None and snap.state not in ACTIVE:
         st.rerun()  # the race ended: one full run to update the buttons and stop polling
     if hosted.PACER.should_repace(interval, pace(race, base_interval)):
         st.rerun()  # the server got busier or quieter (or the queue let this race in): a new pace

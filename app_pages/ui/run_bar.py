@@ -10,12 +10,11 @@ from collections.abc import Callable, Sequence
 import streamlit as st
 
 from app_pages.i18n import tr
-
-ACTIVE = ("running", "queued")  # queued: started, waiting for a free slot on the server (hosted)
+from rnnplay.run import ACTIVE, RunState  # ACTIVE: running, or queued (started, waiting for a free slot)
 
 
 def run_bar(
-    state: str,
+    state: RunState,
     *,
     on_train: Callable[[], None],
     on_pause: Callable[[], None],
@@ -34,7 +33,7 @@ def run_bar(
     training already; widths: the six columns' widths. Every text comes translated. The widgets' keys are
     fixed: btn_train, btn_pause, btn_stop, btn_step, btn_reset."""
     c = st.columns(list(widths))
-    label = {"paused": tr("Resume"), "running": busy_label, "queued": busy_label}.get(
+    label = {RunState.PAUSED: tr("Resume"), RunState.RUNNING: busy_label, RunState.QUEUED: busy_label}.get(
         state, tr("Train anew") if state in anew_states else tr("Train")
     )
     c[0].button(
@@ -47,12 +46,16 @@ def run_bar(
     )
     c[1].button(tr("Pause"), on_click=on_pause, disabled=state not in ACTIVE, key="btn_pause", icon=":material/pause:")
     c[2].button(
-        tr("Stop"), on_click=on_stop, disabled=state not in (*ACTIVE, "paused"), key="btn_stop", icon=":material/stop:"
+        tr("Stop"),
+        on_click=on_stop,
+        disabled=state not in (*ACTIVE, RunState.PAUSED),
+        key="btn_stop",
+        icon=":material/stop:",
     )
     c[3].button(
         tr("Step one batch"),
         on_click=on_step,
-        disabled=state not in ("ready", "paused"),
+        disabled=state not in (RunState.READY, RunState.PAUSED),
         key="btn_step",
         icon=":material/skip_next:",
     )

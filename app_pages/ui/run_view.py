@@ -9,6 +9,7 @@ on (a new step for the loss, a new probe for the probe charts): `version` below.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 
@@ -19,7 +20,8 @@ from app_pages.ui import panels
 from app_pages.ui.live_chart import forget, live_chart
 from rnnplay import figures, hosted
 from rnnplay.i18n import N_
-from rnnplay.session import TrainingRun
+from rnnplay.run import ACTIVE, RunState, Snapshot
+from rnnplay.run.training_run import TrainingRun
 from rnnplay.tasks.base import localize_view
 
 MAIN_CHARTS = ("loss", "gtt", "gtt_heatmap", "hidden")  # two rows of two, above the fold
@@ -38,16 +40,15 @@ PROBE_CHARTS_EVERY_S = float(os.environ.get("RNNPLAY_PROBE_CHARTS_EVERY", "1.5")
 # session_state: (the probe charts' version, when it was first drawn, the latest probe they draw)
 PROBE_HELD = "_probe_charts_held"
 SLOW_COST = "_slow_redraw_cpu"  # the slow fragment's CPU per fast redraw, for the pacer
-ACTIVE = ("running", "queued")
 STATE_TEXT = {
-    "ready": N_("ready"),
-    "running": N_("training…"),
-    "paused": N_("paused"),
-    "done": N_("finished"),
-    "stopped": N_("stopped"),
-    "diverged": N_("diverged"),
-    "error": N_("error"),
-    "queued": N_("queued"),  # with its place in line: panels.state_text
+    RunState.READY: N_("ready"),
+    RunState.RUNNING: N_("training…"),
+    RunState.PAUSED: N_("paused"),
+    RunState.DONE: N_("finished"),
+    RunState.STOPPED: N_("stopped"),
+    RunState.DIVERGED: N_("diverged"),
+    RunState.ERROR: N_("error"),
+    RunState.QUEUED: N_("queued"),  # with its place in line: panels.state_text
 }
 ARCH_STATES = {
     "lstm": [N_("input"), N_("forget"), N_("cell"), N_("output"), N_("cell state")],
@@ -75,10 +76,10 @@ def hidden_which(arch: str) -> str:
     return {tr(s): s for s in states}.get(shown, shown if shown in states else "hidden")
 
 
-def status_line(snap: dict) -> None:
-    done, total = snap["steps_done"], snap["steps_total"]
-    n, batch = snap.get("task", {}).get("dataset_len"), snap["config"].batch_size
-    args = {"done": done, "total": total, "rate": f"{snap['steps_per_s']:.0f}"}
+def status_line(snap: Snapshot) -> None:
+    done, total = snap.steps_done, snap.steps_total
+    n, batch = snap.task.dataset_len, snap.config.batch_size
+    args = {"done": done, "total": total, "rate": f"{snap.steps_per_s:.0f}"}
     args["state"] = panels.state_text(snap, STATE_TEXT)
     if n:  # a finite dataset: epoch = steps x batch size / dataset size
         text = tr(
@@ -87,9 +88,9 @@ def status_line(snap: dict) -> None:
     else:
         text = tr("step {done} / {total} · {rate} steps/s · {state}", **args)
     st.progress(min(done / total, 1.0), text=text)
-    if snap["state"] == "diverged":
+    if snap.state == RunState.DIVERGED:
         st.error(tr("Training stopped: {message}", message=panels.run_message(snap)), icon=":material/error:")
-    elif snap["state"] == "error":
+    elif snap.state == RunState.ERROR:
         st.error(tr("Training failed: {message}", message=panels.run_message(snap)))
     panels.hosted_notice(snap)  # refused (the server is busy), or paused because nobody was looking
 
@@ -109,7 +110,7 @@ def text_view(view: dict, temperature: float) -> None:
     st.code(view["sample"], language=None)
 
 
-def _chart(snap: dict, name: str, version: tuple, **kw) -> None:
+def _chart(snap: Snapshot, name: str, version: tuple, **kw) -> None:
     live_chart(
         lambda: figures.live_figures(snap, (name,), lang=lang(), **kw)[name],
         key=name,
@@ -118,33 +119,33 @@ def _chart(snap: dict, name: str, version: tuple, **kw) -> None:
     )
 
 
-def probe_version(run: TrainingRun, snap: dict) -> tuple:
+def probe_version(run: TrainingRun, snap: Snapshot) -> tuple:
     """The probe charts' version: the run, its latest probe and its state. While the run trains, a newer
     probe is shown once the one drawn has been up PROBE_CHARTS_EVERY_S; any other change (a new run, the
     run stopping or finishing) at once."""
-    probe = (run.id, snap["probes"][-1]["step"] if snap["probes"] else None, len(snap["probes"]), snap["state"])
+    probe = (run.id, snap.probes[-1]["step"] if snap.probes else None, len(snap.probes), snap.state)
     held, now = st.session_state.get(PROBE_HELD), time.monotonic()
     if (
         held
-        and probe[3] == "running"
+        and probe[3] == RunState.RUNNING
         and held[0][0] == run.id
-        and held[0][3] == "running"
+        and held[0][3] == RunState.RUNNING
         and now - held[1] < PROBE_CHARTS_EVERY_S
     ):
         return held[0]
     if not held or held[0] != probe:
-        st.session_state[PROBE_HELD] = (probe, now, snap.get("latest_probe"))
+        st.session_state[PROBE_HELD] = (probe, now, snap.latest_probe)
     return probe
 
 
-def shown_snapshot(snap: dict) -> dict:
+def shown_snapshot(snap: Snapshot) -> Snapshot:
     """The snapshot as the charts show it: the probe charts hold a probe for PROBE_CHARTS_EVERY_S while
     newer ones arrive, so the diagnosis reads that held probe, not a newer one beside a chart that does
     not show it yet."""
     held = st.session_state.get(PROBE_HELD)
     if not held or len(held) < 3 or held[2] is None:
         return snap
-    return {**snap, "latest_probe": held[2]}
+    return dataclasses.replace(snap, latest_probe=held[2])
 
 
 def open_tab_pointed_at(tabs: dict[str, str], tab_key: str) -> None:
@@ -162,12 +163,12 @@ def _fast_body(run: TrainingRun, interval: float | None, base_interval: float) -
     cpu0 = time.thread_time()
     snap = run.snapshot()
     status_line(snap)
-    steps = (run.id, snap["steps_done"], snap["state"])
+    steps = (run.id, snap.steps_done, snap.state)
     held = st.session_state.get(PROBE_HELD)
     # while training, the probe the slow part holds (taken while training too); otherwise (a run that starts,
     # pauses or ends) the run's latest probe at once: the full run that ends a run draws this part first, and
     # no timer redraws it afterwards
-    following = snap["state"] == "running" and held and held[0][0] == run.id and held[0][3] == "running"
+    following = snap.state == RunState.RUNNING and held and held[0][0] == run.id and held[0][3] == RunState.RUNNING
     probe = held[0] if following else probe_version(run, snap)
     left, right = st.columns(2)
     with left:
@@ -183,7 +184,7 @@ def _slow_body(run: TrainingRun, interval: float | None, base_interval: float) -
     """The probe charts and the tabs: they change with a new probe, held for PROBE_CHARTS_EVERY_S."""
     cpu0 = time.thread_time()
     snap = run.snapshot()
-    steps = (run.id, snap["steps_done"], snap["state"])
+    steps = (run.id, snap.steps_done, snap.state)
     probe = probe_version(run, snap)
     left, right = st.columns(2)
     with left:
@@ -201,16 +202,16 @@ def _slow_body(run: TrainingRun, interval: float | None, base_interval: float) -
             if name == "diagnosis":  # a fixed height: the page below keeps its place as findings come and go
                 with st.container(height=DIAGNOSIS_HEIGHT, border=False, key="diagnosis"):
                     panels.diagnosis_panel(shown_snapshot(snap))
-            elif name == "task_view" and (snap["task_view"] or {}).get("kind") == "text":
+            elif name == "task_view" and (snap.task_view or {}).get("kind") == "text":
                 with st.container(border=True, key="task_view"):  # the key lets a lesson outline it
-                    text_view(localize_view(snap["task_view"], lang()), run.config.temperature)
-            elif name == "task_view" and snap["task_view"] is None:
+                    text_view(localize_view(snap.task_view, lang()), run.config.temperature)
+            elif name == "task_view" and snap.task_view is None:
                 st.caption(tr(figures.EMPTY_TEXT))
             else:
                 _chart(snap, name, probe if name in ("task_view", "spectral") else steps)
     fast_per_slow = base_interval / interval if interval else 0.0
     st.session_state[SLOW_COST] = (time.thread_time() - cpu0) * fast_per_slow
-    if interval is not None and snap["state"] not in ACTIVE:
+    if interval is not None and snap.state not in ACTIVE:
         st.rerun()  # training ended: one full run to update the buttons and stop polling
 
 
@@ -220,9 +221,9 @@ def pace(run_or_race, base_interval: float) -> float:
     return hosted.PACER.interval(base_interval, queued=hosted.waits_behind(run_or_race))
 
 
-def _paced(run: TrainingRun, snap: dict, cpu_s: float, interval: float | None, base_interval: float) -> None:
+def _paced(run: TrainingRun, snap: Snapshot, cpu_s: float, interval: float | None, base_interval: float) -> None:
     hosted.PACER.record(cpu_s)
-    if interval is not None and snap["state"] not in ACTIVE:
+    if interval is not None and snap.state not in ACTIVE:
         st.rerun()  # training ended: one full run to update the buttons and stop polling
     if hosted.PACER.should_repace(interval, pace(run, base_interval)):
         st.rerun()  # the server got busier or quieter (or the queue let this run in): a new pace

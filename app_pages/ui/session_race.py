@@ -11,6 +11,7 @@ import streamlit as st
 from app_pages.ui.session_guard import session_guard
 from rnnplay.config import RunConfig
 from rnnplay.race import Race
+from rnnplay.run import RunState
 
 
 class RaceGuard:
@@ -43,7 +44,7 @@ def current_race(configs: list[RunConfig], can_race: bool, fallback: list[RunCon
     if race is None:
         race = Race(configs if can_race else list(fallback))
         st.session_state["_race"] = race
-    elif can_race and race.configs != configs and race.state == "ready" and not any(race.snapshot()["steps"]):
+    elif can_race and race.configs != configs and race.state == RunState.READY and not any(race.snapshot().steps):
         race.reset(configs)  # an untouched race follows the entries; a trained one waits for Reset
     _race_guard().race = race
     race.attach()

@@ -20,6 +20,7 @@ then, and the first session to open its URL after the owner's session has gone t
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import threading
@@ -33,7 +34,8 @@ from rnnplay import store as run_store
 from rnnplay import untrusted
 from rnnplay.config import RunConfig, make_config
 from rnnplay.i18n import N_
-from rnnplay.session import TrainingRun
+from rnnplay.run import RunState
+from rnnplay.run.training_run import TrainingRun
 
 REGISTRY_KEEP_S = float(os.environ.get("RNNPLAY_REGISTRY_KEEP_S", "900"))  # a detached run stays adoptable
 RELEASE_WAIT_S = 1.5  # a reload's new session may start before the old one's connection is seen closed
@@ -234,10 +236,9 @@ MAX_ARCHIVED = 12  # for the Runs page: a session keeps this many finished runs 
 def archive_run(run: TrainingRun) -> None:
     """Keep a finished (or abandoned) run's final snapshot for the Runs page before it is reset. The
     model itself is dropped: only what the charts draw stays, without the heavy replay frames."""
-    if run.trainer.steps_done == 0:
+    if run.steps_done == 0:
         return
-    snap = run.snapshot()
-    snap.pop("frames", None)
+    snap = dataclasses.replace(run.snapshot(), frames=[])
     runs = st.session_state.setdefault("_runs", [])
     number = st.session_state.get("_run_counter", 0) + 1
     st.session_state["_run_counter"] = number
@@ -267,7 +268,7 @@ def _reopen(run_id: str, config: RunConfig, guard: SessionGuard) -> TrainingRun:
     the stored run after a server restart (again a copy for another browser), or a fresh run with a
     message when the id is unknown, expired or unreadable."""
     live, owner, was_running = LIVE_RUNS.find(run_id)
-    if live is not None and (owner is guard or (owner is None and may_take(live.owner, guard.browser))):
+    if live is not None and (owner is guard or (owner is None and may_take(live.saver.owner, guard.browser))):
         if was_running and owner is None:  # a reload: the same object, training on where it was
             live.start()
         return live
@@ -276,7 +277,7 @@ def _reopen(run_id: str, config: RunConfig, guard: SessionGuard) -> TrainingRun:
         text = N_("Run {id} is open in another tab or browser: this is a copy of it, at step {step}.")
         if owner is None:
             text = N_("Run {id} belongs to another browser: this is a copy of it, at step {step}.")
-        _notice("info", text, run, id=run_id, step=run.trainer.steps_done)
+        _notice("info", text, run, id=run_id, step=run.steps_done)
         return _follow(run, config)
     store = run_store_or_none()
     try:
@@ -286,7 +287,7 @@ def _reopen(run_id: str, config: RunConfig, guard: SessionGuard) -> TrainingRun:
         if record is not None and not may_take(record.get("owner") or "", guard.browser):
             run = _copy(record)
             text = N_("Run {id} belongs to another browser: this is a copy of it, at step {step}.")
-            _notice("info", text, run, id=run_id, step=run.trainer.steps_done)
+            _notice("info", text, run, id=run_id, step=run.steps_done)
             return _follow(run, config)
         run = TrainingRun.from_record(record) if record is not None else None
     except run_store.StoreError as e:
@@ -304,7 +305,7 @@ def _reopen(run_id: str, config: RunConfig, guard: SessionGuard) -> TrainingRun:
     text = N_("Reopened run {id} at step {step}.")
     if run.state == "paused":
         text = N_("Reopened run {id} at step {step}: press **Resume** to continue.")
-    _notice("info", text, run, id=run_id, step=run.trainer.steps_done)
+    _notice("info", text, run, id=run_id, step=run.steps_done)
     return _follow(run, config)
 
 
@@ -324,7 +325,7 @@ def _follow(run: TrainingRun, config: RunConfig) -> TrainingRun:
 def _notice(kind: str, text: str, run: TrainingRun | None = None, **args) -> None:
     """A message about the run a ?run= link opened, shown until that run moves on (or, without a
     run, until the new run trains)."""
-    step = run.trainer.steps_done if run is not None else 0
+    step = run.steps_done if run is not None else 0
     st.session_state["_run_notice"] = {"kind": kind, "text": text, "args": args, "run": run and run.id, "step": step}
 
 
@@ -333,9 +334,9 @@ def _show_notice(run: TrainingRun) -> None:
     n = st.session_state.get("_run_notice")
     if n is None:
         return
-    if n["run"] is None and (run.trainer.steps_done or run.state != "ready"):
+    if n["run"] is None and (run.steps_done or run.state != "ready"):
         n = None
-    elif n["run"] is not None and (n["run"] != run.id or n["step"] != run.trainer.steps_done):
+    elif n["run"] is not None and (n["run"] != run.id or n["step"] != run.steps_done):
         n = None
     if n is None:
         del st.session_state["_run_notice"]
@@ -364,18 +365,18 @@ def current_run(config: RunConfig) -> TrainingRun:
         st.session_state["_run"] = run
         if "_reopened_config" in st.session_state:
             st.rerun()  # once more, so the widgets show the reopened run's settings
-    elif run.config != config and run.state == "ready" and run.trainer.steps_done == 0:
+    elif run.config != config and run.state == "ready" and run.steps_done == 0:
         run.reset(config)
     guard.run = run
     run.attach()
-    run.owner = guard.owner  # a run in this session is this browser's: its own, taken back, or a copy
-    run.store = run_store_or_none()
+    run.saver.owner = guard.owner  # a run in this session is this browser's: its own, taken back, or a copy
+    run.saver.store = run_store_or_none()
     LIVE_RUNS.register(run, guard)
-    if run.state not in ("running", "ready") and run.save_stats.get("step") != run.trainer.steps_done:
+    if run.state not in (RunState.RUNNING, RunState.READY) and run.saver.save_stats.get("step") != run.steps_done:
         run.save()  # paused, stopped, finished: what the thread has not saved yet
     _show_notice(run)
     _show_store_state(run)
-    if run.trainer.steps_done or run.state != "ready":
+    if run.steps_done or run.state != "ready":
         if st.query_params.get("run") != run.id:
             st.query_params["run"] = run.id
     elif "run" in st.query_params:
@@ -386,12 +387,12 @@ def current_run(config: RunConfig) -> TrainingRun:
 def _show_store_state(run: TrainingRun) -> None:
     """One warning when runs are not being saved (the store cannot be opened, or the last save failed);
     a note when another writer saved this run's id meanwhile and the run went on under a new one."""
-    error = store_error() if run.store is None else run.save_error
+    error = store_error() if run.saver.store is None else run.saver.save_error
     if error:
         error = error if len(error) <= 300 else error[:290] + "…"
         st.warning(tr(NOT_SAVED_TEXT, error=error), icon=":material/warning:")
-    if run.forked_from:
+    if run.saver.forked_from:
         text = N_(
             "Run {old} was saved meanwhile by another server or tab: this run goes on as {id}, so neither is lost."
         )
-        st.info(tr(text, old=run.forked_from, id=run.id), icon=":material/fork_right:")
+        st.info(tr(text, old=run.saver.forked_from, id=run.id), icon=":material/fork_right:")

@@ -9,17 +9,17 @@ from app_pages.ui.live_chart import live_chart
 from app_pages.ui.run_view import text_view
 from rnnplay import figures, untrusted
 from rnnplay.i18n import localize
-from rnnplay.session import TrainingRun
+from rnnplay.run.training_run import TrainingRun
 from rnnplay.tasks.base import localize_view
 
 
 def offered(run: TrainingRun) -> bool:
-    task_cls = type(run.trainer.task)
+    task_cls = type(run.task)
     return bool(task_cls.try_it_label or task_cls.try_it_choices)
 
 
 def try_it(run: TrainingRun) -> None:
-    task_cls = type(run.trainer.task)
+    task_cls = type(run.task)
     with st.container(border=True):
         st.markdown(tr("**Try it** on the model as it is now (it keeps training meanwhile)"))
         if task_cls.try_it_choices:
@@ -33,11 +33,11 @@ def try_it(run: TrainingRun) -> None:
         else:
             query = st.text_input(
                 tr(task_cls.try_it_label),
-                value=run.trainer.task.try_it_example,  # may depend on the config (sentiment's language)
+                value=run.task.try_it_example,  # may depend on the config (sentiment's language)
                 key=f"try_{task_cls.name}",  # no max_chars: a long paste gets a message, not a silent cut
                 help=tr("Press Enter to run the model on it."),
             )
-        if run.trainer.steps_done == 0:
+        if run.steps_done == 0:
             st.caption(tr("An untrained model answers at random: press Train first, then try again."))
         try:
             label = tr(task_cls.try_it_label or "")

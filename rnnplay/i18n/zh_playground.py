@@ -1,5 +1,5 @@
 """中文 for the Playground page (app_pages/playground.py), the sidebar's labels and sections
-(app_pages/ui/fields.py, controls.py) and the training thread's messages (rnnplay/session.py,
+(app_pages/ui/fields.py, controls.py) and the training thread's messages (rnnplay/run/,
 rnnplay/trainer.py). The buttons the Gradient lab shares with the Playground (Train, Pause, ...; the bar
 of app_pages/ui/run_bar.py) are here too."""
 

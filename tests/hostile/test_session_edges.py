@@ -79,11 +79,11 @@ def test_a_damaged_store_is_a_warning_and_the_playground_trains(tmp_path):
 
 def stored_run_at(path):
     from rnnplay.config import make_config
-    from rnnplay.session import TrainingRun
+    from rnnplay.run.training_run import TrainingRun
 
     run = TrainingRun(make_config("majority", steps=100, hidden_size=8))
     run.step_one()
-    run.store = RunStore(path)
+    run.saver.store = RunStore(path)
     return run
 
 

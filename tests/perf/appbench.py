@@ -415,7 +415,7 @@ def redraw_cost(tasks: list[str], steps: int = 1500, rounds: int = 7) -> list[di
 
     from rnnplay import figures
     from rnnplay.config import make_config
-    from rnnplay.session import TrainingRun
+    from rnnplay.run.training_run import TrainingRun
 
     torch.set_num_threads(1)
 
@@ -441,7 +441,7 @@ def redraw_cost(tasks: list[str], steps: int = 1500, rounds: int = 7) -> list[di
                 with figures.compact() if mode == "compact" else contextlib.nullcontext():
                     size[mode] = redraw(snap)
                 cpu[mode].append((time.thread_time() - t0) * 1000)
-        row = {"task": task, "steps": snap["steps_done"]}
+        row = {"task": task, "steps": snap.steps_done}
         for mode in cpu:
             row[f"{mode}_cpu_ms"] = statistics.median(cpu[mode])
             row[f"{mode}_kB"] = size[mode] / 1024

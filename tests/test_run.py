@@ -1,16 +1,18 @@
-"""rnnplay.session: the background TrainingRun (start and poll to done, pause/resume/stop/step_one/
+"""rnnplay.run: the background TrainingRun (start and poll to done, pause/resume/stop/step_one/
 reset, live lr/clip changes marked as events, detach ending the thread after the grace period, a
 diverging run ending in 'diverged' with a hint, a crash ending in 'error') and History staying
 bounded by its cap through down-sampling. Every run a test makes is stopped in teardown."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import pytest
 
 from rnnplay.config import make_config
-from rnnplay.session import COLUMNS, History, TrainingRun
+from rnnplay.run.history import COLUMNS, History
+from rnnplay.run.training_run import TrainingRun
 from rnnplay.trainer import DIVERGED_HINT, StepStats
 
 TINY = {"hidden_size": 4, "seq_len": 4, "batch_size": 4, "device": "cpu"}
@@ -28,7 +30,7 @@ def make_run():
     yield make
     for run in runs:
         run.stop()
-        assert run._thread is None or not run._thread.is_alive()
+        assert run.slot.thread is None or not run.slot.thread.is_alive()
 
 
 def wait_for(predicate, timeout: float = 20.0, what: str = "condition") -> None:
@@ -76,45 +78,48 @@ def test_history_below_its_cap_keeps_every_step():
 # TrainingRun --------------------------------------------------------------------------------------
 def test_run_trains_to_done_and_snapshot_holds_every_chart(make_run):
     run = make_run(steps=40)
-    assert run.snapshot()["state"] == "ready"
+    assert run.snapshot().state == "ready"
     run.start()
-    wait_for(lambda: run.snapshot()["state"] == "done", what="done")
+    wait_for(lambda: run.snapshot().state == "done", what="done")
     run.join()
     snap = run.snapshot()
-    assert snap["steps_done"] == snap["steps_total"] == 40
-    assert snap["message"] == "finished 40 steps"
-    assert snap["history"]["step"][-1] == 40 and len(snap["history"]["loss"]) == 40
-    assert snap["val"]["step"] and snap["val"]["step"][-1] == 40  # the last step is always probed
-    assert snap["latest_probe"]["step"] == 40 and len(snap["latest_probe"]["grad_through_time"]) == 4
-    assert snap["probes"][0]["step"] == 1 and snap["spectral"]["radius"]
-    assert snap["task_view"]["kind"] == "confidence"
-    assert snap["task"]["name"] == "majority" and snap["task"]["chance"] == run.trainer.task.chance
-    assert snap["steps_per_s"] > 0
-    assert not run._thread.is_alive() and not run.is_active
+    assert snap.steps_done == snap.steps_total == 40
+    assert snap.message == "finished 40 steps"
+    assert snap.history["step"][-1] == 40 and len(snap.history["loss"]) == 40
+    assert snap.val["step"] and snap.val["step"][-1] == 40  # the last step is always probed
+    assert snap.latest_probe["step"] == 40 and len(snap.latest_probe["grad_through_time"]) == 4
+    assert snap.probes[0]["step"] == 1 and snap.spectral["radius"]
+    assert snap.task_view["kind"] == "confidence"
+    assert snap.task.name == "majority" and snap.task.chance == run.trainer.task.chance
+    assert snap.steps_per_s > 0
+    assert not run.slot.thread.is_alive() and not run.is_active
     run.start()  # a finished run does not start again
-    assert run.snapshot()["state"] == "done"
+    assert run.snapshot().state == "done"
 
 
 def test_snapshot_is_not_changed_by_later_training_and_is_rebuilt_only_when_something_changed(make_run):
     run = make_run(steps=5)
     run.step_one()
     snap = run.snapshot()
-    loss, val = list(snap["history"]["loss"]), list(snap["val"]["step"])
-    snap["config"] = None  # the dicts are the caller's own
+    loss, val = list(snap.history["loss"]), list(snap.val["step"])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        snap.config = None  # a snapshot is frozen ...
+    mine = run.snapshot()
+    mine.history["loss"] = None  # ... and its dicts are the caller's own
     again = run.snapshot()
-    assert again["config"] is run.config
+    assert again.config is run.config and again.history["loss"] is not None
     # nothing changed: the same lists are handed out again, not copies
-    assert again["history"]["loss"] is snap["history"]["loss"] and again["frames"] is snap["frames"]
+    assert again.history["loss"] is snap.history["loss"] and again.frames is snap.frames
     run.step_one()
     run.step_one()
     later = run.snapshot()
-    assert snap["history"]["loss"] == loss and snap["val"]["step"] == val  # the earlier snapshot stands
-    assert later["history"]["step"] == [1, 2, 3] and later["val"]["step"] == [1, 2, 3]
-    assert later["history"]["loss"] is not snap["history"]["loss"]
+    assert snap.history["loss"] == loss and snap.val["step"] == val  # the earlier snapshot stands
+    assert later.history["step"] == [1, 2, 3] and later.val["step"] == [1, 2, 3]
+    assert later.history["loss"] is not snap.history["loss"]
     run.set_lr(0.5)  # an event: a fresh list of events, the probes' part still shared
     marked = run.snapshot()
-    assert marked["events"] == [(3, "lr=0.5")] and later["events"] == []
-    assert marked["frames"] is later["frames"]
+    assert marked.events == [(3, "lr=0.5")] and later.events == []
+    assert marked.frames is later.frames
 
 
 def test_pause_resume_and_stop(make_run):
@@ -122,33 +127,33 @@ def test_pause_resume_and_stop(make_run):
     run.start()
     wait_for(lambda: run.trainer.steps_done > 2, what="first steps")
     run.pause()
-    assert run.snapshot()["state"] == "paused" and not run.is_active
+    assert run.snapshot().state == "paused" and not run.is_active
     time.sleep(0.1)  # a step already in flight may still land
     n = run.trainer.steps_done
     time.sleep(0.3)
     assert run.trainer.steps_done == n
     run.resume()
-    assert run.snapshot()["state"] == "running"
+    assert run.snapshot().state == "running"
     wait_for(lambda: run.trainer.steps_done > n + 2, what="steps after resume")
     run.stop()
-    assert run.snapshot()["state"] == "stopped" and not run._thread.is_alive()
+    assert run.snapshot().state == "stopped" and not run.slot.thread.is_alive()
     n = run.trainer.steps_done
     run.start()  # a stopped run stays stopped
     time.sleep(0.1)
-    assert run.snapshot()["state"] == "stopped" and run.trainer.steps_done == n
+    assert run.snapshot().state == "stopped" and run.trainer.steps_done == n
 
 
 def test_stop_before_any_step_leaves_the_run_ready(make_run):
     run = make_run()
     run.stop()
-    assert run.snapshot()["state"] == "ready"
+    assert run.snapshot().state == "ready"
 
 
 def test_step_one_trains_one_batch_only_while_ready_or_paused(make_run):
     run = make_run()
     s = run.step_one()
-    assert s.step == 1 and run.snapshot()["state"] == "paused" and run._thread is None
-    assert run.snapshot()["latest_probe"]["step"] == 1  # a step-one click is always probed
+    assert s.step == 1 and run.snapshot().state == "paused" and run.slot.thread is None
+    assert run.snapshot().latest_probe["step"] == 1  # a step-one click is always probed
     assert run.step_one().step == 2
     run.start()
     assert run.step_one() is None  # not while running
@@ -161,7 +166,7 @@ def test_step_one_on_the_last_step_finishes_the_run(make_run):
     run = make_run(steps=2)
     run.step_one()
     run.step_one()
-    assert run.snapshot()["state"] == "done" and run.step_one() is None
+    assert run.snapshot().state == "done" and run.step_one() is None
 
 
 def test_reset_starts_afresh_with_the_same_or_a_new_config(make_run):
@@ -170,13 +175,13 @@ def test_reset_starts_afresh_with_the_same_or_a_new_config(make_run):
     wait_for(lambda: run.trainer.steps_done > 2, what="steps")
     run.reset()
     snap = run.snapshot()
-    assert snap["state"] == "ready" and snap["steps_done"] == 0 and snap["history"]["step"] == []
-    assert snap["probes"] == [] and snap["latest_probe"] is None
+    assert snap.state == "ready" and snap.steps_done == 0 and snap.history["step"] == []
+    assert snap.probes == [] and snap.latest_probe is None
     new = make_config("adding", steps=5, **TINY)
     run.reset(new)
-    assert run.config == new and run.snapshot()["task"]["name"] == "adding"
+    assert run.config == new and run.snapshot().task.name == "adding"
     run.start()
-    wait_for(lambda: run.snapshot()["state"] == "done", what="done after reset")
+    wait_for(lambda: run.snapshot().state == "done", what="done after reset")
 
 
 def test_set_lr_and_set_clip_while_running_are_marked_as_events(make_run):
@@ -188,11 +193,11 @@ def test_set_lr_and_set_clip_while_running_are_marked_as_events(make_run):
     assert run.trainer.lr == 0.05 and run.config.lr == 0.05
     assert (run.config.clip_mode, run.config.clip) == ("norm", 0.5)
     n = run.trainer.steps_done
-    wait_for(lambda: run.snapshot()["history"]["step"][-1] > n + 1, what="steps after the change")
+    wait_for(lambda: run.snapshot().history["step"][-1] > n + 1, what="steps after the change")
     snap = run.snapshot()
-    assert [what for _, what in snap["events"]] == ["lr=0.05", "clip=norm 0.5"]
-    assert snap["history"]["lr"][-1] == pytest.approx(0.05)
-    assert snap["config"].lr == 0.05
+    assert [what for _, what in snap.events] == ["lr=0.05", "clip=norm 0.5"]
+    assert snap.history["lr"][-1] == pytest.approx(0.05)
+    assert snap.config.lr == 0.05
 
 
 def test_detach_pauses_and_the_thread_ends_after_the_grace_period(make_run):
@@ -200,9 +205,9 @@ def test_detach_pauses_and_the_thread_ends_after_the_grace_period(make_run):
     run.start()
     wait_for(lambda: run.trainer.steps_done > 0, what="steps")
     run.detach(grace_s=0.05)
-    assert run.snapshot()["state"] == "paused"
-    run._thread.join(timeout=5.0)  # the loop wakes at least once a second to check
-    assert not run._thread.is_alive()
+    assert run.snapshot().state == "paused"
+    run.slot.thread.join(timeout=5.0)  # the loop wakes at least once a second to check
+    assert not run.slot.thread.is_alive()
 
 
 def test_attach_within_the_grace_period_keeps_the_thread(make_run):
@@ -212,7 +217,7 @@ def test_attach_within_the_grace_period_keeps_the_thread(make_run):
     run.detach(grace_s=0.3)
     run.attach()
     time.sleep(1.2)
-    assert run._thread.is_alive()
+    assert run.slot.thread.is_alive()
     n = run.trainer.steps_done
     run.resume()
     wait_for(lambda: run.trainer.steps_done > n, what="steps after resume")
@@ -223,12 +228,12 @@ def test_resume_after_the_grace_period_expired_trains_again_or_says_it_cannot(ma
     run.start()
     wait_for(lambda: run.trainer.steps_done > 0, what="steps")
     run.detach(grace_s=0.05)
-    run._thread.join(timeout=5.0)
+    run.slot.thread.join(timeout=5.0)
     n = run.trainer.steps_done
     run.attach()  # the browser came back
     run.resume()
     time.sleep(1.0)
-    state = run.snapshot()["state"]
+    state = run.snapshot().state
     assert (state == "running" and run.trainer.steps_done > n) or state != "running", state
 
 
@@ -248,11 +253,11 @@ def test_diverging_run_ends_in_diverged_with_a_hint_and_keeps_its_history(make_r
         steps=100,
     )
     run.start()
-    wait_for(lambda: run.snapshot()["state"] not in ("ready", "running"), what="the run to end")
+    wait_for(lambda: run.snapshot().state not in ("ready", "running"), what="the run to end")
     snap = run.snapshot()
-    assert snap["state"] == "diverged"
-    assert snap["message"].startswith(f"step {snap['steps_done']}:") and DIVERGED_HINT in snap["message"]
-    assert snap["steps_done"] < 100 and snap["history"]["step"][-1] == snap["steps_done"]
+    assert snap.state == "diverged"
+    assert snap.message.startswith(f"step {snap.steps_done}:") and DIVERGED_HINT in snap.message
+    assert snap.steps_done < 100 and snap.history["step"][-1] == snap.steps_done
     assert run.step_one() is None
 
 
@@ -264,8 +269,8 @@ def test_crash_in_the_thread_ends_in_error_with_the_message(make_run):
 
     run.trainer.step = boom
     run.start()
-    wait_for(lambda: run.snapshot()["state"] == "error", what="error state")
-    assert run.snapshot()["message"] == "RuntimeError: boom"
+    wait_for(lambda: run.snapshot().state == "error", what="error state")
+    assert run.snapshot().message == "RuntimeError: boom"
     assert "boom" in run.traceback
 
 
@@ -277,8 +282,8 @@ def test_probe_rows_stay_bounded_and_keep_the_first_probe():
         for _ in range(60):
             run.step_one()
         snap = run.snapshot()
-        assert len(snap["probes"]) <= 6 and snap["probes"][0]["step"] == 1
-        assert [p["step"] for p in snap["probes"]] == sorted(p["step"] for p in snap["probes"])
+        assert len(snap.probes) <= 6 and snap.probes[0]["step"] == 1
+        assert [p["step"] for p in snap.probes] == sorted(p["step"] for p in snap.probes)
     finally:
         run.stop()
 
@@ -289,16 +294,16 @@ def test_probes_off_trains_and_saves_history_but_never_probes():
     run = TrainingRun(make_config("majority", steps=30, **TINY), probes=False, min_probe_interval_s=0.0)
     run.step_one()
     run.start()
-    wait_for(lambda: run.snapshot()["state"] == "done", what="done")
+    wait_for(lambda: run.snapshot().state == "done", what="done")
     run.join()
     snap = run.snapshot()
-    assert snap["steps_done"] == 30 and snap["history"]["step"][-1] == 30
-    assert snap["val"]["step"] == [] and snap["probes"] == [] and snap["frames"] == []
-    assert snap["spectral"]["radius"] == [] and snap["param_norms"]["step"] == []
-    assert snap["latest_probe"] is None and snap["task_view"] is None
+    assert snap.steps_done == 30 and snap.history["step"][-1] == 30
+    assert snap.val["step"] == [] and snap.probes == [] and snap.frames == []
+    assert snap.spectral["radius"] == [] and snap.param_norms["step"] == []
+    assert snap.latest_probe is None and snap.task_view is None
     on = TrainingRun(make_config("majority", steps=3, **TINY), min_probe_interval_s=0.0)
     on.step_one()
-    assert on.snapshot()["val"]["step"] == [1]  # the default still probes
+    assert on.snapshot().val["step"] == [1]  # the default still probes
 
 
 def test_a_step_reaches_the_history_before_its_probe_so_train_can_wait_for_the_first_point(make_run, monkeypatch):
@@ -319,7 +324,7 @@ def test_a_step_reaches_the_history_before_its_probe_so_train_can_wait_for_the_f
     assert run.wait_for_step(0, timeout=0.6)
     assert time.perf_counter() - t0 < 0.7  # before the first probe ended
     snap = run.snapshot()
-    assert snap["history"]["step"] == [1] and snap["state"] == "running" and snap["val"]["step"] == []
+    assert snap.history["step"] == [1] and snap.state == "running" and snap.val["step"] == []
     run.join(timeout=30)
-    assert run.state == "done" and run.snapshot()["history"]["step"][-1] == 50
+    assert run.state == "done" and run.snapshot().history["step"][-1] == 50
     assert not run.wait_for_step(50, timeout=0.05)  # a finished run does not wait

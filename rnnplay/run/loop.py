@@ -1,0 +1,179 @@
+"""The loop of one training run: steps, probes between them when due, and what both leave for the charts.
+
+The run's thread calls `train()` (a Race's thread calls `step()` for each of its runs in turn). A step
+holds train_lock from the trainer's step to its history row, so pages wait for it before they use the
+model (TrainingRun.between_steps). What the charts read (history, probe log, events, the state) changes
+under the slot's lock, the one snapshots are taken under.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+
+from rnnplay.i18n import N_
+from rnnplay.run.history import History
+from rnnplay.run.probe_log import FRAMES_BUDGET_BYTES, MIN_PROBE_INTERVAL_S, PROBE_BUDGET, ProbeCadence, ProbeLog
+from rnnplay.run.record import RunSaver, to_record
+from rnnplay.run.slot import AdmissionSlot
+from rnnplay.run.state import RunState
+from rnnplay.trainer import DIVERGED_HINT, StepStats, Trainer
+
+
+class RunLoop:
+    """Steps a Trainer to config.steps, probing when the cadence says so (probes=False: never)."""
+
+    def __init__(
+        self,
+        config,
+        slot: AdmissionSlot,
+        train_lock: threading.Lock,
+        *,
+        probes: bool = True,
+        fetch_every: int | None = None,
+        history_cap: int = 1000,
+        probe_rows: int = 120,
+        probe_budget: float = PROBE_BUDGET,
+        min_probe_interval_s: float = MIN_PROBE_INTERVAL_S,
+        frames_budget_bytes: int = FRAMES_BUDGET_BYTES,
+        saver: RunSaver | None = None,
+    ):
+        self.trainer = Trainer(config, fetch_every=fetch_every)
+        self.slot, self.lock, self.train_lock = slot, slot.lock, train_lock
+        self.probes_on = probes
+        self.history = History(history_cap)
+        self.log = ProbeLog(probe_rows, history_cap, frames_budget_bytes)
+        self.cadence = ProbeCadence(probe_budget, min_probe_interval_s)
+        self.events: list[tuple[int, str]] = []  # (step, what changed) marked on the loss chart
+        self.recorded = threading.Condition(self.lock)  # notified when steps reach the history
+        self.recorded_step = 0  # the latest step in the history
+        self.t_start: float | None = None
+        self.steps_at_start, self.steps_per_s = 0, 0.0
+        self.saver = saver  # where the run saves itself as it trains (None: never)
+        self.traceback = ""
+
+    @property
+    def steps_total(self) -> int:
+        return self.trainer.config.steps
+
+    def train(self) -> None:
+        """The run's thread: step while the slot lets it, until done, diverged, stopped or detached."""
+        try:
+            while self.slot.wait_while_paused():
+                if not self.slot.await_turn():
+                    continue  # paused, stopped or idle: wait (or end) above
+                done = self.step(require_running=True)  # a pause() that returned is never followed by a step
+                state = self.slot.state
+                if state in (RunState.DONE, RunState.DIVERGED) or (done is None and state == RunState.RUNNING):
+                    return
+        except Exception as e:  # noqa: BLE001 - a crash must reach the UI, not vanish with the thread
+            self.fail(e)
+
+    def fail(self, e: Exception) -> None:
+        with self.lock:
+            self.slot.state, self.slot.message = RunState.ERROR, f"{type(e).__name__}: {e}"
+            self.slot.message_args = {}
+            self.traceback = traceback.format_exc()
+
+    def restart_clock(self) -> None:
+        """steps/s counts from the moment the run (re)starts stepping."""
+        self.t_start, self.steps_at_start = time.perf_counter(), self.trainer.steps_done
+
+    def step(self, force_probe: bool = False, require_running: bool = False) -> list[StepStats] | None:
+        """One training step (and a probe when due). Returns the steps whose statistics arrived (on a GPU
+        they come in batches, so often []), None when no step could be taken."""
+        with self.train_lock:
+            tr = self.trainer
+            if (
+                tr.steps_done >= self.steps_total
+                or tr.diverged
+                or (require_running and self.slot.state != RunState.RUNNING)
+            ):
+                self.sync_pending()
+                return None
+            last = tr.steps_done + 1 >= self.steps_total
+            due = self.probes_on and (force_probe or last or self.cadence.due())
+            # per step (a CPU): Trainer.step(); batched (a GPU): advance() fetches every few steps
+            done = [tr.step()] if tr.fetch_every == 1 else tr.advance(fetch=last or due or force_probe)
+            if not done:
+                return done
+            for s in done:
+                self.cadence.stepped(s.seconds)
+            end = done[-1]
+            probe, absorbed = None, False
+            if due and not end.diverged:
+                if not last:  # the charts get the step now, the probe's charts when it is done
+                    self._absorb(done, None)
+                    absorbed = True
+                t0 = time.perf_counter()
+                probe = self.probe(view=force_probe or last or self.cadence.view_due())
+                self.cadence.probed(time.perf_counter() - t0)
+            self._absorb([] if absorbed else done, probe, end)
+            self._autosave(end)
+            return done
+
+    def probe(self, view: bool = True) -> dict:
+        """Every probe and validation; the task view only when asked (it shows the latest alone, and for some
+        tasks costs as much as all the rest: sine's forecast 19 ms, random's accuracy on its pool 9 ms)."""
+        tr = self.trainer
+        p = tr.probe()
+        p["val"] = tr.evaluate()
+        if view:
+            p["task_view"] = tr.task_view()
+            self.cadence.viewed()
+        return p
+
+    def _autosave(self, end: StepStats) -> None:
+        """Between two steps, in the thread that steps: save when the run ended or SAVE_EVERY_S went by."""
+        saver = self.saver
+        if saver is not None and saver.store is not None:
+            if end.step >= self.steps_total or end.diverged or saver.due():
+                saver.write(to_record(self, saver))
+
+    def sync_pending(self) -> None:
+        """The caller holds train_lock: statistics the device still holds (a GPU's batches) into the history,
+        so that a paused, stopped or saved run shows every step it took."""
+        if self.trainer.has_pending():
+            self._absorb(self.trainer.flush(), None)
+
+    def _absorb(self, done: list[StepStats], probe: dict | None, end: StepStats | None = None) -> None:
+        """Steps whose statistics arrived (none: already absorbed before their probe), and this step's
+        probe, into what the charts read. end: the latest step taken (done[-1] when not given)."""
+        end = end or done[-1]
+        with self.lock:
+            if done:
+                for s in done:
+                    self.history.add(s)
+                self.recorded_step = done[-1].step
+                self.recorded.notify_all()
+            if probe is not None:
+                self.log.record(probe)
+            if self.t_start is not None and self.slot.state == RunState.RUNNING:
+                elapsed = time.perf_counter() - self.t_start
+                self.steps_per_s = (self.trainer.steps_done - self.steps_at_start) / max(elapsed, 1e-9)
+            self._finish_if_over(end)
+
+    def _finish_if_over(self, end: StepStats) -> None:
+        """Under lock: the run ends when a step diverged or the last step was taken."""
+        slot = self.slot
+        if end.diverged:
+            slot.state, slot.message = RunState.DIVERGED, N_("step {step}: {hint}")
+            slot.message_args = {"step": end.step, "hint": DIVERGED_HINT}
+        elif end.step >= self.steps_total:
+            slot.state, slot.message = RunState.DONE, N_("finished {n} steps")
+            slot.message_args = {"n": end.step}
+
+    def wait_for_step(self, after: int, timeout: float) -> bool:
+        """Wait until a step past `after` is in the history, at most `timeout` s, and only while running."""
+        with self.lock:
+            return (
+                self.recorded.wait_for(
+                    lambda: self.recorded_step > after or self.slot.state != RunState.RUNNING, timeout=timeout
+                )
+                and self.recorded_step > after
+            )
+
+    def mark(self, what: str) -> None:
+        """Under lock: a live change (lr, clipping) at the current step, for the loss chart."""
+        self.events.append((self.trainer.steps_done, what))
