@@ -76,14 +76,14 @@ def test_probe_differentiates_the_decoder_in_training_mode_with_dropout_off(impl
     hook = model.decoder.register_forward_pre_hook(lambda m, args: seen.append((m.training, m.dropout)))
     model.eval()
     try:
-        first, again = (probes.grad_through_time(model, tr.task, tr._probe) for _ in range(2))
+        first, again = (probes.grad_through_time(model, tr.task, tr.probe_batch) for _ in range(2))
     finally:
         hook.remove()
     assert seen and set(seen) == {(True, 0.0)}
     assert not model.training and model.decoder.dropout == model.core.dropout == 0.5
     no_dropout = Trainer(make_config("reverse", dropout=0.0, **small)).model.double()
     assert torch.equal(first, again)
-    assert torch.equal(first, probes.grad_through_time(no_dropout, tr.task, tr._probe))
+    assert torch.equal(first, probes.grad_through_time(no_dropout, tr.task, tr.probe_batch))
 
 
 @pytest.mark.slow
