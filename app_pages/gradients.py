@@ -23,6 +23,7 @@ from app_pages.ui.race_view import race_view
 from app_pages.ui.run_bar import run_bar
 from app_pages.ui.session_race import current_race
 from rnnplay.race import PRESETS
+from rnnplay.run import RunState
 
 LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "0.5"))  # as the Playground (see there)
 
@@ -45,7 +46,7 @@ pending = can_race and race.configs != configs
 
 
 def train_clicked() -> None:
-    if race.state in ("done", "stopped") or (pending and race.state == "ready"):
+    if race.state in (RunState.DONE, RunState.STOPPED) or (pending and race.state == RunState.READY):
         race.reset(configs)
     race.start()
 
@@ -62,13 +63,13 @@ options = run_bar(
     on_step=race.step_one,
     on_reset=reset_clicked,
     busy_label=tr("Racing"),
-    anew_states=("done", "stopped"),
-    train_disabled=not can_race and race.state == "ready",
+    anew_states=(RunState.DONE, RunState.STOPPED),
+    train_disabled=not can_race and race.state == RunState.READY,
     widths=[1.2, 1, 1, 1.3, 1, 1.6],
 )
 with options.popover(tr("Chart options"), icon=":material/tune:"):
     st.toggle(tr("Log-scale loss"), key="race_loss_log")
-if pending and race.state != "ready":
+if pending and race.state != RunState.READY:
     st.info(tr("The entries changed since this race started: press **Reset** (or **Train anew**) to race them."))
 charts, beside = st.columns([2.8, 1]) if narrator.active() else (st.container(), None)
 if beside is not None:

@@ -11,7 +11,7 @@ from app_pages.ui.live_chart import live_chart
 from app_pages.ui.session_run import session_run
 from rnnplay import figures, inspect_data, untrusted
 from rnnplay.i18n import N_, localize, t
-from rnnplay.run import STATE_WORDS, Snapshot
+from rnnplay.run import STATE_WORDS, RunState, Snapshot
 
 LIVE_EVERY_S = 1.0
 GRID_COLUMNS = 2
@@ -77,7 +77,7 @@ if problem:
     )
 
 # the charts are updated in place and keep a zoom or a rotated 3-D view across updates (live_chart)
-interval = LIVE_EVERY_S if run.state == "running" else None
+interval = LIVE_EVERY_S if run.state == RunState.RUNNING else None
 
 
 @st.fragment(run_every=interval)
@@ -152,7 +152,7 @@ def live_view(sample: inspect_data.Sample) -> None:
             share=float(ins.explained[:dims].sum()),
         )
     )
-    if interval is not None and run.state != "running":
+    if interval is not None and run.state != RunState.RUNNING:
         st.rerun()  # training ended: one full run to stop polling
 
 

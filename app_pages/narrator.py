@@ -35,14 +35,14 @@ from rnnplay.lessons import (
     next_step,
     sentence_for,
 )
-from rnnplay.run import Snapshot
+from rnnplay.run import ACTIVE, RunState, Snapshot
 from rnnplay.untrusted import shorten
 
 AUTO_EVERY_S = 1.0
 PAGE_FILES = {"playground": "app_pages/playground.py", "gradients": "app_pages/gradients.py"}
 
 
-def progress(run_or_race) -> tuple[int, str]:
+def progress(run_or_race) -> tuple[int, RunState]:
     """(steps done, state) to pace a lesson by. A race counts the slowest run still training and is
     ended only when every run has ended (one diverged run must not end the lesson's wait)."""
     runs = getattr(run_or_race, "runs", None)
@@ -51,9 +51,9 @@ def progress(run_or_race) -> tuple[int, str]:
     runs = list(runs.values()) if isinstance(runs, dict) else list(runs)
     live = [r for r in runs if r.state not in TERMINAL]
     if not live:
-        return max(r.steps_done for r in runs), "done"
+        return max(r.steps_done for r in runs), RunState.DONE
     states = {r.state for r in live}
-    state = "running" if "running" in states else "paused" if "paused" in states else "ready"
+    state = next((s for s in (RunState.RUNNING, RunState.PAUSED) if s in states), RunState.READY)
     return min(r.steps_done for r in live), state
 
 
@@ -91,11 +91,11 @@ def shown_numbers(step: Step, said: tuple[str, dict], now: list[Snapshot], state
 def act(run_or_race, action: str | None) -> bool:
     """Do a step's action to the run; True when it changed anything (the page then redraws in full)."""
     _, state = progress(run_or_race)
-    if action == "train" and state in ("ready", "paused"):
+    if action == "train" and state in (RunState.READY, RunState.PAUSED):
         run_or_race.start()
-    elif action == "pause" and state == "running":
+    elif action == "pause" and state == RunState.RUNNING:
         run_or_race.pause()
-    elif action == "resume" and state == "paused":
+    elif action == "resume" and state == RunState.PAUSED:
         getattr(run_or_race, "resume", run_or_race.start)()
     else:
         return False
@@ -204,7 +204,7 @@ def show(run_or_race, page: str | None = None) -> None:
 
     # The sentence polls (auto-play); the buttons stay outside the fragment, so a click is a full run:
     # never lost to a full run under way, and the page's own buttons and charts follow what it did.
-    live = progress(run_or_race)[1] in ("running", "queued")
+    live = progress(run_or_race)[1] in ACTIVE
 
     @st.fragment(run_every=AUTO_EVERY_S if auto or live else None)
     def sentence() -> None:

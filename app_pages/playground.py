@@ -18,6 +18,7 @@ from app_pages.ui.run_view import chart_options, live_view
 from app_pages.ui.session_run import current_run, reset_run, restore_widgets
 from app_pages.ui.try_it import offered, try_it
 from rnnplay.i18n import localize
+from rnnplay.run import FINISHED, RunState
 
 # 0.5 s: a redraw changes the charts in place and sends only the new points (app_pages/ui/live_chart.py)
 LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "0.5"))
@@ -44,7 +45,7 @@ if choice is not None and (choice.rates or choice.device != "cpu"):
 
 def train_clicked() -> None:
     # an untouched run already follows the widgets (current_run); a finished one starts anew
-    if run.state in ("done", "stopped", "diverged", "error"):
+    if run.state in FINISHED:
         reset_run(run, config)
     before = run.steps_done
     run.start()
@@ -70,7 +71,7 @@ def pending_changes() -> None:
     pending = sorted(k for k, v in config.to_dict().items() if getattr(run.config, k) != v)
     if not pending or run.steps_done == 0:
         return
-    live = set(pending) <= {"lr", "clip_mode", "clip"} and run.state in ("running", "paused")
+    live = set(pending) <= {"lr", "clip_mode", "clip"} and run.state in (RunState.RUNNING, RunState.PAUSED)
     with st.container(border=True, horizontal=True, vertical_alignment="center"):
         st.markdown(
             tr("Changed since this run started: **{fields}**.", fields=", ".join(pending))
@@ -93,7 +94,7 @@ options = run_bar(
     on_step=run.step_one,
     on_reset=reset_clicked,
     busy_label=tr("Training"),
-    anew_states=("done", "stopped", "diverged", "error"),
+    anew_states=FINISHED,
     train_disabled=controls.over_caps(),  # even the task's defaults are over this server's caps (hosted)
     widths=[1.2, 1, 1, 1.4, 1, 1.6],  # room for the longest label (单步训练一批)
 )

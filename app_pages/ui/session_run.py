@@ -34,7 +34,7 @@ from rnnplay import store as run_store
 from rnnplay import untrusted
 from rnnplay.config import RunConfig, make_config
 from rnnplay.i18n import N_
-from rnnplay.run import RunState
+from rnnplay.run import ACTIVE, RunState
 from rnnplay.run.training_run import TrainingRun
 
 REGISTRY_KEEP_S = float(os.environ.get("RNNPLAY_REGISTRY_KEEP_S", "900"))  # a detached run stays adoptable
@@ -101,7 +101,7 @@ class SessionGuard:
             self.released = True
         run = self.run
         if run is not None:
-            was_running = run.state in ("running", "queued")  # a queued run rejoins the queue
+            was_running = run.state in ACTIVE  # a queued run rejoins the queue
             run.detach()  # pause now and end the thread (its slot too); the run keeps its state
             LIVE_RUNS.release(run, self, was_running)
             # save off the watcher's thread: a reload or a server restart reopens the run as it is now
@@ -303,7 +303,7 @@ def _reopen(run_id: str, config: RunConfig, guard: SessionGuard) -> TrainingRun:
         _notice("warning", text, id=untrusted.shorten(run_id))  # never a 1 MB id echoed whole
         return TrainingRun(config)
     text = N_("Reopened run {id} at step {step}.")
-    if run.state == "paused":
+    if run.state == RunState.PAUSED:
         text = N_("Reopened run {id} at step {step}: press **Resume** to continue.")
     _notice("info", text, run, id=run_id, step=run.steps_done)
     return _follow(run, config)
@@ -334,7 +334,7 @@ def _show_notice(run: TrainingRun) -> None:
     n = st.session_state.get("_run_notice")
     if n is None:
         return
-    if n["run"] is None and (run.steps_done or run.state != "ready"):
+    if n["run"] is None and (run.steps_done or run.state != RunState.READY):
         n = None
     elif n["run"] is not None and (n["run"] != run.id or n["step"] != run.steps_done):
         n = None
@@ -365,7 +365,7 @@ def current_run(config: RunConfig) -> TrainingRun:
         st.session_state["_run"] = run
         if "_reopened_config" in st.session_state:
             st.rerun()  # once more, so the widgets show the reopened run's settings
-    elif run.config != config and run.state == "ready" and run.steps_done == 0:
+    elif run.config != config and run.state == RunState.READY and run.steps_done == 0:
         run.reset(config)
     guard.run = run
     run.attach()
@@ -376,7 +376,7 @@ def current_run(config: RunConfig) -> TrainingRun:
         run.save()  # paused, stopped, finished: what the thread has not saved yet
     _show_notice(run)
     _show_store_state(run)
-    if run.steps_done or run.state != "ready":
+    if run.steps_done or run.state != RunState.READY:
         if st.query_params.get("run") != run.id:
             st.query_params["run"] = run.id
     elif "run" in st.query_params:
