@@ -14,7 +14,9 @@ from urllib.parse import parse_qsl
 import streamlit as st
 
 from app_pages.i18n import tr
+from rnnplay import texts
 from rnnplay.i18n import N_
+from rnnplay.untrusted import shorten
 
 TOKEN_PARAM = "view"  # the signed view in the URL
 TOKEN_KEY = "_classroom_token"  # this session's verified token (set by teacher.classroom)
@@ -38,9 +40,6 @@ def follow_short_link() -> None:
     ref = st.query_params.get(SHORT_PARAM)
     if ref is None:
         return
-    from rnnplay import texts  # the store's path: only for a short link
-    from rnnplay.untrusted import shorten
-
     target = texts.get(ref)
     page, _, query = (target or "").partition("?")
     del st.query_params[SHORT_PARAM]

@@ -15,9 +15,12 @@ import os
 import sys
 import time
 
+import torch
+
 from rnnplay.config import FIELDS, MAX_SERIES, ConfigError, allowed_text, make_config
 from rnnplay.tasks import TASK_CLASSES
 from rnnplay.tasks.sine import MAX_CSV_BYTES, load_series_csv
+from rnnplay.trainer import DIVERGED_HINT, Trainer
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -119,8 +122,6 @@ def read_csv_series(path: str, task: str) -> tuple[float, ...]:
 
 
 def cmd_train(args: argparse.Namespace) -> None:
-    from rnnplay.trainer import DIVERGED_HINT, Trainer
-
     given = {k: v for k, v in vars(args).items() if k in FIELDS and v is not None}
     if args.csv is not None:
         given["series"] = read_csv_series(args.csv, given.get("task", "majority"))
@@ -164,8 +165,6 @@ def cmd_train(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     torch_threads = int(os.environ.get("RNNPLAY_THREADS", "0"))
     if torch_threads > 0:
-        import torch
-
         torch.set_num_threads(torch_threads)
     args = build_parser().parse_args(argv)
     if args.command == "tasks":

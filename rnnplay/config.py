@@ -12,44 +12,14 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from rnnplay.i18n import N_, Msg, t
-from rnnplay.untrusted import escape_markdown, shorten
+from rnnplay.errors import ConfigError
+from rnnplay.i18n import N_, t
+from rnnplay.untrusted import MAX_SERIES, shorten
 
 MAX_TEXT_CHARS = 20_000
 # charlm reads one-hot characters: its input and output are as wide as the text's alphabet (the Tang
 # poems use 463), and a batch holds batch x T x alphabet floats, so the alphabet is capped too
 MAX_TEXT_SYMBOLS = 2_000
-
-
-class ConfigError(ValueError):
-    """A bad value for one field; the message names the field, the value and what is allowed.
-
-    `allowed` may be a template marked with N_ whose {fields} come in allowed_args: str(e) stays English
-    (the CLI, the logs), and `localized(lang)` says the same in the UI's language (S4)."""
-
-    def __init__(self, name: str, value: Any, allowed: str, /, **allowed_args: Any):
-        self.field, self.value = name, value
-        self.allowed_msg, self.allowed_args = allowed, allowed_args
-        self.allowed = allowed.format(**allowed_args) if allowed_args else allowed
-        super().__init__(self._message("en", markdown=False))
-
-    def localized(self, lang: str = "en") -> str:
-        """The message in lang, for a page: the value markdown-escaped (pages render messages as
-        markdown; a value from a link is shown as it is, never as a link or an image)."""
-        return self._message(lang, markdown=True)
-
-    def _message(self, lang: str, markdown: bool) -> str:
-        """field and value as they are, what is allowed translated where the catalogue has it (a text
-        argument such as a task's refusal reason too); str(e) (the CLI, the logs) keeps the value plain."""
-        value = self.value
-        shown = repr(value) if isinstance(value, str) else value
-        if isinstance(value, str) and len(value) > 40:
-            shown = repr(value[:40] + "…")
-        if markdown and not isinstance(value, (bool, int, float, Msg)):  # a Msg is the code's own text
-            shown = escape_markdown(str(shown))
-        args = {k: t(v, lang) if isinstance(v, str) else v for k, v in self.allowed_args.items()}
-        allowed = t(self.allowed_msg, lang, **args)
-        return t("{name}={value} is not allowed: {allowed}", lang, name=self.field, value=shown, allowed=allowed)
 
 
 def _f(
@@ -84,7 +54,6 @@ def _f(
 ARCHS = ("rnn", "lstm", "gru")
 # in SPEC order (T1..T10); each name is a module of rnnplay/tasks
 TASKS = ("majority", "charlm", "random", "sine", "sentiment", "tagging", "reverse", "wave", "adding", "copy")
-MAX_SERIES = 100_000
 
 
 @dataclass(frozen=True)
@@ -241,9 +210,7 @@ class RunConfig:
                 found=len(symbols),
             )
         if self.bidirectional:
-            from rnnplay.tasks import TASK_CLASSES
-
-            cls = TASK_CLASSES[self.task]
+            cls = task_classes()[self.task]
             if not cls.allows_bidirectional:
                 raise ConfigError(
                     "bidirectional",
@@ -336,12 +303,18 @@ def field_help(name: str, lang: str = "en") -> str:
 FIELDS: dict[str, dataclasses.Field] = {f.name: f for f in fields(RunConfig)}
 
 
+def task_classes() -> dict:
+    """rnnplay.tasks.TASK_CLASSES, imported at first use: the tasks import torch (0.8-1.0 s measured), and
+    Home imports this module (through rnnplay and rnnplay.lessons) and paints before torch is loaded."""
+    from rnnplay.tasks import TASK_CLASSES  # lazy: torch, 0.8-1.0 s; Home paints without it (test_layering)
+
+    return TASK_CLASSES
+
+
 def relevant_fields(task: str) -> list[str]:
     """Field names that mean something for this task (task-specific ones only for their task, and
     none of those the task says it ignores, e.g. copy sets its length by delay, not seq_len)."""
-    from rnnplay.tasks import TASK_CLASSES
-
-    ignores = getattr(TASK_CLASSES.get(task), "ignores", ())
+    ignores = getattr(task_classes().get(task), "ignores", ())
     return [
         n
         for n, f in FIELDS.items()
@@ -351,15 +324,14 @@ def relevant_fields(task: str) -> list[str]:
 
 def make_config(task: str = "majority", **overrides: Any) -> RunConfig:
     """A RunConfig with this task's fast-converging defaults, then the overrides on top."""
-    from rnnplay.tasks import TASK_CLASSES
-
-    if task not in TASK_CLASSES:
-        raise ConfigError("task", task, N_("one of {choices}"), choices=", ".join(TASK_CLASSES))
+    classes = task_classes()
+    if task not in classes:
+        raise ConfigError("task", task, N_("one of {choices}"), choices=", ".join(classes))
     unknown = set(overrides) - set(FIELDS)
     if unknown:
         name = sorted(unknown)[0]
         raise ConfigError(name, overrides[name], N_("a field of RunConfig ({fields})"), fields=", ".join(FIELDS))
-    cls = TASK_CLASSES[task]
+    cls = classes[task]
     # charlm's built-in texts need a bigger model than "hello": `--corpus sonnets` brings its settings
     defaults = (
         cls.defaults_for(overrides["corpus"])

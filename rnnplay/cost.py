@@ -9,7 +9,8 @@ its data (random's pool) and the trainer its validation and probe batches. Time 
 multiply-adds of the recurrence and the head, forward and backward.
 
 estimate(config) gives the numbers; check_cost(config) refuses a run over this server's budget, the
-estimate in the message ("this run needs about 3.6 GB; this server allows 1 GB"). The budget comes from
+estimate in the message ("this run needs about 3.6 GB; this server allows 1 GB"); check_caps(config)
+adds the server's caps on one field each (hosted.caps()). The budget comes from
 the environment, read when it is used, as hosted.caps() does:
 
 | variable               | default | what it caps                                                    |
@@ -44,9 +45,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rnnplay.config import RunConfig
+from rnnplay.hosted import CAP_TEXT, GATES, PARAMS_TEXT, caps, env_int, param_count, task_sizes
 from rnnplay.i18n import N_, t
+from rnnplay.tasks import TASK_CLASSES
 
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 FLOAT = 4  # bytes of a float32
 
 # calibrated constants (see the table above) --------------------------------------------------------------
@@ -100,18 +102,14 @@ class Budget:
 
 def budget() -> Budget:
     """This server's budget for one run, read from the environment now."""
-    from rnnplay.hosted import _env_int
-
-    mb = _env_int("RNNPLAY_MAX_RUN_MB", 1024, lo=1)
-    ms = _env_int("RNNPLAY_MAX_STEP_MS", 2000, lo=1)
+    mb = env_int("RNNPLAY_MAX_RUN_MB", 1024, lo=1)
+    ms = env_int("RNNPLAY_MAX_STEP_MS", 2000, lo=1)
     return Budget(mb * 2**20, ms / 1000)
 
 
 def seq_len(config: RunConfig) -> int:
     """The T a configuration's model reads: seq_len for most tasks, delay + 20 for copy, a sentence's
     longest for sentiment, a text shorter than seq_len whole for charlm."""
-    from rnnplay.tasks import TASK_CLASSES
-
     return TASK_CLASSES[config.task].time_steps(config)
 
 
@@ -122,11 +120,8 @@ def _core_floats(L: int, D: int, G: int, H: int) -> int:
 
 def estimate(config: RunConfig) -> Cost:
     """Memory and time of one run of this configuration, without building it."""
-    from rnnplay.hosted import _task_sizes_light, param_count
-    from rnnplay.tasks import TASK_CLASSES
-
     cls = TASK_CLASSES[config.task]
-    kind, n_in, n_out, vocab = _task_sizes_light(config)
+    kind, n_in, n_out, vocab = task_sizes(config)
     c, T, H, G = config, seq_len(config), config.hidden_size, GATES[config.arch]
     D = 2 if c.bidirectional and kind != "seq2seq" else 1
     cores = 2 if kind == "seq2seq" else 1  # an encoder and a decoder
@@ -210,8 +205,6 @@ def check_cost(config: RunConfig, lang: str = "en") -> list[str]:
     """What in this configuration is over this server's budget (empty: all fine): the effective T against
     RNNPLAY_MAX_SEQ_LEN where the task sets it from another field (copy's delay), then memory and time,
     each with the estimate and the allowance."""
-    from rnnplay.hosted import caps
-
     problems = []
     T, cap = seq_len(config), caps().max_seq_len
     field, why = T_FROM.get(config.task, (None, ""))
@@ -274,3 +267,33 @@ def check_race(configs: list[RunConfig], lang: str = "en") -> list[str]:
             env="RNNPLAY_MAX_RUN_MB",
         )
     ]
+
+
+def check_caps(config: RunConfig, lang: str = "en") -> list[str]:
+    """What in this configuration is over this server's caps, one message per field (empty: all fine).
+    Each names the field, its value, the cap and the environment variable that sets it; then what the run
+    would cost over this server's budget (rnnplay.cost: the effective T, memory, time per step)."""
+    cap = caps()
+    problems = []
+    if config.steps > cap.max_steps:
+        problems.append(
+            t(CAP_TEXT, lang, field="steps", value=config.steps, cap=cap.max_steps, env="RNNPLAY_MAX_STEPS")
+        )
+    if "seq_len" not in TASK_CLASSES[config.task].ignores and config.seq_len > cap.max_seq_len:
+        problems.append(
+            t(CAP_TEXT, lang, field="seq_len", value=config.seq_len, cap=cap.max_seq_len, env="RNNPLAY_MAX_SEQ_LEN")
+        )
+    n = param_count(config)
+    if n > cap.max_params:
+        problems.append(
+            t(
+                PARAMS_TEXT,
+                lang,
+                value=f"{n:,}",
+                hidden_size=config.hidden_size,
+                num_layers=config.num_layers,
+                cap=f"{cap.max_params:,}",
+                env="RNNPLAY_MAX_PARAMS",
+            )
+        )
+    return problems + check_cost(config, lang)

@@ -20,8 +20,11 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from rnnplay.config import FIELDS, ConfigError, RunConfig, make_config, relevant_fields
+from rnnplay.data import TEXTS
 from rnnplay.i18n import N_, Msg
 from rnnplay.run.snapshot import Snapshot
+from rnnplay.tasks import make_task
+from rnnplay.trainer import decay_every, steps_per_epoch
 from rnnplay.untrusted import MAX_WEIGHTS_MB, escape_markdown, json_loads, shorten
 
 CONFIG_FORMAT, CONFIG_VERSION = "rnnplay-config", 1
@@ -645,8 +648,6 @@ def _task_constants(c: RunConfig) -> str:
     if c.task == "copy":
         return f"DELAY = {c.delay!r}  # blank steps between the symbols and the delimiter"
     if c.task == "charlm":
-        from rnnplay.data import TEXTS
-
         text = c.text if c.corpus == "text" else TEXTS[c.corpus]
         return f"TEXT = {text!r}"
     return ""
@@ -663,9 +664,6 @@ def pytorch_script(config: RunConfig, filename: str = "rnn_run.py") -> str:
         raise NotImplementedError(
             f"task={config.task!r}: the standalone script supports the tasks {', '.join(SCRIPT_TASKS)}"
         )
-    from rnnplay.tasks import make_task
-    from rnnplay.trainer import decay_every, steps_per_epoch
-
     c = config
     values = {f: getattr(c, f) for f in FIELDS}
     task = make_task(c)

@@ -34,6 +34,7 @@ import plotly.io as pio
 
 from rnnplay.i18n import N_, t
 from rnnplay.probes import EPS
+from rnnplay.tasks.base import localize_view
 
 if TYPE_CHECKING:  # the snapshots' types only: figures draw data and never import the run (tests/test_layering.py)
     from rnnplay.run.snapshot import RaceSnapshot, Snapshot
@@ -908,8 +909,6 @@ def live_figures(
     """The live charts of one snapshot, by key, each LIVE_HEIGHTS[key] px high (task_view: None when the
     task's view is text, as charlm's). which: the activations of the hidden-states chart; log_y: the loss
     chart's scale."""
-    from rnnplay.tasks.base import localize_view  # torch: only where a snapshot exists anyway
-
     h = LIVE_HEIGHTS
     make = {
         "loss": lambda: loss_figure(snap, log_y=log_y, lang=lang, height=h["loss"]),

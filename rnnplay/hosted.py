@@ -30,8 +30,11 @@ from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 
+import torch
+
 from rnnplay.config import RunConfig, make_config
 from rnnplay.i18n import N_, t
+from rnnplay.tasks import make_task
 
 # the status line of a queued run and the refusal past the queue: a load test reads them (keep them stable)
 QUEUED_TEXT = N_("queued: position {position} of {length} — waits for a free slot")
@@ -91,7 +94,7 @@ _MODEL_ONLY = (
 _SIZE_FREE = ("batch_size", "seq_len", "dataset_size", "delay", "noise", "series")
 
 
-def _env_int(name: str, default: int, lo: int = 0) -> int:
+def env_int(name: str, default: int, lo: int = 0) -> int:
     """An integer from the environment; a value that is not one (or below lo) is an error at start-up,
     named, rather than a cap silently off."""
     raw = os.environ.get(name, "").strip().replace("_", "")
@@ -120,13 +123,13 @@ class Caps:
 def caps() -> Caps:
     """This server's caps, read from the environment now."""
     return Caps(
-        max_params=_env_int("RNNPLAY_MAX_PARAMS", 1_000_000, lo=1),
-        max_steps=_env_int("RNNPLAY_MAX_STEPS", 20_000, lo=1),
-        max_seq_len=_env_int("RNNPLAY_MAX_SEQ_LEN", 400, lo=2),
-        max_trainings=_env_int("RNNPLAY_MAX_TRAININGS", max(2, os.cpu_count() or 1), lo=1),
-        max_queue=_env_int("RNNPLAY_MAX_QUEUE", 50, lo=0),
-        threads=_env_int("RNNPLAY_THREADS", 1, lo=1),
-        idle_pause_s=_env_int("RNNPLAY_IDLE_PAUSE_S", 600, lo=0),
+        max_params=env_int("RNNPLAY_MAX_PARAMS", 1_000_000, lo=1),
+        max_steps=env_int("RNNPLAY_MAX_STEPS", 20_000, lo=1),
+        max_seq_len=env_int("RNNPLAY_MAX_SEQ_LEN", 400, lo=2),
+        max_trainings=env_int("RNNPLAY_MAX_TRAININGS", max(2, os.cpu_count() or 1), lo=1),
+        max_queue=env_int("RNNPLAY_MAX_QUEUE", 50, lo=0),
+        threads=env_int("RNNPLAY_THREADS", 1, lo=1),
+        idle_pause_s=env_int("RNNPLAY_IDLE_PAUSE_S", 600, lo=0),
     )
 
 
@@ -135,8 +138,6 @@ def caps() -> Caps:
 def _task_sizes(data_config: RunConfig) -> tuple[str, int, int, int | None]:
     """(kind, input_size, output_size, vocab_size) of the task a configuration makes. Building a task can
     take a while (sentiment reads its sentences: ~0.25 s), so it is cached on the fields that shape the data."""
-    from rnnplay.tasks import make_task
-
     task = make_task(data_config)
     return task.kind, task.input_size, task.output_size, task.vocab_size
 
@@ -152,7 +153,7 @@ def _core_params(arch: str, input_size: int, hidden: int, layers: int, direction
     return total
 
 
-def _task_sizes_light(config: RunConfig) -> tuple[str, int, int, int | None]:
+def task_sizes(config: RunConfig) -> tuple[str, int, int, int | None]:
     """_task_sizes of the task this configuration makes, built with its defaults for every field that
     does not change them (a small model, a small pool): cheap, whatever the configuration asks."""
     defaults = make_config(config.task)
@@ -161,7 +162,7 @@ def _task_sizes_light(config: RunConfig) -> tuple[str, int, int, int | None]:
 
 def param_count(config: RunConfig) -> int:
     """Exactly sum(p.numel() for p in Trainer(config).model.parameters()), from the sizes alone."""
-    kind, n_in, n_out, vocab = _task_sizes_light(config)
+    kind, n_in, n_out, vocab = task_sizes(config)
     c, H = config, config.hidden_size
     if kind == "seq2seq":  # models.Seq2Seq: embedding, encoder, decoder (one direction), head over the vocabulary
         return (
@@ -175,39 +176,6 @@ def param_count(config: RunConfig) -> int:
     embed = vocab * c.embed_dim if vocab else 0
     core = _core_params(c.arch, c.embed_dim if vocab else n_in, H, c.num_layers, directions)
     return embed + core + directions * H * n_out + n_out
-
-
-def check_caps(config: RunConfig, lang: str = "en") -> list[str]:
-    """What in this configuration is over this server's caps, one message per field (empty: all fine).
-    Each names the field, its value, the cap and the environment variable that sets it; then what the run
-    would cost over this server's budget (rnnplay.cost: the effective T, memory, time per step)."""
-    from rnnplay import cost
-    from rnnplay.tasks import TASK_CLASSES
-
-    cap = caps()
-    problems = []
-    if config.steps > cap.max_steps:
-        problems.append(
-            t(CAP_TEXT, lang, field="steps", value=config.steps, cap=cap.max_steps, env="RNNPLAY_MAX_STEPS")
-        )
-    if "seq_len" not in TASK_CLASSES[config.task].ignores and config.seq_len > cap.max_seq_len:
-        problems.append(
-            t(CAP_TEXT, lang, field="seq_len", value=config.seq_len, cap=cap.max_seq_len, env="RNNPLAY_MAX_SEQ_LEN")
-        )
-    n = param_count(config)
-    if n > cap.max_params:
-        problems.append(
-            t(
-                PARAMS_TEXT,
-                lang,
-                value=f"{n:,}",
-                hidden_size=config.hidden_size,
-                num_layers=config.num_layers,
-                cap=f"{cap.max_params:,}",
-                env="RNNPLAY_MAX_PARAMS",
-            )
-        )
-    return problems + cost.check_cost(config, lang)
 
 
 # admission ---------------------------------------------------------------------------------------------
@@ -408,6 +376,4 @@ PACER = RedrawPacer()
 def set_torch_threads() -> None:
     """Called by each training thread: torch's CPU thread count is per thread (a new thread starts from
     the process default), and many sessions share a few cores."""
-    import torch
-
     torch.set_num_threads(caps().threads)

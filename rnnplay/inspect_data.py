@@ -24,6 +24,11 @@ from torch import Tensor
 from rnnplay import probes
 from rnnplay.i18n import N_, t
 from rnnplay.tasks.base import IGNORE, Batch, Task
+from rnnplay.tasks.copy import show
+from rnnplay.tasks.reverse import EOS, TOKENS
+from rnnplay.tasks.sentiment import LABELS, MAX_TRY_CHARS
+from rnnplay.tasks.tagging import TAGS, tag_ids
+from rnnplay.tasks.wave import WAVES
 
 SATURATION_THRESHOLD = 0.95  # |h| above it: tanh' = 1 - h² < 0.1, the unit passes under a tenth of its gradient
 MAX_CHARLM_CHARS = 200
@@ -125,8 +130,6 @@ def _charlm(task, text, lang):
 
 
 def _sentiment(task, text, lang):
-    from rnnplay.tasks.sentiment import MAX_TRY_CHARS
-
     text = text.strip()
     if not text or len(text) > MAX_TRY_CHARS:
         raise ValueError(t("sentiment input: type a sentence of 1 to {most} characters", lang, most=MAX_TRY_CHARS))
@@ -137,8 +140,6 @@ def _sentiment(task, text, lang):
 
 
 def _tagging(task, text, lang):
-    from rnnplay.tasks.tagging import tag_ids
-
     ids = task.encode(text)  # (1, T) word ids
     return task.onehot(ids), tag_ids(ids)
 
@@ -186,8 +187,6 @@ def _adding(task, text, lang):
 
 
 def _wave(task, text, lang):
-    from rnnplay.tasks.wave import WAVES
-
     name = text.strip().lower()
     if name not in WAVES:
         raise ValueError(
@@ -308,22 +307,14 @@ def _class_names(task: Task, lang: str = "en"):
     if name == "majority":
         return lambda i: t("more ones", lang) if i else t("not more ones", lang)
     if name == "sentiment":
-        from rnnplay.tasks.sentiment import LABELS
-
         return lambda i: t(LABELS[i], lang)
     if name == "charlm":
         return lambda i: repr(task.vocab[i])[1:-1] or " "
     if name == "tagging":
-        from rnnplay.tasks.tagging import TAGS
-
         return lambda i: TAGS[i]
     if name == "copy":
-        from rnnplay.tasks.copy import show
-
         return lambda i: show([i])[0]
     if name == "reverse":
-        from rnnplay.tasks.reverse import TOKENS
-
         return lambda i: TOKENS[i]
     return str
 
@@ -362,8 +353,6 @@ def describe_output(task: Task, out: Tensor, y: Tensor | None, lang: str = "en")
     pred = out[0].argmax(-1).tolist()  # (T,)
     sep = "" if task.name in ("charlm", "reverse", "copy") else " "
     if task.name == "reverse":
-        from rnnplay.tasks.reverse import EOS
-
         pred = pred[: pred.index(EOS) + 1] if EOS in pred else pred
     shown = sep.join(name(i) for i in pred)
     if y is None:

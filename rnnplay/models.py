@@ -13,7 +13,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from rnnplay.cells import GATES, ScratchRNN, Unrolled, host_to, unroll
-from rnnplay.tasks.base import PAD
+from rnnplay.tokens import PAD
 
 TORCH_CORES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 

@@ -6,7 +6,7 @@ token = base64url(JSON) "." base64url(first 16 bytes of HMAC-SHA256(secret, base
 The secret is RNNPLAY_SECRET when set (several replicas behind one address share it), else 32 random
 bytes generated once and kept in a file beside the run store (`<RNNPLAY_STORE>.secret`, mode 0600), so
 tokens survive a restart. Where that file cannot be written the secret lives in this process only and
-tokens end with it. See docs/deploy.md. No streamlit, no torch until the store's path is first needed.
+tokens end with it. See docs/deploy.md. No streamlit.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import logging
 import os
 import secrets
 from pathlib import Path
+
+from rnnplay.store import default_path
 
 SECRET_ENV = "RNNPLAY_SECRET"
 MAX_TOKEN_CHARS = 4000  # a teacher's view is a few hundred characters; anything longer is refused unread
@@ -38,8 +40,6 @@ def _unb64(text: str) -> bytes:
 
 
 def secret_path() -> Path:
-    from rnnplay.store import default_path  # imports torch: only when a token is first made or read
-
     return Path(f"{default_path()}.secret")
 
 

@@ -34,9 +34,13 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+import torch
 from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
+
+from rnnplay.i18n import Msg
 
 SCHEMA_VERSION = 2  # 2: a version (compare-and-swap) and an owner (quotas) on every row
 EXPIRE_EVERY_S = 60.0  # a save checks the budget at most this often: the check scans the table
@@ -351,11 +355,6 @@ def encode(obj, tensors: dict, prefix: str = "nd") -> object:
     into tensors[name] as a torch tensor; a translatable text (i18n.Msg) by {"__msg__": template,
     "values": ...}; numpy scalars become numbers, tuples lists, anything else its str(). The same
     array object reached twice (the latest probe is also the latest frame) is stored once."""
-    import numpy as np
-    import torch
-
-    from rnnplay.i18n import Msg
-
     seen: dict[int, str] = {}
 
     def walk(o):
@@ -383,7 +382,6 @@ def encode(obj, tensors: dict, prefix: str = "nd") -> object:
 def decode(obj, tensors: dict, as_numpy: bool = True) -> object:
     """The inverse of encode: {"__nd__": name} -> the numpy array (or torch tensor) tensors[name].
     StoreError if a reference names no stored tensor."""
-    from rnnplay.i18n import Msg
 
     def walk(o):
         if isinstance(o, dict):

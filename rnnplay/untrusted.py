@@ -24,6 +24,7 @@ MAX_CONFIG_MB = 3
 MAX_WEIGHTS_MB = 20
 # a Try it / Inspect box takes at most this much; each task then applies its own, smaller limit
 MAX_INPUT_CHARS = 1000
+MAX_SERIES = 100_000  # the numbers a series may hold (a CSV upload, ?series=, --csv)
 # file endings of pickled checkpoints (torch.save, pickle, joblib, Lightning, the Hub's pytorch_model.bin)
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".joblib", ".tar")
 

@@ -15,7 +15,8 @@ import pytest
 
 from rnnplay import cost, hosted
 from rnnplay.config import make_config, parse_params
-from rnnplay.hosted import Admission, check_caps
+from rnnplay.cost import check_caps
+from rnnplay.hosted import Admission
 from rnnplay.lessons import LESSONS
 from rnnplay.race import PRESETS, Race
 from rnnplay.run.training_run import TrainingRun

@@ -19,7 +19,8 @@ import torch
 
 from rnnplay import hosted
 from rnnplay.config import make_config
-from rnnplay.hosted import ADMITTED, QUEUED, REFUSED, Admission, caps, check_caps, param_count
+from rnnplay.cost import check_caps
+from rnnplay.hosted import ADMITTED, QUEUED, REFUSED, Admission, caps, param_count
 from rnnplay.race import Race
 from rnnplay.run.training_run import TrainingRun
 from rnnplay.tasks import TASK_CLASSES

@@ -21,7 +21,7 @@ from app_pages.ui.fields import (
     widget,
 )
 from app_pages.ui.links import series_text
-from rnnplay import hosted, texts, untrusted
+from rnnplay import cost, hosted, texts, untrusted
 from rnnplay.config import (
     FIELDS,
     MAX_TEXT_CHARS,
@@ -116,10 +116,10 @@ def config_controls(container) -> tuple[RunConfig, list[str]]:
         st.session_state["_good_values"] = values
     # this server's caps (parameters, steps, T). Refused like a bad value (the task's defaults instead),
     # shown by the page as errors (cap_errors); if even the defaults are over, the page does not train them
-    over, refused = hosted.check_caps(config, lang()), []
+    over, refused = cost.check_caps(config, lang()), []
     if over and config != defaults:
         refused = [tr("{error} — using the task's defaults", error=p) for p in over]
-        config, over = defaults, hosted.check_caps(defaults, lang())
+        config, over = defaults, cost.check_caps(defaults, lang())
     st.session_state["_cap_errors"], st.session_state["_over_caps"] = refused + over, over
     return config, warnings
 

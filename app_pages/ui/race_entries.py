@@ -18,7 +18,7 @@ from app_pages.ui import teacher
 from app_pages.ui.controls import control, lang_warnings
 from app_pages.ui.fields import drop_bad_url_numbers, seed_text_from_url, task_defaults, visible
 from app_pages.ui.links import page_url
-from rnnplay import cost, hosted
+from rnnplay import cost
 from rnnplay.config import ARCHS, FIELDS, ConfigError, RunConfig, make_config, parse_params
 from rnnplay.i18n import N_
 from rnnplay.race import ENTRY_FIELDS, MAX_ENTRIES, MIN_ENTRIES, PRESETS, entry_param, parse_entry
@@ -291,7 +291,7 @@ def checked_entries(setup: RaceSetup, problems: list[str]) -> tuple[list[RunConf
         st.warning(tr("Share link: {problem}", problem=p), icon=":material/warning:")
     can_race = len(configs) >= MIN_ENTRIES
     # this server's caps (hosted): each entry is a model of its own; an entry over a cap keeps the race from starting
-    over_caps = [(i, p) for i, cfg in enumerate(configs, start=1) for p in hosted.check_caps(cfg, lang())]
+    over_caps = [(i, p) for i, cfg in enumerate(configs, start=1) for p in cost.check_caps(cfg, lang())]
     for i, p in over_caps:
         st.error(tr("entry {i}: {problem}", i=i, problem=p), icon=":material/block:")
     over_budget = [] if over_caps else cost.check_race(configs, lang())  # all entries are held at once

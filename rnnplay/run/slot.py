@@ -147,7 +147,7 @@ class AdmissionSlot:
 
     def _refused_over_budget(self) -> bool:
         """True, with the message saying why, when the server's budget refuses this trainer. The pages refuse
-        such a configuration before (with every cap of hosted.check_caps); this holds for every other way
+        such a configuration before (with every cap of cost.check_caps); this holds for every other way
         in. The steps cap is the pages' alone: many steps cost no more per step."""
         problems = self.host.over_budget()
         if problems:

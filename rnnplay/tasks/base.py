@@ -21,9 +21,9 @@ from torch import Tensor
 from torch.nn import functional as F
 
 from rnnplay.i18n import N_, Msg, localize, t
+from rnnplay.tokens import PAD  # noqa: F401 - the tasks' token id of <PAD>, shared with the models
 
 VAL_SEED_OFFSET, PROBE_SEED_OFFSET = 1_000_003, 2_000_029
-PAD = 0  # token id of <PAD> in every token vocabulary
 IGNORE = -100  # a target position the loss and the metric skip (padding), F.cross_entropy's default
 
 

@@ -12,10 +12,10 @@ import math
 
 import torch
 
-from rnnplay.config import MAX_SERIES, ConfigError
+from rnnplay.errors import ConfigError
 from rnnplay.i18n import N_, Msg, localize
 from rnnplay.tasks.base import Batch, Task
-from rnnplay.untrusted import shorten
+from rnnplay.untrusted import MAX_SERIES, shorten
 
 SERIES_LEN = 3000
 MAX_CSV_BYTES = 2_000_000
