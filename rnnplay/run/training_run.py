@@ -71,6 +71,7 @@ class TrainingRun:
     # what pages read ---------------------------------------------------------------------------
     @property
     def trainer(self):
+        """The Trainer: for the core and the tests; a page asks the members below (tests/test_layering.py)."""
         return self.loop.trainer
 
     @property
