@@ -37,9 +37,12 @@ import time
 
 import torch
 
+from rnnplay import gpu_check
 from rnnplay.config import make_config
+from rnnplay.loops import app_run, plain_loop, trainer_loop
+from rnnplay.race import Race
+from rnnplay.run.training_run import TrainingRun
 from rnnplay.tasks import TASK_CLASSES
-from rnnplay.trainer import Trainer, make_optimizer
 
 # (config, steps per loop): a few seconds per loop on a laptop core, so a probe's fixed cost is
 # weighed against a run of realistic length
@@ -59,47 +62,6 @@ CASES = {
         600,
     ),
 }
-
-
-def plain_loop(config, steps: int) -> float:
-    """An equivalent plain PyTorch loop: the trainer's model, optimizer and data, none of its extras."""
-    tr = Trainer(config)  # only to build the same model and data stream
-    model, task, gen = tr.model, tr.task, tr.gen
-    opt = make_optimizer(config, model.parameters(), foreach=None)  # torch's defaults, as a learner writes it
-    params = list(model.parameters())
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        b = tr._to_device(task.train_batch(gen))  # the same host->device copy the trainer makes
-        # every model takes (x, lengths, target): sentiment packs its lengths, reverse may teacher-force
-        loss = task.loss(model(b.x, b.lengths, b.y), b.y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if config.clip_mode == "norm":
-            torch.nn.utils.clip_grad_norm_(params, config.clip)
-        opt.step()
-        loss.item()
-    return steps / (time.perf_counter() - t0)
-
-
-def trainer_loop(config, steps: int) -> float:
-    tr = Trainer(config)
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        tr.step()
-    return steps / (time.perf_counter() - t0)
-
-
-def app_run(config, steps: int, probes: bool = True) -> float:
-    """(c), or (b) with probes=False: TrainingRun in its background thread, as the Playground trains."""
-    from rnnplay.run.training_run import TrainingRun  # imported when used: --gpu-check runs where some modules are not
-
-    run = TrainingRun(config.replace(steps=steps), probes=probes)
-    t0 = time.perf_counter()
-    run.start()
-    run.join(timeout=600)
-    dt = time.perf_counter() - t0
-    assert run.state == "done", run.message
-    return steps / dt
 
 
 def bench(case: str, steps: int | None, rounds: int) -> dict:
@@ -130,8 +92,6 @@ RACE = ({"task": "adding", "seq_len": 50, "hidden_size": 64, "batch_size": 64}, 
 
 def race_total(configs, steps: int) -> float:
     """Total steps/s of the entries raced in one thread, round-robin."""
-    from rnnplay.race import Race
-
     race = Race([c.replace(steps=steps) for c in configs])
     t0 = time.perf_counter()
     race.start()
@@ -143,8 +103,6 @@ def race_total(configs, steps: int) -> float:
 
 def sequential_total(configs, steps: int) -> float:
     """Total steps/s of the same runs trained one after the other, each in its own TrainingRun."""
-    from rnnplay.run.training_run import TrainingRun
-
     runs = [TrainingRun(c.replace(steps=steps)) for c in configs]  # built before the clock, as the race's are
     t0 = time.perf_counter()
     for run in runs:
@@ -597,8 +555,6 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(a.threads)
     os.environ["RNNPLAY_THREADS"] = str(a.threads)  # each app training thread sets its own count (hosted)
     if a.gpu_check:
-        from rnnplay import gpu_check
-
         return gpu_check.main()
     if a.table or a.device == "cuda" or a.browser or a.markdown:
         return table_main(a, argv)

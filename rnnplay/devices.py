@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import torch
 
 from rnnplay.config import RunConfig
+from rnnplay.cost import estimate
 from rnnplay.i18n import N_, Msg
 
 CPU_MARGIN = 1.1  # the CPU is chosen when it is at least this many times faster than the GPU
@@ -117,12 +118,13 @@ def _synchronize(device: str) -> None:
         torch.mps.synchronize()
 
 
-def measure(config: RunConfig, device: str, steps: int = TIMED_STEPS, budget_s: float = MEASURE_S) -> float:
-    """Steps/s of the trainer on `device` for this configuration: WARMUP_STEPS untimed, then up to `steps` timed
-    ones (at least 2, at most budget_s), the device drained before and after."""
-    from rnnplay.trainer import Trainer  # the trainer asks this module for auto: imported when it is used
-
-    tr = Trainer(config.replace(device=device))
+def measure(
+    config: RunConfig, device: str, make_trainer, steps: int = TIMED_STEPS, budget_s: float = MEASURE_S
+) -> float:
+    """Steps/s of a trainer (make_trainer(config): rnnplay.trainer.Trainer, which asks this module for auto) on
+    `device` for this configuration: WARMUP_STEPS untimed, then up to `steps` timed ones (at least 2, at most
+    budget_s), the device drained before and after."""
+    tr = make_trainer(config.replace(device=device))
     for _ in range(WARMUP_STEPS):
         tr.step()
     _synchronize(device)
@@ -144,27 +146,26 @@ _CHOICES: dict[str, DeviceChoice] = {}
 _MEASURING = threading.Lock()  # one measurement at a time: two at once would time each other
 
 
-def auto_device(config: RunConfig) -> DeviceChoice:
+def auto_device(config: RunConfig, make_trainer) -> DeviceChoice:
     """device=auto for this configuration: the CPU without timing where there is no GPU; otherwise measured
-    once per shape (cached for the process). A measurement that fails keeps the GPU, as auto did before."""
+    once per shape with trainers from make_trainer (cached for the process). A measurement that fails keeps
+    the GPU, as auto did before."""
     gpus = accelerators()
     if not gpus:
         return choose({})
     key = shape_key(config)
     with _MEASURING:
         if key not in _CHOICES:
-            _CHOICES[key] = _measured_choice(config, gpus)
+            _CHOICES[key] = _measured_choice(config, gpus, make_trainer)
         return _CHOICES[key]
 
 
-def _measured_choice(config: RunConfig, gpus: list[str]) -> DeviceChoice:
-    from rnnplay.cost import estimate
-
+def _measured_choice(config: RunConfig, gpus: list[str], make_trainer) -> DeviceChoice:
     try:
-        rates = {gpu: measure(config, gpu) for gpu in gpus}
+        rates = {gpu: measure(config, gpu, make_trainer) for gpu in gpus}
         cpu_s = estimate(config).step_seconds
         if cpu_can_win(cpu_s, max(rates.values())):
-            return choose({**rates, "cpu": measure(config, "cpu")})
+            return choose({**rates, "cpu": measure(config, "cpu", make_trainer)})
         return choose({**rates, "cpu": 1 / cpu_s}, estimated=("cpu",))
     except Exception as e:  # a configuration a trainer refuses is refused again, by name, when the run is built
         reason = Msg(N_("{gpu}: chosen without measuring ({error})"), gpu=NAMES[gpus[0]], error=e)

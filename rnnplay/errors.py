@@ -1,5 +1,6 @@
 """ConfigError: the one error a bad setting raises, wherever it is checked (the configuration, a task's own
-input, an uploaded series). Below both rnnplay.config and rnnplay.tasks, which raise it."""
+input, an uploaded series). Below both rnnplay.config and rnnplay.tasks, which raise it. StoreError and
+StoreConflict: the run store's, below rnnplay.store and its two backends, which raise them."""
 
 from __future__ import annotations
 
@@ -38,3 +39,13 @@ class ConfigError(ValueError):
         args = {k: t(v, lang) if isinstance(v, str) else v for k, v in self.allowed_args.items()}
         allowed = t(self.allowed_msg, lang, **args)
         return t("{name}={value} is not allowed: {allowed}", lang, name=self.field, value=shown, allowed=allowed)
+
+
+class StoreError(ValueError):
+    """The store cannot be opened, read or written, or a stored run cannot be read back; the message
+    says which and why. Every database error leaves RunStore's public methods as this one type."""
+
+
+class StoreConflict(StoreError):
+    """A save lost a compare-and-swap: the row was saved meanwhile by another writer (another server
+    on the same store, or another tab's copy), and this save changed nothing."""

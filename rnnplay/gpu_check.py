@@ -32,8 +32,12 @@ import warnings
 
 import torch
 
+from rnnplay import devices
 from rnnplay.config import make_config
+from rnnplay.loops import plain_loop
+from rnnplay.run.training_run import TrainingRun
 from rnnplay.tasks import TASK_CLASSES
+from rnnplay.trainer import Trainer
 
 DEADLINE_S = 7.5 * 60  # nothing runs past it (a section that would is skipped): the check stays under 8 minutes
 APP_S = 1.5  # each app measurement's window, after its first steps
@@ -120,8 +124,6 @@ def run_tests(timeout_s: float) -> None:
 def app_rate(config, seconds: float = APP_S, probes: bool = True) -> float:
     """Steps/s of the app's TrainingRun (probes as the Playground takes them) over `seconds`, after its
     first steps (the GPU's warm-up, a graph's capture)."""
-    from rnnplay.run.training_run import TrainingRun
-
     run = TrainingRun(config.replace(steps=MANY_STEPS), probes=probes)
     run.start()
     try:
@@ -140,8 +142,6 @@ def app_rate(config, seconds: float = APP_S, probes: bool = True) -> float:
 
 
 def per_task_devices() -> None:
-    from rnnplay import devices
-
     torch.set_num_threads(1)
     say("task | CPU (1 thread) steps/s | GPU steps/s | faster here | auto picks | agrees | auto's reason")
     say("--- | --- | --- | --- | --- | --- | ---")
@@ -149,7 +149,7 @@ def per_task_devices() -> None:
         try:
             cpu = app_rate(make_config(task, device="cpu"))
             gpu = app_rate(make_config(task, device="cuda"))
-            choice = devices.auto_device(make_config(task))
+            choice = devices.auto_device(make_config(task), Trainer)
         except Exception as e:  # one task's failure is a figure too; the others go on
             say(f"{task} | error: {type(e).__name__}: {e}")
             continue
@@ -173,8 +173,6 @@ def count_syncs(fn) -> int:
 
 
 def sync_counts() -> None:
-    from rnnplay.trainer import Trainer
-
     say("task | impl | synchronising calls in the steps between two fetches | at the fetch")
     say("--- | --- | --- | ---")
     for task in TASK_CLASSES:
@@ -193,8 +191,6 @@ def sync_counts() -> None:
 def trainer_rate(config, steps: int):
     """(steps/s, the trainer) of the Trainer's batched loop (advance(), as the app's loop steps it), after a
     few untimed steps."""
-    from rnnplay.trainer import Trainer
-
     tr = Trainer(config)
     for _ in range(5):
         tr.advance()
@@ -209,8 +205,6 @@ def trainer_rate(config, steps: int):
 
 
 def large_configuration() -> None:
-    from rnnplay.bench import plain_loop
-
     config = make_config(**LARGE, device="cuda")
     plain_loop(config, 10)  # warm-up: cuDNN plans, the allocator
     plain = statistics.median(plain_loop(config, 60) for _ in range(2))
@@ -244,8 +238,6 @@ def graph_per_task() -> None:
 def class_threads(n: int, seconds: float) -> tuple[list[float], float]:
     """n adding runs (TrainingRun, probes on) stepping at once as threads of this process: each run's steps/s,
     and the process's CPU seconds per second meanwhile."""
-    from rnnplay.run.training_run import TrainingRun
-
     runs = [TrainingRun(make_config("adding", device="cuda", seed=i, steps=MANY_STEPS)) for i in range(n)]
     for r in runs:
         r.start()
@@ -269,8 +261,6 @@ def _class_worker(seed: int, graph: bool, barrier, seconds: float, out) -> None:
     os.environ.update(BUDGET_ENV)
     torch.set_num_threads(1)
     try:
-        from rnnplay.run.training_run import TrainingRun
-
         with graph_setting(graph):
             run = TrainingRun(make_config("adding", device="cuda", seed=seed, steps=MANY_STEPS))
         run.trainer.step()  # CUDA context, cuDNN plans
@@ -310,8 +300,6 @@ def class_processes(n: int, seconds: float, graph: bool) -> list[float]:
 
 def profile_one_step() -> str:
     """Kernels launched, GPU busy time and host time per step of one adding run's Trainer (batched)."""
-    from rnnplay.trainer import Trainer
-
     tr = Trainer(make_config("adding", device="cuda"))
     for _ in range(40):
         tr.advance()

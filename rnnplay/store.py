@@ -40,7 +40,10 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from rnnplay.errors import StoreConflict, StoreError
 from rnnplay.i18n import Msg
+from rnnplay.store_postgres import PostgresBackend
+from rnnplay.store_sqlite import SqliteBackend
 
 SCHEMA_VERSION = 2  # 2: a version (compare-and-swap) and an owner (quotas) on every row
 EXPIRE_EVERY_S = 60.0  # a save checks the budget at most this often: the check scans the table
@@ -60,16 +63,6 @@ _UPSERT = (
 )
 # a row goes only as the version that was read: one saved meanwhile by another replica stays
 _DELETE_SEEN = "DELETE FROM runs WHERE id = ? AND version = ?"
-
-
-class StoreError(ValueError):
-    """The store cannot be opened, read or written, or a stored run cannot be read back; the message
-    says which and why. Every database error leaves RunStore's public methods as this one type."""
-
-
-class StoreConflict(StoreError):
-    """A save lost a compare-and-swap: the row was saved meanwhile by another writer (another server
-    on the same store, or another tab's copy), and this save changed nothing."""
 
 
 class Statements(Protocol):
@@ -156,13 +149,9 @@ def _env_float(name: str, default: float) -> float:
 
 def open_backend(location: str) -> Backend:
     """The backend for a location: a postgresql:// URL, else an SQLite file (a path or sqlite:///path).
-    Each is imported only here: the default never needs a PostgreSQL driver."""
+    The PostgreSQL driver is imported only when such a backend opens: the default never needs it."""
     if location.startswith(POSTGRES_URL):
-        from rnnplay.store_postgres import PostgresBackend
-
         return PostgresBackend(location)
-    from rnnplay.store_sqlite import SqliteBackend
-
     return SqliteBackend(Path(location.removeprefix(SQLITE_URL)).expanduser())
 
 

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
-from rnnplay.store import StoreError
+from rnnplay.errors import StoreError
 
 BUSY_TIMEOUT_S = 15.0  # a statement, a lock wait or a free connection: waited for this long at most
 MAX_CONNECTIONS = 8  # per store object (a replica): more callers wait for a free one
@@ -86,7 +86,7 @@ class PostgresBackend:
 
     def __init__(self, url: str):
         self.where = shown(url)
-        try:
+        try:  # psycopg 3 is a hosted extra (requirements-hosted.txt): only a postgresql:// store needs it
             import psycopg
             from psycopg.conninfo import conninfo_to_dict
         except ImportError:

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from rnnplay.store import StoreError
+from rnnplay.errors import StoreError
 
 BUSY_TIMEOUT_MS = 15_000
 _SCHEMA = """

@@ -134,7 +134,7 @@ class Trainer:
         self.config = config
         # auto: the faster device for this shape, measured once (rnnplay/devices.py); the CPU, untimed, where
         # there is no GPU. device_choice says which and why (None when the config names its device)
-        self.device_choice = devices.auto_device(config) if config.device == "auto" else None
+        self.device_choice = devices.auto_device(config, type(self)) if config.device == "auto" else None
         self.device = resolve_device(self.device_choice.device if self.device_choice else config.device)
         torch.manual_seed(config.seed)
         self.task = make_task(config)

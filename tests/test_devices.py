@@ -86,7 +86,7 @@ def test_one_measurement_serves_every_seed_and_learning_rate_of_a_shape():
 
 
 def test_measure_times_real_training_steps():
-    rate = devices.measure(make_config("majority", hidden_size=8, seq_len=5), "cpu", steps=3)
+    rate = devices.measure(make_config("majority", hidden_size=8, seq_len=5), "cpu", Trainer, steps=3)
     assert math.isfinite(rate) and rate > 0
 
 
