@@ -86,9 +86,9 @@ class PostgresBackend:
 
     def __init__(self, url: str):
         self.where = shown(url)
-        try:  # psycopg 3 is a hosted extra (requirements-hosted.txt): only a postgresql:// store needs it
+        try:
+            # psycopg 3 is a hosted extra (requirements-hosted.txt): only a postgresql:// store needs it
             import psycopg
-            from psycopg.conninfo import conninfo_to_dict
         except ImportError:
             raise StoreError(
                 f"run store {self.where}: PostgreSQL needs the psycopg package (pip install -r requirements-hosted.txt)"
@@ -96,7 +96,7 @@ class PostgresBackend:
         self._psycopg = psycopg
         self.errors = (psycopg.Error,)
         try:
-            given = conninfo_to_dict(url)
+            given = psycopg.conninfo.conninfo_to_dict(url)
         except psycopg.Error as e:
             raise StoreError(f"run store {self.where}: not a PostgreSQL URL ({e})") from None
         self._url = url
