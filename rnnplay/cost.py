@@ -9,14 +9,20 @@ its data (random's pool) and the trainer its validation and probe batches. Time 
 multiply-adds of the recurrence and the head, forward and backward.
 
 estimate(config) gives the numbers; check_cost(config) refuses a run over this server's budget, the
-estimate in the message ("this run needs about 3.6 GB; this server allows 1 GB"); check_caps(config)
+estimate in the message ("this run needs about 3.6 GB; this server allows 512 MB"); check_caps(config)
 adds the server's caps on one field each (hosted.caps()). The budget comes from
 the environment, read when it is used, as hosted.caps() does:
 
 | variable               | default | what it caps                                                    |
 |------------------------|---------|-----------------------------------------------------------------|
-| RNNPLAY_MAX_RUN_MB     | 1024    | memory one run (or one race, all its entries) may need, in MB    |
+| RNNPLAY_MAX_RUN_MB     | 512     | memory one run (or one race, all its entries) may need, in MB    |
 | RNNPLAY_MAX_STEP_MS    | 2000    | estimated time of one training step on one thread, in ms         |
+
+Why 512 MB: a step that needs more spreads the web process's heap that far, and after the run has gone
+glibc keeps tens of MB of it that it cannot hand back (free blocks between live ones). Measured with the
+30-session load test of 1500-step runs and its attacker, which steps a 780 MB run (docs/benchmarks.md):
+RSS after the sessions 1.11-1.12x the baseline with a 1024 MB budget, 1.06x with 512 MB. A laptop that
+wants bigger runs sets RNNPLAY_MAX_RUN_MB; the refusal names it.
 
 Calibration (measure_cost.py below: each configuration in a fresh process, one torch thread, peak RSS by
 resource.getrusage's ru_maxrss above a warmed-up baseline, after building the Trainer, three steps, the
@@ -102,7 +108,7 @@ class Budget:
 
 def budget() -> Budget:
     """This server's budget for one run, read from the environment now."""
-    mb = env_int("RNNPLAY_MAX_RUN_MB", 1024, lo=1)
+    mb = env_int("RNNPLAY_MAX_RUN_MB", 512, lo=1)
     ms = env_int("RNNPLAY_MAX_STEP_MS", 2000, lo=1)
     return Budget(mb * 2**20, ms / 1000)
 

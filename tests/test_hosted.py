@@ -649,7 +649,7 @@ def test_the_pacer_counts_the_runs_that_step_or_wait(monkeypatch):
     [
         (
             {"task": "majority", "arch": "lstm", "hidden_size": "497", "batch_size": "256", "seq_len": "400"},
-            ["needs about 3.4 GB of memory", "allows 1 GB a run", "RNNPLAY_MAX_RUN_MB"],
+            ["needs about 3.4 GB of memory", "allows 512 MB a run", "RNNPLAY_MAX_RUN_MB"],
         ),
         ({"task": "copy", "delay": "1000"}, ["T=1020", "delay + 20", "RNNPLAY_MAX_SEQ_LEN"]),
     ],

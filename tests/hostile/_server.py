@@ -21,7 +21,8 @@ CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
 def served(tmp_path_factory):
     """(process, base URL) of a server with a temporary store, where a run may outlast any test."""
     store = tmp_path_factory.mktemp("store") / "runs.sqlite"
-    proc, url = start({"RNNPLAY_STORE": str(store), "RNNPLAY_MAX_STEPS": "10000000"})
+    # 1 GB a run: random's 0.8 GB pool is then within the budget, to show it is built only when trained
+    proc, url = start({"RNNPLAY_STORE": str(store), "RNNPLAY_MAX_STEPS": "10000000", "RNNPLAY_MAX_RUN_MB": "1024"})
     try:
         yield proc, url
     finally:
