@@ -658,6 +658,14 @@ def _gtt_decades(snaps: list[Snapshot]) -> tuple[int, int] | None:
     return _decades([g for s in snaps for r in s.probes for g in _nz(r["grad_through_time"]) if g > EPS])
 
 
+def _row_edges(steps: list[int]) -> list[int]:
+    """A heatmap's row edges for probes taken at these training steps: each row from its probe's step to the
+    next probe's, the last as tall as the one before it. With row centres instead Plotly draws the first row
+    half a gap below its step (a learner read "training step -500")."""
+    last = steps[-1] - steps[-2] if len(steps) > 1 else 1
+    return [*steps, steps[-1] + max(last, 1)]
+
+
 def grad_through_time_heatmap(
     snap: Snapshot,
     lang: str = "en",
@@ -676,7 +684,7 @@ def grad_through_time_heatmap(
         fig.add_heatmap(
             z=np.asarray(z, dtype=np.float32),
             x=list(range(1, T + 1)),
-            y=[r["step"] for r in rows],
+            y=_row_edges([r["step"] for r in rows]),
             colorscale="Viridis",
             zmin=lo,
             zmax=hi,

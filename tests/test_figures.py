@@ -215,7 +215,9 @@ def test_grad_through_time_heatmap_is_probes_by_time_steps_in_log10(adding_snap)
     assert hm.type == "heatmap"
     rows = adding_snap.probes
     assert np.asarray(hm.z).shape == (len(rows), T)
-    assert list(hm.x) == list(range(1, T + 1)) and list(hm.y) == [r["step"] for r in rows]
+    steps = [r["step"] for r in rows]
+    # each row spans from its probe's step to the next probe's: the axis never shows a step before the first
+    assert list(hm.x) == list(range(1, T + 1)) and list(hm.y)[:-1] == steps and hm.y[-1] > steps[-1]
     np.testing.assert_allclose(np.asarray(hm.z)[-1], np.log10(rows[-1]["grad_through_time"]), rtol=1e-5)
     assert figures.grad_through_time_heatmap(Snapshot(probes=[])).data == ()
 
