@@ -28,6 +28,9 @@ from rnnplay.run.state import RunState
 # still at the chance line (its forget gates near 0.5) is at 1e-9 and truly cannot learn yet.
 VANISHED = 1e-4  # below: the first inputs get no usable gradient
 FADING = 1e-2  # below: it still arrives, but weakened (a GRU on its way to learning: 1e-3..3e-2)
+# at or above: it grows toward step 1 (the mirror image of VANISHED). The exploding demo's identity-ReLU
+# RNN, one SGD step in: 7e14..1.5e34; its clipped twin, which trains, stays at 0.2..12 (adding T=20, seeds 0-4)
+GROWN = 1 / VANISHED
 # V2: a step's gradient norm over the median of the WINDOW rows before it. Healthy runs of every
 # task's defaults stay under ×22, except copy's LSTM at the moment it starts to recall (×61); an
 # identity-ReLU RNN trained by SGD (adding T=50, lr 1e-4..1e-3) jumps ×3e4..×2e10 at its first update.
@@ -62,7 +65,7 @@ HINT_EXPLODED = N_("Turn on gradient clipping (clip_mode=norm), lower the learni
 
 @dataclass(frozen=True)
 class Finding:
-    """One sentence of the diagnosis. kind: vanishing | carried | exploding | clipping | diverged |
+    """One sentence of the diagnosis. kind: vanishing | carried | growing | exploding | clipping | diverged |
     saturated | memorising | stuck | learning; severity: warning | info | ok."""
 
     kind: str
@@ -202,6 +205,14 @@ def _vanishing(snap: Snapshot, lang: str = "en") -> list[Finding]:
         text = t("{head}: it fades on its way back but still arrives.", lang, head=head)
         hint = t("Training on may strengthen it; an RNN rarely does.", lang)
         return [Finding("vanishing", "info", text, numbers, hint)]
+    if ratio >= GROWN and not bidirectional:
+        text = t(
+            "{head}: it grows toward step 1 — the gradient through time exploded, the mirror image of a vanishing "
+            "gradient.",
+            lang,
+            head=head,
+        )
+        return [Finding("growing", "warning", text, numbers, t(HINT_EXPLODED, lang))]
     weakest = min(g) / near
     numbers["weakest"] = weakest
     if not bidirectional and weakest < FADING:  # it reaches step 1, but not the whole way strongly: say so

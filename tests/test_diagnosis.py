@@ -15,6 +15,7 @@ from rnnplay.config import make_config
 from rnnplay.diagnosis import (
     DEAD_RELU,
     FADING,
+    GROWN,
     JUMP,
     SATURATED,
     VANISHED,
@@ -256,6 +257,17 @@ def test_no_memorising_where_every_batch_is_fresh(task):
     assert "memorising" not in kinds(found)
 
 
+@pytest.mark.parametrize("ratio, kind", [(GROWN * 1.1, "growing"), (GROWN * 0.9, "carried"), (1.5e17, "growing")])
+def test_a_gradient_growing_toward_step_1_is_named_exploded_not_carried(ratio, kind):
+    """The mirror image of vanishing: ‖∂L/∂h_1‖ thousands of times ‖∂L/∂h_T‖ is a warning, not "carries back"."""
+    found = diagnose(snap(losses=[0.17] * 100, gtt=geometric(ratio)))
+    (f,) = [f for f in found if f.kind in ("vanishing", "carried", "growing")]
+    assert f.kind == kind and f.numbers["ratio"] == pytest.approx(ratio, rel=1e-6) and fmt(ratio) in f.text
+    if kind == "growing":
+        assert f.severity == "warning" and "exploded" in f.text and "whole sequence" not in f.text
+        assert "clip" in f.hint
+
+
 def test_carried_only_when_the_whole_sequence_carries_it():
     """Strong at t = 1 and t = T but weak in the middle: never "carries back across the whole sequence"."""
     g = [1.0] * 50
@@ -356,6 +368,9 @@ def test_real_exploding_run_without_clipping_is_named_and_with_clipping_trains()
     assert bare.state == "diverged"
     found = diagnose(bare)
     assert found[0].kind == "diverged" and "exploded" in found[0].text and "clip" in found[0].hint
+    # its last probe (after one update) has the gradient through time growing toward t = 1: said so, a warning
+    (grown,) = [f for f in found if f.kind in ("vanishing", "carried", "growing")]
+    assert grown.kind == "growing" and grown.severity == "warning" and grown.numbers["ratio"] > 1e14
     clipped = train(make_config(**EXPLODE, clip_mode="norm", clip=1.0, steps=300, device="cpu"))
     assert clipped.state == "done"
     found = kinds(diagnose(clipped))

@@ -48,6 +48,7 @@ SNAPSHOTS = {
     "vanished (LSTM: keep training)": snap(gtt=geometric(1e-9), arch="lstm"),
     "fading": snap(gtt=geometric(1e-3)),
     "carried": snap(gtt=geometric(0.3)),
+    "grown (the mirror image)": snap(gtt=geometric(1e17)),
     "bidirectional, weakest in the middle": snap(
         gtt=[max(0.5 ** (20 - t), 4 * 0.5**t) for t in range(21)], bidirectional=True
     ),
@@ -100,6 +101,7 @@ def test_diagnosis_scenarios_cover_every_kind():
     assert found >= {
         "vanishing",
         "carried",
+        "growing",
         "exploding",
         "clipping",
         "diverged",

@@ -30,6 +30,8 @@ ZH = {
     "{head}: it fades on its way back but still arrives.": "{head}：梯度在回传途中逐渐减弱，但仍能到达。",
     "Training on may strengthen it; an RNN rarely does.": "继续训练可能会让它增强；不过普通 RNN 很少如此。",
     "{head}: it carries back across the whole sequence.": "{head}：梯度能回传穿过整个序列。",
+    "{head}: it grows toward step 1 — the gradient through time exploded, the mirror image of a vanishing "
+    "gradient.": "{head}：梯度越往第 1 步越大——随时间反向传播的梯度爆炸了，正是梯度消失的镜像。",
     # exploding / clipping / diverged (V2)
     "At step {step} the gradient norm jumped to {norm}, ×{factor} its level just before ({level}): the gradient "
     "exploded.": "第 {step} 步时梯度范数跃升到 {norm}，是此前水平（{level}）的 ×{factor}：梯度爆炸了。",
