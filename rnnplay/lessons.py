@@ -365,21 +365,32 @@ def _norms(snap: Snapshot) -> tuple[list[float], list[float]]:
 
 
 def unclipped_diverged(snaps: list[Snapshot]) -> tuple[str, dict]:
-    """The run without clipping stopped on NaN/Inf; its first gradient norm, and what the clipped twin's
-    first probe measured: the gradient through time growing toward t = 1."""
+    """The run without clipping stopped on NaN/Inf, and its last probe (taken after its first update) has
+    the gradient through time growing toward t = 1. Numbers: its first gradient norm, the step it stopped
+    at, that probe's step, h₁/h_T and the factor per step back, and W_hh's largest singular value then."""
     if len(snaps) < 2:
         return WAITING, {}
-    off, clipped = snaps[0], snaps[1]
+    off = snaps[0]
     pre, _ = _norms(off)
-    first = (clipped.probes or [{}])[0].get("grad_through_time")
-    numbers = {"step": off.steps_done, "norm": fmt(pre[0]) if pre else "…", "rise": fmt(ratio(first))}
-    if off.state != "diverged" or not pre or ratio(first) is None:
+    probe = off.latest_probe or {}
+    rise, sigma = latest_ratio(off), (probe.get("singular_values") or [None])[0]
+    g = probe.get("grad_through_time") or []
+    numbers = {
+        "step": off.steps_done,
+        "norm": fmt(pre[0]) if pre else "…",
+        "probe_step": probe.get("step", "…"),
+        "rise": fmt(rise),
+        "per_step": fmt(rise ** (1 / (len(g) - 1))) if rise and len(g) > 1 else "…",
+        "sigma": fmt(sigma),
+    }
+    if off.state != "diverged" or not pre or rise is None or sigma is None:
         return (MISSED if off.state in TERMINAL else WAITING), numbers
-    return (HOLDS if ratio(first) > 1 else MISSED), numbers
+    return (HOLDS if rise > 1 else MISSED), numbers
 
 
 def clipped_trains(snaps: list[Snapshot]) -> tuple[str, dict]:
-    """The clipped run trains on: its loss below half the chance line, clipping having cut most steps."""
+    """The clipped run trains on: its loss (now, at step {now}) below half the chance line; how many of its
+    steps clipping cut, and its first gradient norm (the unclipped twin's too: same weights, same batch)."""
     if len(snaps) < 2 or chance(snaps) is None:
         return WAITING, {}
     clipped, c = snaps[1], chance(snaps)
@@ -388,7 +399,13 @@ def clipped_trains(snaps: list[Snapshot]) -> tuple[str, dict]:
     if loss is None or not pre:
         return WAITING, {}
     cut = sum(b < a * (1 - 1e-6) for a, b in zip(pre, post, strict=True)) / len(pre)
-    numbers = {"loss": fmt(loss), "chance": fmt(c), "first": fmt(pre[0]), "cut": f"{cut:.0%}"}
+    numbers = {
+        "loss": fmt(loss),
+        "chance": fmt(c),
+        "first": fmt(pre[0]),
+        "cut": f"{cut:.0%}",
+        "now": clipped.steps_done,
+    }
     return (HOLDS if loss < c / 2 else WAITING), numbers
 
 
@@ -411,7 +428,8 @@ def far_below_chance(snaps: list[Snapshot]) -> tuple[str, dict]:
 # - vanishing with the demo's 64 units, lr 3e-3: GRU below chance/2 at 18 s (step 340), LSTM at 42 s
 #   (step 840) — too slow on a busy CPU, so the lesson races 32 units at lr 0.01 (CLI, one thread: LSTM
 #   below chance/2 at step 450 in 1.7 s, GRU at step 200; the RNN at chance after 1500 steps);
-# - exploding: no clip diverges at step 2 (0.3 s); clipped, validation MSE 0.03 (chance 0.167) in 4 s;
+# - exploding: no clip diverges at step 2 (0.3 s); clipped, below chance/2 from step 350-450 (seeds 0-4) and
+#   validation MSE 0.03 (chance 0.167) in 4 s;
 # - bidirectional: validation loss 0.0004 vs 0.24 (forward limit 0.25) in 4 s;
 # - copy (the demo's 96 units, lr 0.01): the LSTM below the 0.693 line from step ~1500 (~40 s), the RNN
 #   at 1.2 throughout; the lesson races 64 units at lr 0.02 (below the line by step ~750);
@@ -524,9 +542,10 @@ LESSONS: tuple[Lesson, ...] = (
         steps=(
             Step(
                 N_(
-                    "Two identical ReLU RNNs whose recurrent matrix starts at 1.2 × identity (spectral radius 1.2): "
-                    "every step back in time multiplies the gradient of an active unit by 1.2 — twenty steps, by 38. "
-                    "Both use SGD; one trains without clipping, one clips the gradient's norm at 1."
+                    "Two identical ReLU RNNs whose recurrent matrix starts at 1.2 × identity (spectral radius 1.2, "
+                    "its chart fills in at the first step): every step back in time multiplies the gradient of an "
+                    "active unit by 1.2 — from t = 20 back to t = 1, nineteen steps, by 1.2¹⁹ ≈ 32. Both use SGD; "
+                    "one trains without clipping, one clips the gradient's norm at 1."
                 ),
                 point_at="spectral",
             ),
@@ -537,13 +556,15 @@ LESSONS: tuple[Lesson, ...] = (
             ),
             Step(
                 N_(
-                    "Without clipping the very first gradient has a norm of {norm}; one SGD step with it throws the "
-                    "weights so far that the loss or the gradient stops being a finite number, and the run stops "
-                    "at step {step} with the message above the charts. That is an exploding gradient, so fast here "
-                    "that its charts hold a single spike. The clipped twin's first probe shows its shape: "
-                    "‖∂L/∂h₁‖ is {rise} × ‖∂L/∂h_T‖, growing toward t = 1 — the mirror image of a vanishing gradient."
+                    "Without clipping the very first gradient has a norm of {norm}, and one SGD step with it throws "
+                    "W_hh's largest singular value from 1.2 to {sigma}. The probe taken after that step (the no-clip "
+                    "line) has the gradient through time growing toward t = 1: ‖∂L/∂h₁‖ is {rise} × ‖∂L/∂h_T‖, "
+                    "×{per_step} per step back — the mirror image of a vanishing gradient. The next step's loss or "
+                    "gradient is no longer a finite number, and the run stops at step {step} with the message above "
+                    "the charts: on this cliff the explosion takes a single step, so its gradient-norm chart holds "
+                    "one point and a ✕."
                 ),
-                point_at="grad_norm",
+                point_at="gtt",
                 claim=Claim(
                     unclipped_diverged,
                     waiting=N_("Waiting for the run without clipping to stop or to train on."),
@@ -557,7 +578,7 @@ LESSONS: tuple[Lesson, ...] = (
                 N_(
                     "With clipping the same first gradient ({first}) is scaled back to norm 1 before the update (its "
                     "chart shows the norm before and after clipping; {cut} of the steps were cut so far), so the "
-                    "run keeps training: its loss is {loss}, far below chance ({chance})."
+                    "run keeps training: at step {now} its loss is {loss}, below half the chance line ({chance})."
                 ),
                 until=finished(),
                 point_at="loss",

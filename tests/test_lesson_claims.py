@@ -14,7 +14,7 @@ import math
 import pytest
 
 from rnnplay import figures
-from rnnplay.diagnosis import FADING, VANISHED, diagnose
+from rnnplay.diagnosis import FADING, GROWN, VANISHED, diagnose
 from rnnplay.lessons import (
     BY_ID,
     HOLDS,
@@ -42,7 +42,7 @@ PLAN = {
     "random": (None, 50),
     "exploding": (1000, 20),
 }
-FAST = {"vanishing": (500, 50), "hello": (200, 10)}
+FAST = {"vanishing": (500, 50), "hello": (200, 10), "exploding": (600, 20)}
 
 
 def check_diagnosis(snap: Snapshot) -> int:
@@ -60,6 +60,9 @@ def check_diagnosis(snap: Snapshot) -> int:
                     assert min(gtt) / gtt[-1] >= FADING, f.text
             elif f.severity == "warning":
                 assert chart < VANISHED
+        if f.kind == "growing":  # "it grows toward step 1": the chart's ratio, thousands of times over
+            chart = figures.vanishing_ratio(gtt)
+            assert f.numbers["ratio"] == pytest.approx(chart, rel=1e-6) and chart >= GROWN, f.text
         if f.kind == "memorising":
             assert task.finite_data, f"memorising on fresh data: {f.text}"
         if f.kind == "diverged":
@@ -97,6 +100,22 @@ def verify(lesson_id: str, numbers: dict, snaps: list[Snapshot]) -> None:
         wide, units, _ = delay_forget(snaps[0])
         assert loss_at(snaps[0]) < 0.9 * c and loss_at(snaps[1]) > c
         assert wide >= 1 and numbers["wide"] == wide and numbers["units"] == units
+    if "sigma" in numbers:  # exploding: the unclipped run stopped, its probe growing toward t = 1
+        off = snaps[0]
+        probe = off.latest_probe
+        ratio = figures.vanishing_ratio(probe["grad_through_time"])
+        assert off.state == "diverged" and numbers["step"] == off.steps_done == off.history["step"][-1]
+        assert probe["step"] < off.steps_done and numbers["probe_step"] == probe["step"]
+        assert ratio > 1 and numbers["rise"] == fmt(ratio)
+        assert numbers["per_step"] == fmt(ratio ** (1 / (len(probe["grad_through_time"]) - 1)))
+        assert numbers["sigma"] == fmt(probe["singular_values"][0]) and probe["singular_values"][0] > 1.2
+        assert numbers["norm"] == fmt(off.history["grad_norm"][0])
+    if "cut" in numbers:  # exploding: the clipped twin is below half the line, its first gradient the same
+        clipped = snaps[1]
+        assert loss_at(clipped) < c / 2 and numbers["loss"] == fmt(loss_at(clipped))
+        assert numbers["now"] == clipped.steps_done and clipped.state != "diverged"
+        assert numbers["first"] == fmt(snaps[0].history["grad_norm"][0])  # "the same first gradient"
+        assert max(clipped.history["grad_norm_clipped"]) <= 1.0 + 1e-4
     if lesson_id == "hello" and "share" in numbers:
         assert loss_at(snaps[0]) < c / 4
 

@@ -138,27 +138,31 @@ ZH = {
         " 和 {lstm}：它们找到了那两个数。RNN 仍停在基线上，为 {rnn}（随机基线 {chance}）：在 {probes} 次探"
         "测中，到达它 t = 1 的梯度的中位数只有 t = 50 处的 {rnn_ratio}——梯度到不了的地方，它就学不会。"
     ),
-    "Two identical ReLU RNNs whose recurrent matrix starts at 1.2 × identity (spectral radius 1.2): "
-    "every step back in time multiplies the gradient of an active unit by 1.2 — twenty steps, by 38. "
-    "Both use SGD; one trains without clipping, one clips the gradient's norm at 1.": (
-        "两个完全相同的 ReLU RNN，循环矩阵初始为 1.2 × 单位矩阵（谱半径 1.2）：每沿时间往回一步，活跃单元的"
-        "梯度就乘以 1.2——二十步就是 38 倍。两者都用 SGD；一个不做梯度裁剪，一个把梯度范数裁剪到 1。"
+    "Two identical ReLU RNNs whose recurrent matrix starts at 1.2 × identity (spectral radius 1.2, its chart "
+    "fills in at the first step): every step back in time multiplies the gradient of an active unit by 1.2 — "
+    "from t = 20 back to t = 1, nineteen steps, by 1.2¹⁹ ≈ 32. Both use SGD; one trains without clipping, one "
+    "clips the gradient's norm at 1.": (
+        "两个完全相同的 ReLU RNN，循环矩阵初始为 1.2 × 单位矩阵（谱半径 1.2，它的图表在第一步后出现）：每沿时间"
+        "往回一步，活跃单元的梯度就乘以 1.2——从 t = 20 回到 t = 1 共十九步，就是 1.2¹⁹ ≈ 32 倍。两者都用 SGD；"
+        "一个不做梯度裁剪，一个把梯度范数裁剪到 1。"
     ),
-    "Without clipping the very first gradient has a norm of {norm}; one SGD step with it throws the "
-    "weights so far that the loss or the gradient stops being a finite number, and the run stops at "
-    "step {step} with the message above the charts. That is an exploding gradient, so fast here that "
-    "its charts hold a single spike. The clipped twin's first probe shows its shape: ‖∂L/∂h₁‖ is "
-    "{rise} × ‖∂L/∂h_T‖, growing toward t = 1 — the mirror image of a vanishing gradient.": (
-        "不做裁剪时，第一个梯度的范数就是 {norm}；用它走一步 SGD，权重被甩得太远，损失或梯度不再是有限的数"
-        "，训练在第 {step} 步停止，图表上方给出了原因。这就是梯度爆炸——这里快到它的图表只有一个尖峰。做了裁"
-        "剪的那一个的第一次探测显示了它的形状：‖∂L/∂h₁‖ 是 ‖∂L/∂h_T‖ 的 {rise} 倍，越往 t = 1 越大——正是梯"
-        "度消失的镜像。"
+    "Without clipping the very first gradient has a norm of {norm}, and one SGD step with it throws W_hh's "
+    "largest singular value from 1.2 to {sigma}. The probe taken after that step (the no-clip line) has the "
+    "gradient through time growing toward t = 1: ‖∂L/∂h₁‖ is {rise} × ‖∂L/∂h_T‖, ×{per_step} per step back — "
+    "the mirror image of a vanishing gradient. The next step's loss or gradient is no longer a finite number, "
+    "and the run stops at step {step} with the message above the charts: on this cliff the explosion takes a "
+    "single step, so its gradient-norm chart holds one point and a ✕.": (
+        "不做裁剪时，第一个梯度的范数就是 {norm}；用它走一步 SGD，W_hh 的最大奇异值就从 1.2 被甩到 {sigma}。"
+        "这一步之后的探测（“不裁剪”那条线）里，随时间反向传播的梯度越往 t = 1 越大：‖∂L/∂h₁‖ 是 ‖∂L/∂h_T‖ 的 "
+        "{rise} 倍，每往回一步 ×{per_step}——正是梯度消失的镜像。下一步的损失或梯度已不再是有限的数，训练在第 "
+        "{step} 步停止，图表上方给出了原因：在这道悬崖上，爆炸只用了一步，所以它的梯度范数图只有一个点和一个 ✕。"
     ),
-    "With clipping the same first gradient ({first}) is scaled back to norm 1 before the update (its "
-    "chart shows the norm before and after clipping; {cut} of the steps were cut so far), so the run "
-    "keeps training: its loss is {loss}, far below chance ({chance}).": (
-        "做了梯度裁剪，同样的第一个梯度（{first}）在更新前被缩回到范数 1（它的图表显示裁剪前后的范数；到目"
-        "前为止 {cut} 的步被裁剪过），所以训练得以继续：它的损失为 {loss}，远低于随机基线（{chance}）。"
+    "With clipping the same first gradient ({first}) is scaled back to norm 1 before the update (its chart "
+    "shows the norm before and after clipping; {cut} of the steps were cut so far), so the run keeps "
+    "training: at step {now} its loss is {loss}, below half the chance line ({chance}).": (
+        "做了梯度裁剪，同样的第一个梯度（{first}）在更新前被缩回到范数 1（它的图表显示裁剪前后的范数；到目前"
+        "为止 {cut} 的步被裁剪过），所以训练得以继续：第 {now} 步时它的损失为 {loss}，低于随机基线（{chance}）"
+        "的一半。"
     ),
     "Your turn: raise the clipping threshold, or lower the init gain below 1: what does the gradient "
     "through time do then?": "轮到你了：调高裁剪阈值，或把初始化增益降到 1 以下：随时间反向传播的梯度会怎样？",
