@@ -1,9 +1,11 @@
 """Screenshots of what a class sees, at 1400x900 in English and 中文: the Playground and a Gradient lab race
-mid-training, and every step of the vanishing lesson on Auto-play. For each screenshot it prints which
-live charts are in the first screen and whether each has been drawn (a Plotly root with its data laid
-out), so "every chart drawn, the key charts above the fold" is read off the output as well as the images.
+mid-training, and every step of a lesson on Auto-play (any lesson id: vanishing, exploding, bidirectional,
+copy, random, hello). For each screenshot it prints which live charts are in the first screen and whether
+each has been drawn (a Plotly root with its data laid out), and the lesson panel's sentence, so "every
+chart drawn, the key charts above the fold, the sentence beside its chart" is read off the output as well
+as the images.
 
-    python -m tests.e2e.screens --out /tmp/screens [--langs en zh] [--only playground gradients vanishing]
+    python -m tests.e2e.screens --out /tmp/screens [--langs en zh] [--only playground gradients vanishing exploding]
 
 It starts its own server (tests/e2e/streamlit_server.py); nothing here asserts: look at the images."""
 
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
+from rnnplay.lessons import BY_ID
 from tests.e2e import streamlit_server
 
 WIDTH, HEIGHT = 1400, 900
@@ -35,7 +38,7 @@ CHARTS_JS = """() => [...document.querySelectorAll('.rnnplay-live-chart')].map(g
 })"""
 
 
-def report(page: Page, name: str, out: Path) -> dict:
+def report(page: Page, name: str, out: Path, say: str | None = None) -> dict:
     page.screenshot(path=str(out / f"{name}.png"))
     charts = [c for c in page.evaluate(CHARTS_JS) if c["bottom"] > 0 and c["top"] < HEIGHT]
     first_screen = {c["key"] for c in charts if c["bottom"] <= HEIGHT}
@@ -47,6 +50,8 @@ def report(page: Page, name: str, out: Path) -> dict:
         "not_drawn": [c["key"] for c in charts if not c["drawn"]],
         "errors": page.locator("[data-testid=stException]").count(),
     }
+    if say is not None:
+        line["say"] = " ".join(say.split())
     print(json.dumps(line, ensure_ascii=False), flush=True)
     return line
 
@@ -75,12 +80,15 @@ def race(page: Page, base: str, lang: str, out: Path) -> None:
 
 
 def lesson(page: Page, base: str, lang: str, out: Path, lesson_id: str = "vanishing", limit_s: float = 240) -> None:
-    """Auto-play the lesson and take a screenshot of each step, once its charts have had 3 s to draw."""
-    open_page(page, f"{base}/gradients?lesson={lesson_id}&lang={lang}")
+    """Open the lesson's link (its page and parameters, as Home's card does), Auto-play it and take a
+    screenshot of each step once its charts have had 3 s to draw."""
+    ls = BY_ID[lesson_id]
+    query = "&".join(f"{k}={v}" for k, v in {**ls.query_params, "lang": lang}.items())
+    open_page(page, f"{base}/{ls.page}?{query}")
     panel = page.locator(".st-key-lesson_panel:not([data-stale=true])")
     panel.wait_for(timeout=60_000)
     time.sleep(2)
-    report(page, f"lesson_{lesson_id}_1_{lang}", out)
+    report(page, f"lesson_{lesson_id}_1_{lang}", out, panel.inner_text())
     page.locator(".st-key-lesson_auto button").click()
     seen, end = {1}, time.monotonic() + limit_s
     while time.monotonic() < end:
@@ -88,7 +96,7 @@ def lesson(page: Page, base: str, lang: str, out: Path, lesson_id: str = "vanish
         if step is not None and step not in seen:
             seen.add(step)
             time.sleep(3)
-            report(page, f"lesson_{lesson_id}_{step}_{lang}", out)
+            report(page, f"lesson_{lesson_id}_{step}_{lang}", out, panel.inner_text())
             if step == last:
                 return
         time.sleep(0.5)
@@ -107,7 +115,13 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", type=Path, default=Path("/tmp/screens"))
     p.add_argument("--langs", nargs="+", default=["en", "zh"])
-    p.add_argument("--only", nargs="+", default=["playground", "gradients", "vanishing"])
+    p.add_argument(
+        "--only",
+        nargs="+",
+        default=["playground", "gradients", "vanishing"],
+        help="playground, gradients or lesson ids",
+    )
+    p.add_argument("--limit-s", type=float, default=240, help="seconds a lesson may take to reach its last step")
     args = p.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="rnnplay-screens-") as d:
@@ -118,9 +132,10 @@ def main() -> None:
                 for lang in args.langs:
                     for what in args.only:
                         page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
-                        {"playground": playground, "gradients": race, "vanishing": lesson}[what](
-                            page, base, lang, args.out
-                        )
+                        if what in BY_ID:
+                            lesson(page, base, lang, args.out, what, args.limit_s)
+                        else:
+                            {"playground": playground, "gradients": race}[what](page, base, lang, args.out)
                         page.close()
                 browser.close()
         finally:
