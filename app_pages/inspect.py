@@ -53,7 +53,7 @@ if can_type:
     )
 sample, problem = None, None
 if source == "My own input":
-    help_ = tr(inspect_data.OWN_INPUT_HELP[task.name])
+    help_ = tr(inspect_data.OWN_INPUT_HELP[task.name], example=task.try_it_example)
     if task.try_it_choices:
         text = right.selectbox(tr("Your input"), task.try_it_choices, key=f"insp_choice_{task.name}", help=help_)
     else:

@@ -35,11 +35,11 @@ MAX_CHARLM_CHARS = 200
 MAX_ADDING_STEPS = 200
 # tasks whose own input is a probe sample only: there is nothing short for a learner to type
 SAMPLE_ONLY = ("sine", "random")
-# what to type, per task (shown with tr())
+# what to type, per task (shown with tr(), {example} filled with the task's own try_it_example)
 OWN_INPUT_HELP = {
     "majority": N_("a 0/1 string, e.g. 0110111001"),
-    "charlm": N_("characters of the training text, e.g. hello"),
-    "sentiment": N_("a sentence, e.g. the movie was not good at all"),
+    "charlm": N_("characters of the training text, e.g. {example}"),  # its own text's, or its corpus's
+    "sentiment": N_("a sentence, e.g. {example}"),  # the task's example, in the language of its sentences
     "tagging": N_("words of the tagging vocabulary, e.g. watch the duck fly"),
     "reverse": N_("digits for the encoder to read, e.g. 2024117"),
     "copy": N_("1 to 10 digits from 1 to 8 to recall, e.g. 3141526358"),

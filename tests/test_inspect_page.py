@@ -263,6 +263,21 @@ def test_bidirectional_sentiment_shows_both_directions_and_reads_my_sentence(app
     assert chart(at, "insp_hidden")["data"][0]["x"] == ["1:the", "2:film", "3:was", "4:not", "5:bad"]
 
 
+def test_sentiment_on_a_chinese_page_hints_and_reads_a_chinese_sentence(apps):
+    """A 中文 page trains sentiment on Chinese sentences: the own-input box's hint gives a Chinese example (the
+    one in the box), no English sentence, and a Chinese sentence is read word by word."""
+    at = stepped_inspect(apps, task="sentiment", lang="zh")
+    assert at.session_state["_run"].config.sentences == "zh"
+    at.segmented_control(key="insp_source").set_value("My own input").run()
+    box = at.text_input(key="insp_text_sentiment")
+    assert box.value == "这部电影一点也不好看"
+    assert box.label == "你的输入：一个句子，例如 这部电影一点也不好看", box.label
+    assert "movie" not in box.label
+    english = [e.value for e in (*at.markdown, *at.caption, *at.info, *at.warning) if "the movie" in str(e.value)]
+    assert not english, english
+    assert not at.exception and not at.warning
+
+
 def test_own_input_for_majority_and_a_bad_one_warned_by_name(apps):
     at = stepped_inspect(apps, task="majority", arch="rnn")
     at.segmented_control(key="insp_source").set_value("My own input").run()

@@ -67,8 +67,8 @@ ZH = {
         "探测样本 0 的 {n} 个快照（较早的已抽稀）。第 {step} 步时：{share:.0%} 的单元饱和。"
     ),
     "a 0/1 string, e.g. 0110111001": "一个 0/1 串，例如 0110111001",
-    "characters of the training text, e.g. hello": "训练文本中的字符，例如 hello",
-    "a sentence, e.g. the movie was not good at all": "一个句子，例如 the movie was not good at all",
+    "characters of the training text, e.g. {example}": "训练文本中的字符，例如 {example}",
+    "a sentence, e.g. {example}": "一个句子，例如 {example}",
     "words of the tagging vocabulary, e.g. watch the duck fly": "标注词汇表中的词，例如 watch the duck fly",
     "digits for the encoder to read, e.g. 2024117": "让编码器读取的数字，例如 2024117",
     "1 to 10 digits from 1 to 8 to recall, e.g. 3141526358": (
