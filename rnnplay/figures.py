@@ -592,11 +592,12 @@ def metric_figure(snap: Snapshot, lang: str = "en", height: int = LIVE_HEIGHTS["
 def _grad_norm(snap: Snapshot, lang: str) -> Spec:
     h, c = snap.history, snap.config
     fig = Spec()
+    mode = "lines" if len(h["step"]) > 1 else "lines+markers"  # a line of one point draws nothing: a dot
     fig.add_scatter(
         x=h["step"],
         y=[max(g, EPS) for g in _nz(h["grad_norm"])],
         name=t("before clipping", lang),
-        mode="lines",
+        mode=mode,
         line={"color": COLORS["train"]},
     )
     if c.clip_mode != "off":
@@ -604,7 +605,7 @@ def _grad_norm(snap: Snapshot, lang: str) -> Spec:
             x=h["step"],
             y=[max(g, EPS) for g in _nz(h["grad_norm_clipped"])],
             name=t("after clipping", lang),
-            mode="lines",
+            mode=mode,
             line={"color": COLORS["clipped"], "dash": "dot"},
         )
     if c.clip_mode == "norm":
