@@ -158,7 +158,9 @@ def _highlight(step: Step, index: int) -> None:
     if step.point_at:
         st.html(
             f"<style>.st-key-{step.point_at} {{outline: 3px solid #ff4b4b; outline-offset: 4px; "
-            "border-radius: 0.5rem; box-shadow: 0 0 0 8px rgba(255, 75, 75, 0.15);}</style>"
+            "border-radius: 0.5rem; box-shadow: 0 0 0 8px rgba(255, 75, 75, 0.15); "
+            # scrolled into view below Streamlit's sticky header (3.75rem), title and legend included
+            "scroll-margin-top: 4.5rem; scroll-margin-bottom: 1rem;}</style>"
         )
         scroll_to(step.point_at, token=f"{step.point_at}:{index}")
 

@@ -204,12 +204,12 @@ def test_lesson_vanishing_rnn_stays_at_chance_while_lstm_and_gru_fall(server, pa
 def test_lesson_exploding_diverges_without_clipping_and_trains_with_it(server, page: Page, tmp_path):
     panel = open_lesson(server, page, "exploding")
     t0 = train_and_autoplay(page, panel)
+    # step 2 (shown for its reading time) points at the gradient norms: the lesson opens their tab, outlines them
+    expect(page.get_by_role("tab", name="Gradient norm", exact=True)).to_have_attribute("aria-selected", "true")
+    assert outlined(page, "grad_norm")
     expect(page.get_by_test_id("stAlert").filter(has_text="RNN no clip").first).to_contain_text(
         re.compile("stopped .*NaN/Inf"), timeout=POINT_S * 1000
     )
-    # steps 2 and 3 point at the gradient norms: the lesson opens their tab and outlines them
-    expect(page.get_by_role("tab", name="Gradient norm", exact=True)).to_have_attribute("aria-selected", "true")
-    assert outlined(page, "grad_norm")
     # the unclipped entry's diagnosis says its gradients exploded
     no_clip = wait_for(
         page,
@@ -226,6 +226,14 @@ def test_lesson_exploding_diverges_without_clipping_and_trains_with_it(server, p
     v = wait_for(page, trained, POINT_S - (time.monotonic() - t0), "the clipped run below chance/2")
     print(f"\nclipped run: validation MSE {v:.4f} (chance {ADDING_CHANCE:.3f})")
     expect(panel).to_contain_text(BY_ID["exploding"].steps[2].say[:40], timeout=30_000)
+    # step 3 points at the gradient through time: the no-clip line grows toward t = 1 (its step-1 probe); the
+    # outlined chart is scrolled into view with room above it for the page's sticky header (title included)
+    assert outlined(page, "gtt")
+    lines = {str(n).split(" (")[0]: y for n, y in traces(page, "gtt").items() if y}
+    assert lines["RNN no clip"][0] / lines["RNN no clip"][-1] > 1e4, lines
+    header = page.locator("[data-testid=stHeader]").bounding_box()["height"]
+    margin = page.locator(fresh(".st-key-gtt")).first.evaluate("e => parseFloat(getComputedStyle(e).scrollMarginTop)")
+    assert margin >= header, (margin, header)
     finish(page, "exploding", tmp_path, t0)
 
 
