@@ -244,8 +244,13 @@ def show(run_or_race, page: str | None = None) -> None:
             bits.append(_waiting_text(step))
         st.caption(" · ".join(bits))
 
-    # the panel stays in view while the page scrolls to a chart below (its column is as tall as the charts')
-    st.html("<style>.st-key-lesson_panel {position: sticky; top: 3.5rem; z-index: 2;}</style>")
+    # the panel stays in view, below Streamlit's sticky header (3.75rem), while the page scrolls to a chart below:
+    # the keyed container sits in a wrapper of its own height, so the wrapper is what sticks within the column
+    # (as tall as the charts')
+    st.html(
+        "<style>[data-testid=stLayoutWrapper]:has(> .st-key-lesson_panel) "
+        "{position: sticky; top: 4rem; z-index: 2;}</style>"
+    )
     with st.container(border=True, key="lesson_panel"):
         sentence()
         index, last = st.session_state[k_index], len(lesson.steps) - 1

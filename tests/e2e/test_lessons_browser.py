@@ -90,6 +90,23 @@ def test_home_lists_every_lesson_near_the_top(server, page: Page, tmp_path):
     page.screenshot(path=str(shots_dir(tmp_path) / "lessons_home.png"))
 
 
+def test_the_lesson_panel_stays_below_the_page_header_when_the_page_scrolls(server, browser):
+    """On a class's 1400x900 screen the page scrolls to the chart a step points at: the panel, its sentence's
+    first line included, stays in view under Streamlit's sticky header."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    try:
+        open_lesson(server, page, "random")
+        main = page.locator("[data-testid=stMain]")
+        main.evaluate("m => { m.scrollTop = m.scrollHeight; }")
+        page.wait_for_timeout(500)
+        assert main.evaluate("m => m.scrollTop") > 100  # the page did scroll
+        header = page.locator("[data-testid=stHeader]").bounding_box()
+        panel = page.locator(fresh(".st-key-lesson_panel")).bounding_box()
+        assert panel["y"] >= header["y"] + header["height"], (panel, header)
+    finally:
+        page.close()
+
+
 def test_lesson_hello_predicts_elloh(server, page: Page, tmp_path):
     panel = open_lesson(server, page, "hello")
     t0 = train_and_autoplay(page, panel)
