@@ -416,7 +416,8 @@ def far_below_chance(snaps: list[Snapshot]) -> tuple[str, dict]:
     loss = loss_at(snaps[0]) if snaps else None
     if c is None or loss is None:
         return WAITING, {}
-    numbers = {"loss": fmt(loss), "chance": fmt(c), "share": f"{loss / c:.0%}"}
+    share = loss / c
+    numbers = {"loss": fmt(loss), "chance": fmt(c), "share": f"{share:.0%}" if share >= 0.01 else "<1%"}  # not "0%"
     return (HOLDS if loss < c / 4 else WAITING), numbers
 
 
@@ -761,7 +762,7 @@ LESSONS: tuple[Lesson, ...] = (
             Step(
                 N_(
                     "The dashed line ({chance}) is the loss of the best guess that remembers nothing. The LSTM is "
-                    "below it at {lstm} (since step {below}): through the delay, {wide} of its {units} units hold "
+                    "below it at {lstm} (first at step {below}): through the delay, {wide} of its {units} units hold "
                     "their forget gate above 0.9 (the median unit's: {median}), and their cell states carry the "
                     "symbols across. The RNN is at {rnn}, above the line: it has not even learned the memoryless "
                     "guess at this learning rate."

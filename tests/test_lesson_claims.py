@@ -100,6 +100,7 @@ def verify(lesson_id: str, numbers: dict, snaps: list[Snapshot]) -> None:
         wide, units, _ = delay_forget(snaps[0])
         assert loss_at(snaps[0]) < 0.9 * c and loss_at(snaps[1]) > c
         assert wide >= 1 and numbers["wide"] == wide and numbers["units"] == units
+        assert numbers["below"] == first_below(snaps[0], c)  # "first at step {below}"
     if "sigma" in numbers:  # exploding: the unclipped run stopped, its probe growing toward t = 1
         off = snaps[0]
         probe = off.latest_probe
@@ -118,6 +119,8 @@ def verify(lesson_id: str, numbers: dict, snaps: list[Snapshot]) -> None:
         assert max(clipped.history["grad_norm_clipped"]) <= 1.0 + 1e-4
     if lesson_id == "hello" and "share" in numbers:
         assert loss_at(snaps[0]) < c / 4
+        share = loss_at(snaps[0]) / c  # "{share} of the dashed line": never "0%" for a loss above zero
+        assert numbers["share"] == (f"{share:.0%}" if share >= 0.01 else "<1%") and numbers["share"] != "0%"
 
 
 def walk(lesson_id: str, seed: int, steps: int | None, probe_every: int) -> dict[int, dict]:

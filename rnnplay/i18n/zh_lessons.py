@@ -172,11 +172,11 @@ ZH = {
         "到的最好结果（l 出现的次数是 h、e、o 的两倍）。"
     ),
     "The dashed line ({chance}) is the loss of the best guess that remembers nothing. The LSTM is "
-    "below it at {lstm} (since step {below}): through the delay, {wide} of its {units} units hold "
+    "below it at {lstm} (first at step {below}): through the delay, {wide} of its {units} units hold "
     "their forget gate above 0.9 (the median unit's: {median}), and their cell states carry the "
     "symbols across. The RNN is at {rnn}, above the line: it has not even learned the memoryless guess "
     "at this learning rate.": (
-        "虚线（{chance}）是什么都不记住时最好猜测的损失。LSTM 已降到线下，为 {lstm}（从第 {below} 步起）："
+        "虚线（{chance}）是什么都不记住时最好猜测的损失。LSTM 已降到线下，为 {lstm}（第 {below} 步首次低于它）："
         "在整段延迟中，它的 {units} 个单元里有 {wide} 个把遗忘门保持在 0.9 以上（中位单元为 {median}），这"
         "些单元的细胞状态把符号带过了延迟。RNN 为 {rnn}，在线上方：在这个学习率下，它连不记忆的最好猜测都还"
         "没学会。"
