@@ -90,6 +90,7 @@ def lesson(page: Page, base: str, lang: str, out: Path, lesson_id: str = "vanish
     time.sleep(2)
     report(page, f"lesson_{lesson_id}_1_{lang}", out, panel.inner_text())
     page.locator(".st-key-lesson_auto button").click()
+    page.mouse.move(0, HEIGHT - 1)  # off the panel: no button tooltip over the screenshots
     seen, end = {1}, time.monotonic() + limit_s
     while time.monotonic() < end:
         step, last = step_number(panel.inner_text())
