@@ -188,13 +188,13 @@ def test_grad_norm_figure_draws_threshold_line_only_when_clipping_by_norm(adding
 
 def test_a_run_that_stopped_after_one_step_draws_its_one_gradient_norm_as_a_dot(adding_snap):
     """The exploding demo's unclipped run: one finite norm, then Inf. A line through one point draws nothing."""
-    h = adding_snap["history"]
-    one = {**adding_snap, "history": {k: v[:1] for k, v in h.items()}}
+    h = adding_snap.history
+    one = replace(adding_snap, history={k: v[:1] for k, v in h.items()})
     (before, after, _) = figures.grad_norm_figure(one).data
     assert before.mode == after.mode == "lines+markers" and list(before.y) == [h["grad_norm"][0]]
-    rows = {k: [*v, v[0]] for k, v in one["history"].items()}  # a second step, its norm Inf
+    rows = {k: [*v, v[0]] for k, v in one.history.items()}  # a second step, its norm Inf
     rows["step"], rows["grad_norm"] = [h["step"][0], h["step"][0] + 1], [h["grad_norm"][0], math.inf]
-    blown = {**one, "state": "diverged", "history": rows}
+    blown = replace(one, state="diverged", history=rows)
     (norm,) = figures.race_grad_norm_figures(_race(blown))
     assert norm.data[0].mode == "lines+markers" and list(norm.data[0].y) == [h["grad_norm"][0]]
     assert figures.grad_norm_figure(adding_snap).data[0].mode == "lines"
