@@ -1,0 +1,451 @@
+"""Runs trained in Ray actors (RNNPLAY_RAY=auto|ADDRESS) instead of threads of the web process.
+
+A RunWorker actor holds many runs, each a TrainingRun training in a thread of the worker's process, as
+it would in the web process: one process per run would import torch once per run (a few hundred MB
+each for a class of hundreds), while a worker per CPU (RNNPLAY_RAY_WORKERS, default the cluster's CPU
+count) gives each core its own interpreter lock. A worker asks Ray for 1 CPU and RNNPLAY_RAY_GPU (a
+fraction, default 0) of a GPU, so several workers share one GPU.
+
+The page holds a RemoteRun, which has TrainingRun's public surface (start, pause, step one, set lr and
+clip, snapshot, reset, save, ...). A snapshot crosses the wire small: the worker remembers the last
+snapshot it sent to each RemoteRun and sends, for every list in it, only what follows the part the two
+share (its rows are the same objects until the history or the probe log thins them), and the latest
+probe only when it changed; the RemoteRun merges that into a full Snapshot. The worker saves its runs
+through the run store of its own RNNPLAY_STORE (the web process passes its own on), as runs in the web
+process do. When a worker dies, its runs say so (`lost`) and the page reopens them from their last save.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import os
+import pickle
+import threading
+import uuid
+from pathlib import Path
+
+import ray
+
+from rnnplay import store as run_store
+from rnnplay.config import RunConfig
+from rnnplay.i18n import N_
+from rnnplay.run.snapshot import Snapshot
+from rnnplay.run.state import RunState
+from rnnplay.run.training_run import TrainingRun
+from rnnplay.tasks import make_task
+
+NAMESPACE = "rnnplay"
+# what a worker process needs of the web process's settings (the run store, threads per run, ...)
+PASSED_ON = ("RNNPLAY_STORE", "RNNPLAY_THREADS", "OMP_NUM_THREADS", "RNNPLAY_SAVE_EVERY_S", "RNNPLAY_STORE_MAX_MB")
+LOST_TEXT = N_("The worker that trained run {id} stopped ({error}).")
+# the Snapshot fields that are lists, or dicts of lists, sent as what follows the shared part
+LIST_FIELDS = ("probes", "frames", "events")
+COLUMN_FIELDS = ("history", "val", "spectral", "param_norms")
+SAME_FIELDS = ("latest_probe", "task_view", "task", "config")  # sent only when they are new objects
+
+
+def _shared_prefix(old: list, new: list) -> int:
+    """How many leading items two lists share, by identity (a worker's copies share their rows' objects)."""
+    n = 0
+    for a, b in zip(old, new):
+        if a is not b:
+            break
+        n += 1
+    return n
+
+
+def snapshot_delta(old: Snapshot | None, new: Snapshot) -> dict:
+    """What `new` adds to `old`: every field, lists as (kept, tail) pairs, unchanged objects left out."""
+    if old is None:
+        return {"full": new}
+    delta = {}
+    for f in dataclasses.fields(Snapshot):
+        a, b = getattr(old, f.name), getattr(new, f.name)
+        if f.name in LIST_FIELDS:
+            k = _shared_prefix(a, b)
+            delta[f.name] = (k, b[k:])
+        elif f.name in COLUMN_FIELDS:
+            delta[f.name] = {}
+            for c, col in b.items():
+                k = _shared_prefix(a.get(c, []), col)
+                delta[f.name][c] = (k, col[k:])
+        elif f.name in SAME_FIELDS:
+            if a is not b:
+                delta[f.name] = b
+        else:
+            delta[f.name] = b
+    return delta
+
+
+def apply_delta(old: Snapshot | None, delta: dict) -> Snapshot:
+    """The full Snapshot from the page's last one and what the worker sent (snapshot_delta)."""
+    if "full" in delta:
+        return delta["full"]
+    fields = {}
+    for name, value in delta.items():
+        if name in LIST_FIELDS:
+            k, tail = value
+            fields[name] = getattr(old, name)[:k] + tail
+        elif name in COLUMN_FIELDS:
+            before = getattr(old, name)
+            fields[name] = {c: before.get(c, [])[:k] + tail for c, (k, tail) in value.items()}
+        else:
+            fields[name] = value
+    return dataclasses.replace(old, **fields)
+
+
+@ray.remote(max_concurrency=64)  # a thread per call: a long one (a step, a save) never holds up a snapshot
+class RunWorker:
+    """Many runs, each training in a thread of this process; every call names its run by id."""
+
+    def __init__(self):
+        self.runs: dict[str, TrainingRun] = {}
+        self.sent: dict[tuple[str, str], tuple[int, Snapshot]] = {}  # (run, client) -> (seq, last snapshot)
+        self.store: run_store.RunStore | None = None
+        self.lock = threading.Lock()
+
+    def ping(self) -> int:
+        return os.getpid()
+
+    def where(self) -> str:
+        """The run store this worker saves to, as messages name it ("" for none yet)."""
+        return self.store.where if self.store is not None else ""
+
+    def count(self) -> int:
+        return len(self.runs)
+
+    def make(self, config: RunConfig, kwargs: dict, record: dict | None = None) -> str:
+        run = TrainingRun.from_record(record, **kwargs) if record is not None else TrainingRun(config, **kwargs)
+        self.runs[run.id] = run
+        return run.id
+
+    def drop(self, run_id: str) -> None:
+        run = self.runs.pop(run_id, None)
+        if run is not None:
+            run.detach()
+        for key in [k for k in self.sent if k[0] == run_id]:
+            del self.sent[key]
+
+    def status(self, run_id: str) -> dict:
+        run = self.runs[run_id]
+        saver = run.saver
+        return {
+            "id": run.id,
+            "state": run.state,
+            "steps_done": run.steps_done,
+            "config": run.config,
+            "message": run.message,
+            "traceback": run.traceback,
+            "saver": {
+                "owner": saver.owner,
+                "save_stats": dict(saver.save_stats),
+                "save_error": saver.save_error,
+                "forked_from": getattr(saver, "forked_from", None),
+                "has_store": saver.store is not None,
+            },
+        }
+
+    def call(self, run_id: str, name: str, *args, **kwargs):
+        """A control of the run (start, pause, set_lr, ...): (its result, the run's status after it)."""
+        run = self.runs[run_id]
+        old_id = run.id
+        result = getattr(run, name)(*args, **kwargs)
+        if run.id != old_id:  # a reset (or a save that forked) gives the run a new id
+            self.runs.pop(old_id, None)
+            self.runs[run.id] = run
+        return result, self.status(run.id)
+
+    def read(self, run_id: str, name: str):
+        return getattr(self.runs[run_id], name)
+
+    def set_saver(self, run_id: str, owner: str, with_store: bool) -> str:
+        """The run's owner, and whether it saves (to this worker's RNNPLAY_STORE): "" or why it cannot."""
+        run = self.runs[run_id]
+        run.saver.owner = owner
+        error = ""
+        if with_store and self.store is None:
+            try:
+                self.store = run_store.RunStore()
+            except (run_store.StoreError, OSError, RuntimeError) as e:
+                error = str(e)
+        run.saver.store = self.store if with_store else None
+        return error
+
+    def snapshot(self, run_id: str, client: str, seq: int) -> bytes:
+        """The run's snapshot as what changed since the one this client holds (seq: the number of the
+        client's last; a mismatch, or a first call, sends it whole), pickled: the bytes that cross."""
+        snap = self.runs[run_id].snapshot()
+        key = (run_id, client)
+        with self.lock:
+            last_seq, last = self.sent.get(key, (-1, None))
+            delta = snapshot_delta(last if last_seq == seq else None, snap)
+            self.sent[key] = (seq + 1, snap)
+        return pickle.dumps(delta, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+# the web process's connection and its pool of workers ------------------------------------------------------
+class _Pool:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.workers: list = []
+        self.placed = itertools.count()
+
+    def connect(self, address: str) -> None:
+        """Join the Ray cluster at `address` ("auto": the one this machine runs) once per process; workers
+        get this process's run settings and find the rnnplay package at the same path (each machine of a
+        cluster installs the app where the web process has it)."""
+        if ray.is_initialized():
+            return
+        env = {k: os.environ[k] for k in PASSED_ON if k in os.environ}
+        root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+        ray.init(
+            address=address, namespace=NAMESPACE, runtime_env={"env_vars": env}, log_to_driver=False, logging_level="ERROR"
+        )
+
+    def worker(self):
+        """The next worker, round robin; a dead one is replaced when its turn comes."""
+        with self.lock:
+            if not self.workers:
+                self.connect(os.environ.get("RNNPLAY_RAY", "auto"))
+                n = int(os.environ.get("RNNPLAY_RAY_WORKERS", "0")) or max(1, int(ray.cluster_resources().get("CPU", 1)))
+                self.workers = [None] * n
+            i = next(self.placed) % len(self.workers)
+            w = self.workers[i]
+            if w is not None:
+                try:
+                    ray.get(w.ping.remote(), timeout=30)
+                except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError):
+                    w = None
+            if w is None:
+                gpu = float(os.environ.get("RNNPLAY_RAY_GPU", "0"))
+                w = self.workers[i] = RunWorker.options(num_cpus=1, num_gpus=gpu).remote()
+            return w
+
+
+POOL = _Pool()
+
+
+class RemoteSaver:
+    """The page's view of a remote run's saver: its fields as of the last call, owner and store set remotely."""
+
+    def __init__(self, run: RemoteRun):
+        self._run = run
+        self.id = ""
+        self.owner = ""
+        self.save_stats: dict = {"step": None}
+        self.save_error = ""
+        self.forked_from = None
+        self._store = None
+
+    @property
+    def store(self):
+        return self._store
+
+    @store.setter
+    def store(self, store) -> None:
+        self._store = store
+        self._run._set_saver(self.owner, store is not None)
+
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+        if name == "owner" and "_store" in self.__dict__:
+            self._run._set_saver(value, self._store is not None)
+
+
+class RemoteRun:
+    """A run training in a RunWorker, with TrainingRun's public surface (see TrainingRun for each member)."""
+
+    def __init__(self, config: RunConfig, _record: dict | None = None, **kwargs):
+        self._kwargs = kwargs
+        self._client = uuid.uuid4().hex
+        self._seq = 0
+        self._last: Snapshot | None = None
+        self._task = None
+        self._probe_batch = None
+        self.lost = ""  # why the worker is gone ("" while it trains)
+        self.saver = RemoteSaver(self)
+        self.worker = POOL.worker()
+        self._id = ray.get(self.worker.make.remote(config, kwargs, _record))
+        self._status = ray.get(self.worker.status.remote(self._id))
+        self._take(self._status)
+
+    @classmethod
+    def from_record(cls, record: dict, **kwargs) -> RemoteRun:
+        try:
+            return cls(None, _record=record, **kwargs)
+        except ray.exceptions.RayTaskError as e:
+            if isinstance(e.cause, run_store.StoreError):
+                raise e.cause from None
+            raise
+
+    def _take(self, status: dict) -> None:
+        self._status = status
+        if status["id"] != self._id:
+            self._id, self._last, self._task, self._probe_batch = status["id"], None, None, None
+        s = self.saver
+        s.__dict__.update(id=status["id"], **{k: v for k, v in status["saver"].items() if k != "has_store"})
+
+    def _lose(self, error: Exception) -> None:
+        self.lost = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
+
+    def _call(self, name: str, *args, default=None, **kwargs):
+        if self.lost:
+            return default
+        try:
+            result, status = ray.get(self.worker.call.remote(self._id, name, *args, **kwargs))
+        except ray.exceptions.RayActorError as e:
+            self._lose(e)
+            return default
+        self._take(status)
+        return result
+
+    def _refresh(self) -> dict:
+        if not self.lost:
+            try:
+                self._take(ray.get(self.worker.status.remote(self._id)))
+            except ray.exceptions.RayActorError as e:
+                self._lose(e)
+        return self._status
+
+    def _set_saver(self, owner: str, with_store: bool) -> None:
+        if self.lost:
+            return
+        try:
+            error = ray.get(self.worker.set_saver.remote(self._id, owner, with_store))
+        except ray.exceptions.RayActorError as e:
+            self._lose(e)
+            return
+        if error:
+            self.saver.__dict__["save_error"] = error
+
+    # what pages read
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @property
+    def config(self) -> RunConfig:
+        return self._status["config"]
+
+    @property
+    def state(self) -> RunState:
+        return RunState.ERROR if self.lost else self._refresh()["state"]
+
+    @property
+    def steps_done(self) -> int:
+        return self._refresh()["steps_done"]
+
+    @property
+    def message(self) -> str:
+        return LOST_TEXT if self.lost else self._refresh()["message"]
+
+    @property
+    def traceback(self) -> str:
+        return self._status["traceback"]
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == RunState.RUNNING
+
+    @property
+    def task(self):
+        """The run's task, made here from its configuration (the same data as the worker's: tasks are seeded)."""
+        if self._task is None:
+            self._task = make_task(self.config)
+        return self._task
+
+    @property
+    def probe_batch(self):
+        if self._probe_batch is None and not self.lost:
+            self._probe_batch = ray.get(self.worker.read.remote(self._id, "probe_batch"))
+        return self._probe_batch
+
+    @property
+    def device_choice(self):
+        return None if self.lost else ray.get(self.worker.read.remote(self._id, "device_choice"))
+
+    def snapshot(self) -> Snapshot:
+        """The run's Snapshot, from what changed since this page's last one; once the worker is gone, the
+        last one with state error and a message saying so."""
+        if not self.lost:
+            try:
+                data = ray.get(self.worker.snapshot.remote(self._id, self._client, self._seq))
+            except ray.exceptions.RayActorError as e:
+                self._lose(e)
+            else:
+                self.last_snapshot_bytes = len(data)
+                self._last = apply_delta(self._last, pickle.loads(data))
+                self._seq += 1
+                return self._last
+        args = {"id": self._id, "error": self.lost}
+        last = self._last or Snapshot(config=self.config)
+        return dataclasses.replace(
+            last, state=RunState.ERROR, message=LOST_TEXT.format(**args), message_template=LOST_TEXT, message_args=args
+        )
+
+    # controls
+    def start(self) -> None:
+        self._call("start")
+
+    resume = start
+
+    def pause(self, notice: str | None = None, notice_args: dict | None = None) -> None:
+        self._call("pause", notice, notice_args)
+
+    def stop(self) -> None:
+        self._call("stop")
+
+    def join(self, timeout: float = 10.0) -> None:
+        self._call("join", timeout)
+
+    def reset(self, config: RunConfig | None = None) -> None:
+        self._call("reset", config)
+
+    def step_one(self, take_slot: bool = True):
+        return self._call("step_one", take_slot)
+
+    def set_lr(self, lr: float) -> None:
+        self._call("set_lr", lr)
+
+    def set_clip(self, clip_mode: str, clip: float) -> None:
+        self._call("set_clip", clip_mode, clip)
+
+    def wait_for_step(self, after: int, timeout: float) -> bool:
+        return bool(self._call("wait_for_step", after, timeout, default=False))
+
+    def try_it(self, text: str) -> dict:
+        try:
+            return self._call("try_it", text, default={})
+        except ray.exceptions.RayTaskError as e:
+            raise e.cause from None  # a ValueError naming what is wrong with the input
+
+    def weights(self) -> bytes:
+        return self._call("weights", default=b"")
+
+    def load_weights(self, data: bytes) -> RunConfig:
+        try:
+            return self._call("load_weights", data, default=self.config)
+        except ray.exceptions.RayTaskError as e:
+            raise e.cause from None
+
+    def detach(self, grace_s: float = 0.0) -> None:
+        self._call("detach", grace_s)
+
+    def attach(self) -> None:
+        self._call("attach")
+
+    def to_record(self) -> dict:
+        return self._call("to_record")
+
+    def save(self) -> bool:
+        return bool(self._call("save", default=False))
+
+    def close(self) -> None:
+        """Forget the run in its worker (it is no one's any more)."""
+        if not self.lost:
+            try:
+                self.worker.drop.remote(self._id)
+            except Exception:  # noqa: BLE001 - the worker or Ray is already gone
+                pass

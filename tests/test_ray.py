@@ -1,0 +1,143 @@
+"""Runs trained in Ray actors (rnnplay/run/ray_run.py) on a local Ray head on 127.0.0.1, started here."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ray = pytest.importorskip("ray", reason="ray is not installed (requirements-hosted.txt)")
+
+from rnnplay import store as run_store  # noqa: E402
+from rnnplay.config import make_config  # noqa: E402
+from rnnplay.run.ray_run import POOL, RemoteRun  # noqa: E402
+from rnnplay.run.state import RunState  # noqa: E402
+from rnnplay.run.training_run import TrainingRun  # noqa: E402
+
+pytestmark = pytest.mark.slow  # a Ray head takes seconds to start, each worker a few more
+TINY = {"hidden_size": 4, "seq_len": 4, "batch_size": 4, "device": "cpu", "seed": 7}
+RAY = str(Path(sys.executable).with_name("ray"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def ray_head(tmp_path_factory):
+    """A Ray head on 127.0.0.1 with 2 CPUs, this process connected to it, a run store for its workers."""
+    tmp = tmp_path_factory.mktemp("ray")
+    store = str(tmp / "runs.sqlite")
+    env = {**os.environ, "RAY_TMPDIR": str(tmp), "OMP_NUM_THREADS": "1"}
+    port = _free_port()
+    args = [RAY, "start", "--head", "--node-ip-address", "127.0.0.1", "--port", str(port), "--num-cpus", "2"]
+    args += ["--include-dashboard=false", "--disable-usage-stats", "--temp-dir", str(tmp)]
+    subprocess.run(args, check=True, env=env, capture_output=True, timeout=120)
+    saved = {k: os.environ.get(k) for k in ("RNNPLAY_RAY", "RNNPLAY_STORE", "RNNPLAY_RAY_WORKERS")}
+    os.environ.update(RNNPLAY_RAY=f"127.0.0.1:{port}", RNNPLAY_STORE=store, RNNPLAY_RAY_WORKERS="1")
+    try:
+        yield {"address": f"127.0.0.1:{port}", "store": store}
+    finally:
+        ray.shutdown()
+        POOL.workers = []
+        subprocess.run([RAY, "stop", "--force"], env=env, capture_output=True, timeout=120)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _drive(run, steps_before: int | None) -> None:
+    """Train, pause, step one, change the lr, step on. steps_before: the thread run steps one batch at a
+    time up to where the remote run paused, so both take the same steps with the same settings."""
+    if steps_before is None:
+        run.start()
+        wait_for(lambda: run.steps_done >= 3, what="three steps")
+        run.pause()
+    else:
+        for _ in range(steps_before):
+            run.step_one()
+    run.step_one()
+    run.set_lr(0.01)
+    run.step_one()
+    run.step_one()
+
+
+def test_a_remote_run_trains_exactly_as_a_thread_run(ray_head):
+    config = make_config("majority", steps=1_000_000, **TINY)
+    remote = RemoteRun(config, min_probe_interval_s=0.0)
+    _drive(remote, None)
+    paused_at = remote.steps_done - 3
+    local = TrainingRun(config, min_probe_interval_s=0.0)
+    _drive(local, paused_at)
+    a, b = remote.snapshot(), local.snapshot()
+    assert a.state == b.state == RunState.PAUSED
+    assert a.steps_done == b.steps_done == paused_at + 3
+    assert a.history["loss"] == b.history["loss"]  # bitwise: CPU training is deterministic
+    assert a.history["lr"] == b.history["lr"] and a.history["lr"][-1] == 0.01
+    assert a.config.lr == 0.01 and remote.config == local.config
+    assert [e[1] for e in a.events] == [e[1] for e in b.events]
+    remote.close()
+
+
+def test_a_snapshot_sends_only_what_changed_and_merges_into_the_whole(ray_head):
+    config = make_config("majority", steps=1_000_000, **TINY)
+    run = RemoteRun(config, min_probe_interval_s=0.0)
+    for _ in range(40):
+        run.step_one()
+    first = run.snapshot()
+    full = run.last_snapshot_bytes
+    run.step_one()
+    second = run.snapshot()
+    assert run.last_snapshot_bytes < full / 2  # one new row and one probe, not 41 rows and 41 probes
+    assert second.steps_done == 41 and len(second.history["loss"]) == len(first.history["loss"]) + 1
+    assert second.history["loss"][:-1] == first.history["loss"]
+    run._seq = -1  # a client the worker does not know gets the snapshot whole: the merged one equals it
+    whole = run.snapshot()
+    assert run.last_snapshot_bytes > full
+    for name in ("history", "val", "spectral", "events", "steps_done", "config", "task"):
+        assert getattr(second, name) == getattr(whole, name), name
+    assert len(second.probes) == len(whole.probes) and len(second.frames) == len(whole.frames)
+    run.close()
+
+
+def test_a_killed_worker_is_named_and_its_run_reopens_from_its_last_save_and_trains_on(ray_head):
+    config = make_config("majority", steps=1_000_000, **TINY)
+    run = RemoteRun(config, min_probe_interval_s=0.0)
+    run.saver.owner = "session:test"
+    run.saver.store = run_store.RunStore()  # the worker saves to the RNNPLAY_STORE it was given
+    for _ in range(5):
+        run.step_one()
+    assert run.save()
+    where = ray.get(run.worker.where.remote())  # the web process's RNNPLAY_STORE when it joined Ray
+    saved_at = run.steps_done
+    ray.kill(run.worker)  # the kill is asynchronous: a call or two may still reach the worker
+    wait_for(lambda: run.snapshot().state == RunState.ERROR, what="the lost worker seen")
+    snap = run.snapshot()
+    assert run.lost and snap.state == RunState.ERROR and run.state == RunState.ERROR
+    assert f"The worker that trained run {run.id} stopped" in snap.message
+    run.start()  # a control on a lost run does nothing, and raises nothing
+    record = run_store.RunStore(where).load(run.id)
+    again = RemoteRun.from_record(record, min_probe_interval_s=0.0)
+    assert again.id == run.id and again.steps_done == saved_at
+    again.step_one()
+    assert again.steps_done == saved_at + 1 and not again.lost
+    again.close()
