@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 ray = pytest.importorskip("ray", reason="ray is not installed (requirements-hosted.txt)")
 
@@ -22,6 +23,7 @@ from rnnplay.run.training_run import TrainingRun  # noqa: E402
 
 pytestmark = pytest.mark.slow  # a Ray head takes seconds to start, each worker a few more
 TINY = {"hidden_size": 4, "seq_len": 4, "batch_size": 4, "device": "cpu", "seed": 7}
+ROOT = Path(__file__).resolve().parents[1]
 RAY = str(Path(sys.executable).with_name("ray"))
 
 
@@ -51,6 +53,7 @@ def ray_head(tmp_path_factory):
     subprocess.run(args, check=True, env=env, capture_output=True, timeout=120)
     saved = {k: os.environ.get(k) for k in ("RNNPLAY_RAY", "RNNPLAY_STORE", "RNNPLAY_RAY_WORKERS")}
     os.environ.update(RNNPLAY_RAY=f"127.0.0.1:{port}", RNNPLAY_STORE=store, RNNPLAY_RAY_WORKERS="1")
+    POOL.connect(os.environ["RNNPLAY_RAY"])  # now: the workers get this store, before a test's own is set
     try:
         yield {"address": f"127.0.0.1:{port}", "store": store}
     finally:
@@ -119,7 +122,8 @@ def test_a_snapshot_sends_only_what_changed_and_merges_into_the_whole(ray_head):
     run.close()
 
 
-def test_a_killed_worker_is_named_and_its_run_reopens_from_its_last_save_and_trains_on(ray_head):
+def test_a_killed_worker_is_named_and_its_run_reopens_from_its_last_save_and_trains_on(ray_head, monkeypatch):
+    monkeypatch.setenv("RNNPLAY_STORE", ray_head["store"])  # the web side and the workers share a store
     config = make_config("majority", steps=1_000_000, **TINY)
     run = RemoteRun(config, min_probe_interval_s=0.0)
     run.saver.owner = "session:test"
@@ -127,7 +131,6 @@ def test_a_killed_worker_is_named_and_its_run_reopens_from_its_last_save_and_tra
     for _ in range(5):
         run.step_one()
     assert run.save()
-    where = ray.get(run.worker.where.remote())  # the web process's RNNPLAY_STORE when it joined Ray
     saved_at = run.steps_done
     ray.kill(run.worker)  # the kill is asynchronous: a call or two may still reach the worker
     wait_for(lambda: run.snapshot().state == RunState.ERROR, what="the lost worker seen")
@@ -135,9 +138,37 @@ def test_a_killed_worker_is_named_and_its_run_reopens_from_its_last_save_and_tra
     assert run.lost and snap.state == RunState.ERROR and run.state == RunState.ERROR
     assert f"The worker that trained run {run.id} stopped" in snap.message
     run.start()  # a control on a lost run does nothing, and raises nothing
-    record = run_store.RunStore(where).load(run.id)
+    record = run_store.RunStore(ray_head["store"]).load(run.id)
     again = RemoteRun.from_record(record, min_probe_interval_s=0.0)
     assert again.id == run.id and again.steps_done == saved_at
     again.step_one()
     assert again.steps_done == saved_at + 1 and not again.lost
     again.close()
+
+
+def test_the_playground_trains_on_a_ray_worker_and_reopens_a_run_whose_worker_was_killed(ray_head, monkeypatch):
+    monkeypatch.setenv("RNNPLAY_STORE", ray_head["store"])
+    at = AppTest.from_file(str(ROOT / "app_pages/playground.py"), default_timeout=60)
+    at.query_params.update(task="majority", hidden_size="4", seq_len="4", batch_size="4")
+    at.run()
+    assert not at.exception
+    run = at.session_state["_run"]
+    assert isinstance(run, RemoteRun)
+    for _ in range(3):
+        at.button(key="btn_step").click().run()
+    assert not at.exception and run.steps_done == 3 and at.query_params["run"] == run.id
+    assert "step 3 /" in at.get("progress")[0].proto.text
+    at.button(key="btn_train").click().run()
+    wait_for(lambda: run.steps_done >= 6, what="training on the worker")
+    at.button(key="btn_pause").click().run()  # Pause saves the run
+    saved_at = run.steps_done
+    ray.kill(run.worker)
+    wait_for(lambda: run.snapshot().state == RunState.ERROR, what="the lost worker seen")
+    at.run()
+    assert not at.exception
+    assert f"The worker that trained run {run.id} stopped" in " | ".join(w.value for w in at.warning)
+    again = at.session_state["_run"]
+    assert again is not run and again.id == run.id and again.steps_done == saved_at and not again.lost
+    at.button(key="btn_train").click().run()  # Resume: it trains on, on a new worker
+    wait_for(lambda: again.steps_done > saved_at + 2, what="training on after the reopen")
+    again.stop()

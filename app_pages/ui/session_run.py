@@ -41,6 +41,7 @@ REGISTRY_KEEP_S = float(os.environ.get("RNNPLAY_REGISTRY_KEEP_S", "900"))  # a d
 RELEASE_WAIT_S = 1.5  # a reload's new session may start before the old one's connection is seen closed
 STORE_RETRY_S = 30.0  # a store that failed to open is tried again after this long, not on every script run
 XSRF_COOKIE = "_streamlit_xsrf"
+LOST_TEXT = N_("The worker that trained run {id} stopped ({error}).")  # a Ray worker (rnnplay/run/ray_run.py)
 NOT_SAVED_TEXT = N_("Runs are not saved right now: {error}. Training and the charts work as usual.")
 
 
@@ -60,6 +61,21 @@ def _xsrf_token(raw: str | None) -> bytes | None:
     except ValueError:
         return None
     return token if len(token) >= 8 else None
+
+
+def run_class() -> type:
+    """Where runs train: threads of this process (TrainingRun), or Ray workers when RNNPLAY_RAY is set
+    (auto: the cluster this machine runs; or its address), through the same interface."""
+    if not os.environ.get("RNNPLAY_RAY"):
+        return TrainingRun
+    # only here: ray takes 0.37 s to import (measured) and is not installed without requirements-hosted.txt
+    from rnnplay.run.ray_run import RemoteRun
+
+    return RemoteRun
+
+
+def new_run(config: RunConfig) -> TrainingRun:
+    return run_class()(config)
 
 
 def browser_key() -> str | None:
@@ -268,6 +284,8 @@ def _reopen(run_id: str, config: RunConfig, guard: SessionGuard) -> TrainingRun:
     the stored run after a server restart (again a copy for another browser), or a fresh run with a
     message when the id is unknown, expired or unreadable."""
     live, owner, was_running = LIVE_RUNS.find(run_id)
+    if getattr(live, "lost", ""):  # its Ray worker is gone: the store has it as it was last saved
+        live = owner = None
     if live is not None and (owner is guard or (owner is None and may_take(live.saver.owner, guard.browser))):
         if was_running and owner is None:  # a reload: the same object, training on where it was
             live.start()
@@ -289,7 +307,7 @@ def _reopen(run_id: str, config: RunConfig, guard: SessionGuard) -> TrainingRun:
             text = N_("Run {id} belongs to another browser: this is a copy of it, at step {step}.")
             _notice("info", text, run, id=run_id, step=run.steps_done)
             return _follow(run, config)
-        run = TrainingRun.from_record(record) if record is not None else None
+        run = run_class().from_record(record) if record is not None else None
     except run_store.StoreError as e:
         _notice(
             "warning",
@@ -297,11 +315,11 @@ def _reopen(run_id: str, config: RunConfig, guard: SessionGuard) -> TrainingRun:
             id=untrusted.shorten(run_id),  # an id from the URL, never echoed whole
             error=str(e),
         )
-        return TrainingRun(config)
+        return new_run(config)
     if run is None:
         text = N_("Run {id} was not found (old runs expire). This is a new run.")
         _notice("warning", text, id=untrusted.shorten(run_id))  # never a 1 MB id echoed whole
-        return TrainingRun(config)
+        return new_run(config)
     text = N_("Reopened run {id} at step {step}.")
     if run.state == RunState.PAUSED:
         text = N_("Reopened run {id} at step {step}: press **Resume** to continue.")
@@ -312,7 +330,7 @@ def _reopen(run_id: str, config: RunConfig, guard: SessionGuard) -> TrainingRun:
 def _copy(record: dict) -> TrainingRun:
     """A run from another's record, under a new id of its own (saved once it is this session's)."""
     record = {**record, "id": run_store.new_run_id(), "created": None, "version": None, "owner": ""}
-    return TrainingRun.from_record(record)
+    return run_class().from_record(record)
 
 
 def _follow(run: TrainingRun, config: RunConfig) -> TrainingRun:
@@ -341,6 +359,8 @@ def _show_notice(run: TrainingRun) -> None:
     if n is None:
         del st.session_state["_run_notice"]
         return
+    if "lost" in n:
+        st.warning(tr(LOST_TEXT, **n["lost"]), icon=":material/error:")
     show = st.warning if n["kind"] == "warning" else st.info
     show(tr(n["text"], **n["args"]), icon=":material/history:")
 
@@ -359,9 +379,14 @@ def current_run(config: RunConfig) -> TrainingRun:
     in the URL (?run=) once it has trained; a reload or a server restart reopens it from there."""
     run: TrainingRun | None = st.session_state.get("_run")
     guard = _session_guard()
+    lost = getattr(run, "lost", "")  # the Ray worker that trained it is gone: reopened from its last save
+    if lost:
+        st.query_params["run"], st.session_state["_run"], run = run.id, None, None
     if run is None:
         run_id = st.query_params.get("run")
-        run = _reopen(run_id, config, guard) if run_id else TrainingRun(config)
+        run = _reopen(run_id, config, guard) if run_id else new_run(config)
+        if lost and "_run_notice" in st.session_state:
+            st.session_state["_run_notice"]["lost"] = {"id": run_id, "error": lost}
         st.session_state["_run"] = run
         if "_reopened_config" in st.session_state:
             st.rerun()  # once more, so the widgets show the reopened run's settings

@@ -17,6 +17,7 @@ ZH = {
     "Run {id} was not found (old runs expire). This is a new run.": (
         "找不到运行 {id}（旧的运行会过期删除）。这是一次新的运行。"
     ),
+    "The worker that trained run {id} stopped ({error}).": "训练运行 {id} 的工作进程已停止（{error}）。",
     "Reopened run {id} at step {step}.": "已重新打开运行 {id}，位于第 {step} 步。",
     "Reopened run {id} at step {step}: press **Resume** to continue.": (
         "已重新打开运行 {id}，位于第 {step} 步：按 **继续** 接着训练。"

@@ -443,9 +443,12 @@ class RemoteRun:
         return bool(self._call("save", default=False))
 
     def close(self) -> None:
-        """Forget the run in its worker (it is no one's any more)."""
-        if not self.lost:
+        """Forget the run in its worker (it is no one's any more): when this handle is dropped (the process's
+        registry forgot it) or by hand."""
+        if "_id" in self.__dict__ and not self.lost and ray.is_initialized():
             try:
                 self.worker.drop.remote(self._id)
             except Exception:  # noqa: BLE001 - the worker or Ray is already gone
                 pass
+
+    __del__ = close
