@@ -530,6 +530,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="on a CUDA machine, every GPU figure in one go (rnnplay/gpu_check.py, < 8 min); elsewhere says so",
     )
+    p.add_argument(
+        "--ray-vs-threads",
+        action="store_true",
+        help="4 concurrent runs as threads of this process vs in Ray workers (rnnplay/bench_ray.py; needs ray)",
+    )
     t = p.add_argument_group("the performance table (issue 6)")
     t.add_argument("--table", action="store_true", help="every task's defaults and the grid, as a markdown table")
     t.add_argument("--quick", action="store_true", help="one round instead of --rounds")
@@ -547,6 +552,11 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="cuda: the same table on the GPU, and P4")
     t.add_argument("--browser", action="store_true", help="(d): a live app session in chromium (tests/perf/appbench)")
     t.add_argument("--markdown", metavar="FILE", help="also write the table to FILE")
+    if "--ray-vs-threads" in argv:
+        # only here: ray takes 0.37 s to import (measured) and is installed only with requirements-hosted.txt
+        from rnnplay import bench_ray
+
+        return bench_ray.main(argv)
     a = p.parse_args(argv)
     if a.seconds <= 0:
         p.error(f"--seconds must be > 0, got {a.seconds}")
