@@ -17,11 +17,11 @@ ray = pytest.importorskip("ray", reason="ray is not installed (requirements-host
 
 from rnnplay import store as run_store  # noqa: E402
 from rnnplay.config import make_config  # noqa: E402
-from rnnplay.run.ray_run import POOL, RemoteRun  # noqa: E402
+from rnnplay.run.ray_run import POOL, RemoteRun, apply_delta, snapshot_delta  # noqa: E402
 from rnnplay.run.state import RunState  # noqa: E402
 from rnnplay.run.training_run import TrainingRun  # noqa: E402
 
-pytestmark = pytest.mark.slow  # a Ray head takes seconds to start, each worker a few more
+SLOW = pytest.mark.slow  # a Ray head takes seconds to start, each worker a few more
 TINY = {"hidden_size": 4, "seq_len": 4, "batch_size": 4, "device": "cpu", "seed": 7}
 ROOT = Path(__file__).resolve().parents[1]
 RAY = str(Path(sys.executable).with_name("ray"))
@@ -68,6 +68,23 @@ def ray_head(tmp_path_factory):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_a_delta_merged_into_the_last_snapshot_is_the_new_one_even_after_the_history_thins():
+    run = TrainingRun(make_config("majority", steps=1_000_000, **TINY), min_probe_interval_s=0.0, history_cap=8)
+    last, resent = None, 0
+    for step in range(40):  # the history merges rows (its stride doubles) every 8 rows
+        run.step_one()
+        snap = run.snapshot()
+        delta = snapshot_delta(last, snap)
+        merged = apply_delta(last, delta)
+        for name in ("history", "val", "probes", "spectral", "param_norms", "frames", "events", "steps_done"):
+            assert getattr(merged, name) == getattr(snap, name), (step, name)
+        if last is not None:  # one step later: a row or two, or the whole history when its rows merged
+            resent += sum(len(tail) for _, tail in delta["history"].values()) > 2 * len(delta["history"])
+        last = merged
+    assert run.snapshot().history["step"][-1] == 40 and len(last.history["step"]) <= 9
+    assert resent <= 4  # the merges (stride 1 -> 2 -> 4 -> 8), not every step
+
+
 def _drive(run, steps_before: int | None) -> None:
     """Train, pause, step one, change the lr, step on. steps_before: the thread run steps one batch at a
     time up to where the remote run paused, so both take the same steps with the same settings."""
@@ -84,6 +101,7 @@ def _drive(run, steps_before: int | None) -> None:
     run.step_one()
 
 
+@SLOW
 def test_a_remote_run_trains_exactly_as_a_thread_run(ray_head):
     config = make_config("majority", steps=1_000_000, **TINY)
     remote = RemoteRun(config, min_probe_interval_s=0.0)
@@ -101,6 +119,7 @@ def test_a_remote_run_trains_exactly_as_a_thread_run(ray_head):
     remote.close()
 
 
+@SLOW
 def test_a_snapshot_sends_only_what_changed_and_merges_into_the_whole(ray_head):
     config = make_config("majority", steps=1_000_000, **TINY)
     run = RemoteRun(config, min_probe_interval_s=0.0)
@@ -122,6 +141,7 @@ def test_a_snapshot_sends_only_what_changed_and_merges_into_the_whole(ray_head):
     run.close()
 
 
+@SLOW
 def test_a_killed_worker_is_named_and_its_run_reopens_from_its_last_save_and_trains_on(ray_head, monkeypatch):
     monkeypatch.setenv("RNNPLAY_STORE", ray_head["store"])  # the web side and the workers share a store
     config = make_config("majority", steps=1_000_000, **TINY)
@@ -146,6 +166,7 @@ def test_a_killed_worker_is_named_and_its_run_reopens_from_its_last_save_and_tra
     again.close()
 
 
+@SLOW
 def test_the_playground_trains_on_a_ray_worker_and_reopens_a_run_whose_worker_was_killed(ray_head, monkeypatch):
     monkeypatch.setenv("RNNPLAY_STORE", ray_head["store"])
     at = AppTest.from_file(str(ROOT / "app_pages/playground.py"), default_timeout=60)
