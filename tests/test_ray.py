@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 ray = pytest.importorskip("ray", reason="ray is not installed (requirements-hosted.txt)")
 
+from rnnplay import inspect_data  # noqa: E402
 from rnnplay import store as run_store  # noqa: E402
 from rnnplay.config import make_config  # noqa: E402
 from rnnplay.run.ray_run import POOL, RemoteRun, apply_delta, snapshot_delta  # noqa: E402
@@ -116,6 +117,11 @@ def test_a_remote_run_trains_exactly_as_a_thread_run(ray_head):
     assert a.history["lr"] == b.history["lr"] and a.history["lr"][-1] == 0.01
     assert a.config.lr == 0.01 and remote.config == local.config
     assert [e[1] for e in a.events] == [e[1] for e in b.events]
+    # the Inspect page: the same sample through the same weights, inspected in the worker
+    sample = inspect_data.probe_sample(remote.task, remote.probe_batch, 2)
+    seen, here = inspect_data.inspect(remote, sample), inspect_data.inspect(local, sample)
+    assert seen.step == here.step and seen.output == here.output
+    assert all((seen.states[k] == here.states[k]).all() for k in here.states)
     remote.close()
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import ray
 
+from rnnplay import inspect_data
 from rnnplay import store as run_store
 from rnnplay.config import RunConfig
 from rnnplay.i18n import N_
@@ -155,6 +156,9 @@ class RunWorker:
             self.runs.pop(old_id, None)
             self.runs[run.id] = run
         return result, self.status(run.id)
+
+    def inspect(self, run_id: str, sample, lang: str):
+        return inspect_data.inspect(self.runs[run_id], sample, lang)
 
     def read(self, run_id: str, name: str):
         return getattr(self.runs[run_id], name)
@@ -365,6 +369,10 @@ class RemoteRun:
     @property
     def device_choice(self):
         return None if self.lost else ray.get(self.worker.read.remote(self._id, "device_choice"))
+
+    def inspect_in_worker(self, sample, lang: str):
+        """inspect_data.inspect, run in the worker beside the model (the Inspect page)."""
+        return ray.get(self.worker.inspect.remote(self._id, sample, lang))
 
     def snapshot(self) -> Snapshot:
         """The run's Snapshot, from what changed since this page's last one; once the worker is gone, the
