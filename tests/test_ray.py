@@ -18,9 +18,11 @@ ray = pytest.importorskip("ray", reason="ray is not installed (requirements-host
 from rnnplay import inspect_data  # noqa: E402
 from rnnplay import store as run_store  # noqa: E402
 from rnnplay.config import make_config  # noqa: E402
-from rnnplay.run.ray_run import POOL, RemoteRun, apply_delta, snapshot_delta  # noqa: E402
+from rnnplay.run.ray_run import POOL, RemoteRace, RemoteRun, apply_delta, snapshot_delta  # noqa: E402
 from rnnplay.run.state import RunState  # noqa: E402
 from rnnplay.run.training_run import TrainingRun  # noqa: E402
+from tests.live import live_figure  # noqa: E402
+from tests.test_pages import open_app  # noqa: E402
 
 SLOW = pytest.mark.slow  # a Ray head takes seconds to start, each worker a few more
 TINY = {"hidden_size": 4, "seq_len": 4, "batch_size": 4, "device": "cpu", "seed": 7}
@@ -198,4 +200,28 @@ def test_the_playground_trains_on_a_ray_worker_and_reopens_a_run_whose_worker_wa
     assert again is not run and again.id == run.id and again.steps_done == saved_at and not again.lost
     at.button(key="btn_train").click().run()  # Resume: it trains on, on a new worker
     wait_for(lambda: again.steps_done > saved_at + 2, what="training on after the reopen")
+    again.stop()
+
+
+@SLOW
+def test_the_gradient_lab_races_on_a_ray_worker_with_every_chart_and_a_lost_race_is_named(ray_head):
+    at = open_app("app_pages/gradients.py", race="vanishing", steps=200)
+    assert not at.exception
+    race = at.session_state["_race"]
+    assert isinstance(race, RemoteRace)
+    at.button(key="btn_step").click().run()
+    assert not at.exception and race.snapshot().steps == [1, 1, 1] and race.state == "paused"
+    at.button(key="btn_train").click().run()
+    wait_for(lambda: min(race.snapshot().steps) >= 5, what="the race training on the worker")
+    at.button(key="btn_pause").click().run()
+    assert not at.exception and race.state == "paused"
+    heat = live_figure(at, "gtt_heatmap_0")
+    assert heat["data"] and heat["data"][0]["type"] == "heatmap"
+    ray.kill(race.worker)
+    wait_for(lambda: race.snapshot().state == RunState.ERROR, what="the lost worker seen")
+    at.run()
+    assert not at.exception
+    assert "The worker that trained this race stopped" in " | ".join(w.value for w in at.warning)
+    again = at.session_state["_race"]
+    assert again is not race and again.state == "ready" and isinstance(again, RemoteRace)
     again.stop()

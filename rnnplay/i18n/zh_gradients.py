@@ -77,4 +77,7 @@ ZH = {
     "{lo} to {hi} configurations": "{lo} 到 {hi} 个配置",
     "the same in every entry of a race (entry 1 has {first})": "比赛中每个条目都必须相同（条目 1 为 {first}）",
     "the same series in every entry of a race": "比赛中每个条目都必须使用同一条序列",
+    "The worker that trained this race stopped ({error}): this is a new race.": (
+        "训练这场比赛的工作进程已停止（{error}）：这是一场新的比赛。"
+    ),
 }

@@ -6,7 +6,7 @@ each for a class of hundreds), while a worker per CPU (RNNPLAY_RAY_WORKERS, defa
 count) gives each core its own interpreter lock. A worker asks Ray for 1 CPU and RNNPLAY_RAY_GPU (a
 fraction, default 0) of a GPU, so several workers share one GPU.
 
-The page holds a RemoteRun, which has TrainingRun's public surface (start, pause, step one, set lr and
+The page holds a RemoteRun (the Gradient lab a RemoteRace), which has TrainingRun's public surface (start, pause, step one, set lr and
 clip, snapshot, reset, save, ...). A snapshot crosses the wire small: the worker remembers the last
 snapshot it sent to each RemoteRun and sends, for every list in it, only what follows the part the two
 share (its rows are the same objects until the history or the probe log thins them), and the latest
@@ -31,7 +31,8 @@ from rnnplay import inspect_data
 from rnnplay import store as run_store
 from rnnplay.config import RunConfig
 from rnnplay.i18n import N_
-from rnnplay.run.snapshot import Snapshot
+from rnnplay.race import Race, check_entries
+from rnnplay.run.snapshot import RaceSnapshot, Snapshot
 from rnnplay.run.state import RunState
 from rnnplay.run.training_run import TrainingRun
 from rnnplay.tasks import make_task
@@ -121,10 +122,34 @@ class RunWorker:
         self.runs[run.id] = run
         return run.id
 
+    def make_race(self, configs: list, labels: list | None, kwargs: dict) -> str:
+        key = f"race:{uuid.uuid4().hex}"
+        self.runs[key] = Race(configs, labels, **kwargs)
+        return key
+
+    def race_status(self, key: str) -> dict:
+        race = self.runs[key]
+        return {"state": race.state, "message": race.message, "configs": race.configs, "labels": race.labels}
+
+    def race_call(self, key: str, name: str, *args):
+        """A control of the race: (its result, the race's status after it)."""
+        return getattr(self.runs[key], name)(*args), self.race_status(key)
+
+    def race_snapshot(self, key: str, client: str, seq: int) -> bytes:
+        """The race's snapshot, each entry's as what changed since this client's last (as snapshot())."""
+        snap = self.runs[key].snapshot()
+        deltas = []
+        with self.lock:
+            for i, entry in enumerate(snap.runs):
+                last_seq, last = self.sent.get((key, client, i), (-1, None))
+                deltas.append(snapshot_delta(last if last_seq == seq else None, entry))
+                self.sent[(key, client, i)] = (seq + 1, entry)
+        return pickle.dumps(dataclasses.replace(snap, runs=deltas), protocol=pickle.HIGHEST_PROTOCOL)
+
     def drop(self, run_id: str) -> None:
         run = self.runs.pop(run_id, None)
         if run is not None:
-            run.detach()
+            run.stop() if isinstance(run, Race) else run.detach()
         for key in [k for k in self.sent if k[0] == run_id]:
             del self.sent[key]
 
@@ -456,6 +481,120 @@ class RemoteRun:
         if "_id" in self.__dict__ and not self.lost and ray.is_initialized():
             try:
                 self.worker.drop.remote(self._id)
+            except Exception:  # noqa: BLE001 - the worker or Ray is already gone
+                pass
+
+    __del__ = close
+
+
+class RemoteRace:
+    """A race (rnnplay.race.Race) training in a RunWorker, with Race's public surface; its snapshots cross
+    as what changed in each entry, like a RemoteRun's."""
+
+    def __init__(self, configs: list[RunConfig], labels: list[str] | None = None, **kwargs):
+        check_entries(configs)  # a ConfigError here, as Race raises it
+        self._client, self._seq, self._last = uuid.uuid4().hex, 0, None
+        self.lost = ""
+        self.worker = POOL.worker()
+        self._key = ray.get(self.worker.make_race.remote(list(configs), labels, kwargs))
+        self._status = ray.get(self.worker.race_status.remote(self._key))
+
+    def _call(self, name: str, *args):
+        if self.lost:
+            return None
+        try:
+            result, self._status = ray.get(self.worker.race_call.remote(self._key, name, *args))
+        except ray.exceptions.RayActorError as e:
+            self.lost = str(e).splitlines()[0][:300] or type(e).__name__
+            return None
+        return result
+
+    def _refresh(self) -> None:
+        if not self.lost:
+            try:
+                self._status = ray.get(self.worker.race_status.remote(self._key))
+            except ray.exceptions.RayActorError as e:
+                self.lost = str(e).splitlines()[0][:300] or type(e).__name__
+
+    @property
+    def configs(self) -> list[RunConfig]:
+        return self._status["configs"]
+
+    @property
+    def labels(self) -> list[str]:
+        return self._status["labels"]
+
+    @property
+    def state(self) -> RunState:
+        self._refresh()
+        return RunState.ERROR if self.lost else self._status["state"]
+
+    @property
+    def message(self) -> str:
+        return LOST_TEXT if self.lost else self._status["message"]
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == RunState.RUNNING
+
+    @property
+    def runs(self) -> list[Snapshot]:
+        """Each entry as of now (its state and steps_done, as the narrator reads them)."""
+        return self.snapshot().runs
+
+    def snapshot(self) -> RaceSnapshot:
+        if not self.lost:
+            try:
+                data = ray.get(self.worker.race_snapshot.remote(self._key, self._client, self._seq))
+            except ray.exceptions.RayActorError as e:
+                self.lost = str(e).splitlines()[0][:300] or type(e).__name__
+            else:
+                self.last_snapshot_bytes = len(data)
+                snap = pickle.loads(data)
+                old = self._last.runs if self._last is not None else [None] * len(snap.runs)
+                old = old if len(old) == len(snap.runs) else [None] * len(snap.runs)
+                self._last = dataclasses.replace(snap, runs=[apply_delta(o, d) for o, d in zip(old, snap.runs)])
+                self._seq += 1
+                return self._last
+        args = {"id": "race", "error": self.lost}
+        last = self._last or RaceSnapshot(labels=list(self.labels))
+        return dataclasses.replace(
+            last, state=RunState.ERROR, message=LOST_TEXT.format(**args), message_template=LOST_TEXT, message_args=args
+        )
+
+    def start(self) -> None:
+        self._call("start")
+
+    resume = start
+
+    def pause(self, notice: str | None = None, notice_args: dict | None = None) -> None:
+        self._call("pause", notice, notice_args)
+
+    def stop(self) -> None:
+        self._call("stop")
+
+    def join(self, timeout: float = 30.0) -> None:
+        self._call("join", timeout)
+
+    def reset(self, configs: list[RunConfig] | None = None, labels: list[str] | None = None) -> None:
+        if configs is not None:
+            check_entries(configs)
+        self._call("reset", configs, labels)
+        self._last = None
+
+    def step_one(self) -> None:
+        self._call("step_one")
+
+    def detach(self, grace_s: float = 0.0) -> None:
+        self._call("detach", grace_s)
+
+    def attach(self) -> None:
+        self._call("attach")
+
+    def close(self) -> None:
+        if "_key" in self.__dict__ and not self.lost and ray.is_initialized():
+            try:
+                self.worker.drop.remote(self._key)
             except Exception:  # noqa: BLE001 - the worker or Ray is already gone
                 pass
 
