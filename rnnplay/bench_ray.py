@@ -65,8 +65,7 @@ def on_ray(n: int, steps: int, poll_s: float) -> dict:
     first, later = sizes[:n], sizes[n:]
     whole = []
     for run in runs:  # what a page that has seen nothing of the run gets now: the whole snapshot
-        run._seq = -1
-        run.snapshot()
+        run.whole_snapshot()
         whole.append(run.last_snapshot_bytes)
         run.close()
     return {

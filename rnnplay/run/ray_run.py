@@ -6,13 +6,14 @@ each for a class of hundreds), while a worker per CPU (RNNPLAY_RAY_WORKERS, defa
 count) gives each core its own interpreter lock. A worker asks Ray for 1 CPU and RNNPLAY_RAY_GPU (a
 fraction, default 0) of a GPU, so several workers share one GPU.
 
-The page holds a RemoteRun (the Gradient lab a RemoteRace), which has TrainingRun's public surface (start, pause, step one, set lr and
-clip, snapshot, reset, save, ...). A snapshot crosses the wire small: the worker remembers the last
-snapshot it sent to each RemoteRun and sends, for every list in it, only what follows the part the two
-share (its rows are the same objects until the history or the probe log thins them), and the latest
-probe only when it changed; the RemoteRun merges that into a full Snapshot. The worker saves its runs
-through the run store of its own RNNPLAY_STORE (the web process passes its own on), as runs in the web
-process do. When a worker dies, its runs say so (`lost`) and the page reopens them from their last save.
+The page holds a RemoteRun (the Gradient lab a RemoteRace), which has TrainingRun's public surface
+(start, pause, step one, set lr and clip, snapshot, reset, save, ...). A snapshot crosses the wire
+small: the worker remembers the last snapshot it sent to each RemoteRun and sends, for every list in it,
+only what follows the part the two share (its rows are the same objects until the history or the probe
+log thins them), and the latest probe only when it changed; the RemoteRun merges that into a full
+Snapshot. The worker saves its runs through the run store of its own RNNPLAY_STORE (the web process
+passes its own on), as runs in the web process do. When a worker dies, its runs say so (`lost`) and the
+page reopens them from their last save.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import os
 import pickle
 import threading
 import uuid
+import warnings
 from pathlib import Path
 
 import ray
@@ -50,7 +52,7 @@ SAME_FIELDS = ("latest_probe", "task_view", "task", "config")  # sent only when 
 def _shared_prefix(old: list, new: list) -> int:
     """How many leading items two lists share, by identity (a worker's copies share their rows' objects)."""
     n = 0
-    for a, b in zip(old, new):
+    for a, b in zip(old, new, strict=False):  # new may be longer
         if a is not b:
             break
         n += 1
@@ -214,6 +216,19 @@ class RunWorker:
 
 
 # the web process's connection and its pool of workers ------------------------------------------------------
+def _env_number(name: str, default, kind):
+    """A setting that must be a number >= 0; a bad one is named in a warning and its default used."""
+    raw = os.environ.get(name, "")
+    try:
+        value = kind(raw) if raw else default
+    except ValueError:
+        value = -1
+    if value < 0 or value != value:
+        warnings.warn(f"{name} must be a number >= 0, got {raw!r}: using {default}", stacklevel=2)
+        return default
+    return value
+
+
 class _Pool:
     def __init__(self):
         self.lock = threading.Lock()
@@ -230,7 +245,11 @@ class _Pool:
         root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
         ray.init(
-            address=address, namespace=NAMESPACE, runtime_env={"env_vars": env}, log_to_driver=False, logging_level="ERROR"
+            address=address,
+            namespace=NAMESPACE,
+            runtime_env={"env_vars": env},
+            log_to_driver=False,
+            logging_level="ERROR",
         )
 
     def worker(self):
@@ -238,7 +257,7 @@ class _Pool:
         with self.lock:
             if not self.workers:
                 self.connect(os.environ.get("RNNPLAY_RAY", "auto"))
-                n = int(os.environ.get("RNNPLAY_RAY_WORKERS", "0")) or max(1, int(ray.cluster_resources().get("CPU", 1)))
+                n = _env_number("RNNPLAY_RAY_WORKERS", 0, int) or max(1, int(ray.cluster_resources().get("CPU", 1)))
                 self.workers = [None] * n
             i = next(self.placed) % len(self.workers)
             w = self.workers[i]
@@ -248,7 +267,7 @@ class _Pool:
                 except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError):
                     w = None
             if w is None:
-                gpu = float(os.environ.get("RNNPLAY_RAY_GPU", "0"))
+                gpu = _env_number("RNNPLAY_RAY_GPU", 0.0, float)
                 w = self.workers[i] = RunWorker.options(num_cpus=1, num_gpus=gpu).remote()
             return w
 
@@ -394,6 +413,12 @@ class RemoteRun:
     @property
     def device_choice(self):
         return None if self.lost else ray.get(self.worker.read.remote(self._id, "device_choice"))
+
+    def whole_snapshot(self) -> Snapshot:
+        """The snapshot as a page that has seen nothing of the run gets it: whole (its size is the most a
+        snapshot of this run costs)."""
+        self._seq = -1
+        return self.snapshot()
 
     def inspect_in_worker(self, sample, lang: str):
         """inspect_data.inspect, run in the worker beside the model (the Inspect page)."""
@@ -553,7 +578,9 @@ class RemoteRace:
                 snap = pickle.loads(data)
                 old = self._last.runs if self._last is not None else [None] * len(snap.runs)
                 old = old if len(old) == len(snap.runs) else [None] * len(snap.runs)
-                self._last = dataclasses.replace(snap, runs=[apply_delta(o, d) for o, d in zip(old, snap.runs)])
+                self._last = dataclasses.replace(
+                    snap, runs=[apply_delta(o, d) for o, d in zip(old, snap.runs, strict=True)]
+                )
                 self._seq += 1
                 return self._last
         args = {"id": "race", "error": self.lost}
