@@ -10,8 +10,10 @@ machine's cores) and stops it afterwards.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -90,6 +92,44 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextlib.contextmanager
+def local_head(num_cpus: int, env: dict | None = None):
+    """A Ray head on 127.0.0.1 with num_cpus CPUs, in a temporary directory; yields its address. `ray start`
+    runs in a process group of its own, which its daemons (and their workers) keep, so ending that group
+    ends this head and nothing else (`ray stop` would end every Ray on the machine)."""
+    tmp = tempfile.mkdtemp(prefix="rnnplay-ray-")
+    port = _free_port()
+    args = [str(Path(sys.executable).with_name("ray")), "start", "--head", "--node-ip-address", "127.0.0.1"]
+    args += ["--port", str(port), "--num-cpus", str(num_cpus), "--include-dashboard=false"]
+    args += ["--disable-usage-stats", "--temp-dir", tmp]
+    env = {**os.environ, "RAY_TMPDIR": tmp, **(env or {})}
+    starter = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        out, _ = starter.communicate(timeout=180)
+        if starter.returncode != 0:
+            raise RuntimeError(f"ray start failed: {out.decode(errors='replace')[-2000:]}")
+        yield f"127.0.0.1:{port}"
+    finally:
+        _end_group(starter.pid)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _end_group(pgid: int) -> None:
+    """SIGTERM to the process group, SIGKILL to what is left of it after 10 s."""
+    for sig, wait_s in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 0.0)):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            return
+        end = time.monotonic() + wait_s
+        while time.monotonic() < end:
+            try:
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m rnnplay.bench --ray-vs-threads", description=__doc__.splitlines()[0])
     p.add_argument("--ray-vs-threads", action="store_true")
@@ -107,27 +147,13 @@ def main(argv: list[str] | None = None) -> int:
         f"threads in one process: {t['steps_per_s']:.0f} steps/s in total ({t['seconds']:.1f} s); "
         f"a snapshot {t['snapshot_ms']['median']:.2f} ms (p95 {t['snapshot_ms']['p95']:.2f})"
     )
-    tmp, ray_bin = None, str(Path(sys.executable).with_name("ray"))
-    address = a.address
-    if address is None:
-        tmp = tempfile.mkdtemp(prefix="rnnplay-ray-")
-        port = _free_port()
-        subprocess.run(
-            [ray_bin, "start", "--head", "--node-ip-address", "127.0.0.1", "--port", str(port)]
-            + ["--num-cpus", str(a.num_cpus), "--include-dashboard=false", "--disable-usage-stats", "--temp-dir", tmp],
-            check=True,
-            capture_output=True,
-        )
-        address = f"127.0.0.1:{port}"
-    os.environ["RNNPLAY_RAY"] = address
-    try:
-        r = on_ray(a.runs, a.steps, a.poll)
-        workers = len(POOL.workers)
-    finally:
-        ray.shutdown()
-        if tmp is not None:
-            subprocess.run([ray_bin, "stop", "--force"], capture_output=True)
-            shutil.rmtree(tmp, ignore_errors=True)
+    with contextlib.nullcontext(a.address) if a.address else local_head(a.num_cpus) as address:
+        os.environ["RNNPLAY_RAY"] = address
+        try:
+            r = on_ray(a.runs, a.steps, a.poll)
+            workers = len(POOL.workers)
+        finally:
+            ray.shutdown()
     print(
         f"Ray, {workers} worker(s) at {address}: {r['steps_per_s']:.0f} steps/s in total ({r['seconds']:.1f} s); "
         f"a snapshot {r['snapshot_ms']['median']:.2f} ms (p95 {r['snapshot_ms']['p95']:.2f}), "

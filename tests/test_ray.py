@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +13,7 @@ ray = pytest.importorskip("ray", reason="ray is not installed (requirements-host
 
 from rnnplay import inspect_data  # noqa: E402
 from rnnplay import store as run_store  # noqa: E402
+from rnnplay.bench_ray import local_head  # noqa: E402
 from rnnplay.config import make_config  # noqa: E402
 from rnnplay.run.ray_run import POOL, RemoteRace, RemoteRun, apply_delta, snapshot_delta  # noqa: E402
 from rnnplay.run.state import RunState  # noqa: E402
@@ -27,13 +24,6 @@ from tests.test_pages import open_app  # noqa: E402
 SLOW = pytest.mark.slow  # a Ray head takes seconds to start, each worker a few more
 TINY = {"hidden_size": 4, "seq_len": 4, "batch_size": 4, "device": "cpu", "seed": 7}
 ROOT = Path(__file__).resolve().parents[1]
-RAY = str(Path(sys.executable).with_name("ray"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:
@@ -46,29 +36,23 @@ def wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:
 
 @pytest.fixture(scope="module")
 def ray_head(tmp_path_factory):
-    """A Ray head on 127.0.0.1 with 2 CPUs, this process connected to it, a run store for its workers."""
-    tmp = tmp_path_factory.mktemp("ray")
-    store = str(tmp / "runs.sqlite")
-    env = {**os.environ, "RAY_TMPDIR": str(tmp), "OMP_NUM_THREADS": "1"}
-    port = _free_port()
-    args = [RAY, "start", "--head", "--node-ip-address", "127.0.0.1", "--port", str(port), "--num-cpus", "2"]
-    args += ["--include-dashboard=false", "--disable-usage-stats", "--temp-dir", str(tmp)]
-    subprocess.run(args, check=True, env=env, capture_output=True, timeout=120)
+    """A Ray head on 127.0.0.1 with 2 CPUs (ended by its own process group, never `ray stop`: other Ray
+    clusters on this machine live on), this process connected to it, a run store for its workers."""
+    store = str(tmp_path_factory.mktemp("ray") / "runs.sqlite")
     saved = {k: os.environ.get(k) for k in ("RNNPLAY_RAY", "RNNPLAY_STORE", "RNNPLAY_RAY_WORKERS")}
-    os.environ.update(RNNPLAY_RAY=f"127.0.0.1:{port}", RNNPLAY_STORE=store, RNNPLAY_RAY_WORKERS="1")
-    POOL.connect(os.environ["RNNPLAY_RAY"])  # now: the workers get this store, before a test's own is set
-    try:
-        yield {"address": f"127.0.0.1:{port}", "store": store}
-    finally:
-        ray.shutdown()
-        POOL.workers = []
-        subprocess.run([RAY, "stop", "--force"], env=env, capture_output=True, timeout=120)
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        shutil.rmtree(tmp, ignore_errors=True)
+    with local_head(2, {"OMP_NUM_THREADS": "1"}) as address:
+        os.environ.update(RNNPLAY_RAY=address, RNNPLAY_STORE=store, RNNPLAY_RAY_WORKERS="1")
+        POOL.connect(address)  # now: the workers get this store, before a test's own is set
+        try:
+            yield {"address": address, "store": store}
+        finally:
+            ray.shutdown()
+            POOL.workers = []
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
 
 
 def test_a_delta_merged_into_the_last_snapshot_is_the_new_one_even_after_the_history_thins():
