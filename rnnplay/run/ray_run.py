@@ -293,12 +293,17 @@ class RemoteSaver:
 
     @store.setter
     def store(self, store) -> None:
+        """Saves (to the worker's own RNNPLAY_STORE) or not; told to the worker only when that changes (the
+        page sets it on every script run)."""
+        changed = (store is None) != (self._store is None)
         self._store = store
-        self._run._set_saver(self.owner, store is not None)
+        if changed:
+            self._run._set_saver(self.owner, store is not None)
 
     def __setattr__(self, name, value):
+        changed = name == "owner" and value != self.__dict__.get("owner")
         super().__setattr__(name, value)
-        if name == "owner" and "_store" in self.__dict__:
+        if changed and "_store" in self.__dict__:
             self._run._set_saver(value, self._store is not None)
 
 
