@@ -100,8 +100,9 @@ def test_the_estimate_reads_the_effective_length_and_the_pool():
     assert pool > 100_000 * 400 * 8 * 4
 
 
-def test_a_race_is_refused_for_its_entries_together():
-    entry = make_config("random", dataset_size=100_000, seq_len=400)  # a 160 MB pool each
+def test_a_race_is_refused_for_its_entries_together(monkeypatch):
+    monkeypatch.setenv("RNNPLAY_MAX_RUN_MB", "1024")  # one entry fits, four together do not
+    entry = make_config("random", dataset_size=100_000, seq_len=400)  # a 160 MB pool each, 0.8 GB a step
     assert cost.check_cost(entry) == []
     (problem,) = cost.check_race([entry] * 4)
     assert "this race needs about" in problem and "4 entries" in problem and "RNNPLAY_MAX_RUN_MB" in problem
