@@ -5,10 +5,13 @@ catalogue, app_pages/i18n.py and rnnplay.lessons import no torch either).
 Every text is English marked for the one catalogue (N_ where it is data, tr where it is shown);
 the Chinese is in rnnplay/i18n/zh_home.py, the lessons' own in zh_lessons.py."""
 
+from dataclasses import astuple
+
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from app_pages.i18n import tr
+from rnnplay import tasks
 from rnnplay.i18n import N_
 from rnnplay.lessons import LESSONS, UI
 
@@ -93,43 +96,16 @@ st.subheader(tr("Every task of the course"))
 st.caption(
     tr("Each opens the Playground with the task's own fast settings; its view and a Try it box sit under the charts.")
 )
-# (Home imports no torch, so it paints at once: these lines are written here, not read from rnnplay.tasks)
+# each task's card is read from its module's source (rnnplay.tasks.card): Home imports no torch, so it paints at once
 KINDS = {
     "many-to-one": N_("many-to-one"),
     "many-to-many": N_("many-to-many"),
     "seq2seq": N_("seq2seq"),
     "one-to-many": N_("one-to-many"),
 }
-TASKS = [
-    (
-        "majority",
-        "many-to-one",
-        N_("Count the ones: is a 0/1 string more than half ones? See the verdict form step by step."),
-    ),
-    (
-        "charlm",
-        "many-to-many",
-        N_("Next character: hello → elloh, Shakespeare's sonnets or Tang poems; sample with a temperature."),
-    ),
-    (
-        "random",
-        "many-to-one",
-        N_("Random labels: training accuracy climbs to 1 while validation stays at chance — memorising."),
-    ),
-    ("sine", "many-to-one", N_("Forecast a noisy sine (or your own CSV series), one step and autoregressively.")),
-    (
-        "sentiment",
-        "many-to-one",
-        N_("Sentences in English or 中文, embeddings, variable lengths packed into one batch."),
-    ),
-    ("tagging", "many-to-many", N_("A word's tag depends on the next word: only a bidirectional model can know it.")),
-    ("reverse", "seq2seq", N_("Encoder-decoder: write a digit string backwards; teacher forcing, greedy decoding.")),
-    ("wave", "one-to-many", N_("From a one-hot class to a whole waveform: sine, square, triangle, sawtooth.")),
-    ("adding", "many-to-one", N_("Add two marked numbers far apart: the classic test of long memory.")),
-    ("copy", "many-to-many", N_("Recall ten symbols after a delay of blanks: where gates beat a plain RNN.")),
-]
 cols = st.columns(2)
-for i, (name, kind, text) in enumerate(TASKS):
+for i, name in enumerate(tasks.NAMES):
+    _, kind, text = astuple(tasks.card(name))
     with cols[i % 2].container(border=True):
         st.markdown(f"**{name}** · *{tr(KINDS[kind])}*  \n{tr(text)}")
         st.page_link(

@@ -18,6 +18,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 from app_pages.i18n import lang, tr
 from app_pages.learn_text import EQUATIONS, LATEX, TEXT
 from rnnplay import cells, figures
+from rnnplay.tasks import TASK_CLASSES
 
 torch.set_num_threads(int(os.environ.get("RNNPLAY_THREADS", "1")))
 PLAYGROUND = "app_pages/playground.py"
@@ -212,15 +213,25 @@ def diagram(setup: str, n: int = 4) -> str:
     return dot(xn + hn + gn + yn, edges, [xs, hs, gs, ys])
 
 
-# set-up -> the tasks that demonstrate it (a task's own `kind` must agree: tests/test_learn.py)
-SETUPS = [
-    ("m2o", ["majority", "sentiment", "sine", "adding", "random"]),
-    ("m2m", ["charlm", "tagging", "copy"]),
-    ("o2m", ["wave"]),
-    ("s2s", ["reverse"]),
-    ("bi", [("task_tagging_bi", {"task": "tagging", "arch": "lstm", "bidirectional": "true"})]),
-    ("stacked", [("task_stacked", {"task": "charlm", "arch": "lstm", "num_layers": "2"})]),
-]
+# a set-up shown by every task of its kind (Task.kind), each linked under its Task.learn_title
+KIND_OF_SETUP = {"m2o": "many-to-one", "m2m": "many-to-many", "o2m": "one-to-many", "s2s": "seq2seq"}
+# a set-up shown by one task with a preset: (its label's id in TEXT, the Playground's parameters)
+PRESET_SETUPS = {
+    "bi": ("task_tagging_bi", {"task": "tagging", "arch": "lstm", "bidirectional": "true"}),
+    "stacked": ("task_stacked", {"task": "charlm", "arch": "lstm", "num_layers": "2"}),
+}
+SETUPS = [*KIND_OF_SETUP, *PRESET_SETUPS]
+
+
+def setup_links(setup: str) -> None:
+    if setup in PRESET_SETUPS:
+        link(*PRESET_SETUPS[setup])
+        return
+    for cls in TASK_CLASSES.values():
+        if cls.kind == KIND_OF_SETUP[setup]:
+            params = {"task": cls.name}
+            st.page_link(PLAYGROUND, label=tr(cls.learn_title), icon=":material/play_arrow:", query_params=params)
+
 
 # ---------------------------------------------------------------- the page
 st.title(tr(TEXT["title"]))
@@ -267,14 +278,12 @@ with st.expander(tr(TEXT["layout_code"])):
 st.header(tr(TEXT["setups_header"]), divider="gray")
 st.markdown(tr(TEXT["setups_intro"]))
 for i in range(0, len(SETUPS), 2):
-    for col, (setup, tasks) in zip(st.columns(2, gap="large"), SETUPS[i : i + 2], strict=True):
+    for col, setup in zip(st.columns(2, gap="large"), SETUPS[i : i + 2], strict=True):
         with col.container(border=True):
             st.subheader(tr(TEXT[setup]))
             st.markdown(tr(TEXT[f"{setup}_text"]))
             st.graphviz_chart(diagram(setup), width="stretch")
-            for task in tasks:
-                label, params = task if isinstance(task, tuple) else (f"task_{task}", {"task": task})
-                link(label, params)
+            setup_links(setup)
 
 st.subheader(tr(TEXT["bi_header"]))
 st.markdown(tr(TEXT["bi_align_text"]))

@@ -240,16 +240,6 @@ TEXT: dict[str, str] = {
         "The hidden states of one layer are the inputs of the next (num_layers = 1–4), with optional "
         "dropout between layers."
     ),
-    "task_majority": N_("majority — are there more ones than zeros?"),
-    "task_sentiment": N_("sentiment — is a short sentence positive?"),
-    "task_sine": N_("sine — forecast the next value of a noisy series"),
-    "task_adding": N_("adding — add the two marked numbers of a long sequence"),
-    "task_random": N_("random — random labels: memorising, not learning"),
-    "task_charlm": N_("charlm — predict the next character (hello → elloh)"),
-    "task_tagging": N_("tagging — a tag per word"),
-    "task_copy": N_("copy — recall symbols after a long delay"),
-    "task_wave": N_("wave — draw a waveform from its class"),
-    "task_reverse": N_("reverse — write a digit string backwards"),
     "task_tagging_bi": N_("tagging with a bidirectional LSTM"),
     "task_stacked": N_("charlm with two stacked LSTM layers"),
     "pack_header": N_("3 · Packed sequences: sentences of different lengths in one batch"),

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from rnnplay import tasks
 from rnnplay.errors import ConfigError
 from rnnplay.i18n import N_, t
 from rnnplay.untrusted import MAX_SERIES, shorten
@@ -52,8 +53,7 @@ def _f(
 
 
 ARCHS = ("rnn", "lstm", "gru")
-# in SPEC order (T1..T10); each name is a module of rnnplay/tasks
-TASKS = ("majority", "charlm", "random", "sine", "sentiment", "tagging", "reverse", "wave", "adding", "copy")
+TASKS = tasks.NAMES  # each name is a module of rnnplay/tasks (its registry)
 
 
 @dataclass(frozen=True)
@@ -304,11 +304,9 @@ FIELDS: dict[str, dataclasses.Field] = {f.name: f for f in fields(RunConfig)}
 
 
 def task_classes() -> dict:
-    """rnnplay.tasks.TASK_CLASSES, imported at first use: the tasks import torch (0.8-1.0 s measured), and
+    """rnnplay.tasks.TASK_CLASSES, loaded at first use: the tasks import torch (0.8-1.0 s measured), and
     Home imports this module (through rnnplay and rnnplay.lessons) and paints before torch is loaded."""
-    from rnnplay.tasks import TASK_CLASSES  # lazy: torch, 0.8-1.0 s; Home paints without it (test_layering)
-
-    return TASK_CLASSES
+    return tasks.TASK_CLASSES
 
 
 def relevant_fields(task: str) -> list[str]:

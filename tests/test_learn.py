@@ -60,10 +60,17 @@ def chart(at: AppTest, key: str) -> dict:
     return json.loads(el.proto.spec)
 
 
-def setups() -> list[tuple[str, list]]:
-    """SETUPS as written in learn.py (a literal), so the test checks what the page shows."""
-    node = next(n for n in ast.parse(SOURCE).body if isinstance(n, ast.Assign) and n.targets[0].id == "SETUPS")
+def literal(name: str):
+    """A literal assigned at the top of learn.py, so the test checks what the page shows."""
+    node = next(n for n in ast.parse(SOURCE).body if isinstance(n, ast.Assign) and n.targets[0].id == name)
     return ast.literal_eval(node.value)
+
+
+def setups() -> list[tuple[str, list]]:
+    """Each set-up with what it links: every task of its kind (by Task.kind), or its one preset."""
+    kinds, presets = literal("KIND_OF_SETUP"), literal("PRESET_SETUPS")
+    out = [(s, [c.name for c in TASK_CLASSES.values() if c.kind == kind]) for s, kind in kinds.items()]
+    return out + [(s, [preset]) for s, preset in presets.items()]
 
 
 def test_learn_page_renders(at):
@@ -189,7 +196,7 @@ def test_every_string_id_used_exists_in_learn_text():
     used |= {f"code_caption_{arch}" for arch in CELL_FUNCS}  # ids the page builds at render time
     for setup, tasks in setups():
         used |= {setup, f"{setup}_text"}
-        used |= {t[0] if isinstance(t, tuple) else f"task_{t}" for t in tasks}
+        used |= {t[0] for t in tasks if isinstance(t, tuple)}
     assert used, "no ids found: has the page stopped reading TEXT?"
     assert not used - set(TEXT), f"ids the page asks for but learn_text lacks: {sorted(used - set(TEXT))}"
     assert not set(TEXT) - used, f"ids in learn_text the page never shows: {sorted(set(TEXT) - used)}"

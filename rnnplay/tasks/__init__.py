@@ -1,25 +1,102 @@
-"""Every task by name. See base.py for the protocol."""
+"""The registry: every task by name, derived from its module. See base.py for the protocol.
 
-from rnnplay.tasks.adding import Adding
-from rnnplay.tasks.base import Batch, Task
-from rnnplay.tasks.charlm import CharLM
-from rnnplay.tasks.copy import CopyMemory
-from rnnplay.tasks.majority import Majority
-from rnnplay.tasks.random import RandomLabels
-from rnnplay.tasks.reverse import Reverse
-from rnnplay.tasks.sentiment import Sentiment
-from rnnplay.tasks.sine import Sine
-from rnnplay.tasks.tagging import Tagging
-from rnnplay.tasks.wave import Wave
+A task is one module, rnnplay/tasks/<name>.py, holding one Task subclass whose `name` is the module's
+name; NAMES lists the modules in the order the app shows them, one line each. Adding a task is adding
+its module and its line here: the CLI, the pages, the export and the catalogue find it from here.
 
-# in SPEC order (T1..T10), as rnnplay.config.TASKS
-TASK_CLASSES: dict[str, type[Task]] = {
-    c.name: c for c in (Majority, CharLM, RandomLabels, Sine, Sentiment, Tagging, Reverse, Wave, Adding, CopyMemory)
-}
+Importing this package loads no torch (Home paints before torch is loaded, tests/test_layering.py):
+the names and each task's Home card are read from the modules' source; the classes themselves
+(TASK_CLASSES, Task, Batch, make_task) are imported at first use.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+NAMES = (
+    "majority",
+    "charlm",
+    "random",
+    "sine",
+    "sentiment",
+    "tagging",
+    "reverse",
+    "wave",
+    "adding",
+    "copy",
+)
+
+_LAZY = {"TASK_CLASSES", "Task", "Batch", "make_task"}
 
 
-def make_task(config) -> Task:
-    return TASK_CLASSES[config.task](config)
+@cache
+def _classes() -> dict:
+    """name -> its Task subclass, each imported from its module (torch, 0.8-1.0 s measured at first load)."""
+    base = importlib.import_module(f"{__name__}.base")
+    classes = {}
+    for name in NAMES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        found = [
+            c
+            for c in vars(module).values()
+            if isinstance(c, type) and issubclass(c, base.Task) and c.__module__ == module.__name__
+        ]
+        if len(found) != 1 or found[0].name != name:
+            raise ImportError(f"rnnplay/tasks/{name}.py must hold one Task subclass named {name!r}")
+        classes[name] = found[0]
+    return classes
 
 
-__all__ = ["TASK_CLASSES", "Batch", "Task", "make_task"]
+def _make_task(config):
+    return _classes()[config.task](config)
+
+
+def __getattr__(attr: str):
+    """TASK_CLASSES, Task, Batch and make_task, loaded at first use (they bring torch)."""
+    if attr == "TASK_CLASSES":
+        return _classes()
+    if attr == "make_task":
+        return _make_task
+    if attr in ("Task", "Batch"):
+        return getattr(importlib.import_module(f"{__name__}.base"), attr)
+    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
+
+
+# what Home shows of a task, read from its module's source so that Home loads no torch ------------------
+@dataclass(frozen=True)
+class Card:
+    name: str
+    kind: str  # Task.kind: "many-to-one", ...
+    text: str  # Task.card, English (N_-marked in the module, translated where shown)
+
+
+def _class_strings(name: str) -> dict[str, str]:
+    """The plain string attributes of the task's class (`kind = "..."`, `card = N_("...")`), from its source."""
+    tree = ast.parse((Path(__file__).parent / f"{name}.py").read_text(encoding="utf-8"))
+    out: dict[str, str] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for stmt in node.body:
+            if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+                continue
+            value = stmt.value
+            if isinstance(value, ast.Call) and getattr(value.func, "id", None) == "N_" and len(value.args) == 1:
+                value = value.args[0]
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                out[stmt.targets[0].id] = value.value
+    return out
+
+
+@cache
+def card(name: str) -> Card:
+    """The task's Home card: its kind and its one-line pitch (Task.kind, Task.card), without importing it."""
+    strings = _class_strings(name)
+    return Card(name, strings["kind"], strings["card"])
+
+
+__all__ = ["NAMES", "TASK_CLASSES", "Batch", "Card", "Task", "card", "make_task"]

@@ -16,6 +16,8 @@ class Adding(Task):
     name = "adding"
     kind = "many-to-one"
     description = N_("sum the two marked numbers of a long sequence (regression, long memory)")
+    card = N_("Add two marked numbers far apart: the classic test of long memory.")  # Home's card
+    learn_title = N_("adding — add the two marked numbers of a long sequence")  # its link on the Learn page
     metric = "mse"
     defaults = {
         "hidden_size": 64,

@@ -42,6 +42,10 @@ class Task:
     # step) | "seq2seq" (an encoder-decoder, models.Seq2Seq)
     kind: ClassVar[str]
     description: ClassVar[str]
+    # Home's card (one line, N_-marked; rnnplay/tasks/__init__.py reads it from the source, so Home loads no
+    # torch) and the task's link on the Learn page, under its kind
+    card: ClassVar[str]
+    learn_title: ClassVar[str]
     metric: ClassVar[str]  # "accuracy" | "mse" | "sequence accuracy"
     allows_bidirectional: ClassVar[bool] = True
     bidirectional_refusal: ClassVar[str] = N_("a backward pass would read the answer")  # why, when not allowed

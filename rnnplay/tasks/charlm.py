@@ -37,6 +37,10 @@ class CharLM(Task):
     finite_data = True  # batches are drawn from a fixed training set
     kind = "many-to-many"
     description = N_("next-character prediction on your text, sonnets or Tang poems; 'hello' -> 'elloh' (char-RNN)")
+    card = N_(
+        "Next character: hello → elloh, Shakespeare's sonnets or Tang poems; sample with a temperature."
+    )  # Home's card
+    learn_title = N_("charlm — predict the next character (hello → elloh)")  # its link on the Learn page
     metric = "accuracy"
     allows_bidirectional = False
     bidirectional_refusal = N_("it predicts the next character, which a backward pass would already have read")

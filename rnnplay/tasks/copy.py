@@ -35,6 +35,8 @@ class CopyMemory(Task):
     name = "copy"
     kind = "many-to-many"
     description = N_("copy memory (Arjovsky 2016): recall 10 symbols after `delay` blank steps")
+    card = N_("Recall ten symbols after a delay of blanks: where gates beat a plain RNN.")  # Home's card
+    learn_title = N_("copy — recall symbols after a long delay")  # its link on the Learn page
     metric = "accuracy"
     ignores = ("seq_len",)  # the length is delay + 20
     # an LSTM sits on the baseline for a while before it starts to recall; RMSprop (as in the paper),

@@ -28,6 +28,10 @@ class RandomLabels(Task):
     finite_data = True  # batches are drawn from a fixed training set
     kind = "many-to-one"
     description = N_("random noise with random labels: training accuracy climbs, validation stays at chance")
+    card = N_(
+        "Random labels: training accuracy climbs to 1 while validation stays at chance — memorising."
+    )  # Home's card
+    learn_title = N_("random — random labels: memorising, not learning")  # its link on the Learn page
     metric = "accuracy"
     defaults = {"hidden_size": 64, "lr": 3e-3, "batch_size": 32, "steps": 1000, "seq_len": 10, "dataset_size": 128}
     # the validation accuracy of any model is Binomial(n, 1/2) / n: n = 2048 keeps its spread at ±0.011,

@@ -22,6 +22,8 @@ class Reverse(Task):
     name = "reverse"
     kind = "seq2seq"
     description = N_("encoder-decoder: read a digit string of variable length, write it reversed (seq2seq)")
+    card = N_("Encoder-decoder: write a digit string backwards; teacher forcing, greedy decoding.")  # Home's card
+    learn_title = N_("reverse — write a digit string backwards")  # its link on the Learn page
     metric = "sequence accuracy"
     defaults = {
         "arch": "gru",

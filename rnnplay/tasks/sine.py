@@ -54,6 +54,8 @@ class Sine(Task):
     finite_data = True  # batches are drawn from a fixed training set
     kind = "many-to-one"
     description = N_("forecast the next value of a noisy sum of sines (or your CSV series) from a look-back window")
+    card = N_("Forecast a noisy sine (or your own CSV series), one step and autoregressively.")  # Home's card
+    learn_title = N_("sine — forecast the next value of a noisy series")  # its link on the Learn page
     metric = "mse"
     defaults = {"hidden_size": 32, "lr": 3e-3, "batch_size": 32, "steps": 600, "seq_len": 30}
 

@@ -34,6 +34,8 @@ class Wave(Task):
     name = "wave"
     kind = "one-to-many"
     description = N_("from a one-hot class (sine/square/triangle/sawtooth) generate its waveform")
+    card = N_("From a one-hot class to a whole waveform: sine, square, triangle, sawtooth.")  # Home's card
+    learn_title = N_("wave — draw a waveform from its class")  # its link on the Learn page
     metric = "mse"
     allows_bidirectional = False  # generation: a backward pass has nothing to read, and would see the future
     bidirectional_refusal = N_(
