@@ -35,7 +35,7 @@ if run is None:
 
 task, probe = run.task, run.probe_batch
 n = probe.x.shape[0]
-can_type = task.name not in inspect_data.SAMPLE_ONLY
+can_type = task.own_input_help is not None
 
 # which sequence to look at --------------------------------------------------------------------
 left, right = st.columns([1, 2])
@@ -53,11 +53,11 @@ if can_type:
     )
 sample, problem = None, None
 if source == "My own input":
-    help_ = tr(inspect_data.OWN_INPUT_HELP[task.name], example=task.try_it_example)
+    help_ = tr(task.own_input_help, example=task.try_it_example)  # {example}: the task's own, in its language
     if task.try_it_choices:
         text = right.selectbox(tr("Your input"), task.try_it_choices, key=f"insp_choice_{task.name}", help=help_)
     else:
-        default = inspect_data.OWN_INPUT_EXAMPLE.get(task.name, task.try_it_example)
+        default = task.try_it_example if task.own_input_example is None else task.own_input_example
         # no max_chars: a long paste is refused with a message (R1), not cut silently by the browser
         text = right.text_input(tr("Your input: {help}", help=help_), value=default, key=f"insp_text_{task.name}")
     problem = untrusted.text_problem(tr("Your input"), text, untrusted.MAX_INPUT_CHARS, lang())

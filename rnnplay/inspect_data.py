@@ -14,7 +14,6 @@ language asked for (`lang`, "en" or "zh"), from the one catalogue (rnnplay/i18n,
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,38 +21,10 @@ import torch
 from torch import Tensor
 
 from rnnplay import probes
-from rnnplay.i18n import N_, t
+from rnnplay.i18n import localize, t
 from rnnplay.tasks.base import IGNORE, Batch, Task
-from rnnplay.tasks.copy import show
-from rnnplay.tasks.reverse import EOS, TOKENS
-from rnnplay.tasks.sentiment import LABELS, MAX_TRY_CHARS
-from rnnplay.tasks.tagging import TAGS, tag_ids
-from rnnplay.tasks.wave import WAVES
 
 SATURATION_THRESHOLD = 0.95  # |h| above it: tanh' = 1 - h² < 0.1, the unit passes under a tenth of its gradient
-MAX_CHARLM_CHARS = 200
-MAX_ADDING_STEPS = 200
-# tasks whose own input is a probe sample only: there is nothing short for a learner to type
-SAMPLE_ONLY = ("sine", "random")
-# what to type, per task (shown with tr(), {example} filled with the task's own try_it_example)
-OWN_INPUT_HELP = {
-    "majority": N_("a 0/1 string, e.g. 0110111001"),
-    "charlm": N_("characters of the training text, e.g. {example}"),  # its own text's, or its corpus's
-    "sentiment": N_("a sentence, e.g. {example}"),  # the task's example, in the language of its sentences
-    "tagging": N_("words of the tagging vocabulary, e.g. watch the duck fly"),
-    "reverse": N_("digits for the encoder to read, e.g. 2024117"),
-    "copy": N_("1 to 10 digits from 1 to 8 to recall, e.g. 3141526358"),
-    "adding": N_("comma-separated numbers in [0, 1], two of them marked with *, e.g. 0.3*,0.5,0.1,0.8*,0.2"),
-    "wave": N_("a waveform: sine, square, triangle or sawtooth"),
-}
-OWN_INPUT_EXAMPLE = {
-    "majority": "0110111001",
-    "tagging": "watch the duck fly",
-    "reverse": "2024117",
-    "copy": "3141526358",
-    "adding": "0.3*,0.5,0.1,0.9,0.2,0.7,0.8*,0.4",
-    "wave": "square",
-}
 
 
 @dataclass
@@ -102,110 +73,14 @@ def probe_sample(task: Task, batch: Batch, i: int, lang: str = "en") -> Sample:
 
 
 def own_input(task: Task, text: str, lang: str = "en") -> Sample:
-    """The learner's own input for `task`, parsed by the task's own rules. ValueError names the input
-    and says what is allowed; for sine and random there is only the probe batch to pick from."""
-    name = task.name
-    parse = None if name in SAMPLE_ONLY else _PARSERS.get(name)
-    if parse is None:
-        raise ValueError(
-            t("{name}: own input is not available for this task; pick a probe sample instead", lang, name=name)
-        )
-    text = text or ""
-    x, y = parse(task, text, lang)
+    """The learner's own input for `task`, parsed by the task's own rules (Task.own_input). ValueError
+    names the input and says what is allowed, in lang; a task with no own_input_help offers only the
+    probe batch."""
+    try:
+        x, y = task.own_input(text or "")
+    except ValueError as e:
+        raise ValueError(localize(e, lang)) from None
     return Sample(x, y, task.input_labels(x[0]), t("your input", lang))
-
-
-# each parser: (task, text, lang) -> (x, y); a ValueError names the input and says what is allowed
-def _majority(task, text, lang):
-    x = task.encode(text)  # (1, T, 1), ValueError naming the input
-    return x, (x.sum(dim=(1, 2)) > x.shape[1] / 2).long()
-
-
-def _charlm(task, text, lang):
-    if len(text) > MAX_CHARLM_CHARS:
-        raise ValueError(t("charlm input: {n} characters; use 1 to {most}", lang, n=len(text), most=MAX_CHARLM_CHARS))
-    x = task.encode(text)  # (1, T, V)
-    ids = [task.stoi[c] for c in text]
-    return x, torch.tensor([ids[1:] + [IGNORE]])  # the next character; after the last one: unknown
-
-
-def _sentiment(task, text, lang):
-    text = text.strip()
-    if not text or len(text) > MAX_TRY_CHARS:
-        raise ValueError(t("sentiment input: type a sentence of 1 to {most} characters", lang, most=MAX_TRY_CHARS))
-    ids, _unknown = task.encode(text)
-    if not ids:
-        raise ValueError(t("sentiment input: type some words, not only punctuation or spaces", lang))
-    return torch.tensor([ids]), None  # (1, T) ids; a sentence's true sentiment is the learner's to judge
-
-
-def _tagging(task, text, lang):
-    ids = task.encode(text)  # (1, T) word ids
-    return task.onehot(ids), tag_ids(ids)
-
-
-def _reverse(task, text, lang):
-    b = task._batch([task.encode(text)])  # x (1, T) ids, y (1, T + 1)
-    return b.x, b.y
-
-
-def _copy(task, text, lang):
-    b = task.sequences(task.encode(text))
-    return b.x, b.y
-
-
-def _adding(task, text, lang):
-    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
-    usage = t("comma-separated numbers in [0, 1], exactly two marked with *, e.g. 0.3*,0.5,0.8*", lang)
-    if not 2 <= len(parts) <= MAX_ADDING_STEPS:
-        raise ValueError(
-            t(
-                "adding input: {n} numbers; type 2 to {most} {usage}",
-                lang,
-                n=len(parts),
-                most=MAX_ADDING_STEPS,
-                usage=usage,
-            )
-        )
-    values, marks = [], []
-    for p in parts:
-        marked = p.endswith("*")
-        try:
-            v = float(p.rstrip("*").strip())
-        except ValueError:
-            raise ValueError(t("adding input: {p!r} is not a number; type {usage}", lang, p=p, usage=usage)) from None
-        if not (math.isfinite(v) and 0 <= v <= 1):
-            raise ValueError(t("adding input: {p!r} is outside [0, 1]; type {usage}", lang, p=p, usage=usage))
-        values.append(v)
-        marks.append(1.0 if marked else 0.0)
-    if sum(marks) != 2:
-        raise ValueError(
-            t("adding input: {n} numbers marked with *; type {usage}", lang, n=int(sum(marks)), usage=usage)
-        )
-    x = torch.tensor([values, marks]).T.unsqueeze(0)  # (1, T, 2)
-    return x, (x[..., 0] * x[..., 1]).sum(dim=1, keepdim=True)  # (1, 1)
-
-
-def _wave(task, text, lang):
-    name = text.strip().lower()
-    if name not in WAVES:
-        raise ValueError(
-            t("wave input: {text!r} is not a waveform; choose one of {waves}", lang, text=text, waves=", ".join(WAVES))
-        )
-    k = WAVES.index(name)
-    return task.inputs(torch.tensor([k])), task.clean[k : k + 1].unsqueeze(-1)  # (1, T, C), (1, T, 1)
-
-
-_PARSERS = {
-    "majority": _majority,
-    "charlm": _charlm,
-    "sentiment": _sentiment,
-    "tagging": _tagging,
-    "reverse": _reverse,
-    "copy": _copy,
-    "adding": _adding,
-    "wave": _wave,
-}
 
 
 # PCA ------------------------------------------------------------------------------------------
@@ -234,10 +109,7 @@ def pca_project(states: Tensor, mean: Tensor, comps: Tensor) -> Tensor:
 def inspect(run, sample: Sample, lang: str = "en") -> Inspection:
     """V4 for one sample with the run's current weights. Holds the run's step lock for the forward
     passes (the training thread shares the model); the PCA axes are fitted on every real time step
-    of the whole probe batch, so trajectories of different samples share one frame. A run training in
-    a Ray worker (run/ray_run.py) is inspected there, by this function, and sends the Inspection back."""
-    if hasattr(run, "inspect_in_worker"):
-        return run.inspect_in_worker(sample, lang)
+    of the whole probe batch, so trajectories of different samples share one frame."""
     tr = run.trainer
     model, task, device = tr.model, tr.task, tr.device
     with run.between_steps(), torch.no_grad():
@@ -304,32 +176,12 @@ def saturation_rule(nonlinearity: str, lang: str = "en") -> str:
 
 
 # the model's answer in words ------------------------------------------------------------------
-def _class_names(task: Task, lang: str = "en"):
-    """class id -> a short name, per task."""
-    name = task.name
-    if name == "majority":
-        return lambda i: t("more ones", lang) if i else t("not more ones", lang)
-    if name == "sentiment":
-        return lambda i: t(LABELS[i], lang)
-    if name == "charlm":
-        return lambda i: repr(task.vocab[i])[1:-1] or " "
-    if name == "tagging":
-        return lambda i: TAGS[i]
-    if name == "copy":
-        return lambda i: show([i])[0]
-    if name == "reverse":
-        return lambda i: TOKENS[i]
-    return str
-
-
 def describe_output(task: Task, out: Tensor, y: Tensor | None, lang: str = "en") -> str:
     """One line: the model's prediction for one sample (out (1, O) or (1, T, O)) against its target."""
     if task.metric == "mse":
         pred = out.reshape(-1)
-        if task.name == "sine":
-            p = task.units(pred)[0]
-            text = t("predicted next value {p:.3f}", lang, p=p)
-            return text + (t(", true {v:.3f}", lang, v=task.units(y.reshape(-1))[0]) if y is not None else "")
+        if (own := task.describe_value(pred, y)) is not None:
+            return localize(own, lang)
         if pred.numel() == 1:
             text = t("predicted {p:.3f}", lang, p=float(pred))
             return text + (t(", target {v:.3f}", lang, v=float(y)) if y is not None else "")
@@ -339,7 +191,7 @@ def describe_output(task: Task, out: Tensor, y: Tensor | None, lang: str = "en")
         return t(
             "{n} values generated, mean squared error {mse:.4f} against the true wave", lang, n=pred.numel(), mse=mse
         )
-    name = _class_names(task, lang)
+    name = lambda i: localize(task.class_name(i), lang)  # noqa: E731 - a class id's name in lang
     if task.many_to_one:
         p = torch.softmax(out[0], -1)
         k = int(p.argmax())
@@ -353,10 +205,8 @@ def describe_output(task: Task, out: Tensor, y: Tensor | None, lang: str = "en")
         else:
             text += t(" (no target for your own input)", lang)
         return text
-    pred = out[0].argmax(-1).tolist()  # (T,)
-    sep = "" if task.name in ("charlm", "reverse", "copy") else " "
-    if task.name == "reverse":
-        pred = pred[: pred.index(EOS) + 1] if EOS in pred else pred
+    pred = task.answer_steps(out[0].argmax(-1).tolist())  # (T,)
+    sep = task.answer_separator
     shown = sep.join(name(i) for i in pred)
     if y is None:
         return t("predicted `{shown}`", lang, shown=shown)

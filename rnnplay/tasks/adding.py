@@ -6,10 +6,14 @@ Target: the sum of the two marked values. Always answering 1 gives MSE = 2/12 â‰
 
 from __future__ import annotations
 
+import math
+
 import torch
 
-from rnnplay.i18n import N_
+from rnnplay.i18n import N_, Msg
 from rnnplay.tasks.base import Batch, Task
+
+OWN_INPUT_MAX_STEPS = 200  # Inspect's own input: a heatmap of up to 200 steps stays readable
 
 
 class Adding(Task):
@@ -28,6 +32,8 @@ class Adding(Task):
         "clip_mode": "norm",
         "clip": 1.0,
     }
+    own_input_help = N_("comma-separated numbers in [0, 1], two of them marked with *, e.g. 0.3*,0.5,0.1,0.8*,0.2")
+    own_input_example = "0.3*,0.5,0.1,0.9,0.2,0.7,0.8*,0.4"
 
     def __init__(self, config):
         super().__init__(config)
@@ -56,3 +62,35 @@ class Adding(Task):
         model.eval()
         pred = model(b.x.to(device)).squeeze(-1).cpu()
         return {"kind": "scatter", "target": b.y.squeeze(-1).tolist(), "prediction": pred.tolist()}
+
+    def own_input(self, text: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """'0.3*,0.5,0.8*' -> x (1, T, 2) (values, marks) and the sum of the marked ones (1, 1)."""
+        parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+        usage = Msg(N_("comma-separated numbers in [0, 1], exactly two marked with *, e.g. 0.3*,0.5,0.8*"))
+        if not 2 <= len(parts) <= OWN_INPUT_MAX_STEPS:
+            raise ValueError(
+                Msg(
+                    N_("adding input: {n} numbers; type 2 to {most} {usage}"),
+                    n=len(parts),
+                    most=OWN_INPUT_MAX_STEPS,
+                    usage=usage,
+                )
+            )
+        values, marks = [], []
+        for p in parts:
+            try:
+                v = float(p.rstrip("*").strip())
+            except ValueError:
+                raise ValueError(
+                    Msg(N_("adding input: {p!r} is not a number; type {usage}"), p=p, usage=usage)
+                ) from None
+            if not (math.isfinite(v) and 0 <= v <= 1):
+                raise ValueError(Msg(N_("adding input: {p!r} is outside [0, 1]; type {usage}"), p=p, usage=usage))
+            values.append(v)
+            marks.append(1.0 if p.endswith("*") else 0.0)
+        if sum(marks) != 2:
+            raise ValueError(
+                Msg(N_("adding input: {n} numbers marked with *; type {usage}"), n=int(sum(marks)), usage=usage)
+            )
+        x = torch.tensor([values, marks]).T.unsqueeze(0)  # (1, T, 2)
+        return x, (x[..., 0] * x[..., 1]).sum(dim=1, keepdim=True)  # (1, 1)

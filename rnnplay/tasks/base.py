@@ -146,6 +146,31 @@ class Task:
         message that names the input and says what is allowed."""
         raise ValueError(Msg(N_("{task}: this task has no try-it input"), task=self.name))
 
+    # the Inspect page: the learner's own input, and the model's answer in words --------------------
+    # what to type there (N_-marked; None: nothing short to type, the page offers probe samples only)
+    own_input_help: ClassVar[str | None] = None
+    own_input_example: ClassVar[str | None] = None  # the box's first text (None: try_it_example)
+    answer_separator: ClassVar[str] = " "  # between the names of a many-to-many answer's steps
+
+    def own_input(self, text: str) -> tuple[Tensor, Tensor | None]:
+        """The learner's text -> (x (1, T, ...) as a batch of one, its target y or None when only the
+        learner can judge it). Bad input raises ValueError(Msg) naming the input and what is allowed."""
+        raise ValueError(
+            Msg(N_("{name}: own input is not available for this task; pick a probe sample instead"), name=self.name)
+        )
+
+    def class_name(self, i: int) -> str | Msg:
+        """A short name of class id i, for the model's answer in words."""
+        return str(i)
+
+    def answer_steps(self, pred: list[int]) -> list[int]:
+        """The steps of a many-to-many answer worth showing (seq2seq: up to its end token)."""
+        return pred
+
+    def describe_value(self, pred: Tensor, y: Tensor | None) -> Msg | None:
+        """A regression task's answer in its own words (None: the generic "predicted 0.123")."""
+        return None
+
 
 # V6 views in the reader's language ---------------------------------------------------------------
 # the row of the model's answer in a tokens view: "output" in English, but translated by its own key

@@ -16,8 +16,9 @@ import torch
 
 from rnnplay.data import TEXTS
 from rnnplay.i18n import N_, Msg
-from rnnplay.tasks.base import Batch, Task
+from rnnplay.tasks.base import IGNORE, Batch, Task
 
+OWN_INPUT_MAX_CHARS = 200  # Inspect's own input: a heatmap of up to 200 steps stays readable
 PRIME_MAX_CHARS = 1000  # the try-it prime: enough to set the mood, small enough to run at once
 CONTINUE_CHARS = 120  # how much try-it writes after the prime
 # corpus -> settings the UI applies when the learner picks it (on top of CharLM.defaults, which are for
@@ -50,6 +51,8 @@ class CharLM(Task):
     val_size = 64
     try_it_label = N_("Prime text")
     try_it_example = "he"
+    own_input_help = N_("characters of the training text, e.g. {example}")  # its own text's, or its corpus's
+    answer_separator = ""
 
     @classmethod
     def defaults_for(cls, corpus: str) -> dict[str, Any]:
@@ -239,3 +242,15 @@ class CharLM(Task):
             "continuation": more,
             "temperature": self.config.temperature,
         }
+
+    def own_input(self, text: str) -> tuple[torch.Tensor, torch.Tensor]:
+        if len(text) > OWN_INPUT_MAX_CHARS:
+            raise ValueError(
+                Msg(N_("charlm input: {n} characters; use 1 to {most}"), n=len(text), most=OWN_INPUT_MAX_CHARS)
+            )
+        x = self.encode(text)  # (1, T, V)
+        ids = [self.stoi[c] for c in text]
+        return x, torch.tensor([ids[1:] + [IGNORE]])  # the next character; after the last one: unknown
+
+    def class_name(self, i: int) -> str:
+        return repr(self.vocab[i])[1:-1] or " "

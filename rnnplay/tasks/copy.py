@@ -56,6 +56,8 @@ class CopyMemory(Task):
     }
     try_it_label = N_("Up to 10 digits from 1 to 8 for the model to recall (fewer are repeated to fill 10)")
     try_it_example = "3141526358"
+    own_input_help = N_("1 to 10 digits from 1 to 8 to recall, e.g. 3141526358")
+    answer_separator = ""
 
     @classmethod
     def time_steps(cls, config) -> int:
@@ -135,3 +137,10 @@ class CopyMemory(Task):
         symbols = self.encode(text)
         digits = "".join(map(str, symbols[0].tolist()))
         return self.tokens_view(model, device, symbols, Msg(N_("Your digits {digits}"), digits=digits))
+
+    def own_input(self, text: str) -> tuple[torch.Tensor, torch.Tensor]:
+        b = self.sequences(self.encode(text))
+        return b.x, b.y
+
+    def class_name(self, i: int) -> str:
+        return show([i])[0]

@@ -22,6 +22,7 @@ class Majority(Task):
     defaults = {"hidden_size": 32, "lr": 3e-4, "batch_size": 32, "steps": 2500, "seq_len": 10}
     try_it_label = N_("A 0/1 string (up to 60 digits)")
     try_it_example = "0110111001"
+    own_input_help = N_("a 0/1 string, e.g. 0110111001")
 
     def __init__(self, config):
         super().__init__(config)
@@ -47,6 +48,13 @@ class Majority(Task):
         if not s or bad or len(s) > 60:
             raise ValueError(Msg(N_("majority input: type 1 to 60 digits, only 0s and 1s, e.g. 0110100101")))
         return torch.tensor([[float(c)] for c in s]).unsqueeze(0)
+
+    def own_input(self, text: str) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.encode(text)  # (1, T, 1)
+        return x, (x.sum(dim=(1, 2)) > x.shape[1] / 2).long()
+
+    def class_name(self, i: int) -> Msg:
+        return Msg(N_("more ones")) if i else Msg(N_("not more ones"))
 
     @torch.no_grad()
     def confidence(self, model, x: torch.Tensor) -> list[float]:

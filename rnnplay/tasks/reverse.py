@@ -41,6 +41,8 @@ class Reverse(Task):
     sos_id = SOS
     try_it_label = N_("Digits to reverse")
     try_it_example = "2024117"
+    own_input_help = N_("digits for the encoder to read, e.g. 2024117")
+    answer_separator = ""
 
     def __init__(self, config):
         super().__init__(config)
@@ -123,3 +125,13 @@ class Reverse(Task):
             output=self.decode(out[0].tolist()),
         )
         return {"kind": "tokens", **said("title", title), "rows": rows}
+
+    def own_input(self, text: str) -> tuple[torch.Tensor, torch.Tensor]:
+        b = self._batch([self.encode(text)])  # x (1, T) ids, y (1, T + 1)
+        return b.x, b.y
+
+    def class_name(self, i: int) -> str:
+        return TOKENS[i]
+
+    def answer_steps(self, pred: list[int]) -> list[int]:
+        return pred[: pred.index(EOS) + 1] if EOS in pred else pred  # up to the end token

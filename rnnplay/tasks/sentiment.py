@@ -36,6 +36,7 @@ class Sentiment(Task):
     probe_size = 32
     try_it_label = N_("Type a sentence")
     try_it_example = EXAMPLES["en"]
+    own_input_help = N_("a sentence, e.g. {example}")  # the task's example, in the language of its sentences
 
     @classmethod
     def time_steps(cls, config) -> int:
@@ -193,3 +194,15 @@ class Sentiment(Task):
                     example=self.try_it_example,
                 )
             )
+
+    def own_input(self, text: str) -> tuple[torch.Tensor, None]:
+        text = text.strip()
+        if not text or len(text) > MAX_TRY_CHARS:
+            raise ValueError(Msg(N_("sentiment input: type a sentence of 1 to {most} characters"), most=MAX_TRY_CHARS))
+        ids, _unknown = self.encode(text)
+        if not ids:
+            raise ValueError(Msg(N_("sentiment input: type some words, not only punctuation or spaces")))
+        return torch.tensor([ids]), None  # (1, T) ids; a sentence's true sentiment is the learner's to judge
+
+    def class_name(self, i: int) -> Msg:
+        return Msg(LABELS[i])

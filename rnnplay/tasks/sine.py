@@ -107,6 +107,13 @@ class Sine(Task):
         """Back from z-scores to the series' own units."""
         return (v * self.std + self.mean).tolist()
 
+    def describe_value(self, pred: torch.Tensor, y: torch.Tensor | None) -> Msg:
+        said = Msg(N_("predicted next value {p:.3f}"), p=self.units(pred)[0])
+        if y is None:
+            return said
+        truth = Msg(N_(", true {v:.3f}"), v=self.units(y.reshape(-1))[0])
+        return Msg("{said}{truth}", said=said, truth=truth)  # nothing to translate in the joint
+
     @torch.no_grad()
     def view(self, model, device, n: int = 150, horizon: int = 50) -> dict:
         """One-step forecasts over the start of the validation part, then an autoregressive

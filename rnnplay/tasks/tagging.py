@@ -64,6 +64,7 @@ class Tagging(Task):
         "a final . is added)"
     )
     try_it_example = "watch the duck fly"
+    own_input_help = N_("words of the tagging vocabulary, e.g. watch the duck fly")
 
     def __init__(self, config):
         super().__init__(config)
@@ -134,6 +135,13 @@ class Tagging(Task):
 
     def try_it(self, model, device, text: str) -> dict:
         return self.tokens_view(model, device, self.encode(text), N_("your sentence"))
+
+    def own_input(self, text: str) -> tuple[torch.Tensor, torch.Tensor]:
+        ids = self.encode(text)  # (1, T) word ids
+        return self.onehot(ids), tag_ids(ids)
+
+    def class_name(self, i: int) -> str:
+        return TAGS[i]
 
 
 def _entropy(p: float) -> float:

@@ -45,6 +45,7 @@ class Wave(Task):
     defaults = {"arch": "gru", "hidden_size": 64, "lr": 1e-2, "batch_size": 32, "steps": 400, "seq_len": 40}
     try_it_label = N_("Waveform to generate")
     try_it_choices = WAVES
+    own_input_help = N_("a waveform: sine, square, triangle or sawtooth")
 
     def __init__(self, config):
         super().__init__(config)
@@ -93,7 +94,8 @@ class Wave(Task):
         title = Msg(N_("Generated from the class at step 0 (solid) vs the true waves (dashed)"))
         return self.lines(model, device, WAVES, title)
 
-    def try_it(self, model, device, text: str) -> dict:
+    def wave_name(self, text: str) -> str:
+        """The learner's choice of waveform, or ValueError naming the allowed ones."""
         name = text.strip().lower()
         if name not in WAVES:
             raise ValueError(
@@ -103,5 +105,13 @@ class Wave(Task):
                     waves=", ".join(WAVES),
                 )
             )
+        return name
+
+    def own_input(self, text: str) -> tuple[torch.Tensor, torch.Tensor]:
+        k = WAVES.index(self.wave_name(text))
+        return self.inputs(torch.tensor([k])), self.clean[k : k + 1].unsqueeze(-1)  # (1, T, C), (1, T, 1)
+
+    def try_it(self, model, device, text: str) -> dict:
+        name = self.wave_name(text)
         title = Msg(N_("{wave}: generated (solid) vs true (dashed)"), wave=Msg(name))
         return self.lines(model, device, (name,), title)
