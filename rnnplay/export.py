@@ -20,10 +20,9 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from rnnplay.config import FIELDS, ConfigError, RunConfig, make_config, relevant_fields
-from rnnplay.data import TEXTS
 from rnnplay.i18n import N_, Msg
 from rnnplay.run.snapshot import Snapshot
-from rnnplay.tasks import make_task
+from rnnplay.tasks import TASK_CLASSES, Task, make_task
 from rnnplay.trainer import decay_every, steps_per_epoch
 from rnnplay.untrusted import MAX_WEIGHTS_MB, escape_markdown, json_loads, shorten
 
@@ -34,7 +33,8 @@ MAX_CONFIG_BYTES = 3_000_000
 # the weights uploader's limit (rnnplay.untrusted): the largest model a hosted class may train fits
 MAX_WEIGHTS_BYTES = MAX_WEIGHTS_MB * 2**20
 CSV_COLUMNS = ("step", "loss", "metric", "grad_norm", "grad_norm_clipped", "lr", "val_loss", "val_metric")
-SCRIPT_TASKS = ("majority", "adding", "sine", "random", "wave", "copy", "charlm", "tagging")
+# the tasks the standalone script can train: those that give their data code (Task.script_code)
+SCRIPT_TASKS = tuple(n for n, cls in TASK_CLASSES.items() if cls.script_code.__func__ is not Task.script_code.__func__)
 
 
 # metrics CSV ------------------------------------------------------------------------------------
@@ -290,224 +290,6 @@ def load_weights(trainer, data: bytes) -> RunConfig:
 
 
 # standalone plain-PyTorch script ----------------------------------------------------------------
-_TASK_CODE = {
-    "majority": '''
-INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = 1, 2, True
-
-
-def sample(n, gen):
-    """A 0/1 sequence -> 1 when more than half of its digits are ones."""
-    x = torch.randint(0, 2, (n, SEQ_LEN, 1), generator=gen).float()  # (B, T, 1)
-    y = (x.sum(dim=(1, 2)) > SEQ_LEN / 2).long()  # (B,)
-    return x, y
-
-
-def loss_fn(out, y):
-    return F.cross_entropy(out, y)
-''',
-    "adding": '''
-INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = 2, 1, True
-
-
-def sample(n, gen):
-    """Adding problem: (value, marker) per step, two markers (one per half); y = sum of marked values."""
-    T, half = SEQ_LEN, SEQ_LEN // 2
-    values = torch.rand(n, T, generator=gen)
-    first = torch.randint(0, half, (n,), generator=gen)
-    second = torch.randint(half, T, (n,), generator=gen)
-    marks = torch.zeros(n, T)
-    rows = torch.arange(n)
-    marks[rows, first] = 1.0
-    marks[rows, second] = 1.0
-    x = torch.stack([values, marks], dim=-1)  # (B, T, 2)
-    y = (values * marks).sum(dim=1, keepdim=True)  # (B, 1)
-    return x, y
-
-
-def loss_fn(out, y):
-    return F.mse_loss(out, y)
-''',
-    "sine": '''
-INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = 1, 1, True
-
-
-def make_series():
-    """The series the windows are cut from: the user's own (z-scored) or noisy sines."""
-    if USER_SERIES:
-        raw = torch.tensor(USER_SERIES, dtype=torch.float64)
-        return ((raw - raw.mean()) / raw.std(unbiased=False)).float()
-    g = torch.Generator().manual_seed(SEED)
-    t = torch.arange(3000, dtype=torch.float32)
-    phase = torch.rand(2, generator=g) * 2 * math.pi
-    clean = torch.sin(2 * math.pi * t / 25 + phase[0]) + 0.5 * torch.sin(2 * math.pi * t / 9 + phase[1])
-    return clean + NOISE * torch.randn(3000, generator=g)
-
-
-SERIES = make_series()
-SPLIT = len(SERIES) * 4 // 5  # training windows end before it, validation windows after
-
-
-def sample(n, gen):
-    """Windows of SEQ_LEN values -> the next value."""
-    starts = torch.randint(0, SPLIT - SEQ_LEN - 1, (n,), generator=gen)
-    w = SERIES[starts[:, None] + torch.arange(SEQ_LEN + 1)]  # (B, T+1)
-    return w[:, :-1, None], w[:, -1:]  # x (B, T, 1), y (B, 1)
-
-
-def loss_fn(out, y):
-    return F.mse_loss(out, y)
-''',
-    "random": '''
-OUTPUT_SIZE, MANY_TO_ONE = 2, True
-DATA_SEED_OFFSET = 3_000_017  # the memorised pool has its own random stream
-
-
-def fresh(n, gen):
-    """n Gaussian-noise sequences with coin-flip labels."""
-    x = torch.randn(n, SEQ_LEN, INPUT_SIZE, generator=gen)  # (B, T, I)
-    y = torch.randint(0, 2, (n,), generator=gen)  # (B,)
-    return x, y
-
-
-POOL_X, POOL_Y = fresh(DATASET_SIZE, torch.Generator().manual_seed(SEED + DATA_SEED_OFFSET))
-
-
-def sample(n, gen):
-    """Random labels: batches drawn from a fixed pool, which a big enough network memorises."""
-    idx = torch.randint(0, DATASET_SIZE, (n,), generator=gen)
-    return POOL_X[idx], POOL_Y[idx]
-
-
-def loss_fn(out, y):
-    return F.cross_entropy(out, y)
-''',
-    "wave": '''
-WAVES = ("sine", "square", "triangle", "sawtooth")
-PERIODS = {"sine": 16, "square": 12, "triangle": 20, "sawtooth": 10}  # in time steps
-WAVE_NOISE = 0.05  # standard deviation of the noise on the targets
-INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = len(WAVES), 1, False
-
-
-def waveform(name, T):
-    """(T,) the clean wave of one class, amplitude 1."""
-    u = torch.arange(T, dtype=torch.float32) / PERIODS[name] % 1  # phase in [0, 1)
-    if name == "sine":
-        return torch.sin(2 * torch.pi * u)
-    if name == "square":
-        return torch.where(u < 0.5, 1.0, -1.0)
-    if name == "triangle":
-        return 4 * ((u - 0.25) % 1 - 0.5).abs() - 1
-    return 2 * ((u + 0.5) % 1) - 1  # sawtooth
-
-
-CLEAN = torch.stack([waveform(w, SEQ_LEN) for w in WAVES])  # (C, T)
-
-
-def sample(n, gen):
-    """One-to-many: the one-hot class at step 0 (zeros after) -> its noisy waveform at every step."""
-    classes = torch.randint(0, len(WAVES), (n,), generator=gen)
-    y = CLEAN[classes] + WAVE_NOISE * torch.randn(n, SEQ_LEN, generator=gen)  # (B, T)
-    x = torch.zeros(n, SEQ_LEN, len(WAVES))
-    x[:, 0] = F.one_hot(classes, len(WAVES)).float()
-    return x, y.unsqueeze(-1)  # x (B, T, C), y (B, T, 1)
-
-
-def loss_fn(out, y):
-    return F.mse_loss(out, y)
-''',
-    "copy": '''
-N_SYMBOLS, N_RECALL = 8, 10  # remember 10 symbols from 1..8
-BLANK, DELIMITER = 0, 9
-SEQ_LEN = DELAY + 2 * N_RECALL  # the length follows the delay
-INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = DELIMITER + 1, N_SYMBOLS + 1, False
-
-
-def sample(n, gen):
-    """Copy memory: 10 symbols, DELAY - 1 blanks, the delimiter, 10 blanks -> recall the symbols at the end."""
-    symbols = torch.randint(1, N_SYMBOLS + 1, (n, N_RECALL), generator=gen)
-    ids = torch.full((n, SEQ_LEN), BLANK)
-    ids[:, :N_RECALL] = symbols
-    ids[:, SEQ_LEN - N_RECALL - 1] = DELIMITER
-    y = torch.full((n, SEQ_LEN), BLANK)
-    y[:, SEQ_LEN - N_RECALL :] = symbols
-    return F.one_hot(ids, DELIMITER + 1).float(), y  # x (B, T, 10), y (B, T)
-
-
-def loss_fn(out, y):
-    return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
-''',
-    "tagging": '''
-DET, NOUN, VERB, END = range(4)  # the tags
-GROUPS = {  # tag -> (its words, how likely the group is at a position before the final ".")
-    DET: (("the", "a"), 0.25),
-    NOUN: (("dog", "cat", "bird"), 0.25),
-    VERB: (("runs", "sleeps", "sings"), 0.10),
-    None: (("can", "fly", "watch", "duck"), 0.40),  # ambiguous: NOUN before a verb-like word, else VERB
-}
-WORDS = tuple(w for words, _ in GROUPS.values() for w in words) + (".",)
-FIXED_TAG = torch.tensor([-1 if t is None else t for t, (ws, _p) in GROUPS.items() for _w in ws] + [END])
-IS_AMBIGUOUS = FIXED_TAG == -1
-VERB_LIKE = (FIXED_TAG == VERB) | IS_AMBIGUOUS
-PROBS = torch.tensor([p / len(ws) for ws, p in GROUPS.values() for _w in ws])  # over WORDS without "."
-INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = len(WORDS), 4, False
-
-
-def sample(n, gen):
-    """Random sentences ending in "." -> a tag per word; an ambiguous word's tag depends on the NEXT word."""
-    words = torch.multinomial(PROBS, n * (SEQ_LEN - 1), replacement=True, generator=gen)
-    ids = torch.cat([words.view(n, -1), torch.full((n, 1), len(WORDS) - 1)], dim=1)  # (B, T)
-    nxt = torch.cat([ids[:, 1:], ids[:, -1:]], dim=1)  # the word after each word ("." after the last)
-    tags = torch.where(IS_AMBIGUOUS[ids], torch.where(VERB_LIKE[nxt], NOUN, VERB), FIXED_TAG[ids])
-    return F.one_hot(ids, len(WORDS)).float(), tags  # x (B, T, V), y (B, T)
-
-
-def loss_fn(out, y):
-    return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
-''',
-    "charlm": '''
-VOCAB = sorted(set(TEXT))
-IDS = torch.tensor([VOCAB.index(c) for c in TEXT])
-INPUT_SIZE = OUTPUT_SIZE = len(VOCAB)
-MANY_TO_ONE = False
-WHOLE = len(TEXT) <= SEQ_LEN  # a short text is learned whole and cyclically (the course's 'hello')
-if WHOLE:
-    SEQ_LEN = len(TEXT)
-SPLIT = len(TEXT) if WHOLE else max(SEQ_LEN + 1, int(0.9 * len(TEXT)))  # windows end before SPLIT
-
-
-def sample(n, gen):
-    """Next-character prediction: one-hot characters in, the following character as the target."""
-    if WHOLE:
-        ids = IDS.repeat(n, 1)
-        return F.one_hot(ids, INPUT_SIZE).float(), torch.roll(ids, -1, dims=1)  # last char -> first
-    starts = torch.randint(0, SPLIT - SEQ_LEN, (n,), generator=gen)
-    ids = IDS[starts[:, None] + torch.arange(SEQ_LEN + 1)]  # (B, T+1)
-    return F.one_hot(ids[:, :-1], INPUT_SIZE).float(), ids[:, 1:]  # x (B, T, V), y (B, T)
-
-
-def loss_fn(out, y):
-    return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
-
-
-if CARRY_STATE:  # the training text as BATCH_SIZE streams read side by side, SEQ_LEN characters a step
-    SHARE = (SPLIT - 1) // BATCH_SIZE
-    if SHARE >= SEQ_LEN:
-        STREAM_STARTS, N_CHUNKS = torch.arange(BATCH_SIZE) * SHARE, SHARE // SEQ_LEN
-    else:  # too short for a stream per row: the same overlapping windows every step
-        STREAM_STARTS, N_CHUNKS = torch.linspace(0, SPLIT - 1 - SEQ_LEN, BATCH_SIZE).long(), 1
-
-
-def stream_batch(step):
-    """CARRY_STATE: each row continues where it ended the step before; True where the streams start over."""
-    if WHOLE:
-        ids = IDS.repeat(BATCH_SIZE, 1)
-        return F.one_hot(ids, INPUT_SIZE).float(), torch.roll(ids, -1, dims=1), step == 0
-    k = step % N_CHUNKS
-    ids = IDS[(STREAM_STARTS + k * SEQ_LEN)[:, None] + torch.arange(SEQ_LEN + 1)]
-    return F.one_hot(ids[:, :-1], INPUT_SIZE).float(), ids[:, 1:], k == 0
-''',
-}
-
 _SCRIPT = '''"""{title}
 
 Exported by RNN Playground: plain PyTorch, no rnnplay needed. For the same seed it makes the same
@@ -639,20 +421,6 @@ for step in range(STEPS):
 '''
 
 
-def _task_constants(c: RunConfig) -> str:
-    """The task's own settings as Python constants (the user's data written out in full)."""
-    if c.task == "sine":
-        return f"NOISE = {c.noise!r}\nUSER_SERIES = {list(c.series)!r}"
-    if c.task == "random":
-        return f"DATASET_SIZE = {c.dataset_size!r}\nINPUT_SIZE = {c.input_size!r}  # numbers per time step"
-    if c.task == "copy":
-        return f"DELAY = {c.delay!r}  # blank steps between the symbols and the delimiter"
-    if c.task == "charlm":
-        text = c.text if c.corpus == "text" else TEXTS[c.corpus]
-        return f"TEXT = {text!r}"
-    return ""
-
-
 def pytorch_script(config: RunConfig, filename: str = "rnn_run.py") -> str:
     """A self-contained Python script (imports only torch) that trains config's run the way
     rnnplay's Trainer does on the CPU: the same data stream, initial weights, optimizer, clipping and
@@ -666,6 +434,7 @@ def pytorch_script(config: RunConfig, filename: str = "rnn_run.py") -> str:
         )
     c = config
     values = {f: getattr(c, f) for f in FIELDS}
+    cls = TASK_CLASSES[c.task]
     task = make_task(c)
     every = decay_every(c, task)
     per_epoch = steps_per_epoch(task, c.batch_size)
@@ -674,9 +443,9 @@ def pytorch_script(config: RunConfig, filename: str = "rnn_run.py") -> str:
     return _SCRIPT.format(
         title=f"{c.task}: {c.arch.upper()} ({c.hidden_size} units x {c.num_layers} layers), seed {c.seed}",
         filename=filename,
-        task_code=_TASK_CODE[c.task].strip("\n"),
-        task_constants=_task_constants(c),
-        carry=c.carry_state and c.task == "charlm",
+        task_code=cls.script_code(c).strip("\n"),
+        task_constants=cls.script_constants(c),
+        carry=c.carry_state and "carry_state" in relevant_fields(c.task),
         decay_every=every,
         decay_note=note,
         **values,

@@ -312,10 +312,10 @@ def test_the_script_imports_only_torch():
 
 
 def test_the_script_refuses_other_tasks_by_name():
-    with pytest.raises(
-        NotImplementedError, match="task='sentiment'.*majority, adding, sine, random, wave, copy, charlm, tagging"
-    ):
+    with pytest.raises(NotImplementedError, match="task='sentiment'") as refused:
         export.pytorch_script(make_config("sentiment"))
+    named = str(refused.value).split("supports the tasks ")[1].split(", ")
+    assert set(named) == {"majority", "adding", "sine", "random", "wave", "copy", "charlm", "tagging"}
 
 
 def test_a_safetensors_file_whose_header_length_starts_with_0x80_is_no_pickle():

@@ -16,6 +16,32 @@ from rnnplay.tasks.base import Batch, Task
 OWN_INPUT_MAX_STEPS = 200  # Inspect's own input: a heatmap of up to 200 steps stays readable
 
 
+# the exported script's data code (Task.script_code): sample() in plain torch, drawing the same numbers
+# from the same generator (tests/test_export.py runs both)
+SCRIPT_CODE = '''
+INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = 2, 1, True
+
+
+def sample(n, gen):
+    """Adding problem: (value, marker) per step, two markers (one per half); y = sum of marked values."""
+    T, half = SEQ_LEN, SEQ_LEN // 2
+    values = torch.rand(n, T, generator=gen)
+    first = torch.randint(0, half, (n,), generator=gen)
+    second = torch.randint(half, T, (n,), generator=gen)
+    marks = torch.zeros(n, T)
+    rows = torch.arange(n)
+    marks[rows, first] = 1.0
+    marks[rows, second] = 1.0
+    x = torch.stack([values, marks], dim=-1)  # (B, T, 2)
+    y = (values * marks).sum(dim=1, keepdim=True)  # (B, 1)
+    return x, y
+
+
+def loss_fn(out, y):
+    return F.mse_loss(out, y)
+'''
+
+
 class Adding(Task):
     name = "adding"
     kind = "many-to-one"
@@ -34,6 +60,10 @@ class Adding(Task):
     }
     own_input_help = N_("comma-separated numbers in [0, 1], two of them marked with *, e.g. 0.3*,0.5,0.1,0.8*,0.2")
     own_input_example = "0.3*,0.5,0.1,0.9,0.2,0.7,0.8*,0.4"
+
+    @classmethod
+    def script_code(cls, config) -> str:
+        return SCRIPT_CODE
 
     def __init__(self, config):
         super().__init__(config)

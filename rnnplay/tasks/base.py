@@ -13,6 +13,7 @@ rnnplay/i18n/zh_tasks.py). The data themselves (texts, sentences, tokens) are ne
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -170,6 +171,26 @@ class Task:
     def describe_value(self, pred: Tensor, y: Tensor | None) -> Msg | None:
         """A regression task's answer in its own words (None: the generic "predicted 0.123")."""
         return None
+
+    # the exported plain-PyTorch script (rnnplay/export.py) ------------------------------------------
+    @classmethod
+    def script_code(cls, config) -> str | None:
+        """This task's data code in the exported script: plain torch that sets INPUT_SIZE, OUTPUT_SIZE and
+        MANY_TO_ONE and defines sample(n, gen) -> (x, y), drawing the same numbers as sample() from the same
+        generator, and loss_fn(out, y). Best read from the module's own functions (source_of), so it cannot
+        drift. None: the script cannot train this task (token ids, packing, seq2seq)."""
+        return None
+
+    @classmethod
+    def script_constants(cls, config) -> str:
+        """The task's own settings as Python lines for the script's configuration block (the user's data
+        written out in full)."""
+        return ""
+
+
+def source_of(*functions) -> str:
+    """The source of module-level functions, as they run (inspect.getsource), for the exported script."""
+    return "\n\n".join(inspect.getsource(f) for f in functions)
 
 
 # V6 views in the reader's language ---------------------------------------------------------------

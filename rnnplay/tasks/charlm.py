@@ -33,6 +33,52 @@ CORPUS_DEFAULTS: dict[str, dict[str, Any]] = {
 GREEDY_BELOW = 0.01  # a temperature this low samples the most likely character every time
 
 
+# the exported script's data code (Task.script_code): sample() in plain torch, drawing the same numbers
+# from the same generator (tests/test_export.py runs both)
+SCRIPT_CODE = '''
+VOCAB = sorted(set(TEXT))
+IDS = torch.tensor([VOCAB.index(c) for c in TEXT])
+INPUT_SIZE = OUTPUT_SIZE = len(VOCAB)
+MANY_TO_ONE = False
+WHOLE = len(TEXT) <= SEQ_LEN  # a short text is learned whole and cyclically (the course's 'hello')
+if WHOLE:
+    SEQ_LEN = len(TEXT)
+SPLIT = len(TEXT) if WHOLE else max(SEQ_LEN + 1, int(0.9 * len(TEXT)))  # windows end before SPLIT
+
+
+def sample(n, gen):
+    """Next-character prediction: one-hot characters in, the following character as the target."""
+    if WHOLE:
+        ids = IDS.repeat(n, 1)
+        return F.one_hot(ids, INPUT_SIZE).float(), torch.roll(ids, -1, dims=1)  # last char -> first
+    starts = torch.randint(0, SPLIT - SEQ_LEN, (n,), generator=gen)
+    ids = IDS[starts[:, None] + torch.arange(SEQ_LEN + 1)]  # (B, T+1)
+    return F.one_hot(ids[:, :-1], INPUT_SIZE).float(), ids[:, 1:]  # x (B, T, V), y (B, T)
+
+
+def loss_fn(out, y):
+    return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+
+
+if CARRY_STATE:  # the training text as BATCH_SIZE streams read side by side, SEQ_LEN characters a step
+    SHARE = (SPLIT - 1) // BATCH_SIZE
+    if SHARE >= SEQ_LEN:
+        STREAM_STARTS, N_CHUNKS = torch.arange(BATCH_SIZE) * SHARE, SHARE // SEQ_LEN
+    else:  # too short for a stream per row: the same overlapping windows every step
+        STREAM_STARTS, N_CHUNKS = torch.linspace(0, SPLIT - 1 - SEQ_LEN, BATCH_SIZE).long(), 1
+
+
+def stream_batch(step):
+    """CARRY_STATE: each row continues where it ended the step before; True where the streams start over."""
+    if WHOLE:
+        ids = IDS.repeat(BATCH_SIZE, 1)
+        return F.one_hot(ids, INPUT_SIZE).float(), torch.roll(ids, -1, dims=1), step == 0
+    k = step % N_CHUNKS
+    ids = IDS[(STREAM_STARTS + k * SEQ_LEN)[:, None] + torch.arange(SEQ_LEN + 1)]
+    return F.one_hot(ids[:, :-1], INPUT_SIZE).float(), ids[:, 1:], k == 0
+'''
+
+
 class CharLM(Task):
     name = "charlm"
     finite_data = True  # batches are drawn from a fixed training set
@@ -68,6 +114,15 @@ class CharLM(Task):
     @classmethod
     def data_bytes(cls, config) -> int:
         return 8 * len(config.text if config.corpus == "text" else TEXTS[config.corpus])  # int64 ids
+
+    @classmethod
+    def script_code(cls, config) -> str:
+        return SCRIPT_CODE
+
+    @classmethod
+    def script_constants(cls, config) -> str:
+        text = config.text if config.corpus == "text" else TEXTS[config.corpus]
+        return f"TEXT = {text!r}"
 
     def __init__(self, config):
         super().__init__(config)

@@ -27,6 +27,31 @@ def show(ids) -> list[str]:
     return [SHOWN.get(i, str(i)) for i in ids]
 
 
+# the exported script's data code (Task.script_code): sample() in plain torch, drawing the same numbers
+# from the same generator (tests/test_export.py runs both)
+SCRIPT_CODE = '''
+N_SYMBOLS, N_RECALL = 8, 10  # remember 10 symbols from 1..8
+BLANK, DELIMITER = 0, 9
+SEQ_LEN = DELAY + 2 * N_RECALL  # the length follows the delay
+INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = DELIMITER + 1, N_SYMBOLS + 1, False
+
+
+def sample(n, gen):
+    """Copy memory: 10 symbols, DELAY - 1 blanks, the delimiter, 10 blanks -> recall the symbols at the end."""
+    symbols = torch.randint(1, N_SYMBOLS + 1, (n, N_RECALL), generator=gen)
+    ids = torch.full((n, SEQ_LEN), BLANK)
+    ids[:, :N_RECALL] = symbols
+    ids[:, SEQ_LEN - N_RECALL - 1] = DELIMITER
+    y = torch.full((n, SEQ_LEN), BLANK)
+    y[:, SEQ_LEN - N_RECALL :] = symbols
+    return F.one_hot(ids, DELIMITER + 1).float(), y  # x (B, T, 10), y (B, T)
+
+
+def loss_fn(out, y):
+    return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+'''
+
+
 class CopyMemory(Task):
     chance_text = N_("the memoryless baseline of the paper (blanks, then a random symbol)")
     stuck_hint = N_(
@@ -62,6 +87,14 @@ class CopyMemory(Task):
     @classmethod
     def time_steps(cls, config) -> int:
         return config.delay + 2 * N_RECALL
+
+    @classmethod
+    def script_code(cls, config) -> str:
+        return SCRIPT_CODE
+
+    @classmethod
+    def script_constants(cls, config) -> str:
+        return f"DELAY = {config.delay!r}  # blank steps between the symbols and the delimiter"
 
     def __init__(self, config):
         super().__init__(config)

@@ -7,7 +7,31 @@ import math
 import torch
 
 from rnnplay.i18n import N_, Msg
-from rnnplay.tasks.base import Batch, Task
+from rnnplay.tasks.base import Batch, Task, source_of
+
+
+def ones_majority(n, gen, seq_len):
+    """n 0/1 sequences x (B, T, 1) and y (B,): 1 when more than half of a sequence's digits are ones."""
+    x = torch.randint(0, 2, (n, seq_len, 1), generator=gen).float()  # (B, T, 1)
+    y = (x.sum(dim=(1, 2)) > seq_len / 2).long()  # (B,)
+    return x, y
+
+
+# the exported script's glue around ones_majority (its source is copied in by script_code)
+SCRIPT_GLUE = """
+INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = 1, 2, True
+
+
+{source}
+
+
+def sample(n, gen):
+    return ones_majority(n, gen, SEQ_LEN)
+
+
+def loss_fn(out, y):
+    return F.cross_entropy(out, y)
+"""
 
 
 class Majority(Task):
@@ -34,9 +58,11 @@ class Majority(Task):
         self.chance_loss = -(p1 * math.log(p1) + (1 - p1) * math.log(1 - p1))
 
     def sample(self, n: int, gen: torch.Generator) -> Batch:
-        x = torch.randint(0, 2, (n, self.seq_len, 1), generator=gen).float()  # (B, T, 1)
-        y = (x.sum(dim=(1, 2)) > self.seq_len / 2).long()  # (B,)
-        return Batch(x, y)
+        return Batch(*ones_majority(n, gen, self.seq_len))
+
+    @classmethod
+    def script_code(cls, config) -> str:
+        return SCRIPT_GLUE.format(source=source_of(ones_majority))
 
     def input_labels(self, x: torch.Tensor) -> list[str]:
         return [str(int(v)) for v in x[:, 0].tolist()]

@@ -23,6 +23,34 @@ DATA_SEED_OFFSET = 3_000_017  # the memorised pool has its own stream, apart fro
 VIEW_POOL, VIEW_CHUNK = 2048, 512
 
 
+# the exported script's data code (Task.script_code): sample() in plain torch, drawing the same numbers
+# from the same generator (tests/test_export.py runs both)
+SCRIPT_CODE = '''
+OUTPUT_SIZE, MANY_TO_ONE = 2, True
+DATA_SEED_OFFSET = 3_000_017  # the memorised pool has its own random stream
+
+
+def fresh(n, gen):
+    """n Gaussian-noise sequences with coin-flip labels."""
+    x = torch.randn(n, SEQ_LEN, INPUT_SIZE, generator=gen)  # (B, T, I)
+    y = torch.randint(0, 2, (n,), generator=gen)  # (B,)
+    return x, y
+
+
+POOL_X, POOL_Y = fresh(DATASET_SIZE, torch.Generator().manual_seed(SEED + DATA_SEED_OFFSET))
+
+
+def sample(n, gen):
+    """Random labels: batches drawn from a fixed pool, which a big enough network memorises."""
+    idx = torch.randint(0, DATASET_SIZE, (n,), generator=gen)
+    return POOL_X[idx], POOL_Y[idx]
+
+
+def loss_fn(out, y):
+    return F.cross_entropy(out, y)
+'''
+
+
 class RandomLabels(Task):
     name = "random"
     finite_data = True  # batches are drawn from a fixed training set
@@ -42,6 +70,14 @@ class RandomLabels(Task):
     def data_bytes(cls, config) -> int:
         """The pool: dataset_size float32 sequences of (T, input_size) and their int64 labels."""
         return config.dataset_size * (4 * config.seq_len * config.input_size + 8)
+
+    @classmethod
+    def script_code(cls, config) -> str:
+        return SCRIPT_CODE
+
+    @classmethod
+    def script_constants(cls, config) -> str:
+        return f"DATASET_SIZE = {config.dataset_size!r}\nINPUT_SIZE = {config.input_size!r}  # numbers per time step"
 
     def __init__(self, config):
         super().__init__(config)

@@ -49,6 +49,40 @@ def min_series_len(seq_len: int) -> int:
     return 5 * (seq_len + 1 + MIN_VAL_WINDOWS)
 
 
+# the exported script's data code (Task.script_code): sample() in plain torch, drawing the same numbers
+# from the same generator (tests/test_export.py runs both)
+SCRIPT_CODE = '''
+INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = 1, 1, True
+
+
+def make_series():
+    """The series the windows are cut from: the user's own (z-scored) or noisy sines."""
+    if USER_SERIES:
+        raw = torch.tensor(USER_SERIES, dtype=torch.float64)
+        return ((raw - raw.mean()) / raw.std(unbiased=False)).float()
+    g = torch.Generator().manual_seed(SEED)
+    t = torch.arange(3000, dtype=torch.float32)
+    phase = torch.rand(2, generator=g) * 2 * math.pi
+    clean = torch.sin(2 * math.pi * t / 25 + phase[0]) + 0.5 * torch.sin(2 * math.pi * t / 9 + phase[1])
+    return clean + NOISE * torch.randn(3000, generator=g)
+
+
+SERIES = make_series()
+SPLIT = len(SERIES) * 4 // 5  # training windows end before it, validation windows after
+
+
+def sample(n, gen):
+    """Windows of SEQ_LEN values -> the next value."""
+    starts = torch.randint(0, SPLIT - SEQ_LEN - 1, (n,), generator=gen)
+    w = SERIES[starts[:, None] + torch.arange(SEQ_LEN + 1)]  # (B, T+1)
+    return w[:, :-1, None], w[:, -1:]  # x (B, T, 1), y (B, 1)
+
+
+def loss_fn(out, y):
+    return F.mse_loss(out, y)
+'''
+
+
 class Sine(Task):
     name = "sine"
     finite_data = True  # batches are drawn from a fixed training set
@@ -58,6 +92,14 @@ class Sine(Task):
     learn_title = N_("sine — forecast the next value of a noisy series")  # its link on the Learn page
     metric = "mse"
     defaults = {"hidden_size": 32, "lr": 3e-3, "batch_size": 32, "steps": 600, "seq_len": 30}
+
+    @classmethod
+    def script_code(cls, config) -> str:
+        return SCRIPT_CODE
+
+    @classmethod
+    def script_constants(cls, config) -> str:
+        return f"NOISE = {config.noise!r}\nUSER_SERIES = {list(config.series)!r}"
 
     def __init__(self, config):
         super().__init__(config)

@@ -47,6 +47,38 @@ def tag_ids(ids: torch.Tensor) -> torch.Tensor:
     return torch.where(IS_AMBIGUOUS[ids], by_next, FIXED_TAG[ids])
 
 
+# the exported script's data code (Task.script_code): sample() in plain torch, drawing the same numbers
+# from the same generator (tests/test_export.py runs both)
+SCRIPT_CODE = '''
+DET, NOUN, VERB, END = range(4)  # the tags
+GROUPS = {  # tag -> (its words, how likely the group is at a position before the final ".")
+    DET: (("the", "a"), 0.25),
+    NOUN: (("dog", "cat", "bird"), 0.25),
+    VERB: (("runs", "sleeps", "sings"), 0.10),
+    None: (("can", "fly", "watch", "duck"), 0.40),  # ambiguous: NOUN before a verb-like word, else VERB
+}
+WORDS = tuple(w for words, _ in GROUPS.values() for w in words) + (".",)
+FIXED_TAG = torch.tensor([-1 if t is None else t for t, (ws, _p) in GROUPS.items() for _w in ws] + [END])
+IS_AMBIGUOUS = FIXED_TAG == -1
+VERB_LIKE = (FIXED_TAG == VERB) | IS_AMBIGUOUS
+PROBS = torch.tensor([p / len(ws) for ws, p in GROUPS.values() for _w in ws])  # over WORDS without "."
+INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = len(WORDS), 4, False
+
+
+def sample(n, gen):
+    """Random sentences ending in "." -> a tag per word; an ambiguous word's tag depends on the NEXT word."""
+    words = torch.multinomial(PROBS, n * (SEQ_LEN - 1), replacement=True, generator=gen)
+    ids = torch.cat([words.view(n, -1), torch.full((n, 1), len(WORDS) - 1)], dim=1)  # (B, T)
+    nxt = torch.cat([ids[:, 1:], ids[:, -1:]], dim=1)  # the word after each word ("." after the last)
+    tags = torch.where(IS_AMBIGUOUS[ids], torch.where(VERB_LIKE[nxt], NOUN, VERB), FIXED_TAG[ids])
+    return F.one_hot(ids, len(WORDS)).float(), tags  # x (B, T, V), y (B, T)
+
+
+def loss_fn(out, y):
+    return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+'''
+
+
 class Tagging(Task):
     chance_text = N_("a model that reads only the words so far (the next word decides an ambiguous tag)")
     stuck_hint = N_("Turn on bidirectional: only a backward pass has read the next word.")
@@ -65,6 +97,10 @@ class Tagging(Task):
     )
     try_it_example = "watch the duck fly"
     own_input_help = N_("words of the tagging vocabulary, e.g. watch the duck fly")
+
+    @classmethod
+    def script_code(cls, config) -> str:
+        return SCRIPT_CODE
 
     def __init__(self, config):
         super().__init__(config)

@@ -30,6 +30,44 @@ def waveform(name: str, T: int) -> torch.Tensor:
     return 2 * ((u + 0.5) % 1) - 1  # sawtooth
 
 
+# the exported script's data code (Task.script_code): sample() in plain torch, drawing the same numbers
+# from the same generator (tests/test_export.py runs both)
+SCRIPT_CODE = '''
+WAVES = ("sine", "square", "triangle", "sawtooth")
+PERIODS = {"sine": 16, "square": 12, "triangle": 20, "sawtooth": 10}  # in time steps
+WAVE_NOISE = 0.05  # standard deviation of the noise on the targets
+INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = len(WAVES), 1, False
+
+
+def waveform(name, T):
+    """(T,) the clean wave of one class, amplitude 1."""
+    u = torch.arange(T, dtype=torch.float32) / PERIODS[name] % 1  # phase in [0, 1)
+    if name == "sine":
+        return torch.sin(2 * torch.pi * u)
+    if name == "square":
+        return torch.where(u < 0.5, 1.0, -1.0)
+    if name == "triangle":
+        return 4 * ((u - 0.25) % 1 - 0.5).abs() - 1
+    return 2 * ((u + 0.5) % 1) - 1  # sawtooth
+
+
+CLEAN = torch.stack([waveform(w, SEQ_LEN) for w in WAVES])  # (C, T)
+
+
+def sample(n, gen):
+    """One-to-many: the one-hot class at step 0 (zeros after) -> its noisy waveform at every step."""
+    classes = torch.randint(0, len(WAVES), (n,), generator=gen)
+    y = CLEAN[classes] + WAVE_NOISE * torch.randn(n, SEQ_LEN, generator=gen)  # (B, T)
+    x = torch.zeros(n, SEQ_LEN, len(WAVES))
+    x[:, 0] = F.one_hot(classes, len(WAVES)).float()
+    return x, y.unsqueeze(-1)  # x (B, T, C), y (B, T, 1)
+
+
+def loss_fn(out, y):
+    return F.mse_loss(out, y)
+'''
+
+
 class Wave(Task):
     name = "wave"
     kind = "one-to-many"
@@ -46,6 +84,10 @@ class Wave(Task):
     try_it_label = N_("Waveform to generate")
     try_it_choices = WAVES
     own_input_help = N_("a waveform: sine, square, triangle or sawtooth")
+
+    @classmethod
+    def script_code(cls, config) -> str:
+        return SCRIPT_CODE
 
     def __init__(self, config):
         super().__init__(config)
