@@ -28,6 +28,7 @@ NAMES = (
     "wave",
     "adding",
     "copy",
+    "parity",
 )
 
 _LAZY = {"TASK_CLASSES", "Task", "Batch", "make_task"}
