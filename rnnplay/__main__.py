@@ -17,7 +17,7 @@ import time
 
 import torch
 
-from rnnplay.config import FIELDS, MAX_SERIES, ConfigError, allowed_text, make_config
+from rnnplay.config import FIELDS, MAX_SERIES, ConfigError, allowed_text, make_config, relevant_fields
 from rnnplay.tasks import TASK_CLASSES
 from rnnplay.tasks.sine import MAX_CSV_BYTES, load_series_csv
 from rnnplay.trainer import DIVERGED_HINT, Trainer
@@ -107,8 +107,9 @@ def _finite_or_null(value):
 
 def read_csv_series(path: str, task: str) -> tuple[float, ...]:
     """--csv: the file's one column of numbers; a bad file exits 2 with one line naming csv."""
-    if task != "sine":
-        _fail(f"csv={path!r} is not allowed: only --task sine reads a series (got task {task})")
+    if "series" not in relevant_fields(task):
+        readers = " or ".join(f"--task {n}" for n in TASK_CLASSES if "series" in relevant_fields(n))
+        _fail(f"csv={path!r} is not allowed: only {readers} reads a series (got task {task})")
     try:
         if os.path.getsize(path) > MAX_CSV_BYTES:
             _fail(f"csv={path!r} is not allowed: a file of at most {MAX_CSV_BYTES // 1_000_000} MB")

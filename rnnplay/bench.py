@@ -170,7 +170,7 @@ COLUMNS = (
 def describe(config) -> str:
     """The fields that size a run, for the table's configuration column."""
     c = config
-    T = "-" if c.task == "sentiment" else c.seq_len  # sentences bring their own lengths
+    T = "-" if "seq_len" in TASK_CLASSES[c.task].ignores else c.seq_len  # e.g. sentences bring their own lengths
     return f"{c.arch} {c.impl} H{c.hidden_size} T{T} B{c.batch_size}"
 
 

@@ -199,9 +199,10 @@ class RunConfig:
     def __post_init__(self):
         for f in fields(self):
             object.__setattr__(self, f.name, _check(f, getattr(self, f.name)))
-        if self.task == "charlm" and not 1 <= len(self.text) <= MAX_TEXT_CHARS:
+        reads_text = _for_task("text", self.task)
+        if reads_text and not 1 <= len(self.text) <= MAX_TEXT_CHARS:
             raise ConfigError("text", self.text, N_("1 to {n} characters"), n=MAX_TEXT_CHARS)
-        if self.task == "charlm" and len(symbols := set(self.text)) > MAX_TEXT_SYMBOLS:
+        if reads_text and len(symbols := set(self.text)) > MAX_TEXT_SYMBOLS:
             raise ConfigError(
                 "text",
                 self.text,
@@ -301,6 +302,12 @@ def field_help(name: str, lang: str = "en") -> str:
 
 
 FIELDS: dict[str, dataclasses.Field] = {f.name: f for f in fields(RunConfig)}
+
+
+def _for_task(name: str, task: str) -> bool:
+    """Whether field `name` is meant for `task` (its metadata's `tasks`; None: every task). No torch."""
+    only = FIELDS[name].metadata["tasks"]
+    return only is None or task in only
 
 
 def task_classes() -> dict:

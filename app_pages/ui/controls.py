@@ -101,7 +101,7 @@ def config_controls(container) -> tuple[RunConfig, list[str]]:
                 if box is None and not room.hidden(name):
                     box = container.expander(tr(section), expanded=section != "More")
                 values[name] = control(name, getattr(defaults, name), box, room)
-    if values["task"] == "sine":
+    if "series" in relevant_fields(values["task"]):  # a task that reads a series (a CSV upload)
         values["series"] = _series_upload(task_box, warnings)
     try:
         config = defaults.replace(**{k: v for k, v in values.items() if k != "task"})

@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_pages.i18n import lang
 from rnnplay import texts
-from rnnplay.config import RunConfig
+from rnnplay.config import RunConfig, relevant_fields
 
 
 def share_params(config: RunConfig, language: str = "en") -> dict[str, str]:
@@ -19,7 +19,7 @@ def share_params(config: RunConfig, language: str = "en") -> dict[str, str]:
     params = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in config.changed_fields().items()}
     if len(params.get("text", "")) > texts.URL_TEXT_MAX:  # a long text stays on the server, the link names it
         params["text_ref"] = texts.put(params.pop("text"))
-    if config.task == "sine" and config.series:  # an uploaded series likewise, one number a line
+    if config.series and "series" in relevant_fields(config.task):  # an uploaded series likewise, one a line
         params["series_ref"] = texts.put(series_text(config.series))
     return {**params, "lang": language} if language != "en" else params
 
