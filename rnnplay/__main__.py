@@ -17,7 +17,7 @@ import time
 
 import torch
 
-from rnnplay.config import FIELDS, MAX_SERIES, ConfigError, allowed_text, make_config, relevant_fields
+from rnnplay.config import DEFAULT_TASK, FIELDS, MAX_SERIES, ConfigError, allowed_text, make_config, relevant_fields
 from rnnplay.tasks import TASK_CLASSES
 from rnnplay.tasks.sine import MAX_CSV_BYTES, load_series_csv
 from rnnplay.trainer import DIVERGED_HINT, Trainer
@@ -125,9 +125,9 @@ def read_csv_series(path: str, task: str) -> tuple[float, ...]:
 def cmd_train(args: argparse.Namespace) -> None:
     given = {k: v for k, v in vars(args).items() if k in FIELDS and v is not None}
     if args.csv is not None:
-        given["series"] = read_csv_series(args.csv, given.get("task", "majority"))
+        given["series"] = read_csv_series(args.csv, given.get("task", DEFAULT_TASK))
     try:
-        config = make_config(given.pop("task", "majority"), **given)
+        config = make_config(given.pop("task", DEFAULT_TASK), **given)
         trainer = Trainer(config)
     except ConfigError as e:
         _fail(f"{e} (from --csv {args.csv})" if e.field == "series" and args.csv else str(e))

@@ -54,11 +54,12 @@ def _f(
 
 ARCHS = ("rnn", "lstm", "gru")
 TASKS = tasks.NAMES  # each name is a module of rnnplay/tasks (its registry)
+DEFAULT_TASK = "majority"  # what a page, a link or the CLI trains when no task is named
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    task: str = _f("majority", N_("what to learn (see `python -m rnnplay tasks`)"), choices=TASKS)
+    task: str = _f(DEFAULT_TASK, N_("what to learn (see `python -m rnnplay tasks`)"), choices=TASKS)
     arch: str = _f("rnn", N_("recurrent cell: vanilla RNN, LSTM or GRU"), choices=ARCHS)
     impl: str = _f(
         "torch",
@@ -327,7 +328,7 @@ def relevant_fields(task: str) -> list[str]:
     ]
 
 
-def make_config(task: str = "majority", **overrides: Any) -> RunConfig:
+def make_config(task: str = DEFAULT_TASK, **overrides: Any) -> RunConfig:
     """A RunConfig with this task's fast-converging defaults, then the overrides on top."""
     classes = task_classes()
     if task not in classes:
@@ -356,12 +357,12 @@ def parse_params(params: dict[str, str], lang: str = "en") -> tuple[RunConfig, l
     """URL query parameters -> (config, warnings). A bad or unknown value is dropped with a warning
     naming it, and the default is used instead: a share link never raises. Warnings are in lang."""
     warnings: list[str] = []
-    task = params.get("task", "majority")
+    task = params.get("task", DEFAULT_TASK)
     try:
         base = make_config(task)
     except ConfigError as e:
         warnings.append(t("{error} — using task=majority", lang, error=e.localized(lang)))
-        task, base = "majority", make_config("majority")
+        task, base = DEFAULT_TASK, make_config(DEFAULT_TASK)
     good: dict[str, Any] = {}
     for name, raw in params.items():
         if name == "task" or name in PAGE_PARAMS:  # task: read above; the others are the page's own

@@ -186,8 +186,6 @@ SEQ_LEN_TEXT = N_(
     "task {task} reads sequences of T={value} steps ({why}), over this server's cap of {cap} (set by {env}): "
     "choose a smaller {field}"
 )
-# tasks whose T is set by another field than seq_len: that field, and how T follows from it
-T_FROM = {"copy": ("delay", N_("delay + 20"))}
 
 
 def size(n_bytes: float) -> str:
@@ -213,7 +211,7 @@ def check_cost(config: RunConfig, lang: str = "en") -> list[str]:
     each with the estimate and the allowance."""
     problems = []
     T, cap = seq_len(config), caps().max_seq_len
-    field, why = T_FROM.get(config.task, (None, ""))
+    field, why = TASK_CLASSES[config.task].time_steps_from or (None, "")
     if field and T > cap:
         problems.append(
             t(

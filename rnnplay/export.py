@@ -19,7 +19,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from rnnplay.config import FIELDS, ConfigError, RunConfig, make_config, relevant_fields
+from rnnplay.config import DEFAULT_TASK, FIELDS, ConfigError, RunConfig, make_config, relevant_fields
 from rnnplay.i18n import N_, Msg
 from rnnplay.run.snapshot import Snapshot
 from rnnplay.tasks import TASK_CLASSES, Task, make_task
@@ -125,7 +125,7 @@ def load_config_json(text: str | bytes) -> RunConfig:
     unknown = [k for k in body if k not in FIELDS]
     if unknown:
         raise ConfigError(unknown[0], body[unknown[0]], N_("a field of RunConfig ({fields})"), fields=", ".join(FIELDS))
-    task = body.pop("task", "majority")
+    task = body.pop("task", DEFAULT_TASK)
     if not isinstance(task, str):
         raise ConfigError("task", task, N_("one of {choices}"), choices=", ".join(FIELDS["task"].metadata["choices"]))
     return make_config(task, **body)

@@ -23,6 +23,7 @@ from app_pages.ui.fields import (
 from app_pages.ui.links import series_text
 from rnnplay import cost, hosted, texts, untrusted
 from rnnplay.config import (
+    DEFAULT_TASK,
     FIELDS,
     MAX_TEXT_CHARS,
     ConfigError,
@@ -90,7 +91,7 @@ def config_controls(container) -> tuple[RunConfig, list[str]]:
     warnings += lang_warnings()
     task_box = container.container()
     # the task widget's default is fixed, so ?task=... always stays in a share link
-    values: dict = {"task": control("task", "majority", task_box, room)}
+    values: dict = {"task": control("task", DEFAULT_TASK, task_box, room)}
     defaults = page_defaults(values["task"])
     base = defaults.to_dict()  # once: dataclasses.asdict per field was a fifth of a page run's CPU
     for section, names in SECTIONS.items():

@@ -12,7 +12,16 @@ from streamlit.runtime.state.session_state_proxy import get_session_state
 
 from app_pages.i18n import lang, tr
 from rnnplay import hosted, texts
-from rnnplay.config import FIELDS, MAX_TEXT_CHARS, ConfigError, RunConfig, allowed_text, field_help, make_config
+from rnnplay.config import (
+    DEFAULT_TASK,
+    FIELDS,
+    MAX_TEXT_CHARS,
+    ConfigError,
+    RunConfig,
+    allowed_text,
+    field_help,
+    make_config,
+)
 from rnnplay.i18n import N_
 from rnnplay.tasks import TASK_CLASSES
 from rnnplay.tasks.charlm import CORPUS_DEFAULTS
@@ -142,7 +151,7 @@ def _usable_number(kind: type, raw: str) -> bool:
 def task_defaults(task: str | None) -> RunConfig:
     """make_config(task), or the first task's defaults for a task the link misspells (named elsewhere)."""
     try:
-        return make_config(task or "majority")
+        return make_config(task or DEFAULT_TASK)
     except ValueError:
         return make_config()
 
@@ -206,9 +215,10 @@ def _on_corpus_change() -> None:
     corpus = st.session_state["corpus"]
     for name, value in CORPUS_DEFAULTS.get(corpus, {}).items():
         st.session_state[name] = value
-    if corpus == "text":
-        for name, value in make_config("charlm").to_dict().items():
-            if name in TASK_CLASSES["charlm"].defaults:
+    if corpus == "text":  # back to the task's own text: its own defaults
+        task = st.session_state["task"]
+        for name, value in make_config(task).to_dict().items():
+            if name in TASK_CLASSES[task].defaults:
                 st.session_state[name] = value
 
 

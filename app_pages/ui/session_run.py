@@ -370,7 +370,7 @@ def session_run() -> TrainingRun | None:
     ?run= in its URL, reopens the run as the Playground would; the id goes into this page's URL too."""
     if st.session_state.get("_run") is None and not st.query_params.get("run"):
         return None
-    return current_run(st.session_state["_run"].config if st.session_state.get("_run") else make_config("majority"))
+    return current_run(st.session_state["_run"].config if st.session_state.get("_run") else make_config())
 
 
 def current_run(config: RunConfig) -> TrainingRun:

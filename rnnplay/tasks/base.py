@@ -82,6 +82,9 @@ class Task:
         self.seq_len = config.seq_len
 
     # what a configuration will cost, known without building the task (rnnplay/cost.py) --------------
+    # a task whose T another field than seq_len sets: that field, and how T follows from it (N_-marked)
+    time_steps_from: ClassVar[tuple[str, str] | None] = None
+
     @classmethod
     def time_steps(cls, config) -> int:
         """T: the time steps the model reads per sequence for this configuration."""

@@ -81,6 +81,7 @@ class CopyMemory(Task):
     }
     try_it_label = N_("Up to 10 digits from 1 to 8 for the model to recall (fewer are repeated to fill 10)")
     try_it_example = "3141526358"
+    time_steps_from = ("delay", N_("delay + 20"))
     own_input_help = N_("1 to 10 digits from 1 to 8 to recall, e.g. 3141526358")
     answer_separator = ""
 
