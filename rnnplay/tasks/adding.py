@@ -11,20 +11,15 @@ import math
 import torch
 
 from rnnplay.i18n import N_, Msg
-from rnnplay.tasks.base import Batch, Task
+from rnnplay.tasks.base import Batch, Task, source_of
 
 OWN_INPUT_MAX_STEPS = 200  # Inspect's own input: a heatmap of up to 200 steps stays readable
 
 
-# the exported script's data code (Task.script_code): sample() in plain torch, drawing the same numbers
-# from the same generator (tests/test_export.py runs both)
-SCRIPT_CODE = '''
-INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = 2, 1, True
-
-
-def sample(n, gen):
-    """Adding problem: (value, marker) per step, two markers (one per half); y = sum of marked values."""
-    T, half = SEQ_LEN, SEQ_LEN // 2
+def marked_sum(n, gen, seq_len):
+    """The adding problem: x (B, T, 2) a value in [0, 1) and a marker per step, two markers (one in each
+    half); y (B, 1) the sum of the two marked values."""
+    T, half = seq_len, seq_len // 2
     values = torch.rand(n, T, generator=gen)
     first = torch.randint(0, half, (n,), generator=gen)
     second = torch.randint(half, T, (n,), generator=gen)
@@ -37,9 +32,21 @@ def sample(n, gen):
     return x, y
 
 
+# the exported script's glue around marked_sum (its source is copied in by script_code)
+SCRIPT_GLUE = """
+INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = 2, 1, True
+
+
+{source}
+
+
+def sample(n, gen):
+    return marked_sum(n, gen, SEQ_LEN)
+
+
 def loss_fn(out, y):
     return F.mse_loss(out, y)
-'''
+"""
 
 
 class Adding(Task):
@@ -63,7 +70,7 @@ class Adding(Task):
 
     @classmethod
     def script_code(cls, config) -> str:
-        return SCRIPT_CODE
+        return SCRIPT_GLUE.format(source=source_of(marked_sum))
 
     def __init__(self, config):
         super().__init__(config)
@@ -71,17 +78,7 @@ class Adding(Task):
         self.chance = self.chance_loss = 1 / 6  # Var(u1 + u2), u ~ U[0, 1]
 
     def sample(self, n: int, gen: torch.Generator) -> Batch:
-        T, half = self.seq_len, self.seq_len // 2
-        values = torch.rand(n, T, generator=gen)
-        first = torch.randint(0, half, (n,), generator=gen)
-        second = torch.randint(half, T, (n,), generator=gen)
-        marks = torch.zeros(n, T)
-        rows = torch.arange(n)
-        marks[rows, first] = 1.0
-        marks[rows, second] = 1.0
-        x = torch.stack([values, marks], dim=-1)  # (B, T, 2)
-        y = (values * marks).sum(dim=1, keepdim=True)  # (B, 1)
-        return Batch(x, y)
+        return Batch(*marked_sum(n, gen, self.seq_len))
 
     def input_labels(self, x: torch.Tensor) -> list[str]:
         return [f"{v:.2f}{'*' if m > 0 else ''}" for v, m in x.tolist()]
