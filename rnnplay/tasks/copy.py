@@ -14,7 +14,7 @@ import torch
 from torch.nn import functional as F
 
 from rnnplay.i18n import N_, Msg
-from rnnplay.tasks.base import OUTPUT_ROW, Batch, Task, said
+from rnnplay.tasks.base import OUTPUT_ROW, Batch, Task, said, source_of
 
 N_SYMBOLS, N_RECALL = 8, 10  # alphabet 1..8, sequences of 10 to remember
 BLANK, DELIMITER = 0, 9
@@ -27,29 +27,36 @@ def show(ids) -> list[str]:
     return [SHOWN.get(i, str(i)) for i in ids]
 
 
-# the exported script's data code (Task.script_code): sample() in plain torch, drawing the same numbers
-# from the same generator (tests/test_export.py runs both)
-SCRIPT_CODE = '''
-N_SYMBOLS, N_RECALL = 8, 10  # remember 10 symbols from 1..8
-BLANK, DELIMITER = 0, 9
+def recall_sequences(symbols, seq_len):
+    """(B, 10) symbols in 1..8 -> x (B, T, 10) one-hot: the symbols, delay - 1 blanks, the delimiter and 10
+    blanks; y (B, T) class ids: blanks, then the symbols again over the last 10 steps."""
+    n, T = len(symbols), seq_len
+    ids = torch.full((n, T), BLANK)
+    ids[:, :N_RECALL] = symbols
+    ids[:, T - N_RECALL - 1] = DELIMITER  # after delay - 1 blanks
+    y = torch.full((n, T), BLANK)
+    y[:, T - N_RECALL :] = symbols
+    return F.one_hot(ids, DELIMITER + 1).float(), y
+
+
+# the exported script's glue around recall_sequences (its source is copied in by script_code)
+SCRIPT_GLUE = """
+N_SYMBOLS, N_RECALL = {n_symbols!r}, {n_recall!r}  # remember {n_recall} symbols from 1..{n_symbols}
+BLANK, DELIMITER = {blank!r}, {delimiter!r}
 SEQ_LEN = DELAY + 2 * N_RECALL  # the length follows the delay
 INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = DELIMITER + 1, N_SYMBOLS + 1, False
 
 
+{source}
+
+
 def sample(n, gen):
-    """Copy memory: 10 symbols, DELAY - 1 blanks, the delimiter, 10 blanks -> recall the symbols at the end."""
-    symbols = torch.randint(1, N_SYMBOLS + 1, (n, N_RECALL), generator=gen)
-    ids = torch.full((n, SEQ_LEN), BLANK)
-    ids[:, :N_RECALL] = symbols
-    ids[:, SEQ_LEN - N_RECALL - 1] = DELIMITER
-    y = torch.full((n, SEQ_LEN), BLANK)
-    y[:, SEQ_LEN - N_RECALL :] = symbols
-    return F.one_hot(ids, DELIMITER + 1).float(), y  # x (B, T, 10), y (B, T)
+    return recall_sequences(torch.randint(1, N_SYMBOLS + 1, (n, N_RECALL), generator=gen), SEQ_LEN)
 
 
 def loss_fn(out, y):
     return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
-'''
+"""
 
 
 class CopyMemory(Task):
@@ -91,7 +98,13 @@ class CopyMemory(Task):
 
     @classmethod
     def script_code(cls, config) -> str:
-        return SCRIPT_CODE
+        return SCRIPT_GLUE.format(
+            n_symbols=N_SYMBOLS,
+            n_recall=N_RECALL,
+            blank=BLANK,
+            delimiter=DELIMITER,
+            source=source_of(recall_sequences),
+        )
 
     @classmethod
     def script_constants(cls, config) -> str:
@@ -108,13 +121,7 @@ class CopyMemory(Task):
 
     def sequences(self, symbols: torch.Tensor) -> Batch:
         """(B, 10) symbols in 1..8 -> x (B, T, 10) one-hot, y (B, T) class ids."""
-        n, T = len(symbols), self.seq_len
-        ids = torch.full((n, T), BLANK)
-        ids[:, :N_RECALL] = symbols
-        ids[:, T - N_RECALL - 1] = DELIMITER  # after delay - 1 blanks
-        y = torch.full((n, T), BLANK)
-        y[:, T - N_RECALL :] = symbols
-        return Batch(F.one_hot(ids, DELIMITER + 1).float(), y)
+        return Batch(*recall_sequences(symbols, self.seq_len))
 
     def sample(self, n: int, gen: torch.Generator) -> Batch:
         return self.sequences(torch.randint(1, N_SYMBOLS + 1, (n, N_RECALL), generator=gen))
