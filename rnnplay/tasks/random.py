@@ -15,7 +15,7 @@ import math
 import torch
 
 from rnnplay.i18n import N_, Msg
-from rnnplay.tasks.base import VAL_SEED_OFFSET, Batch, Task, said
+from rnnplay.tasks.base import VAL_SEED_OFFSET, Batch, Task, said, source_of
 
 DATA_SEED_OFFSET = 3_000_017  # the memorised pool has its own stream, apart from the batch order
 # the view scores the memorised pool on at most this many of its sequences, VIEW_CHUNK at a time: a pool
@@ -23,32 +23,36 @@ DATA_SEED_OFFSET = 3_000_017  # the memorised pool has its own stream, apart fro
 VIEW_POOL, VIEW_CHUNK = 2048, 512
 
 
-# the exported script's data code (Task.script_code): sample() in plain torch, drawing the same numbers
-# from the same generator (tests/test_export.py runs both)
-SCRIPT_CODE = '''
-OUTPUT_SIZE, MANY_TO_ONE = 2, True
-DATA_SEED_OFFSET = 3_000_017  # the memorised pool has its own random stream
-
-
-def fresh(n, gen):
-    """n Gaussian-noise sequences with coin-flip labels."""
-    x = torch.randn(n, SEQ_LEN, INPUT_SIZE, generator=gen)  # (B, T, I)
+def noise_with_coin_flips(n, gen, seq_len, input_size):
+    """n Gaussian-noise sequences x (B, T, I) with coin-flip labels y (B,)."""
+    x = torch.randn(n, seq_len, input_size, generator=gen)  # (B, T, I)
     y = torch.randint(0, 2, (n,), generator=gen)  # (B,)
     return x, y
 
 
-POOL_X, POOL_Y = fresh(DATASET_SIZE, torch.Generator().manual_seed(SEED + DATA_SEED_OFFSET))
+# the exported script's glue around noise_with_coin_flips (its source is copied in by script_code)
+SCRIPT_GLUE = """
+OUTPUT_SIZE, MANY_TO_ONE = 2, True
+DATA_SEED_OFFSET = {offset!r}  # the memorised pool has its own random stream
+
+
+{source}
+
+
+POOL_X, POOL_Y = noise_with_coin_flips(
+    DATASET_SIZE, torch.Generator().manual_seed(SEED + DATA_SEED_OFFSET), SEQ_LEN, INPUT_SIZE
+)
 
 
 def sample(n, gen):
-    """Random labels: batches drawn from a fixed pool, which a big enough network memorises."""
+    \"\"\"Random labels: batches drawn from a fixed pool, which a big enough network memorises.\"\"\"
     idx = torch.randint(0, DATASET_SIZE, (n,), generator=gen)
     return POOL_X[idx], POOL_Y[idx]
 
 
 def loss_fn(out, y):
     return F.cross_entropy(out, y)
-'''
+"""
 
 
 class RandomLabels(Task):
@@ -73,7 +77,7 @@ class RandomLabels(Task):
 
     @classmethod
     def script_code(cls, config) -> str:
-        return SCRIPT_CODE
+        return SCRIPT_GLUE.format(offset=DATA_SEED_OFFSET, source=source_of(noise_with_coin_flips))
 
     @classmethod
     def script_constants(cls, config) -> str:
@@ -92,9 +96,7 @@ class RandomLabels(Task):
 
     def fresh(self, n: int, gen: torch.Generator) -> Batch:
         """n new noise sequences with new coin-flip labels."""
-        x = torch.randn(n, self.seq_len, self.input_size, generator=gen)  # (B, T, I)
-        y = torch.randint(0, 2, (n,), generator=gen)  # (B,)
-        return Batch(x, y)
+        return Batch(*noise_with_coin_flips(n, gen, self.seq_len, self.input_size))
 
     def sample(self, n: int, gen: torch.Generator) -> Batch:
         """n sequences drawn (with replacement) from the memorised pool."""
