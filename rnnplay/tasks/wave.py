@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 
 from rnnplay.i18n import N_, Msg
-from rnnplay.tasks.base import Batch, Task, said
+from rnnplay.tasks.base import Batch, Task, said, source_of
 
 WAVES = (N_("sine"), N_("square"), N_("triangle"), N_("sawtooth"))  # names, and the try-it choices
 PERIODS = {"sine": 16, "square": 12, "triangle": 20, "sawtooth": 10}  # in time steps
@@ -30,42 +30,38 @@ def waveform(name: str, T: int) -> torch.Tensor:
     return 2 * ((u + 0.5) % 1) - 1  # sawtooth
 
 
-# the exported script's data code (Task.script_code): sample() in plain torch, drawing the same numbers
-# from the same generator (tests/test_export.py runs both)
-SCRIPT_CODE = '''
-WAVES = ("sine", "square", "triangle", "sawtooth")
-PERIODS = {"sine": 16, "square": 12, "triangle": 20, "sawtooth": 10}  # in time steps
-WAVE_NOISE = 0.05  # standard deviation of the noise on the targets
+def noisy_waves(n, gen, clean):
+    """n classes drawn at random -> x (B, T, C): the one-hot class at step 0, zeros afterwards; y (B, T, 1):
+    the class's clean wave (clean (C, T)) plus noise."""
+    C, T = clean.shape
+    classes = torch.randint(0, C, (n,), generator=gen)
+    y = clean[classes] + NOISE * torch.randn(n, T, generator=gen)  # (B, T)
+    x = torch.zeros(n, T, C)
+    x[:, 0] = torch.nn.functional.one_hot(classes, C).float()
+    return x, y.unsqueeze(-1)
+
+
+# the exported script's glue around waveform and noisy_waves (their source is copied in by script_code)
+SCRIPT_GLUE = """
+WAVES = {waves!r}
+PERIODS = {periods!r}  # in time steps
+NOISE = {noise!r}  # standard deviation of the noise on the targets
 INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = len(WAVES), 1, False
 
 
-def waveform(name, T):
-    """(T,) the clean wave of one class, amplitude 1."""
-    u = torch.arange(T, dtype=torch.float32) / PERIODS[name] % 1  # phase in [0, 1)
-    if name == "sine":
-        return torch.sin(2 * torch.pi * u)
-    if name == "square":
-        return torch.where(u < 0.5, 1.0, -1.0)
-    if name == "triangle":
-        return 4 * ((u - 0.25) % 1 - 0.5).abs() - 1
-    return 2 * ((u + 0.5) % 1) - 1  # sawtooth
+{source}
 
 
 CLEAN = torch.stack([waveform(w, SEQ_LEN) for w in WAVES])  # (C, T)
 
 
 def sample(n, gen):
-    """One-to-many: the one-hot class at step 0 (zeros after) -> its noisy waveform at every step."""
-    classes = torch.randint(0, len(WAVES), (n,), generator=gen)
-    y = CLEAN[classes] + WAVE_NOISE * torch.randn(n, SEQ_LEN, generator=gen)  # (B, T)
-    x = torch.zeros(n, SEQ_LEN, len(WAVES))
-    x[:, 0] = F.one_hot(classes, len(WAVES)).float()
-    return x, y.unsqueeze(-1)  # x (B, T, C), y (B, T, 1)
+    return noisy_waves(n, gen, CLEAN)
 
 
 def loss_fn(out, y):
     return F.mse_loss(out, y)
-'''
+"""
 
 
 class Wave(Task):
@@ -87,7 +83,8 @@ class Wave(Task):
 
     @classmethod
     def script_code(cls, config) -> str:
-        return SCRIPT_CODE
+        source = source_of(waveform, noisy_waves)
+        return SCRIPT_GLUE.format(waves=tuple(WAVES), periods=PERIODS, noise=NOISE, source=source)
 
     def __init__(self, config):
         super().__init__(config)
@@ -104,9 +101,7 @@ class Wave(Task):
         return x
 
     def sample(self, n: int, gen: torch.Generator) -> Batch:
-        classes = torch.randint(0, len(WAVES), (n,), generator=gen)
-        y = self.clean[classes] + NOISE * torch.randn(n, self.seq_len, generator=gen)  # (B, T)
-        return Batch(self.inputs(classes), y.unsqueeze(-1))  # x (B, T, C), y (B, T, 1)
+        return Batch(*noisy_waves(n, gen, self.clean))  # x (B, T, C), y (B, T, 1)
 
     def input_labels(self, x: torch.Tensor) -> list[str]:
         first = WAVES[int(x[0].argmax())] if x[0].any() else "·"
