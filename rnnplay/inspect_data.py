@@ -109,7 +109,10 @@ def pca_project(states: Tensor, mean: Tensor, comps: Tensor) -> Tensor:
 def inspect(run, sample: Sample, lang: str = "en") -> Inspection:
     """V4 for one sample with the run's current weights. Holds the run's step lock for the forward
     passes (the training thread shares the model); the PCA axes are fitted on every real time step
-    of the whole probe batch, so trajectories of different samples share one frame."""
+    of the whole probe batch, so trajectories of different samples share one frame. A run training in
+    a Ray worker (run/ray_run.py) is inspected there, by this function, and sends the Inspection back."""
+    if hasattr(run, "inspect_in_worker"):
+        return run.inspect_in_worker(sample, lang)
     tr = run.trainer
     model, task, device = tr.model, tr.task, tr.device
     with run.between_steps(), torch.no_grad():
