@@ -21,13 +21,13 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
-import pickle
 import threading
 import uuid
 import warnings
 from pathlib import Path
 
 import ray
+from ray import cloudpickle
 
 from rnnplay import inspect_data
 from rnnplay import store as run_store
@@ -57,6 +57,12 @@ def _shared_prefix(old: list, new: list) -> int:
             break
         n += 1
     return n
+
+
+def _with_size(obj):
+    """(obj, its size in bytes as Ray's serializer writes it): Ray carries obj between the worker and the web
+    process itself, between processes of this app only (no file or upload is ever read this way)."""
+    return obj, len(cloudpickle.dumps(obj))
 
 
 def snapshot_delta(old: Snapshot | None, new: Snapshot) -> dict:
@@ -137,7 +143,7 @@ class RunWorker:
         """A control of the race: (its result, the race's status after it)."""
         return getattr(self.runs[key], name)(*args), self.race_status(key)
 
-    def race_snapshot(self, key: str, client: str, seq: int) -> bytes:
+    def race_snapshot(self, key: str, client: str, seq: int) -> tuple[RaceSnapshot, int]:
         """The race's snapshot, each entry's as what changed since this client's last (as snapshot())."""
         snap = self.runs[key].snapshot()
         deltas = []
@@ -146,7 +152,7 @@ class RunWorker:
                 last_seq, last = self.sent.get((key, client, i), (-1, None))
                 deltas.append(snapshot_delta(last if last_seq == seq else None, entry))
                 self.sent[(key, client, i)] = (seq + 1, entry)
-        return pickle.dumps(dataclasses.replace(snap, runs=deltas), protocol=pickle.HIGHEST_PROTOCOL)
+        return _with_size(dataclasses.replace(snap, runs=deltas))
 
     def drop(self, run_id: str) -> None:
         run = self.runs.pop(run_id, None)
@@ -203,16 +209,16 @@ class RunWorker:
         run.saver.store = self.store if with_store else None
         return error
 
-    def snapshot(self, run_id: str, client: str, seq: int) -> bytes:
+    def snapshot(self, run_id: str, client: str, seq: int) -> tuple[dict, int]:
         """The run's snapshot as what changed since the one this client holds (seq: the number of the
-        client's last; a mismatch, or a first call, sends it whole), pickled: the bytes that cross."""
+        client's last; a mismatch, or a first call, sends it whole), and its size on the wire."""
         snap = self.runs[run_id].snapshot()
         key = (run_id, client)
         with self.lock:
             last_seq, last = self.sent.get(key, (-1, None))
             delta = snapshot_delta(last if last_seq == seq else None, snap)
             self.sent[key] = (seq + 1, snap)
-        return pickle.dumps(delta, protocol=pickle.HIGHEST_PROTOCOL)
+        return _with_size(delta)
 
 
 # the web process's connection and its pool of workers ------------------------------------------------------
@@ -434,12 +440,13 @@ class RemoteRun:
         last one with state error and a message saying so."""
         if not self.lost:
             try:
-                data = ray.get(self.worker.snapshot.remote(self._id, self._client, self._seq))
+                delta, self.last_snapshot_bytes = ray.get(
+                    self.worker.snapshot.remote(self._id, self._client, self._seq)
+                )
             except ray.exceptions.RayActorError as e:
                 self._lose(e)
             else:
-                self.last_snapshot_bytes = len(data)
-                self._last = apply_delta(self._last, pickle.loads(data))
+                self._last = apply_delta(self._last, delta)
                 self._seq += 1
                 return self._last
         args = {"id": self._id, "error": self.lost}
@@ -575,12 +582,12 @@ class RemoteRace:
     def snapshot(self) -> RaceSnapshot:
         if not self.lost:
             try:
-                data = ray.get(self.worker.race_snapshot.remote(self._key, self._client, self._seq))
+                snap, self.last_snapshot_bytes = ray.get(
+                    self.worker.race_snapshot.remote(self._key, self._client, self._seq)
+                )
             except ray.exceptions.RayActorError as e:
                 self.lost = str(e).splitlines()[0][:300] or type(e).__name__
             else:
-                self.last_snapshot_bytes = len(data)
-                snap = pickle.loads(data)
                 old = self._last.runs if self._last is not None else [None] * len(snap.runs)
                 old = old if len(old) == len(snap.runs) else [None] * len(snap.runs)
                 self._last = dataclasses.replace(
