@@ -43,6 +43,21 @@ NAMESPACE = "rnnplay"
 # what a worker process needs of the web process's settings (the run store, threads per run, ...)
 PASSED_ON = ("RNNPLAY_STORE", "RNNPLAY_THREADS", "OMP_NUM_THREADS", "RNNPLAY_SAVE_EVERY_S", "RNNPLAY_STORE_MAX_MB")
 LOST_TEXT = N_("The worker that trained run {id} stopped ({error}).")
+
+
+def lost_reason(error: Exception) -> str:
+    """Why a worker is gone, as the page says it: the first line of Ray's error (at most 300 characters)."""
+    return str(error).splitlines()[0][:300] if str(error) else type(error).__name__
+
+
+def lost_snapshot(last, run_id: str, reason: str):
+    """The last snapshot (a run's or a race's) marked as ended by its worker's loss, with the message."""
+    args = {"id": run_id, "error": reason}
+    return dataclasses.replace(
+        last, state=RunState.ERROR, message=LOST_TEXT.format(**args), message_template=LOST_TEXT, message_args=args
+    )
+
+
 # the Snapshot fields that are lists, or dicts of lists, sent as what follows the shared part
 LIST_FIELDS = ("probes", "frames", "events")
 COLUMN_FIELDS = ("history", "val", "spectral", "param_norms")
@@ -347,7 +362,7 @@ class RemoteRun:
         s.__dict__.update(id=status["id"], **{k: v for k, v in status["saver"].items() if k != "has_store"})
 
     def _lose(self, error: Exception) -> None:
-        self.lost = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
+        self.lost = lost_reason(error)
 
     def _call(self, name: str, *args, default=None, **kwargs):
         if self.lost:
@@ -449,11 +464,7 @@ class RemoteRun:
                 self._last = apply_delta(self._last, delta)
                 self._seq += 1
                 return self._last
-        args = {"id": self._id, "error": self.lost}
-        last = self._last or Snapshot(config=self.config)
-        return dataclasses.replace(
-            last, state=RunState.ERROR, message=LOST_TEXT.format(**args), message_template=LOST_TEXT, message_args=args
-        )
+        return lost_snapshot(self._last or Snapshot(config=self.config), self._id, self.lost)
 
     # controls
     def start(self) -> None:
@@ -542,7 +553,7 @@ class RemoteRace:
         try:
             result, self._status = ray.get(self.worker.race_call.remote(self._key, name, *args))
         except ray.exceptions.RayActorError as e:
-            self.lost = str(e).splitlines()[0][:300] or type(e).__name__
+            self.lost = lost_reason(e)
             return None
         return result
 
@@ -551,7 +562,7 @@ class RemoteRace:
             try:
                 self._status = ray.get(self.worker.race_status.remote(self._key))
             except ray.exceptions.RayActorError as e:
-                self.lost = str(e).splitlines()[0][:300] or type(e).__name__
+                self.lost = lost_reason(e)
 
     @property
     def configs(self) -> list[RunConfig]:
@@ -586,7 +597,7 @@ class RemoteRace:
                     self.worker.race_snapshot.remote(self._key, self._client, self._seq)
                 )
             except ray.exceptions.RayActorError as e:
-                self.lost = str(e).splitlines()[0][:300] or type(e).__name__
+                self.lost = lost_reason(e)
             else:
                 old = self._last.runs if self._last is not None else [None] * len(snap.runs)
                 old = old if len(old) == len(snap.runs) else [None] * len(snap.runs)
@@ -595,11 +606,7 @@ class RemoteRace:
                 )
                 self._seq += 1
                 return self._last
-        args = {"id": "race", "error": self.lost}
-        last = self._last or RaceSnapshot(labels=list(self.labels))
-        return dataclasses.replace(
-            last, state=RunState.ERROR, message=LOST_TEXT.format(**args), message_template=LOST_TEXT, message_args=args
-        )
+        return lost_snapshot(self._last or RaceSnapshot(labels=list(self.labels)), "race", self.lost)
 
     def start(self) -> None:
         self._call("start")
