@@ -220,14 +220,9 @@ def load_series_csv(data: bytes | str) -> tuple[float, ...]:
     first = next((line for line in lines if line.strip()), "")
     delimiter = next((d for d in "\t;," if d in first), ",")
     comma = delimiter != ","  # 2,5 is a number in a file split by ; or tabs
-    try:
-        rows = [(i, r) for i, r in enumerate(csv.reader(lines, delimiter=delimiter), 1) if any(c.strip() for c in r)]
-    except csv.Error as e:
-        raise SeriesError("csv", str(e), N_("plain-text CSV with one column of numbers")) from None
+    rows = _rows(lines, delimiter)
     if not rows:
         raise SeriesError("csv", Msg(N_("an empty file")), N_("one column of numbers (a header row allowed)"))
-    if len(rows) > MAX_SERIES + 1:
-        raise SeriesError("csv", Msg(N_("{n} rows"), n=len(rows)), N_("at most {n} numbers"), n=MAX_SERIES)
     (_, head), body = rows[0], rows[1:]  # head: a header row or the first numbers
     if not body:
         if any(_number(c, comma) is None for c in head):
@@ -279,16 +274,30 @@ def load_series_csv(data: bytes | str) -> tuple[float, ...]:
     return tuple(values)
 
 
+def _rows(lines: list[str], delimiter: str) -> list[tuple[int, list[str]]]:
+    """The non-blank rows, numbered from 1. A row past MAX_CSV_COLUMNS, or more than MAX_SERIES + 1 rows,
+    is refused as soon as it is read: a refusal costs the rows up to it, not the whole file."""
+    rows = []
+    try:
+        for i, r in enumerate(csv.reader(lines, delimiter=delimiter), 1):
+            if len(r) > MAX_CSV_COLUMNS:
+                raise SeriesError(
+                    "csv",
+                    Msg(N_("{n} columns in row {row}"), n=len(r), row=i),
+                    N_("at most {most} columns (a series is one column of numbers)"),
+                    most=MAX_CSV_COLUMNS,
+                )
+            if any(c.strip() for c in r):
+                rows.append((i, r))
+    except csv.Error as e:
+        raise SeriesError("csv", str(e), N_("plain-text CSV with one column of numbers")) from None
+    if len(rows) > MAX_SERIES + 1:
+        raise SeriesError("csv", Msg(N_("{n} rows"), n=len(rows)), N_("at most {n} numbers"), n=MAX_SERIES)
+    return rows
+
+
 def _width(rows: list[tuple[int, list[str]]]) -> int:
-    """The widest row's number of cells; a row past MAX_CSV_COLUMNS is refused, naming it."""
-    for i, r in rows:
-        if len(r) > MAX_CSV_COLUMNS:
-            raise SeriesError(
-                "csv",
-                Msg(N_("{n} columns in row {row}"), n=len(r), row=i),
-                N_("at most {most} columns (a series is one column of numbers)"),
-                most=MAX_CSV_COLUMNS,
-            )
+    """The widest row's number of cells (each within MAX_CSV_COLUMNS: _rows refused any wider)."""
     return max(len(r) for _, r in rows)
 
 

@@ -23,14 +23,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(env: dict | None = None, port: int | None = None, output=subprocess.PIPE) -> tuple[subprocess.Popen, str]:
+def start(
+    env: dict | None = None, port: int | None = None, output=subprocess.PIPE, cpus: set[int] | None = None
+) -> tuple[subprocess.Popen, str]:
     """(process, base URL) of a healthy server. output: where its log goes (PIPE is read only when it
-    fails to start; DEVNULL for a long run that logs a lot)."""
+    fails to start; DEVNULL for a long run that logs a lot). cpus: the cores it may run on (by default
+    those of the calling thread)."""
     port = port or free_port()
     env = {**os.environ, "RNNPLAY_THREADS": "1", "OMP_NUM_THREADS": "1", **(env or {})}
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true"]
     cmd += ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, preexec_fn=pin)
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
