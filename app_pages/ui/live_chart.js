@@ -134,7 +134,12 @@ async function draw(chart, Plotly) {
   const full = document.fullscreenElement === chart.div;
   chart.layout.height = full ? window.innerHeight : chart.height;
   chart.div.style.height = `${chart.layout.height}px`;
-  await Plotly.react(chart.div, chart.data, chart.layout, chart.config);
+  // Plotly writes into the layout and traces it is given: autoranged ranges, a learner's zoom, a legend entry
+  // hidden. Given copies, chart.layout and chart.data stay the figure Python sent, so that at the next react
+  // Plotly tells the learner's changes from the figure's and keeps them (uirevision). Given the same objects,
+  // it took a zoom for a range the figure sets, and the next whole figure (after a missed update) dropped it.
+  const data = chart.data.map((trace) => ({ ...trace }));
+  await Plotly.react(chart.div, data, structuredClone(chart.layout), chart.config);
 }
 
 function decode(data) {
