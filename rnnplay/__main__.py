@@ -67,7 +67,7 @@ def cmd_tasks() -> None:
 
 
 def summarize(trainer, history: list, seconds: float) -> dict:
-    """The --json object: means over the last 10% of steps, validation, chance, V3 on final weights."""
+    """The --json object: means over the last 10% of steps, validation, chance, gradient through time at the end."""
     n = max(1, len(history) // 10)
     tail = history[-n:]
     finite = [s for s in tail if math.isfinite(s.loss)] or tail

@@ -1,4 +1,4 @@
-"""V9 diagnosis: what the charts of one run show, said in plain sentences with the numbers behind them.
+"""Diagnosis: what the charts of one run show, said in plain sentences with the numbers behind them.
 
 `diagnose(snapshot)` reads a `TrainingRun.snapshot()` (a run.Snapshot) and returns `Finding`s, warnings first. It is a
 pure function of the snapshot (no model, no torch, no UI): about 3 ms for a full 1000-row history,
@@ -23,7 +23,7 @@ from rnnplay.i18n import N_, t
 from rnnplay.run.snapshot import Snapshot
 from rnnplay.run.state import RunState
 
-# V3 ratio ‖∂L/∂h_far‖ / ‖∂L/∂h_near‖. A plain tanh RNN on adding T=50 sits at 1e-12..1e-6 for the
+# Gradient through time, ‖∂L/∂h_far‖ / ‖∂L/∂h_near‖. A plain tanh RNN on adding T=50 sits at 1e-12..1e-6 for the
 # whole run (at the chance line); LSTM and GRU that have learned the task keep 0.08..0.8; an LSTM
 # still at the chance line (its forget gates near 0.5) is at 1e-9 and truly cannot learn yet.
 VANISHED = 1e-4  # below: the first inputs get no usable gradient
@@ -31,7 +31,7 @@ FADING = 1e-2  # below: it still arrives, but weakened (a GRU on its way to lear
 # at or above: it grows toward step 1 (the mirror image of VANISHED). The exploding demo's identity-ReLU
 # RNN, one SGD step in: 7e14..1.5e34; its clipped twin, which trains, stays at 0.2..12 (adding T=20, seeds 0-4)
 GROWN = 1 / VANISHED
-# V2: a step's gradient norm over the median of the WINDOW rows before it. Healthy runs of every
+# Gradient norm jump: a step's gradient norm over the median of the WINDOW rows before it. Healthy runs of every
 # task's defaults stay under ×22, except copy's LSTM at the moment it starts to recall (×61); an
 # identity-ReLU RNN trained by SGD (adding T=50, lr 1e-4..1e-3) jumps ×3e4..×2e10 at its first update.
 JUMP = 100.0
@@ -133,7 +133,7 @@ def _far_and_near(g: list[float], bidirectional: bool) -> tuple[int, float, int]
 
 
 def _vanishing(snap: Snapshot, lang: str = "en") -> list[Finding]:
-    """V3: the gradient arriving at the step farthest from the loss against the one nearest to it.
+    """Gradient through time: the gradient arriving at the step farthest from the loss against the one nearest to it.
     Only where the loss sits at the end (many-to-one, the seq2seq encoder): with a loss at every step
     each h_t has its own direct path, so a small ∂L/∂h_1 says nothing about memory."""
     kind = snap.task.kind
@@ -255,7 +255,7 @@ def _biggest_jump(norms: list[float]) -> tuple[int, float, float] | None:
 
 
 def _exploding(snap: Snapshot, lang: str = "en") -> list[Finding]:
-    """V2: a sudden jump of the gradient norm, and how often clipping cut it."""
+    """A sudden jump of the gradient norm, and how often clipping cut it."""
     steps, pre, post = _norm_rows(snap)
     if not pre:
         return []
@@ -331,7 +331,7 @@ def _diverged(snap: Snapshot, lang: str = "en") -> list[Finding]:
 
 # units and learning ----------------------------------------------------------------------------
 def _saturated(snap: Snapshot, lang: str = "en") -> list[Finding]:
-    """V4: units pinned where they pass no gradient. A warning while the loss is not falling below the
+    """Hidden units pinned where they pass no gradient. A warning while the loss is not falling below the
     chance line (they may be why); once it has, units that settled on firm values are just news."""
     probe = snap.latest_probe or {}
     sat = probe.get("saturation")

@@ -14,7 +14,7 @@ class ConfigError(ValueError):
     """A bad value for one field; the message names the field, the value and what is allowed.
 
     `allowed` may be a template marked with N_ whose {fields} come in allowed_args: str(e) stays English
-    (the CLI, the logs), and `localized(lang)` says the same in the UI's language (S4)."""
+    (the CLI, the logs), and `localized(lang)` says the same in the UI's language (English or 中文)."""
 
     def __init__(self, name: str, value: Any, allowed: str, /, **allowed_args: Any):
         self.field, self.value = name, value

@@ -1,7 +1,7 @@
-"""S3 export / import, UI-free: metrics CSV, configuration JSON, weights as safetensors, and a
+"""Export / import, UI-free: metrics CSV, configuration JSON, weights as safetensors, and a
 standalone plain-PyTorch script that reproduces a run without rnnplay installed.
 
-Nothing here ever unpickles (R1, R5): weights are read only by `safetensors`, after checking that the
+Nothing here ever unpickles (a pickle runs code): weights are read only by `safetensors`, after checking that the
 bytes start with a safetensors header, and configurations only by `json`. Every refusal is a
 ValueError (a ConfigError when one config field is at fault) whose message names what is wrong and
 what is allowed, so the page can show it and change nothing else. The messages are i18n.Msg: str() is

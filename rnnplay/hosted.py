@@ -1,4 +1,4 @@
-"""Hosted mode (R3, R4, R6): one small server, a whole class training at once.
+"""Hosted mode: one small server, a whole class training at once.
 
 A teacher runs one server and 30+ students press Train within the same minute. Two things keep that
 machine responsive: caps on what one run may ask for (checked before it starts), and an admission
@@ -321,7 +321,7 @@ def waits_behind(owner, admission: Admission | None = None) -> bool:
 
 
 class RedrawPacer:
-    """R6: every open page that follows a live run redraws its charts from a timer, in the one Python
+    """Responsive under load: every open page that follows a live run redraws its charts from a timer, in the one Python
     process whose GIL the training threads need too. At 0.5 s per redraw, 30 sessions asked for more CPU
     than the server has: redraws queued up behind each other and no page got an answer (load test,
     docs/benchmarks.md). So each redraw's CPU time is measured (time.thread_time of the script thread,

@@ -1,4 +1,4 @@
-"""What the Inspect page shows (V4 in full), without the UI: one sample's hidden states, gates and
+"""What the Inspect page shows (the hidden activations in full), without the UI: one sample's hidden states, gates and
 cell state, its saturation per time step, a PCA trajectory of its hidden state, and the model's
 answer for it, for a probe-batch sample or the learner's own input.
 
@@ -107,7 +107,7 @@ def pca_project(states: Tensor, mean: Tensor, comps: Tensor) -> Tensor:
 
 # the inspection -------------------------------------------------------------------------------
 def inspect(run, sample: Sample, lang: str = "en") -> Inspection:
-    """V4 for one sample with the run's current weights. Holds the run's step lock for the forward
+    """The hidden activations of one sample with the run's current weights. Holds the run's step lock for the forward
     passes (the training thread shares the model); the PCA axes are fitted on every real time step
     of the whole probe batch, so trajectories of different samples share one frame. A run training in
     a Ray worker (run/ray_run.py) is inspected there, by this function, and sends the Inspection back."""

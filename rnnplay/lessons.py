@@ -1,4 +1,4 @@
-"""S2/S6 lessons: curated share links with a narrative, playable as a narrated, auto-paced sequence.
+"""Lessons: curated share links with a narrative, playable as a narrated, auto-paced sequence.
 
 A lesson opens a page (the Playground or the Gradient lab) with its URL parameters and walks through
 steps: each step says one thing, may act on the run (train, pause, resume) when it begins, may point
@@ -421,7 +421,7 @@ def far_below_chance(snaps: list[Snapshot]) -> tuple[str, dict]:
     return (HOLDS if loss < c / 4 else WAITING), numbers
 
 
-# The lessons, in the order of S2. A Gradient-lab lesson opens one of its race demos (?race=<id>,
+# The lessons, in the product spec's order. A Gradient-lab lesson opens one of its race demos (?race=<id>,
 # rnnplay.race.PRESETS; e1..e4 override its entries); its chart keys are loss, gtt, gtt_heatmap,
 # spectral, singular, grad_norm, param_norms. The Playground's are loss, metric, grad_norm, gtt,
 # gtt_heatmap, hidden, task_view, spectral. Step counts follow measured wall times of the whole page

@@ -19,7 +19,7 @@ TORCH_CORES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
 def init_recurrent(core: nn.Module, arch: str, init: str, gain: float) -> None:
-    """A8: default (torch's uniform ±1/sqrt(H), times gain), xavier as the course applies it
+    """Initialisation: default (torch's uniform ±1/sqrt(H), times gain), xavier as the course applies it
     (nn.init.xavier_normal_ on each whole weight matrix, every gate's rows at once, biases 0; the head
     gets the same in init_head), orthogonal or identity (IRNN, Le et al. 2015: W_hh = gain * I per
     gate block, biases 0)."""
@@ -197,7 +197,7 @@ class SequenceModel(nn.Module):
 
 
 class Seq2Seq(nn.Module):
-    """A7 encoder-decoder (Sutskever et al. 2014, the course's seq2seq): the encoder reads the source
+    """Encoder-decoder (Sutskever et al. 2014, the course's seq2seq): the encoder reads the source
     (packed, optionally bidirectional); its final state (both directions summed) starts the decoder,
     which emits one token per step from <SOS>, fed the true previous token with probability
     teacher_forcing while training and its own greedy guess otherwise (always in eval mode)."""

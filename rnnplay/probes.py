@@ -107,7 +107,7 @@ def grad_through_time(model, task: Task, batch: Batch) -> Tensor:
 
 
 def hidden_states(model, x: Tensor) -> dict[str, Tensor]:
-    """V4: the last layer's hidden states of one sample x (1, T, I) as (T, D*H), plus the gates
+    """Hidden activations: the last layer's hidden states of one sample x (1, T, I) as (T, D*H), plus the gates
     (LSTM: input, forget, cell, output, cell state; GRU: reset, update, new), each (T, D*H)."""
     with torch.no_grad():
         _, u = model.unrolled(x, keep_gates=True)
@@ -124,7 +124,7 @@ def saturation(h: Tensor, nonlinearity: str = "tanh", threshold: float = 0.95) -
 
 
 def weight_spectrum(model, all_blocks: bool = True) -> dict[str, Tensor]:
-    """V5: singular values of every W_hh gate block, and the spectral radius (largest |eigenvalue|)
+    """Singular values of every W_hh gate block, and the spectral radius (largest |eigenvalue|)
     of the vanilla-RNN W_hh (LSTM/GRU: the candidate block), which sets whether gradients shrink or grow per step.
     all_blocks=False leaves out the singular values of every gate block (the charts draw only the candidate
     block's): for H=128 they are 40% of the pass (measured), and the probe runs a few times a second."""
@@ -144,7 +144,7 @@ def weight_spectrum(model, all_blocks: bool = True) -> dict[str, Tensor]:
 
 
 def spectrum_summary(model, k: int = 16) -> dict:
-    """V5 for the charts, from one weight_spectrum pass: the largest spectral radius over layers and
+    """The weight spectrum for the charts, from one weight_spectrum pass: the largest spectral radius over layers and
     directions, and the k largest singular values of the first W_hh's block (LSTM/GRU: the candidate).
     Singular values above 1 let a direction of h grow per step however the eigenvalues sit."""
     spec = weight_spectrum(model, all_blocks=False)

@@ -1,4 +1,4 @@
-"""C2 architecture race: 2–4 TrainingRuns on the same task, data and seed, stepped in turn by one thread.
+"""The architecture race: 2–4 TrainingRuns on the same task, data and seed, stepped in turn by one thread.
 
 Each entry is a full TrainingRun (its own model, optimizer, history and probes), so every figure
 that draws a run's snapshot draws an entry. One background thread steps the entries round-robin,

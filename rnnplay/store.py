@@ -1,4 +1,4 @@
-"""Runs kept on disk (R7): one row per run id in a database, so a reload, a reconnect or a server
+"""Runs kept on disk: one row per run id in a database, so a reload, a reconnect or a server
 restart reopens a run with its history and weights. The database is an embedded SQLite file by default
 (rnnplay/store_sqlite.py); RNNPLAY_STORE=postgresql://... puts it in a PostgreSQL database that every
 replica shares (rnnplay/store_postgres.py), so any replica reopens any run. This module holds what both

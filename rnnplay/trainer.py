@@ -2,10 +2,10 @@
 
 The loop is the plain PyTorch one (forward, loss, backward, clip, optimizer step) plus what the
 charts need: the gradient norm before and after clipping and the metric. On a CPU they come to the
-host in one copy per step (no device to wait for); on a GPU (P4) they stay on the device and come in
+host in one copy per step (no device to wait for); on a GPU they stay on the device and come in
 one copy per FETCH_EVERY steps (Trainer.host_syncs counts the copies). NaN/Inf in the loss or the
 gradients stops the run with the weights of the step before it, so the weights and the history so
-far stay usable (R2): per step, before the optimizer step; batched, by rolling back to a device copy
+far stay usable: per step, before the optimizer step; batched, by rolling back to a device copy
 taken at the start of the batch and replaying up to the step that diverged.
 """
 
@@ -27,7 +27,8 @@ from rnnplay.i18n import N_
 from rnnplay.models import Seq2Seq, SequenceModel
 from rnnplay.tasks import make_task
 
-# P4, the batched mode: statistics fetched every FETCH_EVERY steps or FETCH_EVERY_S seconds, whichever comes first
+# The batched mode (a GPU's default, so the loop does not wait for the device every step): statistics
+# fetched every FETCH_EVERY steps or FETCH_EVERY_S seconds, whichever comes first
 FETCH_EVERY = 32
 FETCH_EVERY_S = 0.1
 
@@ -141,14 +142,14 @@ class Trainer:
         self.model = build_model(config, self.task).to(self.device)
         named = [(n, p) for n, p in self.model.named_parameters() if p.requires_grad]
         self.param_names, self.params = [n for n, _ in named], [p for _, p in named]
-        # V7: the last step's pre-clip norm of every parameter tensor, left on the device: fetched
-        # only when a probe reads it, so a step makes no extra host sync (P4)
+        # The last step's pre-clip norm of every parameter tensor, left on the device: fetched
+        # only when a probe reads it, so a step makes no extra host sync
         self._param_norms: torch.Tensor | None = None
         self._param_norm_names: list[str] = list(self.param_names)
         self._optimizer: torch.optim.Optimizer | None = None  # made at first use: see `optimizer`
         self._scheduled = config.lr_schedule != "none"
         self.decay_every = decay_every(config, self.task)
-        # P4: on a GPU the per-step statistics stay on the device and come to the host fetch_every steps
+        # On a GPU the per-step statistics stay on the device and come to the host fetch_every steps
         # (or FETCH_EVERY_S) at a time; host_syncs counts the device -> host copies of training
         if fetch_every is None:
             fetch_every = FETCH_EVERY if self.device.type == "cuda" else 1
@@ -191,7 +192,7 @@ class Trainer:
         return self._probe_batch
 
     def _to_device(self, batch):
-        # lengths stay on the host, where packing sorts them; x and y go without a host wait (P4, host_to)
+        # lengths stay on the host, where packing sorts them; x and y go without a host wait (host_to)
         batch.x, batch.y = host_to(batch.x, self.device), host_to(batch.y, self.device)
         return batch
 
@@ -239,14 +240,14 @@ class Trainer:
 
     def advance(self, fetch: bool = False) -> list[StepStats]:
         """One step; returns the statistics that became known: this step's in the per-step mode; in the
-        batched mode (P4: fetch_every > 1, a GPU's default) [] until fetch_every steps or FETCH_EVERY_S
+        batched mode (fetch_every > 1, a GPU's default) [] until fetch_every steps or FETCH_EVERY_S
         have gone by, then all of them at once, from one device -> host copy. fetch=True fetches now.
         A step whose loss or gradient is NaN/Inf comes back diverged, with the weights of the step before
-        it (R2); the run's loop stops there (a caller that goes on steps one at a time, as step() did)."""
+        it; the run's loop stops there (a caller that goes on steps one at a time, as step() did)."""
         if self.fetch_every == 1 or self.diverged:
             return [self._step_now()]
         if not self._pending:
-            self._checkpoint()  # what a divergence in this batch rolls back to (R2)
+            self._checkpoint()  # what a divergence in this batch rolls back to
         t0 = time.perf_counter()
         batch, fresh = self._next_batch()
         stats = self.graph.run(batch) if self.graph is not None else None  # one replay of the captured step
@@ -383,7 +384,7 @@ class Trainer:
 
     def _step_now(self) -> StepStats:
         """The per-step mode: one step, its statistics fetched at once (one copy); NaN/Inf in the loss or
-        the gradients stops the run before the optimizer step (R2). On a CPU the copy is no device sync."""
+        the gradients stops the run before the optimizer step. On a CPU the copy is no device sync."""
         t0 = time.perf_counter()
         loss_v, metric_v, norm_v, after_v = self._forward_backward().tolist()
         self.host_syncs += 1
@@ -409,13 +410,14 @@ class Trainer:
         return probes.grad_through_time(self.model, self.task, self.probe_batch).tolist()
 
     def param_norms(self) -> dict[str, float]:
-        """V7: {parameter name: ‖∂L/∂θ‖ before clipping} of the last step (one host transfer)."""
+        """{parameter name: ‖∂L/∂θ‖ before clipping} of the last step (one host transfer)."""
         if self._param_norms is None:
             return {}
         return dict(zip(self._param_norm_names, self._param_norms.tolist(), strict=True))
 
     def probe(self) -> dict:
-        """Everything the probe views draw, for the current weights: V3, V4 (sample 0), V5, V7."""
+        """Everything the probe views draw, for the current weights: the gradient through time, the hidden
+        activations (sample 0), the recurrent weight spectrum and the per-parameter gradient norms."""
         if self._probe_sample is None:  # the probe batch never changes: its sample and labels neither
             sample = self.probe_batch.x[:1]
             if self.probe_batch.lengths is not None:  # one sample: its own length, no padding

@@ -1,4 +1,4 @@
-"""R1, R5: the first checks every untrusted input passes, before the app reads it.
+"""Untrusted input, never unpickled: the first checks every untrusted input passes, before the app reads it.
 
 An upload is checked by its name and size before a byte of it is parsed; a free text by its length
 before a task sees it. Each refusal is one message that names the field, what arrived and what is

@@ -1,4 +1,4 @@
-"""Built-in labelled sentences for T5 sentiment, in English and Chinese; tokenisation and vocabulary.
+"""Built-in labelled sentences for the sentiment task, in English and Chinese; tokenisation and vocabulary.
 
 Most sentences are composed from hand-written parts (subjects, positive and negative adjectives and
 verbs, intensifiers, fillers), so a few hundred words give a few thousand different sentences and a

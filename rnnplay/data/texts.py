@@ -1,4 +1,4 @@
-"""Built-in public-domain texts for charlm (T2): Shakespeare's sonnets and well-known Tang poems.
+"""Built-in public-domain texts for charlm: Shakespeare's sonnets and well-known Tang poems.
 
 Small on purpose: a char-RNN learns their spelling and rhythm on a laptop CPU in under a minute.
 The sonnets are in modern spelling (1609 quarto, public domain); the poems in simplified Chinese,

@@ -1,4 +1,4 @@
-"""English and 中文 (S4) from one catalogue.
+"""English and 中文 from one catalogue.
 
 The English text is the key, as in gettext: code writes `t("Train", lang)` (or, in the pages,
 `tr("Train")`), and the catalogue maps each English text to its Chinese one. Text defined as data

@@ -1,4 +1,4 @@
-"""中文 for the V9 diagnosis (rnnplay/diagnosis.py): every finding's sentence and hint, the numbers as
+"""中文 for the diagnosis (rnnplay/diagnosis.py): every finding's sentence and hint, the numbers as
 the same {placeholders}. A sentence that starts with a space is appended to another one."""
 
 ZH = {
@@ -9,7 +9,7 @@ ZH = {
     "Nothing to say yet: train for a few steps.": "暂时没有可说的：先训练几步吧。",
     "*Try:* {hint}": "*试试*：{hint}",
     "a guess that ignores the sequence": "忽略序列内容的猜测",
-    # vanishing / carried (V3)
+    # vanishing / carried (gradient through time)
     "The gradient reaching step 1 is {ratio} of the gradient at step {T} (×{per_step:.2f} per step back; "
     "below 1% after {back} steps back)": "传到第 1 步的梯度只有第 {T} 步梯度的 {ratio}"
     "（每往回一步 ×{per_step:.2f}；往回 {back} 步后已不到 1%）",
@@ -32,7 +32,7 @@ ZH = {
     "{head}: it carries back across the whole sequence.": "{head}：梯度能回传穿过整个序列。",
     "{head}: it grows toward step 1 — the gradient through time exploded, the mirror image of a vanishing "
     "gradient.": "{head}：梯度越往第 1 步越大——随时间反向传播的梯度爆炸了，正是梯度消失的镜像。",
-    # exploding / clipping / diverged (V2)
+    # exploding / clipping / diverged (gradient norm per step)
     "At step {step} the gradient norm jumped to {norm}, ×{factor} its level just before ({level}): the gradient "
     "exploded.": "第 {step} 步时梯度范数跃升到 {norm}，是此前水平（{level}）的 ×{factor}：梯度爆炸了。",
     " Clipping ({clip_mode}, {clip}) cut it, in {share:.0%} of the steps so far.": "梯度裁剪（{clip_mode}，{clip}）"
@@ -50,7 +50,7 @@ ZH = {
     " The last finite gradient norm was {norm} (median {median}).": "最后一个有限的梯度范数为 {norm}"
     "（中位数 {median}）。",
     "Lower the learning rate or the clipping threshold, or use an LSTM/GRU.": "降低学习率或裁剪阈值，或改用 LSTM/GRU。",
-    # saturated (V4)
+    # saturated (hidden activations)
     "{sat:.0%} of the ReLU activations are 0 (dead units): no gradient flows through them.": "{sat:.0%} 的 ReLU "
     "激活值为 0（死亡单元）：梯度无法流过它们。",
     "Lower the learning rate, or use a smaller init gain or tanh.": "降低学习率，或使用更小的初始化增益，或改用 tanh。",

@@ -1,4 +1,4 @@
-"""T9 adding problem (Hochreiter & Schmidhuber 1997): remember two marked numbers T steps apart.
+"""adding problem (Hochreiter & Schmidhuber 1997): remember two marked numbers T steps apart.
 
 Input at each step: (value ~ U[0, 1], marker in {0, 1}); exactly two markers, one in each half.
 Target: the sum of the two marked values. Always answering 1 gives MSE = 2/12 ≈ 0.167.

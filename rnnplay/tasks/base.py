@@ -58,7 +58,7 @@ class Task:
     probe_size: ClassVar[int] = 32
     # token tasks: x holds ids < vocab_size (0 = <PAD>) and the model learns an embedding
     vocab_size: int | None = None
-    # V6 "try it": a label and an example for a text box, or a fixed list of choices (try_it_choices)
+    # "Try it": a label and an example for a text box, or a fixed list of choices (try_it_choices)
     try_it_label: ClassVar[str | None] = None
     try_it_example: ClassVar[str] = ""
     try_it_choices: ClassVar[tuple[str, ...] | None] = None
@@ -142,11 +142,11 @@ class Task:
         return {"name": cls.name, "kind": cls.kind, "description": cls.description}
 
     def view(self, model, device) -> dict:
-        """V6: the numbers of this task's own view for the current model (see figures.task_view)."""
+        """The numbers of this task's own view for the current model (see figures.task_view)."""
         return {}
 
     def try_it(self, model, device, text: str) -> dict:
-        """V6 on the learner's own input: a view dict like view(). Bad input raises ValueError with a
+        """The task's own view on the learner's own input: a view dict like view(). Bad input raises ValueError with a
         message that names the input and says what is allowed."""
         raise ValueError(Msg(N_("{task}: this task has no try-it input"), task=self.name))
 
@@ -196,7 +196,7 @@ def source_of(*functions) -> str:
     return "\n\n".join(inspect.getsource(f) for f in functions)
 
 
-# V6 views in the reader's language ---------------------------------------------------------------
+# The task's own views in the reader's language -----------------------------------------------------------
 # the row of the model's answer in a tokens view: "output" in English, but translated by its own key
 # (the catalogue's "output" is the LSTM's output gate)
 OUTPUT_ROW = {"label": "output", "label_msg": Msg(N_("output (the model's answer)"))}

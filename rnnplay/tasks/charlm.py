@@ -1,4 +1,4 @@
-"""T2 charlm: next-character prediction on a text (char-RNN), and sampling from it with a temperature.
+"""charlm: next-character prediction on a text (char-RNN), and sampling from it with a temperature.
 
 A text no longer than seq_len is learned whole and cyclically, as the course does: "hello" ->
 "elloh". A longer text is cut into random windows of seq_len characters; its last tenth is held

@@ -1,4 +1,4 @@
-"""T10 copy memory (Arjovsky, Shah & Bengio 2016): recall 10 symbols after a long blank delay.
+"""copy memory (Arjovsky, Shah & Bengio 2016): recall 10 symbols after a long blank delay.
 
 Input, length delay + 20: 10 symbols drawn from 1..8, delay - 1 blanks (0), the delimiter 9, then
 10 more blanks. Target: blanks everywhere except the last 10 steps, which repeat the 10 symbols.

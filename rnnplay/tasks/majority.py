@@ -1,4 +1,4 @@
-"""T1 majority (the course's 第五课·课时1, §四): a 0/1 sequence -> are more than half of its digits ones?"""
+"""majority (the course's 第五课·课时1, §四): a 0/1 sequence -> are more than half of its digits ones?"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""T3 random (course): random sequences with random labels, the overfitting lesson.
+"""random (course): random sequences with random labels, the overfitting lesson.
 
 The training set is a fixed pool of dataset_size Gaussian-noise sequences (input_size numbers per
 step; the course's example: 1000 sequences of 10 steps of 5 numbers), each with a coin-flip label;

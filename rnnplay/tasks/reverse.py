@@ -1,4 +1,4 @@
-"""T7 reverse (the course's seq2seq): an encoder-decoder reads a digit string of variable length and
+"""reverse (the course's seq2seq): an encoder-decoder reads a digit string of variable length and
 writes it reversed, then <EOS>. Trained with teacher forcing, decoded greedily.
 
 Vocabulary: <PAD>=0, <SOS>=1, <EOS>=2, digits '0'..'9' = 3..12. Source (B, T_max) padded at the

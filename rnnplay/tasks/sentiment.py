@@ -1,4 +1,4 @@
-"""T5 sentiment: is a short sentence positive or negative? (many-to-one over word embeddings)
+"""sentiment: is a short sentence positive or negative? (many-to-one over word embeddings)
 
 The built-in sentences (rnnplay/data/sentiment.py, English or Chinese by `sentences`) vary in length,
 so a batch is padded at the end with <PAD> = 0 and carries each sentence's true length; the model
@@ -134,7 +134,7 @@ class Sentiment(Task):
         return self.val_set[0]
 
     def view(self, model, device) -> dict:
-        """V6: how the verdict forms word by word on one held-out sentence."""
+        """The task's own view: how the verdict forms word by word on one held-out sentence."""
         text, y = self.view_sentence()
         ids = self.encode(text)[0]
         p = self.prefix_confidence(model, device, ids)[-1]

@@ -1,4 +1,4 @@
-"""T4 sine: forecast the next value of a series from a look-back window of seq_len values.
+"""sine: forecast the next value of a series from a look-back window of seq_len values.
 
 The series is a noisy sum of sines, or the learner's own (config.series, e.g. from a CSV file read
 by load_series_csv). A user's series is z-scored for training (its mean and std are kept, so the

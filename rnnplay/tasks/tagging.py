@@ -1,4 +1,4 @@
-"""T6 tagging (course): tag every word, where an ambiguous word's tag depends on the word AFTER it.
+"""tagging (course): tag every word, where an ambiguous word's tag depends on the word AFTER it.
 
 Sentences are words drawn at random from a 12-word vocabulary, ending in ".". Determiners, nouns
 and verbs have a fixed tag; the ambiguous words can, fly, watch, duck are a NOUN when a verb-like

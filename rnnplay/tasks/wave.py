@@ -1,4 +1,4 @@
-"""T8 wave (course): one-to-many generation of a waveform from a one-hot class vector.
+"""wave (course): one-to-many generation of a waveform from a one-hot class vector.
 
 The input holds the class (sine, square, triangle, sawtooth) as a one-hot vector at step 0 and
 zeros afterwards, so the network must carry the class in its hidden state and unroll the wave from
