@@ -1,4 +1,4 @@
-"""Home: what RNN Playground is, the lessons (S2: each a link that opens a narrated page), how to start,
+"""Home: what RNN Playground is, the lessons (each a link that opens a narrated page), how to start,
 and links into the Playground with good presets. No torch on this path: Home paints at once (the
 catalogue, app_pages/i18n.py and rnnplay.lessons import no torch either).
 

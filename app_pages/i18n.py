@@ -31,7 +31,7 @@ def tr(msg: str, /, **fmt) -> str:
 def language_switch(container) -> str:
     """The sidebar's language switch; ?lang=zh in the URL opens the app in Chinese."""
     asked = st.query_params.get("lang")
-    if asked is not None and valid_lang(asked) is None:  # the bound switch drops it: the page warns (S1)
+    if asked is not None and valid_lang(asked) is None:  # the bound switch drops it: the page warns
         st.session_state["_bad_lang"] = asked
     current = lang()
     container.segmented_control(

@@ -1,6 +1,6 @@
-"""Inspect: V4 in full for the session's run. Hidden states, gates and cell state per time step for
+"""Inspect: the hidden activations in full for the session's run. Hidden states, gates and cell state per time step for
 one sample (a probe sample or the learner's own input), saturated units, a PCA trajectory of the
-hidden state, the model's answer, and the V10 scrubber over the probe snapshots taken in training.
+hidden state, the model's answer, and the history scrubber over the probe snapshots taken in training.
 Every word goes through tr() (Chinese in rnnplay/i18n/zh_inspect.py); the figures and inspect_data
 get the session's lang()."""
 
@@ -58,7 +58,7 @@ if source == "My own input":
         text = right.selectbox(tr("Your input"), task.try_it_choices, key=f"insp_choice_{task.name}", help=help_)
     else:
         default = task.try_it_example if task.own_input_example is None else task.own_input_example
-        # no max_chars: a long paste is refused with a message (R1), not cut silently by the browser
+        # no max_chars: a long paste is refused with a message, not cut silently by the browser
         text = right.text_input(tr("Your input: {help}", help=help_), value=default, key=f"insp_text_{task.name}")
     problem = untrusted.text_problem(tr("Your input"), text, untrusted.MAX_INPUT_CHARS, lang())
     try:
@@ -186,7 +186,7 @@ def _toggle_play() -> None:
 
 @st.fragment(run_every=history_every)
 def history_view() -> None:
-    """V10: the probe snapshots taken during training, replayed from the first to the last. While
+    """History scrubber: the probe snapshots taken during training, replayed from the first to the last. While
     training it follows the latest snapshot unless the learner scrubbed back; Play steps through them.
 
     The slider is controlled from `_insp_pick`: its key names the step it shows and the latest one, so

@@ -1,4 +1,4 @@
-"""Runs (V8): this session's runs — the current one and those it reset — listed with their
+"""Runs (runs compared): this session's runs — the current one and those it reset — listed with their
 configurations; pick any of them to overlay their loss and gradient through time. With a run store
 that the replicas share (PostgreSQL), also this browser's saved runs, whichever replica trained them,
 each a link that reopens it.

@@ -4,20 +4,21 @@ Three loops train the same model on the same data stream, in rounds (plain, trai
 plain, ...) so that a noisy shared machine slows all of them alike; each ratio is the median over
 rounds, measured in this one run:
   plain    the course's loop: forward, loss, zero_grad, backward, clip, step, loss.item()
-  trainer  Trainer.step() (adds the metric and the gradient norms before/after clipping)   -> P1
-  app      TrainingRun in its background thread with the default probe cadence (V3, V4,
-           V5, validation and the task view), as the Playground runs it                  -> P2
+  trainer  Trainer.step() (adds the metric and the gradient norms before/after clipping)   -> trainer/plain >= 0.9
+  app      TrainingRun in its background thread with the default probe cadence (gradient through
+           time, hidden activations, weight spectrum, validation and the task view), as the
+           Playground runs it                                                       -> app/plain >= 0.85
 --gpu-check: on a CUDA machine, every figure of the GPU work in one command (rnnplay/gpu_check.py)
 --race: the Gradient lab's race of RNN, LSTM and GRU (one thread stepping them in turn, probes
-as usual) against the same three runs trained one after the other; total steps/s of each (C2)
---table: the performance table of issue 6 (one command regenerates it, ~8 minutes on 2 cores):
+as usual) against the same three runs trained one after the other; total steps/s of each
+--table: the performance table (one command regenerates it, ~8 minutes on 2 cores):
   rows A    every task's default configuration
   rows B    a grid: small/medium/large hidden size and sequence length x RNN/LSTM/GRU x torch/scratch
   columns   steps/s of (a) the plain loop, (b) TrainingRun with probes off, (c) TrainingRun at the
             default probe cadence, (d) a live app session driven by a real browser (--browser:
             tests/perf/appbench.py in its own process), and the ratios (b)/(a) >= 0.95, (c)/(a) >= 0.85,
             (d)/(a) >= 0.8, scratch/torch (a) >= 1/1.5 (hidden <= 128, T <= 100), each the median of
-            paired per-round ratios; --device cuda adds P4's large configuration, GPU over CPU >= 10
+            paired per-round ratios; --device cuda adds a large configuration (LSTM H=512), GPU over CPU >= 10
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def bench_race(steps: int | None, rounds: int) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------------
-# --table: the performance table of issue 6
+# --table: the performance table
 
 
 def probes_off_loop(config, steps: int) -> float:
@@ -145,7 +146,7 @@ def probes_off_loop(config, steps: int) -> float:
     return app_run(config, steps, probes=False)
 
 
-# TrainingRun(config, probes=False) came with issue 6; without it (b) falls back to Trainer.step() in a loop
+# the table's timed loops by column: (a) plain PyTorch, (b) TrainingRun with probes off, (c) at the default cadence
 LOOPS = {"a": plain_loop, "b": probes_off_loop, "c": app_run}
 TARGETS = {"b/a": 0.95, "c/a": 0.85, "d/a": 0.8, "scratch/torch": 1 / 1.5, "gpu/cpu": 10.0}
 GRID_SIZES = (("small", 32, 20), ("medium", 128, 50), ("large", 256, 100))
@@ -301,7 +302,7 @@ def browser_rows(tasks, rounds: int) -> tuple[dict, str]:
                 "d": d_rate,
                 "d/a": ratio,
                 "d_a": _first(d, "a", "plain_steps_per_s", "a_steps_per_s"),
-                "first_chart_s": d.get("first_chart_s"),  # P3: Train pressed -> the loss chart's first point
+                "first_chart_s": d.get("first_chart_s"),  # Train pressed -> the loss chart's first point
                 "d/a rounds": d.get("ratios"),  # each round's own (d)/(a)
             }
     shown = " ".join(cmd[1:-1]) + " FILE"

@@ -64,7 +64,7 @@ def exchange_panel(run: TrainingRun) -> None:
             tr(cfg_label), type=["json"], key="up_config", max_upload_size=untrusted.MAX_CONFIG_MB
         )
         if cfg_file is not None:
-            # R1: name and size first, then the JSON reader (never pickle); a refusal changes nothing
+            # every input validated: name and size first, then the JSON reader (never pickle); a refusal changes nothing
             problem = untrusted.upload_problem(
                 tr(cfg_label), cfg_file.name, cfg_file.size, untrusted.MAX_CONFIG_MB, (".json",), lang()
             )
@@ -93,7 +93,7 @@ def exchange_panel(run: TrainingRun) -> None:
         w_label = N_("Weights (safetensors) into this run")
         w_file = i2.file_uploader(
             tr(w_label),
-            # R5: no type filter, so a pickled .pt reaches the check below and is refused with the reason
+            # never unpickled: no type filter, so a pickled .pt reaches the check below and is refused with the reason
             # (the browser's own refusal would only say ".pt files are not allowed")
             type=None,
             key="up_weights",
