@@ -33,7 +33,7 @@ def float64():
 
 @pytest.fixture(autouse=True, scope="session")
 def _session_run_store(tmp_path_factory):
-    """R7: a temporary store for the whole session too, so a server that a module-scoped fixture
+    """A temporary run store for the whole session too, so a server that a module-scoped fixture
     starts (before any per-test fixture) with {**os.environ} never writes into the user's home."""
     old = os.environ.get("RNNPLAY_STORE")
     os.environ["RNNPLAY_STORE"] = str(tmp_path_factory.mktemp("store") / "runs.sqlite")
@@ -46,7 +46,7 @@ def _session_run_store(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _run_store(tmp_path, monkeypatch):
-    """R7: every test keeps its saved runs in its own temporary store, never in the user's home."""
+    """Every test keeps its saved runs in its own temporary store, never in the user's home."""
     monkeypatch.setenv("RNNPLAY_STORE", str(tmp_path / "runs.sqlite"))
     yield
 

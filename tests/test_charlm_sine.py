@@ -1,5 +1,5 @@
-"""charlm's built-in texts, temperature and try-it prime (T2), and sine on the learner's own series
-(T4): the CSV loader's accepted and refused files, a user series normalised, split and learned
+"""charlm's built-in texts, temperature and try-it prime, and sine on the learner's own series:
+the CSV loader's accepted and refused files, a user series normalised, split and learned
 better than predicting its mean, and the CLI's --csv flag (exit status 2 and one line naming csv
 for a bad file)."""
 

@@ -24,7 +24,7 @@ from rnnplay.tasks import TASK_CLASSES
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {"hidden_size": 4, "seq_len": 4, "batch_size": 4, "device": "cpu"}
-# the issue's heavy configurations
+# a heavy configuration within the parameter cap: the memory and time budgets must refuse it
 BIG_LSTM = {"task": "majority", "arch": "lstm", "hidden_size": 497, "batch_size": 256, "seq_len": 400}
 WIDE_TEXT = "".join(chr(0x4E00 + i) for i in range(2000)) * 2  # 2000 different characters, the cap
 
@@ -60,7 +60,7 @@ def test_every_race_demo_is_within_the_budget(name):
 # heavy configurations are refused with the estimate -------------------------------------------------------
 def test_a_big_lstm_is_refused_with_its_memory_and_time_estimates_and_the_allowance():
     memory, time_ = cost.check_cost(_config(BIG_LSTM))
-    # measured by the issue: 3.6 GB and 19-39 s a step
+    # measured when run: 3.6 GB and 19-39 s a step
     assert "needs about 3.4 GB of memory" in memory and "allows 512 MB a run" in memory
     assert "RNNPLAY_MAX_RUN_MB" in memory and "batch_size=256, T=400, hidden_size=497" in memory
     assert "a step of this run would take about 15 s" in time_ and "allows 2 s a step" in time_

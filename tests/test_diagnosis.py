@@ -1,5 +1,5 @@
-"""V9 diagnosis: each finding on synthetic snapshots on both sides of its threshold, robustness to
-empty and broken snapshots, and the issue's acceptance on real runs: vanishing gradients named for
+"""Diagnosis: each finding on synthetic snapshots on both sides of its threshold, robustness to
+empty and broken snapshots, and what it must say on real runs: vanishing gradients named for
 the plain RNN and not for LSTM/GRU (adding, T=50), exploding gradients for the identity-ReLU RNN
 trained by SGD without clipping, memorising on random labels."""
 

@@ -1,4 +1,4 @@
-"""S3 export / import: metrics CSV, config JSON round trip, safetensors weights and every refusal
+"""Export / import: metrics CSV, config JSON round trip, safetensors weights and every refusal
 (pickle, zip, truncated, wrong shapes, too big, bad config JSON), and the standalone PyTorch script,
 run alone in a subprocess, against Trainer's losses for the same seed."""
 

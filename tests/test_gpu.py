@@ -91,7 +91,7 @@ LARGE = {"task": "adding", "arch": "lstm", "hidden_size": 512, "seq_len": 256, "
 
 
 def test_large_configuration_uses_cudnn_and_fetches_statistics_in_batches(monkeypatch):
-    """P4: impl=torch runs the cuDNN kernel (aten::_cudnn_rnn) and the loop makes one device -> host copy per
+    """On a GPU, impl=torch runs the cuDNN kernel (aten::_cudnn_rnn) and the loop makes one device -> host copy per
     FETCH_EVERY steps (Trainer.host_syncs), not one a step; every step still reaches the history."""
     from rnnplay.run.training_run import TrainingRun
 

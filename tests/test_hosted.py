@@ -1,4 +1,4 @@
-"""Hosted mode (R3, R4, R6): caps from the environment, the exact parameter count, the admission queue
+"""Hosted mode: caps from the environment, the exact parameter count, the admission queue
 (FIFO positions, refusal past the queue, a slot given back on pause, stop, done, diverged, a crash and
 a thread's end, never leaked), a detached run's thread ending at once and resuming from the same step,
 the idle pause, a race counting as one training, and a Playground config over a cap refused by name.
@@ -372,7 +372,7 @@ def test_no_slot_leaks_after_random_start_pause_stop_cycles_of_real_runs(make_ru
     print(f"50 cycles: {queued} starts queued, {refused} refused; slots after: {slots(admission)}")
 
 
-# R3: a session that goes away -----------------------------------------------------------------------------
+# a session that goes away ---------------------------------------------------------------------------------
 def test_detach_ends_the_thread_within_seconds_and_attach_start_resumes_from_the_same_step(make_run, admission):
     run = make_run()
     run.start()
@@ -435,7 +435,7 @@ def test_a_run_nobody_looks_at_pauses_itself_and_one_watched_does_not(make_run, 
     assert ignored.state == "paused" and ignored.message == hosted.IDLE_TEXT
     assert ignored.snapshot().message.startswith("paused: nobody looked at this run for 1 s (RNNPLAY_IDLE_PAUSE_S)")
     assert slots(admission) == (1, 0)
-    ignored.slot.thread.join(5)  # its thread ends too (R3), as after a disconnect
+    ignored.slot.thread.join(5)  # its thread ends too, as after a disconnect
     assert not ignored.slot.thread.is_alive() and watched.slot.thread.is_alive()
     n = ignored.trainer.steps_done
     ignored.start()  # Resume: trains again, from the same step, in a new thread
@@ -616,7 +616,7 @@ def test_a_race_past_the_queue_is_refused_and_keeps_its_state(make_run, admissio
 
 
 def test_live_redraws_are_paced_by_the_number_of_live_views():
-    """R6: one learner keeps 2 Hz; 30 live views together stay within the share of one core."""
+    """One learner keeps 2 Hz; 30 live views together stay within the share of one core."""
     pacer = hosted.RedrawPacer(share=0.5, cost_s=0.05)
     assert pacer.interval(0.5, live_views=1) == 0.5
     assert pacer.interval(0.5, live_views=30) == pytest.approx(3.0)  # 30 x 0.05 s / 0.5 = 3 s

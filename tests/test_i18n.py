@@ -1,4 +1,4 @@
-"""S4: one catalogue, both languages. Every text the code marks for translation has its Chinese entry,
+"""One catalogue, both languages. Every text the code marks for translation has its Chinese entry,
 no entry is stale, and the placeholders agree; the language follows ?lang=, the switch and the locale."""
 
 from __future__ import annotations

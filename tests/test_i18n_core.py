@@ -1,4 +1,4 @@
-"""S4 for the core's words: the diagnosis, the tasks, the lessons and the export refusals in 中文.
+"""中文 for the core's words: the diagnosis, the tasks, the lessons and the export refusals in 中文.
 
 Chinese text must be Chinese (not the English fallback), quote the same numbers as the English, and
 name the same fields; the English stays exactly what it was (the other tests assert its sentences)."""

@@ -1,4 +1,4 @@
-"""S4 for Home, Learn, Inspect, Runs and the charts: with ?lang=zh each page runs and its title,
+"""中文 for Home, Learn, Inspect, Runs and the charts: with ?lang=zh each page runs and its title,
 headers and widget labels are Chinese; in English the same places hold no Chinese (but for the
 language switch, the product's name and the 中文 sample data). Every figure function built with
 lang="zh" has Chinese titles and axis titles, and English ones without."""

@@ -1,4 +1,4 @@
-"""S4 on the Playground and the Gradient lab: with ?lang=zh every sidebar control, button and message a
+"""中文 on the Playground and the Gradient lab: with ?lang=zh every sidebar control, button and message a
 learner reads is Chinese (a bad share link's warning still names the field, the value and the range),
 messages written by the training thread are translated where they are shown, and without ?lang= the
 pages are exactly as English as before."""

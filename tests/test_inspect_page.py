@@ -1,4 +1,4 @@
-"""The Inspect page (V4 in full, V10 scrubber) and its UI-free helpers in rnnplay.inspect_data.
+"""The Inspect page (hidden activations in full, the history scrubber) and its UI-free helpers in rnnplay.inspect_data.
 
 Core: the PCA against numpy's eigen-decomposition of the covariance, own input parsed per task (and
 refused by name), probe samples cut to their own length, the forward pass held off while a training

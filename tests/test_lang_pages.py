@@ -1,4 +1,4 @@
-"""S4 across the app: every page runs in English and in 中文 (AppTest), `?lang=zh` and a Chinese browser
+"""English and 中文 across the app: every page runs in English and in 中文 (AppTest), `?lang=zh` and a Chinese browser
 locale both open it in Chinese, and the Chinese pages show Chinese text where the English ones show English."""
 
 from __future__ import annotations

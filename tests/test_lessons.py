@@ -1,4 +1,4 @@
-"""Lessons (S2, S6): the lesson data parse as share links, the auto-pacing (`next_step`) moves on exactly
+"""Lessons and guided lessons: the lesson data parse as share links, the auto-pacing (`next_step`) moves on exactly
 when a step's condition holds, rnnplay.lessons stays torch-free for Home, Home links every lesson, and
 the narrator panel on the Playground shows a lesson, steps through it (acting on the run), drops the
 lesson for free play and names an unknown lesson."""

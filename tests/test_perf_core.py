@@ -1,6 +1,6 @@
-"""P4 on the CPU: the batched statistics mode a GPU uses (Trainer(fetch_every=K)) makes one device -> host
+"""On the CPU, the batched statistics mode a GPU uses (Trainer(fetch_every=K)) makes one device -> host
 copy per K steps (Trainer.host_syncs), gives exactly the per-step mode's numbers, and a NaN/Inf in a batch
-still stops the run at the step that diverged with that step's finite weights (R2), in the Trainer and in a
+still stops the run at the step that diverged with that step's finite weights, in the Trainer and in a
 TrainingRun. The probe budget holds over a run; snapshot() copies only what changed."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""R7 on the Playground (AppTest): the run id goes into the URL once the run trains; a page opened
+"""Runs kept on a reload, Playground (AppTest): the run id goes into the URL once the run trains; a page opened
 with ?run=<id> reopens the stored run with its steps, history and settings; a reload takes the live
 run back; another session's live run is copied, never shared; an unknown or damaged id is a message
 and a fresh run. Share links never carry the run id."""
@@ -67,7 +67,7 @@ def test_a_stored_run_reopens_with_its_steps_history_and_settings(stop_runs):
 def test_an_unknown_run_id_gives_a_message_and_a_fresh_run(stop_runs):
     at = open_playground(stop_runs, run="nosuchrun01", task="majority")
     assert not at.exception
-    assert "Run 'nosuchrun01' was not found" in texts(at.warning)  # quoted, and cut if long (R1)
+    assert "Run 'nosuchrun01' was not found" in texts(at.warning)  # quoted, and cut if long
     run = at.session_state["_run"]
     assert run.id != "nosuchrun01" and run.trainer.steps_done == 0 and run.state == "ready"
     assert "run" not in at.query_params  # nothing to reopen yet

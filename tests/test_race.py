@@ -1,8 +1,8 @@
 """rnnplay.race and the run data the Gradient lab draws: entries that cannot race are refused by field
 name; the same seed gives every entry the same batches; one thread steps the entries in turn (step
 counts never more than one apart while running); pause/resume/stop/step/reset; a diverging entry
-drops out alone; the snapshot carries each entry's V5 singular values, V7 per-parameter gradient
-norms (equal to the gradients' own norms) and V10 replay frames (bounded); the exploding demo really
+drops out alone; the snapshot carries each entry's singular values of W_hh, per-parameter gradient
+norms (equal to the gradients' own norms) and history-scrubber frames (bounded); the exploding demo really
 diverges without clipping and trains with it (slow: also the vanishing demo's ordering)."""
 
 from __future__ import annotations

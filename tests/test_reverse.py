@@ -1,4 +1,4 @@
-"""T7 reverse: the seq2seq data, its view and try-it, and (slow) the CLI reaching its target."""
+"""reverse: the seq2seq data, its view and try-it, and (slow) the CLI reaching its target."""
 
 from __future__ import annotations
 

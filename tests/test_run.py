@@ -307,7 +307,7 @@ def test_probes_off_trains_and_saves_history_but_never_probes():
 
 
 def test_a_step_reaches_the_history_before_its_probe_so_train_can_wait_for_the_first_point(make_run, monkeypatch):
-    """P3: Train waits (briefly) for the first step so the page run it starts draws the first point. The
+    """First chart fast: Train waits (briefly) for the first step so the page run it starts draws the first point. The
     first step always probes; the step must be in the history while that probe is still running."""
     from rnnplay.trainer import Trainer
 

@@ -1,4 +1,4 @@
-"""Runs page (V8): the session's runs listed with their configurations, and any of them overlaid."""
+"""Runs page (runs compared): the session's runs listed with their configurations, and any of them overlaid."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""T5 sentiment: the built-in sentences (lengths, the negation rule behind every label, a train /
+"""sentiment: the built-in sentences (lengths, the negation rule behind every label, a train /
 validation split that never overlaps, a vocabulary from training only with <PAD>=0 and <UNK>=1),
 the batches (ids padded at the end, true lengths on the CPU), the try-it checks and views, that
 packing makes padding invisible (a sentence alone and inside a padded batch give the same logits,

@@ -1,4 +1,4 @@
-"""S1 share links: every configuration field, on every task whose Playground shows it, goes from the URL
+"""Share links: every configuration field, on every task whose Playground shows it, goes from the URL
 into the page's RunConfig and its widget, and back out of share_query unchanged; the language goes into
 the link when it is not English; a run id or a teacher link's lists never do."""
 

@@ -1,4 +1,4 @@
-"""R7: runs kept in SQLite. A stored run reopens with its history and trains on with the very same
+"""Runs kept in SQLite. A stored run reopens with its history and trains on with the very same
 losses as a run that never stopped; old runs expire by age and by size; many threads write at once
 without "database is locked"; a damaged row is a message, never a crash; nothing is unpickled.
 

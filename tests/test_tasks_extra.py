@@ -1,4 +1,4 @@
-"""rnnplay.tasks random (T3), tagging (T6), wave (T8), copy (T10): each task's data follow its rule
+"""rnnplay.tasks random, tagging, wave, copy: each task's data follow its rule
 (shapes, dtypes, labels), validation data are apart from training data, seeds reproduce the data,
 the chance levels equal what the baseline they describe scores on a big sample (copy: the paper's
 10·ln 8 / (delay + 20)), the tagging rule truly needs the next word, wave refuses bidirectional
@@ -40,7 +40,7 @@ def _rows(x: torch.Tensor) -> set[tuple]:
     return {tuple(r.flatten().tolist()) for r in x}
 
 
-# T3 random ------------------------------------------------------------------------------------
+# random ---------------------------------------------------------------------------------------
 def test_random_training_batches_come_from_a_fixed_pool_of_dataset_size_sequences():
     task = _task("random", dataset_size=50, seq_len=7)
     assert task.pool.x.shape == (50, 7, 1) and task.pool.x.dtype == torch.float32
@@ -76,7 +76,7 @@ def test_random_view_shows_accuracy_on_the_pool_and_on_fresh_sequences_against_c
     assert all(0 <= v <= 1 for v in view["y"]) and view["hline"] == 0.5 and view["y_range"] == [0, 1]
 
 
-# T6 tagging -----------------------------------------------------------------------------------
+# tagging --------------------------------------------------------------------------------------
 def _rule(words: list[str]) -> list[str]:
     """The tagging rule written out word by word, independent of the task's tensor code."""
     kind = {w: t for t, (ws, _p) in tg.GROUPS.items() for w in ws}
@@ -149,7 +149,7 @@ def test_tagging_try_it_tags_the_learners_sentence_and_names_unknown_words():
     assert task.encode(task.try_it_example).shape[1] == len(task.try_it_example.split()) + 1
 
 
-# T8 wave --------------------------------------------------------------------------------------
+# wave -----------------------------------------------------------------------------------------
 def test_wave_input_is_the_one_hot_class_at_step_0_and_the_target_its_noisy_waveform():
     task = _task("wave", seq_len=30)
     b = task.sample(64, torch.Generator().manual_seed(0))
@@ -194,7 +194,7 @@ def test_wave_view_and_try_it_draw_generated_against_true_waves():
         task.try_it(model, "cpu", "circle")
 
 
-# T10 copy -------------------------------------------------------------------------------------
+# copy -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("delay", [1, 10, 25])
 def test_copy_follows_arjovskys_layout(delay):
     task = _task("copy", delay=delay)

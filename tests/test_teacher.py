@@ -1,4 +1,4 @@
-"""S5 teacher links (AppTest): a hidden control is absent and keeps the link's value, a locked one is
+"""Teacher links (AppTest): a hidden control is absent and keeps the link's value, a locked one is
 drawn disabled with the link's value that neither session_state nor a later URL can change, the student
 view lasts across page switches, unknown names are warned about by name, and the Teacher link panel
 makes a link that opens exactly that view (without the panel)."""

@@ -241,7 +241,7 @@ def test_step_schedule_decays_the_learning_rate_every_lr_step_steps():
     tr = Trainer(make_config("majority", lr=0.01, lr_schedule="step", lr_step=3, lr_gamma=0.5, steps=10))
     lrs = [tr.step().lr for _ in range(7)]
     assert lrs == pytest.approx([0.01] * 3 + [0.005] * 3 + [0.0025])
-    tr.set_lr(0.1)  # C3: a new base rate, still on the schedule
+    tr.set_lr(0.1)  # changed while training: a new base rate, still on the schedule
     assert tr.step().lr == pytest.approx(0.1 * 0.25)
 
 

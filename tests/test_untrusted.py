@@ -1,4 +1,4 @@
-"""R1, R5: untrusted input. A hostile checkpoint (a real pickle whose loading would create a marker
+"""Untrusted input. A hostile checkpoint (a real pickle whose loading would create a marker
 file, renamed .safetensors or uploaded as .pt), a malformed CSV, a 50 MB upload, a 1 MB text and
 out-of-range URL parameters each get a message naming the field and what is allowed, and change
 nothing else: the marker file is never created, a trained run keeps its steps, history and config.

@@ -15,7 +15,7 @@ CHROMIUM = os.environ.get("RNNPLAY_CHROMIUM", "/usr/bin/chromium")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    # R7: the server's saved runs go to a temporary store, never into the user's home
+    # the server's saved runs go to a temporary store, never into the user's home
     store = tmp_path_factory.mktemp("store") / "runs.sqlite"
     with serve(RNNPLAY_STORE=str(store)) as url:
         yield url

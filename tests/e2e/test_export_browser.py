@@ -1,4 +1,4 @@
-"""Real browser, S3: a trained run's metrics CSV, its plain PyTorch script (run here without rnnplay:
+"""Real browser, export: a trained run's metrics CSV, its plain PyTorch script (run here without rnnplay:
 the same losses as the app's, to 1e-5 relative) and its weights (loaded back into a matching run;
 refused, naming the field, by a different one)."""
 

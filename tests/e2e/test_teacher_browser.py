@@ -1,4 +1,4 @@
-"""Real browser, S5: a teacher picks hidden and locked controls in the Playground's Teacher link panel and
+"""Real browser, teacher links: a teacher picks hidden and locked controls in the Playground's Teacher link panel and
 copies the link; a fresh browser (another context: another session) opens it and sees only the chosen
 controls, the locked one disabled and unchangeable by clicking or typing; training uses the locked
 value (read back from the run's exported settings). Screenshots go to $RNNPLAY_SHOTS (or tmp)."""

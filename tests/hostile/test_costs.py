@@ -51,7 +51,8 @@ def test_a_costly_link_gets_its_estimate_and_no_traceback_and_builds_nothing(ser
 
 def test_opening_a_pool_link_twenty_times_builds_no_pool(served, chromium):
     """random's pool of 100,000 x 400 values is within the budget (about 0.8 GB while training) but made
-    only when the run trains: twenty page opens that never train hold no pool (the issue: +3.1 GB)."""
+    only when the run trains: twenty page opens that never train hold no pool (built on open:
+    +3.1 GB for twenty)."""
     proc, url = served
     warm = opened(chromium, f"{url}/playground?task=random")
     warm.close()

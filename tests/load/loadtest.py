@@ -1,4 +1,4 @@
-"""Load test (R6): N sessions train at once on one local server; the server must keep answering.
+"""Load test: N sessions train at once on one local server; the server must keep answering.
 
     python -m tests.load.loadtest --sessions 30            # or: python tests/load/loadtest.py
 

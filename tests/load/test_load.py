@@ -1,4 +1,4 @@
-"""R6 in CI: a smaller load test (8 sessions, 100 steps each) against a real server on loopback.
+"""The load test in CI, smaller (8 sessions, 100 steps each) against a real server on loopback.
 
 The full classroom figure (30 sessions) is `python -m tests.load.loadtest --sessions 30`; this one keeps
 the same assertions and fits a 2-core CI box in about a minute. Closed sessions are kept for 5 s

@@ -3,7 +3,7 @@
 The app is started with tests/e2e/streamlit_server.py on a free loopback port, with a throw-away
 RNNPLAY_STORE, OMP_NUM_THREADS=1 and RNNPLAY_THREADS=1, and driven the way a learner drives it:
 
-  live      (d) of issue 6: for each task's default configuration, /playground?task=NAME&steps=N is opened,
+  live      the performance table's (d): for each task's default configuration, /playground?task=NAME&steps=N is opened,
             Train is pressed and the live charts redraw until the status line says finished; the rate is the
             one that status line shows at the end (the run's steps over the seconds from its first step to its
             last, measured by the training thread), cross-checked with the browser's own clock (first and last
@@ -15,19 +15,19 @@ RNNPLAY_STORE, OMP_NUM_THREADS=1 and RNNPLAY_THREADS=1, and driven the way a lea
             click (a plotly_chart remounts, a live_chart keeps its root), the drawings Plotly finished, and the
             bytes the websocket brought from the click to the end (Playwright's frames, parsed as ForwardMsgs):
             in all, and the charts' figure data per redraw and per chart element.
-  first     P3: Train pressed -> the loss chart's first point drawn. A capture-phase click listener stores
+  first     Train pressed -> the loss chart's first point drawn. A capture-phase click listener stores
             performance.now() when the Train button is clicked; a requestAnimationFrame loop stores the first
             frame where the loss chart's Plotly graph (.st-key-loss .js-plotly-plot) has been drawn (gd.calcdata
             set) with its first trace, "train loss", holding at least one point (gd._fullData[0]._length > 0:
             gd.data holds typed arrays as {dtype, bdata}). Target <= 1 s.
-  cold      P3: `streamlit run app.py` launched as a fresh process -> the page's first heading (h1) visible in
+  cold      `streamlit run app.py` launched as a fresh process -> the page's first heading (h1) visible in
             the browser (an init script polls each animation frame from the document's start; the time is
             performance.timeOrigin + that frame, wall clock, minus the launch). The browser navigates as soon
             as /_stcore/health answers (polled every 20 ms). Home, and the Playground opened cold (its h1 and
             its Train button). Target <= 4 s.
   redraw    offline, no browser: the CPU and the bytes of one live redraw's charts as Streamlit sends them,
-            plain go.Figures against figures.compact() (the live view since issue 6), interleaved.
-  memory    P5: one Playground tab trains a default task (adding; steps raised with RNNPLAY_MAX_STEPS) for M minutes,
+            plain go.Figures against figures.compact() (what the live view sends), interleaved.
+  memory    one Playground tab trains a default task (adding; steps raised with RNNPLAY_MAX_STEPS) for M minutes,
             charts live; the server's RSS (/proc/PID/status VmRSS) is sampled every 10 s into a JSON-lines file.
 
 The numbers are for a benchmark table (docs/benchmarks.md); nothing here asserts a target.
@@ -454,7 +454,7 @@ def redraw_cost(tasks: list[str], steps: int = 1500, rounds: int = 7) -> list[di
     return rows
 
 
-# P3: cold start ---------------------------------------------------------------------------------------------
+# cold start -------------------------------------------------------------------------------------------------
 def _launch(env: dict, root: Path = ROOT) -> tuple[subprocess.Popen, str, float]:
     """A fresh `streamlit run app.py` (the command a learner types), its URL and its launch time (epoch s);
     returns once /_stcore/health answers (polled every 20 ms)."""
@@ -527,7 +527,7 @@ def cold_starts(tries: int = 3, compare: Path | None = None) -> list[dict]:
     return rows
 
 
-# P5: memory over a long run ---------------------------------------------------------------------------------
+# memory over a long run -------------------------------------------------------------------------------------
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
