@@ -1,7 +1,7 @@
 """Real browser: each live chart's margins already hold its tick labels, axis titles, legend and colorbar.
 The figures turn automargin on, and a chart whose margins are too small is drawn by Plotly twice (once more with
 the margins widened): at every remount of the old st.plotly_chart that made a live redraw cost Chromium ~22%
-more (docs/benchmarks.md, the verdict runs of 2026-12-02), and a live chart element (app_pages/ui/live_chart.py)
+more (docs/benchmarks.md, "Chart margins"), and a live chart element (app_pages/ui/live_chart.py)
 redrawn in place with Plotly.react pays it again whenever a label outgrows the margin. Read from plotly's own
 layout in the page: the four charts above the tabs at once, each tab's chart with its tab open (only the open
 tab's content is in the page)."""
