@@ -536,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="4 concurrent runs as threads of this process vs in Ray workers (rnnplay/bench_ray.py; needs ray)",
     )
-    t = p.add_argument_group("the performance table (issue 6)")
+    t = p.add_argument_group("the performance table")
     t.add_argument("--table", action="store_true", help="every task's defaults and the grid, as a markdown table")
     t.add_argument("--quick", action="store_true", help="one round instead of --rounds")
     t.add_argument("--seconds", type=float, default=1.5, help="how long one timed loop lasts (default 1.5)")
@@ -550,7 +550,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     t.add_argument("--archs", nargs="*", default=["rnn", "lstm", "gru"], choices=["rnn", "lstm", "gru"])
     t.add_argument("--impls", nargs="*", default=["torch", "scratch"], choices=["torch", "scratch"])
-    t.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="cuda: the same table on the GPU, and P4")
+    t.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="cuda: the GPU table, plus a big LSTM")
     t.add_argument("--browser", action="store_true", help="(d): a live app session in chromium (tests/perf/appbench)")
     t.add_argument("--markdown", metavar="FILE", help="also write the table to FILE")
     if "--ray-vs-threads" in argv:

@@ -606,11 +606,11 @@ def main() -> None:
     p.add_argument("--compare", type=Path, help="another checkout of the app (before a change), in the same rounds")
     p.add_argument("--cold", type=int, default=0, help="cold-start tries (each a fresh server; 0: none)")
     p.add_argument("--redraw", action="store_true", help="offline: one live redraw's CPU and bytes, before/after")
-    p.add_argument("--memory-minutes", type=float, default=0, help="P5: a live run this long (0: none)")
+    p.add_argument("--memory-minutes", type=float, default=0, help="memory: a live run this long (0: none)")
     p.add_argument(
         "--memory-task",
         default="adding",
-        help="P5's task: adding's 1 000 000 steps (the most a run takes) outlast 30 min; majority's ended at 29",
+        help="memory's task: adding's 1 000 000 steps (the most a run takes) outlast 30 min; majority's ended at 29",
     )
     p.add_argument("--memory-samples", default="appbench_memory.jsonl", help="JSON lines, one RSS sample each")
     p.add_argument("--json", help="write every result to this file")
