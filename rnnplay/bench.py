@@ -83,8 +83,8 @@ def bench(case: str, steps: int | None, rounds: int) -> dict:
         "plain_steps_per_s": round(med["plain"], 1),
         "trainer_steps_per_s": round(med["trainer"], 1),
         "app_steps_per_s": round(med["app"], 1),
-        "P1_trainer_over_plain": round(med["trainer"] / med["plain"], 3),
-        "P2_app_with_probes_over_plain": round(med["app"] / med["plain"], 3),
+        "trainer_over_plain": round(med["trainer"] / med["plain"], 3),
+        "app_with_probes_over_plain": round(med["app"] / med["plain"], 3),
     }
 
 
@@ -151,7 +151,7 @@ LOOPS = {"a": plain_loop, "b": probes_off_loop, "c": app_run}
 TARGETS = {"b/a": 0.95, "c/a": 0.85, "d/a": 0.8, "scratch/torch": 1 / 1.5, "gpu/cpu": 10.0}
 GRID_SIZES = (("small", 32, 20), ("medium", 128, 50), ("large", 256, 100))
 GRID_TASK = "adding"
-P4_LARGE = {"task": "adding", "arch": "lstm", "hidden_size": 512, "seq_len": 256, "batch_size": 256}
+LARGE = {"task": "adding", "arch": "lstm", "hidden_size": 512, "seq_len": 256, "batch_size": 256}
 COLUMNS = (
     "set",
     "row",
@@ -192,8 +192,8 @@ def groups(tasks, grid_sizes, archs, impls, device: str) -> list[dict]:
             ]
             out.append({"set": "B", "entries": entries, "loops": "abc", "cross": "scratch/torch"})
     if device == "cuda":
-        entries = [(f"P4 large {d}", make_config(**P4_LARGE, device=d)) for d in ("cpu", "cuda")]
-        out.append({"set": "P4", "entries": entries, "loops": "a", "cross": "gpu/cpu"})
+        entries = [(f"large {d}", make_config(**LARGE, device=d)) for d in ("cpu", "cuda")]
+        out.append({"set": "large", "entries": entries, "loops": "a", "cross": "gpu/cpu"})
     return out
 
 
@@ -499,7 +499,7 @@ def table_main(a, argv: list[str]) -> int:
         notes.append(note)
         firsts = [f"{t} {v['first_chart_s']:.2f} s" for t, v in got.items() if v.get("first_chart_s") is not None]
         if firsts:
-            notes.append("First chart after pressing Train (P3, target <= 1 s), median: " + ", ".join(firsts) + ".")
+            notes.append("First chart after pressing Train (target <= 1 s), median: " + ", ".join(firsts) + ".")
     else:
         notes.append(
             "(d) is left empty: it needs a Streamlit server and a real browser (add --browser; "
@@ -590,8 +590,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{case:<16} {r['steps']:>5} steps: plain {r['plain_steps_per_s']:>7} steps/s | "
                 f"trainer {r['trainer_steps_per_s']:>7} "
-                f"(P1 ratio {r['P1_trainer_over_plain']:.3f}, target >= 0.9) | app with probes "
-                f"{r['app_steps_per_s']:>7} (P2 ratio {r['P2_app_with_probes_over_plain']:.3f}, target >= 0.85)"
+                f"(ratio {r['trainer_over_plain']:.3f}, target >= 0.9) | app with probes "
+                f"{r['app_steps_per_s']:>7} (ratio {r['app_with_probes_over_plain']:.3f}, target >= 0.85)"
             )
     return 0
 

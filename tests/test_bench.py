@@ -103,7 +103,7 @@ def test_browser_numbers_go_into_the_task_rows_only():
 
 def test_cuda_table_adds_the_large_configuration():
     gs = bench.groups(["majority"], bench.GRID_SIZES[:1], ("lstm",), ("torch", "scratch"), "cuda")
-    assert [g["set"] for g in gs] == ["A", "B", "P4"]
+    assert [g["set"] for g in gs] == ["A", "B", "large"]
     assert all(cfg.device == "cuda" for g in gs[:2] for _, cfg in g["entries"])
     (_, cpu), (_, gpu) = gs[2]["entries"]
     assert (cpu.device, gpu.device, gpu.hidden_size, gpu.seq_len, gpu.batch_size) == ("cpu", "cuda", 512, 256, 256)
