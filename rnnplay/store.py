@@ -40,12 +40,13 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from rnnplay.class_runs import watchable
 from rnnplay.errors import StoreConflict, StoreError
 from rnnplay.i18n import Msg
 from rnnplay.store_postgres import PostgresBackend
 from rnnplay.store_sqlite import SqliteBackend
 
-SCHEMA_VERSION = 2  # 2: a version (compare-and-swap) and an owner (quotas) on every row
+SCHEMA_VERSION = 3  # 2: a version (compare-and-swap) and an owner (quotas) on every row; 3: the class runs
 EXPIRE_EVERY_S = 60.0  # a save checks the budget at most this often: the check scans the table
 POSTGRES_URL = ("postgresql://", "postgres://")
 SQLITE_URL = "sqlite://"
@@ -60,6 +61,11 @@ _LISTED = ("id", "task", "state", "steps_done", "created", "updated", "size", "o
 _UPSERT = (
     f"INSERT INTO runs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) ON CONFLICT(id) DO UPDATE SET "
     + ", ".join(f"{c}=excluded.{c}" for c in _COLUMNS if c not in ("id", "created"))
+)
+# a key's class run and its count, replaced whole
+_CLAIM = (
+    "INSERT INTO class_runs (key, run_id, claimed, trained) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
+    "run_id=excluded.run_id, claimed=excluded.claimed, trained=excluded.trained"
 )
 # a row goes only as the version that was read: one saved meanwhile by another replica stays
 _DELETE_SEEN = "DELETE FROM runs WHERE id = ? AND version = ?"
@@ -262,6 +268,54 @@ class RunStore:
         if gone:
             self.backend.after_delete()  # SQLite gives the freed pages back to the file system
         return [run_id for run_id, _ in gone]
+
+    # a configuration trained once for a class (rnnplay/class_runs.py) ---------------------------
+    @_db_errors
+    def claim_class_run(self, key: str, run_id: str, fresh_s: float, now: float | None = None) -> tuple[str, int]:
+        """A learner presses Train on a configuration whose key is `key`, in a run `run_id`: returns (the
+        run to show, how many times the key has been trained). That is the key's class run when it is
+        still worth watching (class_runs.watchable: finished, or training with a save or its claim within
+        fresh_s), and nothing changes; otherwise run_id becomes the class run and the count goes up by one.
+        One transaction per key, on every replica sharing the store."""
+        now = time.time() if now is None else now
+        with self.backend.transaction(lock="class run " + key) as tx:
+            found = tx.rows("SELECT run_id, claimed, trained FROM class_runs WHERE key = ?", (key,))
+            if found and found[0][0]:
+                current, claimed, trained = found[0]
+                row = tx.rows("SELECT state, updated FROM runs WHERE id = ?", (current,))
+                state, updated = row[0] if row else (None, None)
+                if watchable(state, updated, claimed, now, fresh_s):
+                    return current, int(trained)
+            trained = int(found[0][2]) + 1 if found else 1
+            tx.rows(_CLAIM, (key, run_id, now, trained))
+        return run_id, trained
+
+    @_db_errors
+    def count_training(self, key: str) -> int:
+        """One more training of `key` that is not its class run (a learner's own copy); the new count."""
+        with self.backend.transaction(lock="class run " + key) as tx:
+            found = tx.rows("SELECT run_id, claimed, trained FROM class_runs WHERE key = ?", (key,))
+            run_id, claimed, trained = found[0] if found else ("", 0.0, 0)
+            tx.rows(_CLAIM, (key, run_id, claimed, int(trained) + 1))
+        return int(trained) + 1
+
+    @_db_errors
+    def release_class_run(self, key: str, run_id: str) -> None:
+        """run_id is no longer what `key`'s configuration trains (its owner reset it or changed its
+        learning rate while it trained): the next learner to press Train trains the key anew. The count stays."""
+        self.backend.rows("UPDATE class_runs SET run_id = '', claimed = 0 WHERE key = ? AND run_id = ?", (key, run_id))
+
+    @_db_errors
+    def class_run(self, key: str) -> dict | None:
+        """The key's row: run_id ('' once released), claimed (a time), trained (a count); None if never trained."""
+        found = self.backend.rows("SELECT run_id, claimed, trained FROM class_runs WHERE key = ?", (key,))
+        return dict(zip(("run_id", "claimed", "trained"), found[0], strict=True)) if found else None
+
+    @_db_errors
+    def row_version(self, run_id: str) -> tuple[int, str] | None:
+        """(version, state) of a stored run, without reading its body: whether it changed since it was loaded."""
+        found = self.backend.rows("SELECT version, state FROM runs WHERE id = ?", (run_id,))
+        return (int(found[0][0]), str(found[0][1])) if found else None
 
     # reading ----------------------------------------------------------------------------------
     @_db_errors

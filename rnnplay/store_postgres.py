@@ -29,6 +29,14 @@ DEFAULTS = {
     "application_name": "rnnplay",
     "options": f"-c statement_timeout={int(BUSY_TIMEOUT_S * 1000)} -c lock_timeout={int(BUSY_TIMEOUT_S * 1000)}",
 }
+# a key's class run and how many times the key was trained (rnnplay/class_runs.py)
+CLASS_RUNS = """
+CREATE TABLE IF NOT EXISTS class_runs (
+    key TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    claimed DOUBLE PRECISION NOT NULL,
+    trained BIGINT NOT NULL DEFAULT 0
+)"""
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY,
@@ -48,7 +56,9 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE INDEX IF NOT EXISTS runs_updated ON runs (updated);
 CREATE INDEX IF NOT EXISTS runs_owner ON runs (owner);
 CREATE TABLE IF NOT EXISTS rnnplay_schema (version INTEGER NOT NULL);
-"""
+"""  # schema 2; MIGRATIONS bring it up to date
+# from each schema version to the next: 2 -> 3 adds the class runs
+MIGRATIONS = {2: (CLASS_RUNS,)}
 
 
 def shown(url: str) -> str:
@@ -161,7 +171,13 @@ class PostgresBackend:
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         tx.rows(statement)
-                tx.rows("INSERT INTO rnnplay_schema (version) VALUES (?)", (schema_version,))
+                tx.rows("INSERT INTO rnnplay_schema (version) VALUES (?)", (2,))
+                version = 2
+            if version < schema_version:
+                for old in range(version, schema_version):
+                    for statement in MIGRATIONS.get(old, ()):
+                        tx.rows(statement)
+                tx.rows("UPDATE rnnplay_schema SET version = ?", (schema_version,))
 
     @contextlib.contextmanager
     def transaction(self, lock: str | None = None) -> Iterator[_Conn]:

@@ -14,6 +14,14 @@ from pathlib import Path
 from rnnplay.errors import StoreError
 
 BUSY_TIMEOUT_MS = 15_000
+# a key's class run and how many times the key was trained (rnnplay/class_runs.py)
+_CLASS_RUNS = """
+CREATE TABLE IF NOT EXISTS class_runs (
+    key TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    claimed REAL NOT NULL,
+    trained INTEGER NOT NULL DEFAULT 0
+)"""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY,
@@ -32,13 +40,15 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_updated ON runs (updated);
 CREATE INDEX IF NOT EXISTS runs_owner ON runs (owner);
-"""
+"""  # schema 2; the migrations below bring it up to date
 # schema 1 -> 2: the same rows, at version 0 and with no owner
 _MIGRATE_1 = (
     "ALTER TABLE runs ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
     "ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT ''",
     "CREATE INDEX IF NOT EXISTS runs_owner ON runs (owner)",
 )
+# schema 2 -> 3: the class runs, none yet
+_MIGRATE_2 = (_CLASS_RUNS,)
 
 
 class SqliteBackend:
@@ -65,7 +75,7 @@ class SqliteBackend:
         return conn
 
     def setup(self, schema_version: int) -> None:
-        """Create the tables (or bring a file of schema 1 up to date); StoreError for a newer schema."""
+        """Create the tables (or bring a file of an older schema up to date); StoreError for a newer schema."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = self.conn()
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -80,12 +90,14 @@ class SqliteBackend:
         if version < schema_version:  # tables and version in one transaction: a second process waits
             with self.transaction():
                 version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have done it
-                if version == 1:
-                    for statement in _MIGRATE_1:
-                        conn.execute(statement)
-                elif version == 0:
+                if version == 0:
                     for statement in _SCHEMA.split(";"):
                         if statement.strip():
+                            conn.execute(statement)
+                    version = 2
+                for old, statements in ((1, _MIGRATE_1), (2, _MIGRATE_2)):
+                    if version <= old:
+                        for statement in statements:
                             conn.execute(statement)
                 conn.execute(f"PRAGMA user_version={schema_version}")
 

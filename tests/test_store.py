@@ -421,7 +421,7 @@ def test_a_store_of_the_first_schema_gains_versions_and_owners_and_keeps_its_run
         )
     store = RunStore(path)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3  # and on to the class runs
     back = store.load(run.id)
     assert (back["version"], back["owner"], back["steps_done"]) == (0, "", 4)
     reopened = TrainingRun.from_record(back)
