@@ -10,7 +10,7 @@ import streamlit as st
 
 from app_pages import narrator
 from app_pages.i18n import lang, tr
-from app_pages.ui import controls, links, teacher
+from app_pages.ui import class_watch, controls, links, teacher
 from app_pages.ui.exchange import exchange_panel
 from app_pages.ui.page_style import compact_top
 from app_pages.ui.run_bar import run_bar
@@ -47,6 +47,9 @@ def train_clicked() -> None:
     # an untouched run already follows the widgets (current_run); a finished one starts anew
     if run.state in FINISHED:
         reset_run(run, config)
+        class_watch.count_training(run.config)
+    elif class_watch.train_or_watch(run):  # RNNPLAY_SHARE_RUNS: its configuration's class run is shown instead
+        return
     before = run.steps_done
     run.start()
     # the page run this click starts draws the first point when the first step is in the history by then
@@ -55,11 +58,20 @@ def train_clicked() -> None:
 
 
 def reset_clicked() -> None:
+    class_watch.release(run)
     reset_run(run, config)
+
+
+def own_copy_clicked() -> None:
+    """Watching the class's run: train this session's own run of the configuration instead."""
+    class_watch.stop_watching()
+    class_watch.count_training(run.config)
+    run.start()
 
 
 def apply_live_clicked() -> None:
     """Learning rate and clipping change while training, at the next step."""
+    class_watch.release(run)
     if config.lr != run.config.lr:
         run.set_lr(config.lr)
     if (config.clip_mode, config.clip) != (run.config.clip_mode, run.config.clip):
@@ -86,27 +98,34 @@ def pending_changes() -> None:
             st.button(tr("Apply to the running model"), on_click=apply_live_clicked, key="btn_apply")
 
 
-options = run_bar(
-    run.state,
-    on_train=train_clicked,
-    on_pause=run.pause,
-    on_stop=run.stop,
-    on_step=run.step_one,
-    on_reset=reset_clicked,
-    busy_label=tr("Training"),
-    anew_states=FINISHED,
-    train_disabled=controls.over_caps(),  # even the task's defaults are over this server's caps (hosted)
-    widths=[1.2, 1, 1, 1.4, 1, 1.6],  # room for the longest label (单步训练一批)
-)
-chart_options(options, run.config.arch)
-pending_changes()
+watching = class_watch.watched(config)  # RNNPLAY_SHARE_RUNS: the class's run of this configuration
+if watching is not None:
+    options = class_watch.watch_bar(watching, own_copy_clicked)
+else:
+    options = run_bar(
+        run.state,
+        on_train=train_clicked,
+        on_pause=run.pause,
+        on_stop=run.stop,
+        on_step=run.step_one,
+        on_reset=reset_clicked,
+        busy_label=tr("Training"),
+        anew_states=FINISHED,
+        train_disabled=controls.over_caps(),  # even the task's defaults are over this server's caps (hosted)
+        widths=[1.2, 1, 1, 1.4, 1, 1.6],  # room for the longest label (单步训练一批)
+    )
+shown = watching or run  # what the charts draw
+chart_options(options, shown.config.arch)
+if watching is None:
+    pending_changes()
 lesson = narrator.active()
 charts, beside = st.columns([2.8, 1]) if lesson else (st.container(), None)
 if beside is not None:
     with beside:
-        narrator.show(run, page="playground")  # the lesson's narration when the URL has ?lesson=<id>
+        # the lesson's narration when the URL has ?lesson=<id>; it follows the class's run while watching
+        narrator.show(class_watch.Shown(run, watching, train_clicked), page="playground")
 with charts:
-    live_view(run, LIVE_EVERY_S)
+    live_view(shown, LIVE_EVERY_S)
 
 if offered(run) and not teacher.hides("try_it"):
     try_it(run)

@@ -163,6 +163,13 @@ class LiveRuns:
             if e is not None and e["owner"] is guard:
                 e.update(owner=None, since=time.monotonic(), was_running=was_running)
 
+    def peek(self, run_id: str) -> TrainingRun | None:
+        """The live run with this id, whoever owns it, or None: for a page that only watches it
+        (app_pages/ui/class_watch.py), never one that controls it."""
+        with self._lock:
+            e = self._entries.get(run_id)
+            return e["run"] if e is not None and e["run"].id == run_id else None
+
     def find(self, run_id: str) -> tuple[TrainingRun | None, SessionGuard | None, bool]:
         """(the live run with this id or None, the guard of the live session that owns it or None
         once that session has gone, whether it was training when its session went away). Waits a

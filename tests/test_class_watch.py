@@ -1,0 +1,107 @@
+"""A configuration trained once for a class, on the Playground (AppTest, RNNPLAY_SHARE_RUNS=1): the
+second learner to press Train on a configuration that trains watches the first one's run (the same run
+id, no buttons of its own, trained once in the store), "Train my own copy" trains theirs (twice); a
+finished class run in the store (another replica's) is shown whole at once; without the setting every
+learner trains their own, as always."""
+
+from __future__ import annotations
+
+import pytest
+
+from app_pages.ui import class_watch
+from rnnplay import class_runs
+from rnnplay.run.training_run import TrainingRun
+from rnnplay.store import RunStore, default_path
+from tests.test_pages import open_app
+
+PLAYGROUND = "app_pages/playground.py"
+LONG = {"task": "majority", "steps": "20000", "lang": "en"}  # still training when the second learner comes
+
+
+@pytest.fixture
+def share(monkeypatch):
+    monkeypatch.setenv("RNNPLAY_SHARE_RUNS", "1")
+
+
+def learner(stop_runs, **params):
+    at = open_app(PLAYGROUND, **params)
+    stop_runs.append(at)
+    assert not at.exception
+    return at
+
+
+def texts(elements) -> str:
+    return " | ".join(e.value for e in elements)
+
+
+def trained_count(run: TrainingRun) -> int:
+    found = RunStore(default_path()).class_run(class_runs.config_key(run.config))
+    return found["trained"] if found else 0
+
+
+def test_the_second_learner_watches_the_first_ones_run_and_can_train_their_own(share, stop_runs):
+    first = learner(stop_runs, **LONG)
+    first.button(key="btn_train").click().run()
+    class_run = first.session_state["_run"]
+    assert class_run.state in ("running", "queued") and trained_count(class_run) == 1
+
+    second = learner(stop_runs, **LONG)
+    second.button(key="btn_train").click().run()
+    assert not second.exception
+    own = second.session_state["_run"]
+    assert own.id != class_run.id and own.state == "ready" and own.steps_done == 0  # nothing trained twice
+    assert f"Watching the class's run of this configuration — trained once for everyone (run {class_run.id})" in (
+        texts(second.info)
+    )
+    keys = {b.key for b in second.button}
+    assert "btn_own_copy" in keys and not keys & {"btn_train", "btn_pause", "btn_stop", "btn_step", "btn_reset"}
+    progress = second.get("progress")[0].proto.text  # the class run's progress, as it trains
+    assert "/ 20000" in progress and ("training" in progress or "queued" in progress), progress
+    assert trained_count(class_run) == 1  # counted in the store: trained once
+
+    second.button(key="btn_own_copy").click().run()
+    assert not second.exception
+    assert own.state in ("running", "queued") and "Watching the class's run" not in texts(second.info)
+    assert class_run.state in ("running", "queued")  # the class run goes on, untouched
+    assert trained_count(class_run) == 2
+
+
+def test_a_finished_class_run_of_another_server_is_shown_whole_at_once(share, stop_runs):
+    at = learner(stop_runs, task="majority", steps="30", lang="en")
+    config = at.session_state["_run"].config
+    other = TrainingRun(config)  # trained by another replica sharing the store
+    other.saver.store = store = RunStore(default_path())
+    other.start()
+    other.join(60)
+    assert other.state == "done" and other.save()
+    assert store.claim_class_run(class_runs.config_key(config), other.id, class_runs.FRESH_S) == (other.id, 1)
+    del other  # nothing of it left in this process but the store's row
+
+    at.button(key="btn_train").click().run()
+    assert not at.exception
+    assert at.session_state["_run"].steps_done == 0
+    assert "step 30 / 30" in at.get("progress")[0].proto.text and "finished" in at.get("progress")[0].proto.text
+    assert "trained once for everyone" in texts(at.info)
+    assert store.class_run(class_runs.config_key(config))["trained"] == 1
+
+
+def test_changing_a_setting_while_watching_ends_the_watching(share, stop_runs):
+    first = learner(stop_runs, **LONG)
+    first.button(key="btn_train").click().run()
+    second = learner(stop_runs, **LONG)
+    second.button(key="btn_train").click().run()
+    assert class_watch.WATCH in second.session_state
+    second.number_input(key="hidden_size").set_value(48).run()
+    assert not second.exception and class_watch.WATCH not in second.session_state
+    assert "btn_train" in {b.key for b in second.button}
+
+
+def test_without_the_setting_every_learner_trains_their_own(monkeypatch, stop_runs):
+    monkeypatch.delenv("RNNPLAY_SHARE_RUNS", raising=False)
+    first = learner(stop_runs, **LONG)
+    first.button(key="btn_train").click().run()
+    second = learner(stop_runs, **LONG)
+    second.button(key="btn_train").click().run()
+    own = second.session_state["_run"]
+    assert own.state in ("running", "queued") and own.id != first.session_state["_run"].id
+    assert "Watching" not in texts(second.info) and trained_count(own) == 0
