@@ -105,3 +105,18 @@ def test_without_the_setting_every_learner_trains_their_own(monkeypatch, stop_ru
     own = second.session_state["_run"]
     assert own.state in ("running", "queued") and own.id != first.session_state["_run"].id
     assert "Watching" not in texts(second.info) and trained_count(own) == 0
+
+
+def test_a_class_run_just_started_on_another_server_is_watched_before_its_first_save(share, stop_runs):
+    at = learner(stop_runs, **LONG)
+    config = at.session_state["_run"].config
+    store, key = RunStore(default_path()), class_runs.config_key(config)
+    assert store.claim_class_run(key, "elsewhere01", class_runs.FRESH_S) == ("elsewhere01", 1)  # nothing saved yet
+    at.button(key="btn_train").click().run()
+    assert not at.exception and at.session_state["_run"].steps_done == 0
+    assert "(run elsewhere01)" in texts(at.info)
+    assert "It trains on another server" in " | ".join(c.value for c in at.caption)
+    assert "step 0 / 20000" in at.get("progress")[0].proto.text
+    store.release_class_run(key, "elsewhere01")  # it never saved, and its claim is gone
+    at.run()
+    assert not at.exception and class_watch.WATCH not in at.session_state and "Watching" not in texts(at.info)

@@ -10,6 +10,7 @@ fresh run meanwhile, which "Train my own copy" starts.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import streamlit as st
@@ -83,8 +84,9 @@ def stop_watching() -> None:
 
 def watched(config: RunConfig) -> TrainingRun | None:
     """The class run this session watches, or None. The live run when this process trains it; else the
-    run rebuilt from the store, read again when its stored version changed. Changing the settings away
-    from its configuration, or the run expiring, ends the watching."""
+    run rebuilt from the store, read again when its stored version changed; before its first save (it
+    has just started on another replica), an empty run of its configuration under its id. Changing the
+    settings away from its configuration, or the run expiring or going silent, ends the watching."""
     w = st.session_state.get(WATCH)
     if w is None:
         return None
@@ -102,11 +104,23 @@ def watched(config: RunConfig) -> TrainingRun | None:
             record = store.load(w["id"])
             if record is not None:
                 w["view"], w["version"] = TrainingRun.from_record(record), record["version"]
+        elif stored is None and store is not None and _just_claimed(store, w):
+            if w["view"] is None:
+                w["view"] = TrainingRun(config)
+                w["view"].saver.id = w["id"]
+        elif stored is None:
+            w["view"] = None  # expired, or never saved and its claim gone stale
     except StoreError:
         pass  # the copy already read, if any, is shown on
     if w["view"] is None:
         stop_watching()
     return w["view"]
+
+
+def _just_claimed(store, w: dict) -> bool:
+    """Whether the watched run is still its key's fresh claim (started, not saved yet)."""
+    found = store.class_run(w["key"])
+    return bool(found) and found["run_id"] == w["id"] and time.time() - found["claimed"] <= class_runs.FRESH_S
 
 
 def watch_bar(shown: TrainingRun, own_copy: Callable[[], None]):
@@ -118,8 +132,10 @@ def watch_bar(shown: TrainingRun, own_copy: Callable[[], None]):
         tr("Train my own copy"), on_click=own_copy, type="primary", key="btn_own_copy", icon=":material/person:"
     )
     c[1].button(tr("Stop watching"), on_click=stop_watching, key="btn_stop_watching", icon=":material/close:")
-    if LIVE_RUNS.peek(shown.id) is None and _stored_state() in ("running", "queued"):
+    state = _stored_state() if LIVE_RUNS.peek(shown.id) is None else "here"
+    if state in (None, "running", "queued"):
         st.caption(tr(ELSEWHERE_TEXT, s=SAVE_EVERY_S))
+    if state not in ("here", "done", "diverged"):
         st.fragment(_follow_store, run_every=SAVE_EVERY_S)()
     return c[2]
 
@@ -134,13 +150,17 @@ def _stored_state() -> str | None:
 
 
 def _follow_store() -> None:
-    """A class run training on another replica: the page redraws when it has saved a newer version."""
+    """A class run training on another replica: the page redraws when it has saved a newer version, or
+    when it is gone (expired, or never saved and its claim stale: the watching ends)."""
     w, store = st.session_state.get(WATCH), run_store_or_none()
+    if w is None or store is None:
+        return
     try:
-        found = store.row_version(w["id"]) if w and store is not None else None
+        found = store.row_version(w["id"])
+        gone = found is None and not _just_claimed(store, w)
     except StoreError:
         return
-    if found is not None and found[0] != w["version"]:
+    if gone or (found is not None and found[0] != w["version"]):
         st.rerun(scope="app")
 
 
