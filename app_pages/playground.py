@@ -114,7 +114,7 @@ else:
         train_disabled=controls.over_caps(),  # even the task's defaults are over this server's caps (hosted)
         widths=[1.2, 1, 1, 1.4, 1, 1.6],  # room for the longest label (单步训练一批)
     )
-shown = watching or run  # what the charts draw
+shown = class_watch.replay(watching) if watching is not None else run  # what the charts draw
 chart_options(options, shown.config.arch)
 if watching is None:
     pending_changes()

@@ -10,12 +10,15 @@ No streamlit here; the page's side is app_pages/ui/class_watch.py.
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import hashlib
 import json
 import os
 
 from rnnplay import devices
 from rnnplay.config import RunConfig
+from rnnplay.run.snapshot import Snapshot
 
 # part of every key: bump it when a change to the trainer, a task or a model makes one configuration
 # compute something else, so that runs trained by the old code are never shown for the new
@@ -58,3 +61,35 @@ def watchable(state: str | None, updated: float | None, claimed: float, now: flo
     if state is None or state in ("running", "queued"):
         return now - max(updated or 0.0, claimed) <= fresh_s
     return False
+
+
+def replayed(snap: Snapshot, step: int) -> Snapshot:
+    """A finished run's snapshot as it was at `step`, for scrubbing through it: every row past `step` cut
+    (the history, validation, probes, spectra, norms, replay frames, events), and the activations those
+    charts draw taken from the last replay frame at or before it. What no frame keeps (the task's view)
+    stays the final one."""
+    frames = [f for f in snap.frames if f["step"] <= step]
+    latest = snap.latest_probe
+    if latest is not None and frames:
+        latest = {**latest, **frames[-1]}
+        val = _upto(snap.val, step)
+        if val["step"]:
+            latest["val"] = (val["loss"][-1], val["metric"][-1])
+    return dataclasses.replace(
+        snap,
+        steps_done=min(step, snap.steps_done),
+        history=_upto(snap.history, step),
+        val=_upto(snap.val, step),
+        probes=[p for p in snap.probes if p["step"] <= step],
+        spectral=_upto(snap.spectral, step),
+        param_norms=_upto(snap.param_norms, step, keep=("names",)),
+        frames=frames,
+        latest_probe=latest,
+        events=[e for e in snap.events if e[0] <= step],
+    )
+
+
+def _upto(columns: dict[str, list], step: int, keep: tuple[str, ...] = ()) -> dict[str, list]:
+    """Columns whose "step" column is sorted: their rows up to `step`; the columns in `keep` whole."""
+    n = bisect.bisect_right(columns.get("step", []), step)
+    return {k: (v if k in keep else v[:n]) for k, v in columns.items()}

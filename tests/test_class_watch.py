@@ -10,6 +10,7 @@ import pytest
 
 from app_pages.ui import class_watch
 from rnnplay import class_runs
+from rnnplay.config import make_config
 from rnnplay.run.training_run import TrainingRun
 from rnnplay.store import RunStore, default_path
 from tests.test_pages import open_app
@@ -120,3 +121,34 @@ def test_a_class_run_just_started_on_another_server_is_watched_before_its_first_
     store.release_class_run(key, "elsewhere01")  # it never saved, and its claim is gone
     at.run()
     assert not at.exception and class_watch.WATCH not in at.session_state and "Watching" not in texts(at.info)
+
+
+def test_a_finished_class_run_can_be_scrubbed_through(share, stop_runs):
+    at = learner(stop_runs, task="majority", steps="30", lang="en")
+    config = at.session_state["_run"].config
+    other = TrainingRun(config)
+    other.saver.store = store = RunStore(default_path())
+    other.start()
+    other.join(60)
+    assert other.state == "done" and other.save()
+    store.claim_class_run(class_runs.config_key(config), other.id, class_runs.FRESH_S)
+    at.button(key="btn_train").click().run()
+    slider = at.slider(key=f"class_replay_{other.id}_30")
+    assert slider.value == 30 and "step 30 / 30" in at.get("progress")[0].proto.text
+    slider.set_value(10).run()
+    assert not at.exception and "step 10 / 30" in at.get("progress")[0].proto.text
+    assert "trained once for everyone" in texts(at.info)
+
+
+def test_a_replayed_snapshot_holds_the_rows_up_to_its_step():
+    run = TrainingRun(make_config("majority", steps=40))
+    run.start()
+    run.join(60)
+    snap = run.snapshot()
+    cut = class_runs.replayed(snap, 20)
+    assert cut.steps_done == 20 and max(cut.history["step"]) <= 20 < max(snap.history["step"])
+    assert all(len(v) == len(cut.history["step"]) for v in cut.history.values())
+    assert cut.probes and all(p["step"] <= 20 for p in cut.probes) and len(cut.probes) < len(snap.probes)
+    assert cut.frames and cut.latest_probe["step"] == cut.frames[-1]["step"] <= 20
+    assert cut.param_norms["names"] == snap.param_norms["names"]
+    assert class_runs.replayed(snap, 40).history == snap.history

@@ -20,7 +20,7 @@ from app_pages.ui.session_run import LIVE_RUNS, run_store_or_none
 from rnnplay import class_runs
 from rnnplay.config import RunConfig
 from rnnplay.i18n import N_
-from rnnplay.run import RunState
+from rnnplay.run import FINISHED, RunState
 from rnnplay.run.record import SAVE_EVERY_S
 from rnnplay.run.training_run import TrainingRun
 from rnnplay.store import StoreError
@@ -162,6 +162,30 @@ def _follow_store() -> None:
         return
     if gone or (found is not None and found[0] != w["version"]):
         st.rerun(scope="app")
+
+
+def replay(shown: TrainingRun):
+    """A finished class run comes with a step slider to scrub through it (at its end at first): the run
+    as the charts draw it at the chosen step (Replay), or the run itself at its end."""
+    if shown.state not in FINISHED or shown.steps_done < 2:
+        return shown
+    step = st.slider(
+        tr("Replay: step"), 1, shown.steps_done, shown.steps_done, key=f"class_replay_{shown.id}_{shown.steps_done}"
+    )
+    return shown if step >= shown.steps_done else Replay(shown, step)
+
+
+class Replay:
+    """A finished run as its charts were at `step` (class_runs.replayed); nothing of it trains."""
+
+    def __init__(self, run: TrainingRun, step: int):
+        self._run, self.step = run, step
+
+    def __getattr__(self, name: str):
+        return getattr(self._run, name)
+
+    def snapshot(self):
+        return class_runs.replayed(self._run.snapshot(), self.step)
 
 
 class Shown:

@@ -10,4 +10,5 @@ ZH = {
     ),
     "Train my own copy": "训练我自己的副本",
     "Stop watching": "停止观看",
+    "Replay: step": "回放：第几步",
 }
