@@ -300,13 +300,14 @@ class Deployment(contextlib.ExitStack):
         self.ray = self.ray_head.address
         return self.ray
 
-    def start_replicas(self, ports: list[int], workers: int | None = None) -> None:
-        """The replicas on these ports, started together and waited for until each is healthy."""
+    def start_replicas(self, ports: list[int], workers: int | None = None, env: dict | None = None) -> None:
+        """The replicas on these ports, started together and waited for until each is healthy; env: more
+        settings for them (a test's shorter save period, ...)."""
         secret = _kept_secret(self.state, "secret", "RNNPLAY_SECRET")
         cookie = _kept_secret(self.state, "cookie_secret", "STREAMLIT_SERVER_COOKIE_SECRET")
         for port in ports:
             store = self.store or str(self.state / f"runs-{port}.sqlite")
-            self.envs[port] = replica_env(store, self.ray, secret, cookie, workers)
+            self.envs[port] = {**replica_env(store, self.ray, secret, cookie, workers), **(env or {})}
             self.start_replica(port)
         for port in ports:
             wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", self.replicas[port])
