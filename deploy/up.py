@@ -149,7 +149,8 @@ class RayHead:
         args += ["--num-cpus", str(num_cpus), "--include-dashboard=false", "--disable-usage-stats"]
         args += ["--temp-dir", self.tmp]
         env = {**os.environ, "RAY_TMPDIR": self.tmp, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
-        starter = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        out = subprocess.PIPE
+        starter = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.sid = starter.pid
         out, _ = starter.communicate(timeout=180)
         if starter.returncode != 0:
@@ -248,7 +249,8 @@ def start_nginx(prefix: Path, conf: str) -> subprocess.Popen:
     check = subprocess.run([*cmd, "-t"], capture_output=True, text=True)
     if check.returncode:
         raise RuntimeError(f"nginx refused its configuration:\n{check.stderr[-2000:]}")
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(prefix / "stderr.log", "ab"))
+    with open(prefix / "stderr.log", "ab") as log:
+        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log)
 
 
 def stop_process(proc: subprocess.Popen, grace_s: float = 15.0) -> None:
