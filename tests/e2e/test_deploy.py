@@ -4,7 +4,7 @@ Streamlit replicas (one Ray worker each) and nginx in front, started by the laun
 - A run started through replica A outlives A: A is SIGKILLed mid-run (its Ray worker ends with it, as
   Ray ends the actors of a driver that is gone); the page's websocket reconnects through nginx, which
   now sends the browser to replica B; B reopens the run from the shared store at its last autosave,
-  under the same id, and Resume trains on.
+  under the same id, and Resume trains on; a reload (through nginx, to B) keeps it training.
 - A run outlives its Ray worker: the worker processes are SIGKILLed mid-run; the page says the worker
   stopped, reopens the run from its last autosave on a new worker, and Resume trains on.
 
@@ -131,6 +131,13 @@ def test_a_run_outlives_the_replica_that_served_it(deployment, page):
     assert replica_of(page.context, d.url) != served
     assert back_at == last_save and step_of(page) == back_at and run_id(page) == rid
     trains_on(page, rid, back_at)
+
+    # a reload now goes through nginx to B, where the run lives: the same run, training on
+    before = step_of(page)
+    page.reload()
+    wait_connected(page)
+    wait_until(lambda: step_of(page) > before, 120, "steps beyond the reload's")
+    assert run_id(page) == rid and replica_of(page.context, d.url) != served
     print(f"deploy: run {rid} on {served}, killed after its save at step {last_save}; reopened there on B")
 
 
