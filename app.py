@@ -29,25 +29,39 @@ view_link.follow_short_link()  # ?t=: a teacher's short link opens the link it s
 view_link.carry()  # a teacher's view stays in the URL on every page (sidebar navigation drops it)
 
 
-# torch._dynamo is imported by the first optimizer a process builds: 2-3 s on a cold start (measured).
-PRELOAD = ("rnnplay.run", "rnnplay.figures", "torch._dynamo")
+# torch._dynamo is imported by the first optimizer a process builds: 2-3 s on a cold start (measured). It
+# comes after the first page is drawn: imported meanwhile, it held the GIL the cold Playground needed.
+PRELOAD, AFTER_FIRST_PAGE = ("rnnplay.run", "rnnplay.figures"), ("torch._dynamo",)
+FIRST_PAGE_WAIT_S = 10.0
 
 
-@st.cache_resource(show_spinner=False)
-def _preload() -> threading.Thread:
-    """Import torch, its optimizer machinery and plotly once per server, in the background: Home
-    paints at once (no torch on its path) and the Playground is ready when a learner opens it. Then set
-    torch's thread count: threads started later (every page's script thread) inherit it."""
+class Preload(threading.Thread):
+    """Imports torch, its optimizer machinery and plotly once per server, in the background: Home paints
+    at once (no torch on its path) and the Playground is ready when a learner opens it. Then sets torch's
+    thread count: threads started later (every page's script thread) inherit it."""
 
-    def preload() -> None:
+    def __init__(self):
+        super().__init__(name="preload", daemon=True)
+        self.first_page = threading.Event()  # set when a page has been drawn
+
+    def run(self) -> None:
         for m in PRELOAD:
             importlib.import_module(m)
         importlib.import_module("rnnplay.hosted").set_torch_threads()
+        self.first_page.wait(FIRST_PAGE_WAIT_S)
+        for m in AFTER_FIRST_PAGE:
+            importlib.import_module(m)
 
-    t = threading.Thread(target=preload, name="preload", daemon=True)
+
+@st.cache_resource(show_spinner=False)
+def _preload() -> Preload:
+    t = Preload()
     t.start()
     return t
 
 
-_preload()
-page.run()
+preload = _preload()
+try:
+    page.run()
+finally:
+    preload.first_page.set()
