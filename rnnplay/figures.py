@@ -479,13 +479,6 @@ def _nz(values) -> list[float]:
     return [v if v is not None and math.isfinite(v) else EPS for v in values]
 
 
-def _val_mode(steps, color: str) -> dict:
-    """A validation curve's mode: each point marked while they are few and far apart, a plain line after."""
-    if len(steps) < VAL_MARKERS_BELOW:
-        return {"mode": "lines+markers", "marker": {"size": 6, "color": color}}
-    return {"mode": "lines"}
-
-
 def _few_points_mode(steps, color: str) -> dict:
     """A curve of few points far apart (validation, probes) marks each one; a plain line once they are many."""
     if len(steps) < VAL_MARKERS_BELOW:
@@ -525,20 +518,27 @@ def _event_marks(fig: Spec, snap: Snapshot) -> None:
         )
 
 
-def loss_figure(snap: Snapshot, log_y: bool = False, lang: str = "en", height: int = LIVE_HEIGHTS["loss"]) -> go.Figure:
-    """Train and validation loss with the chance-level loss, and marks where lr/clip changed."""
-    h, v, task = snap.history, snap.val, snap.task
-    fig = Spec()
+def _train_and_val(fig: Spec, snap: Snapshot, column: str, lang: str) -> None:
+    """One column ("loss" or "metric") of the training history as a line, and of the validation
+    probes as a line or, while there are few, as points."""
+    h, v = snap.history, snap.val
     fig.add_scatter(
-        x=h["step"], y=_lines(h["loss"]), name=t("train", lang), mode="lines", line={"color": COLORS["train"]}
+        x=h["step"], y=_lines(h[column]), name=t("train", lang), mode="lines", line={"color": COLORS["train"]}
     )
     fig.add_scatter(
         x=v["step"],
-        y=_lines(v["loss"]),
+        y=_lines(v[column]),
         name=t("validation", lang),
         line={"color": COLORS["val"]},
         **_few_points_mode(v["step"], COLORS["val"]),
     )
+
+
+def loss_figure(snap: Snapshot, log_y: bool = False, lang: str = "en", height: int = LIVE_HEIGHTS["loss"]) -> go.Figure:
+    """Train and validation loss with the chance-level loss, and marks where lr/clip changed."""
+    task = snap.task
+    fig = Spec()
+    _train_and_val(fig, snap, "loss", lang)
     if task.chance_loss is not None:
         fig.reference_line(task.chance_loss, t(task.chance_label or CHANCE_LABEL, lang, x=task.chance_loss))
     _event_marks(fig, snap)
@@ -563,24 +563,11 @@ def metric_name(metric: str, lang: str = "en") -> str:
 
 def metric_figure(snap: Snapshot, lang: str = "en", height: int = LIVE_HEIGHTS["metric"]) -> go.Figure:
     """The task metric (accuracy, sequence accuracy or MSE) for training and validation, with chance."""
-    h, v, task = snap.history, snap.val, snap.task
+    task = snap.task
     metric = task.metric
     name = metric_name(metric, lang)
     fig = Spec()
-    fig.add_scatter(
-        x=h["step"],
-        y=_lines(h["metric"]),
-        name=t("train", lang),
-        mode="lines",
-        line={"color": COLORS["train"]},
-    )
-    fig.add_scatter(
-        x=v["step"],
-        y=_lines(v["metric"]),
-        name=t("validation", lang),
-        line={"color": COLORS["val"]},
-        **_few_points_mode(v["step"], COLORS["val"]),
-    )
+    _train_and_val(fig, snap, "metric", lang)
     if task.chance is not None:
         fig.reference_line(task.chance, t(task.chance_label or CHANCE_LABEL, lang, x=task.chance))
     fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
