@@ -11,6 +11,7 @@ English, and the page shows `localize(error, lang)` (Chinese in rnnplay/i18n/zh_
 from __future__ import annotations
 
 import csv
+import inspect
 import io
 import json
 import struct
@@ -19,8 +20,10 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from rnnplay.cells import GATES
 from rnnplay.config import DEFAULT_TASK, FIELDS, ConfigError, RunConfig, make_config, relevant_fields
 from rnnplay.i18n import N_, Msg
+from rnnplay.models import init_forget_bias, init_recurrent
 from rnnplay.run.snapshot import Snapshot
 from rnnplay.tasks import TASK_CLASSES, Task, make_task
 from rnnplay.trainer import decay_every, steps_per_epoch
@@ -324,33 +327,10 @@ CARRY_STATE = {carry!r}  # charlm: the hidden state carried from one batch to th
 {task_code}
 
 # the model: recurrent core -> linear head on the last step ------------------------------------
-GATES = {{"rnn": 1, "lstm": 4, "gru": 3}}[ARCH]
+GATES = {gates!r}
 
 
-def init_recurrent(core):
-    """default (torch's uniform, times gain), xavier (the course's: xavier_normal_ on each whole
-    weight matrix, biases 0), orthogonal or identity (IRNN: W_hh = gain * I per gate block, biases 0)."""
-    with torch.no_grad():
-        for name, p in core.named_parameters():
-            if INIT == "default":
-                p.mul_(INIT_GAIN)
-            elif name.startswith("bias"):
-                p.zero_()
-            elif INIT == "xavier":
-                nn.init.xavier_normal_(p, gain=INIT_GAIN)
-            elif name.startswith("weight_hh") and INIT in ("orthogonal", "identity"):
-                for block in p.chunk(GATES, dim=0):
-                    if INIT == "orthogonal":
-                        nn.init.orthogonal_(block, gain=INIT_GAIN)
-                    else:
-                        block.copy_(INIT_GAIN * torch.eye(block.shape[0], dtype=p.dtype))
-            else:  # input weights of orthogonal / identity
-                for block in p.chunk(GATES, dim=0):
-                    nn.init.xavier_uniform_(block)
-        if ARCH == "lstm" and FORGET_BIAS != 0:  # rows H:2H are the forget gate (gate order i, f, g, o)
-            for name, p in core.named_parameters():
-                if name.startswith("bias_"):
-                    p[HIDDEN_SIZE : 2 * HIDDEN_SIZE] = FORGET_BIAS if name.startswith("bias_ih") else 0.0
+{model_init}
 
 
 class Model(nn.Module):
@@ -361,7 +341,8 @@ class Model(nn.Module):
             kw["nonlinearity"] = NONLINEARITY
         cls = {{"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}}[ARCH]
         self.core = cls(INPUT_SIZE, HIDDEN_SIZE, batch_first=True, **kw)
-        init_recurrent(self.core)
+        init_recurrent(self.core, ARCH, INIT, INIT_GAIN)
+        init_forget_bias(self.core, ARCH, FORGET_BIAS)
         self.head = nn.Linear(HIDDEN_SIZE * (2 if BIDIRECTIONAL else 1), OUTPUT_SIZE)
         if INIT == "xavier":  # the course's loop covers every weight of the model, the head's too
             with torch.no_grad():
@@ -445,6 +426,8 @@ def pytorch_script(config: RunConfig, filename: str = "rnn_run.py") -> str:
         filename=filename,
         task_code=cls.script_code(c).strip("\n"),
         task_constants=cls.script_constants(c),
+        gates=GATES,
+        model_init="\n\n".join(inspect.getsource(f) for f in (init_recurrent, init_forget_bias)).strip("\n"),
         carry=c.carry_state and "carry_state" in relevant_fields(c.task),
         decay_every=every,
         decay_note=note,
