@@ -76,6 +76,13 @@ def config_json(config: RunConfig) -> str:
     return json.dumps(body, ensure_ascii=False, indent=1)
 
 
+def _expect(got, want, template: str) -> None:
+    """A file's format or version tag must be want: else ValueError(template), naming the value the file
+    holds ({got}, shortened: it is the file's text) and the one allowed ({want})."""
+    if got != want:
+        raise ValueError(Msg(template, got=shorten(got), want=want))
+
+
 def load_config_json(text: str | bytes) -> RunConfig:
     """Configuration JSON (from config_json, or written by hand) -> a validated RunConfig. Fields left
     out take the task's defaults. Refused with a message: a file over MAX_CONFIG_BYTES, text that is
@@ -108,23 +115,16 @@ def load_config_json(text: str | bytes) -> RunConfig:
         raise ValueError(
             Msg(N_("config file: expected a JSON object of config fields, got a JSON {type}"), type=type(body).__name__)
         )
-    fmt, version = body.pop("format", None), body.pop("version", None)
-    if fmt != CONFIG_FORMAT:
-        raise ValueError(
-            Msg(
-                N_("config file: format={got} is not allowed: {want!r} (an rnnplay config export)"),
-                got=shorten(fmt),
-                want=CONFIG_FORMAT,
-            )
-        )
-    if version != CONFIG_VERSION:
-        raise ValueError(
-            Msg(
-                N_("config file: version={got} is not supported: this rnnplay reads version {want}"),
-                got=shorten(version),
-                want=CONFIG_VERSION,
-            )
-        )
+    _expect(
+        body.pop("format", None),
+        CONFIG_FORMAT,
+        N_("config file: format={got} is not allowed: {want!r} (an rnnplay config export)"),
+    )
+    _expect(
+        body.pop("version", None),
+        CONFIG_VERSION,
+        N_("config file: version={got} is not supported: this rnnplay reads version {want}"),
+    )
     unknown = [k for k in body if k not in FIELDS]
     if unknown:
         raise ConfigError(unknown[0], body[unknown[0]], N_("a field of RunConfig ({fields})"), fields=", ".join(FIELDS))
@@ -211,22 +211,16 @@ def load_weights(trainer, data: bytes) -> RunConfig:
         )
     header = _header(data)
     meta = header.get("__metadata__") or {}
-    if meta.get("format") != WEIGHTS_FORMAT:
-        raise ValueError(
-            Msg(
-                N_("weights file: format={got} is not allowed: {want!r} (an rnnplay weights export)"),
-                got=shorten(meta.get("format")),
-                want=WEIGHTS_FORMAT,
-            )
-        )
-    if meta.get("version") != str(WEIGHTS_VERSION):
-        raise ValueError(
-            Msg(
-                N_("weights file: version={got} is not supported: this rnnplay reads version {want}"),
-                got=shorten(meta.get("version")),
-                want=WEIGHTS_VERSION,
-            )
-        )
+    _expect(
+        meta.get("format"),
+        WEIGHTS_FORMAT,
+        N_("weights file: format={got} is not allowed: {want!r} (an rnnplay weights export)"),
+    )
+    _expect(
+        meta.get("version"),
+        str(WEIGHTS_VERSION),  # safetensors metadata holds strings only
+        N_("weights file: version={got} is not supported: this rnnplay reads version {want}"),
+    )
     try:
         saved = load_config_json(meta.get("config", ""))
     except ValueError as e:  # e is said in the reader's language with the rest
