@@ -19,7 +19,7 @@ from rnnplay import cost
 from rnnplay.config import FIELDS, ConfigError, RunConfig, make_config
 from rnnplay.i18n import N_, t
 from rnnplay.run.probe_log import MIN_PROBE_INTERVAL_S
-from rnnplay.run.slot import AdmissionSlot
+from rnnplay.run.slot import AdmissionSlot, SlotOwner
 from rnnplay.run.snapshot import RaceSnapshot
 from rnnplay.run.state import RunState
 from rnnplay.run.training_run import TrainingRun
@@ -185,7 +185,7 @@ def race_labels(configs: list[RunConfig], lang: str = "en") -> list[str]:
     return labels
 
 
-class Race:
+class Race(SlotOwner):
     """States: ready -> (queued ->) running <-> paused -> done | stopped (RunState). The entries keep their
     own states. `slot` holds the race's state, its one thread and its one slot on the server (run/slot.py)."""
 
@@ -207,14 +207,6 @@ class Race:
         self.runs = [TrainingRun(c, **kw) for c in self.configs]
         self._t_start, self._steps_at_start, self.steps_per_s = None, 0, 0.0
 
-    @property
-    def state(self) -> RunState:
-        return self.slot.state
-
-    @property
-    def message(self) -> str:
-        return self.slot.message
-
     def _total_steps(self) -> int:
         return sum(r.steps_done for r in self.runs)
 
@@ -228,13 +220,6 @@ class Race:
 
     def restart_clock(self) -> None:
         self._t_start, self._steps_at_start = time.perf_counter(), self._total_steps()
-
-    def detach(self, grace_s: float = 0.0) -> None:
-        """The browser session went away: pause now, end the thread after grace_s (run/slot.py)."""
-        self.slot.detach(grace_s)
-
-    def attach(self) -> None:
-        self.slot.attach()
 
     # controls (UI thread; each only flips state) ---------------------------------------------
     def start(self) -> None:
@@ -337,7 +322,3 @@ class Race:
             steps=[s.steps_done for s in runs],
             steps_per_s=rate,
         )
-
-    @property
-    def is_active(self) -> bool:
-        return self.slot.state == RunState.RUNNING

@@ -32,6 +32,33 @@ class SlotHost(Protocol):
     def pause(self, notice: str | None = None, notice_args: dict | None = None) -> None: ...
 
 
+class SlotOwner:
+    """The members a TrainingRun and a Race show of their AdmissionSlot (`self.slot`): the state, the
+    message, and the browser session's detach and attach."""
+
+    slot: AdmissionSlot
+
+    @property
+    def state(self) -> RunState:
+        return self.slot.state
+
+    @property
+    def message(self) -> str:
+        """Why it is in its state: an N_ template (its fields in slot.message_args) or an error's text."""
+        return self.slot.message
+
+    @property
+    def is_active(self) -> bool:
+        return self.slot.state == RunState.RUNNING
+
+    def detach(self, grace_s: float = 0.0) -> None:
+        """The browser session went away: pause now, end the thread after grace_s."""
+        self.slot.detach(grace_s)
+
+    def attach(self) -> None:
+        self.slot.attach()
+
+
 class AdmissionSlot:
     """The state, message and thread of one trainer, and its turn on the server. Every field is guarded by
     `lock` (the host's own lock, shared with what its snapshot reads); `cv` wakes a paused thread."""

@@ -19,13 +19,13 @@ from rnnplay.config import RunConfig
 from rnnplay.run import record as records
 from rnnplay.run.loop import RunLoop
 from rnnplay.run.probe_log import FRAMES_BUDGET_BYTES, MIN_PROBE_INTERVAL_S, PROBE_BUDGET
-from rnnplay.run.slot import AdmissionSlot
+from rnnplay.run.slot import AdmissionSlot, SlotOwner
 from rnnplay.run.snapshot import Snapshot, SnapshotCache
 from rnnplay.run.state import FINISHED, RunState
 from rnnplay.trainer import StepStats
 
 
-class TrainingRun:
+class TrainingRun(SlotOwner):
     """States: ready -> (queued ->) running <-> paused -> done | stopped | diverged | error (RunState).
 
     Made of: `slot` (state, thread, turn on the server), `loop` (the trainer, its steps and probes, and
@@ -95,21 +95,8 @@ class TrainingRun:
         return self.loop.trainer.probe_batch
 
     @property
-    def state(self) -> RunState:
-        return self.slot.state
-
-    @property
-    def message(self) -> str:
-        """Why the run is in its state: an N_ template (its fields in message_args) or an error's text."""
-        return self.slot.message
-
-    @property
     def traceback(self) -> str:
         return self.loop.traceback
-
-    @property
-    def is_active(self) -> bool:
-        return self.slot.state == RunState.RUNNING
 
     @property
     def id(self) -> str:
@@ -286,13 +273,6 @@ class TrainingRun:
 
     def train(self) -> None:
         self.loop.train()
-
-    def detach(self, grace_s: float = 0.0) -> None:
-        """The browser session went away: pause now, end the thread after grace_s (run/slot.py)."""
-        self.slot.detach(grace_s)
-
-    def attach(self) -> None:
-        self.slot.attach()
 
     # the run as a stored record, and back (run/record.py) -----------------------------------------
     def to_record(self) -> dict:
