@@ -244,9 +244,7 @@ class Race(SlotOwner):
         self.slot.release()
 
     def stop(self) -> None:
-        with self._lock:
-            self.slot.halt()
-        self.slot.release()
+        self.slot.halt()
         self.join()
         for r in self.runs:
             r.stop()

@@ -157,11 +157,14 @@ class AdmissionSlot:
         return True
 
     def halt(self) -> None:
-        """A stop: the thread ends; a trainer that stepped is stopped for good, one that never did is ready."""
-        self.stop = True
-        if self.state in (RunState.RUNNING, RunState.PAUSED, RunState.READY, RunState.QUEUED):
-            self.state = RunState.STOPPED if self.host.steps_so_far() else RunState.READY
-        self.cv.notify_all()
+        """A stop: the thread ends; a trainer that stepped is stopped for good, one that never did is ready.
+        The slot goes back. Takes the lock: not under lock."""
+        with self.lock:
+            self.stop = True
+            if self.state in (RunState.RUNNING, RunState.PAUSED, RunState.READY, RunState.QUEUED):
+                self.state = RunState.STOPPED if self.host.steps_so_far() else RunState.READY
+            self.cv.notify_all()
+        self.release()
 
     def release(self) -> None:
         """Give the slot (or the place in the queue) back; not under lock."""

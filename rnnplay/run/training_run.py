@@ -160,9 +160,7 @@ class TrainingRun(SlotOwner):
         self.slot.release()
 
     def stop(self) -> None:
-        with self._lock:
-            self.slot.halt()
-        self.slot.release()
+        self.slot.halt()
         self.join()
         with self._train_lock:
             self.loop.sync_pending()
