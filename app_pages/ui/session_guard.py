@@ -27,7 +27,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import streamlit as st
 from streamlit import config, runtime
@@ -41,10 +40,24 @@ GIVE_BACK_EVERY_S = 30.0
 _LOG = logging.getLogger(__name__)
 
 
-class Guard(Protocol):
-    released: bool
+class Guard:
+    """A session's hold on what it trains (its run, its race), released once, when the session has really
+    gone: by the watcher, or by a test. A kind of guard says what its release does in on_release."""
 
-    def release(self) -> None: ...
+    def __init__(self, session_id: str | None = None):
+        self.session_id = session_id
+        self.released = False
+        self._lock = threading.Lock()
+
+    def release(self) -> None:
+        with self._lock:
+            if self.released:
+                return
+            self.released = True
+        self.on_release()
+
+    def on_release(self) -> None:
+        """What the session's going away does to what it holds (pause it, give its slot back)."""
 
 
 M_ARENA_MAX = -8  # glibc's mallopt parameter

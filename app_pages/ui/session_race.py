@@ -5,12 +5,11 @@ not reopened after a reload; the session's guard pauses it when the session has 
 from __future__ import annotations
 
 import os
-import threading
 
 import streamlit as st
 
 from app_pages.i18n import tr
-from app_pages.ui.session_guard import session_guard
+from app_pages.ui.session_guard import Guard, session_guard
 from rnnplay.config import RunConfig
 from rnnplay.i18n import N_
 from rnnplay.race import Race
@@ -19,20 +18,14 @@ from rnnplay.run import RunState
 LOST_RACE_TEXT = N_("The worker that trained this race stopped ({error}): this is a new race.")
 
 
-class RaceGuard:
+class RaceGuard(Guard):
     """A session's hold on its race; released when the session has really gone (session_guard)."""
 
     def __init__(self, session_id: str | None = None):
-        self.session_id = session_id
+        super().__init__(session_id)
         self.race: Race | None = None
-        self.released = False
-        self._lock = threading.Lock()
 
-    def release(self) -> None:
-        with self._lock:
-            if self.released:
-                return
-            self.released = True
+    def on_release(self) -> None:
         if self.race is not None:
             # pause now and end the thread (a shared server gets its slot back); Resume goes on from the same step
             self.race.detach()

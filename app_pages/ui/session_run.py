@@ -29,7 +29,7 @@ import time
 import streamlit as st
 
 from app_pages.i18n import tr
-from app_pages.ui.session_guard import SESSIONS, session_guard
+from app_pages.ui.session_guard import SESSIONS, Guard, session_guard
 from rnnplay import store as run_store
 from rnnplay import untrusted
 from rnnplay.config import RunConfig, make_config
@@ -99,22 +99,16 @@ def may_take(owner: str, browser: str | None) -> bool:
     return owner == browser
 
 
-class SessionGuard:
+class SessionGuard(Guard):
     """A session's hold on its run; released when the session has really gone (session_guard)."""
 
     def __init__(self, session_id: str | None = None, browser: str | None = None):
-        self.session_id = session_id
+        super().__init__(session_id)
         self.browser = browser
         self.owner = browser or (f"session:{session_id}" if session_id else "")
         self.run: TrainingRun | None = None
-        self.released = False
-        self._lock = threading.Lock()
 
-    def release(self) -> None:
-        with self._lock:
-            if self.released:
-                return
-            self.released = True
+    def on_release(self) -> None:
         run = self.run
         if run is not None:
             was_running = run.state in ACTIVE  # a queued run rejoins the queue
