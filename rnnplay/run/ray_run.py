@@ -296,6 +296,32 @@ class _Pool:
 POOL = _Pool()
 
 
+class _WorkerControls:
+    """The controls that a RemoteRun and a RemoteRace pass on to their worker as they are, through each one's
+    `_call` (which does nothing once the worker is lost)."""
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == RunState.RUNNING
+
+    def start(self) -> None:
+        self._call("start")
+
+    resume = start
+
+    def pause(self, notice: str | None = None, notice_args: dict | None = None) -> None:
+        self._call("pause", notice, notice_args)
+
+    def stop(self) -> None:
+        self._call("stop")
+
+    def detach(self, grace_s: float = 0.0) -> None:
+        self._call("detach", grace_s)
+
+    def attach(self) -> None:
+        self._call("attach")
+
+
 class RemoteSaver:
     """The page's view of a remote run's saver: its fields as of the last call, owner and store set remotely."""
 
@@ -328,7 +354,7 @@ class RemoteSaver:
             self._run._set_saver(value, self._store is not None)
 
 
-class RemoteRun:
+class RemoteRun(_WorkerControls):
     """A run training in a RunWorker, with TrainingRun's public surface (see TrainingRun for each member)."""
 
     def __init__(self, config: RunConfig, _record: dict | None = None, **kwargs):
@@ -420,10 +446,6 @@ class RemoteRun:
         return self._status["traceback"]
 
     @property
-    def is_active(self) -> bool:
-        return self.state == RunState.RUNNING
-
-    @property
     def task(self):
         """The run's task, made here from its configuration (the same data as the worker's: tasks are seeded)."""
         if self._task is None:
@@ -467,17 +489,6 @@ class RemoteRun:
         return lost_snapshot(self._last or Snapshot(config=self.config), self._id, self.lost)
 
     # controls
-    def start(self) -> None:
-        self._call("start")
-
-    resume = start
-
-    def pause(self, notice: str | None = None, notice_args: dict | None = None) -> None:
-        self._call("pause", notice, notice_args)
-
-    def stop(self) -> None:
-        self._call("stop")
-
     def join(self, timeout: float = 10.0) -> None:
         self._call("join", timeout)
 
@@ -511,12 +522,6 @@ class RemoteRun:
         except ray.exceptions.RayTaskError as e:
             raise e.cause from None
 
-    def detach(self, grace_s: float = 0.0) -> None:
-        self._call("detach", grace_s)
-
-    def attach(self) -> None:
-        self._call("attach")
-
     def to_record(self) -> dict:
         return self._call("to_record")
 
@@ -535,7 +540,7 @@ class RemoteRun:
     __del__ = close
 
 
-class RemoteRace:
+class RemoteRace(_WorkerControls):
     """A race (rnnplay.race.Race) training in a RunWorker, with Race's public surface; its snapshots cross
     as what changed in each entry, like a RemoteRun's."""
 
@@ -582,10 +587,6 @@ class RemoteRace:
         return LOST_TEXT if self.lost else self._status["message"]
 
     @property
-    def is_active(self) -> bool:
-        return self.state == RunState.RUNNING
-
-    @property
     def runs(self) -> list[Snapshot]:
         """Each entry as of now (its state and steps_done, as the narrator reads them)."""
         return self.snapshot().runs
@@ -608,17 +609,6 @@ class RemoteRace:
                 return self._last
         return lost_snapshot(self._last or RaceSnapshot(labels=list(self.labels)), "race", self.lost)
 
-    def start(self) -> None:
-        self._call("start")
-
-    resume = start
-
-    def pause(self, notice: str | None = None, notice_args: dict | None = None) -> None:
-        self._call("pause", notice, notice_args)
-
-    def stop(self) -> None:
-        self._call("stop")
-
     def join(self, timeout: float = 30.0) -> None:
         self._call("join", timeout)
 
@@ -630,12 +620,6 @@ class RemoteRace:
 
     def step_one(self) -> None:
         self._call("step_one")
-
-    def detach(self, grace_s: float = 0.0) -> None:
-        self._call("detach", grace_s)
-
-    def attach(self) -> None:
-        self._call("attach")
 
     def close(self) -> None:
         if "_key" in self.__dict__ and not self.lost and ray.is_initialized():
