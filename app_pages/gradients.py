@@ -71,11 +71,7 @@ with options.popover(tr("Chart options"), icon=":material/tune:"):
     st.toggle(tr("Log-scale loss"), key="race_loss_log")
 if pending and race.state != RunState.READY:
     st.info(tr("The entries changed since this race started: press **Reset** (or **Train anew**) to race them."))
-charts, beside = st.columns([2.8, 1]) if narrator.active() else (st.container(), None)
-if beside is not None:
-    with beside:
-        narrator.show(race, page="gradients")  # ?lesson=<id>: the narrated lesson's panel
-with charts:
+with narrator.charts_area(race, page="gradients"):  # ?lesson=<id>: the narrated lesson's panel beside
     race_view(race, LIVE_EVERY_S)
 
 if not teacher.hides("howto"):  # a teacher link may hide page parts

@@ -188,6 +188,17 @@ def active() -> bool:
     return bool(st.query_params.get("lesson"))
 
 
+def charts_area(run_or_race, page: str):
+    """Where a page draws its live charts: the page's width, or, when the URL names a lesson, a column
+    with the narration beside it (drawn here)."""
+    if not active():
+        return st.container()
+    charts, beside = st.columns([2.8, 1])
+    with beside:
+        show(run_or_race, page=page)
+    return charts
+
+
 def show(run_or_race, page: str | None = None) -> None:
     """Draw the narrator when the URL names a lesson; nothing otherwise. `page` ("playground" or
     "gradients") lets the panel say when a lesson belongs on the other page."""

@@ -118,13 +118,8 @@ shown = class_watch.replay(watching) if watching is not None else run  # what th
 chart_options(options, shown.config.arch)
 if watching is None:
     pending_changes()
-lesson = narrator.active()
-charts, beside = st.columns([2.8, 1]) if lesson else (st.container(), None)
-if beside is not None:
-    with beside:
-        # the lesson's narration when the URL has ?lesson=<id>; it follows the class's run while watching
-        narrator.show(class_watch.Shown(run, watching, train_clicked), page="playground")
-with charts:
+# beside the lesson's narration when the URL has ?lesson=<id>; it follows the class's run while watching
+with narrator.charts_area(class_watch.Shown(run, watching, train_clicked), page="playground"):
     live_view(shown, LIVE_EVERY_S)
 
 if offered(run) and not teacher.hides("try_it"):
