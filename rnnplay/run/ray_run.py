@@ -297,8 +297,9 @@ POOL = _Pool()
 
 
 class _WorkerControls:
-    """The controls that a RemoteRun and a RemoteRace pass on to their worker as they are, through each one's
-    `_call` (which does nothing once the worker is lost)."""
+    """What a RemoteRun and a RemoteRace do alike with their worker (`worker`, where they are `_key`): the
+    controls passed on as they are, through each one's `_call` (which does nothing once the worker is lost),
+    and close."""
 
     @property
     def is_active(self) -> bool:
@@ -320,6 +321,17 @@ class _WorkerControls:
 
     def attach(self) -> None:
         self._call("attach")
+
+    def close(self) -> None:
+        """Forget the run or race in its worker (`_key` there; it is no one's any more): when this handle is
+        dropped (the process's registry forgot it) or by hand."""
+        if "_key" in self.__dict__ and not self.lost and ray.is_initialized():
+            try:
+                self.worker.drop.remote(self._key)
+            except Exception:  # noqa: BLE001 - the worker or Ray is already gone
+                pass
+
+    __del__ = close
 
 
 class RemoteSaver:
@@ -367,8 +379,8 @@ class RemoteRun(_WorkerControls):
         self.lost = ""  # why the worker is gone ("" while it trains)
         self.saver = RemoteSaver(self)
         self.worker = POOL.worker()
-        self._id = ray.get(self.worker.make.remote(config, kwargs, _record))
-        self._status = ray.get(self.worker.status.remote(self._id))
+        self._key = ray.get(self.worker.make.remote(config, kwargs, _record))
+        self._status = ray.get(self.worker.status.remote(self._key))
         self._take(self._status)
 
     @classmethod
@@ -382,8 +394,8 @@ class RemoteRun(_WorkerControls):
 
     def _take(self, status: dict) -> None:
         self._status = status
-        if status["id"] != self._id:
-            self._id, self._last, self._task, self._probe_batch = status["id"], None, None, None
+        if status["id"] != self._key:
+            self._key, self._last, self._task, self._probe_batch = status["id"], None, None, None
         s = self.saver
         s.__dict__.update(id=status["id"], **{k: v for k, v in status["saver"].items() if k != "has_store"})
 
@@ -394,7 +406,7 @@ class RemoteRun(_WorkerControls):
         if self.lost:
             return default
         try:
-            result, status = ray.get(self.worker.call.remote(self._id, name, *args, **kwargs))
+            result, status = ray.get(self.worker.call.remote(self._key, name, *args, **kwargs))
         except ray.exceptions.RayActorError as e:
             self._lose(e)
             return default
@@ -404,7 +416,7 @@ class RemoteRun(_WorkerControls):
     def _refresh(self) -> dict:
         if not self.lost:
             try:
-                self._take(ray.get(self.worker.status.remote(self._id)))
+                self._take(ray.get(self.worker.status.remote(self._key)))
             except ray.exceptions.RayActorError as e:
                 self._lose(e)
         return self._status
@@ -413,7 +425,7 @@ class RemoteRun(_WorkerControls):
         if self.lost:
             return
         try:
-            error = ray.get(self.worker.set_saver.remote(self._id, owner, with_store))
+            error = ray.get(self.worker.set_saver.remote(self._key, owner, with_store))
         except ray.exceptions.RayActorError as e:
             self._lose(e)
             return
@@ -423,7 +435,7 @@ class RemoteRun(_WorkerControls):
     # what pages read
     @property
     def id(self) -> str:
-        return self._id
+        return self._key
 
     @property
     def config(self) -> RunConfig:
@@ -455,12 +467,12 @@ class RemoteRun(_WorkerControls):
     @property
     def probe_batch(self):
         if self._probe_batch is None and not self.lost:
-            self._probe_batch = ray.get(self.worker.read.remote(self._id, "probe_batch"))
+            self._probe_batch = ray.get(self.worker.read.remote(self._key, "probe_batch"))
         return self._probe_batch
 
     @property
     def device_choice(self):
-        return None if self.lost else ray.get(self.worker.read.remote(self._id, "device_choice"))
+        return None if self.lost else ray.get(self.worker.read.remote(self._key, "device_choice"))
 
     def whole_snapshot(self) -> Snapshot:
         """The snapshot as a page that has seen nothing of the run gets it: whole (its size is the most a
@@ -470,7 +482,7 @@ class RemoteRun(_WorkerControls):
 
     def inspect_in_worker(self, sample, lang: str):
         """inspect_data.inspect, run in the worker beside the model (the Inspect page)."""
-        return ray.get(self.worker.inspect.remote(self._id, sample, lang))
+        return ray.get(self.worker.inspect.remote(self._key, sample, lang))
 
     def snapshot(self) -> Snapshot:
         """The run's Snapshot, from what changed since this page's last one; once the worker is gone, the
@@ -478,7 +490,7 @@ class RemoteRun(_WorkerControls):
         if not self.lost:
             try:
                 delta, self.last_snapshot_bytes = ray.get(
-                    self.worker.snapshot.remote(self._id, self._client, self._seq)
+                    self.worker.snapshot.remote(self._key, self._client, self._seq)
                 )
             except ray.exceptions.RayActorError as e:
                 self._lose(e)
@@ -486,7 +498,7 @@ class RemoteRun(_WorkerControls):
                 self._last = apply_delta(self._last, delta)
                 self._seq += 1
                 return self._last
-        return lost_snapshot(self._last or Snapshot(config=self.config), self._id, self.lost)
+        return lost_snapshot(self._last or Snapshot(config=self.config), self._key, self.lost)
 
     # controls
     def join(self, timeout: float = 10.0) -> None:
@@ -527,17 +539,6 @@ class RemoteRun(_WorkerControls):
 
     def save(self) -> bool:
         return bool(self._call("save", default=False))
-
-    def close(self) -> None:
-        """Forget the run in its worker (it is no one's any more): when this handle is dropped (the process's
-        registry forgot it) or by hand."""
-        if "_id" in self.__dict__ and not self.lost and ray.is_initialized():
-            try:
-                self.worker.drop.remote(self._id)
-            except Exception:  # noqa: BLE001 - the worker or Ray is already gone
-                pass
-
-    __del__ = close
 
 
 class RemoteRace(_WorkerControls):
@@ -620,12 +621,3 @@ class RemoteRace(_WorkerControls):
 
     def step_one(self) -> None:
         self._call("step_one")
-
-    def close(self) -> None:
-        if "_key" in self.__dict__ and not self.lost and ray.is_initialized():
-            try:
-                self.worker.drop.remote(self._key)
-            except Exception:  # noqa: BLE001 - the worker or Ray is already gone
-                pass
-
-    __del__ = close
