@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+from dataclasses import dataclass
 
 from rnnplay.i18n import N_
 from rnnplay.run.history import History
@@ -21,6 +22,22 @@ from rnnplay.run.state import RunState
 from rnnplay.trainer import DIVERGED_HINT, StepStats, Trainer
 
 
+@dataclass(frozen=True)
+class LoopOptions:
+    """How a run's loop steps, probes and keeps what it recorded (TrainingRun's keyword arguments).
+    probes=False: never probe (the probe charts, validation, the task view stay empty); history, saving
+    and admission as usual. The benchmark's "probes off" column trains this way.
+    fetch_every: Trainer's (None: batched on a GPU, per step on a CPU; tests force the batched mode)."""
+
+    probes: bool = True
+    fetch_every: int | None = None
+    history_cap: int = 1000
+    probe_rows: int = 120
+    probe_budget: float = PROBE_BUDGET
+    min_probe_interval_s: float = MIN_PROBE_INTERVAL_S
+    frames_budget_bytes: int = FRAMES_BUDGET_BYTES
+
+
 class RunLoop:
     """Steps a Trainer to config.steps, probing when the cadence says so (probes=False: never)."""
 
@@ -29,22 +46,16 @@ class RunLoop:
         config,
         slot: AdmissionSlot,
         train_lock: threading.Lock,
-        *,
-        probes: bool = True,
-        fetch_every: int | None = None,
-        history_cap: int = 1000,
-        probe_rows: int = 120,
-        probe_budget: float = PROBE_BUDGET,
-        min_probe_interval_s: float = MIN_PROBE_INTERVAL_S,
-        frames_budget_bytes: int = FRAMES_BUDGET_BYTES,
+        options: LoopOptions,
         saver: RunSaver | None = None,
     ):
-        self.trainer = Trainer(config, fetch_every=fetch_every)
+        o = options
+        self.trainer = Trainer(config, fetch_every=o.fetch_every)
         self.slot, self.lock, self.train_lock = slot, slot.lock, train_lock
-        self.probes_on = probes
-        self.history = History(history_cap)
-        self.log = ProbeLog(probe_rows, history_cap, frames_budget_bytes)
-        self.cadence = ProbeCadence(probe_budget, min_probe_interval_s)
+        self.probes_on = o.probes
+        self.history = History(o.history_cap)
+        self.log = ProbeLog(o.probe_rows, o.history_cap, o.frames_budget_bytes)
+        self.cadence = ProbeCadence(o.probe_budget, o.min_probe_interval_s)
         self.events: list[tuple[int, str]] = []  # (step, what changed) marked on the loss chart
         self.recorded = threading.Condition(self.lock)  # notified when steps reach the history
         self.recorded_step = 0  # the latest step in the history

@@ -17,8 +17,7 @@ from rnnplay import cost, export
 from rnnplay import store as run_store
 from rnnplay.config import RunConfig
 from rnnplay.run import record as records
-from rnnplay.run.loop import RunLoop
-from rnnplay.run.probe_log import FRAMES_BUDGET_BYTES, MIN_PROBE_INTERVAL_S, PROBE_BUDGET
+from rnnplay.run.loop import LoopOptions, RunLoop
 from rnnplay.run.slot import AdmissionSlot, SlotOwner
 from rnnplay.run.snapshot import Snapshot, SnapshotCache
 from rnnplay.run.state import FINISHED, RunState
@@ -34,30 +33,10 @@ class TrainingRun(SlotOwner):
 
     thread_name = "rnnplay-train"
 
-    def __init__(
-        self,
-        config: RunConfig,
-        probe_budget: float = PROBE_BUDGET,
-        history_cap: int = 1000,
-        probe_rows: int = 120,
-        min_probe_interval_s: float = MIN_PROBE_INTERVAL_S,
-        frames_budget_bytes: int = FRAMES_BUDGET_BYTES,
-        probes: bool = True,
-        fetch_every: int | None = None,
-    ):
-        """probes=False: never probe (the probe charts, validation, the task view stay empty); history,
-        saving and admission as usual. The benchmark's "probes off" column trains this way.
-        fetch_every: Trainer's (None: batched on a GPU, per step on a CPU; tests force the batched mode)."""
+    def __init__(self, config: RunConfig, **options):
+        """options: the fields of LoopOptions (run/loop.py: probes, history_cap, probe_budget, ...)."""
         self.config = config
-        self._loop_options = {
-            "probes": probes,
-            "fetch_every": fetch_every,
-            "history_cap": history_cap,
-            "probe_rows": probe_rows,
-            "probe_budget": probe_budget,
-            "min_probe_interval_s": min_probe_interval_s,
-            "frames_budget_bytes": frames_budget_bytes,
-        }
+        self._loop_options = LoopOptions(**options)
         self._lock = threading.Lock()  # guards everything snapshot() reads
         self._train_lock = threading.Lock()  # one step at a time (thread or step-one click)
         self.slot = AdmissionSlot(self, self._lock, self.thread_name)
@@ -65,7 +44,7 @@ class TrainingRun(SlotOwner):
         self._fresh()
 
     def _fresh(self) -> None:
-        self.loop = RunLoop(self.config, self.slot, self._train_lock, saver=self.saver, **self._loop_options)
+        self.loop = RunLoop(self.config, self.slot, self._train_lock, self._loop_options, saver=self.saver)
         self._snapshots = SnapshotCache()
 
     # what pages read ---------------------------------------------------------------------------
