@@ -52,35 +52,11 @@ st.markdown(
     )
 )
 
+# each task's featured presets (Task.home_presets), read from its module's source like its card below
 PRESETS = [
-    (
-        N_("Vanishing gradients: RNN on the adding problem"),
-        {"task": "adding", "arch": "rnn", "seq_len": 50},
-        N_(
-            "A vanilla RNN must carry two numbers across 50 steps. Watch ‖∂L/∂h₁‖ fall ten orders of "
-            "magnitude below ‖∂L/∂h_T‖ and the loss sit on the chance line."
-        ),
-    ),
-    (
-        N_("…and the LSTM that remembers"),
-        {"task": "adding", "arch": "lstm", "seq_len": 50, "steps": 3000},
-        N_("Same task, same seed: the LSTM's gradient through time stays flat and the loss drops below chance."),
-    ),
-    (
-        N_("hello → elloh (the course's first char-RNN)"),
-        {"task": "charlm", "text": "hello"},
-        N_("Eight hidden units learn to predict the next character of 'hello' in 200 steps."),
-    ),
-    (
-        N_("Count the ones (many-to-one classification)"),
-        {"task": "majority"},
-        N_("The course's lesson 5, part 1 (§4): is the count of ones in a 0/1 sequence above half?"),
-    ),
-    (
-        N_("Forecast a noisy sine"),
-        {"task": "sine", "arch": "gru"},
-        N_("A look-back window predicts the next value; see one-step and multi-step forecasts."),
-    ),
+    (title, {"task": name, **settings}, text)
+    for name in tasks.NAMES
+    for title, settings, text in tasks.home_presets(name)
 ]
 for title, params, text in PRESETS:
     with st.container(border=True):

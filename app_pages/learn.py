@@ -215,17 +215,23 @@ def diagram(setup: str, n: int = 4) -> str:
 
 # a set-up shown by every task of its kind (Task.kind), each linked under its Task.learn_title
 KIND_OF_SETUP = {"m2o": "many-to-one", "m2m": "many-to-many", "o2m": "one-to-many", "s2s": "seq2seq"}
-# a set-up shown by one task with a preset: (its label's id in TEXT, the Playground's parameters)
-PRESET_SETUPS = {
-    "bi": ("task_tagging_bi", {"task": "tagging", "arch": "lstm", "bidirectional": "true"}),
-    "stacked": ("task_stacked", {"task": "charlm", "arch": "lstm", "num_layers": "2"}),
-}
+# a set-up shown by the tasks that link it from their own settings (Task.learn_links under its place)
+PRESET_SETUPS = ("bi", "stacked")
 SETUPS = [*KIND_OF_SETUP, *PRESET_SETUPS]
+
+
+def task_links(place: str) -> None:
+    """Every task's links for this place on the page (Task.learn_links), in the registry's order."""
+    for cls in TASK_CLASSES.values():
+        for where, label, settings in cls.learn_links:
+            if where == place:
+                params = {"task": cls.name, **settings}
+                st.page_link(PLAYGROUND, label=tr(label), icon=":material/play_arrow:", query_params=params)
 
 
 def setup_links(setup: str) -> None:
     if setup in PRESET_SETUPS:
-        link(*PRESET_SETUPS[setup])
+        task_links(setup)
         return
     for cls in TASK_CLASSES.values():
         if cls.kind == KIND_OF_SETUP[setup]:
@@ -369,16 +375,11 @@ st.subheader(tr(TEXT["lstm_header"]))
 st.latex(LATEX["lstm_path"])
 st.markdown(tr(TEXT["lstm_text"]))
 st.markdown(tr(TEXT["forget_bias_text"]))
-link("forget_bias_link", {"task": "adding", "arch": "lstm", "seq_len": "50", "forget_bias": "1.0"})
+task_links("forget_bias")
 st.markdown(tr(TEXT["grad_playground"]))
-link("grad_link_rnn", {"task": "adding", "arch": "rnn", "seq_len": "50"})
-link("grad_link_lstm", {"task": "adding", "arch": "lstm", "seq_len": "50", "steps": "3000"})
+task_links("vanishing")
 
 st.header(tr(TEXT["mistakes_header"]), divider="gray")
 st.markdown(tr(TEXT["mistakes_intro"]))
 st.warning(tr(TEXT["mistakes_list"]), icon=":material/report:")
-link("mistake_link_readout", {"task": "sentiment", "readout": "last_padded"})
-link(
-    "mistake_link_random", {"task": "random", "input_size": "5", "dataset_size": "1000", "lr": "0.001", "steps": "320"}
-)
-link("mistake_link_carry", {"task": "charlm", "text": "hello", "carry_state": "true"})
+task_links("mistakes")

@@ -201,14 +201,10 @@ TEXT: dict[str, str] = {
         "course) compares tensors of different shapes and stops with an error; the target must have the "
         "output's shape."
     ),
-    "mistake_link_readout": N_("See the out[:, -1] trap: sentiment falls to chance"),
-    "mistake_link_random": N_("Training vs held-out accuracy: the course's 1000 random sequences of 5 numbers"),
-    "mistake_link_carry": N_("hidden.detach() across batches: hello → elloh with the state carried"),
     "forget_bias_text": N_(
         "A common start is a forget-gate bias of 1 (`forget_bias=1`: f = σ(1) ≈ 0.73 before any learning), "
         "so the LSTM remembers by default and the gradient passes from the first step."
     ),
-    "forget_bias_link": N_("An LSTM on the adding problem with forget_bias = 1"),
     "setups_header": N_("2 · Four ways to read and write a sequence"),
     "setups_intro": N_(
         "The same recurrent core, wired to its inputs and outputs in different ways. Each box below is a "
@@ -240,8 +236,6 @@ TEXT: dict[str, str] = {
         "The hidden states of one layer are the inputs of the next (num_layers = 1–4), with optional "
         "dropout between layers."
     ),
-    "task_tagging_bi": N_("tagging with a bidirectional LSTM"),
-    "task_stacked": N_("charlm with two stacked LSTM layers"),
     "pack_header": N_("3 · Packed sequences: sentences of different lengths in one batch"),
     "pack_text": N_(
         "A batch is one tensor, so shorter sentences are padded at the end. Fed as is, the RNN would keep "
@@ -321,6 +315,4 @@ TEXT: dict[str, str] = {
     "grad_playground": N_(
         "In the Playground, the **Gradient through time** chart draws the real ‖∂L/∂hₜ‖ of your model while it trains."
     ),
-    "grad_link_rnn": N_("See it vanish: an RNN on the adding problem, T = 50"),
-    "grad_link_lstm": N_("…and an LSTM on the same task"),
 }

@@ -84,6 +84,13 @@ _COPY = {"hidden_size": 64, "lr": 0.02, "steps": 3000}  # the LSTM below the bas
 COPY = [make_config("copy", arch="lstm", **_COPY), make_config("copy", arch="rnn", **_COPY)]
 # the Gradient lab's ?race=<id> links (the lessons open them)
 PRESETS = {"vanishing": VANISHING, "exploding": EXPLODING, "bidirectional": BIDIRECTIONAL, "copy": COPY}
+# each demo's button in the Gradient lab: its title (N_-marked) and its icon
+PRESET_BUTTONS = {
+    "vanishing": (N_("Vanishing: RNN vs LSTM vs GRU"), ":material/trending_down:"),
+    "exploding": (N_("Exploding: no clip vs clip"), ":material/bolt:"),
+    "bidirectional": (N_("Bidirectional tagging"), ":material/swap_horiz:"),
+    "copy": (N_("Copy: LSTM vs RNN"), ":material/content_copy:"),
+}
 
 
 def entry_param(config: RunConfig, base: RunConfig) -> str:

@@ -67,10 +67,21 @@ def literal(name: str):
 
 
 def setups() -> list[tuple[str, list]]:
-    """Each set-up with what it links: every task of its kind (by Task.kind), or its one preset."""
+    """Each set-up with what it links: every task of its kind (by Task.kind), or the tasks that link it
+    with settings of their own, (label, params) each (Task.learn_links under the set-up's place)."""
     kinds, presets = literal("KIND_OF_SETUP"), literal("PRESET_SETUPS")
     out = [(s, [c.name for c in TASK_CLASSES.values() if c.kind == kind]) for s, kind in kinds.items()]
-    return out + [(s, [preset]) for s, preset in presets.items()]
+    return out + [(s, task_links(s)) for s in presets]
+
+
+def task_links(place: str) -> list[tuple[str, dict[str, str]]]:
+    """(label, params) of every task's Learn link at this place."""
+    return [
+        (label, {"task": c.name, **settings})
+        for c in TASK_CLASSES.values()
+        for where, label, settings in c.learn_links
+        if where == place
+    ]
 
 
 def test_learn_page_renders(at):
@@ -133,6 +144,7 @@ def test_every_playground_link_parses_without_warnings(at):
 
 def test_each_setup_links_tasks_of_that_kind(at):
     shown = links(at)
+    assert all(tasks for _, tasks in setups()), setups()
     for setup, tasks in setups():
         for task in tasks:
             params = task[1] if isinstance(task, tuple) else {"task": task}
@@ -141,6 +153,17 @@ def test_each_setup_links_tasks_of_that_kind(at):
                 assert TASK_CLASSES[params["task"]].kind == KINDS[setup], (setup, params)
     tagging = [p for p in shown if p.get("bidirectional") == "true"]
     assert tagging and all(p["task"] == "tagging" for p in tagging)
+
+
+def test_every_task_link_is_shown_at_its_place(at):
+    """Each task's Learn links (Task.learn_links) reach the page, at a place the page has."""
+    shown = links(at)
+    places = set(literal("PRESET_SETUPS")) | set(re.findall(r'^task_links\("(\w+)"\)', SOURCE, re.M))
+    for cls in TASK_CLASSES.values():
+        for place, label, settings in cls.learn_links:
+            assert place in places, (cls.name, place)
+            assert {"task": cls.name, **settings} in shown and t(label, "zh") != label, (cls.name, label)
+    assert {"task": "adding", "arch": "lstm", "seq_len": "50", "forget_bias": "1.0"} in shown
 
 
 def test_packing_result_equals_each_sentence_alone(at):
@@ -194,9 +217,8 @@ def test_every_string_id_used_exists_in_learn_text():
         if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "link" and isinstance(n.args[0], ast.Constant)
     }
     used |= {f"code_caption_{arch}" for arch in CELL_FUNCS}  # ids the page builds at render time
-    for setup, tasks in setups():
+    for setup, _ in setups():
         used |= {setup, f"{setup}_text"}
-        used |= {t[0] for t in tasks if isinstance(t, tuple)}
     assert used, "no ids found: has the page stopped reading TEXT?"
     assert not used - set(TEXT), f"ids the page asks for but learn_text lacks: {sorted(used - set(TEXT))}"
     assert not set(TEXT) - used, f"ids in learn_text the page never shows: {sorted(set(TEXT) - used)}"
@@ -229,7 +251,7 @@ def test_learn_in_chinese_shows_chinese_text_and_the_same_computations():
     packed, padded = (float(m.value) for m in at.metric)
     assert packed < 1e-5 < 1e-2 < padded
     assert all(el.proto.label for el in at.get("page_link"))
-    assert {el.proto.label for el in at.get("page_link")} >= {t(TEXT["grad_link_rnn"], "zh")}
+    assert {el.proto.label for el in at.get("page_link")} >= {t(label, "zh") for label, _ in task_links("vanishing")}
 
 
 def test_the_output_equation_and_parameter_sharing_sit_beside_the_cells(at):

@@ -93,4 +93,71 @@ def test_homes_card_read_from_the_source_is_the_class_attribute(name):
     """Home reads a task's card from its module's source (no torch): it must be what the class says."""
     cls = TASK_CLASSES[name]
     assert tasks.card(name) == tasks.Card(name, cls.kind, cls.card)
+    assert tasks.home_presets(name) == cls.home_presets
     assert cls.learn_title and cls.description
+
+
+# the pages know no task by name -------------------------------------------------------------------------
+def task_name_mentions(source: str, where: str) -> list[str]:
+    """`where:line` and the name for every string literal that is a task's name (`"charlm"`, as a value, a
+    dict key or in an f-string's text) and every import of a task's module (`from rnnplay.tasks import sine`,
+    `from rnnplay.tasks.charlm import X`, `import rnnplay.tasks.copy`). A name inside a sentence ("the
+    adding problem") is prose, not a task picked by name, and is not counted; so the words that are also
+    ordinary English (copy, random, reverse, wave) are caught only as a whole literal, never in a sentence."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in NAMES:
+            found.append(f"{where}:{node.lineno} names the task {node.value!r}")
+        else:
+            found += [f"{where}:{node.lineno} imports {m}" for m in _imported(node) if _is_task_module(m)]
+    return found
+
+
+def _imported(node: ast.AST) -> list[str]:
+    """The modules an import statement may load: `from a.b import c` may load a.b and a.b.c."""
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module:
+        return [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+    return []
+
+
+def _is_task_module(module: str) -> bool:
+    parts = module.split(".")
+    return parts[:2] == ["rnnplay", "tasks"] and len(parts) > 2 and parts[2] in NAMES
+
+
+def pages() -> list[Path]:
+    return [*sorted((ROOT / "app_pages").rglob("*.py")), ROOT / "app.py"]
+
+
+def test_no_page_names_a_task():
+    """A page lists the registry and reads what a task says of itself (its card, its presets, its links);
+    it never picks a task by its name, so adding or removing a task touches no page."""
+    bad = [b for p in pages() for b in task_name_mentions(p.read_text(encoding="utf-8"), str(p.relative_to(ROOT)))]
+    assert not bad, "\n".join(bad) + "\n(say it in the task's module: an attribute the page reads from the registry)"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'PRESET = {"task": "adding", "arch": "rnn"}\n',
+        'BUTTONS = {"copy": ("Copy", ":material/content_copy:")}\n',
+        'st.page_link("p.py", query_params={"task": "parity"})\n',
+        'x = f"{a}" "sine"\n',
+        "from rnnplay.tasks.charlm import CORPUS_DEFAULTS\n",
+        "from rnnplay.tasks import sine\n",
+        "import rnnplay.tasks.wave\n",
+    ],
+)
+def test_a_task_named_in_a_page_is_caught(source):
+    assert task_name_mentions(source, "x.py")
+
+
+def test_a_sentence_or_the_registry_is_no_mention():
+    source = (
+        "from rnnplay.tasks import NAMES, TASK_CLASSES\n"
+        "from rnnplay.tasks.base import Task\n"
+        'label = "An LSTM on the adding problem; copy the link"\n'
+    )
+    assert not task_name_mentions(source, "x.py")

@@ -33,8 +33,7 @@ from rnnplay.config import (
     relevant_fields,
 )
 from rnnplay.i18n import LANGS, N_, localize
-from rnnplay.tasks import make_task
-from rnnplay.tasks.sine import load_series_csv
+from rnnplay.tasks import TASK_CLASSES, make_task
 
 CAP_ENV = {"steps": "RNNPLAY_MAX_STEPS", "seq_len": "RNNPLAY_MAX_SEQ_LEN"}
 MAX_UPLOAD_MB = untrusted.MAX_CSV_MB
@@ -103,7 +102,7 @@ def config_controls(container) -> tuple[RunConfig, list[str]]:
                     box = container.expander(tr(section), expanded=section != "More")
                 values[name] = control(name, getattr(defaults, name), box, room)
     if "series" in relevant_fields(values["task"]):  # a task that reads a series (a CSV upload)
-        values["series"] = _series_upload(task_box, warnings)
+        values["series"] = _series_upload(task_box, warnings, TASK_CLASSES[values["task"]].read_series)
     try:
         config = defaults.replace(**{k: v for k, v in values.items() if k != "task"})
         if config.series:
@@ -169,9 +168,10 @@ def _refuse_text(e: ConfigError, values: dict, defaults: RunConfig) -> bool:
     return True
 
 
-def _series_upload(container, warnings: list[str]) -> tuple:
+def _series_upload(container, warnings: list[str], read_series) -> tuple:
     """The learner's own series from a CSV file (one numeric column). A bad file gets a message
-    naming what is wrong and the built-in sines stay; a good one is kept for this session."""
+    naming what is wrong and the built-in sines stay; a good one is kept for this session. read_series: the
+    task's reader of the file (Task.read_series)."""
     up = container.file_uploader(
         tr("Your own series (CSV, one numeric column)"),
         type=["csv", "txt"],
@@ -180,7 +180,7 @@ def _series_upload(container, warnings: list[str]) -> tuple:
         max_upload_size=MAX_UPLOAD_MB,
     )
     if up is None:
-        return _series_from_url(container, warnings)
+        return _series_from_url(container, warnings, read_series)
     st.session_state[SERIES_UPLOADED] = True
     # name and size before a byte is parsed; the message stays under the uploader (not a share link's)
     field = tr("Your own series (CSV, one numeric column)")
@@ -189,7 +189,7 @@ def _series_upload(container, warnings: list[str]) -> tuple:
         container.error(problem, icon=":material/block:")
         return ()
     try:
-        series = load_series_csv(up.getvalue())
+        series = read_series(up.getvalue())
     except (ConfigError, ValueError) as e:
         name = untrusted.shorten(up.name)
         error = localize(e, lang())  # a ConfigError or a ValueError(Msg) in this session's language
@@ -209,7 +209,7 @@ SERIES_GONE = N_(
 )
 
 
-def _series_from_url(container, warnings: list[str]) -> tuple:
+def _series_from_url(container, warnings: list[str], read_series) -> tuple:
     """The series ?series_ref= names (an upload of this or another session, kept on the server). A file
     taken out of the uploader takes the series out of the URL too: the built-in sines again."""
     ref = st.query_params.get("series_ref")
@@ -222,7 +222,7 @@ def _series_from_url(container, warnings: list[str]) -> tuple:
         drop_url_param("series_ref")
         return ()
     try:
-        series = load_series_csv(text)
+        series = read_series(text)
     except (ConfigError, ValueError):  # texts holds only series this app wrote; a damaged file is gone too
         warnings.append(tr(SERIES_GONE, ref=untrusted.shorten(ref)))
         drop_url_param("series_ref")

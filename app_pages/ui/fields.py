@@ -24,7 +24,6 @@ from rnnplay.config import (
 )
 from rnnplay.i18n import N_
 from rnnplay.tasks import TASK_CLASSES
-from rnnplay.tasks.charlm import CORPUS_DEFAULTS
 from rnnplay.texts import URL_TEXT_MAX
 from rnnplay.untrusted import shorten
 
@@ -212,11 +211,10 @@ def _on_task_change() -> None:
 
 def _on_corpus_change() -> None:
     """A built-in text needs a bigger model and longer windows than 'hello': apply its settings."""
-    corpus = st.session_state["corpus"]
-    for name, value in CORPUS_DEFAULTS.get(corpus, {}).items():
+    corpus, task = st.session_state["corpus"], st.session_state["task"]
+    for name, value in TASK_CLASSES[task].CORPUS_DEFAULTS.get(corpus, {}).items():
         st.session_state[name] = value
     if corpus == "text":  # back to the task's own text: its own defaults
-        task = st.session_state["task"]
         for name, value in make_config(task).to_dict().items():
             if name in TASK_CLASSES[task].defaults:
                 st.session_state[name] = value

@@ -21,18 +21,12 @@ from app_pages.ui.links import page_url
 from rnnplay import cost
 from rnnplay.config import ARCHS, FIELDS, ConfigError, RunConfig, make_config, parse_params
 from rnnplay.i18n import N_
-from rnnplay.race import ENTRY_FIELDS, MAX_ENTRIES, MIN_ENTRIES, PRESETS, entry_param, parse_entry
+from rnnplay.race import ENTRY_FIELDS, MAX_ENTRIES, MIN_ENTRIES, PRESET_BUTTONS, PRESETS, entry_param, parse_entry
 from rnnplay.tasks import TASK_CLASSES
 from rnnplay.untrusted import shorten
 
 DEFAULT_PRESET = "vanishing"
 LOCKED_CELL = N_("entry {i}: {name}={value} is refused: your teacher fixed this setting — it stays at {fixed}")
-PRESET_BUTTONS = {
-    "vanishing": (N_("Vanishing: RNN vs LSTM vs GRU"), ":material/trending_down:"),
-    "exploding": (N_("Exploding: no clip vs clip"), ":material/bolt:"),
-    "bidirectional": (N_("Bidirectional tagging"), ":material/swap_horiz:"),
-    "copy": (N_("Copy: LSTM vs RNN"), ":material/content_copy:"),
-}
 SHARED = ("seq_len", "batch_size", "steps", "seed")  # besides the task and its own fields
 ENTRY_KEYS = tuple(f"e{i}" for i in range(1, MAX_ENTRIES + 1))
 # the entry editor's columns (hidden_size through clip); a new row starts from the shared settings

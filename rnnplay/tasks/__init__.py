@@ -5,7 +5,7 @@ name; NAMES lists the modules in the order the app shows them, one line each. Ad
 its module and its line here: the CLI, the pages, the export and the catalogue find it from here.
 
 Importing this package loads no torch (Home paints before torch is loaded, tests/test_layering.py):
-the names and each task's Home card are read from the modules' source; the classes themselves
+the names and each task's Home card and presets are read from the modules' source; the classes themselves
 (TASK_CLASSES, Task, Batch, make_task) are imported at first use.
 """
 
@@ -16,6 +16,7 @@ import importlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 NAMES = (
     "majority",
@@ -75,29 +76,44 @@ class Card:
     text: str  # Task.card, English (N_-marked in the module, translated where shown)
 
 
-def _class_strings(name: str) -> dict[str, str]:
-    """The plain string attributes of the task's class (`kind = "..."`, `card = N_("...")`), from its source."""
+class _Unmark(ast.NodeTransformer):
+    """N_("text") -> "text": N_ marks a text for the catalogue and returns it unchanged."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        if getattr(node.func, "id", None) == "N_" and len(node.args) == 1:
+            return self.visit(node.args[0])
+        return self.generic_visit(node)
+
+
+@cache
+def _class_literals(name: str) -> dict[str, Any]:
+    """The literal class attributes of the task's class (`kind = "..."`, `card = N_("...")`, a tuple of
+    presets), from its source; an attribute computed from anything else is left out."""
     tree = ast.parse((Path(__file__).parent / f"{name}.py").read_text(encoding="utf-8"))
-    out: dict[str, str] = {}
+    out: dict[str, Any] = {}
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
         for stmt in node.body:
             if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
                 continue
-            value = stmt.value
-            if isinstance(value, ast.Call) and getattr(value.func, "id", None) == "N_" and len(value.args) == 1:
-                value = value.args[0]
-            if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                out[stmt.targets[0].id] = value.value
+            try:
+                out[stmt.targets[0].id] = ast.literal_eval(_Unmark().visit(stmt.value))
+            except ValueError:  # not a literal (a name, a call)
+                continue
     return out
 
 
 @cache
 def card(name: str) -> Card:
     """The task's Home card: its kind and its one-line pitch (Task.kind, Task.card), without importing it."""
-    strings = _class_strings(name)
+    strings = _class_literals(name)
     return Card(name, strings["kind"], strings["card"])
 
 
-__all__ = ["NAMES", "TASK_CLASSES", "Batch", "Card", "Task", "card", "make_task"]
+def home_presets(name: str) -> tuple[tuple[str, dict[str, Any], str], ...]:
+    """The task's featured presets on Home (Task.home_presets), without importing it."""
+    return _class_literals(name).get("home_presets", ())
+
+
+__all__ = ["NAMES", "TASK_CLASSES", "Batch", "Card", "Task", "card", "home_presets", "make_task"]

@@ -55,6 +55,30 @@ class Adding(Task):
     description = N_("sum the two marked numbers of a long sequence (regression, long memory)")
     card = N_("Add two marked numbers far apart: the classic test of long memory.")  # Home's card
     learn_title = N_("adding — add the two marked numbers of a long sequence")  # its link on the Learn page
+    home_presets = (
+        (
+            N_("Vanishing gradients: RNN on the adding problem"),
+            {"arch": "rnn", "seq_len": 50},
+            N_(
+                "A vanilla RNN must carry two numbers across 50 steps. Watch ‖∂L/∂h₁‖ fall ten orders of "
+                "magnitude below ‖∂L/∂h_T‖ and the loss sit on the chance line."
+            ),
+        ),
+        (
+            N_("…and the LSTM that remembers"),
+            {"arch": "lstm", "seq_len": 50, "steps": 3000},
+            N_("Same task, same seed: the LSTM's gradient through time stays flat and the loss drops below chance."),
+        ),
+    )
+    learn_links = (
+        (
+            "forget_bias",
+            N_("An LSTM on the adding problem with forget_bias = 1"),
+            {"arch": "lstm", "seq_len": "50", "forget_bias": "1.0"},
+        ),
+        ("vanishing", N_("See it vanish: an RNN on the adding problem, T = 50"), {"arch": "rnn", "seq_len": "50"}),
+        ("vanishing", N_("…and an LSTM on the same task"), {"arch": "lstm", "seq_len": "50", "steps": "3000"}),
+    )
     metric = "mse"
     defaults = {
         "hidden_size": 64,

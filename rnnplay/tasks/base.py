@@ -14,6 +14,7 @@ rnnplay/i18n/zh_tasks.py). The data themselves (texts, sentences, tokens) are ne
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -47,11 +48,21 @@ class Task:
     # torch) and the task's link on the Learn page, under its kind
     card: ClassVar[str]
     learn_title: ClassVar[str]
+    # the Playground opened on this task with settings of its own (the query parameters besides ?task=):
+    # Home's featured presets, each (title, settings, a line under the title), read from the source like
+    # card; and the Learn page's links, each (the place on the page, label, settings). Texts N_-marked.
+    home_presets: ClassVar[tuple[tuple[str, dict[str, Any], str], ...]] = ()
+    learn_links: ClassVar[tuple[tuple[str, str, dict[str, str]], ...]] = ()
     metric: ClassVar[str]  # "accuracy" | "mse" | "sequence accuracy"
     allows_bidirectional: ClassVar[bool] = True
     bidirectional_refusal: ClassVar[str] = N_("a backward pass would read the answer")  # why, when not allowed
     defaults: ClassVar[dict[str, Any]] = {}
+    # a task with built-in texts (the corpus field): corpus -> the settings the UI applies when one is picked
+    CORPUS_DEFAULTS: ClassVar[dict[str, dict[str, Any]]] = {}
     ignores: ClassVar[tuple[str, ...]] = ()  # config fields that mean nothing here (hidden, not shared)
+    # a task that reads the learner's own series (the series field): its reader of a CSV file's bytes or text
+    # -> the numbers; a bad file raises ValueError or ConfigError naming the row
+    read_series: ClassVar[Callable[[bytes | str], tuple[float, ...]] | None] = None
     # how many training examples one pass over the data (an epoch) reads; None: the data never run out
     dataset_len: int | None = None
     val_size: ClassVar[int] = 256

@@ -88,6 +88,21 @@ class CharLM(Task):
         "Next character: hello → elloh, Shakespeare's sonnets or Tang poems; sample with a temperature."
     )  # Home's card
     learn_title = N_("charlm — predict the next character (hello → elloh)")  # its link on the Learn page
+    home_presets = (
+        (
+            N_("hello → elloh (the course's first char-RNN)"),
+            {"text": "hello"},
+            N_("Eight hidden units learn to predict the next character of 'hello' in 200 steps."),
+        ),
+    )
+    learn_links = (
+        ("stacked", N_("charlm with two stacked LSTM layers"), {"arch": "lstm", "num_layers": "2"}),
+        (
+            "mistakes",
+            N_("hidden.detach() across batches: hello → elloh with the state carried"),
+            {"text": "hello", "carry_state": "true"},
+        ),
+    )
     metric = "accuracy"
     allows_bidirectional = False
     bidirectional_refusal = N_("it predicts the next character, which a backward pass would already have read")

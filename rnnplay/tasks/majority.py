@@ -40,6 +40,13 @@ class Majority(Task):
     description = N_("0/1 sequence -> is the count of ones above half? (classification)")
     card = N_("Count the ones: is a 0/1 string more than half ones? See the verdict form step by step.")  # Home's card
     learn_title = N_("majority — are there more ones than zeros?")  # its link on the Learn page
+    home_presets = (
+        (
+            N_("Count the ones (many-to-one classification)"),
+            {},
+            N_("The course's lesson 5, part 1 (§4): is the count of ones in a 0/1 sequence above half?"),
+        ),
+    )
     metric = "accuracy"
     # lr 3e-4 over 2500 steps: the loss falls all the way through a first run (~5 s in the app), where at
     # 1e-3 it is flat after step 600 and a newcomer's first Train is over before the charts settle

@@ -64,6 +64,13 @@ class RandomLabels(Task):
         "Random labels: training accuracy climbs to 1 while validation stays at chance — memorising."
     )  # Home's card
     learn_title = N_("random — random labels: memorising, not learning")  # its link on the Learn page
+    learn_links = (
+        (
+            "mistakes",
+            N_("Training vs held-out accuracy: the course's 1000 random sequences of 5 numbers"),
+            {"input_size": "5", "dataset_size": "1000", "lr": "0.001", "steps": "320"},
+        ),
+    )
     metric = "accuracy"
     defaults = {"hidden_size": 64, "lr": 3e-3, "batch_size": 32, "steps": 1000, "seq_len": 10, "dataset_size": 128}
     # the validation accuracy of any model is Binomial(n, 1/2) / n: n = 2048 keeps its spread at ±0.011,

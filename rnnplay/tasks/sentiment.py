@@ -30,6 +30,7 @@ class Sentiment(Task):
     description = N_("short English or Chinese sentence -> positive or negative? (embeddings, packed lengths)")
     card = N_("Sentences in English or 中文, embeddings, variable lengths packed into one batch.")  # Home's card
     learn_title = N_("sentiment — is a short sentence positive?")  # its link on the Learn page
+    learn_links = (("mistakes", N_("See the out[:, -1] trap: sentiment falls to chance"), {"readout": "last_padded"}),)
     metric = "accuracy"
     defaults = {"hidden_size": 32, "embed_dim": 16, "lr": 3e-3, "batch_size": 32, "steps": 600}
     ignores = ("seq_len",)  # sentences bring their own lengths

@@ -90,8 +90,20 @@ class Sine(Task):
     description = N_("forecast the next value of a noisy sum of sines (or your CSV series) from a look-back window")
     card = N_("Forecast a noisy sine (or your own CSV series), one step and autoregressively.")  # Home's card
     learn_title = N_("sine — forecast the next value of a noisy series")  # its link on the Learn page
+    home_presets = (
+        (
+            N_("Forecast a noisy sine"),
+            {"arch": "gru"},
+            N_("A look-back window predicts the next value; see one-step and multi-step forecasts."),
+        ),
+    )
     metric = "mse"
     defaults = {"hidden_size": 32, "lr": 3e-3, "batch_size": 32, "steps": 600, "seq_len": 30}
+
+    @staticmethod
+    def read_series(data: bytes | str) -> tuple[float, ...]:
+        """The learner's own series from a CSV file (see load_series_csv)."""
+        return load_series_csv(data)
 
     @classmethod
     def script_code(cls, config) -> str:

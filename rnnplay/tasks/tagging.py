@@ -88,6 +88,7 @@ class Tagging(Task):
     description = N_("tag each word; can/fly/watch/duck need the NEXT word, so a bidirectional RNN wins")
     card = N_("A word's tag depends on the next word: only a bidirectional model can know it.")  # Home's card
     learn_title = N_("tagging — a tag per word")  # its link on the Learn page
+    learn_links = (("bi", N_("tagging with a bidirectional LSTM"), {"arch": "lstm", "bidirectional": "true"}),)
     metric = "accuracy"
     defaults = {"hidden_size": 32, "lr": 1e-2, "batch_size": 32, "steps": 400, "seq_len": 12}
     # the vocabulary written out (a marked text is a literal; tests/test_i18n_core.py checks it is WORDS)
