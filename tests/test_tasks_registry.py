@@ -10,11 +10,15 @@ rnnplay/race.py), as do default configurations, and are not scanned for branches
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
 from pathlib import Path
 
 import pytest
 
 from rnnplay import tasks
+from rnnplay.config import make_config
+from rnnplay.export import SCRIPT_TASKS
 from rnnplay.tasks import NAMES, TASK_CLASSES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,3 +165,21 @@ def test_a_sentence_or_the_registry_is_no_mention():
         'label = "An LSTM on the adding problem; copy the link"\n'
     )
     assert not task_name_mentions(source, "x.py")
+
+
+# the exported script's data code --------------------------------------------------------------------
+@pytest.mark.parametrize("name", SCRIPT_TASKS)
+def test_the_scripts_data_code_is_the_tasks_own_functions(name):
+    """What draws the numbers in the exported script is the task module's own functions, their source as
+    they run (inspect.getsource), and the rest is glue of a line or two a function: a second copy of the
+    data code would be a longer function the module does not hold."""
+    module = importlib.import_module(f"rnnplay.tasks.{name}")
+    code = TASK_CLASSES[name].script_code(make_config(name))
+    defined = [n for n in ast.parse(code).body if isinstance(n, ast.FunctionDef)]
+    own = [n.name for n in defined if inspect.isfunction(getattr(module, n.name, None))]
+    assert own, f"{name}: the script defines none of its module's functions"
+    for fn in own:
+        assert inspect.getsource(getattr(module, fn)) in code, fn
+    for node in defined:
+        body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+        assert node.name in own or len(body) <= 2, f"{name}: {node.name} in the script is not its module's"

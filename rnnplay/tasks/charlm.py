@@ -13,10 +13,11 @@ from collections import Counter
 from typing import Any, ClassVar
 
 import torch
+from torch.nn import functional as F
 
 from rnnplay.data import TEXTS
 from rnnplay.i18n import N_, Msg
-from rnnplay.tasks.base import IGNORE, Batch, Task
+from rnnplay.tasks.base import IGNORE, Batch, Task, source_of
 
 OWN_INPUT_MAX_CHARS = 200  # Inspect's own input: a heatmap of up to 200 steps stays readable
 PRIME_MAX_CHARS = 1000  # the try-it prime: enough to set the mood, small enough to run at once
@@ -33,27 +34,71 @@ CORPUS_DEFAULTS: dict[str, dict[str, Any]] = {
 GREEDY_BELOW = 0.01  # a temperature this low samples the most likely character every time
 
 
-# the exported script's data code (Task.script_code): sample() in plain torch, drawing the same numbers
-# from the same generator (tests/test_export.py runs both)
-SCRIPT_CODE = '''
+def split_text(n_chars: int, seq_len: int) -> tuple[bool, int, int]:
+    """(whole, T, split): a text no longer than seq_len is learned whole and cyclically (the course's
+    'hello', T its length); a longer one in windows of seq_len whose targets end by split - 1 (90% of it)."""
+    if n_chars <= seq_len:
+        return True, n_chars, n_chars
+    return False, seq_len, max(seq_len + 1, int(0.9 * n_chars))
+
+
+def char_windows(ids, starts, seq_len, whole, vocab_size) -> tuple[torch.Tensor, torch.Tensor]:
+    """The text's ids (N,) in windows at starts -> one-hot characters x (B, T, V) and the next character
+    of each, y (B, T). A whole text is every row (starts give only their number), its last character
+    followed by its first."""
+    if whole:
+        rows = ids.repeat(len(starts), 1)
+        return F.one_hot(rows, vocab_size).float(), torch.roll(rows, -1, dims=1)
+    w = ids[starts[:, None] + torch.arange(seq_len + 1)]  # (B, T+1)
+    return F.one_hot(w[:, :-1], vocab_size).float(), w[:, 1:]
+
+
+def random_starts(n, split, seq_len, whole, gen) -> torch.Tensor:
+    """n window starts drawn from gen, each window's targets ending by split - 1 (a whole text: no draw)."""
+    if whole:
+        return torch.zeros(n, dtype=torch.long)
+    return torch.randint(0, split - seq_len, (n,), generator=gen)
+
+
+def stream_starts(split, seq_len, batch_size) -> tuple[torch.Tensor, int]:
+    """carry_state: the training text cut into batch_size streams read side by side, seq_len characters a
+    step: (each stream's start (B,), how many windows it gives before it starts over). A share shorter than
+    one window leaves B overlapping windows, read again at every step."""
+    usable = split - 1  # a window's targets end by split - 1, as random_starts' do
+    share = usable // batch_size
+    if share >= seq_len:
+        return torch.arange(batch_size) * share, share // seq_len
+    return torch.linspace(0, usable - seq_len, batch_size).long(), 1
+
+
+def streamed_starts(step, starts, n_chunks, seq_len, whole) -> tuple[torch.Tensor, bool]:
+    """carry_state: the window starts of step `step` and whether the streams start over there (so the
+    carried state must too): each row continues where it ended the step before; a whole text is every
+    batch, its state carried from the first step on, as the course does."""
+    if whole:
+        return starts, step == 0
+    k = step % n_chunks
+    return starts + k * seq_len, k == 0
+
+
+# the exported script's glue around the functions above (their source is copied in by script_code), so it
+# draws the same numbers from the same generator (tests/test_export.py runs both)
+SCRIPT_GLUE = '''
 VOCAB = sorted(set(TEXT))
 IDS = torch.tensor([VOCAB.index(c) for c in TEXT])
 INPUT_SIZE = OUTPUT_SIZE = len(VOCAB)
 MANY_TO_ONE = False
-WHOLE = len(TEXT) <= SEQ_LEN  # a short text is learned whole and cyclically (the course's 'hello')
-if WHOLE:
-    SEQ_LEN = len(TEXT)
-SPLIT = len(TEXT) if WHOLE else max(SEQ_LEN + 1, int(0.9 * len(TEXT)))  # windows end before SPLIT
+
+
+{source}
+
+
+WHOLE, SEQ_LEN, SPLIT = split_text(len(TEXT), SEQ_LEN)
 
 
 def sample(n, gen):
     """Next-character prediction: one-hot characters in, the following character as the target."""
-    if WHOLE:
-        ids = IDS.repeat(n, 1)
-        return F.one_hot(ids, INPUT_SIZE).float(), torch.roll(ids, -1, dims=1)  # last char -> first
-    starts = torch.randint(0, SPLIT - SEQ_LEN, (n,), generator=gen)
-    ids = IDS[starts[:, None] + torch.arange(SEQ_LEN + 1)]  # (B, T+1)
-    return F.one_hot(ids[:, :-1], INPUT_SIZE).float(), ids[:, 1:]  # x (B, T, V), y (B, T)
+    return char_windows(IDS, random_starts(n, SPLIT, SEQ_LEN, WHOLE, gen), SEQ_LEN, WHOLE, INPUT_SIZE)
 
 
 def loss_fn(out, y):
@@ -61,21 +106,13 @@ def loss_fn(out, y):
 
 
 if CARRY_STATE:  # the training text as BATCH_SIZE streams read side by side, SEQ_LEN characters a step
-    SHARE = (SPLIT - 1) // BATCH_SIZE
-    if SHARE >= SEQ_LEN:
-        STREAM_STARTS, N_CHUNKS = torch.arange(BATCH_SIZE) * SHARE, SHARE // SEQ_LEN
-    else:  # too short for a stream per row: the same overlapping windows every step
-        STREAM_STARTS, N_CHUNKS = torch.linspace(0, SPLIT - 1 - SEQ_LEN, BATCH_SIZE).long(), 1
+    STREAM_STARTS, N_CHUNKS = stream_starts(SPLIT, SEQ_LEN, BATCH_SIZE)
 
 
 def stream_batch(step):
     """CARRY_STATE: each row continues where it ended the step before; True where the streams start over."""
-    if WHOLE:
-        ids = IDS.repeat(BATCH_SIZE, 1)
-        return F.one_hot(ids, INPUT_SIZE).float(), torch.roll(ids, -1, dims=1), step == 0
-    k = step % N_CHUNKS
-    ids = IDS[(STREAM_STARTS + k * SEQ_LEN)[:, None] + torch.arange(SEQ_LEN + 1)]
-    return F.one_hot(ids[:, :-1], INPUT_SIZE).float(), ids[:, 1:], k == 0
+    starts, fresh = streamed_starts(step, STREAM_STARTS, N_CHUNKS, SEQ_LEN, WHOLE)
+    return (*char_windows(IDS, starts, SEQ_LEN, WHOLE, INPUT_SIZE), fresh)
 '''
 
 
@@ -132,7 +169,8 @@ class CharLM(Task):
 
     @classmethod
     def script_code(cls, config) -> str:
-        return SCRIPT_CODE
+        source = source_of(split_text, char_windows, random_starts, stream_starts, streamed_starts)
+        return SCRIPT_GLUE.format(source=source)
 
     @classmethod
     def script_constants(cls, config) -> str:
@@ -148,16 +186,11 @@ class CharLM(Task):
         self.stoi = {c: i for i, c in enumerate(self.vocab)}
         self.ids = torch.tensor([self.stoi[c] for c in text])
         self.input_size = self.output_size = len(self.vocab)
-        self.whole = len(text) <= self.seq_len  # the course's cyclic mode
-        if self.whole:
-            self.seq_len = len(text)
-            self.split = len(text)
-        else:
-            self.split = max(self.seq_len + 1, int(0.9 * len(text)))
+        self.whole, self.seq_len, self.split = split_text(len(text), self.seq_len)  # whole: the course's cyclic mode
         # an epoch: the whole text once ("hello": one sequence), or as many windows as the training text holds
         self.dataset_len = 1 if self.whole else max(1, (self.split - 1) // self.seq_len)
         if config.carry_state:
-            self._streams(config.batch_size)
+            self.stream_starts, self.n_chunks = stream_starts(self.split, self.seq_len, config.batch_size)
         counts = Counter(text)
         self.common = [c for c, _ in counts.most_common(12)]  # shown when a prime uses unknown characters
         freqs = [c / len(text) for c in counts.values()]
@@ -168,39 +201,15 @@ class CharLM(Task):
         return torch.nn.functional.one_hot(ids, self.input_size).float()
 
     def _from_starts(self, starts: torch.Tensor) -> Batch:
-        if self.whole:
-            ids = self.ids.repeat(len(starts), 1)
-            return Batch(self.onehot(ids), torch.roll(ids, -1, dims=1))  # cyclic: last char -> first
-        idx = starts[:, None] + torch.arange(self.seq_len + 1)  # (B, T+1)
-        ids = self.ids[idx]
-        return Batch(self.onehot(ids[:, :-1]), ids[:, 1:])  # x (B, T, V), y (B, T)
+        return Batch(*char_windows(self.ids, starts, self.seq_len, self.whole, self.input_size))  # (B, T, V), (B, T)
 
     def sample(self, n: int, gen: torch.Generator) -> Batch:
-        if self.whole:
-            return self._from_starts(torch.zeros(n, dtype=torch.long))
-        # windows end by split - 1: start + seq_len <= split - 1
-        return self._from_starts(torch.randint(0, self.split - self.seq_len, (n,), generator=gen))
-
-    def _streams(self, B: int) -> None:
-        """carry_state: the training text cut into B streams read side by side, seq_len characters a
-        batch. Stream b starts at b * L (L = its share of the text) and gives n_chunks windows before
-        it starts over; a share shorter than one window leaves B overlapping windows read again each step."""
-        usable = self.split - 1  # a window's targets end by split - 1, as sample()'s do
-        share = usable // B
-        if share >= self.seq_len:
-            self.stream_starts, self.n_chunks = torch.arange(B) * share, share // self.seq_len
-        else:
-            self.stream_starts = torch.linspace(0, usable - self.seq_len, B).long()
-            self.n_chunks = 1
+        return self._from_starts(random_starts(n, self.split, self.seq_len, self.whole, gen))
 
     def stream_batch(self, step: int) -> tuple[Batch, bool]:
-        """carry_state: (the batch of step `step`, whether the streams start over there, so the carried
-        state must too). Each row continues where the same row of the step before ended; a whole
-        text ('hello') is every batch, and its state is carried from the first step on, as the course does."""
-        if self.whole:
-            return self._from_starts(torch.zeros(self.config.batch_size, dtype=torch.long)), step == 0
-        k = step % self.n_chunks
-        return self._from_starts(self.stream_starts + k * self.seq_len), k == 0
+        """carry_state: (the batch of step `step`, whether the streams start over there); see streamed_starts."""
+        starts, fresh = streamed_starts(step, self.stream_starts, self.n_chunks, self.seq_len, self.whole)
+        return self._from_starts(starts), fresh
 
     def val_batch(self) -> Batch:
         if self.whole or len(self.text) - self.split < self.seq_len + 1:

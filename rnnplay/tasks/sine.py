@@ -14,7 +14,7 @@ import torch
 
 from rnnplay.errors import ConfigError
 from rnnplay.i18n import N_, Msg, localize
-from rnnplay.tasks.base import Batch, Task
+from rnnplay.tasks.base import Batch, Task, source_of
 from rnnplay.untrusted import MAX_SERIES, shorten
 
 SERIES_LEN = 3000
@@ -49,38 +49,54 @@ def min_series_len(seq_len: int) -> int:
     return 5 * (seq_len + 1 + MIN_VAL_WINDOWS)
 
 
-# the exported script's data code (Task.script_code): sample() in plain torch, drawing the same numbers
-# from the same generator (tests/test_export.py runs both)
-SCRIPT_CODE = '''
-INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = 1, 1, True
-
-
-def make_series():
-    """The series the windows are cut from: the user's own (z-scored) or noisy sines."""
-    if USER_SERIES:
-        raw = torch.tensor(USER_SERIES, dtype=torch.float64)
-        return ((raw - raw.mean()) / raw.std(unbiased=False)).float()
-    g = torch.Generator().manual_seed(SEED)
-    t = torch.arange(3000, dtype=torch.float32)
+def noisy_sines(seed: int, noise: float, length: int = SERIES_LEN) -> tuple[torch.Tensor, torch.Tensor]:
+    """The built-in series: two sines (periods 25 and 9, random phases), clean and with Gaussian noise, (N,) each."""
+    g = torch.Generator().manual_seed(seed)
+    t = torch.arange(length, dtype=torch.float32)
     phase = torch.rand(2, generator=g) * 2 * math.pi
     clean = torch.sin(2 * math.pi * t / 25 + phase[0]) + 0.5 * torch.sin(2 * math.pi * t / 9 + phase[1])
-    return clean + NOISE * torch.randn(3000, generator=g)
+    return clean, clean + noise * torch.randn(length, generator=g)
 
 
-SERIES = make_series()
+def z_scored(values) -> tuple[torch.Tensor, float, float]:
+    """A series as float32 z-scores (N,) and the mean and std (float64) they are taken with."""
+    raw = torch.tensor(values, dtype=torch.float64)
+    mean, std = float(raw.mean()), float(raw.std(unbiased=False))
+    return ((raw - mean) / std).float(), mean, std
+
+
+def windows(series: torch.Tensor, starts: torch.Tensor, seq_len: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Windows of seq_len values at starts -> the value after each: x (B, T, 1), y (B, 1)."""
+    w = series[starts[:, None] + torch.arange(seq_len + 1)]  # (B, T+1)
+    return w[:, :-1, None], w[:, -1:]
+
+
+def random_windows(series, split, seq_len, n, gen) -> tuple[torch.Tensor, torch.Tensor]:
+    """n windows whose next value lies before split (the training part), drawn from gen."""
+    return windows(series, torch.randint(0, split - seq_len - 1, (n,), generator=gen), seq_len)
+
+
+# the exported script's glue around the functions above (their source is copied in by script_code), so it
+# draws the same numbers from the same generator (tests/test_export.py runs both)
+SCRIPT_GLUE = """
+INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = 1, 1, True
+SERIES_LEN = {series_len}
+
+
+{source}
+
+
+SERIES = z_scored(USER_SERIES)[0] if USER_SERIES else noisy_sines(SEED, NOISE)[1]  # the user's own, or sines
 SPLIT = len(SERIES) * 4 // 5  # training windows end before it, validation windows after
 
 
 def sample(n, gen):
-    """Windows of SEQ_LEN values -> the next value."""
-    starts = torch.randint(0, SPLIT - SEQ_LEN - 1, (n,), generator=gen)
-    w = SERIES[starts[:, None] + torch.arange(SEQ_LEN + 1)]  # (B, T+1)
-    return w[:, :-1, None], w[:, -1:]  # x (B, T, 1), y (B, 1)
+    return random_windows(SERIES, SPLIT, SEQ_LEN, n, gen)
 
 
 def loss_fn(out, y):
     return F.mse_loss(out, y)
-'''
+"""
 
 
 class Sine(Task):
@@ -107,7 +123,8 @@ class Sine(Task):
 
     @classmethod
     def script_code(cls, config) -> str:
-        return SCRIPT_CODE
+        source = source_of(noisy_sines, z_scored, windows, random_windows)
+        return SCRIPT_GLUE.format(series_len=SERIES_LEN, source=source)
 
     @classmethod
     def script_constants(cls, config) -> str:
@@ -118,40 +135,34 @@ class Sine(Task):
         self.input_size, self.output_size = 1, 1
         self.user = bool(config.series)
         if self.user:
-            raw = torch.tensor(config.series, dtype=torch.float64)
             need = min_series_len(self.seq_len)
-            if len(raw) < need:
+            if len(config.series) < need:
                 raise SeriesError(
                     "series",
-                    Msg(N_("{n} values"), n=len(raw)),
+                    Msg(N_("{n} values"), n=len(config.series)),
                     N_("at least {need} values for seq_len={seq_len} (or a shorter seq_len)"),
                     need=need,
                     seq_len=self.seq_len,
                 )
-            self.mean, self.std = float(raw.mean()), float(raw.std(unbiased=False))
+            # (N,) z-scores: training sees unit scale
+            self.series, self.mean, self.std = z_scored(config.series)
             if self.std == 0:
-                raise SeriesError("series", Msg(N_("{n} equal values"), n=len(raw)), N_("a series that varies"))
-            self.series = ((raw - self.mean) / self.std).float()  # (N,) z-scores: training sees unit scale
+                raise SeriesError(
+                    "series", Msg(N_("{n} equal values"), n=len(config.series)), N_("a series that varies")
+                )
         else:
             self.mean, self.std = 0.0, 1.0
-            g = torch.Generator().manual_seed(config.seed)
-            t = torch.arange(SERIES_LEN, dtype=torch.float32)
-            phase = torch.rand(2, generator=g) * 2 * math.pi
-            clean = torch.sin(2 * math.pi * t / 25 + phase[0]) + 0.5 * torch.sin(2 * math.pi * t / 9 + phase[1])
-            self.clean = clean
-            self.series = clean + config.noise * torch.randn(SERIES_LEN, generator=g)  # (N,)
+            self.clean, self.series = noisy_sines(config.seed, config.noise)  # (N,) each
         self.n = len(self.series)
         self.split = self.n * 4 // 5  # train windows end before it, validation after
         val_y = self.series[self.split + self.seq_len :]
         self.chance = self.chance_loss = float(val_y.var(unbiased=False))  # predict the mean
 
     def _windows(self, starts: torch.Tensor) -> Batch:
-        idx = starts[:, None] + torch.arange(self.seq_len + 1)  # (B, T+1)
-        w = self.series[idx]
-        return Batch(w[:, :-1, None], w[:, -1:])  # x (B, T, 1), y (B, 1)
+        return Batch(*windows(self.series, starts, self.seq_len))  # x (B, T, 1), y (B, 1)
 
     def sample(self, n: int, gen: torch.Generator) -> Batch:
-        return self._windows(torch.randint(0, self.split - self.seq_len - 1, (n,), generator=gen))
+        return Batch(*random_windows(self.series, self.split, self.seq_len, n, gen))
 
     def val_batch(self) -> Batch:
         starts = torch.arange(self.split, self.n - self.seq_len - 1)

@@ -15,7 +15,7 @@ import torch
 from torch.nn import functional as F
 
 from rnnplay.i18n import N_, Msg
-from rnnplay.tasks.base import Batch, Task
+from rnnplay.tasks.base import Batch, Task, source_of
 
 DET, NOUN, VERB, END = range(4)
 TAGS = ("DET", "NOUN", "VERB", ".")
@@ -26,17 +26,30 @@ GROUPS = {  # word -> tag, and how likely each group is at a position before the
     VERB: (("runs", "sleeps", "sings"), 0.10),
     None: (AMBIGUOUS, 0.40),  # half of the time a verb-like word follows: a coin flip to a forward reader
 }
-WORDS = tuple(w for words, _ in GROUPS.values() for w in words) + (".",)
-INDEX = {w: i for i, w in enumerate(WORDS)}
-FIXED_TAG = torch.tensor(
-    [-1 if t is None else t for t, (ws, _p) in GROUPS.items() for _w in ws] + [END]
-)  # -1: ambiguous
-IS_AMBIGUOUS = FIXED_TAG == -1
-VERB_LIKE = (FIXED_TAG == VERB) | IS_AMBIGUOUS  # an ambiguous word before one of these is a NOUN
-PROBS = torch.tensor([p / len(ws) for ws, p in GROUPS.values() for _w in ws])  # over WORDS without "."
+
+
+def word_tables(groups):
+    """GROUPS -> WORDS (the vocabulary, "." last), INDEX (word -> id), FIXED_TAG (V,) each word's tag (-1:
+    ambiguous), IS_AMBIGUOUS and VERB_LIKE (V,) (an ambiguous word before a verb-like one is a NOUN), and
+    PROBS (V - 1,) how likely each word is at a position before the final "."."""
+    words = tuple(w for ws, _ in groups.values() for w in ws) + (".",)
+    fixed_tag = torch.tensor([-1 if t is None else t for t, (ws, _p) in groups.items() for _w in ws] + [END])
+    is_ambiguous = fixed_tag == -1
+    verb_like = (fixed_tag == VERB) | is_ambiguous
+    probs = torch.tensor([p / len(ws) for ws, p in groups.values() for _w in ws])
+    return words, {w: i for i, w in enumerate(words)}, fixed_tag, is_ambiguous, verb_like, probs
+
+
+WORDS, INDEX, FIXED_TAG, IS_AMBIGUOUS, VERB_LIKE, PROBS = word_tables(GROUPS)
 P_AMBIGUOUS = GROUPS[None][1]
 P_VERB_LIKE = GROUPS[VERB][1] + P_AMBIGUOUS
 MAX_WORDS = 60
+
+
+def random_sentences(n: int, seq_len: int, gen: torch.Generator) -> torch.Tensor:
+    """n sentences of seq_len - 1 words drawn by PROBS and a final "." -> (B, T) word ids."""
+    words = torch.multinomial(PROBS, n * (seq_len - 1), replacement=True, generator=gen)
+    return torch.cat([words.view(n, -1), torch.full((n, 1), INDEX["."])], dim=1)
 
 
 def tag_ids(ids: torch.Tensor) -> torch.Tensor:
@@ -47,36 +60,29 @@ def tag_ids(ids: torch.Tensor) -> torch.Tensor:
     return torch.where(IS_AMBIGUOUS[ids], by_next, FIXED_TAG[ids])
 
 
-# the exported script's data code (Task.script_code): sample() in plain torch, drawing the same numbers
-# from the same generator (tests/test_export.py runs both)
-SCRIPT_CODE = '''
+# the exported script's glue around the functions above (their source is copied in by script_code), so it
+# draws the same numbers from the same generator (tests/test_export.py runs both)
+SCRIPT_GLUE = """
 DET, NOUN, VERB, END = range(4)  # the tags
-GROUPS = {  # tag -> (its words, how likely the group is at a position before the final ".")
-    DET: (("the", "a"), 0.25),
-    NOUN: (("dog", "cat", "bird"), 0.25),
-    VERB: (("runs", "sleeps", "sings"), 0.10),
-    None: (("can", "fly", "watch", "duck"), 0.40),  # ambiguous: NOUN before a verb-like word, else VERB
-}
-WORDS = tuple(w for words, _ in GROUPS.values() for w in words) + (".",)
-FIXED_TAG = torch.tensor([-1 if t is None else t for t, (ws, _p) in GROUPS.items() for _w in ws] + [END])
-IS_AMBIGUOUS = FIXED_TAG == -1
-VERB_LIKE = (FIXED_TAG == VERB) | IS_AMBIGUOUS
-PROBS = torch.tensor([p / len(ws) for ws, p in GROUPS.values() for _w in ws])  # over WORDS without "."
+# tag -> (its words, how likely the group is at a position before the final "."); None: the ambiguous words
+GROUPS = {groups!r}
+
+
+{source}
+
+
+WORDS, INDEX, FIXED_TAG, IS_AMBIGUOUS, VERB_LIKE, PROBS = word_tables(GROUPS)
 INPUT_SIZE, OUTPUT_SIZE, MANY_TO_ONE = len(WORDS), 4, False
 
 
 def sample(n, gen):
-    """Random sentences ending in "." -> a tag per word; an ambiguous word's tag depends on the NEXT word."""
-    words = torch.multinomial(PROBS, n * (SEQ_LEN - 1), replacement=True, generator=gen)
-    ids = torch.cat([words.view(n, -1), torch.full((n, 1), len(WORDS) - 1)], dim=1)  # (B, T)
-    nxt = torch.cat([ids[:, 1:], ids[:, -1:]], dim=1)  # the word after each word ("." after the last)
-    tags = torch.where(IS_AMBIGUOUS[ids], torch.where(VERB_LIKE[nxt], NOUN, VERB), FIXED_TAG[ids])
-    return F.one_hot(ids, len(WORDS)).float(), tags  # x (B, T, V), y (B, T)
+    ids = random_sentences(n, SEQ_LEN, gen)
+    return F.one_hot(ids, len(WORDS)).float(), tag_ids(ids)  # x (B, T, V), y (B, T)
 
 
 def loss_fn(out, y):
     return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
-'''
+"""
 
 
 class Tagging(Task):
@@ -101,7 +107,7 @@ class Tagging(Task):
 
     @classmethod
     def script_code(cls, config) -> str:
-        return SCRIPT_CODE
+        return SCRIPT_GLUE.format(groups=GROUPS, source=source_of(word_tables, random_sentences, tag_ids))
 
     def __init__(self, config):
         super().__init__(config)
@@ -118,8 +124,7 @@ class Tagging(Task):
         return F.one_hot(ids, len(WORDS)).float()
 
     def sample(self, n: int, gen: torch.Generator) -> Batch:
-        words = torch.multinomial(PROBS, n * (self.seq_len - 1), replacement=True, generator=gen)
-        ids = torch.cat([words.view(n, -1), torch.full((n, 1), INDEX["."])], dim=1)  # (B, T)
+        ids = random_sentences(n, self.seq_len, gen)  # (B, T)
         return Batch(self.onehot(ids), tag_ids(ids))  # x (B, T, V), y (B, T)
 
     def input_labels(self, x: torch.Tensor) -> list[str]:
