@@ -4,7 +4,9 @@ knows it by name.
 Read with ast (nothing imported for the scan): no module of the core or of the pages compares a value with
 a task's name (`task == "copy"`, `name in ("sine", "random")`, `match` cases); what differs between tasks
 is a task's attribute or method. Lessons and race presets name tasks as data (rnnplay/lessons.py,
-rnnplay/race.py), as do default configurations, and are not scanned for branches.
+rnnplay/race.py), as do default configurations, and are not scanned for branches. The pages go further:
+they name no task at all, as a string or by importing its module (they loop over the registry and read
+what a task says of itself). The exported script's data code is each task's own functions.
 """
 
 from __future__ import annotations
