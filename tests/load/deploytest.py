@@ -206,7 +206,9 @@ def store_check(store_url: str, rep: dict) -> dict:
         if c["role"] != "own":
             continue
         row = saved.get(c["run_id"], {})
-        own.append({"index": c["index"], "run_id": c["run_id"], "state": row.get("state"), "steps": row.get("steps_done")})
+        own.append(
+            {"index": c["index"], "run_id": c["run_id"], "state": row.get("state"), "steps": row.get("steps_done")}
+        )
     return {
         "class_runs": len(rows),
         "trained_total": sum(int(n) for _, _, n in rows),
@@ -233,7 +235,9 @@ def verdict(rep: dict) -> list[str]:
         bad.append(f"the lesson's key: {s['lesson_keys']} (expected one key, trained once)")
     for o in s["own"]:
         if o["state"] != "done" or o["steps"] != rep["steps"]:
-            bad.append(f"own run of session {o['index']} ({o['run_id'] or 'no id'}): stored {o['state']} at {o['steps']}")
+            bad.append(
+                f"own run of session {o['index']} ({o['run_id'] or 'no id'}): stored {o['state']} at {o['steps']}"
+            )
     return bad
 
 
