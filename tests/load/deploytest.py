@@ -1,6 +1,6 @@
 """Load test of the hosted set-up: nginx, two Streamlit replicas, a Ray head, PostgreSQL, a class on one lesson.
 
-    python -m tests.load.deploytest --sessions 60 --shared 30 --steps 400 --json report.json
+    python -m tests.load.deploytest --sessions 60 --shared 30 --steps 1500 --json report.json
 
 It starts the set-up with deploy/up.py's own functions on 127.0.0.1 (PostgreSQL in a temporary
 directory, a local Ray head with this machine's CPUs, two replicas with one Ray worker each and
@@ -31,7 +31,7 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from deploy import up
@@ -63,6 +63,7 @@ class DeployResult(ClientResult):
     watched_id: str = ""  # the class run it watched, when it watched
     step_updates: int = 0  # status lines with a new step while its run (or the watched one) was not finished
     steps_done: int = 0
+    timeline: list = field(default_factory=list)  # [seconds since open, step, state] at each change
 
 
 class DeployProbes(Probes):
@@ -101,7 +102,8 @@ async def session(i: int, base: str, role: str, query: str, timeout: float, dela
             if train is None:
                 r.outcome, r.detail = "failed", "no Train button on the page"
                 return r
-            await c.run((train,), timeout=timeout)
+            # the click's run is not waited for: under load it lasts while the run trains, which is watched
+            await c.send_rerun((train,))
             while time.perf_counter() - t0 < timeout:
                 alerts = c.texts("alert")
                 watching = next((m for m in map(WATCHING.search, alerts) if m), None)
@@ -114,8 +116,10 @@ async def session(i: int, base: str, role: str, query: str, timeout: float, dela
                 if line:
                     r.steps, r.detail = line.split(" · ")[0], line
                     step = int(line.split("step ", 1)[1].split(" ", 1)[0])
-                    if step != last_step and state not in ("finished", ""):
+                    if step != last_step and state == "training…":
                         r.step_updates += 1
+                    if [step, state] != r.timeline[-1][1:] if r.timeline else True:
+                        r.timeline.append([round(time.perf_counter() - t0, 1), step, state])
                     last_step, r.steps_done = step, step
                 outcome = classify(state, alerts)
                 if outcome:
@@ -136,7 +140,18 @@ async def session(i: int, base: str, role: str, query: str, timeout: float, dela
         r.redraw_gaps = [round(b - a, 3) for a, b in zip(c.redraws, c.redraws[1:], strict=False)]
         r.exceptions = c.exceptions
         r.chart_kind, r.chart_updates = c.chart_kind, c.chart_updates
+        r.queued_s, r.training_s = spent(r.timeline, "queued"), spent(r.timeline, "training")
+        training = [t for t, _, state in r.timeline if state.startswith("training")]
+        if training:  # live redraws (fragment runs that sent the loss chart) from its first step to its end
+            since, until = t0 + training[0], t0 + r.seconds
+            r.training_redraws = sum(since <= t <= until for t in c.redraws)
     return r
+
+
+def spent(timeline: list, state: str) -> float:
+    """Seconds the status line said `state...`: from each change into it to the next change."""
+    ends = [t for t, *_ in timeline[1:]]
+    return sum(b - a for (a, _, s), b in zip(timeline, ends, strict=False) if s.startswith(state))
 
 
 async def load(args: argparse.Namespace, d: up.Deployment) -> dict:
@@ -260,11 +275,17 @@ def summary(rep: dict) -> str:
         replicas: dict[str, int] = {}
         for c in cs:
             replicas[c["replica"] or "?"] = replicas.get(c["replica"] or "?", 0) + 1
+        training = [c["training_redraws"] / c["training_s"] for c in cs if c["training_s"] >= 1.0]
         out.append(
             f"  {role:6} {len(cs):3}: {', '.join(f'{k} {v}' for k, v in sorted(outcomes.items()))}; "
-            f"live step updates per page min {min(ups)}, median {statistics.median(ups):.0f} "
-            f"({statistics.median(rates):.2f}/s); time p50 {pct(secs, 50):.1f} s, max {max(secs):.1f} s; "
-            f"replicas {replicas}"
+            f"replicas {replicas}\n"
+            f"           page open p50 {pct([c['first_run_s'] for c in cs], 50):.1f} s; "
+            f"queued p50 {pct([c['queued_s'] for c in cs], 50):.1f} s; "
+            f"training seen p50 {pct([c['training_s'] for c in cs], 50):.1f} s; time p50 {pct(secs, 50):.1f} s, "
+            f"max {max(secs):.1f} s\n"
+            f"           new steps seen while training: min {min(ups)}, median {statistics.median(ups):.0f} "
+            f"({statistics.median(rates):.2f}/s over the session); live-chart fragment redraws while training: "
+            f"median {statistics.median(training) if training else float('nan'):.2f}/s ({len(training)} pages)"
         )
     s = rep["store"]
     out.append(
@@ -282,7 +303,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sessions", type=int, default=60, help="sessions through nginx that each press Train")
     p.add_argument("--shared", type=int, default=30, help="of them, how many open the same lesson")
-    p.add_argument("--steps", type=int, default=400, help="training steps of every run")
+    p.add_argument("--steps", type=int, default=1500, help="training steps of every run")
     p.add_argument("--ramp", type=float, default=5.0, help="the sessions open within this many seconds")
     p.add_argument("--client-timeout", type=float, default=600.0, help="a session without an outcome by then hung")
     p.add_argument("--probe-every", type=float, default=0.5, help="seconds between two rounds of probes")
