@@ -14,7 +14,9 @@ and a second prober times each replica's health directly.
 At the end it reads the store: the lesson's key must have been trained once (class_runs.trained), and
 every own run must be saved, finished, at its last step (nothing lost). Each session must end with its
 run finished (trained, or watched to the end), having seen the charts change while its run trained
-(step_updates: status lines with a new step). It fails (exit status 1) on any of these or on a health
+(step_updates, at least 2: status lines with a new step; see following()). One Ray worker per replica:
+two one-CPU actors fill a 2-CPU head (the default, a worker per cluster CPU in each replica, asks for
+twice that). It fails (exit status 1) on any of these or on a health
 p95 of 500 ms or more through nginx; the figures are printed either way.
 """
 
