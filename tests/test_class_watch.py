@@ -123,6 +123,26 @@ def test_a_class_run_just_started_on_another_server_is_watched_before_its_first_
     assert not at.exception and class_watch.WATCH not in at.session_state and "Watching" not in texts(at.info)
 
 
+def test_a_class_run_training_on_another_server_says_it_trains_not_paused(share, stop_runs):
+    """A copy read back from the store comes back paused; the status line says what the store says of the
+    run (it trains on the other replica), as the deployed load test saw it say "paused"."""
+    at = learner(stop_runs, **LONG)
+    config = at.session_state["_run"].config
+    other = TrainingRun(config)  # training on another replica, which saved it mid-run
+    other.saver.store = store = RunStore(default_path())
+    other.start()
+    assert other.wait_for_step(20, 60) and other.save()
+    other.stop()
+    assert store.row_version(other.id)[1] == "running"
+    store.claim_class_run(class_runs.config_key(config), other.id, class_runs.FRESH_S)
+    del other
+
+    at.button(key="btn_train").click().run()
+    assert not at.exception and "trained once for everyone" in texts(at.info)
+    progress = at.get("progress")[0].proto.text
+    assert "training" in progress and "paused" not in progress, progress
+
+
 def test_a_finished_class_run_can_be_scrubbed_through(share, stop_runs):
     at = learner(stop_runs, task="majority", steps="30", lang="en")
     config = at.session_state["_run"].config

@@ -10,6 +10,7 @@ fresh run meanwhile, which "Train my own copy" starts.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 
@@ -20,7 +21,7 @@ from app_pages.ui.session_run import LIVE_RUNS, run_store_or_none
 from rnnplay import class_runs
 from rnnplay.config import RunConfig
 from rnnplay.i18n import N_
-from rnnplay.run import FINISHED, RunState
+from rnnplay.run import ACTIVE, FINISHED, RunState
 from rnnplay.run.record import SAVE_EVERY_S
 from rnnplay.run.training_run import TrainingRun
 from rnnplay.store import StoreError
@@ -98,6 +99,7 @@ def watched(config: RunConfig) -> TrainingRun | None:
         w["view"] = None
         return live
     store = run_store_or_none()
+    elsewhere = None  # the state of a class run that trains on another replica
     try:
         stored = store.row_version(w["id"]) if store is not None else None
         if stored is not None and (w["view"] is None or stored[0] != w["version"]):
@@ -108,13 +110,31 @@ def watched(config: RunConfig) -> TrainingRun | None:
             if w["view"] is None:
                 w["view"] = TrainingRun(config)
                 w["view"].saver.id = w["id"]
+            elsewhere = RunState.RUNNING  # claimed and started there, not saved yet
         elif stored is None:
             w["view"] = None  # expired, or never saved and its claim gone stale
+        if stored is not None and stored[1] in ACTIVE:
+            elsewhere = RunState(stored[1])
     except StoreError:
         pass  # the copy already read, if any, is shown on
     if w["view"] is None:
         stop_watching()
-    return w["view"]
+        return None
+    return Elsewhere(w["view"], elsewhere) if elsewhere is not None else w["view"]
+
+
+class Elsewhere:
+    """A class run that trains on another replica, as rebuilt from its last save: it shows the state the
+    store has for it (training, queued), not the "paused" of a copy read back from the store."""
+
+    def __init__(self, run: TrainingRun, state: RunState):
+        self._run, self.state = run, state
+
+    def __getattr__(self, name: str):
+        return getattr(self._run, name)
+
+    def snapshot(self):
+        return dataclasses.replace(self._run.snapshot(), state=self.state)
 
 
 def _just_claimed(store, w: dict) -> bool:
