@@ -118,7 +118,7 @@ async def session(i: int, base: str, role: str, query: str, timeout: float, dela
                 if line:
                     r.steps, r.detail = line.split(" · ")[0], line
                     step = int(line.split("step ", 1)[1].split(" ", 1)[0])
-                    if step != last_step and following(state, bool(r.watched_id)):
+                    if step != last_step and following(state):
                         r.step_updates += 1
                     if [step, state] != r.timeline[-1][1:] if r.timeline else True:
                         r.timeline.append([round(time.perf_counter() - t0, 1), step, state])
@@ -143,19 +143,18 @@ async def session(i: int, base: str, role: str, query: str, timeout: float, dela
         r.exceptions = c.exceptions
         r.chart_kind, r.chart_updates = c.chart_kind, c.chart_updates
         r.queued_s = spent(r.timeline, ("queued",))
-        r.training_s = spent(r.timeline, ("training", "paused") if r.watched_id else ("training",))
-        training = [t for t, _, state in r.timeline if following(state, bool(r.watched_id))]
+        r.training_s = spent(r.timeline, ("training",))
+        training = [t for t, _, state in r.timeline if following(state)]
         if training:  # live redraws (fragment runs that sent the loss chart) from its first step to its end
             since, until = t0 + training[0], t0 + r.seconds
             r.training_redraws = sum(since <= t <= until for t in c.redraws)
     return r
 
 
-def following(state: str, watching: bool) -> bool:
-    """Whether a new step in the status line is a live update: the run trains here ("training…"), or the
-    watched class run trains on the other replica, whose saves this page follows; a run rebuilt from a
-    save of a training run says "paused" (TrainingRun.from_record)."""
-    return state == "training…" or (watching and state == "paused")
+def following(state: str) -> bool:
+    """Whether a new step in the status line is a live update: the run trains, here or (a watched class
+    run) on the other replica, whose saves this page follows; either way its status line says "training…"."""
+    return state == "training…"
 
 
 def spent(timeline: list, states: tuple[str, ...]) -> float:
