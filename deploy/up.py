@@ -33,23 +33,17 @@ import pwd
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
+from rnnplay.ray_head import RayHead, free_port
+
 ROOT = Path(__file__).resolve().parents[1]  # the app's checkout: app.py is here
 PG_USER = "rnnplay"
 PG_DATABASE = "rnnplay"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_healthy(url: str, proc: subprocess.Popen | None = None, timeout_s: float = 180.0) -> None:
@@ -66,22 +60,6 @@ def wait_healthy(url: str, proc: subprocess.Popen | None = None, timeout_s: floa
             pass
         time.sleep(0.5)
     raise RuntimeError(f"{url} did not answer ok within {timeout_s:.0f} s")
-
-
-def end_group(pgid: int, grace_s: float = 10.0) -> None:
-    """SIGTERM to a process group, SIGKILL to what is left of it after grace_s."""
-    for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 0.0)):
-        try:
-            os.killpg(pgid, sig)
-        except ProcessLookupError:
-            return
-        end = time.monotonic() + wait_s
-        while time.monotonic() < end:
-            try:
-                os.killpg(pgid, 0)
-            except ProcessLookupError:
-                return
-            time.sleep(0.2)
 
 
 # PostgreSQL --------------------------------------------------------------------------------------------
@@ -136,32 +114,6 @@ class LocalPostgres:
 
 
 # Ray ---------------------------------------------------------------------------------------------------
-class RayHead:
-    """A Ray head on this machine (`ray start --head`), in a temporary directory. `ray start` runs in a
-    session of its own, which its daemons and their workers keep (sid: its id), so ending that process
-    group ends this head and nothing else (`ray stop` would end every Ray on the machine)."""
-
-    def __init__(self, num_cpus: int, port: int, node_ip: str = "127.0.0.1"):
-        self.tmp = tempfile.mkdtemp(prefix="rnnplay-ray-")
-        self.address = f"{node_ip}:{port}"
-        ray = str(Path(sys.executable).with_name("ray"))
-        args = [ray, "start", "--head", "--node-ip-address", node_ip, "--port", str(port)]
-        args += ["--num-cpus", str(num_cpus), "--include-dashboard=false", "--disable-usage-stats"]
-        args += ["--temp-dir", self.tmp]
-        env = {**os.environ, "RAY_TMPDIR": self.tmp, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
-        out = subprocess.PIPE
-        starter = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        self.sid = starter.pid
-        out, _ = starter.communicate(timeout=180)
-        if starter.returncode != 0:
-            self.stop()
-            raise RuntimeError(f"ray start failed: {out.decode(errors='replace')[-2000:]}")
-
-    def stop(self) -> None:
-        end_group(self.sid)
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-
 # Streamlit replicas ------------------------------------------------------------------------------------
 def replica_env(store: str, ray: str | None, secret: str, cookie_secret: str, workers: int | None) -> dict:
     """A replica's environment: this process's (the caps a host sets) with the shared settings on top."""
@@ -297,7 +249,8 @@ class Deployment(contextlib.ExitStack):
         return self.store
 
     def start_ray_head(self, num_cpus: int, port: int | None = None, node_ip: str = "127.0.0.1") -> str:
-        self.ray_head = RayHead(num_cpus, port or free_port(), node_ip)
+        omp = {"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+        self.ray_head = RayHead(num_cpus, port or free_port(), node_ip, env=omp)
         self.callback(self.ray_head.stop)
         self.ray = self.ray_head.address
         return self.ray

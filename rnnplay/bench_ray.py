@@ -12,19 +12,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import ray
 
 from rnnplay.config import make_config
+from rnnplay.ray_head import local_head
 from rnnplay.run.ray_run import POOL, RemoteRun
 from rnnplay.run.state import FINISHED
 from rnnplay.run.training_run import TrainingRun
@@ -84,50 +78,6 @@ def on_ray(n: int, steps: int, poll_s: float) -> dict:
 def _ms(timed: list) -> dict:
     ms = sorted(1000 * t for t, _ in timed)
     return {"median": statistics.median(ms), "p95": ms[int(0.95 * (len(ms) - 1))]}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def local_head(num_cpus: int, env: dict | None = None):
-    """A Ray head on 127.0.0.1 with num_cpus CPUs, in a temporary directory; yields its address. `ray start`
-    runs in a process group of its own, which its daemons (and their workers) keep, so ending that group
-    ends this head and nothing else (`ray stop` would end every Ray on the machine)."""
-    tmp = tempfile.mkdtemp(prefix="rnnplay-ray-")
-    port = _free_port()
-    args = [str(Path(sys.executable).with_name("ray")), "start", "--head", "--node-ip-address", "127.0.0.1"]
-    args += ["--port", str(port), "--num-cpus", str(num_cpus), "--include-dashboard=false"]
-    args += ["--disable-usage-stats", "--temp-dir", tmp]
-    env = {**os.environ, "RAY_TMPDIR": tmp, **(env or {})}
-    starter = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        out, _ = starter.communicate(timeout=180)
-        if starter.returncode != 0:
-            raise RuntimeError(f"ray start failed: {out.decode(errors='replace')[-2000:]}")
-        yield f"127.0.0.1:{port}"
-    finally:
-        _end_group(starter.pid)
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _end_group(pgid: int) -> None:
-    """SIGTERM to the process group, SIGKILL to what is left of it after 10 s."""
-    for sig, wait_s in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 0.0)):
-        try:
-            os.killpg(pgid, sig)
-        except ProcessLookupError:
-            return
-        end = time.monotonic() + wait_s
-        while time.monotonic() < end:
-            try:
-                os.killpg(pgid, 0)
-            except ProcessLookupError:
-                return
-            time.sleep(0.2)
 
 
 def main(argv: list[str] | None = None) -> int:

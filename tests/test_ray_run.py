@@ -13,8 +13,8 @@ ray = pytest.importorskip("ray", reason="ray is not installed (requirements-host
 
 from rnnplay import inspect_data  # noqa: E402
 from rnnplay import store as run_store  # noqa: E402
-from rnnplay.bench_ray import local_head  # noqa: E402
 from rnnplay.config import make_config  # noqa: E402
+from rnnplay.ray_head import local_head  # noqa: E402
 from rnnplay.run.ray_run import POOL, RemoteRace, RemoteRun, apply_delta, snapshot_delta  # noqa: E402
 from rnnplay.run.state import RunState  # noqa: E402
 from rnnplay.run.training_run import TrainingRun  # noqa: E402

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("ray", reason="ray is not installed (requirements-hosted.txt)")
 
-from rnnplay.bench_ray import local_head  # noqa: E402
+from rnnplay.ray_head import local_head  # noqa: E402
 from tests.e2e.streamlit_server import serve  # noqa: E402
 
 pytestmark = pytest.mark.slow  # a Ray head, a server and a browser: tens of seconds
