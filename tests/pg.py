@@ -2,7 +2,8 @@
 127.0.0.1 at a free port, trusted local logins, stopped and removed at the end of the session. Each
 test gets a database of its own (`pg_url`). PostgreSQL refuses to run as root, so as root the server
 runs as the `postgres` user (setpriv). Tests that use it skip, saying why, when psycopg or the server's
-binaries are missing. tests/conftest.py registers these fixtures for every test.
+binaries are missing. `location` and `any_store` give a test each backend in turn. tests/conftest.py
+registers these fixtures for every test.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+from rnnplay.store import RunStore
 
 USER = "rnnplay"
 
@@ -130,3 +133,15 @@ def pg_url(postgres) -> str:
     except psycopg.OperationalError:  # a test before left it stopped: start it again
         postgres.start()
         return postgres.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request, tmp_path) -> str:
+    """Where a store of each backend keeps its runs: an SQLite file, or a fresh PostgreSQL database."""
+    return str(tmp_path / "runs.sqlite") if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def any_store(location) -> RunStore:
+    """A run store of each backend (the PostgreSQL one skipped, saying why, without a server)."""
+    return RunStore(location)

@@ -17,17 +17,6 @@ from tests.test_store import sql, trained
 FRESH = class_runs.FRESH_S
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def location(request, tmp_path) -> str:
-    """An SQLite file, or a fresh PostgreSQL database (tests/pg.py; skipped, saying why, without one)."""
-    return str(tmp_path / "runs.sqlite") if request.param == "sqlite" else request.getfixturevalue("pg_url")
-
-
-@pytest.fixture
-def any_store(location) -> RunStore:
-    return RunStore(location)
-
-
 def test_the_key_is_the_configuration_and_the_code_version_and_nothing_else():
     config = make_config("majority", steps=100, seed=3)
     key = class_runs.config_key(config)

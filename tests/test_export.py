@@ -290,16 +290,21 @@ SCRIPT_CASES = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("kw", SCRIPT_CASES.values(), ids=SCRIPT_CASES.keys())
-def test_the_exported_script_reproduces_the_trainers_losses(kw, tmp_path):
-    steps = 30
-    config = tiny(steps=steps, seed=5, lr=0.01, **kw)
+def script_and_trainer_losses(config, tmp_path) -> list[float]:
+    """The exported script's losses checked against the Trainer's, step by step (SCRIPT_RTOL); the
+    Trainer's are returned."""
     got = _script_losses(config, tmp_path)
     tr = Trainer(config)
-    want = [tr.step().loss for _ in range(steps)]
-    assert len(got) == steps
+    want = [tr.step().loss for _ in range(config.steps)]
+    assert len(got) == config.steps
     worst = max(abs(g - w) / abs(w) for g, w in zip(got, want, strict=True))
     assert worst <= SCRIPT_RTOL, f"worst relative difference {worst:.2e}"
+    return want
+
+
+@pytest.mark.parametrize("kw", SCRIPT_CASES.values(), ids=SCRIPT_CASES.keys())
+def test_the_exported_script_reproduces_the_trainers_losses(kw, tmp_path):
+    want = script_and_trainer_losses(tiny(steps=30, seed=5, lr=0.01, **kw), tmp_path)
     assert want[-1] != want[0]  # it trained
 
 

@@ -27,7 +27,7 @@ from rnnplay.tasks.base import localize_view
 from rnnplay.tasks.parity import P_ONE, Parity
 from rnnplay.trainer import Trainer
 from tests.live import live_figure, live_figures
-from tests.test_export import SCRIPT_RTOL, _script_losses, tiny
+from tests.test_export import script_and_trainer_losses, tiny
 from tests.test_pages import PLAYGROUND, open_app, open_tab
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,14 +135,8 @@ def test_the_cli_lists_and_trains_it():
 
 def test_the_exported_script_reproduces_the_trainers_losses(tmp_path):
     assert "parity" in export.SCRIPT_TASKS
-    steps = 30
-    config = tiny("parity", steps=steps, seed=5, lr=0.01, arch="lstm", seq_len=9)
-    got = _script_losses(config, tmp_path)
-    tr = Trainer(config)
-    want = [tr.step().loss for _ in range(steps)]
-    assert len(got) == steps
-    worst = max(abs(g - w) / abs(w) for g, w in zip(got, want, strict=True))
-    assert worst <= SCRIPT_RTOL, f"worst relative difference {worst:.2e}"
+    config = tiny("parity", steps=30, seed=5, lr=0.01, arch="lstm", seq_len=9)
+    script_and_trainer_losses(config, tmp_path)
     assert "def ones_parity(n, gen, seq_len):" in export.pytorch_script(config)  # read from the module
 
 

@@ -43,17 +43,6 @@ def store(tmp_path) -> RunStore:
     return RunStore(tmp_path / "runs.sqlite")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def location(request, tmp_path) -> str:
-    """Where a store of each backend keeps its runs: an SQLite file, or a fresh PostgreSQL database."""
-    return str(tmp_path / "runs.sqlite") if request.param == "sqlite" else request.getfixturevalue("pg_url")
-
-
-@pytest.fixture
-def any_store(location) -> RunStore:
-    return RunStore(location)
-
-
 def sql(store: RunStore, statement: str, params: tuple = ()) -> list[tuple]:
     """A statement ('?' placeholders) straight into the store's database, past the rules."""
     return store.backend.rows(statement, params)
