@@ -72,14 +72,16 @@ def pg_binary(name: str) -> str | None:
 class LocalPostgres:
     """Debian's PostgreSQL on 127.0.0.1:port with its cluster in `directory` (trusted logins from this
     machine only: for one machine; a cluster of machines uses a database of its own, --pg-url). As root
-    the server runs as the postgres user, which PostgreSQL requires."""
+    the server runs as the postgres user, which PostgreSQL requires. throwaway: without fsync, for a
+    cluster removed afterwards (the tests' server, tests/pg.py)."""
 
-    def __init__(self, directory: str | Path, port: int):
+    def __init__(self, directory: str | Path, port: int, throwaway: bool = False):
         self.dir = Path(directory).resolve()
         self.port = port
+        self.throwaway = throwaway
         self.dir.mkdir(parents=True, exist_ok=True)
         self._as: list[str] = []
-        if os.geteuid() == 0:
+        if os.geteuid() == 0:  # the server's own user owns its files
             entry = pwd.getpwnam("postgres")
             os.chown(self.dir, entry.pw_uid, entry.pw_gid)
             self._as = ["setpriv", f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}", "--init-groups"]
@@ -93,27 +95,32 @@ class LocalPostgres:
         if done.returncode:
             raise RuntimeError(f"{name} failed ({done.returncode}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
 
-    def start(self) -> str:
-        """Start the server (initdb first when the directory is new) with a database for the runs; its URL."""
+    def start(self) -> None:
+        """Start the server, with initdb first when the directory is new."""
         if not (self.data / "PG_VERSION").exists():
-            self._run("initdb", "-D", str(self.data), "-U", PG_USER, "--auth=trust", "-E", "UTF8", "--locale=C")
-        options = f"-h 127.0.0.1 -p {self.port} -k {self.dir}"
+            args = ["-D", str(self.data), "-U", PG_USER, "--auth=trust", "-E", "UTF8", "--locale=C"]
+            self._run("initdb", *args, *(["--no-sync"] if self.throwaway else []))
+        # loopback only, its socket file in its own directory
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.dir}" + (" -F" if self.throwaway else "")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-o", options, "-w", "-t", "60", "start")
+
+    def database(self, name: str) -> str:
+        """The URL of database `name`, created when the server does not have it yet."""
         import psycopg  # requirements-hosted.txt
 
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (PG_DATABASE,)).fetchone():
-                conn.execute(f"CREATE DATABASE {PG_DATABASE}")
-        return self.url()
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                conn.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
 
-    def url(self, database: str = PG_DATABASE) -> str:
+    def url(self, database: str) -> str:
         return f"postgresql://{PG_USER}@127.0.0.1:{self.port}/{database}"
 
-    def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop")
+    def stop(self, mode: str = "fast") -> None:
+        """fast: the server ends every connection and stops; immediate: as if it crashed."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
 
 
-# Ray ---------------------------------------------------------------------------------------------------
 # Streamlit replicas ------------------------------------------------------------------------------------
 def replica_env(store: str, ray: str | None, secret: str, cookie_secret: str, workers: int | None) -> dict:
     """A replica's environment: this process's (the caps a host sets) with the shared settings on top."""
@@ -244,7 +251,8 @@ class Deployment(contextlib.ExitStack):
 
     def start_postgres(self, directory: str | Path, port: int | None = None) -> str:
         pg = LocalPostgres(directory, port or free_port())
-        self.store = pg.start()
+        pg.start()
+        self.store = pg.database(PG_DATABASE)
         self.callback(pg.stop)
         return self.store
 
