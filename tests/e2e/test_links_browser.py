@@ -63,6 +63,7 @@ def test_a_teacher_link_survives_navigation_reload_and_a_new_tab_and_refuses_edi
     assert_student_view(page)
     # through the sidebar to the Gradient lab and back: the URL keeps the view
     page.get_by_test_id("stSidebarNav").get_by_text("Gradient lab", exact=True).click()
+    page.wait_for_function("location.pathname.endsWith('/gradients')", timeout=WAIT_MS)  # the click took
     settle(page)
     page.wait_for_function("location.search.includes('view=')", timeout=WAIT_MS)
     assert "/gradients" in page.url
