@@ -3,6 +3,10 @@
 The folder is not called pages/: Streamlit 1.67 runs a `pages/` folder beside the entry file in its
 old multipage mode for deep links such as /playground?..., skipping this file and listing every
 module there as a page. app_pages/ keeps share links going through st.navigation.
+
+`streamlit run app.py` finds `app` below (an `st.App`) and serves it: Streamlit's routes plus the live
+charts' feed (app_pages/ui/live_feed.py), which a training page's charts poll without a script run. Each
+session's script run executes this file as `__main__`, and that draws the page.
 """
 
 import importlib
@@ -12,22 +16,7 @@ import streamlit as st
 
 from app_pages import view_link
 from app_pages.i18n import language_switch, tr
-
-st.set_page_config(page_title="RNN Playground", page_icon=":material/cycle:", layout="wide")
-
-pages = [
-    st.Page("app_pages/home.py", title=tr("Home"), icon=":material/home:", url_path="", default=True),
-    st.Page("app_pages/playground.py", title=tr("Playground"), icon=":material/science:", url_path="playground"),
-    st.Page("app_pages/gradients.py", title=tr("Gradient lab"), icon=":material/trending_down:", url_path="gradients"),
-    st.Page("app_pages/inspect.py", title=tr("Inspect"), icon=":material/biotech:", url_path="inspect"),
-    st.Page("app_pages/learn.py", title=tr("Learn"), icon=":material/school:", url_path="learn"),
-    st.Page("app_pages/runs.py", title=tr("Runs"), icon=":material/stacked_line_chart:", url_path="runs"),
-]
-page = st.navigation(pages)
-language_switch(st.sidebar)
-view_link.follow_short_link()  # ?t=: a teacher's short link opens the link it stands for
-view_link.carry()  # a teacher's view stays in the URL on every page (sidebar navigation drops it)
-
+from app_pages.ui import live_feed
 
 # torch._dynamo is imported by the first optimizer a process builds: 2-3 s on a cold start (measured). It
 # comes after the first page is drawn: imported meanwhile, it held the GIL the cold Playground needed.
@@ -60,8 +49,31 @@ def _preload() -> Preload:
     return t
 
 
-preload = _preload()
-try:
-    page.run()
-finally:
-    preload.first_page.set()
+def main() -> None:
+    st.set_page_config(page_title="RNN Playground", page_icon=":material/cycle:", layout="wide")
+
+    pages = [
+        st.Page("app_pages/home.py", title=tr("Home"), icon=":material/home:", url_path="", default=True),
+        st.Page("app_pages/playground.py", title=tr("Playground"), icon=":material/science:", url_path="playground"),
+        st.Page(
+            "app_pages/gradients.py", title=tr("Gradient lab"), icon=":material/trending_down:", url_path="gradients"
+        ),
+        st.Page("app_pages/inspect.py", title=tr("Inspect"), icon=":material/biotech:", url_path="inspect"),
+        st.Page("app_pages/learn.py", title=tr("Learn"), icon=":material/school:", url_path="learn"),
+        st.Page("app_pages/runs.py", title=tr("Runs"), icon=":material/stacked_line_chart:", url_path="runs"),
+    ]
+    page = st.navigation(pages)
+    language_switch(st.sidebar)
+    view_link.follow_short_link()  # ?t=: a teacher's short link opens the link it stands for
+    view_link.carry()  # a teacher's view stays in the URL on every page (sidebar navigation drops it)
+    preload = _preload()
+    try:
+        page.run()
+    finally:
+        preload.first_page.set()
+
+
+if __name__ == "__main__":  # a session's script run
+    main()
+else:  # `streamlit run app.py` imports this module for the server
+    app = st.App(__file__, routes=live_feed.routes())

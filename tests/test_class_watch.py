@@ -13,6 +13,7 @@ from rnnplay import class_runs
 from rnnplay.config import make_config
 from rnnplay.run.training_run import TrainingRun
 from rnnplay.store import RunStore, default_path
+from tests.live import status_line
 from tests.test_pages import open_app
 
 PLAYGROUND = "app_pages/playground.py"
@@ -56,7 +57,7 @@ def test_the_second_learner_watches_the_first_ones_run_and_can_train_their_own(s
     )
     keys = {b.key for b in second.button}
     assert "btn_own_copy" in keys and not keys & {"btn_train", "btn_pause", "btn_stop", "btn_step", "btn_reset"}
-    progress = second.get("progress")[0].proto.text  # the class run's progress, as it trains
+    progress = status_line(second)  # the class run's progress, as it trains
     assert "/ 20000" in progress and ("training" in progress or "queued" in progress), progress
     assert trained_count(class_run) == 1  # counted in the store: trained once
 
@@ -81,7 +82,7 @@ def test_a_finished_class_run_of_another_server_is_shown_whole_at_once(share, st
     at.button(key="btn_train").click().run()
     assert not at.exception
     assert at.session_state["_run"].steps_done == 0
-    assert "step 30 / 30" in at.get("progress")[0].proto.text and "finished" in at.get("progress")[0].proto.text
+    assert "step 30 / 30" in status_line(at) and "finished" in status_line(at)
     assert "trained once for everyone" in texts(at.info)
     assert store.class_run(class_runs.config_key(config))["trained"] == 1
 
@@ -117,7 +118,7 @@ def test_a_class_run_just_started_on_another_server_is_watched_before_its_first_
     assert not at.exception and at.session_state["_run"].steps_done == 0
     assert "(run elsewhere01)" in texts(at.info)
     assert "It trains on another server" in " | ".join(c.value for c in at.caption)
-    assert "step 0 / 20000" in at.get("progress")[0].proto.text
+    assert "step 0 / 20000" in status_line(at)
     store.release_class_run(key, "elsewhere01")  # it never saved, and its claim is gone
     at.run()
     assert not at.exception and class_watch.WATCH not in at.session_state and "Watching" not in texts(at.info)
@@ -139,7 +140,7 @@ def test_a_class_run_training_on_another_server_says_it_trains_not_paused(share,
 
     at.button(key="btn_train").click().run()
     assert not at.exception and "trained once for everyone" in texts(at.info)
-    progress = at.get("progress")[0].proto.text
+    progress = status_line(at)
     assert "training" in progress and "paused" not in progress, progress
 
 
@@ -154,9 +155,9 @@ def test_a_finished_class_run_can_be_scrubbed_through(share, stop_runs):
     store.claim_class_run(class_runs.config_key(config), other.id, class_runs.FRESH_S)
     at.button(key="btn_train").click().run()
     slider = at.slider(key=f"class_replay_{other.id}_30")
-    assert slider.value == 30 and "step 30 / 30" in at.get("progress")[0].proto.text
+    assert slider.value == 30 and "step 30 / 30" in status_line(at)
     slider.set_value(10).run()
-    assert not at.exception and "step 10 / 30" in at.get("progress")[0].proto.text
+    assert not at.exception and "step 10 / 30" in status_line(at)
     assert "trained once for everyone" in texts(at.info)
 
 

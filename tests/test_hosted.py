@@ -25,6 +25,7 @@ from rnnplay.race import Race
 from rnnplay.run.training_run import TrainingRun
 from rnnplay.tasks import TASK_CLASSES
 from rnnplay.trainer import Trainer
+from tests.live import status_line
 
 TINY = {"hidden_size": 4, "seq_len": 4, "batch_size": 4, "device": "cpu"}
 
@@ -549,7 +550,7 @@ def test_playground_shows_a_queued_run_with_its_position_and_a_refusal(monkeypat
         stop_runs.append(at)
         at.button(key="btn_train").click().run()
         assert not at.exception
-        progress = at.get("progress")[0].proto.text
+        progress = status_line(at)
         assert "queued: position 1 of 1 — waits for a free slot" in progress, progress
         assert at.button(key="btn_train").disabled and not at.button(key="btn_pause").disabled
         # a third session past the queue is refused, with the message, and stays ready

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from rnnplay.config import FIELDS, ConfigError, allowed_text, field_help, make_config, parse_params
 from rnnplay.i18n import t
 from rnnplay.race import EXPLODING, race_labels
+from tests.live import status_line
 from tests.test_lang_pages import page_heading, page_title
 from tests.test_pages import open_app
 
@@ -86,7 +87,7 @@ def test_playground_in_chinese(open_page):
     assert buttons["btn_train"] == "训练" and buttons["btn_step"] == "单步训练一批"
     assert all(CJK.search(label) for label in buttons.values()), buttons
     assert page_title(at) == "训练场" and CJK.search(page_heading(at).proto.help)  # its description
-    assert CJK.search(at.get("progress")[0].proto.text)
+    assert CJK.search(status_line(at))
     assert not at.warning
 
 
@@ -118,7 +119,7 @@ def test_training_messages_are_translated_where_shown(open_page):
     assert snap.message == "finished 3 steps"  # the English text, as the CLI and the store see it
     assert (snap.message_template, snap.message_args) == ("finished {n} steps", {"n": 3})
     assert t(snap.message_template, "zh", **snap.message_args) == "已完成 3 步"
-    progress = at.get("progress")[0].proto.text
+    progress = status_line(at)
     assert progress.startswith("第 3 / 3 步") and progress.endswith("已完成"), progress
 
 
@@ -140,7 +141,7 @@ def test_gradient_lab_in_chinese_with_the_divergence_message(open_page):
     errors = [e.value for e in at.error]
     # the unclipped entry diverged: its legend name and the thread's hint, both in Chinese
     assert any("RNN 不裁剪" in e and "NaN/Inf" in e and "降低学习率" in e for e in errors), errors
-    assert CJK.search(at.get("progress")[0].proto.text)
+    assert CJK.search(status_line(at))
 
 
 def test_gradient_lab_bad_values_warn_in_chinese(open_page):

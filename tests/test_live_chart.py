@@ -9,40 +9,41 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages.ui import chart_patch as cp
 from app_pages.ui import live_chart as lc
 from rnnplay import figures
 
 
 def spec(n: int, title: str = "loss", **trace) -> dict:
-    return lc.figure_spec(
+    return cp.figure_spec(
         go.Figure(go.Scatter(x=list(range(n)), y=[1.0 / (i + 1) for i in range(n)], **trace), {"title": title})
     )
 
 
 def test_the_first_message_is_the_whole_figure_then_only_the_appended_points():
-    msg, sent = lc.message(None, spec(3))
+    msg, sent = cp.message(None, spec(3))
     assert msg == {"rev": 1, "figure": spec(3)}
-    msg, sent = lc.message(sent, spec(5))
+    msg, sent = cp.message(sent, spec(5))
     assert msg == {"rev": 2, "base": 1, "patch": {"traces": {"0": {"x": {"+": [3, 4]}, "y": {"+": [0.25, 0.2]}}}}}
     assert sent == {"rev": 2, "spec": spec(5)}
 
 
 def test_an_unchanged_figure_sends_only_its_revision():
-    _, sent = lc.message(None, spec(4))
-    msg, again = lc.message(sent, spec(4))
+    _, sent = cp.message(None, spec(4))
+    msg, again = cp.message(sent, spec(4))
     assert msg == {"rev": 1} and again is sent
 
 
 def test_a_replaced_array_and_a_new_title_go_as_values():
     old, new = spec(4), spec(4, title="loss (log)")
     new["data"][0]["y"] = [9.0, 8.0, 7.0, 6.0]  # a probe's new curve: not an extension
-    diff = lc.patch(old, new)
+    diff = cp.patch(old, new)
     assert diff["traces"] == {"0": {"y": [9.0, 8.0, 7.0, 6.0]}}
     assert diff["layout"] == {"title": {"text": "loss (log)"}}
 
 
 def test_an_array_that_grew_to_many_times_its_length_sends_only_its_new_points():
-    assert lc.patch(spec(1), spec(9)) == {
+    assert cp.patch(spec(1), spec(9)) == {
         "traces": {"0": {"x": {"+": list(range(1, 9))}, "y": {"+": spec(9)["data"][0]["y"][1:]}}}
     }
 
@@ -51,14 +52,14 @@ def test_a_curve_whose_last_point_moved_as_it_grew_sends_only_its_tail_after_the
     """A loss curve's last point is the mean of a bucket still filling: it changes as points are added."""
     old, new = spec(10), spec(12)
     new["data"][0]["y"][9] = 0.5
-    diff = lc.patch(old, new)
+    diff = cp.patch(old, new)
     assert diff == {"traces": {"0": {"x": {"+": [10, 11]}, "y": {"at": 9, "+": [0.5, 1 / 11, 1 / 12]}}}}
-    assert len(lc.encode(diff)) < len(lc.encode({"y": new["data"][0]["y"]}))
+    assert len(cp.encode(diff)) < len(cp.encode({"y": new["data"][0]["y"]}))
 
 
 def test_a_removed_key_is_sent_as_none():
     old, new = spec(3, mode="lines+markers"), spec(3)
-    assert lc.patch(old, new) == {"traces": {"0": {"mode": None}}}
+    assert cp.patch(old, new) == {"traces": {"0": {"mode": None}}}
 
 
 @pytest.mark.parametrize("change", ["a trace more", "another trace type"])
@@ -68,26 +69,26 @@ def test_traces_of_another_shape_need_the_whole_figure(change):
         new["data"].append(dict(new["data"][0]))
     else:
         new["data"][0]["type"] = "bar"
-    assert lc.patch(old, new) is None
-    _, sent = lc.message(None, old)
-    msg, _ = lc.message(sent, new)
+    assert cp.patch(old, new) is None
+    _, sent = cp.message(None, old)
+    msg, _ = cp.message(sent, new)
     assert msg == {"rev": 2, "figure": new}
 
 
 def test_a_heatmap_grows_by_rows():
-    old = lc.figure_spec(go.Figure(go.Heatmap(z=[[1, 2], [3, 4]], y=[10, 20])))
-    new = lc.figure_spec(go.Figure(go.Heatmap(z=[[1, 2], [3, 4], [5, 6]], y=[10, 20, 30])))
-    assert lc.patch(old, new) == {"traces": {"0": {"z": {"+": [[5, 6]]}, "y": {"+": [30]}}}}
+    old = cp.figure_spec(go.Figure(go.Heatmap(z=[[1, 2], [3, 4]], y=[10, 20])))
+    new = cp.figure_spec(go.Figure(go.Heatmap(z=[[1, 2], [3, 4], [5, 6]], y=[10, 20, 30])))
+    assert cp.patch(old, new) == {"traces": {"0": {"z": {"+": [[5, 6]]}, "y": {"+": [30]}}}}
 
 
 def test_the_spec_is_json_without_nan_template_or_typed_arrays():
     fig = go.Figure(go.Scatter(x=np.arange(3), y=np.array([1.0, math.nan, math.inf])), {"template": "plotly"})
-    s = lc.figure_spec(fig)
+    s = cp.figure_spec(fig)
     assert "template" not in s["layout"]
     assert s["data"][0]["x"] == [0, 1, 2] and s["data"][0]["y"] == [1.0, None, None]
-    json.loads(lc.encode({"rev": 1, "figure": s}))  # allow_nan=False: would raise on NaN
+    json.loads(cp.encode({"rev": 1, "figure": s}))  # allow_nan=False: would raise on NaN
     packed = {"data": [{"type": "scatter", "y": figures._typed([0.5, 0.25])}], "layout": {}}
-    assert lc.figure_spec(packed)["data"][0]["y"] == [0.5, 0.25]
+    assert cp.figure_spec(packed)["data"][0]["y"] == [0.5, 0.25]
 
 
 def _page():

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages.ui.live_chart import figure_spec
+from app_pages.ui.chart_patch import figure_spec
 from app_pages.ui.run_view import MAIN_CHARTS, TAB_KEY, TABS
 from rnnplay import figures
 from rnnplay.tasks import TASK_CLASSES
-from tests.live import live_element_ids, live_figure, live_figures, live_messages
+from tests.live import live_element_ids, live_figure, live_figures, live_messages, status_line
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAYGROUND = "app_pages/playground.py"
@@ -119,7 +119,7 @@ def test_train_runs_in_the_background_and_charts_update(stop_runs):
     assert gtt["layout"]["title"]["text"].startswith("Gradient through time")
     assert gtt["layout"]["yaxis"]["type"] == "log"
     assert len(gtt["data"][0]["y"]) == 10  # one value per time step
-    assert "finished" in at.get("progress")[0].proto.text
+    assert "finished" in status_line(at)
 
 
 def test_the_page_run_a_train_click_starts_patches_the_charts_in_place(stop_runs):

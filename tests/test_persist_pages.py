@@ -15,6 +15,7 @@ from rnnplay import untrusted
 from rnnplay.config import make_config
 from rnnplay.run.training_run import TrainingRun
 from rnnplay.store import RunStore, default_path
+from tests.live import status_line
 from tests.test_pages import open_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +50,7 @@ def test_a_stored_run_reopens_with_its_steps_history_and_settings(stop_runs):
     assert (run.id, run.trainer.steps_done, run.state) == (saved.id, 7, "paused")
     assert run.loop.history.rows["loss"] == saved.loop.history.rows["loss"]
     assert f"Reopened run {saved.id} at step 7" in texts(at.info)
-    assert "step 7 / 500" in at.get("progress")[0].proto.text
+    assert "step 7 / 500" in status_line(at)
     # the widgets show the reopened run's settings, so nothing is "changed since this run started"
     assert at.selectbox(key="task").value == "adding" and at.radio(key="arch").value == "lstm"
     assert at.number_input(key="hidden_size").value == 24
@@ -173,4 +174,4 @@ def test_a_damaged_store_is_one_warning_and_the_playground_trains_on(stop_runs):
         time.sleep(0.05)
     at.run()
     assert not at.exception and run.trainer.steps_done >= 10
-    assert at.get("progress") and "step" in at.get("progress")[0].proto.text
+    assert "step" in status_line(at)

@@ -18,7 +18,7 @@ from rnnplay.ray_head import local_head  # noqa: E402
 from rnnplay.run.ray_run import POOL, RemoteRace, RemoteRun, apply_delta, snapshot_delta  # noqa: E402
 from rnnplay.run.state import RunState  # noqa: E402
 from rnnplay.run.training_run import TrainingRun  # noqa: E402
-from tests.live import live_figure  # noqa: E402
+from tests.live import live_figure, status_line  # noqa: E402
 from tests.test_pages import open_app  # noqa: E402
 
 SLOW = pytest.mark.slow  # a Ray head takes seconds to start, each worker a few more
@@ -169,7 +169,7 @@ def test_the_playground_trains_on_a_ray_worker_and_reopens_a_run_whose_worker_wa
     for _ in range(3):
         at.button(key="btn_step").click().run()
     assert not at.exception and run.steps_done == 3 and at.query_params["run"] == run.id
-    assert "step 3 /" in at.get("progress")[0].proto.text
+    assert "step 3 /" in status_line(at)
     at.button(key="btn_train").click().run()
     wait_for(lambda: run.steps_done >= 6, what="training on the worker")
     at.button(key="btn_pause").click().run()  # Pause saves the run

@@ -12,6 +12,13 @@
 //   {rev}                                  nothing changed since revision rev
 // A patch on another base than the one held (a missed message, a remount) is not applied: the chart
 // asks Python for the whole figure through the "resync" trigger and keeps showing what it has.
+//
+// A message may name a feed ({url, key, every}: app_pages/ui/live_feed.py): while the view is live, the
+// page polls that URL every `every` seconds with the revisions its charts hold, and applies the messages
+// that come back in the same way, with no script run. One poll serves every chart of the feed. A chart fed
+// so needs no resync trigger: its next poll says which revision it holds, and a mismatch brings the whole
+// figure. The status line ({rev, status: {text, fraction}}) is fed the same way; when a poll says the view
+// stopped moving, it triggers "ended" so that the page runs once more (its buttons, its last words).
 
 const PLOTLY_URL = "app/static/__PLOTLY_FILE__";
 
@@ -142,6 +149,98 @@ async function draw(chart, Plotly) {
   await Plotly.react(chart.div, data, structuredClone(chart.layout), chart.config);
 }
 
+const feeds = new Map(); // feed url -> {url, every, charts: Map(key -> chart), timer, busy}
+
+function follow(chart, feed) {
+  let f = feeds.get(feed.url);
+  if (!f) {
+    f = { url: feed.url, every: feed.every, charts: new Map(), timer: null, busy: false };
+    feeds.set(feed.url, f);
+  }
+  f.charts.set(feed.key, chart);
+  chart.feed = f;
+  chart.feedKey = feed.key;
+  if (!f.timer && !f.busy) f.timer = setTimeout(() => poll(f), f.every * 1000);
+}
+
+function unfollow(chart) {
+  const f = chart.feed;
+  if (!f || f.charts.get(chart.feedKey) !== chart) return;
+  f.charts.delete(chart.feedKey);
+  if (f.charts.size === 0) {
+    clearTimeout(f.timer);
+    feeds.delete(f.url);
+  }
+}
+
+async function poll(f) {
+  f.timer = null;
+  if (feeds.get(f.url) !== f) return;
+  f.busy = true;
+  let answer = null;
+  try {
+    // 0: holds nothing usable (no figure yet, or a revision the page lost track of): the whole figure comes
+    const held = (chart) => (Number.isInteger(chart.rev) && chart.rev > 0 ? chart.rev : 0);
+    const have = [...f.charts].map(([key, chart]) => `${key}:${held(chart)}`).join(",");
+    const url = new URL(f.url, document.baseURI);
+    url.searchParams.set("have", have);
+    const response = await fetch(url, { cache: "no-store" });
+    if (response.ok) answer = await response.json();
+    else if (response.status === 404) f.charts.clear(); // the session ended (a new server): nothing to follow
+  } catch (err) {
+    console.warn("live chart feed:", err); // the next poll tries again
+  } finally {
+    f.busy = false;
+  }
+  if (answer) {
+    window.__rnnplayFeedPolls = (window.__rnnplayFeedPolls || 0) + 1; // read by the browser tests
+    for (const [key, message] of Object.entries(answer.charts)) {
+      const chart = f.charts.get(key);
+      if (chart) enqueue(chart, message);
+    }
+    if (answer.every) f.every = answer.every;
+    if (!answer.live) {
+      const status = f.charts.get("status");
+      if (status && status.trigger) status.trigger("ended", status.rev);
+      feeds.delete(f.url); // the page's next run follows again if the view moves
+      return;
+    }
+  }
+  if (f.charts.size && feeds.get(f.url) === f) f.timer = setTimeout(() => poll(f), f.every * 1000);
+  else feeds.delete(f.url);
+}
+
+function enqueue(chart, message) {
+  // updates are applied in order, each after the previous draw (plotly.js may still be loading)
+  chart.queue = chart.queue
+    .then(() => (message.status ? showStatus(chart, message) : update(chart, message)))
+    .catch((err) => {
+      window.__liveChartErrors = (window.__liveChartErrors || 0) + 1; // read by the browser tests
+      console.error("live chart:", err);
+    });
+}
+
+// The status line: its text over a thin bar, in the theme's colours.
+function showStatus(chart, message) {
+  if (chart.rev !== null && message.rev < chart.rev) return; // older than what is shown
+  if (!chart.bar) {
+    chart.div.innerHTML = '<div class="rnnplay-status-text"></div><div class="rnnplay-status-track"><div></div></div>';
+    const text = chart.div.firstChild, track = chart.div.lastChild;
+    text.style.cssText = "font-size: 0.875rem; line-height: 1.4; margin-bottom: 0.25rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;";
+    track.style.cssText = "height: 0.5rem; border-radius: 0.25rem; overflow: hidden;";
+    track.style.background = withAlpha(cssVar(chart.div, "--st-text-color", "#31333f"), 0.12);
+    track.firstChild.style.cssText = "height: 100%; transition: width 0.2s linear;";
+    track.firstChild.style.background = cssVar(chart.div, "--st-primary-color", "#ff4b4b");
+    chart.bar = { text, fill: track.firstChild };
+  }
+  if (message.status) {
+    chart.status = message.status;
+    chart.bar.text.textContent = message.status.text;
+    chart.bar.fill.style.width = `${Math.round(Math.min(Math.max(message.status.fraction, 0), 1) * 1000) / 10}%`;
+  }
+  chart.rev = message.rev;
+}
+
 function decode(data) {
   if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return JSON.parse(new TextDecoder().decode(data));
   return typeof data === "string" ? JSON.parse(data) : data;
@@ -153,7 +252,7 @@ export default function (component) {
   let chart = parentElement.__rnnplayChart;
   if (!chart) {
     const div = document.createElement("div");
-    div.className = "rnnplay-live-chart";
+    div.className = message && message.status ? "rnnplay-live-status" : "rnnplay-live-chart";
     div.style.width = "100%";
     parentElement.appendChild(div);
     chart = { div, rev: null, data: null, layout: null, asked: null, config: plotConfig(div), queue: Promise.resolve() };
@@ -176,17 +275,15 @@ export default function (component) {
     div.addEventListener("fullscreenchange", chart.onFullscreen);
   }
   if (!message) return cleanup(parentElement);
-  // updates are applied in order, each after the previous draw (plotly.js may still be loading)
-  chart.queue = chart.queue
-    .then(() => update(chart, message, setTriggerValue))
-    .catch((err) => {
-      window.__liveChartErrors = (window.__liveChartErrors || 0) + 1; // read by the browser tests
-      console.error("live chart:", err);
-    });
+  chart.trigger = setTriggerValue;
+  if (message.feed) follow(chart, message.feed);
+  else unfollow(chart);
+  enqueue(chart, message);
   return cleanup(parentElement);
 }
 
-async function update(chart, message, setTriggerValue) {
+async function update(chart, message) {
+  if (chart.feed && chart.rev !== null && message.rev < chart.rev) return; // a script's message older than a poll's
   const Plotly = await loadPlotly();
   if (message.figure) {
     chart.data = message.figure.data;
@@ -197,10 +294,11 @@ async function update(chart, message, setTriggerValue) {
     applyPatch(chart, message.patch);
     chart.rev = message.rev;
   } else if (message.rev !== chart.rev || !chart.data) {
-    // not the figure this browser holds: ask for the whole one, once per revision
-    if (chart.asked !== message.rev) {
+    // not the figure this browser holds: ask for the whole one, once per revision (a fed chart's next poll
+    // says which revision it holds, and brings the whole figure)
+    if (chart.asked !== message.rev && !chart.feed) {
       chart.asked = message.rev;
-      setTriggerValue("resync", message.rev);
+      chart.trigger("resync", message.rev);
     }
     return;
   } else if (themeTemplate(chart.div).key === chart.themeKey) {
@@ -213,6 +311,7 @@ function cleanup(parentElement) {
   return () => {
     const chart = parentElement.__rnnplayChart;
     if (!chart) return;
+    unfollow(chart);
     chart.resize.disconnect();
     chart.div.removeEventListener("fullscreenchange", chart.onFullscreen);
     if (window.Plotly) window.Plotly.purge(chart.div);

@@ -21,20 +21,16 @@ figures' patches; the inline part is a loader of a few hundred bytes.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
-import math
 import shutil
 from pathlib import Path
 
-import numpy as np
 import plotly
-import plotly.graph_objects as go
 import streamlit as st
 
-# arrays a patch may extend instead of resending (a heatmap's z grows by rows)
-ARRAYS = ("x", "y", "z", "text", "customdata", "hovertext")
+from app_pages.ui.chart_patch import encode, figure_spec, message
+from app_pages.ui.live_feed import PATH, STATUS, Entry, Feed
+
 SENT = "_live_chart_sent"  # session_state: key -> {"rev": int, "spec": the figure the browser holds}
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"  # beside app.py: Streamlit serves it at app/static/
@@ -91,125 +87,16 @@ export default function (component) {
 _component = st.components.v2.component("rnnplay_live_chart", js=_JS, isolate_styles=False)
 
 
-def _plain(value):
-    """JSON-ready: numpy arrays and plotly's typed-array specs as lists, NaN and inf as None (a gap)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        if "bdata" in value and "dtype" in value:  # a figure built under figures.compact()
-            a = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]).newbyteorder("<"))
-            if "shape" in value:
-                a = a.reshape([int(n) for n in value["shape"].split(",")])
-            return _plain(a)
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return _plain_list(value)
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind == "f":
-            return np.where(np.isfinite(value), value, None).tolist()
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return _plain(value.item())
-    return value
-
-
-def _plain_list(values) -> list:
-    """_plain of a list, its numbers without a call each (a loss curve has thousands)."""
-    out = []
-    for v in values:
-        kind = type(v)
-        if kind is float:
-            out.append(v if math.isfinite(v) else None)
-        elif kind is int or kind is str or v is None:
-            out.append(v)
-        else:
-            out.append(_plain(v))
-    return out
-
-
-def figure_spec(figure) -> dict:
-    """{"data": [...], "layout": {...}} of a go.Figure (or such a dict), without Streamlit's template: the
-    browser applies the app's theme itself."""
-    if type(figure) is go.Figure:
-        # its own traces and layout, read without to_dict(): that deep-copies the whole template (dropped
-        # here) and turns numpy arrays into base64 that _plain would decode again. _plain copies the rest.
-        data, layout = figure._data, figure._layout
-    else:
-        spec = figure.to_dict() if hasattr(figure, "to_dict") else figure
-        data, layout = spec.get("data", []), spec.get("layout", {})
-    layout = {k: v for k, v in layout.items() if k != "template"}
-    return {"data": _plain_list(data), "layout": _plain(layout)}
-
-
-def _kept(old, new) -> int | None:
-    """How many leading items of array `old` are `new`'s too, when sending the rest of `new` after them
-    is the smaller message (a loss curve gains points at its end, and its last point, the mean of a bucket
-    still filling, changes too); None when the whole new array will do."""
-    if not (isinstance(old, list) and isinstance(new, list)):
-        return None
-    n = 0
-    for a, b in zip(old, new, strict=False):
-        if a != b:
-            break
-        n += 1
-    if n == len(old) < len(new):
-        return n  # grown at its end: only the new points
-    return n if n > 0 and n >= len(new) // 2 else None
-
-
-def patch(old: dict, new: dict) -> dict | None:
-    """What turns figure `old` into `new`: {"traces": {i: {key: value}}, "layout": {key: value}}, where a
-    value is the new one, {"+": tail} for an array that grew at its end, {"at": n, "+": tail} for one whose
-    first n items stay and the rest is tail, or None for a key removed.
-    None when only the whole figure will do (traces added, removed or of another type)."""
-    if len(old["data"]) != len(new["data"]):
-        return None
-    traces = {}
-    for i, (a, b) in enumerate(zip(old["data"], new["data"], strict=True)):
-        if a.get("type") != b.get("type"):
-            return None
-        changes = {}
-        for k in a.keys() | b.keys():
-            if a.get(k) != b.get(k):
-                kept = _kept(a.get(k), b.get(k)) if k in ARRAYS else None
-                if kept is None:
-                    changes[k] = b.get(k)
-                elif kept == len(a[k]):
-                    changes[k] = {"+": b[k][kept:]}
-                else:
-                    changes[k] = {"at": kept, "+": b[k][kept:]}
-        if changes:
-            traces[str(i)] = changes
-    la, lb = old["layout"], new["layout"]
-    layout = {k: lb.get(k) for k in la.keys() | lb.keys() if la.get(k) != lb.get(k)}
-    return {k: v for k, v in (("traces", traces), ("layout", layout)) if v}
-
-
-def message(sent: dict | None, spec: dict) -> tuple[dict, dict]:
-    """(the message for the browser, what this session then knows the browser holds)."""
-    if sent is None:
-        return {"rev": 1, "figure": spec}, {"rev": 1, "spec": spec}
-    diff = patch(sent["spec"], spec)
-    if diff == {}:
-        return {"rev": sent["rev"]}, sent
-    rev = sent["rev"] + 1
-    if diff is None:
-        return {"rev": rev, "figure": spec}, {"rev": rev, "spec": spec}
-    return {"rev": rev, "base": sent["rev"], "patch": diff}, {"rev": rev, "spec": spec}
-
-
-def encode(msg: dict) -> bytes:
-    return json.dumps(msg, separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode()
-
-
 def _resync(key: str) -> None:
     """The browser does not hold the figure the next patch would be made for: send it whole."""
     st.session_state.get(SENT, {}).pop(key, None)
 
 
-def forget(key: str) -> None:
+def forget(key: str, feed: Feed | None = None) -> None:
     """The chart `key` is not drawn in this run (a closed tab): its next appearance sends the whole figure."""
     st.session_state.get(SENT, {}).pop(key, None)
+    if feed is not None:
+        feed.drop(key)
 
 
 def live_chart(figure, *, key: str, height: int | None = None, version=None, container=None) -> None:
@@ -228,9 +115,41 @@ def live_chart(figure, *, key: str, height: int | None = None, version=None, con
         spec["layout"]["height"] = height
         msg, sent = message(sent, spec)
         sent_by_key[key] = {**sent, "version": version}
+    _element(key, msg, height, container, on_resync=lambda: _resync(key))
+
+
+def fed_chart(feed: Feed, key: str, entry: Entry, snap, *, live: bool, container=None) -> None:
+    """The chart `key` of a live view whose browser polls `feed` (app_pages/ui/live_feed.py) while `live`:
+    drawn now from `snap`, then changed in place by the polls' answers with no script run. entry.version and
+    entry.build take a snapshot; they run in the feed's thread too, so they read nothing of the session
+    (no st.*, no session_state): what they need from it (the language, the chart options) they capture."""
+    msg = feed.put(key, entry, snap)
+    height = feed.sent[key]["spec"]["layout"]["height"]
+    _element(key, _follow(msg, feed, key, live), height, container, on_resync=lambda: feed.resync(key))
+
+
+def fed_status(feed: Feed, entry: Entry, snap, *, live: bool, height: int = 44) -> None:
+    """The live view's status line (entry.build(snap) -> {"text", "fraction"}), fed like its charts; when
+    the poll says the view stopped moving, the element triggers `ended`: the script runs once more."""
+    msg = feed.put(STATUS, entry, snap)
+    _component(
+        key=f"{STATUS}_line",
+        data=encode(_follow(msg, feed, STATUS, live)),
+        height=height,
+        on_resync_change=lambda: feed.resync(STATUS),
+        on_ended_change=lambda: None,
+    )
+
+
+def _follow(msg: dict, feed: Feed, key: str, live: bool) -> dict:
+    """The message, plus where the browser polls for the next ones while the view is live."""
+    return {**msg, "feed": {"url": f"{PATH}/{feed.token}", "key": key, "every": feed.every()}} if live else msg
+
+
+def _element(key: str, msg: dict, height: int, container, on_resync) -> None:
     # the keyed container gives the chart a CSS class (st-key-<key>) a lesson can scroll to and outline
     with (container or st).container(key=key):
-        _component(key=f"{key}_chart", data=encode(msg), height=height, on_resync_change=lambda: _resync(key))
+        _component(key=f"{key}_chart", data=encode(msg), height=height, on_resync_change=on_resync)
 
 
 _SCROLL_JS = """

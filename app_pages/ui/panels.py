@@ -8,16 +8,18 @@ import streamlit as st
 from app_pages.i18n import lang, tr
 from rnnplay import hosted
 from rnnplay.diagnosis import diagnose
+from rnnplay.i18n import t
 from rnnplay.run import RaceSnapshot, RunState, Snapshot
 
 SEVERITY_ICONS = {"warning": ":material/warning:", "info": ":material/info:", "ok": ":material/check_circle:"}
 
 
-def state_text(snap: Snapshot | RaceSnapshot, names: dict[str, str]) -> str:
-    """A run's or a race's state for its status line; a queued one says where it stands (hosted)."""
+def state_text(snap: Snapshot | RaceSnapshot, names: dict[str, str], lg: str) -> str:
+    """A run's or a race's state for its status line, in language `lg`; a queued one says where it stands
+    (hosted)."""
     if snap.state == RunState.QUEUED and snap.queue_position:
-        return tr(hosted.QUEUED_TEXT, position=snap.queue_position, length=snap.queue_length)
-    return tr(names.get(snap.state, snap.state))
+        return t(hosted.QUEUED_TEXT, lg, position=snap.queue_position, length=snap.queue_length)
+    return t(names.get(snap.state, snap.state), lg)
 
 
 def run_message(snap: Snapshot | RaceSnapshot) -> str:

@@ -2,24 +2,25 @@
 and gradients through time overlaid; then one column per entry with its gradient-through-time heatmap
 (all on one colour scale) and its hidden activations; the diagnoses and the other charts in lazy tabs.
 
-Like the Playground's (app_pages/ui/run_view.py), the view is a fragment on a timer while the race runs;
-each chart is a live_chart, rebuilt only when what it shows moved on."""
+Like the Playground's (app_pages/ui/run_view.py), the status line and the charts are fed (the browser polls
+the page's feed while the race runs, with no script run), each rebuilt only when what it shows moved on;
+the tabs are a fragment on a timer."""
 
 from __future__ import annotations
 
 import dataclasses
 import textwrap
-import time
 
 import streamlit as st
 
 from app_pages import narrator
 from app_pages.i18n import lang, tr
 from app_pages.ui import panels
-from app_pages.ui.live_chart import forget, live_chart
-from app_pages.ui.run_view import DIAGNOSIS_HEIGHT, open_tab_pointed_at, pace
+from app_pages.ui.live_chart import fed_chart, fed_status, forget
+from app_pages.ui.live_feed import Entry, Feed
+from app_pages.ui.run_view import DIAGNOSIS_HEIGHT, WORDS_EVERY_S, open_tab_pointed_at, pace
 from rnnplay import figures, hosted
-from rnnplay.i18n import N_
+from rnnplay.i18n import N_, t
 from rnnplay.race import Race, race_labels
 from rnnplay.run import ACTIVE, RaceSnapshot, RunState, Snapshot
 
@@ -30,6 +31,7 @@ TABS = {
     "param_norms": N_("Per tensor"),
 }
 TAB_KEY = "race_tab"
+FEED = "_race_feed"  # session_state: the page's Feed
 # three rows on a 900 px screen below the heading and the run bar: the overlaid charts, then each entry's
 # heatmap and activations in columns of a third or a quarter of the page
 ROW_HEIGHT, CELL_HEIGHT = 240, 180
@@ -47,21 +49,29 @@ STATE_TEXT = {
 }
 
 
-def _status(snap: RaceSnapshot) -> None:
-    runs, labels = snap.runs, snap.labels
-    total = max(s.steps_total for s in runs)
-    st.progress(
-        min(min(snap.steps) / total, 1.0),
-        text=tr(
-            "steps {steps} of {total} · {rate} steps/s in all · {state}",
-            steps=" / ".join(map(str, snap.steps)),
-            total=total,
-            rate=f"{snap.steps_per_s:.0f}",
-            state=panels.state_text(snap, STATE_TEXT),
-        ),
+def status_text(snap: RaceSnapshot, lg: str) -> str:
+    return t(
+        "steps {steps} of {total} · {rate} steps/s in all · {state}",
+        lg,
+        steps=" / ".join(map(str, snap.steps)),
+        total=max(s.steps_total for s in snap.runs),
+        rate=f"{snap.steps_per_s:.0f}",
+        state=panels.state_text(snap, STATE_TEXT, lg),
     )
+
+
+def _status(feed: Feed, snap: RaceSnapshot, live: bool) -> None:
+    lg = lang()
+    entry = Entry(
+        version=lambda s: (tuple(s.steps), f"{s.steps_per_s:.0f}", s.state, s.queue_position, lg),
+        build=lambda s: {
+            "text": status_text(s, lg),
+            "fraction": min(min(s.steps) / max(r.steps_total for r in s.runs), 1.0),
+        },
+    )
+    fed_status(feed, entry, snap, live=live)
     panels.hosted_notice(snap)  # refused (the server is busy), or paused because nobody was looking
-    for s, lab in zip(runs, labels, strict=True):
+    for s, lab in zip(snap.runs, snap.labels, strict=True):
         if s.state == RunState.DIVERGED:
             st.error(
                 tr("**{label}** stopped — {message}", label=lab, message=panels.run_message(s)), icon=":material/error:"
@@ -70,25 +80,27 @@ def _status(snap: RaceSnapshot) -> None:
             st.error(tr("**{label}** failed: {message}", label=lab, message=panels.run_message(s)))
 
 
-def _per_entry(key: str, n: int, make, version: tuple) -> None:
-    """One chart per entry side by side, from make() -> n figures (called only when `version` moved on);
-    the row's container carries `key` for a lesson to outline."""
-    made: list = []
+def _per_entry(feed: Feed, key: str, n: int, make, version, snap, live: bool, words: dict) -> None:
+    """One chart per entry side by side, from make(snapshot) -> n figures (made once per `version`); the
+    row's container carries `key` for a lesson to outline."""
+    made: dict = {}
 
-    def figure(i: int):
-        if not made:
-            made.extend(make())
-        return made[i]
+    def figure(s, i: int) -> dict:
+        v = version(s)
+        if made.get("version") != v:
+            made["version"], made["figures"] = v, make(s)
+        return _cell(made["figures"][i], words)
 
     with st.container(key=key):
         for i, col in enumerate(st.columns(n)):
             with col:
-                live_chart(lambda i=i: _cell(figure(i)), key=f"{key}_{i}", height=CELL_HEIGHT, version=version)
+                entry = Entry(version, lambda s, i=i: figure(s, i), CELL_HEIGHT)
+                fed_chart(feed, f"{key}_{i}", entry, snap, live=live)
 
 
-def _cell(fig) -> dict:
+def _cell(fig, words: dict) -> dict:
     """A chart in a third of the page: a thinner colour bar with half its ticks, so that labels do not run
-    into each other."""
+    into each other. words: {"time step t": its translation}."""
     spec = fig if isinstance(fig, dict) else fig.to_dict()
     for trace in spec["data"]:
         bar = trace.get("colorbar")
@@ -106,7 +118,7 @@ def _cell(fig) -> dict:
         xaxis["tickvals"] = ticks[:: -(-len(ticks) // CELL_TICKS)]
         if all(isinstance(v, str) and ":" in v for v in xaxis["tickvals"]):  # "t:input": the time step only
             xaxis["ticktext"] = [v.split(":")[0] for v in xaxis["tickvals"]]
-            xaxis["title"] = {**(xaxis.get("title") or {}), "text": tr("time step t")}
+            xaxis["title"] = {**(xaxis.get("title") or {}), "text": words["time step t"]}
     for note in spec["layout"].get("annotations") or []:
         note["text"] = _wrap_lines(note.get("text", ""))  # the empty chart's hint, in a narrow cell
     return spec
@@ -121,12 +133,12 @@ def _wrap_lines(text: str, width: int = 24) -> str:
     return "<br>".join(textwrap.wrap(text, width))
 
 
-def _side_legend(fig) -> dict:
+def _side_legend(fig, beside_lesson: bool) -> dict:
     """The legend at the right of the plot; beside a lesson's narration (a chart of ~350 px) a side legend
     left the plot 90 px and its step labels ran into each other, so there it is a row over the plot."""
     spec = fig.to_dict()
     layout = spec["layout"]
-    if narrator.active():
+    if beside_lesson:
         layout["legend"] = {**layout.get("legend", {}), **TOP_LEGEND}
         layout["margin"] = {**layout.get("margin", {}), "t": 70, "b": 50, "r": 10}
         layout["title"] = {**layout.get("title", {}), "y": 0.98, "yanchor": "top"}
@@ -136,80 +148,131 @@ def _side_legend(fig) -> dict:
     return spec
 
 
-def _hidden(snap: Snapshot, lab: str) -> dict:
-    fig = figures.hidden_figure(snap, lang=lang(), height=CELL_HEIGHT).to_dict()
+def _hidden(snap: Snapshot, lab: str, lg: str) -> dict:
+    fig = figures.hidden_figure(snap, lang=lg, height=CELL_HEIGHT).to_dict()
     fig["layout"]["title"] = {**fig["layout"].get("title", {}), "text": lab}
     return fig
 
 
-def _param_norms(runs: list[Snapshot], labels: list[str]) -> list:
+def _param_norms(runs: list[Snapshot], labels: list[str], lg: str) -> list:
     title = N_("{label}: gradient norm per tensor")
     return [
-        figures.param_norms_figure(s, tr(title, label=lab), lang=lang()) for s, lab in zip(runs, labels, strict=True)
+        figures.param_norms_figure(s, t(title, lg, label=lab), lang=lg) for s, lab in zip(runs, labels, strict=True)
     ]
 
 
-def _body(race: Race, interval: float | None, base_interval: float) -> None:
-    cpu0 = time.thread_time()
-    snap = race.snapshot()
-    if race.labels == race_labels(race.configs):  # the legend's names in this session's language
-        snap = dataclasses.replace(snap, labels=race_labels(race.configs, lang()))
-    runs, labels = snap.runs, snap.labels
-    _status(snap)
-    steps = (id(race), tuple(snap.steps), snap.state, lang())
-    probes = (id(race), tuple(len(s.probes) for s in runs), snap.state, lang())
+def _source(race: Race, lg: str):
+    """The race's snapshot, its legend's names in language `lg`."""
+
+    def snapshot() -> RaceSnapshot:
+        snap = race.snapshot()
+        if race.labels == race_labels(race.configs):
+            snap = dataclasses.replace(snap, labels=race_labels(race.configs, lg))
+        return snap
+
+    return snapshot
+
+
+def _versions(race: Race, lg: str):
+    """(moves with every step, moves with every probe): the race's charts' versions."""
+
+    def steps(s: RaceSnapshot) -> tuple:
+        return (id(race), tuple(s.steps), s.state, lg)
+
+    def probes(s: RaceSnapshot) -> tuple:
+        return (id(race), tuple(len(r.probes) for r in s.runs), s.state, lg)
+
+    return steps, probes
+
+
+def _charts(race: Race, feed: Feed, was_live: bool) -> None:
+    """The status line and the charts above the fold. Rerun alone by the status line's `ended` trigger when
+    a poll finds the race stopped: then one full run updates the buttons."""
+    if was_live and race.state not in ACTIVE:
+        st.rerun()
+    lg, beside_lesson = lang(), narrator.active()
+    words = {"time step t": t("time step t", lg)}
+    snap = feed.source()
+    live = snap.state in ACTIVE
+    _status(feed, snap, live)
+    steps, probes = _versions(race, lg)
     log_y = st.session_state.get("race_loss_log", False)
     left, right = st.columns(2)
     with left:
-        live_chart(
-            lambda: _side_legend(figures.race_loss_figure(snap, log_y=log_y, lang=lang())),
-            key="loss",
-            height=ROW_HEIGHT,
-            version=(steps, log_y),
-        )
+        build = lambda s: _side_legend(figures.race_loss_figure(s, log_y=log_y, lang=lg), beside_lesson)  # noqa: E731
+        fed_chart(feed, "loss", Entry(lambda s: (steps(s), log_y), build, ROW_HEIGHT), snap, live=live)
     with right:
-        live_chart(
-            lambda: _side_legend(figures.race_grad_through_time_figure(snap, lang=lang())),
-            key="gtt",
-            height=ROW_HEIGHT,
-            version=probes,
-        )
-    n = len(runs)
-    _per_entry("gtt_heatmap", n, lambda: figures.race_heatmaps(snap, lang=lang()), probes)
-    _per_entry("hidden", n, lambda: [_hidden(s, lab) for s, lab in zip(runs, labels, strict=True)], probes)
+        build = lambda s: _side_legend(figures.race_grad_through_time_figure(s, lang=lg), beside_lesson)  # noqa: E731
+        fed_chart(feed, "gtt", Entry(probes, build, ROW_HEIGHT), snap, live=live)
+    n = len(snap.runs)
+    _per_entry(feed, "gtt_heatmap", n, lambda s: figures.race_heatmaps(s, lang=lg), probes, snap, live, words)
+    _per_entry(
+        feed,
+        "hidden",
+        n,
+        lambda s: [_hidden(r, lab, lg) for r, lab in zip(s.runs, s.labels, strict=True)],
+        probes,
+        snap,
+        live,
+        words,
+    )
+
+
+def _tabs(race: Race, feed: Feed, interval: float | None) -> None:
+    """The diagnoses and the other charts, in tabs; only the open one is built. Reruns every WORDS_EVERY_S
+    while the race runs."""
+    lg = lang()
+    words = {"time step t": t("time step t", lg)}
+    snap = feed.source()
+    live = snap.state in ACTIVE
+    runs, labels, n = snap.runs, snap.labels, len(snap.runs)
+    steps, probes = _versions(race, lg)
     open_tab_pointed_at(TABS, TAB_KEY)
-    tabs = dict(zip(TABS, st.tabs([tr(t) for t in TABS.values()], key=TAB_KEY, on_change="rerun"), strict=True))
+    tabs = dict(zip(TABS, st.tabs([tr(label) for label in TABS.values()], key=TAB_KEY, on_change="rerun"), strict=True))
     for name, tab in tabs.items():
         if not tab.open:
             also = ["singular"] if name == "spectral" else []  # the spectral tab's second chart
-            for key in [name, *(f"{name}_{i}" for i in range(len(runs))), *also]:
-                forget(key)
+            for key in [name, *(f"{name}_{i}" for i in range(n)), *also]:
+                forget(key, feed)
             continue
         with tab:
             if name == "diagnosis":
                 with st.container(height=DIAGNOSIS_HEIGHT, border=False, key="diagnosis"):
-                    for col, s, lab in zip(st.columns(len(runs)), runs, labels, strict=True):
+                    for col, s, lab in zip(st.columns(n), runs, labels, strict=True):
                         panels.diagnosis_panel(s, col, title=lab)
             elif name == "spectral":
                 left, right = st.columns(2)
                 with left:
-                    live_chart(figures.race_spectral_figure(snap, lang=lang()), key="spectral", version=probes)
+                    build = lambda s: figures.race_spectral_figure(s, lang=lg)  # noqa: E731
+                    fed_chart(feed, "spectral", Entry(probes, build), snap, live=live)
                 with right:
-                    live_chart(figures.race_singular_values_figure(snap, lang=lang()), key="singular", version=probes)
+                    build = lambda s: figures.race_singular_values_figure(s, lang=lg)  # noqa: E731
+                    fed_chart(feed, "singular", Entry(probes, build), snap, live=live)
             elif name == "grad_norm":
-                _per_entry("grad_norm", n, lambda: figures.race_grad_norm_figures(snap, lang=lang()), steps)
+                make = lambda s: figures.race_grad_norm_figures(s, lang=lg)  # noqa: E731
+                _per_entry(feed, "grad_norm", n, make, steps, snap, live, words)
             else:
-                _per_entry("param_norms", n, lambda: _param_norms(runs, labels), probes)
-    hosted.PACER.record(time.thread_time() - cpu0)
+                make = lambda s: _param_norms(s.runs, s.labels, lg)  # noqa: E731
+                _per_entry(feed, "param_norms", n, make, probes, snap, live, words)
     if interval is not None and snap.state not in ACTIVE:
         st.rerun()  # the race ended: one full run to update the buttons and stop polling
-    if hosted.PACER.should_repace(interval, pace(race, base_interval)):
-        st.rerun()  # the server got busier or quieter (or the queue let this race in): a new pace
+
+
+def race_feed(race: Race, base_interval: float) -> Feed:
+    """This session's race feed, following `race` (the race shown now) in this session's language."""
+    feed = st.session_state.get(FEED)
+    if feed is None:
+        feed = st.session_state[FEED] = Feed(race.snapshot, lambda s: s.state in ACTIVE, lambda: 1.0)
+    feed.source = _source(race, lang())
+    feed.every = lambda: pace(race, base_interval)
+    feed.on_poll = hosted.PACER.record
+    return feed
 
 
 def race_view(race: Race, base_interval: float) -> None:
-    """The race's live view, redrawn every `base_interval` seconds while it runs (slower when the server
-    is busy: hosted.PACER)."""
-    state = race.state
-    interval = pace(race, base_interval) if state in ACTIVE else None
-    st.fragment(_body, run_every=interval)(race, interval, base_interval)
+    """The race's live view: charts fed every `base_interval` seconds while it runs (slower when the server
+    is busy: hosted.PACER), the tabs rerun every WORDS_EVERY_S."""
+    feed = race_feed(race, base_interval)
+    live = race.state in ACTIVE
+    st.fragment(_charts)(race, feed, live)
+    st.fragment(_tabs, run_every=WORDS_EVERY_S if live else None)(race, feed, WORDS_EVERY_S if live else None)

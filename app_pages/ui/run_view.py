@@ -3,9 +3,11 @@ that tell the story (loss with its chance line, the gradient through time, that 
 the hidden activations), then the diagnosis and every other chart in tabs. Only the open tab is built
 and sent; a lesson that points at a chart in a tab opens that tab.
 
-The view is a fragment that reruns on a timer while the run trains. Each chart is a live_chart element:
-drawn once, then updated in place with what changed. A chart is rebuilt only when what it shows moved
-on (a new step for the loss, a new probe for the probe charts): `version` below."""
+Each chart is a live_chart element: drawn once by the script, then, while the run trains, updated in place
+from the page's feed (app_pages/ui/live_feed.py), which the browser polls every 0.5 s with no script run. A
+chart is rebuilt only when what it shows moved on (a new step for the loss, a new probe for the probe
+charts): its entry's `version`. The diagnosis and charlm's text view are Streamlit elements: their fragment
+reruns every WORDS_EVERY_S."""
 
 from __future__ import annotations
 
@@ -17,9 +19,10 @@ import streamlit as st
 
 from app_pages.i18n import lang, tr
 from app_pages.ui import panels
-from app_pages.ui.live_chart import forget, live_chart
+from app_pages.ui.live_chart import fed_chart, fed_status, forget
+from app_pages.ui.live_feed import Entry, Feed
 from rnnplay import figures, hosted
-from rnnplay.i18n import N_
+from rnnplay.i18n import N_, t
 from rnnplay.run import ACTIVE, RunState, Snapshot
 from rnnplay.run.training_run import TrainingRun
 from rnnplay.tasks.base import localize_view
@@ -37,9 +40,11 @@ DIAGNOSIS_HEIGHT = 280  # px; a longer diagnosis scrolls inside it
 # while a run trains, the probe charts move to a newer probe at most this often (the loss moves at every redraw):
 # each move redraws three or four charts in the browser, and a probe comes every 0.25 s or so
 PROBE_CHARTS_EVERY_S = float(os.environ.get("RNNPLAY_PROBE_CHARTS_EVERY", "1.5"))
-# session_state: (the probe charts' version, when it was first drawn, the latest probe they draw)
-PROBE_HELD = "_probe_charts_held"
-SLOW_COST = "_slow_redraw_cpu"  # the slow fragment's CPU per fast redraw, for the pacer
+# the diagnosis and the text view (Streamlit elements, not fed charts) follow the run this often: each of
+# their runs makes the browser render the page's elements again (121 ms of Chromium's main thread a run)
+WORDS_EVERY_S = float(os.environ.get("RNNPLAY_WORDS_EVERY", "3"))
+FEED = "_run_feed"  # session_state: the page's Feed
+HOLD = "_probe_hold"  # session_state: the page's ProbeHold
 STATE_TEXT = {
     RunState.READY: N_("ready"),
     RunState.RUNNING: N_("training…"),
@@ -76,18 +81,25 @@ def hidden_which(arch: str) -> str:
     return {tr(s): s for s in states}.get(shown, shown if shown in states else "hidden")
 
 
-def status_line(snap: Snapshot) -> None:
+def status_text(snap: Snapshot, lg: str) -> str:
     done, total = snap.steps_done, snap.steps_total
     n, batch = snap.task.dataset_len, snap.config.batch_size
     args = {"done": done, "total": total, "rate": f"{snap.steps_per_s:.0f}"}
-    args["state"] = panels.state_text(snap, STATE_TEXT)
+    args["state"] = panels.state_text(snap, STATE_TEXT, lg)
     if n:  # a finite dataset: epoch = steps x batch size / dataset size
-        text = tr(
-            "step {done} / {total} · epoch {epoch:.1f} · {rate} steps/s · {state}", epoch=done * batch / n, **args
+        return t(
+            "step {done} / {total} · epoch {epoch:.1f} · {rate} steps/s · {state}", lg, epoch=done * batch / n, **args
         )
-    else:
-        text = tr("step {done} / {total} · {rate} steps/s · {state}", **args)
-    st.progress(min(done / total, 1.0), text=text)
+    return t("step {done} / {total} · {rate} steps/s · {state}", lg, **args)
+
+
+def status_line(feed: Feed, snap: Snapshot, live: bool) -> None:
+    lg = lang()
+    entry = Entry(
+        version=lambda s: (s.steps_done, s.steps_total, f"{s.steps_per_s:.0f}", s.state, s.queue_position, lg),
+        build=lambda s: {"text": status_text(s, lg), "fraction": min(s.steps_done / s.steps_total, 1.0)},
+    )
+    fed_status(feed, entry, snap, live=live)
     if snap.state == RunState.DIVERGED:
         st.error(tr("Training stopped: {message}", message=panels.run_message(snap)), icon=":material/error:")
     elif snap.state == RunState.ERROR:
@@ -110,42 +122,63 @@ def text_view(view: dict, temperature: float) -> None:
     st.code(view["sample"], language=None)
 
 
-def _chart(snap: Snapshot, name: str, version: tuple, **kw) -> None:
-    live_chart(
-        lambda: figures.live_figures(snap, (name,), lang=lang(), **kw)[name],
-        key=name,
-        version=(version, lang(), tuple(kw.items())),
-        height=figures.LIVE_HEIGHTS[name],
-    )
-
-
-def probe_version(run: TrainingRun, snap: Snapshot) -> tuple:
+class ProbeHold:
     """The probe charts' version: the run, its latest probe and its state. While the run trains, a newer
     probe is shown once the one drawn has been up PROBE_CHARTS_EVERY_S; any other change (a new run, the
-    run stopping or finishing) at once."""
-    probe = (run.id, snap.probes[-1]["step"] if snap.probes else None, len(snap.probes), snap.state)
-    held, now = st.session_state.get(PROBE_HELD), time.monotonic()
-    if (
-        held
-        and probe[3] == RunState.RUNNING
-        and held[0][0] == run.id
-        and held[0][3] == RunState.RUNNING
-        and now - held[1] < PROBE_CHARTS_EVERY_S
-    ):
-        return held[0]
-    if not held or held[0] != probe:
-        st.session_state[PROBE_HELD] = (probe, now, snap.latest_probe)
-    return probe
+    run stopping or finishing) at once. Read by the script and by the feed's polls (under the feed's lock)."""
+
+    def __init__(self):
+        self.held = None  # (version, when it was first drawn, the latest probe the charts draw)
+
+    def version(self, run_id: str, snap: Snapshot) -> tuple:
+        probe = (run_id, snap.probes[-1]["step"] if snap.probes else None, len(snap.probes), snap.state)
+        held, now = self.held, time.monotonic()
+        if (
+            held
+            and probe[3] == RunState.RUNNING
+            and held[0][0] == run_id
+            and held[0][3] == RunState.RUNNING
+            and now - held[1] < PROBE_CHARTS_EVERY_S
+        ):
+            return held[0]
+        if not held or held[0] != probe:
+            self.held = (probe, now, snap.latest_probe)
+        return probe
+
+    def shown(self, snap: Snapshot) -> Snapshot:
+        """The snapshot as the charts show it: the diagnosis reads the held probe, not a newer one beside a
+        chart that does not show it yet."""
+        held = self.held
+        if not held or held[2] is None:
+            return snap
+        return dataclasses.replace(snap, latest_probe=held[2])
 
 
-def shown_snapshot(snap: Snapshot) -> Snapshot:
-    """The snapshot as the charts show it: the probe charts hold a probe for PROBE_CHARTS_EVERY_S while
-    newer ones arrive, so the diagnosis reads that held probe, not a newer one beside a chart that does
-    not show it yet."""
-    held = st.session_state.get(PROBE_HELD)
-    if not held or len(held) < 3 or held[2] is None:
-        return snap
-    return dataclasses.replace(snap, latest_probe=held[2])
+def _chart(feed: Feed, run: TrainingRun, snap: Snapshot, name: str, moves_with: str, live: bool, **kw) -> None:
+    """The live chart `name`, rebuilt when the run takes a step (moves_with="step") or shows a newer probe
+    ("probe")."""
+    lg, hold, options = lang(), _hold(), tuple(kw.items())
+    if moves_with == "probe":
+        version = lambda s: (hold.version(run.id, s), lg, options)  # noqa: E731
+    else:
+        version = lambda s: ((run.id, s.steps_done, s.state), lg, options)  # noqa: E731
+    build = lambda s: figures.live_figures(s, (name,), lang=lg, **kw)[name]  # noqa: E731
+    fed_chart(feed, name, Entry(version, build, figures.LIVE_HEIGHTS[name]), snap, live=live)
+
+
+def _hold() -> ProbeHold:
+    return st.session_state.setdefault(HOLD, ProbeHold())
+
+
+def page_feed(run: TrainingRun, base_interval: float) -> Feed:
+    """This session's feed, following `run` (the run shown now)."""
+    feed = st.session_state.get(FEED)
+    if feed is None:
+        feed = st.session_state[FEED] = Feed(run.snapshot, lambda s: s.state in ACTIVE, lambda: 1.0)
+    feed.source = run.snapshot
+    feed.every = lambda: pace(run, base_interval)
+    feed.on_poll = hosted.PACER.record
+    return feed
 
 
 def open_tab_pointed_at(tabs: dict[str, str], tab_key: str) -> None:
@@ -157,60 +190,47 @@ def open_tab_pointed_at(tabs: dict[str, str], tab_key: str) -> None:
         st.session_state["_lesson_tab_opened"] = (point, step)
 
 
-def _fast_body(run: TrainingRun, interval: float | None, base_interval: float) -> None:
-    """The part that moves at every redraw: the status line, the loss, and the gradient through time (its
-    version is the probe the slow part holds, so it moves with the heatmap below it)."""
-    cpu0 = time.thread_time()
+def _main_charts(run: TrainingRun, feed: Feed) -> None:
+    """The status line and the four charts above the fold. Drawn by the script when something else made
+    the page run (a click, the run ending); while the run trains the feed moves them."""
     snap = run.snapshot()
-    status_line(snap)
-    steps = (run.id, snap.steps_done, snap.state)
-    held = st.session_state.get(PROBE_HELD)
-    # while training, the probe the slow part holds (taken while training too); otherwise (a run that starts,
-    # pauses or ends) the run's latest probe at once: the full run that ends a run draws this part first, and
-    # no timer redraws it afterwards
-    following = snap.state == RunState.RUNNING and held and held[0][0] == run.id and held[0][3] == RunState.RUNNING
-    probe = held[0] if following else probe_version(run, snap)
+    live = snap.state in ACTIVE
+    status_line(feed, snap, live)
     left, right = st.columns(2)
     with left:
-        _chart(snap, "loss", steps, log_y=st.session_state.get("loss_log", False))
+        _chart(feed, run, snap, "loss", "step", live, log_y=st.session_state.get("loss_log", False))
     with right:
-        _chart(snap, "gtt", probe)
-    # a redraw's cost for the pacer: this part's, plus the slow part's share of it
-    slow = st.session_state.get(SLOW_COST, 0.0)
-    _paced(run, snap, time.thread_time() - cpu0 + slow, interval, base_interval)
-
-
-def _slow_body(run: TrainingRun, interval: float | None, base_interval: float) -> None:
-    """The probe charts and the tabs: they change with a new probe, held for PROBE_CHARTS_EVERY_S."""
-    cpu0 = time.thread_time()
-    snap = run.snapshot()
-    steps = (run.id, snap.steps_done, snap.state)
-    probe = probe_version(run, snap)
+        _chart(feed, run, snap, "gtt", "probe", live)
     left, right = st.columns(2)
     with left:
-        _chart(snap, "gtt_heatmap", probe)
+        _chart(feed, run, snap, "gtt_heatmap", "probe", live)
     with right:
-        _chart(snap, "hidden", probe, which=hidden_which(run.config.arch))
+        _chart(feed, run, snap, "hidden", "probe", live, which=hidden_which(run.config.arch))
+
+
+def _tabs(run: TrainingRun, feed: Feed, interval: float | None) -> None:
+    """The diagnosis and the other charts, in tabs; only the open one is built. Reruns every WORDS_EVERY_S
+    while the run trains (the diagnosis and the text view move with it)."""
+    snap = run.snapshot()
+    live = snap.state in ACTIVE
     open_tab_pointed_at(TABS, TAB_KEY)
     labels = [tr(label) for label in TABS.values()]
     tabs = dict(zip(TABS, st.tabs(labels, key=TAB_KEY, on_change="rerun"), strict=True))
     for name, tab in tabs.items():
         if not tab.open:
-            forget(name)  # not sent this run: the element goes, and comes back with a whole figure
+            forget(name, feed)  # not sent this run: the element goes, and comes back with a whole figure
             continue
         with tab:
             if name == "diagnosis":  # a fixed height: the page below keeps its place as findings come and go
                 with st.container(height=DIAGNOSIS_HEIGHT, border=False, key="diagnosis"):
-                    panels.diagnosis_panel(shown_snapshot(snap))
+                    panels.diagnosis_panel(_hold().shown(snap))
             elif name == "task_view" and (snap.task_view or {}).get("kind") == "text":
                 with st.container(border=True, key="task_view"):  # the key lets a lesson outline it
                     text_view(localize_view(snap.task_view, lang()), run.config.temperature)
             elif name == "task_view" and snap.task_view is None:
                 st.caption(tr(figures.EMPTY_TEXT))
             else:
-                _chart(snap, name, probe if name in ("task_view", "spectral") else steps)
-    fast_per_slow = base_interval / interval if interval else 0.0
-    st.session_state[SLOW_COST] = (time.thread_time() - cpu0) * fast_per_slow
+                _chart(feed, run, snap, name, "probe" if name in ("task_view", "spectral") else "step", live)
     if interval is not None and snap.state not in ACTIVE:
         st.rerun()  # training ended: one full run to update the buttons and stop polling
 
@@ -221,23 +241,19 @@ def pace(run_or_race, base_interval: float) -> float:
     return hosted.PACER.interval(base_interval, queued=hosted.waits_behind(run_or_race))
 
 
-def _paced(run: TrainingRun, snap: Snapshot, cpu_s: float, interval: float | None, base_interval: float) -> None:
-    hosted.PACER.record(cpu_s)
-    if interval is not None and snap.state not in ACTIVE:
-        st.rerun()  # training ended: one full run to update the buttons and stop polling
-    if hosted.PACER.should_repace(interval, pace(run, base_interval)):
-        st.rerun()  # the server got busier or quieter (or the queue let this run in): a new pace
+def _charts_fragment(run: TrainingRun, feed: Feed, was_live: bool) -> None:
+    """The main charts. Rerun alone by the status line's `ended` trigger when a poll finds the run stopped:
+    then one full run updates the buttons."""
+    if was_live and run.state not in ACTIVE:
+        st.rerun()
+    _main_charts(run, feed)
 
 
 def live_view(run: TrainingRun, base_interval: float) -> None:
-    """The run's live view in two fragments on timers while the run trains: the status line, the loss and
-    the gradient through time every `base_interval` seconds (slower when the server is busy:
-    hosted.PACER); the probe charts and the tabs every PROBE_CHARTS_EVERY_S. A fragment's rerun redraws
-    every element in it: the browser's work per redraw is mostly Streamlit's, not Plotly's (a CDP profile
-    of a live Playground: React and styling about three times Plotly's time), so the elements that have
-    not changed are left out of the frequent one."""
+    """The run's live view. The status line and the charts are fed (the browser polls the page's feed every
+    `base_interval` seconds, slower when the server is busy: hosted.PACER); the tabs are a fragment on a
+    WORDS_EVERY_S timer while the run trains."""
+    feed = page_feed(run, base_interval)
     live = run.state in ACTIVE
-    fast = pace(run, base_interval) if live else None
-    slow = max(fast, PROBE_CHARTS_EVERY_S) if live else None
-    st.fragment(_fast_body, run_every=fast)(run, fast, base_interval)
-    st.fragment(_slow_body, run_every=slow)(run, slow, base_interval)
+    st.fragment(_charts_fragment)(run, feed, live)
+    st.fragment(_tabs, run_every=WORDS_EVERY_S if live else None)(run, feed, WORDS_EVERY_S if live else None)

@@ -17,7 +17,7 @@ def wait_connected(page: Page) -> None:
 
 
 def progress_text(page: Page) -> str:
-    return page.get_by_test_id("stProgress").inner_text()
+    return page.locator(".rnnplay-live-status").inner_text()
 
 
 def test_share_link_train_and_live_charts(server, page: Page, tmp_path):
@@ -30,16 +30,16 @@ def test_share_link_train_and_live_charts(server, page: Page, tmp_path):
     expect(sidebar.get_by_role("radio", name="lstm")).to_be_checked()
 
     page.get_by_role("button", name=re.compile("^.?Train$")).click()
-    expect(page.get_by_test_id("stProgress")).to_contain_text("training", timeout=20_000)
+    expect(page.locator(".rnnplay-live-status")).to_contain_text("training", timeout=20_000)
     first = progress_text(page)
-    expect(page.get_by_test_id("stProgress")).not_to_have_text(first, timeout=10_000)  # live updates
+    expect(page.locator(".rnnplay-live-status")).not_to_have_text(first, timeout=10_000)  # live updates
     charts = page.locator(".rnnplay-live-chart")  # the live chart elements (app_pages/ui/live_chart.py)
     expect(charts.nth(3)).to_be_visible(timeout=10_000)
     assert charts.count() >= 4
     # the step counter keeps moving while the learner watches
     seen = {progress_text(page)}
     for _ in range(3):
-        expect(page.get_by_test_id("stProgress")).not_to_have_text(list(seen)[-1], timeout=10_000)
+        expect(page.locator(".rnnplay-live-status")).not_to_have_text(list(seen)[-1], timeout=10_000)
         seen.add(progress_text(page))
     steps = sorted(int(re.search(r"step (\d+)", t).group(1)) for t in seen)
     assert steps[-1] > steps[0]
@@ -54,7 +54,7 @@ def test_share_link_train_and_live_charts(server, page: Page, tmp_path):
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Home").click()
     expect(page.get_by_role("heading", name="RNN Playground")).to_be_visible(timeout=20_000)
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Playground").click()
-    expect(page.get_by_test_id("stProgress")).to_contain_text("step", timeout=20_000)
+    expect(page.locator(".rnnplay-live-status")).to_contain_text("step", timeout=20_000)
     step_back = int(re.search(r"step (\d+)", progress_text(page)).group(1))
     assert step_back >= steps[-1]
     assert page.get_by_test_id("stException").count() == 0

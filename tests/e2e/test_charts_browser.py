@@ -44,7 +44,7 @@ DRAWN = """key => {
 def test_live_charts_are_not_widened_after_drawing(server, page: Page, task, lang):
     open_playground(page, server, f"task={task}&steps=200&lang={lang}")
     page.locator(".st-key-btn_train button").click()
-    expect(page.get_by_test_id("stProgress")).to_contain_text("200 / 200", timeout=120_000)
+    expect(page.locator(".rnnplay-live-status")).to_contain_text("200 / 200", timeout=120_000)
     # the full page run after the last step draws every chart from the last probe (legends, colorbars, labels
     # all there)
     expect(page.get_by_role("button", name=re.compile("(Train anew|重新训练)$"))).to_be_visible(timeout=30_000)

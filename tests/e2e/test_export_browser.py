@@ -27,7 +27,7 @@ def test_export_script_reproduces_the_apps_losses_and_weights_load_back(server, 
     page.goto(f"{server}/playground?task=majority&arch=gru&steps=40&seed=3")
     page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=30_000)
     page.get_by_role("button", name=re.compile("^.?Train$")).click()
-    expect(page.get_by_test_id("stProgress")).to_contain_text("finished", timeout=60_000)
+    expect(page.locator(".rnnplay-live-status")).to_contain_text("finished", timeout=60_000)
     # the full page run that follows the end of training redraws the buttons: a click before it can land on a
     # download button being replaced, and no download comes (seen at load 6 in a newcomer run)
     expect(page.get_by_role("button", name=re.compile("Train anew$"))).to_be_visible(timeout=30_000)

@@ -39,7 +39,7 @@ def open_page(browser, url: str) -> Page:
 
 
 def progress(page: Page):
-    return page.get_by_test_id("stProgress")
+    return page.locator(".rnnplay-live-status")
 
 
 def train(page: Page) -> None:

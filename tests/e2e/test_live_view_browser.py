@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Page, expect
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from rnnplay.lessons import BY_ID
 from tests.e2e.streamlit_server import serve
@@ -86,7 +87,7 @@ WATCH_JS = """() => {
   L.sample = () => {
     L.observeShadows();
     const main = scroller(), loss = L.loss();
-    const progress = document.querySelector("[data-testid=stProgress]:not([data-stale=true])");
+    const progress = document.querySelector(".rnnplay-live-status");
     return {t: Math.round(performance.now()), drawn: L.drawn(), roots: deepAll(document, ROOT).length,
             height: main.scrollHeight,
             loss: loss ? `${loss.points}:${loss.lastX}` : null,
@@ -329,3 +330,38 @@ def test_zoom_on_the_loss_chart_survives_live_updates(server, page: Page):
 
 def fmt(r: list[float]) -> str:
     return "[" + ", ".join(f"{v:.1f}" for v in r) + "]"
+
+
+FEED_WINDOW_S = 12
+
+
+def test_the_charts_and_status_line_move_with_no_script_run(server, page: Page):
+    """While the Playground trains, its charts and status line come from the page's feed: the websocket
+    brings only the tabs' fragment every WORDS_EVERY_S (3 s), never a run per redraw. (Before the feed, a
+    fragment ran every 0.5 s and another every 1.5 s: about 26 script runs in 12 s.)"""
+    runs: list[float] = []
+
+    def on_frame(frame) -> None:
+        if isinstance(frame, bytes):
+            msg = ForwardMsg()
+            msg.ParseFromString(frame)
+            if msg.WhichOneof("type") == "script_finished":
+                runs.append(time.monotonic())
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    open_playground(page, server)
+    page.get_by_role("button", name="Train", exact=True).click()
+    try:
+        wait_for_first_draw(page)
+        page.wait_for_timeout(2000)  # the click's own runs are over
+        status = page.locator(".rnnplay-live-status, [data-testid=stProgress]").first  # either revision's
+        before, t0 = status.inner_text(), time.monotonic()
+        w = measure(page, FEED_WINDOW_S)
+        scripts = sum(t >= t0 for t in runs)
+        why = f"{scripts} script runs in {FEED_WINDOW_S} s; {report(w)}"
+        print(f"\n{why}")
+        assert scripts <= FEED_WINDOW_S / 3 + 1, f"the page ran its script for its redraws: {why}"
+        assert updates(w["samples"]) >= MIN_UPDATES, f"the charts did not move: {why}"
+        assert status.inner_text() != before and "training" in status.inner_text(), why
+    finally:
+        stop_training(page)

@@ -69,7 +69,7 @@ def test_first_chart_after_train_and_the_live_page_keeps_redrawing(server, page:
     first_points = loss_points_over(page, 0)
 
     # the live view redraws: the status line's step, the loss chart's points and the probe charts move on
-    progress = page.get_by_test_id("stProgress")
+    progress = page.locator(".rnnplay-live-status")
     steps, titles = set(), set()
     for _ in range(4):
         text = progress.inner_text()

@@ -42,7 +42,7 @@ def button(page: Page, key: str, label: str):
 
 
 def step_of(page: Page) -> int:
-    return int(re.search(r"step (\d+)", page.locator(fresh("[data-testid=stProgress]")).inner_text()).group(1))
+    return int(re.search(r"step (\d+)", page.locator(".rnnplay-live-status").inner_text()).group(1))
 
 
 def run_id(page: Page) -> str:
@@ -91,11 +91,11 @@ def test_reload_and_server_restart_keep_the_run(browser, tmp_path):
         wait_connected(page)
         wait_until(lambda: step_of(page) > before, 60, "steps beyond the reload's")
         assert run_id(page) == rid
-        expect(page.locator(fresh("[data-testid=stProgress]"))).to_contain_text("training", timeout=20_000)
+        expect(page.locator(".rnnplay-live-status")).to_contain_text("training", timeout=20_000)
 
         # pause (saved at once): the loss chart holds the points from before the reload
         button(page, "btn_pause", "Pause").dispatch_event("click")  # no wait for a busy page to be idle
-        expect(page.locator(fresh("[data-testid=stProgress]"))).to_contain_text("paused", timeout=30_000)
+        expect(page.locator(".rnnplay-live-status")).to_contain_text("paused", timeout=30_000)
         paused_at = step_of(page)
         paused_x = wait_until(lambda: loss_steps(page), 60, "the loss chart")
         assert paused_x[0] <= 16 and sum(x <= before for x in paused_x) >= 5, paused_x[:20]

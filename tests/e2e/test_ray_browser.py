@@ -27,9 +27,9 @@ def test_train_runs_on_a_ray_worker_and_the_page_draws_it_to_the_end(ray_server,
     page.goto(f"{ray_server}/playground?task=majority&steps=120")
     page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=60_000)
     page.get_by_role("button", name="Train", exact=True).click(timeout=60_000)
-    progress = page.locator("[data-testid=stProgress]").first
+    progress = page.locator(".rnnplay-live-status").first
     page.wait_for_function(
-        "() => /finished/.test(document.querySelector('[data-testid=stProgress]')?.innerText || '')",
+        "() => /finished/.test(document.querySelector('.rnnplay-live-status')?.innerText || '')",
         timeout=120_000,
     )
     assert re.search(r"step 120 / 120", progress.inner_text())

@@ -44,7 +44,7 @@ def test_task_share_link_trains_and_shows_its_view(server, page: Page, task, tmp
     expect(sidebar.get_by_role("combobox", name="Task")).to_have_value(task, timeout=30_000)
 
     page.get_by_role("button", name=re.compile("^.?Train$")).click()
-    expect(page.get_by_test_id("stProgress")).to_contain_text("finished", timeout=90_000)
+    expect(page.locator(".rnnplay-live-status")).to_contain_text("finished", timeout=90_000)
     # the task's view is in the live view's Task view tab (a chart, or charlm's text in a box of that key)
     page.get_by_role("tab", name="Task view", exact=True).click()
     view = page.locator(".st-key-task_view:not([data-stale=true])")
@@ -86,7 +86,7 @@ def test_sine_reads_the_learners_csv_and_refuses_a_malformed_one(server, page: P
     upload.set_input_files(str(good))
     expect(page.get_by_text("Using 600 values from series.csv")).to_be_visible(timeout=20_000)
     page.get_by_role("button", name=re.compile("^.?Train$")).click()
-    expect(page.get_by_test_id("stProgress")).to_contain_text("finished", timeout=60_000)
+    expect(page.locator(".rnnplay-live-status")).to_contain_text("finished", timeout=60_000)
     page.get_by_role("tab", name="Task view", exact=True).click()
     expect(page.locator(".st-key-task_view:not([data-stale=true])")).to_contain_text("Forecast", timeout=20_000)
     page.screenshot(path=str(shots_dir(tmp_path) / "task_sine_csv.png"), full_page=True)

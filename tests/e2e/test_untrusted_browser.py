@@ -59,24 +59,24 @@ def open_trained(page: Page, url: str) -> tuple[str, list]:
     train = page.get_by_role("button", name=re.compile("^.?Train$"))
     expect(train).to_be_enabled(timeout=120_000)  # a first visit imports torch: slow on a busy machine
     train.click(no_wait_after=True, timeout=90_000)
-    expect(page.get_by_test_id("stProgress")).to_contain_text("finished", timeout=90_000)
+    expect(page.locator(".rnnplay-live-status")).to_contain_text("finished", timeout=90_000)
     # the loss chart's box (the chart's own div may measure 0 px tall: its SVG is drawn over it)
     expect(page.locator(".st-key-loss:not([data-stale=true])").first).to_be_visible(timeout=30_000)
     # the page run after the last step, and the loss chart drawn to that step (the browser applies the
     # update after the status line has said finished)
     expect(page.get_by_role("button", name=re.compile("Train anew$"))).to_be_visible(timeout=30_000)
-    total = int(re.search(r"step (\d+) / (\d+)", page.get_by_test_id("stProgress").inner_text()).group(2))
+    total = int(re.search(r"step (\d+) / (\d+)", page.locator(".rnnplay-live-status").inner_text()).group(2))
     page.wait_for_function(f"() => ({LOSS_LAST_STEP})() === {total}", timeout=30_000)
     return facts(page)
 
 
 def facts(page: Page) -> tuple[str, list]:
-    return page.get_by_test_id("stProgress").inner_text().split("·")[0].strip(), page.evaluate(LOSS_DATA)
+    return page.locator(".rnnplay-live-status").inner_text().split("·")[0].strip(), page.evaluate(LOSS_DATA)
 
 
 def assert_intact(page: Page, before: tuple[str, list]) -> None:
-    expect(page.get_by_test_id("stProgress")).to_contain_text(before[0])
-    expect(page.get_by_test_id("stProgress")).to_contain_text("finished")
+    expect(page.locator(".rnnplay-live-status")).to_contain_text(before[0])
+    expect(page.locator(".rnnplay-live-status")).to_contain_text("finished")
     assert facts(page) == before
     assert page.get_by_test_id("stException").count() == 0
 

@@ -86,7 +86,7 @@ class StClient:
 
     def __init__(self, base: str, page: str, query: str):
         self.url, self.page, self.query = f"ws://{base}/_stcore/stream", page, query
-        self.http = f"http://{base}/{page}"
+        self.base_http, self.http = f"http://{base}", f"http://{base}/{page}"
         self.page_hash = ""  # learned from the navigation message, then sent instead of the page name
         self.elements: dict[tuple, object] = {}  # delta path -> Element, for the latest full run
         self.finishes: list[int] = []  # ScriptFinishedStatus of every run, in order
@@ -100,6 +100,12 @@ class StClient:
         self._timers: dict[str, tuple[float, asyncio.Task]] = {}
         self._changed = asyncio.Event()
         self.closed = False
+        # the live view's feed (app_pages/ui/live_feed.py), polled as the page's charts poll it
+        self.feed: dict | None = None  # {"url", "every"} while the view is live
+        self.feed_revs: dict[str, int] = {}  # chart key -> the revision this tab holds
+        self.fed_status = ""  # the status line's text, as the feed (or the script's element) last sent it
+        self.polls = self.feed_bytes = 0
+        self._poller: asyncio.Task | None = None
 
     async def __aenter__(self) -> StClient:
         # the subprotocol header carries "streamlit", then an XSRF token and a session id (none here)
@@ -113,6 +119,8 @@ class StClient:
     async def __aexit__(self, *exc) -> None:
         for _, task in self._timers.values():
             task.cancel()
+        if self._poller:
+            self._poller.cancel()
         await self.ws.close()
         self._reader.cancel()
 
@@ -170,12 +178,64 @@ class StClient:
         elif kind == "bidi_component" and el.bidi_component.component_name.endswith("live_chart"):
             payload, kind = len(el.bidi_component.bytes), "live_chart"
             self._loss_sent |= el.bidi_component.id.endswith("loss_chart")
+            self._follow(el.bidi_component)
         else:
             return
         self.chart_kind = kind
         self.chart_updates += 1
         self.chart_payload += payload
         self.chart_element += el.ByteSize()
+
+    def _follow(self, component) -> None:
+        """A live chart's (or the status line's) message: its revision, the status text, and the feed the
+        page polls while the view is live."""
+        try:
+            msg = json.loads(component.bytes)
+            key = msg["feed"]["key"] if "feed" in msg else component.id.rsplit("-", 1)[-1].removesuffix("_chart")
+        except (ValueError, KeyError, TypeError):
+            return
+        self._take(key, msg)
+        if "feed" in msg:
+            self.feed = {"url": msg["feed"]["url"], "every": float(msg["feed"]["every"])}
+            if self._poller is None or self._poller.done():
+                self._poller = asyncio.create_task(self._poll())
+
+    def _take(self, key: str, msg: dict) -> None:
+        if key == "status_line":
+            key = "status"
+        if "status" in msg:
+            self.fed_status = msg["status"]["text"]
+        if "status" in msg or "figure" in msg or ("patch" in msg and msg.get("base") == self.feed_revs.get(key)):
+            self.feed_revs[key] = msg["rev"]
+
+    async def _poll(self) -> None:
+        """The page's poller: every `every` s, the revisions held; the charts that moved come back. A poll
+        that brings the loss chart is a redraw. When the view stops moving, the status line's trigger makes
+        the page run once more (here: a full rerun)."""
+        while self.feed and not self.closed:
+            await asyncio.sleep(self.feed["every"])
+            have = ",".join(f"{k}:{v}" for k, v in self.feed_revs.items())
+            url = f"{self.base_http}/{self.feed['url']}?have={have}"
+            try:
+                body = await asyncio.to_thread(_get, url)
+            except OSError:
+                continue  # 429 (too soon) or a busy server: the next poll
+            self.polls += 1
+            self.feed_bytes += len(body)
+            self.bytes += len(body)
+            answer = json.loads(body)
+            for key, msg in answer["charts"].items():
+                self._take(key, msg)
+                if key != "status":
+                    self.chart_updates += 1
+                    self.chart_payload += len(json.dumps(msg, separators=(",", ":")))
+            if "loss" in answer["charts"]:
+                self.redraws.append(time.perf_counter())
+            self.feed["every"] = float(answer["every"])
+            self._changed.set()
+            if not answer["live"]:
+                self.feed = None
+                await self.send_rerun()
 
     def _stop_timer(self, fid: str) -> None:
         entry = self._timers.pop(fid, None)
@@ -236,9 +296,11 @@ class StClient:
         return None
 
     def texts(self, kind: str) -> list[str]:
-        """The texts of one kind of element of the latest run: "progress" (status lines) or "alert"."""
+        """The texts of one kind of element of the latest run: "progress" (status lines: the live view's fed
+        status line first) or "alert"."""
         attr = {"progress": "text", "alert": "body"}[kind]
-        return [getattr(getattr(el, kind), attr) for el in self.elements.values() if el.WhichOneof("type") == kind]
+        found = [getattr(getattr(el, kind), attr) for el in self.elements.values() if el.WhichOneof("type") == kind]
+        return [self.fed_status, *found] if kind == "progress" and self.fed_status else found
 
     def status(self) -> tuple[str, str]:
         """(state, status line) from the live view's progress text; ("", "") before it is drawn."""
@@ -247,6 +309,11 @@ class StClient:
             if m:
                 return m["state"].strip(), text
         return "", ""
+
+
+def _get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.read()
 
 
 # the refusal past the queue (rnnplay/hosted.py REFUSED_TEXT: "The server is busy: ..."), shown as an alert

@@ -92,7 +92,7 @@ WATCH_JS = """
       if (w.click !== null) w.roots += 1;
       if (gd.on) { gd.on('plotly_afterplot', () => count(gd)); if (w.click !== null) w.draws += 1; }
     });
-    const bar = document.querySelector('[data-testid=stProgress]');
+    const bar = document.querySelector('.rnnplay-live-status, [data-testid=stProgress]');
     const text = bar ? bar.innerText : '';
     const last = w.status[w.status.length - 1];
     if (text && (!last || last[1] !== text)) w.status.push([now, text]);
