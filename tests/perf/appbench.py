@@ -104,15 +104,41 @@ WATCH_JS = """
 """
 
 
+def status_line(page):
+    """The live view's status line: the fed one (app_pages/ui/live_feed.py) or, in a revision before it,
+    Streamlit's progress element."""
+    return page.locator(".rnnplay-live-status, [data-testid=stProgress]").first
+
+
 class WireCount:
     """The websocket's messages from the server while counting: their bytes, and of them the live charts'
     (a plotly_chart element's spec, JSON text; a live_chart element's bytes, its JSON message; and each chart
-    element whole, as protobuf, with the component's JavaScript source where it has one)."""
+    element whole, as protobuf, with the component's JavaScript source where it has one), plus the answers of
+    the live view's feed (app_pages/ui/live_feed.py), which the page's charts poll over HTTP: their bytes count
+    as the charts' figure data, each chart message in them as a chart update."""
 
     def __init__(self, page):
         self.on = False
         self.frames = self.bytes = self.chart_updates = self.chart_payload = self.chart_elements = 0
+        self.polls = 0
         page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+        page.on("requestfinished", self._request)
+
+    def _request(self, request) -> None:
+        if not self.on or "/rnnplay/feed/" not in request.url:
+            return
+        try:
+            body = request.response().body()
+        except Exception:  # noqa: BLE001 - the page went away meanwhile
+            return
+        self.polls += 1
+        self.bytes += len(body)
+        self.chart_payload += len(body)
+        self.chart_elements += len(body)
+        try:
+            self.chart_updates += sum(key != "status" for key in json.loads(body).get("charts", {}))
+        except ValueError:
+            pass
 
     def _frame(self, payload) -> None:
         if not self.on or isinstance(payload, str):
@@ -258,13 +284,13 @@ def live_run(browser, url: str, task: str, steps: int, server_pid: int | None = 
         chrome = browser_pids({server_pid} if server_pid else set())
         server0, chrome0, wall0 = cpu_s([server_pid] if server_pid else []), cpu_s(chrome), time.perf_counter()
         page.locator(".st-key-btn_train button").click()
-        expect(page.get_by_test_id("stProgress")).to_contain_text("finished", timeout=timeout_s * 1000)
+        expect(status_line(page)).to_contain_text("finished", timeout=timeout_s * 1000)
         wall = time.perf_counter() - wall0
         wire.on = False
         server_cpu = cpu_s([server_pid] if server_pid else []) - server0
         chrome_cpu = cpu_s(chrome) - chrome0
         w = page.evaluate("window.__perf")
-        final = parse_status(page.get_by_test_id("stProgress").inner_text())
+        final = parse_status(status_line(page).inner_text())
     finally:
         page.close()
     seen = [(t, s) for t, text in w["status"] if (s := parse_status(text)) and s[0] > 0]
@@ -546,10 +572,10 @@ def memory(minutes: float, samples_path: str, task: str = "adding", every_s: flo
         open_playground(page, url, f"task={task}&steps=1000000")
         base = rss_mb(proc.pid)
         page.locator(".st-key-btn_train button").click()
-        expect(page.get_by_test_id("stProgress")).to_contain_text("training", timeout=60_000)
+        expect(status_line(page)).to_contain_text("training", timeout=60_000)
         t0 = time.monotonic()
         while (elapsed := time.monotonic() - t0) <= minutes * 60 + 1:
-            status = parse_status(page.get_by_test_id("stProgress").inner_text())
+            status = parse_status(status_line(page).inner_text())
             s = {"t_s": round(elapsed, 1), "rss_mb": round(rss_mb(proc.pid), 1), "load1": os.getloadavg()[0]}
             if status:
                 s.update(step=status[0], steps_per_s=status[2], state=status[3])
@@ -558,7 +584,7 @@ def memory(minutes: float, samples_path: str, task: str = "adding", every_s: flo
                 # resumed, and the summary counts it; a lost websocket also resets what the browser holds
                 s["notice"] = " | ".join(page.get_by_test_id("stAlert").all_inner_texts())
                 page.locator(".st-key-btn_train button").click()
-                expect(page.get_by_test_id("stProgress")).to_contain_text("training", timeout=60_000)
+                expect(status_line(page)).to_contain_text("training", timeout=60_000)
             samples.append(s)
             f.write(json.dumps(s) + "\n")
             f.flush()
