@@ -517,7 +517,7 @@ BOOT = """
 import faulthandler, gc, json, os, runpy, signal, sys, threading, time
 faulthandler.register(signal.SIGUSR1, all_threads=True)
 stats, t0 = {"count": [0, 0, 0], "seconds": [0.0, 0.0, 0.0], "max_s": [0.0, 0.0, 0.0]}, [0.0]
-runs = {"full": [0, 0.0], "fragment": [0, 0.0]}  # script runs: [count, CPU seconds of the script thread]
+runs = {"full": [0, 0.0], "fragment": [0, 0.0], "poll": [0, 0.0]}  # [count, CPU s of the thread that ran them]
 lock, profile_path, profiles = threading.Lock(), os.environ.get("LOADTEST_PROFILE"), []
 def on_gc(phase, info):
     if phase == "start":
@@ -590,6 +590,20 @@ def timed_run_script(self, rerun_data):
             if prof is not None:
                 profiles.append(prof)
 script_runner.ScriptRunner._run_script = timed_run_script
+try:  # the live view's feed (a revision that has one): each poll's CPU, as the script runs'
+    from app_pages.ui import live_feed
+    _answer = live_feed.answer
+    def timed_answer(*args, **kwargs):
+        c0 = time.thread_time()
+        try:
+            return _answer(*args, **kwargs)
+        finally:
+            with lock:
+                runs["poll"][0] += 1
+                runs["poll"][1] += time.thread_time() - c0
+    live_feed.answer = timed_answer
+except ImportError:
+    pass
 sys.argv = ["streamlit", *sys.argv[1:]]
 runpy.run_module("streamlit", run_name="__main__", alter_sys=True)
 """
@@ -947,14 +961,16 @@ def summary(rep: dict) -> str:
             "websocket in all"
         )
     runs = rep.get("script_runs") or {}
-    if runs.get("fragment", [0])[0]:
+    if runs.get("fragment", [0])[0] or runs.get("poll", [0])[0]:
         n, s = runs["fragment"]
+        npoll, spoll = runs.get("poll", [0, 0.0])
         nf, sf = runs.get("full", [0, 0.0])
-        redraws = sum(c["fragment_runs"] for c in rep["clients"]) or n
+        redraws = sum(c["fragment_runs"] for c in rep["clients"]) or n or npoll
         out.append(
-            f"  server CPU per live redraw (script thread, every fragment run's CPU over the loss chart's "
-            f"redraws): {1e3 * s / redraws:.1f} ms over {redraws} redraws and {n} fragment runs "
-            f"({s / rep['wall_s']:.2f} cores); full page runs: {nf}, {1e3 * sf / max(nf, 1):.0f} ms each"
+            f"  server CPU per live redraw (every fragment run's and feed poll's CPU, on its own thread, over the "
+            f"loss chart's redraws): {1e3 * (s + spoll) / redraws:.1f} ms over {redraws} redraws, {n} fragment "
+            f"runs and {npoll} polls ({(s + spoll) / rep['wall_s']:.2f} cores); full page runs: {nf}, "
+            f"{1e3 * sf / max(nf, 1):.0f} ms each"
         )
     out.append(f"{'latency':28} {'n':>5} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9}")
     for row in rep["latency"]:
