@@ -21,13 +21,25 @@ LOSS_POINTS = """() => { const g = document.querySelector('.st-key-loss .rnnplay
 
 
 class ChartMessages:
-    """The messages the server sent the browser's live chart `key` while counting, from the websocket's
-    frames (ForwardMsgs): each the element's JSON, {"rev", "figure"} (whole), {"rev", "base", "patch"} or
+    """The messages the server sent the browser's live chart `key` while counting: from the websocket's
+    frames (ForwardMsgs, the element's JSON when the script draws it) and from the answers of the live view's
+    feed, which the page polls while training. Each {"rev", "figure"} (whole), {"rev", "base", "patch"} or
     {"rev"} (unchanged)."""
 
     def __init__(self, page: Page, key: str):
-        self.on, self.suffix, self.messages = False, f"-{key}_chart", []
+        self.on, self.key, self.suffix, self.messages = False, key, f"-{key}_chart", []
         page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+        page.on("requestfinished", self._poll)
+
+    def _poll(self, request) -> None:
+        if not self.on or "/rnnplay/feed/" not in request.url:
+            return
+        try:
+            msg = json.loads(request.response().body())["charts"].get(self.key)
+        except Exception:  # noqa: BLE001 - the page went away meanwhile, or an error answer
+            return
+        if msg is not None:
+            self.messages.append(msg)
 
     def _frame(self, payload) -> None:
         if not self.on or isinstance(payload, str):

@@ -110,7 +110,7 @@ def test_a_teacher_link_shows_only_the_chosen_controls_and_locks_one(server, bro
     student.screenshot(path=str(shots / "teacher_student_view.png"), full_page=True)
 
     student.get_by_role("button", name=re.compile("^.?Train$")).click()
-    expect(student.get_by_test_id("stProgress")).to_contain_text("finished", timeout=WAIT_MS)
+    expect(student.locator(".rnnplay-live-status")).to_contain_text("finished", timeout=WAIT_MS)
     settle(student)
     expect(lr).to_have_value("0.02")
     student.get_by_text("Export / import").click()
