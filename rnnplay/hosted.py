@@ -321,13 +321,13 @@ def waits_behind(owner, admission: Admission | None = None) -> bool:
 
 
 class RedrawPacer:
-    """Responsive under load: every open page that follows a live run redraws its charts from a timer, in the one Python
-    process whose GIL the training threads need too. At 0.5 s per redraw, 30 sessions asked for more CPU
+    """Responsive under load: every open page that follows a live run polls for its charts on a timer, in the one
+    Python process whose GIL the training threads need too. At 0.5 s per redraw, 30 sessions asked for more CPU
     than the server has: redraws queued up behind each other and no page got an answer (load test,
-    docs/benchmarks.md). So each redraw's CPU time is measured (time.thread_time of the script thread,
-    waits excluded), and a page redraws every max(base, live_views * cost / share) seconds: all live
-    views together use at most `share` of one core however many are open, and a single learner keeps
-    the base rate (the pages' RNNPLAY_LIVE_EVERY, 1 Hz)."""
+    docs/benchmarks.md). So each redraw's CPU time is measured (time.thread_time of the thread that answers
+    the poll, waits excluded), and a page polls every max(base, live_views * cost / share) seconds (the
+    interval each answer carries): all live views together use at most `share` of one core however many are
+    open, and a single learner keeps the base rate (the pages' RNNPLAY_LIVE_EVERY, 2 Hz)."""
 
     def __init__(self, share: float | None = None, cost_s: float = 0.05):
         self._share = share
@@ -362,12 +362,6 @@ class RedrawPacer:
             live_views = c["active"] + c["queued"]
         every = max(base_s, max(live_views, 1) * self._cost / self.share)
         return max(every, QUEUED_EVERY_S) if queued else every
-
-    @staticmethod
-    def should_repace(current_s: float | None, wanted_s: float) -> bool:
-        """A fragment's timer is set by the full run that drew it: re-run the page when the pace it
-        should have moved by half or more (not for every small change, a full run costs more)."""
-        return current_s is not None and not (current_s / 1.5 <= wanted_s <= current_s * 1.5)
 
 
 PACER = RedrawPacer()

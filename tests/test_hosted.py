@@ -626,9 +626,6 @@ def test_live_redraws_are_paced_by_the_number_of_live_views():
         pacer.record(0.2)  # redraws got dearer (bigger charts)
     assert pacer.cost_s == pytest.approx(0.2, rel=0.01)
     assert pacer.interval(0.5, live_views=30) == pytest.approx(12.0, rel=0.01)
-    assert not pacer.should_repace(None, 3.0)  # no timer: nothing to re-pace
-    assert not pacer.should_repace(0.5, 0.6)  # a small change keeps the timer
-    assert pacer.should_repace(0.5, 3.0) and pacer.should_repace(3.0, 0.5)
 
 
 def test_the_pacer_counts_the_runs_that_step_or_wait(monkeypatch):
