@@ -149,6 +149,7 @@ async function draw(chart, Plotly) {
   await Plotly.react(chart.div, data, structuredClone(chart.layout), chart.config);
 }
 
+const FIRST_POLL_S = 0.25; // the feed answers at most every 0.2 s (app_pages/ui/live_feed.py MIN_POLL_S)
 const feeds = new Map(); // feed url -> {url, every, charts: Map(key -> chart), timer, busy}
 
 function follow(chart, feed) {
@@ -160,7 +161,8 @@ function follow(chart, feed) {
   f.charts.set(feed.key, chart);
   chart.feed = f;
   chart.feedKey = feed.key;
-  if (!f.timer && !f.busy) f.timer = setTimeout(() => poll(f), f.every * 1000);
+  // the first poll comes soon: a run that just started has its first points within a fraction of a second
+  if (!f.timer && !f.busy) f.timer = setTimeout(() => poll(f), Math.min(f.every, FIRST_POLL_S) * 1000);
 }
 
 function unfollow(chart) {
