@@ -19,8 +19,11 @@ GATE_NAMES = {"rnn": (), "lstm": ("input", "forget", "cell", "output"), "gru": (
 
 
 def rnn_cell(x: Tensor, h: Tensor, w_ih, w_hh, b_ih, b_hh, nonlinearity: str = "tanh") -> Tensor:
-    """h' = act(W_ih x + b_ih + W_hh h + b_hh), act = tanh or relu; as torch.nn.RNNCell"""
+    """h' = act(W_ih x + b_ih + W_hh h + b_hh), act = tanh or relu as torch.nn.RNNCell, or linear (no
+    activation: h' is the pre-activation itself, which torch.nn.RNNCell does not offer)"""
     pre = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh  # (B, H)
+    if nonlinearity == "linear":
+        return pre
     return torch.tanh(pre) if nonlinearity == "tanh" else torch.relu(pre)
 
 
@@ -250,6 +253,17 @@ def unroll(
 # unroll() remains the path of the probes, which need every h_t as a tensor of the graph (∂L/∂h_t).
 
 
+def linear_layer(xw: Tensor, h0: Tensor, w_hh: Tensor) -> Tensor:
+    """One direction of a linear RNN layer: h_t = xw_t + h_{t-1} W_hhᵀ, no activation; xw (T, B, H) as
+    for RNNLayer. Autograd carries it back (there is no activation's slope to save), and the exported
+    script's LinearRNN runs these very operations, so the two train alike. Returns hs (T, B, H)."""
+    w_hh_t, h, hs = w_hh.T, h0, []
+    for xw_t in xw.unbind(0):
+        h = torch.addmm(xw_t, h, w_hh_t)
+        hs.append(h)
+    return torch.stack(hs)
+
+
 class RNNLayer(torch.autograd.Function):
     """One direction of a vanilla-RNN layer over a whole sequence: h_t = act(xw_t + h_{t-1} W_hhᵀ),
     xw (T, B, H) = x W_ihᵀ + b_ih + b_hh already computed for every step. Returns hs (T, B, H)."""
@@ -416,6 +430,8 @@ def _direction(arch: str, nonlinearity: str, seq: Tensor, w, h0: Tensor, c0: Ten
         xw = nn.functional.linear(xt, w_ih * two, (b_ih + b_hh) * two[:, 0])
         return LSTMLayer.apply(xw, h0, c0, w_hh * two)
     xw = nn.functional.linear(xt, w_ih, b_ih + b_hh)  # every step's input side in one product
+    if nonlinearity == "linear":
+        return linear_layer(xw, h0, w_hh), None
     return RNNLayer.apply(xw, h0, w_hh, nonlinearity == "relu"), None
 
 

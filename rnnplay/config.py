@@ -69,7 +69,14 @@ class RunConfig:
     hidden_size: int = _f(32, N_("units in each recurrent layer"), lo=1, hi=1024)
     num_layers: int = _f(1, N_("stacked recurrent layers"), lo=1, hi=4)
     bidirectional: bool = _f(False, N_("also read the sequence backwards (where the task allows it)"))
-    nonlinearity: str = _f("tanh", N_("activation of the vanilla RNN cell"), choices=("tanh", "relu"))
+    nonlinearity: str = _f(
+        "tanh",
+        N_(
+            "activation of the vanilla RNN cell (linear: none, hₜ = W_hh·hₜ₋₁ + W_ih·xₜ + b, run as the "
+            "written-out cell)"
+        ),
+        choices=("tanh", "relu", "linear"),
+    )
     dropout: float = _f(0.0, N_("dropout between stacked layers (needs num_layers > 1)"), lo=0.0, hi=0.9)
     embed_dim: int = _f(
         16, N_("size of the learned token embeddings (token tasks)"), lo=1, hi=512, tasks=("sentiment", "reverse")

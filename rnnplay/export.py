@@ -325,18 +325,20 @@ GATES = {gates!r}
 
 
 {model_init}
-
+{linear_rnn}
 
 class Model(nn.Module):
     def __init__(self):
         super().__init__()
         kw = {{"num_layers": NUM_LAYERS, "bidirectional": BIDIRECTIONAL, "dropout": DROPOUT if NUM_LAYERS > 1 else 0.0}}
-        if ARCH == "rnn":
-            kw["nonlinearity"] = NONLINEARITY
+        if ARCH == "rnn":  # nn.RNN has no linear cell: a tanh one holds its weights (see LinearRNN)
+            kw["nonlinearity"] = "tanh" if NONLINEARITY == "linear" else NONLINEARITY
         cls = {{"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}}[ARCH]
         self.core = cls(INPUT_SIZE, HIDDEN_SIZE, batch_first=True, **kw)
         init_recurrent(self.core, ARCH, INIT, INIT_GAIN)
         init_forget_bias(self.core, ARCH, FORGET_BIAS)
+        if ARCH == "rnn" and NONLINEARITY == "linear":
+            self.core = LinearRNN(self.core)
         self.head = nn.Linear(HIDDEN_SIZE * (2 if BIDIRECTIONAL else 1), OUTPUT_SIZE)
         if INIT == "xavier":  # the course's loop covers every weight of the model, the head's too
             with torch.no_grad():
@@ -396,6 +398,44 @@ for step in range(STEPS):
 '''
 
 
+# the exported script's linear RNN (nonlinearity=linear): torch's nn.RNN offers only tanh and relu
+_LINEAR_RNN = '''
+
+class LinearRNN(nn.Module):
+    """nn.RNN without its activation: h_t = W_ih x_t + b_ih + W_hh h_(t-1) + b_hh. It holds an nn.RNN's
+    parameters (same names, same initialisation) and runs the recurrence itself, as nn.RNN(batch_first=True):
+    x (B, T, I) -> (out (B, T, D*H), h_n (L*D, B, H))."""
+
+    def __init__(self, rnn):
+        super().__init__()
+        self.rnn = rnn  # its weights only: its own (tanh) forward is never called
+
+    def forward(self, x, state=None):
+        r, D = self.rnn, 2 if self.rnn.bidirectional else 1
+        finals, layer_in = [], x
+        for k in range(r.num_layers):
+            outs = []
+            for d, sfx in enumerate(["", "_reverse"][:D]):
+                names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+                w_ih, w_hh, b_ih, b_hh = (getattr(r, f"{n}_l{k}{sfx}") for n in names)
+                h = state[k * D + d] if state is not None else x.new_zeros(x.shape[0], r.hidden_size)
+                seq = layer_in.flip(1) if sfx else layer_in  # the reverse direction reads from the end
+                xw = F.linear(seq.transpose(0, 1).contiguous(), w_ih, b_ih + b_hh)  # (T, B, H): every input side
+                hs = []
+                for xw_t in xw.unbind(0):
+                    h = torch.addmm(xw_t, h, w_hh.T)  # no activation
+                    hs.append(h)
+                hs = torch.stack(hs)  # (T, B, H)
+                finals.append(hs[-1])
+                out = hs.transpose(0, 1)  # (B, T, H)
+                outs.append(out.flip(1) if sfx else out)
+            layer_in = torch.cat(outs, dim=2) if D == 2 else outs[0]
+            if k < r.num_layers - 1 and r.dropout > 0 and self.training:
+                layer_in = F.dropout(layer_in, r.dropout, training=True)
+        return layer_in, torch.stack(finals)
+'''
+
+
 def pytorch_script(config: RunConfig, filename: str = "rnn_run.py") -> str:
     """A self-contained Python script (imports only torch) that trains config's run the way
     rnnplay's Trainer does on the CPU: the same data stream, initial weights, optimizer, clipping and
@@ -422,6 +462,7 @@ def pytorch_script(config: RunConfig, filename: str = "rnn_run.py") -> str:
         task_constants=cls.script_constants(c),
         gates=GATES,
         model_init="\n\n".join(inspect.getsource(f) for f in (init_recurrent, init_forget_bias)).strip("\n"),
+        linear_rnn=_LINEAR_RNN if c.arch == "rnn" and c.nonlinearity == "linear" else "",
         carry=c.carry_state and "carry_state" in relevant_fields(c.task),
         decay_every=every,
         decay_note=note,

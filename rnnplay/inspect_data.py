@@ -167,6 +167,8 @@ def _probe_states(model, batch: Batch) -> Tensor:
 
 
 def saturation_rule(nonlinearity: str, lang: str = "en") -> str:
+    if nonlinearity == "linear":
+        return t("a linear unit has no activation, so it never saturates: its slope is 1 for every h", lang)
     if nonlinearity == "relu":
         return t("a ReLU unit counts as saturated (dead) when h ≤ 0: it passes no gradient at all", lang)
     return t(

@@ -74,13 +74,16 @@ def make_core(config, input_size: int, bidirectional: bool) -> nn.Module:
     """nn.RNN/LSTM/GRU (batch_first) initialised per config, or a ScratchRNN holding the same weights."""
     c = config
     kw = {"num_layers": c.num_layers, "bidirectional": bidirectional, "dropout": c.dropout if c.num_layers > 1 else 0.0}
+    linear = c.arch == "rnn" and c.nonlinearity == "linear"  # torch's nn.RNN has no linear cell: written out
     if c.arch == "rnn":
-        kw["nonlinearity"] = c.nonlinearity
+        kw["nonlinearity"] = "tanh" if linear else c.nonlinearity  # tanh or not, the same tensors and init
     torch_core = TORCH_CORES[c.arch](input_size, c.hidden_size, batch_first=True, **kw)
     init_recurrent(torch_core, c.arch, c.init, c.init_gain)
     init_forget_bias(torch_core, c.arch, c.forget_bias)
-    if c.impl != "scratch":
+    if c.impl != "scratch" and not linear:
         return torch_core
+    if linear:
+        kw["nonlinearity"] = "linear"
     with torch.random.fork_rng(devices=[]):  # same weights as the fused core, RNG stream untouched
         core = ScratchRNN(c.arch, input_size, c.hidden_size, **kw)
     core.load_state_dict(torch_core.state_dict())

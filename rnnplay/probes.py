@@ -118,6 +118,8 @@ def hidden_states(model, x: Tensor) -> dict[str, Tensor]:
 
 def saturation(h: Tensor, nonlinearity: str = "tanh", threshold: float = 0.95) -> float:
     """Fraction of (unit, step) activations pinned near ±1, where tanh passes almost no gradient."""
+    if nonlinearity == "linear":
+        return 0.0  # no activation: nothing to pin, its slope is 1 everywhere
     if nonlinearity == "relu":
         return float((h <= 0).float().mean())  # dead ReLU units pass no gradient either
     return float((h.abs() > threshold).float().mean())

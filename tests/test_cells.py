@@ -86,10 +86,12 @@ def _core_pair(arch, num_layers, bidirectional, nonlinearity):
     return ref, core
 
 
-def _run_core(core: nn.Module, x: torch.Tensor):
+def _run_core(core, x: torch.Tensor, weights: dict | None = None):
+    """core(x)'s output, and the gradients of a fixed loss on it w.r.t. x and the weights (default: the
+    core's own parameters)."""
     x = x.clone().requires_grad_()
     out = core(x)[0]  # (B, T, D*H)
-    weights = dict(core.named_parameters())
+    weights = weights if weights is not None else dict(core.named_parameters())
     loss = (out * torch.linspace(-1, 1, out.shape[-1], dtype=out.dtype)).sum() + (out[:, 0] ** 2).sum()
     grads = torch.autograd.grad(loss, [x, *weights.values()])
     return out.detach(), grads[0], dict(zip(weights, grads[1:], strict=True))
@@ -116,6 +118,39 @@ def test_scratch_rnn_matches_torch_core_outputs_and_every_parameter_gradient_flo
     assert gw.keys() == ref_gw.keys()
     for name in ref_gw:
         torch.testing.assert_close(gw[name], ref_gw[name], rtol=1e-10, atol=1e-12, msg=name)
+
+
+@pytest.mark.parametrize("num_layers,bidirectional", [(1, False), (2, True)])
+def test_linear_rnn_is_the_recurrence_without_activation_on_both_paths_float64(num_layers, bidirectional):
+    """nonlinearity=linear (torch has no such nn.RNN): h_t = W_ih x_t + b_ih + W_hh h_(t-1) + b_hh, looped
+    here by hand; the training path (forward_fast) and the per-step cells (unroll, what the probes read)
+    both give it, and the same gradient for the input and every weight."""
+    core = ScratchRNN("rnn", I, H, num_layers=num_layers, bidirectional=bidirectional, nonlinearity="linear").double()
+    x = torch.randn(B, T, I, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    w = {n: p.detach() for n, p in core.named_parameters()}
+    layer_in = x
+    for k in range(num_layers):
+        outs = []
+        for sfx in ("", "_reverse")[: 2 if bidirectional else 1]:
+            w_ih, w_hh, b_ih, b_hh = (w[f"{n}_l{k}{sfx}"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+            seq = layer_in.flip(1) if sfx else layer_in
+            h, hs = x.new_zeros(B, H), []
+            for t in range(T):
+                h = seq[:, t] @ w_ih.T + b_ih + h @ w_hh.T + b_hh
+                hs.append(h)
+            out = torch.stack(hs, 1)
+            outs.append(out.flip(1) if sfx else out)
+        layer_in = torch.cat(outs, 2)
+    params = dict(core.named_parameters())
+    out, gx, gw = _run_core(core, x)
+    u_out, u_gx, u_gw = _run_core(
+        lambda x: (unroll(params, x, "rnn", num_layers, bidirectional, "linear").out,), x, params
+    )
+    torch.testing.assert_close(out, layer_in, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(u_out, out, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(u_gx, gx, rtol=1e-10, atol=1e-12)
+    for name in gw:
+        torch.testing.assert_close(u_gw[name], gw[name], rtol=1e-10, atol=1e-12, msg=name)
 
 
 def test_scratch_rnn_state_dict_moves_back_into_torch_core_unchanged():

@@ -270,6 +270,13 @@ SCRIPT_CASES = {
         task="majority", arch="rnn", nonlinearity="relu", optimizer="rmsprop", clip_mode="value", clip=0.05,
         init="orthogonal", num_layers=2, dropout=0.3, weight_decay=0.01,
     ),
+    "majority-rnn-linear-sgd-momentum-2layer-bidir-dropout": dict(
+        task="majority", arch="rnn", nonlinearity="linear", optimizer="sgd", momentum=0.99, init="orthogonal",
+        num_layers=2, bidirectional=True, dropout=0.3,
+    ),
+    "charlm-hello-linear-carry-state": dict(
+        task="charlm", arch="rnn", nonlinearity="linear", text="hello", batch_size=1, carry_state=True,
+    ),
     "sine-user-series-xavier": dict(
         task="sine", arch="lstm", init="xavier", series=tuple(math.sin(i / 3) for i in range(200)),
     ),

@@ -32,7 +32,9 @@ ZH = {
     "units in each recurrent layer": "每个循环层的隐藏单元数",
     "stacked recurrent layers": "堆叠的循环层数",
     "also read the sequence backwards (where the task allows it)": "同时反向读取序列（任务允许时）",
-    "activation of the vanilla RNN cell": "普通 RNN 单元的激活函数",
+    "activation of the vanilla RNN cell (linear: none, hₜ = W_hh·hₜ₋₁ + W_ih·xₜ + b, run as the written-out cell)": (
+        "普通 RNN 单元的激活函数（linear：不用激活函数，hₜ = W_hh·hₜ₋₁ + W_ih·xₜ + b，用手写的单元运行）"
+    ),
     "dropout between stacked layers (needs num_layers > 1)": "堆叠层之间的 dropout（需要 num_layers > 1）",
     "size of the learned token embeddings (token tasks)": "学习到的词元嵌入维度（词元类任务）",
     "learning rate": "学习率",

@@ -107,6 +107,9 @@ ZH = {
     "the {n} hidden states of all {b} probe samples (every real step)": (
         "全部 {b} 个探测样本的 {n} 个隐藏状态（每个真实时间步）"
     ),
+    "a linear unit has no activation, so it never saturates: its slope is 1 for every h": (
+        "线性单元没有激活函数，所以从不饱和：对任何 h 它的斜率都是 1"
+    ),
     "a ReLU unit counts as saturated (dead) when h ≤ 0: it passes no gradient at all": (
         "ReLU 单元在 h ≤ 0 时算作饱和（死亡）：它完全不传递梯度"
     ),
