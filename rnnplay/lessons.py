@@ -356,55 +356,95 @@ def lstm_remembers(snaps: list[Snapshot]) -> tuple[str, dict]:
 
 
 # The exploding lesson's claims: entries without clipping, then clipped (rnnplay.race.EXPLODING) ----------
-def _norms(snap: Snapshot) -> tuple[list[float], list[float]]:
+EARLY, LATE = 100, 50  # the unclipped gradient norm's median over its first EARLY and its last LATE steps
+GREW = 3.0  # "grew": the LATE median at least this many times the EARLY one (measured ×5-20, seeds 0-4)
+TILT = 2.0  # h₁/h_T a probe must reach before the tilt is told while the run still trains
+
+
+def _finite_norms(snap: Snapshot, key: str = "grad_norm") -> list[tuple[int, float]]:
+    """(step, gradient norm) of every step whose norm is a finite number."""
     h = snap.history
-    pre, post = h.get("grad_norm") or [], h.get("grad_norm_clipped") or []
-    rows = [(a, b) for a, b in zip(pre, post, strict=False) if a is not None and b is not None]
-    rows = [(a, b) for a, b in rows if math.isfinite(a) and math.isfinite(b)]
-    return [a for a, _ in rows], [b for _, b in rows]
+    rows = zip(h.get("step") or [], h.get(key) or [], strict=False)
+    return [(int(s), float(v)) for s, v in rows if v is not None and math.isfinite(v)]
 
 
-def unclipped_diverged(snaps: list[Snapshot]) -> tuple[str, dict]:
-    """The run without clipping stopped on NaN/Inf, and its last probe (taken after its first update) has
-    the gradient through time growing toward t = 1. Numbers: its first gradient norm, the step it stopped
-    at, that probe's step, h₁/h_T and the factor per step back, and W_hh's largest singular value then."""
+def _radius_at(snap: Snapshot) -> dict[int, float]:
+    """{probe step: W_hh's spectral radius}, as the spectral-radius chart draws it."""
+    sp = snap.spectral
+    return {int(s): float(r) for s, r in zip(sp.get("step") or [], sp.get("radius") or [], strict=False)}
+
+
+def unclipped_tilts(snaps: list[Snapshot]) -> tuple[str, dict]:
+    """The run without clipping learned to count first (its loss below half the chance line at step
+    {learned}), and then a probe of it (a row of its heatmap) found W_hh's spectral radius above 1 and the
+    gradient through time growing toward t = 1. Numbers: that probe's step, radius, h₁/h_T (the largest of
+    all its probes with radius above 1) and the factor per step back."""
+    if len(snaps) < 2 or chance(snaps) is None:
+        return WAITING, {}
+    off, c = snaps[0], chance(snaps)
+    radius = _radius_at(off)
+    learned = first_below(off, c / 2)
+    tilted = [(s, r) for s, r in probe_ratios(off) if radius.get(s, 0.0) > 1 and r > 1 and s >= (learned or 0)]
+    if learned is None or not tilted:
+        return WAITING, {"step": off.steps_done}
+    step, rise = max(tilted, key=lambda sr: sr[1])
+    if rise < TILT and off.state not in TERMINAL:  # while it trains, wait for a marked tilt; after, take the largest
+        return WAITING, {"step": off.steps_done}
+    T = len(off.probes[-1]["grad_through_time"])
+    numbers = {
+        "learned": learned,
+        "step": step,
+        "rho": fmt(radius[step]),
+        "rise": fmt(rise),
+        "per_step": fmt(rise ** (1 / (T - 1))),
+    }
+    return HOLDS, numbers
+
+
+def unclipped_broke(snaps: list[Snapshot]) -> tuple[str, dict]:
+    """The run without clipping stopped on NaN/Inf after its gradient norm grew: the median of its last LATE
+    finite norms at least GREW × that of its first EARLY. Numbers: both medians, its largest finite norm and
+    that step, and the step it stopped at."""
     if len(snaps) < 2:
         return WAITING, {}
     off = snaps[0]
-    pre, _ = _norms(off)
-    probe = off.latest_probe or {}
-    rise, sigma = latest_ratio(off), (probe.get("singular_values") or [None])[0]
-    g = probe.get("grad_through_time") or []
+    norms = _finite_norms(off)
+    if off.state != "diverged" or len(norms) < EARLY + LATE:
+        return (MISSED if off.state in TERMINAL else WAITING), {"step": off.steps_done}
+    early, late = _median([v for _, v in norms[:EARLY]]), _median([v for _, v in norms[-LATE:]])
+    peak_step, peak = max(norms, key=lambda sv: sv[1])
     numbers = {
+        "early": fmt(early),
+        "late": fmt(late),
+        "peak": fmt(peak),
+        "peak_step": peak_step,
         "step": off.steps_done,
-        "norm": fmt(pre[0]) if pre else "…",
-        "probe_step": probe.get("step", "…"),
-        "rise": fmt(rise),
-        "per_step": fmt(rise ** (1 / (len(g) - 1))) if rise and len(g) > 1 else "…",
-        "sigma": fmt(sigma),
+        "last": LATE,
     }
-    if off.state != "diverged" or not pre or rise is None or sigma is None:
-        return (MISSED if off.state in TERMINAL else WAITING), numbers
-    return (HOLDS if rise > 1 else MISSED), numbers
+    return (HOLDS if late >= GREW * early else MISSED), numbers
 
 
-def clipped_trains(snaps: list[Snapshot]) -> tuple[str, dict]:
-    """The clipped run trains on: its loss (now, at step {now}) below half the chance line; how many of its
-    steps clipping cut, and its first gradient norm (the unclipped twin's too: same weights, same batch)."""
+def clipped_counts(snaps: list[Snapshot]) -> tuple[str, dict]:
+    """The clipped run trains on: its loss now below half the chance line (first at step {below}); its
+    spectral radius at the latest probe and the largest at any probe; how many of its steps clipping cut."""
     if len(snaps) < 2 or chance(snaps) is None:
         return WAITING, {}
     clipped, c = snaps[1], chance(snaps)
-    pre, post = _norms(clipped)
-    loss = loss_at(clipped)
-    if loss is None or not pre:
+    norms, after = _finite_norms(clipped), dict(_finite_norms(clipped, "grad_norm_clipped"))
+    loss, radius = loss_at(clipped), _radius_at(clipped)
+    if loss is None or not norms or not radius or clipped.state == "diverged":
         return WAITING, {}
-    cut = sum(b < a * (1 - 1e-6) for a, b in zip(pre, post, strict=True)) / len(pre)
+    cut = sum(after.get(s, v) < v * (1 - 1e-6) for s, v in norms) / len(norms)
+    probe_step = max(radius)
     numbers = {
         "loss": fmt(loss),
         "chance": fmt(c),
-        "first": fmt(pre[0]),
-        "cut": f"{cut:.0%}",
+        "below": first_below(clipped, c / 2),
         "now": clipped.steps_done,
+        "rho": fmt(radius[probe_step]),
+        "probe_step": probe_step,
+        "rho_max": fmt(max(radius.values())),
+        "cut": f"{cut:.0%}",
     }
     return (HOLDS if loss < c / 2 else WAITING), numbers
 
@@ -429,8 +469,8 @@ def far_below_chance(snaps: list[Snapshot]) -> tuple[str, dict]:
 # - vanishing with the demo's 64 units, lr 3e-3: GRU below chance/2 at 18 s (step 340), LSTM at 42 s
 #   (step 840) — too slow on a busy CPU, so the lesson races 32 units at lr 0.01 (CLI, one thread: LSTM
 #   below chance/2 at step 450 in 1.7 s, GRU at step 200; the RNN at chance after 1500 steps);
-# - exploding: no clip diverges at step 2 (0.3 s); clipped, below chance/2 from step 350-450 (seeds 0-4) and
-#   validation MSE 0.03 (chance 0.167) in 4 s;
+# - exploding: no clip stops at step 443-800 (seeds 0-4), ~1 s; clipped, below chance/2 from step 58-113 and
+#   loss below 0.03 (chance 0.663) after 1000 steps;
 # - bidirectional: validation loss 0.0004 vs 0.24 (forward limit 0.25) in 4 s;
 # - copy (the demo's 96 units, lr 0.01): the LSTM below the 0.693 line from step ~1500 (~40 s), the RNN
 #   at 1.2 throughout; the lesson races 64 units at lr 0.02 (below the line by step ~750);
@@ -535,18 +575,20 @@ LESSONS: tuple[Lesson, ...] = (
         id="exploding",
         title=N_("Exploding gradients and clipping"),
         summary=N_(
-            "A ReLU RNN whose recurrent weights start as 1.2 × the identity, trained with SGD: without clipping "
-            "its gradient explodes and training stops; with norm clipping the same run trains."
+            "Two linear RNNs learn to count ones with SGD and momentum 0.99. Without clipping W_hh's spectral "
+            "radius creeps above 1, the gradient grows toward t = 1 and feeds itself until the loss is NaN; "
+            "with norm clipping the same run keeps counting."
         ),
         page="gradients",
         params={"race": "exploding"},
         steps=(
             Step(
                 N_(
-                    "Two identical ReLU RNNs whose recurrent matrix starts at 1.2 × identity (spectral radius 1.2, "
-                    "its chart fills in at the first step): every step back in time multiplies the gradient of an "
-                    "active unit by 1.2 — from t = 20 back to t = 1, nineteen steps, by 1.2¹⁹ ≈ 32. Both use SGD; "
-                    "one trains without clipping, one clips the gradient's norm at 1."
+                    "Two identical linear RNNs — no activation: hₜ = W_hh·hₜ₋₁ + W_ih·xₜ + b — read 10 bits and "
+                    "must say whether more than half are 1. A counter keeps what it has counted, so W_hh starts "
+                    "orthogonal: spectral radius 1. Going back in time multiplies the gradient by W_hhᵀ once per "
+                    "step: with a spectral radius above 1 it grows toward t = 1, the mirror image of vanishing. "
+                    "Both use SGD with momentum 0.99; one clips the gradient's norm at 1."
                 ),
                 point_at="spectral",
             ),
@@ -557,42 +599,61 @@ LESSONS: tuple[Lesson, ...] = (
             ),
             Step(
                 N_(
-                    "Without clipping the very first gradient has a norm of {norm}, and one SGD step with it throws "
-                    "W_hh's largest singular value from 1.2 to {sigma}. The probe taken after that step (the no-clip "
-                    "line) has the gradient through time growing toward t = 1: ‖∂L/∂h₁‖ is {rise} × ‖∂L/∂h_T‖, "
-                    "×{per_step} per step back — the mirror image of a vanishing gradient. The next step's loss or "
-                    "gradient is no longer a finite number, and the run stops at step {step} with the message above "
-                    "the charts: on this cliff the explosion takes a single step, so its gradient-norm chart holds "
-                    "one point and a ✕."
+                    "The unclipped run learned to count first (its loss below half the chance line at step "
+                    "{learned}). Then momentum carried W_hh past 1: at step {step} its spectral radius was {rho} "
+                    "and ‖∂L/∂h₁‖ was {rise} × ‖∂L/∂h_T‖, ×{per_step} per step back — the gradient grows toward "
+                    "t = 1 (that row of its heatmap is brighter at t = 1 than at t = 10)."
                 ),
-                point_at="gtt",
+                point_at="gtt_heatmap",
                 claim=Claim(
-                    unclipped_diverged,
-                    waiting=N_("Waiting for the run without clipping to stop or to train on."),
+                    unclipped_tilts,
+                    waiting=N_(
+                        "Waiting for the unclipped run to learn and for a probe of it with the spectral radius "
+                        "above 1 (step {step})."
+                    ),
                     otherwise=N_(
-                        "In this run the unclipped network has not stopped on NaN/Inf (its first gradient norm: "
-                        "{norm}); look at its gradient norm against the clipped one's."
+                        "In this run no probe of the unclipped network caught its spectral radius above 1 after "
+                        "it had learned; look at its spectral radius and gradient norm charts."
                     ),
                 ),
             ),
             Step(
                 N_(
-                    "With clipping the same first gradient ({first}) is scaled back to norm 1 before the update (its "
-                    "chart shows the norm before and after clipping; {cut} of the steps were cut so far), so the "
-                    "run keeps training: at step {now} its loss is {loss}, below half the chance line ({chance})."
+                    "The growth feeds itself: a larger spectral radius makes a larger gradient, a larger gradient "
+                    "a larger SGD step, and the step pushes the radius up again. The unclipped gradient norm was "
+                    "{early} (median of its first 100 steps), {late} over its last {last} steps and {peak} at "
+                    "step {peak_step}; at step {step} the loss or the gradient was no longer a finite number and "
+                    "the run stopped (the ✕ on its gradient-norm chart)."
+                ),
+                point_at="grad_norm",
+                claim=Claim(
+                    unclipped_broke,
+                    waiting=N_("Waiting for the unclipped run to stop or to finish (step {step})."),
+                    otherwise=N_(
+                        "In this run the unclipped network did not break after a growing gradient (step {step}); "
+                        "look at its gradient norm against the clipped one's."
+                    ),
+                ),
+            ),
+            Step(
+                N_(
+                    "The clipped run's spectral radius went above 1 too (at most {rho_max} at the probes, {rho} at "
+                    "step {probe_step}), but every gradient above norm 1 was scaled back to 1 before its update "
+                    "({cut} of its steps so far), so no spike could feed the growth. It keeps counting: at step "
+                    "{now} its loss is {loss}, below half the chance line ({chance}) since step {below}."
                 ),
                 until=finished(),
                 point_at="loss",
                 claim=Claim(
-                    clipped_trains,
+                    clipped_counts,
                     waiting=N_("Waiting for the clipped run's loss to fall below half the chance line."),
                     otherwise=N_("In this run the clipped network's loss has not fallen below half the chance line."),
                 ),
             ),
             Step(
                 N_(
-                    "Your turn: raise the clipping threshold, or lower the init gain below 1: what does the "
-                    "gradient through time do then?"
+                    "Your turn: lower the momentum to 0.9, or switch the activation to tanh: does the unclipped "
+                    "run still break, and what does its gradient through time do?"
                 ),
             ),
         ),

@@ -10,6 +10,7 @@ lesson are marked slow."""
 from __future__ import annotations
 
 import math
+import statistics
 
 import pytest
 
@@ -101,22 +102,34 @@ def verify(lesson_id: str, numbers: dict, snaps: list[Snapshot]) -> None:
         assert loss_at(snaps[0]) < 0.9 * c and loss_at(snaps[1]) > c
         assert wide >= 1 and numbers["wide"] == wide and numbers["units"] == units
         assert numbers["below"] == first_below(snaps[0], c)  # "first at step {below}"
-    if "sigma" in numbers:  # exploding: the unclipped run stopped, its probe growing toward t = 1
+    if "learned" in numbers:  # exploding: the unclipped run learned, then a probe found ρ > 1 and h₁/h_T > 1
         off = snaps[0]
-        probe = off.latest_probe
-        ratio = figures.vanishing_ratio(probe["grad_through_time"])
+        probe = next(p for p in off.probes if p["step"] == numbers["step"])
+        rise = figures.vanishing_ratio(probe["grad_through_time"])  # that heatmap row, as the charts read it
+        radius = off.spectral["radius"][off.spectral["step"].index(numbers["step"])]
+        assert rise > 1 and radius > 1 and numbers["rise"] == fmt(rise) and numbers["rho"] == fmt(radius)
+        assert numbers["per_step"] == fmt(rise ** (1 / (len(probe["grad_through_time"]) - 1)))
+        assert rise >= 2 or off.state in TERMINAL  # a marked tilt while it trains
+        loss = dict(zip(off.history["step"], off.history["loss"], strict=True))
+        learned = numbers["learned"]  # "below half the chance line at step {learned}": the 10-row mean then
+        assert sum(loss[s] for s in range(learned - 9, learned + 1)) / 10 < c / 2
+        assert numbers["step"] >= learned
+    if "peak_step" in numbers:  # exploding: the unclipped run's gradient norm grew, then it stopped on NaN/Inf
+        off = snaps[0]
+        norms = [v for v in off.history["grad_norm"] if v is not None and math.isfinite(v)]
         assert off.state == "diverged" and numbers["step"] == off.steps_done == off.history["step"][-1]
-        assert probe["step"] < off.steps_done and numbers["probe_step"] == probe["step"]
-        assert ratio > 1 and numbers["rise"] == fmt(ratio)
-        assert numbers["per_step"] == fmt(ratio ** (1 / (len(probe["grad_through_time"]) - 1)))
-        assert numbers["sigma"] == fmt(probe["singular_values"][0]) and probe["singular_values"][0] > 1.2
-        assert numbers["norm"] == fmt(off.history["grad_norm"][0])
-    if "cut" in numbers:  # exploding: the clipped twin is below half the line, its first gradient the same
+        early, late = statistics.median(norms[:100]), statistics.median(norms[-numbers["last"] :])
+        assert numbers["early"] == fmt(early) and numbers["late"] == fmt(late) and late >= 3 * early
+        assert numbers["peak"] == fmt(max(norms)) and off.history["grad_norm"][numbers["peak_step"] - 1] == max(norms)
+    if "rho_max" in numbers:  # exploding: the clipped twin counts, its radius held
         clipped = snaps[1]
         assert loss_at(clipped) < c / 2 and numbers["loss"] == fmt(loss_at(clipped))
         assert numbers["now"] == clipped.steps_done and clipped.state != "diverged"
-        assert numbers["first"] == fmt(snaps[0].history["grad_norm"][0])  # "the same first gradient"
-        assert max(clipped.history["grad_norm_clipped"]) <= 1.0 + 1e-4
+        assert numbers["below"] == first_below(clipped, c / 2)
+        assert max(clipped.history["grad_norm_clipped"]) <= 1.0 + 1e-4  # "scaled back to 1"
+        sp = clipped.spectral
+        assert numbers["rho"] == fmt(sp["radius"][-1]) and numbers["probe_step"] == sp["step"][-1]
+        assert numbers["rho_max"] == fmt(max(sp["radius"])) and max(sp["radius"]) > 1  # "went above 1 too"
     if lesson_id == "hello" and "share" in numbers:
         assert loss_at(snaps[0]) < c / 4
         share = loss_at(snaps[0]) / c  # "{share} of the dashed line": never "0%" for a loss above zero

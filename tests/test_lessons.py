@@ -247,9 +247,9 @@ def test_narrator_on_the_gradient_lab_races_the_lesson(stop_runs):
         snap = race.snapshot()
         assert [s.state for s in snap.runs] == ["diverged", "done"]
         at.button(key="lesson_auto").click().run()
-        age(at, "exploding", 2)
-        text = panel_text(at)  # the clipped run's claim holds: its sentence, its numbers filled in
-        assert lesson.steps[3].say.split("(")[0] in text and "{loss}" not in text and "{first}" not in text
+        age(at, "exploding", 3)
+        text = panel_text(at)  # past the unclipped run's two claims, the clipped run's holds: its numbers filled in
+        assert lesson.steps[4].say.split("{")[0] in text and "{loss}" not in text and "{rho_max}" not in text
     finally:
         race.stop()
 

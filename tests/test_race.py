@@ -150,8 +150,8 @@ def test_reset_with_new_entries_and_finishing(make_race):
 
 
 def test_a_diverging_entry_stops_alone(make_race):
-    # the exploding demo's unclipped RNN (Inf at step 2) beside a small Adam GRU on the same data
-    bad = EXPLODING[0].replace(steps=200, device="cpu")
+    # the exploding demo's unclipped linear RNN at lr 1 (NaN/Inf at step 4-5) beside a small Adam GRU on the same data
+    bad = EXPLODING[0].replace(lr=1.0, steps=200, device="cpu")
     gru = bad.replace(arch="gru", init="default", init_gain=1.0, optimizer="adam", lr=3e-3, hidden_size=8)
     race = Race([bad, gru], min_probe_interval_s=0.0)
     try:
@@ -253,22 +253,18 @@ def test_thin_keeps_the_first_and_the_latest():
 
 
 # the demos --------------------------------------------------------------------------------------
-def test_exploding_demo_diverges_without_clipping_and_trains_with_it():
+def test_exploding_demo_grows_for_hundreds_of_steps_without_clipping_and_trains_with_it():
     no_clip, clip = (Trainer(c.replace(device="cpu")) for c in EXPLODING)
-    first = no_clip.step()
-    assert first.grad_norm > 1e3  # the identity's gain compounds back through 20 steps
-    while not no_clip.diverged and no_clip.steps_done < 300:
-        no_clip.step()
-    assert no_clip.diverged and no_clip.steps_done <= 300
-    val = []
+    norms = []
+    while not no_clip.diverged and no_clip.steps_done < no_clip.config.steps:
+        norms.append(no_clip.step().grad_norm)
+    assert no_clip.diverged and no_clip.steps_done >= 300  # no cliff: it learns, then its gradient grows
+    finite = norms[:-1]  # the last step's norm is the NaN/Inf that stopped it
+    assert statistics.median(finite[-50:]) >= 3 * statistics.median(finite[:100]) and max(finite) > 1e3
     while clip.steps_done < clip.config.steps:  # the demo's own 1000 steps
         s = clip.step()
         assert s.grad_norm_clipped <= 1.0 + 1e-4 and not s.diverged
-        if s.step >= 500 and s.step % 100 == 0:
-            val.append(clip.evaluate()[0])
-    # SGD with momentum on a ReLU RNN stays spiky after it has learned: one validation point can land on a spike
-    # (0.127 at step 800 on an Intel Xeon, 0.036 at 600 and 0.022 at 1000), so the median of the last six
-    assert statistics.median(val) < 0.5 * clip.task.chance_loss, val
+    assert clip.evaluate()[0] < 0.5 * clip.task.chance_loss
 
 
 @pytest.mark.slow

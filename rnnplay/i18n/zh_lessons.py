@@ -51,10 +51,12 @@ ZH = {
     "进入自由探索时一切保持原样。",
     # exploding
     "Exploding gradients and clipping": "梯度爆炸与梯度裁剪",
-    "A ReLU RNN whose recurrent weights start as 1.2 × the identity, trained with SGD: without clipping its "
-    "gradient explodes and training stops; with norm clipping the same run trains.": "一个 ReLU RNN，"
-    "循环权重初始化为 1.2 × 单位矩阵，用 SGD 训练：不做梯度裁剪时梯度爆炸、训练中止；"
-    "按范数裁剪后，同样的训练可以正常进行。",
+    "Two linear RNNs learn to count ones with SGD and momentum 0.99. Without clipping W_hh's spectral radius "
+    "creeps above 1, the gradient grows toward t = 1 and feeds itself until the loss is NaN; with norm clipping "
+    "the same run keeps counting.": (
+        "两个线性 RNN 用带 0.99 动量的 SGD 学习数 1 的个数。不做梯度裁剪时，W_hh 的谱半径慢慢升到 1 以上，梯度"
+        "越往 t = 1 越大，并且自我放大，直到损失变成 NaN；按范数裁剪后，同样的训练一直能数对。"
+    ),
     "Train both and watch the gradient norms.": "开始训练两个网络，观察梯度范数。",
     # bidirectional
     "Course 5.2 · Bidirectional helps tagging": "第五课·课时2 · 双向 RNN 助力序列标注",
@@ -138,34 +140,6 @@ ZH = {
         " 和 {lstm}：它们找到了那两个数。RNN 仍停在基线上，为 {rnn}（随机基线 {chance}）：在 {probes} 次探"
         "测中，到达它 t = 1 的梯度的中位数只有 t = 50 处的 {rnn_ratio}——梯度到不了的地方，它就学不会。"
     ),
-    "Two identical ReLU RNNs whose recurrent matrix starts at 1.2 × identity (spectral radius 1.2, its chart "
-    "fills in at the first step): every step back in time multiplies the gradient of an active unit by 1.2 — "
-    "from t = 20 back to t = 1, nineteen steps, by 1.2¹⁹ ≈ 32. Both use SGD; one trains without clipping, one "
-    "clips the gradient's norm at 1.": (
-        "两个完全相同的 ReLU RNN，循环矩阵初始为 1.2 × 单位矩阵（谱半径 1.2，它的图表在第一步后出现）：每沿时间"
-        "往回一步，活跃单元的梯度就乘以 1.2——从 t = 20 回到 t = 1 共十九步，就是 1.2¹⁹ ≈ 32 倍。两者都用 SGD；"
-        "一个不做梯度裁剪，一个把梯度范数裁剪到 1。"
-    ),
-    "Without clipping the very first gradient has a norm of {norm}, and one SGD step with it throws W_hh's "
-    "largest singular value from 1.2 to {sigma}. The probe taken after that step (the no-clip line) has the "
-    "gradient through time growing toward t = 1: ‖∂L/∂h₁‖ is {rise} × ‖∂L/∂h_T‖, ×{per_step} per step back — "
-    "the mirror image of a vanishing gradient. The next step's loss or gradient is no longer a finite number, "
-    "and the run stops at step {step} with the message above the charts: on this cliff the explosion takes a "
-    "single step, so its gradient-norm chart holds one point and a ✕.": (
-        "不做裁剪时，第一个梯度的范数就是 {norm}；用它走一步 SGD，W_hh 的最大奇异值就从 1.2 被甩到 {sigma}。"
-        "这一步之后的探测（“不裁剪”那条线）里，随时间反向传播的梯度越往 t = 1 越大：‖∂L/∂h₁‖ 是 ‖∂L/∂h_T‖ 的 "
-        "{rise} 倍，每往回一步 ×{per_step}——正是梯度消失的镜像。下一步的损失或梯度已不再是有限的数，训练在第 "
-        "{step} 步停止，图表上方给出了原因：在这道悬崖上，爆炸只用了一步，所以它的梯度范数图只有一个点和一个 ✕。"
-    ),
-    "With clipping the same first gradient ({first}) is scaled back to norm 1 before the update (its chart "
-    "shows the norm before and after clipping; {cut} of the steps were cut so far), so the run keeps "
-    "training: at step {now} its loss is {loss}, below half the chance line ({chance}).": (
-        "做了梯度裁剪，同样的第一个梯度（{first}）在更新前被缩回到范数 1（它的图表显示裁剪前后的范数；到目前"
-        "为止 {cut} 的步被裁剪过），所以训练得以继续：第 {now} 步时它的损失为 {loss}，低于随机基线（{chance}）"
-        "的一半。"
-    ),
-    "Your turn: raise the clipping threshold, or lower the init gain below 1: what does the gradient "
-    "through time do then?": "轮到你了：调高裁剪阈值，或把初始化增益降到 1 以下：随时间反向传播的梯度会怎样？",
     "The loss is {loss}, {share} of the dashed line ({chance}): that line is the best guess that "
     "ignores what came before, by the letter frequencies of “hello” (l twice as often as h, e or o).": (
         "损失为 {loss}，是虚线（{chance}）的 {share}：这条虚线是不看前文、只按 “hello” 的字母频率猜测所能做"
@@ -209,11 +183,56 @@ ZH = {
     "gradient through time of each network.": (
         "这次训练没有出现通常的结果：请对照随机基线看损失曲线，并看每个网络随时间反向传播的梯度。"
     ),
-    "Waiting for the run without clipping to stop or to train on.": "正在等待不做裁剪的那一个停止或继续训练。",
-    "In this run the unclipped network has not stopped on NaN/Inf (its first gradient norm: {norm}); "
-    "look at its gradient norm against the clipped one's.": (
-        "这次训练中不做裁剪的网络没有因 NaN/Inf 停止（它的第一个梯度范数：{norm}）；请把它的梯度范数与做了"
-        "裁剪的那一个对比。"
+    "Two identical linear RNNs — no activation: hₜ = W_hh·hₜ₋₁ + W_ih·xₜ + b — read 10 bits and must say "
+    "whether more than half are 1. A counter keeps what it has counted, so W_hh starts orthogonal: spectral "
+    "radius 1. Going back in time multiplies the gradient by W_hhᵀ once per step: with a spectral radius above 1 "
+    "it grows toward t = 1, the mirror image of vanishing. Both use SGD with momentum 0.99; one clips the "
+    "gradient's norm at 1.": (
+        "两个完全相同的线性 RNN——没有激活函数：hₜ = W_hh·hₜ₋₁ + W_ih·xₜ + b——读入 10 个比特，要判断其中 1 是否"
+        "超过一半。计数器要保住已经数到的数，所以 W_hh 初始化为正交矩阵：谱半径为 1。沿时间往回每走一步，梯度就"
+        "乘一次 W_hhᵀ：谱半径大于 1 时，梯度越往 t = 1 越大——正是梯度消失的镜像。两者都用带 0.99 动量的 SGD；"
+        "一个不做梯度裁剪，一个把梯度范数裁剪到 1。"
+    ),
+    "The unclipped run learned to count first (its loss below half the chance line at step {learned}). Then "
+    "momentum carried W_hh past 1: at step {step} its spectral radius was {rho} and ‖∂L/∂h₁‖ was {rise} × "
+    "‖∂L/∂h_T‖, ×{per_step} per step back — the gradient grows toward t = 1 (that row of its heatmap is brighter "
+    "at t = 1 than at t = 10).": (
+        "不裁剪的那一个先学会了计数（第 {learned} 步时损失已低于随机基线的一半）。随后动量把 W_hh 推过了 1：第 "
+        "{step} 步时它的谱半径为 {rho}，‖∂L/∂h₁‖ 是 ‖∂L/∂h_T‖ 的 {rise} 倍，每往回一步 ×{per_step}——梯度越往 "
+        "t = 1 越大（它热力图的那一行在 t = 1 处比 t = 10 处更亮）。"
+    ),
+    "Waiting for the unclipped run to learn and for a probe of it with the spectral radius above 1 (step "
+    "{step}).": "正在等待不裁剪的那一个学会计数，并等到一次谱半径大于 1 的探测（第 {step} 步）。",
+    "In this run no probe of the unclipped network caught its spectral radius above 1 after it had learned; "
+    "look at its spectral radius and gradient norm charts.": (
+        "这次训练中，没有哪次探测在不裁剪的网络学会之后看到它的谱半径大于 1；请看它的谱半径图和梯度范数图。"
+    ),
+    "The growth feeds itself: a larger spectral radius makes a larger gradient, a larger gradient a larger SGD "
+    "step, and the step pushes the radius up again. The unclipped gradient norm was {early} (median of its "
+    "first 100 steps), {late} over its last {last} steps and {peak} at step {peak_step}; at step {step} the loss "
+    "or the gradient was no longer a finite number and the run stopped (the ✕ on its gradient-norm chart).": (
+        "这种增长会自我放大：谱半径越大，梯度越大；梯度越大，SGD 的一步越大；这一步又把谱半径推得更高。不裁剪的"
+        "梯度范数在前 100 步的中位数是 {early}，最后 {last} 步的中位数是 {late}，第 {peak_step} 步达到 {peak}；"
+        "到第 {step} 步，损失或梯度已不再是有限的数，训练停止（它梯度范数图上的 ✕）。"
+    ),
+    "Waiting for the unclipped run to stop or to finish (step {step}).": (
+        "正在等待不裁剪的那一个停止或训练完（第 {step} 步）。"
+    ),
+    "In this run the unclipped network did not break after a growing gradient (step {step}); look at its "
+    "gradient norm against the clipped one's.": (
+        "这次训练中，不裁剪的网络没有在梯度增长之后崩溃（第 {step} 步）；请把它的梯度范数与做了裁剪的那一个对比。"
+    ),
+    "The clipped run's spectral radius went above 1 too (at most {rho_max} at the probes, {rho} at step "
+    "{probe_step}), but every gradient above norm 1 was scaled back to 1 before its update ({cut} of its steps "
+    "so far), so no spike could feed the growth. It keeps counting: at step {now} its loss is {loss}, below half "
+    "the chance line ({chance}) since step {below}.": (
+        "做了裁剪的那一个，谱半径也超过过 1（各次探测中最高 {rho_max}，第 {probe_step} 步为 {rho}），但每个范数"
+        "超过 1 的梯度在更新前都被缩回到 1（到目前为止 {cut} 的步被裁剪过），所以没有哪个尖峰能让增长自我放大。"
+        "它一直能数对：第 {now} 步时损失为 {loss}，自第 {below} 步起低于随机基线（{chance}）的一半。"
+    ),
+    "Your turn: lower the momentum to 0.9, or switch the activation to tanh: does the unclipped run still "
+    "break, and what does its gradient through time do?": (
+        "轮到你了：把动量降到 0.9，或把激活函数换成 tanh：不裁剪的那一个还会崩溃吗？它随时间反向传播的梯度会怎样？"
     ),
     "Waiting for the clipped run's loss to fall below half the chance line.": (
         "正在等待做了裁剪的那一个的损失降到随机基线的一半以下。"
