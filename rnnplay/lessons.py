@@ -586,7 +586,8 @@ LESSONS: tuple[Lesson, ...] = (
                 N_(
                     "Two identical linear RNNs — no activation: hₜ = W_hh·hₜ₋₁ + W_ih·xₜ + b — read 10 bits and "
                     "must say whether more than half are 1. A counter keeps what it has counted, so W_hh starts "
-                    "orthogonal: spectral radius 1. Going back in time multiplies the gradient by W_hhᵀ once per "
+                    "orthogonal: spectral radius 1 (its chart fills in once training starts). Going back in time "
+                    "multiplies the gradient by W_hhᵀ once per "
                     "step: with a spectral radius above 1 it grows toward t = 1, the mirror image of vanishing. "
                     "Both use SGD with momentum 0.99; one clips the gradient's norm at 1."
                 ),
@@ -600,11 +601,11 @@ LESSONS: tuple[Lesson, ...] = (
             Step(
                 N_(
                     "The unclipped run learned to count first (its loss below half the chance line at step "
-                    "{learned}). Then momentum carried W_hh past 1: at step {step} its spectral radius was {rho} "
-                    "and ‖∂L/∂h₁‖ was {rise} × ‖∂L/∂h_T‖, ×{per_step} per step back — the gradient grows toward "
-                    "t = 1 (that row of its heatmap is brighter at t = 1 than at t = 10)."
+                    "{learned}). Then momentum carried W_hh past 1 (its line on the spectral-radius chart): at step "
+                    "{step} the radius was {rho}, and the probe there has ‖∂L/∂h₁‖ = {rise} × ‖∂L/∂h_T‖, ×{per_step} "
+                    "per step back — the gradient grows toward t = 1."
                 ),
-                point_at="gtt_heatmap",
+                point_at="spectral",
                 claim=Claim(
                     unclipped_tilts,
                     waiting=N_(

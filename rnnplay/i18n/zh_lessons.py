@@ -185,21 +185,22 @@ ZH = {
     ),
     "Two identical linear RNNs — no activation: hₜ = W_hh·hₜ₋₁ + W_ih·xₜ + b — read 10 bits and must say "
     "whether more than half are 1. A counter keeps what it has counted, so W_hh starts orthogonal: spectral "
-    "radius 1. Going back in time multiplies the gradient by W_hhᵀ once per step: with a spectral radius above 1 "
-    "it grows toward t = 1, the mirror image of vanishing. Both use SGD with momentum 0.99; one clips the "
-    "gradient's norm at 1.": (
+    "radius 1 (its chart fills in once training starts). Going back in time multiplies the gradient by W_hhᵀ once "
+    "per step: with a spectral radius above 1 it grows toward t = 1, the mirror image of vanishing. Both use SGD "
+    "with momentum 0.99; one clips the gradient's norm at 1.": (
         "两个完全相同的线性 RNN——没有激活函数：hₜ = W_hh·hₜ₋₁ + W_ih·xₜ + b——读入 10 个比特，要判断其中 1 是否"
-        "超过一半。计数器要保住已经数到的数，所以 W_hh 初始化为正交矩阵：谱半径为 1。沿时间往回每走一步，梯度就"
+        "超过一半。计数器要保住已经数到的数，所以 W_hh 初始化为正交矩阵：谱半径为 1（训练开始后它的图表才出现）。"
+        "沿时间往回每走一步，梯度就"
         "乘一次 W_hhᵀ：谱半径大于 1 时，梯度越往 t = 1 越大——正是梯度消失的镜像。两者都用带 0.99 动量的 SGD；"
         "一个不做梯度裁剪，一个把梯度范数裁剪到 1。"
     ),
     "The unclipped run learned to count first (its loss below half the chance line at step {learned}). Then "
-    "momentum carried W_hh past 1: at step {step} its spectral radius was {rho} and ‖∂L/∂h₁‖ was {rise} × "
-    "‖∂L/∂h_T‖, ×{per_step} per step back — the gradient grows toward t = 1 (that row of its heatmap is brighter "
-    "at t = 1 than at t = 10).": (
-        "不裁剪的那一个先学会了计数（第 {learned} 步时损失已低于随机基线的一半）。随后动量把 W_hh 推过了 1：第 "
-        "{step} 步时它的谱半径为 {rho}，‖∂L/∂h₁‖ 是 ‖∂L/∂h_T‖ 的 {rise} 倍，每往回一步 ×{per_step}——梯度越往 "
-        "t = 1 越大（它热力图的那一行在 t = 1 处比 t = 10 处更亮）。"
+    "momentum carried W_hh past 1 (its line on the spectral-radius chart): at step {step} the radius was {rho}, "
+    "and the probe there has ‖∂L/∂h₁‖ = {rise} × ‖∂L/∂h_T‖, ×{per_step} per step back — the gradient grows toward "
+    "t = 1.": (
+        "不裁剪的那一个先学会了计数（第 {learned} 步时损失已低于随机基线的一半）。随后动量把 W_hh 推过了 1（见谱"
+        "半径图上它的那条线）：第 {step} 步时谱半径为 {rho}，那次探测中 ‖∂L/∂h₁‖ = ‖∂L/∂h_T‖ 的 {rise} 倍，每往回"
+        "一步 ×{per_step}——梯度越往 t = 1 越大。"
     ),
     "Waiting for the unclipped run to learn and for a probe of it with the spectral radius above 1 (step "
     "{step}).": "正在等待不裁剪的那一个学会计数，并等到一次谱半径大于 1 的探测（第 {step} 步）。",
