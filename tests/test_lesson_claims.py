@@ -19,6 +19,7 @@ from rnnplay.diagnosis import FADING, GROWN, VANISHED, diagnose
 from rnnplay.lessons import (
     BY_ID,
     HOLDS,
+    MISSED,
     OPEN,
     SHUT,
     TERMINAL,
@@ -174,6 +175,20 @@ def test_claims_hold_when_shown_seed_0(lesson_id):
 @pytest.mark.parametrize("lesson_id", list(PLAN))
 def test_claims_hold_when_shown_on_every_seed(lesson_id, seed):
     walk(lesson_id, seed, *PLAN[lesson_id])
+
+
+def test_the_exploding_lesson_says_so_when_its_probes_missed_the_tilt():
+    """A fast machine probes the race a few times a second: the unclipped run may break between two probes.
+    Probed only at step 1 and every 500 steps (seed 0 stops at step 443), the tilt step is missed, and what
+    it says instead counts the probes it had and names the step the run stopped at."""
+    lesson = BY_ID["exploding"]
+    tilt = lesson.steps[2]
+    *_, snaps = drive(lesson_configs(lesson, 0), 1000, 500)  # the runs' snapshots at the end
+    status, numbers = claim_status(tilt, snaps, "done")
+    assert status == MISSED and snaps[0].state == "diverged"
+    said = tilt.claim.otherwise.format(**numbers)
+    assert f"probed {numbers['probes']} times" in said and f"stopped at step {snaps[0].steps_done}" in said
+    assert numbers["probes"] == len([p for p in snaps[0].probes if p["step"] >= 50])  # learned by step 51-95
 
 
 def test_a_placeholder_never_reaches_the_reader_unfilled():

@@ -204,9 +204,11 @@ ZH = {
     ),
     "Waiting for the unclipped run to learn and for a probe of it with the spectral radius above 1 (step "
     "{step}).": "正在等待不裁剪的那一个学会计数，并等到一次谱半径大于 1 的探测（第 {step} 步）。",
-    "In this run no probe of the unclipped network caught its spectral radius above 1 after it had learned; "
-    "look at its spectral radius and gradient norm charts.": (
-        "这次训练中，没有哪次探测在不裁剪的网络学会之后看到它的谱半径大于 1；请看它的谱半径图和梯度范数图。"
+    "After it had learned, the unclipped run was probed {probes} times, and no probe caught its spectral radius "
+    "above 1: probes come a few times a second, and it stopped at step {step}. Its gradient-norm chart shows the "
+    "growth.": (
+        "不裁剪的那一个学会之后被探测了 {probes} 次，没有一次赶上它的谱半径大于 1：探测每秒只有几次，而它在第 "
+        "{step} 步就停止了。它的梯度范数图显示了这段增长。"
     ),
     "The growth feeds itself: a larger spectral radius makes a larger gradient, a larger gradient a larger SGD "
     "step, and the step pushes the radius up again. The unclipped gradient norm was {early} (median of its "
