@@ -603,11 +603,11 @@ LESSONS: tuple[Lesson, ...] = (
             Step(
                 N_(
                     "The unclipped run learned to count first (its loss below half the chance line at step "
-                    "{learned}). Then momentum carried W_hh past 1 (its line on the spectral-radius chart): at step "
-                    "{step} the radius was {rho}, and the probe there has ‖∂L/∂h₁‖ = {rise} × ‖∂L/∂h_T‖, ×{per_step} "
-                    "per step back — the gradient grows toward t = 1."
+                    "{learned}). Then momentum carried W_hh past 1: at step {step} its spectral radius was {rho} "
+                    "(Spectral radius tab), and that probe's row of its heatmap has ‖∂L/∂h₁‖ = {rise} × ‖∂L/∂h_T‖, "
+                    "×{per_step} per step back — the gradient grows toward t = 1."
                 ),
-                point_at="spectral",
+                point_at="gtt_heatmap",
                 claim=Claim(
                     unclipped_tilts,
                     waiting=N_(

@@ -195,12 +195,12 @@ ZH = {
         "一个不做梯度裁剪，一个把梯度范数裁剪到 1。"
     ),
     "The unclipped run learned to count first (its loss below half the chance line at step {learned}). Then "
-    "momentum carried W_hh past 1 (its line on the spectral-radius chart): at step {step} the radius was {rho}, "
-    "and the probe there has ‖∂L/∂h₁‖ = {rise} × ‖∂L/∂h_T‖, ×{per_step} per step back — the gradient grows toward "
-    "t = 1.": (
-        "不裁剪的那一个先学会了计数（第 {learned} 步时损失已低于随机基线的一半）。随后动量把 W_hh 推过了 1（见谱"
-        "半径图上它的那条线）：第 {step} 步时谱半径为 {rho}，那次探测中 ‖∂L/∂h₁‖ = ‖∂L/∂h_T‖ 的 {rise} 倍，每往回"
-        "一步 ×{per_step}——梯度越往 t = 1 越大。"
+    "momentum carried W_hh past 1: at step {step} its spectral radius was {rho} (Spectral radius tab), and that "
+    "probe's row of its heatmap has ‖∂L/∂h₁‖ = {rise} × ‖∂L/∂h_T‖, ×{per_step} per step back — the gradient grows "
+    "toward t = 1.": (
+        "不裁剪的那一个先学会了计数（第 {learned} 步时损失已低于随机基线的一半）。随后动量把 W_hh 推过了 1：第 "
+        "{step} 步时它的谱半径为 {rho}（“谱半径”标签页），它热力图上那次探测的一行里 ‖∂L/∂h₁‖ = ‖∂L/∂h_T‖ 的 "
+        "{rise} 倍，每往回一步 ×{per_step}——梯度越往 t = 1 越大。"
     ),
     "Waiting for the unclipped run to learn and for a probe of it with the spectral radius above 1 (step "
     "{step}).": "正在等待不裁剪的那一个学会计数，并等到一次谱半径大于 1 的探测（第 {step} 步）。",
