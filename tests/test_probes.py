@@ -257,3 +257,21 @@ def test_grad_through_time_of_a_trained_rnn_on_adding_matches_a_float64_unroll_a
     print(f"\n‖∂L/∂h_t‖ from {want.min():.2e} to {want.max():.2e}")
     torch.testing.assert_close(got.double(), want, rtol=1e-6, atol=0)
     assert got.dtype == torch.float64
+
+
+def test_a_surging_gradient_is_probed_as_it_grows_within_a_bounded_debt():
+    """The cadence probes a step whose gradient norm is 4x the last probed one, ahead of its budget, up to
+    SURGE_DEBT_PROBES probes into debt; a finite norm after an infinite one does not count as a surge."""
+    from rnnplay.run.probe_log import SURGE_DEBT_PROBES, ProbeCadence
+
+    c = ProbeCadence(budget=0.06, min_interval_s=0.0)
+    c.stepped(0.001)
+    c.probed(0.01, grad_norm=2.0)
+    assert not c.surged(7.9) and c.surged(8.0) and not c.surged(float("nan"))
+    surges, norm = 0, 8.0
+    while c.surged(norm):  # an explosion: every step 4x the last, each probed
+        c.probed(0.01, grad_norm=norm)
+        surges, norm = surges + 1, norm * 4
+    debt = -c.credit / c.probe_s  # in probes
+    assert surges >= SURGE_DEBT_PROBES - 2 and SURGE_DEBT_PROBES - 1 <= debt <= SURGE_DEBT_PROBES + 1e-9
+    assert not c.due()  # the budgeted probes wait until the debt is repaid

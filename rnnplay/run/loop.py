@@ -112,6 +112,7 @@ class RunLoop:
             for s in done:
                 self.cadence.stepped(s.seconds)
             end = done[-1]
+            due = due or (self.probes_on and self.cadence.surged(end.grad_norm))
             probe, absorbed = None, False
             if due and not end.diverged:
                 if not last:  # the charts get the step now, the probe's charts when it is done
@@ -119,7 +120,7 @@ class RunLoop:
                     absorbed = True
                 t0 = time.perf_counter()
                 probe = self.probe(view=force_probe or last or self.cadence.view_due())
-                self.cadence.probed(time.perf_counter() - t0)
+                self.cadence.probed(time.perf_counter() - t0, end.grad_norm)
             self._absorb([] if absorbed else done, probe, end)
             self._autosave(end)
             return done

@@ -20,6 +20,12 @@ MIN_PROBE_INTERVAL_S = 0.25  # at most 4 probes a second: a validation point and
 # probes trains at >= 0.85 x the speed of a plain loop; 6% leaves room for that on a noisy machine
 # (8% gave copy's defaults 0.86, measured)
 PROBE_BUDGET = 0.06
+# a step whose gradient norm is this many times the one at the last probe is probed at once, ahead of the
+# budget: an explosion's gradient through time is seen as it grows (a linear RNN's unclipped run grows from
+# ~20 to 1e6-1e13 in its last tens of steps, under a second on a CPU, between two budgeted probes). The bucket
+# may go this many probes into debt for it, repaid before the next budgeted probe: over a run, probes still
+# cost the budget plus a few probes, however noisy its gradient norm.
+SURGE, SURGE_DEBT_PROBES = 4.0, 8
 VIEW_EVERY_S = 1.0  # the task view (only its latest is drawn) at most once a second, and at the last step
 STORE_FRAMES_BYTES = 4 * 2**20  # the replay frames a stored run keeps, so a save stays a few milliseconds
 
@@ -147,6 +153,7 @@ class ProbeCadence:
         self.step_s = self.probe_s = 0.0
         self.credit = 0.0
         self.last_probe_t, self.last_view_t = 0.0, -math.inf
+        self.probed_norm = math.inf  # the gradient norm of the step last probed
 
     def stepped(self, seconds: float) -> None:
         """A step took this long: its share of the budget goes into the bucket."""
@@ -159,14 +166,20 @@ class ProbeCadence:
             return True  # the first probe: its charts appear at once, and it measures the cost
         return self.credit >= self.probe_s and time.monotonic() - self.last_probe_t >= self.min_interval_s
 
+    def surged(self, grad_norm: float) -> bool:
+        """This step's gradient norm is SURGE times the last probed step's (or more): probe it now."""
+        in_debt = self.credit - self.probe_s < -SURGE_DEBT_PROBES * self.probe_s
+        return math.isfinite(grad_norm) and grad_norm >= SURGE * self.probed_norm and not in_debt
+
     def view_due(self) -> bool:
         return time.monotonic() - self.last_view_t >= VIEW_EVERY_S
 
     def viewed(self) -> None:
         self.last_view_t = time.monotonic()
 
-    def probed(self, seconds: float) -> None:
-        """A probe took this long: out of the bucket."""
+    def probed(self, seconds: float, grad_norm: float = math.inf) -> None:
+        """A probe of a step with this gradient norm took this long: out of the bucket."""
         self.probe_s = seconds if self.probe_s == 0 else 0.7 * self.probe_s + 0.3 * seconds
         self.credit -= seconds
         self.last_probe_t = time.monotonic()
+        self.probed_norm = grad_norm if math.isfinite(grad_norm) else math.inf
