@@ -17,6 +17,7 @@ import streamlit as st
 from app_pages import narrator
 from app_pages.i18n import tr
 from app_pages.ui import race_entries, teacher
+from app_pages.ui.links import RACE_SHARE_BOX
 from app_pages.ui.page_style import compact_top
 from app_pages.ui.race_entries import DEFAULT_PRESET, checked_entries, entries_editor, entry_rows, shared_settings
 from app_pages.ui.race_view import race_view
@@ -92,8 +93,10 @@ if not teacher.hides("howto"):  # a teacher link may hide page parts
             )
         )
 if not teacher.hides("share"):
-    with st.expander(tr("Share this race")):
+    share_box = st.expander(tr("Share this race"), key=RACE_SHARE_BOX, on_change="rerun")
+    with share_box:
         st.markdown(tr("Anyone who opens this link gets exactly these entries and settings:"))
-        st.code(race_entries.share_link(setup), language=None)
+        if share_box.open:  # the link box only when open (links.RACE_SHARE_BOX)
+            st.code(race_entries.share_link(setup), language=None)
 if not teacher.hides("teacher"):
     teacher.panel(setup.base, page="gradients", fields=["task", *setup.values], shared=race_entries.share_params(setup))

@@ -145,10 +145,14 @@ if not teacher.hides("howto"):  # a teacher link may hide page parts
 if not teacher.hides("export"):
     exchange_panel(run)
 if not teacher.hides("share"):
-    with st.expander(tr("Share this configuration"), icon=":material/share:"):
+    share_box = st.expander(
+        tr("Share this configuration"), icon=":material/share:", key=links.SHARE_BOX, on_change="rerun"
+    )
+    with share_box:
         st.markdown(tr("Anyone who opens this link gets exactly this configuration, in this language:"))
         with st.container(key="share_link"):
-            st.code(links.share_url(config), language=None, wrap_lines=True)
+            if share_box.open:  # the link box only when open (links.SHARE_BOX)
+                st.code(links.share_url(config), language=None, wrap_lines=True)
         st.caption(tr("Copy it with the button at the right of the link. It holds no run: each visitor trains anew."))
         if config.series:
             st.caption(tr("Your CSV series is not in the link (it stays in this browser session): share the file too."))

@@ -10,6 +10,12 @@ from app_pages.i18n import lang
 from rnnplay import texts
 from rnnplay.config import RunConfig, relevant_fields
 
+# The keys of the expanders that hold a page's share link. Such an expander reruns the page when opened or
+# closed and draws its link box (st.code) only while open: st.code loads a 1.5 MB syntax highlighter in
+# the browser, which a page whose link boxes are closed never fetches before its Train button shows.
+SHARE_BOX = "share_box"  # the Playground's "Share this configuration"
+RACE_SHARE_BOX = "race_share_box"  # the Gradient lab's "Share this race"
+
 
 def share_params(config: RunConfig, language: str = "en") -> dict[str, str]:
     """A share link's parameters: the fields that differ from the task's defaults, and the language

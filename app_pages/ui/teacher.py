@@ -49,6 +49,7 @@ PARTS = {
 GRADIENT_PARTS = ("share", "howto")  # the parts the Gradient lab has
 SHAREABLE = tuple(n for n, f in FIELDS.items() if f.metadata["share"])
 SESSION_KEY = "_classroom"
+TEACHER_BOX = "teacher_box"  # the panel's expander: its link boxes are drawn only while open (links.SHARE_BOX)
 
 
 @dataclass(frozen=True)
@@ -318,7 +319,8 @@ def panel(config, page: str = "playground", fields: list[str] | None = None, sha
     def label(name: str) -> str:
         return f"{tr(LABELS[name])} ({name})" if name in LABELS else tr(PARTS[name])
 
-    with st.expander(tr("Teacher link (for a class)"), icon=":material/school:"):
+    box = st.expander(tr("Teacher link (for a class)"), icon=":material/school:", key=TEACHER_BOX, on_change="rerun")
+    with box:
         st.markdown(
             tr(
                 "Choose what your class sees. Hidden controls keep this page's values; locked ones are shown "
@@ -354,13 +356,15 @@ def panel(config, page: str = "playground", fields: list[str] | None = None, sha
         url, short = teacher_url(query, page), short_url(query, page)
         st.caption(tr("The student link (copy it with the button at its right):"))
         with st.container(key="teacher_link"):  # the key: a browser test reads the link by it
-            st.code(url, language=None, wrap_lines=True)
+            if box.open:  # the link boxes only when open (TEACHER_BOX)
+                st.code(url, language=None, wrap_lines=True)
         st.link_button(tr("Open the student view"), url, icon=":material/open_in_new:")
         st.caption(tr("The same view as a short link and a QR code, for a slide:"))
         c = st.columns([1, 2])
         c[0].image(qr_png(short), caption=tr("Scan to open the student view"), width=220)
         with c[1].container(key="teacher_short_link"):
-            st.code(short, language=None)
+            if box.open:
+                st.code(short, language=None)
         c[1].download_button(
             tr("QR code (SVG)"),
             lambda: qr_svg(short),
