@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from app_pages.ui.race_view import TAB_KEY, TABS
 from rnnplay.race import EXPLODING, VANISHING
+from tests.link_boxes import RACE_SHARE_BOX, link_boxes
 from tests.live import live_figure
 from tests.test_lang_pages import page_title
 from tests.test_pages import open_app
@@ -30,7 +31,7 @@ TAB_CHARTS = {
 
 def share_link(at: AppTest) -> str:
     """The race's share link (the teacher panel below it holds a short link too)."""
-    return next(e for e in at.expander if e.label == "Share this race").code[0].value
+    return link_boxes(at, RACE_SHARE_BOX, "Share this race")[0]
 
 
 @pytest.fixture

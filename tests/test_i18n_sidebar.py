@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from rnnplay.config import FIELDS, ConfigError, allowed_text, field_help, make_config, parse_params
 from rnnplay.i18n import t
 from rnnplay.race import EXPLODING, race_labels
+from tests.link_boxes import RACE_SHARE_BOX, opened
 from tests.live import status_line
 from tests.test_lang_pages import page_heading, page_title
 from tests.test_pages import open_app
@@ -134,6 +135,7 @@ def test_gradient_lab_in_chinese_with_the_divergence_message(open_page):
     assert widgets and not english, f"sidebar labels not in Chinese: {english}"
     buttons = [b.label for b in at.button if b.key and (b.key.startswith("btn_") or b.key.startswith("demo_"))]
     assert len(buttons) == 9 and all(CJK.search(b) for b in buttons), buttons
+    opened(at, RACE_SHARE_BOX)
     links = [
         c.value for c in at.code if "/gradients?" in c.value and "view=" not in c.value and "?t=" not in c.value
     ]  # not the teacher's (nor its short link)

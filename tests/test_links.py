@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from app_pages.ui.teacher import qr_png, qr_svg
 from rnnplay import signing, texts
 from rnnplay.config import MAX_TEXT_CHARS, make_config
+from tests.link_boxes import SHARE_BOX, TEACHER_BOX, link_boxes
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAYGROUND = "app_pages/playground.py"
@@ -76,7 +77,7 @@ def test_a_long_text_is_kept_on_the_server_and_the_url_names_it_by_hash(stop_run
     assert not again.exception and not messages(again)
     assert again.text_area(key="text").value == long_text and again.session_state["_run"].config.text == long_text
     # the share link names it too
-    share = next(e for e in again.expander if e.label == "Share this configuration").code[0].value
+    share = link_boxes(again, SHARE_BOX, "Share this configuration")[0]
     assert "text_ref=" + texts.ref_of(long_text) in share and len(share) < 300
 
 
@@ -112,7 +113,7 @@ def teacher_link(stop_runs, **params) -> dict:
     at = open_page(PLAYGROUND, stop_runs, **params)
     at.multiselect(key="teacher_hide").set_value(["seed"]).run()
     at.multiselect(key="teacher_lock").set_value(["lr", "arch"]).run()
-    link = next(e for e in at.expander if e.label == PANEL).code[0].value
+    link = link_boxes(at, TEACHER_BOX, PANEL)[0]
     return dict(parse_qsl(urlsplit(link).query))
 
 
@@ -238,8 +239,7 @@ def test_the_gradient_lab_keeps_the_view_after_a_page_switch(stop_runs):
 def test_the_short_link_opens_the_student_view_and_an_unknown_one_says_so(stop_runs):
     at = open_page(PLAYGROUND, stop_runs, task="adding", lr=0.01)
     at.multiselect(key="teacher_lock").set_value(["lr"]).run()
-    panel = next(e for e in at.expander if e.label == PANEL)
-    short = [c.value for c in panel.code if "?t=" in c.value][0]
+    short = [link for link in link_boxes(at, TEACHER_BOX, PANEL) if "?t=" in link][0]
     assert len(short) < 60 and urlsplit(short).path.endswith("/playground")
     student = open_page("app_pages/home.py", stop_runs, **dict(parse_qsl(urlsplit(short).query)))
     assert not student.exception

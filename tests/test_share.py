@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from app_pages.ui import links
 from app_pages.ui.fields import visible
 from rnnplay.config import FIELDS, TASKS, make_config, parse_params, relevant_fields
+from tests.link_boxes import SHARE_BOX, link_boxes
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAYGROUND = "app_pages/playground.py"
@@ -103,8 +104,7 @@ def open_playground(**params) -> AppTest:
 
 
 def share_link(at: AppTest) -> str:
-    box = next(e for e in at.expander if e.label == "Share this configuration")
-    return box.code[0].value
+    return link_boxes(at, SHARE_BOX, "Share this configuration")[0]
 
 
 def test_every_shared_field_has_a_test_value():
@@ -153,7 +153,7 @@ def test_the_language_goes_into_the_share_link_and_a_run_id_never(stop_runs):
     stop_runs.append(at)
     assert not at.exception
     assert at.session_state["lang"] == "zh"
-    link = next(e for e in at.expander if e.label == "分享此配置").code[0].value
+    link = link_boxes(at, SHARE_BOX, "分享此配置")[0]
     params = dict(parse_qsl(urlsplit(link).query))
     assert params == {"task": "adding", "hidden_size": "40", "lang": "zh"}
     assert urlsplit(link).path.endswith("/playground")

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from app_pages.ui.teacher import teacher_query
 from rnnplay import signing
 from rnnplay.config import TASKS, make_config, relevant_fields
+from tests.link_boxes import TEACHER_BOX, link_boxes
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAYGROUND = "app_pages/playground.py"
@@ -150,8 +151,7 @@ def test_the_teacher_panel_makes_a_link_that_opens_the_student_view(stop_runs):
     stop_runs.append(teacher)
     teacher.multiselect(key="teacher_hide").set_value(["seed", "export"]).run()
     teacher.multiselect(key="teacher_lock").set_value(["lr", "hidden_size"]).run()
-    panel = next(e for e in teacher.expander if e.label == PANEL)
-    link = panel.code[0].value
+    link = link_boxes(teacher, TEACHER_BOX, PANEL)[0]
     assert link.startswith("/playground?")
     params = dict(parse_qsl(urlsplit(link).query))
     assert view_of(params) == ("export,seed,teacher", "hidden_size,lr")
@@ -180,7 +180,7 @@ def test_the_gradient_lab_honours_a_teacher_link_and_makes_one(stop_runs):
     assert len(configs) == 3 and all((c.steps, c.seed) == (300, 2) for c in configs)
     # the panel's link keeps the race and adds the lists
     at.multiselect(key="teacher_lock").set_value(["seq_len"]).run()
-    link = next(e for e in at.expander if e.label == PANEL).code[0].value
+    link = link_boxes(at, TEACHER_BOX, PANEL)[0]
     params = dict(parse_qsl(urlsplit(link).query))
     assert urlsplit(link).path.endswith("/gradients")
     assert params["race"] == "vanishing" and view_of(params) == ("teacher", "seq_len")
