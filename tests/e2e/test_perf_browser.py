@@ -112,3 +112,21 @@ def test_first_chart_after_train_and_the_live_page_keeps_redrawing(server, page:
     assert len(appended) >= 4 and len(whole) < len(patches), (len(patches), len(whole), len(wire.messages))
     assert page.evaluate("() => window.__liveChartErrors || 0") == 0
     assert page.get_by_test_id("stException").count() == 0
+
+
+HIGHLIGHTER = "SyntaxHighlighter"  # st.code's script (1.5 MB), behind the share and teacher link boxes
+
+
+def test_a_cold_playground_loads_no_syntax_highlighter_until_the_share_link_is_opened(server, page: Page):
+    """The link boxes (st.code) are drawn only in an open expander: a cold Playground shows its Train button
+    without fetching st.code's highlighter, and opening "Share this configuration" shows the link."""
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    open_playground(page, server, "task=majority&steps=60")
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    assert not [url for url in fetched if HIGHLIGHTER in url]
+    page.get_by_text("Share this configuration", exact=True).click()
+    expect(page.locator(".st-key-share_link code")).to_contain_text("steps=60", timeout=60_000)
+    assert [url for url in fetched if HIGHLIGHTER in url]  # the link box brought it: what the check above looks for
+    assert page.get_by_test_id("stException").count() == 0
