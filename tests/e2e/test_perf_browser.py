@@ -117,16 +117,40 @@ def test_first_chart_after_train_and_the_live_page_keeps_redrawing(server, page:
 HIGHLIGHTER = "SyntaxHighlighter"  # st.code's script (1.5 MB), behind the share and teacher link boxes
 
 
+def highlighters_fetched(page: Page) -> list[str]:
+    """The URLs of the highlighter scripts the page requests from now on (the list grows as it does)."""
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url) if HIGHLIGHTER in request.url else None)
+    return fetched
+
+
+def settled(page: Page) -> None:
+    """The page's script run has ended and the browser fetches nothing more."""
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
+    page.wait_for_load_state("networkidle")
+
+
 def test_a_cold_playground_loads_no_syntax_highlighter_until_the_share_link_is_opened(server, page: Page):
     """The link boxes (st.code) are drawn only in an open expander: a cold Playground shows its Train button
     without fetching st.code's highlighter, and opening "Share this configuration" shows the link."""
-    fetched: list[str] = []
-    page.on("request", lambda request: fetched.append(request.url))
+    fetched = highlighters_fetched(page)
     open_playground(page, server, "task=majority&steps=60")
-    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
-    page.wait_for_load_state("networkidle")
-    assert not [url for url in fetched if HIGHLIGHTER in url]
+    settled(page)
+    assert not fetched
     page.get_by_text("Share this configuration", exact=True).click()
     expect(page.locator(".st-key-share_link code")).to_contain_text("steps=60", timeout=60_000)
-    assert [url for url in fetched if HIGHLIGHTER in url]  # the link box brought it: what the check above looks for
+    assert fetched  # the link box brought it: what the check above looks for
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_a_cold_gradient_lab_loads_no_syntax_highlighter_until_the_share_link_is_opened(server, page: Page):
+    fetched = highlighters_fetched(page)
+    page.goto(f"{server}/gradients?race=vanishing&steps=300")
+    expect(page.locator(".st-key-btn_train button")).to_be_enabled(timeout=60_000)
+    settled(page)
+    assert not fetched
+    page.get_by_text("Share this race", exact=True).click()
+    box = page.get_by_test_id("stExpander").filter(has_text="Share this race").locator("code")
+    expect(box).to_contain_text("steps=300", timeout=60_000)
+    assert fetched
     assert page.get_by_test_id("stException").count() == 0
