@@ -6,9 +6,11 @@ browser's locale (`st.context.locale`), English.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
-from rnnplay.i18n import DEFAULT_LANG, LANGS, lang_from_locale, t, valid_lang
+from rnnplay.i18n import DEFAULT_LANG, LANGS, Msg, lang_from_locale, localize, t, valid_lang
 
 
 def browser_lang() -> str:
@@ -23,9 +25,31 @@ def lang() -> str:
     return valid_lang(st.session_state.get("lang")) or valid_lang(st.query_params.get("lang")) or browser_lang()
 
 
-def tr(msg: str, /, **fmt) -> str:
-    """msg in this session's language."""
-    return t(msg, lang(), **fmt)
+def render(msg, lang: str, /, **fmt) -> str:
+    """msg in lang: an English template (the catalogue key) with fmt filled, a Msg the core returned, or an
+    error raised with one. Pure: a chart drawn outside a script run names its language."""
+    if isinstance(msg, str) and not isinstance(msg, Msg):
+        return Msg(msg, **fmt).tr(lang) if fmt else t(msg, lang)
+    return localize(msg, lang)
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """`tr` for one language: what the pages hand the figure builders (their layout measures the words)."""
+
+    def tr_in(msg, /, **fmt) -> str:
+        return render(msg, lang, **fmt)
+
+    return tr_in
+
+
+def tr(msg, /, **fmt) -> str:
+    """msg (a template with fmt, a Msg, an error raised with one) in this session's language."""
+    return render(msg, lang(), **fmt)
+
+
+def words() -> Callable[..., str]:
+    """translator(lang()): this session's `tr`, bound to its language, for the figure builders."""
+    return translator(lang())
 
 
 def language_switch(container) -> str:

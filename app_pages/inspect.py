@@ -6,11 +6,11 @@ get the session's lang()."""
 
 import streamlit as st
 
-from app_pages.i18n import lang, tr
+from app_pages.i18n import lang, render, tr, translator, words
 from app_pages.ui.live_chart import live_chart
 from app_pages.ui.session_run import session_run
 from rnnplay import figures, inspect_data, untrusted
-from rnnplay.i18n import N_, localize, t
+from rnnplay.i18n import N_
 from rnnplay.run import STATE_WORDS, RunState, Snapshot
 
 LIVE_EVERY_S = 1.0
@@ -47,7 +47,7 @@ if can_type:
             list(SOURCES),
             default="Probe sample",
             key="insp_source",
-            format_func=lambda s: t(SOURCES[s], LANG),
+            format_func=lambda s: render(SOURCES[s], LANG),
         )
         or "Probe sample"
     )
@@ -60,15 +60,15 @@ if source == "My own input":
         default = task.try_it_example if task.own_input_example is None else task.own_input_example
         # no max_chars: a long paste is refused with a message, not cut silently by the browser
         text = right.text_input(tr("Your input: {help}", help=help_), value=default, key=f"insp_text_{task.name}")
-    problem = untrusted.text_problem(tr("Your input"), text, untrusted.MAX_INPUT_CHARS, lang())
+    problem = untrusted.text_problem(tr("Your input"), text, untrusted.MAX_INPUT_CHARS)
     try:
-        sample = None if problem else inspect_data.own_input(task, text, lang())
+        sample = None if problem else inspect_data.own_input(task, text)
     except ValueError as e:
-        problem = localize(e, lang())  # the task's own refusal (a Msg) in the reader's language
+        problem = tr(e)  # the task's own refusal (a Msg) in the reader's language
 if sample is None:
     label = tr("Probe sample (0 to {last})", last=n - 1)
     i = right.slider(label, 0, n - 1, 0, key=f"insp_sample_{task.name}_{n}") if n > 1 else 0
-    sample = inspect_data.probe_sample(task, probe, i, lang())
+    sample = inspect_data.probe_sample(task, probe, i)
 if problem:
     shown = untrusted.shorten(text)  # a 1 MB paste is not echoed back whole
     st.warning(
@@ -84,7 +84,7 @@ interval = LIVE_EVERY_S if run.state == RunState.RUNNING else None
 def live_view(sample: inspect_data.Sample) -> None:
     if run.task is not task:  # the run was reset to a new configuration since the page ran
         st.rerun()
-    ins = inspect_data.inspect(run, sample, lang())
+    ins = inspect_data.inspect(run, sample)
     snap_state = run.state
     c = run.config
     if c.bidirectional:
@@ -109,7 +109,7 @@ def live_view(sample: inspect_data.Sample) -> None:
     if ins.step == 0:
         st.caption(tr("An untrained model: its units respond to the input, but not yet usefully."))
     for note in ins.notes:
-        st.warning(note, icon=":material/warning:")
+        st.warning(tr(note), icon=":material/warning:")
 
     st.subheader(tr("Activations per time step"))
     if ins.directions == 2:
@@ -118,15 +118,13 @@ def live_view(sample: inspect_data.Sample) -> None:
     for row in range(0, len(names), GRID_COLUMNS):
         cols = st.columns(GRID_COLUMNS)
         for col, name in zip(cols, names[row : row + GRID_COLUMNS], strict=False):
-            fig = figures.state_heatmap(ins.states[name], ins.labels, name, ins.directions, lang=lang())
+            fig = figures.state_heatmap(ins.states[name], ins.labels, name, ins.directions, tr=words())
             with col:
                 live_chart(fig, key=f"insp_{name.replace(' ', '_')}")
 
     st.subheader(tr("Saturated units"))
     live_chart(
-        figures.saturation_figure(
-            ins.saturation_per_step, ins.labels, ins.saturation, ins.saturation_rule, lang=lang()
-        ),
+        figures.saturation_figure(ins.saturation_per_step, ins.labels, ins.saturation, ins.saturation_rule, tr=words()),
         key="insp_saturation",
     )
     st.caption(
@@ -139,10 +137,10 @@ def live_view(sample: inspect_data.Sample) -> None:
 
     st.subheader(tr("Trajectory of the hidden state"))
     shown = st.segmented_control(
-        tr("PCA view"), list(DIMS), default="2-D", key="insp_pca_dims", format_func=lambda d: t(DIMS[d], LANG)
+        tr("PCA view"), list(DIMS), default="2-D", key="insp_pca_dims", format_func=lambda d: render(DIMS[d], LANG)
     )
     dims = 3 if shown == "3-D" else 2
-    live_chart(figures.pca_trajectory_figure(ins.pca, ins.labels, ins.explained, dims, lang=lang()), key="insp_pca")
+    live_chart(figures.pca_trajectory_figure(ins.pca, ins.labels, ins.explained, dims, tr=words()), key="insp_pca")
     st.caption(
         tr(
             "Principal axes fitted on {fit}, then this sequence projected on them: trajectories of different "
@@ -231,17 +229,17 @@ def history_view() -> None:
         tr("State"),
         list(frame["hidden"]),
         key="insp_frame_which",
-        format_func=lambda w: figures.state_title(w, LANG),
+        format_func=lambda w: figures.state_title(w, translator(LANG)),
     )
     left, right = st.columns(2)
     directions = 2 if run.config.bidirectional else 1
-    title = tr("{state} at step {step}", state=figures.state_title(which, lang()), step=frame["step"])
+    title = tr("{state} at step {step}", state=figures.state_title(which, words()), step=frame["step"])
     fig = figures.state_heatmap(
-        frame["hidden"][which], frame["input_labels"], which, directions, title=title, lang=lang()
+        frame["hidden"][which], frame["input_labels"], which, directions, title=title, tr=words()
     )
     live_chart(fig, key="insp_frame_hidden", container=left)
     live_chart(
-        figures.grad_through_time_figure(Snapshot(latest_probe=frame), lang=lang()),
+        figures.grad_through_time_figure(Snapshot(latest_probe=frame), tr=words()),
         key="insp_frame_gtt",
         container=right,
     )

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from app_pages.i18n import lang, tr
+from app_pages.i18n import lang, tr, words
 from app_pages.learn_text import EQUATIONS, LATEX, TEXT
 from rnnplay import cells, figures
 from rnnplay.tasks import TASK_CLASSES
@@ -255,7 +255,7 @@ for arch, tab in zip(CELL_FUNCS, st.tabs(["RNN", "LSTM", "GRU"]), strict=True):
                 st.markdown(tr(says))
             st.subheader(tr(TEXT["shapes"]))
             g = cells.GATES[arch]
-            gates = [figures.state_title(name, lang()) for name in cells.GATE_NAMES[arch]]  # "forget gate f"
+            gates = [figures.state_title(name, words()) for name in cells.GATE_NAMES[arch]]  # "forget gate f"
             names = ("、" if lang() == "zh" else ", ").join(gates) or tr(TEXT["gate_names_rnn"])
             st.markdown(tr(TEXT["shapes_text"], g=g, names=names))
             st.markdown(tr(TEXT["shapes_table"], g=g if g > 1 else ""))

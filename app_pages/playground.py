@@ -9,7 +9,7 @@ import os
 import streamlit as st
 
 from app_pages import narrator
-from app_pages.i18n import lang, tr
+from app_pages.i18n import tr
 from app_pages.ui import class_watch, controls, links, teacher
 from app_pages.ui.exchange import exchange_panel
 from app_pages.ui.page_style import compact_top
@@ -17,7 +17,6 @@ from app_pages.ui.run_bar import run_bar
 from app_pages.ui.run_view import chart_options, live_view
 from app_pages.ui.session_run import current_run, reset_run, restore_widgets
 from app_pages.ui.try_it import offered, try_it
-from rnnplay.i18n import localize
 from rnnplay.run import FINISHED, RunState
 
 # 0.5 s: a redraw changes the charts in place and sends only the new points (app_pages/ui/live_chart.py)
@@ -40,7 +39,7 @@ for p in controls.cap_errors():  # over this server's caps (hosted)
 run = current_run(config)
 choice = run.device_choice  # device=auto on a machine with a GPU: which device was measured faster, and why
 if choice is not None and (choice.rates or choice.device != "cpu"):
-    st.sidebar.caption(":material/memory: " + localize(choice.reason, lang()))
+    st.sidebar.caption(":material/memory: " + tr(choice.reason))
 
 
 def train_clicked() -> None:

@@ -12,10 +12,10 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from app_pages.i18n import lang, tr
+from app_pages.i18n import lang, render, tr, translator
 from app_pages.ui.session_run import MAX_ARCHIVED, saved_runs, session_run
 from rnnplay import figures
-from rnnplay.i18n import N_, t
+from rnnplay.i18n import N_
 from rnnplay.run import STATE_WORDS, Snapshot
 
 COLUMNS = {  # column id -> its label
@@ -44,7 +44,7 @@ st.caption(
 
 def shown_name(name: str, language: str) -> str:
     """A run's name as the reader sees it: '#3', or 'current' in their language."""
-    return t("current", language) if name == CURRENT else name
+    return render("current", language) if name == CURRENT else name
 
 
 def _row(number: str, snap: Snapshot) -> dict:
@@ -74,7 +74,7 @@ def column_labels(table: pd.DataFrame) -> dict:
         if col in COLUMNS:
             labels[col] = tr(COLUMNS[col])
         elif col.startswith("val "):  # "val accuracy", "val mse": one per metric among the runs
-            labels[col] = tr("validation {metric}", metric=figures.metric_name(col[4:], LANG))
+            labels[col] = tr("validation {metric}", metric=figures.metric_name(col[4:], translator(LANG)))
     return {col: st.column_config.Column(label) for col, label in labels.items()}
 
 
@@ -120,8 +120,8 @@ labels = [f"{shown_name(name, LANG)} {snap.config.arch}" for name, snap in picke
 snaps = [snap for _, snap in picked]
 log_y = st.toggle(tr("Log-scale loss"), value=True, key="runs_log")
 left, right = st.columns(2)
-left.plotly_chart(figures.runs_loss_figure(snaps, labels, log_y=log_y, lang=LANG), key="runs_loss")
-right.plotly_chart(figures.runs_grad_through_time_figure(snaps, labels, lang=LANG), key="runs_gtt")
+left.plotly_chart(figures.runs_loss_figure(snaps, labels, log_y=log_y, tr=translator(LANG)), key="runs_loss")
+right.plotly_chart(figures.runs_grad_through_time_figure(snaps, labels, tr=translator(LANG)), key="runs_gtt")
 
 with st.expander(tr("Open a run's configuration in the Playground")):
     for name, snap in picked:

@@ -14,7 +14,7 @@ from typing import Any
 
 from rnnplay import tasks
 from rnnplay.errors import ConfigError
-from rnnplay.i18n import N_, t
+from rnnplay.i18n import N_, Msg
 from rnnplay.untrusted import MAX_SERIES, shorten
 
 MAX_TEXT_CHARS = 20_000
@@ -37,7 +37,7 @@ def _f(
 ):
     """A dataclass field whose metadata says what it means and what it may hold. share=False: too big
     for a URL (a user's data), so never a query parameter or a CLI flag of its own. help is marked N_ and
-    may hold {fields} from help_args: "help" is the English text, field_help(name, lang) the translated one."""
+    may hold {fields} from help_args: "help" is the English text, field_help(name) the template with its fields."""
     meta = {
         "help": help.format(**help_args) if help_args else help,
         "help_msg": help,
@@ -290,23 +290,23 @@ def _check_series(name: str, value: Any) -> tuple:
     return out
 
 
-def allowed_text(name: str, lang: str = "en") -> str:
-    """Human text of what a field may hold, for help and warnings (in lang; the CLI's is English)."""
+def allowed_text(name: str) -> Msg | str:
+    """Human text of what a field may hold, for help and warnings."""
     f = FIELDS[name]
     m = f.metadata
     if m["choices"]:
-        return t("one of {choices}", lang, choices=", ".join(m["choices"]))
+        return Msg(N_("one of {choices}"), choices=", ".join(m["choices"]))
     if m["lo"] is not None:
         return f"{'(' if m['lo_open'] else '['}{m['lo']:g}, {m['hi']:g}]"
     if isinstance(f.default, tuple):
-        return t("up to {n} numbers", lang, n=MAX_SERIES)
-    return t("true or false", lang) if isinstance(f.default, bool) else t("text", lang)
+        return Msg(N_("up to {n} numbers"), n=MAX_SERIES)
+    return Msg(N_("true or false")) if isinstance(f.default, bool) else Msg(N_("text"))
 
 
-def field_help(name: str, lang: str = "en") -> str:
-    """A field's help text in lang (its metadata "help" is the English one)."""
+def field_help(name: str) -> Msg:
+    """A field's help text (its metadata "help" is the English one)."""
     m = FIELDS[name].metadata
-    return t(m["help_msg"], lang, **m["help_args"])
+    return Msg(m["help_msg"], **m["help_args"])
 
 
 FIELDS: dict[str, dataclasses.Field] = {f.name: f for f in fields(RunConfig)}
@@ -360,22 +360,22 @@ def make_config(task: str = DEFAULT_TASK, **overrides: Any) -> RunConfig:
 PAGE_PARAMS = ("lang", "run", "lesson", "hide", "lock", "view", "text_ref", "series_ref", "t")
 
 
-def parse_params(params: dict[str, str], lang: str = "en") -> tuple[RunConfig, list[str]]:
+def parse_params(params: dict[str, str]) -> tuple[RunConfig, list[Msg]]:
     """URL query parameters -> (config, warnings). A bad or unknown value is dropped with a warning
-    naming it, and the default is used instead: a share link never raises. Warnings are in lang."""
+    naming it, and the default is used instead: a share link never raises. Warnings are Msgs."""
     warnings: list[str] = []
     task = params.get("task", DEFAULT_TASK)
     try:
         base = make_config(task)
     except ConfigError as e:
-        warnings.append(t("{error} — using task=majority", lang, error=e.localized(lang)))
+        warnings.append(Msg(N_("{error} — using task=majority"), error=e.message))
         task, base = DEFAULT_TASK, make_config(DEFAULT_TASK)
     good: dict[str, Any] = {}
     for name, raw in params.items():
         if name == "task" or name in PAGE_PARAMS:  # task: read above; the others are the page's own
             continue
         if name not in FIELDS or not FIELDS[name].metadata["share"]:
-            warnings.append(t("unknown parameter {name} ignored", lang, name=shorten(name)))
+            warnings.append(Msg(N_("unknown parameter {name} ignored"), name=shorten(name)))
             continue
         try:
             _check(FIELDS[name], raw)
@@ -383,6 +383,6 @@ def parse_params(params: dict[str, str], lang: str = "en") -> tuple[RunConfig, l
             good[name] = raw
         except ConfigError as e:
             warnings.append(
-                t("{error} — using the default {value}", lang, error=e.localized(lang), value=repr(getattr(base, name)))
+                Msg(N_("{error} — using the default {value}"), error=e.message, value=repr(getattr(base, name)))
             )
     return base.replace(**good), warnings

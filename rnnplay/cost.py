@@ -52,7 +52,7 @@ from dataclasses import dataclass
 
 from rnnplay.config import RunConfig
 from rnnplay.hosted import CAP_TEXT, GATES, PARAMS_TEXT, caps, env_int, param_count, task_sizes
-from rnnplay.i18n import N_, t
+from rnnplay.i18n import N_, Msg
 from rnnplay.tasks import TASK_CLASSES
 
 FLOAT = 4  # bytes of a float32
@@ -205,7 +205,7 @@ def _words(config: RunConfig, cost: Cost) -> dict:
     }
 
 
-def check_cost(config: RunConfig, lang: str = "en") -> list[str]:
+def check_cost(config: RunConfig) -> list[Msg]:
     """What in this configuration is over this server's budget (empty: all fine): the effective T against
     RNNPLAY_MAX_SEQ_LEN where the task sets it from another field (copy's delay), then memory and time,
     each with the estimate and the allowance."""
@@ -214,12 +214,11 @@ def check_cost(config: RunConfig, lang: str = "en") -> list[str]:
     field, why = TASK_CLASSES[config.task].time_steps_from or (None, "")
     if field and T > cap:
         problems.append(
-            t(
+            Msg(
                 SEQ_LEN_TEXT,
-                lang,
                 task=config.task,
                 value=T,
-                why=t(why, lang),
+                why=Msg(why),
                 cap=cap,
                 env="RNNPLAY_MAX_SEQ_LEN",
                 field=field,
@@ -229,9 +228,8 @@ def check_cost(config: RunConfig, lang: str = "en") -> list[str]:
     cost, b = estimate(config), budget()
     if cost.total_bytes > b.max_bytes:
         problems.append(
-            t(
+            Msg(
                 MEMORY_TEXT,
-                lang,
                 need=size(cost.total_bytes),
                 allowed=size(b.max_bytes),
                 env="RNNPLAY_MAX_RUN_MB",
@@ -240,9 +238,8 @@ def check_cost(config: RunConfig, lang: str = "en") -> list[str]:
         )
     if cost.step_seconds > b.max_step_seconds:
         problems.append(
-            t(
+            Msg(
                 TIME_TEXT,
-                lang,
                 need=f"{cost.step_seconds:.2g}",
                 allowed=f"{b.max_step_seconds:g}",
                 env="RNNPLAY_MAX_STEP_MS",
@@ -252,7 +249,7 @@ def check_cost(config: RunConfig, lang: str = "en") -> list[str]:
     return problems
 
 
-def check_race(configs: list[RunConfig], lang: str = "en") -> list[str]:
+def check_race(configs: list[RunConfig]) -> list[Msg]:
     """A race holds all its entries at once: their memory together against the budget (each entry's own
     problems come from check_cost)."""
     if len(configs) < 2:
@@ -262,9 +259,8 @@ def check_race(configs: list[RunConfig], lang: str = "en") -> list[str]:
     if total.total_bytes <= b.max_bytes:
         return []
     return [
-        t(
+        Msg(
             RACE_MEMORY_TEXT,
-            lang,
             need=size(total.total_bytes),
             n=len(configs),
             allowed=size(b.max_bytes),
@@ -273,26 +269,23 @@ def check_race(configs: list[RunConfig], lang: str = "en") -> list[str]:
     ]
 
 
-def check_caps(config: RunConfig, lang: str = "en") -> list[str]:
+def check_caps(config: RunConfig) -> list[Msg]:
     """What in this configuration is over this server's caps, one message per field (empty: all fine).
     Each names the field, its value, the cap and the environment variable that sets it; then what the run
     would cost over this server's budget (rnnplay.cost: the effective T, memory, time per step)."""
     cap = caps()
     problems = []
     if config.steps > cap.max_steps:
-        problems.append(
-            t(CAP_TEXT, lang, field="steps", value=config.steps, cap=cap.max_steps, env="RNNPLAY_MAX_STEPS")
-        )
+        problems.append(Msg(CAP_TEXT, field="steps", value=config.steps, cap=cap.max_steps, env="RNNPLAY_MAX_STEPS"))
     if "seq_len" not in TASK_CLASSES[config.task].ignores and config.seq_len > cap.max_seq_len:
         problems.append(
-            t(CAP_TEXT, lang, field="seq_len", value=config.seq_len, cap=cap.max_seq_len, env="RNNPLAY_MAX_SEQ_LEN")
+            Msg(CAP_TEXT, field="seq_len", value=config.seq_len, cap=cap.max_seq_len, env="RNNPLAY_MAX_SEQ_LEN")
         )
     n = param_count(config)
     if n > cap.max_params:
         problems.append(
-            t(
+            Msg(
                 PARAMS_TEXT,
-                lang,
                 value=f"{n:,}",
                 hidden_size=config.hidden_size,
                 num_layers=config.num_layers,
@@ -300,4 +293,4 @@ def check_caps(config: RunConfig, lang: str = "en") -> list[str]:
                 env="RNNPLAY_MAX_PARAMS",
             )
         )
-    return problems + check_cost(config, lang)
+    return problems + check_cost(config)

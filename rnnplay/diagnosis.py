@@ -5,9 +5,8 @@ pure function of the snapshot (no model, no torch, no UI): about 3 ms for a full
 so it can run on every chart refresh; a fresh run, an empty or partial snapshot, NaN or Inf values give fewer
 findings, never an error. Each threshold below says why it sits where it does; the numbers quoted
 were measured on real runs of the tasks' defaults and of the Gradient lab demos (tests/test_diagnosis.py).
-Every sentence is written in English as a template with its numbers as {placeholders} and given in the
-reader's language (`diagnose(snap, lang)`; the Chinese is in rnnplay/i18n/zh_diagnosis.py), so both
-languages quote the same numbers.
+Every sentence is a Msg: an English template with its numbers as {placeholders}, said by the page in its
+reader's language (the Chinese is in rnnplay/i18n/zh_diagnosis.py), so both languages quote the same numbers.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from rnnplay.i18n import N_, t
+from rnnplay.i18n import N_, Msg
 from rnnplay.run.snapshot import Snapshot
 from rnnplay.run.state import RunState
 
@@ -70,9 +69,9 @@ class Finding:
 
     kind: str
     severity: str
-    text: str
+    text: Msg
     numbers: dict[str, Any] = field(default_factory=dict)
-    hint: str = ""
+    hint: Msg | str = ""
 
 
 def fmt(x: float) -> str:
@@ -85,9 +84,14 @@ def fmt(x: float) -> str:
     return f"{mant.removesuffix('.0')}e{int(exp)}"
 
 
-def _pct(x: float, lang: str = "en") -> str:
+def _pct(x: float) -> Msg | str:
     """A share as a percentage that never reads 0% for a small but real number."""
-    return t("under 1%", lang) if 0 < x < 0.005 else f"{x:.0%}"
+    return Msg(N_("under 1%")) if 0 < x < 0.005 else f"{x:.0%}"
+
+
+def _then(text: Msg, more: Msg) -> Msg:
+    """A sentence followed by another (each said in the reader's language)."""
+    return Msg("{text}{more}", text=text, more=more)  # nothing to translate in the joint
 
 
 def _finite(values) -> list[float]:
@@ -108,15 +112,15 @@ def _tail_mean(values: list) -> float | None:
     return sum(tail) / len(tail) if tail else None
 
 
-def diagnose(snap: Snapshot | None, lang: str = "en") -> list[Finding]:
-    """Every finding the snapshot supports, warnings first, its text and hint in lang ("en" or "zh").
+def diagnose(snap: Snapshot | None) -> list[Finding]:
+    """Every finding the snapshot supports, warnings first, its text and hint as Msgs (said by the page).
     A fresh run (no steps yet) gives []."""
     if not snap:
         return []
     checks = (_diverged, _exploding, _vanishing, _saturated, _memorising, _stuck)
-    found = [f for check in checks for f in check(snap, lang)]
+    found = [f for check in checks for f in check(snap)]
     if not any(f.severity == "warning" for f in found):
-        found += _learning(snap, lang)
+        found += _learning(snap)
     return sorted(found, key=lambda f: SEVERITY_ORDER.get(f.severity, 3))
 
 
@@ -132,7 +136,7 @@ def _far_and_near(g: list[float], bidirectional: bool) -> tuple[int, float, int]
     return far, max(g[0], g[-1]), min(far, T - 1 - far)
 
 
-def _vanishing(snap: Snapshot, lang: str = "en") -> list[Finding]:
+def _vanishing(snap: Snapshot) -> list[Finding]:
     """Gradient through time: the gradient arriving at the step farthest from the loss against the one nearest to it.
     Only where the loss sits at the end (many-to-one, the seq2seq encoder): with a loss at every step
     each h_t has its own direct path, so a small ∂L/∂h_1 says nothing about memory."""
@@ -160,71 +164,78 @@ def _vanishing(snap: Snapshot, lang: str = "en") -> list[Finding]:
         numbers["spectral_radius"] = radius
     values = {"ratio": fmt(ratio), "per_step": per_step, "T": T}
     if bidirectional:
-        head = t(
-            "The gradient reaching step {far}, in the middle of the sequence, is {ratio} of its size at the ends "
-            "(×{per_step:.2f} per step back)",
-            lang,
+        head = Msg(
+            N_(
+                "The gradient reaching step {far}, in the middle of the sequence, is {ratio} of its size at the ends "
+                "(×{per_step:.2f} per step back)"
+            ),
             far=far + 1,
             **values,
         )
     elif back is not None:
         numbers["steps_to_1pct"] = back
-        head = t(
-            "The gradient reaching step 1 is {ratio} of the gradient at step {T} (×{per_step:.2f} per step back; "
-            "below 1% after {back} steps back)",
-            lang,
+        head = Msg(
+            N_(
+                "The gradient reaching step 1 is {ratio} of the gradient at step {T} (×{per_step:.2f} per step back; "
+                "below 1% after {back} steps back)"
+            ),
             back=back,
             **values,
         )
     else:
-        head = t(
-            "The gradient reaching step 1 is {ratio} of the gradient at step {T} (×{per_step:.2f} per step back)",
-            lang,
+        head = Msg(
+            N_("The gradient reaching step 1 is {ratio} of the gradient at step {T} (×{per_step:.2f} per step back)"),
             **values,
         )
     if ratio < VANISHED:
         if arch == "rnn":
-            text = t("{head}: it vanished, so the first inputs cannot be learned.", lang, head=head)
+            text = Msg(N_("{head}: it vanished, so the first inputs cannot be learned."), head=head)
             if "spectral_radius" in numbers and radius < 1:
-                text += t(
-                    " W_hh's spectral radius is {radius:.2f}, below 1, so it shrinks geometrically over many steps.",
-                    lang,
-                    radius=radius,
+                text = _then(
+                    text,
+                    Msg(
+                        N_(
+                            " W_hh's spectral radius is {radius:.2f}, below 1, so it shrinks geometrically over"
+                            " many steps."
+                        ),
+                        radius=radius,
+                    ),
                 )
-            hint = t("An LSTM or GRU carries the gradient much further; so does a shorter sequence.", lang)
+            hint = Msg(N_("An LSTM or GRU carries the gradient much further; so does a shorter sequence."))
         else:
-            text = t("{head}: it vanished, so the first inputs cannot be learned yet.", lang, head=head)
-            hint = t(
-                "An {arch} learns to keep its memory open after a while at the chance line: keep training, or "
-                "shorten the sequence.",
-                lang,
+            text = Msg(N_("{head}: it vanished, so the first inputs cannot be learned yet."), head=head)
+            hint = Msg(
+                N_(
+                    "An {arch} learns to keep its memory open after a while at the chance line: keep training, or "
+                    "shorten the sequence."
+                ),
                 arch=arch.upper(),
             )
         return [Finding("vanishing", "warning", text, numbers, hint)]
     if ratio < FADING:
-        text = t("{head}: it fades on its way back but still arrives.", lang, head=head)
-        hint = t("Training on may strengthen it; an RNN rarely does.", lang)
+        text = Msg(N_("{head}: it fades on its way back but still arrives."), head=head)
+        hint = Msg(N_("Training on may strengthen it; an RNN rarely does."))
         return [Finding("vanishing", "info", text, numbers, hint)]
     if ratio >= GROWN and not bidirectional:
-        text = t(
-            "{head}: it grows toward step 1 — the gradient through time exploded, the mirror image of a vanishing "
-            "gradient.",
-            lang,
+        text = Msg(
+            N_(
+                "{head}: it grows toward step 1 — the gradient through time exploded, the mirror image of a vanishing "
+                "gradient."
+            ),
             head=head,
         )
-        return [Finding("growing", "warning", text, numbers, t(HINT_EXPLODED, lang))]
+        return [Finding("growing", "warning", text, numbers, Msg(HINT_EXPLODED))]
     weakest = min(g) / near
     numbers["weakest"] = weakest
     if not bidirectional and weakest < FADING:  # it reaches step 1, but not the whole way strongly: say so
-        text = t(
-            "{head}: it reaches step 1, though somewhere in between it falls to {weakest} of its size at step {T}.",
-            lang,
+        text = Msg(
+            N_("{head}: it reaches step 1, though somewhere in between it falls to {weakest} of its size at step {T}."),
             head=head,
             weakest=fmt(weakest),
             T=T,
         )
         return [Finding("carried", "ok", text, numbers)]
-    text = t("{head}: it carries back across the whole sequence.", lang, head=head)
+    text = Msg(N_("{head}: it carries back across the whole sequence."), head=head)
     return [Finding("carried", "ok", text, numbers)]
 
 
@@ -254,7 +265,7 @@ def _biggest_jump(norms: list[float]) -> tuple[int, float, float] | None:
     return (i + 1, float(jump[i]), float(level[i])) if jump[i] > 0 else None
 
 
-def _exploding(snap: Snapshot, lang: str = "en") -> list[Finding]:
+def _exploding(snap: Snapshot) -> list[Finding]:
     """A sudden jump of the gradient norm, and how often clipping cut it."""
     steps, pre, post = _norm_rows(snap)
     if not pre:
@@ -268,69 +279,74 @@ def _exploding(snap: Snapshot, lang: str = "en") -> list[Finding]:
     if jump is not None and jump[1] >= JUMP:
         i, factor, level = jump
         numbers.update({"jump": factor, "jump_step": steps[i], "max_norm": pre[i], "level_before": level})
-        text = t(
-            "At step {step} the gradient norm jumped to {norm}, ×{factor} its level just before ({level}): the "
-            "gradient exploded.",
-            lang,
+        text = Msg(
+            N_(
+                "At step {step} the gradient norm jumped to {norm}, ×{factor} its level just before ({level}): the "
+                "gradient exploded."
+            ),
             step=steps[i],
             norm=fmt(pre[i]),
             factor=fmt(factor),
             level=fmt(level),
         )
         if clipping:
-            text += t(
-                " Clipping ({clip_mode}, {clip}) cut it, in {share:.0%} of the steps so far.",
-                lang,
-                clip_mode=clip_mode,
-                clip=fmt(clip),
-                share=share,
+            text = _then(
+                text,
+                Msg(
+                    N_(" Clipping ({clip_mode}, {clip}) cut it, in {share:.0%} of the steps so far."),
+                    clip_mode=clip_mode,
+                    clip=fmt(clip),
+                    share=share,
+                ),
             )
-            return [Finding("exploding", "info", text, numbers, t("Clipping is doing its job; keep it on.", lang))]
-        return [Finding("exploding", "warning", text, numbers, t(HINT_EXPLODED, lang))]
+            return [Finding("exploding", "info", text, numbers, Msg(N_("Clipping is doing its job; keep it on.")))]
+        return [Finding("exploding", "warning", text, numbers, Msg(HINT_EXPLODED))]
     if clipping and share >= CLIP_OFTEN:
-        text = t(
-            "Clipping ({clip_mode}, {clip}) cut the gradient in {share:.0%} of the steps; its median norm is "
-            "{median}, so clipping acts as a smaller learning rate.",
-            lang,
+        text = Msg(
+            N_(
+                "Clipping ({clip_mode}, {clip}) cut the gradient in {share:.0%} of the steps; its median norm is "
+                "{median}, so clipping acts as a smaller learning rate."
+            ),
             clip_mode=clip_mode,
             clip=fmt(clip),
             share=share,
             median=fmt(numbers["median_norm"]),
         )
-        hint = t("Fine while the loss falls; raise the threshold if it crawls.", lang)
+        hint = Msg(N_("Fine while the loss falls; raise the threshold if it crawls."))
         return [Finding("clipping", "info", text, numbers, hint)]
     return []
 
 
-def _diverged(snap: Snapshot, lang: str = "en") -> list[Finding]:
+def _diverged(snap: Snapshot) -> list[Finding]:
     """The run stopped on NaN/Inf: say where, and what the gradient did on the way."""
     if snap.state != RunState.DIVERGED:
         return []
     step = (snap.history.get("step") or [snap.steps_done])[-1]
     _, pre, _ = _norm_rows(snap)
     numbers: dict[str, Any] = {"step": step}
-    text = t(
-        "Training stopped at step {step}: the loss or the gradient became NaN/Inf — the gradients exploded.",
-        lang,
+    text = Msg(
+        N_("Training stopped at step {step}: the loss or the gradient became NaN/Inf — the gradients exploded."),
         step=step,
     )
     if pre:
         numbers.update({"last_finite_norm": pre[-1], "median_norm": statistics.median(pre)})
-        text += t(
-            " The last finite gradient norm was {norm} (median {median}).",
-            lang,
-            norm=fmt(pre[-1]),
-            median=fmt(numbers["median_norm"]),
+        text = _then(
+            text,
+            Msg(
+                N_(" The last finite gradient norm was {norm} (median {median})."),
+                norm=fmt(pre[-1]),
+                median=fmt(numbers["median_norm"]),
+            ),
         )
     if _cfg(snap, "clip_mode", "off") == "off":
-        hint = t(HINT_EXPLODED, lang)
+        hint = Msg(HINT_EXPLODED)
     else:
-        hint = t("Lower the learning rate or the clipping threshold, or use an LSTM/GRU.", lang)
+        hint = Msg(N_("Lower the learning rate or the clipping threshold, or use an LSTM/GRU."))
     return [Finding("diverged", "warning", text, numbers, hint)]
 
 
 # units and learning ----------------------------------------------------------------------------
-def _saturated(snap: Snapshot, lang: str = "en") -> list[Finding]:
+def _saturated(snap: Snapshot) -> list[Finding]:
     """Hidden units pinned where they pass no gradient. A warning while the loss is not falling below the
     chance line (they may be why); once it has, units that settled on firm values are just news."""
     probe = snap.latest_probe or {}
@@ -340,17 +356,18 @@ def _saturated(snap: Snapshot, lang: str = "en") -> list[Finding]:
         return []
     numbers = {"saturation": sat, "probe_step": probe.get("step")}
     if relu:
-        text = t("{sat:.0%} of the ReLU activations are 0 (dead units): no gradient flows through them.", lang, sat=sat)
-        hint = t("Lower the learning rate, or use a smaller init gain or tanh.", lang)
+        text = Msg(N_("{sat:.0%} of the ReLU activations are 0 (dead units): no gradient flows through them."), sat=sat)
+        hint = Msg(N_("Lower the learning rate, or use a smaller init gain or tanh."))
     else:
-        text = t(
-            "{sat:.0%} of the hidden activations are pinned near ±1, where tanh passes almost no gradient.",
-            lang,
+        text = Msg(
+            N_("{sat:.0%} of the hidden activations are pinned near ±1, where tanh passes almost no gradient."),
             sat=sat,
         )
-        hint = t("Lower the learning rate or the init gain; saturated units learn slowly.", lang)
+        hint = Msg(N_("Lower the learning rate or the init gain; saturated units learn slowly."))
     if _learning_share(snap) is not None and _learning_share(snap) <= LEARNING:
-        text += t(" The loss is already well below the chance line, so they have settled on firm values.", lang)
+        text = _then(
+            text, Msg(N_(" The loss is already well below the chance line, so they have settled on firm values."))
+        )
         return [Finding("saturated", "info", text, numbers, "")]
     return [Finding("saturated", "warning", text, numbers, hint)]
 
@@ -377,7 +394,7 @@ def _train_val(snap: Snapshot) -> tuple[float | None, float | None, float | None
     return _tail_mean(h.get("loss")), _tail_mean(h.get("metric")), (sum(vm) / len(vm) if vm else None)
 
 
-def _memorising(snap: Snapshot, lang: str = "en") -> list[Finding]:
+def _memorising(snap: Snapshot) -> list[Finding]:
     task = snap.task
     metric, chance = task.metric, task.chance
     if not task.finite_data:  # every batch fresh (adding, copy, ...): nothing to memorise
@@ -389,10 +406,11 @@ def _memorising(snap: Snapshot, lang: str = "en") -> list[Finding]:
     if metric == "mse":
         if train <= 0 or train > MEMO_MSE_TRAIN * chance or val < MEMO_MSE_RATIO * train:
             return []
-        text = t(
-            "Training error is {train} but validation error is {val}, ×{factor} as large (chance {chance}): it is "
-            "memorising the training data rather than learning the rule.",
-            lang,
+        text = Msg(
+            N_(
+                "Training error is {train} but validation error is {val}, ×{factor} as large (chance {chance}): it is "
+                "memorising the training data rather than learning the rule."
+            ),
             train=fmt(train),
             val=fmt(val),
             factor=fmt(val / train),
@@ -401,20 +419,21 @@ def _memorising(snap: Snapshot, lang: str = "en") -> list[Finding]:
     else:
         if train < MEMO_TRAIN or val > chance + MEMO_VAL_MARGIN:
             return []
-        text = t(
-            "Training {metric} is {train:.0%} but validation is {val:.0%}, near chance ({chance:.0%}): it is "
-            "memorising the training examples, not learning a rule.",
-            lang,
-            metric=t(METRIC_NAMES.get(metric, metric), lang),
+        text = Msg(
+            N_(
+                "Training {metric} is {train:.0%} but validation is {val:.0%}, near chance ({chance:.0%}): it is "
+                "memorising the training examples, not learning a rule."
+            ),
+            metric=Msg(METRIC_NAMES.get(metric, metric)),
             train=train,
             val=val,
             chance=chance,
         )
-    hint = t("More (or fresh) training data, a smaller model, dropout or weight decay.", lang)
+    hint = Msg(N_("More (or fresh) training data, a smaller model, dropout or weight decay."))
     return [Finding("memorising", "warning", text, numbers, hint)]
 
 
-def _stuck(snap: Snapshot, lang: str = "en") -> list[Finding]:
+def _stuck(snap: Snapshot) -> list[Finding]:
     task = snap.task
     chance_loss, chance, metric = task.chance_loss, task.chance, task.metric
     done, total = snap.steps_done or 0, snap.steps_total or _cfg(snap, "steps", 0) or 0
@@ -429,26 +448,27 @@ def _stuck(snap: Snapshot, lang: str = "en") -> list[Finding]:
             return []
     numbers = {"loss": loss, "chance_loss": chance_loss, "steps": done, "ratio": loss / chance_loss}
     # the task's own words (N_-marked in rnnplay/tasks), translated here
-    baseline = t(task.chance_text or CHANCE_TEXT, lang)
+    baseline = Msg(task.chance_text or CHANCE_TEXT)
     values = {"done": done, "loss": fmt(loss), "chance_loss": fmt(chance_loss), "baseline": baseline}
     if loss > (1 + tol) * chance_loss:
-        text = t(
-            "After {done} steps the training loss is {loss}, above the chance line ({chance_loss}): the model does "
-            "worse than {baseline}.",
-            lang,
+        text = Msg(
+            N_(
+                "After {done} steps the training loss is {loss}, above the chance line ({chance_loss}): the model does "
+                "worse than {baseline}."
+            ),
             **values,
         )
     else:
-        text = t(
-            "After {done} steps the training loss is {loss}, at the chance line ({chance_loss}): the model does no "
-            "better than {baseline}.",
-            lang,
+        text = Msg(
+            N_(
+                "After {done} steps the training loss is {loss}, at the chance line ({chance_loss}): the model does no "
+                "better than {baseline}."
+            ),
             **values,
         )
-    hint = t(
+    hint = Msg(
         task.stuck_hint
         or N_("Check the gradient through time: if it vanished, try an LSTM/GRU; else a different learning rate."),
-        lang,
     )
     return [Finding("stuck", "warning", text, numbers, hint)]
 
@@ -462,7 +482,7 @@ def _still_falling(losses: list | None) -> bool:
     return bool(now and before) and sum(now) / len(now) < (1 - FALLING) * sum(before) / len(before)
 
 
-def _learning(snap: Snapshot, lang: str = "en") -> list[Finding]:
+def _learning(snap: Snapshot) -> list[Finding]:
     """The panel's reassurance: the loss against the chance line, when nothing is wrong."""
     task = snap.task
     chance_loss = task.chance_loss
@@ -473,29 +493,29 @@ def _learning(snap: Snapshot, lang: str = "en") -> list[Finding]:
     share = loss / chance_loss
     numbers = {"loss": loss, "chance_loss": chance_loss, "share": share, "steps": done}
     if share <= LEARNING:
-        text = t(
-            "The training loss is {loss}, {share} of the chance line ({chance_loss}): it is learning.",
-            lang,
+        text = Msg(
+            N_("The training loss is {loss}, {share} of the chance line ({chance_loss}): it is learning."),
             loss=fmt(loss),
-            share=_pct(share, lang),
+            share=_pct(share),
             chance_loss=fmt(chance_loss),
         )
         if val is not None and task.metric != "mse":
             numbers["val"] = val
-            text += t(
-                " Validation {metric}: {val:.0%} (chance {chance:.0%}).",
-                lang,
-                metric=t(METRIC_NAMES.get(task.metric, task.metric), lang),
-                val=val,
-                chance=task.chance,
+            text = _then(
+                text,
+                Msg(
+                    N_(" Validation {metric}: {val:.0%} (chance {chance:.0%})."),
+                    metric=Msg(METRIC_NAMES.get(task.metric, task.metric)),
+                    val=val,
+                    chance=task.chance,
+                ),
             )
         return [Finding("learning", "ok", text, numbers)]
-    text = t(
-        "After {done} steps the training loss is {loss}, {share} of the chance line ({chance_loss}).",
-        lang,
+    text = Msg(
+        N_("After {done} steps the training loss is {loss}, {share} of the chance line ({chance_loss})."),
         done=done,
         loss=fmt(loss),
-        share=_pct(share, lang),
+        share=_pct(share),
         chance_loss=fmt(chance_loss),
     )
     return [Finding("learning", "info", text, numbers)]

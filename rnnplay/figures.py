@@ -6,8 +6,10 @@ thread, so they are built as plain dicts and wrapped without plotly's validation
 instead of 50 (measured), which leaves the GIL to training. `export()` adds a real template for
 figures shown outside Streamlit.
 
-Every text a figure shows (titles, axis titles, legend names, hover text) is English in the code and
-translated with `t(..., lang)`: each figure function takes `lang="en"` (or "zh").
+Every text a figure shows (titles, axis titles, legend names, hover text) is English in the code, said
+through the `tr` each figure function is handed (`tr("clip at {clip:g}", clip=c.clip)`): the page hands
+its reader's (app_pages.i18n.translator), the default is English. The layout measures the words (a title's
+lines, the legend's rows), so they are said as the figure is built, never translated afterwards.
 
 The charts are read by a class from the back row, two to a row, with or without Streamlit's Plotly template
 (a page may draw the dicts with plain plotly.js and its own theme colours), so `_layout` gives every chart
@@ -32,9 +34,9 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from rnnplay.i18n import N_, t
+from rnnplay.i18n import N_, Tr, english
 from rnnplay.probes import EPS
-from rnnplay.tasks.base import localize_view
+from rnnplay.tasks.base import view_words
 
 if TYPE_CHECKING:  # the snapshots' types only: figures draw data and never import the run (tests/test_layering.py)
     from rnnplay.run.snapshot import RaceSnapshot, Snapshot
@@ -115,13 +117,15 @@ class Spec:
         """A horizontal line at y across the data's x range, as a trace: its label is a legend entry, so it is
         never printed over a curve, another label or the title. None while there is no data (the empty chart's
         hint stays clear) or no y."""
-        xs = [tr["x"] for tr in self.data if _count(tr.get("x"))]  # each in order: steps, positions, categories
+        xs = [
+            trace["x"] for trace in self.data if _count(trace.get("x"))
+        ]  # each in order: steps, positions, categories
         if y is None or not math.isfinite(y) or not xs:
             return
         ends = [v for x in xs for v in (x[0], x[-1])]
         if all(isinstance(v, numbers.Real) for v in ends):
             x = [min(ends), max(ends)]
-            if any(tr["type"] == "bar" for tr in self.data):
+            if any(trace["type"] == "bar" for trace in self.data):
                 x = [x[0] - 0.5, x[1] + 0.5]  # across the bars, not from centre to centre
         else:  # categories: from the first to the last
             x = [xs[0][0], xs[0][-1]]
@@ -227,7 +231,7 @@ def _compact(fig: Spec) -> None:
                 trace[key] = spec
     name = pio.templates.default
     if name and "template" not in fig.layout and isinstance(name, str) and name in pio.templates:
-        fig.layout["template"] = _template(name, tuple(sorted({tr["type"] for tr in fig.data})))
+        fig.layout["template"] = _template(name, tuple(sorted({trace["type"] for trace in fig.data})))
 
 
 def _axis(kw: dict) -> dict:
@@ -369,7 +373,7 @@ def _style_axis(spec: dict, data: list[dict], letter: str, empty: bool) -> None:
         spec["title"].setdefault("font", {"size": AXIS_TITLE_SIZE})
     if spec.get("type") == "log":
         if "range" not in spec:
-            spec.update(log_axis(*[tr.get(letter) for tr in data if tr["type"] != "heatmap"]))
+            spec.update(log_axis(*[trace.get(letter) for trace in data if trace["type"] != "heatmap"]))
     elif spec.get("type") != "category" and spec.get("tickmode") != "array" and "tickformat" not in spec:
         spec.setdefault("exponentformat", "power")  # 2×10⁻⁴, never 200µ; one exponent for the whole axis
         spec.setdefault("showexponent", "all")
@@ -379,7 +383,7 @@ def _style_axis(spec: dict, data: list[dict], letter: str, empty: bool) -> None:
 
 # Layout --------------------------------------------------------------------------------------------
 def _in_legend(fig: Spec) -> list[str]:
-    shown = [tr.get("name") or "" for tr in fig.data if tr.get("showlegend", tr["type"] != "heatmap")]
+    shown = [trace.get("name") or "" for trace in fig.data if trace.get("showlegend", trace["type"] != "heatmap")]
     return shown if len(shown) >= 2 or fig.layout.get("showlegend") else []
 
 
@@ -409,8 +413,8 @@ def _two_lines(text: str) -> str:
 def _margin(fig: Spec, title: str) -> dict:
     """Margins that already hold what automargin axes make room for: tick labels and axis titles, the
     legend below, a colour bar, the title's lines."""
-    colorbar = any(tr["type"] == "heatmap" and tr.get("showscale", True) for tr in fig.data)
-    colorbar = colorbar or any((tr.get("marker") or {}).get("showscale") for tr in fig.data)
+    colorbar = any(trace["type"] == "heatmap" and trace.get("showscale", True) for trace in fig.data)
+    colorbar = colorbar or any((trace.get("marker") or {}).get("showscale") for trace in fig.data)
     lines = title.count("<br>") + 1 if title else 0
     rows = _legend_rows(_in_legend(fig))
     return {
@@ -422,10 +426,10 @@ def _margin(fig: Spec, title: str) -> dict:
 
 
 def _is_empty(fig: Spec) -> bool:
-    return not any(_count(tr.get("z" if tr["type"] == "heatmap" else "x")) for tr in fig.data)
+    return not any(_count(trace.get("z" if trace["type"] == "heatmap" else "x")) for trace in fig.data)
 
 
-def _layout(fig: Spec, title: str, height: int = HEIGHT, lang: str = "en", margin: dict | None = None, **kw):
+def _layout(fig: Spec, title: str, height: int = HEIGHT, tr: Tr = english, margin: dict | None = None, **kw):
     """The figure with its title (wrapped to fit), explicit height, fonts and margins, its axes styled, and
     while it is empty a hint (nothing else on the plot, so nothing crosses it). margin: what differs."""
     title = _wrap(title)
@@ -449,7 +453,7 @@ def _layout(fig: Spec, title: str, height: int = HEIGHT, lang: str = "en", margi
         fig.layout["shapes"], fig.layout["annotations"] = [], []
         fig.layout["annotations"].append(
             {
-                "text": _two_lines(t(EMPTY_TEXT, lang)),
+                "text": _two_lines(tr(EMPTY_TEXT)),
                 "xref": "paper",
                 "yref": "paper",
                 "x": 0.5,
@@ -518,33 +522,31 @@ def _event_marks(fig: Spec, snap: Snapshot) -> None:
         )
 
 
-def _train_and_val(fig: Spec, snap: Snapshot, column: str, lang: str) -> None:
+def _train_and_val(fig: Spec, snap: Snapshot, column: str, tr: Tr) -> None:
     """One column ("loss" or "metric") of the training history as a line, and of the validation
     probes as a line or, while there are few, as points."""
     h, v = snap.history, snap.val
-    fig.add_scatter(
-        x=h["step"], y=_lines(h[column]), name=t("train", lang), mode="lines", line={"color": COLORS["train"]}
-    )
+    fig.add_scatter(x=h["step"], y=_lines(h[column]), name=tr("train"), mode="lines", line={"color": COLORS["train"]})
     fig.add_scatter(
         x=v["step"],
         y=_lines(v[column]),
-        name=t("validation", lang),
+        name=tr("validation"),
         line={"color": COLORS["val"]},
         **_few_points_mode(v["step"], COLORS["val"]),
     )
 
 
-def loss_figure(snap: Snapshot, log_y: bool = False, lang: str = "en", height: int = LIVE_HEIGHTS["loss"]) -> go.Figure:
+def loss_figure(snap: Snapshot, log_y: bool = False, tr: Tr = english, height: int = LIVE_HEIGHTS["loss"]) -> go.Figure:
     """Train and validation loss with the chance-level loss, and marks where lr/clip changed."""
     task = snap.task
     fig = Spec()
-    _train_and_val(fig, snap, "loss", lang)
+    _train_and_val(fig, snap, "loss", tr)
     if task.chance_loss is not None:
-        fig.reference_line(task.chance_loss, t(task.chance_label or CHANCE_LABEL, lang, x=task.chance_loss))
+        fig.reference_line(task.chance_loss, tr(task.chance_label or CHANCE_LABEL, x=task.chance_loss))
     _event_marks(fig, snap)
-    fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
-    fig.update_yaxes(title=t("loss", lang), type="log" if log_y else "linear")
-    return _layout(fig, t("Loss", lang), height=height, lang=lang)
+    fig.update_xaxes(title=tr("training step"), **COUNT_AXIS)
+    fig.update_yaxes(title=tr("loss"), type="log" if log_y else "linear")
+    return _layout(fig, tr("Loss"), height=height, tr=tr)
 
 
 # a task's metric (its `metric` attribute) in words, and as a chart title
@@ -556,34 +558,34 @@ METRIC_TITLES = {
 }
 
 
-def metric_name(metric: str, lang: str = "en") -> str:
-    """A task's metric name ("accuracy", "mse", ...) in lang; an unknown one as it is."""
-    return t(METRIC_NAMES[metric], lang) if metric in METRIC_NAMES else metric
+def metric_name(metric: str, tr: Tr = english) -> str:
+    """A task's metric name ("accuracy", "mse", ...) to be said; an unknown one as it is."""
+    return tr(METRIC_NAMES[metric]) if metric in METRIC_NAMES else metric
 
 
-def metric_figure(snap: Snapshot, lang: str = "en", height: int = LIVE_HEIGHTS["metric"]) -> go.Figure:
+def metric_figure(snap: Snapshot, tr: Tr = english, height: int = LIVE_HEIGHTS["metric"]) -> go.Figure:
     """The task metric (accuracy, sequence accuracy or MSE) for training and validation, with chance."""
     task = snap.task
     metric = task.metric
-    name = metric_name(metric, lang)
+    name = metric_name(metric, tr)
     fig = Spec()
-    _train_and_val(fig, snap, "metric", lang)
+    _train_and_val(fig, snap, "metric", tr)
     if task.chance is not None:
-        fig.reference_line(task.chance, t(task.chance_label or CHANCE_LABEL, lang, x=task.chance))
-    fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
+        fig.reference_line(task.chance, tr(task.chance_label or CHANCE_LABEL, x=task.chance))
+    fig.update_xaxes(title=tr("training step"), **COUNT_AXIS)
     fig.update_yaxes(title=name, **({"range": [0, 1.02]} if metric != "mse" else {}))
-    title = t(METRIC_TITLES[metric], lang) if metric in METRIC_TITLES else metric.capitalize()
-    return _layout(fig, title, height=height, lang=lang)
+    title = tr(METRIC_TITLES[metric]) if metric in METRIC_TITLES else metric.capitalize()
+    return _layout(fig, title, height=height, tr=tr)
 
 
-def _grad_norm(snap: Snapshot, lang: str) -> Spec:
+def _grad_norm(snap: Snapshot, tr: Tr) -> Spec:
     h, c = snap.history, snap.config
     fig = Spec()
     mode = "lines" if len(h["step"]) > 1 else "lines+markers"  # a line of one point draws nothing: a dot
     fig.add_scatter(
         x=h["step"],
         y=[max(g, EPS) for g in _nz(h["grad_norm"])],
-        name=t("before clipping", lang),
+        name=tr("before clipping"),
         mode=mode,
         line={"color": COLORS["train"]},
     )
@@ -591,20 +593,20 @@ def _grad_norm(snap: Snapshot, lang: str) -> Spec:
         fig.add_scatter(
             x=h["step"],
             y=[max(g, EPS) for g in _nz(h["grad_norm_clipped"])],
-            name=t("after clipping", lang),
+            name=tr("after clipping"),
             mode=mode,
             line={"color": COLORS["clipped"], "dash": "dot"},
         )
     if c.clip_mode == "norm":
-        fig.reference_line(c.clip, t("clip at {clip:g}", lang, clip=c.clip), color=COLORS["alarm"])
-    fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
+        fig.reference_line(c.clip, tr("clip at {clip:g}", clip=c.clip), color=COLORS["alarm"])
+    fig.update_xaxes(title=tr("training step"), **COUNT_AXIS)
     fig.update_yaxes(title="‖∇θ L‖", type="log")
     return fig
 
 
-def grad_norm_figure(snap: Snapshot, lang: str = "en", height: int = LIVE_HEIGHTS["grad_norm"]) -> go.Figure:
+def grad_norm_figure(snap: Snapshot, tr: Tr = english, height: int = LIVE_HEIGHTS["grad_norm"]) -> go.Figure:
     """Total gradient norm per step before and after clipping, with the threshold."""
-    return _layout(_grad_norm(snap, lang), t("Gradient norm (all parameters)", lang), height=height, lang=lang)
+    return _layout(_grad_norm(snap, tr), tr("Gradient norm (all parameters)"), height=height, tr=tr)
 
 
 def vanishing_ratio(gtt: list[float]) -> float | None:
@@ -614,7 +616,7 @@ def vanishing_ratio(gtt: list[float]) -> float | None:
     return max(gtt[0], EPS) / max(gtt[-1], EPS)
 
 
-def grad_through_time_figure(snap: Snapshot, lang: str = "en", height: int = LIVE_HEIGHTS["gtt"]) -> go.Figure:
+def grad_through_time_figure(snap: Snapshot, tr: Tr = english, height: int = LIVE_HEIGHTS["gtt"]) -> go.Figure:
     """‖∂L/∂h_t‖ against t for the latest probe, on a log axis; the title says how much reached h₁."""
     p = snap.latest_probe or {}
     gtt = p.get("grad_through_time") or []
@@ -623,18 +625,18 @@ def grad_through_time_figure(snap: Snapshot, lang: str = "en", height: int = LIV
         x=list(range(1, len(gtt) + 1)),
         y=[max(g, EPS) for g in _nz(gtt)],
         mode="lines+markers",
-        name=t("step {step}", lang, step=p.get("step", 0)),
+        name=tr("step {step}", step=p.get("step", 0)),
         line={"color": COLORS["alarm"]},
         marker={"size": 6, "color": COLORS["alarm"]},
     )
     ratio = vanishing_ratio(gtt)
     if ratio is None:
-        title = t("Gradient through time ‖∂L/∂hₜ‖", lang)
+        title = tr("Gradient through time ‖∂L/∂hₜ‖")
     else:
-        title = t("Gradient through time: h₁/h_T = {ratio:.1e} (step {step})", lang, ratio=ratio, step=p.get("step"))
-    fig.update_xaxes(title=t("time step t (1 = first input)", lang), **COUNT_AXIS)
+        title = tr("Gradient through time: h₁/h_T = {ratio:.1e} (step {step})", ratio=ratio, step=p.get("step"))
+    fig.update_xaxes(title=tr("time step t (1 = first input)"), **COUNT_AXIS)
     fig.update_yaxes(title="‖∂L/∂hₜ‖", type="log")
-    return _layout(fig, title, height=height, lang=lang)
+    return _layout(fig, title, height=height, tr=tr)
 
 
 GTT_HOVER = N_("time step %{x}<br>training step %{y}<br>log₁₀ ‖∂L/∂hₜ‖ = %{z:.1f}<extra></extra>")
@@ -656,7 +658,7 @@ def _row_edges(steps: list[int]) -> list[int]:
 
 def grad_through_time_heatmap(
     snap: Snapshot,
-    lang: str = "en",
+    tr: Tr = english,
     decades: tuple[int, int] | None = None,
     title: str | None = None,
     height: int = LIVE_HEIGHTS["gtt_heatmap"],
@@ -677,16 +679,16 @@ def grad_through_time_heatmap(
             zmin=lo,
             zmax=hi,
             colorbar=_decade_colorbar(lo, hi, "‖∂L/∂hₜ‖"),
-            # %{...} are plotly's, not placeholders: the text goes through t() without arguments
-            hovertemplate=t(GTT_HOVER, lang),
+            # %{...} are plotly's, not placeholders: the text goes through tr() without arguments
+            hovertemplate=tr(GTT_HOVER),
         )
-    fig.update_xaxes(title=t("time step t", lang), **COUNT_AXIS)
-    fig.update_yaxes(title=t("training step", lang), **COUNT_AXIS)
-    return _layout(fig, title or t("Gradient through time over training", lang), height=height, lang=lang)
+    fig.update_xaxes(title=tr("time step t"), **COUNT_AXIS)
+    fig.update_yaxes(title=tr("training step"), **COUNT_AXIS)
+    return _layout(fig, title or tr("Gradient through time over training"), height=height, tr=tr)
 
 
 def hidden_figure(
-    snap: Snapshot, which: str = "hidden", max_units: int = 64, lang: str = "en", height: int = LIVE_HEIGHTS["hidden"]
+    snap: Snapshot, which: str = "hidden", max_units: int = 64, tr: Tr = english, height: int = LIVE_HEIGHTS["hidden"]
 ) -> go.Figure:
     """Units × time heatmap of one sample's hidden states (or a gate), input on the time axis."""
     p = snap.latest_probe or {}
@@ -710,35 +712,35 @@ def hidden_figure(
             colorbar=_colorbar(state_symbol(which)),
         )
     sat = p.get("saturation")
-    title = t("Hidden activations — {state}", lang, state=state_title(which, lang))
+    title = tr("Hidden activations — {state}", state=state_title(which, tr))
     if sat is not None and which == "hidden":
-        title += t(" ({sat:.0%} saturated)", lang, sat=sat)
-    fig.update_xaxes(title=t("time step : input", lang), type="category", **_category_ticks(x))
-    fig.update_yaxes(title=t("unit", lang))
-    return _layout(fig, title, height=height, lang=lang)
+        title += tr(" ({sat:.0%} saturated)", sat=sat)
+    fig.update_xaxes(title=tr("time step : input"), type="category", **_category_ticks(x))
+    fig.update_yaxes(title=tr("unit"))
+    return _layout(fig, title, height=height, tr=tr)
 
 
 ONE_LINE = N_("1: above it, signals can grow")
 
 
-def spectral_figure(snap: Snapshot, lang: str = "en", height: int = LIVE_HEIGHTS["spectral"]) -> go.Figure:
+def spectral_figure(snap: Snapshot, tr: Tr = english, height: int = LIVE_HEIGHTS["spectral"]) -> go.Figure:
     """Spectral radius of W_hh over training; above 1 gradients can grow, below 1 they shrink."""
     s = snap.spectral
     fig = Spec()
     fig.add_scatter(
         x=s["step"],
         y=_lines(s["radius"]),
-        name=t("spectral radius", lang),
+        name=tr("spectral radius"),
         line={"color": COLORS["train"]},
         **_few_points_mode(s["step"], COLORS["train"]),
     )
-    fig.reference_line(1.0, t(ONE_LINE, lang))
-    fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
+    fig.reference_line(1.0, tr(ONE_LINE))
+    fig.update_xaxes(title=tr("training step"), **COUNT_AXIS)
     fig.update_yaxes(title="ρ(W_hh)")
-    return _layout(fig, t("Spectral radius of the recurrent weights", lang), height=height, lang=lang)
+    return _layout(fig, tr("Spectral radius of the recurrent weights"), height=height, tr=tr)
 
 
-def lines_view(view: dict, lang: str = "en", height: int = HEIGHT) -> go.Figure:
+def lines_view(view: dict, tr: Tr = english, height: int = HEIGHT) -> go.Figure:
     """{"series": [{"name", "x", "y", "dash"?}]}: e.g. generated vs true waves. A dashed series right after
     a solid one is its reference (the true wave beside the generated one, as the title says): drawn in the
     same colour, under the solid one's legend entry, so the legend of a half-width chart stays short."""
@@ -760,10 +762,10 @@ def lines_view(view: dict, lang: str = "en", height: int = HEIGHT) -> go.Figure:
         lead = None if partner or s.get("dash") else s["name"]
     fig.update_xaxes(title=view.get("x_title", ""))
     fig.update_yaxes(title=view.get("y_title", ""))
-    return _layout(fig, view.get("title", ""), height=height, lang=lang)
+    return _layout(fig, view.get("title", ""), height=height, tr=tr)
 
 
-def bars_view(view: dict, lang: str = "en", height: int = HEIGHT) -> go.Figure:
+def bars_view(view: dict, tr: Tr = english, height: int = HEIGHT) -> go.Figure:
     """{"x": labels, "y": values}: one bar per step or per item. Labels may repeat (a word twice in a
     sentence), so bars sit at positions 0..n-1 and carry the labels as tick text."""
     fig = Spec()
@@ -783,10 +785,10 @@ def bars_view(view: dict, lang: str = "en", height: int = HEIGHT) -> go.Figure:
     fig.update_xaxes(tickmode="array", tickvals=list(range(n)), ticktext=[str(v) for v in view["x"]])
     fig.update_xaxes(title=view.get("x_title", ""))
     fig.update_yaxes(title=view.get("y_title", ""), range=view.get("y_range"))
-    return _layout(fig, view.get("title", ""), height=height, lang=lang)
+    return _layout(fig, view.get("title", ""), height=height, tr=tr)
 
 
-def tokens_view(view: dict, lang: str = "en", height: int | None = None) -> go.Figure:
+def tokens_view(view: dict, tr: Tr = english, height: int | None = None) -> go.Figure:
     """{"rows": [{"label", "tokens", "correct"?}], "correct"?}: aligned tokens, one row each, the cells
     of a row with `correct` green (right) or red (wrong). A top-level `correct` is the last row's.
     height: a fixed one (the live view's; the text shrinks to fit the rows), else one that fits them."""
@@ -825,73 +827,74 @@ def tokens_view(view: dict, lang: str = "en", height: int | None = None) -> go.F
         ygap=2,
         hoverinfo="text",
     )
-    fig.update_xaxes(title=t("step", lang), showgrid=False, dtick=1 if width <= 16 else 2 if width <= 32 else None)
+    fig.update_xaxes(title=tr("step"), showgrid=False, dtick=1 if width <= 16 else 2 if width <= 32 else None)
     fig.update_yaxes(type="category", showgrid=False)
-    return _layout(fig, title, height=height, lang=lang)
+    return _layout(fig, title, height=height, tr=tr)
 
 
-def task_view_figure(view: dict | None, lang: str = "en", height: int | None = None) -> go.Figure | None:
+def task_view_figure(view: dict | None, tr: Tr = english, height: int | None = None) -> go.Figure | None:
     """The task's own view for the tasks whose view is a chart; charlm's is text (None here).
     height: a fixed one (the live view's), else each kind's own."""
     if not view:
         return None
+    view = view_words(view, tr)
     kind = view.get("kind")
     if kind == "tokens":
-        return tokens_view(view, lang=lang, height=height)
+        return tokens_view(view, tr=tr, height=height)
     if kind in ("lines", "bars"):
-        return {"lines": lines_view, "bars": bars_view}[kind](view, lang=lang, height=height or HEIGHT)
+        return {"lines": lines_view, "bars": bars_view}[kind](view, tr=tr, height=height or HEIGHT)
     height = height or HEIGHT
     fig = Spec()
     if kind == "forecast":
         fig.add_scatter(
-            x=view["t_truth"], y=view["truth"], name=t("truth", lang), mode="lines", line={"color": COLORS["chance"]}
+            x=view["t_truth"], y=view["truth"], name=tr("truth"), mode="lines", line={"color": COLORS["chance"]}
         )
         fig.add_scatter(
             x=view["t"],
             y=view["one_step"],
-            name=t("one step ahead", lang),
+            name=tr("one step ahead"),
             mode="lines",
             line={"color": COLORS["train"]},
         )
         fig.add_scatter(
             x=view["t_auto"],
             y=view["auto"],
-            name=t("autoregressive", lang),
+            name=tr("autoregressive"),
             mode="lines",
             line={"color": COLORS["alarm"], "dash": "dot"},
         )
-        fig.update_xaxes(title=t("time (validation part of the series)", lang), **COUNT_AXIS)
-        return _layout(fig, t("Forecast vs truth", lang), height=height, lang=lang)
+        fig.update_xaxes(title=tr("time (validation part of the series)"), **COUNT_AXIS)
+        return _layout(fig, tr("Forecast vs truth"), height=height, tr=tr)
     if kind == "confidence":
         x = [f"{t + 1}:{d}" for t, d in enumerate(view["digits"])]
-        fig.add_bar(x=x, y=view["p_one"], name=t("P(more ones)", lang), marker={"color": COLORS["train"]})
+        fig.add_bar(x=x, y=view["p_one"], name=tr("P(more ones)"), marker={"color": COLORS["train"]})
         fig.add_hline(y=0.5, line={"dash": "dash", "color": COLORS["chance"]})
-        fig.update_xaxes(title=t("after reading step : digit", lang), type="category", **_category_ticks(x))
-        fig.update_yaxes(title=t("P(more ones than zeros)", lang), range=[0, 1])
+        fig.update_xaxes(title=tr("after reading step : digit"), type="category", **_category_ticks(x))
+        fig.update_yaxes(title=tr("P(more ones than zeros)"), range=[0, 1])
         # the count says the verdict; the title stays one line
-        title = t("Confidence as the sequence is read ({ones} ones of {T})", lang, ones=view["ones"], T=view["T"])
-        return _layout(fig, title, height=height, lang=lang)
+        title = tr("Confidence as the sequence is read ({ones} ones of {T})", ones=view["ones"], T=view["T"])
+        return _layout(fig, title, height=height, tr=tr)
     if kind == "scatter":
         fig.add_scatter(
             x=view["target"],
             y=view["prediction"],
             mode="markers",
-            name=t("samples", lang),
+            name=tr("samples"),
             marker={"color": COLORS["train"], "size": 6},
         )
         fig.add_scatter(
-            x=[0, 2], y=[0, 2], mode="lines", name=t("perfect", lang), line={"dash": "dash", "color": COLORS["chance"]}
+            x=[0, 2], y=[0, 2], mode="lines", name=tr("perfect"), line={"dash": "dash", "color": COLORS["chance"]}
         )
         fig.add_scatter(
             x=[0, 2],
             y=[1, 1],
             mode="lines",
-            name=t("always 1 (chance)", lang),
+            name=tr("always 1 (chance)"),
             line={"dash": "dot", "color": COLORS["alarm"]},
         )
-        fig.update_xaxes(title=t("target (sum of the two marked numbers)", lang), range=[0, 2])
-        fig.update_yaxes(title=t("prediction", lang), range=[-0.2, 2.2])
-        return _layout(fig, t("Prediction vs target", lang), height=height, lang=lang)
+        fig.update_xaxes(title=tr("target (sum of the two marked numbers)"), range=[0, 2])
+        fig.update_yaxes(title=tr("prediction"), range=[-0.2, 2.2])
+        return _layout(fig, tr("Prediction vs target"), height=height, tr=tr)
     return None
 
 
@@ -900,26 +903,26 @@ def live_figures(
     names: tuple[str, ...] = CORE_CHARTS + PROBE_CHARTS,
     which: str = "hidden",
     log_y: bool = False,
-    lang: str = "en",
+    tr: Tr = english,
 ) -> dict[str, go.Figure | None]:
     """The live charts of one snapshot, by key, each LIVE_HEIGHTS[key] px high (task_view: None when the
     task's view is text, as charlm's). which: the activations of the hidden-states chart; log_y: the loss
     chart's scale."""
     h = LIVE_HEIGHTS
     make = {
-        "loss": lambda: loss_figure(snap, log_y=log_y, lang=lang, height=h["loss"]),
-        "metric": lambda: metric_figure(snap, lang=lang, height=h["metric"]),
-        "grad_norm": lambda: grad_norm_figure(snap, lang=lang, height=h["grad_norm"]),
-        "gtt": lambda: grad_through_time_figure(snap, lang=lang, height=h["gtt"]),
-        "gtt_heatmap": lambda: grad_through_time_heatmap(snap, lang=lang, height=h["gtt_heatmap"]),
-        "hidden": lambda: hidden_figure(snap, which, lang=lang, height=h["hidden"]),
-        "task_view": lambda: task_view_figure(localize_view(snap.task_view, lang), lang=lang, height=h["task_view"]),
-        "spectral": lambda: spectral_figure(snap, lang=lang, height=h["spectral"]),
+        "loss": lambda: loss_figure(snap, log_y=log_y, tr=tr, height=h["loss"]),
+        "metric": lambda: metric_figure(snap, tr=tr, height=h["metric"]),
+        "grad_norm": lambda: grad_norm_figure(snap, tr=tr, height=h["grad_norm"]),
+        "gtt": lambda: grad_through_time_figure(snap, tr=tr, height=h["gtt"]),
+        "gtt_heatmap": lambda: grad_through_time_heatmap(snap, tr=tr, height=h["gtt_heatmap"]),
+        "hidden": lambda: hidden_figure(snap, which, tr=tr, height=h["hidden"]),
+        "task_view": lambda: task_view_figure(snap.task_view, tr=tr, height=h["task_view"]),
+        "spectral": lambda: spectral_figure(snap, tr=tr, height=h["spectral"]),
     }
     return {name: make[name]() for name in names}
 
 
-def _add_losses(fig: Spec, snap: Snapshot, label: str, color: str, lang: str = "en") -> None:
+def _add_losses(fig: Spec, snap: Snapshot, label: str, color: str, tr: Tr = english) -> None:
     """One run among several: its training loss (solid) and validation loss (dotted), one legend entry."""
     h, v = snap.history, snap.val
     fig.add_scatter(
@@ -928,7 +931,7 @@ def _add_losses(fig: Spec, snap: Snapshot, label: str, color: str, lang: str = "
     fig.add_scatter(
         x=v["step"],
         y=_lines(v["loss"]),
-        name=t("{label} (validation)", lang, label=label),
+        name=tr("{label} (validation)", label=label),
         line={"color": color, "dash": "dot"},
         legendgroup=label,
         showlegend=False,
@@ -937,19 +940,19 @@ def _add_losses(fig: Spec, snap: Snapshot, label: str, color: str, lang: str = "
 
 
 # Several runs overlaid (the Runs page) ---------------------------------------------------------------
-def runs_loss_figure(snaps: list[Snapshot], labels: list[str], log_y: bool = True, lang: str = "en") -> go.Figure:
+def runs_loss_figure(snaps: list[Snapshot], labels: list[str], log_y: bool = True, tr: Tr = english) -> go.Figure:
     """Training loss (solid) and validation loss (dotted) of each run, one colour per run."""
     fig = Spec()
     for i, (snap, label) in enumerate(zip(snaps, labels, strict=True)):
         color = LINE_COLORS[i % len(LINE_COLORS)]
-        _add_losses(fig, snap, label, color, lang)
-    fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
-    fig.update_yaxes(title=t("loss (dotted: validation)", lang), type="log" if log_y else "linear")
-    return _layout(fig, t("Loss of each run", lang), height=TALL_HEIGHT, lang=lang)
+        _add_losses(fig, snap, label, color, tr)
+    fig.update_xaxes(title=tr("training step"), **COUNT_AXIS)
+    fig.update_yaxes(title=tr("loss (dotted: validation)"), type="log" if log_y else "linear")
+    return _layout(fig, tr("Loss of each run"), height=TALL_HEIGHT, tr=tr)
 
 
 def runs_grad_through_time_figure(
-    snaps: list[Snapshot], labels: list[str], lang: str = "en", title: str | None = None
+    snaps: list[Snapshot], labels: list[str], tr: Tr = english, title: str | None = None
 ) -> go.Figure:
     """‖∂L/∂h_t‖ over t of each run's latest probe, log scale."""
     fig = Spec()
@@ -965,10 +968,10 @@ def runs_grad_through_time_figure(
             mode="lines",
             line={"color": LINE_COLORS[i % len(LINE_COLORS)]},
         )
-    fig.update_xaxes(title=t("time step t (1 = first input)", lang), **COUNT_AXIS)
+    fig.update_xaxes(title=tr("time step t (1 = first input)"), **COUNT_AXIS)
     fig.update_yaxes(title="‖∂L/∂hₜ‖", type="log")
-    title = title or t("Gradient through time, latest probe of each run", lang)
-    return _layout(fig, title, height=TALL_HEIGHT, lang=lang)
+    title = title or tr("Gradient through time, latest probe of each run")
+    return _layout(fig, title, height=TALL_HEIGHT, tr=tr)
 
 
 # The Inspect page ------------------------------------------------------------------------------------
@@ -987,9 +990,9 @@ STATE_TITLES = {
 }
 
 
-def state_title(which: str, lang: str = "en") -> str:
-    """A state's name in words ("forget gate f"), in lang; an unknown one as it is."""
-    return t(STATE_TITLES[which], lang) if which in STATE_TITLES else which
+def state_title(which: str, tr: Tr = english) -> str:
+    """A state's name in words ("forget gate f") to be said; an unknown one as it is."""
+    return tr(STATE_TITLES[which]) if which in STATE_TITLES else which
 
 
 def state_symbol(which: str) -> str:
@@ -1009,7 +1012,7 @@ def state_heatmap(
     directions: int = 1,
     title: str | None = None,
     max_units: int = 256,
-    lang: str = "en",
+    tr: Tr = english,
 ) -> go.Figure:
     """Units × time heatmap of one sample's hidden state or one gate, z (T, D*H), input tokens on
     the time axis. Bidirectional units are named f0.. (forward) and b0.. (backward). A signed state
@@ -1031,18 +1034,18 @@ def state_heatmap(
         zmin=-max(bound, 1e-6) if signed else 0,
         zmax=max(bound, 1e-6) if signed else 1,
         colorbar=_colorbar(state_symbol(which)),
-        # %{...} are plotly's, not placeholders: the text goes through t() without arguments
-        hovertemplate=t("step:input %{x}<br>unit %{y}<br>value %{z:.3f}<extra></extra>", lang),
+        # %{...} are plotly's, not placeholders: the text goes through tr() without arguments
+        hovertemplate=tr("step:input %{x}<br>unit %{y}<br>value %{z:.3f}<extra></extra>"),
     )
-    fig.update_xaxes(title=t("time step : input", lang), type="category", **_category_ticks(x))
-    fig.update_yaxes(title=t("unit", lang), type="category", autorange="reversed")
-    text = title or state_title(which, lang)
+    fig.update_xaxes(title=tr("time step : input"), type="category", **_category_ticks(x))
+    fig.update_yaxes(title=tr("unit"), type="category", autorange="reversed")
+    text = title or state_title(which, tr)
     if shown < U:
-        text += t(" (first {shown} of {units} units)", lang, shown=shown, units=U)
-    return _layout(fig, text, height=max(260, min(520, 120 + 6 * shown)), lang=lang)
+        text += tr(" (first {shown} of {units} units)", shown=shown, units=U)
+    return _layout(fig, text, height=max(260, min(520, 120 + 6 * shown)), tr=tr)
 
 
-def saturation_figure(per_step, labels: list[str], overall: float, rule: str, lang: str = "en") -> go.Figure:
+def saturation_figure(per_step, labels: list[str], overall: float, rule: str, tr: Tr = english) -> go.Figure:
     """The fraction of saturated units at each time step of one sample, with the overall mean."""
     per_step = [float(v) for v in per_step]
     x = _time_axis(labels, len(per_step))
@@ -1051,19 +1054,19 @@ def saturation_figure(per_step, labels: list[str], overall: float, rule: str, la
         x=x,
         y=per_step,
         mode="lines+markers",
-        name=t("saturated units", lang),
+        name=tr("saturated units"),
         line={"color": COLORS["alarm"]},
         marker={"size": 6, "color": COLORS["alarm"]},
     )
-    fig.reference_line(overall, t("overall {share:.0%}", lang, share=overall))
-    fig.update_xaxes(title=t("time step : input", lang), type="category", **_category_ticks(x))
-    fig.update_yaxes(title=t("fraction of units", lang), range=[0, 1.02], tickformat=".0%")
-    title = t("Saturated units per time step ({share:.0%} overall)", lang, share=overall)
-    return _layout(fig, title, lang=lang)
+    fig.reference_line(overall, tr("overall {share:.0%}", share=overall))
+    fig.update_xaxes(title=tr("time step : input"), type="category", **_category_ticks(x))
+    fig.update_yaxes(title=tr("fraction of units"), range=[0, 1.02], tickformat=".0%")
+    title = tr("Saturated units per time step ({share:.0%} overall)", share=overall)
+    return _layout(fig, title, tr=tr)
 
 
 def pca_trajectory_figure(
-    points, labels: list[str], explained, dims: int = 2, title: str | None = None, lang: str = "en"
+    points, labels: list[str], explained, dims: int = 2, title: str | None = None, tr: Tr = english
 ) -> go.Figure:
     """One sample's hidden state over time in its first 2 or 3 principal axes, points coloured by
     time step, start and end marked, each point's input token in its hover text."""
@@ -1080,13 +1083,13 @@ def pca_trajectory_figure(
             "type": kind,
             **coords,
             "mode": "lines+markers",
-            "name": t("hidden state", lang),
+            "name": tr("hidden state"),
             "line": {"color": "#b0b0b0", "width": 2},
             "marker": {
                 "color": list(range(1, T + 1)),
                 "colorscale": "Viridis",
                 "size": 5 if dims == 3 else 8,
-                "colorbar": _colorbar(t("time step", lang)),
+                "colorbar": _colorbar(tr("time step")),
                 "showscale": True,
             },
             "text": hover,
@@ -1094,7 +1097,7 @@ def pca_trajectory_figure(
             "showlegend": False,
         }
     )
-    ends = ((0, t("start", lang), "diamond", COLORS["clipped"]), (T - 1, t("end", lang), "square", COLORS["alarm"]))
+    ends = ((0, tr("start"), "diamond", COLORS["clipped"]), (T - 1, tr("end"), "square", COLORS["alarm"]))
     for idx, label, symbol, color in ends:
         if T == 0:
             break
@@ -1119,20 +1122,20 @@ def pca_trajectory_figure(
     else:
         fig.update_xaxes(title=names[0])
         fig.update_yaxes(title=names[1])
-    title = title or t("Hidden-state trajectory in {dims}-D PCA", lang, dims=dims)
-    return _layout(fig, title, height=PCA_HEIGHT, lang=lang, **extra)
+    title = title or tr("Hidden-state trajectory in {dims}-D PCA", dims=dims)
+    return _layout(fig, title, height=PCA_HEIGHT, tr=tr, **extra)
 
 
 # The Gradient lab's race (one snapshot per entry, entries in the race's colours) ----------------------
-def race_loss_figure(race: RaceSnapshot, log_y: bool = False, lang: str = "en") -> go.Figure:
+def race_loss_figure(race: RaceSnapshot, log_y: bool = False, tr: Tr = english) -> go.Figure:
     """Each entry's training loss (solid) and validation loss (dotted) with the chance line; an entry
     that diverged gets an ✕ at its last step."""
     fig = Spec()
     for i, (snap, label) in enumerate(zip(race.runs, race.labels, strict=True)):
         color = LINE_COLORS[i % len(LINE_COLORS)]
-        _add_losses(fig, snap, label, color, lang)
+        _add_losses(fig, snap, label, color, tr)
     if not race.runs:
-        return _layout(fig, t("Loss", lang), height=TALL_HEIGHT, lang=lang)
+        return _layout(fig, tr("Loss"), height=TALL_HEIGHT, tr=tr)
     chance = race.runs[0].task.chance_loss
     # a diverged entry's last losses (1e30 before the NaN) would flatten every other curve to the axis:
     # the linear axis stops at the others' range, and the ✕ says how far the diverged one went
@@ -1151,9 +1154,8 @@ def race_loss_figure(race: RaceSnapshot, log_y: bool = False, lang: str = "en") 
             mode="markers+text",
             marker={"symbol": "x", "size": 14, "color": LINE_COLORS[i % len(LINE_COLORS)]},
             text=[
-                t(
+                tr(
                     "{label}: diverged at step {step} (loss {loss:.1e})",
-                    lang,
                     label=label,
                     step=snap.steps_done,
                     loss=last,
@@ -1161,43 +1163,43 @@ def race_loss_figure(race: RaceSnapshot, log_y: bool = False, lang: str = "en") 
             ],
             textposition=_text_side(snap.steps_done, steps),
             textfont={"size": TICK_SIZE},
-            name=t("{label} diverged", lang, label=label),
+            name=tr("{label} diverged", label=label),
             showlegend=False,
         )
     label = race.runs[0].task.chance_label or CHANCE_LABEL
-    fig.reference_line(chance, t(label, lang, x=chance))
-    fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
+    fig.reference_line(chance, tr(label, x=chance))
+    fig.update_xaxes(title=tr("training step"), **COUNT_AXIS)
     fig.update_yaxes(
-        title=t("loss (dotted: validation)", lang),
+        title=tr("loss (dotted: validation)"),
         type="log" if log_y else "linear",
         **({} if log_y else {"range": [0, top]}),
     )
-    return _layout(fig, t("Loss", lang), height=TALL_HEIGHT, lang=lang)
+    return _layout(fig, tr("Loss"), height=TALL_HEIGHT, tr=tr)
 
 
-def race_grad_through_time_figure(race: RaceSnapshot, lang: str = "en") -> go.Figure:
+def race_grad_through_time_figure(race: RaceSnapshot, tr: Tr = english) -> go.Figure:
     """The latest ‖∂L/∂h_t‖ of each entry overlaid, log scale."""
-    title = t("Gradient through time ‖∂L/∂hₜ‖, latest probe", lang)
-    return runs_grad_through_time_figure(race.runs, race.labels, lang=lang, title=title)
+    title = tr("Gradient through time ‖∂L/∂hₜ‖, latest probe")
+    return runs_grad_through_time_figure(race.runs, race.labels, tr=tr, title=title)
 
 
-def race_heatmaps(race: RaceSnapshot, lang: str = "en") -> list[go.Figure]:
+def race_heatmaps(race: RaceSnapshot, tr: Tr = english) -> list[go.Figure]:
     """The gradient-through-time heatmaps side by side, one per entry, on ONE log colour scale: the same
     colour means the same ‖∂L/∂h_t‖ in every heatmap, so a dark RNN beside a bright LSTM is a real difference."""
     decades = _gtt_decades(race.runs)
     return [
         grad_through_time_heatmap(
             snap,
-            lang=lang,
+            tr=tr,
             decades=decades,
-            title=t("{label}: ‖∂L/∂hₜ‖ over training", lang, label=label),
+            title=tr("{label}: ‖∂L/∂hₜ‖ over training", label=label),
             height=HEIGHT,
         )
         for snap, label in zip(race.runs, race.labels, strict=True)
     ]
 
 
-def race_spectral_figure(race: RaceSnapshot, lang: str = "en") -> go.Figure:
+def race_spectral_figure(race: RaceSnapshot, tr: Tr = english) -> go.Figure:
     """Each entry's spectral radius ρ(W_hh) (solid) and largest singular value σ₁ (dotted) over
     training, with the line at 1: above it the recurrence can amplify a signal (or a gradient) per step."""
     fig = Spec()
@@ -1208,13 +1210,13 @@ def race_spectral_figure(race: RaceSnapshot, lang: str = "en") -> go.Figure:
         fig.add_scatter(
             x=s["step"], y=_lines(sigma), name=f"{label} σ₁", mode="lines", line={"color": color, "dash": "dot"}
         )
-    fig.reference_line(1.0, t(ONE_LINE, lang))
-    fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
-    fig.update_yaxes(title=t("ρ(W_hh) solid, σ₁(W_hh) dotted", lang))
-    return _layout(fig, t("Spectral radius and largest singular value of W_hh", lang), lang=lang)
+    fig.reference_line(1.0, tr(ONE_LINE))
+    fig.update_xaxes(title=tr("training step"), **COUNT_AXIS)
+    fig.update_yaxes(title=tr("ρ(W_hh) solid, σ₁(W_hh) dotted"))
+    return _layout(fig, tr("Spectral radius and largest singular value of W_hh"), tr=tr)
 
 
-def race_singular_values_figure(race: RaceSnapshot, lang: str = "en") -> go.Figure:
+def race_singular_values_figure(race: RaceSnapshot, tr: Tr = english) -> go.Figure:
     """The latest singular values of each entry's W_hh (LSTM/GRU: the candidate block), largest first."""
     fig = Spec()
     for i, (snap, label) in enumerate(zip(race.runs, race.labels, strict=True)):
@@ -1228,13 +1230,13 @@ def race_singular_values_figure(race: RaceSnapshot, lang: str = "en") -> go.Figu
             line={"color": color},
             marker={"size": 6, "color": color},
         )
-    fig.reference_line(1.0, t(ONE_LINE, lang))
-    fig.update_xaxes(title=t("k (largest first)", lang), dtick=1)
+    fig.reference_line(1.0, tr(ONE_LINE))
+    fig.update_xaxes(title=tr("k (largest first)"), dtick=1)
     fig.update_yaxes(title="σₖ(W_hh)")
-    return _layout(fig, t("Singular values of W_hh, latest probe", lang), lang=lang)
+    return _layout(fig, tr("Singular values of W_hh, latest probe"), tr=tr)
 
 
-def param_norms_figure(snap: Snapshot, title: str | None = None, lang: str = "en") -> go.Figure:
+def param_norms_figure(snap: Snapshot, title: str | None = None, tr: Tr = english) -> go.Figure:
     """‖∂L/∂θ‖ of every parameter tensor (before clipping) at each probe, log scale."""
     pn = snap.param_norms
     fig = Spec()
@@ -1246,12 +1248,12 @@ def param_norms_figure(snap: Snapshot, title: str | None = None, lang: str = "en
             mode="lines",
             line={"color": LINE_COLORS[j % len(LINE_COLORS)]},
         )
-    fig.update_xaxes(title=t("training step", lang), **COUNT_AXIS)
-    fig.update_yaxes(title=t("‖∂L/∂θ‖ before clipping", lang), type="log")
-    return _layout(fig, title or t("Gradient norm per parameter tensor", lang), lang=lang)
+    fig.update_xaxes(title=tr("training step"), **COUNT_AXIS)
+    fig.update_yaxes(title=tr("‖∂L/∂θ‖ before clipping"), type="log")
+    return _layout(fig, title or tr("Gradient norm per parameter tensor"), tr=tr)
 
 
-def race_grad_norm_figures(race: RaceSnapshot, lang: str = "en") -> list[go.Figure]:
+def race_grad_norm_figures(race: RaceSnapshot, tr: Tr = english) -> list[go.Figure]:
     """Each entry's total gradient norm before and after clipping, with its threshold. A norm that became
     Inf/NaN is a red ✕ above the last finite one, not a drop to the axis floor."""
     out = []
@@ -1260,7 +1262,7 @@ def race_grad_norm_figures(race: RaceSnapshot, lang: str = "en") -> list[go.Figu
         bad = [s for s, g in zip(h["step"], h["grad_norm"], strict=True) if g is None or not math.isfinite(g)]
         keep = [i for i, g in enumerate(h["grad_norm"]) if g is not None and math.isfinite(g)]
         clean = dataclasses.replace(snap, history={k: [v[i] for i in keep] for k, v in h.items()})
-        fig = _grad_norm(clean, lang)
+        fig = _grad_norm(clean, tr)
         if bad:
             peak = max(clean.history["grad_norm"], default=1.0) * 10
             fig.add_scatter(
@@ -1268,16 +1270,16 @@ def race_grad_norm_figures(race: RaceSnapshot, lang: str = "en") -> list[go.Figu
                 y=[peak],
                 mode="markers+text",
                 marker={"symbol": "x", "size": 14, "color": COLORS["alarm"]},
-                text=[t("Inf/NaN at step {step}", lang, step=bad[0])],
+                text=[tr("Inf/NaN at step {step}", step=bad[0])],
                 textposition=_text_side(bad[0], h["step"]),
                 textfont={"size": TICK_SIZE},
                 name="Inf/NaN",
             )
         clipped = snap.config.clip_mode != "off"
         title = (
-            t("{label}: gradient norm (clipped)", lang, label=label)
+            tr("{label}: gradient norm (clipped)", label=label)
             if clipped
-            else t("{label}: gradient norm", lang, label=label)
+            else tr("{label}: gradient norm", label=label)
         )
-        out.append(_layout(fig, title, lang=lang))
+        out.append(_layout(fig, title, tr=tr))
     return out

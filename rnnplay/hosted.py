@@ -33,7 +33,7 @@ from functools import lru_cache
 import torch
 
 from rnnplay.config import RunConfig, make_config
-from rnnplay.i18n import N_, t
+from rnnplay.i18n import N_, Msg
 from rnnplay.tasks import make_task
 
 # the status line of a queued run and the refusal past the queue: a load test reads them (keep them stable)
@@ -273,8 +273,8 @@ class Admission:
         c = self.counts()
         return {"active": c["active"], "waiting": c["queued"], "env": "RNNPLAY_MAX_QUEUE", "max_queue": c["max_queue"]}
 
-    def refusal(self, lang: str = "en") -> str:
-        return t(REFUSED_TEXT, lang, **self.refusal_args())
+    def refusal(self) -> Msg:
+        return Msg(REFUSED_TEXT, **self.refusal_args())
 
     def busy_args(self) -> dict:
         """STEP_BUSY_TEXT's fields, now."""

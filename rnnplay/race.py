@@ -17,7 +17,7 @@ import time
 
 from rnnplay import cost
 from rnnplay.config import FIELDS, ConfigError, RunConfig, make_config
-from rnnplay.i18n import N_, t
+from rnnplay.i18n import N_, Msg
 from rnnplay.run.probe_log import MIN_PROBE_INTERVAL_S
 from rnnplay.run.slot import AdmissionSlot, SlotOwner
 from rnnplay.run.snapshot import RaceSnapshot
@@ -106,17 +106,16 @@ def entry_param(config: RunConfig, base: RunConfig) -> str:
     return ",".join(parts)
 
 
-def parse_entry(text: str, base: RunConfig, name: str = "entry", lang: str = "en") -> tuple[RunConfig, list[str]]:
+def parse_entry(text: str, base: RunConfig, name: str = "entry") -> tuple[RunConfig, list[Msg]]:
     """A URL value back to a configuration on top of base. A bad part is dropped with a warning that
-    names the entry and the field, and the base's value stays: a share link never raises. Warnings in lang."""
+    names the entry and the field, and the base's value stays: a share link never raises. Warnings are Msgs."""
     config, warnings = base, []
     for part in filter(None, (p.strip() for p in text.split(","))):
         key, sep, value = part.partition(":")
         if not sep or key not in ENTRY_FIELDS:
             warnings.append(
-                t(
-                    "{name}: {part} ignored: write field:value with a field among {fields}",
-                    lang,
+                Msg(
+                    N_("{name}: {part} ignored: write field:value with a field among {fields}"),
                     name=name,
                     part=shorten(part),  # a link's e1 may be 1 MB long: never echoed whole
                     fields=", ".join(ENTRY_FIELDS),
@@ -127,11 +126,10 @@ def parse_entry(text: str, base: RunConfig, name: str = "entry", lang: str = "en
             config = config.replace(**{key: value})
         except ConfigError as e:
             warnings.append(
-                t(
-                    "{name}: {error} — using {value}",
-                    lang,
+                Msg(
+                    N_("{name}: {error} — using {value}"),
                     name=name,
-                    error=e.localized(lang),
+                    error=e.message,
                     value=repr(getattr(config, key)),
                 )
             )
@@ -163,35 +161,41 @@ def check_entries(configs: list[RunConfig]) -> None:
             raise ConfigError("series", f"entry {i}", N_("the same series in every entry of a race"))
 
 
-def _describe(c: RunConfig, name: str, lang: str = "en") -> str:
+def _describe(c: RunConfig, name: str) -> Msg | str:
     v = getattr(c, name)
     if name == "clip_mode":  # with its threshold: "clip norm 1"
-        return t("no clip", lang) if v == "off" else t("clip {mode} {clip}", lang, mode=v, clip=f"{c.clip:g}")
+        return Msg(N_("no clip")) if v == "off" else Msg(N_("clip {mode} {clip}"), mode=v, clip=f"{c.clip:g}")
     if name == "nonlinearity":
         return v if c.arch == "rnn" else ""
     if name == "bidirectional":
-        return t("bidirectional", lang) if v else t("left to right", lang)
+        return Msg(N_("bidirectional")) if v else Msg(N_("left to right"))
     if name == "momentum":
-        return t("momentum {m}", lang, m=f"{v:g}") if c.optimizer != "adam" else ""
+        return Msg(N_("momentum {m}"), m=f"{v:g}") if c.optimizer != "adam" else ""
     return f"{name}={v:g}" if isinstance(v, float) else f"{name}={v}"
 
 
-def race_labels(configs: list[RunConfig], lang: str = "en") -> list[str]:
-    """Short names for the legend: the architecture, then only what differs between the entries (in lang:
-    the Race keeps the English ones, the page draws its own)."""
+def race_labels(configs: list[RunConfig]) -> list[Msg]:
+    """Short names for the legend: the architecture, then only what differs between the entries (Msgs: the
+    Race keeps the English ones, the page says them in its reader's language)."""
     varying = [n for n in ENTRY_FIELDS[1:] if len({getattr(c, n) for c in configs}) > 1]
     if "clip" in varying:  # the threshold is named with the clipping mode
         varying.remove("clip")
         if "clip_mode" not in varying:
             varying.append("clip_mode")
-    labels = [" ".join(p for p in [c.arch.upper()] + [_describe(c, n, lang) for n in varying] if p) for c in configs]
+    labels = [_joined([c.arch.upper()] + [_describe(c, n) for n in varying]) for c in configs]
     counts = {lab: labels.count(lab) for lab in labels}
     seen: dict[str, int] = {}
     for i, lab in enumerate(labels):  # still the same name: number them
         if counts[lab] > 1:
             seen[lab] = seen.get(lab, 0) + 1
-            labels[i] = f"{lab} #{seen[lab]}"
+            labels[i] = Msg("{label} #{n}", label=lab, n=seen[lab])  # nothing to translate in the joint
     return labels
+
+
+def _joined(parts: list) -> Msg:
+    """The non-empty parts, each said in the reader's language, joined by spaces."""
+    parts = [p for p in parts if p]
+    return Msg(" ".join(f"{{p{i}}}" for i in range(len(parts))), **{f"p{i}": p for i, p in enumerate(parts)})
 
 
 class Race(SlotOwner):

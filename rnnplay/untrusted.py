@@ -14,7 +14,7 @@ import json
 import re
 from pathlib import PurePath
 
-from rnnplay.i18n import N_, Msg, t
+from rnnplay.i18n import N_, Msg
 
 MB = 2**20
 # what the uploaders take (MB): a user's series, a settings file, a model's weights. The weights limit
@@ -69,35 +69,32 @@ def size_text(n_bytes: int) -> str:
     return f"{n_bytes / MB:.1f} MB" if n_bytes >= MB // 10 else f"{n_bytes} B"
 
 
-def upload_problem(
-    field: str, name: str, size: int, max_mb: float, suffixes: tuple[str, ...], lang: str = "en"
-) -> str | None:
+def upload_problem(field: str, name: str, size: int, max_mb: float, suffixes: tuple[str, ...]) -> Msg | None:
     """The message refusing an uploaded file by its name or size, or None when it may be read.
     field: the uploader's label; suffixes: the allowed endings (".csv")."""
     suffix = PurePath(name).suffix.lower()
     allowed = ", ".join(suffixes)
     if suffix in PICKLE_SUFFIXES and ".safetensors" in suffixes:
-        return t(
-            "{field}: {name} is refused: a {suffix} file is a pickled checkpoint, and loading a pickle can run "
-            "any code hidden in it. It is never opened. Upload weights as {allowed} (Export → Weights).",
-            lang,
+        return Msg(
+            N_(
+                "{field}: {name} is refused: a {suffix} file is a pickled checkpoint, and loading a pickle can run "
+                "any code hidden in it. It is never opened. Upload weights as {allowed} (Export → Weights)."
+            ),
             field=field,
             name=shorten(name),
             suffix=suffix,
             allowed=allowed,
         )
     if suffix not in suffixes:
-        return t(
-            "{field}: {name} is refused: allowed are {allowed} files",
-            lang,
+        return Msg(
+            N_("{field}: {name} is refused: allowed are {allowed} files"),
             field=field,
             name=shorten(name),
             allowed=allowed,
         )
     if size > max_mb * MB:
-        return t(
-            "{field}: {name} is {size}, too big: files up to {limit} MB are allowed",
-            lang,
+        return Msg(
+            N_("{field}: {name} is {size}, too big: files up to {limit} MB are allowed"),
             field=field,
             name=shorten(name),
             size=size_text(size),
@@ -106,14 +103,13 @@ def upload_problem(
     return None
 
 
-def text_problem(field: str, text: str, max_chars: int, lang: str = "en") -> str | None:
+def text_problem(field: str, text: str, max_chars: int) -> Msg | None:
     """The message refusing a text longer than max_chars, or None. An empty text is the task's to
     judge (some fields have a sensible default for it)."""
     if len(text) <= max_chars:
         return None
-    return t(
-        "{field}: {n} characters is too long: 1 to {limit} characters are allowed; nothing was changed",
-        lang,
+    return Msg(
+        N_("{field}: {n} characters is too long: 1 to {limit} characters are allowed; nothing was changed"),
         field=field,
         n=f"{len(text):,}",
         limit=f"{max_chars:,}",

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from app_pages.i18n import render
 from rnnplay.__main__ import main
 from rnnplay.config import MAX_SERIES, ConfigError, make_config
 from rnnplay.data import TEXTS
@@ -164,7 +165,7 @@ def test_a_text_of_too_many_different_characters_is_refused_naming_text_and_the_
     with pytest.raises(ConfigError) as e:
         make_config("charlm", text=many)
     assert e.value.field == "text" and "2000 different characters" in str(e.value) and "20000" in str(e.value)
-    assert "2000" in e.value.localized("zh") and "种不同的字符" in e.value.localized("zh")
+    assert "2000" in render(e.value, "zh") and "种不同的字符" in render(e.value, "zh")
     make_config("charlm", text=many[:2000])  # the cap itself is fine
 
 
@@ -245,7 +246,7 @@ def test_a_csv_with_thousands_of_columns_is_refused_naming_csv_the_row_and_the_c
         load_series_csv(HOSTILE_CSV)
     assert e.value.field == "csv" and "20001 columns in row 1" in str(e.value)
     assert f"at most {MAX_CSV_COLUMNS} columns" in str(e.value)
-    assert "列" in e.value.localized("zh")
+    assert "列" in render(e.value, "zh")
     assert _cells_read(HOSTILE_CSV) == 0  # refused before a cell is read
 
 
@@ -417,5 +418,5 @@ def test_a_header_echoed_in_a_csv_message_is_never_a_link_or_an_image(data):
     """Column names come from the file: the page renders messages as markdown, so they are escaped."""
     with pytest.raises(ConfigError) as e:
         load_series_csv(data)
-    text = e.value.localized("en")
+    text = render(e.value, "en")
     assert "\\[x\\]\\(http" in text and "[x](" not in text and "![p](" not in text

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from app_pages.i18n import render
 from rnnplay import cost, hosted
 from rnnplay.config import make_config, parse_params
 from rnnplay.cost import check_caps
@@ -65,7 +66,7 @@ def test_a_big_lstm_is_refused_with_its_memory_and_time_estimates_and_the_allowa
     assert "RNNPLAY_MAX_RUN_MB" in memory and "batch_size=256, T=400, hidden_size=497" in memory
     assert "a step of this run would take about 15 s" in time_ and "allows 2 s a step" in time_
     assert "RNNPLAY_MAX_STEP_MS" in time_
-    zh = cost.check_cost(_config(BIG_LSTM), "zh")
+    zh = [render(m, "zh") for m in cost.check_cost(_config(BIG_LSTM))]
     assert "3.4 GB" in zh[0] and "内存" in zh[0] and "15" in zh[1] and "秒" in zh[1]
 
 
@@ -88,7 +89,7 @@ def test_copy_is_capped_by_its_real_length_delay_plus_20():
     (problem,) = check_caps(make_config("copy", delay=1000))
     assert "T=1020" in problem and "delay + 20" in problem and "cap of 400" in problem
     assert "RNNPLAY_MAX_SEQ_LEN" in problem and "smaller delay" in problem
-    assert "delay" in check_caps(make_config("copy", delay=1000), "zh")[0]
+    assert "delay" in render(check_caps(make_config("copy", delay=1000))[0], "zh")
     assert check_caps(make_config("copy", delay=380)) == []  # T = 400, the cap itself
 
 

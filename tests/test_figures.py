@@ -18,6 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from app_pages.i18n import translator
 from rnnplay import figures
 from rnnplay.config import make_config
 from rnnplay.i18n import t
@@ -96,26 +97,27 @@ def _race(*snaps: Snapshot) -> RaceSnapshot:
 
 def every_figure(adding: Snapshot, lstm: Snapshot, lang: str) -> list[go.Figure]:
     """Every figure function of rnnplay.figures on real snapshots, the live ones as the Playground draws them."""
+    say = translator(lang)
     probe = lstm.latest_probe
     race = _race(adding, lstm)
     return [
-        *[f for snap in (adding, lstm) for f in figures.live_figures(snap, lang=lang).values() if f is not None],
-        figures.loss_figure(adding, log_y=True, lang=lang),
-        figures.hidden_figure(lstm, "forget", lang=lang),
-        figures.runs_loss_figure([adding, lstm], ["a", "b"], lang=lang),
-        figures.runs_grad_through_time_figure([adding, lstm], ["a", "b"], lang=lang),
-        figures.state_heatmap(probe["hidden"]["forget"], probe["input_labels"], "forget", lang=lang),
-        figures.state_heatmap(probe["hidden"]["hidden"], probe["input_labels"], "hidden", lang=lang),
-        figures.saturation_figure([0.0, 0.5, 1.0], ["0", "1", "1"], 0.5, "rule", lang=lang),
-        figures.pca_trajectory_figure([[0.0, 1.0], [1.0, 0.0]], ["0", "1"], [0.6, 0.3], 2, lang=lang),
-        figures.race_loss_figure(race, lang=lang),
-        figures.race_loss_figure(race, log_y=True, lang=lang),
-        figures.race_grad_through_time_figure(race, lang=lang),
-        *figures.race_heatmaps(race, lang=lang),
-        figures.race_spectral_figure(race, lang=lang),
-        figures.race_singular_values_figure(race, lang=lang),
-        figures.param_norms_figure(adding, lang=lang),
-        *figures.race_grad_norm_figures(race, lang=lang),
+        *[f for snap in (adding, lstm) for f in figures.live_figures(snap, tr=say).values() if f is not None],
+        figures.loss_figure(adding, log_y=True, tr=say),
+        figures.hidden_figure(lstm, "forget", tr=say),
+        figures.runs_loss_figure([adding, lstm], ["a", "b"], tr=say),
+        figures.runs_grad_through_time_figure([adding, lstm], ["a", "b"], tr=say),
+        figures.state_heatmap(probe["hidden"]["forget"], probe["input_labels"], "forget", tr=say),
+        figures.state_heatmap(probe["hidden"]["hidden"], probe["input_labels"], "hidden", tr=say),
+        figures.saturation_figure([0.0, 0.5, 1.0], ["0", "1", "1"], 0.5, "rule", tr=say),
+        figures.pca_trajectory_figure([[0.0, 1.0], [1.0, 0.0]], ["0", "1"], [0.6, 0.3], 2, tr=say),
+        figures.race_loss_figure(race, tr=say),
+        figures.race_loss_figure(race, log_y=True, tr=say),
+        figures.race_grad_through_time_figure(race, tr=say),
+        *figures.race_heatmaps(race, tr=say),
+        figures.race_spectral_figure(race, tr=say),
+        figures.race_singular_values_figure(race, tr=say),
+        figures.param_norms_figure(adding, tr=say),
+        *figures.race_grad_norm_figures(race, tr=say),
         figures.task_view_figure(
             {
                 "kind": "forecast",
@@ -126,7 +128,7 @@ def every_figure(adding: Snapshot, lstm: Snapshot, lang: str) -> list[go.Figure]
                 "t_auto": [1, 2],
                 "auto": [1, 1],
             },
-            lang,
+            say,
         ),
     ]
 
@@ -457,18 +459,16 @@ def _big(snap: Snapshot) -> Snapshot:
 
 def test_every_title_fits_one_line_of_a_half_width_chart(adding_snap, lstm_snap):
     for lang in LANGS:
+        say = translator(lang)
         figs = every_figure(_big(adding_snap), _big(lstm_snap), lang)
         figs += [
             figures.task_view_figure(
-                {"kind": "confidence", "digits": [1] * 100, "p_one": [0.9] * 100, "ones": 100, "T": 100}, lang
+                {"kind": "confidence", "digits": [1] * 100, "p_one": [0.9] * 100, "ones": 100, "T": 100},
+                say,
             ),
-            figures.saturation_figure([1.0], ["1"], 1.0, "rule", lang=lang),
-            figures.hidden_figure(_big(adding_snap), lang=lang),
-            *[
-                figures.hidden_figure(lstm_snap, which, lang=lang)
-                for which in figures.STATE_TITLES
-                if which != "hidden"
-            ],
+            figures.saturation_figure([1.0], ["1"], 1.0, "rule", tr=say),
+            figures.hidden_figure(_big(adding_snap), tr=say),
+            *[figures.hidden_figure(lstm_snap, which, tr=say) for which in figures.STATE_TITLES if which != "hidden"],
         ]
         for fig in figs:
             title = fig.layout.title.text
@@ -503,7 +503,7 @@ def test_charts_before_training_say_how_to_fill_them(adding_snap, fresh_snap):
         # on two lines, so that it stays clear of the axis titles in a narrow chart
         assert [x.count("<br>") for x in texts] == [1] and texts[0].replace("<br>", " ") == figures.EMPTY_TEXT
         assert not draw(adding_snap).layout.annotations
-    zh = figures.loss_figure(fresh_snap, lang="zh").layout.annotations[0].text
+    zh = figures.loss_figure(fresh_snap, tr=translator("zh")).layout.annotations[0].text
     assert zh.count("<br>") == 1 and zh.replace("<br>", "") == t(figures.EMPTY_TEXT, "zh")
 
 
@@ -520,7 +520,8 @@ def test_nothing_crosses_the_empty_charts_hint(fresh_snap):
         *figures.race_grad_norm_figures(_race(snap)),
     ]
     for lang in LANGS:
-        empty += [f for f in figures.live_figures(snap, lang=lang).values() if f is not None]
+        say = translator(lang)
+        empty += [f for f in figures.live_figures(snap, tr=say).values() if f is not None]
     for fig in empty:
         spec = _spec(fig)
         hint = _hint(spec)
@@ -553,8 +554,9 @@ def test_every_figure_has_an_explicit_height(adding_snap, lstm_snap):
 def test_the_core_live_legends_fit_one_row_in_both_languages(adding_snap, lstm_snap):
     seq = replace(lstm_snap, task=replace(lstm_snap.task, metric="sequence accuracy", chance=0.00390625))
     for lang in LANGS:
+        say = translator(lang)
         for snap in (adding_snap, lstm_snap, seq):
-            for key, fig in figures.live_figures(snap, figures.CORE_CHARTS + ("spectral",), lang=lang).items():
+            for key, fig in figures.live_figures(snap, figures.CORE_CHARTS + ("spectral",), tr=say).items():
                 assert figures._legend_rows(_legend_names(fig)) <= 1, (lang, key, _legend_names(fig))
 
 

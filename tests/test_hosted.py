@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from app_pages.i18n import render
 from rnnplay import hosted
 from rnnplay.config import make_config
 from rnnplay.cost import check_caps
@@ -147,7 +148,7 @@ def test_check_caps_names_field_value_cap_and_variable(monkeypatch):
     assert "seq_len=51" in seq_len and "50" in seq_len and "RNNPLAY_MAX_SEQ_LEN" in seq_len
     n = param_count(config)
     assert f"{n:,}" in params and "10,000" in params and "RNNPLAY_MAX_PARAMS" in params and "hidden_size=64" in params
-    zh = check_caps(config, "zh")
+    zh = [render(m, "zh") for m in check_caps(config)]
     assert len(zh) == 3 and "上限" in zh[0] and "RNNPLAY_MAX_STEPS" in zh[0]
 
 
@@ -559,8 +560,8 @@ def test_playground_shows_a_queued_run_with_its_position_and_a_refusal(monkeypat
         third.button(key="btn_train").click().run()
         assert not third.exception and third.session_state["_run"].state == "ready"
         assert any(w.value == hosted.ADMISSION.refusal() for w in third.warning), [w.value for w in third.warning]
-        assert "服务器正忙" in hosted.ADMISSION.refusal("zh") and "RNNPLAY_MAX_QUEUE=1" in hosted.ADMISSION.refusal(
-            "zh"
+        assert "服务器正忙" in render(hosted.ADMISSION.refusal(), "zh") and "RNNPLAY_MAX_QUEUE=1" in render(
+            hosted.ADMISSION.refusal(), "zh"
         )
         other.stop()
         wait_for(lambda: at.session_state["_run"].state == "running", what="the queued run to start")

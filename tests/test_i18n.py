@@ -13,7 +13,7 @@ from rnnplay.i18n import CATALOG, N_, lang_from_locale, t
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [ROOT / "app.py", *sorted((ROOT / "app_pages").rglob("*.py")), *sorted((ROOT / "rnnplay").rglob("*.py"))]
-MARKERS = {"t", "tr", "N_"}
+MARKERS = {"t", "tr", "render", "N_"}
 
 
 def marked_texts() -> dict[str, list[str]]:

@@ -15,13 +15,14 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from app_pages.i18n import render, translator
 from rnnplay import export
 from rnnplay.config import ConfigError, make_config
 from rnnplay.diagnosis import JUMP, SATURATED, diagnose
 from rnnplay.i18n import Msg, localize, t
 from rnnplay.lessons import CHART_LABELS, LESSONS, UI
 from rnnplay.tasks import TASK_CLASSES, make_task
-from rnnplay.tasks.base import localize_view
+from rnnplay.tasks.base import view_words
 from rnnplay.tasks.sine import load_series_csv, min_series_len
 from rnnplay.tasks.tagging import WORDS
 from rnnplay.trainer import Trainer
@@ -82,22 +83,27 @@ SNAPSHOTS = {
 @pytest.mark.parametrize("name", list(SNAPSHOTS))
 def test_diagnosis_in_chinese_says_the_same_findings_with_the_same_numbers(name):
     s = SNAPSHOTS[name]
-    en, zh = diagnose(s), diagnose(s, "zh")
-    assert en, f"{name}: the scenario gives no finding"
-    assert en == diagnose(s, "en")
-    assert [(f.kind, f.severity, f.numbers) for f in en] == [(f.kind, f.severity, f.numbers) for f in zh]
-    for e, z in zip(en, zh, strict=True):
-        assert not chinese(e.text + e.hint), e.text  # English stays English
-        assert chinese(z.text) and z.text != e.text, z.text
-        assert bool(z.hint) == bool(e.hint) and (not z.hint or chinese(z.hint)), z.hint
+    found = diagnose(s)
+    assert found, f"{name}: the scenario gives no finding"
+    en, zh = said(found, "en"), said(found, "zh")
+    assert en == [(f.text, f.hint) for f in found]  # a Msg is its English text
+    for (e_text, e_hint), (z_text, z_hint) in zip(en, zh, strict=True):
+        assert not chinese(e_text + e_hint), e_text  # English stays English
+        assert chinese(z_text) and z_text != e_text, z_text
+        assert bool(z_hint) == bool(e_hint) and (not z_hint or chinese(z_hint)), z_hint
         # every number the English quotes (1e-9, 0.167, 66%, step 81, ×2.5...) is in the Chinese too
-        missing = [n for n in NUMBER.findall(e.text + e.hint) if n not in z.text + z.hint]
-        assert not missing, f"{name}: {missing} not in {z.text!r} / {z.hint!r}"
-    assert "clip_mode=norm" in " ".join(f.hint for f in zh) or name not in ("exploded", "diverged")
+        missing = [n for n in NUMBER.findall(e_text + e_hint) if n not in z_text + z_hint]
+        assert not missing, f"{name}: {missing} not in {z_text!r} / {z_hint!r}"
+    assert "clip_mode=norm" in " ".join(hint for _, hint in zh) or name not in ("exploded", "diverged")
+
+
+def said(findings, lang: str) -> list[tuple[str, str]]:
+    """Each finding's text and hint in lang, as the page says them."""
+    return [(render(f.text, lang), render(f.hint, lang) if f.hint else "") for f in findings]
 
 
 def test_diagnosis_scenarios_cover_every_kind():
-    found = {f.kind for s in SNAPSHOTS.values() for f in diagnose(s, "zh")}
+    found = {f.kind for s in SNAPSHOTS.values() for f in diagnose(s)}
     assert found >= {
         "vanishing",
         "carried",
@@ -161,8 +167,9 @@ def test_try_it_refusals_are_english_in_str_and_chinese_through_localize(name):
 def test_task_views_in_chinese_keep_their_data_and_translate_their_words(name):
     task = make_task(make_config(name, device="cpu"))
     view = task.view(_model(task), "cpu")
-    assert localize_view(view, "en") is view
-    zh = localize_view(view, "zh")
+    en = view_words(view)  # English: the view's own words
+    assert en.get("title") == view.get("title") and not any(k.endswith("_msg") for k in en)
+    zh = view_words(view, translator("zh"))
     assert zh is not view and zh["kind"] == view["kind"]
     title = zh.get("title", "")
     assert chinese(title) and not chinese(view.get("title", "")), title
@@ -178,14 +185,14 @@ def test_task_views_in_chinese_keep_their_data_and_translate_their_words(name):
 
 def test_copy_rows_say_output_as_the_models_answer_not_the_gate():
     task = make_task(make_config("copy", device="cpu"))
-    zh = localize_view(task.view(_model(task), "cpu"), "zh")
+    zh = view_words(task.view(_model(task), "cpu"), translator("zh"))
     assert [r["label"] for r in zh["rows"]] == ["输入", "目标", "输出"]
 
 
 def test_try_it_view_in_chinese():
     task = make_task(make_config("sentiment", device="cpu"))
     result = task.try_it(_model(task), "cpu", "the movie was zorblax")
-    zh = localize_view(result, "zh")
+    zh = view_words(result, translator("zh"))
     assert "zorblax" in result["title"] and "zorblax" in zh["title"] and "<UNK>" in zh["title"]
     assert zh["title"].startswith("模型判断为") and "P(positive) = " in zh["title"]
 

@@ -1,7 +1,7 @@
 """中文 for Home, Learn, Inspect, Runs and the charts: with ?lang=zh each page runs and its title,
 headers and widget labels are Chinese; in English the same places hold no Chinese (but for the
 language switch, the product's name and the 中文 sample data). Every figure function built with
-lang="zh" has Chinese titles and axis titles, and English ones without."""
+the page's translator for zh has Chinese titles and axis titles, and English ones without."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages.i18n import translator
 from rnnplay import figures
 from rnnplay.config import make_config
 from rnnplay.run import RaceSnapshot, Snapshot
@@ -152,27 +153,27 @@ def all_figures(snap: Snapshot, lang: str) -> list[go.Figure]:
     race = RaceSnapshot(runs=[snap, snap], labels=["a", "b"])
     z = probe["hidden"]["forget"]
     return [
-        figures.loss_figure(snap, lang=lang),
-        figures.metric_figure(snap, lang=lang),
-        figures.grad_norm_figure(snap, lang=lang),
-        figures.grad_through_time_figure(snap, lang=lang),
-        figures.grad_through_time_heatmap(snap, lang=lang),
-        figures.hidden_figure(snap, "forget", lang=lang),
-        figures.spectral_figure(snap, lang=lang),
-        figures.runs_loss_figure([snap], ["a"], lang=lang),
-        figures.runs_grad_through_time_figure([snap], ["a"], lang=lang),
-        figures.state_heatmap(z, probe["input_labels"], "forget", lang=lang),
-        figures.saturation_figure([0.0, 0.5], ["0", "1"], 0.25, "rule", lang=lang),
-        figures.pca_trajectory_figure([[0.0, 1.0], [1.0, 0.0]], ["0", "1"], [0.6, 0.3], 2, lang=lang),
-        figures.race_loss_figure(race, lang=lang),
-        figures.race_grad_through_time_figure(race, lang=lang),
-        *figures.race_heatmaps(race, lang=lang),
-        figures.race_spectral_figure(race, lang=lang),
-        figures.race_singular_values_figure(race, lang=lang),
-        figures.param_norms_figure(snap, lang=lang),
-        *figures.race_grad_norm_figures(race, lang=lang),
+        figures.loss_figure(snap, tr=translator(lang)),
+        figures.metric_figure(snap, tr=translator(lang)),
+        figures.grad_norm_figure(snap, tr=translator(lang)),
+        figures.grad_through_time_figure(snap, tr=translator(lang)),
+        figures.grad_through_time_heatmap(snap, tr=translator(lang)),
+        figures.hidden_figure(snap, "forget", tr=translator(lang)),
+        figures.spectral_figure(snap, tr=translator(lang)),
+        figures.runs_loss_figure([snap], ["a"], tr=translator(lang)),
+        figures.runs_grad_through_time_figure([snap], ["a"], tr=translator(lang)),
+        figures.state_heatmap(z, probe["input_labels"], "forget", tr=translator(lang)),
+        figures.saturation_figure([0.0, 0.5], ["0", "1"], 0.25, "rule", tr=translator(lang)),
+        figures.pca_trajectory_figure([[0.0, 1.0], [1.0, 0.0]], ["0", "1"], [0.6, 0.3], 2, tr=translator(lang)),
+        figures.race_loss_figure(race, tr=translator(lang)),
+        figures.race_grad_through_time_figure(race, tr=translator(lang)),
+        *figures.race_heatmaps(race, tr=translator(lang)),
+        figures.race_spectral_figure(race, tr=translator(lang)),
+        figures.race_singular_values_figure(race, tr=translator(lang)),
+        figures.param_norms_figure(snap, tr=translator(lang)),
+        *figures.race_grad_norm_figures(race, tr=translator(lang)),
         figures.task_view_figure(
-            {"kind": "confidence", "digits": [0, 1], "p_one": [0.4, 0.6], "ones": 1, "T": 2}, lang
+            {"kind": "confidence", "digits": [0, 1], "p_one": [0.4, 0.6], "ones": 1, "T": 2}, translator(lang)
         ),
         figures.task_view_figure(
             {
@@ -184,9 +185,9 @@ def all_figures(snap: Snapshot, lang: str) -> list[go.Figure]:
                 "t_auto": [1],
                 "auto": [1],
             },
-            lang,
+            translator(lang),
         ),
-        figures.task_view_figure({"kind": "scatter", "target": [1.0], "prediction": [1.1]}, lang),
+        figures.task_view_figure({"kind": "scatter", "target": [1.0], "prediction": [1.1]}, translator(lang)),
     ]
 
 
@@ -196,14 +197,15 @@ def test_every_figure_in_chinese_has_chinese_titles_and_axis_titles(snap):
         assert CJK.search(fig.layout.title.text), fig.layout.title.text
         x = fig.layout.xaxis.title.text
         assert x is None or CJK.search(x) or x.startswith("PC"), x  # PCA's axes are PC1 (60%)...
-    loss = figures.loss_figure(snap, lang="zh")
+    loss = figures.loss_figure(snap, tr=translator("zh"))
     assert loss.layout.xaxis.title.text == "训练步" and loss.layout.yaxis.title.text == "损失"
     assert [tr.name for tr in loss.data][:2] == ["训练", "验证集"]
     assert loss.data[2].name.startswith("随机基线")  # the chance line's legend entry
-    hover = figures.state_heatmap([[0.1]], ["a"], "hidden", lang="zh").data[0].hovertemplate
+    hover = figures.state_heatmap([[0.1]], ["a"], "hidden", tr=translator("zh")).data[0].hovertemplate
     assert hover.startswith("时间步:输入 %{x}") and "%{z:.3f}" in hover
     empty = figures.loss_figure(
-        replace(snap, history={**snap.history, "step": [], "loss": []}, val={"step": [], "loss": []}), lang="zh"
+        replace(snap, history={**snap.history, "step": [], "loss": []}, val={"step": [], "loss": []}),
+        tr=translator("zh"),
     )
     assert any("训练" in a.text for a in empty.layout.annotations)  # the "press Train" note
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages.i18n import render
 from rnnplay.config import FIELDS, ConfigError, allowed_text, field_help, make_config, parse_params
 from rnnplay.i18n import t
 from rnnplay.race import EXPLODING, race_labels
@@ -54,14 +55,18 @@ def test_config_texts_in_both_languages():
     with pytest.raises(ConfigError) as e:
         make_config("adding", hidden_size=99999)
     assert str(e.value) == "hidden_size=99999 is not allowed: in [1, 1024]"
-    zh = e.value.localized("zh")
+    zh = render(e.value, "zh")
     assert "hidden_size=99999" in zh and "[1, 1024]" in zh and CJK.search(zh) and "not allowed" not in zh
-    assert allowed_text("arch") == "one of rnn, lstm, gru" and allowed_text("arch", "zh") == "可选值：rnn, lstm, gru"
+    assert (
+        allowed_text("arch") == "one of rnn, lstm, gru"
+        and render(allowed_text("arch"), "zh") == "可选值：rnn, lstm, gru"
+    )
     assert field_help("text") == FIELDS["text"].metadata["help"] == "charlm: the text to learn (1–20000 characters)"
-    assert "20000" in field_help("text", "zh") and CJK.search(field_help("text", "zh"))
+    assert "20000" in render(field_help("text"), "zh") and CJK.search(render(field_help("text"), "zh"))
     for name in FIELDS:  # every field's help has its Chinese
-        assert CJK.search(field_help(name, "zh")), name
-    _, warn = parse_params({"task": "adding", "seq_len": "1", "colour": "red"}, "zh")
+        assert CJK.search(render(field_help(name), "zh")), name
+    _, warn = parse_params({"task": "adding", "seq_len": "1", "colour": "red"})
+    warn = [render(w, "zh") for w in warn]
     assert any("seq_len=1" in w and "[2, 1000]" in w and "默认值 20" in w for w in warn), warn  # adding's T
     assert any("'colour'" in w and "未知参数" in w for w in warn), warn
     _, warn_en = parse_params({"task": "adding", "seq_len": "1"})
@@ -70,7 +75,7 @@ def test_config_texts_in_both_languages():
 
 def test_race_labels_in_chinese_and_english():
     assert race_labels(EXPLODING) == ["RNN no clip", "RNN clip norm 1"]
-    assert race_labels(EXPLODING, "zh") == ["RNN 不裁剪", "RNN 裁剪 norm 1"]
+    assert [render(lab, "zh") for lab in race_labels(EXPLODING)] == ["RNN 不裁剪", "RNN 裁剪 norm 1"]
 
 
 def test_playground_in_chinese(open_page):

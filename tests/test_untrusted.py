@@ -20,6 +20,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from app_pages.i18n import render
 from rnnplay import export, hosted, untrusted
 from rnnplay.config import MAX_TEXT_CHARS, ConfigError, make_config, parse_params
 from rnnplay.tasks.sine import load_series_csv
@@ -107,7 +108,7 @@ def test_a_pickled_checkpoint_is_refused_by_its_name_with_the_reason(name):
     message = untrusted.upload_problem("Weights", name, 1000, 20, (".safetensors",))
     assert message is not None
     assert "pickled checkpoint" in message and "can run any code" in message and ".safetensors" in message
-    zh = untrusted.upload_problem("权重", name, 1000, 20, (".safetensors",), "zh")
+    zh = render(untrusted.upload_problem("权重", name, 1000, 20, (".safetensors",)), "zh")
     assert "pickle" in zh and "任意代码" in zh and ".safetensors" in zh
 
 
@@ -439,5 +440,5 @@ def test_an_echoed_value_is_markdown_escaped_so_it_shows_as_it_is(value):
     assert not unescaped, shown
     assert shown.replace("\\", "").replace("\u200b", "") == repr(value)  # nothing else changes
     error = ConfigError("arch", value, "one of rnn, lstm, gru")
-    assert "](" not in error.localized("en") and "![" not in error.localized("en")
+    assert "](" not in render(error, "en") and "![" not in render(error, "en")
     assert repr(value[:30]).rstrip("'") in str(error)  # the CLI's text stays plain

@@ -32,7 +32,7 @@ from rnnplay.config import (
     parse_params,
     relevant_fields,
 )
-from rnnplay.i18n import LANGS, N_, localize
+from rnnplay.i18n import LANGS, N_
 from rnnplay.tasks import TASK_CLASSES, make_task
 
 CAP_ENV = {"steps": "RNNPLAY_MAX_STEPS", "seq_len": "RNNPLAY_MAX_SEQ_LEN"}
@@ -82,8 +82,8 @@ def config_controls(container) -> tuple[RunConfig, list[str]]:
     warnings = drop_bad_url_numbers(task_defaults(st.query_params.get("task")))  # before any widget reads one
     room, room_warnings = teacher.classroom("playground")  # the teacher's view; a fixed value in the URL is refused
     warnings += room_warnings + seed_text_from_url()  # ?text_ref=: a long text kept on the server
-    _, more = parse_params(st.query_params.to_dict(), lang())
-    warnings += more
+    _, more = parse_params(st.query_params.to_dict())
+    warnings += [tr(w) for w in more]
     warnings += _over_ui_caps(st.query_params.to_dict())
     for name, value in st.session_state.pop("_put_back", {}).items():  # a refused text: see _refuse_text below
         st.session_state[name] = value
@@ -110,16 +110,16 @@ def config_controls(container) -> tuple[RunConfig, list[str]]:
     except ConfigError as e:
         if _refuse_text(e, values, defaults):
             st.rerun()  # the widget is put back before it is drawn again; nothing else changes
-        warnings.append(tr("{error} — using the task's defaults", error=e.localized(lang())))
+        warnings.append(tr("{error} — using the task's defaults", error=tr(e)))
         config = defaults
     else:
         st.session_state["_good_values"] = values
     # this server's caps (parameters, steps, T). Refused like a bad value (the task's defaults instead),
     # shown by the page as errors (cap_errors); if even the defaults are over, the page does not train them
-    over, refused = cost.check_caps(config, lang()), []
+    over, refused = [tr(p) for p in cost.check_caps(config)], []
     if over and config != defaults:
         refused = [tr("{error} — using the task's defaults", error=p) for p in over]
-        config, over = defaults, cost.check_caps(defaults, lang())
+        config, over = defaults, [tr(p) for p in cost.check_caps(defaults)]
     st.session_state["_cap_errors"], st.session_state["_over_caps"] = refused + over, over
     return config, warnings
 
@@ -161,8 +161,8 @@ def _refuse_text(e: ConfigError, values: dict, defaults: RunConfig) -> bool:
     keep = good[name] if good.get("task") == values["task"] and name in good else getattr(defaults, name)
     if values[name] == keep:
         return False
-    too_long = untrusted.text_problem(tr(LABELS[name]), str(values[name]), MAX_TEXT_CHARS, lang())
-    message = too_long if name == "text" and too_long else e.localized(lang())
+    too_long = untrusted.text_problem(tr(LABELS[name]), str(values[name]), MAX_TEXT_CHARS)
+    message = tr(too_long if name == "text" and too_long else e)
     st.session_state[f"_refused_{name}"] = message
     st.session_state["_put_back"] = {name: keep}
     return True
@@ -184,15 +184,15 @@ def _series_upload(container, warnings: list[str], read_series) -> tuple:
     st.session_state[SERIES_UPLOADED] = True
     # name and size before a byte is parsed; the message stays under the uploader (not a share link's)
     field = tr("Your own series (CSV, one numeric column)")
-    problem = untrusted.upload_problem(field, up.name, up.size, MAX_UPLOAD_MB, (".csv", ".txt"), lang())
+    problem = untrusted.upload_problem(field, up.name, up.size, MAX_UPLOAD_MB, (".csv", ".txt"))
     if problem:
-        container.error(problem, icon=":material/block:")
+        container.error(tr(problem), icon=":material/block:")
         return ()
     try:
         series = read_series(up.getvalue())
     except (ConfigError, ValueError) as e:
         name = untrusted.shorten(up.name)
-        error = localize(e, lang())  # a ConfigError or a ValueError(Msg) in this session's language
+        error = tr(e)  # a ConfigError or a ValueError(Msg) in this session's language
         container.error(tr("CSV file {name}: {error} — using the built-in sines", name=name, error=error))
         return ()
     container.caption(tr("Using {n} values from {name}.", n=len(series), name=untrusted.escape_markdown(up.name[:80])))

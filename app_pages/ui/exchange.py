@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.i18n import lang, tr
+from app_pages.i18n import tr
 from app_pages.ui import links, teacher
 from rnnplay import export, untrusted
-from rnnplay.i18n import N_, localize
+from rnnplay.i18n import N_
 from rnnplay.run.training_run import TrainingRun
 
 
@@ -66,7 +66,7 @@ def exchange_panel(run: TrainingRun) -> None:
         if cfg_file is not None:
             # every input validated: name and size first, then the JSON reader (never pickle); a refusal changes nothing
             problem = untrusted.upload_problem(
-                tr(cfg_label), cfg_file.name, cfg_file.size, untrusted.MAX_CONFIG_MB, (".json",), lang()
+                tr(cfg_label), cfg_file.name, cfg_file.size, untrusted.MAX_CONFIG_MB, (".json",)
             )
             try:
                 if problem:
@@ -74,7 +74,7 @@ def exchange_panel(run: TrainingRun) -> None:
                 imported = export.load_config_json(cfg_file.getvalue())
             except (ValueError, TypeError) as e:
                 i1.error(
-                    str(e) if problem else f"{untrusted.escape_markdown(cfg_file.name[:80])}: {localize(e, lang())}",
+                    tr(e) if problem else f"{untrusted.escape_markdown(cfg_file.name[:80])}: {tr(e)}",
                     icon=":material/block:",
                 )
             else:
@@ -108,7 +108,7 @@ def exchange_panel(run: TrainingRun) -> None:
         if w_file is not None and st.session_state.get("_loaded_weights") != w_file.file_id:
             # checked before the run is touched: a refused file leaves it training (or paused) as it was
             problem = untrusted.upload_problem(
-                tr(w_label), w_file.name, w_file.size, untrusted.MAX_WEIGHTS_MB, (".safetensors",), lang()
+                tr(w_label), w_file.name, w_file.size, untrusted.MAX_WEIGHTS_MB, (".safetensors",)
             )
             try:
                 if problem:
@@ -116,7 +116,7 @@ def exchange_panel(run: TrainingRun) -> None:
                 run.load_weights(w_file.getvalue())
             except (ValueError, TypeError) as e:
                 i2.error(
-                    str(e) if problem else f"{untrusted.escape_markdown(w_file.name[:80])}: {localize(e, lang())}",
+                    tr(e) if problem else f"{untrusted.escape_markdown(w_file.name[:80])}: {tr(e)}",
                     icon=":material/block:",
                 )
             else:

@@ -10,7 +10,7 @@ import math
 import streamlit as st
 from streamlit.runtime.state.session_state_proxy import get_session_state
 
-from app_pages.i18n import lang, tr
+from app_pages.i18n import tr
 from rnnplay import hosted, texts
 from rnnplay.config import (
     DEFAULT_TASK,
@@ -170,7 +170,7 @@ def drop_bad_url_numbers(defaults: RunConfig) -> list[str]:
         hi = UI_MAX.get(name, m["hi"])
         allowed = N_("an integer in {range}") if kind is int else N_("a finite number in {range}")
         span = f"{'(' if m['lo_open'] else '['}{_num(m['lo'])}, {_num(hi)}]"
-        error = ConfigError(name, raw, allowed, range=span).localized(lang())
+        error = tr(ConfigError(name, raw, allowed, range=span))
         warnings.append(tr("{error} — using the default {value}", error=error, value=repr(getattr(defaults, name))))
         drop_url_param(name)
     return warnings
@@ -224,7 +224,7 @@ def widget(name: str, default, container, locked: bool = False) -> object:
     """Draw one field's widget in container with this value and return what it holds. locked: a teacher link
     fixed the field (a disabled widget that shows its value)."""
     f, key, label = FIELDS[name], name, tr(LABELS[name])
-    m, help_ = f.metadata, f"{field_help(name, lang())} — {allowed_text(name, lang())}"
+    m, help_ = f.metadata, f"{tr(field_help(name))} — {tr(allowed_text(name))}"
     common = {"key": key, "help": help_, "bind": "query-params"}
     if locked:
         # not bound (a bound widget takes ?name= from the URL when first drawn), disabled, and its

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.i18n import lang, tr
+from app_pages.i18n import render, tr
 from rnnplay import hosted
 from rnnplay.diagnosis import diagnose
-from rnnplay.i18n import t
 from rnnplay.run import RaceSnapshot, RunState, Snapshot
 
 SEVERITY_ICONS = {"warning": ":material/warning:", "info": ":material/info:", "ok": ":material/check_circle:"}
@@ -18,8 +17,8 @@ def state_text(snap: Snapshot | RaceSnapshot, names: dict[str, str], lg: str) ->
     """A run's or a race's state for its status line, in language `lg`; a queued one says where it stands
     (hosted)."""
     if snap.state == RunState.QUEUED and snap.queue_position:
-        return t(hosted.QUEUED_TEXT, lg, position=snap.queue_position, length=snap.queue_length)
-    return t(names.get(snap.state, snap.state), lg)
+        return render(hosted.QUEUED_TEXT, lg, position=snap.queue_position, length=snap.queue_length)
+    return render(names.get(snap.state, snap.state), lg)
 
 
 def run_message(snap: Snapshot | RaceSnapshot) -> str:
@@ -45,11 +44,11 @@ def diagnosis_panel(snap: Snapshot, container=None, title: str | None = None) ->
     """The run's diagnosis (rnnplay.diagnosis): what the charts show, as sentences with their numbers and
     what to try, in the session's language. title: the panel's heading (default "Diagnosis"; the Gradient
     lab names the entry)."""
-    findings = diagnose(snap, lang())
+    findings = diagnose(snap)
     box = (container or st).container(border=True, key=None)
     box.markdown(f"**{title or tr('Diagnosis')}**")
     if not findings:
         box.caption(tr("Nothing to say yet: train for a few steps."))
     for f in findings:
-        line = f.text + ("  \n" + tr("*Try:* {hint}", hint=f.hint) if f.hint and f.severity != "ok" else "")
+        line = tr(f.text) + ("  \n" + tr("*Try:* {hint}", hint=f.hint) if f.hint and f.severity != "ok" else "")
         box.markdown(f"{SEVERITY_ICONS.get(f.severity, '')} {line}")

@@ -72,8 +72,8 @@ def shared_settings(box) -> tuple[RaceSetup, list[str]]:
     problems += room_warnings + seed_text_from_url()  # ?text_ref=: a long text kept on the server
     page_params = {"race", "lesson", *ENTRY_KEYS}
     shared_params = {k: v for k, v in st.query_params.to_dict().items() if k not in page_params}
-    _, url_warnings = parse_params(shared_params, lang())
-    problems += url_warnings
+    _, url_warnings = parse_params(shared_params)
+    problems += [tr(w) for w in url_warnings]
 
     box.subheader(tr("Shared by every entry"))
     problems += lang_warnings()
@@ -91,7 +91,7 @@ def shared_settings(box) -> tuple[RaceSetup, list[str]]:
     try:
         base = start.replace(**overlay, **values)
     except ConfigError as e:
-        problems.append(tr("{error} — using the task's defaults", error=e.localized(lang())))
+        problems.append(tr("{error} — using the task's defaults", error=tr(e)))
         base = start
     st.session_state["_race_base"] = base  # what a demo loaded from a button starts from (locked_demo)
     return RaceSetup(preset_id, preset, task, start, values, overlay, base), problems
@@ -117,8 +117,8 @@ def _rows_from_url(setup: RaceSetup, problems: list[str]) -> list[dict]:
         return _demo_rows(setup)
     rows = []
     for i, text in enumerate(texts, start=1):
-        c, warn = parse_entry(text, setup.base, name=tr("entry {i} (e{i})", i=i), lang=lang())
-        problems.extend(warn)
+        c, warn = parse_entry(text, setup.base, name=tr("entry {i} (e{i})", i=i))
+        problems.extend(tr(w) for w in warn)
         rows.append(_row(c))
     return rows
 
@@ -175,9 +175,7 @@ def entry_configs(rows: list[dict], setup: RaceSetup) -> tuple[list[RunConfig], 
             try:
                 c = c.replace(**{n: v})
             except ConfigError as e:
-                warnings.append(
-                    tr("entry {i}: {error} — using {value}", i=i, error=e.localized(lang()), value=repr(getattr(c, n)))
-                )
+                warnings.append(tr("entry {i}: {error} — using {value}", i=i, error=tr(e), value=repr(getattr(c, n))))
         configs.append(c)
     if len(configs) > MAX_ENTRIES:
         warnings.append(
@@ -285,10 +283,10 @@ def checked_entries(setup: RaceSetup, problems: list[str]) -> tuple[list[RunConf
         st.warning(tr("Share link: {problem}", problem=p), icon=":material/warning:")
     can_race = len(configs) >= MIN_ENTRIES
     # this server's caps (hosted): each entry is a model of its own; an entry over a cap keeps the race from starting
-    over_caps = [(i, p) for i, cfg in enumerate(configs, start=1) for p in cost.check_caps(cfg, lang())]
+    over_caps = [(i, p) for i, cfg in enumerate(configs, start=1) for p in cost.check_caps(cfg)]
     for i, p in over_caps:
         st.error(tr("entry {i}: {problem}", i=i, problem=p), icon=":material/block:")
-    over_budget = [] if over_caps else cost.check_race(configs, lang())  # all entries are held at once
+    over_budget = [] if over_caps else [tr(p) for p in cost.check_race(configs)]  # all entries are held at once
     for p in over_budget:
         st.error(p, icon=":material/block:")
     over_caps = over_caps or over_budget

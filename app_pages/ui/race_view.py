@@ -14,13 +14,13 @@ import textwrap
 import streamlit as st
 
 from app_pages import narrator
-from app_pages.i18n import lang, tr
+from app_pages.i18n import lang, render, tr, translator
 from app_pages.ui import panels
 from app_pages.ui.live_chart import fed_chart, fed_status, forget
 from app_pages.ui.live_feed import Entry, Feed
 from app_pages.ui.run_view import DIAGNOSIS_HEIGHT, WORDS_EVERY_S, open_tab_pointed_at, pace
 from rnnplay import figures, hosted
-from rnnplay.i18n import N_, t
+from rnnplay.i18n import N_
 from rnnplay.race import Race, race_labels
 from rnnplay.run import ACTIVE, RaceSnapshot, RunState, Snapshot
 
@@ -50,7 +50,7 @@ STATE_TEXT = {
 
 
 def status_text(snap: RaceSnapshot, lg: str) -> str:
-    return t(
+    return render(
         "steps {steps} of {total} · {rate} steps/s in all · {state}",
         lg,
         steps=" / ".join(map(str, snap.steps)),
@@ -149,7 +149,7 @@ def _side_legend(fig, beside_lesson: bool) -> dict:
 
 
 def _hidden(snap: Snapshot, lab: str, lg: str) -> dict:
-    fig = figures.hidden_figure(snap, lang=lg, height=CELL_HEIGHT).to_dict()
+    fig = figures.hidden_figure(snap, tr=translator(lg), height=CELL_HEIGHT).to_dict()
     fig["layout"]["title"] = {**fig["layout"].get("title", {}), "text": lab}
     return fig
 
@@ -157,7 +157,8 @@ def _hidden(snap: Snapshot, lab: str, lg: str) -> dict:
 def _param_norms(runs: list[Snapshot], labels: list[str], lg: str) -> list:
     title = N_("{label}: gradient norm per tensor")
     return [
-        figures.param_norms_figure(s, t(title, lg, label=lab), lang=lg) for s, lab in zip(runs, labels, strict=True)
+        figures.param_norms_figure(s, render(title, lg, label=lab), tr=translator(lg))
+        for s, lab in zip(runs, labels, strict=True)
     ]
 
 
@@ -167,7 +168,7 @@ def _source(race: Race, lg: str):
     def snapshot() -> RaceSnapshot:
         snap = race.snapshot()
         if race.labels == race_labels(race.configs):
-            snap = dataclasses.replace(snap, labels=race_labels(race.configs, lg))
+            snap = dataclasses.replace(snap, labels=[render(lab, lg) for lab in race_labels(race.configs)])
         return snap
 
     return snapshot
@@ -191,7 +192,7 @@ def _charts(race: Race, feed: Feed, was_live: bool) -> None:
     if was_live and race.state not in ACTIVE:
         st.rerun()
     lg, beside_lesson = lang(), narrator.active()
-    words = {"time step t": t("time step t", lg)}
+    words, say = {"time step t": render("time step t", lg)}, translator(lg)
     snap = feed.source()
     live = snap.state in ACTIVE
     _status(feed, snap, live)
@@ -199,13 +200,13 @@ def _charts(race: Race, feed: Feed, was_live: bool) -> None:
     log_y = st.session_state.get("race_loss_log", False)
     left, right = st.columns(2)
     with left:
-        build = lambda s: _side_legend(figures.race_loss_figure(s, log_y=log_y, lang=lg), beside_lesson)  # noqa: E731
+        build = lambda s: _side_legend(figures.race_loss_figure(s, log_y=log_y, tr=say), beside_lesson)  # noqa: E731
         fed_chart(feed, "loss", Entry(lambda s: (steps(s), log_y), build, ROW_HEIGHT), snap, live=live)
     with right:
-        build = lambda s: _side_legend(figures.race_grad_through_time_figure(s, lang=lg), beside_lesson)  # noqa: E731
+        build = lambda s: _side_legend(figures.race_grad_through_time_figure(s, tr=say), beside_lesson)  # noqa: E731
         fed_chart(feed, "gtt", Entry(probes, build, ROW_HEIGHT), snap, live=live)
     n = len(snap.runs)
-    _per_entry(feed, "gtt_heatmap", n, lambda s: figures.race_heatmaps(s, lang=lg), probes, snap, live, words)
+    _per_entry(feed, "gtt_heatmap", n, lambda s: figures.race_heatmaps(s, tr=say), probes, snap, live, words)
     _per_entry(
         feed,
         "hidden",
@@ -222,7 +223,7 @@ def _tabs(race: Race, feed: Feed, interval: float | None) -> None:
     """The diagnoses and the other charts, in tabs; only the open one is built. Reruns every WORDS_EVERY_S
     while the race runs."""
     lg = lang()
-    words = {"time step t": t("time step t", lg)}
+    words, say = {"time step t": render("time step t", lg)}, translator(lg)
     snap = feed.source()
     live = snap.state in ACTIVE
     runs, labels, n = snap.runs, snap.labels, len(snap.runs)
@@ -243,13 +244,13 @@ def _tabs(race: Race, feed: Feed, interval: float | None) -> None:
             elif name == "spectral":
                 left, right = st.columns(2)
                 with left:
-                    build = lambda s: figures.race_spectral_figure(s, lang=lg)  # noqa: E731
+                    build = lambda s: figures.race_spectral_figure(s, tr=say)  # noqa: E731
                     fed_chart(feed, "spectral", Entry(probes, build), snap, live=live)
                 with right:
-                    build = lambda s: figures.race_singular_values_figure(s, lang=lg)  # noqa: E731
+                    build = lambda s: figures.race_singular_values_figure(s, tr=say)  # noqa: E731
                     fed_chart(feed, "singular", Entry(probes, build), snap, live=live)
             elif name == "grad_norm":
-                make = lambda s: figures.race_grad_norm_figures(s, lang=lg)  # noqa: E731
+                make = lambda s: figures.race_grad_norm_figures(s, tr=say)  # noqa: E731
                 _per_entry(feed, "grad_norm", n, make, steps, snap, live, words)
             else:
                 make = lambda s: _param_norms(s.runs, s.labels, lg)  # noqa: E731

@@ -17,15 +17,15 @@ import time
 
 import streamlit as st
 
-from app_pages.i18n import lang, tr
+from app_pages.i18n import lang, render, tr, translator
 from app_pages.ui import panels
 from app_pages.ui.live_chart import fed_chart, fed_status, forget
 from app_pages.ui.live_feed import Entry, Feed
 from rnnplay import figures, hosted
-from rnnplay.i18n import N_, t
+from rnnplay.i18n import N_
 from rnnplay.run import ACTIVE, RunState, Snapshot
 from rnnplay.run.training_run import TrainingRun
-from rnnplay.tasks.base import localize_view
+from rnnplay.tasks.base import view_words
 
 MAIN_CHARTS = ("loss", "gtt", "gtt_heatmap", "hidden")  # two rows of two, above the fold
 TABS = {
@@ -87,10 +87,10 @@ def status_text(snap: Snapshot, lg: str) -> str:
     args = {"done": done, "total": total, "rate": f"{snap.steps_per_s:.0f}"}
     args["state"] = panels.state_text(snap, STATE_TEXT, lg)
     if n:  # a finite dataset: epoch = steps x batch size / dataset size
-        return t(
+        return render(
             "step {done} / {total} · epoch {epoch:.1f} · {rate} steps/s · {state}", lg, epoch=done * batch / n, **args
         )
-    return t("step {done} / {total} · {rate} steps/s · {state}", lg, **args)
+    return render("step {done} / {total} · {rate} steps/s · {state}", lg, **args)
 
 
 def status_line(feed: Feed, snap: Snapshot, live: bool) -> None:
@@ -162,7 +162,8 @@ def _chart(feed: Feed, run: TrainingRun, snap: Snapshot, name: str, moves_with: 
         version = lambda s: (hold.version(run.id, s), lg, options)  # noqa: E731
     else:
         version = lambda s: ((run.id, s.steps_done, s.state), lg, options)  # noqa: E731
-    build = lambda s: figures.live_figures(s, (name,), lang=lg, **kw)[name]  # noqa: E731
+    say = translator(lg)  # bound here: the feed builds the chart outside this script run
+    build = lambda s: figures.live_figures(s, (name,), tr=say, **kw)[name]  # noqa: E731
     fed_chart(feed, name, Entry(version, build, figures.LIVE_HEIGHTS[name]), snap, live=live)
 
 
@@ -226,7 +227,7 @@ def _tabs(run: TrainingRun, feed: Feed, interval: float | None) -> None:
                     panels.diagnosis_panel(_hold().shown(snap))
             elif name == "task_view" and (snap.task_view or {}).get("kind") == "text":
                 with st.container(border=True, key="task_view"):  # the key lets a lesson outline it
-                    text_view(localize_view(snap.task_view, lang()), run.config.temperature)
+                    text_view(view_words(snap.task_view, translator(lang())), run.config.temperature)
             elif name == "task_view" and snap.task_view is None:
                 st.caption(tr(figures.EMPTY_TEXT))
             else:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.i18n import lang, tr
+from app_pages.i18n import tr, words
 from app_pages.ui.live_chart import live_chart
 from app_pages.ui.run_view import text_view
 from rnnplay import figures, untrusted
-from rnnplay.i18n import localize
 from rnnplay.run.training_run import TrainingRun
-from rnnplay.tasks.base import localize_view
 
 
 def offered(run: TrainingRun) -> bool:
@@ -41,14 +39,14 @@ def try_it(run: TrainingRun) -> None:
             st.caption(tr("An untrained model answers at random: press Train first, then try again."))
         try:
             label = tr(task_cls.try_it_label or "")
-            too_long = untrusted.text_problem(label, query, untrusted.MAX_INPUT_CHARS, lang())
+            too_long = untrusted.text_problem(label, query, untrusted.MAX_INPUT_CHARS)
             if too_long:
                 raise ValueError(too_long)
             result = run.try_it(query)
         except ValueError as e:
-            st.warning(localize(e, lang()), icon=":material/edit:")
+            st.warning(tr(e), icon=":material/edit:")
         else:
-            fig = figures.task_view_figure(localize_view(result, lang()), lang=lang())
+            fig = figures.task_view_figure(result, tr=words())
             if fig is not None:
                 live_chart(fig, key="try_it_chart")
             elif result.get("kind") == "text":

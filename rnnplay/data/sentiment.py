@@ -94,10 +94,11 @@ ZH_NATURAL = (
 _EN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
 
 
-def tokenize(text: str, lang: str) -> list[str]:
+def tokenize(text: str, corpus: str) -> list[str]:
     """English: lowercase words and punctuation marks; Chinese: one token per character, spaces and
-    punctuation skipped (a Latin word inside Chinese text stays one lowercase token)."""
-    if lang == "en":
+    punctuation skipped (a Latin word inside Chinese text stays one lowercase token). corpus: the language
+    of the sentences ("en" or "zh", the `sentences` setting), never the reader's."""
+    if corpus == "en":
         return _EN_TOKEN.findall(text.lower())
     out: list[str] = []
     for word in re.findall(r"[A-Za-z0-9]+|\S", text):
@@ -151,35 +152,35 @@ def _zh_sentence(rng: random.Random) -> tuple[str, int]:
     return _pick(rng, ZH_PREFIXES, 0.7) + core + _pick(rng, ZH_SUFFIXES, 0.5), label ^ negated
 
 
-def sentences(lang: str) -> list[tuple[str, int]]:
+def sentences(corpus: str) -> list[tuple[str, int]]:
     """Every built-in (sentence, label) of a language, label 1 = positive: the natural ones, then the
     composed ones; no two with the same tokens, each 3–15 tokens long. Deterministic."""
-    if lang not in LANGS:
-        raise ValueError(f"sentences={lang!r} is not allowed: one of {', '.join(LANGS)}")
-    rng = random.Random(f"sentiment-{lang}")
-    make = _en_sentence if lang == "en" else _zh_sentence
-    natural = EN_NATURAL if lang == "en" else ZH_NATURAL
+    if corpus not in LANGS:
+        raise ValueError(f"sentences={corpus!r} is not allowed: one of {', '.join(LANGS)}")
+    rng = random.Random(f"sentiment-{corpus}")
+    make = _en_sentence if corpus == "en" else _zh_sentence
+    natural = EN_NATURAL if corpus == "en" else ZH_NATURAL
     out, seen = [], set()
     for text, label in [*natural, *(make(rng) for _ in range(N_COMPOSED))]:
-        key = tuple(tokenize(text, lang))
+        key = tuple(tokenize(text, corpus))
         if key not in seen and MIN_TOKENS <= len(key) <= MAX_TOKENS:
             seen.add(key)
             out.append((text, label))
     return out
 
 
-def is_validation(text: str, lang: str) -> bool:
+def is_validation(text: str, corpus: str) -> bool:
     """Held out by a stable hash of the tokens, so the split never depends on order or seed."""
-    return zlib.crc32(" ".join(tokenize(text, lang)).encode()) % VAL_SHARE == 0
+    return zlib.crc32(" ".join(tokenize(text, corpus)).encode()) % VAL_SHARE == 0
 
 
-def split(lang: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+def split(corpus: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     """(training, validation) sentences of a language; disjoint, about 80/20."""
-    all_ = sentences(lang)
-    return [s for s in all_ if not is_validation(s[0], lang)], [s for s in all_ if is_validation(s[0], lang)]
+    all_ = sentences(corpus)
+    return [s for s in all_ if not is_validation(s[0], corpus)], [s for s in all_ if is_validation(s[0], corpus)]
 
 
-def build_vocab(texts: list[str], lang: str) -> list[str]:
+def build_vocab(texts: list[str], corpus: str) -> list[str]:
     """Tokens of these (training) texts, most frequent first (ties alphabetical), after <PAD>=0, <UNK>=1."""
-    counts = Counter(t for text in texts for t in tokenize(text, lang))
+    counts = Counter(t for text in texts for t in tokenize(text, corpus))
     return [PAD_TOKEN, UNK_TOKEN, *sorted(counts, key=lambda t: (-counts[t], t))]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 
 LANGS = ("en", "zh")
 LANG_NAMES = {"en": "English", "zh": "中文"}
@@ -55,26 +56,54 @@ def valid_lang(value: str | None) -> str | None:
     return value if value in LANGS else None
 
 
-class Msg:
-    """A text to be shown later, in the reader's language: the English template (the catalogue key,
-    marked where it is written: `Msg(N_("copy input: type 1 to {n} digits"), n=10)`) and its values.
-    The core raises errors with one (`raise ValueError(Msg(...))`) because it does not know the reader's
-    language; str() of it, and so of the error, is the English text, as before, while the page shows
-    `localize(error, lang)`. A value may itself be a Msg or such an error: it is translated too."""
+class Msg(str):
+    """A text to be shown in the reader's language: the English template (the catalogue key, marked where it
+    is written: `Msg(N_("copy input: type 1 to {n} digits"), n=10)`) and its values. It is a str, its
+    English text, so the CLI, the logs and str(error) read it as before; a page says it in its reader's
+    language with app_pages.i18n.tr (the one place that looks up the catalogue for the pages). The core
+    raises errors with one (`raise ValueError(Msg(...))`) and returns them, because it does not know the
+    reader's language. A value may itself be a Msg or an error raised with one: it is translated too."""
 
-    __slots__ = ("template", "values")
+    template: str
+    values: dict
 
-    def __init__(self, template: str, /, **values):
+    def __new__(cls, template: str, /, **values):
+        english = template.format(**{k: _english_value(v) for k, v in values.items()}) if values else template
+        self = super().__new__(cls, english)
         self.template, self.values = template, values
+        return self
+
+    def __reduce__(self):  # pickled (a Ray worker's result, a view in a snapshot) as template and values
+        return (_msg, (self.template, self.values))
 
     def tr(self, lang: str = DEFAULT_LANG) -> str:
         return t(self.template, lang, **{k: _localize_value(v, lang) for k, v in self.values.items()})
 
     def __str__(self) -> str:
-        return self.tr(DEFAULT_LANG)
+        return str.__str__(self)
 
     def __repr__(self) -> str:
         return f"Msg({self.template!r}, **{self.values!r})"
+
+
+def _msg(template: str, values: dict) -> Msg:
+    return Msg(template, **values)
+
+
+def _english_value(value):
+    if isinstance(value, BaseException):
+        return str(value)
+    return value  # a Msg is its English text; a number keeps its type, so a template's {x:.2f} still formats it
+
+
+# what the figure builders are handed to say their words: tr(template, **values) -> the text in the reader's
+# language (app_pages.i18n.translator makes one for a language; `english` is the default)
+Tr = Callable[..., str]
+
+
+def english(msg: str, /, **fmt) -> str:
+    """The `tr` of a figure drawn in English (the CLI, the tests, the default): the template with fmt filled."""
+    return str(Msg(msg, **fmt)) if fmt else str(msg)
 
 
 def _localize_value(value, lang: str):
@@ -86,12 +115,13 @@ def _localize_value(value, lang: str):
 
 
 def localize(obj, lang: str = DEFAULT_LANG) -> str:
-    """A Msg, an error raised with one (or with a `localized(lang)` method), in lang; anything else as str()."""
+    """A Msg, or an error raised with one (or with a Msg `message`, a ConfigError), in lang; anything else
+    as str()."""
     if isinstance(obj, Msg):
         return obj.tr(lang)
     if isinstance(obj, BaseException):
-        if hasattr(obj, "localized"):
-            return obj.localized(lang)
+        if isinstance(getattr(obj, "message", None), Msg):
+            return obj.message.tr(lang)
         if len(obj.args) == 1 and isinstance(obj.args[0], Msg):
             return obj.args[0].tr(lang)
     return str(obj)

@@ -205,8 +205,8 @@ class RunWorker:
             self.runs[run.id] = run
         return result, self.status(run.id)
 
-    def inspect(self, run_id: str, sample, lang: str):
-        return inspect_data.inspect(self.runs[run_id], sample, lang)
+    def inspect(self, run_id: str, sample):
+        return inspect_data.inspect(self.runs[run_id], sample)
 
     def read(self, run_id: str, name: str):
         return getattr(self.runs[run_id], name)
@@ -480,9 +480,9 @@ class RemoteRun(_WorkerControls):
         self._seq = -1
         return self.snapshot()
 
-    def inspect_in_worker(self, sample, lang: str):
+    def inspect_in_worker(self, sample):
         """inspect_data.inspect, run in the worker beside the model (the Inspect page)."""
-        return ray.get(self.worker.inspect.remote(self._key, sample, lang))
+        return ray.get(self.worker.inspect.remote(self._key, sample))
 
     def snapshot(self) -> Snapshot:
         """The run's Snapshot, from what changed since this page's last one; once the worker is gone, the

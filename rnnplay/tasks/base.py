@@ -7,7 +7,7 @@ and probe batches use their own seeds, so they never overlap the training stream
 
 A task's words for the learner (description, chance_text, stuck_hint, try-it labels, its views'
 titles and labels, its refusals of bad input) are English marked with N_ or written as a Msg; the
-pages show them in the reader's language (tr, localize, localize_view; the Chinese is in
+pages say them in the reader's language (app_pages.i18n.tr; figures and views through view_words; the Chinese is in
 rnnplay/i18n/zh_tasks.py). The data themselves (texts, sentences, tokens) are never translated.
 """
 
@@ -22,7 +22,7 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from rnnplay.i18n import N_, Msg, localize, t
+from rnnplay.i18n import N_, Msg, Tr, english
 from rnnplay.tokens import PAD  # noqa: F401 - the tasks' token id of <PAD>, shared with the models
 
 VAL_SEED_OFFSET, PROBE_SEED_OFFSET = 1_000_003, 2_000_029
@@ -217,23 +217,23 @@ VIEW_TEXT_KEYS = ("title", "label", "name", "x_title", "y_title", "hline_label")
 
 def said(key: str, msg) -> dict:
     """A view entry that is a sentence with numbers (a Msg, or a list of them): the English text under
-    key, as every view had it, and the Msg under key + "_msg" for localize_view."""
+    key, as every view had it, and the Msg under key + "_msg" for view_words."""
     english = [str(m) for m in msg] if isinstance(msg, list) else str(msg)
     return {key: english, f"{key}_msg": msg}
 
 
-def localize_view(view: dict | None, lang: str = "en") -> dict | None:
-    """A task view (or a try-it result) with its words in lang, for figures.task_view_figure: every
-    entry that has a Msg beside it (said) takes its translation, and the plain labels theirs. A copy;
-    the data (tokens, numbers) stay as they are."""
-    if not view or lang == "en":
+def view_words(view: dict | None, tr: Tr = english) -> dict | None:
+    """A task view (or a try-it result) with its words said by tr (the page's, for its reader), for
+    figures.task_view_figure and the text views: every entry that has a Msg beside it (said) takes it, and
+    the plain labels theirs. A copy; the data (tokens, numbers) stay as they are."""
+    if not view:
         return view
-    return _localized(view, lang)
+    return _worded(view, tr)
 
 
-def _localized(obj, lang: str):
+def _worded(obj, tr: Tr):
     if isinstance(obj, list):
-        return [_localized(v, lang) for v in obj]
+        return [_worded(v, tr) for v in obj]
     if not isinstance(obj, dict):
         return obj
     out = {}
@@ -242,9 +242,9 @@ def _localized(obj, lang: str):
             continue
         msg = obj.get(f"{key}_msg")
         if msg is not None:
-            out[key] = [localize(m, lang) for m in msg] if isinstance(msg, list) else localize(msg, lang)
+            out[key] = [tr(m) for m in msg] if isinstance(msg, list) else tr(msg)
         elif key in VIEW_TEXT_KEYS and isinstance(value, str):
-            out[key] = t(value, lang)
+            out[key] = tr(value)
         else:
-            out[key] = _localized(value, lang)
+            out[key] = _worded(value, tr)
     return out

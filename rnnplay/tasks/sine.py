@@ -13,7 +13,7 @@ import math
 import torch
 
 from rnnplay.errors import ConfigError
-from rnnplay.i18n import N_, Msg, localize
+from rnnplay.i18n import N_, Msg
 from rnnplay.tasks.base import Batch, Task, source_of
 from rnnplay.untrusted import MAX_SERIES, shorten
 
@@ -28,20 +28,7 @@ MIN_VAL_WINDOWS = 8  # a user's series must leave at least this many validation 
 class SeriesError(ConfigError):
     """A refused series or CSV file (field "series" or "csv"). Its value may be a description of what
     was found, and the values of what is allowed names such as "column 2": Msgs, said in the reader's
-    language too (ConfigError translates only the template of what is allowed)."""
-
-    def localized(self, lang: str = "en") -> str:
-        if lang == "en":
-            return super().localized(lang)
-        english_args = self.allowed_args
-        self.allowed_args = {k: localize(v, lang) if isinstance(v, Msg) else v for k, v in english_args.items()}
-        try:
-            text = super().localized(lang)
-        finally:
-            self.allowed_args = english_args
-        if isinstance(self.value, Msg):
-            text = text.replace(str(self.value), self.value.tr(lang), 1)
-        return text
+    language too."""
 
 
 def min_series_len(seq_len: int) -> int:
@@ -338,7 +325,7 @@ def _numbers_per_column(body: list[tuple[int, list[str]]], width: int, comma: bo
 def _quoted(name: str | Msg) -> str | Msg:
     """A column's name as the messages quote it: 'temp' for a header cell (shortened, markdown escaped: the
     file's own text is never a link or an image on the page), 'column 2' for one without."""
-    return shorten(name) if isinstance(name, str) else Msg("'{name}'", name=name)
+    return Msg("'{name}'", name=name) if isinstance(name, Msg) else shorten(name)
 
 
 def _listed(names: list) -> Msg:
