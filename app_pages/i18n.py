@@ -1,4 +1,10 @@
-"""The pages' side of rnnplay.i18n: the session's language and `tr`, which every page uses for its text.
+"""The pages' side of rnnplay.i18n, the one place where a text meets the reader's language: `tr`, which
+every page uses for its words and for the Msgs the core returns or raises, and the session's language.
+
+The core returns its texts as templates with their values (rnnplay.i18n.Msg) and never takes a language;
+a page says them with `tr(msg)` (or `tr("template {n}", n=3)` for its own words). `render(msg, lang)` is the
+same for a given language, and `translator(lang)` binds it: what the figure builders are handed (their
+layout measures the words) and what a chart drawn outside a script run uses (it reads no session state).
 
 The language comes from, in order: the sidebar switch (bound to `?lang=`), a `?lang=` in the URL, the
 browser's locale (`st.context.locale`), English.
@@ -10,7 +16,16 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from rnnplay.i18n import DEFAULT_LANG, LANGS, Msg, lang_from_locale, localize, t, valid_lang
+from rnnplay.i18n import CATALOG, DEFAULT_LANG, LANGS, Msg
+
+
+def lang_from_locale(locale: str | None) -> str:
+    """The UI language for a browser locale such as 'zh-CN' or 'en-US'."""
+    return "zh" if (locale or "").lower().startswith("zh") else DEFAULT_LANG
+
+
+def valid_lang(value: str | None) -> str | None:
+    return value if value in LANGS else None
 
 
 def browser_lang() -> str:
@@ -27,10 +42,28 @@ def lang() -> str:
 
 def render(msg, lang: str, /, **fmt) -> str:
     """msg in lang: an English template (the catalogue key) with fmt filled, a Msg the core returned, or an
-    error raised with one. Pure: a chart drawn outside a script run names its language."""
-    if isinstance(msg, str) and not isinstance(msg, Msg):
-        return Msg(msg, **fmt).tr(lang) if fmt else t(msg, lang)
-    return localize(msg, lang)
+    error raised with one (or with a Msg `message`, a ConfigError); anything else as str(). A value that is
+    a Msg or such an error is said in lang too. A text without an entry stays English. Pure: a chart drawn
+    outside a script run names its language."""
+    if isinstance(msg, Msg):
+        return _said(msg.template, lang, msg.values)
+    if isinstance(msg, BaseException):
+        if isinstance(getattr(msg, "message", None), Msg):
+            return render(msg.message, lang)
+        if len(msg.args) == 1 and isinstance(msg.args[0], Msg):
+            return render(msg.args[0], lang)
+        return str(msg)
+    if isinstance(msg, str):
+        return _said(msg, lang, fmt)
+    return str(msg)
+
+
+def _said(template: str, lang: str, values: dict) -> str:
+    text = CATALOG.get(lang, {}).get(template, template) if lang != DEFAULT_LANG else template
+    if not values:
+        return text  # never formatted: a user's text may hold braces
+    # a number keeps its type, so a template's {x:.2f} still formats it
+    return text.format(**{k: render(v, lang) if isinstance(v, Msg | BaseException) else v for k, v in values.items()})
 
 
 def translator(lang: str) -> Callable[..., str]:

@@ -45,7 +45,7 @@ NAMES = {"cpu": "CPU", "cuda": "GPU (CUDA)", "mps": "GPU (MPS)"}
 @dataclass(frozen=True)
 class DeviceChoice:
     device: str  # "cpu", "cuda" or "mps"
-    reason: Msg  # why, in words and numbers, for the page (localize(reason, lang))
+    reason: Msg  # why, in words and numbers, for the page to say (tr(reason))
     rates: dict[str, float] = field(default_factory=dict)  # steps/s per device; {} when nothing was timed
     estimated: tuple[str, ...] = ()  # devices whose rate is estimated, not timed
 

@@ -5,7 +5,7 @@ Nothing here ever unpickles (a pickle runs code): weights are read only by `safe
 bytes start with a safetensors header, and configurations only by `json`. Every refusal is a
 ValueError (a ConfigError when one config field is at fault) whose message names what is wrong and
 what is allowed, so the page can show it and change nothing else. The messages are i18n.Msg: str() is
-English, and the page shows `localize(error, lang)` (Chinese in rnnplay/i18n/zh_export.py).
+English, and the page says it with `tr(error)` (Chinese in rnnplay/i18n/zh_export.py).
 """
 
 from __future__ import annotations

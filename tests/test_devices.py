@@ -7,10 +7,10 @@ import math
 
 import pytest
 
+from app_pages.i18n import render
 from rnnplay import devices
 from rnnplay.config import make_config
 from rnnplay.cost import estimate
-from rnnplay.i18n import localize
 from rnnplay.trainer import Trainer
 
 # steps/s of each task's defaults in the app with probes: one CPU thread, an NVIDIA H200 (torch 2.11, cuDNN 9.19)
@@ -41,12 +41,12 @@ def test_the_reason_names_the_device_and_the_measured_numbers_in_both_languages(
     assert str(cpu.reason) == (
         "CPU: 2.5× faster than the GPU (CUDA) for a model this small (501 against 200 steps/s, measured)"
     )
-    assert localize(cpu.reason, "zh") == "CPU：对这么小的模型，比 GPU (CUDA) 快 2.5 倍（实测每秒 501 步对 200 步）"
+    assert render(cpu.reason, "zh") == "CPU：对这么小的模型，比 GPU (CUDA) 快 2.5 倍（实测每秒 501 步对 200 步）"
     gpu = devices.choose({"cpu": 78, "cuda": 265})
     assert str(gpu.reason) == (
         "GPU (CUDA): 3.4× faster than the CPU for a model this size (265 against 78 steps/s, measured)"
     )
-    assert "3.4 倍" in localize(gpu.reason, "zh")
+    assert "3.4 倍" in render(gpu.reason, "zh")
 
 
 def test_a_near_tie_keeps_the_gpu_and_says_so():
@@ -73,7 +73,7 @@ def test_no_gpu_means_the_cpu():
     choice = devices.choose({})
     assert choice.device == "cpu" and choice.rates == {}
     assert str(choice.reason) == "CPU: this machine has no GPU"
-    assert localize(choice.reason, "zh") == "CPU：这台机器没有 GPU"
+    assert render(choice.reason, "zh") == "CPU：这台机器没有 GPU"
 
 
 def test_one_measurement_serves_every_seed_and_learning_rate_of_a_shape():

@@ -18,10 +18,9 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from app_pages.i18n import translator
+from app_pages.i18n import render, translator
 from rnnplay import figures
 from rnnplay.config import make_config
-from rnnplay.i18n import t
 from rnnplay.probes import EPS
 from rnnplay.run import RaceSnapshot, RunState, Snapshot
 from rnnplay.run.training_run import TrainingRun
@@ -504,7 +503,7 @@ def test_charts_before_training_say_how_to_fill_them(adding_snap, fresh_snap):
         assert [x.count("<br>") for x in texts] == [1] and texts[0].replace("<br>", " ") == figures.EMPTY_TEXT
         assert not draw(adding_snap).layout.annotations
     zh = figures.loss_figure(fresh_snap, tr=translator("zh")).layout.annotations[0].text
-    assert zh.count("<br>") == 1 and zh.replace("<br>", "") == t(figures.EMPTY_TEXT, "zh")
+    assert zh.count("<br>") == 1 and zh.replace("<br>", "") == render(figures.EMPTY_TEXT, "zh")
 
 
 def test_nothing_crosses_the_empty_charts_hint(fresh_snap):

@@ -9,15 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from rnnplay.i18n import CATALOG, N_, lang_from_locale, t
+from app_pages.i18n import lang_from_locale, render
+from rnnplay.i18n import CATALOG, N_
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [ROOT / "app.py", *sorted((ROOT / "app_pages").rglob("*.py")), *sorted((ROOT / "rnnplay").rglob("*.py"))]
-MARKERS = {"t", "tr", "render", "N_"}
+MARKERS = {"tr", "render", "N_"}
 
 
 def marked_texts() -> dict[str, list[str]]:
-    """Every string literal passed first to t(), tr() or N_() in the code -> where it is."""
+    """Every string literal passed first to render(), tr() or N_() in the code -> where it is."""
     found: dict[str, list[str]] = {}
     for path in SOURCES:
         if path.parent.name == "i18n" and path.parent.parent.name == "rnnplay":
@@ -57,10 +58,10 @@ def test_placeholders_agree_and_entries_are_chinese():
         assert value.strip(), f"empty Chinese text for {key!r}"
 
 
-def test_t_formats_and_falls_back():
-    assert t("Home", "zh") == "首页"
-    assert t("Home", "en") == "Home"
-    assert t("Not in the catalogue {n}", "zh", n=3) == "Not in the catalogue 3"
+def test_render_formats_and_falls_back():
+    assert render("Home", "zh") == "首页"
+    assert render("Home", "en") == "Home"
+    assert render("Not in the catalogue {n}", "zh", n=3) == "Not in the catalogue 3"
     assert N_("Home") == "Home"
 
 
@@ -69,3 +70,26 @@ def test_t_formats_and_falls_back():
 )
 def test_language_from_browser_locale(locale, lang):
     assert lang_from_locale(locale) == lang
+
+
+LANGUAGE_ARGS = {"lang", "language"}
+
+
+def language_parameters() -> list[str]:
+    """Every function or method (lambdas too) in rnnplay/ with an argument named lang or language."""
+    found = []
+    for path in sorted((ROOT / "rnnplay").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                a = node.args
+                names = {x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if x}
+                if names & LANGUAGE_ARGS:
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {getattr(node, 'name', 'lambda')}")
+    return found
+
+
+def test_the_core_never_takes_the_readers_language():
+    """The core returns its texts as templates with their values (Msg) and draws figures with the `tr` the
+    page hands it; only the pages (app_pages/i18n.py) and the CLI turn a template into the reader's words."""
+    found = language_parameters()
+    assert not found, f"{len(found)} functions in rnnplay/ take a language: {found}"

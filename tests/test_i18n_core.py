@@ -19,7 +19,7 @@ from app_pages.i18n import render, translator
 from rnnplay import export
 from rnnplay.config import ConfigError, make_config
 from rnnplay.diagnosis import JUMP, SATURATED, diagnose
-from rnnplay.i18n import Msg, localize, t
+from rnnplay.i18n import Msg
 from rnnplay.lessons import CHART_LABELS, LESSONS, UI
 from rnnplay.tasks import TASK_CLASSES, make_task
 from rnnplay.tasks.base import view_words
@@ -126,9 +126,9 @@ def test_every_task_says_its_words_in_chinese(name):
     texts += [x for x in (cls.stuck_hint, cls.try_it_label) if x]
     for text in texts:
         assert not chinese(text), text
-        assert chinese(t(text, "zh")), f"{name}: no Chinese for {text!r}"
+        assert chinese(render(text, "zh")), f"{name}: no Chinese for {text!r}"
     for choice in cls.try_it_choices or ():
-        assert chinese(t(choice, "zh")), choice
+        assert chinese(render(choice, "zh")), choice
 
 
 def test_tagging_label_lists_the_vocabulary():
@@ -156,11 +156,11 @@ def test_try_it_refusals_are_english_in_str_and_chinese_through_localize(name):
     task = make_task(make_config(name, device="cpu"))
     with pytest.raises(ValueError) as e:
         task.try_it(_model(task), "cpu", BAD_INPUT[name])
-    english, zh = str(e.value), localize(e.value, "zh")
+    english, zh = str(e.value), render(e.value, "zh")
     assert english.startswith("prime text" if name == "charlm" else f"{name} input"), english  # names the input
     assert not chinese(english) and chinese(zh), (english, zh)
     assert set(NUMBER.findall(english)) <= set(NUMBER.findall(zh)), (english, zh)
-    assert localize(e.value, "en") == english
+    assert render(e.value, "en") == english
 
 
 @pytest.mark.parametrize("name", ["random", "copy", "reverse", "sentiment", "tagging", "wave"])
@@ -209,17 +209,17 @@ def test_try_it_view_in_chinese():
 def test_csv_refusals_in_chinese_name_csv_and_the_row(data, needles):
     with pytest.raises(ConfigError) as e:
         load_series_csv(data)
-    zh = localize(e.value, "zh")
+    zh = render(e.value, "zh")
     assert zh.startswith("csv=") and chinese(zh), zh
     for needle in needles:
         assert needle in zh, (needle, zh)
-    assert localize(e.value, "en") == str(e.value)
+    assert render(e.value, "en") == str(e.value)
 
 
 def test_a_too_short_series_is_refused_in_chinese_naming_series_and_the_minimum():
     with pytest.raises(ConfigError) as e:
         make_task(make_config("sine", series=tuple(float(i % 7) for i in range(50)), seq_len=30))
-    zh = localize(e.value, "zh")
+    zh = render(e.value, "zh")
     need = min_series_len(30)
     assert zh.startswith("series=") and "seq_len=30" in zh and f"{need} 个值" in zh and "50 个值" in zh, zh
 
@@ -230,12 +230,12 @@ def test_an_export_refusal_in_chinese_names_the_field():
     body["hiden_size"] = 8
     with pytest.raises(ConfigError) as e:
         export.load_config_json(json.dumps(body))
-    zh = localize(e.value, "zh")
+    zh = render(e.value, "zh")
     assert zh.startswith("hiden_size=8") and "RunConfig" in zh and chinese(zh), zh
 
     with pytest.raises(ValueError) as e:
         export.load_config_json(json.dumps({**body, "format": "other"}))
-    zh = localize(e.value, "zh")
+    zh = render(e.value, "zh")
     assert "format='other'" in zh and "'rnnplay-config'" in zh and chinese(zh), zh
 
 
@@ -244,16 +244,16 @@ def test_a_weights_refusal_in_chinese_names_every_mismatching_field():
     theirs = Trainer(make_config("majority", hidden_size=8, arch="gru", device="cpu"))
     with pytest.raises(ValueError) as e:
         export.load_weights(ours, export.weights_safetensors(theirs))
-    english, zh = str(e.value), localize(e.value, "zh")
+    english, zh = str(e.value), render(e.value, "zh")
     assert "arch='gru' (this run: 'rnn')" in english and "hidden_size=8 (this run: 16)" in english
     assert "arch='gru'（当前运行：'rnn'）" in zh and "hidden_size=8（当前运行：16）" in zh and "权重" in zh, zh
 
     with pytest.raises(ValueError) as e:
         export.load_weights(ours, b"\x80\x04" + b"x" * 40)
-    assert "pickle" in localize(e.value, "zh") and chinese(localize(e.value, "zh"))
+    assert "pickle" in render(e.value, "zh") and chinese(render(e.value, "zh"))
     # a nested refusal (the saved configuration is unusable) is translated inside the outer one
     nested = ValueError(Msg("weights file: its configuration is unusable: {error}", error=e.value))
-    assert chinese(localize(nested, "zh")) and "pickle" in str(nested)
+    assert chinese(render(nested, "zh")) and "pickle" in str(nested)
 
 
 def test_the_device_refusal_in_chinese():
@@ -261,7 +261,7 @@ def test_the_device_refusal_in_chinese():
         pytest.skip("this machine has a CUDA GPU")
     with pytest.raises(ConfigError) as e:
         Trainer(make_config("majority", device="cuda"))
-    zh = localize(e.value, "zh")
+    zh = render(e.value, "zh")
     assert zh.startswith("device='cuda'") and "CUDA GPU" in zh and chinese(zh), zh
 
 
@@ -270,7 +270,7 @@ def test_every_lesson_text_has_its_chinese():
     texts = [x for lesson in LESSONS for x in (lesson.title, lesson.summary, *(s.say for s in lesson.steps))]
     texts += [v for k, v in UI.items() if not k.startswith("page_")] + list(CHART_LABELS.values())
     for text in texts:
-        zh = t(text, "zh")
+        zh = render(text, "zh")
         assert zh != text or text == "hello → elloh", text
         assert chinese(zh) or text == "hello → elloh", text
         assert set(NUMBER.findall(text)) <= set(NUMBER.findall(course_numbers(zh))), (text, zh)
@@ -308,9 +308,9 @@ def test_a_lesson_in_chinese_renders_every_step(lesson, stop_runs):
         assert not at.exception
         text = panel_text(at)
         # a step entered without its claim's numbers shows "…" in their place (app_pages/narrator.filled)
-        said = t(step.say, "zh").format_map(_Unmeasured())
+        said = render(step.say, "zh").format_map(_Unmeasured())
         assert said in text and step.say.format_map(_Unmeasured()) not in text, (i, step.say)
-        assert f"课程：{t(lesson.title, 'zh')}" in text and f"第 {i + 1} 步，共 {len(lesson.steps)} 步" in text
+        assert f"课程：{render(lesson.title, 'zh')}" in text and f"第 {i + 1} 步，共 {len(lesson.steps)} 步" in text
         if step.point_at:
-            assert t(CHART_LABELS[step.point_at], "zh") in text
+            assert render(CHART_LABELS[step.point_at], "zh") in text
         assert at.button(key="lesson_next").label == "下一步" and at.button(key="lesson_free").label == "自由探索"

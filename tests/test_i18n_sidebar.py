@@ -13,7 +13,6 @@ from streamlit.testing.v1 import AppTest
 
 from app_pages.i18n import render
 from rnnplay.config import FIELDS, ConfigError, allowed_text, field_help, make_config, parse_params
-from rnnplay.i18n import t
 from rnnplay.race import EXPLODING, race_labels
 from tests.link_boxes import RACE_SHARE_BOX, opened
 from tests.live import status_line
@@ -124,7 +123,7 @@ def test_training_messages_are_translated_where_shown(open_page):
     snap = at.session_state["_run"].snapshot()
     assert snap.message == "finished 3 steps"  # the English text, as the CLI and the store see it
     assert (snap.message_template, snap.message_args) == ("finished {n} steps", {"n": 3})
-    assert t(snap.message_template, "zh", **snap.message_args) == "已完成 3 步"
+    assert render(snap.message_template, "zh", **snap.message_args) == "已完成 3 步"
     progress = status_line(at)
     assert progress.startswith("第 3 / 3 步") and progress.endswith("已完成"), progress
 

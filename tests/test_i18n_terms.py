@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rnnplay.i18n import CATALOG, t
+from app_pages.i18n import render
+from rnnplay.i18n import CATALOG
 from rnnplay.lessons import LESSONS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +69,7 @@ COURSE_NUMBERED = {"vanishing", "bidirectional", "copy"}  # the topics 第五课
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.id)
 def test_lessons_that_follow_a_course_lesson_carry_its_number(lesson):
-    en, zh = lesson.title, t(lesson.title, "zh")
+    en, zh = lesson.title, render(lesson.title, "zh")
     if lesson.id in COURSE_NUMBERED:
         assert en.startswith("Course 5.2 · ") and zh.startswith("第五课·课时2 · "), (en, zh)
     else:
@@ -78,5 +79,5 @@ def test_lessons_that_follow_a_course_lesson_carry_its_number(lesson):
 def test_home_names_the_majority_example_as_lesson_5_part_1():
     source = (ROOT / "rnnplay/tasks/majority.py").read_text()  # its preset on Home
     (text,) = re.findall(r'N_\("(The course\'s lesson [^"]*)"\)', source)
-    assert text.startswith("The course's lesson 5, part 1") and "第五课·课时1" in t(text, "zh")
+    assert text.startswith("The course's lesson 5, part 1") and "第五课·课时1" in render(text, "zh")
     assert not any("第 1 课" in zh or "第一课" in zh for zh in CATALOG["zh"].values())

@@ -17,9 +17,9 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from app_pages import learn_text
+from app_pages.i18n import render
 from rnnplay import cells
 from rnnplay.config import FIELDS, TASKS, parse_params
-from rnnplay.i18n import t
 from rnnplay.tasks import TASK_CLASSES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,7 +162,7 @@ def test_every_task_link_is_shown_at_its_place(at):
     for cls in TASK_CLASSES.values():
         for place, label, settings in cls.learn_links:
             assert place in places, (cls.name, place)
-            assert {"task": cls.name, **settings} in shown and t(label, "zh") != label, (cls.name, label)
+            assert {"task": cls.name, **settings} in shown and render(label, "zh") != label, (cls.name, label)
     assert {"task": "adding", "arch": "lstm", "seq_len": "50", "forget_bias": "1.0"} in shown
 
 
@@ -232,7 +232,7 @@ def test_every_text_has_its_chinese_and_the_latex_stays():
     placeholders; the LaTeX is not translated."""
     texts = list(TEXT.values()) + [says for eqs in learn_text.EQUATIONS.values() for _, says in eqs]
     for en in texts:
-        zh = t(en, "zh")
+        zh = render(en, "zh")
         assert zh != en and re.search(r"[\u4e00-\u9fff]", zh), f"no Chinese for {en!r}"
         assert set(re.findall(r"\{\w+", zh)) == set(re.findall(r"\{\w+", en)), en
 
@@ -240,18 +240,20 @@ def test_every_text_has_its_chinese_and_the_latex_stays():
 def test_learn_in_chinese_shows_chinese_text_and_the_same_computations():
     at = open_learn("zh")
     assert not at.exception
-    assert at.title[0].value == t(TEXT["title"], "zh") == "学习"
+    assert at.title[0].value == render(TEXT["title"], "zh") == "学习"
     headers = [el.value for el in at.header]
     assert headers and all(re.search(r"[\u4e00-\u9fff]", h) for h in headers), headers
-    assert t(learn_text.EQUATIONS["lstm"][1][1], "zh") in [el.value for el in at.markdown]
-    assert at.slider(key="rho").label == t(TEXT["rho_slider"], "zh")
+    assert render(learn_text.EQUATIONS["lstm"][1][1], "zh") in [el.value for el in at.markdown]
+    assert at.slider(key="rho").label == render(TEXT["rho_slider"], "zh")
     names = {tr["name"] for tr in chart(at, "grad_chart")["data"]}
-    assert t(TEXT["trace_tanh"], "zh") in names and "ρ^(T−t)" in names
+    assert render(TEXT["trace_tanh"], "zh") in names and "ρ^(T−t)" in names
     assert {el.value.strip("$\n") for el in at.latex} >= {latex for latex, _ in learn_text.EQUATIONS["gru"]}
     packed, padded = (float(m.value) for m in at.metric)
     assert packed < 1e-5 < 1e-2 < padded
     assert all(el.proto.label for el in at.get("page_link"))
-    assert {el.proto.label for el in at.get("page_link")} >= {t(label, "zh") for label, _ in task_links("vanishing")}
+    assert {el.proto.label for el in at.get("page_link")} >= {
+        render(label, "zh") for label, _ in task_links("vanishing")
+    }
 
 
 def test_the_output_equation_and_parameter_sharing_sit_beside_the_cells(at):

@@ -19,10 +19,10 @@ from urllib.parse import parse_qs
 import pytest
 import torch
 
-from app_pages.i18n import translator
+from app_pages.i18n import render, translator
 from rnnplay import export, inspect_data, tasks
 from rnnplay.config import TASKS, make_config
-from rnnplay.i18n import CATALOG, localize
+from rnnplay.i18n import CATALOG
 from rnnplay.run.training_run import TrainingRun
 from rnnplay.tasks.base import view_words
 from rnnplay.tasks.parity import P_ONE, Parity
@@ -107,7 +107,7 @@ def test_its_words_are_in_chinese():
     assert view["title"].startswith("2 个 1：偶数")
     with pytest.raises(ValueError) as refused:
         t.own_input("2")
-    assert localize(refused.value, "zh").startswith("parity 输入")
+    assert render(refused.value, "zh").startswith("parity 输入")
 
 
 # offered everywhere, through the registry --------------------------------------------------------------

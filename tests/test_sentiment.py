@@ -19,9 +19,9 @@ import time
 import pytest
 import torch
 
+from app_pages.i18n import render
 from rnnplay.config import make_config
 from rnnplay.data import sentiment as data
-from rnnplay.i18n import localize
 from rnnplay.tasks.base import PAD
 from rnnplay.tasks.sentiment import MAX_TRY_CHARS, Sentiment
 from rnnplay.trainer import Trainer
@@ -294,7 +294,7 @@ def test_a_sentence_of_only_unknown_words_gets_i_dont_know_not_a_verdict(lang, t
     assert said.startswith(f"sentiment input: I don't know these words: {shown}.")
     assert {"en": "English", "zh": "Chinese"}[lang] in said and task.try_it_example in said
     assert "positive" not in said and "negative" not in said
-    zh = localize(err.value, "zh")
+    zh = render(err.value, "zh")
     assert "我不认识这些词" in zh and {"en": "英文", "zh": "中文"}[lang] in zh
     view = task.try_it(model, "cpu", f"{task.try_it_example} {text}")  # one known word is enough to answer
     assert "unknown words read as <UNK>" in view["title"]

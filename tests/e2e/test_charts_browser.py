@@ -13,8 +13,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from app_pages.i18n import render
 from rnnplay import figures
-from rnnplay.i18n import t
 from tests.perf.appbench import open_playground
 
 pytestmark = pytest.mark.e2e
@@ -56,7 +56,7 @@ def test_live_charts_are_not_widened_after_drawing(server, page: Page, task, lan
         page.wait_for_function(DRAWN, arg=key, timeout=30_000)
     widened = dict(page.evaluate(WIDENED, ABOVE))
     for key, label in TAB_OF.items():
-        page.get_by_role("tab", name=t(label, lang), exact=True).click()
+        page.get_by_role("tab", name=render(label, lang), exact=True).click()
         page.wait_for_function(DRAWN, arg=key, timeout=30_000)
         widened.update(page.evaluate(WIDENED, [key]))
     assert set(widened) == set(CHARTS) and all(w is not None for w in widened.values()), widened
