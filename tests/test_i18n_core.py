@@ -185,8 +185,11 @@ def test_task_views_in_chinese_keep_their_data_and_translate_their_words(name):
 
 def test_copy_rows_say_output_as_the_models_answer_not_the_gate():
     task = make_task(make_config("copy", device="cpu"))
-    zh = view_words(task.view(_model(task), "cpu"), translator("zh"))
+    view = task.view(_model(task), "cpu")
+    zh = view_words(view, translator("zh"))
     assert [r["label"] for r in zh["rows"]] == ["输入", "目标", "输出"]
+    for words in (view_words(view), view_words(view, translator("en"))):  # English: the view's own, short label
+        assert [r["label"] for r in words["rows"]] == ["input", "target", "output"]
 
 
 def test_try_it_view_in_chinese():

@@ -224,8 +224,10 @@ def said(key: str, msg) -> dict:
 
 def view_words(view: dict | None, tr: Tr = english) -> dict | None:
     """A task view (or a try-it result) with its words said by tr (the page's, for its reader), for
-    figures.task_view_figure and the text views: every entry that has a Msg beside it (said) takes it, and
-    the plain labels theirs. A copy; the data (tokens, numbers) stay as they are."""
+    figures.task_view_figure and the text views: every entry that has a Msg beside it (said) takes it where
+    the reader's language says it otherwise, else keeps its own English (copy's "output" row is said by the
+    key "output (the model's answer)", which its English never shows); the plain labels theirs. A copy; the
+    data (tokens, numbers) stay as they are."""
     if not view:
         return view
     return _worded(view, tr)
@@ -242,9 +244,19 @@ def _worded(obj, tr: Tr):
             continue
         msg = obj.get(f"{key}_msg")
         if msg is not None:
-            out[key] = [tr(m) for m in msg] if isinstance(msg, list) else tr(msg)
+            out[key] = (
+                [_said(m, v, tr) for m, v in zip(msg, value, strict=True)]
+                if isinstance(msg, list)
+                else _said(msg, value, tr)
+            )
         elif key in VIEW_TEXT_KEYS and isinstance(value, str):
             out[key] = tr(value)
         else:
             out[key] = _worded(value, tr)
     return out
+
+
+def _said(msg: Msg, english: str, tr: Tr) -> str:
+    """msg said by tr, or the entry's own English where tr says it as the Msg's English (nothing to translate)."""
+    said = tr(msg)
+    return english if said == str(msg) else said
