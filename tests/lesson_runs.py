@@ -26,13 +26,16 @@ def lesson_configs(lesson: Lesson, seed: int = 0) -> list:
     return [c.replace(seed=seed) for c in configs]
 
 
-def drive(configs: list, steps: int | None = None, probe_every: int = 10):
+def drive(configs: list, steps: int | None = None, probe_every: int = 10, surges: bool = True):
     """Train every configuration up to `steps` (default: its own), one step each in turn; after every
-    `probe_every`-th step (and at the end) yield the list of snapshots."""
+    `probe_every`-th step (and at the end) yield the list of snapshots. surges=False: no probe for a
+    surging gradient norm (the cadence's probe of an explosion as it grows), only those every probe_every."""
     runs = [TrainingRun(c, min_probe_interval_s=0.0) for c in configs]
     for r in runs:
         # probe after the first step (as the app does) and every probe_every steps: the same points every time
         r.loop.cadence.due = lambda r=r: r.trainer.steps_done == 0 or (r.trainer.steps_done + 1) % probe_every == 0
+        if not surges:
+            r.loop.cadence.surged = lambda grad_norm: False
         r.begin_driven()
     total = steps or max(c.steps for c in configs)
     try:
