@@ -11,20 +11,23 @@ of what the browser was sent per chart, so either may draw the next revision.
 
 A feed belongs to one session: its token (random, 128 bits) is sent only to that session's page, and the
 registry holds feeds weakly (a session that ends takes its feed with it). A feed answers at most every
-MIN_POLL_S; a faster poll gets 429 and costs a dictionary lookup.
+MIN_POLL_S; a faster poll gets 429 and costs a dictionary lookup. Polls are answered on WORKERS threads of
+their own, started with the server: however many pages poll, the feed adds no thread (Starlette's default
+pool would start up to 40, and keep them after the pages went).
 """
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import threading
 import time
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -34,6 +37,7 @@ PATH = "rnnplay/feed"  # served at /<baseUrlPath>/rnnplay/feed/<token>; the brow
 MIN_POLL_S = 0.2  # a feed's fastest answer; the page polls at `every` (0.5 s, slower when the server is busy)
 MAX_HAVE = 2048  # characters of the `have` query (the revisions the browser holds)
 STATUS = "status"  # the key of the status line among a feed's entries
+WORKERS = 2  # threads that answer polls (Python runs one at a time; a second keeps a slow snapshot from blocking)
 
 
 @dataclass
@@ -153,9 +157,14 @@ def answer(token: str, have_text: str, now: float | None = None) -> tuple[int, b
     return 200, encode(feed.poll(have))
 
 
+_POOL = ThreadPoolExecutor(WORKERS, thread_name_prefix="live-feed")
+for _ in range(WORKERS):  # started now, with the server, not by the first pages that poll
+    _POOL.submit(time.sleep, 0.05)
+
+
 async def _endpoint(request):
-    token = request.path_params["token"]
-    status, body = await run_in_threadpool(answer, token, request.query_params.get("have", ""))
+    token, have = request.path_params["token"], request.query_params.get("have", "")
+    status, body = await asyncio.get_running_loop().run_in_executor(_POOL, answer, token, have)
     return Response(body, status_code=status, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
