@@ -181,8 +181,11 @@ def _rows(snap: Snapshot) -> list[tuple[int, float]]:
 
 
 def loss_at(snap: Snapshot, step: int | None = None) -> float | None:
-    """The training loss at `step` (default: now): the mean of the ROWS history rows up to it."""
-    rows = [v for s, v in _rows(snap) if step is None or s <= step][-ROWS:]
+    """The training loss at `step` (default: now): the mean of the ROWS history rows up to it. A long run's
+    history keeps buckets, each at its last step: a step before the first one's end (step 1) reads that
+    first bucket, the loss the chart shows there."""
+    every = _rows(snap)
+    rows = [v for s, v in every if step is None or s <= step][-ROWS:] or [v for _, v in every[:1]]
     return sum(rows) / len(rows) if rows else None
 
 

@@ -319,3 +319,16 @@ def test_a_step_quotes_the_numbers_of_now_while_its_claim_holds_and_its_own_once
     assert shown_numbers(step, (MISSED, {}), [{"ratio": 1e-12}], "done") == (MISSED, {})
     plain = Step("no numbers")
     assert shown_numbers(plain, (HOLDS, {}), [{"ratio": 1.0}], "running") == (HOLDS, {})
+
+
+def test_the_loss_at_a_step_before_the_first_history_bucket_is_that_buckets():
+    """A long run's history keeps buckets labelled by their last step: the loss "at step 1" is the first
+    bucket's, never None (a lesson sentence said "its loss, None at step 1")."""
+    from types import SimpleNamespace
+
+    from rnnplay.lessons import loss_at
+
+    snap = SimpleNamespace(history={"step": [4, 8, 12], "loss": [0.9, 0.5, 0.3]})
+    assert loss_at(snap, 1) == 0.9
+    assert loss_at(snap, 8) == loss_at(snap, 9)
+    assert loss_at(SimpleNamespace(history={"step": [], "loss": []}), 1) is None
