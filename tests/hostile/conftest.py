@@ -44,9 +44,13 @@ class Tab(StClient):
     def _handle(self, msg) -> None:
         super()._handle(msg)
         if msg.WhichOneof("type") == "script_finished":
-            steps = self.steps()
-            if steps is not None and (not self.samples or self.samples[-1][1] != steps):
-                self.samples.append((time.monotonic(), steps))
+            self._status_changed()
+
+    def _status_changed(self) -> None:
+        """A status line arrived (a script run's, or the feed's answer): a sample when its step moved."""
+        steps = self.steps()
+        if steps is not None and (not self.samples or self.samples[-1][1] != steps):
+            self.samples.append((time.monotonic(), steps))
 
     async def __aenter__(self) -> Tab:
         headers = {"Cookie": f"_streamlit_xsrf={generate_xsrf_token_string(self.token)}"} if self.token else {}

@@ -205,8 +205,12 @@ class StClient:
             key = "status"
         if "status" in msg:
             self.fed_status = msg["status"]["text"]
+            self._status_changed()
         if "status" in msg or "figure" in msg or ("patch" in msg and msg.get("base") == self.feed_revs.get(key)):
             self.feed_revs[key] = msg["rev"]
+
+    def _status_changed(self) -> None:
+        """The status line's text moved (a subclass may sample it)."""
 
     async def _poll(self) -> None:
         """The page's poller: every `every` s, the revisions held; the charts that moved come back. A poll
