@@ -18,8 +18,8 @@ from app_pages.i18n import lang, render, tr, translator
 from app_pages.ui import panels
 from app_pages.ui.live_chart import fed_chart, fed_status, forget
 from app_pages.ui.live_feed import Entry, Feed
-from app_pages.ui.run_view import DIAGNOSIS_HEIGHT, WORDS_EVERY_S, open_tab_pointed_at, pace
-from rnnplay import figures, hosted
+from app_pages.ui.run_view import DIAGNOSIS_HEIGHT, WORDS_EVERY_S, open_tab_pointed_at, session_feed
+from rnnplay import figures
 from rnnplay.i18n import N_
 from rnnplay.race import Race, race_labels
 from rnnplay.run import ACTIVE, RaceSnapshot, RunState, Snapshot
@@ -259,21 +259,10 @@ def _tabs(race: Race, feed: Feed, interval: float | None) -> None:
         st.rerun()  # the race ended: one full run to update the buttons and stop polling
 
 
-def race_feed(race: Race, base_interval: float) -> Feed:
-    """This session's race feed, following `race` (the race shown now) in this session's language."""
-    feed = st.session_state.get(FEED)
-    if feed is None:
-        feed = st.session_state[FEED] = Feed(race.snapshot, lambda s: s.state in ACTIVE, lambda: 1.0)
-    feed.source = _source(race, lang())
-    feed.every = lambda: pace(race, base_interval)
-    feed.on_poll = hosted.PACER.record
-    return feed
-
-
 def race_view(race: Race, base_interval: float) -> None:
     """The race's live view: charts fed every `base_interval` seconds while it runs (slower when the server
     is busy: hosted.PACER), the tabs rerun every WORDS_EVERY_S."""
-    feed = race_feed(race, base_interval)
+    feed = session_feed(FEED, _source(race, lang()), base_interval, race)  # the legend in this session's language
     live = race.state in ACTIVE
     st.fragment(_charts)(race, feed, live)
     st.fragment(_tabs, run_every=WORDS_EVERY_S if live else None)(race, feed, WORDS_EVERY_S if live else None)

@@ -171,13 +171,14 @@ def _hold() -> ProbeHold:
     return st.session_state.setdefault(HOLD, ProbeHold())
 
 
-def page_feed(run: TrainingRun, base_interval: float) -> Feed:
-    """This session's feed, following `run` (the run shown now)."""
-    feed = st.session_state.get(FEED)
+def session_feed(key: str, source, base_interval: float, owner) -> Feed:
+    """The page's Feed, kept in session_state under `key`, following `source` (the snapshot of the run or
+    race shown now) at the pace of `owner` (the pacer's, or the queued pace)."""
+    feed = st.session_state.get(key)
     if feed is None:
-        feed = st.session_state[FEED] = Feed(run.snapshot, lambda s: s.state in ACTIVE, lambda: 1.0)
-    feed.source = run.snapshot
-    feed.every = lambda: pace(run, base_interval)
+        feed = st.session_state[key] = Feed(source, lambda s: s.state in ACTIVE, lambda: base_interval)
+    feed.source = source
+    feed.every = lambda: pace(owner, base_interval)
     feed.on_poll = hosted.PACER.record
     return feed
 
@@ -254,7 +255,7 @@ def live_view(run: TrainingRun, base_interval: float) -> None:
     """The run's live view. The status line and the charts are fed (the browser polls the page's feed every
     `base_interval` seconds, slower when the server is busy: hosted.PACER); the tabs are a fragment on a
     WORDS_EVERY_S timer while the run trains."""
-    feed = page_feed(run, base_interval)
+    feed = session_feed(FEED, run.snapshot, base_interval, run)
     live = run.state in ACTIVE
     st.fragment(_charts_fragment)(run, feed, live)
     st.fragment(_tabs, run_every=WORDS_EVERY_S if live else None)(run, feed, WORDS_EVERY_S if live else None)
