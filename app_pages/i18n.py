@@ -59,7 +59,7 @@ def render(msg, lang: str, /, **fmt) -> str:
 
 
 def _said(template: str, lang: str, values: dict) -> str:
-    text = CATALOG.get(lang, {}).get(template, template) if lang != DEFAULT_LANG else template
+    text = CATALOG.get(lang, {}).get(template, template)  # English: the key itself but for a few (i18n.EN)
     if not values:
         return text  # never formatted: a user's text may hold braces
     # a number keeps its type, so a template's {x:.2f} still formats it

@@ -34,9 +34,8 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from rnnplay.i18n import N_, Tr, english
+from rnnplay.i18n import N_, Msg, Tr, english
 from rnnplay.probes import EPS
-from rnnplay.tasks.base import view_words
 
 if TYPE_CHECKING:  # the snapshots' types only: figures draw data and never import the run (tests/test_layering.py)
     from rnnplay.run.snapshot import RaceSnapshot, Snapshot
@@ -740,6 +739,12 @@ def spectral_figure(snap: Snapshot, tr: Tr = english, height: int = LIVE_HEIGHTS
     return _layout(fig, tr("Spectral radius of the recurrent weights"), height=height, tr=tr)
 
 
+def _say(text, tr: Tr):
+    """A task view's entry for the reader: a Msg (a word: a title, a label, a series' name) said by tr;
+    anything else (a token, a formula such as "P(odd)", a number) is data, shown as it is."""
+    return tr(text) if isinstance(text, Msg) else text
+
+
 def lines_view(view: dict, tr: Tr = english, height: int = HEIGHT) -> go.Figure:
     """{"series": [{"name", "x", "y", "dash"?}]}: e.g. generated vs true waves. A dashed series right after
     a solid one is its reference (the true wave beside the generated one, as the title says): drawn in the
@@ -747,45 +752,45 @@ def lines_view(view: dict, tr: Tr = english, height: int = HEIGHT) -> go.Figure:
     fig = Spec()
     k, lead, color = 0, None, LINE_COLORS[0]  # lead: the solid series a dashed one may follow
     for s in view["series"]:
-        partner = lead is not None and bool(s.get("dash"))
+        name, partner = _say(s["name"], tr), lead is not None and bool(s.get("dash"))
         if not partner:
             color, k = s.get("color") or LINE_COLORS[k % len(LINE_COLORS)], k + 1
         fig.add_scatter(
             x=s["x"],
             y=_lines(s["y"]),
-            name=s["name"],
+            name=name,
             mode="lines",
             line={"color": s.get("color") or color, "dash": s.get("dash")},
-            legendgroup=lead if partner else s["name"],
+            legendgroup=lead if partner else name,
             showlegend=not partner,
         )
-        lead = None if partner or s.get("dash") else s["name"]
-    fig.update_xaxes(title=view.get("x_title", ""))
-    fig.update_yaxes(title=view.get("y_title", ""))
-    return _layout(fig, view.get("title", ""), height=height, tr=tr)
+        lead = None if partner or s.get("dash") else name
+    fig.update_xaxes(title=_say(view.get("x_title", ""), tr))
+    fig.update_yaxes(title=_say(view.get("y_title", ""), tr))
+    return _layout(fig, _say(view.get("title", ""), tr), height=height, tr=tr)
 
 
 def bars_view(view: dict, tr: Tr = english, height: int = HEIGHT) -> go.Figure:
     """{"x": labels, "y": values}: one bar per step or per item. Labels may repeat (a word twice in a
     sentence), so bars sit at positions 0..n-1 and carry the labels as tick text."""
     fig = Spec()
-    n = len(view["y"])
+    n, labels = len(view["y"]), [str(_say(v, tr)) for v in view["x"]]
     fig.add_bar(
         x=list(range(n)),
         y=view["y"],
         marker={"color": view.get("colors") or COLORS["train"]},
-        hovertext=[str(v) for v in view["x"]],
-        name=view.get("y_title", ""),
+        hovertext=labels,
+        name=_say(view.get("y_title", ""), tr),
     )
     if view.get("hline") is not None:
         if view.get("hline_label"):
-            fig.reference_line(view["hline"], view["hline_label"])
+            fig.reference_line(view["hline"], _say(view["hline_label"], tr))
         else:
             fig.add_hline(view["hline"], {"dash": "dash", "color": COLORS["chance"]})
-    fig.update_xaxes(tickmode="array", tickvals=list(range(n)), ticktext=[str(v) for v in view["x"]])
-    fig.update_xaxes(title=view.get("x_title", ""))
-    fig.update_yaxes(title=view.get("y_title", ""), range=view.get("y_range"))
-    return _layout(fig, view.get("title", ""), height=height, tr=tr)
+    fig.update_xaxes(tickmode="array", tickvals=list(range(n)), ticktext=labels)
+    fig.update_xaxes(title=_say(view.get("x_title", ""), tr))
+    fig.update_yaxes(title=_say(view.get("y_title", ""), tr), range=view.get("y_range"))
+    return _layout(fig, _say(view.get("title", ""), tr), height=height, tr=tr)
 
 
 def tokens_view(view: dict, tr: Tr = english, height: int | None = None) -> go.Figure:
@@ -808,7 +813,7 @@ def tokens_view(view: dict, tr: Tr = english, height: int | None = None) -> go.F
         )
         text.append([str(t) for t in r["tokens"]] + [""] * (width - len(r["tokens"])))
     height = height or max(200, 60 + 34 * len(rows))
-    title = _wrap(view.get("title", ""))
+    title = _wrap(_say(view.get("title", ""), tr))
     row_px = (height - TITLE_TOP_PX - TITLE_LINE_PX * title.count("<br>") - X_AXIS_PX) / max(len(rows), 1)
     size = min(14 if width <= 8 else 12 if width <= 14 else 10, max(8, int(row_px * 0.6)))  # long rows: smaller
     fig = Spec()
@@ -817,7 +822,7 @@ def tokens_view(view: dict, tr: Tr = english, height: int | None = None) -> go.F
         text=text,
         texttemplate="%{text}",
         textfont={"size": size},
-        y=[r["label"] for r in reversed(rows)],
+        y=[_say(r["label"], tr) for r in reversed(rows)],
         x=list(range(1, width + 1)),
         zmin=-1,
         zmax=1,
@@ -833,11 +838,10 @@ def tokens_view(view: dict, tr: Tr = english, height: int | None = None) -> go.F
 
 
 def task_view_figure(view: dict | None, tr: Tr = english, height: int | None = None) -> go.Figure | None:
-    """The task's own view for the tasks whose view is a chart; charlm's is text (None here).
-    height: a fixed one (the live view's), else each kind's own."""
+    """The task's own view for the tasks whose view is a chart; charlm's is text (None here). Its words
+    (Msgs) are said by tr. height: a fixed one (the live view's), else each kind's own."""
     if not view:
         return None
-    view = view_words(view, tr)
     kind = view.get("kind")
     if kind == "tokens":
         return tokens_view(view, tr=tr, height=height)

@@ -16,13 +16,13 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from app_pages.i18n import render, translator
-from rnnplay import export
+from rnnplay import export, figures
 from rnnplay.config import ConfigError, make_config
 from rnnplay.diagnosis import JUMP, SATURATED, diagnose
 from rnnplay.i18n import Msg
 from rnnplay.lessons import CHART_LABELS, LESSONS, UI
 from rnnplay.tasks import TASK_CLASSES, make_task
-from rnnplay.tasks.base import view_words
+from rnnplay.tasks import base as task_base
 from rnnplay.tasks.sine import load_series_csv, min_series_len
 from rnnplay.tasks.tagging import WORDS
 from rnnplay.trainer import Trainer
@@ -163,41 +163,83 @@ def test_try_it_refusals_are_english_in_str_and_chinese_through_localize(name):
     assert render(e.value, "en") == english
 
 
+def drawn(view: dict, tr=None) -> dict:
+    """A task view's words and data as its figure draws them (the edge: figures.task_view_figure said by tr, a
+    language's translator; None: the builder's English default). The title as drawn: wrapped with <br>."""
+    fig = (figures.task_view_figure(view) if tr is None else figures.task_view_figure(view, tr=tr)).to_dict()
+    layout, traces = fig["layout"], fig["data"]
+    axis_title = lambda axis: layout.get(axis, {}).get("title", {}).get("text")  # noqa: E731
+    heat = [t for t in traces if t["type"] == "heatmap"]
+    return {
+        "title": layout["title"]["text"],
+        "labels": list(heat[0]["y"])[::-1] if heat else [],  # the tokens' rows, first on top
+        "tokens": [list(r) for r in heat[0]["text"]] if heat else [],
+        "names": [t["name"] for t in traces if t["type"] == "scatter"],  # lines, reference lines
+        "lines": [list(t["y"]) for t in traces if t["type"] == "scatter"],
+        "x": [str(v) for v in layout.get("xaxis", {}).get("ticktext", [])],  # the bars' labels
+        "x_title": axis_title("xaxis"),
+        "y_title": axis_title("yaxis"),
+    }
+
+
+def _entries(obj):
+    """Every (key, value) of a task view, at any depth."""
+    if isinstance(obj, list):
+        for v in obj:
+            yield from _entries(v)
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield k, v
+            yield from _entries(v)
+
+
+@pytest.mark.parametrize("name", sorted(TASK_CLASSES))
+def test_a_task_view_carries_its_words_as_msgs_and_nothing_beside_them(name):
+    """One way to carry words: a view's titles, row labels, series' names and reference lines are Msgs (a str:
+    the CLI and the export read English), with no English copy under another key for the pages."""
+    assert not hasattr(task_base, "said") and not hasattr(task_base, "view_words")
+    task = make_task(make_config(name, device="cpu"))
+    model = _model(task)
+    views = [task.view(model, "cpu")] + ([task.try_it(model, "cpu", task.try_it_example)] if name == "tagging" else [])
+    for view in views:
+        entries = list(_entries(view))
+        assert not [k for k, _ in entries if k.endswith("_msg")], name
+        words = [v for k, v in entries if k in ("title", "label", "name", "hline_label")]
+        assert all(isinstance(w, Msg) for w in words), [w for w in words if not isinstance(w, Msg)]
+
+
 @pytest.mark.parametrize("name", ["random", "copy", "reverse", "sentiment", "tagging", "wave"])
 def test_task_views_in_chinese_keep_their_data_and_translate_their_words(name):
     task = make_task(make_config(name, device="cpu"))
     view = task.view(_model(task), "cpu")
-    en = view_words(view)  # English: the view's own words
-    assert en.get("title") == view.get("title") and not any(k.endswith("_msg") for k in en)
-    zh = view_words(view, translator("zh"))
-    assert zh is not view and zh["kind"] == view["kind"]
-    title = zh.get("title", "")
-    assert chinese(title) and not chinese(view.get("title", "")), title
+    en, zh = drawn(view), drawn(view, translator("zh"))
+    assert en == drawn(view, translator("en"))  # English: the view's own words
+    assert en["title"] == figures._wrap(view["title"]) and not chinese(view["title"]) and chinese(zh["title"])
     if "rows" in view:  # tokens: the same tokens, labels in Chinese
-        assert [r["tokens"] for r in zh["rows"]] == [r["tokens"] for r in view["rows"]]
-        assert all(chinese(r["label"]) for r in zh["rows"]), [r["label"] for r in zh["rows"]]
+        assert zh["tokens"] == en["tokens"] and en["labels"] == [r["label"] for r in view["rows"]]
+        assert all(chinese(label) for label in zh["labels"]), zh["labels"]
     if "series" in view:
-        assert all(chinese(s["name"]) for s in zh["series"]) and zh["series"][0]["y"] == view["series"][0]["y"]
+        assert all(chinese(n) for n in zh["names"]) and zh["lines"] == en["lines"]
+        assert en["names"] == [s["name"] for s in view["series"]]
     if name == "random":
-        assert all(chinese(x) for x in zh["x"]) and zh["y"] == view["y"] and chinese(zh["y_title"])
-    assert not any(k.endswith("_msg") for k in zh)
+        assert en["x"] == view["x"] and all(chinese(x) for x in zh["x"]) and chinese(zh["y_title"])
 
 
 def test_copy_rows_say_output_as_the_models_answer_not_the_gate():
     task = make_task(make_config("copy", device="cpu"))
     view = task.view(_model(task), "cpu")
-    zh = view_words(view, translator("zh"))
-    assert [r["label"] for r in zh["rows"]] == ["输入", "目标", "输出"]
-    for words in (view_words(view), view_words(view, translator("en"))):  # English: the view's own, short label
-        assert [r["label"] for r in words["rows"]] == ["input", "target", "output"]
+    assert drawn(view, translator("zh"))["labels"] == ["输入", "目标", "输出"]
+    for words in (drawn(view), drawn(view, translator("en"))):  # English: the view's own, short label
+        assert words["labels"] == ["input", "target", "output"]
+    assert [str(r["label"]) for r in view["rows"]] == ["input", "target", "output"]  # as the CLI reads it
 
 
 def test_try_it_view_in_chinese():
     task = make_task(make_config("sentiment", device="cpu"))
     result = task.try_it(_model(task), "cpu", "the movie was zorblax")
-    zh = view_words(result, translator("zh"))
-    assert "zorblax" in result["title"] and "zorblax" in zh["title"] and "<UNK>" in zh["title"]
-    assert zh["title"].startswith("模型判断为") and "P(positive) = " in zh["title"]
+    title = drawn(result, translator("zh"))["title"].replace("<br>", "")
+    assert "zorblax" in result["title"] and "zorblax" in title and "<UNK>" in title
+    assert title.startswith("模型判断为") and "P(positive) = " in title
 
 
 @pytest.mark.parametrize(

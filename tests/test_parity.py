@@ -20,11 +20,10 @@ import pytest
 import torch
 
 from app_pages.i18n import render, translator
-from rnnplay import export, inspect_data, tasks
+from rnnplay import export, figures, inspect_data, tasks
 from rnnplay.config import TASKS, make_config
 from rnnplay.i18n import CATALOG
 from rnnplay.run.training_run import TrainingRun
-from rnnplay.tasks.base import view_words
 from rnnplay.tasks.parity import P_ONE, Parity
 from rnnplay.trainer import Trainer
 from tests.live import live_figure, live_figures
@@ -103,8 +102,8 @@ def test_its_words_are_in_chinese():
     t = task()
     for text in (Parity.description, Parity.card, Parity.learn_title, Parity.stuck_hint, Parity.own_input_help):
         assert text in CATALOG["zh"], text
-    view = view_words(t.try_it(Trainer(t.config).model, "cpu", "11"), translator("zh"))
-    assert view["title"].startswith("2 个 1：偶数")
+    fig = figures.task_view_figure(t.try_it(Trainer(t.config).model, "cpu", "11"), tr=translator("zh"))
+    assert fig.layout.title.text.startswith("2 个 1：偶数")
     with pytest.raises(ValueError) as refused:
         t.own_input("2")
     assert render(refused.value, "zh").startswith("parity 输入")

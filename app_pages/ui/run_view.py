@@ -25,7 +25,6 @@ from rnnplay import figures, hosted
 from rnnplay.i18n import N_
 from rnnplay.run import ACTIVE, RunState, Snapshot
 from rnnplay.run.training_run import TrainingRun
-from rnnplay.tasks.base import view_words
 
 MAIN_CHARTS = ("loss", "gtt", "gtt_heatmap", "hidden")  # two rows of two, above the fold
 TABS = {
@@ -228,7 +227,7 @@ def _tabs(run: TrainingRun, feed: Feed, interval: float | None) -> None:
                     panels.diagnosis_panel(_hold().shown(snap))
             elif name == "task_view" and (snap.task_view or {}).get("kind") == "text":
                 with st.container(border=True, key="task_view"):  # the key lets a lesson outline it
-                    text_view(view_words(snap.task_view, translator(lang())), run.config.temperature)
+                    text_view(snap.task_view, run.config.temperature)
             elif name == "task_view" and snap.task_view is None:
                 st.caption(tr(figures.EMPTY_TEXT))
             else:

@@ -1,11 +1,13 @@
 """English and 中文 from one catalogue; the core's side: the words, never the reader's language.
 
-The English text is the key, as in gettext. The core does not know who reads it: it writes a text as an
-English template with its values, a `Msg` (`Msg(N_("copy input: type 1 to {n} digits"), n=10)`), and returns
-or raises it. A Msg is a str, its English text, so the CLI, the logs and str(error) print English; the
-pages say it in their reader's language with `app_pages.i18n.tr` (or `render(msg, lang)`), the one place
-where a template meets the catalogue. A figure measures its words as it is laid out, so its builder is
-handed the page's `tr` (a `Tr`; `english` by default) and says every word with it. Text defined as data and
+The English text is the key, as in gettext (but for the few keys in `EN`, whose English is another text).
+The core does not know who reads it: it writes a text as an English template with its values, a `Msg`
+(`Msg(N_("copy input: type 1 to {n} digits"), n=10)`), and returns or raises it; the words of a task's view
+and a run's message are Msgs too. A Msg is a str, its English text, so the CLI, the logs and str(error)
+print English; the pages say it in their reader's language with `app_pages.i18n.tr` (or
+`render(msg, lang)`), the one place where a template meets the catalogue. A figure measures its words as it
+is laid out, so its builder is handed the page's `tr` (a `Tr`; `english` by default) and says every word
+with it (a plain str in a task's view is data, shown as it is). Text defined as data and
 said later (a task's description, a lesson's title) is marked with `N_("...")`, which returns it
 unchanged. `tests/test_i18n.py` reads every `tr(...)`, `render(...)` and `N_(...)` literal in the code and
 fails if one has no Chinese entry, if an entry is no longer used, or if the two languages' `{placeholders}`
@@ -34,9 +36,13 @@ def _load() -> dict[str, dict[str, str]]:
             if key in zh and zh[key] != value:
                 raise ValueError(f"i18n: {key!r} has two Chinese texts: {zh[key]!r} and {value!r} ({mod})")
             zh[key] = value
-    return {"zh": zh}
+    return {"zh": zh, "en": EN}
 
 
+# the English of a key that is not its own English text: one English word in two senses, told apart in the
+# key so that each has its own Chinese (a tokens view's row of the model's answer says "output"; the LSTM's
+# output gate is "output" too)
+EN = {"output (the model's answer)": "output"}
 CATALOG = _load()
 
 
@@ -57,7 +63,8 @@ class Msg(str):
     values: dict
 
     def __new__(cls, template: str, /, **values):
-        english = template.format(**{k: _english_value(v) for k, v in values.items()}) if values else template
+        text = EN.get(template, template)
+        english = text.format(**{k: _english_value(v) for k, v in values.items()}) if values else text
         self = super().__new__(cls, english)
         self.template, self.values = template, values
         return self

@@ -7,8 +7,8 @@ and probe batches use their own seeds, so they never overlap the training stream
 
 A task's words for the learner (description, chance_text, stuck_hint, try-it labels, its views'
 titles and labels, its refusals of bad input) are English marked with N_ or written as a Msg; the
-pages say them in the reader's language (app_pages.i18n.tr; figures and views through view_words; the Chinese is in
-rnnplay/i18n/zh_tasks.py). The data themselves (texts, sentences, tokens) are never translated.
+pages say them in the reader's language (app_pages.i18n.tr; a view's words through the figure's tr; the
+Chinese is in rnnplay/i18n/zh_tasks.py). The data themselves (texts, sentences, tokens) are never translated.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from rnnplay.i18n import N_, Msg, Tr, english
+from rnnplay.i18n import N_, Msg
 from rnnplay.tokens import PAD  # noqa: F401 - the tasks' token id of <PAD>, shared with the models
 
 VAL_SEED_OFFSET, PROBE_SEED_OFFSET = 1_000_003, 2_000_029
@@ -207,56 +207,9 @@ def source_of(*functions) -> str:
     return "\n\n".join(inspect.getsource(f) for f in functions)
 
 
-# The task's own views in the reader's language -----------------------------------------------------------
-# the row of the model's answer in a tokens view: "output" in English, but translated by its own key
-# (the catalogue's "output" is the LSTM's output gate)
-OUTPUT_ROW = {"label": "output", "label_msg": Msg(N_("output (the model's answer)"))}
-# a view's plain labels, translated as they are (each N_-marked where the view is made)
-VIEW_TEXT_KEYS = ("title", "label", "name", "x_title", "y_title", "hline_label")
-
-
-def said(key: str, msg) -> dict:
-    """A view entry that is a sentence with numbers (a Msg, or a list of them): the English text under
-    key, as every view had it, and the Msg under key + "_msg" for view_words."""
-    english = [str(m) for m in msg] if isinstance(msg, list) else str(msg)
-    return {key: english, f"{key}_msg": msg}
-
-
-def view_words(view: dict | None, tr: Tr = english) -> dict | None:
-    """A task view (or a try-it result) with its words said by tr (the page's, for its reader), for
-    figures.task_view_figure and the text views: every entry that has a Msg beside it (said) takes it where
-    the reader's language says it otherwise, else keeps its own English (copy's "output" row is said by the
-    key "output (the model's answer)", which its English never shows); the plain labels theirs. A copy; the
-    data (tokens, numbers) stay as they are."""
-    if not view:
-        return view
-    return _worded(view, tr)
-
-
-def _worded(obj, tr: Tr):
-    if isinstance(obj, list):
-        return [_worded(v, tr) for v in obj]
-    if not isinstance(obj, dict):
-        return obj
-    out = {}
-    for key, value in obj.items():
-        if key.endswith("_msg"):
-            continue
-        msg = obj.get(f"{key}_msg")
-        if msg is not None:
-            out[key] = (
-                [_said(m, v, tr) for m, v in zip(msg, value, strict=True)]
-                if isinstance(msg, list)
-                else _said(msg, value, tr)
-            )
-        elif key in VIEW_TEXT_KEYS and isinstance(value, str):
-            out[key] = tr(value)
-        else:
-            out[key] = _worded(value, tr)
-    return out
-
-
-def _said(msg: Msg, english: str, tr: Tr) -> str:
-    """msg said by tr, or the entry's own English where tr says it as the Msg's English (nothing to translate)."""
-    said = tr(msg)
-    return english if said == str(msg) else said
+# The task's own views: their words (titles, row labels, series names, axis titles) are Msgs, said in the
+# reader's language where the view is drawn (figures.task_view_figure, with the page's tr); a plain str in a
+# view (a token, a word of the data, a formula such as "P(odd)") is data and is shown as it is.
+# the row of the model's answer in a tokens view: "output" in English, its own key in the catalogue (the
+# catalogue's "output" is the LSTM's output gate; rnnplay.i18n.EN)
+OUTPUT_ROW = {"label": Msg(N_("output (the model's answer)"))}

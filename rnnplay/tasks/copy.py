@@ -14,7 +14,7 @@ import torch
 from torch.nn import functional as F
 
 from rnnplay.i18n import N_, Msg
-from rnnplay.tasks.base import OUTPUT_ROW, Batch, Task, said, source_of
+from rnnplay.tasks.base import OUTPUT_ROW, Batch, Task, source_of
 
 N_SYMBOLS, N_RECALL = 8, 10  # alphabet 1..8, sequences of 10 to remember
 BLANK, DELIMITER = 0, 9
@@ -155,7 +155,7 @@ class CopyMemory(Task):
             keep, tail = N_RECALL + 2, N_RECALL + 2
             rows = [r[:keep] + ["…"] + r[T - tail :] for r in rows]
             correct = correct[:keep] + [bool(right[keep : T - tail].all())] + correct[T - tail :]
-        labels = ({"label": N_("input")}, {"label": N_("target")}, OUTPUT_ROW)
+        labels = ({"label": Msg(N_("input"))}, {"label": Msg(N_("target"))}, OUTPUT_ROW)
         title = Msg(
             N_("{title}: recalled {recalled} of {n} symbols after {delay} steps (_ = blank)"),
             title=title,
@@ -165,7 +165,7 @@ class CopyMemory(Task):
         )
         return {
             "kind": "tokens",
-            **said("title", title),
+            "title": title,
             "rows": [{**label, "tokens": r} for label, r in zip(labels, rows, strict=True)],
             "correct": correct,
         }

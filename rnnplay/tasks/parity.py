@@ -14,7 +14,7 @@ import math
 import torch
 
 from rnnplay.i18n import N_, Msg
-from rnnplay.tasks.base import Batch, Task, said, source_of
+from rnnplay.tasks.base import Batch, Task, source_of
 
 # a digit is 1 with probability 1/4. With fair coins the answer is independent of every part of the sequence
 # short of the whole, so the gradient has nothing to follow until a model happens on the flip (measured:
@@ -124,15 +124,15 @@ class Parity(Task):
         )
         return {
             "kind": "bars",
-            **said("title", title),
+            "title": title,
             "x": [f"{t + 1}:{d}" for t, d in enumerate(digits)],
             "y": p,
             "colors": ["#59a14f" if r else "#e15759" for r in right],
-            "x_title": N_("after reading step : digit"),
+            "x_title": Msg(N_("after reading step : digit")),
             "y_title": "P(odd)",
             "y_range": [0, 1],
             "hline": 0.5,
-            "hline_label": N_("undecided"),
+            "hline_label": Msg(N_("undecided")),
         }
 
     def view(self, model, device) -> dict:

@@ -15,7 +15,7 @@ import math
 import torch
 
 from rnnplay.i18n import N_, Msg
-from rnnplay.tasks.base import VAL_SEED_OFFSET, Batch, Task, said, source_of
+from rnnplay.tasks.base import VAL_SEED_OFFSET, Batch, Task, source_of
 
 DATA_SEED_OFFSET = 3_000_017  # the memorised pool has its own stream, apart from the batch order
 # the view scores the memorised pool on at most this many of its sequences, VIEW_CHUNK at a time: a pool
@@ -134,18 +134,15 @@ class RandomLabels(Task):
         ]
         return {
             "kind": "bars",
-            **said(
-                "title",
-                Msg(
-                    N_("Memorised {train:.0%} of the training set; {val:.0%} of fresh sequences (chance 50%)"),
-                    train=train,
-                    val=val,
-                ),
+            "title": Msg(
+                N_("Memorised {train:.0%} of the training set; {val:.0%} of fresh sequences (chance 50%)"),
+                train=train,
+                val=val,
             ),
-            **said("x", x),
+            "x": x,
             "y": [train, val],
-            "y_title": N_("accuracy"),
+            "y_title": Msg(N_("accuracy")),
             "y_range": [0, 1],
             "hline": self.chance,
-            "hline_label": N_("chance"),
+            "hline_label": Msg(N_("chance")),
         }

@@ -12,7 +12,7 @@ import math
 import torch
 
 from rnnplay.i18n import N_, Msg
-from rnnplay.tasks.base import IGNORE, OUTPUT_ROW, PAD, Batch, Task, said
+from rnnplay.tasks.base import IGNORE, OUTPUT_ROW, PAD, Batch, Task
 
 SOS, EOS, DIGIT0 = 1, 2, 3
 TOKENS = ["<PAD>", "<SOS>", "<EOS>"] + [str(d) for d in range(10)]
@@ -97,8 +97,8 @@ class Reverse(Task):
         target = source[::-1] + ["<EOS>"]
         got = [TOKENS[i] for i in out_ids[: len(target)]]
         return [
-            {"label": N_("input"), "tokens": source},
-            {"label": N_("target"), "tokens": target},
+            {"label": Msg(N_("input")), "tokens": source},
+            {"label": Msg(N_("target")), "tokens": target},
             {**OUTPUT_ROW, "tokens": got, "correct": [a == b for a, b in zip(got, target, strict=True)]},
         ]
 
@@ -110,9 +110,8 @@ class Reverse(Task):
         for k, digits in enumerate(digit_lists):
             for r in self._rows(digits, out[k].tolist()):
                 # the sample's number and the row's name (the template has nothing to translate)
-                label = Msg("{k} {label}", k=k + 1, label=r.get("label_msg") or Msg(r["label"]))
-                rows.append({**r, "label": f"{k + 1} {r['label']}", "label_msg": label})
-        return {"kind": "tokens", "title": N_("Greedy decoding of validation strings"), "rows": rows}
+                rows.append({**r, "label": Msg("{k} {label}", k=k + 1, label=r["label"])})
+        return {"kind": "tokens", "title": Msg(N_("Greedy decoding of validation strings")), "rows": rows}
 
     def try_it(self, model, device, text: str) -> dict:
         digits = self.encode(text)
@@ -124,7 +123,7 @@ class Reverse(Task):
             source=text.strip(),
             output=self.decode(out[0].tolist()),
         )
-        return {"kind": "tokens", **said("title", title), "rows": rows}
+        return {"kind": "tokens", "title": title, "rows": rows}
 
     def own_input(self, text: str) -> tuple[torch.Tensor, torch.Tensor]:
         b = self._batch([self.encode(text)])  # x (1, T) ids, y (1, T + 1)

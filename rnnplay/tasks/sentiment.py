@@ -15,7 +15,7 @@ import torch
 
 from rnnplay.data import sentiment as data
 from rnnplay.i18n import N_, Msg
-from rnnplay.tasks.base import PAD, Batch, Task, said
+from rnnplay.tasks.base import PAD, Batch, Task
 
 MAX_TRY_CHARS = 300
 LABELS = (N_("negative"), N_("positive"))
@@ -111,13 +111,13 @@ class Sentiment(Task):
         words = [f"{i + 1}:{self.vocab[t]}" for i, t in enumerate(ids)]  # numbered: a word may repeat
         return {
             "kind": "bars",
-            **said("title", title),
+            "title": title,
             "x": words,
             "y": probs,
             "y_title": "P(positive)",
             "y_range": [0, 1],
             "hline": 0.5,
-            "hline_label": N_("undecided"),
+            "hline_label": Msg(N_("undecided")),
         }
 
     @staticmethod

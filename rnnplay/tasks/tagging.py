@@ -154,7 +154,7 @@ class Tagging(Task):
         return torch.tensor([[INDEX[w] for w in words]])
 
     @torch.no_grad()
-    def tokens_view(self, model, device, ids: torch.Tensor, title: str) -> dict:
+    def tokens_view(self, model, device, ids: torch.Tensor, title: Msg) -> dict:
         """Input words, the rule's tags and the model's tags for one sentence ids (1, T)."""
         model.eval()
         pred = model(self.onehot(ids).to(device))[0].argmax(-1).cpu()
@@ -163,20 +163,20 @@ class Tagging(Task):
             "kind": "tokens",
             "title": title,
             "rows": [
-                {"label": N_("input"), "tokens": [WORDS[i] for i in ids[0].tolist()]},
-                {"label": N_("true tag"), "tokens": [TAGS[i] for i in true.tolist()]},
-                {"label": N_("predicted tag"), "tokens": [TAGS[i] for i in pred.tolist()]},
+                {"label": Msg(N_("input")), "tokens": [WORDS[i] for i in ids[0].tolist()]},
+                {"label": Msg(N_("true tag")), "tokens": [TAGS[i] for i in true.tolist()]},
+                {"label": Msg(N_("predicted tag")), "tokens": [TAGS[i] for i in pred.tolist()]},
             ],
             "correct": (pred == true).tolist(),
         }
 
     def view(self, model, device) -> dict:
         ids = self.fixed_batch(1, 7).x.argmax(-1)  # one fixed sentence, apart from the training stream
-        title = N_("can, fly, watch, duck: NOUN before a verb-like word, VERB otherwise")
+        title = Msg(N_("can, fly, watch, duck: NOUN before a verb-like word, VERB otherwise"))
         return self.tokens_view(model, device, ids, title)
 
     def try_it(self, model, device, text: str) -> dict:
-        return self.tokens_view(model, device, self.encode(text), N_("your sentence"))
+        return self.tokens_view(model, device, self.encode(text), Msg(N_("your sentence")))
 
     def own_input(self, text: str) -> tuple[torch.Tensor, torch.Tensor]:
         ids = self.encode(text)  # (1, T) word ids

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 
 from rnnplay.i18n import N_, Msg
-from rnnplay.tasks.base import Batch, Task, said, source_of
+from rnnplay.tasks.base import Batch, Task, source_of
 
 WAVES = (N_("sine"), N_("square"), N_("triangle"), N_("sawtooth"))  # names, and the try-it choices
 PERIODS = {"sine": 16, "square": 12, "triangle": 20, "sawtooth": 10}  # in time steps
@@ -117,13 +117,13 @@ class Wave(Task):
         series = []
         for i, n in enumerate(names):
             generated, true = Msg(N_("{wave}: generated"), wave=Msg(n)), Msg(N_("{wave}: true"), wave=Msg(n))
-            series.append({**said("name", generated), "x": t, "y": out[i].tolist()})
-            series.append({**said("name", true), "x": t, "y": self.clean[classes[i]].tolist(), "dash": "dash"})
+            series.append({"name": generated, "x": t, "y": out[i].tolist()})
+            series.append({"name": true, "x": t, "y": self.clean[classes[i]].tolist(), "dash": "dash"})
         return {
             "kind": "lines",
-            **said("title", title),
-            "x_title": N_("time step"),
-            "y_title": N_("value"),
+            "title": title,
+            "x_title": Msg(N_("time step")),
+            "y_title": Msg(N_("value")),
             "series": series,
         }
 
