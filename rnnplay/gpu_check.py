@@ -131,7 +131,7 @@ def app_rate(config, seconds: float = APP_S, probes: bool = True) -> float:
         while run.trainer.steps_done < 40 and time.perf_counter() - start < 30 and run.state == "running":
             time.sleep(0.01)
         if run.state != "running":
-            raise RuntimeError(f"the run is {run.state}: {run.message} {run.message_args}")
+            raise RuntimeError(f"the run is {run.state}: {run.message}")
         s0, t0 = run.trainer.steps_done, time.perf_counter()
         time.sleep(seconds)
         s1, t1 = run.trainer.steps_done, time.perf_counter()

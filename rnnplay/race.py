@@ -227,7 +227,7 @@ class Race(SlotOwner):
     def steps_so_far(self) -> int:
         return self._total_steps()
 
-    def over_budget(self) -> list[str]:
+    def over_budget(self) -> list[Msg]:
         """Each entry against the budget, and the race as a whole against the memory budget."""
         return [p for c in self.configs for p in cost.check_cost(c)] + cost.check_race(self.configs)
 
@@ -248,10 +248,10 @@ class Race(SlotOwner):
 
     resume = start
 
-    def pause(self, notice: str | None = None, notice_args: dict | None = None) -> None:
+    def pause(self, notice: Msg | None = None) -> None:
         """Returns once no entry is mid-step: paused means no more steps. The slot goes to the next in line."""
         with self._lock:
-            self.slot.leave_paused(notice, notice_args)
+            self.slot.leave_paused(notice)
         for r in self.runs:
             r.pause()
         self.slot.release()
@@ -320,14 +320,12 @@ class Race(SlotOwner):
         with self._lock:
             slot.touch()  # someone is looking: not idle (hosted)
             state, rate, (position, length) = slot.state, self.steps_per_s, slot.queue_place()
-            message, message_args = slot.message, dict(slot.message_args)
+            message = slot.message
         return RaceSnapshot(
             state=state,
             queue_position=position,
             queue_length=length,
-            message=message.format(**message_args) if message_args else message,
-            message_template=message,
-            message_args=message_args,
+            message=message,
             labels=list(self.labels),
             runs=runs,
             steps=[s.steps_done for s in runs],

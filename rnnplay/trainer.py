@@ -32,7 +32,7 @@ from rnnplay.tasks import make_task
 FETCH_EVERY = 32
 FETCH_EVERY_S = 0.1
 
-# marked for translation: the Playground shows it in the session's language (TrainingRun.message_args)
+# marked for translation: the Playground shows it in the session's language (a value of the run's message)
 DIVERGED_HINT = N_(
     "the loss or the gradient became NaN/Inf: lower the learning rate, turn on "
     "gradient clipping (clip_mode=norm), or use an LSTM/GRU"

@@ -197,7 +197,7 @@ def test_a_run_over_the_budget_is_refused_when_started_or_stepped(one_slot):
     run = TrainingRun(_config(BIG_LSTM))  # light to build: its batches are made when it trains
     run.start()
     snap = run.snapshot()
-    assert snap.state == "ready" and snap.message_template == hosted.OVER_BUDGET_TEXT
+    assert snap.state == "ready" and snap.message.template == hosted.OVER_BUDGET_TEXT
     assert "3.4 GB" in snap.message
     assert run.step_one() is None and run.trainer.steps_done == 0 and one_slot.counts()["active"] == 0
 
@@ -212,7 +212,7 @@ def test_step_one_takes_a_slot_and_is_refused_as_busy_when_none_is_free(one_slot
             assert b.step_one() is None
         snap = b.snapshot()
         assert b.trainer.steps_done == 0 and snap.state == "ready"
-        assert snap.message_template == hosted.STEP_BUSY_TEXT and "RNNPLAY_MAX_TRAININGS=1" in snap.message
+        assert snap.message.template == hosted.STEP_BUSY_TEXT and "RNNPLAY_MAX_TRAININGS=1" in snap.message
         assert one_slot.counts() == {"active": 1, "queued": 0, "max_active": 1, "max_queue": 3}  # b never queued
         a.pause()
         assert b.step_one() is not None and b.trainer.steps_done == 1
@@ -228,7 +228,7 @@ def test_a_race_steps_one_batch_on_one_slot_or_is_refused_as_busy(one_slot):
     try:
         other.start()
         race.step_one()
-        assert race.snapshot().steps == [0, 0] and race.snapshot().message_template == hosted.STEP_BUSY_TEXT
+        assert race.snapshot().steps == [0, 0] and race.snapshot().message.template == hosted.STEP_BUSY_TEXT
         other.pause()
         race.step_one()
         assert race.snapshot().steps == [1, 1] and one_slot.counts()["active"] == 0

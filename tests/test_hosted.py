@@ -265,7 +265,7 @@ def test_refused_past_the_queue_keeps_its_state_and_says_why(make_run, admission
     c.start()
     assert (a.state, b.state, c.state) == ("running", "queued", "ready")
     snap = c.snapshot()
-    assert snap.message_template == hosted.REFUSED_TEXT
+    assert snap.message.template == hosted.REFUSED_TEXT
     assert snap.message == (
         "The server is busy: 1 trainings are running and 1 are waiting, as many as it queues "
         "(RNNPLAY_MAX_QUEUE=1). Try again in a minute."
@@ -339,7 +339,7 @@ def test_no_slot_leaks_after_random_start_pause_stop_cycles_of_real_runs(make_ru
         op = rnd.choice(["start", "start", "start", "pause", "stop", "reset"])
         if op == "start":
             run.start()
-            refused += run.message == hosted.REFUSED_TEXT
+            refused += run.message.template == hosted.REFUSED_TEXT
             queued += run.state == "queued"
         elif op == "reset":
             run.reset()
@@ -358,7 +358,7 @@ def test_no_slot_leaks_after_random_start_pause_stop_cycles_of_real_runs(make_ru
         run.pause()
     for run in full:
         run.start()
-        refused += run.message == hosted.REFUSED_TEXT
+        refused += run.message.template == hosted.REFUSED_TEXT
         queued += run.state == "queued"
         active, waiting = slots(admission)
         assert active <= 2 and waiting <= 1 and not (waiting and active < 2)
@@ -387,7 +387,7 @@ def test_detach_ends_the_thread_within_seconds_and_attach_start_resumes_from_the
     assert not thread.is_alive() and ended_s < 2.0, ended_s
     print(f"thread ended {ended_s * 1000:.0f} ms after detach")
     snap = run.snapshot()
-    assert snap.state == "paused" and snap.message_template == hosted.DETACHED_TEXT
+    assert snap.state == "paused" and snap.message.template == hosted.DETACHED_TEXT
     assert slots(admission) == (0, 0)
     n = run.trainer.steps_done
     time.sleep(0.2)
@@ -434,7 +434,7 @@ def test_a_run_nobody_looks_at_pauses_itself_and_one_watched_does_not(make_run, 
         watched.snapshot()  # the page's fragment does this twice a second
         time.sleep(0.2)
     assert watched.state == "running"
-    assert ignored.state == "paused" and ignored.message == hosted.IDLE_TEXT
+    assert ignored.state == "paused" and ignored.message.template == hosted.IDLE_TEXT
     assert ignored.snapshot().message.startswith("paused: nobody looked at this run for 1 s (RNNPLAY_IDLE_PAUSE_S)")
     assert slots(admission) == (1, 0)
     ignored.slot.thread.join(5)  # its thread ends too, as after a disconnect
@@ -593,7 +593,7 @@ def test_a_queued_run_nobody_looks_at_leaves_the_queue(make_run, admission, monk
     while time.monotonic() < end and ignored.state == "queued":
         watched.snapshot()
         time.sleep(0.1)
-    assert ignored.state == "ready" and ignored.message == hosted.IDLE_TEXT  # never stepped: back to ready
+    assert ignored.state == "ready" and ignored.message.template == hosted.IDLE_TEXT  # never stepped: back to ready
     assert slots(admission) == (1, 0) and watched.state == "running"
 
 
@@ -607,7 +607,7 @@ def test_a_race_past_the_queue_is_refused_and_keeps_its_state(make_run, admissio
         race.start()
         snap = race.snapshot()
         assert snap.state == "ready" and race.slot.thread is None
-        assert snap.message_template == hosted.REFUSED_TEXT and "RNNPLAY_MAX_QUEUE=0" in snap.message
+        assert snap.message.template == hosted.REFUSED_TEXT and "RNNPLAY_MAX_QUEUE=0" in snap.message
         assert all(r.state == "ready" for r in race.runs)
         run.stop()
         race.start()

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from app_pages.i18n import render
 from rnnplay.config import FIELDS, ConfigError, allowed_text, field_help, make_config, parse_params
+from rnnplay.i18n import Msg
 from rnnplay.race import EXPLODING, race_labels
 from tests.link_boxes import RACE_SHARE_BOX, opened
 from tests.live import status_line
@@ -116,14 +117,17 @@ def test_english_page_is_unchanged(open_page):
 
 
 def test_training_messages_are_translated_where_shown(open_page):
-    """The thread writes an English template; the page says it in the session's language."""
+    """The thread writes an English template with its values, one Msg; the page says it in the session's language."""
     at = open_page(PLAYGROUND, lang="zh", task="majority", steps=3)
     for _ in range(3):
         at.button(key="btn_step").click().run()
     snap = at.session_state["_run"].snapshot()
     assert snap.message == "finished 3 steps"  # the English text, as the CLI and the store see it
-    assert (snap.message_template, snap.message_args) == ("finished {n} steps", {"n": 3})
-    assert render(snap.message_template, "zh", **snap.message_args) == "已完成 3 步"
+    assert isinstance(snap.message, Msg) and (snap.message.template, snap.message.values) == (
+        "finished {n} steps",
+        {"n": 3},
+    )
+    assert render(snap.message, "zh") == "已完成 3 步"
     progress = status_line(at)
     assert progress.startswith("第 3 / 3 步") and progress.endswith("已完成"), progress
 

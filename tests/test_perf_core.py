@@ -121,7 +121,7 @@ def test_a_batched_run_that_diverges_ends_diverged_with_finite_weights_and_its_h
     run.start()
     run.join(timeout=60)
     snap = run.snapshot()
-    assert snap.state == "diverged" and snap.message_args["step"] == snap.steps_done
+    assert snap.state == "diverged" and snap.message.values["step"] == snap.steps_done
     assert snap.history["step"][-1] == snap.steps_done < 20
     assert all(torch.isfinite(p).all() for p in run.trainer.model.parameters())
 

@@ -6,11 +6,14 @@ bounded by its cap through down-sampling. Every run a test makes is stopped in t
 from __future__ import annotations
 
 import dataclasses
+import pickle
 import time
 
 import pytest
 
+from app_pages.i18n import render
 from rnnplay.config import make_config
+from rnnplay.i18n import Msg
 from rnnplay.run.history import COLUMNS, History
 from rnnplay.run.training_run import TrainingRun
 from rnnplay.trainer import DIVERGED_HINT, StepStats
@@ -257,8 +260,25 @@ def test_diverging_run_ends_in_diverged_with_a_hint_and_keeps_its_history(make_r
     snap = run.snapshot()
     assert snap.state == "diverged"
     assert snap.message.startswith(f"step {snap.steps_done}:") and DIVERGED_HINT in snap.message
+    zh = render(snap.message, "zh")  # the page's words: the hint among the values is said in Chinese too
+    assert zh.startswith(f"第 {snap.steps_done} 步") and render(DIVERGED_HINT, "zh") in zh, zh
     assert snap.steps_done < 100 and snap.history["step"][-1] == snap.steps_done
     assert run.step_one() is None
+
+
+def test_a_runs_message_is_one_msg_its_template_and_values_together(make_run):
+    """Why a run is in its state is one Msg (a str, its English, as the CLI and the store read it): the page
+    says it in its reader's language, values included; it pickles whole (a Ray worker sends it)."""
+    run = make_run(steps=3)
+    for _ in range(3):
+        run.step_one()
+    snap = run.snapshot()
+    assert isinstance(snap.message, Msg) and snap.message == "finished 3 steps"
+    assert (render(snap.message, "en"), render(snap.message, "zh")) == ("finished 3 steps", "已完成 3 步")
+    assert not {"message_template", "message_args"} & {f.name for f in dataclasses.fields(snap)}
+    back = pickle.loads(pickle.dumps(snap))
+    assert (back.message.template, back.message.values) == ("finished {n} steps", {"n": 3})
+    assert run.message is run.slot.message and not hasattr(run.slot, "message_args")
 
 
 def test_crash_in_the_thread_ends_in_error_with_the_message(make_run):

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 import torch
 
+from app_pages.i18n import render, translator
 from rnnplay.config import make_config
 from rnnplay.i18n import Msg
 from rnnplay.run import record as run_record
@@ -34,6 +35,7 @@ from rnnplay.store import (
     new_run_id,
 )
 from rnnplay.tasks import TASK_CLASSES
+from tests.test_i18n_core import drawn
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -295,6 +297,44 @@ def test_every_task_reopens_with_its_view_and_trains_on(store, task):
     # the same structure, texts (translatable ones too) and numbers; arrays compared by position
     assert encode(back.snapshot().task_view, {}) == encode(run.snapshot().task_view, {})
     assert back.step_one() is not None and back.trainer.steps_done == 2
+
+
+def _as_older_records_kept_it(obj):
+    """A task view as records kept it before its words were Msgs: a sentence with values (or a key that is not
+    its English: copy's "output" row) as its English with the Msg beside it under key + "_msg", a label as its
+    English text."""
+    if isinstance(obj, list):
+        return [_as_older_records_kept_it(v) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    out = {}
+    for key, value in obj.items():
+        if isinstance(value, Msg):
+            out[key] = str(value)
+            if value.values or value.template != str(value):
+                out[f"{key}_msg"] = value
+        else:
+            out[key] = _as_older_records_kept_it(value)
+    return out
+
+
+def test_a_record_of_the_older_form_reopens_with_its_words_in_both_languages(store):
+    """Records saved before a run's words were Msgs (the message's template and its values apart, a view's
+    sentences beside their English) reopen with one Msg for the message and Msgs for the view's words."""
+    run = TrainingRun(make_config("copy", steps=3))
+    for _ in range(3):
+        run.step_one()
+    record, view = run.to_record(), run.snapshot().task_view
+    record["data"].update(message="finished {n} steps", message_args={"n": 3})
+    record["data"]["task_view"] = encode(_as_older_records_kept_it(view), record["tensors"])
+    assert "title_msg" in record["data"]["task_view"]
+    store.save(record)
+    snap = TrainingRun.from_record(store.load(run.id)).snapshot()
+    assert isinstance(snap.message, Msg) and snap.message == "finished 3 steps"
+    assert render(snap.message, "zh") == "已完成 3 步"
+    for tr in (None, translator("en"), translator("zh")):  # the page draws the same words as for the live run
+        assert drawn(snap.task_view, tr) == drawn(view, tr)
+    assert drawn(snap.task_view, translator("zh"))["labels"] == ["输入", "目标", "输出"]
 
 
 def test_translatable_texts_and_odd_values_survive_the_json(store):

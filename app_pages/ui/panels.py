@@ -22,17 +22,16 @@ def state_text(snap: Snapshot | RaceSnapshot, names: dict[str, str], lg: str) ->
 
 
 def run_message(snap: Snapshot | RaceSnapshot) -> str:
-    """A run's status message in this session's language. The training thread has no language: it
-    keeps an English template and its fields (message_template, message_args), translated here."""
-    args = {k: tr(v) if isinstance(v, str) else v for k, v in snap.message_args.items()}
-    return tr(snap.message_template, **args)
+    """A run's status message in this session's language. The training thread has no language: its
+    message is a Msg, an English template with its values, said here."""
+    return tr(snap.message)
 
 
 def hosted_notice(snap: Snapshot | RaceSnapshot, box=None) -> None:
     """Why a run or race is not training when the learner did not ask: the server refused it (its queue
     is full, no slot was free for one batch, the run is over its budget), or it paused because nobody looked
     at it or its page went away."""
-    box, template = box or st, snap.message_template
+    box, template = box or st, snap.message.template
     refusals = (hosted.REFUSED_TEXT, hosted.STEP_BUSY_TEXT, hosted.OVER_BUDGET_TEXT)
     if snap.state in (RunState.READY, RunState.PAUSED) and template in refusals:
         box.warning(run_message(snap), icon=":material/hourglass_empty:")

@@ -13,7 +13,7 @@ import time
 import traceback
 from dataclasses import dataclass
 
-from rnnplay.i18n import N_
+from rnnplay.i18n import N_, Msg
 from rnnplay.run.history import History
 from rnnplay.run.probe_log import FRAMES_BUDGET_BYTES, MIN_PROBE_INTERVAL_S, PROBE_BUDGET, ProbeCadence, ProbeLog
 from rnnplay.run.record import RunSaver, to_record
@@ -83,8 +83,7 @@ class RunLoop:
 
     def fail(self, e: Exception) -> None:
         with self.lock:
-            self.slot.state, self.slot.message = RunState.ERROR, f"{type(e).__name__}: {e}"
-            self.slot.message_args = {}
+            self.slot.state, self.slot.message = RunState.ERROR, Msg(f"{type(e).__name__}: {e}")
             self.traceback = traceback.format_exc()
 
     def restart_clock(self) -> None:
@@ -170,11 +169,10 @@ class RunLoop:
         """Under lock: the run ends when a step diverged or the last step was taken."""
         slot = self.slot
         if end.diverged:
-            slot.state, slot.message = RunState.DIVERGED, N_("step {step}: {hint}")
-            slot.message_args = {"step": end.step, "hint": DIVERGED_HINT}
+            slot.state = RunState.DIVERGED
+            slot.message = Msg(N_("step {step}: {hint}"), step=end.step, hint=Msg(DIVERGED_HINT))
         elif end.step >= self.steps_total:
-            slot.state, slot.message = RunState.DONE, N_("finished {n} steps")
-            slot.message_args = {"n": end.step}
+            slot.state, slot.message = RunState.DONE, Msg(N_("finished {n} steps"), n=end.step)
 
     def wait_for_step(self, after: int, timeout: float) -> bool:
         """Wait until a step past `after` is in the history, at most `timeout` s, and only while running."""

@@ -32,7 +32,7 @@ from ray import cloudpickle
 from rnnplay import inspect_data
 from rnnplay import store as run_store
 from rnnplay.config import RunConfig
-from rnnplay.i18n import N_
+from rnnplay.i18n import N_, Msg
 from rnnplay.race import Race, check_entries
 from rnnplay.run.snapshot import RaceSnapshot, Snapshot
 from rnnplay.run.state import RunState
@@ -50,12 +50,13 @@ def lost_reason(error: Exception) -> str:
     return str(error).splitlines()[0][:300] if str(error) else type(error).__name__
 
 
+def lost_message(run_id: str, reason: str) -> Msg:
+    return Msg(LOST_TEXT, id=run_id, error=reason)
+
+
 def lost_snapshot(last, run_id: str, reason: str):
     """The last snapshot (a run's or a race's) marked as ended by its worker's loss, with the message."""
-    args = {"id": run_id, "error": reason}
-    return dataclasses.replace(
-        last, state=RunState.ERROR, message=LOST_TEXT.format(**args), message_template=LOST_TEXT, message_args=args
-    )
+    return dataclasses.replace(last, state=RunState.ERROR, message=lost_message(run_id, reason))
 
 
 # the Snapshot fields that are lists, or dicts of lists, sent as what follows the shared part
@@ -310,8 +311,8 @@ class _WorkerControls:
 
     resume = start
 
-    def pause(self, notice: str | None = None, notice_args: dict | None = None) -> None:
-        self._call("pause", notice, notice_args)
+    def pause(self, notice: Msg | None = None) -> None:
+        self._call("pause", notice)
 
     def stop(self) -> None:
         self._call("stop")
@@ -450,8 +451,8 @@ class RemoteRun(_WorkerControls):
         return self._refresh()["steps_done"]
 
     @property
-    def message(self) -> str:
-        return LOST_TEXT if self.lost else self._refresh()["message"]
+    def message(self) -> Msg:
+        return lost_message(self._key, self.lost) if self.lost else self._refresh()["message"]
 
     @property
     def traceback(self) -> str:
@@ -584,8 +585,8 @@ class RemoteRace(_WorkerControls):
         return RunState.ERROR if self.lost else self._status["state"]
 
     @property
-    def message(self) -> str:
-        return LOST_TEXT if self.lost else self._status["message"]
+    def message(self) -> Msg:
+        return lost_message("race", self.lost) if self.lost else self._status["message"]
 
     @property
     def runs(self) -> list[Snapshot]:

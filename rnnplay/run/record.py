@@ -18,6 +18,7 @@ import torch
 
 from rnnplay import store as run_store
 from rnnplay.export import config_json, load_config_json
+from rnnplay.i18n import Msg
 from rnnplay.run.state import RunState
 
 # a run with a store saves itself this often while it trains (and when it ends)
@@ -33,14 +34,13 @@ def to_record(loop, saver: RunSaver) -> dict:
     slot, tr = loop.slot, loop.trainer
     loop.sync_pending()  # the history holds every step the weights have taken
     with slot.lock:
-        state, message, message_args, config = slot.state, slot.message, dict(slot.message_args), tr.config
+        state, message, config = slot.state, slot.message, tr.config
     body = {
         "model": tr.model.state_dict(),
         "optimizer": tr.optimizer.state_dict(),
         "rng": _rng_states(tr),
         "trainer": {"steps_done": tr.steps_done, "diverged": tr.diverged, "clip_mode": tr.clip_mode, "clip": tr.clip},
-        "message": message,  # a template or an i18n.Msg: translated where it is shown
-        "message_args": message_args,
+        "message": message,  # an i18n.Msg, its template and values: translated where it is shown
         "history": loop.history.state_dict(),
         **loop.log.state_dict(),
         "events": loop.events,
@@ -97,21 +97,58 @@ def restore(run, record: dict) -> None:
     tr.steps_done, tr.diverged = int(t["steps_done"]), bool(t["diverged"])
     tr.clip_mode, tr.clip = t["clip_mode"], t["clip"]
     loop.history.load_state_dict(data["history"])
+    # a record saved before a run's words were Msgs keeps its message's values apart, under message_args
+    old = "message_args" in data
     log = {k: data[k] for k in ("val", "probes", "spectral", "param_norm_rows", "param_names")}
-    log.update({k: run_store.decode(data[k], tensors) for k in ("frames", "latest_probe", "task_view")})
+    for k in ("frames", "latest_probe", "task_view"):
+        log[k] = run_store.decode(data[k], tensors)
+        log[k] = _old_view_words(log[k]) if old else log[k]
     loop.log.load_state_dict(log)
     loop.events = [(int(step), what) for step, what in data["events"]]
     saver.adopt(record)
     state = record["state"]
     if state not in KEPT_STATES:  # it was training: wait for Resume
         state = RunState.PAUSED if tr.steps_done else RunState.READY
-    slot.state, slot.message = (
-        RunState(state),
-        run_store.decode(data.get("message", record.get("message", "")), tensors),
-    )
-    slot.message_args = data.get("message_args") or {}
+    message = run_store.decode(data.get("message", record.get("message", "")), tensors)
+    slot.state = RunState(state)
+    slot.message = _stored_message(message, data.get("message_args") or {})
     slot.paused = slot.state == RunState.PAUSED
     saver.saved_at, saver.save_stats["step"] = time.monotonic(), tr.steps_done
+
+
+# Records saved before a run's words were Msgs -------------------------------------------------------------
+# the words of their task views: a sentence kept its Msg beside its English under key + "_msg", a label was
+# its English text (the pages said every one of these keys' texts)
+OLD_VIEW_WORDS = ("title", "label", "name", "x_title", "y_title", "hline_label")
+
+
+def _stored_message(message, args: dict) -> Msg:
+    """A record's message as one Msg: a newer record's is one; an older one's is a template with its values in
+    args (the pages said every text among them too), or a Msg."""
+    if isinstance(message, Msg):
+        return message
+    return Msg(str(message), **{k: Msg(v) if type(v) is str else v for k, v in args.items()})
+
+
+def _old_view_words(obj):
+    """obj (a task view, or what holds one: the probe frames) with such a record's words made Msgs, as a
+    view's words are now."""
+    if isinstance(obj, list):
+        return [_old_view_words(v) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    out = {}
+    for key, value in obj.items():
+        if key.endswith("_msg"):
+            continue
+        msg = obj.get(f"{key}_msg")
+        if msg is not None:
+            out[key] = msg
+        elif key in OLD_VIEW_WORDS and type(value) is str:
+            out[key] = Msg(value)
+        else:
+            out[key] = _old_view_words(value)
+    return out
 
 
 class RunSaver:

@@ -16,9 +16,10 @@ import weakref
 from typing import Protocol
 
 from rnnplay import hosted
-from rnnplay.run.state import ACTIVE, FINISHED, RunState
+from rnnplay.i18n import Msg
+from rnnplay.run.state import ACTIVE, FINISHED, NO_MESSAGE, RunState
 
-# messages that a successful request for a slot clears
+# messages (their templates) that a successful request for a slot clears
 _REFUSALS = (hosted.STEP_BUSY_TEXT, hosted.OVER_BUDGET_TEXT, hosted.REFUSED_TEXT)
 
 
@@ -26,10 +27,10 @@ class SlotHost(Protocol):
     """What a slot needs of the trainer it belongs to (also its identity in hosted.ADMISSION)."""
 
     def steps_so_far(self) -> int: ...
-    def over_budget(self) -> list[str]: ...  # what it would cost over the server's budget (English)
+    def over_budget(self) -> list[Msg]: ...  # what it would cost over the server's budget
     def restart_clock(self) -> None: ...  # steps/s counts from the moment it (re)starts stepping
     def train(self) -> None: ...  # the thread's body: steps while the slot allows
-    def pause(self, notice: str | None = None, notice_args: dict | None = None) -> None: ...
+    def pause(self, notice: Msg | None = None) -> None: ...
 
 
 class SlotOwner:
@@ -43,8 +44,8 @@ class SlotOwner:
         return self.slot.state
 
     @property
-    def message(self) -> str:
-        """Why it is in its state: an N_ template (its fields in slot.message_args) or an error's text."""
+    def message(self) -> Msg:
+        """Why it is in its state: a Msg (an N_ template with its values, or an error's text)."""
         return self.slot.message
 
     @property
@@ -75,8 +76,8 @@ class AdmissionSlot:
     def reset(self) -> None:
         """A fresh start (the thread, if any, has been stopped): ready, no message, no thread."""
         self.state = RunState.READY
-        # an English template (N_) and its fields: the thread has no language, the page translates it
-        self.message, self.message_args = "", {}
+        # a Msg, an English template with its values: the thread has no language, the page translates it
+        self.message = NO_MESSAGE
         self.paused = self.stop = False
         self.thread = None
         self.ending_gen = self.gen
@@ -91,7 +92,7 @@ class AdmissionSlot:
     # the browser's session ---------------------------------------------------------------------
     def detach(self, grace_s: float = 0.0) -> None:
         """The browser session went away (a closed tab, or a blip): pause now, end the thread after grace_s."""
-        self.host.pause(notice=hosted.DETACHED_TEXT)
+        self.host.pause(notice=Msg(hosted.DETACHED_TEXT))
         with self.lock:
             self.expire_at = time.monotonic() + grace_s
             self.cv.notify_all()
@@ -114,11 +115,11 @@ class AdmissionSlot:
             return False
         decision = hosted.ADMISSION.request(self.host)
         if decision == hosted.REFUSED:
-            self.message, self.message_args = hosted.REFUSED_TEXT, hosted.ADMISSION.refusal_args()
+            self.message = hosted.ADMISSION.refusal()
             return False
         self.paused = False
         self.state = RunState.RUNNING if decision == hosted.ADMITTED else RunState.QUEUED
-        self.message, self.message_args = "", {}
+        self.message = NO_MESSAGE
         self.host.restart_clock()
         t = self.thread
         if t is None or not t.is_alive() or self.ending_gen == self.gen:
@@ -139,21 +140,21 @@ class AdmissionSlot:
         if self._refused_over_budget():
             return False
         if not hosted.ADMISSION.take_now(self.host):
-            self.message, self.message_args = hosted.STEP_BUSY_TEXT, hosted.ADMISSION.busy_args()
+            self.message = Msg(hosted.STEP_BUSY_TEXT, **hosted.ADMISSION.busy_args())
             return False
-        if self.message in _REFUSALS:
-            self.message, self.message_args = "", {}
+        if self.message.template in _REFUSALS:
+            self.message = NO_MESSAGE
         return True
 
-    def leave_paused(self, notice: str | None, notice_args: dict | None) -> bool:
-        """A pause: running or queued -> paused (ready when it never stepped). notice: why (an N_ text)."""
+    def leave_paused(self, notice: Msg | None) -> bool:
+        """A pause: running or queued -> paused (ready when it never stepped). notice: why."""
         if self.state not in ACTIVE:
             return False
         self.paused = True
         stepped = self.host.steps_so_far() or self.state == RunState.RUNNING
         self.state = RunState.PAUSED if stepped else RunState.READY
         if notice:
-            self.message, self.message_args = notice, dict(notice_args or {})
+            self.message = notice
         return True
 
     def halt(self) -> None:
@@ -181,7 +182,7 @@ class AdmissionSlot:
         in. The steps cap is the pages' alone: many steps cost no more per step."""
         problems = self.host.over_budget()
         if problems:
-            self.message, self.message_args = hosted.OVER_BUDGET_TEXT, {"problem": problems[0]}
+            self.message = Msg(hosted.OVER_BUDGET_TEXT, problem=problems[0])
         return bool(problems)
 
     # the thread ----------------------------------------------------------------------------------
@@ -226,7 +227,7 @@ class AdmissionSlot:
                             self.host.restart_clock()
                         return True
                     if decision == hosted.REFUSED:  # lost its place (a pause raced a resume): Resume asks again
-                        self.leave_paused(hosted.REFUSED_TEXT, hosted.ADMISSION.refusal_args())
+                        self.leave_paused(hosted.ADMISSION.refusal())
                         return False
                     self.state = RunState.QUEUED
             if idle:
@@ -235,7 +236,7 @@ class AdmissionSlot:
 
     def _pause_idle(self) -> bool:
         """Nobody looked for idle_s: pause, and the thread ends as after a disconnect (Resume starts a new one)."""
-        self.host.pause(notice=hosted.IDLE_TEXT, notice_args={"seconds": self.idle_s, "env": "RNNPLAY_IDLE_PAUSE_S"})
+        self.host.pause(notice=Msg(hosted.IDLE_TEXT, seconds=self.idle_s, env="RNNPLAY_IDLE_PAUSE_S"))
         with self.lock:
             self.expire_at = time.monotonic()
         return False

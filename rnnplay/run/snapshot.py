@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rnnplay.config import RunConfig
-from rnnplay.run.state import RunState
+from rnnplay.i18n import Msg
+from rnnplay.run.state import NO_MESSAGE, RunState
 
 COLUMNS = ("step", "loss", "metric", "grad_norm", "grad_norm_clipped", "lr")  # the history's (run/history.py)
 
@@ -59,9 +60,7 @@ class Snapshot:
     state: RunState = RunState.READY
     queue_position: int | None = None  # 1-based, while queued
     queue_length: int | None = None
-    message: str = ""  # the English text, its fields filled in
-    message_template: str = ""  # an N_ template (or an i18n.Msg): the page translates it ...
-    message_args: dict = field(default_factory=dict)  # ... with these fields
+    message: Msg = NO_MESSAGE  # why it is in its state: a str, its English; the page says it with tr
     steps_done: int = 0
     steps_total: int = 0
     steps_per_s: float = 0.0
@@ -84,9 +83,7 @@ class RaceSnapshot:
     state: RunState = RunState.READY
     queue_position: int | None = None
     queue_length: int | None = None
-    message: str = ""
-    message_template: str = ""
-    message_args: dict = field(default_factory=dict)
+    message: Msg = NO_MESSAGE
     labels: list[str] = field(default_factory=list)  # the legend's name of each entry
     runs: list[Snapshot] = field(default_factory=list)
     steps: list[int] = field(default_factory=list)  # each entry's steps done

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from rnnplay.i18n import N_
+from rnnplay.i18n import N_, Msg
 
 
 class RunState(StrEnum):
@@ -26,6 +26,8 @@ class RunState(StrEnum):
 
 FINISHED = frozenset({RunState.DONE, RunState.STOPPED, RunState.DIVERGED, RunState.ERROR})  # never steps again
 ACTIVE = frozenset({RunState.RUNNING, RunState.QUEUED})  # stepping, or started and waiting for a slot
+# why a run is in its state is one Msg (a template with its values, said by the page); this one says nothing
+NO_MESSAGE = Msg("")
 # a state in words, for the pages that list runs (shown with tr)
 STATE_WORDS = {
     RunState.READY: N_("ready"),

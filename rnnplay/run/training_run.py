@@ -16,6 +16,7 @@ import threading
 from rnnplay import cost, export
 from rnnplay import store as run_store
 from rnnplay.config import RunConfig
+from rnnplay.i18n import Msg
 from rnnplay.run import record as records
 from rnnplay.run.loop import LoopOptions, RunLoop
 from rnnplay.run.slot import AdmissionSlot, SlotOwner
@@ -93,9 +94,7 @@ class TrainingRun(SlotOwner):
                 state=slot.state,
                 queue_position=position,
                 queue_length=length,
-                message=slot.message.format(**slot.message_args) if slot.message_args else slot.message,
-                message_template=slot.message,
-                message_args=dict(slot.message_args),
+                message=slot.message,
                 steps_done=loop.trainer.steps_done,
                 steps_total=self.config.steps,
                 steps_per_s=loop.steps_per_s,
@@ -129,11 +128,11 @@ class TrainingRun(SlotOwner):
         that Train starts then draws the first point, instead of the live view's next tick."""
         return self.loop.wait_for_step(after, timeout)
 
-    def pause(self, notice: str | None = None, notice_args: dict | None = None) -> None:
+    def pause(self, notice: Msg | None = None) -> None:
         """Pause, and return once a step already under way has finished: paused means no more steps.
-        Its slot goes to the next run in the queue. notice: why, when it was not the learner (N_ text)."""
+        Its slot goes to the next run in the queue. notice: why, when it was not the learner."""
         with self._lock:
-            self.slot.leave_paused(notice, notice_args)
+            self.slot.leave_paused(notice)
         with self._train_lock:  # a step under way ends first; what the device still holds reaches the history
             self.loop.sync_pending()
         self.slot.release()
@@ -242,7 +241,7 @@ class TrainingRun(SlotOwner):
     def steps_so_far(self) -> int:
         return self.loop.trainer.steps_done
 
-    def over_budget(self) -> list[str]:
+    def over_budget(self) -> list[Msg]:
         return cost.check_cost(self.config)
 
     def restart_clock(self) -> None:
