@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app_pages.i18n import lang_from_locale, render
-from rnnplay.i18n import CATALOG, N_
+from rnnplay.i18n import CATALOG, EN, N_, Msg, english
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [ROOT / "app.py", *sorted((ROOT / "app_pages").rglob("*.py")), *sorted((ROOT / "rnnplay").rglob("*.py"))]
@@ -63,6 +63,16 @@ def test_render_formats_and_falls_back():
     assert render("Home", "en") == "Home"
     assert render("Not in the catalogue {n}", "zh", n=3) == "Not in the catalogue 3"
     assert N_("Home") == "Home"
+
+
+def test_a_key_that_is_not_its_own_english_is_said_as_its_english():
+    """One English word in two senses has a key for each (i18n.EN): a Msg's str (the CLI), the page's English
+    and the figures' default all say the word; the Chinese tells the senses apart."""
+    key = "output (the model's answer)"
+    assert str(Msg(key)) == render(key, "en") == render(Msg(key), "en") == english(Msg(key)) == "output"
+    assert str(Msg("{k} {label}", k=1, label=Msg(key))) == "1 output"
+    assert (render(Msg(key), "zh"), render("output", "zh")) == ("输出", "输出门")
+    assert set(EN) <= set(CATALOG["zh"])
 
 
 @pytest.mark.parametrize(
