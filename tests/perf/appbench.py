@@ -69,23 +69,32 @@ CHART_KIND_JS = f"""
 """
 
 # Installed in the page before Train is pressed: the click time, the first drawn point of the loss chart,
-# every status line the page showed with the frame it was first seen in, and the charts' Plotly roots:
-# `roots` counts the roots that appeared after the click (a plotly_chart remount is a new root; a live_chart
-# keeps its own), `draws` the drawings they finished (plotly_afterplot: a newPlot, a react, a resize).
+# every status line the page showed with the time it was first seen, and the charts' Plotly roots: `roots`
+# counts the roots that appeared after the click (a plotly_chart remount is a new root; a live_chart keeps its
+# own), `draws` the drawings they finished (plotly_afterplot: a newPlot, a react, a resize).
+# The watch must not cost the page what it measures: a requestAnimationFrame loop makes Chromium produce a
+# frame at every vsync, so one runs only from the click to the first point (its time, to the frame); after it
+# a 50 ms timer reads the status line's textContent (no forced layout) and looks for new roots.
 WATCH_JS = """
 () => {
   const w = window.__perf = {click: null, firstPoint: null, status: [], roots: 0, draws: 0};
   const seen = new WeakSet();
   document.querySelectorAll('.js-plotly-plot').forEach((gd) => seen.add(gd));
-  document.addEventListener('click', (e) => {
-    if (w.click === null && e.target.closest('.st-key-btn_train')) w.click = performance.now();
-  }, true);
   const hasPoint = () => [...document.querySelectorAll('.st-key-loss .js-plotly-plot')].some(
     (gd) => gd.calcdata && gd._fullData && gd._fullData[0] && gd._fullData[0]._length > 0);
   const count = (gd) => { if (w.click !== null) w.draws += 1; };
-  const tick = () => {
+  const frame = () => {
+    if (w.firstPoint === null && hasPoint()) w.firstPoint = performance.now();
+    else requestAnimationFrame(frame);
+  };
+  document.addEventListener('click', (e) => {
+    if (w.click === null && e.target.closest('.st-key-btn_train')) {
+      w.click = performance.now();
+      requestAnimationFrame(frame);
+    }
+  }, true);
+  const sample = () => {
     const now = performance.now();
-    if (w.click !== null && w.firstPoint === null && hasPoint()) w.firstPoint = now;
     document.querySelectorAll('.js-plotly-plot').forEach((gd) => {
       if (seen.has(gd)) return;
       seen.add(gd);
@@ -93,13 +102,12 @@ WATCH_JS = """
       if (gd.on) { gd.on('plotly_afterplot', () => count(gd)); if (w.click !== null) w.draws += 1; }
     });
     const bar = document.querySelector('.rnnplay-live-status, [data-testid=stProgress]');
-    const text = bar ? bar.innerText : '';
+    const text = bar ? bar.textContent : '';
     const last = w.status[w.status.length - 1];
     if (text && (!last || last[1] !== text)) w.status.push([now, text]);
-    requestAnimationFrame(tick);
   };
   document.querySelectorAll('.js-plotly-plot').forEach((gd) => gd.on && gd.on('plotly_afterplot', () => count(gd)));
-  requestAnimationFrame(tick);
+  setInterval(sample, 50);
 }
 """
 
@@ -251,6 +259,14 @@ def browser_pids(exclude: set[int]) -> list[int]:
     return out
 
 
+def is_chromium(pid: int) -> bool:
+    """A Chromium process (browser, renderer, GPU, utility), not Playwright's driver (node)."""
+    try:
+        return "chrom" in Path(f"/proc/{pid}/exe").resolve().name
+    except OSError:
+        return False
+
+
 def new_page(browser):
     return browser.new_page(viewport={"width": 1400, "height": 2200})
 
@@ -281,14 +297,18 @@ def live_run(browser, url: str, task: str, steps: int, server_pid: int | None = 
         kind = page.evaluate(CHART_KIND_JS)
         page.evaluate(WATCH_JS)
         wire.on = True
-        chrome = browser_pids({server_pid} if server_pid else set())
-        server0, chrome0, wall0 = cpu_s([server_pid] if server_pid else []), cpu_s(chrome), time.perf_counter()
+        tree = browser_pids({server_pid} if server_pid else set())
+        chrome = [pid for pid in tree if is_chromium(pid)]
+        driver = [pid for pid in tree if pid not in chrome]
+        server0, wall0 = cpu_s([server_pid] if server_pid else []), time.perf_counter()
+        chrome0, driver0 = cpu_s(chrome), cpu_s(driver)
         page.locator(".st-key-btn_train button").click()
         expect(status_line(page)).to_contain_text("finished", timeout=timeout_s * 1000)
         wall = time.perf_counter() - wall0
         wire.on = False
         server_cpu = cpu_s([server_pid] if server_pid else []) - server0
         chrome_cpu = cpu_s(chrome) - chrome0
+        driver_cpu = cpu_s(driver) - driver0
         w = page.evaluate("window.__perf")
         final = parse_status(status_line(page).inner_text())
     finally:
@@ -314,6 +334,7 @@ def live_run(browser, url: str, task: str, steps: int, server_pid: int | None = 
         "wall_s": wall,
         "server_cpu_s": server_cpu,  # the training thread, the redraws, Streamlit
         "browser_cpu_s": chrome_cpu,  # Chromium drawing the charts (on a learner's own machine elsewhere)
+        "driver_cpu_s": driver_cpu,  # Playwright's driver, reading the websocket and the feed for WireCount
     }
 
 
@@ -343,7 +364,8 @@ def measure(
     tasks = list(tasks or TASK_CLASSES)
     configs = {t: make_config(t) for t in tasks}
     steps = {t: _steps_for(configs[t], target_s) for t in tasks}
-    keys = ("app", "browser", "ratio", "first_chart_s", "redraws", "server_cpu_s", "browser_cpu_s", "wall_s")
+    keys = ("app", "browser", "ratio", "first_chart_s", "redraws", "server_cpu_s", "browser_cpu_s", "driver_cpu_s")
+    keys += ("wall_s",)
     keys += ("chart_kind", "chart_roots", "chart_draws", "ws_bytes", "chart_updates", "chart_payload_bytes")
     keys += ("chart_element_bytes",)
     labels = ["", "compare_"] if compare else [""]
@@ -373,7 +395,8 @@ def measure(
                         o[p + k].append(d[k])
                     line += (
                         f" | {p or 'app '}{d['app']:7.1f} (browser clock {d['browser']:7.1f}, {d['redraws']} redraws, "
-                        f"CPU server {d['server_cpu_s']:.1f} s browser {d['browser_cpu_s']:.1f} s "
+                        f"CPU server {d['server_cpu_s']:.1f} s chromium {d['browser_cpu_s']:.1f} s "
+                        f"driver {d['driver_cpu_s']:.1f} s "
                         f"of {d['wall_s']:.1f} s) "
                         f"ratio {d['ratio']:.3f} first chart {d['first_chart_s'] or float('nan'):.2f} s; "
                         f"{d['chart_kind']}: {d['chart_roots']} new Plotly roots, {d['chart_draws']} drawings, "
@@ -401,6 +424,9 @@ def measure(
                     ),
                     p + "browser_cpu_share": statistics.median(
                         c / w for c, w in zip(o[p + "browser_cpu_s"], o[p + "wall_s"], strict=True)
+                    ),
+                    p + "driver_cpu_share": statistics.median(
+                        c / w for c, w in zip(o[p + "driver_cpu_s"], o[p + "wall_s"], strict=True)
                     ),
                     p + "browser_cpu_shares": [
                         c / w for c, w in zip(o[p + "browser_cpu_s"], o[p + "wall_s"], strict=True)
@@ -651,7 +677,7 @@ def main() -> None:
         report["live"] = measure(args.tasks, args.rounds, args.run_seconds, args.compare)
         labels = ["", "compare_"] if args.compare else [""]
         print(
-            "task        steps | (a) plain | (d) live app | (d)/(a) | first chart | redraws | CPU server, browser | "
+            "task        steps | (a) plain | (d) live app | (d)/(a) | first chart | redraws | CPU server, chromium, driver | "
             "charts: element, new roots, kB per redraw (websocket, charts), bytes per chart element"
         )
         for r in report["live"]:
@@ -661,7 +687,7 @@ def main() -> None:
                     f"{(p + r['task']):18s} {r['steps']:6d} | {r['plain_steps_per_s']:9.1f} | "
                     f"{r[p + 'app_steps_per_s']:12.1f} | {r[p + 'ratio']:7.3f} | {first:9.2f} s | "
                     f"{r[p + 'redraws']:7.0f} | {r[p + 'server_cpu_share']:.2f}, "
-                    f"{r[p + 'browser_cpu_share']:.2f} cores | "
+                    f"{r[p + 'browser_cpu_share']:.2f}, {r[p + 'driver_cpu_share']:.2f} cores | "
                     f"{r[p + 'chart_kind']}, {r[p + 'chart_roots']:.0f}, {r[p + 'ws_bytes_per_redraw'] / 1e3:.1f} "
                     f"{r[p + 'chart_bytes_per_redraw'] / 1e3:.1f}, {r[p + 'chart_bytes_per_update']:.0f} "
                     f"({r[p + 'chart_element_bytes_per_update']:.0f} whole)"
