@@ -677,7 +677,8 @@ def main() -> None:
         report["live"] = measure(args.tasks, args.rounds, args.run_seconds, args.compare)
         labels = ["", "compare_"] if args.compare else [""]
         print(
-            "task        steps | (a) plain | (d) live app | (d)/(a) | first chart | redraws | CPU server, chromium, driver | "
+            "task        steps | (a) plain | (d) live app | (d)/(a) | first chart | redraws | "
+            "CPU server, chromium, driver | "
             "charts: element, new roots, kB per redraw (websocket, charts), bytes per chart element"
         )
         for r in report["live"]:
