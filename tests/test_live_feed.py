@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import pytest
 
 from app_pages.ui import live_feed
-from app_pages.ui.live_feed import MIN_POLL_S, STATUS, Entry, Feed, answer, parse_have
+from app_pages.ui.live_feed import MIN_POLL_S, STATUS, WORDS, Entry, Feed, answer, parse_have
 from tests.e2e import streamlit_server
 
 
@@ -31,7 +31,8 @@ def loss(step: int) -> go.Figure:
 def feed_of(source: Source) -> Feed:
     feed = Feed(source.snapshot, lambda s: source.live, lambda: 0.5)
     feed.put("loss", Entry(lambda s: s, loss, 300), source.step)
-    feed.put(STATUS, Entry(lambda s: s, lambda s: {"text": f"step {s}", "fraction": s / 10}), source.step)
+    status = lambda s: {"text": f"step {s}", "fraction": s / 10}  # noqa: E731
+    feed.put(STATUS, Entry(lambda s: s, status, kind=STATUS), source.step)
     return feed
 
 
@@ -122,3 +123,21 @@ def test_the_server_serves_the_feed_route_and_knows_no_token_it_did_not_give():
         assert urllib.request.urlopen(f"{url}/_stcore/health", timeout=10).status == 200
     finally:
         streamlit_server.stop(proc)
+
+
+def test_words_go_whole_when_they_move_and_not_at_all_when_they_do_not():
+    source = Source()
+    feed = feed_of(source)
+    words = lambda s: f"<p>step {s}</p>"  # noqa: E731
+    assert feed.put("diagnosis", Entry(lambda s: s // 2, words, kind=WORDS), source.step) == {
+        "rev": 1,
+        "words": "<p>step 0</p>",
+    }
+    source.step = 1  # the same version: nothing to send
+    assert "diagnosis" not in poll(feed, "loss:1,status:1,diagnosis:1", now=100.0)[1]["charts"]
+    source.step = 2
+    got = poll(feed, "loss:2,status:2,diagnosis:1", now=101.0)[1]["charts"]["diagnosis"]
+    assert got == {"rev": 2, "words": "<p>step 2</p>"}
+    # a browser that lost them (a remount) gets them whole again, at the revision it is told
+    got = poll(feed, "diagnosis:0", now=102.0)[1]["charts"]["diagnosis"]
+    assert got == {"rev": 2, "words": "<p>step 2</p>"}

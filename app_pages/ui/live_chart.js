@@ -17,8 +17,9 @@
 // page polls that URL every `every` seconds with the revisions its charts hold, and applies the messages
 // that come back in the same way, with no script run. One poll serves every chart of the feed. A chart fed
 // so needs no resync trigger: its next poll says which revision it holds, and a mismatch brings the whole
-// figure. The status line ({rev, status: {text, fraction}}) is fed the same way; when a poll says the view
-// stopped moving, it triggers "ended" so that the page runs once more (its buttons, its last words).
+// figure. The status line ({rev, status: {text, fraction}}) and a box of words ({rev, words: html}, made and
+// escaped by Python) are fed the same way; when a poll says the view stopped moving, the status line triggers
+// "ended" so that the page runs once more (its buttons, its last words).
 
 const PLOTLY_URL = "app/static/__PLOTLY_FILE__";
 
@@ -215,11 +216,26 @@ async function poll(f) {
 function enqueue(chart, message) {
   // updates are applied in order, each after the previous draw (plotly.js may still be loading)
   chart.queue = chart.queue
-    .then(() => (message.status ? showStatus(chart, message) : update(chart, message)))
+    .then(() => route(chart, message))
     .catch((err) => {
       window.__liveChartErrors = (window.__liveChartErrors || 0) + 1; // read by the browser tests
       console.error("live chart:", err);
     });
+}
+
+function route(chart, message) {
+  if (message.status) return showStatus(chart, message);
+  if (message.words !== undefined) return showWords(chart, message);
+  if (chart.kind !== "figure") return held(chart, message);
+  return update(chart, message);
+}
+
+// A status line or words told only a revision ({rev}: nothing moved since): nothing to do if it is the one
+// shown; else ask Python for them whole (a fed element's next poll brings them without asking).
+function held(chart, message) {
+  if (message.rev === chart.rev || chart.feed || chart.asked === message.rev) return;
+  chart.asked = message.rev;
+  chart.trigger("resync", message.rev);
 }
 
 // The status line: its text over a thin bar, in the theme's colours.
@@ -231,7 +247,9 @@ function showStatus(chart, message) {
     text.style.cssText = "font-size: 0.875rem; line-height: 1.4; margin-bottom: 0.25rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;";
     track.style.cssText = "height: 0.5rem; border-radius: 0.25rem; overflow: hidden;";
     track.style.background = withAlpha(cssVar(chart.div, "--st-text-color", "#31333f"), 0.12);
-    track.firstChild.style.cssText = "height: 100%; transition: width 0.2s linear;";
+    // no CSS transition: an animated width is a frame of layout and paint 60 times a second, for 0.2 s of
+    // every 0.5 s (a live Playground's Chromium: 0.06 cores of 0.21 with it)
+    track.firstChild.style.cssText = "height: 100%;";
     track.firstChild.style.background = cssVar(chart.div, "--st-primary-color", "#ff4b4b");
     chart.bar = { text, fill: track.firstChild };
   }
@@ -239,6 +257,18 @@ function showStatus(chart, message) {
     chart.status = message.status;
     chart.bar.text.textContent = message.status.text;
     chart.bar.fill.style.width = `${Math.round(Math.min(Math.max(message.status.fraction, 0), 1) * 1000) / 10}%`;
+  }
+  chart.rev = message.rev;
+}
+
+// A box of words (the diagnosis): the HTML Python made, every text in it escaped there; a fixed height, longer
+// words scroll inside it. Replaced whole when the words move (every probe shown, at most).
+function showWords(chart, message) {
+  if (chart.rev !== null && message.rev < chart.rev) return; // older than what is shown
+  if (chart.rev !== message.rev || chart.html !== message.words) {
+    chart.div.style.cssText = "width: 100%; height: 100%; overflow-y: auto;";
+    chart.div.innerHTML = message.words;
+    chart.html = message.words;
   }
   chart.rev = message.rev;
 }
@@ -254,10 +284,13 @@ export default function (component) {
   let chart = parentElement.__rnnplayChart;
   if (!chart) {
     const div = document.createElement("div");
-    div.className = message && message.status ? "rnnplay-live-status" : "rnnplay-live-chart";
+    // what the element is: the script names a status line's or words' kind in each message it sends them in
+    const kind = !message ? "figure"
+      : message.kind || (message.status ? "status" : message.words !== undefined ? "words" : "figure");
+    div.className = { status: "rnnplay-live-status", words: "rnnplay-live-words", figure: "rnnplay-live-chart" }[kind];
     div.style.width = "100%";
     parentElement.appendChild(div);
-    chart = { div, rev: null, data: null, layout: null, asked: null, config: plotConfig(div), queue: Promise.resolve() };
+    chart = { div, kind, rev: null, data: null, layout: null, asked: null, config: plotConfig(div), queue: Promise.resolve() };
     parentElement.__rnnplayChart = chart;
     // a chart drawn while hidden (a closed tab or expander) has no width: redraw it at its size when it shows
     chart.resize = new ResizeObserver(() => {

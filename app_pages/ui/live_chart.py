@@ -21,6 +21,7 @@ figures' patches; the inline part is a loader of a few hundred bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import shutil
 from pathlib import Path
@@ -29,7 +30,7 @@ import plotly
 import streamlit as st
 
 from app_pages.ui.chart_patch import encode, figure_spec, message
-from app_pages.ui.live_feed import PATH, STATUS, Entry, Feed
+from app_pages.ui.live_feed import PATH, STATUS, WORDS, Entry, Feed
 
 SENT = "_live_chart_sent"  # session_state: key -> {"rev": int, "spec": the figure the browser holds}
 
@@ -131,14 +132,28 @@ def fed_chart(feed: Feed, key: str, entry: Entry, snap, *, live: bool, container
 def fed_status(feed: Feed, entry: Entry, snap, *, live: bool, height: int = 44) -> None:
     """The live view's status line (entry.build(snap) -> {"text", "fraction"}), fed like its charts; when
     the poll says the view stopped moving, the element triggers `ended`: the script runs once more."""
-    msg = feed.put(STATUS, entry, snap)
+    msg = feed.put(STATUS, dataclasses.replace(entry, kind=STATUS), snap)
     _component(
         key=f"{STATUS}_line",
-        data=encode(_follow(msg, feed, STATUS, live)),
+        data=encode({**_follow(msg, feed, STATUS, live), "kind": STATUS}),
         height=height,
         on_resync_change=lambda: feed.resync(STATUS),
         on_ended_change=lambda: None,
     )
+
+
+def fed_words(feed: Feed, key: str, entry: Entry, snap, *, live: bool, height: int) -> None:
+    """A box of words of a live view (entry.build(snap) -> HTML, every text in it escaped by the builder),
+    fed like its charts: the words follow the run with no script run. height: the box's fixed height in px
+    (longer words scroll inside it)."""
+    msg = feed.put(key, dataclasses.replace(entry, kind=WORDS), snap)
+    with st.container(key=key):  # st-key-<key>: a lesson can point at it, a test can read it
+        _component(
+            key=f"{key}_words",
+            data=encode({**_follow(msg, feed, key, live), "kind": WORDS}),
+            height=height,
+            on_resync_change=lambda: feed.resync(key),
+        )
 
 
 def _follow(msg: dict, feed: Feed, key: str, live: bool) -> dict:

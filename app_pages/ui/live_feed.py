@@ -36,17 +36,19 @@ from app_pages.ui.chart_patch import encode, figure_spec, message
 PATH = "rnnplay/feed"  # served at /<baseUrlPath>/rnnplay/feed/<token>; the browser resolves it against the page
 MIN_POLL_S = 0.2  # a feed's fastest answer; the page polls at `every` (0.5 s, slower when the server is busy)
 MAX_HAVE = 2048  # characters of the `have` query (the revisions the browser holds)
-STATUS = "status"  # the key of the status line among a feed's entries
+STATUS = "status"  # the key of the status line among a feed's entries, and its kind
+FIGURE, WORDS = "figure", "words"  # the other kinds of entry: a chart, a box of words (HTML made by the page)
 WORKERS = 2  # threads that answer polls (Python runs one at a time; a second keeps a slow snapshot from blocking)
 
 
 @dataclass
 class Entry:
-    """One chart (or the status line) of a feed."""
+    """One element of a feed: a chart, the status line, or a box of words."""
 
-    version: Callable[[Any], Any]  # snapshot -> what the chart shows (equal versions: nothing to send)
-    build: Callable[[Any], Any]  # snapshot -> its figure (or, for the status line, its dict)
+    version: Callable[[Any], Any]  # snapshot -> what the element shows (equal versions: nothing to send)
+    build: Callable[[Any], Any]  # snapshot -> a figure; the status line's {"text", "fraction"}; words' HTML
     height: int | None = None
+    kind: str = "figure"  # FIGURE (sent as patches), STATUS or WORDS (sent whole when they move)
 
 
 class Feed:
@@ -89,12 +91,12 @@ class Feed:
         if sent is not None and sent["version"] == version:
             if have is None or have == sent["rev"]:
                 return {"rev": sent["rev"]} if have is None else None
-            return {"rev": sent["rev"], **_whole(key, sent["spec"])}
+            return {"rev": sent["rev"], entry.kind: sent["spec"]}  # the kind names the field that holds it whole
         value = entry.build(snap)
-        if key == STATUS:
+        if entry.kind != FIGURE:  # small: sent whole whenever it moves
             rev = sent["rev"] + 1 if sent else 1
             self.sent[key] = {"rev": rev, "spec": value, "version": version}
-            return {"rev": rev, "status": value}
+            return {"rev": rev, entry.kind: value}
         spec = figure_spec(value)
         spec["layout"]["height"] = int(entry.height or spec["layout"].get("height") or 450)
         if have is not None and (sent is None or have != sent["rev"]):
@@ -119,10 +121,6 @@ class Feed:
         if self.on_poll is not None:
             self.on_poll(time.thread_time() - cpu0)
         return answer
-
-
-def _whole(key: str, spec) -> dict:
-    return {"status": spec} if key == STATUS else {"figure": spec}
 
 
 _FEEDS: weakref.WeakValueDictionary[str, Feed] = weakref.WeakValueDictionary()

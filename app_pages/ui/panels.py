@@ -3,14 +3,19 @@ the run's messages, and the diagnosis of what the charts show."""
 
 from __future__ import annotations
 
+import html
+import re
+from collections.abc import Callable
+
 import streamlit as st
 
 from app_pages.i18n import render, tr
 from rnnplay import hosted
 from rnnplay.diagnosis import diagnose
+from rnnplay.i18n import N_
 from rnnplay.run import RaceSnapshot, RunState, Snapshot
 
-SEVERITY_ICONS = {"warning": ":material/warning:", "info": ":material/info:", "ok": ":material/check_circle:"}
+SEVERITY_ICONS = {"warning": "warning", "info": "info", "ok": "check_circle"}  # Material Symbols, as Streamlit's
 
 
 def state_text(snap: Snapshot | RaceSnapshot, names: dict[str, str], lg: str) -> str:
@@ -39,15 +44,41 @@ def hosted_notice(snap: Snapshot | RaceSnapshot, box=None) -> None:
         box.info(run_message(snap), icon=":material/pause_circle:")
 
 
-def diagnosis_panel(snap: Snapshot, container=None, title: str | None = None) -> None:
-    """The run's diagnosis (rnnplay.diagnosis): what the charts show, as sentences with their numbers and
-    what to try, in the session's language. title: the panel's heading (default "Diagnosis"; the Gradient
-    lab names the entry)."""
+def diagnosis_html(panels: list[tuple[str | None, Snapshot]], say: Callable[..., str]) -> str:
+    """The diagnosis (rnnplay.diagnosis) of each (title, snapshot), side by side, as the HTML of a fed box of
+    words (live_chart.fed_words): what the charts show, as sentences with their numbers and what to try, said
+    by `say` (the page's language, bound: the feed builds it outside a script run). Every text is escaped;
+    the only markup is this function's and the catalogue's *emphasis*. title None: "Diagnosis"."""
+    columns = "".join(_diagnosis_column(title, snap, say) for title, snap in panels)
+    return (
+        f'<div class="rnnplay-diagnosis" style="display: grid; grid-template-columns: repeat({len(panels)}, '
+        f'minmax(0, 1fr)); gap: 1rem;">{columns}</div>'
+    )
+
+
+def _diagnosis_column(title: str | None, snap: Snapshot, say: Callable[..., str]) -> str:
     findings = diagnose(snap)
-    box = (container or st).container(border=True, key=None)
-    box.markdown(f"**{title or tr('Diagnosis')}**")
+    lines = [f"<p {_P}><strong>{html.escape(title or say(N_('Diagnosis')))}</strong></p>"]
     if not findings:
-        box.caption(tr("Nothing to say yet: train for a few steps."))
+        lines.append(f"<p {_CAPTION}>{_said(say(N_('Nothing to say yet: train for a few steps.')))}</p>")
     for f in findings:
-        line = tr(f.text) + ("  \n" + tr("*Try:* {hint}", hint=f.hint) if f.hint and f.severity != "ok" else "")
-        box.markdown(f"{SEVERITY_ICONS.get(f.severity, '')} {line}")
+        text = _said(say(f.text))
+        if f.hint and f.severity != "ok":
+            text += "<br>" + _said(say(N_("*Try:* {hint}"), hint=f.hint))
+        icon = f'<span class="rnnplay-icon" {_ICON}>{SEVERITY_ICONS.get(f.severity, "info")}</span>'
+        lines.append(f"<p {_P}>{icon} {text}</p>")
+    return f'<div class="rnnplay-diagnosis-column" {_BOX}>{"".join(lines)}</div>'
+
+
+_P = 'style="margin: 0 0 0.6rem; line-height: 1.6;"'
+_CAPTION = 'style="margin: 0 0 0.6rem; line-height: 1.6; opacity: 0.6; font-size: 0.875rem;"'
+_BOX = 'style="border: 1px solid rgba(128, 128, 128, 0.3); border-radius: 0.5rem; padding: 0.75rem 1rem;"'
+_ICON = (
+    "style=\"font-family: 'Material Symbols Rounded'; font-size: 1.25em; vertical-align: -0.25em; "
+    'font-weight: normal; font-style: normal; line-height: 1; user-select: none;" aria-hidden="true"'
+)
+
+
+def _said(text: str) -> str:
+    """A sentence as HTML: escaped, its *emphasis* (the catalogue's only markup) as <em>."""
+    return re.sub(r"\*([^*]+)\*", r"<em>\1</em>", html.escape(text))

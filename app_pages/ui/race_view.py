@@ -4,7 +4,7 @@ and gradients through time overlaid; then one column per entry with its gradient
 
 Like the Playground's (app_pages/ui/run_view.py), the status line and the charts are fed (the browser polls
 the page's feed while the race runs, with no script run), each rebuilt only when what it shows moved on;
-the tabs are a fragment on a timer."""
+so are the entries' diagnoses, side by side in one box of words. The tabs are a fragment with no timer."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ import streamlit as st
 from app_pages import narrator
 from app_pages.i18n import lang, render, tr, translator
 from app_pages.ui import panels
-from app_pages.ui.live_chart import fed_chart, fed_status, forget
+from app_pages.ui.live_chart import fed_chart, fed_status, fed_words, forget
 from app_pages.ui.live_feed import Entry, Feed
-from app_pages.ui.run_view import DIAGNOSIS_HEIGHT, WORDS_EVERY_S, open_tab_pointed_at, session_feed
+from app_pages.ui.run_view import DIAGNOSIS_HEIGHT, open_tab_pointed_at, session_feed
 from rnnplay import figures
 from rnnplay.i18n import N_
 from rnnplay.race import Race, race_labels
@@ -219,14 +219,13 @@ def _charts(race: Race, feed: Feed, was_live: bool) -> None:
     )
 
 
-def _tabs(race: Race, feed: Feed, interval: float | None) -> None:
-    """The diagnoses and the other charts, in tabs; only the open one is built. Reruns every WORDS_EVERY_S
-    while the race runs."""
+def _tabs(race: Race, feed: Feed) -> None:
+    """The diagnoses and the other charts, in tabs; only the open one is built (fed, like the charts)."""
     lg = lang()
     words, say = {"time step t": render("time step t", lg)}, translator(lg)
     snap = feed.source()
     live = snap.state in ACTIVE
-    runs, labels, n = snap.runs, snap.labels, len(snap.runs)
+    n = len(snap.runs)
     steps, probes = _versions(race, lg)
     open_tab_pointed_at(TABS, TAB_KEY)
     tabs = dict(zip(TABS, st.tabs([tr(label) for label in TABS.values()], key=TAB_KEY, on_change="rerun"), strict=True))
@@ -238,9 +237,8 @@ def _tabs(race: Race, feed: Feed, interval: float | None) -> None:
             continue
         with tab:
             if name == "diagnosis":
-                with st.container(height=DIAGNOSIS_HEIGHT, border=False, key="diagnosis"):
-                    for col, s, lab in zip(st.columns(n), runs, labels, strict=True):
-                        panels.diagnosis_panel(s, col, title=lab)
+                build = lambda s: panels.diagnosis_html(list(zip(s.labels, s.runs, strict=True)), say)  # noqa: E731
+                fed_words(feed, "diagnosis", Entry(probes, build), snap, live=live, height=DIAGNOSIS_HEIGHT)
             elif name == "spectral":
                 left, right = st.columns(2)
                 with left:
@@ -255,14 +253,12 @@ def _tabs(race: Race, feed: Feed, interval: float | None) -> None:
             else:
                 make = lambda s: _param_norms(s.runs, s.labels, lg)  # noqa: E731
                 _per_entry(feed, "param_norms", n, make, probes, snap, live, words)
-    if interval is not None and snap.state not in ACTIVE:
-        st.rerun()  # the race ended: one full run to update the buttons and stop polling
 
 
 def race_view(race: Race, base_interval: float) -> None:
     """The race's live view: charts fed every `base_interval` seconds while it runs (slower when the server
-    is busy: hosted.PACER), the tabs rerun every WORDS_EVERY_S."""
+    is busy: hosted.PACER), the diagnoses too."""
     feed = session_feed(FEED, _source(race, lang()), base_interval, race)  # the legend in this session's language
     live = race.state in ACTIVE
     st.fragment(_charts)(race, feed, live)
-    st.fragment(_tabs, run_every=WORDS_EVERY_S if live else None)(race, feed, WORDS_EVERY_S if live else None)
+    st.fragment(_tabs)(race, feed)

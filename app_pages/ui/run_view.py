@@ -6,8 +6,9 @@ and sent; a lesson that points at a chart in a tab opens that tab.
 Each chart is a live_chart element: drawn once by the script, then, while the run trains, updated in place
 from the page's feed (app_pages/ui/live_feed.py), which the browser polls every 0.5 s with no script run. A
 chart is rebuilt only when what it shows moved on (a new step for the loss, a new probe for the probe
-charts): its entry's `version`. The diagnosis and charlm's text view are Streamlit elements: their fragment
-reruns every WORDS_EVERY_S."""
+charts): its entry's `version`. The diagnosis is fed the same way, as a box of words that moves with the probe
+charts. charlm's text view is Streamlit elements: while it is the open tab, its fragment reruns every
+WORDS_EVERY_S."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import streamlit as st
 
 from app_pages.i18n import lang, render, tr, translator
 from app_pages.ui import panels
-from app_pages.ui.live_chart import fed_chart, fed_status, forget
+from app_pages.ui.live_chart import fed_chart, fed_status, fed_words, forget
 from app_pages.ui.live_feed import Entry, Feed
 from rnnplay import figures, hosted
 from rnnplay.i18n import N_
@@ -39,8 +40,8 @@ DIAGNOSIS_HEIGHT = 280  # px; a longer diagnosis scrolls inside it
 # while a run trains, the probe charts move to a newer probe at most this often (the loss moves at every redraw):
 # each move redraws three or four charts in the browser, and a probe comes every 0.25 s or so
 PROBE_CHARTS_EVERY_S = float(os.environ.get("RNNPLAY_PROBE_CHARTS_EVERY", "1.5"))
-# the diagnosis and the text view (Streamlit elements, not fed charts) follow the run this often: each of
-# their runs makes the browser render the page's elements again (121 ms of Chromium's main thread a run)
+# charlm's text view (Streamlit elements, not fed) follows the run this often while its tab is open: each
+# run makes the browser render the page's elements again (121 ms of Chromium's main thread a run)
 WORDS_EVERY_S = float(os.environ.get("RNNPLAY_WORDS_EVERY", "3"))
 FEED = "_run_feed"  # session_state: the page's Feed
 HOLD = "_probe_hold"  # session_state: the page's ProbeHold
@@ -223,8 +224,7 @@ def _tabs(run: TrainingRun, feed: Feed, interval: float | None) -> None:
             continue
         with tab:
             if name == "diagnosis":  # a fixed height: the page below keeps its place as findings come and go
-                with st.container(height=DIAGNOSIS_HEIGHT, border=False, key="diagnosis"):
-                    panels.diagnosis_panel(_hold().shown(snap))
+                _diagnosis(feed, run, snap, live)
             elif name == "task_view" and (snap.task_view or {}).get("kind") == "text":
                 with st.container(border=True, key="task_view"):  # the key lets a lesson outline it
                     text_view(snap.task_view, run.config.temperature)
@@ -234,6 +234,23 @@ def _tabs(run: TrainingRun, feed: Feed, interval: float | None) -> None:
                 _chart(feed, run, snap, name, "probe" if name in ("task_view", "spectral") else "step", live)
     if interval is not None and snap.state not in ACTIVE:
         st.rerun()  # training ended: one full run to update the buttons and stop polling
+
+
+def _diagnosis(feed: Feed, run: TrainingRun, snap: Snapshot, live: bool) -> None:
+    """The diagnosis, fed as a box of words: it reads the probe the charts show, and moves when they do."""
+    lg, hold = lang(), _hold()
+    say = translator(lg)  # bound here: the feed builds the words outside this script run
+    version = lambda s: (hold.version(run.id, s), s.steps_done if s.state not in ACTIVE else None, lg)  # noqa: E731
+    build = lambda s: panels.diagnosis_html([(None, hold.shown(s))], say)  # noqa: E731
+    fed_words(feed, "diagnosis", Entry(version, build), snap, live=live, height=DIAGNOSIS_HEIGHT)
+
+
+def _words_open(run: TrainingRun) -> bool:
+    """Whether the open tab shows words drawn by the script (charlm's text view), which only a rerun moves."""
+    if st.session_state.get(TAB_KEY) != tr(TABS["task_view"]):
+        return False
+    view = run.snapshot().task_view
+    return bool(view) and view.get("kind") == "text"
 
 
 def pace(run_or_race, base_interval: float) -> float:
@@ -251,10 +268,11 @@ def _charts_fragment(run: TrainingRun, feed: Feed, was_live: bool) -> None:
 
 
 def live_view(run: TrainingRun, base_interval: float) -> None:
-    """The run's live view. The status line and the charts are fed (the browser polls the page's feed every
-    `base_interval` seconds, slower when the server is busy: hosted.PACER); the tabs are a fragment on a
-    WORDS_EVERY_S timer while the run trains."""
+    """The run's live view. The status line, the charts and the diagnosis are fed (the browser polls the
+    page's feed every `base_interval` seconds, slower when the server is busy: hosted.PACER); the tabs are a
+    fragment, on a WORDS_EVERY_S timer while the run trains with charlm's text view open."""
     feed = session_feed(FEED, run.snapshot, base_interval, run)
     live = run.state in ACTIVE
     st.fragment(_charts_fragment)(run, feed, live)
-    st.fragment(_tabs, run_every=WORDS_EVERY_S if live else None)(run, feed, WORDS_EVERY_S if live else None)
+    every = WORDS_EVERY_S if live and _words_open(run) else None
+    st.fragment(_tabs, run_every=every)(run, feed, every)

@@ -167,7 +167,7 @@ def diagnosis_by_entry(page: Page) -> dict[str, str]:
     if tab.get_attribute("aria-selected", timeout=10_000) != "true":
         tab.click(timeout=10_000)
     texts = page.locator(fresh(".st-key-diagnosis")).first.evaluate(
-        """e => [...e.querySelectorAll("[data-testid=stColumn]")].map(c => c.innerText)""", timeout=10_000
+        """e => [...e.querySelectorAll(".rnnplay-diagnosis-column")].map(c => c.innerText)""", timeout=10_000
     )
     return {t.strip().split("\n", 1)[0].strip(): t for t in texts}
 
