@@ -397,6 +397,21 @@ def _legend_rows(names: list[str], width: int = CHART_WIDTH - SIDE_PX - 24) -> i
     return rows
 
 
+def fit_legend(spec: dict, height: int, width: int) -> dict:
+    """spec (a figure's dict) drawn `height` px tall and `width` px wide, not at the size it was laid out for (a
+    chart in a third of the page): its legend's rows counted again for that width, the bottom margin that
+    holds them, and the legend hung again just below the x axis title. Returns spec."""
+    layout = spec["layout"]
+    names = [t.get("name") or "" for t in spec["data"] if t.get("showlegend", t.get("type") != "heatmap")]
+    if len(names) < 2 or "legend" not in layout:
+        return spec
+    m = layout.setdefault("margin", {})
+    m["b"] = X_AXIS_PX + LEGEND_ROW_PX * _legend_rows(names, width - m.get("l", SIDE_PX) - 24) + 12
+    plot = max(height - m.get("t", TITLE_TOP_PX) - m["b"], 40)
+    layout["legend"]["y"] = -X_AXIS_PX / plot
+    return spec
+
+
 def _two_lines(text: str) -> str:
     """A hint on two lines, so that it stays clear of the axis titles in a narrow chart: broken after a
     Chinese comma, else at the space nearest its middle."""

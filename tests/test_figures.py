@@ -597,3 +597,13 @@ def test_category_labels_stay_level_and_apart(adding_snap):
         assert set(shown) <= set(fig.data[0].x) and shown[0] == fig.data[0].x[0]
         # side by side in the plot of the narrowest live chart (beside a lesson's narration)
         assert len(shown) * longest * figures.CHAR_PX <= figures.NARROW_PLOT_PX
+
+
+def test_a_legend_fitted_to_a_narrow_chart_gets_the_rows_it_needs_below_the_axis_title(adding_snap):
+    spec = figures.race_grad_norm_figures(_race(adding_snap))[0].to_dict()
+    wide_b = spec["layout"]["margin"]["b"]
+    figures.fit_legend(spec, 300, 340)  # a third of the page
+    m, legend = spec["layout"]["margin"], spec["layout"]["legend"]
+    assert m["b"] > wide_b  # three entries: more rows in a narrow chart
+    plot = 300 - m["t"] - m["b"]
+    assert legend["y"] == pytest.approx(-figures.X_AXIS_PX / plot)  # just below the x axis title at this height

@@ -35,6 +35,9 @@ FEED = "_race_feed"  # session_state: the page's Feed
 # three rows on a 900 px screen below the heading and the run bar: the overlaid charts, then each entry's
 # heatmap and activations in columns of a third or a quarter of the page
 ROW_HEIGHT, CELL_HEIGHT = 240, 180
+# a tab's chart per entry (gradient norm, parameter norms): a line chart with its legend and axis titles below
+# it; in CELL_HEIGHT its plot was 50 px tall, five decades of ticks on top of each other
+TAB_CELL_HEIGHT = 300
 CELL_TICKS = 2  # category labels along a cell's x axis
 # the overlaid charts' legend stands at the right: below the axis it would need rows the height has not
 SIDE_LEGEND = {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"}
@@ -80,7 +83,9 @@ def _status(feed: Feed, snap: RaceSnapshot, live: bool) -> None:
             st.error(tr("**{label}** failed: {message}", label=lab, message=panels.run_message(s)))
 
 
-def _per_entry(feed: Feed, key: str, n: int, make, version, snap, live: bool, words: dict) -> None:
+def _per_entry(
+    feed: Feed, key: str, n: int, make, version, snap, live: bool, words: dict, height: int = CELL_HEIGHT
+) -> None:
     """One chart per entry side by side, from make(snapshot) -> n figures (made once per `version`); the
     row's container carries `key` for a lesson to outline."""
     made: dict = {}
@@ -89,19 +94,20 @@ def _per_entry(feed: Feed, key: str, n: int, make, version, snap, live: bool, wo
         v = version(s)
         if made.get("version") != v:
             made["version"], made["figures"] = v, make(s)
-        return _cell(made["figures"][i], words)
+        return _cell(made["figures"][i], words, height, figures.CHART_WIDTH * 2 // n)
 
     with st.container(key=key):
         for i, col in enumerate(st.columns(n)):
             with col:
-                entry = Entry(version, lambda s, i=i: figure(s, i), CELL_HEIGHT)
+                entry = Entry(version, lambda s, i=i: figure(s, i), height)
                 fed_chart(feed, f"{key}_{i}", entry, snap, live=live)
 
 
-def _cell(fig, words: dict) -> dict:
-    """A chart in a third of the page: a thinner colour bar with half its ticks, so that labels do not run
-    into each other. words: {"time step t": its translation}."""
-    spec = fig if isinstance(fig, dict) else fig.to_dict()
+def _cell(fig, words: dict, height: int = CELL_HEIGHT, width: int = figures.CHART_WIDTH) -> dict:
+    """A chart in a third of the page (height x width px): a thinner colour bar with half its ticks, so that
+    labels do not run into each other, and its legend fitted to its size. words: {"time step t": its
+    translation}."""
+    spec = figures.fit_legend(fig if isinstance(fig, dict) else fig.to_dict(), height, width)
     for trace in spec["data"]:
         bar = trace.get("colorbar")
         if trace.get("type") == "heatmap" and bar is not None:
@@ -249,10 +255,10 @@ def _tabs(race: Race, feed: Feed) -> None:
                     fed_chart(feed, "singular", Entry(probes, build), snap, live=live)
             elif name == "grad_norm":
                 make = lambda s: figures.race_grad_norm_figures(s, tr=say)  # noqa: E731
-                _per_entry(feed, "grad_norm", n, make, steps, snap, live, words)
+                _per_entry(feed, "grad_norm", n, make, steps, snap, live, words, TAB_CELL_HEIGHT)
             else:
                 make = lambda s: _param_norms(s.runs, s.labels, lg)  # noqa: E731
-                _per_entry(feed, "param_norms", n, make, probes, snap, live, words)
+                _per_entry(feed, "param_norms", n, make, probes, snap, live, words, TAB_CELL_HEIGHT)
 
 
 def race_view(race: Race, base_interval: float) -> None:
