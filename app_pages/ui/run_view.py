@@ -7,8 +7,8 @@ Each chart is a live_chart element: drawn once by the script, then, while the ru
 from the page's feed (app_pages/ui/live_feed.py), which the browser polls every 0.5 s with no script run. A
 chart is rebuilt only when what it shows moved on (a new step for the loss, a new probe for the probe
 charts): its entry's `version`. The diagnosis is fed the same way, as a box of words that moves with the probe
-charts. charlm's text view is Streamlit elements: while it is the open tab, its fragment reruns every
-WORDS_EVERY_S."""
+charts. A task view may be Streamlit elements (charlm's text): while the Task view tab is open, the tabs'
+fragment reruns every WORDS_EVERY_S."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ DIAGNOSIS_HEIGHT = 280  # px; a longer diagnosis scrolls inside it
 # while a run trains, the probe charts move to a newer probe at most this often (the loss moves at every redraw):
 # each move redraws three or four charts in the browser, and a probe comes every 0.25 s or so
 PROBE_CHARTS_EVERY_S = float(os.environ.get("RNNPLAY_PROBE_CHARTS_EVERY", "1.5"))
-# charlm's text view (Streamlit elements, not fed) follows the run this often while its tab is open: each
+# the task view (charlm's is Streamlit elements, not fed) follows the run this often while its tab is open: each
 # run makes the browser render the page's elements again (121 ms of Chromium's main thread a run)
 WORDS_EVERY_S = float(os.environ.get("RNNPLAY_WORDS_EVERY", "3"))
 FEED = "_run_feed"  # session_state: the page's Feed
@@ -245,12 +245,10 @@ def _diagnosis(feed: Feed, run: TrainingRun, snap: Snapshot, live: bool) -> None
     fed_words(feed, "diagnosis", Entry(version, build), snap, live=live, height=DIAGNOSIS_HEIGHT)
 
 
-def _words_open(run: TrainingRun) -> bool:
-    """Whether the open tab shows words drawn by the script (charlm's text view), which only a rerun moves."""
-    if st.session_state.get(TAB_KEY) != tr(TABS["task_view"]):
-        return False
-    view = run.snapshot().task_view
-    return bool(view) and view.get("kind") == "text"
+def _words_open() -> bool:
+    """Whether the open tab may show words drawn by the script, which only a rerun moves: the task view (a
+    text one, charlm's, is Streamlit elements; the first probe, which says which kind it is, may come later)."""
+    return st.session_state.get(TAB_KEY) == tr(TABS["task_view"])
 
 
 def pace(run_or_race, base_interval: float) -> float:
@@ -270,9 +268,9 @@ def _charts_fragment(run: TrainingRun, feed: Feed, was_live: bool) -> None:
 def live_view(run: TrainingRun, base_interval: float) -> None:
     """The run's live view. The status line, the charts and the diagnosis are fed (the browser polls the
     page's feed every `base_interval` seconds, slower when the server is busy: hosted.PACER); the tabs are a
-    fragment, on a WORDS_EVERY_S timer while the run trains with charlm's text view open."""
+    fragment, on a WORDS_EVERY_S timer while the run trains with the Task view tab open."""
     feed = session_feed(FEED, run.snapshot, base_interval, run)
     live = run.state in ACTIVE
     st.fragment(_charts_fragment)(run, feed, live)
-    every = WORDS_EVERY_S if live and _words_open(run) else None
+    every = WORDS_EVERY_S if live and _words_open() else None
     st.fragment(_tabs, run_every=every)(run, feed, every)

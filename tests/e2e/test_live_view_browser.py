@@ -367,3 +367,19 @@ def test_the_charts_status_line_and_diagnosis_move_with_no_script_run(server, pa
         assert diagnosis.inner_text() != said and "Diagnosis" in said, f"the diagnosis did not move: {said!r}"
     finally:
         stop_training(page)
+
+
+def test_charlms_text_view_follows_the_run_while_its_tab_is_open(server, page: Page):
+    """The task view's tab open on charlm: its text (Streamlit elements, not fed) moves while the run trains,
+    through its fragment's timer, which runs only while that tab is open."""
+    page.goto(server + "/playground?" + urlencode({"task": "charlm", "steps": 100000}))
+    page.wait_for_selector(CONNECTED, timeout=60_000)
+    page.get_by_role("tab", name="Task view", exact=True).click()
+    page.get_by_role("button", name="Train", exact=True).click()
+    view = page.locator(".st-key-task_view")
+    try:
+        expect(view).to_contain_text("Sampled text", timeout=30_000)
+        first = view.inner_text()
+        expect(view).not_to_have_text(first, timeout=30_000)  # a later probe's predictions and sample
+    finally:
+        stop_training(page)
