@@ -231,11 +231,17 @@ function route(chart, message) {
 }
 
 // A status line or words told only a revision ({rev}: nothing moved since): nothing to do if it is the one
-// shown; else ask Python for them whole (a fed element's next poll brings them without asking).
+// shown; else ask for them whole.
 function held(chart, message) {
-  if (message.rev === chart.rev || chart.feed || chart.asked === message.rev) return;
-  chart.asked = message.rev;
-  chart.trigger("resync", message.rev);
+  if (message.rev !== chart.rev) askWhole(chart, message.rev);
+}
+
+// The element does not hold revision `rev`: ask Python for it whole through the "resync" trigger, once per
+// revision. A fed element asks nothing: its next poll says which revision it holds, and brings it whole.
+function askWhole(chart, rev) {
+  if (chart.feed || chart.asked === rev) return;
+  chart.asked = rev;
+  chart.trigger("resync", rev);
 }
 
 // The status line: its text over a thin bar, in the theme's colours.
@@ -265,7 +271,7 @@ function showStatus(chart, message) {
 // words scroll inside it. Replaced whole when the words move (every probe shown, at most).
 function showWords(chart, message) {
   if (chart.rev !== null && message.rev < chart.rev) return; // older than what is shown
-  if (chart.rev !== message.rev || chart.html !== message.words) {
+  if (chart.html !== message.words) {
     chart.div.style.cssText = "width: 100%; height: 100%; overflow-y: auto;";
     chart.div.innerHTML = message.words;
     chart.html = message.words;
@@ -285,8 +291,7 @@ export default function (component) {
   if (!chart) {
     const div = document.createElement("div");
     // what the element is: the script names a status line's or words' kind in each message it sends them in
-    const kind = !message ? "figure"
-      : message.kind || (message.status ? "status" : message.words !== undefined ? "words" : "figure");
+    const kind = (message && message.kind) || "figure";
     div.className = { status: "rnnplay-live-status", words: "rnnplay-live-words", figure: "rnnplay-live-chart" }[kind];
     div.style.width = "100%";
     parentElement.appendChild(div);
@@ -329,12 +334,7 @@ async function update(chart, message) {
     applyPatch(chart, message.patch);
     chart.rev = message.rev;
   } else if (message.rev !== chart.rev || !chart.data) {
-    // not the figure this browser holds: ask for the whole one, once per revision (a fed chart's next poll
-    // says which revision it holds, and brings the whole figure)
-    if (chart.asked !== message.rev && !chart.feed) {
-      chart.asked = message.rev;
-      chart.trigger("resync", message.rev);
-    }
+    askWhole(chart, message.rev); // not the figure this browser holds
     return;
   } else if (themeTemplate(chart.div).key === chart.themeKey) {
     return; // the same figure, the same theme: nothing to draw

@@ -132,28 +132,28 @@ def fed_chart(feed: Feed, key: str, entry: Entry, snap, *, live: bool, container
 def fed_status(feed: Feed, entry: Entry, snap, *, live: bool, height: int = 44) -> None:
     """The live view's status line (entry.build(snap) -> {"text", "fraction"}), fed like its charts; when
     the poll says the view stopped moving, the element triggers `ended`: the script runs once more."""
-    msg = feed.put(STATUS, dataclasses.replace(entry, kind=STATUS), snap)
-    _component(
-        key=f"{STATUS}_line",
-        data=encode({**_follow(msg, feed, STATUS, live), "kind": STATUS}),
-        height=height,
-        on_resync_change=lambda: feed.resync(STATUS),
-        on_ended_change=lambda: None,
-    )
+    _fed(feed, STATUS, STATUS, entry, snap, live, height, f"{STATUS}_line", on_ended_change=lambda: None)
 
 
 def fed_words(feed: Feed, key: str, entry: Entry, snap, *, live: bool, height: int) -> None:
     """A box of words of a live view (entry.build(snap) -> HTML, every text in it escaped by the builder),
     fed like its charts: the words follow the run with no script run. height: the box's fixed height in px
     (longer words scroll inside it)."""
-    msg = feed.put(key, dataclasses.replace(entry, kind=WORDS), snap)
     with st.container(key=key):  # st-key-<key>: a lesson can point at it, a test can read it
-        _component(
-            key=f"{key}_words",
-            data=encode({**_follow(msg, feed, key, live), "kind": WORDS}),
-            height=height,
-            on_resync_change=lambda: feed.resync(key),
-        )
+        _fed(feed, key, WORDS, entry, snap, live, height, f"{key}_words")
+
+
+def _fed(feed: Feed, key: str, kind: str, entry: Entry, snap, live: bool, height: int, element: str, **on) -> None:
+    """A fed element that is not a chart (a status line, words), sent whole: the message now, its kind named
+    for the browser, and where it polls for the next ones while live."""
+    msg = feed.put(key, dataclasses.replace(entry, kind=kind), snap)
+    _component(
+        key=element,
+        data=encode({**_follow(msg, feed, key, live), "kind": kind}),
+        height=height,
+        on_resync_change=lambda: feed.resync(key),
+        **on,
+    )
 
 
 def _follow(msg: dict, feed: Feed, key: str, live: bool) -> dict:

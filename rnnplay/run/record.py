@@ -101,8 +101,8 @@ def restore(run, record: dict) -> None:
     old = "message_args" in data
     log = {k: data[k] for k in ("val", "probes", "spectral", "param_norm_rows", "param_names")}
     for k in ("frames", "latest_probe", "task_view"):
-        log[k] = run_store.decode(data[k], tensors)
-        log[k] = _old_view_words(log[k]) if old else log[k]
+        decoded = run_store.decode(data[k], tensors)
+        log[k] = _old_view_words(decoded) if old else decoded
     loop.log.load_state_dict(log)
     loop.events = [(int(step), what) for step, what in data["events"]]
     saver.adopt(record)
