@@ -9,71 +9,48 @@ charts' feed (app_pages/ui/live_feed.py), which a training page's charts poll wi
 session's script run executes this file as `__main__`, and that draws the page.
 """
 
-import importlib
-import threading
-
 import streamlit as st
+from starlette.middleware import Middleware
 
-from app_pages import view_link
+from app_pages import preload, view_link
 from app_pages.i18n import language_switch, tr
 from app_pages.ui import live_feed
+from rnnplay.i18n import N_
 
-# torch._dynamo is imported by the first optimizer a process builds: 2-3 s on a cold start (measured). It
-# comes after the first page is drawn: imported meanwhile, it held the GIL the cold Playground needed.
-PRELOAD, AFTER_FIRST_PAGE = ("rnnplay.run", "rnnplay.figures"), ("torch._dynamo",)
-FIRST_PAGE_WAIT_S = 10.0
-
-
-class Preload(threading.Thread):
-    """Imports torch, its optimizer machinery and plotly once per server, in the background: Home paints
-    at once (no torch on its path) and the Playground is ready when a learner opens it. Then sets torch's
-    thread count: threads started later (every page's script thread) inherit it."""
-
-    def __init__(self):
-        super().__init__(name="preload", daemon=True)
-        self.first_page = threading.Event()  # set when a page has been drawn
-
-    def run(self) -> None:
-        for m in PRELOAD:
-            importlib.import_module(m)
-        importlib.import_module("rnnplay.hosted").set_torch_threads()
-        self.first_page.wait(FIRST_PAGE_WAIT_S)
-        for m in AFTER_FIRST_PAGE:
-            importlib.import_module(m)
-
-
-@st.cache_resource(show_spinner=False)
-def _preload() -> Preload:
-    t = Preload()
-    t.start()
-    return t
+# the sidebar's pages: file in app_pages/, title, icon, url path. Home ("") is the default.
+PAGES = (
+    ("home.py", N_("Home"), ":material/home:", ""),
+    ("playground.py", N_("Playground"), ":material/science:", "playground"),
+    ("gradients.py", N_("Gradient lab"), ":material/trending_down:", "gradients"),
+    ("inspect.py", N_("Inspect"), ":material/biotech:", "inspect"),
+    ("learn.py", N_("Learn"), ":material/school:", "learn"),
+    ("runs.py", N_("Runs"), ":material/stacked_line_chart:", "runs"),
+)
+# every page but Home needs torch: a request for one starts the preload (app_pages/preload.py)
+TORCH_PAGES = tuple(path for *_, path in PAGES if path)
 
 
 def main() -> None:
     st.set_page_config(page_title="RNN Playground", page_icon=":material/cycle:", layout="wide")
 
     pages = [
-        st.Page("app_pages/home.py", title=tr("Home"), icon=":material/home:", url_path="", default=True),
-        st.Page("app_pages/playground.py", title=tr("Playground"), icon=":material/science:", url_path="playground"),
-        st.Page(
-            "app_pages/gradients.py", title=tr("Gradient lab"), icon=":material/trending_down:", url_path="gradients"
-        ),
-        st.Page("app_pages/inspect.py", title=tr("Inspect"), icon=":material/biotech:", url_path="inspect"),
-        st.Page("app_pages/learn.py", title=tr("Learn"), icon=":material/school:", url_path="learn"),
-        st.Page("app_pages/runs.py", title=tr("Runs"), icon=":material/stacked_line_chart:", url_path="runs"),
+        st.Page(f"app_pages/{file}", title=tr(title), icon=icon, url_path=path, default=not path)
+        for file, title, icon, path in PAGES
     ]
     page = st.navigation(pages)
     language_switch(st.sidebar)
     view_link.follow_short_link()  # ?t=: a teacher's short link opens the link it stands for
     view_link.carry()  # a teacher's view stays in the URL on every page (sidebar navigation drops it)
-    preload = _preload()
+    preload.start()  # a no-op when a page's request has started it
     try:
         page.run()
     finally:
-        preload.first_page.set()
+        preload.page_drawn()
 
 
 if __name__ == "__main__":  # a session's script run
     main()
 else:  # `streamlit run app.py` imports this module for the server
-    app = st.App(__file__, routes=live_feed.routes())
+    app = st.App(
+        __file__, routes=live_feed.routes(), middleware=[Middleware(preload.StartOnPageRequest, pages=TORCH_PAGES)]
+    )

@@ -208,10 +208,11 @@ def test_every_import_inside_a_function_says_what_it_saves():
 
 
 def test_homes_modules_load_no_torch():
-    """Home paints before torch is loaded (it takes ~1 s): what every page imports, and Home's own modules,
-    keep torch out; that is the one reason rnnplay.config and rnnplay.texts import lazily."""
+    """Home paints before torch is loaded (it takes ~1 s): what app.py and every page import, and Home's own
+    modules, keep torch out; that is the one reason rnnplay.config and rnnplay.texts import lazily."""
     code = (
-        "import sys, app_pages.i18n, app_pages.view_link, rnnplay.config, rnnplay.lessons, rnnplay.run, rnnplay.texts;"
+        "import sys, app_pages.i18n, app_pages.preload, app_pages.ui.live_feed, app_pages.view_link, "
+        "rnnplay.config, rnnplay.lessons, rnnplay.run, rnnplay.texts;"
         "print('torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)

@@ -1,0 +1,73 @@
+"""The modules a training page needs, imported once per server in a background thread.
+
+torch takes 0.9-1.0 s to import here, and plotly and our figures another few tenths. Every page but
+Home needs them. The first script run starts the import (Home draws meanwhile: nothing on its path
+imports torch); a request for another page's HTML starts it sooner (`StartOnPageRequest`, a middleware
+of app.py's server), while the browser is still loading Streamlit's frontend: 0.7-0.8 s on a cold
+start, measured, in which the server has little else to do. Home's request does not: the import would
+hold the GIL that Home's first paint needs.
+
+torch._dynamo, which the first optimizer a process builds imports (2-3 s, measured), comes last, a few
+seconds after the first page is drawn: imported at once it held the GIL while the browser fetched the
+code of that page's widgets, and the Train button stood as a skeleton until they came.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+
+MODULES = ("rnnplay.run", "rnnplay.figures")
+LATER = ("torch._dynamo",)
+FIRST_PAGE_WAIT_S = 10.0  # LATER comes at most this long after the start even if no page is drawn
+AFTER_FIRST_PAGE_S = 3.0  # and this long after the first page
+
+
+class Preload(threading.Thread):
+    """Imports MODULES, sets torch's thread count (threads started later, every page's script thread
+    among them, inherit it), then imports LATER once a page has been drawn and the browser has had time
+    to fetch its widgets' code."""
+
+    def __init__(self):
+        super().__init__(name="preload", daemon=True)
+        self.first_page = threading.Event()  # set when a page has been drawn
+
+    def run(self) -> None:
+        for m in MODULES:
+            importlib.import_module(m)
+        importlib.import_module("rnnplay.hosted").set_torch_threads()
+        if self.first_page.wait(FIRST_PAGE_WAIT_S):
+            threading.Event().wait(AFTER_FIRST_PAGE_S)
+        for m in LATER:
+            importlib.import_module(m)
+
+
+_lock = threading.Lock()
+_preload: Preload | None = None
+
+
+def start() -> Preload:
+    """The server's preload, started at the first call (any thread; later calls return the same one)."""
+    global _preload
+    with _lock:
+        if _preload is None:
+            _preload = Preload()
+            _preload.start()
+        return _preload
+
+
+def page_drawn() -> None:
+    start().first_page.set()
+
+
+class StartOnPageRequest:
+    """ASGI middleware: a GET for one of `pages` (their url paths, the last part of the request's path)
+    starts the preload; every request then goes on unchanged."""
+
+    def __init__(self, app, pages: tuple[str, ...]):
+        self.app, self.pages = app, frozenset(pages)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and _preload is None and scope["path"].rstrip("/").rpartition("/")[2] in self.pages:
+            start()
+        await self.app(scope, receive, send)
