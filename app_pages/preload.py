@@ -7,9 +7,12 @@ of app.py's server), while the browser is still loading Streamlit's frontend: 0.
 start, measured, in which the server has little else to do. Home's request does not: the import would
 hold the GIL that Home's first paint needs.
 
-torch._dynamo, which the first optimizer a process builds imports (2-3 s, measured), comes last, a few
-seconds after the first page is drawn: imported at once it held the GIL while the browser fetched the
-code of that page's widgets, and the Train button stood as a skeleton until they came.
+torch._dynamo, which a process's first training step imports (0.6 s warm, 2-3 s from a cold disk,
+measured), comes last, a second after the first page is drawn. Imported at once, it holds the GIL while
+the browser fetches the code of that page's widgets (0.4-0.6 s after the script run, measured): the cold
+Playground showed its Train button at 3.25 s against 2.67 s with the import 3 s later (medians of 5).
+Three seconds was too long: a Train pressed then waited for the import. A step that needs it first
+imports it itself.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import threading
 MODULES = ("rnnplay.run", "rnnplay.figures")
 LATER = ("torch._dynamo",)
 FIRST_PAGE_WAIT_S = 10.0  # LATER comes at most this long after the start even if no page is drawn
-AFTER_FIRST_PAGE_S = 3.0  # and this long after the first page
+AFTER_FIRST_PAGE_S = 1.0  # and this long after the first page: the browser fetches its widgets meanwhile (0.4-0.6 s)
 
 
 class Preload(threading.Thread):
