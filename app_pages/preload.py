@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 
 MODULES = ("rnnplay.run", "rnnplay.figures")
 LATER = ("torch._dynamo",)
@@ -40,7 +41,7 @@ class Preload(threading.Thread):
             importlib.import_module(m)
         importlib.import_module("rnnplay.hosted").set_torch_threads()
         if self.first_page.wait(FIRST_PAGE_WAIT_S):
-            threading.Event().wait(AFTER_FIRST_PAGE_S)
+            time.sleep(AFTER_FIRST_PAGE_S)
         for m in LATER:
             importlib.import_module(m)
 
