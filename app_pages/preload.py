@@ -10,9 +10,9 @@ hold the GIL that Home's first paint needs.
 torch._dynamo, which a process's first training step imports (0.6 s warm, 2-3 s from a cold disk,
 measured), comes last, a second after the first page is drawn. Imported at once, it holds the GIL while
 the browser fetches the code of that page's widgets (0.4-0.6 s after the script run, measured): the cold
-Playground showed its Train button at 3.25 s against 2.67 s with the import 3 s later (medians of 5).
-Three seconds was too long: a Train pressed then waited for the import. A step that needs it first
-imports it itself.
+Playground showed its Train button at 3.25 s against 2.67 s with the import 3 s later, and at 2.64 s with
+it 1 s later (medians of 5). Three seconds was too long: a Train pressed then waited for the import. A
+step that needs it first imports it itself.
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ class Entry:
     version: Callable[[Any], Any]  # snapshot -> what the element shows (equal versions: nothing to send)
     build: Callable[[Any], Any]  # snapshot -> a figure; the status line's {"text", "fraction"}; words' HTML
     height: int | None = None
-    kind: str = "figure"  # FIGURE (sent as patches), STATUS or WORDS (sent whole when they move)
+    kind: str = FIGURE  # FIGURE (sent as patches), STATUS or WORDS (sent whole when they move)
 
 
 class Feed:

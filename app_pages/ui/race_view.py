@@ -103,7 +103,7 @@ def _per_entry(
                 fed_chart(feed, f"{key}_{i}", entry, snap, live=live)
 
 
-def _cell(fig, words: dict, height: int = CELL_HEIGHT, width: int = figures.CHART_WIDTH) -> dict:
+def _cell(fig, words: dict, height: int, width: int) -> dict:
     """A chart in a third of the page (height x width px): a thinner colour bar with half its ticks, so that
     labels do not run into each other, and its legend fitted to its size. words: {"time step t": its
     translation}."""

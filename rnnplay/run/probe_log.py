@@ -17,10 +17,10 @@ from rnnplay.run.history import thin
 FRAMES_BUDGET_BYTES = 48 * 2**20
 MIN_PROBE_INTERVAL_S = 0.25  # at most 4 probes a second: a validation point and a heatmap row each
 # the probes' share of training time, on top of which comes the forced last probe. A live Playground run
-# trains at >= 0.9 x the speed of a plain loop: the run's own statistics, the server's other threads and
-# the browser take a few percent already, so the probes get 4% (copy's defaults, run alone against the
-# plain loop: 0.94 at 4%, 0.88 at 6%, medians of 4, measured). The probe charts redraw every 1.5 s;
-# copy still probes about twice a second.
+# should train at >= 0.9 x the speed of a plain loop (docs/benchmarks.md: not yet for every task): the run's
+# own statistics, the server's other threads and the browser take a few percent already, so the probes get
+# 4% (copy's defaults, run alone against the plain loop: 0.94 at 4%, 0.88 at 6%, medians of 4, measured).
+# The probe charts redraw every 1.5 s; copy still probes about twice a second.
 PROBE_BUDGET = 0.04
 # a step whose gradient norm is this many times the one at the last probe is probed at once, ahead of the
 # budget: an explosion's gradient through time is seen as it grows (a linear RNN's unclipped run grows from
