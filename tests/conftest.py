@@ -4,9 +4,13 @@ a float64 default where a test asks for exact parity with torch."""
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 import torch
+
+from tests.e2e import streamlit_server
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 # Hosted mode lets max(2, CPU count) runs step at once and queues the rest (rnnplay/hosted.py): one test
@@ -60,3 +64,28 @@ def stop_runs():
         run = at.session_state["_run"] if "_run" in at.session_state else None
         if run is not None:
             run.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test's report ends with what its page showed (a screenshot, the main area's text), what every
+    server it may have used logged, and every thread's stack in each: a run that stopped moving or a page that
+    stopped answering shows where the server waits."""
+    report = yield
+    if report.failed and call.when == "call":
+        page = item.funcargs.get("page")
+        if page is not None and hasattr(page, "screenshot"):  # a Playwright page: what it showed
+            try:
+                name = "".join(c if c.isalnum() or c in "-_" else "_" for c in item.name)
+                shot = Path(tempfile.gettempdir()) / f"rnnplay-failed-{name}.png"
+                page.screenshot(path=str(shot), full_page=True)
+                main = page.locator("[data-testid=stMain]").inner_text(timeout=2_000)
+                report.sections.append(("page", f"screenshot: {shot}\nurl: {page.url}\nmain area:\n{main[:3000]}"))
+            except Exception as e:  # noqa: BLE001 - a page that is gone says so
+                report.sections.append(("page", f"could not be read: {e}"))
+        for proc in list(streamlit_server.RUNNING.values()):
+            tail = streamlit_server.log_tail(proc)
+            stacks = streamlit_server.thread_stacks(proc)
+            report.sections.append((f"server {proc.pid}: log", tail))
+            report.sections.append((f"server {proc.pid}: every thread's stack", stacks))
+    return report
