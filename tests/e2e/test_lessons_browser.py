@@ -92,16 +92,22 @@ def test_home_lists_every_lesson_near_the_top(server, page: Page, tmp_path):
     page.screenshot(path=str(shots_dir(tmp_path) / "lessons_home.png"))
 
 
+SCROLLED_TO_BOTTOM = """() => {
+    const main = document.querySelector('[data-testid=stMain]');
+    main.scrollTop = main.scrollHeight;
+    return main.scrollTop > 100;
+}"""
+
+
 def test_the_lesson_panel_stays_below_the_page_header_when_the_page_scrolls(server, browser):
     """On a class's 1400x900 screen the page scrolls to the chart a step points at: the panel, its sentence's
     first line included, stays in view under Streamlit's sticky header."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     try:
         open_lesson(server, page, "random")
-        main = page.locator("[data-testid=stMain]")
-        main.evaluate("m => { m.scrollTop = m.scrollHeight; }")
-        page.wait_for_timeout(500)
-        assert main.evaluate("m => m.scrollTop") > 100  # the page did scroll
+        # the panel can show before the charts below it are drawn (a slow machine): scroll to the bottom
+        # until the page is long enough to have scrolled
+        page.wait_for_function(SCROLLED_TO_BOTTOM, timeout=30_000)
         header = page.locator("[data-testid=stHeader]").bounding_box()
         panel = page.locator(fresh(".st-key-lesson_panel")).bounding_box()
         assert panel["y"] >= header["y"] + header["height"], (panel, header)
