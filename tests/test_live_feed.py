@@ -141,3 +141,32 @@ def test_words_go_whole_when_they_move_and_not_at_all_when_they_do_not():
     # a browser that lost them (a remount) gets them whole again, at the revision it is told
     got = poll(feed, "diagnosis:0", now=102.0)[1]["charts"]["diagnosis"]
     assert got == {"rev": 2, "words": "<p>step 2</p>"}
+
+
+def test_a_poll_whose_chart_cannot_be_drawn_is_a_logged_500_and_the_next_one_catches_up(caplog):
+    """A chart whose build raises (here: the status line, drawn after the loss chart's patch was made) answers
+    500 and logs why; the browser still holds what it held, and once the chart can be drawn again the next
+    poll brings every element to the run's step from the revisions the browser names."""
+    source = Source()
+    feed = feed_of(source)
+    broken = {"on": True}
+    status_of = feed.entries[STATUS].build
+
+    def status(s):
+        if broken["on"]:
+            raise ValueError("a figure that cannot be drawn")
+        return status_of(s)
+
+    feed.entries[STATUS].build = status
+    source.step = 2
+    code, body = answer(feed.token, "loss:1,status:1", now=100.0)
+    assert code == 500 and json.loads(body)["error"].startswith("the live view could not be drawn")
+    assert "a live view's poll failed" in caplog.text and "a figure that cannot be drawn" in caplog.text
+
+    broken["on"] = False
+    source.step = 3
+    code, got = poll(feed, "loss:1,status:1", now=101.0)
+    assert code == 200
+    assert got["charts"][STATUS]["status"] == {"text": "step 3", "fraction": 0.3}
+    loss_msg = got["charts"]["loss"]  # the browser never got revision 2: it comes whole, at step 3
+    assert loss_msg["figure"]["data"][0]["x"] == [0, 1, 2, 3] and "patch" not in loss_msg

@@ -19,7 +19,10 @@
 // so needs no resync trigger: its next poll says which revision it holds, and a mismatch brings the whole
 // figure. The status line ({rev, status: {text, fraction}}) and a box of words ({rev, words: html}, made and
 // escaped by Python) are fed the same way; when a poll says the view stopped moving, the status line triggers
-// "ended" so that the page runs once more (its buttons, its last words).
+// "ended" so that the page runs once more (its buttons, its last words). Polls that fail (a server error,
+// no answer within POLL_TIMEOUT_S, the network) are tried again; after FAILURES_BEFORE_REDRAW in a row the
+// status line triggers "redraw", and the script draws the view from the run itself: a feed that cannot
+// answer slows the view down, it never freezes it.
 
 const PLOTLY_URL = "app/static/__PLOTLY_FILE__";
 
@@ -151,12 +154,14 @@ async function draw(chart, Plotly) {
 }
 
 const FIRST_POLL_S = 0.25; // the feed answers at most every 0.2 s (app_pages/ui/live_feed.py MIN_POLL_S)
+const POLL_TIMEOUT_S = 10; // a poll unanswered this long is given up (at least 4 polls' time)
+const FAILURES_BEFORE_REDRAW = 3;
 const feeds = new Map(); // feed url -> {url, every, charts: Map(key -> chart), timer, busy}
 
 function follow(chart, feed) {
   let f = feeds.get(feed.url);
   if (!f) {
-    f = { url: feed.url, every: feed.every, charts: new Map(), timer: null, busy: false };
+    f = { url: feed.url, every: feed.every, charts: new Map(), timer: null, busy: false, failures: 0 };
     feeds.set(feed.url, f);
   }
   f.charts.set(feed.key, chart);
@@ -180,21 +185,34 @@ async function poll(f) {
   f.timer = null;
   if (feeds.get(f.url) !== f) return;
   f.busy = true;
-  let answer = null;
+  let answer = null, failed = false;
+  const abort = new AbortController();
+  const timeout = setTimeout(() => abort.abort(), Math.max(POLL_TIMEOUT_S, 4 * f.every) * 1000);
   try {
     // 0: holds nothing usable (no figure yet, or a revision the page lost track of): the whole figure comes
     const held = (chart) => (Number.isInteger(chart.rev) && chart.rev > 0 ? chart.rev : 0);
     const have = [...f.charts].map(([key, chart]) => `${key}:${held(chart)}`).join(",");
     const url = new URL(f.url, document.baseURI);
     url.searchParams.set("have", have);
-    const response = await fetch(url, { cache: "no-store" });
+    const response = await fetch(url, { cache: "no-store", signal: abort.signal });
     if (response.ok) answer = await response.json();
     else if (response.status === 404) f.charts.clear(); // the session ended (a new server): nothing to follow
+    else failed = response.status !== 429; // too soon: not a failure, the next poll comes at the pace
   } catch (err) {
     console.warn("live chart feed:", err); // the next poll tries again
+    failed = true;
   } finally {
+    clearTimeout(timeout);
     f.busy = false;
   }
+  if (failed) {
+    window.__rnnplayFeedFailures = (window.__rnnplayFeedFailures || 0) + 1; // read by the browser tests
+    if (++f.failures >= FAILURES_BEFORE_REDRAW) {
+      f.failures = 0;
+      const status = f.charts.get("status");
+      if (status && status.trigger) status.trigger("redraw", Date.now());
+    }
+  } else if (answer) f.failures = 0;
   if (answer) {
     window.__rnnplayFeedPolls = (window.__rnnplayFeedPolls || 0) + 1; // read by the browser tests
     for (const [key, message] of Object.entries(answer.charts)) {

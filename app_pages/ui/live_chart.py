@@ -131,8 +131,10 @@ def fed_chart(feed: Feed, key: str, entry: Entry, snap, *, live: bool, container
 
 def fed_status(feed: Feed, entry: Entry, snap, *, live: bool, height: int = 44) -> None:
     """The live view's status line (entry.build(snap) -> {"text", "fraction"}), fed like its charts; when
-    the poll says the view stopped moving, the element triggers `ended`: the script runs once more."""
-    _fed(feed, STATUS, STATUS, entry, snap, live, height, f"{STATUS}_line", on_ended_change=lambda: None)
+    the poll says the view stopped moving, the element triggers `ended`, and when polls keep failing,
+    `redraw`: either way the script runs once more (the fragment the line is in, or the page)."""
+    on = {"on_ended_change": lambda: None, "on_redraw_change": lambda: None}
+    _fed(feed, STATUS, STATUS, entry, snap, live, height, f"{STATUS}_line", **on)
 
 
 def fed_words(feed: Feed, key: str, entry: Entry, snap, *, live: bool, height: int) -> None:

@@ -19,6 +19,7 @@ pool would start up to 40, and keep them after the pages went).
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import threading
 import time
@@ -39,6 +40,9 @@ MAX_HAVE = 2048  # characters of the `have` query (the revisions the browser hol
 STATUS = "status"  # the key of the status line among a feed's entries, and its kind
 FIGURE, WORDS = "figure", "words"  # the other kinds of entry: a chart, a box of words (HTML made by the page)
 WORKERS = 2  # threads that answer polls (Python runs one at a time; a second keeps a slow snapshot from blocking)
+FAILED = b'{"error":"the live view could not be drawn: the server log says why"}'
+
+_LOG = logging.getLogger(__name__)
 
 
 @dataclass
@@ -141,7 +145,9 @@ def parse_have(text: str) -> dict[str, int] | None:
 
 def answer(token: str, have_text: str, now: float | None = None) -> tuple[int, bytes]:
     """(HTTP status, body) of a poll: 404 for a token that names no feed, 400 for a malformed `have`,
-    429 for a poll sooner than MIN_POLL_S after the last one, else the feed's JSON."""
+    429 for a poll sooner than MIN_POLL_S after the last one, 500 (logged) when the answer could not be
+    made, else the feed's JSON. A failed answer leaves nothing half done: the browser's next poll names
+    the revisions it holds, and what it lacks comes whole."""
     feed = _FEEDS.get(token)
     if feed is None:
         return 404, b'{"error":"no such feed"}'
@@ -152,7 +158,11 @@ def answer(token: str, have_text: str, now: float | None = None) -> tuple[int, b
     if now - feed.last_poll < MIN_POLL_S:
         return 429, b'{"error":"too soon"}'
     feed.last_poll = now
-    return 200, encode(feed.poll(have))
+    try:
+        return 200, encode(feed.poll(have))
+    except Exception:  # noqa: BLE001 - a chart that cannot be drawn must not take the server's thread with it
+        _LOG.exception("rnnplay: a live view's poll failed")
+        return 500, FAILED
 
 
 _POOL = ThreadPoolExecutor(WORKERS, thread_name_prefix="live-feed")

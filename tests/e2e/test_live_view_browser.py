@@ -383,3 +383,27 @@ def test_charlms_text_view_follows_the_run_while_its_tab_is_open(server, page: P
         expect(view).not_to_have_text(first, timeout=30_000)  # a later probe's predictions and sample
     finally:
         stop_training(page)
+
+
+@pytest.mark.parametrize("fault", ["a server error", "no connection"])
+def test_the_view_follows_the_run_to_its_end_when_every_poll_fails(server, page: Page, fault):
+    """A feed that cannot answer (the server errs, or the network drops the poll) slows the live view down, it
+    does not freeze it: after three failed polls in a row the status line asks the script to draw the view,
+    and the run's end reaches the page."""
+
+    def fail(route) -> None:
+        if fault == "a server error":
+            route.fulfill(status=500, content_type="application/json", body='{"error": "failed"}')
+        else:
+            route.abort("connectionreset")
+
+    page.route("**/rnnplay/feed/**", fail)
+    page.goto(server + "/playground?" + urlencode({"task": "majority", "steps": 1500}))
+    page.wait_for_selector(CONNECTED, timeout=60_000)
+    page.get_by_role("button", name="Train", exact=True).click()
+    status = page.locator(".rnnplay-live-status")
+    expect(status).to_contain_text("training", timeout=30_000)
+    expect(status).to_contain_text("finished", timeout=90_000)
+    assert "step 1500 / 1500" in status.inner_text()
+    assert page.evaluate("window.__rnnplayFeedFailures || 0") >= 3
+    assert page.evaluate("window.__rnnplayFeedPolls || 0") == 0  # every poll failed: the script drew it all
