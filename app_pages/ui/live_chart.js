@@ -313,7 +313,7 @@ export default function (component) {
     div.className = { status: "rnnplay-live-status", words: "rnnplay-live-words", figure: "rnnplay-live-chart" }[kind];
     div.style.width = "100%";
     parentElement.appendChild(div);
-    chart = { div, kind, rev: null, data: null, layout: null, asked: null, config: plotConfig(div), queue: Promise.resolve() };
+    chart = { div, kind, rev: null, data: null, layout: null, asked: null, config: plotConfig(div), queue: Promise.resolve(), calls: 0 };
     parentElement.__rnnplayChart = chart;
     // a chart drawn while hidden (a closed tab or expander) has no width: redraw it at its size when it shows
     chart.resize = new ResizeObserver(() => {
@@ -332,12 +332,13 @@ export default function (component) {
     };
     div.addEventListener("fullscreenchange", chart.onFullscreen);
   }
-  if (!message) return cleanup(parentElement);
+  chart.calls += 1;
+  if (!message) return cleanup(parentElement, chart);
   chart.trigger = setTriggerValue;
   if (message.feed) follow(chart, message.feed);
   else unfollow(chart);
   enqueue(chart, message);
-  return cleanup(parentElement);
+  return cleanup(parentElement, chart);
 }
 
 async function update(chart, message) {
@@ -360,10 +361,13 @@ async function update(chart, message) {
   await draw(chart, Plotly);
 }
 
-function cleanup(parentElement) {
+// The cleanup of one call: Streamlit runs it when the element goes, and also when a newer message came while
+// this call was still under way (this module loading): then it runs after the newer call drew into the same
+// element, and must leave the chart to it, or the element stands blank and stops following its feed.
+function cleanup(parentElement, chart) {
+  const call = chart.calls;
   return () => {
-    const chart = parentElement.__rnnplayChart;
-    if (!chart) return;
+    if (parentElement.__rnnplayChart !== chart || chart.calls !== call) return; // a newer call owns the chart
     unfollow(chart);
     chart.resize.disconnect();
     chart.div.removeEventListener("fullscreenchange", chart.onFullscreen);

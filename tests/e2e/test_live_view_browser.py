@@ -407,3 +407,45 @@ def test_the_view_follows_the_run_to_its_end_when_every_poll_fails(server, page:
     assert "step 1500 / 1500" in status.inner_text()
     assert page.evaluate("window.__rnnplayFeedFailures || 0") >= 3
     assert page.evaluate("window.__rnnplayFeedPolls || 0") == 0  # every poll failed: the script drew it all
+
+
+def test_the_live_view_survives_messages_that_come_while_its_module_loads(server, page: Page):
+    """The live elements' module loads slowly (a busy machine, a slow network) while the page sends the status
+    line and the charts twice (the page's first run, then Train's). Streamlit then runs the first call's
+    cleanup after the second call has drawn into the same element: the view must still show the run and
+    follow it to its end, not stand blank with its status line gone."""
+
+    def slow(route) -> None:
+        time.sleep(4)  # Playwright answers routes on this thread: the page waits, the server does not
+        route.continue_()
+
+    page.route("**/app/static/plotly-live-chart-*.js", slow)
+    page.goto(server + "/playground?" + urlencode({"task": "majority", "steps": 1500}))
+    page.wait_for_selector(CONNECTED, timeout=60_000)
+    page.get_by_role("button", name="Train", exact=True).click()
+    status = page.locator(".rnnplay-live-status")
+    expect(status).to_contain_text("finished", timeout=90_000)
+    assert "step 1500 / 1500" in status.inner_text()
+    assert page.locator(".st-key-loss .rnnplay-live-chart").count() == 1
+
+
+def test_the_live_view_loads_its_module_again_when_the_first_try_fails(server, page: Page):
+    """The first request for the live elements' module fails (a dropped connection): the page asks again and
+    the view shows the run to its end, instead of an error box where each element stands."""
+    tries = []
+
+    def drop_first(route) -> None:
+        tries.append(route.request.url)
+        if len(tries) == 1:
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/app/static/plotly-live-chart-*.js*", drop_first)
+    page.goto(server + "/playground?" + urlencode({"task": "majority", "steps": 1500}))
+    page.wait_for_selector(CONNECTED, timeout=60_000)
+    page.get_by_role("button", name="Train", exact=True).click()
+    status = page.locator(".rnnplay-live-status")
+    expect(status).to_contain_text("finished", timeout=90_000)
+    assert len(tries) >= 2, tries
+    assert page.get_by_text("BidiComponent Error").count() == 0
