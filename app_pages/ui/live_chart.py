@@ -69,13 +69,28 @@ def _install_module() -> str:
 
 _install_plotly_js()
 MODULE_FILE = _install_module()
-# the element's inline JavaScript: import the module once per page, then hand every call to it in order
+# the element's inline JavaScript: import the module once per page, then hand every call to it in order. A
+# failed import is tried again after each of RETRY_S under another URL (the browser remembers a failed module
+# URL), so a dropped connection costs a moment, not an error box in place of every element.
 _JS = """
 const MODULE_URL = "app/static/__MODULE_FILE__";
+const RETRY_S = [0.5, 1, 2, 4];
 let loaded = null;
+async function load() {
+  const url = new URL(MODULE_URL, document.baseURI);
+  for (let i = 0; ; i++) {
+    try {
+      return await import(url.href);
+    } catch (err) {
+      if (i >= RETRY_S.length) throw err;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_S[i] * 1000));
+      url.searchParams.set("try", String(i + 1));
+    }
+  }
+}
 export default function (component) {
   if (loaded) return loaded.default(component);
-  window.__rnnplayLiveChart ??= import(new URL(MODULE_URL, document.baseURI).href).catch((err) => {
+  window.__rnnplayLiveChart ??= load().catch((err) => {
     window.__rnnplayLiveChart = undefined; // the next update tries again
     throw err;
   });

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,6 +23,12 @@ LAUNCH = (
     "import faulthandler, signal, sys; faulthandler.register(signal.SIGUSR1, all_threads=True); "
     "sys.argv[0] = 'streamlit'; from streamlit.web.cli import main; main()"
 )
+
+
+class ServerLogWarning(UserWarning):
+    """A test server logged an exception (shown in pytest's warnings summary)."""
+
+
 RUNNING: dict[int, subprocess.Popen] = {}  # pid -> a server started here and not yet stopped
 
 
@@ -75,8 +82,13 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
         proc.wait(5)
     log_path = getattr(proc, "log_path", None)
-    if log_path and not os.environ.get("RNNPLAY_KEEP_SERVER_LOGS"):
-        Path(log_path).unlink(missing_ok=True)
+    if log_path:
+        log = Path(log_path).read_text(errors="replace")
+        if "Traceback" in log:  # an exception the server caught and logged: the test may pass all the same
+            first = log[log.index("Traceback") :][:3000]
+            warnings.warn(f"the test server {proc.pid} logged an exception:\n{first}", ServerLogWarning, stacklevel=2)
+        if not os.environ.get("RNNPLAY_KEEP_SERVER_LOGS"):
+            Path(log_path).unlink(missing_ok=True)
 
 
 def thread_stacks(proc: subprocess.Popen, wait_s: float = 2.0) -> str:
