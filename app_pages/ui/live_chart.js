@@ -154,9 +154,9 @@ async function draw(chart, Plotly) {
 }
 
 const FIRST_POLL_S = 0.25; // the feed answers at most every 0.2 s (app_pages/ui/live_feed.py MIN_POLL_S)
-const POLL_TIMEOUT_S = 10; // a poll unanswered this long is given up (at least 4 polls' time)
+const POLL_TIMEOUT_S = 10; // a poll unanswered this long (or 4 polls' time, if that is longer) is given up
 const FAILURES_BEFORE_REDRAW = 3;
-const feeds = new Map(); // feed url -> {url, every, charts: Map(key -> chart), timer, busy}
+const feeds = new Map(); // feed url -> {url, every, charts: Map(key -> chart), timer, busy, failures in a row}
 
 function follow(chart, feed) {
   let f = feeds.get(feed.url);
