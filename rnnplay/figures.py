@@ -31,6 +31,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+# plotly's validators read sys.modules["pandas"] without waiting for an import under way: a chart built while a
+# page's script thread imported pandas raised AttributeError. Imported here, pandas is whole before any chart.
+import pandas  # noqa: F401
 import plotly.graph_objects as go
 import plotly.io as pio
 

@@ -607,3 +607,38 @@ def test_a_legend_fitted_to_a_narrow_chart_gets_the_rows_it_needs_below_the_axis
     assert m["b"] > wide_b  # three entries: more rows in a narrow chart
     plot = 300 - m["t"] - m["b"]
     assert legend["y"] == pytest.approx(-figures.X_AXIS_PX / plot)  # just below the x axis title at this height
+
+
+HALF_IMPORTED_PANDAS = """
+import importlib.abc, sys, threading, time
+held = threading.Event()
+
+class Slow(importlib.abc.MetaPathFinder):  # holds another thread's import of pandas half-way, 2 s
+    def find_spec(self, name, path, target=None):
+        if name == "pandas.core.frame" and threading.current_thread().name == "page":
+            held.set()
+            time.sleep(2)
+        return None
+
+from rnnplay import figures
+from rnnplay.run.snapshot import Snapshot
+
+sys.meta_path.insert(0, Slow())
+if "pandas" not in sys.modules:  # a page imports it now, while a chart is built
+    threading.Thread(target=lambda: __import__("pandas"), name="page").start()
+    held.wait()
+figures.live_figures(Snapshot(), ("loss", "gtt"))
+print("drawn")
+"""
+
+
+def test_a_figure_built_while_another_thread_imports_pandas_is_drawn():
+    """plotly's validators read sys.modules["pandas"] without waiting for it, so a chart built by the live
+    feed's thread while a page's script thread imports pandas (the Runs page, a race's entries) raised
+    AttributeError: module 'pandas' has no attribute 'Series' (seen in a test server's log). The figures
+    module imports pandas itself: by the time it can build a chart, pandas is whole."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", HALF_IMPORTED_PANDAS], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "drawn" in done.stdout, done.stderr[-2000:]
