@@ -76,3 +76,33 @@ def test_a_server_loads_torch_when_a_training_page_is_asked_for_and_not_for_home
         assert rss_mb(proc.pid) - base >= TORCH_MB, "the Playground's request did not load torch"
     finally:
         streamlit_server.stop(proc)
+
+
+PRELOAD_IN_A_FRESH_PROCESS = """
+import gc, json, sys
+full = []
+gc.callbacks.append(lambda phase, info: full.append(1) if phase == "stop" and info["generation"] == 2 else None)
+from app_pages import preload
+p = preload.Preload()
+p.first_page.set()
+preload.AFTER_FIRST_PAGE_S = 0
+p.start(); p.join()
+print(json.dumps({"full": len(full), "frozen": gc.get_freeze_count(), "enabled": gc.isenabled(),
+                  "torch": "torch._dynamo" in sys.modules}))
+"""
+
+
+def test_the_preloads_imports_make_no_full_collection_and_leave_the_modules_frozen():
+    """Importing torch and torch._dynamo made 5 full collections of the cyclic GC (each holding the GIL a page
+    needs); the preload makes none, and what it imported is frozen, out of every later collection's way."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", PRELOAD_IN_A_FRESH_PROCESS], capture_output=True, text=True, timeout=300, check=True
+    ).stdout
+    got = json.loads(out.strip().splitlines()[-1])
+    assert got["torch"] and got["enabled"]
+    assert got["full"] == 0, got
+    assert got["frozen"] > 100_000, got
