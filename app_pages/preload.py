@@ -13,6 +13,9 @@ the browser fetches the code of that page's widgets (0.4-0.6 s after the script 
 Playground showed its Train button at 3.25 s against 2.67 s with the import 3 s later, and at 2.64 s with
 it 1 s later (medians of 5). Three seconds was too long: a Train pressed then waited for the import. A
 step that needs it first imports it itself.
+
+The imports run with the cyclic GC off, and what they made is frozen afterwards (`frozen_after`): the cold
+Playground's Train button at 2.51 s against 2.86 s (medians of 5, docs/benchmarks.md).
 """
 
 from __future__ import annotations
