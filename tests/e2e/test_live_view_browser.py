@@ -385,6 +385,17 @@ def test_charlms_text_view_follows_the_run_while_its_tab_is_open(server, page: P
         stop_training(page)
 
 
+SHORT_RUN = "/playground?" + urlencode({"task": "majority", "steps": 1500})  # a few seconds of training
+
+
+def train_a_short_run(page: Page, server: str):
+    """Open the Playground on SHORT_RUN and press Train; the status line's locator."""
+    page.goto(server + SHORT_RUN)
+    page.wait_for_selector(CONNECTED, timeout=60_000)
+    page.get_by_role("button", name="Train", exact=True).click()
+    return page.locator(".rnnplay-live-status")
+
+
 @pytest.mark.parametrize("fault", ["a server error", "no connection"])
 def test_the_view_follows_the_run_to_its_end_when_every_poll_fails(server, page: Page, fault):
     """A feed that cannot answer (the server errs, or the network drops the poll) slows the live view down, it
@@ -398,10 +409,7 @@ def test_the_view_follows_the_run_to_its_end_when_every_poll_fails(server, page:
             route.abort("connectionreset")
 
     page.route("**/rnnplay/feed/**", fail)
-    page.goto(server + "/playground?" + urlencode({"task": "majority", "steps": 1500}))
-    page.wait_for_selector(CONNECTED, timeout=60_000)
-    page.get_by_role("button", name="Train", exact=True).click()
-    status = page.locator(".rnnplay-live-status")
+    status = train_a_short_run(page, server)
     expect(status).to_contain_text("training", timeout=30_000)
     expect(status).to_contain_text("finished", timeout=90_000)
     assert "step 1500 / 1500" in status.inner_text()
@@ -420,10 +428,7 @@ def test_the_live_view_survives_messages_that_come_while_its_module_loads(server
         route.continue_()
 
     page.route("**/app/static/plotly-live-chart-*.js", slow)
-    page.goto(server + "/playground?" + urlencode({"task": "majority", "steps": 1500}))
-    page.wait_for_selector(CONNECTED, timeout=60_000)
-    page.get_by_role("button", name="Train", exact=True).click()
-    status = page.locator(".rnnplay-live-status")
+    status = train_a_short_run(page, server)
     expect(status).to_contain_text("finished", timeout=90_000)
     assert "step 1500 / 1500" in status.inner_text()
     assert page.locator(".st-key-loss .rnnplay-live-chart").count() == 1
@@ -442,10 +447,7 @@ def test_the_live_view_loads_its_module_again_when_the_first_try_fails(server, p
             route.continue_()
 
     page.route("**/app/static/plotly-live-chart-*.js*", drop_first)
-    page.goto(server + "/playground?" + urlencode({"task": "majority", "steps": 1500}))
-    page.wait_for_selector(CONNECTED, timeout=60_000)
-    page.get_by_role("button", name="Train", exact=True).click()
-    status = page.locator(".rnnplay-live-status")
+    status = train_a_short_run(page, server)
     expect(status).to_contain_text("finished", timeout=90_000)
     assert len(tries) >= 2, tries
     assert page.get_by_text("BidiComponent Error").count() == 0
