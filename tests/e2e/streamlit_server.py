@@ -91,22 +91,25 @@ def stop(proc: subprocess.Popen) -> None:
             Path(log_path).unlink(missing_ok=True)
 
 
-def thread_stacks(proc: subprocess.Popen, wait_s: float = 2.0) -> str:
+def thread_stacks(proc: subprocess.Popen, wait_s: float = 10.0) -> str:
     """Every thread's stack in a running server (faulthandler's dump, from its log), for a failing test's
-    report: what a server that stopped answering or training was doing. "" without a log file."""
+    report: what a server that stopped answering or training was doing. "" without a log file. The dump
+    ends with the thread that wrote it ("Current thread ..."): read once that block is there and the file
+    stopped growing, or after wait_s (a busy machine writes it slowly)."""
     log_path = getattr(proc, "log_path", None)
     if not log_path or proc.poll() is not None:
         return ""
-    start_at = Path(log_path).stat().st_size
+    log = Path(log_path)
+    start_at = log.stat().st_size
     os.kill(proc.pid, signal.SIGUSR1)
-    deadline = time.monotonic() + wait_s
+    deadline, size = time.monotonic() + wait_s, start_at
     while time.monotonic() < deadline:
-        time.sleep(0.1)
-        text = Path(log_path).read_bytes()[start_at:].decode(errors="replace")
-        if text.count("Thread 0x") and text.rstrip().endswith(")"):
-            time.sleep(0.2)  # the rest of the dump
+        time.sleep(0.2)
+        now = log.stat().st_size
+        if now == size and b"Current thread" in log.read_bytes()[start_at:]:
             break
-    return Path(log_path).read_bytes()[start_at:].decode(errors="replace")
+        size = now
+    return log.read_bytes()[start_at:].decode(errors="replace")
 
 
 def log_tail(proc: subprocess.Popen, chars: int = 6000) -> str:
