@@ -12,6 +12,8 @@ explicit height, fonts, margins and colours of its own."""
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from dataclasses import replace
 
 import numpy as np
@@ -637,8 +639,5 @@ def test_a_figure_built_while_another_thread_imports_pandas_is_drawn():
     feed's thread while a page's script thread imports pandas (the Runs page, a race's entries) raised
     AttributeError: module 'pandas' has no attribute 'Series' (seen in a test server's log). The figures
     module imports pandas itself: by the time it can build a chart, pandas is whole."""
-    import subprocess
-    import sys
-
     done = subprocess.run([sys.executable, "-c", HALF_IMPORTED_PANDAS], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "drawn" in done.stdout, done.stderr[-2000:]

@@ -4,6 +4,9 @@ before any script run; Home's request does not (its first paint would wait for t
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 import time
 import urllib.request
 
@@ -95,10 +98,6 @@ print(json.dumps({"full": len(full), "frozen": gc.get_freeze_count(), "enabled":
 def test_the_preloads_imports_make_no_full_collection_and_leave_the_modules_frozen():
     """Importing torch and torch._dynamo made 5 full collections of the cyclic GC (each holding the GIL a page
     needs); the preload makes none, and what it imported is frozen, out of every later collection's way."""
-    import json
-    import subprocess
-    import sys
-
     out = subprocess.run(
         [sys.executable, "-c", PRELOAD_IN_A_FRESH_PROCESS], capture_output=True, text=True, timeout=300, check=True
     ).stdout
