@@ -7,7 +7,12 @@ import streamlit as st
 
 # Streamlit leaves 6rem above a page's first element for its header bar; the bar is transparent and holds
 # only the menu at the right, so 3.5rem keeps the heading clear of it and gives ~40 px to the charts
-_CSS = "<style>[data-testid='stMainBlockContainer'] {padding-top: 3.5rem; padding-bottom: 2rem;}</style>"
+# The column beside the heading (aside=True) starts at that padding, under the bar's lower 4 px: its button is
+# drawn 8 px lower, which leaves the row's height, and so the charts' place, as it is.
+_CSS = (
+    "<style>[data-testid='stMainBlockContainer'] {padding-top: 3.5rem; padding-bottom: 2rem;}"
+    ".st-key-page_aside {position: relative; top: 8px;}</style>"
+)
 
 
 def compact_top(title: str, description: str, aside: bool = False):
@@ -19,4 +24,4 @@ def compact_top(title: str, description: str, aside: bool = False):
         return None
     left, right = st.columns([2.2, 1], vertical_alignment="center")
     left.markdown(f"#### {title}", help=description)
-    return right
+    return right.container(key="page_aside")

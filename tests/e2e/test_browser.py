@@ -67,3 +67,37 @@ def test_bad_share_link_shows_a_warning_not_an_exception(server, page: Page):
     expect(alert).to_contain_text("hidden_size", timeout=20_000)
     expect(page.get_by_test_id("stAlert").filter(has_text="arch")).to_have_count(1)
     assert page.get_by_test_id("stException").count() == 0
+
+
+# what of the main area starts above the header bar's bottom edge: a button's or an input's box (its border
+# shows), a heading's text (a heading's box has empty padding above its words)
+UNDER_HEADER_JS = """() => {
+  const bar = document.querySelector('[data-testid=stHeader]').getBoundingClientRect().bottom;
+  const main = document.querySelector('[data-testid=stMain]');
+  const box = (el) => {
+    if (!/^H[1-6]$/.test(el.tagName)) return el.getBoundingClientRect();
+    const words = document.createRange();
+    words.selectNodeContents(el);
+    return words.getBoundingClientRect();
+  };
+  return [...main.querySelectorAll('button, input, h1, h2, h3, h4')]
+    .map((el) => ({text: (el.innerText || el.getAttribute('aria-label') || el.tagName).trim().slice(0, 40),
+                   top: box(el).top, height: box(el).height, bar}))
+    .filter((e) => e.height > 0 && e.top < bar);
+}"""
+
+
+@pytest.mark.parametrize("path", ["/playground", "/gradients"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_control_or_heading_starts_under_the_header_bar(server, browser, path, lang):
+    """Streamlit's header bar is opaque: a button that starts under it is drawn with its top cut off (the
+    Gradient lab's entries button beside its heading, at a class's 1400x900)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    try:
+        page.goto(f"{server}{path}?lang={lang}")
+        wait_connected(page)
+        expect(page.locator(".st-key-btn_train button")).to_be_visible(timeout=60_000)
+        page.wait_for_timeout(500)  # the last elements of the page run
+        assert page.evaluate(UNDER_HEADER_JS) == []
+    finally:
+        page.close()
