@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-# Streamlit leaves 6rem above a page's first element for its header bar; the bar is transparent and holds
-# only the menu at the right, so 3.5rem keeps the heading clear of it and gives ~40 px to the charts
-# The column beside the heading (aside=True) starts at that padding, under the bar's lower 4 px: its button is
-# drawn 8 px lower, which leaves the row's height, and so the charts' place, as it is.
+# Streamlit leaves 6rem above a page's first element for its header bar (60 px, painted in the page's
+# background colour over what scrolls under it) that holds only the menu at the right; 3.5rem keeps the
+# heading's words clear of it and gives ~40 px to the charts. The column beside the heading (aside=True) starts
+# at that padding, under the bar's lower 4 px: its button is drawn 8 px lower, which leaves the row's height,
+# and so the charts' place, as it is.
 _CSS = (
     "<style>[data-testid='stMainBlockContainer'] {padding-top: 3.5rem; padding-bottom: 2rem;}"
     ".st-key-page_aside {position: relative; top: 8px;}</style>"
