@@ -81,8 +81,9 @@ UNDER_HEADER_JS = """() => {
     return words.getBoundingClientRect();
   };
   return [...main.querySelectorAll('button, input, h1, h2, h3, h4')]
-    .map((el) => ({text: (el.innerText || el.getAttribute('aria-label') || el.tagName).trim().slice(0, 40),
-                   top: box(el).top, height: box(el).height, bar}))
+    .map((el) => [el, box(el)])
+    .map(([el, b]) => ({text: (el.innerText || el.getAttribute('aria-label') || el.tagName).trim().slice(0, 40),
+                        top: b.top, height: b.height, bar}))
     .filter((e) => e.height > 0 && e.top < bar);
 }"""
 
