@@ -148,7 +148,8 @@ class ProbeLog:
 class ProbeCadence:
     """When to probe: the probes' budget is a bucket; each step adds budget x its time, each probe takes
     its own time out (the first, the last and forced ones too), so over the run probes cost at most the
-    budget (plus one probe); and at most one probe per min_interval_s. The timings are moving averages."""
+    budget plus the debt gradient surges may run up (SURGE_DEBT_PROBES probes) and the last step's probe; and
+    at most one probe per min_interval_s. The timings are moving averages."""
 
     def __init__(self, budget: float = PROBE_BUDGET, min_interval_s: float = MIN_PROBE_INTERVAL_S):
         self.budget, self.min_interval_s = budget, min_interval_s
