@@ -6,6 +6,7 @@ token made it. The real-server side of each is in tests/hostile/."""
 from __future__ import annotations
 
 import gc
+import threading
 import time
 import weakref
 
@@ -75,6 +76,37 @@ def test_a_session_without_a_connection_pauses_its_run_and_a_returning_one_gets_
     again = reg.guard("run", lambda: SessionGuard("s1"), "s1", "k")
     assert again is not guard and not again.released
     run.stop()
+
+
+def test_a_reload_that_finds_the_old_session_mid_release_trains_on(sessions, monkeypatch):
+    """The watcher marks the old session's guard released, then pauses its run: a reload's find() in
+    between must wait for that pause, or it takes the run as not training and the pause lands after."""
+    reg, live = sessions
+    live.add("s1")
+    guard = reg.guard("run", lambda: SessionGuard("s1"), "s1", "k")
+    run = TrainingRun(make_config("majority", steps=100000, hidden_size=8))
+    guard.run = run
+    LIVE_RUNS.register(run, guard)
+    run.start()
+    assert wait_for(lambda: run.trainer.steps_done > 2)
+    detach = run.detach
+
+    def slow_detach(*args, **kwargs):  # a loaded machine: the pause comes a moment after `released`
+        time.sleep(0.3)
+        detach(*args, **kwargs)
+
+    monkeypatch.setattr(run, "detach", slow_detach)
+    live.discard("s1")
+    watcher = threading.Thread(target=reg.sweep)
+    watcher.start()
+    try:
+        assert wait_for(lambda: guard.released)
+        found, owner, was_running = LIVE_RUNS.find(run.id)
+        assert (found, owner, was_running) == (run, None, True)
+        assert run.state == "paused"  # the pause has landed: the reload's start() comes after it
+    finally:
+        watcher.join()
+        run.stop()
 
 
 def test_a_session_gone_for_good_frees_its_run_and_uploads_without_the_cycle_collector(sessions, monkeypatch):

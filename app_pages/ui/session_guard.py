@@ -42,11 +42,13 @@ _LOG = logging.getLogger(__name__)
 
 class Guard:
     """A session's hold on what it trains (its run, its race), released once, when the session has really
-    gone: by the watcher, or by a test. A kind of guard says what its release does in on_release."""
+    gone: by the watcher, or by a test. A kind of guard says what its release does in on_release.
+    `released` is set as a release begins, `done` once on_release has finished (its run paused)."""
 
     def __init__(self, session_id: str | None = None):
         self.session_id = session_id
         self.released = False
+        self.done = threading.Event()
         self._lock = threading.Lock()
 
     def release(self) -> None:
@@ -54,7 +56,10 @@ class Guard:
             if self.released:
                 return
             self.released = True
-        self.on_release()
+        try:
+            self.on_release()
+        finally:
+            self.done.set()
 
     def on_release(self) -> None:
         """What the session's going away does to what it holds (pause it, give its slot back)."""

@@ -39,6 +39,7 @@ from rnnplay.run.training_run import TrainingRun
 
 REGISTRY_KEEP_S = float(os.environ.get("RNNPLAY_REGISTRY_KEEP_S", "900"))  # a detached run stays adoptable
 RELEASE_WAIT_S = 1.5  # a reload's new session may start before the old one's connection is seen closed
+RELEASE_DONE_WAIT_S = 10.0  # at most this long for a release under way to pause its run (a Ray call at worst)
 STORE_RETRY_S = 30.0  # a store that failed to open is tried again after this long, not on every script run
 XSRF_COOKIE = "_streamlit_xsrf"
 LOST_TEXT = N_("The worker that trained run {id} stopped ({error}).")  # a Ray worker (rnnplay/run/ray_run.py)
@@ -175,7 +176,12 @@ class LiveRuns:
                 if e is None or e["run"].id != run_id:
                     return None, None, False
                 owner = e["owner"]
-                if owner is None or owner.released:
+                if owner is None or owner.done.is_set():
+                    return e["run"], None, e["was_running"]
+            if owner.released:
+                # the watcher is releasing it: its pause and was_running land before this reload takes the run
+                owner.done.wait(RELEASE_DONE_WAIT_S)
+                with self._lock:
                     return e["run"], None, e["was_running"]
             if not SESSIONS.alive(owner.session_id):
                 owner.release()  # the watcher's job, done now: the reload need not wait for it
