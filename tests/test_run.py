@@ -331,18 +331,20 @@ def test_a_step_reaches_the_history_before_its_probe_so_train_can_wait_for_the_f
     first step always probes; the step must be in the history while that probe is still running."""
     from rnnplay.trainer import Trainer
 
-    real_probe = Trainer.probe
+    real_probe, probes = Trainer.probe, []
 
     def slow_probe(self):
-        time.sleep(0.8)  # an expensive task's first probe
+        if not probes:
+            time.sleep(2.0)  # an expensive task's first probe
+        probes.append(self.steps_done)
         return real_probe(self)
 
     monkeypatch.setattr(Trainer, "probe", slow_probe)
     run = make_run(steps=50)
     t0 = time.perf_counter()
     run.start()
-    assert run.wait_for_step(0, timeout=0.6)
-    assert time.perf_counter() - t0 < 0.7  # before the first probe ended
+    assert run.wait_for_step(0, timeout=1.8)
+    assert time.perf_counter() - t0 < 1.9  # before the first probe ended (a loaded machine has 1.9 s, not 0.7)
     snap = run.snapshot()
     assert snap.history["step"] == [1] and snap.state == "running" and snap.val["step"] == []
     run.join(timeout=30)

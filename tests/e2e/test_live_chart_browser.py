@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import Page
 
@@ -117,10 +119,20 @@ def test_the_curve_built_from_patches_is_the_one_a_fresh_page_gets_whole(server,
     page.wait_for_timeout(4000)  # many patches, across a rebucketing of the history
     stop(page)
     page.wait_for_selector("text=stopped", timeout=30_000)
-    page.wait_for_timeout(1500)
-    patched = page.evaluate(LOSS_TRACES)
+    patched = settled_loss_traces(page)
     page.reload()
     page.wait_for_selector(CONNECTED)
     page.wait_for_selector("text=stopped", timeout=30_000)
-    page.wait_for_timeout(1500)
-    assert page.evaluate(LOSS_TRACES) == patched and len(patched[0][1]) > 10
+    assert settled_loss_traces(page) == patched and len(patched[0][1]) > 10
+
+
+def settled_loss_traces(page: Page, every_ms: int = 500, same: int = 3, timeout_s: float = 30.0):
+    """The loss chart's traces once `same` reads in a row, every_ms apart, agree: a loaded machine's browser
+    may draw the stopped run's last patch (or a reload's whole figure) seconds after the status line."""
+    reads, end = [], time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        reads = [*reads[-(same - 1) :], page.evaluate(LOSS_TRACES)]
+        if len(reads) == same and reads[0] is not None and all(r == reads[0] for r in reads):
+            return reads[0]
+        page.wait_for_timeout(every_ms)
+    raise AssertionError(f"the loss chart did not settle in {timeout_s} s: {str(reads[-1])[:300]}")
