@@ -275,3 +275,23 @@ def test_a_surging_gradient_is_probed_as_it_grows_within_a_bounded_debt():
     debt = -c.credit / c.probe_s  # in probes
     assert surges >= SURGE_DEBT_PROBES - 2 and SURGE_DEBT_PROBES - 1 <= debt <= SURGE_DEBT_PROBES + 1e-9
     assert not c.due()  # the budgeted probes wait until the debt is repaid
+
+
+def test_a_slow_first_probe_holds_back_no_later_probe():
+    """The first probe comes at once and is often slow (first batches made, the page's first figures built
+    beside it in a server): it is not charged, and the second, min_interval_s later, measures the cost. Charged,
+    a 0.5 s first probe kept a 4 % bucket in debt for 0.5 / 0.04 = 12.5 s of steps, the charts frozen meanwhile."""
+    from rnnplay.run.probe_log import ProbeCadence
+
+    c = ProbeCadence(budget=0.04, min_interval_s=0.0)
+    c.stepped(0.002)
+    assert c.due()
+    c.probed(0.5, grad_norm=1.0)
+    c.stepped(0.002)
+    assert c.due()
+    c.probed(0.01, grad_norm=1.0)
+    steps = 0
+    while not c.due() and steps < 100_000:
+        c.stepped(0.002)
+        steps += 1
+    assert steps <= 2 * 0.01 / (0.04 * 0.002) + 1  # 250 steps: from -1 probe of credit to +1
