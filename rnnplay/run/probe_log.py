@@ -8,7 +8,9 @@ decides when the next probe is due so that probing costs at most a share of trai
 from __future__ import annotations
 
 import math
+import statistics
 import time
+from collections import deque
 
 from rnnplay.run.history import thin
 
@@ -28,6 +30,10 @@ PROBE_BUDGET = 0.04
 # may go this many probes into debt for it, repaid before the next budgeted probe: over a run, probes still
 # cost the budget plus a few probes, however noisy its gradient norm.
 SURGE, SURGE_DEBT_PROBES = 4.0, 8
+# a run's first probes are free (ProbeCadence): 3 at min_interval_s apart put the charts' first rows up in
+# the run's first half second
+FREE_PROBES = 3
+PROBE_COST_WINDOW, OUTLIER = 5, 3.0  # the cost is the median of the last 5 probes; one is charged at most 3x it
 VIEW_EVERY_S = 1.0  # the task view (only its latest is drawn) at most once a second, and at the last step
 STORE_FRAMES_BYTES = 4 * 2**20  # the replay frames a stored run keeps, so a save stays a few milliseconds
 
@@ -147,21 +153,24 @@ class ProbeLog:
 
 class ProbeCadence:
     """When to probe: the probes' budget is a bucket; each step adds budget x its time, each probe takes
-    its own time out (the last and forced ones too), so over the run probes cost at most the budget plus the
-    first probe, the debt gradient surges may run up (SURGE_DEBT_PROBES probes) and the last step's probe; and
-    at most one probe per min_interval_s. The timings are moving averages.
+    its time out (the last and forced ones too), so over the run probes cost at most the budget plus the
+    free first ones, what outliers took over their charge, the debt gradient surges may run up
+    (SURGE_DEBT_PROBES probes) and the last step's probe; and at most one probe per min_interval_s.
 
-    The first probe comes at once, so the charts appear with the first step. It is several times slower than
-    the next (the first validation and probe batches made; in a server, the page's first figures built beside
-    it: adding's took 17-47 ms, the next 5-7 ms), so it is neither charged nor taken as the cost: charged, it
-    held the bucket in debt for its time / budget, and adding's second probe came 1.1-2.4 s into the run, the
-    probe charts still until then. The second probe, min_interval_s later, measures the cost."""
+    A run's first FREE_PROBES probes come at once and then min_interval_s apart, and are not charged: they
+    are the slowest (the first validation and probe batches made; in a server, the page's first figures built
+    beside them: adding's first took 17-47 ms, the next 5-7 ms), and charged they held the bucket in debt for
+    their time / budget, the probe charts still for the first seconds of a learner's first run (adding's
+    second probe came 1.1-2.4 s in). After them a probe is charged at most OUTLIER times the median of the
+    last PROBE_COST_WINDOW probes, which is also the cost the bucket must hold before the next: one probe
+    that a page run or a collection slowed does not silence the charts either."""
 
     def __init__(self, budget: float = PROBE_BUDGET, min_interval_s: float = MIN_PROBE_INTERVAL_S):
         self.budget, self.min_interval_s = budget, min_interval_s
         self.step_s = self.probe_s = 0.0
         self.credit = 0.0
         self.probes = 0
+        self.recent: deque[float] = deque(maxlen=PROBE_COST_WINDOW)  # the last probes' times
         self.last_probe_t, self.last_view_t = -math.inf, -math.inf
         self.probed_norm = math.inf  # the gradient norm of the step last probed
 
@@ -173,8 +182,8 @@ class ProbeCadence:
     def due(self) -> bool:
         """The bucket holds a probe's cost and min_interval_s has gone by since the last one."""
         interval_over = time.monotonic() - self.last_probe_t >= self.min_interval_s
-        if self.step_s == 0 or self.probe_s == 0:
-            return interval_over  # the first probe, at once; the second, which measures the cost
+        if self.step_s == 0 or self.probes < FREE_PROBES:
+            return interval_over  # the free first probes
         return self.credit >= self.probe_s and interval_over
 
     def surged(self, grad_norm: float) -> bool:
@@ -189,10 +198,11 @@ class ProbeCadence:
         self.last_view_t = time.monotonic()
 
     def probed(self, seconds: float, grad_norm: float = math.inf) -> None:
-        """A probe of a step with this gradient norm took this long: out of the bucket (but the first)."""
+        """A probe of a step with this gradient norm took this long: out of the bucket (after the free ones)."""
         self.probes += 1
         self.last_probe_t = time.monotonic()
-        if self.probes > 1:
-            self.probe_s = seconds if self.probe_s == 0 else 0.7 * self.probe_s + 0.3 * seconds
-            self.credit -= seconds
+        self.recent.append(seconds)
+        self.probe_s = statistics.median(self.recent)
+        if self.probes > FREE_PROBES:
+            self.credit -= min(seconds, OUTLIER * self.probe_s)
         self.probed_norm = grad_norm if math.isfinite(grad_norm) else math.inf
