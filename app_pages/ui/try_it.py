@@ -35,8 +35,9 @@ def try_it(run: TrainingRun) -> None:
                 key=f"try_{task_cls.name}",  # no max_chars: a long paste gets a message, not a silent cut
                 help=tr("Press Enter to run the model on it."),
             )
+        note = st.empty()  # always there: when its caption goes, the chart below keeps its place (and its root)
         if run.steps_done == 0:
-            st.caption(tr("An untrained model answers at random: press Train first, then try again."))
+            note.caption(tr("An untrained model answers at random: press Train first, then try again."))
         try:
             label = tr(task_cls.try_it_label or "")
             too_long = untrusted.text_problem(label, query, untrusted.MAX_INPUT_CHARS)
