@@ -57,8 +57,8 @@ def sessions(monkeypatch):
     return reg, live
 
 
-def test_a_session_without_a_connection_pauses_its_run_and_a_returning_one_gets_a_new_guard(sessions):
-    reg, live = sessions
+def connected_session_training(reg: Sessions, live: set[str]) -> tuple[SessionGuard, TrainingRun]:
+    """Session s1, connected, whose guard holds a registered run that has taken a few steps."""
     live.add("s1")
     guard = reg.guard("run", lambda: SessionGuard("s1"), "s1", "k")
     run = TrainingRun(make_config("majority", steps=100000, hidden_size=8))
@@ -66,6 +66,12 @@ def test_a_session_without_a_connection_pauses_its_run_and_a_returning_one_gets_
     LIVE_RUNS.register(run, guard)
     run.start()
     assert wait_for(lambda: run.trainer.steps_done > 2)
+    return guard, run
+
+
+def test_a_session_without_a_connection_pauses_its_run_and_a_returning_one_gets_a_new_guard(sessions):
+    reg, live = sessions
+    guard, run = connected_session_training(reg, live)
     reg.sweep()  # still connected: nothing happens
     assert not guard.released and run.state == "running"
     live.discard("s1")
@@ -82,13 +88,7 @@ def test_a_reload_that_finds_the_old_session_mid_release_trains_on(sessions, mon
     """The watcher marks the old session's guard released, then pauses its run: a reload's find() in
     between must wait for that pause, or it takes the run as not training and the pause lands after."""
     reg, live = sessions
-    live.add("s1")
-    guard = reg.guard("run", lambda: SessionGuard("s1"), "s1", "k")
-    run = TrainingRun(make_config("majority", steps=100000, hidden_size=8))
-    guard.run = run
-    LIVE_RUNS.register(run, guard)
-    run.start()
-    assert wait_for(lambda: run.trainer.steps_done > 2)
+    guard, run = connected_session_training(reg, live)
     detach = run.detach
 
     def slow_detach(*args, **kwargs):  # a loaded machine: the pause comes a moment after `released`
