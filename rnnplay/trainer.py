@@ -12,6 +12,7 @@ taken at the start of the batch and replaying up to the step that diverged.
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 import os
 import time
@@ -49,6 +50,49 @@ class StepStats:
     lr: float
     seconds: float
     diverged: bool = False
+
+
+@torch.no_grad()
+def _evaluate(model, task, val) -> tuple[float, float]:
+    model.eval()
+    out = model(val.x, val.lengths, val.y)
+    loss, metric = torch.stack([task.loss(out, val.y), task.score(out, val.y)]).tolist()
+    return loss, metric
+
+
+@dataclass(frozen=True)
+class ProbeJob:
+    """What one probe reads, fixed at one step (Trainer.probe_job): the model (the trainer's own, or a twin
+    holding that step's weights), the task's fixed probe and validation batches, and that step's gradient norms.
+    Nothing here changes while training goes on, so a twin's job runs in any thread."""
+
+    model: torch.nn.Module
+    task: object
+    probe_batch: object
+    val_batch: object
+    sample: torch.Tensor
+    labels: list[str]
+    nonlinearity: str
+    step: int
+    param_norms: dict[str, float]
+
+    def probe(self) -> dict:
+        states = probes.hidden_states(self.model, self.sample)
+        return {
+            "step": self.step,
+            "grad_through_time": probes.grad_through_time(self.model, self.task, self.probe_batch).tolist(),
+            "hidden": {k: v.float().cpu().numpy() for k, v in states.items()},
+            "input_labels": self.labels,
+            "saturation": probes.saturation(states["hidden"], self.nonlinearity),
+            **probes.spectrum_summary(self.model),  # spectral_radius, singular_values
+            "param_norms": self.param_norms,
+        }
+
+    def run(self) -> dict:
+        """The probe with its validation ("val": loss and metric), as a run's probe log records it."""
+        p = self.probe()
+        p["val"] = _evaluate(self.model, self.task, self.val_batch)
+        return p
 
 
 def total_norm(grads: list[torch.Tensor]) -> torch.Tensor:
@@ -177,6 +221,7 @@ class Trainer:
         self._val_batch = self._probe_batch = None
         self._probe_sample: torch.Tensor | None = None
         self._probe_labels: list[str] = []
+        self._twin: torch.nn.Module | None = None  # probe_job(twin=True)'s copy of the model
 
     @property
     def _val(self):
@@ -398,13 +443,9 @@ class Trainer:
             self.steps_done, loss_v, metric_v, norm_v, after_v, self.lr, time.perf_counter() - t0, self.diverged
         )
 
-    @torch.no_grad()
     def evaluate(self) -> tuple[float, float]:
         """(validation loss, validation metric) on the task's held-out batch."""
-        self.model.eval()
-        out = self.model(self._val.x, self._val.lengths, self._val.y)
-        loss, metric = torch.stack([self.task.loss(out, self._val.y), self.task.score(out, self._val.y)]).tolist()
-        return loss, metric
+        return _evaluate(self.model, self.task, self._val)
 
     def grad_through_time(self) -> list[float]:
         return probes.grad_through_time(self.model, self.task, self.probe_batch).tolist()
@@ -418,24 +459,37 @@ class Trainer:
     def probe(self) -> dict:
         """Everything the probe views draw, for the current weights: the gradient through time, the hidden
         activations (sample 0), the recurrent weight spectrum and the per-parameter gradient norms."""
+        return self.probe_job().probe()
+
+    def probe_job(self, twin: bool = False) -> ProbeJob:
+        """The probe and the validation of this step's weights, to run now on the trainer's model, or (twin=True)
+        in another thread while training goes on: on a twin of the model that holds a copy of this step's
+        weights. The trainer keeps one twin and copies the weights into it here: the caller lets no job that
+        reads it run while it makes the next."""
         if self._probe_sample is None:  # the probe batch never changes: its sample and labels neither
             sample = self.probe_batch.x[:1]
             if self.probe_batch.lengths is not None:  # one sample: its own length, no padding
                 sample = sample[:, : int(self.probe_batch.lengths[0])]
             self._probe_sample, self._probe_labels = sample, self.task.input_labels(sample[0].cpu())
-        sample = self._probe_sample
-        states = probes.hidden_states(self.model, sample)
-        return {
-            "step": self.steps_done,
-            "grad_through_time": self.grad_through_time(),
-            "hidden": {k: v.float().cpu().numpy() for k, v in states.items()},
-            "input_labels": self._probe_labels,
-            "saturation": probes.saturation(
-                states["hidden"], self.config.nonlinearity if self.config.arch == "rnn" else "tanh"
-            ),
-            **probes.spectrum_summary(self.model),  # spectral_radius, singular_values
-            "param_norms": self.param_norms(),
-        }
+        model = self.model
+        if twin:
+            if self._twin is None:
+                self._twin = copy.deepcopy(self.model).eval()
+            with torch.no_grad():
+                for mine, theirs in zip(self._twin.state_dict().values(), model.state_dict().values(), strict=True):
+                    mine.copy_(theirs)
+            model = self._twin
+        return ProbeJob(
+            model=model,
+            task=self.task,
+            probe_batch=self.probe_batch,
+            val_batch=self._val,
+            sample=self._probe_sample,
+            labels=self._probe_labels,
+            nonlinearity=self.config.nonlinearity if self.config.arch == "rnn" else "tanh",
+            step=self.steps_done,
+            param_norms=self.param_norms(),
+        )
 
     def task_view(self) -> dict:
         return self.task.view(self.model, self.device)

@@ -6,7 +6,6 @@ TrainingRun. The probe budget holds over a run; snapshot() copies only what chan
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 import torch
@@ -127,30 +126,34 @@ def test_a_batched_run_that_diverges_ends_diverged_with_finite_weights_and_its_h
     assert all(torch.isfinite(p).all() for p in run.trainer.model.parameters())
 
 
-def test_the_probe_budget_holds_over_a_run_the_first_and_last_probes_included():
+@pytest.mark.parametrize("background", [False, True], ids=["between-steps", "behind-training"])
+def test_the_probe_budget_holds_over_a_run_the_first_and_last_probes_included(background):
     """With no minimum interval, probing every step would cost several times the training: the bucket
     keeps the probes' time within the budget of the steps' time, plus the free first probes and the forced
-    last one."""
-    run = TrainingRun(make_config("majority", steps=300, **TINY), probe_budget=0.1, min_probe_interval_s=0.0)
+    last one; between two steps or behind training (there the probe thread's CPU time is charged)."""
+    run = TrainingRun(
+        make_config("majority", steps=300, **TINY),
+        probe_budget=0.1,
+        min_probe_interval_s=0.0,
+        background_probes=background,
+    )
     spent = {"probe": 0.0, "step": 0.0, "probes": 0, "max": 0.0}
-    probe, step = run.loop.probe, run.trainer.step
+    charged, step = run.loop.cadence.charged, run.trainer.step
 
-    def timed_probe(view=True):
-        t0 = time.perf_counter()
-        out = probe(view)
-        dt = time.perf_counter() - t0
+    def timed_charge(dt):
         spent["probe"], spent["probes"], spent["max"] = spent["probe"] + dt, spent["probes"] + 1, max(spent["max"], dt)
-        return out
+        charged(dt)
 
     def timed_step():
         s = step()
         spent["step"] += s.seconds
         return s
 
-    run.loop.probe, run.trainer.step = timed_probe, timed_step
+    run.loop.cadence.charged, run.trainer.step = timed_charge, timed_step
     run.start()
     run.join(timeout=120)
     assert run.snapshot().state == "done"
     assert 3 <= spent["probes"] < 300
+    assert len(run.snapshot().val["step"]) == spent["probes"]  # every probe charged was recorded, and none else
     # the first probes are free, the last is forced, one may run longer than the median it was due at
     assert spent["probe"] <= 0.1 * spent["step"] + (FREE_PROBES + 2) * spent["max"]

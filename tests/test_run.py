@@ -12,11 +12,12 @@ import time
 import pytest
 
 from app_pages.i18n import render
+from rnnplay import probes
 from rnnplay.config import make_config
 from rnnplay.i18n import Msg
 from rnnplay.run.history import COLUMNS, History
 from rnnplay.run.training_run import TrainingRun
-from rnnplay.trainer import DIVERGED_HINT, StepStats
+from rnnplay.trainer import DIVERGED_HINT, StepStats, Trainer
 
 TINY = {"hidden_size": 4, "seq_len": 4, "batch_size": 4, "device": "cpu"}
 
@@ -326,27 +327,107 @@ def test_probes_off_trains_and_saves_history_but_never_probes():
     assert on.snapshot().val["step"] == [1]  # the default still probes
 
 
-def test_a_step_reaches_the_history_before_its_probe_so_train_can_wait_for_the_first_point(make_run, monkeypatch):
+@pytest.mark.parametrize("background", [False, True], ids=["between-steps", "behind-training"])
+def test_a_step_reaches_the_history_before_its_probe_so_train_can_wait_for_the_first_point(monkeypatch, background):
     """First chart fast: Train waits (briefly) for the first step so the page run it starts draws the first point. The
     first step always probes; the step must be in the history while that probe is still running."""
-    from rnnplay.trainer import Trainer
+    real, calls = probes.grad_through_time, []
 
-    real_probe, probes = Trainer.probe, []
-
-    def slow_probe(self):
-        if not probes:
+    def slow_first(model, task, batch):
+        if not calls:
             time.sleep(2.0)  # an expensive task's first probe
-        probes.append(self.steps_done)
-        return real_probe(self)
+        calls.append(1)
+        return real(model, task, batch)
 
-    monkeypatch.setattr(Trainer, "probe", slow_probe)
-    run = make_run(steps=50)
-    t0 = time.perf_counter()
+    monkeypatch.setattr(probes, "grad_through_time", slow_first)
+    run = TrainingRun(make_config("majority", steps=50, **TINY), min_probe_interval_s=0.0, background_probes=background)
+    try:
+        t0 = time.perf_counter()
+        run.start()
+        assert run.wait_for_step(0, timeout=1.8)
+        assert time.perf_counter() - t0 < 1.9  # before the first probe ended (a loaded machine has 1.9 s, not 0.7)
+        snap = run.snapshot()
+        assert snap.history["step"][0] == 1 and snap.state == "running" and snap.val["step"] == []
+        if not background:
+            assert snap.history["step"] == [1]  # the run's thread is in the probe
+        run.join(timeout=30)
+        assert run.state == "done" and run.snapshot().history["step"][-1] == 50 and calls
+        assert not run.wait_for_step(50, timeout=0.05)  # a finished run does not wait
+    finally:
+        run.stop()
+
+
+def _slow_probes(monkeypatch, run_of, seconds: float) -> tuple[list[int], list[tuple[int, int]]]:
+    """Make every gradient-through-time probe last `seconds` longer; returns two lists: the run's steps taken when
+    each probe began, and (when it began, when it ended) for each that ended."""
+    real, began, seen = probes.grad_through_time, [], []
+
+    def slow(model, task, batch):
+        began.append(run_of().trainer.steps_done)
+        time.sleep(seconds)
+        seen.append((began[-1], run_of().trainer.steps_done))
+        return real(model, task, batch)
+
+    monkeypatch.setattr(probes, "grad_through_time", slow)
+    return began, seen
+
+
+def test_training_goes_on_while_a_probe_runs_behind_it(make_run, monkeypatch):
+    """On a CPU a probe runs in a thread of its own on a twin of the model: the run's thread steps on while
+    it runs, and the probe log keeps the probes in step order."""
+    run = make_run()
+    _, seen = _slow_probes(monkeypatch, lambda: run, 0.3)
     run.start()
-    assert run.wait_for_step(0, timeout=1.8)
-    assert time.perf_counter() - t0 < 1.9  # before the first probe ended (a loaded machine has 1.9 s, not 0.7)
+    wait_for(lambda: len(seen) >= 3, what="three probes")
+    done = list(seen)  # probes that ended while the run trained (one under way at the pause waits for it)
+    run.pause()
+    assert all(after >= began + 5 for began, after in done), done  # a tiny majority step: well under 10 ms
+    rows = run.snapshot().val["step"]
+    assert len(rows) >= 3 and rows == sorted(set(rows))
+
+
+def test_a_pause_and_a_save_wait_for_the_probe_running_behind_training(make_run, monkeypatch):
+    """Paused means every probe begun is in the log; a save made then keeps it."""
+    run = make_run()
+    began, seen = _slow_probes(monkeypatch, lambda: run, 0.5)
+    run.start()
+    wait_for(lambda: len(began) >= 2 and len(seen) < len(began), what="a second probe under way")
+    run.pause()
     snap = run.snapshot()
-    assert snap.history["step"] == [1] and snap.state == "running" and snap.val["step"] == []
-    run.join(timeout=30)
-    assert run.state == "done" and run.snapshot().history["step"][-1] == 50
-    assert not run.wait_for_step(50, timeout=0.05)  # a finished run does not wait
+    assert len(snap.val["step"]) == len(seen) == len(began)
+    assert began[-1] - 5 <= snap.val["step"][-1] <= began[-1]  # the step it was made at, just before it began
+    record = run.to_record()
+    assert record["steps_done"] == snap.steps_done
+
+
+def test_a_crash_in_a_probe_behind_training_ends_the_run_in_error(make_run, monkeypatch):
+    def boom(model, task, batch):
+        raise RuntimeError("probe boom")
+
+    monkeypatch.setattr(probes, "grad_through_time", boom)
+    run = make_run()
+    run.start()
+    wait_for(lambda: run.snapshot().state == "error", what="error state")
+    assert run.snapshot().message == "RuntimeError: probe boom"
+    assert "probe boom" in run.traceback and "boom" in run.traceback.splitlines()[-2]
+    run.join()
+    assert not run.slot.thread.is_alive()
+
+
+def test_a_probe_of_the_twin_is_the_probe_of_the_step_it_was_made_at():
+    """The twin holds a copy of the weights at the step its job was made: what it reads after more steps is what
+    a probe between two steps read at that step."""
+    tr = Trainer(make_config("adding", **TINY))
+    for _ in range(3):
+        tr.step()
+    inline = tr.probe_job().run()
+    job = tr.probe_job(twin=True)
+    for _ in range(5):
+        tr.step()
+    behind = job.run()
+    assert behind["step"] == inline["step"] == 3
+    assert behind["grad_through_time"] == pytest.approx(inline["grad_through_time"], rel=1e-12)
+    assert behind["val"] == pytest.approx(inline["val"], rel=1e-6)
+    assert behind["spectral_radius"] == pytest.approx(inline["spectral_radius"], rel=1e-6)
+    assert behind["param_norms"] == inline["param_norms"]
+    assert tr.probe_job().run()["val"] != pytest.approx(behind["val"], rel=1e-6)  # the model itself moved on

@@ -3,7 +3,7 @@
     state.py         RunState and the words for each state
     snapshot.py      Snapshot (what the charts read), TaskFacts, RaceSnapshot
     training_run.py  TrainingRun: the controls, and what pages may read
-    loop.py          RunLoop: steps, probes when due, what they leave for the charts
+    loop.py          RunLoop: steps, probes when due (on a CPU behind training), what they leave for the charts
     probe_log.py     ProbeLog (what the probes saw, bounded) and ProbeCadence (when to probe)
     history.py       History: per-step statistics in a bounded number of rows
     slot.py          AdmissionSlot: state, thread and turn among the server's trainings

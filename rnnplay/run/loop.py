@@ -4,6 +4,13 @@ The run's thread calls `train()` (a Race's thread calls `step()` for each of its
 holds train_lock from the trainer's step to its history row, so pages wait for it before they use the
 model (TrainingRun.between_steps). What the charts read (history, probe log, events, the state) changes
 under the slot's lock, the one snapshots are taken under.
+
+On a CPU a probe runs behind training: in a thread of its own, on a twin of the model holding the weights of
+the step it probes (Trainer.probe_job), while the run's thread goes on stepping; its record reaches the probe
+log when it is done. One runs at a time; a forced probe (a single step's, the last step's) runs in the run's
+thread after it, and sync_pending waits for it, so the log stays in step order and a pause, a save or a
+change of the rate comes after it. On a GPU the probes run between two steps (they share the device's
+stream with training).
 """
 
 from __future__ import annotations
@@ -27,7 +34,8 @@ class LoopOptions:
     """How a run's loop steps, probes and keeps what it recorded (TrainingRun's keyword arguments).
     probes=False: never probe (the probe charts, validation, the task view stay empty); history, saving
     and admission as usual. The benchmark's "probes off" column trains this way.
-    fetch_every: Trainer's (None: batched on a GPU, per step on a CPU; tests force the batched mode)."""
+    fetch_every: Trainer's (None: batched on a GPU, per step on a CPU; tests force the batched mode).
+    background_probes: probes behind training, in a thread of their own (None: on a CPU; see the module's doc)."""
 
     probes: bool = True
     fetch_every: int | None = None
@@ -36,6 +44,7 @@ class LoopOptions:
     probe_budget: float = PROBE_BUDGET
     min_probe_interval_s: float = MIN_PROBE_INTERVAL_S
     frames_budget_bytes: int = FRAMES_BUDGET_BYTES
+    background_probes: bool | None = None  # None: on a CPU
 
 
 class RunLoop:
@@ -53,6 +62,9 @@ class RunLoop:
         self.trainer = Trainer(config, fetch_every=o.fetch_every)
         self.slot, self.lock, self.train_lock = slot, slot.lock, train_lock
         self.probes_on = o.probes
+        self.background = o.background_probes if o.background_probes is not None else self.trainer.device.type == "cpu"
+        self._behind: threading.Thread | None = None  # the probe running behind training, if any
+        self._behind_cost: float | None = None  # its seconds once done, until the run's thread charges them
         self.history = History(o.history_cap)
         self.log = ProbeLog(o.probe_rows, o.history_cap, o.frames_budget_bytes)
         self.cadence = ProbeCadence(o.probe_budget, o.min_probe_interval_s)
@@ -102,8 +114,10 @@ class RunLoop:
             ):
                 self.sync_pending()
                 return None
+            self._charge_behind()
             last = tr.steps_done + 1 >= self.steps_total
-            due = self.probes_on and (force_probe or last or self.cadence.due())
+            free = not self._behind_running()  # one probe behind training at a time
+            due = self.probes_on and (force_probe or last or (free and self.cadence.due()))
             # per step (a CPU): Trainer.step(); batched (a GPU): advance() fetches every few steps
             done = [tr.step()] if tr.fetch_every == 1 else tr.advance(fetch=last or due or force_probe)
             if not done:
@@ -111,14 +125,21 @@ class RunLoop:
             for s in done:
                 self.cadence.stepped(s.seconds)
             end = done[-1]
-            due = due or (self.probes_on and self.cadence.surged(end.grad_norm))
+            due = due or (self.probes_on and free and self.cadence.surged(end.grad_norm))
             probe, absorbed = None, False
             if due and not end.diverged:
+                view = force_probe or last or self.cadence.view_due()
+                if self.background and not (force_probe or last):
+                    self._absorb(done, None, end)
+                    self._probe_behind(view, end.grad_norm)
+                    self._autosave(end)
+                    return done
+                self._settle_behind()  # one still running records first
                 if not last:  # the charts get the step now, the probe's charts when it is done
                     self._absorb(done, None)
                     absorbed = True
                 t0 = time.perf_counter()
-                probe = self.probe(view=force_probe or last or self.cadence.view_due())
+                probe = self.probe(view=view)
                 self.cadence.probed(time.perf_counter() - t0, end.grad_norm)
             self._absorb([] if absorbed else done, probe, end)
             self._autosave(end)
@@ -128,12 +149,55 @@ class RunLoop:
         """Every probe and validation; the task view only when asked (it shows the latest alone, and for some
         tasks costs as much as all the rest: sine's forecast 19 ms, random's accuracy on its pool 9 ms)."""
         tr = self.trainer
-        p = tr.probe()
-        p["val"] = tr.evaluate()
+        p = tr.probe_job().run()
         if view:
             p["task_view"] = tr.task_view()
             self.cadence.viewed()
         return p
+
+    def _probe_behind(self, view: bool, grad_norm: float) -> None:
+        """Start this step's probe in a thread of its own. The task view, when due, is made here, in the run's
+        thread: some views sample from torch's global generator, which the run's dropout draws from too."""
+        self.cadence.started(grad_norm)
+        tr, t0, task_view = self.trainer, time.perf_counter(), None
+        if view:
+            task_view = tr.task_view()
+            self.cadence.viewed()
+        job = tr.probe_job(twin=True)
+        thread = threading.Thread(
+            target=self._run_behind, args=(job, task_view, time.perf_counter() - t0), name="rnnplay-probe", daemon=True
+        )
+        self._behind = thread
+        thread.start()
+
+    def _run_behind(self, job, task_view: dict | None, view_s: float) -> None:
+        """The probe thread: the probe into the log; its CPU time (and the view's) for the cadence. An error
+        ends the run as one in a step does."""
+        t0 = time.thread_time()
+        try:
+            p = job.run()
+            if task_view is not None:
+                p["task_view"] = task_view
+            with self.lock:
+                self.log.record(p)
+        except Exception as e:  # noqa: BLE001 - a crash must reach the UI, not vanish with the thread
+            self.fail(e)
+        self._behind_cost = view_s + time.thread_time() - t0
+
+    def _behind_running(self) -> bool:
+        return self._behind is not None and self._behind.is_alive()
+
+    def _settle_behind(self) -> None:
+        """The run's thread or a caller holding train_lock: wait for a probe running behind training."""
+        if self._behind is not None:
+            self._behind.join()
+            self._behind = None
+
+    def _charge_behind(self) -> None:
+        """The run's thread: a probe that ran behind training and is done, charged to the cadence."""
+        cost, self._behind_cost = self._behind_cost, None
+        if cost is not None:
+            self.cadence.charged(cost)
 
     def _autosave(self, end: StepStats) -> None:
         """Between two steps, in the thread that steps: save when the run ended or SAVE_EVERY_S went by."""
@@ -144,7 +208,8 @@ class RunLoop:
 
     def sync_pending(self) -> None:
         """The caller holds train_lock: statistics the device still holds (a GPU's batches) into the history,
-        so that a paused, stopped or saved run shows every step it took."""
+        so that a paused, stopped or saved run shows every step it took, and every probe begun."""
+        self._settle_behind()
         if self.trainer.has_pending():
             self._absorb(self.trainer.flush(), None)
 

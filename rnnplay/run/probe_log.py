@@ -199,10 +199,19 @@ class ProbeCadence:
 
     def probed(self, seconds: float, grad_norm: float = math.inf) -> None:
         """A probe of a step with this gradient norm took this long: out of the bucket (after the free ones)."""
-        self.probes += 1
+        self.started(grad_norm)
+        self.charged(seconds)
+
+    def started(self, grad_norm: float = math.inf) -> None:
+        """A probe of a step with this gradient norm starts now (one that runs behind training: charged() when
+        it is done)."""
         self.last_probe_t = time.monotonic()
+        self.probed_norm = grad_norm if math.isfinite(grad_norm) else math.inf
+
+    def charged(self, seconds: float) -> None:
+        """A probe took this long (a probe run behind training: the CPU time of its thread)."""
+        self.probes += 1
         self.recent.append(seconds)
         self.probe_s = statistics.median(self.recent)
         if self.probes > FREE_PROBES:
             self.credit -= min(seconds, OUTLIER * self.probe_s)
-        self.probed_norm = grad_norm if math.isfinite(grad_norm) else math.inf
