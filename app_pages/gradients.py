@@ -18,7 +18,7 @@ from app_pages import narrator
 from app_pages.i18n import tr
 from app_pages.ui import race_entries, teacher
 from app_pages.ui.links import RACE_SHARE_BOX
-from app_pages.ui.page_style import compact_top
+from app_pages.ui.page_style import Notices, compact_top
 from app_pages.ui.race_entries import DEFAULT_PRESET, checked_entries, entries_editor, entry_rows, shared_settings
 from app_pages.ui.race_view import race_view
 from app_pages.ui.run_bar import run_bar
@@ -41,7 +41,8 @@ problems += entry_rows(setup)  # e1..e4 from the link (else the demo's), kept in
 # in a popover beside the heading: a race's charts fit one screen below it
 entries_box = entries_button.popover(tr("Demos and entries"), icon=":material/table_rows:", width="stretch")
 entries_editor(entries_box, setup)
-configs, can_race = checked_entries(setup, problems)  # the link's problems, caps, too few entries
+# the link's problems, caps, too few entries: in one place whether or not any shows, so the charts never move
+configs, can_race = checked_entries(setup, problems, Notices())
 race = current_race(configs, can_race, fallback=race_entries.locked_demo(PRESETS[DEFAULT_PRESET]))
 pending = can_race and race.configs != configs
 
@@ -70,8 +71,9 @@ options = run_bar(
 )
 with options.popover(tr("Chart options"), icon=":material/tune:"):
     st.toggle(tr("Log-scale loss"), key="race_loss_log")
+changed = Notices()  # comes when the entries change mid-race, goes with Reset: the charts stay put
 if pending and race.state != RunState.READY:
-    st.info(tr("The entries changed since this race started: press **Reset** (or **Train anew**) to race them."))
+    changed.info(tr("The entries changed since this race started: press **Reset** (or **Train anew**) to race them."))
 with narrator.charts_area(race, page="gradients"):  # ?lesson=<id>: the narrated lesson's panel beside
     race_view(race, LIVE_EVERY_S)
 

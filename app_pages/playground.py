@@ -12,7 +12,7 @@ from app_pages import narrator
 from app_pages.i18n import tr
 from app_pages.ui import class_watch, controls, links, teacher
 from app_pages.ui.exchange import exchange_panel
-from app_pages.ui.page_style import compact_top
+from app_pages.ui.page_style import Notices, compact_top
 from app_pages.ui.run_bar import run_bar
 from app_pages.ui.run_view import chart_options, live_view
 from app_pages.ui.session_run import current_run, reset_run, restore_widgets
@@ -32,10 +32,11 @@ compact_top(
 )
 restore_widgets()  # a run reopened from ?run= shows its own settings
 config, problems = controls.config_controls(st.sidebar)
+notices = Notices()  # one place, whether or not any shows: the charts below never move
 for p in problems:
-    st.warning(tr("Share link: {problem}", problem=p), icon=":material/warning:")
+    notices.warning(tr("Share link: {problem}", problem=p))
 for p in controls.cap_errors():  # over this server's caps (hosted)
-    st.error(p, icon=":material/block:")
+    notices.error(p)
 run = current_run(config)
 choice = run.device_choice  # device=auto on a machine with a GPU: which device was measured faster, and why
 if choice is not None and (choice.rates or choice.device != "cpu"):
@@ -77,13 +78,13 @@ def apply_live_clicked() -> None:
         run.set_clip(config.clip_mode, config.clip)
 
 
-def pending_changes() -> None:
+def pending_changes(notices: Notices) -> None:
     """Settings changed since the run started: applied live (lr, clipping) or at the next Reset."""
     pending = sorted(k for k, v in config.to_dict().items() if getattr(run.config, k) != v)
     if not pending or run.steps_done == 0:
         return
     live = set(pending) <= {"lr", "clip_mode", "clip"} and run.state in (RunState.RUNNING, RunState.PAUSED)
-    with st.container(border=True, horizontal=True, vertical_alignment="center"):
+    with notices.box(), st.container(border=True, horizontal=True, vertical_alignment="center"):
         st.markdown(
             tr("Changed since this run started: **{fields}**.", fields=", ".join(pending))
             + " "
@@ -115,8 +116,9 @@ else:
     )
 shown = class_watch.replay(watching) if watching is not None else run  # what the charts draw
 chart_options(options, shown.config.arch)
+changed = Notices()  # comes when a setting changes mid-run, goes with Apply or Reset: the charts stay put
 if watching is None:
-    pending_changes()
+    pending_changes(changed)
 # beside the lesson's narration when the URL has ?lesson=<id>; it follows the class's run while watching
 with narrator.charts_area(class_watch.Shown(run, watching, train_clicked), page="playground"):
     live_view(shown, LIVE_EVERY_S)

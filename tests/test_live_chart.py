@@ -149,3 +149,44 @@ def test_the_try_it_chart_keeps_its_place_when_the_run_starts():
     at.button(key="btn_step").click().run()
     assert not at.exception and at.session_state["_run"].steps_done == 1
     assert before is not None and _path_of_chart(at._tree, "try_it_chart") == before
+
+
+def _chart_paths(at, keys) -> dict:
+    return {k: _path_of_chart(at._tree, k) for k in keys}
+
+
+def test_the_playground_charts_keep_their_place_when_a_setting_changes_mid_run():
+    """"Changed since this run started" comes above the charts when a setting changes after the run began, and
+    goes with Reset: it has a place of its own, so the live charts below it keep theirs (and their zoom)."""
+    from app_pages.ui.run_view import MAIN_CHARTS
+    from tests.test_pages import open_app
+
+    at = open_app("app_pages/playground.py", task="majority", steps=50)
+    try:
+        at.button(key="btn_step").click().run()
+        before = _chart_paths(at, MAIN_CHARTS)
+        assert None not in before.values()
+        at.number_input(key="hidden_size").set_value(16).run()
+        assert any("Changed since this run started" in m.value for m in at.markdown)
+        assert _chart_paths(at, MAIN_CHARTS) == before
+        at.button(key="btn_reset").click().run()
+        assert not any("Changed since this run started" in m.value for m in at.markdown)
+        assert not at.exception and _chart_paths(at, MAIN_CHARTS) == before
+    finally:
+        at.session_state["_run"].stop()
+
+
+def test_the_race_charts_keep_their_place_when_the_entries_change_mid_race():
+    from tests.test_pages import open_app
+
+    at = open_app("app_pages/gradients.py", race="vanishing", steps=200)
+    keys = ("loss", "gtt", "gtt_heatmap_0")
+    try:
+        at.button(key="btn_step").click().run()
+        before = _chart_paths(at, keys)
+        assert None not in before.values()
+        at.number_input(key="seq_len").set_value(12).run()
+        assert any("The entries changed since this race started" in m.value for m in at.info)
+        assert not at.exception and _chart_paths(at, keys) == before
+    finally:
+        at.session_state["_race"].stop()

@@ -26,3 +26,30 @@ def compact_top(title: str, description: str, aside: bool = False):
     left, right = st.columns([2.2, 1], vertical_alignment="center")
     left.markdown(f"#### {title}", help=description)
     return right.container(key="page_aside")
+
+
+class Notices:
+    """Notices above a page's live charts (a link's problems, this server's caps, settings changed since the run
+    started), in one place that is there whether or not any shows: a live chart that moves to another place in
+    the page is a new element to the browser (a new Plotly root, drawn from nothing, the learner's zoom lost),
+    so a notice that comes or goes mid-run must not move the charts below it. `st.empty()` holds the place; the
+    first notice turns it into a container, which the rest share."""
+
+    def __init__(self):
+        self._slot = st.empty()
+        self._box = None
+
+    def box(self):
+        """The container the notices go into (made at the first call)."""
+        if self._box is None:
+            self._box = self._slot.container()
+        return self._box
+
+    def warning(self, body: str, icon: str | None = ":material/warning:") -> None:
+        self.box().warning(body, icon=icon)
+
+    def error(self, body: str, icon: str | None = ":material/block:") -> None:
+        self.box().error(body, icon=icon)
+
+    def info(self, body: str) -> None:
+        self.box().info(body)

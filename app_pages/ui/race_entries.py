@@ -18,6 +18,7 @@ from app_pages.ui import teacher
 from app_pages.ui.controls import control, lang_warnings
 from app_pages.ui.fields import drop_bad_url_numbers, seed_text_from_url, task_defaults, visible
 from app_pages.ui.links import page_url
+from app_pages.ui.page_style import Notices
 from rnnplay import cost
 from rnnplay.config import ARCHS, FIELDS, ConfigError, RunConfig, make_config, parse_params
 from rnnplay.i18n import N_
@@ -274,26 +275,27 @@ def entries_editor(box, setup: RaceSetup) -> None:
     )
 
 
-def checked_entries(setup: RaceSetup, problems: list[str]) -> tuple[list[RunConfig], bool]:
-    """The entries' configurations and whether they can race. Shows the link's problems and the
-    entries' bad cells as warnings, an entry over this server's caps (hosted) as an error, and what a
+def checked_entries(setup: RaceSetup, problems: list[str], notices: Notices) -> tuple[list[RunConfig], bool]:
+    """The entries' configurations and whether they can race. Shows (in notices) the link's problems and
+    the entries' bad cells as warnings, an entry over this server's caps (hosted) as an error, and what a
     race needs when there are too few entries."""
     configs, entry_warnings = entry_configs(st.session_state["_race_rows"], setup)
     for p in problems + entry_warnings:
-        st.warning(tr("Share link: {problem}", problem=p), icon=":material/warning:")
+        notices.warning(tr("Share link: {problem}", problem=p))
     can_race = len(configs) >= MIN_ENTRIES
     # this server's caps (hosted): each entry is a model of its own; an entry over a cap keeps the race from starting
     over_caps = [(i, p) for i, cfg in enumerate(configs, start=1) for p in cost.check_caps(cfg)]
     for i, p in over_caps:
-        st.error(tr("entry {i}: {problem}", i=i, problem=p), icon=":material/block:")
+        notices.error(tr("entry {i}: {problem}", i=i, problem=p))
     over_budget = [] if over_caps else [tr(p) for p in cost.check_race(configs)]  # all entries are held at once
     for p in over_budget:
-        st.error(p, icon=":material/block:")
+        notices.error(p)
     over_caps = over_caps or over_budget
     can_race = can_race and not over_caps
     if not can_race and not over_caps:
-        st.warning(
-            tr("entries: {n} — a race needs {lo} to {hi}: add a row.", n=len(configs), lo=MIN_ENTRIES, hi=MAX_ENTRIES)
+        notices.warning(
+            tr("entries: {n} — a race needs {lo} to {hi}: add a row.", n=len(configs), lo=MIN_ENTRIES, hi=MAX_ENTRIES),
+            icon=None,
         )
     return configs, can_race
 

@@ -328,6 +328,45 @@ def test_zoom_on_the_loss_chart_survives_live_updates(server, page: Page):
         stop_training(page)
 
 
+CHANGED = "Changed since this run started"
+
+
+def test_changing_the_rate_mid_run_keeps_the_charts_and_the_zoom(server, page: Page):
+    """A learner zooms into the loss, then raises the learning rate while the run trains: the notice with Apply
+    comes above the charts, and goes once applied. The charts stay where they are: no Plotly root is removed and
+    the zoom holds. (With the notice in the page's flow, every chart below it moved: 4 roots removed.)"""
+    open_playground(page, server)
+    page.get_by_role("button", name="Train", exact=True).click()
+    try:
+        wait_for_first_draw(page)
+        page.wait_for_function(
+            "() => { const l = window.__live.loss(); return l && l.points >= 2 && l.lastX >= 100; }",
+            timeout=FIRST_DRAW_S * 1000,
+            polling=100,
+        )
+        zoom = box_zoom(page)
+        page.evaluate(RESET_REMOVALS_JS)
+        rate = page.get_by_label("Learning rate", exact=True)
+        rate.fill("0.0123")
+        rate.press("Enter")
+        expect(page.get_by_text(CHANGED)).to_be_visible(timeout=30_000)
+        shown = page.evaluate("window.__live.rootsRemoved")
+        page.get_by_role("button", name="Apply to the running model", exact=True).click()
+        expect(page.get_by_text(CHANGED)).to_be_hidden(timeout=30_000)
+        last = loss_range(page)["loss"]["lastX"]
+        page.wait_for_function(f"() => (window.__live.loss() || {{}}).lastX > {last}", timeout=30_000, polling=100)
+        removed, after = page.evaluate("window.__live.rootsRemoved"), loss_range(page)
+        why = (
+            f"Plotly roots removed: {shown} when the notice came, {removed} after Apply; x range zoomed "
+            f"{fmt(zoom['range'])}, after {fmt(after['range'])} (autorange {after['autorange']})"
+        )
+        print(f"\n{why}")
+        assert removed == 0, f"charts were removed: {why}"
+        assert close(after["range"], zoom["range"]) and after["autorange"] is False, f"the zoom was lost: {why}"
+    finally:
+        stop_training(page)
+
+
 def fmt(r: list[float]) -> str:
     return "[" + ", ".join(f"{v:.1f}" for v in r) + "]"
 
