@@ -156,8 +156,8 @@ def _chart_paths(at, keys) -> dict:
 
 
 def test_the_playground_charts_keep_their_place_when_a_setting_changes_mid_run():
-    """"Changed since this run started" comes above the charts when a setting changes after the run began, and
-    goes with Reset: it has a place of its own, so the live charts below it keep theirs (and their zoom)."""
+    """The note that settings changed since the run started comes above the charts when a setting changes after
+    the run began, and goes with Reset: it has a place of its own, so the live charts below keep theirs."""
     from app_pages.ui.run_view import MAIN_CHARTS
     from tests.test_pages import open_app
 
