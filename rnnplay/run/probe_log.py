@@ -18,11 +18,12 @@ from rnnplay.run.history import thin
 # keeps a long, wide run bounded (adding T=50, LSTM H=64: ~77 kB a frame, all probe_rows fit)
 FRAMES_BUDGET_BYTES = 48 * 2**20
 MIN_PROBE_INTERVAL_S = 0.25  # at most 4 probes a second: a validation point and a heatmap row each
-# the probes' share of training time, on top of which comes the forced last probe. A live Playground run
-# should train at >= 0.9 x the speed of a plain loop (docs/benchmarks.md: not yet for every task): the run's
-# own statistics, the server's other threads and the browser take a few percent already, so the probes get
-# 4% (copy's defaults, run alone against the plain loop: 0.94 at 4%, 0.88 at 6%, medians of 4, measured).
-# The probe charts redraw every 1.5 s; copy still probes about twice a second.
+# the probes' share of training time, on top of which comes the forced last probe. Between two steps (a GPU)
+# it is the training thread's own time: a live Playground run should train at >= 0.9 x the speed of a plain
+# loop, and the run's statistics, the server's other threads and the browser take a few percent already (copy's
+# defaults between steps, alone against the plain loop: 0.94 at 4%, 0.88 at 6%, medians of 4, measured). On a
+# CPU probes run behind training (RunLoop) and it is the CPU time of their thread, which a shared server's
+# other runs need too. The probe charts redraw every 1.5 s; copy still probes about twice a second.
 PROBE_BUDGET = 0.04
 # a step whose gradient norm is this many times the one at the last probe is probed at once, ahead of the
 # budget: an explosion's gradient through time is seen as it grows (a linear RNN's unclipped run grows from
