@@ -30,16 +30,21 @@ validation pass, a probe and the task view; the fastest of the steps), on this m
 
 | configuration                                            | measured MB | estimated MB | measured ms/step | estimated |
 |----------------------------------------------------------|-------------|--------------|------------------|-----------|
-| majority (defaults: rnn H=32, B=32, T=10)                |           1 |           17 |              0.8 |       1.4 |
-| sentiment (defaults)                                     |          11 |           18 |              1.7 |       1.6 |
-| reverse (defaults, seq2seq)                              |          14 |           29 |              9.5 |      10.3 |
+| majority (defaults: rnn H=32, B=32, T=10)                |           1 |           18 |              0.8 |       1.4 |
+| sentiment (defaults)                                     |          11 |           20 |              1.7 |       1.6 |
+| reverse (defaults, seq2seq)                              |          14 |           41 |              9.5 |      10.3 |
 | charlm sonnets (lstm H=128, B=32, T=64)                  |          52 |           58 |             13.2 |      34.5 |
-| majority scratch rnn H=64, B=32, T=100                   |          20 |           35 |              4.3 |       9.0 |
+| majority scratch rnn H=64, B=32, T=100                   |          20 |           54 |              4.3 |       9.0 |
 | majority lstm H=256, B=128, T=400                        |         838 |          921 |             1102 |      2034 |
 | majority gru H=128, 2 layers, bidirectional, B=64, T=200 |         529 |          523 |             1023 |       782 |
 | charlm, 2000 characters, lstm H=128, B=32, T=64          |         278 |          314 |              284 |       416 |
 | random dataset_size=100000, T=400 (rnn H=64)             |         764 |          782 |               27 |        21 |
 | copy delay=380 (lstm H=96, B=32, T=400)                  |         145 |          272 |               59 |        93 |
+| copy (defaults: lstm H=96, B=32, T=30), probes behind    |       44-47 |           55 |                  |           |
+
+The measured column probes between two steps, except the last row (steps taken while a probe runs behind
+training, as a CPU run whose probe is small does: tests/test_cost.py; the same configuration measured 25 MB
+probing between steps). The estimates of the first five rows and the last add such a probe beside a step.
 
 The estimate is meant to be within a factor of about 2 of the measurement (never far below it), which is
 what a budget needs: it tells 50 MB from 5 GB. No streamlit here, and nothing heavy: no task, model or
@@ -65,6 +70,12 @@ OUTPUT_KEEP = 4.0  # per-step logits: the logits, log-softmax, their gradients
 PROBE_BATCH = 32  # Task.probe_size: the probe unrolls this many sequences with a graph
 PROBE_KEEP = 6.0  # the unrolled probe keeps every step's cell tensors and their gradients (float64 norms)
 OPTIMIZER_COPIES = 4  # weights, gradients and Adam's two moments
+# On a CPU a probe whose peak is estimated at most this runs behind training (rnnplay/run/loop.py): the probe
+# and a step are alive at once, so the run's peak holds both, and the twin's weights (copy's defaults, peak RSS
+# over the first steps: 25 MB probing between steps, 44-47 MB behind, measured). A bigger probe runs between
+# two steps, where the peak is the larger of the two.
+PROBE_BEHIND_MAX_BYTES = 32 * 2**20
+TWIN_COPIES = 3  # the twin's weights, and the float64 copy of them the gradient through time is taken on
 RUN_BYTES = 16 * 2**20  # what any run holds besides: its history, probe frames, the allocator's slack
 FLOPS_PER_S = 40e9  # 2 x multiply-adds per second of one CPU thread (fused GRU 44e9, LSTM 96e9 measured)
 STEP_OVERHEAD_S = 1e-3  # the optimizer, clipping and statistics of a step, whatever its size
@@ -83,10 +94,11 @@ class Cost:
     step_bytes: int  # the peak of one training step
     eval_bytes: int  # the peak of the validation pass, the view or the probe
     step_seconds: float  # one training step on one thread
+    behind_bytes: int = 0  # a probe running behind training, beside a step: its peak and the twin (0: between steps)
 
     @property
     def total_bytes(self) -> int:
-        return self.param_bytes + self.data_bytes + max(self.step_bytes, self.eval_bytes)
+        return self.param_bytes + self.data_bytes + max(self.step_bytes, self.eval_bytes) + self.behind_bytes
 
     def __add__(self, other: Cost) -> Cost:
         """A race: its entries are all built at once and step one after the other."""
@@ -97,6 +109,7 @@ class Cost:
             max(self.step_bytes, other.step_bytes),
             max(self.eval_bytes, other.eval_bytes),
             self.step_seconds + other.step_seconds,
+            self.behind_bytes + other.behind_bytes,  # each entry's probe may run beside the others'
         )
 
 
@@ -157,14 +170,22 @@ def estimate(config: RunConfig) -> Cost:
         L * PER_T_S["python"] if kind == "seq2seq" else 0  # the decoder steps in Python
     )
     seconds += STEP_OVERHEAD_S + T * loops
+    eval_bytes = int(FLOAT * view)
+    behind = c.device != "cuda" and eval_bytes <= PROBE_BEHIND_MAX_BYTES  # "auto" may be the CPU
     return Cost(
         seq_len=T,
         param_bytes=OPTIMIZER_COPIES * FLOAT * params,
         data_bytes=RUN_BYTES + cls.data_bytes(config) + FLOAT * held_batch,
         step_bytes=int(FLOAT * step),
-        eval_bytes=int(FLOAT * view),
+        eval_bytes=eval_bytes,
         step_seconds=seconds,
+        behind_bytes=eval_bytes + TWIN_COPIES * FLOAT * params if behind else 0,
     )
+
+
+def probes_behind(config: RunConfig) -> bool:
+    """Whether this configuration's probes may run behind training on a CPU: their estimated peak is small."""
+    return estimate(config).eval_bytes <= PROBE_BEHIND_MAX_BYTES
 
 
 # refusals ------------------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ the step it probes (Trainer.probe_job), while the run's thread goes on stepping;
 log when it is done. One runs at a time; a forced probe (a single step's, the last step's) runs in the run's
 thread after it, and sync_pending waits for it, so the log stays in step order and a pause, a save or a
 change of the rate comes after it. On a GPU the probes run between two steps (they share the device's
-stream with training).
+stream with training), and on a CPU those of a configuration whose probe needs much memory
+(cost.PROBE_BEHIND_MAX_BYTES: a probe behind training is alive beside a step, and the run's peak holds both).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 import traceback
 from dataclasses import dataclass
 
+from rnnplay import cost
 from rnnplay.i18n import N_, Msg
 from rnnplay.run.history import History
 from rnnplay.run.probe_log import FRAMES_BUDGET_BYTES, MIN_PROBE_INTERVAL_S, PROBE_BUDGET, ProbeCadence, ProbeLog
@@ -35,7 +37,8 @@ class LoopOptions:
     probes=False: never probe (the probe charts, validation, the task view stay empty); history, saving
     and admission as usual. The benchmark's "probes off" column trains this way.
     fetch_every: Trainer's (None: batched on a GPU, per step on a CPU; tests force the batched mode).
-    background_probes: probes behind training, in a thread of their own (None: on a CPU; see the module's doc)."""
+    background_probes: probes behind training, in a thread of their own (None: on a CPU, for a probe of modest
+    memory; see the module's doc)."""
 
     probes: bool = True
     fetch_every: int | None = None
@@ -44,7 +47,7 @@ class LoopOptions:
     probe_budget: float = PROBE_BUDGET
     min_probe_interval_s: float = MIN_PROBE_INTERVAL_S
     frames_budget_bytes: int = FRAMES_BUDGET_BYTES
-    background_probes: bool | None = None  # None: on a CPU
+    background_probes: bool | None = None
 
 
 class RunLoop:
@@ -62,7 +65,9 @@ class RunLoop:
         self.trainer = Trainer(config, fetch_every=o.fetch_every)
         self.slot, self.lock, self.train_lock = slot, slot.lock, train_lock
         self.probes_on = o.probes
-        self.background = o.background_probes if o.background_probes is not None else self.trainer.device.type == "cpu"
+        self.background = o.background_probes
+        if self.background is None:
+            self.background = self.trainer.device.type == "cpu" and cost.probes_behind(config)
         self._behind: threading.Thread | None = None  # the probe running behind training, if any
         self._behind_cost: float | None = None  # its seconds once done, until the run's thread charges them
         self.history = History(o.history_cap)
