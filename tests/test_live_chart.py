@@ -190,3 +190,48 @@ def test_the_race_charts_keep_their_place_when_the_entries_change_mid_race():
         assert not at.exception and _chart_paths(at, keys) == before
     finally:
         at.session_state["_race"].stop()
+
+
+def test_the_charts_keep_their_place_when_a_run_diverges():
+    """A diverged run's message comes above the charts as the run ends, the moment the learner looks at the
+    explosion: in its own place, so the charts keep theirs (and the zoom into the last steps)."""
+    from app_pages.ui.run_view import MAIN_CHARTS
+    from rnnplay.race import _EXPLODE
+    from tests.test_pages import open_app
+
+    at = open_app("app_pages/playground.py", task="majority", clip_mode="off", **_EXPLODE)
+    run = None
+    try:
+        at.button(key="btn_step").click().run()
+        run = at.session_state["_run"]
+        before = _chart_paths(at, MAIN_CHARTS)
+        assert None not in before.values()
+        run.start()
+        run.join(timeout=60)
+        at.run()
+        assert run.state == "diverged" and any("Training stopped" in e.value for e in at.error)
+        assert not at.exception and _chart_paths(at, MAIN_CHARTS) == before
+    finally:
+        if run is not None:
+            run.stop()
+
+
+def test_the_race_charts_keep_their_place_when_an_entry_diverges():
+    from tests.test_pages import open_app
+
+    at = open_app("app_pages/gradients.py", race="exploding")
+    keys = ("loss", "gtt", "gtt_heatmap_0")
+    race = None
+    try:
+        at.button(key="btn_step").click().run()
+        race = at.session_state["_race"]
+        before = _chart_paths(at, keys)
+        assert None not in before.values()
+        race.start()
+        race.join(timeout=120)
+        at.run()
+        assert "diverged" in [s.state for s in race.snapshot().runs] and any("stopped" in e.value for e in at.error)
+        assert not at.exception and _chart_paths(at, keys) == before
+    finally:
+        if race is not None:
+            race.stop()

@@ -30,10 +30,10 @@ def compact_top(title: str, description: str, aside: bool = False):
 
 class Notices:
     """Notices above a page's live charts (a link's problems, this server's caps, settings changed since the run
-    started), in one place that is there whether or not any shows: a live chart that moves to another place in
-    the page is a new element to the browser (a new Plotly root, drawn from nothing, the learner's zoom lost),
-    so a notice that comes or goes mid-run must not move the charts below it. `st.empty()` holds the place; the
-    first notice turns it into a container, which the rest share."""
+    started, why a run stopped or waits), in one place that is there whether or not any shows: a live chart that
+    moves to another place in the page is a new element to the browser (a new Plotly root, drawn from nothing,
+    the learner's zoom lost), so a notice that comes or goes mid-run must not move the charts below it.
+    `st.empty()` holds the place; the first notice turns it into a container, which the rest share."""
 
     def __init__(self):
         self._slot = st.empty()
@@ -51,5 +51,5 @@ class Notices:
     def error(self, body: str, icon: str | None = ":material/block:") -> None:
         self.box().error(body, icon=icon)
 
-    def info(self, body: str) -> None:
-        self.box().info(body)
+    def info(self, body: str, icon: str | None = None) -> None:
+        self.box().info(body, icon=icon)

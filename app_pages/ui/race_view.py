@@ -18,6 +18,7 @@ from app_pages.i18n import lang, render, tr, translator
 from app_pages.ui import panels
 from app_pages.ui.live_chart import fed_chart, fed_status, fed_words, forget
 from app_pages.ui.live_feed import Entry, Feed
+from app_pages.ui.page_style import Notices
 from app_pages.ui.run_view import DIAGNOSIS_HEIGHT, open_tab_pointed_at, session_feed
 from rnnplay import figures
 from rnnplay.i18n import N_
@@ -73,14 +74,16 @@ def _status(feed: Feed, snap: RaceSnapshot, live: bool) -> None:
         },
     )
     fed_status(feed, entry, snap, live=live)
-    panels.hosted_notice(snap)  # refused (the server is busy), or paused because nobody was looking
+    # an entry that diverges says so while the others race on: in a place of its own, so the charts stay put
+    notices = Notices()
+    panels.hosted_notice(snap, notices)  # refused (the server is busy), or paused because nobody was looking
     for s, lab in zip(snap.runs, snap.labels, strict=True):
         if s.state == RunState.DIVERGED:
-            st.error(
+            notices.error(
                 tr("**{label}** stopped — {message}", label=lab, message=panels.run_message(s)), icon=":material/error:"
             )
         elif s.state == RunState.ERROR:
-            st.error(tr("**{label}** failed: {message}", label=lab, message=panels.run_message(s)))
+            notices.error(tr("**{label}** failed: {message}", label=lab, message=panels.run_message(s)), icon=None)
 
 
 def _per_entry(

@@ -22,6 +22,7 @@ from app_pages.i18n import lang, render, tr, translator
 from app_pages.ui import panels
 from app_pages.ui.live_chart import fed_chart, fed_status, fed_words, forget
 from app_pages.ui.live_feed import Entry, Feed
+from app_pages.ui.page_style import Notices
 from rnnplay import figures, hosted
 from rnnplay.i18n import N_
 from rnnplay.run import ACTIVE, RunState, Snapshot
@@ -100,11 +101,12 @@ def status_line(feed: Feed, snap: Snapshot, live: bool) -> None:
         build=lambda s: {"text": status_text(s, lg), "fraction": min(s.steps_done / s.steps_total, 1.0)},
     )
     fed_status(feed, entry, snap, live=live)
+    notices = Notices()  # comes as a run diverges, the moment the learner looks at the charts: they stay put
     if snap.state == RunState.DIVERGED:
-        st.error(tr("Training stopped: {message}", message=panels.run_message(snap)), icon=":material/error:")
+        notices.error(tr("Training stopped: {message}", message=panels.run_message(snap)), icon=":material/error:")
     elif snap.state == RunState.ERROR:
-        st.error(tr("Training failed: {message}", message=panels.run_message(snap)))
-    panels.hosted_notice(snap)  # refused (the server is busy), or paused because nobody was looking
+        notices.error(tr("Training failed: {message}", message=panels.run_message(snap)), icon=None)
+    panels.hosted_notice(snap, notices)  # refused (the server is busy), or paused because nobody was looking
 
 
 def text_view(view: dict, temperature: float) -> None:
