@@ -184,8 +184,9 @@ def estimate(config: RunConfig) -> Cost:
 
 
 def probes_behind(config: RunConfig) -> bool:
-    """Whether this configuration's probes may run behind training on a CPU: their estimated peak is small."""
-    return estimate(config).eval_bytes <= PROBE_BEHIND_MAX_BYTES
+    """Whether this configuration's probes may run behind training on a CPU (estimate's rule: their estimated
+    peak is small, and the device is not named "cuda")."""
+    return estimate(config).behind_bytes > 0
 
 
 # refusals ------------------------------------------------------------------------------------------------

@@ -31,10 +31,15 @@ def _float64(model):
     twin = _FLOAT64.get(model)
     if twin is None:
         twin = _FLOAT64[model] = copy.deepcopy(model).double()
+    copy_weights(twin, model)
+    return twin
+
+
+def copy_weights(twin: nn.Module, model: nn.Module) -> None:
+    """model's current weights and buffers into twin (a deep copy of it, in any dtype)."""
     with torch.no_grad():
         for mine, theirs in zip(twin.state_dict().values(), model.state_dict().values(), strict=True):
             mine.copy_(theirs)
-    return twin
 
 
 def _as_float64(t: Tensor | None) -> Tensor | None:

@@ -475,9 +475,7 @@ class Trainer:
         if twin:
             if self._twin is None:
                 self._twin = copy.deepcopy(self.model).eval()
-            with torch.no_grad():
-                for mine, theirs in zip(self._twin.state_dict().values(), model.state_dict().values(), strict=True):
-                    mine.copy_(theirs)
+            probes.copy_weights(self._twin, model)
             model = self._twin
         return ProbeJob(
             model=model,

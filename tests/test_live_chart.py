@@ -155,6 +155,14 @@ def _chart_paths(at, keys) -> dict:
     return {k: _path_of_chart(at._tree, k) for k in keys}
 
 
+def _step_once_and_place_charts(at, keys) -> dict:
+    """One batch (Step one batch), then where each live chart with these keys is: every one drawn."""
+    at.button(key="btn_step").click().run()
+    paths = _chart_paths(at, keys)
+    assert None not in paths.values(), paths
+    return paths
+
+
 def test_the_playground_charts_keep_their_place_when_a_setting_changes_mid_run():
     """The note that settings changed since the run started comes above the charts when a setting changes after
     the run began, and goes with Reset: it has a place of its own, so the live charts below keep theirs."""
@@ -163,9 +171,7 @@ def test_the_playground_charts_keep_their_place_when_a_setting_changes_mid_run()
 
     at = open_app("app_pages/playground.py", task="majority", steps=50)
     try:
-        at.button(key="btn_step").click().run()
-        before = _chart_paths(at, MAIN_CHARTS)
-        assert None not in before.values()
+        before = _step_once_and_place_charts(at, MAIN_CHARTS)
         at.number_input(key="hidden_size").set_value(16).run()
         assert any("Changed since this run started" in m.value for m in at.markdown)
         assert _chart_paths(at, MAIN_CHARTS) == before
@@ -182,9 +188,7 @@ def test_the_race_charts_keep_their_place_when_the_entries_change_mid_race():
     at = open_app("app_pages/gradients.py", race="vanishing", steps=200)
     keys = ("loss", "gtt", "gtt_heatmap_0")
     try:
-        at.button(key="btn_step").click().run()
-        before = _chart_paths(at, keys)
-        assert None not in before.values()
+        before = _step_once_and_place_charts(at, keys)
         at.number_input(key="seq_len").set_value(12).run()
         assert any("The entries changed since this race started" in m.value for m in at.info)
         assert not at.exception and _chart_paths(at, keys) == before
@@ -202,10 +206,8 @@ def test_the_charts_keep_their_place_when_a_run_diverges():
     at = open_app("app_pages/playground.py", task="majority", clip_mode="off", **_EXPLODE)
     run = None
     try:
-        at.button(key="btn_step").click().run()
+        before = _step_once_and_place_charts(at, MAIN_CHARTS)
         run = at.session_state["_run"]
-        before = _chart_paths(at, MAIN_CHARTS)
-        assert None not in before.values()
         run.start()
         run.join(timeout=60)
         at.run()
@@ -223,10 +225,8 @@ def test_the_race_charts_keep_their_place_when_an_entry_diverges():
     keys = ("loss", "gtt", "gtt_heatmap_0")
     race = None
     try:
-        at.button(key="btn_step").click().run()
+        before = _step_once_and_place_charts(at, keys)
         race = at.session_state["_race"]
-        before = _chart_paths(at, keys)
-        assert None not in before.values()
         race.start()
         race.join(timeout=120)
         at.run()

@@ -267,6 +267,20 @@ def box_zoom(page: Page) -> dict:
     raise AssertionError(f"the zoom was lost before it could be read (x range before -> after each drag: {seen})")
 
 
+def zoom_while_training(page: Page) -> dict:
+    """Once the loss chart has had a few updates (so the zoomed span lies inside what it shows), box_zoom; the
+    removed roots are counted afresh from then on."""
+    wait_for_first_draw(page)
+    page.wait_for_function(
+        "() => { const l = window.__live.loss(); return l && l.points >= 2 && l.lastX >= 100; }",
+        timeout=FIRST_DRAW_S * 1000,
+        polling=100,
+    )
+    zoom = box_zoom(page)
+    page.evaluate(RESET_REMOVALS_JS)
+    return zoom
+
+
 def loss_range(page: Page) -> dict:
     """The loss chart's x range, autorange and points; waits out a moment without the chart."""
     for _ in range(50):
@@ -294,15 +308,7 @@ def test_zoom_on_the_loss_chart_survives_live_updates(server, page: Page):
     open_playground(page, server)
     page.get_by_role("button", name="Train", exact=True).click()
     try:
-        wait_for_first_draw(page)
-        # a few updates first, so the zoomed span lies inside what the chart shows
-        page.wait_for_function(
-            "() => { const l = window.__live.loss(); return l && l.points >= 2 && l.lastX >= 100; }",
-            timeout=FIRST_DRAW_S * 1000,
-            polling=100,
-        )
-        zoom = box_zoom(page)
-        page.evaluate(RESET_REMOVALS_JS)  # counted from the zoom on, for the message
+        zoom = zoom_while_training(page)
         seen, last, end = 0, zoom["loss"], time.monotonic() + 60
         while seen < MIN_UPDATES and time.monotonic() < end:
             page.wait_for_timeout(SAMPLE_MS)
@@ -338,14 +344,7 @@ def test_changing_the_rate_mid_run_keeps_the_charts_and_the_zoom(server, page: P
     open_playground(page, server)
     page.get_by_role("button", name="Train", exact=True).click()
     try:
-        wait_for_first_draw(page)
-        page.wait_for_function(
-            "() => { const l = window.__live.loss(); return l && l.points >= 2 && l.lastX >= 100; }",
-            timeout=FIRST_DRAW_S * 1000,
-            polling=100,
-        )
-        zoom = box_zoom(page)
-        page.evaluate(RESET_REMOVALS_JS)
+        zoom = zoom_while_training(page)
         rate = page.get_by_label("Learning rate", exact=True)
         rate.fill("0.0123")
         rate.press("Enter")
