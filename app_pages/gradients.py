@@ -42,8 +42,9 @@ problems += entry_rows(setup)  # e1..e4 from the link (else the demo's), kept in
 entries_box = entries_button.popover(tr("Demos and entries"), icon=":material/table_rows:", width="stretch")
 entries_editor(entries_box, setup)
 # the link's problems, caps, too few entries: in one place whether or not any shows, so the charts never move
-configs, can_race = checked_entries(setup, problems, Notices())
-race = current_race(configs, can_race, fallback=race_entries.locked_demo(PRESETS[DEFAULT_PRESET]))
+notices = Notices()
+configs, can_race = checked_entries(setup, problems, notices)
+race = current_race(configs, can_race, race_entries.locked_demo(PRESETS[DEFAULT_PRESET]), notices)
 pending = can_race and race.configs != configs
 
 

@@ -37,7 +37,7 @@ for p in problems:
     notices.warning(tr("Share link: {problem}", problem=p))
 for p in controls.cap_errors():  # over this server's caps (hosted)
     notices.error(p)
-run = current_run(config)
+run = current_run(config, notices)  # with what it says about a reopened run, or runs not being saved
 choice = run.device_choice  # device=auto on a machine with a GPU: which device was measured faster, and why
 if choice is not None and (choice.rates or choice.device != "cpu"):
     st.sidebar.caption(":material/memory: " + tr(choice.reason))

@@ -235,3 +235,44 @@ def test_the_race_charts_keep_their_place_when_an_entry_diverges():
     finally:
         if race is not None:
             race.stop()
+
+
+def test_the_charts_keep_their_place_when_a_reopened_runs_message_goes():
+    """A ?run= link's message ("Reopened run … at step 7") stands above the charts until the run moves on: it goes
+    at the first step after it, and the charts keep their place (and the learner's zoom into the reopened run)."""
+    from app_pages.ui.run_view import MAIN_CHARTS
+    from tests.test_pages import open_app
+    from tests.test_persist_pages import stored_run
+
+    saved = stored_run("majority", 7)
+    at = open_app("app_pages/playground.py", run=saved.id)
+    try:
+        assert any(f"Reopened run {saved.id} at step 7" in m.value for m in at.info)
+        before = _chart_paths(at, MAIN_CHARTS)
+        assert None not in before.values(), before
+        at.button(key="btn_step").click().run()
+        at.run()  # the run has moved on: the message goes
+        assert not any("Reopened run" in m.value for m in at.info)
+        assert not at.exception and _chart_paths(at, MAIN_CHARTS) == before
+    finally:
+        at.session_state["_run"].stop()
+
+
+def test_the_charts_keep_their_place_when_saving_fails_mid_run():
+    """The warning that runs are not being saved comes when a save fails while the run trains (a damaged store,
+    a full disk): in the notices' place, so the charts below stay where they are."""
+    from app_pages.ui.run_view import MAIN_CHARTS
+    from rnnplay.store import default_path
+    from tests.test_pages import open_app
+    from tests.test_store import damage
+
+    at = open_app("app_pages/playground.py", task="majority", steps=100000, hidden_size=8)
+    try:
+        before = _step_once_and_place_charts(at, MAIN_CHARTS)
+        assert not any("not saved" in w.value for w in at.warning)
+        damage(default_path())  # random bytes inside the file: the next save fails
+        at.button(key="btn_step").click().run()
+        assert any("Runs are not saved right now" in w.value for w in at.warning)
+        assert not at.exception and _chart_paths(at, MAIN_CHARTS) == before
+    finally:
+        at.session_state["_run"].stop()

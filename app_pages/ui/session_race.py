@@ -9,6 +9,7 @@ import os
 import streamlit as st
 
 from app_pages.i18n import tr
+from app_pages.ui.page_style import Notices
 from app_pages.ui.session_guard import Guard, session_guard
 from rnnplay.config import RunConfig
 from rnnplay.i18n import N_
@@ -45,12 +46,13 @@ def race_class() -> type:
     return RemoteRace
 
 
-def current_race(configs: list[RunConfig], can_race: bool, fallback: list[RunConfig]) -> Race:
+def current_race(configs: list[RunConfig], can_race: bool, fallback: list[RunConfig], notices: Notices) -> Race:
     """This browser session's race: a new one races the entries (or `fallback`, a demo's, when they
-    cannot race); an untouched race follows the entries; a trained one waits for Reset."""
+    cannot race); an untouched race follows the entries; a trained one waits for Reset. notices: the page's
+    notices above its live charts, where a race lost with its Ray worker is said."""
     race: Race | None = st.session_state.get("_race")
     if race is not None and getattr(race, "lost", ""):  # its Ray worker is gone: a race is never reopened
-        st.warning(tr(LOST_RACE_TEXT, error=race.lost), icon=":material/error:")
+        notices.warning(tr(LOST_RACE_TEXT, error=race.lost), icon=":material/error:")
         race = None
     if race is None:
         race = race_class()(configs if can_race else list(fallback))

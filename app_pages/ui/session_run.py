@@ -29,6 +29,7 @@ import time
 import streamlit as st
 
 from app_pages.i18n import tr
+from app_pages.ui.page_style import Notices
 from app_pages.ui.session_guard import SESSIONS, Guard, session_guard
 from rnnplay import store as run_store
 from rnnplay import untrusted
@@ -354,7 +355,7 @@ def _notice(kind: str, text: str, run: TrainingRun | None = None, **args) -> Non
     st.session_state["_run_notice"] = {"kind": kind, "text": text, "args": args, "run": run and run.id, "step": step}
 
 
-def _show_notice(run: TrainingRun) -> None:
+def _show_notice(run: TrainingRun, notices: Notices) -> None:
     """The message about the run a ?run= link opened, until the run moves on (or the new one trains)."""
     n = st.session_state.get("_run_notice")
     if n is None:
@@ -367,23 +368,26 @@ def _show_notice(run: TrainingRun) -> None:
         del st.session_state["_run_notice"]
         return
     if "lost" in n:
-        st.warning(tr(LOST_TEXT, **n["lost"]), icon=":material/error:")
-    show = st.warning if n["kind"] == "warning" else st.info
+        notices.warning(tr(LOST_TEXT, **n["lost"]), icon=":material/error:")
+    show = notices.warning if n["kind"] == "warning" else notices.info
     show(tr(n["text"], **n["args"]), icon=":material/history:")
 
 
-def session_run() -> TrainingRun | None:
+def session_run(notices: Notices | None = None) -> TrainingRun | None:
     """The session's run for a page without the config widgets (Inspect, Runs): a reload there, with
     ?run= in its URL, reopens the run as the Playground would; the id goes into this page's URL too."""
     if st.session_state.get("_run") is None and not st.query_params.get("run"):
         return None
-    return current_run(st.session_state["_run"].config if st.session_state.get("_run") else make_config())
+    config = st.session_state["_run"].config if st.session_state.get("_run") else make_config()
+    return current_run(config, notices)
 
 
-def current_run(config: RunConfig) -> TrainingRun:
+def current_run(config: RunConfig, notices: Notices | None = None) -> TrainingRun:
     """This browser session's run. An untouched run follows the widgets; one that has trained keeps
     its configuration until Reset, so a stray click never throws away a trained model. Its id is
-    in the URL (?run=) once it has trained; a reload or a server restart reopens it from there."""
+    in the URL (?run=) once it has trained; a reload or a server restart reopens it from there.
+    notices: where what it says about the run goes (a page's notices above its live charts; a place of
+    their own here when not given)."""
     run: TrainingRun | None = st.session_state.get("_run")
     guard = _session_guard()
     lost = getattr(run, "lost", "")  # the Ray worker that trained it is gone: reopened from its last save
@@ -406,8 +410,9 @@ def current_run(config: RunConfig) -> TrainingRun:
     LIVE_RUNS.register(run, guard)
     if run.state not in (RunState.RUNNING, RunState.READY) and run.saver.save_stats.get("step") != run.steps_done:
         run.save()  # paused, stopped, finished: what the thread has not saved yet
-    _show_notice(run)
-    _show_store_state(run)
+    notices = notices or Notices()
+    _show_notice(run, notices)
+    _show_store_state(run, notices)
     if run.steps_done or run.state != RunState.READY:
         if st.query_params.get("run") != run.id:
             st.query_params["run"] = run.id
@@ -416,15 +421,15 @@ def current_run(config: RunConfig) -> TrainingRun:
     return run
 
 
-def _show_store_state(run: TrainingRun) -> None:
+def _show_store_state(run: TrainingRun, notices: Notices) -> None:
     """One warning when runs are not being saved (the store cannot be opened, or the last save failed);
     a note when another writer saved this run's id meanwhile and the run went on under a new one."""
     error = store_error() if run.saver.store is None else run.saver.save_error
     if error:
         error = error if len(error) <= 300 else error[:290] + "…"
-        st.warning(tr(NOT_SAVED_TEXT, error=error), icon=":material/warning:")
+        notices.warning(tr(NOT_SAVED_TEXT, error=error), icon=":material/warning:")
     if run.saver.forked_from:
         text = N_(
             "Run {old} was saved meanwhile by another server or tab: this run goes on as {id}, so neither is lost."
         )
-        st.info(tr(text, old=run.saver.forked_from, id=run.id), icon=":material/fork_right:")
+        notices.info(tr(text, old=run.saver.forked_from, id=run.id), icon=":material/fork_right:")
