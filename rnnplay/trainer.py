@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 
 import torch
-from torch.nn.utils import clip_grad_value_, clip_grads_with_norm_
+from torch.nn.utils import clip_grad_value_
 
 from rnnplay import devices, graphs, probes
 from rnnplay.cells import host_to
@@ -417,8 +417,11 @@ class Trainer:
                 n for n, p in zip(self.param_names, self.params, strict=True) if p.grad is not None
             ]
         if self.clip_mode == "norm":
-            clip_grads_with_norm_(self.params, self.clip, norm)
-            after = norm * torch.clamp(self.clip / (norm + 1e-6), max=1.0)  # what clipping left
+            # torch's clip_grads_with_norm_ for gradients on one device in one dtype (a model's): the same factor
+            # and the same product, without its grouping by device, which took half its 36 us a step (copy)
+            scale = torch.clamp(self.clip / (norm + 1e-6), max=1.0)
+            torch._foreach_mul_(grads, scale)
+            after = norm * scale  # what clipping left
         elif self.clip_mode == "value":
             clip_grad_value_(self.params, self.clip)
             after = total_norm(grads)

@@ -98,6 +98,19 @@ def test_clip_by_norm_caps_the_gradient_norm_at_the_threshold():
         assert _grad_norm_now(tr) == pytest.approx(s.grad_norm_clipped, rel=1e-4)  # what the optimizer used
 
 
+def test_clip_by_norm_scales_the_gradients_exactly_as_torch_does():
+    """The trainer clips with its own two ops; the gradients it leaves are torch's clip_grad_norm_'s to the bit."""
+    tr = _trainer("copy", clip_mode="norm", clip=0.05)
+    tr.step()
+    b, _ = tr._next_batch()
+    tr._compute(b, True)
+    ours = [p.grad.clone() for p in tr.params]
+    tr.optimizer.zero_grad(set_to_none=True)
+    tr.task.loss(tr.model(b.x, b.lengths, b.y), b.y).backward()
+    torch.nn.utils.clip_grad_norm_(tr.params, 0.05)
+    assert all(torch.equal(g, p.grad) for g, p in zip(ours, tr.params, strict=True))
+
+
 def test_clip_by_norm_leaves_small_gradients_alone():
     tr = _trainer("adding", clip_mode="norm", clip=1e4)
     s = tr.step()
