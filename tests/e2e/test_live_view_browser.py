@@ -366,6 +366,49 @@ def test_changing_the_rate_mid_run_keeps_the_charts_and_the_zoom(server, page: P
         stop_training(page)
 
 
+COPIED = "this is a copy of it"
+
+
+def test_a_shared_runs_message_goes_as_it_trains_and_the_charts_and_the_zoom_stay(server, browser, page: Page):
+    """A run's link opened in another browser gives a copy of the run, with a message above the charts that goes
+    once the copy takes a step. A learner zooms into the copied loss first, then presses Resume: the message goes,
+    the charts stay where they are (no Plotly root removed) and the zoom holds. (With the message in the page's flow,
+    every chart below it moved when it went.)"""
+    open_playground(page, server)
+    page.get_by_role("button", name="Train", exact=True).click()
+    try:
+        zoom_while_training(page)  # a history long enough to zoom into
+    finally:
+        page.get_by_role("button", name="Pause", exact=True).click()
+    expect(page.get_by_role("button", name="Resume", exact=True)).to_be_visible(timeout=30_000)
+    page.wait_for_function("() => new URL(location.href).searchParams.get('run')", timeout=30_000)
+    run_id = page.evaluate("() => new URL(location.href).searchParams.get('run')")
+    other = browser.new_page(viewport={"width": 1400, "height": 900})  # a context of its own: another browser
+    try:
+        other.goto(f"{server}/playground?run={run_id}")
+        other.wait_for_selector(CONNECTED, timeout=60_000)
+        expect(other.get_by_text(COPIED)).to_be_visible(timeout=60_000)
+        other.evaluate(WATCH_JS)
+        wait_for_first_draw(other)
+        zoom = box_zoom(other)
+        other.evaluate(RESET_REMOVALS_JS)
+        last = loss_range(other)["loss"]["lastX"]
+        other.get_by_role("button", name="Resume", exact=True).click()
+        expect(other.get_by_text(COPIED)).to_be_hidden(timeout=30_000)
+        other.wait_for_function(f"() => (window.__live.loss() || {{}}).lastX > {last}", timeout=30_000, polling=100)
+        removed, after = other.evaluate("window.__live.rootsRemoved"), loss_range(other)
+        why = (
+            f"Plotly roots removed: {removed}; x range zoomed {fmt(zoom['range'])}, after {fmt(after['range'])} "
+            f"(autorange {after['autorange']})"
+        )
+        print(f"\n{why}")
+        assert removed == 0, f"charts were removed: {why}"
+        assert close(after["range"], zoom["range"]) and after["autorange"] is False, f"the zoom was lost: {why}"
+    finally:
+        stop_training(other)
+        other.close()
+
+
 def fmt(r: list[float]) -> str:
     return "[" + ", ".join(f"{v:.1f}" for v in r) + "]"
 
