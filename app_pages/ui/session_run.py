@@ -373,13 +373,12 @@ def _show_notice(run: TrainingRun, notices: Notices) -> None:
     show(tr(n["text"], **n["args"]), icon=":material/history:")
 
 
-def session_run(notices: Notices | None = None) -> TrainingRun | None:
+def session_run() -> TrainingRun | None:
     """The session's run for a page without the config widgets (Inspect, Runs): a reload there, with
     ?run= in its URL, reopens the run as the Playground would; the id goes into this page's URL too."""
     if st.session_state.get("_run") is None and not st.query_params.get("run"):
         return None
-    config = st.session_state["_run"].config if st.session_state.get("_run") else make_config()
-    return current_run(config, notices)
+    return current_run(st.session_state["_run"].config if st.session_state.get("_run") else make_config())
 
 
 def current_run(config: RunConfig, notices: Notices | None = None) -> TrainingRun:

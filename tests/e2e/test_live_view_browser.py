@@ -353,17 +353,23 @@ def test_changing_the_rate_mid_run_keeps_the_charts_and_the_zoom(server, page: P
         page.get_by_role("button", name="Apply to the running model", exact=True).click()
         expect(page.get_by_text(CHANGED)).to_be_hidden(timeout=30_000)
         last = loss_range(page)["loss"]["lastX"]
-        page.wait_for_function(f"() => (window.__live.loss() || {{}}).lastX > {last}", timeout=30_000, polling=100)
-        removed, after = page.evaluate("window.__live.rootsRemoved"), loss_range(page)
-        why = (
-            f"Plotly roots removed: {shown} when the notice came, {removed} after Apply; x range zoomed "
-            f"{fmt(zoom['range'])}, after {fmt(after['range'])} (autorange {after['autorange']})"
-        )
-        print(f"\n{why}")
-        assert removed == 0, f"charts were removed: {why}"
-        assert close(after["range"], zoom["range"]) and after["autorange"] is False, f"the zoom was lost: {why}"
+        assert_kept_in_place(page, zoom, last, f"{shown} when the notice came, ", "after Apply")
     finally:
         stop_training(page)
+
+
+def assert_kept_in_place(page: Page, zoom: dict, last: float, earlier: str, event: str) -> None:
+    """Once the loss chart has a point past step `last`: no Plotly root removed since the zoom (`earlier`: what the
+    message says of the roots before `event`), and the zoomed x range as the zoom left it."""
+    page.wait_for_function(f"() => (window.__live.loss() || {{}}).lastX > {last}", timeout=30_000, polling=100)
+    removed, after = page.evaluate("window.__live.rootsRemoved"), loss_range(page)
+    why = (
+        f"Plotly roots removed: {earlier}{removed} {event}; x range zoomed "
+        f"{fmt(zoom['range'])}, after {fmt(after['range'])} (autorange {after['autorange']})"
+    )
+    print(f"\n{why}")
+    assert removed == 0, f"charts were removed: {why}"
+    assert close(after["range"], zoom["range"]) and after["autorange"] is False, f"the zoom was lost: {why}"
 
 
 COPIED = "this is a copy of it"
@@ -395,15 +401,7 @@ def test_a_shared_runs_message_goes_as_it_trains_and_the_charts_and_the_zoom_sta
         last = loss_range(other)["loss"]["lastX"]
         other.get_by_role("button", name="Resume", exact=True).click()
         expect(other.get_by_text(COPIED)).to_be_hidden(timeout=30_000)
-        other.wait_for_function(f"() => (window.__live.loss() || {{}}).lastX > {last}", timeout=30_000, polling=100)
-        removed, after = other.evaluate("window.__live.rootsRemoved"), loss_range(other)
-        why = (
-            f"Plotly roots removed: {removed}; x range zoomed {fmt(zoom['range'])}, after {fmt(after['range'])} "
-            f"(autorange {after['autorange']})"
-        )
-        print(f"\n{why}")
-        assert removed == 0, f"charts were removed: {why}"
-        assert close(after["range"], zoom["range"]) and after["autorange"] is False, f"the zoom was lost: {why}"
+        assert_kept_in_place(other, zoom, last, "", "after Resume")
     finally:
         stop_training(other)
         other.close()
