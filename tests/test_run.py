@@ -15,8 +15,10 @@ from app_pages.i18n import render
 from rnnplay import probes
 from rnnplay.config import make_config
 from rnnplay.i18n import Msg
+from rnnplay.run import record as run_record
 from rnnplay.run.history import COLUMNS, History
 from rnnplay.run.training_run import TrainingRun
+from rnnplay.store import RunStore
 from rnnplay.trainer import DIVERGED_HINT, StepStats, Trainer
 
 TINY = {"hidden_size": 4, "seq_len": 4, "batch_size": 4, "device": "cpu"}
@@ -398,6 +400,25 @@ def test_a_pause_and_a_save_wait_for_the_probe_running_behind_training(make_run,
     assert began[-1] - 5 <= snap.val["step"][-1] <= began[-1]  # the step it was made at, just before it began
     record = run.to_record()
     assert record["steps_done"] == snap.steps_done
+
+
+def test_a_periodic_save_waits_for_the_probe_behind_training_and_the_run_steps_on(make_run, monkeypatch, tmp_path):
+    """A save falls due at every step here, while each probe runs behind training for 0.3 s: the run's thread
+    steps on meanwhile, and saves between the probes, each record holding every probe begun before it."""
+    monkeypatch.setattr(run_record, "SAVE_EVERY_S", 0.0)
+    store = RunStore(tmp_path / "runs.sqlite")
+    run = make_run()
+    run.saver.store = store
+    _, seen = _slow_probes(monkeypatch, lambda: run, 0.3)
+    run.start()
+    wait_for(lambda: len(seen) >= 3, what="three probes")
+    done = list(seen)
+    run.pause()
+    assert all(after >= began + 5 for began, after in done), done
+    assert run.saver.save_stats["saves"] >= 2 and not run.saver.save_error
+    rec = store.load(run.id)
+    kept = TrainingRun.from_record(rec).snapshot()
+    assert kept.val["step"] == run.snapshot().val["step"][: len(kept.val["step"])] and kept.val["step"]
 
 
 def test_a_crash_in_a_probe_behind_training_ends_the_run_in_error(make_run, monkeypatch):
