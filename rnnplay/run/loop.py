@@ -207,8 +207,9 @@ class RunLoop:
     def _autosave(self, end: StepStats) -> None:
         """Between two steps, in the thread that steps: save when the run ended or SAVE_EVERY_S went by. A
         periodic save that falls due while a probe runs behind training comes at the first step after that
-        probe: a record holds every probe begun, and waiting for one stalled the run (the first save, at the
-        first step, waited 50-150 ms for the first probe while the page drew its first charts)."""
+        probe: a record holds every probe begun, and waiting here for one would hold the run's thread still (the
+        first save is due at the first step, beside the first probe, which shares its 50-150 ms with the page's
+        first charts)."""
         saver = self.saver
         if saver is not None and saver.store is not None:
             if end.step >= self.steps_total or end.diverged or (saver.due() and not self._behind_running()):
