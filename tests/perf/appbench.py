@@ -7,9 +7,13 @@ RNNPLAY_STORE, OMP_NUM_THREADS=1 and RNNPLAY_THREADS=1, and driven the way a lea
             Train is pressed and the live charts redraw until the status line says finished; the rate is the
             one that status line shows at the end (the run's steps over the seconds from its first step to its
             last, measured by the training thread), cross-checked with the browser's own clock (first and last
-            step the page showed, performance.now()). In this process and interleaved with it (plain, app,
-            plain, app, ...) rnnplay.bench.plain_loop trains the same configuration for the same steps with one
-            torch thread: (a). The paired ratio (d)/(a) is taken per round, its median reported (target >= 0.8).
+            step the page showed, performance.now()). In this process and around it (plain, app, plain for a
+            task, then the next task) rnnplay.bench.plain_loop trains the same configuration for the same steps
+            with one torch thread: (a). Each app run is paired with the mean of the plain runs just before and
+            just after it, so that the machine's speed drifting over those ~20 s cancels to first order (on this
+            shared 2-core machine the plain loop moves by 15-30 % from minute to minute); the ratio against the
+            plain run before alone is kept beside it ("ratios_before_only"). The paired ratio (d)/(a) is taken
+            per round, its median reported.
             Each live run also reports the charts' element (st.plotly_chart in older revisions, the live_chart
             component now: found in the page, so --compare can run either), the Plotly roots created after the
             click (a plotly_chart remounts, a live_chart keeps its root), the drawings Plotly finished, and the
@@ -351,9 +355,10 @@ def measure(
     tasks: list[str] | None = None, rounds: int = 3, target_s: float = TARGET_RUN_S, compare: Path | None = None
 ) -> list[dict]:
     """Per task: (a) plain loop steps/s, (d) steps/s of a browser-driven live app run, paired (d)/(a) per round
-    (median), the first-chart latency of each live run. Rounds interleave plain and app runs of every task.
+    (median), the first-chart latency of each live run. In a round each task's app run comes between two plain
+    runs, (a) their mean.
     compare: another checkout of the app (before a change), run as a second server in the same rounds
-    (plain, app, other app, plain, ...): its rows get the same fields prefixed "compare_"."""
+    (plain, app, other app, plain): its rows get the same fields prefixed "compare_"."""
     import torch
 
     from rnnplay.bench import plain_loop
@@ -364,7 +369,17 @@ def measure(
     tasks = list(tasks or TASK_CLASSES)
     configs = {t: make_config(t) for t in tasks}
     steps = {t: _steps_for(configs[t], target_s) for t in tasks}
-    keys = ("app", "browser", "ratio", "first_chart_s", "redraws", "server_cpu_s", "browser_cpu_s", "driver_cpu_s")
+    keys = (
+        "app",
+        "browser",
+        "ratio",
+        "ratio_before_only",
+        "first_chart_s",
+        "redraws",
+        "server_cpu_s",
+        "browser_cpu_s",
+        "driver_cpu_s",
+    )
     keys += ("wall_s",)
     keys += ("chart_kind", "chart_roots", "chart_draws", "ws_bytes", "chart_updates", "chart_payload_bytes")
     keys += ("chart_element_bytes",)
@@ -377,19 +392,26 @@ def measure(
             servers["compare_"] = stack.enter_context(app_server(root=Path(compare)))
         for r in range(rounds):
             for t in tasks:
-                a = plain_loop(configs[t].replace(steps=steps[t]), steps[t])
+                before = plain_loop(configs[t].replace(steps=steps[t]), steps[t])
                 o = out[t]
-                o["plain"].append(a)
-                line = f"round {r + 1} {t:10s} {steps[t]:6d} steps: plain {a:7.1f}"
+                line = f"round {r + 1} {t:10s} {steps[t]:6d} steps: plain {before:7.1f}"
                 order = list(servers.items())
                 # the server measured first in a round drew its first chart later (1.8 s against 0.4 s with the
                 # two trees swapped): with --compare the order alternates from round to round
-                for p, (proc, url) in order[r % len(order) :] + order[: r % len(order)]:
-                    d = live_run(browser, url, t, steps[t], proc.pid)
-                    d["app"], d["browser"], d["ratio"] = (
+                runs = {
+                    p: live_run(browser, url, t, steps[t], proc.pid)
+                    for p, (proc, url) in order[r % len(order) :] + order[: r % len(order)]
+                }
+                after = plain_loop(configs[t].replace(steps=steps[t]), steps[t])
+                a = (before + after) / 2
+                o["plain"].append(a)
+                line += f", after {after:7.1f}"
+                for p, d in runs.items():
+                    d["app"], d["browser"], d["ratio"], d["ratio_before_only"] = (
                         d["app_steps_per_s"],
                         d["browser_steps_per_s"],
                         d["app_steps_per_s"] / a,
+                        d["app_steps_per_s"] / before,
                     )
                     for k in keys:
                         o[p + k].append(d[k])
@@ -416,6 +438,7 @@ def measure(
                     p + "browser_steps_per_s": statistics.median(o[p + "browser"]),
                     p + "ratio": statistics.median(o[p + "ratio"]),
                     p + "ratios": o[p + "ratio"],
+                    p + "ratios_before_only": o[p + "ratio_before_only"],
                     p + "first_chart_s": statistics.median(firsts) if firsts else None,
                     p + "first_chart_all_s": o[p + "first_chart_s"],
                     p + "redraws": statistics.median(o[p + "redraws"]),
@@ -652,7 +675,7 @@ def main() -> None:
     p.add_argument(
         "--tasks", nargs="*", default=None, help=f"tasks for (a)/(d) (default all: {' '.join(TASK_CLASSES)})"
     )
-    p.add_argument("--rounds", type=int, default=3, help="interleaved rounds of plain and live app runs")
+    p.add_argument("--rounds", type=int, default=3, help="rounds of plain, live app, plain runs of every task")
     p.add_argument("--run-seconds", type=float, default=TARGET_RUN_S, help="about how long each run lasts")
     p.add_argument("--skip-live", action="store_true", help="leave out (a)/(d) and the first-chart latency")
     p.add_argument("--compare", type=Path, help="another checkout of the app (before a change), in the same rounds")
