@@ -115,6 +115,7 @@ def test_the_lesson_panel_stays_below_the_page_header_when_the_page_scrolls(serv
         page.close()
 
 
+@pytest.mark.slow
 def test_lesson_hello_predicts_elloh(server, page: Page, tmp_path):
     panel = open_lesson(server, page, "hello")
     t0 = train_and_autoplay(page, panel)
@@ -226,6 +227,7 @@ def test_lesson_vanishing_rnn_stays_at_chance_while_lstm_and_gru_fall(server, pa
     finish(page, "vanishing", tmp_path, t0)
 
 
+@pytest.mark.slow
 def test_lesson_exploding_diverges_without_clipping_and_trains_with_it(server, page: Page, tmp_path):
     panel = open_lesson(server, page, "exploding")
     t0 = train_and_autoplay(page, panel)
@@ -260,6 +262,7 @@ def test_lesson_exploding_diverges_without_clipping_and_trains_with_it(server, p
     finish(page, "exploding", tmp_path, t0)
 
 
+@pytest.mark.slow
 def test_lesson_bidirectional_reads_ahead(server, page: Page, tmp_path):
     panel = open_lesson(server, page, "bidirectional")
     t0 = train_and_autoplay(page, panel)
