@@ -369,18 +369,8 @@ def measure(
     tasks = list(tasks or TASK_CLASSES)
     configs = {t: make_config(t) for t in tasks}
     steps = {t: _steps_for(configs[t], target_s) for t in tasks}
-    keys = (
-        "app",
-        "browser",
-        "ratio",
-        "ratio_before_only",
-        "first_chart_s",
-        "redraws",
-        "server_cpu_s",
-        "browser_cpu_s",
-        "driver_cpu_s",
-    )
-    keys += ("wall_s",)
+    keys = ("app", "browser", "ratio", "ratio_before_only", "first_chart_s", "redraws")
+    keys += ("server_cpu_s", "browser_cpu_s", "driver_cpu_s", "wall_s")
     keys += ("chart_kind", "chart_roots", "chart_draws", "ws_bytes", "chart_updates", "chart_payload_bytes")
     keys += ("chart_element_bytes",)
     labels = ["", "compare_"] if compare else [""]
@@ -392,7 +382,8 @@ def measure(
             servers["compare_"] = stack.enter_context(app_server(root=Path(compare)))
         for r in range(rounds):
             for t in tasks:
-                before = plain_loop(configs[t].replace(steps=steps[t]), steps[t])
+                config = configs[t].replace(steps=steps[t])
+                before = plain_loop(config, steps[t])
                 o = out[t]
                 line = f"round {r + 1} {t:10s} {steps[t]:6d} steps: plain {before:7.1f}"
                 order = list(servers.items())
@@ -402,7 +393,7 @@ def measure(
                     p: live_run(browser, url, t, steps[t], proc.pid)
                     for p, (proc, url) in order[r % len(order) :] + order[: r % len(order)]
                 }
-                after = plain_loop(configs[t].replace(steps=steps[t]), steps[t])
+                after = plain_loop(config, steps[t])
                 a = (before + after) / 2
                 o["plain"].append(a)
                 line += f", after {after:7.1f}"
