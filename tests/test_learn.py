@@ -25,6 +25,7 @@ from rnnplay.tasks import TASK_CLASSES
 ROOT = Path(__file__).resolve().parents[1]
 LEARN = "app_pages/learn.py"
 SOURCE = (ROOT / LEARN).read_text()
+SETUPS_SOURCE = (ROOT / "app_pages/ui/learn_setups.py").read_text()  # the set-ups the page draws and links
 CELL_FUNCS = {"rnn": "rnn_cell", "lstm": "lstm_cell", "gru": "gru_cell"}
 KINDS = {"m2o": "many-to-one", "m2m": "many-to-many", "o2m": "one-to-many", "s2s": "seq2seq"}
 
@@ -61,8 +62,8 @@ def chart(at: AppTest, key: str) -> dict:
 
 
 def literal(name: str):
-    """A literal assigned at the top of learn.py, so the test checks what the page shows."""
-    node = next(n for n in ast.parse(SOURCE).body if isinstance(n, ast.Assign) and n.targets[0].id == name)
+    """A literal assigned at the top of the page's set-ups module, so the test checks what the page shows."""
+    node = next(n for n in ast.parse(SETUPS_SOURCE).body if isinstance(n, ast.Assign) and n.targets[0].id == name)
     return ast.literal_eval(node.value)
 
 
