@@ -6,12 +6,13 @@ get the session's lang()."""
 
 import streamlit as st
 
-from app_pages.i18n import lang, render, tr, translator, words
+from app_pages.i18n import lang, render, tr, words
+from app_pages.ui.inspect_history import history_view
 from app_pages.ui.live_chart import live_chart
 from app_pages.ui.session_run import session_run
 from rnnplay import figures, inspect_data, untrusted
 from rnnplay.i18n import N_
-from rnnplay.run import STATE_WORDS, RunState, Snapshot
+from rnnplay.run import STATE_WORDS, RunState
 
 LIVE_EVERY_S = 1.0
 GRID_COLUMNS = 2
@@ -156,103 +157,4 @@ def live_view(sample: inspect_data.Sample) -> None:
 
 live_view(sample)
 
-
-PLAY_EVERY_S = 0.5
-playing = bool(st.session_state.get("_insp_playing"))
-history_every = PLAY_EVERY_S if playing else interval
-
-
-def _frame_to_show(steps: list[int]) -> int:
-    """The snapshot to show. `_insp_pick` holds the learner's choice (None: follow the latest). While
-    playing, the next one after it (from the first when it stood on the latest)."""
-    pick = st.session_state.get("_insp_pick")
-    if playing:
-        return steps[0] if pick is None or pick >= steps[-1] else next(s for s in steps if s > pick)
-    if pick is None:
-        return steps[-1]
-    return min(steps, key=lambda s: abs(s - pick))  # the nearest, once thinning dropped the one picked
-
-
-def _picked(key: str, latest: int) -> None:
-    v = st.session_state[key]
-    st.session_state["_insp_pick"] = None if v == latest else v
-
-
-def _toggle_play() -> None:
-    st.session_state["_insp_playing"] = not st.session_state.get("_insp_playing", False)
-
-
-@st.fragment(run_every=history_every)
-def history_view() -> None:
-    """History scrubber: the probe snapshots taken during training, replayed from the first to the last. While
-    training it follows the latest snapshot unless the learner scrubbed back; Play steps through them.
-
-    The slider is controlled from `_insp_pick`: its key names the step it shows and the latest one, so
-    it is a new widget whenever either changes. Two fragments redraw this page every second, and a
-    request from one carries the other's widget values as the browser last had them; a stale value
-    for a key that no longer exists is dropped instead of pulling the slider back."""
-    st.subheader(tr("History: replay the probe snapshots"))
-    frames = run.snapshot().frames
-    if not frames:
-        st.info(tr("No snapshots yet: they are taken while the model trains. Press Train on the Playground."))
-        return
-    steps = [f["step"] for f in frames]
-    step = _frame_to_show(steps)
-    at_end = playing and step == steps[-1]
-    if playing:
-        st.session_state["_insp_pick"] = None if at_end else step
-        if at_end:
-            st.session_state["_insp_playing"] = False  # the replay reached the latest snapshot
-    cols = st.columns([3, 1, 1])
-    if len(steps) > 1:
-        key = f"insp_frame_{step}_{steps[-1]}"
-        cols[0].select_slider(
-            tr("Training step of the snapshot"),
-            options=steps,
-            value=step,
-            key=key,
-            on_change=_picked,
-            args=(key, steps[-1]),
-        )
-    else:
-        cols[0].markdown(tr("One snapshot so far, at step {step}.", step=step))
-    now_playing = st.session_state.get("_insp_playing", False)
-    cols[2].button(
-        tr("Stop") if now_playing else tr("Play"),
-        key="insp_play",
-        on_click=_toggle_play,
-        icon=":material/stop:" if now_playing else ":material/play_arrow:",
-        help=tr("Replay the snapshots from the first to the latest"),
-    )
-    frame = frames[steps.index(step)]
-    which = cols[1].selectbox(
-        tr("State"),
-        list(frame["hidden"]),
-        key="insp_frame_which",
-        format_func=lambda w: figures.state_title(w, translator(LANG)),
-    )
-    left, right = st.columns(2)
-    directions = 2 if run.config.bidirectional else 1
-    title = tr("{state} at step {step}", state=figures.state_title(which, words()), step=frame["step"])
-    fig = figures.state_heatmap(
-        frame["hidden"][which], frame["input_labels"], which, directions, title=title, tr=words()
-    )
-    live_chart(fig, key="insp_frame_hidden", container=left)
-    live_chart(
-        figures.grad_through_time_figure(Snapshot(latest_probe=frame), tr=words()),
-        key="insp_frame_gtt",
-        container=right,
-    )
-    st.caption(
-        tr(
-            "{n} snapshots of probe sample 0 (older ones thinned). At step {step}: {share:.0%} of units saturated.",
-            n=len(frames),
-            step=frame["step"],
-            share=frame["saturation"],
-        )
-    )
-    if now_playing != playing:
-        st.rerun()  # start or stop the replay's timer (set when the page runs)
-
-
-history_view()
+history_view(run, interval)
