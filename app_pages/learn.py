@@ -15,7 +15,7 @@ import torch
 
 from app_pages.i18n import lang, tr, words
 from app_pages.learn_text import EQUATIONS, LATEX, TEXT
-from app_pages.ui.learn_setups import PLAYGROUND, SETUPS, diagram, setup_links, task_links
+from app_pages.ui.learn_setups import SETUPS, diagram, playground_link, setup_links, task_links
 from rnnplay import cells, figures
 from rnnplay.learn_demos import (
     bidirectional_alignment,
@@ -31,7 +31,7 @@ CELL_FUNCS = {"rnn": cells.rnn_cell, "lstm": cells.lstm_cell, "gru": cells.gru_c
 
 
 def link(label_id: str, params: dict[str, str]) -> None:
-    st.page_link(PLAYGROUND, label=tr(TEXT[label_id]), icon=":material/play_arrow:", query_params=params)
+    playground_link(tr(TEXT[label_id]), params)
 
 
 # ---------------------------------------------------------------- the page

@@ -87,13 +87,17 @@ PRESET_SETUPS = ("bi", "stacked")
 SETUPS = [*KIND_OF_SETUP, *PRESET_SETUPS]
 
 
+def playground_link(label: str, params: dict[str, str]) -> None:
+    """A link into the Playground with these settings in its URL."""
+    st.page_link(PLAYGROUND, label=label, icon=":material/play_arrow:", query_params=params)
+
+
 def task_links(place: str) -> None:
     """Every task's links for this place on the page (Task.learn_links), in the registry's order."""
     for cls in TASK_CLASSES.values():
         for where, label, settings in cls.learn_links:
             if where == place:
-                params = {"task": cls.name, **settings}
-                st.page_link(PLAYGROUND, label=tr(label), icon=":material/play_arrow:", query_params=params)
+                playground_link(tr(label), {"task": cls.name, **settings})
 
 
 def setup_links(setup: str) -> None:
@@ -102,5 +106,4 @@ def setup_links(setup: str) -> None:
         return
     for cls in TASK_CLASSES.values():
         if cls.kind == KIND_OF_SETUP[setup]:
-            params = {"task": cls.name}
-            st.page_link(PLAYGROUND, label=tr(cls.learn_title), icon=":material/play_arrow:", query_params=params)
+            playground_link(tr(cls.learn_title), {"task": cls.name})
