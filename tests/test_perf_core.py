@@ -6,6 +6,7 @@ TrainingRun. The probe budget holds over a run; snapshot() copies only what chan
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
 import torch
@@ -157,3 +158,37 @@ def test_the_probe_budget_holds_over_a_run_the_first_and_last_probes_included(ba
     assert len(run.snapshot().val["step"]) == spent["probes"]  # every probe charged was recorded, and none else
     # the first probes are free, the last is forced, one may run longer than the median it was due at
     assert spent["probe"] <= 0.1 * spent["step"] + (FREE_PROBES + 2) * spent["max"]
+
+
+def test_a_probe_still_behind_training_at_the_last_step_is_charged_too():
+    """The last step waits for a probe still running behind training before its own: that probe is charged
+    to the bucket as every other one (each probe recorded is charged once)."""
+    run = TrainingRun(
+        make_config("majority", steps=40, **TINY),
+        min_probe_interval_s=0.0,
+        background_probes=True,
+    )
+    made, charges = run.trainer.probe_job, []
+
+    class SlowJob:  # behind training for many steps: the last step finds it running
+        def __init__(self, job):
+            self.job = job
+
+        def run(self):
+            time.sleep(0.05)
+            return self.job.run()
+
+    def slow_job(*args, **kwargs):
+        return SlowJob(made(*args, **kwargs))
+
+    charged = run.loop.cadence.charged
+
+    def counted(dt):
+        charges.append(dt)
+        charged(dt)
+
+    run.trainer.probe_job, run.loop.cadence.charged = slow_job, counted
+    run.start()
+    run.join(timeout=60)
+    assert run.snapshot().state == "done"
+    assert len(run.snapshot().val["step"]) == len(charges) >= 2

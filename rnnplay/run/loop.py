@@ -69,7 +69,7 @@ class RunLoop:
         if self.background is None:
             self.background = self.trainer.device.type == "cpu" and cost.probes_behind(config)
         self._behind: threading.Thread | None = None  # the probe running behind training, if any
-        self._behind_cost: float | None = None  # its seconds once done, until the run's thread charges them
+        self._behind_cost: float | None = None  # its seconds, set by its thread as it ends
         self.history = History(o.history_cap)
         self.log = ProbeLog(o.probe_rows, o.history_cap, o.frames_budget_bytes)
         self.cadence = ProbeCadence(o.probe_budget, o.min_probe_interval_s)
@@ -119,9 +119,10 @@ class RunLoop:
             ):
                 self.sync_pending()
                 return None
-            self._charge_behind()
+            if self._behind is not None and not self._behind.is_alive():
+                self._settle_behind()  # a probe behind training that is done: joined and charged
             last = tr.steps_done + 1 >= self.steps_total
-            free = not self._behind_running()  # one probe behind training at a time
+            free = self._behind is None  # one probe behind training at a time
             due = self.probes_on and (force_probe or last or (free and self.cadence.due()))
             # per step (a CPU): Trainer.step(); batched (a GPU): advance() fetches every few steps
             done = [tr.step()] if tr.fetch_every == 1 else tr.advance(fetch=last or due or force_probe)
@@ -193,16 +194,15 @@ class RunLoop:
         return self._behind is not None and self._behind.is_alive()
 
     def _settle_behind(self) -> None:
-        """The run's thread or a caller holding train_lock: wait for a probe running behind training."""
+        """The run's thread or a caller holding train_lock: wait for the probe running behind training, if
+        any, and charge its time to the cadence, so that every probe recorded is charged once, the one a
+        run's last step or a pause waits for included."""
         if self._behind is not None:
             self._behind.join()
             self._behind = None
-
-    def _charge_behind(self) -> None:
-        """The run's thread: a probe that ran behind training and is done, charged to the cadence."""
-        cost, self._behind_cost = self._behind_cost, None
-        if cost is not None:
-            self.cadence.charged(cost)
+            cost, self._behind_cost = self._behind_cost, None
+            if cost is not None:
+                self.cadence.charged(cost)
 
     def _autosave(self, end: StepStats) -> None:
         """Between two steps, in the thread that steps: save when the run ended or SAVE_EVERY_S went by. A
