@@ -119,8 +119,8 @@ class RunLoop:
             ):
                 self.sync_pending()
                 return None
-            if self._behind is not None and not self._behind.is_alive():
-                self._settle_behind()  # a probe behind training that is done: joined and charged
+            if not self._behind_running():
+                self._settle_behind()  # a probe behind training that is done (if any): joined and charged
             last = tr.steps_done + 1 >= self.steps_total
             free = self._behind is None  # one probe behind training at a time
             due = self.probes_on and (force_probe or last or (free and self.cadence.due()))
