@@ -3,9 +3,10 @@ cell state, its saturation per time step, a PCA trajectory of its hidden state, 
 answer for it, for a probe-batch sample or the learner's own input.
 
 The model is shared with the training thread, so `inspect()` runs inside
-`TrainingRun.between_steps()`, as TrainingRun.try_it does: a forward pass never sees weights that an
-optimizer step is halfway through changing. Everything runs in no_grad; the model is switched to
-eval mode (no dropout) and left there, since Trainer.step() switches it back to train mode itself.
+`TrainingRun.between_steps(settle=False)`, as TrainingRun.try_it does: a forward pass never sees weights that an
+optimizer step is halfway through changing, and never waits for a probe running behind training. Everything runs in
+no_grad; the model is switched to eval mode (no dropout) and left there, since Trainer.step() switches it back to
+train mode itself.
 Not called inspect.py: that name would shadow the standard library's inspect module.
 
 The words it returns (a sample's source, the model's answer, the saturation rule, errors) are Msgs, said by
@@ -112,7 +113,7 @@ def inspect(run, sample: Sample) -> Inspection:
         return run.inspect_in_worker(sample)
     tr = run.trainer
     model, task, device = tr.model, tr.task, tr.device
-    with run.between_steps(), torch.no_grad():
+    with run.between_steps(settle=False), torch.no_grad():
         model.eval()  # no dropout; Trainer.step() turns training mode back on
         step = tr.steps_done
         x = sample.x.to(device)

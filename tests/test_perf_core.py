@@ -6,6 +6,7 @@ TrainingRun. The probe budget holds over a run; snapshot() copies only what chan
 from __future__ import annotations
 
 import math
+import threading
 import time
 
 import pytest
@@ -158,6 +159,43 @@ def test_the_probe_budget_holds_over_a_run_the_first_and_last_probes_included(ba
     assert len(run.snapshot().val["step"]) == spent["probes"]  # every probe charged was recorded, and none else
     # the first probes are free, the last is forced, one may run longer than the median it was due at
     assert spent["probe"] <= 0.1 * spent["step"] + (FREE_PROBES + 2) * spent["max"]
+
+
+def test_try_it_and_inspect_never_wait_for_a_probe_behind_training():
+    """Try it and Inspect read the model between two steps; the probe behind training works on a twin, so they do
+    not wait for it (waiting held the run still for as long as its first probe took, at every Train click)."""
+    from rnnplay import inspect_data
+
+    run = TrainingRun(make_config("majority", steps=1_000_000, **TINY), background_probes=True)
+    made, held, release = run.trainer.probe_job, threading.Event(), threading.Event()
+
+    class HeldJob:  # behind training until the test lets it go
+        def __init__(self, job):
+            self.job = job
+
+        def run(self):
+            held.set()
+            release.wait(30)
+            return self.job.run()
+
+    run.trainer.probe_job = lambda *args, **kwargs: HeldJob(made(*args, **kwargs))
+    run.start()
+    try:
+        assert held.wait(30)
+        sample = inspect_data.probe_sample(run.task, run.probe_batch, 0)
+        answered = {}
+        reader = threading.Thread(
+            target=lambda: answered.update(try_it=run.try_it("0110"), inspect=inspect_data.inspect(run, sample)),
+            daemon=True,
+        )
+        reader.start()
+        reader.join(10)
+        assert set(answered) == {"try_it", "inspect"}, "Try it or Inspect waited for the probe behind training"
+        assert run.loop._behind_running()  # still held: they answered beside it
+    finally:
+        release.set()
+        run.stop()
+        run.join(timeout=30)
 
 
 def test_a_probe_still_behind_training_at_the_last_step_is_charged_too():

@@ -193,17 +193,22 @@ class TrainingRun(SlotOwner):
             self.config = self.loop.trainer.config
 
     @contextlib.contextmanager
-    def between_steps(self):
+    def between_steps(self, settle: bool = True):
         """Hold off training while the caller uses the model (a forward pass, a copy of the weights,
-        loading new ones): the model is shared with the training thread, which steps it in place."""
+        loading new ones): the model is shared with the training thread, which steps it in place.
+        settle: first wait for what is still pending (a probe behind training, a GPU's batched statistics), as
+        a copy or a change of the weights must. A forward pass that only reads them (Try it, Inspect) passes
+        False: the probe works on a twin of the model, and waiting for it would hold training still for as long
+        as the probe takes (a run's first probe, beside the page run that Train starts: 15-45 ms, measured)."""
         with self._train_lock:
-            self.loop.sync_pending()  # new weights loaded here start a new batch (a GPU's rollback point)
+            if settle:
+                self.loop.sync_pending()  # new weights loaded here start a new batch (a GPU's rollback point)
             yield self.loop.trainer
 
     def try_it(self, text: str) -> dict:
         """The task's view of the learner's own input, with the current weights, between two training steps.
         ValueError for bad input, with its message."""
-        with self.between_steps() as tr:
+        with self.between_steps(settle=False) as tr:
             return tr.task.try_it(tr.model, tr.device, text)
 
     def weights(self) -> bytes:
