@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import statistics
 import threading
 import time
 
@@ -139,5 +140,12 @@ def test_the_wide_csv_is_refused_and_another_learners_rate_holds(served, chromiu
     assert learner.failure is None and not tab.exceptions, (learner.failure, tab.exceptions)
     before, during = tab.rate_in(quiet), tab.rate_in(attacked)
     seconds = sum(b - a for a, b in attacked)
-    print(f"learner: {before:.0f} steps/s quiet, {during:.0f} in {seconds:.0f} s of uploads ({during / before:.2f}x)")
-    assert before > 0 and during >= 0.8 * before, (before, during, seconds)
+    # each span of uploads against the quiet span just before it: the median of the six pairs, so that one span
+    # the shared machine slowed (either kind) does not decide; the uploads must cost under a fifth in most pairs
+    pairs = [tab.rate_in([u]) / tab.rate_in([q]) for q, u in zip(quiet, attacked, strict=True) if tab.rate_in([q])]
+    print(
+        f"learner: {before:.0f} steps/s quiet, {during:.0f} in {seconds:.0f} s of uploads ({during / before:.2f}x); "
+        f"pairs {', '.join(f'{r:.2f}' for r in pairs)}"
+    )
+    assert before > 0 and len(pairs) == len(attacked), (before, pairs)
+    assert statistics.median(pairs) >= 0.8, (before, during, pairs)
