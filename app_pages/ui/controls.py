@@ -168,11 +168,35 @@ def _refuse_text(e: ConfigError, values: dict, defaults: RunConfig) -> bool:
     return True
 
 
+SERIES_IN_PAGE = "_series_in_page"  # the series the page's last full run trained on; None inside that run
+
+
 def _series_upload(container, warnings: list[str], read_series) -> tuple:
     """The learner's own series from a CSV file (one numeric column). A bad file gets a message
     naming what is wrong and the built-in sines stay; a good one is kept for this session. read_series: the
-    task's reader of the file (Task.read_series)."""
-    up = container.file_uploader(
+    task's reader of the file (Task.read_series).
+
+    The uploader is a fragment: a file reruns only it, and the page only when the series it trains on
+    changes. A refused file (a student picking a 20,000-column CSV again and again) costs a few
+    milliseconds of this server instead of a whole page run, which holds Python's GIL for tens of
+    milliseconds and so slows every other learner's training thread."""
+    st.session_state[SERIES_IN_PAGE] = None
+    with container:
+        series = st.fragment(_series_box)(warnings, read_series)
+    st.session_state[SERIES_IN_PAGE] = series
+    return series
+
+
+def _series_box(warnings: list[str], read_series) -> tuple:
+    series = _series_read(warnings, read_series)
+    in_page = st.session_state.get(SERIES_IN_PAGE)
+    if in_page is not None and series != in_page:  # a rerun of this fragment alone, with another series
+        st.rerun(scope="app")
+    return series
+
+
+def _series_read(warnings: list[str], read_series) -> tuple:
+    up = st.file_uploader(
         tr("Your own series (CSV, one numeric column)"),
         type=["csv", "txt"],
         key="series_file",
@@ -180,22 +204,22 @@ def _series_upload(container, warnings: list[str], read_series) -> tuple:
         max_upload_size=MAX_UPLOAD_MB,
     )
     if up is None:
-        return _series_from_url(container, warnings, read_series)
+        return _series_from_url(warnings, read_series)
     st.session_state[SERIES_UPLOADED] = True
     # name and size before a byte is parsed; the message stays under the uploader (not a share link's)
     field = tr("Your own series (CSV, one numeric column)")
     problem = untrusted.upload_problem(field, up.name, up.size, MAX_UPLOAD_MB, (".csv", ".txt"))
     if problem:
-        container.error(tr(problem), icon=":material/block:")
+        st.error(tr(problem), icon=":material/block:")
         return ()
     try:
         series = read_series(up.getvalue())
     except (ConfigError, ValueError) as e:
         name = untrusted.shorten(up.name)
         error = tr(e)  # a ConfigError or a ValueError(Msg) in this session's language
-        container.error(tr("CSV file {name}: {error} — using the built-in sines", name=name, error=error))
+        st.error(tr("CSV file {name}: {error} — using the built-in sines", name=name, error=error))
         return ()
-    container.caption(tr("Using {n} values from {name}.", n=len(series), name=untrusted.escape_markdown(up.name[:80])))
+    st.caption(tr("Using {n} values from {name}.", n=len(series), name=untrusted.escape_markdown(up.name[:80])))
     ref = texts.put(series_text(series))  # a share link, a reload and a new tab name the series by this
     if st.query_params.get("series_ref") != ref:
         st.query_params["series_ref"] = ref
@@ -209,7 +233,7 @@ SERIES_GONE = N_(
 )
 
 
-def _series_from_url(container, warnings: list[str], read_series) -> tuple:
+def _series_from_url(warnings: list[str], read_series) -> tuple:
     """The series ?series_ref= names (an upload of this or another session, kept on the server). A file
     taken out of the uploader takes the series out of the URL too: the built-in sines again."""
     ref = st.query_params.get("series_ref")
@@ -227,5 +251,5 @@ def _series_from_url(container, warnings: list[str], read_series) -> tuple:
         warnings.append(tr(SERIES_GONE, ref=untrusted.shorten(ref)))
         drop_url_param("series_ref")
         return ()
-    container.caption(tr("Using {n} values of a series this link names.", n=len(series)))
+    st.caption(tr("Using {n} values of a series this link names.", n=len(series)))
     return series

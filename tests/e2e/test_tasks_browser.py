@@ -72,6 +72,13 @@ def test_task_share_link_trains_and_shows_its_view(server, page: Page, task, tmp
     assert page.get_by_test_id("stAlert").filter(has_text="Share link").count() == 0
 
 
+TRUTH_JS = """() => {
+  const gd = document.querySelector(".st-key-task_view .js-plotly-plot");
+  const t = gd && (gd._fullData || []).find(t => t.name === "truth");
+  return t ? Array.from(t.y) : null;
+}"""
+
+
 def test_sine_reads_the_learners_csv_and_refuses_a_malformed_one(server, page: Page, tmp_path):
     good = tmp_path / "series.csv"
     good.write_text("value\n" + "\n".join(f"{(i % 20) / 10:.3f}" for i in range(600)) + "\n")
@@ -89,5 +96,9 @@ def test_sine_reads_the_learners_csv_and_refuses_a_malformed_one(server, page: P
     expect(page.locator(".rnnplay-live-status")).to_contain_text("finished", timeout=60_000)
     page.get_by_role("tab", name="Task view", exact=True).click()
     expect(page.locator(".st-key-task_view:not([data-stale=true])")).to_contain_text("Forecast", timeout=20_000)
+    # the run trained on the file, not on the built-in sines: the truth it forecasts is the file's sawtooth
+    # (the uploader reruns only itself for a file; the page's run must still see the new series)
+    truth = page.evaluate(TRUTH_JS)
+    assert truth and all(abs(v * 10 - round(v * 10)) < 1e-3 and -1e-3 <= v <= 1.9 + 1e-3 for v in truth), truth
     page.screenshot(path=str(shots_dir(tmp_path) / "task_sine_csv.png"), full_page=True)
     assert page.get_by_test_id("stException").count() == 0

@@ -103,9 +103,11 @@ class Follower(threading.Thread):
 @pytest.mark.slow
 def test_the_wide_csv_is_refused_and_another_learners_rate_holds(served, chromium, tmp_path):
     """Quiet spans and spans of uploads take turns, so the noise of a shared machine weighs on both alike.
-    Uploads come one a second, each refused before the next: the cost of the file. (A script that makes a
-    page rerun as fast as the server answers, whatever the widget, costs another learner about a fifth of
-    its rate on 2 cores: each rerun holds Python's GIL for tens of milliseconds.)"""
+    Uploads come one a second, each refused before the next: the cost of the file and of what it reruns.
+    A refused file reruns only the uploader's fragment (pairs' medians 0.975-1.00 on 2 cores); a whole
+    page run per upload, which holds Python's GIL for tens of milliseconds, gives 0.72-0.91. (A script that
+    makes a page rerun as fast as the server answers, whatever the widget, costs another learner about a
+    fifth of its rate.)"""
     proc, url = served
     # a run that outlasts the test (the fixture raises the server's step cap)
     learner = Follower(url, "task=majority&hidden_size=8&steps=1000000&lang=en")
@@ -141,7 +143,7 @@ def test_the_wide_csv_is_refused_and_another_learners_rate_holds(served, chromiu
     before, during = tab.rate_in(quiet), tab.rate_in(attacked)
     seconds = sum(b - a for a, b in attacked)
     # each span of uploads against the quiet span just before it: the median of the six pairs, so that one span
-    # the shared machine slowed (either kind) does not decide; the uploads must cost under a fifth in most pairs
+    # the shared machine slowed (either kind) does not decide; the uploads must cost under 7 % in most pairs
     quiet_rates = [tab.rate_in([q]) for q in quiet]
     assert before > 0 and all(quiet_rates), (before, quiet_rates)
     pairs = [tab.rate_in([u]) / r for u, r in zip(attacked, quiet_rates, strict=True)]
@@ -149,4 +151,4 @@ def test_the_wide_csv_is_refused_and_another_learners_rate_holds(served, chromiu
         f"learner: {before:.0f} steps/s quiet, {during:.0f} in {seconds:.0f} s of uploads ({during / before:.2f}x); "
         f"pairs {', '.join(f'{r:.2f}' for r in pairs)}"
     )
-    assert statistics.median(pairs) >= 0.8, (before, during, pairs)
+    assert statistics.median(pairs) >= 0.93, (before, during, pairs)
