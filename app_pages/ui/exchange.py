@@ -57,74 +57,79 @@ def exchange_panel(run: TrainingRun) -> None:
             )
         else:
             d[3].caption(tr("A plain PyTorch script is exported for {tasks}.", tasks=", ".join(export.SCRIPT_TASKS)))
-        st.markdown(tr("**Import**"))
-        i1, i2 = st.columns(2)
-        cfg_label = N_("Settings (JSON)")
-        cfg_file = i1.file_uploader(
-            tr(cfg_label), type=["json"], key="up_config", max_upload_size=untrusted.MAX_CONFIG_MB
+        st.fragment(_import)(run)
+
+
+def _import(run: TrainingRun) -> None:
+    """A fragment: a file reruns only it, so a student picking a pickle or a wrong file again and again costs
+    this server a few milliseconds each time instead of a whole page run (which holds Python's GIL for tens of
+    milliseconds and so slows every learner's training thread)."""
+    st.markdown(tr("**Import**"))
+    i1, i2 = st.columns(2)
+    cfg_label = N_("Settings (JSON)")
+    cfg_file = i1.file_uploader(tr(cfg_label), type=["json"], key="up_config", max_upload_size=untrusted.MAX_CONFIG_MB)
+    if cfg_file is not None:
+        # every input validated: name and size first, then the JSON reader (never pickle); a refusal changes nothing
+        problem = untrusted.upload_problem(
+            tr(cfg_label), cfg_file.name, cfg_file.size, untrusted.MAX_CONFIG_MB, (".json",)
         )
-        if cfg_file is not None:
-            # every input validated: name and size first, then the JSON reader (never pickle); a refusal changes nothing
-            problem = untrusted.upload_problem(
-                tr(cfg_label), cfg_file.name, cfg_file.size, untrusted.MAX_CONFIG_MB, (".json",)
+        try:
+            if problem:
+                raise ValueError(problem)
+            imported = export.load_config_json(cfg_file.getvalue())
+        except (ValueError, TypeError) as e:
+            i1.error(
+                tr(e) if problem else f"{untrusted.escape_markdown(cfg_file.name[:80])}: {tr(e)}",
+                icon=":material/block:",
             )
-            try:
-                if problem:
-                    raise ValueError(problem)
-                imported = export.load_config_json(cfg_file.getvalue())
-            except (ValueError, TypeError) as e:
-                i1.error(
-                    tr(e) if problem else f"{untrusted.escape_markdown(cfg_file.name[:80])}: {tr(e)}",
-                    icon=":material/block:",
-                )
-            else:
-                # a share link's parameters (a long text by its reference), less what a teacher's view fixed
-                room = st.session_state.get(teacher.SESSION_KEY, teacher.FREE)
-                params = links.share_params(imported)
-                kept = [k for k in params if room.fixed("text" if k == "text_ref" else k)]
-                if kept:
-                    i1.caption(tr("Locked by your teacher, kept as they are: {names}", names=", ".join(kept)))
-                i1.page_link(
-                    "app_pages/playground.py",
-                    label=tr("Open these settings ({task}, {arch})", task=imported.task, arch=imported.arch),
-                    icon=":material/open_in_new:",
-                    query_params={k: v for k, v in params.items() if k not in kept},
-                )
-        w_label = N_("Weights (safetensors) into this run")
-        w_file = i2.file_uploader(
-            tr(w_label),
-            # never unpickled: no type filter, so a pickled .pt reaches the check below and is refused with the reason
-            # (the browser's own refusal would only say ".pt files are not allowed")
-            type=None,
-            key="up_weights",
-            max_upload_size=untrusted.MAX_WEIGHTS_MB,
-            help=tr(
-                "Only .safetensors files (Export → Weights), up to {mb} MB. The architecture must match this "
-                "run's settings; the run then continues from these weights. Pickled checkpoints (.pt, .pth, "
-                ".ckpt) are refused: loading one can run code hidden in it.",
-                mb=untrusted.MAX_WEIGHTS_MB,
-            ),
+        else:
+            # a share link's parameters (a long text by its reference), less what a teacher's view fixed
+            room = st.session_state.get(teacher.SESSION_KEY, teacher.FREE)
+            params = links.share_params(imported)
+            kept = [k for k in params if room.fixed("text" if k == "text_ref" else k)]
+            if kept:
+                i1.caption(tr("Locked by your teacher, kept as they are: {names}", names=", ".join(kept)))
+            i1.page_link(
+                "app_pages/playground.py",
+                label=tr("Open these settings ({task}, {arch})", task=imported.task, arch=imported.arch),
+                icon=":material/open_in_new:",
+                query_params={k: v for k, v in params.items() if k not in kept},
+            )
+    w_label = N_("Weights (safetensors) into this run")
+    w_file = i2.file_uploader(
+        tr(w_label),
+        # never unpickled: no type filter, so a pickled .pt reaches the check below and is refused with the reason
+        # (the browser's own refusal would only say ".pt files are not allowed")
+        type=None,
+        key="up_weights",
+        max_upload_size=untrusted.MAX_WEIGHTS_MB,
+        help=tr(
+            "Only .safetensors files (Export → Weights), up to {mb} MB. The architecture must match this "
+            "run's settings; the run then continues from these weights. Pickled checkpoints (.pt, .pth, "
+            ".ckpt) are refused: loading one can run code hidden in it.",
+            mb=untrusted.MAX_WEIGHTS_MB,
+        ),
+    )
+    if w_file is not None and st.session_state.get("_loaded_weights") != w_file.file_id:
+        # checked before the run is touched: a refused file leaves it training (or paused) as it was
+        problem = untrusted.upload_problem(
+            tr(w_label), w_file.name, w_file.size, untrusted.MAX_WEIGHTS_MB, (".safetensors",)
         )
-        if w_file is not None and st.session_state.get("_loaded_weights") != w_file.file_id:
-            # checked before the run is touched: a refused file leaves it training (or paused) as it was
-            problem = untrusted.upload_problem(
-                tr(w_label), w_file.name, w_file.size, untrusted.MAX_WEIGHTS_MB, (".safetensors",)
+        try:
+            if problem:
+                raise ValueError(problem)
+            run.load_weights(w_file.getvalue())
+        except (ValueError, TypeError) as e:
+            i2.error(
+                tr(e) if problem else f"{untrusted.escape_markdown(w_file.name[:80])}: {tr(e)}",
+                icon=":material/block:",
             )
-            try:
-                if problem:
-                    raise ValueError(problem)
-                run.load_weights(w_file.getvalue())
-            except (ValueError, TypeError) as e:
-                i2.error(
-                    tr(e) if problem else f"{untrusted.escape_markdown(w_file.name[:80])}: {tr(e)}",
-                    icon=":material/block:",
+        else:
+            run.pause()  # a training run: the live view's next poll finds it paused and reruns the page
+            st.session_state["_loaded_weights"] = w_file.file_id
+            i2.success(
+                tr(
+                    "Loaded {name}: press Train to continue from these weights.",
+                    name=untrusted.escape_markdown(w_file.name[:80]),
                 )
-            else:
-                run.pause()
-                st.session_state["_loaded_weights"] = w_file.file_id
-                i2.success(
-                    tr(
-                        "Loaded {name}: press Train to continue from these weights.",
-                        name=untrusted.escape_markdown(w_file.name[:80]),
-                    )
-                )
+            )
