@@ -156,6 +156,11 @@ if not teacher.hides("share"):
                 st.code(links.share_url(config), language=None, wrap_lines=True)
         st.caption(tr("Copy it with the button at the right of the link. It holds no run: each visitor trains anew."))
         if config.series:
-            st.caption(tr("Your CSV series is not in the link (it stays in this browser session): share the file too."))
+            st.caption(
+                tr(
+                    "The link names your CSV series, which this server keeps (not the link): it opens with the "
+                    "series while the server has it, the least recently used going first. Share the file too."
+                )
+            )
 if not teacher.hides("teacher"):
     teacher.panel(config)  # hide and lock controls for a class

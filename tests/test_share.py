@@ -205,6 +205,10 @@ def test_an_uploaded_series_travels_by_its_reference_and_a_lost_one_is_named(sto
     assert not at.exception and not at.warning, [w.value for w in at.warning]
     assert at.session_state["_run"].config.series == series
     assert any("Using 300 values of a series this link names." in c.value for c in at.caption)
+    # the share box says what its link holds: the series by its reference, kept on this server
+    (link,) = link_boxes(at, SHARE_BOX, "Share this configuration")
+    assert f"series_ref={shared['series_ref']}" in link
+    assert any("The link names your CSV series, which this server keeps" in c.value for c in at.caption)
 
     lost = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     lost.switch_page(PLAYGROUND)

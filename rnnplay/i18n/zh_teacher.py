@@ -51,8 +51,10 @@ ZH = {
     "Copy it with the button at the right of the link. It holds no run: each visitor trains anew.": (
         "用链接右侧的按钮复制。链接不包含训练结果：每位访问者都会从头训练。"
     ),
-    "Your CSV series is not in the link (it stays in this browser session): share the file too.": (
-        "你的 CSV 序列不在链接里（它只保存在本浏览器会话中）：请把文件也一起分享。"
+    "The link names your CSV series, which this server keeps (not the link): it opens with the "
+    "series while the server has it, the least recently used going first. Share the file too.": (
+        "链接指向你的 CSV 序列，序列保存在本服务器上（不在链接里）：只要服务器还保存着它，打开链接就会用这条序列；"
+        "最久未用的会先被清除。请把文件也一起分享。"
     ),
     # links that hold: numbers a bound widget cannot read, long texts kept on the server
     "text_ref={ref}: this server no longer has the text this link names (long texts are kept on the "
