@@ -22,7 +22,8 @@
 // "ended" so that the page runs once more (its buttons, its last words). Polls that fail (a server error,
 // no answer within POLL_TIMEOUT_S, the network) are tried again; after FAILURES_BEFORE_REDRAW in a row the
 // status line triggers "redraw", and the script draws the view from the run itself: a feed that cannot
-// answer slows the view down, it never freezes it.
+// answer slows the view down, it never freezes it. A feed this server does not know (404) means the page's
+// session is gone with the server that held it: the page is loaded again (sessionGone).
 
 const PLOTLY_URL = "app/static/__PLOTLY_FILE__";
 
@@ -196,7 +197,10 @@ async function poll(f) {
     url.searchParams.set("have", have);
     const response = await fetch(url, { cache: "no-store", signal: abort.signal });
     if (response.ok) answer = await response.json();
-    else if (response.status === 404) f.charts.clear(); // the session ended (a new server): nothing to follow
+    else if (response.status === 404) {
+      f.charts.clear(); // nothing to follow here
+      sessionGone();
+    }
     else failed = response.status !== 429; // too soon: not a failure, the next poll comes at the pace
   } catch (err) {
     console.warn("live chart feed:", err); // the next poll tries again
@@ -229,6 +233,25 @@ async function poll(f) {
   }
   if (f.charts.size && feeds.get(f.url) === f) f.timer = setTimeout(() => poll(f), f.every * 1000);
   else feeds.delete(f.url);
+}
+
+// The server answering this page knows no feed of it: the page's session is gone with the server that held
+// it (a restart, or a replica that died: the websocket reconnected to another one, which made a new session).
+// Streamlit does not run the page again on such a reconnect when it has no timer, so the view would stand
+// still, saying "training" forever. The page is loaded again instead: its URL names the run (?run=), which
+// the server reopens from its store at the last save. At most once a minute, in case a server never keeps
+// the feed it gave.
+const RELOAD_KEY = "rnnplay-feed-gone-reload";
+function sessionGone() {
+  let last = 0;
+  try {
+    last = Number(window.sessionStorage.getItem(RELOAD_KEY)) || 0;
+    if (Date.now() - last < 60_000) return;
+    window.sessionStorage.setItem(RELOAD_KEY, String(Date.now()));
+  } catch (err) {
+    return; // no session storage (a sandboxed frame): no way to tell a loop of reloads, so none
+  }
+  window.location.reload();
 }
 
 function enqueue(chart, message) {

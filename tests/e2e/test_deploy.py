@@ -3,8 +3,9 @@ Streamlit replicas (one Ray worker each) and nginx in front, started by the laun
 
 - A run started through replica A outlives A: A is SIGKILLed mid-run (its Ray worker ends with it, as
   Ray ends the actors of a driver that is gone); the page's websocket reconnects through nginx, which
-  now sends the browser to replica B; B reopens the run from the shared store at its last autosave,
-  under the same id, and Resume trains on; a reload (through nginx, to B) keeps it training.
+  now sends the browser to replica B; B knows neither the page's session nor its live view's feed, so
+  the page loads its URL again by itself, and B reopens the run from the shared store at its last
+  autosave, under the same id; Resume trains on; a reload (through nginx, to B) keeps it training.
 - A run outlives its Ray worker: the worker processes are SIGKILLed mid-run; the page says the worker
   stopped, reopens the run from its last autosave on a new worker, and Resume trains on.
 
@@ -126,7 +127,7 @@ def test_a_run_outlives_the_replica_that_served_it(deployment, page):
     wait_until(lambda: len(run_workers(d.ray_head.sid)) < len(workers), 60, "replica A's Ray worker to end")
     last_save = stored_steps(store, rid)
 
-    # the page reconnects by itself: nginx leaves A out and sends this browser to B
+    # the page comes back by itself: nginx leaves A out and sends this browser to B
     back_at = reopened_at(page, rid)
     assert replica_of(page.context, d.url) != served
     assert back_at == last_save and step_of(page) == back_at and run_id(page) == rid

@@ -129,10 +129,11 @@ def test_reload_and_server_restart_keep_the_run(browser, tmp_path):
         proc.kill()
         proc.wait(10)
         proc = start_server(port, store)
-        page.goto(link)
-        wait_connected(page)
+        # the page comes back by itself: its websocket reconnects to a server without its session, the live
+        # view's feed is unknown there, and the page loads its URL (?run=) again, which reopens the run
         notice = page.get_by_test_id("stAlert").filter(has_text=f"Reopened run {rid} at step")
-        expect(notice).to_be_visible(timeout=30_000)
+        expect(notice).to_be_visible(timeout=60_000)
+        wait_connected(page)
         back_at = int(re.search(r"at step (\d+)", notice.inner_text()).group(1))
         assert seen < back_at and step_of(page) == back_at
         killed_x = wait_until(lambda: loss_steps(page), 60, "the loss chart")
