@@ -161,24 +161,29 @@ def test_the_probe_budget_holds_over_a_run_the_first_and_last_probes_included(ba
     assert spent["probe"] <= 0.1 * spent["step"] + (FREE_PROBES + 2) * spent["max"]
 
 
+def probes_begin_with(run: TrainingRun, first) -> None:
+    """Each probe the run's trainer hands to the background calls first() (a wait, a delay) before its work."""
+    made = run.trainer.probe_job
+
+    class Job:
+        def __init__(self, job):
+            self.job = job
+
+        def run(self):
+            first()
+            return self.job.run()
+
+    run.trainer.probe_job = lambda *args, **kwargs: Job(made(*args, **kwargs))
+
+
 def test_try_it_and_inspect_never_wait_for_a_probe_behind_training():
     """Try it and Inspect read the model between two steps; the probe behind training works on a twin, so they do
     not wait for it (waiting held the run still for as long as its first probe took, at every Train click)."""
     from rnnplay import inspect_data
 
     run = TrainingRun(make_config("majority", steps=1_000_000, **TINY), background_probes=True)
-    made, held, release = run.trainer.probe_job, threading.Event(), threading.Event()
-
-    class HeldJob:  # behind training until the test lets it go
-        def __init__(self, job):
-            self.job = job
-
-        def run(self):
-            held.set()
-            release.wait(30)
-            return self.job.run()
-
-    run.trainer.probe_job = lambda *args, **kwargs: HeldJob(made(*args, **kwargs))
+    held, release = threading.Event(), threading.Event()
+    probes_begin_with(run, lambda: (held.set(), release.wait(30)))  # behind training until the test lets it go
     run.start()
     try:
         assert held.wait(30)
@@ -206,26 +211,15 @@ def test_a_probe_still_behind_training_at_the_last_step_is_charged_too():
         min_probe_interval_s=0.0,
         background_probes=True,
     )
-    made, charges = run.trainer.probe_job, []
-
-    class SlowJob:  # behind training for many steps: the last step finds it running
-        def __init__(self, job):
-            self.job = job
-
-        def run(self):
-            time.sleep(0.05)
-            return self.job.run()
-
-    def slow_job(*args, **kwargs):
-        return SlowJob(made(*args, **kwargs))
-
+    charges = []
+    probes_begin_with(run, lambda: time.sleep(0.05))  # behind training for many steps: the last step finds it running
     charged = run.loop.cadence.charged
 
     def counted(dt):
         charges.append(dt)
         charged(dt)
 
-    run.trainer.probe_job, run.loop.cadence.charged = slow_job, counted
+    run.loop.cadence.charged = counted
     run.start()
     run.join(timeout=60)
     assert run.snapshot().state == "done"
