@@ -243,9 +243,8 @@ async function poll(f) {
 // the feed it gave.
 const RELOAD_KEY = "rnnplay-feed-gone-reload";
 function sessionGone() {
-  let last = 0;
   try {
-    last = Number(window.sessionStorage.getItem(RELOAD_KEY)) || 0;
+    const last = Number(window.sessionStorage.getItem(RELOAD_KEY)) || 0;
     if (Date.now() - last < 60_000) return;
     window.sessionStorage.setItem(RELOAD_KEY, String(Date.now()));
   } catch (err) {

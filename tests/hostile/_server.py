@@ -15,13 +15,14 @@ from tests.e2e.streamlit_server import start, stop
 
 CHROMIUM = os.environ.get("RNNPLAY_CHROMIUM", "/usr/bin/chromium")
 CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"  # no script run under way
 # A hosted server has cores of its own; its visitors' browsers run elsewhere. Here the test's side (this
 # process's main thread, Playwright's driver and Chromium, which inherit its cores) is held to the last
 # core and the server to the others, so that a rate measured in the server is not one that Chromium took
 # away by rendering an attacker's page (a Playground re-render takes most of a core for a moment). A
 # server allowed every core puts its training thread on Chromium's now and then: on 2 cores a learner
 # kept 0.79-0.90 of its rate through the uploads of the wide-CSV test, against 0.89-0.93 with the cores
-# apart, where what is lost is the server's own work for the uploads (two page runs of about 25 ms each).
+# apart, when each upload still reran the whole page (two page runs of about 25 ms each).
 # Chromium resets its processes' nice values, so a lower priority alone does not hold it back.
 CPUS = set(os.sched_getaffinity(0))
 CLIENT_CPUS = {max(CPUS)} if len(CPUS) > 1 else CPUS

@@ -15,7 +15,8 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.hostile._server import CONNECTED, rss_bytes  # its fixtures (chromium, served): tests/hostile/conftest.py
+# the fixtures chromium and served: tests/hostile/conftest.py
+from tests.hostile._server import CONNECTED, IDLE, rss_bytes
 from tests.hostile.conftest import Tab
 
 HOSTILE_CSV = "x" + "," * 20000 + "\n" + "1\n" * 10000  # 40 kB; the old reader spent 154 s of CPU on it
@@ -115,7 +116,6 @@ UPLOADS = {
         "it is a Python pickle",
     ),
 }
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 PAGE_RUN_FRAMES = 100  # a Playground page run sends the browser 120-250 websocket messages; its uploaders' 8-24
 
 
@@ -156,11 +156,10 @@ def test_a_refused_file_reruns_only_its_uploader(served, chromium, tmp_path, att
 def test_the_wide_csv_is_refused_and_another_learners_rate_holds(served, chromium, tmp_path):
     """Quiet spans and spans of uploads take turns, so the noise of a shared machine weighs on both alike.
     Uploads come one a second, each refused before the next: the cost of the file and of what it reruns.
-    A refused file reruns only the uploader's fragment (pairs' medians 0.92-1.00 on 2 cores, against the
-    quiet span before); a whole page run per upload, which holds Python's GIL for tens of milliseconds, gave
-    0.72-0.91. (A script that
-    makes a page rerun as fast as the server answers, whatever the widget, costs another learner about a
-    fifth of its rate.)"""
+    A refused file reruns only the uploader's fragment (pairs' medians 0.92-1.00 on 2 cores); a whole page
+    run per upload, which holds Python's GIL for tens of milliseconds, gave 0.72-0.91 (both against the quiet
+    span before). (A script that makes a page rerun as fast as the server answers, whatever the widget, costs
+    another learner about a fifth of its rate.)"""
     query, _, key, name, data, says = UPLOADS["wide-csv"]
     proc, url = served
     # a run that outlasts the test (the fixture raises the server's step cap)

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.streamlit_server import serve
+from tests.hostile._server import CONNECTED, IDLE
 
 SECRET = "hostile-urls-secret"
 
@@ -23,8 +24,6 @@ def urls_server(tmp_path_factory):
 
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 WAIT_MS = 120_000
 BAIT = "http://127.0.0.1:9/bait"  # nothing listens there; a request to it is what must not happen
 
