@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from app_pages.ui.teacher import qr_png, qr_svg
 from rnnplay import signing, texts
 from rnnplay.config import MAX_TEXT_CHARS, make_config
-from tests.link_boxes import SHARE_BOX, TEACHER_BOX, link_boxes
+from tests.link_boxes import SHARE_BOX, TEACHER_BOX, link_boxes, opened
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAYGROUND = "app_pages/playground.py"
@@ -110,7 +110,7 @@ def test_a_link_to_a_text_the_server_no_longer_has_says_so(stop_runs):
 # a teacher's view as a signed token -------------------------------------------------------------------
 def teacher_link(stop_runs, **params) -> dict:
     """The Playground's teacher panel with lr and arch locked and seed hidden: the student link's parameters."""
-    at = open_page(PLAYGROUND, stop_runs, **params)
+    at = opened(open_page(PLAYGROUND, stop_runs, **params), TEACHER_BOX)
     at.multiselect(key="teacher_hide").set_value(["seed"]).run()
     at.multiselect(key="teacher_lock").set_value(["lr", "arch"]).run()
     link = link_boxes(at, TEACHER_BOX, PANEL)[0]
@@ -237,7 +237,7 @@ def test_the_gradient_lab_keeps_the_view_after_a_page_switch(stop_runs):
 
 # short link and QR code -------------------------------------------------------------------------------
 def test_the_short_link_opens_the_student_view_and_an_unknown_one_says_so(stop_runs):
-    at = open_page(PLAYGROUND, stop_runs, task="adding", lr=0.01)
+    at = opened(open_page(PLAYGROUND, stop_runs, task="adding", lr=0.01), TEACHER_BOX)
     at.multiselect(key="teacher_lock").set_value(["lr"]).run()
     short = [link for link in link_boxes(at, TEACHER_BOX, PANEL) if "?t=" in link][0]
     assert len(short) < 60 and urlsplit(short).path.endswith("/playground")

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from app_pages.ui.teacher import teacher_query
 from rnnplay import signing
 from rnnplay.config import TASKS, make_config, relevant_fields
-from tests.link_boxes import TEACHER_BOX, link_boxes
+from tests.link_boxes import EXCHANGE_BOX, TEACHER_BOX, link_boxes, opened
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAYGROUND = "app_pages/playground.py"
@@ -149,6 +149,7 @@ def test_teacher_query_spells_out_fixed_fields_and_always_hides_the_panel():
 def test_the_teacher_panel_makes_a_link_that_opens_the_student_view(stop_runs):
     teacher = open_playground(task="adding", hidden_size=48, lr=0.01)
     stop_runs.append(teacher)
+    opened(teacher, TEACHER_BOX)
     teacher.multiselect(key="teacher_hide").set_value(["seed", "export"]).run()
     teacher.multiselect(key="teacher_lock").set_value(["lr", "hidden_size"]).run()
     link = link_boxes(teacher, TEACHER_BOX, PANEL)[0]
@@ -179,6 +180,7 @@ def test_the_gradient_lab_honours_a_teacher_link_and_makes_one(stop_runs):
     configs = [r.config for r in at.session_state["_race"].runs]
     assert len(configs) == 3 and all((c.steps, c.seed) == (300, 2) for c in configs)
     # the panel's link keeps the race and adds the lists
+    opened(at, TEACHER_BOX)
     at.multiselect(key="teacher_lock").set_value(["seq_len"]).run()
     link = link_boxes(at, TEACHER_BOX, PANEL)[0]
     params = dict(parse_qsl(urlsplit(link).query))
@@ -192,6 +194,36 @@ def test_the_gradient_lab_honours_a_teacher_link_and_makes_one(stop_runs):
     stop_runs.append(student)
     assert not student.exception and not student.warning
     assert student.number_input(key="seq_len").disabled and PANEL not in expanders(student)
+
+
+def test_the_closed_panels_draw_nothing_and_the_teachers_choices_survive_closing(stop_runs):
+    """A page run draws the Teacher link and Export / import panels' widgets only while they are open (the
+    Train click's page run holds the GIL the training thread waits for); the teacher's choices come back
+    when the panel is opened again."""
+    at = open_playground(task="random", lesson="random")
+    stop_runs.append(at)
+    assert {PANEL, "Export / import"} <= expanders(at)
+    closed = {w.key for kind in ("multiselect", "selectbox", "file_uploader") for w in at.get(kind)}
+    assert not {"teacher_hide", "teacher_lock", "teacher_lesson", "up_config", "up_weights"} & closed
+    assert not at.get("download_button") and not at.get("imgs")
+
+    opened(at, TEACHER_BOX, EXCHANGE_BOX)
+    assert at.selectbox(key="teacher_lesson").value == "random"  # the URL's lesson, offered at first
+    assert at.file_uploader(key="up_weights") is not None
+    at.multiselect(key="teacher_hide").set_value(["seed", "export"]).run()
+    at.multiselect(key="teacher_lock").set_value(["lr"]).run()
+    at.selectbox(key="teacher_lesson").set_value(None).run()
+    link = link_boxes(at, TEACHER_BOX, PANEL)[0]
+
+    at.session_state[TEACHER_BOX] = False
+    at.run()
+    assert "teacher_hide" not in {w.key for w in at.multiselect}
+    opened(at, TEACHER_BOX)
+    assert not at.exception and not at.warning
+    assert at.multiselect(key="teacher_hide").value == ["seed", "export"]
+    assert at.multiselect(key="teacher_lock").value == ["lr"]
+    assert at.selectbox(key="teacher_lesson").value is None  # not the URL's lesson again
+    assert link_boxes(at, TEACHER_BOX, PANEL)[0] == link
 
 
 @pytest.mark.parametrize("task", TASKS)

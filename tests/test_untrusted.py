@@ -26,6 +26,7 @@ from rnnplay.config import MAX_TEXT_CHARS, ConfigError, make_config, parse_param
 from rnnplay.tasks.sine import load_series_csv
 from rnnplay.trainer import Trainer
 from tests import test_pages
+from tests.link_boxes import EXCHANGE_BOX, opened
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAYGROUND = "app_pages/playground.py"
@@ -248,6 +249,9 @@ def messages(at: AppTest) -> str:
 
 
 def upload(at: AppTest, key: str, name: str, data: bytes) -> AppTest:
+    """The file picked in the Export / import panel's uploader `key` (the panel opened first)."""
+    if not (EXCHANGE_BOX in at.session_state and at.session_state[EXCHANGE_BOX]):
+        opened(at, EXCHANGE_BOX)
     at.file_uploader(key=key).set_value((name, data, "application/octet-stream")).run()
     return at
 

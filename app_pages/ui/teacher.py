@@ -49,7 +49,7 @@ PARTS = {
 GRADIENT_PARTS = ("share", "howto")  # the parts the Gradient lab has
 SHAREABLE = tuple(n for n, f in FIELDS.items() if f.metadata["share"])
 SESSION_KEY = "_classroom"
-TEACHER_BOX = "teacher_box"  # the panel's expander: its link boxes are drawn only while open (links.SHARE_BOX)
+TEACHER_BOX = "teacher_box"  # the panel's expander: its contents are drawn only while it is open
 
 
 @dataclass(frozen=True)
@@ -302,7 +302,7 @@ def qr_png(url: str) -> bytes:
 
 @functools.lru_cache(maxsize=32)
 def qr_svg(url: str) -> bytes:
-    """The same QR code as SVG. Both are cached by link: the panel is drawn at every page run (8 ms a code)."""
+    """The same QR code as SVG. Both are cached by link: an open panel draws them at every page run (8 ms a code)."""
     buf = io.BytesIO()
     segno.make(url, error="m").save(buf, kind="svg", scale=8, border=4, xmldecl=True)
     return buf.getvalue()
@@ -320,6 +320,8 @@ def panel(config, page: str = "playground", fields: list[str] | None = None, sha
         return f"{tr(LABELS[name])} ({name})" if name in LABELS else tr(PARTS[name])
 
     box = st.expander(tr("Teacher link (for a class)"), icon=":material/school:", key=TEACHER_BOX, on_change="rerun")
+    if not box.open:  # its widgets, link, short link and QR code cost every page run ~15 ms: drawn only when open
+        return
     with box:
         st.markdown(
             tr(
@@ -332,14 +334,14 @@ def panel(config, page: str = "playground", fields: list[str] | None = None, sha
             tr("Hide from the class"),
             names + parts,
             format_func=label,
-            key="teacher_hide",
+            key=_kept("teacher_hide", names + parts),
             placeholder=tr("Nothing hidden"),
         )
         lock = c[1].multiselect(
             tr("Lock (shown, not changeable)"),
             names,
             format_func=label,
-            key="teacher_lock",
+            key=_kept("teacher_lock", names),
             placeholder=tr("Nothing locked"),
         )
         lessons = [le.id for le in LESSONS if le.page == page]
@@ -347,24 +349,24 @@ def panel(config, page: str = "playground", fields: list[str] | None = None, sha
         lesson = st.selectbox(
             tr("Lesson narrative (optional)"),
             [None, *lessons],
-            index=[None, *lessons].index(current) if current in lessons else 0,
+            # the URL's lesson only for a choice not made yet (index 0 beside a kept value: no Session State warning)
+            index=[None, *lessons].index(current) if current in lessons and "teacher_lesson" not in _shadow() else 0,
             format_func=lambda i: tr("none") if i is None else tr(next(le.title for le in LESSONS if le.id == i)),
-            key="teacher_lesson",
+            key=_kept("teacher_lesson", [None, *lessons]),
             help=tr("The lesson's sentences run over this configuration; open the lesson first for its settings."),
         )
+        _shadow().update(teacher_hide=hide, teacher_lock=lock, teacher_lesson=lesson)
         query = teacher_query(config, hide, lock, lesson, lang(), shared)
         url, short = teacher_url(query, page), short_url(query, page)
         st.caption(tr("The student link (copy it with the button at its right):"))
         with st.container(key="teacher_link"):  # the key: a browser test reads the link by it
-            if box.open:  # the link boxes only when open (TEACHER_BOX)
-                st.code(url, language=None, wrap_lines=True)
+            st.code(url, language=None, wrap_lines=True)
         st.link_button(tr("Open the student view"), url, icon=":material/open_in_new:")
         st.caption(tr("The same view as a short link and a QR code, for a slide:"))
         c = st.columns([1, 2])
         c[0].image(qr_png(short), caption=tr("Scan to open the student view"), width=220)
         with c[1].container(key="teacher_short_link"):
-            if box.open:
-                st.code(short, language=None)
+            st.code(short, language=None)
         c[1].download_button(
             tr("QR code (SVG)"),
             lambda: qr_svg(short),
@@ -374,3 +376,24 @@ def panel(config, page: str = "playground", fields: list[str] | None = None, sha
             on_click="ignore",
             icon=":material/qr_code_2:",
         )
+
+
+SHADOW_KEY = "_teacher_choices"  # the panel's choices while it is closed (its widgets are not drawn then)
+
+
+def _shadow() -> dict:
+    return st.session_state.setdefault(SHADOW_KEY, {})
+
+
+def _kept(key: str, options: list) -> str:
+    """A panel widget's key, its value restored from the shadow when the panel was closed and opened again
+    (Streamlit forgets the value of a widget that a page run did not draw), less what `options` no longer
+    offers (another task's settings, another page's lesson)."""
+    kept = _shadow().get(key)
+    if key in st.session_state or kept is None:
+        return key
+    if isinstance(kept, list):
+        st.session_state[key] = [k for k in kept if k in options]
+    elif kept in options:
+        st.session_state[key] = kept
+    return key
