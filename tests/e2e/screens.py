@@ -22,10 +22,10 @@ from playwright.sync_api import Page, sync_playwright
 
 from rnnplay.lessons import BY_ID
 from tests.e2e import streamlit_server
+from tests.e2e.page_state import CONNECTED
 
 WIDTH, HEIGHT = 1400, 900
 KEY_CHARTS = ("loss_chart", "gtt_chart")  # must be on the first screen (a live chart keyed k sits in .st-key-k_chart)
-CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
 
 # per live chart: its key (the st-key-* class of the nearest keyed container), whether it is on the first
 # screen, and whether Plotly has drawn it (laid out)

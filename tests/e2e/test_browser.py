@@ -8,12 +8,14 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.page_state import CONNECTED
+
 pytestmark = pytest.mark.e2e
 SHARE = "/playground?task=adding&arch=lstm&hidden_size=32&seq_len=30&steps=3000"
 
 
 def wait_connected(page: Page) -> None:
-    page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=30_000)
+    page.wait_for_selector(CONNECTED, timeout=30_000)
 
 
 def progress_text(page: Page) -> str:

@@ -13,6 +13,8 @@ import sys
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.page_state import CONNECTED
+
 pytestmark = pytest.mark.e2e
 
 
@@ -25,7 +27,7 @@ def download(page: Page, label: str, path):
 
 def test_export_script_reproduces_the_apps_losses_and_weights_load_back(server, page: Page, tmp_path):
     page.goto(f"{server}/playground?task=majority&arch=gru&steps=40&seed=3")
-    page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=30_000)
+    page.wait_for_selector(CONNECTED, timeout=30_000)
     page.get_by_role("button", name=re.compile("^.?Train$")).click()
     expect(page.locator(".rnnplay-live-status")).to_contain_text("finished", timeout=60_000)
     # the full page run that follows the end of training redraws the buttons: a click before it can land on a
@@ -57,7 +59,7 @@ def test_export_script_reproduces_the_apps_losses_and_weights_load_back(server, 
     weights = download(page, "Weights", tmp_path / "w.safetensors")
     # a run with another hidden size refuses them by name; the same architecture takes them
     page.goto(f"{server}/playground?task=majority&arch=gru&hidden_size=16")
-    page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=30_000)
+    page.wait_for_selector(CONNECTED, timeout=30_000)
     page.get_by_text("Export / import").click()
     upload = page.locator(".st-key-up_weights [data-testid=stFileUploaderDropzoneInput]")
     expect(upload).to_be_attached(timeout=20_000)
@@ -66,7 +68,7 @@ def test_export_script_reproduces_the_apps_losses_and_weights_load_back(server, 
         "hidden_size", timeout=20_000
     )
     page.goto(f"{server}/playground?task=majority&arch=gru&seed=3")
-    page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=30_000)
+    page.wait_for_selector(CONNECTED, timeout=30_000)
     page.get_by_text("Export / import").click()
     upload = page.locator(".st-key-up_weights [data-testid=stFileUploaderDropzoneInput]")
     expect(upload).to_be_attached(timeout=20_000)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.page_state import CONNECTED
 from tests.e2e.streamlit_server import serve
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -32,7 +33,7 @@ def shots(tmp_path: Path) -> Path:
 def open_page(browser, url: str) -> Page:
     page = browser.new_context(viewport={"width": 1400, "height": 2000}).new_page()
     page.goto(url)
-    page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=60_000)
+    page.wait_for_selector(CONNECTED, timeout=60_000)
     # a fresh server imports torch and the browser loads the button code: minutes on a busy 2-core box
     expect(page.get_by_role("button", name=re.compile("^.?Train$"))).to_be_enabled(timeout=300_000)
     return page

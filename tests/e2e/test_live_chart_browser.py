@@ -12,10 +12,10 @@ import time
 import pytest
 from playwright.sync_api import Page
 
+from tests.e2e.page_state import CONNECTED
 from tests.e2e.streamlit_server import serve
 
 pytestmark = pytest.mark.e2e
-CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
 LOSS_POINTS = """() => {
   const gd = [...document.querySelectorAll('.rnnplay-live-chart')]
     .find(g => /loss/i.test(((g._fullLayout || {}).title || {}).text || ''));

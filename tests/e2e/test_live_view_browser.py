@@ -24,11 +24,11 @@ from playwright.sync_api import Page, expect
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from rnnplay.lessons import BY_ID
+from tests.e2e.page_state import CONNECTED
 from tests.e2e.streamlit_server import serve
 
 pytestmark = pytest.mark.e2e
 
-CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
 FIRST_DRAW_S = 30  # a chart element may load plotly.js on its first paint: wait generously, once
 PLAYGROUND_WINDOW_S = 60
 LESSON_WINDOW_S = 50

@@ -12,6 +12,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.page_state import IDLE
 from tests.perf.appbench import WATCH_JS, open_playground, parse_status
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -126,7 +127,7 @@ def highlighters_fetched(page: Page) -> list[str]:
 
 def settled(page: Page) -> None:
     """The page's script run has ended and the browser fetches nothing more."""
-    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
     page.wait_for_load_state("networkidle")
 
 

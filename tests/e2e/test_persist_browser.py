@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e import streamlit_server
+from tests.e2e.page_state import CONNECTED
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 LINK = "/playground?task=majority&hidden_size=16&steps=20000"
@@ -30,7 +31,7 @@ def fresh(selector: str) -> str:
 
 
 def wait_connected(page: Page) -> None:
-    page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=30_000)
+    page.wait_for_selector(CONNECTED, timeout=30_000)
 
 
 def button(page: Page, key: str, label: str):

@@ -10,6 +10,7 @@ import pytest
 pytest.importorskip("ray", reason="ray is not installed (requirements-hosted.txt)")
 
 from rnnplay.ray_head import local_head  # noqa: E402
+from tests.e2e.page_state import CONNECTED
 from tests.e2e.streamlit_server import serve  # noqa: E402
 
 pytestmark = pytest.mark.slow  # a Ray head, a server and a browser: tens of seconds
@@ -25,7 +26,7 @@ def ray_server(tmp_path_factory):
 
 def test_train_runs_on_a_ray_worker_and_the_page_draws_it_to_the_end(ray_server, page):
     page.goto(f"{ray_server}/playground?task=majority&steps=120")
-    page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=60_000)
+    page.wait_for_selector(CONNECTED, timeout=60_000)
     page.get_by_role("button", name="Train", exact=True).click(timeout=60_000)
     progress = page.locator(".rnnplay-live-status").first
     page.wait_for_function(

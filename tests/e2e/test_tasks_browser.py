@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.page_state import CONNECTED
+
 pytestmark = pytest.mark.e2e
 
 # task -> (extra share-link parameters, what the task view shows, a try-it input or None, what the
@@ -39,7 +41,7 @@ def shots_dir(tmp_path: Path) -> Path:
 def test_task_share_link_trains_and_shows_its_view(server, page: Page, task, tmp_path):
     params, view_text, try_input, answer = CASES[task]
     page.goto(f"{server}/playground?task={task}&{params}")
-    page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=30_000)
+    page.wait_for_selector(CONNECTED, timeout=30_000)
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_role("combobox", name="Task")).to_have_value(task, timeout=30_000)
 
@@ -85,7 +87,7 @@ def test_sine_reads_the_learners_csv_and_refuses_a_malformed_one(server, page: P
     bad = tmp_path / "bad.csv"
     bad.write_text("value\n1.0\n2.0\nabc\n4.0\n")
     page.goto(f"{server}/playground?task=sine&steps=60")
-    page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=30_000)
+    page.wait_for_selector(CONNECTED, timeout=30_000)
     upload = page.locator(".st-key-series_file [data-testid=stFileUploaderDropzoneInput]")
     upload.set_input_files(str(bad))
     warning = page.get_by_test_id("stAlert").filter(has_text="bad.csv")

@@ -16,9 +16,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from tests.e2e.page_state import CONNECTED, IDLE
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 WAIT_MS = 120_000  # a cold server on a busy shared machine takes a while to import torch
 
 

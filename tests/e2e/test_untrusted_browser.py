@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.page_state import CONNECTED
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
 LOSS_CHART = ".st-key-loss:not([data-stale=true]) .rnnplay-live-chart"  # the live chart element, a Plotly root
 LOSS_DATA = f"""() => {{
     const plot = document.querySelector('{LOSS_CHART}');

@@ -14,8 +14,6 @@ import pytest
 from tests.e2e.streamlit_server import start, stop
 
 CHROMIUM = os.environ.get("RNNPLAY_CHROMIUM", "/usr/bin/chromium")
-CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"  # no script run under way
 # A hosted server has cores of its own; its visitors' browsers run elsewhere. Here the test's side (this
 # process's main thread, Playwright's driver and Chromium, which inherit its cores) is held to the last
 # core and the server to the others, so that a rate measured in the server is not one that Chromium took

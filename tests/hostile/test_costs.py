@@ -16,7 +16,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 # the fixtures chromium and served: tests/hostile/conftest.py
-from tests.hostile._server import CONNECTED, IDLE, rss_bytes
+from tests.e2e.page_state import CONNECTED, IDLE
+from tests.hostile._server import rss_bytes
 from tests.hostile.conftest import Tab
 
 HOSTILE_CSV = "x" + "," * 20000 + "\n" + "1\n" * 10000  # 40 kB; the old reader spent 154 s of CPU on it

@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.page_state import CONNECTED, IDLE
 from tests.e2e.streamlit_server import serve
-from tests.hostile._server import CONNECTED, IDLE
 
 SECRET = "hostile-urls-secret"
 

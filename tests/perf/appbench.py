@@ -52,12 +52,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.e2e.page_state import CONNECTED
+
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("RNNPLAY_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
 # "step 12 / 300 · 85 steps/s · training…", with "· epoch 1.5 " after the total on a task with a finite dataset
 STATUS = re.compile(r"step (\d+) / (\d+) (?:· epoch [\d.]+ )?· (\d+) steps/s · (.+)")
 TARGET_RUN_S = 7.0  # a live run of about 5-10 s: long enough that the first redraws weigh little
