@@ -22,7 +22,7 @@ from rnnplay import figures, inspect_data
 from rnnplay.config import make_config
 from rnnplay.run.training_run import TrainingRun
 from tests.live import live_element_ids, live_figure, live_figures
-from tests.test_pages import open_app
+from tests.test_pages import DIVERGING, open_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAYGROUND, INSPECT = "app_pages/playground.py", "app_pages/inspect.py"
@@ -342,17 +342,7 @@ def scrubber(at: AppTest):
 
 
 def test_a_diverged_run_can_still_be_inspected(apps):
-    at = open_app(
-        PLAYGROUND,
-        task="adding",
-        nonlinearity="relu",
-        init="identity",
-        init_gain=2,
-        optimizer="sgd",
-        lr=1,
-        clip_mode="off",
-        steps=50,
-    )
+    at = open_app(PLAYGROUND, **DIVERGING)
     apps.append(at)
     at.button(key="btn_train").click().run()
     run = at.session_state["_run"]

@@ -186,18 +186,21 @@ def test_trained_run_survives_a_visit_to_home(stop_runs):
     assert at.session_state["_run"] is run and run.trainer.steps_done == 30
 
 
+# a ReLU RNN with identity W_hh at twice its scale, plain SGD at lr 1 and no clipping: diverges within 50 steps
+DIVERGING = dict(
+    task="adding",
+    nonlinearity="relu",
+    init="identity",
+    init_gain=2,
+    optimizer="sgd",
+    lr=1,
+    clip_mode="off",
+    steps=50,
+)
+
+
 def test_a_diverging_run_stops_with_a_hint_and_keeps_its_history(stop_runs):
-    at = open_app(
-        PLAYGROUND,
-        task="adding",
-        nonlinearity="relu",
-        init="identity",
-        init_gain=2,
-        optimizer="sgd",
-        lr=1,
-        clip_mode="off",
-        steps=50,
-    )
+    at = open_app(PLAYGROUND, **DIVERGING)
     stop_runs.append(at)
     at.button(key="btn_train").click().run()
     run = at.session_state["_run"]
