@@ -16,13 +16,13 @@ import pytest
 import torch
 
 from app_pages.i18n import render
-from rnnplay.__main__ import main
 from rnnplay.config import MAX_SERIES, ConfigError, make_config
 from rnnplay.data import TEXTS
 from rnnplay.tasks import make_task, sine
 from rnnplay.tasks.charlm import CONTINUE_CHARS, CORPUS_DEFAULTS, CharLM
 from rnnplay.tasks.sine import MAX_CSV_BYTES, MAX_CSV_COLUMNS, load_series_csv, min_series_len
 from rnnplay.trainer import Trainer
+from tests.test_cli import run_main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -262,7 +262,7 @@ def test_load_series_csv_reads_each_cell_a_bounded_number_of_times():
 def test_cli_refuses_the_wide_csv_in_one_line(tmp_path, capsys):
     path = tmp_path / "wide.csv"
     path.write_text(HOSTILE_CSV)
-    code, _, err = _run(capsys, "train", "--task", "sine", "--csv", str(path), "--steps", "1")
+    code, _, err = run_main(capsys, "train", "--task", "sine", "--csv", str(path), "--steps", "1")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "columns" in err and "csv" in err
 
 
@@ -320,20 +320,10 @@ def test_builtin_sine_is_unchanged_when_no_series_is_given():
 
 
 # CLI --csv --------------------------------------------------------------------------------------
-def _run(capsys, *args: str) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main(list(args))
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else 1
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def test_cli_csv_trains_sine_on_the_file(tmp_path, capsys):
     path = tmp_path / "temps.csv"
     path.write_text("temp_c\n" + "\n".join(f"{v:.4f}" for v in _periodic(400)) + "\n")
-    code, out, _ = _run(
+    code, out, _ = run_main(
         capsys, "train", "--task", "sine", "--csv", str(path), "--steps", "5", "--hidden-size", "4", "--json"
     )
     assert code == 0
@@ -355,7 +345,7 @@ def test_cli_bad_csv_exits_2_with_one_line_naming_csv(tmp_path, capsys, content,
     path = tmp_path / "s.csv"
     if content is not None:
         path.write_text(content)
-    code, out, err = _run(capsys, "train", "--task", task, "--csv", str(path), "--steps", "1")
+    code, out, err = run_main(capsys, "train", "--task", task, "--csv", str(path), "--steps", "1")
     assert code == 2 and len(err.strip().splitlines()) == 1 and needle in err and "csv" in err
 
 
