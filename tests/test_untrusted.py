@@ -15,6 +15,7 @@ import time
 import tomllib
 import zipfile
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 import torch
@@ -285,6 +286,28 @@ def test_playground_refuses_hostile_checkpoints_and_big_files_and_the_run_is_unt
     upload(at, "up_config", "bad.json", b"{not json")
     assert "bad.json: config file: not valid JSON (line 1, column 2" in messages(at)
     assert_unchanged(at, before)
+
+
+def test_a_settings_file_that_passes_offers_its_settings_and_weights_load_into_the_run(stop_runs):
+    """The other side of the refusals: a good settings file gives a link that opens exactly its settings, and
+    good weights are loaded into the run, which is paused to continue from them."""
+    at = trained(stop_runs, task="majority", steps=20, hidden_size=8)
+    wanted = make_config("adding", arch="gru", hidden_size=24, lr=0.02)
+    upload(at, "up_config", "mine.json", export.config_json(wanted).encode())
+    assert not at.exception and not messages(at)
+    (link,) = [e for e in at.get("page_link") if "Open these settings" in e.proto.label]
+    assert link.proto.label == "Open these settings (adding, gru)"
+    assert parse_params(dict(parse_qsl(link.proto.query_string)))[0] == wanted
+
+    run, _, trained_weights = fingerprint(at)
+    data = run.weights()
+    with torch.no_grad():
+        for p in run.trainer.model.parameters():
+            p.add_(1.0)
+    upload(at, "up_weights", "w.safetensors", data)
+    assert "Loaded w.safetensors: press Train to continue from these weights." in [m.value for m in at.success]
+    now = fingerprint(at)[2]
+    assert all(torch.equal(now[k], v) for k, v in trained_weights.items())
 
 
 def test_a_refused_upload_leaves_a_running_run_running(stop_runs, tmp_path):

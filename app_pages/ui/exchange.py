@@ -77,20 +77,9 @@ def _import(run: TrainingRun) -> None:
     cfg_label = N_("Settings (JSON)")
     cfg_file = i1.file_uploader(tr(cfg_label), type=["json"], key="up_config", max_upload_size=untrusted.MAX_CONFIG_MB)
     if cfg_file is not None:
-        # every input validated: name and size first, then the JSON reader (never pickle); a refusal changes nothing
-        problem = untrusted.upload_problem(
-            tr(cfg_label), cfg_file.name, cfg_file.size, untrusted.MAX_CONFIG_MB, (".json",)
-        )
-        try:
-            if problem:
-                raise ValueError(problem)
-            imported = export.load_config_json(cfg_file.getvalue())
-        except (ValueError, TypeError) as e:
-            i1.error(
-                tr(e) if problem else f"{untrusted.escape_markdown(cfg_file.name[:80])}: {tr(e)}",
-                icon=":material/block:",
-            )
-        else:
+        # the JSON reader, never pickle; a refusal changes nothing
+        ok, imported = _read(i1, cfg_label, cfg_file, untrusted.MAX_CONFIG_MB, ".json", export.load_config_json)
+        if ok:
             # a share link's parameters (a long text by its reference), less what a teacher's view fixed
             room = st.session_state.get(teacher.SESSION_KEY, teacher.FREE)
             params = links.share_params(imported)
@@ -120,19 +109,8 @@ def _import(run: TrainingRun) -> None:
     )
     if w_file is not None and st.session_state.get("_loaded_weights") != w_file.file_id:
         # checked before the run is touched: a refused file leaves it training (or paused) as it was
-        problem = untrusted.upload_problem(
-            tr(w_label), w_file.name, w_file.size, untrusted.MAX_WEIGHTS_MB, (".safetensors",)
-        )
-        try:
-            if problem:
-                raise ValueError(problem)
-            run.load_weights(w_file.getvalue())
-        except (ValueError, TypeError) as e:
-            i2.error(
-                tr(e) if problem else f"{untrusted.escape_markdown(w_file.name[:80])}: {tr(e)}",
-                icon=":material/block:",
-            )
-        else:
+        ok, _ = _read(i2, w_label, w_file, untrusted.MAX_WEIGHTS_MB, ".safetensors", run.load_weights)
+        if ok:
             run.pause()  # a training run: the live view's next poll finds it paused and reruns the page
             st.session_state["_loaded_weights"] = w_file.file_id
             i2.success(
@@ -141,3 +119,18 @@ def _import(run: TrainingRun) -> None:
                     name=untrusted.escape_markdown(w_file.name[:80]),
                 )
             )
+
+
+def _read(column, label: str, file, max_mb: int, suffix: str, read) -> tuple[bool, object]:
+    """(True, `read(the file's bytes)`) once its name and size pass `untrusted.upload_problem` and `read` takes
+    it; else (False, None) and a message in `column` naming the file and why it was refused."""
+    problem = untrusted.upload_problem(tr(label), file.name, file.size, max_mb, (suffix,))
+    try:
+        if problem:
+            raise ValueError(problem)
+        return True, read(file.getvalue())
+    except (ValueError, TypeError) as e:
+        column.error(
+            tr(e) if problem else f"{untrusted.escape_markdown(file.name[:80])}: {tr(e)}", icon=":material/block:"
+        )
+        return False, None
