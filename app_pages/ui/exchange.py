@@ -15,9 +15,9 @@ EXCHANGE_BOX = "exchange_box"  # the panel's expander: its contents are drawn on
 
 
 def exchange_panel(run: TrainingRun) -> None:
-    """The Export / import expander. Closed, it is empty: its buttons and uploaders cost every page run
-    ~10 ms of the server's time (the Train click's run too, while the training thread waits for the GIL);
-    opening it reruns the page."""
+    """The Export / import expander. Closed, it is empty: its buttons and uploaders would be built at every page
+    run, the Train click's too, while the training thread waits for the GIL (with the closed Teacher link panel's
+    contents, 8 of a Playground page run's 40 ms of CPU: docs/benchmarks.md); opening it reruns the page."""
     box = st.expander(tr("Export / import"), icon=":material/swap_vert:", key=EXCHANGE_BOX, on_change="rerun")
     if not box.open:
         return

@@ -320,7 +320,7 @@ def panel(config, page: str = "playground", fields: list[str] | None = None, sha
         return f"{tr(LABELS[name])} ({name})" if name in LABELS else tr(PARTS[name])
 
     box = st.expander(tr("Teacher link (for a class)"), icon=":material/school:", key=TEACHER_BOX, on_change="rerun")
-    if not box.open:  # its widgets, link, short link and QR code cost every page run ~15 ms: drawn only when open
+    if not box.open:  # its widgets, links and QR code are built only when open (exchange.exchange_panel: why)
         return
     with box:
         st.markdown(
