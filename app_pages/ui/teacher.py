@@ -365,8 +365,7 @@ def panel(config, page: str = "playground", fields: list[str] | None = None, sha
         st.caption(tr("The same view as a short link and a QR code, for a slide:"))
         c = st.columns([1, 2])
         c[0].image(qr_png(short), caption=tr("Scan to open the student view"), width=220)
-        with c[1].container(key="teacher_short_link"):
-            st.code(short, language=None)
+        c[1].code(short, language=None)
         c[1].download_button(
             tr("QR code (SVG)"),
             lambda: qr_svg(short),
