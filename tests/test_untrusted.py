@@ -290,7 +290,7 @@ def test_playground_refuses_hostile_checkpoints_and_big_files_and_the_run_is_unt
 
 def test_a_settings_file_that_passes_offers_its_settings_and_weights_load_into_the_run(stop_runs):
     """The other side of the refusals: a good settings file gives a link that opens exactly its settings, and
-    good weights are loaded into the run, which is paused to continue from them."""
+    good weights are loaded into the run and said to be."""
     at = trained(stop_runs, task="majority", steps=20, hidden_size=8)
     wanted = make_config("adding", arch="gru", hidden_size=24, lr=0.02)
     upload(at, "up_config", "mine.json", export.config_json(wanted).encode())
