@@ -11,6 +11,7 @@ one background thread (rnnplay.race); the buttons only flip its state and a frag
 from its snapshot."""
 
 import os
+from functools import partial
 
 import streamlit as st
 
@@ -23,7 +24,8 @@ from app_pages.ui.race_entries import DEFAULT_PRESET, checked_entries, entries_e
 from app_pages.ui.race_view import race_view
 from app_pages.ui.run_bar import run_bar
 from app_pages.ui.session_race import current_race
-from rnnplay.race import PRESETS
+from rnnplay.config import RunConfig
+from rnnplay.race import PRESETS, Race
 from rnnplay.run import RunState
 
 LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "0.5"))  # as the Playground (see there)
@@ -41,42 +43,51 @@ problems += entry_rows(setup)  # e1..e4 from the link (else the demo's), kept in
 # in a popover beside the heading: a race's charts fit one screen below it
 entries_box = entries_button.popover(tr("Demos and entries"), icon=":material/table_rows:", width="stretch")
 entries_editor(entries_box, setup)
-# the link's problems, caps, too few entries: in one place whether or not any shows, so the charts never move
-notices = Notices()
-configs, can_race = checked_entries(setup, problems, notices)
-race = current_race(configs, can_race, race_entries.locked_demo(PRESETS[DEFAULT_PRESET]), notices)
-pending = can_race and race.configs != configs
 
 
-def train_clicked() -> None:
+def train_clicked(race: Race, configs: list[RunConfig], pending: bool) -> None:
     if race.state in (RunState.DONE, RunState.STOPPED) or (pending and race.state == RunState.READY):
         race.reset(configs)
     race.start()
 
 
-def reset_clicked() -> None:
+def reset_clicked(race: Race, configs: list[RunConfig], can_race: bool) -> None:
     race.reset(configs if can_race else None)
 
 
-options = run_bar(
-    race.state,
-    on_train=train_clicked,
-    on_pause=race.pause,
-    on_stop=race.stop,
-    on_step=race.step_one,
-    on_reset=reset_clicked,
-    busy_label=tr("Racing"),
-    anew_states=(RunState.DONE, RunState.STOPPED),
-    train_disabled=not can_race and race.state == RunState.READY,
-    widths=[1.2, 1, 1, 1.3, 1, 1.6],
-)
-with options.popover(tr("Chart options"), icon=":material/tune:"):
-    st.toggle(tr("Log-scale loss"), key="race_loss_log")
-changed = Notices()  # comes when the entries change mid-race, goes with Reset: the charts stay put
-if pending and race.state != RunState.READY:
-    changed.info(tr("The entries changed since this race started: press **Reset** (or **Train anew**) to race them."))
-with narrator.charts_area(race, page="gradients"):  # ?lesson=<id>: the narrated lesson's panel beside
-    race_view(race, LIVE_EVERY_S)
+@st.fragment
+def race_area() -> None:
+    """The notices, the run bar and the race's charts (a lesson's narration beside them): a click in here reruns
+    only this part of the page (as on the Playground); the entries and the settings are drawn outside it."""
+    # the link's problems, caps, too few entries: in one place whether or not any shows, so the charts never move
+    notices = Notices()
+    configs, can_race = checked_entries(setup, problems, notices)
+    race = current_race(configs, can_race, race_entries.locked_demo(PRESETS[DEFAULT_PRESET]), notices)
+    pending = can_race and race.configs != configs
+    options = run_bar(
+        race.state,
+        on_train=partial(train_clicked, race, configs, pending),
+        on_pause=race.pause,
+        on_stop=race.stop,
+        on_step=race.step_one,
+        on_reset=partial(reset_clicked, race, configs, can_race),
+        busy_label=tr("Racing"),
+        anew_states=(RunState.DONE, RunState.STOPPED),
+        train_disabled=not can_race and race.state == RunState.READY,
+        widths=[1.2, 1, 1, 1.3, 1, 1.6],
+    )
+    with options.popover(tr("Chart options"), icon=":material/tune:"):
+        st.toggle(tr("Log-scale loss"), key="race_loss_log")
+    changed = Notices()  # comes when the entries change mid-race, goes with Reset: the charts stay put
+    if pending and race.state != RunState.READY:
+        changed.info(
+            tr("The entries changed since this race started: press **Reset** (or **Train anew**) to race them.")
+        )
+    with narrator.charts_area(race, page="gradients"):  # ?lesson=<id>: the narrated lesson's panel beside
+        race_view(race, LIVE_EVERY_S)
+
+
+race_area()
 
 if not teacher.hides("howto"):  # a teacher link may hide page parts
     with st.expander(tr("How to read these charts")):

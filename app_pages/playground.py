@@ -5,6 +5,7 @@ On one screen at 1400x900: the settings in the sidebar, the run bar, the loss, t
 the other charts in tabs below them; Try it, export, the share link and the teacher panel further down."""
 
 import os
+from functools import partial
 
 import streamlit as st
 
@@ -18,6 +19,7 @@ from app_pages.ui.run_view import chart_options, live_view
 from app_pages.ui.session_run import current_run, reset_run, restore_widgets
 from app_pages.ui.try_it import offered, try_it
 from rnnplay.run import FINISHED, RunState
+from rnnplay.run.training_run import TrainingRun
 
 # 0.5 s: a redraw changes the charts in place and sends only the new points (app_pages/ui/live_chart.py)
 LIVE_EVERY_S = float(os.environ.get("RNNPLAY_LIVE_EVERY", "0.5"))
@@ -32,18 +34,9 @@ compact_top(
 )
 restore_widgets()  # a run reopened from ?run= shows its own settings
 config, problems = controls.config_controls(st.sidebar)
-notices = Notices()  # one place, whether or not any shows: the charts below never move
-for p in problems:
-    notices.warning(tr("Share link: {problem}", problem=p))
-for p in controls.cap_errors():  # over this server's caps (hosted)
-    notices.error(p)
-run = current_run(config, notices)  # with what it says about a reopened run, or runs not being saved
-choice = run.device_choice  # device=auto on a machine with a GPU: which device was measured faster, and why
-if choice is not None and (choice.rates or choice.device != "cpu"):
-    st.sidebar.caption(":material/memory: " + tr(choice.reason))
 
 
-def train_clicked() -> None:
+def train_clicked(run: TrainingRun) -> None:
     # an untouched run already follows the widgets (current_run); a finished one starts anew
     if run.state in FINISHED:
         reset_run(run, config)
@@ -57,19 +50,19 @@ def train_clicked() -> None:
     run.wait_for_step(before, FIRST_POINT_WAIT_S)
 
 
-def reset_clicked() -> None:
+def reset_clicked(run: TrainingRun) -> None:
     class_watch.release(run)
     reset_run(run, config)
 
 
-def own_copy_clicked() -> None:
+def own_copy_clicked(run: TrainingRun) -> None:
     """Watching the class's run: train this session's own run of the configuration instead."""
     class_watch.stop_watching()
     class_watch.count_training(run.config)
     run.start()
 
 
-def apply_live_clicked() -> None:
+def apply_live_clicked(run: TrainingRun) -> None:
     """Learning rate and clipping change while training, at the next step."""
     class_watch.release(run)
     if config.lr != run.config.lr:
@@ -78,7 +71,7 @@ def apply_live_clicked() -> None:
         run.set_clip(config.clip_mode, config.clip)
 
 
-def pending_changes(notices: Notices) -> None:
+def pending_changes(run: TrainingRun, notices: Notices) -> None:
     """Settings changed since the run started: applied live (lr, clipping) or at the next Reset."""
     pending = sorted(k for k, v in config.to_dict().items() if getattr(run.config, k) != v)
     if not pending or run.steps_done == 0:
@@ -95,36 +88,54 @@ def pending_changes(notices: Notices) -> None:
             )
         )
         if live:
-            st.button(tr("Apply to the running model"), on_click=apply_live_clicked, key="btn_apply")
+            st.button(tr("Apply to the running model"), on_click=apply_live_clicked, args=(run,), key="btn_apply")
 
 
-watching = class_watch.watched(config)  # RNNPLAY_SHARE_RUNS: the class's run of this configuration
-if watching is not None:
-    options = class_watch.watch_bar(watching, own_copy_clicked)
-else:
-    options = run_bar(
-        run.state,
-        on_train=train_clicked,
-        on_pause=run.pause,
-        on_stop=run.stop,
-        on_step=run.step_one,
-        on_reset=reset_clicked,
-        busy_label=tr("Training"),
-        anew_states=FINISHED,
-        train_disabled=controls.over_caps(),  # even the task's defaults are over this server's caps (hosted)
-        widths=[1.2, 1, 1, 1.4, 1, 1.6],  # room for the longest label (单步训练一批)
-    )
-shown = class_watch.replay(watching) if watching is not None else run  # what the charts draw
-chart_options(options, shown.config.arch)
-changed = Notices()  # comes when a setting changes mid-run, goes with Apply or Reset: the charts stay put
-if watching is None:
-    pending_changes(changed)
-# beside the lesson's narration when the URL has ?lesson=<id>; it follows the class's run while watching
-with narrator.charts_area(class_watch.Shown(run, watching, train_clicked), page="playground"):
-    live_view(shown, LIVE_EVERY_S)
+@st.fragment
+def run_area() -> TrainingRun:
+    """The run bar, the live view (a lesson's narration beside it) and Try it: a click in here (Train, Pause,
+    the chart options, the lesson's buttons, Try it) reruns only this part of the page. What lies outside it
+    follows the settings, not the run's state; and the page run that Train starts, which shares the cores and the
+    GIL with the run's first steps, builds none of the sidebar's settings and about half the page's elements."""
+    notices = Notices()  # one place, whether or not any shows: the charts below never move
+    for p in problems:
+        notices.warning(tr("Share link: {problem}", problem=p))
+    for p in controls.cap_errors():  # over this server's caps (hosted)
+        notices.error(p)
+    run = current_run(config, notices)  # with what it says about a reopened run, or runs not being saved
+    watching = class_watch.watched(config)  # RNNPLAY_SHARE_RUNS: the class's run of this configuration
+    if watching is not None:
+        options = class_watch.watch_bar(watching, partial(own_copy_clicked, run))
+    else:
+        options = run_bar(
+            run.state,
+            on_train=partial(train_clicked, run),
+            on_pause=run.pause,
+            on_stop=run.stop,
+            on_step=run.step_one,
+            on_reset=partial(reset_clicked, run),
+            busy_label=tr("Training"),
+            anew_states=FINISHED,
+            train_disabled=controls.over_caps(),  # even the task's defaults are over this server's caps (hosted)
+            widths=[1.2, 1, 1, 1.4, 1, 1.6],  # room for the longest label (单步训练一批)
+        )
+    shown = class_watch.replay(watching) if watching is not None else run  # what the charts draw
+    chart_options(options, shown.config.arch)
+    changed = Notices()  # comes when a setting changes mid-run, goes with Apply or Reset: the charts stay put
+    if watching is None:
+        pending_changes(run, changed)
+    # beside the lesson's narration when the URL has ?lesson=<id>; it follows the class's run while watching
+    with narrator.charts_area(class_watch.Shown(run, watching, partial(train_clicked, run)), page="playground"):
+        live_view(shown, LIVE_EVERY_S)
+    if offered(run) and not teacher.hides("try_it"):
+        try_it(run)
+    return run
 
-if offered(run) and not teacher.hides("try_it"):
-    try_it(run)
+
+run = run_area()
+choice = run.device_choice  # device=auto on a machine with a GPU: which device was measured faster, and why
+if choice is not None and (choice.rates or choice.device != "cpu"):
+    st.sidebar.caption(":material/memory: " + tr(choice.reason))
 if not teacher.hides("howto"):  # a teacher link may hide page parts
     with st.expander(tr("How to read these charts")):
         st.markdown(

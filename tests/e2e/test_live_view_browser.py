@@ -24,7 +24,7 @@ from playwright.sync_api import Page, expect
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from rnnplay.lessons import BY_ID
-from tests.e2e.page_state import CONNECTED
+from tests.e2e.page_state import CONNECTED, IDLE
 from tests.e2e.streamlit_server import serve
 
 pytestmark = pytest.mark.e2e
@@ -444,6 +444,47 @@ def test_the_charts_status_line_and_diagnosis_move_with_no_script_run(server, pa
         assert updates(w["samples"]) >= MIN_UPDATES, f"the charts did not move: {why}"
         assert status.inner_text() != before and "training" in status.inner_text(), why
         assert diagnosis.inner_text() != said and "Diagnosis" in said, f"the diagnosis did not move: {said!r}"
+    finally:
+        stop_training(page)
+
+
+SIDEBAR = 1  # the root container a delta's path starts with: 0 the page's main area, 1 the sidebar
+
+
+@pytest.mark.parametrize("link", [TRAIN_LINK, f"/gradients?steps={MAX_STEPS}"], ids=["playground", "gradient lab"])
+def test_train_reruns_the_runs_part_of_the_page_not_the_page(server, page: Page, link: str):
+    """Train reruns only the part of the Playground (and of the Gradient lab) that follows the run: its notices,
+    the run bar, the live view, Try it. The settings in the sidebar and the panels below are not built and sent
+    again: the page run that shares the run's first steps builds half (the Playground) to two thirds (the Gradient
+    lab) of the page's elements. (A full page run, as each click was, sends the sidebar's settings again.)"""
+    runs: list[list[tuple]] = [[]]  # the elements each script run sent (their delta paths); the last: under way
+
+    def on_frame(frame) -> None:
+        if isinstance(frame, bytes):
+            msg = ForwardMsg()
+            msg.ParseFromString(frame)
+            if msg.WhichOneof("type") == "delta":
+                runs[-1].append(tuple(msg.metadata.delta_path))
+            elif msg.WhichOneof("type") == "script_finished":
+                runs.append([])
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    page.goto(server + link)
+    page.wait_for_selector(CONNECTED, timeout=60_000)
+    expect(page.get_by_role("button", name="Train", exact=True)).to_be_enabled(timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=30_000)
+    opened, before = max(runs[:-1], key=len), len(runs)
+    page.get_by_role("button", name="Train", exact=True).click()
+    try:
+        deadline = time.monotonic() + 30
+        while len(runs) == before and time.monotonic() < deadline:  # the click's script run has ended
+            page.wait_for_timeout(100)
+        clicked = runs[before - 1]
+        sidebar = sum(path[0] == SIDEBAR for path in clicked)
+        why = f"the page run on opening sent {len(opened)} elements, Train's {len(clicked)} ({sidebar} to the sidebar)"
+        print(f"\n{why}")
+        assert clicked and sidebar == 0, why
+        assert len(clicked) < 0.75 * len(opened), why  # the run's part
     finally:
         stop_training(page)
 
