@@ -215,8 +215,9 @@ def show(run_or_race, page: str | None = None) -> None:
     st.session_state.setdefault(k_t0, time.monotonic())
     auto = st.session_state.get("_lesson_auto", False)
 
-    # The sentence polls (auto-play); the buttons stay outside the fragment, so a click is a full run:
-    # never lost to a full run under way, and the page's own buttons and charts follow what it did.
+    # The sentence polls (auto-play); the buttons stay outside its fragment, so a click reruns the page's run
+    # area (app_pages/playground.py, gradients.py), this panel in it: never lost to a run of the sentence under
+    # way, and the page's run bar and charts follow what it did.
     live = progress(run_or_race)[1] in ACTIVE
 
     @st.fragment(run_every=AUTO_EVERY_S if auto or live else None)
