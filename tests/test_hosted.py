@@ -27,8 +27,7 @@ from rnnplay.run.training_run import TrainingRun
 from rnnplay.tasks import TASK_CLASSES
 from rnnplay.trainer import Trainer
 from tests.live import status_line
-
-TINY = {"hidden_size": 4, "seq_len": 4, "batch_size": 4, "device": "cpu"}
+from tests.runs_made import TINY, runs_made, wait_for
 
 
 @pytest.fixture
@@ -43,26 +42,8 @@ def admission(monkeypatch):
 
 @pytest.fixture
 def make_run(admission):
-    runs: list = []
-
-    def make(task: str = "majority", steps: int = 1_000_000, **kw) -> TrainingRun:
-        run = TrainingRun(make_config(task, steps=steps, **{**TINY, **kw}), min_probe_interval_s=0.0)
-        runs.append(run)
-        return run
-
-    yield make
-    for run in runs:
-        run.stop()
-        assert run.slot.thread is None or not run.slot.thread.is_alive()
+    yield from runs_made()
     assert admission.counts()["active"] == 0 and admission.counts()["queued"] == 0
-
-
-def wait_for(predicate, timeout: float = 20.0, what: str = "condition") -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
 
 
 def slots(a: Admission) -> tuple[int, int]:

@@ -20,31 +20,12 @@ from rnnplay.run.history import COLUMNS, History
 from rnnplay.run.training_run import TrainingRun
 from rnnplay.store import RunStore
 from rnnplay.trainer import DIVERGED_HINT, StepStats, Trainer
-
-TINY = {"hidden_size": 4, "seq_len": 4, "batch_size": 4, "device": "cpu"}
+from tests.runs_made import TINY, runs_made, wait_for
 
 
 @pytest.fixture
 def make_run():
-    runs: list[TrainingRun] = []
-
-    def make(task: str = "majority", steps: int = 1_000_000, **kw) -> TrainingRun:
-        run = TrainingRun(make_config(task, steps=steps, **{**TINY, **kw}), min_probe_interval_s=0.0)
-        runs.append(run)
-        return run
-
-    yield make
-    for run in runs:
-        run.stop()
-        assert run.slot.thread is None or not run.slot.thread.is_alive()
-
-
-def wait_for(predicate, timeout: float = 20.0, what: str = "condition") -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+    yield from runs_made()
 
 
 def _stats(step: int, loss: float) -> StepStats:
