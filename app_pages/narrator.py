@@ -39,6 +39,7 @@ from rnnplay.run import ACTIVE, RunState, Snapshot
 from rnnplay.untrusted import shorten
 
 AUTO_EVERY_S = 1.0
+WHOLE_PAGE = "_lesson_whole_page"  # session_state: Free play asks for a run of the whole page
 PAGE_FILES = {"playground": "app_pages/playground.py", "gradients": "app_pages/gradients.py"}
 
 
@@ -147,6 +148,7 @@ def _toggle_auto(lesson: Lesson, run_or_race) -> None:
 def _free_play() -> None:
     st.session_state["_lesson_auto"] = False
     st.session_state[LEFT_LESSON] = True  # a teacher's view does not put the lesson back
+    st.session_state[WHOLE_PAGE] = True  # see charts_area
     if "lesson" in st.query_params:
         del st.query_params["lesson"]
 
@@ -191,6 +193,10 @@ def active() -> bool:
 def charts_area(run_or_race, page: str):
     """Where a page draws its live charts: the page's width, or, when the URL names a lesson, a column
     with the narration beside it (drawn here)."""
+    if st.session_state.pop(WHOLE_PAGE, False):
+        # Free play was clicked in the page's run area, which alone reruns: the whole page runs instead, so that
+        # the outline the lesson put on a chart (a style element of the page's) goes with the panel
+        st.rerun()
     if not active():
         return st.container()
     charts, beside = st.columns([2.8, 1])

@@ -571,3 +571,22 @@ def test_the_live_view_loads_its_module_again_when_the_first_try_fails(server, p
     expect(status).to_contain_text("finished", timeout=90_000)
     assert len(tries) >= 2, tries
     assert page.get_by_text("BidiComponent Error").count() == 0
+
+
+OUTLINE_JS = "() => [...document.querySelectorAll('style')].some(s => s.textContent.includes('outline: 3px solid'))"
+
+
+def test_free_play_takes_the_lessons_outline_with_its_panel(server, page: Page):
+    """Free play, a button of the run area that reruns alone, runs the whole page: the lesson's panel goes, and so
+    does the outline the lesson put on the chart its step points at. (With the run area alone rerun, the outline
+    stayed on the loss chart.)"""
+    page.goto(server + "/gradients?lesson=vanishing")
+    page.wait_for_selector(CONNECTED, timeout=60_000)
+    free = page.locator(".st-key-lesson_free button").first
+    free.wait_for(timeout=60_000)
+    page.wait_for_function(OUTLINE_JS, timeout=30_000)
+    free.click()
+    expect(page.locator(".st-key-lesson_panel")).to_have_count(0, timeout=30_000)
+    page.wait_for_selector(IDLE, timeout=30_000)
+    assert "lesson=" not in page.url
+    assert not page.evaluate(OUTLINE_JS), "the lesson's outline stayed after Free play"
