@@ -103,13 +103,14 @@ def run_area() -> TrainingRun:
     for p in controls.cap_errors():  # over this server's caps (hosted)
         notices.error(p)
     run = current_run(config, notices)  # with what it says about a reopened run, or runs not being saved
+    train = partial(train_clicked, run)  # the run bar's Train and a lesson step that starts the run
     watching = class_watch.watched(config)  # RNNPLAY_SHARE_RUNS: the class's run of this configuration
     if watching is not None:
         options = class_watch.watch_bar(watching, partial(own_copy_clicked, run))
     else:
         options = run_bar(
             run.state,
-            on_train=partial(train_clicked, run),
+            on_train=train,
             on_pause=run.pause,
             on_stop=run.stop,
             on_step=run.step_one,
@@ -125,7 +126,7 @@ def run_area() -> TrainingRun:
     if watching is None:
         pending_changes(run, changed)
     # beside the lesson's narration when the URL has ?lesson=<id>; it follows the class's run while watching
-    with narrator.charts_area(class_watch.Shown(run, watching, partial(train_clicked, run)), page="playground"):
+    with narrator.charts_area(class_watch.Shown(run, watching, train), page="playground"):
         live_view(shown, LIVE_EVERY_S)
     if offered(run) and not teacher.hides("try_it"):
         try_it(run)
