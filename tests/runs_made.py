@@ -1,5 +1,5 @@
 """What the tests of a TrainingRun share (tests/test_run.py, tests/test_hosted.py): tiny runs that a fixture
-stops after each test, and waiting for a run's thread to get somewhere."""
+stops after each test, and waiting for a run's thread to get somewhere (tests/test_race.py's races too)."""
 
 from __future__ import annotations
 

@@ -18,8 +18,10 @@ from rnnplay.race import EXPLODING, VANISHING, Race, race_labels
 from rnnplay.run.history import thin
 from rnnplay.run.training_run import TrainingRun
 from rnnplay.trainer import Trainer
+from tests import runs_made
 
 TINY = {"hidden_size": 4, "seq_len": 6, "batch_size": 4, "device": "cpu"}
+RACE_WAIT_S = 30.0  # a race steps three models in turn: longer than tests/runs_made.py's wait for one run
 
 
 @pytest.fixture
@@ -38,12 +40,8 @@ def make_race():
         assert race.slot.thread is None or not race.slot.thread.is_alive()
 
 
-def wait_for(predicate, timeout: float = 30.0, what: str = "condition") -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
+def wait_for(predicate, what: str = "condition") -> None:
+    runs_made.wait_for(predicate, RACE_WAIT_S, what)
 
 
 # entries ------------------------------------------------------------------------------------------
