@@ -17,7 +17,7 @@ import time
 import streamlit as st
 
 from app_pages.i18n import tr
-from app_pages.ui.live_chart import scroll_to
+from app_pages.ui.live_chart import point_at
 from app_pages.ui.teacher import LEFT_LESSON
 from rnnplay.config import parse_params
 from rnnplay.lessons import (
@@ -39,7 +39,6 @@ from rnnplay.run import ACTIVE, RunState, Snapshot
 from rnnplay.untrusted import shorten
 
 AUTO_EVERY_S = 1.0
-WHOLE_PAGE = "_lesson_whole_page"  # session_state: Free play asks for a run of the whole page
 PAGE_FILES = {"playground": "app_pages/playground.py", "gradients": "app_pages/gradients.py"}
 
 
@@ -148,7 +147,6 @@ def _toggle_auto(lesson: Lesson, run_or_race) -> None:
 def _free_play() -> None:
     st.session_state["_lesson_auto"] = False
     st.session_state[LEFT_LESSON] = True  # a teacher's view does not put the lesson back
-    st.session_state[WHOLE_PAGE] = True  # see charts_area
     if "lesson" in st.query_params:
         del st.query_params["lesson"]
 
@@ -158,13 +156,7 @@ def _highlight(step: Step, index: int) -> None:
     the live view's tabs is opened there (app_pages/ui/run_view.py reads _lesson_point_at)."""
     st.session_state["_lesson_point_at"] = (step.point_at, index)
     if step.point_at:
-        st.html(
-            f"<style>.st-key-{step.point_at} {{outline: 3px solid #ff4b4b; outline-offset: 4px; "
-            "border-radius: 0.5rem; box-shadow: 0 0 0 8px rgba(255, 75, 75, 0.15); "
-            # scrolled into view below Streamlit's sticky header (3.75rem), title and legend included
-            "scroll-margin-top: 4.5rem; scroll-margin-bottom: 1rem;}</style>"
-        )
-        scroll_to(step.point_at, token=f"{step.point_at}:{index}")
+        point_at(step.point_at, token=f"{step.point_at}:{index}")
 
 
 def _differs(lesson: Lesson, run_or_race) -> list[str]:
@@ -193,10 +185,6 @@ def active() -> bool:
 def charts_area(run_or_race, page: str):
     """Where a page draws its live charts: the page's width, or, when the URL names a lesson, a column
     with the narration beside it (drawn here)."""
-    if st.session_state.pop(WHOLE_PAGE, False):
-        # Free play was clicked in the page's run area, which alone reruns: the whole page runs instead, so that
-        # the outline the lesson put on a chart (a style element of the page's) goes with the panel
-        st.rerun()
     if not active():
         return st.container()
     charts, beside = st.columns([2.8, 1])

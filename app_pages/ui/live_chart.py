@@ -184,23 +184,46 @@ def _element(key: str, msg: dict, height: int, container, on_resync) -> None:
         _component(key=f"{key}_chart", data=encode(msg), height=height, on_resync_change=on_resync)
 
 
-_SCROLL_JS = """
+_POINT_JS = """
+const OUTLINE = "outline: 3px solid #ff4b4b; outline-offset: 4px; border-radius: 0.5rem; "
+  + "box-shadow: 0 0 0 8px rgba(255, 75, 75, 0.15); "
+  // scrolled into view below Streamlit's sticky header (3.75rem), title and legend included
+  + "scroll-margin-top: 4.5rem; scroll-margin-bottom: 1rem;";
+
 export default function ({ data, parentElement }) {
-  // data: {target, token}; scroll once per token, when the target element exists (it may be drawn later)
-  if (!data || parentElement.__scrolled === data.token) return;
-  parentElement.__scrolled = data.token;
-  let tries = 0;
-  const go = () => {
-    const el = document.querySelector(`.st-key-${CSS.escape(data.target)}`);
-    if (el) el.scrollIntoView({ behavior: "smooth", block: "nearest" });
-    else if (tries++ < 20) setTimeout(go, 100);
+  // data: {target, token}. The outline is a style element this element owns: it goes when the element goes
+  // (the cleanup below), and a newer call replaces it.
+  if (!data) return;
+  const call = (parentElement.__pointCalls = (parentElement.__pointCalls || 0) + 1);
+  parentElement.__pointStyle?.remove();
+  const style = document.createElement("style");
+  style.textContent = `.st-key-${CSS.escape(data.target)} {${OUTLINE}}`;
+  document.head.appendChild(style);
+  parentElement.__pointStyle = style;
+  // scroll once per token, when the target element exists (it may be drawn later)
+  if (parentElement.__scrolled !== data.token) {
+    parentElement.__scrolled = data.token;
+    let tries = 0;
+    const go = () => {
+      const el = document.querySelector(`.st-key-${CSS.escape(data.target)}`);
+      if (el) el.scrollIntoView({ behavior: "smooth", block: "nearest" });
+      else if (tries++ < 20) setTimeout(go, 100);
+    };
+    go();
+  }
+  return () => {
+    if (parentElement.__pointCalls !== call) return; // a newer call owns the outline
+    style.remove();
+    delete parentElement.__pointStyle;
   };
-  go();
 }
 """
-_scroll = st.components.v2.component("rnnplay_scroll_to", js=_SCROLL_JS, isolate_styles=False)
+_point = st.components.v2.component("rnnplay_point_at", js=_POINT_JS, isolate_styles=False)
 
 
-def scroll_to(key: str, token: str) -> None:
-    """Scroll the element with key `key` into view, once for each new token (a lesson's step)."""
-    _scroll(key="scroll_to", data={"target": key, "token": token}, height=0)
+def point_at(key: str, token: str) -> None:
+    """Outline the element with key `key` for as long as this element is on the page, and scroll it into view
+    once for each new token (a lesson's step). The outline is not a style-only st.html: Streamlit sends such an
+    element to the page's event container, outside the fragment that drew it, and a rerun of an enclosing
+    fragment that no longer draws it leaves it there."""
+    _point(key="point_at", data={"target": key, "token": token}, height=0)

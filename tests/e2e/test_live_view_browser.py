@@ -577,9 +577,9 @@ OUTLINE_JS = "() => [...document.querySelectorAll('style')].some(s => s.textCont
 
 
 def test_free_play_takes_the_lessons_outline_with_its_panel(server, page: Page):
-    """Free play, a button of the run area that reruns alone, runs the whole page: the lesson's panel goes, and so
-    does the outline the lesson put on the chart its step points at. (With the run area alone rerun, the outline
-    stayed on the loss chart.)"""
+    """Free play, a button of the run area that reruns alone: the lesson's panel goes, and so does the outline the
+    lesson put on the chart its step points at. (Drawn as a style-only st.html in the panel, the outline went to the
+    page's event container and stayed on the loss chart.)"""
     page.goto(server + "/gradients?lesson=vanishing")
     page.wait_for_selector(CONNECTED, timeout=60_000)
     free = page.locator(".st-key-lesson_free button").first
