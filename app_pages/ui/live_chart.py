@@ -191,31 +191,26 @@ const OUTLINE = "outline: 3px solid #ff4b4b; outline-offset: 4px; border-radius:
   + "scroll-margin-top: 4.5rem; scroll-margin-bottom: 1rem;";
 
 export default function ({ data, parentElement }) {
-  // data: {target, token}. The outline is a style element this element owns: it goes when the element goes
-  // (the cleanup below), and a newer call replaces it.
+  // data: {target, token}. The outline is a style element of this call's: a newer call replaces it, and the
+  // call's cleanup (run when the element goes) removes it; removing one already gone does nothing.
   if (!data) return;
-  const call = (parentElement.__pointCalls = (parentElement.__pointCalls || 0) + 1);
+  const selector = `.st-key-${CSS.escape(data.target)}`;
   parentElement.__pointStyle?.remove();
-  const style = document.createElement("style");
-  style.textContent = `.st-key-${CSS.escape(data.target)} {${OUTLINE}}`;
+  const style = (parentElement.__pointStyle = document.createElement("style"));
+  style.textContent = `${selector} {${OUTLINE}}`;
   document.head.appendChild(style);
-  parentElement.__pointStyle = style;
   // scroll once per token, when the target element exists (it may be drawn later)
   if (parentElement.__scrolled !== data.token) {
     parentElement.__scrolled = data.token;
     let tries = 0;
     const go = () => {
-      const el = document.querySelector(`.st-key-${CSS.escape(data.target)}`);
+      const el = document.querySelector(selector);
       if (el) el.scrollIntoView({ behavior: "smooth", block: "nearest" });
       else if (tries++ < 20) setTimeout(go, 100);
     };
     go();
   }
-  return () => {
-    if (parentElement.__pointCalls !== call) return; // a newer call owns the outline
-    style.remove();
-    delete parentElement.__pointStyle;
-  };
+  return () => style.remove();
 }
 """
 _point = st.components.v2.component("rnnplay_point_at", js=_POINT_JS, isolate_styles=False)
