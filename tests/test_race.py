@@ -24,20 +24,14 @@ TINY = {"hidden_size": 4, "seq_len": 6, "batch_size": 4, "device": "cpu"}
 RACE_WAIT_S = 30.0  # a race steps three models in turn: longer than tests/runs_made.py's wait for one run
 
 
+def tiny_race(archs=("rnn", "lstm", "gru"), steps: int = 1_000_000, task: str = "majority", **kw) -> Race:
+    configs = [make_config(task, arch=a, steps=steps, **{**TINY, **kw}) for a in archs]
+    return Race(configs, min_probe_interval_s=0.0)
+
+
 @pytest.fixture
 def make_race():
-    races: list[Race] = []
-
-    def make(archs=("rnn", "lstm", "gru"), steps: int = 1_000_000, task: str = "majority", **kw) -> Race:
-        configs = [make_config(task, arch=a, steps=steps, **{**TINY, **kw}) for a in archs]
-        race = Race(configs, min_probe_interval_s=0.0)
-        races.append(race)
-        return race
-
-    yield make
-    for race in races:
-        race.stop()
-        assert race.slot.thread is None or not race.slot.thread.is_alive()
+    yield from runs_made.stopped_after(tiny_race)
 
 
 def wait_for(predicate, what: str = "condition") -> None:
